@@ -1,0 +1,100 @@
+import { z } from 'zod'
+import type { Sodium } from '../crypto/sodium.js'
+
+/** What an audit entry records. */
+export const AuditAction = z.enum([
+  'vault.created',
+  'vault.unlocked',
+  'vault.unlock_failed',
+  'vault.passphrase_changed',
+  'vault.recovered',
+  'keys.rotation_started',
+  'keys.rotated',
+  'vendor.registered',
+  'vendor.blocked',
+  'vendor.unblocked',
+  'grant.created',
+  'grant.narrowed',
+  'grant.revoked',
+  'grant.read',
+  'grant.refused',
+  'inbox.appended',
+  'inbox.accepted',
+  'inbox.rejected',
+  'vault.exported',
+  'vault.imported',
+  'vault.backed_up',
+  'vault.restored',
+])
+export type AuditAction = z.infer<typeof AuditAction>
+
+/**
+ * One audit entry: ids, field paths, purchase ids, times and outcome codes — never values,
+ * tokens or passphrases (SECURITY.md promise 21). `actor` is `owner`, `system` or `vendor:<id>`.
+ */
+export const AuditEntryInput = z.object({
+  action: AuditAction,
+  actor: z.string().regex(/^(owner|system|vendor:[A-Za-z0-9_-]{1,64})$/),
+  vendorId: z.string().max(64).optional(),
+  grantId: z.string().max(64).optional(),
+  paths: z.array(z.string().max(200)).max(500).optional(),
+  purchaseIds: z.array(z.string().max(64)).max(1000).optional(),
+  outcome: z.enum(['ok', 'refused']).default('ok'),
+  /** A stable error code when refused (e.g. ERR_GRANT_EXPIRED), or a method name. */
+  detail: z.string().max(64).optional(),
+})
+export type AuditEntryInput = z.input<typeof AuditEntryInput>
+
+export const AuditEntry = AuditEntryInput.extend({ seq: z.number().int().positive(), at: z.string() })
+export type AuditEntry = z.output<typeof AuditEntry>
+
+/** The canonical bytes of an entry: fixed key order, so the hash chain is reproducible. */
+export function canonicalEntry(entry: AuditEntry): string {
+  return JSON.stringify({
+    seq: entry.seq,
+    at: entry.at,
+    action: entry.action,
+    actor: entry.actor,
+    vendorId: entry.vendorId ?? null,
+    grantId: entry.grantId ?? null,
+    paths: entry.paths ?? null,
+    purchaseIds: entry.purchaseIds ?? null,
+    outcome: entry.outcome,
+    detail: entry.detail ?? null,
+  })
+}
+
+export function entryFromCanonical(text: string): AuditEntry {
+  const raw = JSON.parse(text) as Record<string, unknown>
+  const withoutNulls = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== null))
+  return AuditEntry.parse(withoutNulls)
+}
+
+const encoder = new TextEncoder()
+export const GENESIS_HASH = new Uint8Array(32)
+
+/** hash_n = BLAKE2b-256(hash_{n-1} ‖ canonical(entry_n)): any edit, deletion or reordering breaks the chain. */
+export function chainHash(sodium: Sodium, prevHash: Uint8Array, canonical: string): Uint8Array {
+  const body = encoder.encode(canonical)
+  const input = new Uint8Array(prevHash.length + body.length)
+  input.set(prevHash, 0)
+  input.set(body, prevHash.length)
+  return sodium.crypto_generichash(32, input, null)
+}
+
+/** MAC of an entry's hash under the audit subkey (keyed BLAKE2b): only the key holder can extend the chain. */
+export function entryMac(sodium: Sodium, auditKey: Uint8Array, hash: Uint8Array): Uint8Array {
+  const input = new Uint8Array(16 + hash.length)
+  input.set(encoder.encode('custos/audit/v1\0'), 0)
+  input.set(hash, 16)
+  return sodium.crypto_generichash(32, input, auditKey)
+}
+
+/** MAC of the chain head (count + last hash), so deleting the newest entries is detected too. */
+export function headMac(sodium: Sodium, auditKey: Uint8Array, seq: number, hash: Uint8Array): Uint8Array {
+  const input = new Uint8Array(16 + 4 + hash.length)
+  input.set(encoder.encode('custos/head/v1\0\0'), 0)
+  new DataView(input.buffer).setUint32(16, seq, false)
+  input.set(hash, 20)
+  return sodium.crypto_generichash(32, input, auditKey)
+}

@@ -1,0 +1,148 @@
+import type { Kysely, Transaction } from 'kysely'
+import { equalBytes } from '../crypto/bytes.js'
+import type { Sodium } from '../crypto/sodium.js'
+import type { Engine, VaultDatabase } from '../db/schema.js'
+import { VaultError } from '../errors.js'
+import type { UnsealedKeys } from '../keys/unsealed-keys.js'
+import { type AuditEntry, AuditEntryInput, GENESIS_HASH, canonicalEntry, chainHash, entryMac, headMac } from './audit-entry.js'
+
+type Db = Kysely<VaultDatabase> | Transaction<VaultDatabase>
+
+interface Pending {
+  readonly input: AuditEntryInput
+  readonly resolve: (entry: AuditEntry) => void
+  readonly reject: (err: unknown) => void
+}
+
+const INSERT_CHUNK = 500
+
+export interface AuditLogDeps {
+  readonly db: Kysely<VaultDatabase>
+  readonly engine: Engine
+  readonly sodium: Sodium
+  readonly now: () => Date
+  readonly keysIfUnsealed: () => UnsealedKeys | undefined
+  readonly onFlush?: (entries: number) => void
+}
+
+/**
+ * The tamper-evident access log (SECURITY.md promises 19–21).
+ *
+ * Two ways in: {@link appendInTransaction} writes entries in the caller's transaction, so a
+ * grant change and its entry commit together or not at all; {@link appendDurable} is for reads,
+ * which write nothing else: entries from concurrent reads are grouped into one commit (group
+ * commit), and each caller's promise resolves only after that commit — data never leaves before
+ * its entry is durable, and if the commit fails every waiting read fails (fail closed).
+ */
+export class AuditLog {
+  readonly #deps: AuditLogDeps
+  #queue: Pending[] = []
+  #flushing = false
+
+  constructor(deps: AuditLogDeps) {
+    this.#deps = deps
+  }
+
+  /** Appends entries inside `trx`, extending the chain from the head it locks. */
+  async appendInTransaction(trx: Transaction<VaultDatabase>, inputs: readonly AuditEntryInput[]): Promise<AuditEntry[]> {
+    if (inputs.length === 0) return []
+    const { sodium, engine, now } = this.#deps
+    const head = await trx
+      .selectFrom('vault_meta')
+      .select(['audit_head_seq', 'audit_head_hash'])
+      .where('id', '=', 1)
+      .$if(engine === 'postgres', (q) => q.forUpdate())
+      .executeTakeFirst()
+    if (!head) throw new VaultError('ERR_VAULT_UNINITIALIZED', 'The vault has not been created')
+    const auditKey = this.#deps.keysIfUnsealed()?.subkey('auditMac')
+    let seq = head.audit_head_seq
+    let prev: Uint8Array = head.audit_head_hash ? new Uint8Array(head.audit_head_hash) : GENESIS_HASH
+    const at = now().toISOString()
+    const entries: AuditEntry[] = []
+    const rows: { seq: number; at: string; entry: string; prev_hash: Uint8Array; hash: Uint8Array; mac: Uint8Array | null }[] = []
+    for (const input of inputs) {
+      const entry: AuditEntry = { ...AuditEntryInput.parse(input), seq: ++seq, at }
+      const canonical = canonicalEntry(entry)
+      const hash = chainHash(sodium, prev, canonical)
+      rows.push({ seq, at, entry: canonical, prev_hash: prev, hash, mac: auditKey ? entryMac(sodium, auditKey, hash) : null })
+      entries.push(entry)
+      prev = hash
+    }
+    for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+      await trx.insertInto('audit').values(rows.slice(i, i + INSERT_CHUNK)).execute()
+    }
+    await trx
+      .updateTable('vault_meta')
+      .set({
+        audit_head_seq: seq,
+        audit_head_hash: prev,
+        // While sealed there is no key: the head MAC stays as it was and unlock re-seals the tail.
+        ...(auditKey ? { audit_head_mac: headMac(sodium, auditKey, seq, prev) } : {}),
+      })
+      .where('id', '=', 1)
+      .execute()
+    return entries
+  }
+
+  /**
+   * Appends one entry in the next group commit and resolves once it is durable.
+   * Rejects with ERR_AUDIT_WRITE if the commit fails; the caller must then not release data.
+   */
+  appendDurable(input: AuditEntryInput): Promise<AuditEntry> {
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ input, resolve, reject })
+      if (!this.#flushing) {
+        this.#flushing = true
+        // setImmediate lets every read already in flight join this commit.
+        setImmediate(() => void this.#flush())
+      }
+    })
+  }
+
+  async #flush(): Promise<void> {
+    while (this.#queue.length > 0) {
+      const batch = this.#queue
+      this.#queue = []
+      try {
+        const entries = await this.#deps.db.transaction().execute((trx) => this.appendInTransaction(trx, batch.map((p) => p.input)))
+        batch.forEach((p, i) => p.resolve(entries[i] as AuditEntry))
+        this.#deps.onFlush?.(entries.length)
+      } catch (cause) {
+        const err = cause instanceof VaultError && cause.code === 'ERR_VAULT_UNINITIALIZED' ? cause : new VaultError('ERR_AUDIT_WRITE', 'The audit log could not be written', { cause })
+        for (const p of batch) p.reject(err)
+      }
+    }
+    this.#flushing = false
+  }
+
+  /** Waits until every queued entry is committed (or failed): used before lock and close. */
+  async drain(): Promise<void> {
+    while (this.#flushing || this.#queue.length > 0) await new Promise((r) => setImmediate(r))
+  }
+
+  /**
+   * Adds MACs to entries written while sealed (failed unlocks) and re-MACs the head, after
+   * checking that those entries still chain from the last authenticated one. Runs at unlock.
+   */
+  async sealTail(trx: Db, keys: UnsealedKeys): Promise<void> {
+    const { sodium } = this.#deps
+    const auditKey = keys.subkey('auditMac')
+    const tail = await trx.selectFrom('audit').select(['seq', 'entry', 'prev_hash', 'hash']).where('mac', 'is', null).orderBy('seq').execute()
+    if (tail.length === 0) return
+    for (const row of tail) {
+      const hash = chainHash(sodium, new Uint8Array(row.prev_hash), row.entry)
+      // A tail entry that does not hash correctly is left unsealed: verify() will name it.
+      if (equalBytes(sodium, hash, new Uint8Array(row.hash))) {
+        await trx.updateTable('audit').set({ mac: entryMac(sodium, auditKey, hash) }).where('seq', '=', row.seq).execute()
+      }
+    }
+    const head = await trx.selectFrom('vault_meta').select(['audit_head_seq', 'audit_head_hash']).where('id', '=', 1).executeTakeFirstOrThrow()
+    if (head.audit_head_hash) {
+      await trx
+        .updateTable('vault_meta')
+        .set({ audit_head_mac: headMac(sodium, auditKey, head.audit_head_seq, new Uint8Array(head.audit_head_hash)) })
+        .where('id', '=', 1)
+        .execute()
+    }
+  }
+}

@@ -1,0 +1,129 @@
+import { z } from 'zod'
+import type { VaultContext } from '../context.js'
+import { ValidationError, issuesFromZod } from '../errors.js'
+import { equalBytes } from '../crypto/bytes.js'
+import { type AuditEntry, AuditAction, GENESIS_HASH, chainHash, entryFromCanonical, entryMac, headMac } from './audit-entry.js'
+
+export const AuditFilter = z
+  .object({
+    action: z.union([AuditAction, z.array(AuditAction)]).optional(),
+    grantId: z.string().max(64).optional(),
+    vendorId: z.string().max(64).optional(),
+    since: z.iso.datetime().optional(),
+    until: z.iso.datetime().optional(),
+    /** Entries with seq below this (for paging newest first). */
+    before: z.number().int().positive().optional(),
+    limit: z.number().int().min(1).max(1000).default(100),
+  })
+  .strict()
+export type AuditFilter = z.input<typeof AuditFilter>
+
+/** The result of checking the chain: `ok`, or the first entry that is wrong and why. */
+export type AuditVerification =
+  | { ok: true; entries: number; headSeq: number }
+  | { ok: false; entries: number; firstBadSeq: number; reason: 'missing' | 'reordered' | 'altered' | 'unauthenticated' | 'truncated' }
+
+const PAGE = 2000
+
+/**
+ * Read side of the audit log: filtered listing (newest first) and full-chain verification.
+ * Both need the vault unsealed: listing because the owner's log is personal, verifying because
+ * the MAC key is.
+ */
+export class AuditReader {
+  readonly #ctx: VaultContext
+  constructor(ctx: VaultContext) {
+    this.#ctx = ctx
+  }
+
+  /**
+   * Lists entries newest first. Filters combine with AND.
+   *
+   * @example
+   * const reads = await vault.audit.list({ action: 'grant.read', grantId, limit: 20 })
+   */
+  async list(filter: AuditFilter = {}): Promise<AuditEntry[]> {
+    this.#ctx.keys()
+    const parsed = AuditFilter.safeParse(filter)
+    if (!parsed.success) throw new ValidationError(issuesFromZod(parsed.error.issues))
+    const f = parsed.data
+    const actions = f.action === undefined ? undefined : Array.isArray(f.action) ? f.action : [f.action]
+    const out: AuditEntry[] = []
+    let before = f.before
+    // Filters on entry contents run after parsing, so scan in pages until the limit is met.
+    for (;;) {
+      const rows = await this.#ctx.db
+        .selectFrom('audit')
+        .select(['seq', 'entry'])
+        .$if(before !== undefined, (q) => q.where('seq', '<', before as number))
+        .$if(f.since !== undefined, (q) => q.where('at', '>=', new Date(f.since as string).toISOString()))
+        .$if(f.until !== undefined, (q) => q.where('at', '<', new Date(f.until as string).toISOString()))
+        .orderBy('seq', 'desc')
+        .limit(PAGE)
+        .execute()
+      for (const row of rows) {
+        const entry = entryFromCanonical(row.entry)
+        if (actions && !actions.includes(entry.action)) continue
+        if (f.grantId !== undefined && entry.grantId !== f.grantId) continue
+        if (f.vendorId !== undefined && entry.vendorId !== f.vendorId) continue
+        out.push(entry)
+        if (out.length >= f.limit) return out
+      }
+      if (rows.length < PAGE) return out
+      before = rows[rows.length - 1]?.seq
+    }
+  }
+
+  /**
+   * Walks the whole chain and names the first bad entry: a gap in sequence numbers (deletion),
+   * a broken link (reordering), a hash that does not match its contents (edit), a missing or
+   * wrong MAC (forgery), or a head that does not match the last entry (the newest were cut off).
+   *
+   * @example
+   * const result = await vault.audit.verify()
+   * if (!result.ok) alert(`Audit log damaged at entry ${result.firstBadSeq} (${result.reason})`)
+   */
+  async verify(): Promise<AuditVerification> {
+    const { sodium, db } = this.#ctx
+    const auditKey = this.#ctx.keys().subkey('auditMac')
+    let expectedSeq = 1
+    let prev: Uint8Array = GENESIS_HASH
+    let count = 0
+    for (;;) {
+      const rows = await db.selectFrom('audit').selectAll().where('seq', '>=', expectedSeq).orderBy('seq').limit(PAGE).execute()
+      for (const row of rows) {
+        count++
+        if (row.seq !== expectedSeq) return { ok: false, entries: count, firstBadSeq: expectedSeq, reason: 'missing' }
+        const hash = chainHash(sodium, prev, row.entry)
+        let seqInEntry: unknown
+        try {
+          seqInEntry = (JSON.parse(row.entry) as { seq?: unknown }).seq
+        } catch {
+          return { ok: false, entries: count, firstBadSeq: row.seq, reason: 'altered' }
+        }
+        if (!equalBytes(sodium, new Uint8Array(row.prev_hash), prev)) {
+          return { ok: false, entries: count, firstBadSeq: row.seq, reason: 'reordered' }
+        }
+        if (seqInEntry !== row.seq) return { ok: false, entries: count, firstBadSeq: row.seq, reason: 'reordered' }
+        if (!equalBytes(sodium, hash, new Uint8Array(row.hash))) return { ok: false, entries: count, firstBadSeq: row.seq, reason: 'altered' }
+        if (!row.mac || !equalBytes(sodium, entryMac(sodium, auditKey, hash), new Uint8Array(row.mac))) {
+          return { ok: false, entries: count, firstBadSeq: row.seq, reason: 'unauthenticated' }
+        }
+        prev = hash
+        expectedSeq++
+      }
+      if (rows.length < PAGE) break
+    }
+    const head = await db.selectFrom('vault_meta').select(['audit_head_seq', 'audit_head_hash', 'audit_head_mac']).where('id', '=', 1).executeTakeFirstOrThrow()
+    const lastSeq = expectedSeq - 1
+    const headOk =
+      head.audit_head_seq === lastSeq &&
+      (lastSeq === 0 ||
+        (head.audit_head_hash !== null &&
+          head.audit_head_mac !== null &&
+          equalBytes(sodium, new Uint8Array(head.audit_head_hash), prev) &&
+          equalBytes(sodium, headMac(sodium, auditKey, lastSeq, prev), new Uint8Array(head.audit_head_mac))))
+    if (!headOk) return { ok: false, entries: count, firstBadSeq: Math.min(head.audit_head_seq, lastSeq) + 1, reason: 'truncated' }
+    return { ok: true, entries: count, headSeq: lastSeq }
+  }
+}

@@ -1,0 +1,62 @@
+import { z } from 'zod'
+import type { BackupTable } from './backup-format.js'
+
+/**
+ * Shapes of the raw rows inside a backup, checked before a restore writes anything, so a
+ * malformed (even if authentic) backup is refused with ERR_BACKUP_INVALID rather than failing
+ * half-way in the database.
+ */
+const bytes = z.instanceof(Uint8Array)
+const text = z.string().max(10_000)
+const int = z.number().int()
+
+export const BACKUP_ROW_SCHEMAS: Record<BackupTable, z.ZodType<Record<string, unknown>>> = {
+  vault_meta: z
+    .object({
+      id: z.literal(1),
+      vault_id: text,
+      created_at: text,
+      kdf_params: text,
+      wrapped_root_passphrase: bytes,
+      wrapped_root_recovery: bytes,
+      current_term: int,
+      failed_unlocks: int,
+      unlock_blocked_until: text.nullable(),
+      audit_head_seq: int,
+      audit_head_hash: bytes.nullable(),
+      audit_head_mac: bytes.nullable(),
+      rotation_target: int.nullable(),
+    })
+    .strict(),
+  keyring: z.object({ term: int, wrapped_key: bytes.nullable(), created_at: text, retired_at: text.nullable() }).strict(),
+  vendors: z.object({ id: text, body: bytes, blocked: int, term: int, created_at: text }).strict(),
+  grants: z
+    .object({
+      id: text,
+      vendor_id: text,
+      status: z.enum(['active', 'revoked']),
+      expires_at: text,
+      revision: int,
+      body: bytes,
+      term: int,
+      created_at: text,
+      updated_at: text,
+    })
+    .strict(),
+  fields: z.object({ path: text, value: bytes, term: int, updated_at: text }).strict(),
+  purchases: z
+    .object({
+      id: text,
+      order_date: text,
+      seller_index: text,
+      category_index: text.nullable(),
+      provenance: z.enum(['owner', 'import', 'vendor']),
+      status: z.enum(['accepted', 'pending']),
+      vendor_id: text.nullable(),
+      body: bytes,
+      term: int,
+      created_at: text,
+    })
+    .strict(),
+  audit: z.object({ seq: int, at: text, entry: z.string().max(100_000), prev_hash: bytes, hash: bytes, mac: bytes.nullable() }).strict(),
+}

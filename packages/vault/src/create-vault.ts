@@ -1,0 +1,290 @@
+import { AuditLog } from './audit/audit-log.js'
+import { AuditReader } from './audit/audit-reader.js'
+import { createBackup } from './backup/backup.js'
+import { type ImportResult, exportVault, importVault } from './backup/portable.js'
+import type { VaultExport } from './backup/export-json.js'
+import { applyBackup, collectBytes, verifyBackup } from './backup/restore.js'
+import type { VaultContext } from './context.js'
+import type { KdfPreset } from './crypto/kdf.js'
+import { loadSodium } from './crypto/sodium.js'
+import { migrateToLatest } from './db/migrations.js'
+import type { DatabaseHandle } from './db/open-database.js'
+import type { VaultMetaTable } from './db/schema.js'
+import { VaultLockedError } from './errors.js'
+import type { VaultEvent, VaultEventListener } from './events.js'
+import { FieldStore } from './fields/field-store.js'
+import { GrantStore } from './grants/grant-store.js'
+import { Inbox } from './grants/inbox.js'
+import { type GrantedSlice, type ReadThroughGrantOptions, readThroughGrant } from './grants/read-through-grant.js'
+import { VendorStore } from './grants/vendor-store.js'
+import { type Credentials, KdfPresetSchema, createKeys, loadKeyring, passphraseWrap, requireMeta, unwrapRoot } from './keys/lifecycle.js'
+import { type RotateKeysOptions, type RotationResult, rotateKeys } from './keys/rotation.js'
+import { UnsealedKeys } from './keys/unsealed-keys.js'
+import { PurchaseStore } from './purchases/purchase-store.js'
+
+/** Options of {@link createVault}. */
+export interface CreateVaultOptions {
+  /** The database, from `openSqlite(file)` or `openPostgres(...)`. */
+  readonly database: DatabaseHandle
+  /** Argon2id cost for passphrases set from now on (default `moderate`; `interactive` is the floor). */
+  readonly kdf?: KdfPreset
+  /** The clock (tests pass a fake one). */
+  readonly now?: () => Date
+  /** Receives typed events: ids and counts, never values or keys. */
+  readonly onEvent?: VaultEventListener
+}
+
+/** Where the vault stands. */
+export type VaultStatus =
+  | { readonly state: 'uninitialized' }
+  | { readonly state: 'sealed'; readonly vaultId: string; readonly createdAt: string; readonly failedUnlocks: number; readonly unlockBlockedUntil?: string }
+  | { readonly state: 'unsealed'; readonly vaultId: string; readonly createdAt: string; readonly currentTerm: number; readonly rotationPending: boolean }
+
+/** The vault: what {@link createVault} returns. */
+export interface Vault {
+  status(): Promise<VaultStatus>
+  /** Creates the vault with a passphrase; returns the recovery key, shown this once. The vault is then unsealed. */
+  initialize(passphrase: string | Uint8Array): Promise<{ recoveryKey: string; vaultId: string }>
+  /** Unseals with the passphrase or `{ recoveryKey }`. Throttled after repeated failures. */
+  unlock(credentials: Credentials): Promise<void>
+  /** Seals: waits for pending audit writes, then wipes every key from memory. */
+  lock(): Promise<void>
+  /** Changes the passphrase after checking the current one; only the root-key wrap changes. */
+  changePassphrase(current: string | Uint8Array, next: string | Uint8Array): Promise<void>
+  /** Sets a new passphrase with the recovery key (forgotten passphrase); leaves the vault unsealed. */
+  recover(recoveryKey: string, newPassphrase: string | Uint8Array): Promise<void>
+  /** Rotates the data key online; resumes an interrupted rotation. */
+  rotateKeys(options?: RotateKeysOptions): Promise<RotationResult>
+  readonly fields: FieldStore
+  readonly purchases: PurchaseStore
+  readonly vendors: VendorStore
+  readonly grants: GrantStore
+  readonly inbox: Inbox
+  readonly audit: AuditReader
+  /** Reads exactly what a grant allows, audited durably before it resolves. */
+  readThroughGrant(grantId: string, options?: ReadThroughGrantOptions): Promise<GrantedSlice>
+  /** The portable plaintext export (`custos-export` v1). */
+  exportJson(): Promise<VaultExport>
+  /** Imports a `custos-export` document (validated whole before anything is written). */
+  importJson(doc: unknown, options?: { mode?: 'merge' | 'replace' }): Promise<ImportResult>
+  /** An encrypted, consistent backup as a stream of chunks. */
+  backup(): AsyncIterable<Uint8Array>
+  /** Verifies a whole backup, then replaces this vault with it; the vault is unsealed with the backup's keys afterwards. */
+  restore(source: Uint8Array | AsyncIterable<Uint8Array>, credentials: Credentials): Promise<void>
+  /** Crypto-erases and deletes everything; the database is left empty (uninitialized). */
+  destroy(): Promise<void>
+  /** Drains pending audit writes and closes the database. */
+  close(): Promise<void>
+}
+
+/**
+ * Opens the vault on a database, creating its schema if needed. The vault starts sealed (or
+ * uninitialized on an empty database); nothing but `status`, `initialize`, `unlock`, `recover`
+ * and `restore` works until it is unsealed.
+ *
+ * @example
+ * import { createVault, openSqlite } from '@custos/vault'
+ * const vault = await createVault({ database: openSqlite('./data/custos.db') })
+ * if ((await vault.status()).state === 'uninitialized') {
+ *   const { recoveryKey } = await vault.initialize('correct horse battery staple')
+ *   console.log('Write this down:', recoveryKey)
+ * } else {
+ *   await vault.unlock('correct horse battery staple')
+ * }
+ * await vault.fields.set('email', 'ada@example.org')
+ */
+export async function createVault(options: CreateVaultOptions): Promise<Vault> {
+  const sodium = await loadSodium()
+  const preset = KdfPresetSchema.parse(options.kdf ?? 'moderate')
+  const { database } = options
+  const now = options.now ?? (() => new Date())
+  const listener = options.onEvent
+  const emit = (event: VaultEvent) => {
+    try {
+      listener?.(event)
+    } catch {
+      // A listener's failure must never break or undo a vault operation.
+    }
+  }
+  await migrateToLatest(database.db, database.engine)
+
+  let keys: UnsealedKeys | undefined
+  const requireKeys = (): UnsealedKeys => {
+    if (!keys) throw new VaultLockedError()
+    return keys
+  }
+  const audit = new AuditLog({ db: database.db, engine: database.engine, sodium, now, keysIfUnsealed: () => keys, onFlush: (n) => emit({ type: 'audit.flushed', entries: n }) })
+  const ctx: VaultContext = { handle: database, db: database.db, engine: database.engine, sodium, now, emit, keys: requireKeys, keysIfUnsealed: () => keys, audit }
+  const stores = {
+    fields: new FieldStore(ctx),
+    purchases: new PurchaseStore(ctx),
+    vendors: new VendorStore(ctx),
+    grants: new GrantStore(ctx),
+    inbox: new Inbox(ctx),
+    audit: new AuditReader(ctx),
+  }
+
+  const seal = () => {
+    keys?.wipe()
+    keys = undefined
+  }
+
+  /** Installs unwrapped keys and records the unlock (and seals the failed-unlock tail) in one transaction. */
+  const unseal = async (
+    vaultId: string,
+    root: Uint8Array,
+    currentTerm: number,
+    method: 'passphrase' | 'recovery-key',
+    action: 'vault.unlocked' | 'vault.recovered' | 'vault.restored' = 'vault.unlocked',
+    extra: Partial<Pick<VaultMetaTable, 'kdf_params' | 'wrapped_root_passphrase'>> = {},
+  ) => {
+    const fresh = new UnsealedKeys(sodium, vaultId, root, currentTerm)
+    try {
+      await loadKeyring(ctx, fresh, currentTerm)
+      seal()
+      keys = fresh
+      await database.db.transaction().execute(async (trx) => {
+        await trx.updateTable('vault_meta').set({ failed_unlocks: 0, unlock_blocked_until: null, ...extra }).where('id', '=', 1).execute()
+        await audit.sealTail(trx, fresh)
+        await audit.appendInTransaction(trx, [{ action, actor: 'owner', detail: method }])
+      })
+    } catch (err) {
+      if (keys === fresh) keys = undefined
+      fresh.wipe()
+      throw err
+    }
+    emit({ type: 'vault.unlocked', vaultId, method })
+  }
+
+  const vault: Vault = {
+    ...stores,
+
+    async status() {
+      const meta = await ctx.db.selectFrom('vault_meta').selectAll().where('id', '=', 1).executeTakeFirst()
+      if (!meta) return { state: 'uninitialized' }
+      if (!keys) {
+        const blocked = meta.unlock_blocked_until && new Date(meta.unlock_blocked_until) > now() ? { unlockBlockedUntil: meta.unlock_blocked_until } : {}
+        return { state: 'sealed', vaultId: meta.vault_id, createdAt: meta.created_at, failedUnlocks: meta.failed_unlocks, ...blocked }
+      }
+      return { state: 'unsealed', vaultId: meta.vault_id, createdAt: meta.created_at, currentTerm: meta.current_term, rotationPending: meta.rotation_target !== null }
+    },
+
+    async initialize(passphrase) {
+      const created = await createKeys(ctx, passphrase, preset)
+      seal()
+      keys = created.keys
+      await ctx.db.transaction().execute((trx) => audit.appendInTransaction(trx, [{ action: 'vault.created', actor: 'owner' }]))
+      emit({ type: 'vault.created', vaultId: created.keys.vaultId })
+      return { recoveryKey: created.recoveryKey, vaultId: created.keys.vaultId }
+    },
+
+    async unlock(credentials) {
+      const { meta, root, method } = await unwrapRoot(ctx, credentials)
+      await unseal(meta.vault_id, root, meta.current_term, method)
+    },
+
+    async lock() {
+      const wasUnsealed = keys !== undefined
+      await audit.drain()
+      seal()
+      if (wasUnsealed) emit({ type: 'vault.locked' })
+    },
+
+    async changePassphrase(current, next) {
+      const k = requireKeys()
+      // Proving the current passphrase keeps a walk-up attacker at an unlocked session from taking over.
+      const { root } = await unwrapRoot(ctx, typeof current === 'string' || current instanceof Uint8Array ? { passphrase: current } : current)
+      sodium.memzero(root)
+      const columns = await passphraseWrap(ctx, k, next, preset)
+      await ctx.db.transaction().execute(async (trx) => {
+        await trx.updateTable('vault_meta').set(columns).where('id', '=', 1).execute()
+        await audit.appendInTransaction(trx, [{ action: 'vault.passphrase_changed', actor: 'owner' }])
+      })
+      emit({ type: 'vault.passphrase_changed' })
+    },
+
+    async recover(recoveryKey, newPassphrase) {
+      const { meta, root } = await unwrapRoot(ctx, { recoveryKey })
+      const temp = new UnsealedKeys(sodium, meta.vault_id, root.slice(), meta.current_term)
+      let columns
+      try {
+        columns = await passphraseWrap(ctx, temp, newPassphrase, preset)
+      } catch (err) {
+        temp.wipe()
+        sodium.memzero(root)
+        throw err
+      }
+      temp.wipe()
+      await unseal(meta.vault_id, root, meta.current_term, 'recovery-key', 'vault.recovered', { kdf_params: columns.kdf_params, wrapped_root_passphrase: columns.wrapped_root_passphrase })
+      emit({ type: 'vault.passphrase_changed' })
+    },
+
+    rotateKeys(opts) {
+      return rotateKeys(ctx, requireKeys(), opts)
+    },
+
+    readThroughGrant(grantId, opts) {
+      return readThroughGrant(ctx, grantId, opts)
+    },
+
+    exportJson() {
+      return exportVault(ctx, stores)
+    },
+
+    importJson(doc, opts) {
+      return importVault(ctx, doc, opts?.mode ?? 'merge')
+    },
+
+    backup() {
+      const k = requireKeys()
+      let bytes = 0
+      return (async function* () {
+        for await (const chunk of createBackup(ctx, k)) {
+          bytes += chunk.length
+          yield chunk
+        }
+        await ctx.db.transaction().execute((trx) => audit.appendInTransaction(trx, [{ action: 'vault.backed_up', actor: 'owner' }]))
+        emit({ type: 'backup.created', bytes })
+      })()
+    },
+
+    async restore(source, credentials) {
+      const meta = await ctx.db.selectFrom('vault_meta').select('id').where('id', '=', 1).executeTakeFirst()
+      // Replacing an existing vault needs it unsealed: whoever restores over it must own it.
+      if (meta && !keys) throw new VaultLockedError()
+      const verified = await verifyBackup(ctx, await collectBytes(source), credentials)
+      await audit.drain()
+      try {
+        await applyBackup(ctx, verified)
+      } catch (err) {
+        sodium.memzero(verified.root)
+        throw err
+      }
+      const restoredMeta = await requireMeta(ctx)
+      const method = typeof credentials === 'object' && 'recoveryKey' in credentials ? 'recovery-key' : 'passphrase'
+      await unseal(restoredMeta.vault_id, verified.root, restoredMeta.current_term, method, 'vault.restored')
+      emit({ type: 'vault.restored' })
+    },
+
+    async destroy() {
+      requireKeys()
+      await audit.drain()
+      await ctx.db.transaction().execute(async (trx) => {
+        // Crypto-erase first: without the wrapped keys no copy of any ciphertext can be opened.
+        await trx.updateTable('keyring').set({ wrapped_key: null }).execute()
+        for (const table of ['audit', 'purchases', 'grants', 'vendors', 'fields', 'keyring', 'vault_meta'] as const) await trx.deleteFrom(table).execute()
+      })
+      await database.scrub()
+      seal()
+      emit({ type: 'vault.destroyed' })
+    },
+
+    async close() {
+      await audit.drain()
+      seal()
+      await database.close()
+    },
+  }
+  return vault
+}
+

@@ -1,0 +1,121 @@
+import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely'
+import type { Engine } from './schema.js'
+import { VaultError } from '../errors.js'
+
+/**
+ * Code-based migrations (no filesystem scanning, so the library embeds anywhere). Migrations
+ * are frozen in time: they take `Kysely<any>` and never import the current schema types.
+ */
+function migrations(engine: Engine): Record<string, Migration> {
+  const bytes = engine === 'postgres' ? 'bytea' : 'blob'
+  return {
+    '0001_initial': {
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('vault_meta')
+          .addColumn('id', 'integer', (c) => c.primaryKey())
+          .addColumn('vault_id', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('kdf_params', 'text', (c) => c.notNull())
+          .addColumn('wrapped_root_passphrase', sql.raw(bytes), (c) => c.notNull())
+          .addColumn('wrapped_root_recovery', sql.raw(bytes), (c) => c.notNull())
+          .addColumn('current_term', 'integer', (c) => c.notNull())
+          .addColumn('failed_unlocks', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('unlock_blocked_until', 'text')
+          .addColumn('audit_head_seq', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('audit_head_hash', sql.raw(bytes))
+          .addColumn('audit_head_mac', sql.raw(bytes))
+          .addColumn('rotation_target', 'integer')
+          .execute()
+        await db.schema
+          .createTable('keyring')
+          .addColumn('term', 'integer', (c) => c.primaryKey())
+          .addColumn('wrapped_key', sql.raw(bytes))
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('retired_at', 'text')
+          .execute()
+        await db.schema
+          .createTable('fields')
+          .addColumn('path', 'text', (c) => c.primaryKey())
+          .addColumn('value', sql.raw(bytes), (c) => c.notNull())
+          .addColumn('term', 'integer', (c) => c.notNull())
+          .addColumn('updated_at', 'text', (c) => c.notNull())
+          .execute()
+        await db.schema
+          .createTable('purchases')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('order_date', 'text', (c) => c.notNull())
+          .addColumn('seller_index', 'text', (c) => c.notNull())
+          .addColumn('category_index', 'text')
+          .addColumn('provenance', 'text', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('vendor_id', 'text')
+          .addColumn('body', sql.raw(bytes), (c) => c.notNull())
+          .addColumn('term', 'integer', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .execute()
+        // The seller listing walks this index newest first and stops after one page.
+        await db.schema.createIndex('purchases_seller').on('purchases').columns(['status', 'seller_index', 'order_date', 'id']).execute()
+        await db.schema.createIndex('purchases_date').on('purchases').columns(['status', 'order_date', 'id']).execute()
+        await db.schema.createIndex('purchases_vendor').on('purchases').columns(['vendor_id', 'status', 'order_date']).execute()
+        await db.schema.createIndex('purchases_term').on('purchases').columns(['term']).execute()
+        await db.schema
+          .createTable('vendors')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('body', sql.raw(bytes), (c) => c.notNull())
+          .addColumn('blocked', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('term', 'integer', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .execute()
+        await db.schema
+          .createTable('grants')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('vendor_id', 'text', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('expires_at', 'text', (c) => c.notNull())
+          .addColumn('revision', 'integer', (c) => c.notNull())
+          .addColumn('body', sql.raw(bytes), (c) => c.notNull())
+          .addColumn('term', 'integer', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'text', (c) => c.notNull())
+          .execute()
+        await db.schema.createIndex('grants_vendor').on('grants').columns(['vendor_id']).execute()
+        await db.schema
+          .createTable('audit')
+          .addColumn('seq', 'integer', (c) => c.primaryKey())
+          .addColumn('at', 'text', (c) => c.notNull())
+          .addColumn('entry', 'text', (c) => c.notNull())
+          .addColumn('prev_hash', sql.raw(bytes), (c) => c.notNull())
+          .addColumn('hash', sql.raw(bytes), (c) => c.notNull())
+          .addColumn('mac', sql.raw(bytes))
+          .execute()
+        await db.schema.createIndex('audit_at').on('audit').columns(['at']).execute()
+      },
+    },
+  }
+}
+
+class CodeMigrationProvider implements MigrationProvider {
+  readonly #engine: Engine
+  constructor(engine: Engine) {
+    this.#engine = engine
+  }
+  async getMigrations(): Promise<Record<string, Migration>> {
+    return migrations(this.#engine)
+  }
+}
+
+/** Brings the schema up to date. Safe to run on every open: applied migrations are skipped. */
+export async function migrateToLatest(db: Kysely<any>, engine: Engine): Promise<void> {
+  const migrator = new Migrator({
+    db,
+    provider: new CodeMigrationProvider(engine),
+    migrationTableName: 'custos_migration',
+    migrationLockTableName: 'custos_migration_lock',
+  })
+  const { error, results } = await migrator.migrateToLatest()
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown'
+    throw new VaultError('ERR_UNSUPPORTED_FORMAT', `Database migration ${failed} failed`, { cause: error })
+  }
+}

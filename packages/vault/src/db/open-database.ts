@@ -1,0 +1,111 @@
+import BetterSqlite3 from 'better-sqlite3'
+import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase, type SqliteStatement } from 'kysely'
+import pg from 'pg'
+import type { Engine, VaultDatabase } from './schema.js'
+
+/** An open database the vault runs on, with the engine it speaks. */
+export interface DatabaseHandle {
+  readonly db: Kysely<VaultDatabase>
+  readonly engine: Engine
+  /** The SQLite file path, when the engine is SQLite on a file. */
+  readonly file?: string
+  /** Runs `PRAGMA integrity_check` (SQLite) or a trivial query (PostgreSQL); resolves true when sound. */
+  integrityCheck(): Promise<boolean>
+  /** Physically removes deleted rows (SQLite: truncate the WAL and VACUUM; PostgreSQL: VACUUM), after a destroy. */
+  scrub(): Promise<void>
+  close(): Promise<void>
+}
+
+const STATEMENT_CACHE_SIZE = 256
+
+/**
+ * Kysely's stock SQLite driver prepares every statement again on each query (≈ 54k point
+ * selects/s here against ≈ 195k/s for a statement prepared once, PRODUCT.md). This wrapper
+ * hands Kysely a cached prepared statement per SQL text, so the same query builder code
+ * serves both engines at full speed. better-sqlite3 statements are reusable and, the driver
+ * being one connection behind a mutex, never used by two queries at once.
+ */
+function cachingDatabase(raw: BetterSqlite3.Database): SqliteDatabase {
+  const cache = new Map<string, SqliteStatement>()
+  return {
+    close: () => raw.close(),
+    prepare(sqlText: string): SqliteStatement {
+      // A deferred BEGIN that later writes can fail with SQLITE_BUSY when another process
+      // (the CLI beside the server) holds the lock; IMMEDIATE waits on busy_timeout instead.
+      const text = sqlText === 'begin' ? 'begin immediate' : sqlText
+      let stmt = cache.get(text)
+      if (stmt) {
+        cache.delete(text)
+      } else {
+        stmt = raw.prepare(text) as unknown as SqliteStatement
+        if (cache.size >= STATEMENT_CACHE_SIZE) {
+          const oldest = cache.keys().next().value
+          if (oldest !== undefined) cache.delete(oldest)
+        }
+      }
+      cache.set(text, stmt)
+      return stmt
+    },
+  }
+}
+
+/**
+ * Opens (creating if needed) a SQLite database file for a vault: WAL journal, `synchronous=FULL`
+ * so an acknowledged commit survives power loss (SECURITY.md promise 11), `secure_delete` so
+ * deleted ciphertexts are overwritten rather than left in free pages.
+ *
+ * @example
+ * const handle = openSqlite('./data/custos.db')
+ * const vault = await createVault({ database: handle })
+ */
+export function openSqlite(file: string): DatabaseHandle {
+  const raw = new BetterSqlite3(file)
+  raw.pragma('journal_mode = WAL')
+  raw.pragma('synchronous = FULL')
+  raw.pragma('busy_timeout = 5000')
+  raw.pragma('secure_delete = ON')
+  raw.pragma('foreign_keys = ON')
+  const db = new Kysely<VaultDatabase>({ dialect: new SqliteDialect({ database: cachingDatabase(raw) }) })
+  const handle: DatabaseHandle = {
+    db,
+    engine: 'sqlite',
+    async integrityCheck() {
+      const rows = raw.pragma('integrity_check') as { integrity_check: string }[]
+      return rows.length === 1 && rows[0]?.integrity_check === 'ok'
+    },
+    async scrub() {
+      raw.pragma('wal_checkpoint(TRUNCATE)')
+      raw.exec('VACUUM')
+      raw.pragma('wal_checkpoint(TRUNCATE)')
+    },
+    close: () => db.destroy(),
+  }
+  return file === ':memory:' ? handle : { ...handle, file }
+}
+
+/** Connection settings for PostgreSQL: a connection string or an existing `pg.Pool`. */
+export type PostgresOptions = { connectionString: string; max?: number } | { pool: pg.Pool }
+
+/**
+ * Opens a vault database on PostgreSQL through `pg`. Several processes may share one database:
+ * every piece of state (throttle counters, audit chain head, keyring) lives in it.
+ *
+ * @example
+ * const vault = await createVault({ database: openPostgres({ connectionString: process.env.DATABASE_URL! }) })
+ */
+export function openPostgres(options: PostgresOptions): DatabaseHandle {
+  const pool = 'pool' in options ? options.pool : new pg.Pool({ connectionString: options.connectionString, max: options.max ?? 10 })
+  const db = new Kysely<VaultDatabase>({ dialect: new PostgresDialect({ pool }) })
+  return {
+    db,
+    engine: 'postgres',
+    async integrityCheck() {
+      const { rows } = await pool.query('select 1 as ok')
+      return rows[0]?.ok === 1
+    },
+    async scrub() {
+      for (const table of ['audit', 'purchases', 'grants', 'vendors', 'fields', 'keyring', 'vault_meta']) await pool.query(`vacuum full ${table}`)
+    },
+    close: () => db.destroy(),
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * Table types for Kysely. Plaintext columns are an explicit allowlist (README, "What is stored
+ * in plaintext"): ids, timestamps, states, field paths, and truncated keyed blind indexes.
+ * Everything else is an envelope (`Uint8Array`, see crypto/envelope.ts).
+ *
+ * Times are ISO-8601 UTC strings from `Date#toISOString()`, so text order is time order on
+ * every engine; booleans are 0/1 integers.
+ */
+export interface VaultMetaTable {
+  id: number // always 1: one vault per database
+  vault_id: string
+  created_at: string
+  kdf_params: string // JSON KdfParams; authenticated as the wrap's associated data
+  wrapped_root_passphrase: Uint8Array
+  wrapped_root_recovery: Uint8Array
+  current_term: number
+  failed_unlocks: number
+  unlock_blocked_until: string | null
+  audit_head_seq: number
+  audit_head_hash: Uint8Array | null
+  audit_head_mac: Uint8Array | null
+  rotation_target: number | null
+}
+
+export interface KeyringTable {
+  term: number
+  wrapped_key: Uint8Array | null // null once the term is retired (crypto-erased)
+  created_at: string
+  retired_at: string | null
+}
+
+export interface FieldsTable {
+  path: string
+  value: Uint8Array
+  term: number
+  updated_at: string
+}
+
+export interface PurchasesTable {
+  id: string
+  order_date: string
+  seller_index: string
+  category_index: string | null
+  provenance: 'owner' | 'import' | 'vendor'
+  status: 'accepted' | 'pending'
+  vendor_id: string | null
+  body: Uint8Array
+  term: number
+  created_at: string
+}
+
+export interface VendorsTable {
+  id: string
+  body: Uint8Array
+  blocked: number
+  term: number
+  created_at: string
+}
+
+export interface GrantsTable {
+  id: string
+  vendor_id: string
+  status: 'active' | 'revoked'
+  expires_at: string
+  revision: number
+  body: Uint8Array
+  term: number
+  created_at: string
+  updated_at: string
+}
+
+export interface AuditTable {
+  seq: number
+  at: string
+  entry: string // canonical JSON of the entry (ids, paths, times — never values)
+  prev_hash: Uint8Array
+  hash: Uint8Array
+  mac: Uint8Array | null // null only for entries written while sealed, until the next unlock seals them
+}
+
+export interface VaultDatabase {
+  vault_meta: VaultMetaTable
+  keyring: KeyringTable
+  fields: FieldsTable
+  purchases: PurchasesTable
+  vendors: VendorsTable
+  grants: GrantsTable
+  audit: AuditTable
+}
+
+/** The database engines the vault runs on. */
+export type Engine = 'sqlite' | 'postgres'

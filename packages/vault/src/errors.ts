@@ -1,0 +1,122 @@
+/**
+ * Typed errors of the vault library. Every failure a caller can meet carries a stable
+ * `code` (never reworded once published), so `switch (err.code)` narrows and the HTTP
+ * layer can map codes to statuses in one table. Messages about security failures are
+ * deliberately opaque: they never say *why* a decrypt or an unlock failed.
+ *
+ * Caller misuse (calling with the wrong JavaScript types) throws `TypeError` instead.
+ */
+export type VaultErrorCode =
+  | 'ERR_VAULT_LOCKED'
+  | 'ERR_VAULT_UNINITIALIZED'
+  | 'ERR_VAULT_EXISTS'
+  | 'ERR_UNLOCK_FAILED'
+  | 'ERR_UNLOCK_THROTTLED'
+  | 'ERR_RECOVERY_KEY_FORMAT'
+  | 'ERR_WEAK_PASSPHRASE'
+  | 'ERR_INTEGRITY'
+  | 'ERR_UNSUPPORTED_FORMAT'
+  | 'ERR_VALIDATION'
+  | 'ERR_UNKNOWN_PATH'
+  | 'ERR_VALUE_TOO_LARGE'
+  | 'ERR_NOT_FOUND'
+  | 'ERR_GRANT_EXPIRED'
+  | 'ERR_GRANT_REVOKED'
+  | 'ERR_GRANT_SCOPE'
+  | 'ERR_VENDOR_BLOCKED'
+  | 'ERR_AUDIT_WRITE'
+  | 'ERR_BACKUP_INVALID'
+  | 'ERR_IMPORT_INVALID'
+  | 'ERR_CONFLICT'
+  | 'ERR_CRYPTO_UNAVAILABLE'
+
+/** One problem with an input: where (`path`) and why (`message`), never the offending value. */
+export interface ValidationIssue {
+  readonly path: string
+  readonly message: string
+}
+
+/**
+ * Base class of every error the vault throws on purpose.
+ *
+ * @example
+ * try { await vault.fields.get('email') }
+ * catch (err) { if (err instanceof VaultError && err.code === 'ERR_VAULT_LOCKED') promptUnlock() }
+ */
+export class VaultError extends Error {
+  readonly code: VaultErrorCode
+  /** Validation issues, when the error is about input. */
+  readonly issues: readonly ValidationIssue[]
+
+  constructor(code: VaultErrorCode, message: string, options?: { issues?: readonly ValidationIssue[]; cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause })
+    this.name = 'VaultError'
+    this.code = code
+    this.issues = options?.issues ?? []
+  }
+}
+
+/** The vault is sealed: unlock it first. */
+export class VaultLockedError extends VaultError {
+  static readonly code = 'ERR_VAULT_LOCKED'
+  constructor() {
+    super('ERR_VAULT_LOCKED', 'The vault is locked')
+    this.name = 'VaultLockedError'
+  }
+}
+
+/** Wrong passphrase or recovery key, or a damaged key blob: deliberately indistinguishable (SECURITY.md promise 7). */
+export class UnlockFailedError extends VaultError {
+  static readonly code = 'ERR_UNLOCK_FAILED'
+  constructor() {
+    super('ERR_UNLOCK_FAILED', 'Unlock failed')
+    this.name = 'UnlockFailedError'
+  }
+}
+
+/** Too many failed unlocks: refused before any key derivation runs (SECURITY.md promise 8). */
+export class UnlockThrottledError extends VaultError {
+  static readonly code = 'ERR_UNLOCK_THROTTLED'
+  /** When the next attempt will be considered. */
+  readonly retryAt: Date
+  constructor(retryAt: Date) {
+    super('ERR_UNLOCK_THROTTLED', 'Too many failed unlock attempts; try again later')
+    this.name = 'UnlockThrottledError'
+    this.retryAt = retryAt
+  }
+}
+
+/** A stored ciphertext, key blob, audit entry or backup failed authentication. */
+export class IntegrityError extends VaultError {
+  static readonly code = 'ERR_INTEGRITY'
+  constructor(message = 'Stored data failed its integrity check') {
+    super('ERR_INTEGRITY', message)
+    this.name = 'IntegrityError'
+  }
+}
+
+/** Input failed validation; `issues` say where and why. */
+export class ValidationError extends VaultError {
+  static readonly code = 'ERR_VALIDATION'
+  constructor(issues: readonly ValidationIssue[], message = 'Invalid input') {
+    super('ERR_VALIDATION', message, { issues })
+    this.name = 'ValidationError'
+  }
+}
+
+/** The requested record does not exist. */
+export class NotFoundError extends VaultError {
+  static readonly code = 'ERR_NOT_FOUND'
+  constructor(what: string) {
+    super('ERR_NOT_FOUND', `${what} not found`)
+    this.name = 'NotFoundError'
+  }
+}
+
+/** Converts zod issues to ours: a path and a reason, never the rejected value. */
+export function issuesFromZod(issues: readonly { path: readonly PropertyKey[]; message: string }[], prefix = ''): ValidationIssue[] {
+  return issues.map((issue) => {
+    const inner = issue.path.map(String).join('.')
+    return { path: [prefix, inner].filter(Boolean).join('.') || '(root)', message: issue.message }
+  })
+}

@@ -1,0 +1,31 @@
+/**
+ * Events the vault emits through the optional `onEvent` callback, for logs and metrics.
+ * They carry ids, paths and counts — never values, passphrases or key material (STYLE.md, "Logging").
+ */
+export type VaultEvent =
+  | { type: 'vault.created'; vaultId: string }
+  | { type: 'vault.unlocked'; vaultId: string; method: 'passphrase' | 'recovery-key' }
+  | { type: 'vault.unlock_failed'; throttled: boolean }
+  | { type: 'vault.locked' }
+  | { type: 'vault.passphrase_changed' }
+  | { type: 'vault.destroyed' }
+  | { type: 'keys.rotation_progress'; term: number; done: number; total: number }
+  | { type: 'keys.rotated'; term: number; retiredTerms: number[] }
+  | { type: 'field.set'; path: string }
+  | { type: 'field.deleted'; path: string }
+  | { type: 'purchase.added'; purchaseId: string; provenance: 'owner' | 'import' | 'vendor' }
+  | { type: 'purchase.deleted'; purchaseId: string }
+  | { type: 'vendor.registered'; vendorId: string }
+  | { type: 'vendor.blocked'; vendorId: string; blocked: boolean }
+  | { type: 'grant.created'; grantId: string; vendorId: string }
+  | { type: 'grant.narrowed'; grantId: string; revision: number }
+  | { type: 'grant.revoked'; grantId: string }
+  | { type: 'grant.read'; grantId: string; fieldCount: number; purchaseCount: number }
+  | { type: 'inbox.appended'; purchaseId: string; vendorId: string }
+  | { type: 'inbox.decided'; purchaseId: string; accepted: boolean }
+  | { type: 'audit.flushed'; entries: number }
+  | { type: 'backup.created'; bytes: number }
+  | { type: 'vault.restored' }
+  | { type: 'vault.imported'; fields: number; purchases: number }
+
+export type VaultEventListener = (event: VaultEvent) => void

@@ -1,0 +1,204 @@
+import { type VaultContext, newId } from '../context.js'
+import { toBytes } from '../crypto/bytes.js'
+import { type Place, envelopeTerm, openJson, sealJson } from '../crypto/envelope.js'
+import type { GrantsTable } from '../db/schema.js'
+import { NotFoundError, ValidationError, VaultError, issuesFromZod } from '../errors.js'
+import { assertSelectors, selectorsCover } from '../fields/selectors.js'
+import { orderInstant } from '../purchases/order.js'
+import { type Grant, GrantBody, GrantInput, GrantNarrowing, type PurchaseSlice } from './grant.js'
+
+export function grantPlace(vaultId: string, id: string): Place {
+  return { table: 'grants', column: 'body', recordId: id, vaultId }
+}
+
+export function grantStatus(row: Pick<GrantsTable, 'status' | 'expires_at'>, now: Date): Grant['status'] {
+  if (row.status === 'revoked') return 'revoked'
+  return new Date(row.expires_at) <= now ? 'expired' : 'active'
+}
+
+export function decryptGrant(ctx: VaultContext, row: GrantsTable): Grant {
+  const keys = ctx.keys()
+  const envelope = toBytes(row.body)
+  const body = GrantBody.parse(openJson(ctx.sodium, keys.termKey(envelopeTerm(envelope)), grantPlace(keys.vaultId, row.id), envelope))
+  return {
+    ...body,
+    id: row.id,
+    vendorId: row.vendor_id,
+    status: grantStatus(row, ctx.now()),
+    revision: row.revision,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    expiresAt: row.expires_at,
+  }
+}
+
+function scopeError(message: string): VaultError {
+  return new VaultError('ERR_GRANT_SCOPE', message)
+}
+
+/** True when slice `inner` shows no purchase that `outer` hides. */
+function sliceWithin(outer: PurchaseSlice | undefined, inner: PurchaseSlice | undefined): boolean {
+  if (inner === undefined) return true
+  if (outer === undefined) return false
+  if (outer.madeWithVendor && !inner.madeWithVendor) return false
+  if (outer.categories && !(inner.categories ?? []).every((c) => outer.categories?.includes(c))) return false
+  if (outer.categories && !inner.categories) return false
+  if (outer.since && (!inner.since || orderInstant(inner.since) < orderInstant(outer.since))) return false
+  return true
+}
+
+/**
+ * Grants: deny by default; a grant names field selectors, a purchase slice, actions, a purpose,
+ * an expiry and the owner's terms the vendor accepted. Every change is audited in the same
+ * transaction as the change itself.
+ */
+export class GrantStore {
+  readonly #ctx: VaultContext
+  constructor(ctx: VaultContext) {
+    this.#ctx = ctx
+  }
+
+  /**
+   * Creates a grant for a registered, unblocked vendor.
+   *
+   * @example
+   * const grant = await vault.grants.create({
+   *   vendorId: shop.id, fields: ['name.given', 'email', 'prefs.sizes.*'], purchases: { madeWithVendor: true },
+   *   actions: ['read', 'append'], purpose: 'Fit recommendations and order history', durationSeconds: 90 * 86400,
+   * })
+   */
+  async create(input: GrantInput): Promise<Grant> {
+    const ctx = this.#ctx
+    const keys = ctx.keys()
+    const parsed = GrantInput.safeParse(input)
+    if (!parsed.success) throw new ValidationError(issuesFromZod(parsed.error.issues), 'Invalid grant')
+    const g = parsed.data
+    assertSelectors(g.fields)
+    const now = ctx.now()
+    const expiresAt = g.expiresAt !== undefined ? new Date(g.expiresAt) : new Date(now.getTime() + (g.durationSeconds as number) * 1000)
+    if (expiresAt <= now) throw new ValidationError([{ path: 'expiresAt', message: 'must be in the future' }], 'Invalid grant')
+    const id = newId(ctx.sodium, 'grt')
+    const body: GrantBody = {
+      fields: [...new Set(g.fields)],
+      ...(g.purchases ? { purchases: g.purchases } : {}),
+      actions: [...new Set(g.actions)],
+      purpose: g.purpose,
+      acceptedTerms: g.acceptedTerms,
+    }
+    const term = keys.currentTerm
+    const row: GrantsTable = {
+      id,
+      vendor_id: g.vendorId,
+      status: 'active',
+      expires_at: expiresAt.toISOString(),
+      revision: 1,
+      body: sealJson(ctx.sodium, keys.termKey(term), term, grantPlace(keys.vaultId, id), body),
+      term,
+      created_at: now.toISOString(),
+      updated_at: now.toISOString(),
+    }
+    await ctx.db.transaction().execute(async (trx) => {
+      const vendor = await trx.selectFrom('vendors').select(['blocked']).where('id', '=', g.vendorId).executeTakeFirst()
+      if (!vendor) throw new NotFoundError('Vendor')
+      if (vendor.blocked === 1) throw new VaultError('ERR_VENDOR_BLOCKED', 'This vendor is blocked')
+      await trx.insertInto('grants').values(row).execute()
+      await ctx.audit.appendInTransaction(trx, [{ action: 'grant.created', actor: 'owner', grantId: id, vendorId: g.vendorId, paths: body.fields }])
+    })
+    ctx.emit({ type: 'grant.created', grantId: id, vendorId: g.vendorId })
+    return decryptGrant(ctx, row)
+  }
+
+  async get(id: string): Promise<Grant> {
+    this.#ctx.keys()
+    const row = await this.#ctx.db.selectFrom('grants').selectAll().where('id', '=', id).executeTakeFirst()
+    if (!row) throw new NotFoundError('Grant')
+    return decryptGrant(this.#ctx, row)
+  }
+
+  /** Lists grants, newest first, optionally of one vendor or in one state. */
+  async list(filter: { vendorId?: string; status?: Grant['status'] } = {}): Promise<Grant[]> {
+    this.#ctx.keys()
+    const rows = await this.#ctx.db
+      .selectFrom('grants')
+      .selectAll()
+      .$if(filter.vendorId !== undefined, (q) => q.where('vendor_id', '=', filter.vendorId as string))
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .execute()
+    const grants = rows.map((row) => decryptGrant(this.#ctx, row))
+    return filter.status === undefined ? grants : grants.filter((g) => g.status === filter.status)
+  }
+
+  /**
+   * Narrows an active grant: fewer fields, a smaller purchase slice, fewer actions or an earlier
+   * expiry. Anything that would widen it is refused with ERR_GRANT_SCOPE — widening needs a new
+   * consent. The next read through the grant sees only what is left.
+   *
+   * @example
+   * await vault.grants.narrow(grant.id, { fields: ['email'] })
+   */
+  async narrow(id: string, narrowing: GrantNarrowing): Promise<Grant> {
+    const ctx = this.#ctx
+    const keys = ctx.keys()
+    const parsed = GrantNarrowing.safeParse(narrowing)
+    if (!parsed.success) throw new ValidationError(issuesFromZod(parsed.error.issues), 'Invalid narrowing')
+    const n = parsed.data
+    if (n.fields) assertSelectors(n.fields)
+    let updated: GrantsTable | undefined
+    await ctx.db.transaction().execute(async (trx) => {
+      const row = await trx.selectFrom('grants').selectAll().where('id', '=', id).$if(ctx.engine === 'postgres', (q) => q.forUpdate()).executeTakeFirst()
+      if (!row) throw new NotFoundError('Grant')
+      const current = decryptGrant(ctx, row)
+      if (current.status === 'revoked') throw new VaultError('ERR_GRANT_REVOKED', 'This grant has been revoked')
+      if (current.status === 'expired') throw new VaultError('ERR_GRANT_EXPIRED', 'This grant has expired')
+      const fields = n.fields ? [...new Set(n.fields)] : current.fields
+      if (!selectorsCover(current.fields, fields)) throw scopeError('Narrowing cannot add fields')
+      const purchases = n.purchases === null ? undefined : (n.purchases ?? current.purchases)
+      if (!sliceWithin(current.purchases, purchases)) throw scopeError('Narrowing cannot widen the purchase slice')
+      const actions = n.actions ? [...new Set(n.actions)] : current.actions
+      if (!actions.every((a) => current.actions.includes(a))) throw scopeError('Narrowing cannot add actions')
+      const expiresAt = n.expiresAt ? new Date(n.expiresAt).toISOString() : current.expiresAt
+      if (expiresAt > current.expiresAt) throw scopeError('Narrowing cannot extend the expiry')
+      const body: GrantBody = { fields, ...(purchases ? { purchases } : {}), actions, purpose: current.purpose, acceptedTerms: current.acceptedTerms }
+      const term = keys.currentTerm
+      updated = {
+        ...row,
+        expires_at: expiresAt,
+        revision: row.revision + 1,
+        body: sealJson(ctx.sodium, keys.termKey(term), term, grantPlace(keys.vaultId, id), body),
+        term,
+        updated_at: ctx.now().toISOString(),
+      }
+      await trx
+        .updateTable('grants')
+        .set({ expires_at: updated.expires_at, revision: updated.revision, body: updated.body, term, updated_at: updated.updated_at })
+        .where('id', '=', id)
+        .execute()
+      await ctx.audit.appendInTransaction(trx, [{ action: 'grant.narrowed', actor: 'owner', grantId: id, vendorId: row.vendor_id, paths: fields }])
+    })
+    const result = decryptGrant(ctx, updated as GrantsTable)
+    ctx.emit({ type: 'grant.narrowed', grantId: id, revision: result.revision })
+    return result
+  }
+
+  /**
+   * Revokes a grant. Final: the next read or append through it fails with ERR_GRANT_REVOKED.
+   * Revoking an already revoked grant is a no-op.
+   */
+  async revoke(id: string): Promise<Grant> {
+    const ctx = this.#ctx
+    ctx.keys()
+    let row: GrantsTable | undefined
+    await ctx.db.transaction().execute(async (trx) => {
+      row = await trx.selectFrom('grants').selectAll().where('id', '=', id).$if(ctx.engine === 'postgres', (q) => q.forUpdate()).executeTakeFirst()
+      if (!row) throw new NotFoundError('Grant')
+      if (row.status === 'revoked') return
+      const now = ctx.now().toISOString()
+      await trx.updateTable('grants').set({ status: 'revoked', updated_at: now }).where('id', '=', id).execute()
+      await ctx.audit.appendInTransaction(trx, [{ action: 'grant.revoked', actor: 'owner', grantId: id, vendorId: row.vendor_id }])
+      row = { ...row, status: 'revoked', updated_at: now }
+    })
+    ctx.emit({ type: 'grant.revoked', grantId: id })
+    return decryptGrant(ctx, row as GrantsTable)
+  }
+}

@@ -1,0 +1,70 @@
+import { z } from 'zod'
+
+/**
+ * The purchase slice of a grant: which purchases the vendor may read. Every given constraint
+ * applies (AND). `madeWithVendor` limits to purchases linked to this vendor.
+ */
+export const PurchaseSlice = z
+  .object({
+    madeWithVendor: z.boolean().default(true),
+    categories: z.array(z.string().trim().min(1).max(80)).min(1).max(50).optional(),
+    since: z.union([z.iso.datetime({ offset: true }), z.iso.date()]).optional(),
+  })
+  .strict()
+export type PurchaseSlice = z.output<typeof PurchaseSlice>
+
+export const GrantAction = z.enum(['read', 'append'])
+export type GrantAction = z.infer<typeof GrantAction>
+
+const MAX_GRANT_SECONDS = 2 * 366 * 24 * 3600
+
+/** What the owner grants a vendor. Either `expiresAt` or `durationSeconds` sets the expiry. */
+export const GrantInput = z
+  .object({
+    vendorId: z.string().min(1).max(64),
+    fields: z.array(z.string().min(1).max(200)).max(200).default([]),
+    purchases: PurchaseSlice.optional(),
+    actions: z.array(GrantAction).min(1).max(2),
+    purpose: z.string().trim().min(1).max(500),
+    expiresAt: z.iso.datetime({ offset: true }).optional(),
+    durationSeconds: z.number().int().min(60).max(MAX_GRANT_SECONDS).optional(),
+    /** Ids of the owner's proffered terms that the vendor accepted. */
+    acceptedTerms: z.array(z.string().min(1).max(200)).max(20).default([]),
+  })
+  .strict()
+  .refine((g) => (g.expiresAt === undefined) !== (g.durationSeconds === undefined), { message: 'give exactly one of expiresAt or durationSeconds', path: ['expiresAt'] })
+  .refine((g) => !g.actions.includes('read') || g.fields.length > 0 || g.purchases !== undefined, { message: 'a read grant needs fields or a purchase slice', path: ['fields'] })
+export type GrantInput = z.input<typeof GrantInput>
+
+/** How a grant may be narrowed: every part optional, each must be within the current grant. */
+export const GrantNarrowing = z
+  .object({
+    fields: z.array(z.string().min(1).max(200)).max(200).optional(),
+    purchases: PurchaseSlice.nullable().optional(),
+    actions: z.array(GrantAction).min(1).max(2).optional(),
+    expiresAt: z.iso.datetime({ offset: true }).optional(),
+  })
+  .strict()
+export type GrantNarrowing = z.input<typeof GrantNarrowing>
+
+/** The encrypted part of a grant row. */
+export const GrantBody = z.object({
+  fields: z.array(z.string()),
+  purchases: PurchaseSlice.optional(),
+  actions: z.array(GrantAction),
+  purpose: z.string(),
+  acceptedTerms: z.array(z.string()),
+})
+export type GrantBody = z.output<typeof GrantBody>
+
+/** A grant as the owner and the API see it. */
+export interface Grant extends GrantBody {
+  readonly id: string
+  readonly vendorId: string
+  /** `expired` is computed from `expiresAt` at read time; revoked is final. */
+  readonly status: 'active' | 'revoked' | 'expired'
+  readonly revision: number
+  readonly createdAt: string
+  readonly updatedAt: string
+  readonly expiresAt: string
+}

@@ -1,0 +1,109 @@
+import type { VaultContext } from '../context.js'
+import { toBytes } from '../crypto/bytes.js'
+import { envelopeTerm, openJson } from '../crypto/envelope.js'
+import type { GrantsTable } from '../db/schema.js'
+import { NotFoundError, ValidationError, VaultError } from '../errors.js'
+import { fieldPlace } from '../fields/field-store.js'
+import { selectorMatches } from '../fields/selectors.js'
+import type { Purchase } from '../purchases/order.js'
+import { type Page, parsePurchaseFilter, queryPurchases } from '../purchases/purchase-query.js'
+import { decryptGrant } from './grant-store.js'
+import type { Grant, GrantAction } from './grant.js'
+
+/** What a vendor sees through a grant. */
+export interface GrantedSlice {
+  readonly grant: Grant
+  /** Granted fields that have a value, by path. */
+  readonly fields: Record<string, unknown>
+  /** The granted purchases (one page), when the grant has a purchase slice and they were asked for. */
+  readonly purchases?: Page<Purchase>
+}
+
+export interface ReadThroughGrantOptions {
+  /** Which parts to read; both by default. */
+  readonly include?: readonly ('fields' | 'purchases')[]
+  readonly purchases?: { readonly cursor?: string; readonly limit?: number }
+}
+
+type LiveGrant = { grant: Grant; row: GrantsTable }
+
+/**
+ * Loads a grant for use by its vendor and refuses it — with an audit entry — when it is
+ * revoked, expired, of a blocked vendor, or lacks the action. The refusal codes are distinct
+ * so the API can answer `invalid_token` vs `insufficient_scope` (RFC 6750 §3.1).
+ */
+export async function liveGrant(ctx: VaultContext, grantId: string, action: GrantAction): Promise<LiveGrant> {
+  ctx.keys()
+  if (typeof grantId !== 'string') throw new TypeError('grantId must be a string')
+  const row = await ctx.db
+    .selectFrom('grants')
+    .innerJoin('vendors', 'vendors.id', 'grants.vendor_id')
+    .selectAll('grants')
+    .select('vendors.blocked as vendor_blocked')
+    .where('grants.id', '=', grantId)
+    .executeTakeFirst()
+  if (!row) throw new NotFoundError('Grant')
+  const { vendor_blocked, ...grantRow } = row
+  const grant = decryptGrant(ctx, grantRow)
+  const refusal =
+    grant.status === 'revoked'
+      ? new VaultError('ERR_GRANT_REVOKED', 'This grant has been revoked')
+      : grant.status === 'expired'
+        ? new VaultError('ERR_GRANT_EXPIRED', 'This grant has expired')
+        : vendor_blocked === 1
+          ? new VaultError('ERR_VENDOR_BLOCKED', 'This vendor is blocked')
+          : !grant.actions.includes(action)
+            ? new VaultError('ERR_GRANT_SCOPE', `This grant does not allow ${action}`)
+            : undefined
+  if (refusal) {
+    await ctx.audit.appendDurable({ action: 'grant.refused', actor: `vendor:${grant.vendorId}`, grantId, vendorId: grant.vendorId, outcome: 'refused', detail: refusal.code })
+    throw refusal
+  }
+  return { grant, row: grantRow }
+}
+
+/**
+ * Reads exactly what a grant allows. Field rows outside the grant are filtered by their
+ * plaintext path *before* any decryption, so ungranted values are never decrypted (promise 13).
+ * The read's audit entry (grant, paths, purchase ids — no values) is durable before this
+ * resolves; if it cannot be written, the read fails and nothing is returned (promise 19).
+ */
+export async function readThroughGrant(ctx: VaultContext, grantId: string, options: ReadThroughGrantOptions = {}): Promise<GrantedSlice> {
+  const { grant } = await liveGrant(ctx, grantId, 'read')
+  const keys = ctx.keys()
+  const include = options.include ?? ['fields', 'purchases']
+  const fields: Record<string, unknown> = {}
+  if (include.includes('fields') && grant.fields.length > 0) {
+    const rows = await ctx.db.selectFrom('fields').select(['path', 'value']).execute()
+    for (const row of rows) {
+      if (!grant.fields.some((s) => selectorMatches(s, row.path))) continue
+      const envelope = toBytes(row.value)
+      fields[row.path] = openJson(ctx.sodium, keys.termKey(envelopeTerm(envelope)), fieldPlace(keys.vaultId, row.path), envelope)
+    }
+  }
+  let purchases: Page<Purchase> | undefined
+  if (include.includes('purchases') && grant.purchases) {
+    const slice = grant.purchases
+    const limit = options.purchases?.limit ?? 50
+    if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new ValidationError([{ path: 'limit', message: 'must be an integer from 1 to 500' }])
+    const filter = parsePurchaseFilter({
+      ...(slice.madeWithVendor ? { vendorId: grant.vendorId } : {}),
+      ...(slice.categories ? { categories: slice.categories } : {}),
+      ...(slice.since ? { since: slice.since } : {}),
+      ...(options.purchases?.cursor !== undefined ? { cursor: options.purchases.cursor } : {}),
+      limit,
+    })
+    purchases = await queryPurchases(ctx, filter, 'accepted')
+  }
+  const paths = Object.keys(fields)
+  await ctx.audit.appendDurable({
+    action: 'grant.read',
+    actor: `vendor:${grant.vendorId}`,
+    grantId,
+    vendorId: grant.vendorId,
+    paths,
+    ...(purchases ? { purchaseIds: purchases.items.map((p) => p.id) } : {}),
+  })
+  ctx.emit({ type: 'grant.read', grantId, fieldCount: paths.length, purchaseCount: purchases?.items.length ?? 0 })
+  return { grant, fields, ...(purchases ? { purchases } : {}) }
+}

@@ -1,0 +1,51 @@
+/**
+ * `@custos/vault` — the customer-owned personal data vault as a library.
+ *
+ * @example
+ * import { createVault, openSqlite } from '@custos/vault'
+ * const vault = await createVault({ database: openSqlite('./custos.db') })
+ * const { recoveryKey } = await vault.initialize('a long passphrase')
+ * const shop = await vault.vendors.register({ name: 'Fjord Outdoor' })
+ * await vault.fields.set('prefs.sizes.shoe', 'EU 42')
+ * const grant = await vault.grants.create({ vendorId: shop.id, fields: ['prefs.sizes.*'], actions: ['read'], purpose: 'Sizing', durationSeconds: 86400 })
+ * const { fields } = await vault.readThroughGrant(grant.id) // { 'prefs.sizes.shoe': 'EU 42' }, audited
+ *
+ * @packageDocumentation
+ */
+export { createVault, type CreateVaultOptions, type Vault, type VaultStatus } from './create-vault.js'
+export { openSqlite, openPostgres, type DatabaseHandle, type PostgresOptions } from './db/open-database.js'
+export type { Engine } from './db/schema.js'
+export {
+  VaultError,
+  VaultLockedError,
+  UnlockFailedError,
+  UnlockThrottledError,
+  IntegrityError,
+  ValidationError,
+  NotFoundError,
+  type VaultErrorCode,
+  type ValidationIssue,
+} from './errors.js'
+export type { VaultEvent, VaultEventListener } from './events.js'
+export type { Credentials } from './keys/lifecycle.js'
+export type { RotateKeysOptions, RotationProgress, RotationResult } from './keys/rotation.js'
+export { KDF_PRESETS, type KdfPreset } from './crypto/kdf.js'
+export { VOCABULARY, PostalAddress, CUSTOM_PATH, MAX_VALUE_BYTES, isFieldPath, schemaFor, type FieldPath, type KnownFieldPath } from './fields/vocabulary.js'
+export { selectorMatches } from './fields/selectors.js'
+export type { FieldEntry } from './fields/field-store.js'
+export { Order, OrderItem, type OrderInput, type Purchase, type Provenance } from './purchases/order.js'
+export type { PurchaseFilter, Page } from './purchases/purchase-query.js'
+export type { AddPurchaseOptions } from './purchases/purchase-store.js'
+export { GrantInput, GrantNarrowing, PurchaseSlice, GrantAction, type Grant } from './grants/grant.js'
+export { VendorInput, type Vendor } from './grants/vendor.js'
+export type { GrantedSlice, ReadThroughGrantOptions } from './grants/read-through-grant.js'
+export { AuditAction, type AuditEntry } from './audit/audit-entry.js'
+export type { AuditFilter, AuditVerification } from './audit/audit-reader.js'
+export { VaultExport } from './backup/export-json.js'
+export type { ImportResult } from './backup/portable.js'
+export type { FieldStore } from './fields/field-store.js'
+export type { PurchaseStore } from './purchases/purchase-store.js'
+export type { VendorStore } from './grants/vendor-store.js'
+export type { GrantStore } from './grants/grant-store.js'
+export type { Inbox } from './grants/inbox.js'
+export type { AuditReader } from './audit/audit-reader.js'

@@ -1,0 +1,144 @@
+import type { Transaction } from 'kysely'
+import { type VaultContext, newId } from '../context.js'
+import { sealJson } from '../crypto/envelope.js'
+import type { PurchasesTable, VaultDatabase } from '../db/schema.js'
+import { NotFoundError, ValidationError, issuesFromZod } from '../errors.js'
+import { blindIndex } from './blind-index.js'
+import { Order, type OrderInput, type Provenance, type Purchase, orderInstant } from './order.js'
+import { type Page, type PurchaseFilter, decryptPurchase, parsePurchaseFilter, purchasePlace, queryPurchases } from './purchase-query.js'
+
+export function parseOrder(input: unknown, prefix = ''): Order {
+  const parsed = Order.safeParse(input)
+  if (!parsed.success) throw new ValidationError(issuesFromZod(parsed.error.issues, prefix), 'Invalid purchase')
+  return parsed.data
+}
+
+/** Builds the row of a purchase: encrypted body, blind indexes, plaintext date for ordering. */
+export function purchaseRow(
+  ctx: VaultContext,
+  id: string,
+  order: Order,
+  meta: { provenance: Provenance; status: 'accepted' | 'pending'; vendorId?: string | undefined; createdAt: string },
+): PurchasesTable {
+  const keys = ctx.keys()
+  const term = keys.currentTerm
+  return {
+    id,
+    order_date: orderInstant(order.orderDate),
+    seller_index: blindIndex(ctx.sodium, keys.subkey('sellerIndex'), order.seller),
+    category_index: order.category === undefined ? null : blindIndex(ctx.sodium, keys.subkey('categoryIndex'), order.category),
+    provenance: meta.provenance,
+    status: meta.status,
+    vendor_id: meta.vendorId ?? null,
+    body: sealJson(ctx.sodium, keys.termKey(term), term, purchasePlace(keys.vaultId, id), order),
+    term,
+    created_at: meta.createdAt,
+  }
+}
+
+async function assertVendor(trx: Transaction<VaultDatabase>, vendorId: string | undefined): Promise<void> {
+  if (vendorId === undefined) return
+  const found = await trx.selectFrom('vendors').select('id').where('id', '=', vendorId).executeTakeFirst()
+  if (!found) throw new NotFoundError('Vendor')
+}
+
+/** Options when the owner adds a purchase. */
+export interface AddPurchaseOptions {
+  /** `owner` (typed in, the default) or `import` (from a file). */
+  readonly provenance?: 'owner' | 'import'
+  /** Links the purchase to a registered vendor, so "purchases made with me" grants include it. */
+  readonly vendorId?: string
+}
+
+/**
+ * The owner's purchase history. Each purchase is one encrypted record; only its id, order
+ * date, provenance, status, vendor id and two truncated blind indexes are plaintext.
+ */
+export class PurchaseStore {
+  readonly #ctx: VaultContext
+  constructor(ctx: VaultContext) {
+    this.#ctx = ctx
+  }
+
+  /**
+   * Adds a purchase and returns it with its id.
+   *
+   * @example
+   * const p = await vault.purchases.add({ seller: 'Fjord Outdoor', orderDate: '2026-03-14', currency: 'EUR', total: 129.9,
+   *   category: 'outdoor', items: [{ name: 'Rain jacket', quantity: 1, price: 129.9 }] })
+   */
+  async add(order: OrderInput, options: AddPurchaseOptions = {}): Promise<Purchase> {
+    const [purchase] = await this.addMany([order], options)
+    return purchase as Purchase
+  }
+
+  /** Adds many purchases in one transaction (all or none); used by imports. */
+  async addMany(orders: readonly OrderInput[], options: AddPurchaseOptions = {}): Promise<Purchase[]> {
+    const ctx = this.#ctx
+    ctx.keys()
+    const parsed = orders.map((o, i) => parseOrder(o, orders.length > 1 ? String(i) : ''))
+    const provenance = options.provenance ?? 'owner'
+    const createdAt = ctx.now().toISOString()
+    const rows = parsed.map((order) => purchaseRow(ctx, newId(ctx.sodium, 'pur'), order, { provenance, status: 'accepted', vendorId: options.vendorId, createdAt }))
+    await ctx.db.transaction().execute(async (trx) => {
+      await assertVendor(trx, options.vendorId)
+      for (let i = 0; i < rows.length; i += 200) await trx.insertInto('purchases').values(rows.slice(i, i + 200)).execute()
+    })
+    for (const row of rows) ctx.emit({ type: 'purchase.added', purchaseId: row.id, provenance })
+    return rows.map((row, i) => ({
+      ...(parsed[i] as Order),
+      id: row.id,
+      provenance,
+      status: 'accepted' as const,
+      ...(options.vendorId ? { vendorId: options.vendorId } : {}),
+      createdAt,
+    }))
+  }
+
+  /** Replaces the order data of an accepted purchase, keeping its id and provenance. */
+  async update(id: string, order: OrderInput): Promise<Purchase> {
+    const ctx = this.#ctx
+    const current = await this.get(id)
+    const parsed = parseOrder(order)
+    const row = purchaseRow(ctx, id, parsed, { provenance: current.provenance, status: current.status, vendorId: current.vendorId, createdAt: current.createdAt })
+    await ctx.db
+      .updateTable('purchases')
+      .set({ order_date: row.order_date, seller_index: row.seller_index, category_index: row.category_index, body: row.body, term: row.term })
+      .where('id', '=', id)
+      .execute()
+    return { ...parsed, id, provenance: current.provenance, status: current.status, ...(current.vendorId ? { vendorId: current.vendorId } : {}), createdAt: current.createdAt }
+  }
+
+  /** Reads one purchase (accepted or pending); ERR_NOT_FOUND if there is none. */
+  async get(id: string): Promise<Purchase> {
+    this.#ctx.keys()
+    if (typeof id !== 'string') throw new TypeError('id must be a string')
+    const row = await this.#ctx.db
+      .selectFrom('purchases')
+      .select(['id', 'order_date', 'provenance', 'status', 'vendor_id', 'body', 'created_at'])
+      .where('id', '=', id)
+      .executeTakeFirst()
+    if (!row) throw new NotFoundError('Purchase')
+    return decryptPurchase(this.#ctx, row)
+  }
+
+  /**
+   * Lists accepted purchases newest first, filtered and paginated.
+   *
+   * @example
+   * let page = await vault.purchases.list({ seller: 'Fjord Outdoor', limit: 50 })
+   * while (page.nextCursor) page = await vault.purchases.list({ seller: 'Fjord Outdoor', cursor: page.nextCursor })
+   */
+  list(filter: PurchaseFilter = {}): Promise<Page<Purchase>> {
+    this.#ctx.keys()
+    return queryPurchases(this.#ctx, parsePurchaseFilter(filter), 'accepted')
+  }
+
+  /** Deletes a purchase; ERR_NOT_FOUND if there is none. */
+  async delete(id: string): Promise<void> {
+    this.#ctx.keys()
+    const result = await this.#ctx.db.deleteFrom('purchases').where('id', '=', id).executeTakeFirst()
+    if (Number(result.numDeletedRows) === 0) throw new NotFoundError('Purchase')
+    this.#ctx.emit({ type: 'purchase.deleted', purchaseId: id })
+  }
+}
