@@ -31,7 +31,7 @@ export default defineConfig({
       {
         extends: true,
         resolve: { conditions: ['source'] },
-        test: { name: 'stories', include: ['test/**/*.test.ts'] },
+        test: { name: 'stories', include: ['test/**/*.test.ts'], globalSetup: ['./test/setup/postgres.ts'] },
       },
     ],
   },
