@@ -55,8 +55,9 @@ export function formatRecoveryKey(sodium: Sodium, key: Uint8Array): string {
 /** Parses what the owner typed: case, spaces, dashes and the O/I/L look-alikes are forgiven. */
 export function parseRecoveryKey(sodium: Sodium, text: string): Uint8Array {
   if (typeof text !== 'string') throw new TypeError('recoveryKey must be a string')
-  const cleaned = text.toUpperCase().replace(/[\s-]/g, '').replace(/O/g, '0').replace(/[IL]/g, '1')
-  const body = cleaned.startsWith(PREFIX) ? cleaned.slice(PREFIX.length) : cleaned
+  const cleaned = text.toUpperCase().replace(/[\s-]/g, '')
+  const unprefixed = cleaned.startsWith(PREFIX) ? cleaned.slice(PREFIX.length) : cleaned
+  const body = unprefixed.replace(/O/g, '0').replace(/[IL]/g, '1')
   const bytes = fromBase32(body)
   if (!bytes || bytes.length !== 34) throw new VaultError('ERR_RECOVERY_KEY_FORMAT', 'That is not a Custos recovery key')
   const key = bytes.slice(0, 32)
