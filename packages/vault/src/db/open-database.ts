@@ -91,7 +91,7 @@ export type PostgresOptions = { connectionString: string; max?: number } | { poo
  * every piece of state (throttle counters, audit chain head, keyring) lives in it.
  *
  * @example
- * const vault = await createVault({ database: openPostgres({ connectionString: process.env.DATABASE_URL! }) })
+ * const vault = await createVault({ database: openPostgres({ connectionString: 'postgres://custos@127.0.0.1/custos' }) })
  */
 export function openPostgres(options: PostgresOptions): DatabaseHandle {
   const pool = 'pool' in options ? options.pool : new pg.Pool({ connectionString: options.connectionString, max: options.max ?? 10 })
