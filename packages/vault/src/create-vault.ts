@@ -17,7 +17,7 @@ import { GrantStore } from './grants/grant-store.js'
 import { Inbox } from './grants/inbox.js'
 import { type GrantedSlice, type ReadThroughGrantOptions, readThroughGrant } from './grants/read-through-grant.js'
 import { VendorStore } from './grants/vendor-store.js'
-import { type Credentials, KdfPresetSchema, createKeys, loadKeyring, passphraseWrap, requireMeta, unwrapRoot } from './keys/lifecycle.js'
+import { type Credentials, KdfPresetSchema, assertNewPassphrase, createKeys, loadKeyring, passphraseWrap, requireMeta, unwrapRoot } from './keys/lifecycle.js'
 import { type RotateKeysOptions, type RotationResult, rotateKeys } from './keys/rotation.js'
 import { UnsealedKeys } from './keys/unsealed-keys.js'
 import { PurchaseStore } from './purchases/purchase-store.js'
@@ -192,6 +192,7 @@ export async function createVault(options: CreateVaultOptions): Promise<Vault> {
 
     async changePassphrase(current, next) {
       const k = requireKeys()
+      assertNewPassphrase(ctx, next)
       // Proving the current passphrase keeps a walk-up attacker at an unlocked session from taking over.
       const { root } = await unwrapRoot(ctx, typeof current === 'string' || current instanceof Uint8Array ? { passphrase: current } : current)
       sodium.memzero(root)
@@ -204,6 +205,7 @@ export async function createVault(options: CreateVaultOptions): Promise<Vault> {
     },
 
     async recover(recoveryKey, newPassphrase) {
+      assertNewPassphrase(ctx, newPassphrase)
       const { meta, root } = await unwrapRoot(ctx, { recoveryKey })
       const temp = new UnsealedKeys(sodium, meta.vault_id, root.slice(), meta.current_term)
       let columns
@@ -219,7 +221,8 @@ export async function createVault(options: CreateVaultOptions): Promise<Vault> {
       emit({ type: 'vault.passphrase_changed' })
     },
 
-    rotateKeys(opts) {
+    async rotateKeys(opts) {
+      // async, so a sealed vault rejects like every other call instead of throwing synchronously.
       return rotateKeys(ctx, requireKeys(), opts)
     },
 

@@ -37,7 +37,7 @@ export const AuditEntryInput = z.object({
   actor: z.string().regex(/^(owner|system|vendor:[A-Za-z0-9_-]{1,64})$/),
   vendorId: z.string().max(64).optional(),
   grantId: z.string().max(64).optional(),
-  paths: z.array(z.string().max(200)).max(500).optional(),
+  paths: z.array(z.string().max(200)).max(100_000).optional(),
   purchaseIds: z.array(z.string().max(64)).max(1000).optional(),
   outcome: z.enum(['ok', 'refused']).default('ok'),
   /** A stable error code when refused (e.g. ERR_GRANT_EXPIRED), or a method name. */

@@ -4,7 +4,7 @@ import type { Sodium } from '../crypto/sodium.js'
 import type { Engine, VaultDatabase } from '../db/schema.js'
 import { VaultError } from '../errors.js'
 import type { UnsealedKeys } from '../keys/unsealed-keys.js'
-import { type AuditEntry, AuditEntryInput, GENESIS_HASH, canonicalEntry, chainHash, entryMac, headMac } from './audit-entry.js'
+import { type AuditEntry, type AuditEntryInput, GENESIS_HASH, canonicalEntry, chainHash, entryMac, headMac } from './audit-entry.js'
 
 type Db = Kysely<VaultDatabase> | Transaction<VaultDatabase>
 
@@ -61,26 +61,34 @@ export class AuditLog {
     const entries: AuditEntry[] = []
     const rows: { seq: number; at: string; entry: string; prev_hash: Uint8Array; hash: Uint8Array; mac: Uint8Array | null }[] = []
     for (const input of inputs) {
-      const entry: AuditEntry = { ...AuditEntryInput.parse(input), seq: ++seq, at }
+      // Entries are built by the vault itself (typed, never from untrusted input), so the hot
+      // path spreads them instead of running the zod schema per entry.
+      const entry: AuditEntry = { ...input, outcome: input.outcome ?? 'ok', seq: ++seq, at }
       const canonical = canonicalEntry(entry)
       const hash = chainHash(sodium, prev, canonical)
       rows.push({ seq, at, entry: canonical, prev_hash: prev, hash, mac: auditKey ? entryMac(sodium, auditKey, hash) : null })
       entries.push(entry)
       prev = hash
     }
-    for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-      await trx.insertInto('audit').values(rows.slice(i, i + INSERT_CHUNK)).execute()
+    try {
+      for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+        await trx.insertInto('audit').values(rows.slice(i, i + INSERT_CHUNK)).execute()
+      }
+      await trx
+        .updateTable('vault_meta')
+        .set({
+          audit_head_seq: seq,
+          audit_head_hash: prev,
+          // While sealed there is no key: the head MAC stays as it was and unlock re-seals the tail.
+          ...(auditKey ? { audit_head_mac: headMac(sodium, auditKey, seq, prev) } : {}),
+        })
+        .where('id', '=', 1)
+        .execute()
+    } catch (cause) {
+      // A typed, opaque error instead of the driver's (which may quote SQL); the caller's
+      // transaction still rolls back, so the change this entry records never commits either.
+      throw new VaultError('ERR_AUDIT_WRITE', 'The audit log could not be written', { cause })
     }
-    await trx
-      .updateTable('vault_meta')
-      .set({
-        audit_head_seq: seq,
-        audit_head_hash: prev,
-        // While sealed there is no key: the head MAC stays as it was and unlock re-seals the tail.
-        ...(auditKey ? { audit_head_mac: headMac(sodium, auditKey, seq, prev) } : {}),
-      })
-      .where('id', '=', 1)
-      .execute()
     return entries
   }
 
@@ -122,21 +130,35 @@ export class AuditLog {
 
   /**
    * Adds MACs to entries written while sealed (failed unlocks) and re-MACs the head, after
-   * checking that those entries still chain from the last authenticated one. Runs at unlock.
+   * checking that something authenticated vouches for them. Runs at unlock.
+   *
+   * An unsealed entry followed by a MAC'd one is vouched for by that entry's chain. The newest
+   * run of unsealed entries is vouched for only if the head MAC still matches the last MAC'd
+   * entry before it — that is the state the vault was in when it was sealed. Without this check,
+   * anyone who can write to the database could cut off the newest entries, append a forged
+   * "written while sealed" entry, and have the next unlock authenticate the shortened log.
    */
   async sealTail(trx: Db, keys: UnsealedKeys): Promise<void> {
     const { sodium } = this.#deps
     const auditKey = keys.subkey('auditMac')
     const tail = await trx.selectFrom('audit').select(['seq', 'entry', 'prev_hash', 'hash']).where('mac', 'is', null).orderBy('seq').execute()
     if (tail.length === 0) return
+    const lastSealed = await trx.selectFrom('audit').select(['seq', 'hash']).where('mac', 'is not', null).orderBy('seq', 'desc').limit(1).executeTakeFirst()
+    const head = await trx.selectFrom('vault_meta').select(['audit_head_seq', 'audit_head_hash', 'audit_head_mac']).where('id', '=', 1).executeTakeFirstOrThrow()
+    const anchored =
+      lastSealed !== undefined &&
+      head.audit_head_mac !== null &&
+      equalBytes(sodium, headMac(sodium, auditKey, lastSealed.seq, new Uint8Array(lastSealed.hash)), new Uint8Array(head.audit_head_mac))
     for (const row of tail) {
+      // Past the last MAC'd entry and not anchored by the head: leave it unsealed for verify() to name.
+      if (!anchored && row.seq > (lastSealed?.seq ?? 0)) break
       const hash = chainHash(sodium, new Uint8Array(row.prev_hash), row.entry)
       // A tail entry that does not hash correctly is left unsealed: verify() will name it.
       if (equalBytes(sodium, hash, new Uint8Array(row.hash))) {
         await trx.updateTable('audit').set({ mac: entryMac(sodium, auditKey, hash) }).where('seq', '=', row.seq).execute()
       }
     }
-    const head = await trx.selectFrom('vault_meta').select(['audit_head_seq', 'audit_head_hash']).where('id', '=', 1).executeTakeFirstOrThrow()
+    if (!anchored) return
     if (head.audit_head_hash) {
       await trx
         .updateTable('vault_meta')

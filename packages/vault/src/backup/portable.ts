@@ -7,6 +7,7 @@ import { grantPlace } from '../grants/grant-store.js'
 import { vendorPlace } from '../grants/vendor-store.js'
 import type { GrantsTable } from '../db/schema.js'
 import { purchaseRow } from '../purchases/purchase-store.js'
+import { writeTerm } from '../keys/write-term.js'
 import type { AuditReader } from '../audit/audit-reader.js'
 import type { FieldStore } from '../fields/field-store.js'
 import type { GrantStore } from '../grants/grant-store.js'
@@ -83,47 +84,55 @@ export async function importVault(ctx: VaultContext, doc: unknown, mode: 'merge'
   const data = parsed.data
   const invalid = (path: string, message: string) => new VaultError('ERR_IMPORT_INVALID', 'Not a valid custos-export document', { issues: [{ path, message }] })
   const { sodium } = ctx
-  const term = keys.currentTerm
-  const key = keys.termKey(term)
   const now = ctx.now().toISOString()
-  const fieldRows = Object.entries(data.fields).map(([path, value]) => {
+  // Validate everything first; encrypt inside the transaction, under the term it reads.
+  const fields = Object.entries(data.fields).map(([path, value]) => {
     try {
-      return { path, value: sealJson(sodium, key, term, fieldPlace(keys.vaultId, path), validateField(path, value)), term, updated_at: now }
+      return [path, validateField(path, value)] as const
     } catch (err) {
       throw new VaultError('ERR_IMPORT_INVALID', 'Not a valid custos-export document', { issues: err instanceof VaultError ? err.issues : [], cause: err })
     }
   })
   const vendorIds = new Set(data.vendors.map((v) => v.id))
-  const vendorRows = data.vendors.map((v) => {
-    const { id, blocked, createdAt, ...body } = v
-    return { id, body: sealJson(sodium, key, term, vendorPlace(keys.vaultId, id), body), blocked: blocked ? 1 : 0, term, created_at: createdAt }
+  data.purchases.forEach((p, i) => {
+    if (p.vendorId !== undefined && !vendorIds.has(p.vendorId)) throw invalid(`purchases.${i}.vendorId`, 'unknown vendor')
   })
-  const purchaseRows = data.purchases.map((p, i) => {
-    const { id, provenance, status, vendorId, createdAt, ...order } = p
-    if (vendorId !== undefined && !vendorIds.has(vendorId)) throw invalid(`purchases.${i}.vendorId`, 'unknown vendor')
-    return purchaseRow(ctx, id, order, { provenance, status, vendorId, createdAt })
-  })
-  const grantRows: GrantsTable[] = data.grants.map((g, i) => {
+  data.grants.forEach((g, i) => {
     if (!vendorIds.has(g.vendorId)) throw invalid(`grants.${i}.vendorId`, 'unknown vendor')
     try {
       assertSelectors(g.fields)
     } catch {
       throw invalid(`grants.${i}.fields`, 'unknown field path or subtree')
     }
-    const body = { fields: g.fields, ...(g.purchases ? { purchases: g.purchases } : {}), actions: g.actions, purpose: g.purpose, acceptedTerms: g.acceptedTerms }
-    return {
-      id: g.id,
-      vendor_id: g.vendorId,
-      status: g.status === 'revoked' ? 'revoked' : 'active',
-      expires_at: new Date(g.expiresAt).toISOString(),
-      revision: g.revision,
-      body: sealJson(sodium, key, term, grantPlace(keys.vaultId, g.id), body),
-      term,
-      created_at: g.createdAt,
-      updated_at: g.updatedAt,
-    }
   })
-  await ctx.db.transaction().execute(async (trx) => {
+  const rowsUnder = ({ term, key }: { term: number; key: Uint8Array }) => ({
+    fieldRows: fields.map(([path, value]) => ({ path, value: sealJson(sodium, key, term, fieldPlace(keys.vaultId, path), value), term, updated_at: now })),
+    vendorRows: data.vendors.map((v) => {
+      const { id, blocked, createdAt, ...body } = v
+      return { id, body: sealJson(sodium, key, term, vendorPlace(keys.vaultId, id), body), blocked: blocked ? 1 : 0, term, created_at: createdAt }
+    }),
+    purchaseRows: data.purchases.map((p) => {
+      const { id, provenance, status, vendorId, createdAt, ...order } = p
+      return purchaseRow(ctx, id, order, { provenance, status, vendorId, createdAt }, { term, key })
+    }),
+    grantRows: data.grants.map((g): GrantsTable => {
+      const body = { fields: g.fields, ...(g.purchases ? { purchases: g.purchases } : {}), actions: g.actions, purpose: g.purpose, acceptedTerms: g.acceptedTerms }
+      return {
+        id: g.id,
+        vendor_id: g.vendorId,
+        status: g.status === 'revoked' ? 'revoked' : 'active',
+        expires_at: new Date(g.expiresAt).toISOString(),
+        revision: g.revision,
+        body: sealJson(sodium, key, term, grantPlace(keys.vaultId, g.id), body),
+        term,
+        created_at: g.createdAt,
+        updated_at: g.updatedAt,
+      }
+    }),
+  })
+  const { fieldRows, purchaseRows, vendorRows, grantRows } = await ctx.db.transaction().execute(async (trx) => {
+    const rows = rowsUnder(await writeTerm(ctx, trx))
+    const { fieldRows, vendorRows, purchaseRows, grantRows } = rows
     if (mode === 'replace') {
       for (const table of ['purchases', 'grants', 'vendors', 'fields'] as const) await trx.deleteFrom(table).execute()
     }
@@ -145,6 +154,7 @@ export async function importVault(ctx: VaultContext, doc: unknown, mode: 'merge'
       await trx.insertInto('purchases').values(row).execute()
     }
     await ctx.audit.appendInTransaction(trx, [{ action: 'vault.imported', actor: 'owner', detail: mode }])
+    return rows
   })
   ctx.emit({ type: 'vault.imported', fields: fieldRows.length, purchases: purchaseRows.length })
   return { fields: fieldRows.length, purchases: purchaseRows.length, vendors: vendorRows.length, grants: grantRows.length }

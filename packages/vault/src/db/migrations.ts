@@ -107,11 +107,16 @@ class CodeMigrationProvider implements MigrationProvider {
 
 /** Brings the schema up to date. Safe to run on every open: applied migrations are skipped. */
 export async function migrateToLatest(db: Kysely<any>, engine: Engine): Promise<void> {
+  // Kysely looks for its migration tables in *every* schema unless told which one: a second
+  // vault (or any custos_migration table) elsewhere in the same PostgreSQL database would make
+  // it skip creating them here and fail. Pin them to the schema the vault's tables go to.
+  const schema = engine === 'postgres' ? (await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db)).rows[0]?.schema : undefined
   const migrator = new Migrator({
     db,
     provider: new CodeMigrationProvider(engine),
     migrationTableName: 'custos_migration',
     migrationLockTableName: 'custos_migration_lock',
+    ...(schema ? { migrationTableSchema: schema } : {}),
   })
   const { error, results } = await migrator.migrateToLatest()
   if (error) {

@@ -9,6 +9,13 @@ export interface DatabaseHandle {
   readonly engine: Engine
   /** The SQLite file path, when the engine is SQLite on a file. */
   readonly file?: string
+  /**
+   * SQLite only: runs a read statement synchronously on the prepared-statement cache, skipping
+   * Kysely's query building and connection queue — for the few hot-path reads. Returns undefined
+   * while a transaction is open on the connection (its uncommitted rows must not be seen);
+   * the caller then goes through Kysely, which waits for the transaction to end.
+   */
+  readonly readNow?: (sqlText: string, parameters: readonly unknown[]) => unknown[] | undefined
   /** Runs `PRAGMA integrity_check` (SQLite) or a trivial query (PostgreSQL); resolves true when sound. */
   integrityCheck(): Promise<boolean>
   /** Physically removes deleted rows (SQLite: truncate the WAL and VACUUM; PostgreSQL: VACUUM), after a destroy. */
@@ -25,8 +32,7 @@ const STATEMENT_CACHE_SIZE = 256
  * serves both engines at full speed. better-sqlite3 statements are reusable and, the driver
  * being one connection behind a mutex, never used by two queries at once.
  */
-function cachingDatabase(raw: BetterSqlite3.Database): SqliteDatabase {
-  const cache = new Map<string, SqliteStatement>()
+function cachingDatabase(raw: BetterSqlite3.Database, cache: Map<string, SqliteStatement>): SqliteDatabase {
   return {
     close: () => raw.close(),
     prepare(sqlText: string): SqliteStatement {
@@ -65,10 +71,16 @@ export function openSqlite(file: string): DatabaseHandle {
   raw.pragma('busy_timeout = 5000')
   raw.pragma('secure_delete = ON')
   raw.pragma('foreign_keys = ON')
-  const db = new Kysely<VaultDatabase>({ dialect: new SqliteDialect({ database: cachingDatabase(raw) }) })
+  const statements = new Map<string, SqliteStatement>()
+  const cached = cachingDatabase(raw, statements)
+  const db = new Kysely<VaultDatabase>({ dialect: new SqliteDialect({ database: cached }) })
   const handle: DatabaseHandle = {
     db,
     engine: 'sqlite',
+    readNow(sqlText, parameters) {
+      if (raw.inTransaction) return undefined
+      return cached.prepare(sqlText).all(parameters)
+    },
     async integrityCheck() {
       const rows = raw.pragma('integrity_check') as { integrity_check: string }[]
       return rows.length === 1 && rows[0]?.integrity_check === 'ok'

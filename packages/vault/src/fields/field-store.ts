@@ -2,6 +2,7 @@ import type { VaultContext } from '../context.js'
 import { toBytes } from '../crypto/bytes.js'
 import { type Place, envelopeTerm, openJson, sealJson } from '../crypto/envelope.js'
 import { NotFoundError, ValidationError, VaultError, issuesFromZod } from '../errors.js'
+import { writeTerm } from '../keys/write-term.js'
 import { selectorMatches } from './selectors.js'
 import { type FieldPath, MAX_VALUE_BYTES, isFieldPath, schemaFor } from './vocabulary.js'
 
@@ -55,32 +56,31 @@ export class FieldStore {
   async set(path: FieldPath, value: unknown): Promise<void> {
     const keys = this.#ctx.keys()
     const clean = validateField(path, value)
-    const term = keys.currentTerm
-    const envelope = sealJson(this.#ctx.sodium, keys.termKey(term), term, fieldPlace(keys.vaultId, path), clean)
     const updatedAt = this.#ctx.now().toISOString()
-    await this.#ctx.db
-      .insertInto('fields')
-      .values({ path, value: envelope, term, updated_at: updatedAt })
-      .onConflict((oc) => oc.column('path').doUpdateSet({ value: envelope, term, updated_at: updatedAt }))
-      .execute()
+    await this.#ctx.db.transaction().execute(async (trx) => {
+      const { term, key } = await writeTerm(this.#ctx, trx)
+      const envelope = sealJson(this.#ctx.sodium, key, term, fieldPlace(keys.vaultId, path), clean)
+      await trx
+        .insertInto('fields')
+        .values({ path, value: envelope, term, updated_at: updatedAt })
+        .onConflict((oc) => oc.column('path').doUpdateSet({ value: envelope, term, updated_at: updatedAt }))
+        .execute()
+    })
     this.#ctx.emit({ type: 'field.set', path })
   }
 
   /** Stores several fields in one transaction: all or none. */
   async setMany(values: Readonly<Record<string, unknown>>): Promise<void> {
     const keys = this.#ctx.keys()
-    const term = keys.currentTerm
     const now = this.#ctx.now().toISOString()
-    const rows = Object.entries(values).map(([path, value]) => ({
-      path,
-      value: sealJson(this.#ctx.sodium, keys.termKey(term), term, fieldPlace(keys.vaultId, path), validateField(path, value)),
-      term,
-      updated_at: now,
-    }))
-    await this.#ctx.db.transaction().execute(async (trx) => {
+    const clean = Object.entries(values).map(([path, value]) => [path, validateField(path, value)] as const)
+    const rows = await this.#ctx.db.transaction().execute(async (trx) => {
+      const { term, key } = await writeTerm(this.#ctx, trx)
+      const rows = clean.map(([path, value]) => ({ path, value: sealJson(this.#ctx.sodium, key, term, fieldPlace(keys.vaultId, path), value), term, updated_at: now }))
       for (const row of rows) {
         await trx.insertInto('fields').values(row).onConflict((oc) => oc.column('path').doUpdateSet({ value: row.value, term, updated_at: now })).execute()
       }
+      return rows
     })
     for (const row of rows) this.#ctx.emit({ type: 'field.set', path: row.path })
   }

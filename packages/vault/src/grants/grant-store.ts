@@ -4,6 +4,7 @@ import { type Place, envelopeTerm, openJson, sealJson } from '../crypto/envelope
 import type { GrantsTable } from '../db/schema.js'
 import { NotFoundError, ValidationError, VaultError, issuesFromZod } from '../errors.js'
 import { assertSelectors, selectorsCover } from '../fields/selectors.js'
+import { writeTerm } from '../keys/write-term.js'
 import { orderInstant } from '../purchases/order.js'
 import { type Grant, GrantBody, GrantInput, GrantNarrowing, type PurchaseSlice } from './grant.js'
 
@@ -16,10 +17,17 @@ export function grantStatus(row: Pick<GrantsTable, 'status' | 'expires_at'>, now
   return new Date(row.expires_at) <= now ? 'expired' : 'active'
 }
 
-export function decryptGrant(ctx: VaultContext, row: GrantsTable): Grant {
+export function decryptGrantBody(ctx: VaultContext, id: string, envelope: Uint8Array): GrantBody {
   const keys = ctx.keys()
-  const envelope = toBytes(row.body)
-  const body = GrantBody.parse(openJson(ctx.sodium, keys.termKey(envelopeTerm(envelope)), grantPlace(keys.vaultId, row.id), envelope))
+  return GrantBody.parse(openJson(ctx.sodium, keys.termKey(envelopeTerm(envelope)), grantPlace(keys.vaultId, id), envelope))
+}
+
+export function decryptGrant(ctx: VaultContext, row: GrantsTable): Grant {
+  return grantView(ctx, row, decryptGrantBody(ctx, row.id, toBytes(row.body)))
+}
+
+/** A grant as callers see it: the decrypted body plus the row's plaintext state. */
+export function grantView(ctx: VaultContext, row: GrantsTable, body: GrantBody): Grant {
   return {
     ...body,
     id: row.id,
@@ -85,27 +93,28 @@ export class GrantStore {
       purpose: g.purpose,
       acceptedTerms: g.acceptedTerms,
     }
-    const term = keys.currentTerm
-    const row: GrantsTable = {
+    let row: GrantsTable | undefined
+    await ctx.db.transaction().execute(async (trx) => {
+      const vendor = await trx.selectFrom('vendors').select(['blocked']).where('id', '=', g.vendorId).executeTakeFirst()
+      if (!vendor) throw new NotFoundError('Vendor')
+      if (vendor.blocked === 1) throw new VaultError('ERR_VENDOR_BLOCKED', 'This vendor is blocked')
+      const { term, key } = await writeTerm(ctx, trx)
+      row = {
       id,
       vendor_id: g.vendorId,
       status: 'active',
       expires_at: expiresAt.toISOString(),
       revision: 1,
-      body: sealJson(ctx.sodium, keys.termKey(term), term, grantPlace(keys.vaultId, id), body),
+      body: sealJson(ctx.sodium, key, term, grantPlace(keys.vaultId, id), body),
       term,
       created_at: now.toISOString(),
       updated_at: now.toISOString(),
-    }
-    await ctx.db.transaction().execute(async (trx) => {
-      const vendor = await trx.selectFrom('vendors').select(['blocked']).where('id', '=', g.vendorId).executeTakeFirst()
-      if (!vendor) throw new NotFoundError('Vendor')
-      if (vendor.blocked === 1) throw new VaultError('ERR_VENDOR_BLOCKED', 'This vendor is blocked')
+      }
       await trx.insertInto('grants').values(row).execute()
       await ctx.audit.appendInTransaction(trx, [{ action: 'grant.created', actor: 'owner', grantId: id, vendorId: g.vendorId, paths: body.fields }])
     })
     ctx.emit({ type: 'grant.created', grantId: id, vendorId: g.vendorId })
-    return decryptGrant(ctx, row)
+    return decryptGrant(ctx, row as GrantsTable)
   }
 
   async get(id: string): Promise<Grant> {
@@ -160,12 +169,12 @@ export class GrantStore {
       const expiresAt = n.expiresAt ? new Date(n.expiresAt).toISOString() : current.expiresAt
       if (expiresAt > current.expiresAt) throw scopeError('Narrowing cannot extend the expiry')
       const body: GrantBody = { fields, ...(purchases ? { purchases } : {}), actions, purpose: current.purpose, acceptedTerms: current.acceptedTerms }
-      const term = keys.currentTerm
+      const { term, key } = await writeTerm(ctx, trx)
       updated = {
         ...row,
         expires_at: expiresAt,
         revision: row.revision + 1,
-        body: sealJson(ctx.sodium, keys.termKey(term), term, grantPlace(keys.vaultId, id), body),
+        body: sealJson(ctx.sodium, key, term, grantPlace(keys.vaultId, id), body),
         term,
         updated_at: ctx.now().toISOString(),
       }

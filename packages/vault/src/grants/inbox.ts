@@ -3,6 +3,7 @@ import { NotFoundError } from '../errors.js'
 import type { OrderInput, Purchase } from '../purchases/order.js'
 import { type Page, parsePurchaseFilter, queryPurchases } from '../purchases/purchase-query.js'
 import { parseOrder, purchaseRow } from '../purchases/purchase-store.js'
+import { writeTerm } from '../keys/write-term.js'
 import { liveGrant } from './read-through-grant.js'
 
 /**
@@ -29,8 +30,8 @@ export class Inbox {
     const { grant } = await liveGrant(ctx, grantId, 'append')
     const id = newId(ctx.sodium, 'pur')
     const createdAt = ctx.now().toISOString()
-    const row = purchaseRow(ctx, id, parsed, { provenance: 'vendor', status: 'pending', vendorId: grant.vendorId, createdAt })
     await ctx.db.transaction().execute(async (trx) => {
+      const row = purchaseRow(ctx, id, parsed, { provenance: 'vendor', status: 'pending', vendorId: grant.vendorId, createdAt }, await writeTerm(ctx, trx))
       await trx.insertInto('purchases').values(row).execute()
       await ctx.audit.appendInTransaction(trx, [{ action: 'inbox.appended', actor: `vendor:${grant.vendorId}`, grantId, vendorId: grant.vendorId, purchaseIds: [id] }])
     })
@@ -39,7 +40,7 @@ export class Inbox {
   }
 
   /** Pending receipts, newest first. */
-  list(options: { cursor?: string; limit?: number } = {}): Promise<Page<Purchase>> {
+  async list(options: { cursor?: string; limit?: number } = {}): Promise<Page<Purchase>> {
     this.#ctx.keys()
     return queryPurchases(this.#ctx, parsePurchaseFilter(options), 'pending')
   }

@@ -1,14 +1,17 @@
+import { sql } from 'kysely'
 import type { VaultContext } from '../context.js'
 import { toBytes } from '../crypto/bytes.js'
 import { envelopeTerm, openJson } from '../crypto/envelope.js'
+import { HotQuery } from '../db/hot-query.js'
 import type { GrantsTable } from '../db/schema.js'
 import { NotFoundError, ValidationError, VaultError } from '../errors.js'
 import { fieldPlace } from '../fields/field-store.js'
 import { selectorMatches } from '../fields/selectors.js'
+import type { UnsealedKeys } from '../keys/unsealed-keys.js'
 import type { Purchase } from '../purchases/order.js'
 import { type Page, parsePurchaseFilter, queryPurchases } from '../purchases/purchase-query.js'
-import { decryptGrant } from './grant-store.js'
-import type { Grant, GrantAction } from './grant.js'
+import { decryptGrantBody, grantView } from './grant-store.js'
+import type { Grant, GrantAction, GrantBody } from './grant.js'
 
 /** What a vendor sees through a grant. */
 export interface GrantedSlice {
@@ -25,6 +28,82 @@ export interface ReadThroughGrantOptions {
   readonly purchases?: { readonly cursor?: string; readonly limit?: number }
 }
 
+type GrantRow = GrantsTable & { vendor_blocked: number }
+type FieldRow = { path: string; value: Uint8Array }
+
+/**
+ * Hot-path queries of one vault, compiled once. Field queries depend on the shape of the grant
+ * (how many exact paths, how many subtrees), so they are cached per shape.
+ */
+class GrantReadQueries {
+  readonly grant: HotQuery<GrantRow>
+  readonly #ctx: VaultContext
+  readonly #fields = new Map<string, HotQuery<FieldRow>>()
+
+  constructor(ctx: VaultContext) {
+    this.#ctx = ctx
+    this.grant = new HotQuery(
+      ctx.handle,
+      ctx.db.selectFrom('grants').innerJoin('vendors', 'vendors.id', 'grants.vendor_id').selectAll('grants').select('vendors.blocked as vendor_blocked').where('grants.id', '=', ''),
+    )
+  }
+
+  /**
+   * Selects the rows of the granted paths only — exact paths by equality, subtrees by a LIKE on
+   * their escaped prefix — so the work grows with the grant, not with the whole profile. The
+   * caller still re-checks every path in JavaScript; SQL only narrows.
+   */
+  fields(selectors: readonly string[]): { query: HotQuery<FieldRow>; parameters: string[] } {
+    const exact = selectors.filter((s) => !s.endsWith('.*'))
+    const prefixes = selectors.filter((s) => s.endsWith('.*')).map((s) => `${s.slice(0, -1).replace(/[\\%_]/g, (c) => `\\${c}`)}%`)
+    const shape = `${exact.length}:${prefixes.length}`
+    let query = this.#fields.get(shape)
+    if (!query) {
+      query = new HotQuery(
+        this.#ctx.handle,
+        this.#ctx.db
+          .selectFrom('fields')
+          .select(['path', 'value'])
+          .where((eb) =>
+            eb.or([
+              ...(exact.length > 0 ? [eb('path', 'in', exact.map(() => ''))] : []),
+              ...prefixes.map(() => eb(sql`path`, 'like', sql`${''} escape '\\'`)),
+            ]),
+          ),
+      )
+      this.#fields.set(shape, query)
+    }
+    return { query, parameters: [...exact, ...prefixes] }
+  }
+}
+
+const queriesByContext = new WeakMap<VaultContext, GrantReadQueries>()
+function queries(ctx: VaultContext): GrantReadQueries {
+  let q = queriesByContext.get(ctx)
+  if (!q) queriesByContext.set(ctx, (q = new GrantReadQueries(ctx)))
+  return q
+}
+
+/**
+ * Decrypted grant bodies of the current unseal, by grant id, reused while the stored row is
+ * the same (same revision and the very same ciphertext bytes). Keyed by the key object, so a
+ * lock drops the cache with the keys. Status, expiry and vendor blocking are *not* cached:
+ * they come from the row read on every request, so revocation takes effect at once.
+ */
+const bodyCache = new WeakMap<UnsealedKeys, Map<string, { revision: number; envelope: Uint8Array; body: GrantBody }>>()
+
+function cachedBody(ctx: VaultContext, keys: UnsealedKeys, row: GrantsTable): GrantBody {
+  let cache = bodyCache.get(keys)
+  if (!cache) bodyCache.set(keys, (cache = new Map()))
+  const envelope = toBytes(row.body)
+  const hit = cache.get(row.id)
+  if (hit && hit.revision === row.revision && Buffer.compare(hit.envelope, envelope) === 0) return hit.body
+  const body = decryptGrantBody(ctx, row.id, envelope)
+  if (cache.size >= 10_000) cache.clear()
+  cache.set(row.id, { revision: row.revision, envelope, body })
+  return body
+}
+
 type LiveGrant = { grant: Grant; row: GrantsTable }
 
 /**
@@ -33,18 +112,12 @@ type LiveGrant = { grant: Grant; row: GrantsTable }
  * so the API can answer `invalid_token` vs `insufficient_scope` (RFC 6750 §3.1).
  */
 export async function liveGrant(ctx: VaultContext, grantId: string, action: GrantAction): Promise<LiveGrant> {
-  ctx.keys()
+  const keys = ctx.keys()
   if (typeof grantId !== 'string') throw new TypeError('grantId must be a string')
-  const row = await ctx.db
-    .selectFrom('grants')
-    .innerJoin('vendors', 'vendors.id', 'grants.vendor_id')
-    .selectAll('grants')
-    .select('vendors.blocked as vendor_blocked')
-    .where('grants.id', '=', grantId)
-    .executeTakeFirst()
+  const [row] = await queries(ctx).grant.run([grantId])
   if (!row) throw new NotFoundError('Grant')
   const { vendor_blocked, ...grantRow } = row
-  const grant = decryptGrant(ctx, grantRow)
+  const grant = grantView(ctx, grantRow, cachedBody(ctx, keys, grantRow))
   const refusal =
     grant.status === 'revoked'
       ? new VaultError('ERR_GRANT_REVOKED', 'This grant has been revoked')
@@ -63,10 +136,11 @@ export async function liveGrant(ctx: VaultContext, grantId: string, action: Gran
 }
 
 /**
- * Reads exactly what a grant allows. Field rows outside the grant are filtered by their
- * plaintext path *before* any decryption, so ungranted values are never decrypted (promise 13).
- * The read's audit entry (grant, paths, purchase ids — no values) is durable before this
- * resolves; if it cannot be written, the read fails and nothing is returned (promise 19).
+ * Reads exactly what a grant allows. Field rows outside the grant are never selected, and every
+ * selected row's plaintext path is checked against the grant *before* any decryption, so
+ * ungranted values are never decrypted (promise 13). The read's audit entry (grant, paths,
+ * purchase ids — no values) is durable before this resolves; if it cannot be written, the read
+ * fails and nothing is returned (promise 19).
  */
 export async function readThroughGrant(ctx: VaultContext, grantId: string, options: ReadThroughGrantOptions = {}): Promise<GrantedSlice> {
   const { grant } = await liveGrant(ctx, grantId, 'read')
@@ -74,10 +148,12 @@ export async function readThroughGrant(ctx: VaultContext, grantId: string, optio
   const include = options.include ?? ['fields', 'purchases']
   const fields: Record<string, unknown> = {}
   if (include.includes('fields') && grant.fields.length > 0) {
-    const rows = await ctx.db.selectFrom('fields').select(['path', 'value']).execute()
+    const { query, parameters } = queries(ctx).fields(grant.fields)
+    const rows = await query.run(parameters)
+    rows.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
     for (const row of rows) {
       if (!grant.fields.some((s) => selectorMatches(s, row.path))) continue
-      const envelope = toBytes(row.value)
+      const envelope = row.value
       fields[row.path] = openJson(ctx.sodium, keys.termKey(envelopeTerm(envelope)), fieldPlace(keys.vaultId, row.path), envelope)
     }
   }

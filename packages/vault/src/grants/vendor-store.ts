@@ -3,6 +3,7 @@ import { toBytes } from '../crypto/bytes.js'
 import { type Place, envelopeTerm, openJson, sealJson } from '../crypto/envelope.js'
 import type { VendorsTable } from '../db/schema.js'
 import { NotFoundError, ValidationError, issuesFromZod } from '../errors.js'
+import { writeTerm } from '../keys/write-term.js'
 import { type Vendor, VendorInput } from './vendor.js'
 
 export function vendorPlace(vaultId: string, id: string): Place {
@@ -28,10 +29,10 @@ export class VendorStore {
     const parsed = VendorInput.safeParse(input)
     if (!parsed.success) throw new ValidationError(issuesFromZod(parsed.error.issues), 'Invalid vendor')
     const id = options.id ?? newId(ctx.sodium, 'ven')
-    const term = keys.currentTerm
     const createdAt = ctx.now().toISOString()
-    const row: VendorsTable = { id, body: sealJson(ctx.sodium, keys.termKey(term), term, vendorPlace(keys.vaultId, id), parsed.data), blocked: 0, term, created_at: createdAt }
     await ctx.db.transaction().execute(async (trx) => {
+      const { term, key } = await writeTerm(ctx, trx)
+      const row: VendorsTable = { id, body: sealJson(ctx.sodium, key, term, vendorPlace(keys.vaultId, id), parsed.data), blocked: 0, term, created_at: createdAt }
       await trx.insertInto('vendors').values(row).execute()
       await ctx.audit.appendInTransaction(trx, [{ action: 'vendor.registered', actor: 'owner', vendorId: id }])
     })

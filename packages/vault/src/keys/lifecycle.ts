@@ -25,6 +25,15 @@ function checkNewPassphrase(passphrase: string | Uint8Array): Uint8Array {
   return bytes
 }
 
+/**
+ * Refuses a weak new passphrase up front, so a change or recovery that would be refused anyway
+ * proves the current secret for nothing: no unlock attempt is reserved (and left counted as a
+ * failure, promise 8) and no Argon2 runs.
+ */
+export function assertNewPassphrase(ctx: VaultContext, passphrase: string | Uint8Array): void {
+  ctx.sodium.memzero(checkNewPassphrase(passphrase))
+}
+
 function passphrasePlace(vaultId: string, params: KdfParams) {
   return { table: 'vault_meta', column: 'wrapped_root_passphrase', recordId: kdfParamsAad(params), vaultId }
 }

@@ -1,6 +1,6 @@
 import type { Sodium } from '../crypto/sodium.js'
 import { type Place, open, seal } from '../crypto/envelope.js'
-import { VaultError } from '../errors.js'
+import { VaultError, VaultLockedError } from '../errors.js'
 
 /**
  * Per-purpose subkeys, derived from the root key with `crypto_kdf_derive_from_key`
@@ -41,6 +41,7 @@ export class UnsealedKeys {
   readonly #terms = new Map<number, Uint8Array>()
   readonly #subkeys = new Map<SubkeyName, Uint8Array>()
   #currentTerm: number
+  #wiped = false
 
   constructor(sodium: Sodium, vaultId: string, root: Uint8Array, currentTerm: number) {
     this.#sodium = sodium
@@ -53,19 +54,31 @@ export class UnsealedKeys {
     return this.#currentTerm
   }
 
+  /**
+   * Refuses use after {@link wipe}: whoever still holds this object after a lock (a backup stream
+   * or rotation started before it) must fail with ERR_VAULT_LOCKED, not derive subkeys from the
+   * zeroed root (SECURITY.md promise 6).
+   */
+  #live(): void {
+    if (this.#wiped) throw new VaultLockedError()
+  }
+
   /** The root key itself; only key management (rewrap, new terms) may use it. */
   get root(): Uint8Array {
+    this.#live()
     return this.#root
   }
 
   /** Adds a data key after unwrapping it with the root key. */
   addWrappedTerm(term: number, wrapped: Uint8Array): void {
+    this.#live()
     const key = open(this.#sodium, this.#root, termPlace(this.vaultId, term), wrapped)
     if (key.length !== 32) throw new VaultError('ERR_INTEGRITY', 'Stored data failed its integrity check')
     this.#terms.set(term, key)
   }
 
   setCurrentTerm(term: number, key?: Uint8Array): void {
+    this.#live()
     if (key) this.#terms.set(term, key)
     if (!this.#terms.has(term)) throw new VaultError('ERR_UNSUPPORTED_FORMAT', 'Unknown key term')
     this.#currentTerm = term
@@ -73,6 +86,7 @@ export class UnsealedKeys {
 
   /** The data key of `term`; unknown or retired terms are refused before any decrypt (promise 5). */
   termKey(term: number): Uint8Array {
+    this.#live()
     const key = this.#terms.get(term)
     if (!key) throw new VaultError('ERR_UNSUPPORTED_FORMAT', 'Unknown key term')
     return key
@@ -89,6 +103,7 @@ export class UnsealedKeys {
   }
 
   subkey(name: SubkeyName): Uint8Array {
+    this.#live()
     let key = this.#subkeys.get(name)
     if (!key) {
       key = this.#sodium.crypto_kdf_derive_from_key(32, SUBKEY_IDS[name], KDF_CONTEXT, this.#root)
@@ -99,6 +114,7 @@ export class UnsealedKeys {
 
   /** Overwrites every key in memory (libsodium `memzero`); the object is useless afterwards. */
   wipe(): void {
+    this.#wiped = true
     for (const key of this.#terms.values()) this.#sodium.memzero(key)
     for (const key of this.#subkeys.values()) this.#sodium.memzero(key)
     this.#sodium.memzero(this.#root)

@@ -3,6 +3,7 @@ import { type VaultContext, newId } from '../context.js'
 import { sealJson } from '../crypto/envelope.js'
 import type { PurchasesTable, VaultDatabase } from '../db/schema.js'
 import { NotFoundError, ValidationError, issuesFromZod } from '../errors.js'
+import { writeTerm } from '../keys/write-term.js'
 import { blindIndex } from './blind-index.js'
 import { Order, type OrderInput, type Provenance, type Purchase, orderInstant } from './order.js'
 import { type Page, type PurchaseFilter, decryptPurchase, parsePurchaseFilter, purchasePlace, queryPurchases } from './purchase-query.js'
@@ -19,9 +20,9 @@ export function purchaseRow(
   id: string,
   order: Order,
   meta: { provenance: Provenance; status: 'accepted' | 'pending'; vendorId?: string | undefined; createdAt: string },
+  { term, key }: { term: number; key: Uint8Array },
 ): PurchasesTable {
   const keys = ctx.keys()
-  const term = keys.currentTerm
   return {
     id,
     order_date: orderInstant(order.orderDate),
@@ -30,7 +31,7 @@ export function purchaseRow(
     provenance: meta.provenance,
     status: meta.status,
     vendor_id: meta.vendorId ?? null,
-    body: sealJson(ctx.sodium, keys.termKey(term), term, purchasePlace(keys.vaultId, id), order),
+    body: sealJson(ctx.sodium, key, term, purchasePlace(keys.vaultId, id), order),
     term,
     created_at: meta.createdAt,
   }
@@ -79,10 +80,12 @@ export class PurchaseStore {
     const parsed = orders.map((o, i) => parseOrder(o, orders.length > 1 ? String(i) : ''))
     const provenance = options.provenance ?? 'owner'
     const createdAt = ctx.now().toISOString()
-    const rows = parsed.map((order) => purchaseRow(ctx, newId(ctx.sodium, 'pur'), order, { provenance, status: 'accepted', vendorId: options.vendorId, createdAt }))
-    await ctx.db.transaction().execute(async (trx) => {
+    const rows = await ctx.db.transaction().execute(async (trx) => {
       await assertVendor(trx, options.vendorId)
+      const sealing = await writeTerm(ctx, trx)
+      const rows = parsed.map((order) => purchaseRow(ctx, newId(ctx.sodium, 'pur'), order, { provenance, status: 'accepted', vendorId: options.vendorId, createdAt }, sealing))
       for (let i = 0; i < rows.length; i += 200) await trx.insertInto('purchases').values(rows.slice(i, i + 200)).execute()
+      return rows
     })
     for (const row of rows) ctx.emit({ type: 'purchase.added', purchaseId: row.id, provenance })
     return rows.map((row, i) => ({
@@ -100,12 +103,14 @@ export class PurchaseStore {
     const ctx = this.#ctx
     const current = await this.get(id)
     const parsed = parseOrder(order)
-    const row = purchaseRow(ctx, id, parsed, { provenance: current.provenance, status: current.status, vendorId: current.vendorId, createdAt: current.createdAt })
-    await ctx.db
-      .updateTable('purchases')
-      .set({ order_date: row.order_date, seller_index: row.seller_index, category_index: row.category_index, body: row.body, term: row.term })
-      .where('id', '=', id)
-      .execute()
+    await ctx.db.transaction().execute(async (trx) => {
+      const row = purchaseRow(ctx, id, parsed, { provenance: current.provenance, status: current.status, vendorId: current.vendorId, createdAt: current.createdAt }, await writeTerm(ctx, trx))
+      await trx
+        .updateTable('purchases')
+        .set({ order_date: row.order_date, seller_index: row.seller_index, category_index: row.category_index, body: row.body, term: row.term })
+        .where('id', '=', id)
+        .execute()
+    })
     return { ...parsed, id, provenance: current.provenance, status: current.status, ...(current.vendorId ? { vendorId: current.vendorId } : {}), createdAt: current.createdAt }
   }
 
@@ -129,7 +134,7 @@ export class PurchaseStore {
    * let page = await vault.purchases.list({ seller: 'Fjord Outdoor', limit: 50 })
    * while (page.nextCursor) page = await vault.purchases.list({ seller: 'Fjord Outdoor', cursor: page.nextCursor })
    */
-  list(filter: PurchaseFilter = {}): Promise<Page<Purchase>> {
+  async list(filter: PurchaseFilter = {}): Promise<Page<Purchase>> {
     this.#ctx.keys()
     return queryPurchases(this.#ctx, parsePurchaseFilter(filter), 'accepted')
   }
