@@ -20,6 +20,7 @@ import { VendorStore } from './grants/vendor-store.js'
 import { type Credentials, KdfPresetSchema, assertNewPassphrase, createKeys, loadKeyring, passphraseWrap, requireMeta, unwrapRoot } from './keys/lifecycle.js'
 import { type RotateKeysOptions, type RotationResult, rotateKeys } from './keys/rotation.js'
 import { UnsealedKeys } from './keys/unsealed-keys.js'
+import { retryOnUnknownTerm } from './keys/write-term.js'
 import { PurchaseStore } from './purchases/purchase-store.js'
 
 /** Options of {@link createVault}. */
@@ -116,13 +117,17 @@ export async function createVault(options: CreateVaultOptions): Promise<Vault> {
   const audit = new AuditLog({ db: database.db, engine: database.engine, sodium, now, keysIfUnsealed: () => keys, onFlush: (n) => emit({ type: 'audit.flushed', entries: n }) })
   const ctx: VaultContext = { handle: database, db: database.db, engine: database.engine, sodium, now, emit, keys: requireKeys, keysIfUnsealed: () => keys, audit }
   const stores = {
-    fields: new FieldStore(ctx),
-    purchases: new PurchaseStore(ctx),
-    vendors: new VendorStore(ctx),
-    grants: new GrantStore(ctx),
-    inbox: new Inbox(ctx),
+    fields: retryOnUnknownTerm(ctx, new FieldStore(ctx)),
+    purchases: retryOnUnknownTerm(ctx, new PurchaseStore(ctx)),
+    vendors: retryOnUnknownTerm(ctx, new VendorStore(ctx)),
+    grants: retryOnUnknownTerm(ctx, new GrantStore(ctx)),
+    inbox: retryOnUnknownTerm(ctx, new Inbox(ctx)),
     audit: new AuditReader(ctx),
   }
+  const reads = retryOnUnknownTerm(ctx, {
+    readThroughGrant: (grantId: string, opts?: ReadThroughGrantOptions) => readThroughGrant(ctx, grantId, opts),
+    exportJson: () => exportVault(ctx, stores),
+  })
 
   const seal = () => {
     keys?.wipe()
@@ -227,11 +232,11 @@ export async function createVault(options: CreateVaultOptions): Promise<Vault> {
     },
 
     readThroughGrant(grantId, opts) {
-      return readThroughGrant(ctx, grantId, opts)
+      return reads.readThroughGrant(grantId, opts)
     },
 
     exportJson() {
-      return exportVault(ctx, stores)
+      return reads.exportJson()
     },
 
     importJson(doc, opts) {

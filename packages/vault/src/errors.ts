@@ -95,6 +95,18 @@ export class IntegrityError extends VaultError {
   }
 }
 
+/**
+ * A ciphertext names a key term this process does not hold. Usually another process on the same
+ * database rotated keys since this one unsealed; the vault reloads its keyring and retries once.
+ */
+export class UnknownTermError extends VaultError {
+  static readonly code = 'ERR_UNSUPPORTED_FORMAT'
+  constructor() {
+    super('ERR_UNSUPPORTED_FORMAT', 'Unknown key term')
+    this.name = 'UnknownTermError'
+  }
+}
+
 /** Input failed validation; `issues` say where and why. */
 export class ValidationError extends VaultError {
   static readonly code = 'ERR_VALIDATION'

@@ -1,6 +1,6 @@
 import type { Sodium } from '../crypto/sodium.js'
 import { type Place, open, seal } from '../crypto/envelope.js'
-import { VaultError, VaultLockedError } from '../errors.js'
+import { UnknownTermError, VaultError, VaultLockedError } from '../errors.js'
 
 /**
  * Per-purpose subkeys, derived from the root key with `crypto_kdf_derive_from_key`
@@ -80,7 +80,7 @@ export class UnsealedKeys {
   setCurrentTerm(term: number, key?: Uint8Array): void {
     this.#live()
     if (key) this.#terms.set(term, key)
-    if (!this.#terms.has(term)) throw new VaultError('ERR_UNSUPPORTED_FORMAT', 'Unknown key term')
+    if (!this.#terms.has(term)) throw new UnknownTermError()
     this.#currentTerm = term
   }
 
@@ -88,7 +88,7 @@ export class UnsealedKeys {
   termKey(term: number): Uint8Array {
     this.#live()
     const key = this.#terms.get(term)
-    if (!key) throw new VaultError('ERR_UNSUPPORTED_FORMAT', 'Unknown key term')
+    if (!key) throw new UnknownTermError()
     return key
   }
 

@@ -1,7 +1,9 @@
-import type { Transaction } from 'kysely'
+import type { Kysely, Transaction } from 'kysely'
 import type { VaultContext } from '../context.js'
 import { toBytes } from '../crypto/bytes.js'
 import type { VaultDatabase } from '../db/schema.js'
+import { UnknownTermError } from '../errors.js'
+import type { UnsealedKeys } from './unsealed-keys.js'
 
 /**
  * The term a write must encrypt under, read inside the write's own transaction.
@@ -17,6 +19,37 @@ import type { VaultDatabase } from '../db/schema.js'
  * locks the same row FOR UPDATE, and two writers each holding a share lock while waiting to
  * upgrade would deadlock.
  */
+/** Loads keyring terms this process does not hold yet and adopts the stored current term. */
+export async function refreshKeyring(ctx: VaultContext, db: Kysely<VaultDatabase> | Transaction<VaultDatabase>, keys: UnsealedKeys, currentTerm?: number): Promise<void> {
+  const rows = await db.selectFrom('keyring').select(['term', 'wrapped_key']).where('wrapped_key', 'is not', null).execute()
+  for (const row of rows) if (row.wrapped_key && !keys.hasTerm(row.term)) keys.addWrappedTerm(row.term, toBytes(row.wrapped_key))
+  const term = currentTerm ?? (await db.selectFrom('vault_meta').select('current_term').where('id', '=', 1).executeTakeFirstOrThrow()).current_term
+  keys.setCurrentTerm(term)
+}
+
+/**
+ * Wraps every method of a store so that a read meeting a term this process does not know
+ * (another process rotated keys) reloads the keyring and retries once, instead of failing
+ * until a restart.
+ */
+export function retryOnUnknownTerm<T extends object>(ctx: VaultContext, store: T): T {
+  return new Proxy(store, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver)
+      if (typeof value !== 'function') return value
+      return async (...args: unknown[]) => {
+        try {
+          return await (value as (...a: unknown[]) => unknown).apply(target, args)
+        } catch (err) {
+          if (!(err instanceof UnknownTermError)) throw err
+          await refreshKeyring(ctx, ctx.db, ctx.keys())
+          return (value as (...a: unknown[]) => unknown).apply(target, args)
+        }
+      }
+    },
+  })
+}
+
 export async function writeTerm(ctx: VaultContext, trx: Transaction<VaultDatabase>): Promise<{ term: number; key: Uint8Array }> {
   const keys = ctx.keys()
   const meta = await trx
@@ -25,10 +58,6 @@ export async function writeTerm(ctx: VaultContext, trx: Transaction<VaultDatabas
     .where('id', '=', 1)
     .$if(ctx.engine === 'postgres', (q) => q.forUpdate())
     .executeTakeFirstOrThrow()
-  if (meta.current_term !== keys.currentTerm || !keys.hasTerm(meta.current_term)) {
-    const rows = await trx.selectFrom('keyring').select(['term', 'wrapped_key']).where('wrapped_key', 'is not', null).execute()
-    for (const row of rows) if (row.wrapped_key && !keys.hasTerm(row.term)) keys.addWrappedTerm(row.term, toBytes(row.wrapped_key))
-    keys.setCurrentTerm(meta.current_term)
-  }
+  if (meta.current_term !== keys.currentTerm || !keys.hasTerm(meta.current_term)) await refreshKeyring(ctx, trx, keys, meta.current_term)
   return { term: meta.current_term, key: keys.termKey(meta.current_term) }
 }

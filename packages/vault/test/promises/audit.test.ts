@@ -146,6 +146,26 @@ describe('promise 19: every access is recorded, fail closed', () => {
   })
 })
 
+describe('promise 19: concurrent writers', () => {
+  it('promise 19: concurrent grant changes (registrations, creates, narrows, revokes at once) all commit, each with its own entry, and the chain verifies', async () => {
+    tv = await createTestVault()
+    const { vault } = tv
+    // Regression: on PostgreSQL, writers that took a share lock on vault_meta and then the audit
+    // chain's update lock deadlocked each other (40P01) as soon as two ran at once.
+    const vendors = await Promise.all(Array.from({ length: 8 }, (_, i) => vault.vendors.register({ name: `Shop ${i}` })))
+    const grants = await Promise.all(
+      vendors.map((v) => vault.grants.create({ vendorId: v.id, fields: ['email', 'prefs.*'], actions: ['read'], purpose: 'Fit', durationSeconds: 3600 })),
+    )
+    await Promise.all(grants.map((g, i) => (i % 2 === 0 ? vault.grants.narrow(g.id, { fields: ['email'] }) : vault.grants.revoke(g.id))))
+    const entries = await vault.audit.list({ action: ['vendor.registered', 'grant.created', 'grant.narrowed', 'grant.revoked'], limit: 100 })
+    expect(entries.filter((e) => e.action === 'vendor.registered').map((e) => e.vendorId).sort()).toEqual(vendors.map((v) => v.id).sort())
+    expect(entries.filter((e) => e.action === 'grant.created').map((e) => e.grantId).sort()).toEqual(grants.map((g) => g.id).sort())
+    expect(entries.filter((e) => e.action === 'grant.narrowed')).toHaveLength(4)
+    expect(entries.filter((e) => e.action === 'grant.revoked')).toHaveLength(4)
+    expect(await vault.audit.verify()).toMatchObject({ ok: true })
+  })
+})
+
 type AuditRow = AuditTable
 type Head = Pick<VaultMetaTable, 'audit_head_seq' | 'audit_head_hash' | 'audit_head_mac'>
 
