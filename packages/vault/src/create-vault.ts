@@ -244,10 +244,10 @@ export async function createVault(options: CreateVaultOptions): Promise<Vault> {
     },
 
     backup() {
-      const k = requireKeys()
       let bytes = 0
+      // A generator: a sealed vault refuses at the first chunk, as a rejection like every other call.
       return (async function* () {
-        for await (const chunk of createBackup(ctx, k)) {
+        for await (const chunk of createBackup(ctx, requireKeys())) {
           bytes += chunk.length
           yield chunk
         }

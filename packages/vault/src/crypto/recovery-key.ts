@@ -59,7 +59,9 @@ export function parseRecoveryKey(sodium: Sodium, text: string): Uint8Array {
   const unprefixed = cleaned.startsWith(PREFIX) ? cleaned.slice(PREFIX.length) : cleaned
   const body = unprefixed.replace(/O/g, '0').replace(/[IL]/g, '1')
   const bytes = fromBase32(body)
-  if (!bytes || bytes.length !== 34) throw new VaultError('ERR_RECOVERY_KEY_FORMAT', 'That is not a Custos recovery key')
+  // Only the canonical encoding is accepted: the last character's unused low bits must be zero,
+  // so every single-character typo changes the decoded bytes and trips the checksum.
+  if (!bytes || bytes.length !== 34 || toBase32(bytes) !== body) throw new VaultError('ERR_RECOVERY_KEY_FORMAT', 'That is not a Custos recovery key')
   const key = bytes.slice(0, 32)
   const sum = checksum(sodium, key)
   if (sum[0] !== bytes[32] || sum[1] !== bytes[33]) {
