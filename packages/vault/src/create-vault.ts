@@ -212,7 +212,7 @@ export async function createVault(options: CreateVaultOptions): Promise<Vault> {
     async recover(recoveryKey, newPassphrase) {
       assertNewPassphrase(ctx, newPassphrase)
       const { meta, root } = await unwrapRoot(ctx, { recoveryKey })
-      const temp = new UnsealedKeys(sodium, meta.vault_id, root.slice(), meta.current_term)
+      const temp = new UnsealedKeys(sodium, meta.vault_id, new Uint8Array(root), meta.current_term)
       let columns
       try {
         columns = await passphraseWrap(ctx, temp, newPassphrase, preset)

@@ -14,7 +14,8 @@ const encoder = new TextEncoder()
 
 /** Passphrases are compared as NFKC-normalized UTF-8, so the same text typed on two keyboards unlocks. */
 export function passphraseBytes(passphrase: string | Uint8Array): Uint8Array {
-  if (passphrase instanceof Uint8Array) return passphrase.slice()
+  // new Uint8Array(x) always copies; Buffer#slice would return a view of the caller's (possibly pooled) memory.
+  if (passphrase instanceof Uint8Array) return new Uint8Array(passphrase)
   if (typeof passphrase !== 'string') throw new TypeError('passphrase must be a string or Uint8Array')
   return encoder.encode(passphrase.normalize('NFKC'))
 }

@@ -1,3 +1,4 @@
+import { aead } from './aead.js'
 import type { Sodium } from './sodium.js'
 import { IntegrityError, VaultError } from '../errors.js'
 
@@ -60,13 +61,13 @@ function checkKey(key: Uint8Array): void {
 }
 
 /** Encrypts `plaintext` for `place` under `key`, labelled with `term`. A fresh random nonce every time (promise 4). */
-export function seal(sodium: Sodium, key: Uint8Array, term: number, place: Place, plaintext: Uint8Array): Uint8Array {
+export function seal(_sodium: Sodium, key: Uint8Array, term: number, place: Place, plaintext: Uint8Array): Uint8Array {
   checkKey(key)
   const h = header(term)
-  const nonce = sodium.randombytes_buf(NONCE_BYTES)
-  const padded = sodium.pad(plaintext, PAD_BLOCK)
-  const ct = sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(padded, associatedData(place, h), null, nonce, key)
-  sodium.memzero(padded)
+  const nonce = aead.random(NONCE_BYTES)
+  const padded = pad(plaintext)
+  const ct = aead.encrypt(padded, associatedData(place, h), nonce, key)
+  padded.fill(0)
   const out = new Uint8Array(HEADER_BYTES + NONCE_BYTES + ct.length)
   out.set(h, 0)
   out.set(nonce, HEADER_BYTES)
@@ -78,25 +79,28 @@ export function seal(sodium: Sodium, key: Uint8Array, term: number, place: Place
  * Decrypts an envelope. Any tampering, wrong place, wrong key or wrong term gives the same
  * opaque {@link IntegrityError}; an unknown version byte is refused before decrypting.
  */
-export function open(sodium: Sodium, key: Uint8Array, place: Place, envelope: Uint8Array): Uint8Array {
+export function open(_sodium: Sodium, key: Uint8Array, place: Place, envelope: Uint8Array): Uint8Array {
   checkKey(key)
   envelopeTerm(envelope)
   const h = envelope.subarray(0, HEADER_BYTES)
   const nonce = envelope.subarray(HEADER_BYTES, HEADER_BYTES + NONCE_BYTES)
   const ct = envelope.subarray(HEADER_BYTES + NONCE_BYTES)
-  let padded: Uint8Array
-  try {
-    padded = sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(null, ct, associatedData(place, h), nonce, key)
-  } catch {
-    throw new IntegrityError()
-  }
+  const padded = aead.decrypt(ct, associatedData(place, h), nonce, key)
+  if (!padded) throw new IntegrityError()
   return unpad(padded)
 }
 
+/** ISO/IEC 7816-4 padding to a multiple of PAD_BLOCK: 0x80 then zeros (what `sodium_pad` writes). */
+function pad(plaintext: Uint8Array): Uint8Array {
+  const padded = new Uint8Array((Math.floor(plaintext.length / PAD_BLOCK) + 1) * PAD_BLOCK)
+  padded.set(plaintext, 0)
+  padded[plaintext.length] = 0x80
+  return padded
+}
+
 /**
- * ISO/IEC 7816-4 unpadding (what `sodium_pad` wrote), in JavaScript: it runs only on plaintext
- * the AEAD has already authenticated, so there is no padding oracle to guard against, and it
- * saves a round trip into the WASM heap on every read.
+ * ISO/IEC 7816-4 unpadding, in JavaScript: it runs only on plaintext the AEAD has already
+ * authenticated, so there is no padding oracle to guard against.
  */
 function unpad(padded: Uint8Array): Uint8Array {
   let i = padded.length - 1
@@ -110,7 +114,7 @@ function unpad(padded: Uint8Array): Uint8Array {
 export function sealJson(sodium: Sodium, key: Uint8Array, term: number, place: Place, value: unknown): Uint8Array {
   const bytes = encoder.encode(JSON.stringify(value))
   const out = seal(sodium, key, term, place, bytes)
-  sodium.memzero(bytes)
+  bytes.fill(0)
   return out
 }
 

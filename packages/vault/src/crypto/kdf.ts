@@ -44,7 +44,7 @@ export function deriveKek(sodium: Sodium, passphrase: Uint8Array, params: KdfPar
   const parsed = KdfParams.safeParse(params)
   if (!parsed.success) throw new VaultError('ERR_UNSUPPORTED_FORMAT', 'Unsupported key-derivation parameters')
   const salt = sodium.from_base64(params.salt, sodium.base64_variants.URLSAFE_NO_PADDING)
-  const copy = passphrase.slice()
+  const copy = new Uint8Array(passphrase) // a real copy, even of a Buffer: its buffer is transferred below
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL('./kdf-worker.mjs', import.meta.url), {
       workerData: { passphrase: copy, salt, opslimit: params.opslimit, memlimit: params.memlimit },
