@@ -16,6 +16,14 @@ export interface DatabaseHandle {
    * the caller then goes through Kysely, which waits for the transaction to end.
    */
   readonly readNow?: (sqlText: string, parameters: readonly unknown[]) => unknown[] | undefined
+  /**
+   * SQLite only: a token that changes whenever records may have changed — a commit by another
+   * connection (`PRAGMA data_version`) or a write statement run on this one. Equal tokens mean no
+   * record was written in between, so a read cached under the token is still exact. Writes that
+   * only extend the audit log (its rows and the chain head in `vault_meta`) do not change it:
+   * every vendor read writes one, and no cached read depends on them.
+   */
+  readonly changeToken?: () => string
   /** Runs `PRAGMA integrity_check` (SQLite) or a trivial query (PostgreSQL); resolves true when sound. */
   integrityCheck(): Promise<boolean>
   /** Physically removes deleted rows (SQLite: truncate the WAL and VACUUM; PostgreSQL: VACUUM), after a destroy. */
@@ -24,6 +32,8 @@ export interface DatabaseHandle {
 }
 
 const STATEMENT_CACHE_SIZE = 256
+/** Statements that change no record a read could cache: transaction control and audit appends. */
+const AUDIT_ONLY = /^(begin|commit|rollback|savepoint|release|insert into "audit"|update "vault_meta" set "audit_head_seq")/i
 
 /**
  * Kysely's stock SQLite driver prepares every statement again on each query (≈ 54k point
@@ -32,7 +42,7 @@ const STATEMENT_CACHE_SIZE = 256
  * serves both engines at full speed. better-sqlite3 statements are reusable and, the driver
  * being one connection behind a mutex, never used by two queries at once.
  */
-function cachingDatabase(raw: BetterSqlite3.Database, cache: Map<string, SqliteStatement>): SqliteDatabase {
+function cachingDatabase(raw: BetterSqlite3.Database, cache: Map<string, SqliteStatement>, onWrite: () => void): SqliteDatabase {
   return {
     close: () => raw.close(),
     prepare(sqlText: string): SqliteStatement {
@@ -50,6 +60,8 @@ function cachingDatabase(raw: BetterSqlite3.Database, cache: Map<string, SqliteS
         }
       }
       cache.set(text, stmt)
+      // Kysely prepares right before it runs, so this sees every statement this connection writes with.
+      if (!stmt.reader && !AUDIT_ONLY.test(text)) onWrite()
       return stmt
     },
   }
@@ -72,7 +84,11 @@ export function openSqlite(file: string): DatabaseHandle {
   raw.pragma('secure_delete = ON')
   raw.pragma('foreign_keys = ON')
   const statements = new Map<string, SqliteStatement>()
-  const cached = cachingDatabase(raw, statements)
+  let localWrites = 0
+  const cached = cachingDatabase(raw, statements, () => {
+    localWrites++
+  })
+  const dataVersion = raw.prepare('pragma data_version').pluck()
   const db = new Kysely<VaultDatabase>({ dialect: new SqliteDialect({ database: cached }) })
   const handle: DatabaseHandle = {
     db,
@@ -81,6 +97,7 @@ export function openSqlite(file: string): DatabaseHandle {
       if (raw.inTransaction) return undefined
       return cached.prepare(sqlText).all(parameters)
     },
+    changeToken: () => `${String(dataVersion.get())}:${localWrites}`,
     async integrityCheck() {
       const rows = raw.pragma('integrity_check') as { integrity_check: string }[]
       return rows.length === 1 && rows[0]?.integrity_check === 'ok'

@@ -104,17 +104,42 @@ function cachedBody(ctx: VaultContext, keys: UnsealedKeys, row: GrantsTable): Gr
   return body
 }
 
-type LiveGrant = { grant: Grant; row: GrantsTable }
+type LiveGrant = { grant: Grant; row: GrantsTable; joined: GrantRow }
+
+/**
+ * The granted fields of a grant as last read, valid while the database's change token is the
+ * same (SQLite: `PRAGMA data_version` plus this connection's own writes — see DatabaseHandle).
+ * An equal token proves no row changed, so the grant row and the decrypted slice are exactly
+ * what a fresh read would return; any write anywhere, by this process or another, invalidates it.
+ * Expiry is still evaluated against the clock on every read, and every read is still audited
+ * durably. The cache lives and dies with the unsealed keys: locking drops it. Values are frozen
+ * so a caller cannot change what the next caller gets.
+ */
+interface CachedSlice {
+  readonly token: string
+  readonly row: GrantRow
+  readonly fields: Readonly<Record<string, unknown>>
+}
+const sliceCache = new WeakMap<UnsealedKeys, Map<string, CachedSlice>>()
+const MAX_CACHED_SLICES = 1_000
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const inner of Object.values(value)) deepFreeze(inner)
+    Object.freeze(value)
+  }
+  return value
+}
 
 /**
  * Loads a grant for use by its vendor and refuses it — with an audit entry — when it is
  * revoked, expired, of a blocked vendor, or lacks the action. The refusal codes are distinct
  * so the API can answer `invalid_token` vs `insufficient_scope` (RFC 6750 §3.1).
  */
-export async function liveGrant(ctx: VaultContext, grantId: string, action: GrantAction): Promise<LiveGrant> {
+export async function liveGrant(ctx: VaultContext, grantId: string, action: GrantAction, cachedRow?: GrantRow): Promise<LiveGrant> {
   const keys = ctx.keys()
   if (typeof grantId !== 'string') throw new TypeError('grantId must be a string')
-  const [row] = await queries(ctx).grant.run([grantId])
+  const row = cachedRow ?? (await queries(ctx).grant.run([grantId]))[0]
   if (!row) throw new NotFoundError('Grant')
   const { vendor_blocked, ...grantRow } = row
   const grant = grantView(ctx, grantRow, cachedBody(ctx, keys, grantRow))
@@ -132,7 +157,7 @@ export async function liveGrant(ctx: VaultContext, grantId: string, action: Gran
     await ctx.audit.appendDurable({ action: 'grant.refused', actor: `vendor:${grant.vendorId}`, grantId, vendorId: grant.vendorId, outcome: 'refused', detail: refusal.code })
     throw refusal
   }
-  return { grant, row: grantRow }
+  return { grant, row: grantRow, joined: row }
 }
 
 /**
@@ -143,18 +168,32 @@ export async function liveGrant(ctx: VaultContext, grantId: string, action: Gran
  * fails and nothing is returned (promise 19).
  */
 export async function readThroughGrant(ctx: VaultContext, grantId: string, options: ReadThroughGrantOptions = {}): Promise<GrantedSlice> {
-  const { grant } = await liveGrant(ctx, grantId, 'read')
   const keys = ctx.keys()
+  let cache = sliceCache.get(keys)
+  if (!cache) sliceCache.set(keys, (cache = new Map()))
+  // Taken before reading: if anything is written meanwhile, the entry stored below is already stale.
+  const token = ctx.handle.changeToken?.()
+  const hit = token === undefined ? undefined : cache.get(grantId)
+  const cached = hit?.token === token ? hit : undefined
+  const { grant, joined } = await liveGrant(ctx, grantId, 'read', cached?.row)
   const include = options.include ?? ['fields', 'purchases']
-  const fields: Record<string, unknown> = {}
+  let fields: Record<string, unknown> = {}
   if (include.includes('fields') && grant.fields.length > 0) {
-    const { query, parameters } = queries(ctx).fields(grant.fields)
-    const rows = await query.run(parameters)
-    rows.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
-    for (const row of rows) {
-      if (!grant.fields.some((s) => selectorMatches(s, row.path))) continue
-      const envelope = row.value
-      fields[row.path] = openJson(ctx.sodium, keys.termKey(envelopeTerm(envelope)), fieldPlace(keys.vaultId, row.path), envelope)
+    if (cached) {
+      fields = { ...cached.fields }
+    } else {
+      const { query, parameters } = queries(ctx).fields(grant.fields)
+      const rows = await query.run(parameters)
+      rows.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+      for (const row of rows) {
+        if (!grant.fields.some((s) => selectorMatches(s, row.path))) continue
+        const envelope = row.value
+        fields[row.path] = deepFreeze(openJson(ctx.sodium, keys.termKey(envelopeTerm(envelope)), fieldPlace(keys.vaultId, row.path), envelope))
+      }
+      if (token !== undefined) {
+        if (cache.size >= MAX_CACHED_SLICES) cache.clear()
+        cache.set(grantId, { token, row: joined, fields: { ...fields } })
+      }
     }
   }
   let purchases: Page<Purchase> | undefined
