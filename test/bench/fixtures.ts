@@ -36,8 +36,8 @@ export const OTHER_FIELDS: Readonly<Record<string, unknown>> = {
  * A new initialized, unsealed vault on a SQLite file in `dir`. Throughput benches use the
  * `interactive` KDF preset: the KDF runs once at unlock and is measured separately.
  */
-export async function openBenchVault(dir: string, name: string, onEvent?: VaultEventListener): Promise<Vault> {
-  const vault = await createVault({ database: openSqlite(join(dir, `${name}.db`)), kdf: 'interactive', ...(onEvent ? { onEvent } : {}) })
+export async function openBenchVault(dir: string, name: string, onEvent?: VaultEventListener, grantReadCache = true): Promise<Vault> {
+  const vault = await createVault({ database: openSqlite(join(dir, `${name}.db`)), kdf: 'interactive', grantReadCache, ...(onEvent ? { onEvent } : {}) })
   await vault.initialize(PASSPHRASE)
   return vault
 }

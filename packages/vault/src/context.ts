@@ -19,6 +19,8 @@ export interface VaultContext {
   /** The keys if unsealed, else undefined (for code that also runs while sealed, like failed-unlock audit entries). */
   readonly keysIfUnsealed: () => UnsealedKeys | undefined
   readonly audit: AuditLog
+  /** Whether grant reads may reuse a slice under an unchanged change token (see read-through-grant.ts). */
+  readonly grantReadCache: boolean
 }
 
 /** A new random id: 16 bytes, base64url, with a readable type prefix. */

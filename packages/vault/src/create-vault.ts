@@ -33,6 +33,12 @@ export interface CreateVaultOptions {
   readonly now?: () => Date
   /** Receives typed events: ids and counts, never values or keys. */
   readonly onEvent?: VaultEventListener
+  /**
+   * Reuse a grant's decrypted slice while SQLite's change token proves nothing was written since
+   * (default true; PostgreSQL never caches). Set false to make every read select and decrypt —
+   * the benchmark does, to report both figures.
+   */
+  readonly grantReadCache?: boolean
 }
 
 /** Where the vault stands. */
@@ -115,7 +121,18 @@ export async function createVault(options: CreateVaultOptions): Promise<Vault> {
     return keys
   }
   const audit = new AuditLog({ db: database.db, engine: database.engine, sodium, now, keysIfUnsealed: () => keys, onFlush: (n) => emit({ type: 'audit.flushed', entries: n }) })
-  const ctx: VaultContext = { handle: database, db: database.db, engine: database.engine, sodium, now, emit, keys: requireKeys, keysIfUnsealed: () => keys, audit }
+  const ctx: VaultContext = {
+    handle: database,
+    db: database.db,
+    engine: database.engine,
+    sodium,
+    now,
+    emit,
+    keys: requireKeys,
+    keysIfUnsealed: () => keys,
+    audit,
+    grantReadCache: options.grantReadCache ?? true,
+  }
   const stores = {
     fields: retryOnUnknownTerm(ctx, new FieldStore(ctx)),
     purchases: retryOnUnknownTerm(ctx, new PurchaseStore(ctx)),

@@ -172,7 +172,7 @@ export async function readThroughGrant(ctx: VaultContext, grantId: string, optio
   let cache = sliceCache.get(keys)
   if (!cache) sliceCache.set(keys, (cache = new Map()))
   // Taken before reading: if anything is written meanwhile, the entry stored below is already stale.
-  const token = ctx.handle.changeToken?.()
+  const token = ctx.grantReadCache ? ctx.handle.changeToken?.() : undefined
   const hit = token === undefined ? undefined : cache.get(grantId)
   const cached = hit?.token === token ? hit : undefined
   const { grant, joined } = await liveGrant(ctx, grantId, 'read', cached?.row)
