@@ -78,6 +78,15 @@ export interface Vault {
   backup(): AsyncIterable<Uint8Array>
   /** Verifies a whole backup, then replaces this vault with it; the vault is unsealed with the backup's keys afterwards. */
   restore(source: Uint8Array | AsyncIterable<Uint8Array>, credentials: Credentials): Promise<void>
+  /**
+   * A keyed BLAKE2b-256 (the `tokenHash` subkey) of a bearer secret — an access or refresh token,
+   * an authorization code, a client secret — as hex. Callers store this, never the secret
+   * (SECURITY.md key hierarchy item 6), and compare hashes in constant time. Sealed: ERR_VAULT_LOCKED.
+   *
+   * @example
+   * const stored = vault.hashSecret(accessToken)
+   */
+  hashSecret(secret: string): string
   /** Crypto-erases and deletes everything; the database is left empty (uninitialized). */
   destroy(): Promise<void>
   /** Drains pending audit writes and closes the database. */
@@ -289,6 +298,11 @@ export async function createVault(options: CreateVaultOptions): Promise<Vault> {
       const method = typeof credentials === 'object' && 'recoveryKey' in credentials ? 'recovery-key' : 'passphrase'
       await unseal(restoredMeta.vault_id, verified.root, restoredMeta.current_term, method, 'vault.restored')
       emit({ type: 'vault.restored' })
+    },
+
+    hashSecret(secret) {
+      if (typeof secret !== 'string') throw new TypeError('secret must be a string')
+      return sodium.crypto_generichash(32, secret, requireKeys().subkey('tokenHash'), 'hex')
     },
 
     async destroy() {
