@@ -1,11 +1,11 @@
 import { defineConfig } from 'vitest/config'
 
 /**
- * One root config, several projects: the vault suite runs twice — on SQLite files and on a
+ * One root config, several projects: the vault and consent-API suites run twice — on SQLite files and on a
  * real PostgreSQL server started by test/setup/postgres.ts — so both engines are held to the
  * same tests in the same `pnpm test`.
  */
-const vaultTests = ['packages/vault/src/**/*.test.ts', 'packages/vault/test/**/*.test.ts']
+const engineTests = ['packages/vault/src/**/*.test.ts', 'packages/vault/test/**/*.test.ts', 'packages/consent-api/src/**/*.test.ts', 'packages/consent-api/test/**/*.test.ts']
 
 export default defineConfig({
   test: {
@@ -16,14 +16,14 @@ export default defineConfig({
       {
         extends: true,
         resolve: { conditions: ['source'] },
-        test: { name: 'vault-sqlite', include: vaultTests, env: { CUSTOS_TEST_ENGINE: 'sqlite' } },
+        test: { name: 'sqlite', include: engineTests, env: { CUSTOS_TEST_ENGINE: 'sqlite' } },
       },
       {
         extends: true,
         resolve: { conditions: ['source'] },
         test: {
-          name: 'vault-postgres',
-          include: vaultTests,
+          name: 'postgres',
+          include: engineTests,
           env: { CUSTOS_TEST_ENGINE: 'postgres' },
           globalSetup: ['./test/setup/postgres.ts'],
         },

@@ -1,0 +1,11 @@
+import type { Vault } from '@custos/vault'
+import type { AppConfig } from './config.js'
+import type { ApiDb } from './db/api-schema.js'
+
+/** What every route of the API shares; wired by hand in createApp. */
+export interface AppContext {
+  readonly vault: Vault
+  readonly db: ApiDb
+  readonly config: AppConfig
+  readonly now: () => Date
+}

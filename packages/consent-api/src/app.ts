@@ -1,0 +1,69 @@
+import { Hono } from 'hono'
+import type { Kysely } from 'kysely'
+import { bodyLimit } from 'hono/body-limit'
+import type { DatabaseHandle, Vault } from '@custos/vault'
+import type { AppContext } from './app-context.js'
+import { type AppConfigInput, parseConfig } from './config.js'
+import type { ApiTables } from './db/api-schema.js'
+import { migrateApi } from './db/api-migrations.js'
+import { metadataRoutes } from './oauth/metadata.js'
+import { registerRoutes } from './oauth/register.js'
+import { isVaultError, problemFromVaultError, problemResponse } from './problem.js'
+
+/** What createApp needs: everything passed in, nothing read from the environment. */
+export interface AppDeps {
+  readonly vault: Vault
+  /** The vault's database; the API keeps its OAuth state in its own tables there. */
+  readonly database: DatabaseHandle
+  readonly config: AppConfigInput
+  readonly now?: () => Date
+}
+
+/**
+ * Builds the consent API as a hono app: no environment, no listening socket (the `custos`
+ * command does that). Runs the API's migrations first.
+ *
+ * @example
+ * const app = await createApp({ vault, database, config: { issuer: 'https://vault.example' } })
+ * const res = await app.request('/.well-known/oauth-authorization-server')
+ */
+export async function createApp(deps: AppDeps): Promise<Hono> {
+  const config = parseConfig(deps.config)
+  await migrateApi(deps.database)
+  // The API's tables live beside the vault's in the same database; this typed view sees only them.
+  const db = deps.database.db as unknown as Kysely<ApiTables>
+  const ctx: AppContext = { vault: deps.vault, db, config, now: deps.now ?? (() => new Date()) }
+
+  const app = new Hono()
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: config.bodyLimitBytes,
+      onError: (c) => problemResponse(c, { status: 413, code: 'ERR_BODY_TOO_LARGE', title: 'The request body is too large' }),
+    }),
+  )
+  app.get('/healthz', (c) => c.json({ ok: true }))
+  app.get('/readyz', async (c) => {
+    const status = await ctx.vault.status()
+    return c.json({ ready: status.state === 'unsealed', state: status.state }, status.state === 'unsealed' ? 200 : 503)
+  })
+  app.route('/.well-known', metadataRoutes(ctx))
+
+  // Everything below reads or writes vault data: sealed → 503 (SECURITY.md promise 6).
+  app.use('/oauth/*', async (c, next) => {
+    const status = await ctx.vault.status()
+    if (status.state !== 'unsealed') {
+      return problemResponse(c, { status: 503, code: 'ERR_VAULT_LOCKED', title: 'The vault is sealed' }, { 'retry-after': '60' })
+    }
+    await next()
+  })
+  app.route('/oauth/register', registerRoutes(ctx))
+
+  app.notFound((c) => problemResponse(c, { status: 404, code: 'ERR_ROUTE_NOT_FOUND', title: 'No such endpoint' }))
+  app.onError((err, c) => {
+    if (isVaultError(err)) return problemResponse(c, problemFromVaultError(err))
+    // Never a stack, SQL or value: one opaque answer for anything unexpected.
+    return problemResponse(c, { status: 500, code: 'ERR_INTERNAL', title: 'Internal error' })
+  })
+  return app
+}

@@ -1,0 +1,62 @@
+import { z } from 'zod'
+
+/**
+ * RFC 7591 §2 client metadata, as Custos accepts it. Redirect URIs are matched exactly later
+ * (RFC 9700 §2.1); they must be https, or http only on a loopback host (RFC 8252 §7.3), and carry
+ * no fragment (RFC 6749 §3.1.2).
+ */
+function redirectUriProblem(value: string): string | undefined {
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    return 'not an absolute URI'
+  }
+  if (url.hash !== '' || value.includes('#')) return 'must not contain a fragment'
+  if (url.protocol === 'https:') return undefined
+  if (url.protocol === 'http:' && ['127.0.0.1', '[::1]', 'localhost'].includes(url.hostname)) return undefined
+  return 'must be https (http only for loopback)'
+}
+
+const RedirectUri = z
+  .string()
+  .max(2000)
+  .superRefine((value, ctx) => {
+    const problem = redirectUriProblem(value)
+    if (problem) ctx.addIssue({ code: 'custom', message: problem })
+  })
+
+/** A public JWK Set, as private_key_jwt clients register it (RFC 7591 `jwks`). */
+const Jwks = z.object({ keys: z.array(z.record(z.string(), z.unknown())).min(1).max(10) })
+
+export const ClientMetadata = z
+  .object({
+    redirect_uris: z.array(RedirectUri).min(1).max(10),
+    client_name: z.string().trim().min(1).max(200),
+    client_uri: z.url({ protocol: /^https?$/ }).max(2000).optional(),
+    logo_uri: z.url({ protocol: /^https$/ }).max(2000).optional(),
+    contacts: z.array(z.string().trim().min(1).max(200)).max(10).optional(),
+    token_endpoint_auth_method: z.enum(['client_secret_basic', 'client_secret_post', 'private_key_jwt']).default('client_secret_basic'),
+    grant_types: z.array(z.enum(['authorization_code', 'refresh_token'])).min(1).default(['authorization_code', 'refresh_token']),
+    response_types: z.array(z.literal('code')).min(1).default(['code']),
+    jwks: Jwks.optional(),
+    jwks_uri: z.url({ protocol: /^https$/ }).max(2000).optional(),
+    /** RFC 9449 §5.2: when true, every access token of this client must be DPoP-bound. */
+    dpop_bound_access_tokens: z.boolean().default(false),
+    /** Custos extension: an X25519 public key (32 bytes, base64url) for sealed responses. */
+    custos_x25519_public_key: z.string().regex(/^[A-Za-z0-9_-]{43}$/, '32 bytes, base64url').optional(),
+    scope: z.string().max(2000).optional(),
+    software_id: z.string().max(200).optional(),
+    software_version: z.string().max(100).optional(),
+  })
+  // Unknown metadata is ignored, as RFC 7591 §2 asks of servers, not refused.
+  .strip()
+  .superRefine((m, ctx) => {
+    if (m.token_endpoint_auth_method === 'private_key_jwt' && !m.jwks === !m.jwks_uri) {
+      ctx.addIssue({ code: 'custom', path: ['jwks'], message: 'private_key_jwt needs exactly one of jwks or jwks_uri' })
+    }
+    if (m.token_endpoint_auth_method !== 'private_key_jwt' && (m.jwks || m.jwks_uri)) {
+      ctx.addIssue({ code: 'custom', path: ['jwks'], message: 'jwks is only for private_key_jwt' })
+    }
+  })
+export type ClientMetadata = z.output<typeof ClientMetadata>
