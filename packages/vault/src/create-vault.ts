@@ -54,6 +54,11 @@ export interface Vault {
   initialize(passphrase: string | Uint8Array): Promise<{ recoveryKey: string; vaultId: string }>
   /** Unseals with the passphrase or `{ recoveryKey }`. Throttled after repeated failures. */
   unlock(credentials: Credentials): Promise<void>
+  /**
+   * Checks the owner's passphrase or recovery key without changing the vault's state — for an
+   * owner session on an already unsealed vault. Throttled and audited exactly like unlock.
+   */
+  verifyOwner(credentials: Credentials): Promise<void>
   /** Seals: waits for pending audit writes, then wipes every key from memory. */
   lock(): Promise<void>
   /** Changes the passphrase after checking the current one; only the root-key wrap changes. */
@@ -212,6 +217,15 @@ export async function createVault(options: CreateVaultOptions): Promise<Vault> {
     async unlock(credentials) {
       const { meta, root, method } = await unwrapRoot(ctx, credentials)
       await unseal(meta.vault_id, root, meta.current_term, method)
+    },
+
+    async verifyOwner(credentials) {
+      const { root, method } = await unwrapRoot(ctx, credentials)
+      sodium.memzero(root)
+      await ctx.db.transaction().execute(async (trx) => {
+        await trx.updateTable('vault_meta').set({ failed_unlocks: 0, unlock_blocked_until: null }).where('id', '=', 1).execute()
+        await audit.appendInTransaction(trx, [{ action: 'owner.authenticated', actor: 'owner', detail: method }])
+      })
     },
 
     async lock() {

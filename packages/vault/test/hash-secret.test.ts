@@ -41,3 +41,17 @@ describe('hashSecret', () => {
     expect(() => reopened.hashSecret(42 as unknown as string)).toThrow(TypeError)
   })
 })
+
+describe('verifyOwner', () => {
+  it('accepts the passphrase or recovery key without sealing or unsealing, audits it, and is throttled like unlock', async () => {
+    const tv = await vault()
+    await tv.vault.verifyOwner(PASSPHRASE)
+    await tv.vault.verifyOwner({ recoveryKey: tv.recoveryKey })
+    expect((await tv.vault.status()).state).toBe('unsealed')
+    expect(await tv.vault.audit.list({ action: 'owner.authenticated' })).toHaveLength(2)
+    for (let i = 0; i < 5; i++) await expect(tv.vault.verifyOwner('wrong passphrase!')).rejects.toMatchObject({ code: 'ERR_UNLOCK_FAILED' })
+    await expect(tv.vault.verifyOwner(PASSPHRASE)).rejects.toMatchObject({ code: 'ERR_UNLOCK_THROTTLED' })
+    expect((await tv.vault.status()).state).toBe('unsealed')
+    expect(await tv.vault.audit.verify()).toMatchObject({ ok: true })
+  })
+})

@@ -6,6 +6,7 @@ export const AuditAction = z.enum([
   'vault.created',
   'vault.unlocked',
   'vault.unlock_failed',
+  'owner.authenticated',
   'vault.passphrase_changed',
   'vault.recovered',
   'keys.rotation_started',
