@@ -15,6 +15,7 @@ import { promisify } from 'node:util'
 import type { Purchase, Vault } from '@custos/vault'
 import { FIELD_FOR_SET, GRANTED_FIELDS, OTHER_FIELDS, generatePurchases, openBenchVault, sellerName } from './fixtures.js'
 import { latencies, percentile, throughput } from './measure.js'
+import { measureHttp } from './http.js'
 import { indexWalkLatencies, singleRowCommitsPerSecond } from './sqlite-baseline.js'
 import { type Row, type Verdict, formatTable, mb, ms, opsPerSecond, ratio } from './table.js'
 import type { UnlockMemoryReport } from './unlock-memory.js'
@@ -29,6 +30,8 @@ const BATCH = 5_000
 const PAGE = 50
 const LIST_RUNS = 200
 const UNLOCK_RUNS = 3
+const HTTP_RATIO_TARGET = 0.2
+const HTTP_P99_TARGET_MS = 15
 
 const dir = mkdtempSync(join(tmpdir(), 'custos-bench-'))
 const cleanUp = () => rmSync(dir, { recursive: true, force: true })
@@ -177,6 +180,10 @@ async function main() {
   const walkMedian = percentile(walk, 0.5)
   const walkP99 = percentile(walk, 0.99)
 
+  progress('HTTP: hello-world, then GET /v1/profile, 64 connections, 1 s warm-up + 5 s each')
+  const http = await measureHttp(5)
+  const httpRatio = http.profile.requestsPerSecond / http.hello.requestsPerSecond
+  const httpClean = http.profile.non2xx === 0 && http.profile.errors === 0
   const rows: Row[] = [
     {
       what: `1. readThroughGrant, 10 fields + audit entry (${CONCURRENCY} in flight)`,
@@ -233,6 +240,22 @@ async function main() {
     },
     { what: '5. peak RSS during unlock (KDF worker alive)', figure: mb(mem.maxRssBytes), baseline: '—', ratio: '—', target: '—', result: '—' },
     { what: `5. unlock time, default KDF, median of ${UNLOCK_RUNS}`, figure: ms(unlockMedian), baseline: '—', ratio: '—', target: '—', result: '—' },
+    {
+      what: '6. HTTP GET /v1/profile, 10 fields, audited (64 conns)',
+      figure: `${opsPerSecond(http.profile.requestsPerSecond)}${httpClean ? '' : ` (${http.profile.non2xx} non-2xx, ${http.profile.errors} errors)`}`,
+      baseline: `${opsPerSecond(http.hello.requestsPerSecond)} hello-world`,
+      ratio: `${(httpRatio * 100).toFixed(0)}%`,
+      target: `≥ ${HTTP_RATIO_TARGET * 100}%`,
+      result: verdict(httpClean && httpRatio >= HTTP_RATIO_TARGET),
+    },
+    {
+      what: '6. its latency p50 / p99',
+      figure: `${ms(http.profile.p50Ms)} / ${ms(http.profile.p99Ms)}`,
+      baseline: `${ms(http.hello.p50Ms)} / ${ms(http.hello.p99Ms)}`,
+      ratio: '—',
+      target: `p99 < ${HTTP_P99_TARGET_MS} ms`,
+      result: verdict(http.profile.p99Ms < HTTP_P99_TARGET_MS),
+    },
   ]
 
   const cpu = cpus()
@@ -248,6 +271,7 @@ async function main() {
     `- Row 4 (list): the same index walk (status, seller_index, newest first, ${PAGE + 9} rows) in raw SQL on the vault's file — reading ciphertexts, decrypting nothing; the ratio is the cost of decrypting, parsing and re-checking. The page goes over ${LIST_RUNS} different sellers (~${PURCHASES / SELLERS} purchases each, dates 2016–2025).`,
     `- Row 5: RSS of the same child process before any KDF ran (vault module loaded, database open, uninitialized). RSS is measured with the vault unsealed after forced GC (${mem.gcForced ? 'gc exposed' : 'gc NOT exposed'}). 1 MB = 10^6 bytes.`,
     `- Unlock runs: ${mem.unlockMs.map((t) => ms(t)).join(', ')}.`,
+    '- Row 6: each server in its own child process on 127.0.0.1, autocannon (64 connections, 5 s after 1 s of warm-up) in this process; the baseline is a bare hono hello-world served the same way (@hono/node-server). Custos answers with the ten granted fields after checking the token and durably auditing the read.',
     '',
   ]
   process.stdout.write(lines.join('\n'))

@@ -1,0 +1,44 @@
+/**
+ * Child process of the HTTP benchmark: serves either a bare hono hello-world (the baseline) or
+ * the Custos consent API with a vault holding a 10-field grant, on a free loopback port, and
+ * prints one JSON line `{ port, token? }`. Runs until killed.
+ */
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { serve } from '@hono/node-server'
+import { Hono } from 'hono'
+import type { Kysely } from 'kysely'
+import { createApp } from '@custos/consent-api'
+import { createVault, openSqlite } from '@custos/vault'
+import type { ApiTables } from '../../packages/consent-api/src/db/api-schema.js'
+import { parseConfig } from '../../packages/consent-api/src/config.js'
+import { issueTokens } from '../../packages/consent-api/src/oauth/tokens.js'
+import { GRANTED_FIELDS, OTHER_FIELDS, PASSPHRASE } from './fixtures.js'
+
+const mode = process.argv[2]
+const ISSUER = 'http://127.0.0.1'
+
+async function custos(): Promise<{ fetch: (req: Request) => Response | Promise<Response>; token: string }> {
+  const handle = openSqlite(join(mkdtempSync(join(tmpdir(), 'custos-http-bench-')), 'vault.db'))
+  const vault = await createVault({ database: handle, kdf: 'interactive' })
+  await vault.initialize(PASSPHRASE)
+  await vault.fields.setMany({ ...GRANTED_FIELDS, ...OTHER_FIELDS })
+  const app = await createApp({ vault, database: handle, config: { issuer: ISSUER } })
+  const registered = await app.request('/oauth/register', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ client_name: 'Benchmark Shop', redirect_uris: ['https://shop.example/cb'] }),
+  })
+  const { client_id: clientId } = (await registered.json()) as { client_id: string }
+  const grant = await vault.grants.create({ vendorId: clientId, fields: Object.keys(GRANTED_FIELDS), actions: ['read'], purpose: 'Benchmark', durationSeconds: 86_400 })
+  const ctx = { vault, db: handle.db as unknown as Kysely<ApiTables>, config: parseConfig({ issuer: ISSUER, accessTokenSeconds: 3600 }), now: () => new Date() }
+  const { accessToken } = await issueTokens(ctx, { clientId, grantId: grant.id, dpopJkt: null })
+  return { fetch: app.fetch, token: accessToken }
+}
+
+const target = mode === 'custos' ? await custos() : { fetch: new Hono().get('/', (c) => c.text('Hello Hono!')).fetch, token: undefined }
+const server = serve({ fetch: target.fetch, hostname: '127.0.0.1', port: 0 }, (info) => {
+  process.stdout.write(`${JSON.stringify({ port: info.port, token: target.token })}\n`)
+})
+process.on('SIGTERM', () => server.close(() => process.exit(0)))
