@@ -1,4 +1,4 @@
-import { Hono } from 'hono'
+import { Hono, type MiddlewareHandler } from 'hono'
 import type { Kysely } from 'kysely'
 import { bodyLimit } from 'hono/body-limit'
 import type { DatabaseHandle, Vault } from '@custos/vault'
@@ -8,6 +8,16 @@ import type { ApiTables } from './db/api-schema.js'
 import { migrateApi } from './db/api-migrations.js'
 import { metadataRoutes } from './oauth/metadata.js'
 import { registerRoutes } from './oauth/register.js'
+import { authorizeRoutes } from './oauth/authorize.js'
+import { introspectRoutes } from './oauth/introspect.js'
+import { parRoutes } from './oauth/par.js'
+import { revokeRoutes } from './oauth/revoke.js'
+import { tokenRoutes } from './oauth/token.js'
+import { ownerSessionRoutes } from './owner/session.js'
+import { hasOwnBodyLimit } from './owner/body-limits.js'
+import { ownerRoutes } from './owner/owner-routes.js'
+import { jwksRoutes } from './receipts/jwks.js'
+import { resourceRoutes } from './resource/resource-routes.js'
 import { isVaultError, problemFromVaultError, problemResponse } from './problem.js'
 
 /** What createApp needs: everything passed in, nothing read from the environment. */
@@ -35,29 +45,39 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
   const ctx: AppContext = { vault: deps.vault, db, config, now: deps.now ?? (() => new Date()) }
 
   const app = new Hono()
-  app.use(
-    '*',
-    bodyLimit({
-      maxSize: config.bodyLimitBytes,
-      onError: (c) => problemResponse(c, { status: 413, code: 'ERR_BODY_TOO_LARGE', title: 'The request body is too large' }),
-    }),
-  )
+  const defaultBodyLimit = bodyLimit({
+    maxSize: config.bodyLimitBytes,
+    onError: (c) => problemResponse(c, { status: 413, code: 'ERR_BODY_TOO_LARGE', title: 'The request body is too large' }),
+  })
+  // Owner restores and imports apply their own, larger limits once the session is checked.
+  app.use('*', (c, next) => (hasOwnBodyLimit(c.req.path) ? next() : defaultBodyLimit(c, next)))
   app.get('/healthz', (c) => c.json({ ok: true }))
   app.get('/readyz', async (c) => {
     const status = await ctx.vault.status()
     return c.json({ ready: status.state === 'unsealed', state: status.state }, status.state === 'unsealed' ? 200 : 503)
   })
+  app.route('/.well-known/jwks.json', jwksRoutes(ctx))
   app.route('/.well-known', metadataRoutes(ctx))
 
   // Everything below reads or writes vault data: sealed → 503 (SECURITY.md promise 6).
-  app.use('/oauth/*', async (c, next) => {
+  const requireUnsealed: MiddlewareHandler = async (c, next) => {
     const status = await ctx.vault.status()
     if (status.state !== 'unsealed') {
       return problemResponse(c, { status: 503, code: 'ERR_VAULT_LOCKED', title: 'The vault is sealed' }, { 'retry-after': '60' })
     }
     await next()
-  })
+  }
+  app.use('/oauth/*', requireUnsealed)
+  app.use('/v1/*', requireUnsealed)
   app.route('/oauth/register', registerRoutes(ctx))
+  app.route('/oauth/par', parRoutes(ctx))
+  app.route('/oauth/authorize', authorizeRoutes(ctx))
+  app.route('/oauth/token', tokenRoutes(ctx))
+  app.route('/oauth/revoke', revokeRoutes(ctx))
+  app.route('/oauth/introspect', introspectRoutes(ctx))
+  app.route('/owner/session', ownerSessionRoutes(ctx))
+  app.route('/owner', ownerRoutes(ctx))
+  app.route('/v1', resourceRoutes(ctx))
 
   app.notFound((c) => problemResponse(c, { status: 404, code: 'ERR_ROUTE_NOT_FOUND', title: 'No such endpoint' }))
   app.onError((err, c) => {

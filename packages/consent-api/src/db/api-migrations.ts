@@ -56,6 +56,19 @@ const MIGRATIONS: Record<string, Migration> = {
         .execute()
     },
   },
+  '0002_owner_sessions': {
+    async up(db: Kysely<any>) {
+      // Owner sessions (SECURITY.md promise 24): only keyed hashes of the session id and of its
+      // CSRF token are stored; idle timeout is enforced on last_seen_at.
+      await db.schema
+        .createTable('owner_sessions')
+        .addColumn('id_hash', 'text', (c) => c.primaryKey())
+        .addColumn('csrf_hash', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('last_seen_at', 'text', (c) => c.notNull())
+        .execute()
+    },
+  },
 }
 
 class ApiMigrations implements MigrationProvider {

@@ -52,12 +52,20 @@ export interface DpopJtiTable {
   expires_at: string
 }
 
+export interface OwnerSessionsTable {
+  id_hash: string
+  csrf_hash: string
+  created_at: string
+  last_seen_at: string
+}
+
 export interface ApiTables {
   oauth_clients: OAuthClientsTable
   oauth_requests: OAuthRequestsTable
   oauth_codes: OAuthCodesTable
   oauth_tokens: OAuthTokensTable
   dpop_jti: DpopJtiTable
+  owner_sessions: OwnerSessionsTable
 }
 
 export type ApiDb = Kysely<ApiTables>

@@ -1,5 +1,9 @@
 import { Hono } from 'hono'
 import type { AppContext } from '../app-context.js'
+import { RECEIPT_ALG } from '../receipts/signing-key.js'
+import { DPOP_ALGS } from './dpop.js'
+import { CLIENT_ASSERTION_ALGS } from './client-auth.js'
+import { SCOPES_SUPPORTED } from './authorization-request.js'
 
 /**
  * RFC 8414 authorization server metadata and RFC 9728 protected resource metadata. Truthful by
@@ -16,6 +20,38 @@ export function authorizationServerMetadata(app: AppContext): Record<string, unk
     code_challenge_methods_supported: ['S256'],
     token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
     authorization_details_types_supported: ['custos_fields'],
+    // The authorization flow (oauth/authorize, par, token, revoke, introspect).
+    authorization_endpoint: `${issuer}/oauth/authorize`,
+    token_endpoint: `${issuer}/oauth/token`,
+    pushed_authorization_request_endpoint: `${issuer}/oauth/par`,
+    require_pushed_authorization_requests: false,
+    revocation_endpoint: `${issuer}/oauth/revoke`,
+    revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
+    introspection_endpoint: `${issuer}/oauth/introspect`,
+    introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
+    token_endpoint_auth_signing_alg_values_supported: CLIENT_ASSERTION_ALGS,
+    revocation_endpoint_auth_signing_alg_values_supported: CLIENT_ASSERTION_ALGS,
+    introspection_endpoint_auth_signing_alg_values_supported: CLIENT_ASSERTION_ALGS,
+    response_modes_supported: ['query'],
+    authorization_response_iss_parameter_supported: true,
+    dpop_signing_alg_values_supported: [...DPOP_ALGS],
+    scopes_supported: SCOPES_SUPPORTED,
+    // The vault's signing key (consent receipts, sealed responses).
+    jwks_uri: `${issuer}/.well-known/jwks.json`,
+  }
+}
+
+/** RFC 9728 §2: the vendor resource API under `/v1` — header tokens only, Bearer or DPoP. */
+export function protectedResourceMetadata(app: AppContext): Record<string, unknown> {
+  const { issuer } = app.config
+  return {
+    resource: issuer,
+    authorization_servers: [issuer],
+    bearer_methods_supported: ['header'],
+    dpop_signing_alg_values_supported: [...DPOP_ALGS],
+    // Sealed responses (Accept: application/custos-sealed) are signed with this key and alg.
+    jwks_uri: `${issuer}/.well-known/jwks.json`,
+    resource_signing_alg_values_supported: [RECEIPT_ALG],
   }
 }
 
@@ -23,8 +59,6 @@ export function metadataRoutes(app: AppContext): Hono {
   const routes = new Hono()
   const cache = { 'cache-control': 'public, max-age=300' }
   routes.get('/oauth-authorization-server', (c) => c.json(authorizationServerMetadata(app), 200, cache))
-  routes.get('/oauth-protected-resource', (c) =>
-    c.json({ resource: app.config.issuer, authorization_servers: [app.config.issuer], bearer_methods_supported: ['header'] }, 200, cache),
-  )
+  routes.get('/oauth-protected-resource', (c) => c.json(protectedResourceMetadata(app), 200, cache))
   return routes
 }

@@ -1,0 +1,232 @@
+import { z } from 'zod'
+import { GrantAction, GrantInput, PurchaseSlice, VOCABULARY } from '@custos/vault'
+import type { AppContext } from '../app-context.js'
+import { type RegisteredClient, loadClient, vendorBlocked } from './client-record.js'
+import { isKnownSelector } from './field-selectors.js'
+import type { OAuthParams } from './form-body.js'
+
+/**
+ * Parsing and validating an authorization request (RFC 6749 §4.1.1), as it arrives at
+ * `/oauth/authorize` or is pushed to `/oauth/par` (RFC 9126).
+ *
+ * What is asked, in either or both of:
+ * - `scope`: space-separated `read:<field path or subtree>`, `read:purchases` (purchases made with
+ *   this vendor), `append:purchases`;
+ * - `authorization_details` (RFC 9396): a JSON array with one object of type `custos_fields`.
+ *
+ * Validation runs in two phases (RFC 6749 §4.1.2.1): until the client and its redirect URI are
+ * established, errors are shown to the user and never redirected (else this server becomes an
+ * open redirector); after that, errors go back to the client at its redirect URI.
+ */
+export const DEFAULT_GRANT_SECONDS = 30 * 86400
+export const MAX_GRANT_SECONDS = 2 * 366 * 86400
+const CODE_CHALLENGE = /^[A-Za-z0-9_-]{43}$/ // BASE64URL(SHA-256(...)), RFC 7636 §4.2
+const JKT = /^[A-Za-z0-9_-]{43}$/ // RFC 7638 SHA-256 thumbprint, RFC 9449 §10
+const STATE = /^[\x20-\x7e]{1,1024}$/ // VSCHAR, RFC 6749 Appendix A.5
+
+/**
+ * The scope values for RFC 8414 `scopes_supported`: every known field and subtree, the custom
+ * subtree, and the two purchase scopes. (Any `read:custom.<path>` is accepted too.)
+ */
+export const SCOPES_SUPPORTED: readonly string[] = (() => {
+  const selectors = new Set<string>()
+  for (const path of Object.keys(VOCABULARY)) {
+    const segments = path.split('.')
+    for (let i = 1; i < segments.length; i++) selectors.add(`${segments.slice(0, i).join('.')}.*`)
+    selectors.add(path)
+  }
+  selectors.add('custom.*')
+  return ['read:purchases', 'append:purchases', ...[...selectors].sort().map((s) => `read:${s}`)]
+})()
+
+/** The RFC 9396 authorization details type Custos defines. */
+export const CustosFieldsDetail = z
+  .object({
+    type: z.literal('custos_fields'),
+    fields: z.array(z.string().max(200).refine(isKnownSelector, 'unknown field path')).max(200).default([]),
+    purchases: PurchaseSlice.optional(),
+    actions: z.array(GrantAction).min(1).max(2),
+    purpose: z.string().trim().min(1).max(500),
+    duration_seconds: z.number().int().min(60).max(MAX_GRANT_SECONDS).optional(),
+    accepted_terms: z.array(z.string().min(1).max(200)).max(20).default([]),
+  })
+  .strict()
+  .refine((d) => d.actions.includes('read') || (d.fields.length === 0 && d.purchases === undefined), 'fields and purchases are read: add the read action')
+const AuthorizationDetails = z.array(CustosFieldsDetail).length(1)
+
+/** What the vendor asks for, normalized: the grant the owner will be shown. */
+export const RequestedAccess = z.object({
+  fields: z.array(z.string()),
+  purchases: PurchaseSlice.optional(),
+  actions: z.array(GrantAction),
+  purpose: z.string(),
+  durationSeconds: z.number().int(),
+  acceptedTerms: z.array(z.string()),
+})
+export type RequestedAccess = z.output<typeof RequestedAccess>
+
+/** A validated authorization request, as stored between the request and the owner's decision. */
+export const AuthorizationRequest = z.object({
+  clientId: z.string(),
+  redirectUri: z.string(),
+  /** Whether the request carried `redirect_uri`; then the token request must repeat it (RFC 6749 §4.1.3). */
+  redirectUriSent: z.boolean(),
+  state: z.string().optional(),
+  codeChallenge: z.string(),
+  dpopJkt: z.string().optional(),
+  access: RequestedAccess,
+})
+export type AuthorizationRequest = z.output<typeof AuthorizationRequest>
+
+/**
+ * Shown to the user, never redirected: the redirect URI is not trusted (RFC 6749 §4.1.2.1).
+ * `message` is the `error_description` for back-channel callers (PAR); both are fixed text.
+ */
+export class RequestPageError extends Error {
+  constructor(
+    description: string,
+    readonly userMessage: string,
+  ) {
+    super(description)
+  }
+}
+
+/** Sent back to the client at its (validated) redirect URI (RFC 6749 §4.1.2.1). */
+export class RequestRedirectError extends Error {
+  constructor(
+    readonly error: string,
+    description: string,
+    readonly redirectUri: string,
+    readonly state: string | undefined,
+  ) {
+    super(description)
+  }
+}
+
+/** Phase 1: the client and the redirect URI, exactly as registered (RFC 9700 §2.1). */
+export async function resolveClientAndRedirect(app: AppContext, params: OAuthParams, client?: RegisteredClient): Promise<{ client: RegisteredClient; redirectUri: string; redirectUriSent: boolean }> {
+  if (params.repeated.has('client_id') || params.repeated.has('redirect_uri')) throw new RequestPageError('client_id or redirect_uri is malformed', 'The request is malformed.')
+  const clientId = params.values.get('client_id')
+  if (client && clientId !== undefined && clientId !== client.clientId) throw new RequestPageError('client_id or redirect_uri is malformed', 'The request is malformed.')
+  const known = client ?? (clientId === undefined ? undefined : await loadClient(app, clientId))
+  if (!known) throw new RequestPageError('Unknown client', 'The application that sent you here is not registered with this vault.')
+  if (await vendorBlocked(app, known.clientId)) throw new RequestPageError('Unknown client', 'The application that sent you here is blocked in this vault.')
+  const given = params.values.get('redirect_uri')
+  if (given !== undefined) {
+    // Exact string comparison: no normalization, no prefix or pattern matching.
+    if (!known.redirectUris.includes(given)) throw new RequestPageError('redirect_uri is not registered for this client', 'The application sent you here with a return address it did not register.')
+    return { client: known, redirectUri: given, redirectUriSent: true }
+  }
+  // RFC 6749 §3.1.2.3: optional only when exactly one redirect URI is registered.
+  const [only] = known.redirectUris
+  if (known.redirectUris.length !== 1 || only === undefined) throw new RequestPageError('redirect_uri is required when several are registered', 'The application did not say where to send you back.')
+  return { client: known, redirectUri: only, redirectUriSent: false }
+}
+
+/**
+ * Validates an authorization request. Throws {@link RequestPageError} or
+ * {@link RequestRedirectError}. `client` is given when the client is already authenticated (PAR).
+ */
+export async function validateAuthorizationRequest(app: AppContext, params: OAuthParams, client?: RegisteredClient): Promise<AuthorizationRequest> {
+  const resolved = await resolveClientAndRedirect(app, params, client)
+  const rawState = params.values.get('state')
+  const state = rawState !== undefined && STATE.test(rawState) && !params.repeated.has('state') ? rawState : undefined
+  const fail: Fail = (error, description) => {
+    throw new RequestRedirectError(error, description, resolved.redirectUri, state)
+  }
+  if (params.repeated.size > 0) fail('invalid_request', 'A parameter was given more than once')
+  if (rawState !== undefined && state === undefined) fail('invalid_request', 'state must be printable ASCII, at most 1024 characters')
+  const responseType = params.values.get('response_type')
+  if (responseType === undefined) fail('invalid_request', 'Missing parameter: response_type')
+  if (responseType !== 'code') fail('unsupported_response_type', 'Only response_type=code is supported')
+  const responseMode = params.values.get('response_mode')
+  if (responseMode !== undefined && responseMode !== 'query') fail('invalid_request', 'Only response_mode=query is supported')
+  if (params.values.has('request')) fail('request_not_supported', 'Request objects are not supported; use pushed authorization requests')
+  if (params.values.has('request_uri')) fail('invalid_request', 'request_uri is not accepted here')
+
+  // RFC 7636 §4.4.1 and RFC 9700 §2.1.1: PKCE is required, and only S256 (plain is refused).
+  const challenge = params.values.get('code_challenge')
+  if (challenge === undefined) fail('invalid_request', 'PKCE is required: code_challenge with code_challenge_method=S256')
+  if (params.values.get('code_challenge_method') !== 'S256') fail('invalid_request', 'Only code_challenge_method=S256 is supported')
+  if (!CODE_CHALLENGE.test(challenge)) fail('invalid_request', 'code_challenge must be 43 base64url characters')
+  const dpopJkt = params.values.get('dpop_jkt')
+  if (dpopJkt !== undefined && !JKT.test(dpopJkt)) fail('invalid_request', 'dpop_jkt must be a SHA-256 JWK thumbprint')
+
+  const access = parseAccess(resolved.client, params, fail)
+  return {
+    clientId: resolved.client.clientId,
+    redirectUri: resolved.redirectUri,
+    redirectUriSent: resolved.redirectUriSent,
+    ...(state !== undefined ? { state } : {}),
+    codeChallenge: challenge,
+    ...(dpopJkt !== undefined ? { dpopJkt } : {}),
+    access,
+  }
+}
+
+type Fail = (error: string, description: string) => never
+
+/** `scope` and/or `authorization_details` → the access asked for. */
+function parseAccess(client: RegisteredClient, params: OAuthParams, fail: Fail): RequestedAccess {
+  const scope = params.values.get('scope')
+  const detailsText = params.values.get('authorization_details')
+  if (scope === undefined && detailsText === undefined) fail('invalid_scope', 'Ask for access with scope or authorization_details')
+
+  const fields = new Set<string>()
+  const actions = new Set<'read' | 'append'>()
+  let purchases: PurchaseSlice | undefined
+  if (scope !== undefined) {
+    // RFC 6749 §3.3: space-delimited, case-sensitive scope tokens.
+    const tokens = scope.split(' ').filter((t) => t !== '')
+    if (tokens.length === 0 || tokens.length > 200 || scope.length > 8192) fail('invalid_scope', 'The scope is empty or too long')
+    for (const token of tokens) {
+      if (token === 'read:purchases') {
+        purchases = { madeWithVendor: true }
+        actions.add('read')
+      } else if (token === 'append:purchases') {
+        actions.add('append')
+      } else if (token.startsWith('read:') && isKnownSelector(token.slice(5))) {
+        fields.add(token.slice(5))
+        actions.add('read')
+      } else {
+        fail('invalid_scope', 'Unknown scope value or field path')
+      }
+    }
+  }
+
+  let detail: z.output<typeof CustosFieldsDetail> | undefined
+  if (detailsText !== undefined) {
+    let json: unknown
+    try {
+      json = detailsText.length <= 16_384 ? JSON.parse(detailsText) : undefined
+    } catch {
+      json = undefined
+    }
+    const parsed = AuthorizationDetails.safeParse(json)
+    if (!parsed.success) fail('invalid_authorization_details', 'authorization_details must be a JSON array with one valid custos_fields object')
+    detail = parsed.data[0]
+    for (const f of detail?.fields ?? []) fields.add(f)
+    for (const a of detail?.actions ?? []) actions.add(a)
+    if (detail?.purchases) purchases = detail.purchases
+  }
+
+  const access: RequestedAccess = {
+    fields: [...fields],
+    ...(purchases ? { purchases } : {}),
+    actions: [...actions],
+    purpose: detail?.purpose ?? `Requested by ${client.name}`,
+    durationSeconds: detail?.duration_seconds ?? DEFAULT_GRANT_SECONDS,
+    acceptedTerms: detail?.accepted_terms ?? [],
+  }
+  // The vault's own rules for a grant, checked now so the owner is never shown an impossible one.
+  const grant = GrantInput.safeParse({ vendorId: client.clientId, ...access })
+  if (!grant.success) fail(detail ? 'invalid_authorization_details' : 'invalid_scope', 'The access asked for is not a valid grant')
+  return access
+}
+
+/** The redirect back to the client: the registered URI keeps its query, the response is appended (RFC 6749 §4.1.2). */
+export function redirectWith(redirectUri: string, params: Record<string, string | undefined>): string {
+  const query = new URLSearchParams()
+  for (const [name, value] of Object.entries(params)) if (value !== undefined) query.set(name, value)
+  return `${redirectUri}${redirectUri.includes('?') ? '&' : '?'}${query.toString()}`
+}

@@ -1,0 +1,145 @@
+import { type Context, Hono } from 'hono'
+import { type GrantInput, VaultError } from '@custos/vault'
+import type { AppContext } from '../app-context.js'
+import { errorPage } from '../html-page.js'
+import { csrfTokenValid, currentOwnerSession } from '../owner/session.js'
+import { issueCode } from './authorization-codes.js'
+import { type AuthorizationRequest, RequestPageError, RequestRedirectError, type RequestedAccess, redirectWith, validateAuthorizationRequest } from './authorization-request.js'
+import { vendorBlocked } from './client-record.js'
+import { renderConsentPage } from './consent-page.js'
+import { type OAuthParams, paramsFrom } from './form-body.js'
+import { PENDING_SECONDS, REQUEST_URI_PREFIX, findRequest, storeRequest, takeRequest } from './request-store.js'
+
+/**
+ * The authorization endpoint (RFC 6749 §3.1, §4.1.1) and the owner's decision.
+ *
+ * `GET /oauth/authorize` (and POST with a form, §3.1) takes either the request's parameters or
+ * `client_id` + a pushed `request_uri` (RFC 9126 §4), validates, keeps the request pending and
+ * shows the consent page. `GET /oauth/authorize/pending/:id` shows it again (after sign-in).
+ * `POST /oauth/authorize/decision` needs the owner's session and its CSRF token; approve creates
+ * the grant — never wider than asked — and a single-use code; both answers go back to the client
+ * with `state` and `iss` (RFC 9207).
+ */
+export function authorizeRoutes(app: AppContext): Hono {
+  const routes = new Hono()
+
+  routes.get('/', (c) => authorize(app, c, paramsFrom(new URL(c.req.url).searchParams)))
+  routes.post('/', async (c) => {
+    const type = (c.req.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase()
+    if (type !== 'application/x-www-form-urlencoded') return errorPage(c, 400, 'The request is malformed.')
+    return authorize(app, c, paramsFrom(new URLSearchParams(await c.req.text())))
+  })
+
+  routes.get('/pending/:id', async (c) => {
+    const id = c.req.param('id')
+    const request = await findRequest(app, 'pending', id)
+    if (!request) return errorPage(c, 400, 'This request has expired or was already decided. Start again at the application’s site.')
+    if (await vendorBlocked(app, request.clientId)) return errorPage(c, 403, 'The application that sent you here is blocked in this vault.')
+    return consent(app, c, id, request)
+  })
+
+  routes.post('/decision', (c) => decide(app, c))
+  return routes
+}
+
+async function authorize(app: AppContext, c: Context, params: OAuthParams): Promise<Response> {
+  let request: AuthorizationRequest
+  try {
+    request = params.values.has('request_uri') ? await pushedRequest(app, params) : await validateAuthorizationRequest(app, params)
+  } catch (err) {
+    if (err instanceof RequestPageError) return errorPage(c, 400, err.userMessage)
+    if (err instanceof RequestRedirectError) {
+      return c.redirect(redirectWith(err.redirectUri, { error: err.error, error_description: err.message, state: err.state, iss: app.config.issuer }), 302)
+    }
+    throw err
+  }
+  const id = await storeRequest(app, 'pending', request, PENDING_SECONDS)
+  return consent(app, c, id, request)
+}
+
+/** RFC 9126 §4: only the pushed parameters count; the request_uri is single-use and the client's own. */
+async function pushedRequest(app: AppContext, params: OAuthParams): Promise<AuthorizationRequest> {
+  const malformed = new RequestPageError('invalid request_uri', 'The request is malformed.')
+  if (params.repeated.has('client_id') || params.repeated.has('request_uri')) throw malformed
+  const clientId = params.values.get('client_id')
+  const uri = params.values.get('request_uri') ?? ''
+  if (clientId === undefined || !uri.startsWith(REQUEST_URI_PREFIX)) throw malformed
+  const request = await takeRequest(app, 'pushed', uri.slice(REQUEST_URI_PREFIX.length), clientId)
+  if (!request) throw new RequestPageError('invalid request_uri', 'This request has expired or was already used. Start again at the application’s site.')
+  if (await vendorBlocked(app, request.clientId)) throw new RequestPageError('Unknown client', 'The application that sent you here is blocked in this vault.')
+  return request
+}
+
+async function consent(app: AppContext, c: Context, pendingId: string, request: AuthorizationRequest): Promise<Response> {
+  const vendor = await app.vault.vendors.get(request.clientId)
+  const session = await currentOwnerSession(app, c)
+  const owner = session ? { csrfToken: session.csrfToken, values: await app.vault.fields.list(request.access.fields) } : undefined
+  return renderConsentPage(c, { issuer: app.config.issuer, pendingId, request, vendor, ...(owner ? { owner } : {}) })
+}
+
+async function decide(app: AppContext, c: Context): Promise<Response> {
+  const type = (c.req.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase()
+  if (type !== 'application/x-www-form-urlencoded') return errorPage(c, 400, 'The request is malformed.')
+  // Defence in depth beside the CSRF token: a decision is only ever posted by our own page.
+  const origin = c.req.header('origin')
+  const site = c.req.header('sec-fetch-site')
+  if ((origin !== undefined && origin !== new URL(app.config.issuer).origin) || (site !== undefined && site !== 'same-origin')) return errorPage(c, 403, 'This decision did not come from the consent page.')
+  const form = new URLSearchParams(await c.req.text())
+
+  const session = await currentOwnerSession(app, c)
+  if (!session) return errorPage(c, 401, 'Sign in to your vault to decide. Your session may have timed out.')
+  if (!csrfTokenValid(app, session, form.get('csrf_token'))) return errorPage(c, 403, 'This decision did not come from the consent page.')
+  const id = form.get('request_id') ?? ''
+  const pending = await findRequest(app, 'pending', id)
+  if (!pending) return errorPage(c, 400, 'This request has expired or was already decided. Start again at the application’s site.')
+  const decision = form.get('decision')
+  if (decision !== 'approve' && decision !== 'deny') return errorPage(c, 400, 'Choose Approve or Deny.')
+  const grant = decision === 'approve' ? approved(pending.access, form) : undefined
+  if (grant === 'invalid') return errorPage(c, 400, 'The duration can only be shortened.')
+  const request = await takeRequest(app, 'pending', id)
+  if (!request) return errorPage(c, 400, 'This request has expired or was already decided. Start again at the application’s site.')
+
+  const back = (params: Record<string, string | undefined>) => c.redirect(redirectWith(request.redirectUri, { ...params, state: request.state, iss: app.config.issuer }), 303)
+  // RFC 6749 §4.1.2.1: the owner said no (or unticked everything).
+  if (!grant) return back({ error: 'access_denied', error_description: 'The owner denied the request' })
+  let grantId: string
+  try {
+    grantId = (await app.vault.grants.create({ vendorId: request.clientId, ...grant })).id
+  } catch (err) {
+    if (err instanceof VaultError && (err.code === 'ERR_VENDOR_BLOCKED' || err.code === 'ERR_NOT_FOUND')) return back({ error: 'access_denied', error_description: 'The owner denied the request' })
+    throw err
+  }
+  const code = await issueCode(app, {
+    clientId: request.clientId,
+    grantId,
+    redirectUri: request.redirectUriSent ? request.redirectUri : '',
+    codeChallenge: request.codeChallenge,
+    dpopJkt: request.dpopJkt ?? null,
+  })
+  return back({ code })
+}
+
+/**
+ * The grant the owner approved: only what was asked for (unticked fields and slices dropped,
+ * anything else in the form ignored) and never longer than asked. Undefined when nothing is
+ * left; 'invalid' when the form asks for a longer duration than the request.
+ */
+function approved(access: RequestedAccess, form: URLSearchParams): Omit<GrantInput, 'vendorId'> | undefined | 'invalid' {
+  const durationText = form.get('duration_seconds')
+  const durationSeconds = durationText === null ? access.durationSeconds : /^[0-9]{1,9}$/.test(durationText) ? Number(durationText) : Number.NaN
+  if (!(durationSeconds >= 60 && durationSeconds <= access.durationSeconds)) return 'invalid'
+  const chosen = new Set(form.getAll('field'))
+  const fields = access.fields.filter((f) => chosen.has(f))
+  const purchases = access.purchases && form.get('purchases') === 'read' ? access.purchases : undefined
+  const read = access.actions.includes('read') && (fields.length > 0 || purchases !== undefined)
+  const append = access.actions.includes('append') && form.get('append') === 'purchases'
+  if (!read && !append) return undefined
+  return {
+    fields: read ? fields : [],
+    ...(read && purchases ? { purchases } : {}),
+    actions: [...(read ? (['read'] as const) : []), ...(append ? (['append'] as const) : [])],
+    purpose: access.purpose,
+    durationSeconds,
+    acceptedTerms: access.acceptedTerms,
+  }
+}

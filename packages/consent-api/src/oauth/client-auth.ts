@@ -1,0 +1,164 @@
+import { timingSafeEqual } from 'node:crypto'
+import type { Context } from 'hono'
+import { type JWTVerifyGetKey, type JSONWebKeySet, createLocalJWKSet, createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose'
+import type { AppContext } from '../app-context.js'
+import { type RegisteredClient, loadClient, vendorBlocked } from './client-record.js'
+import type { OAuthParams } from './form-body.js'
+import { OAuthError } from './oauth-error.js'
+
+/**
+ * Client authentication at the token, PAR, revocation and introspection endpoints.
+ *
+ * - `client_secret_basic` — RFC 6749 §2.3.1: HTTP Basic where user-id and password are the
+ *   form-urlencoded client id and secret.
+ * - `client_secret_post` — RFC 6749 §2.3.1: `client_id` + `client_secret` in the form body.
+ * - `private_key_jwt` — RFC 7523 §2.2 and §3, RFC 7521 §4.2: a JWT signed with a key of the
+ *   client's registered `jwks` / `jwks_uri`; `iss` = `sub` = client id, `aud` this server,
+ *   `exp` required and at most five minutes ahead, `jti` used once (kept hashed in the shared
+ *   replay table, so every process refuses a replay).
+ *
+ * Only the method the client registered is accepted, and a request may use only one method
+ * (RFC 6749 §2.3). Every failure is the same opaque 401 `invalid_client`, with
+ * `WWW-Authenticate: Basic` when Basic was tried (RFC 6749 §5.2). Blocked vendors fail too.
+ */
+export const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'
+/** Asymmetric algorithms only: `client_secret_jwt` (HMAC) is not offered. */
+export const CLIENT_ASSERTION_ALGS = ['ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512']
+const MAX_ASSERTION_LIFETIME_SECONDS = 300
+const CLOCK_TOLERANCE_SECONDS = 30
+const MAX_SECRET_LENGTH = 512
+
+export type ClientAuthMethod = RegisteredClient['authMethod']
+
+function failed(basic: boolean): OAuthError {
+  return new OAuthError('invalid_client', 'Client authentication failed', 401, basic ? { 'www-authenticate': 'Basic realm="custos", charset="UTF-8"' } : {})
+}
+
+/**
+ * Authenticates the client of a back-channel request, or throws `invalid_client`.
+ * `endpoint` is the full URL of the endpoint, an accepted `aud` of client assertions.
+ */
+export async function authenticateClient(app: AppContext, c: Context, params: OAuthParams, endpoint: string): Promise<RegisteredClient> {
+  const authorization = c.req.header('authorization')
+  const basic = authorization !== undefined && /^basic\s/i.test(authorization)
+  const post = params.values.has('client_secret')
+  const assertion = params.values.has('client_assertion') || params.values.has('client_assertion_type')
+  if (Number(basic) + Number(post) + Number(assertion) > 1) throw new OAuthError('invalid_request', 'Use exactly one client authentication method')
+
+  let client: RegisteredClient
+  if (basic) client = await viaBasic(app, authorization, params)
+  else if (post) client = await viaPost(app, params)
+  else if (assertion) client = await viaAssertion(app, params, endpoint)
+  else throw failed(false)
+
+  if (await vendorBlocked(app, client.clientId)) throw failed(basic)
+  return client
+}
+
+async function viaBasic(app: AppContext, authorization: string, params: OAuthParams): Promise<RegisteredClient> {
+  const credentials = decodeBasic(authorization)
+  if (!credentials) throw failed(true)
+  const given = params.values.get('client_id')
+  if (given !== undefined && given !== credentials.id) throw failed(true)
+  return checkSecret(app, credentials.id, credentials.secret, 'client_secret_basic', true)
+}
+
+async function viaPost(app: AppContext, params: OAuthParams): Promise<RegisteredClient> {
+  const id = params.values.get('client_id')
+  const secret = params.values.get('client_secret')
+  if (id === undefined || secret === undefined) throw failed(false)
+  return checkSecret(app, id, secret, 'client_secret_post', false)
+}
+
+/** RFC 6749 §2.3.1 / RFC 7617: base64(form-urlencoded id ":" form-urlencoded secret). */
+function decodeBasic(header: string): { id: string; secret: string } | undefined {
+  const encoded = header.replace(/^basic\s+/i, '').trim()
+  if (encoded.length > 2048 || !/^[A-Za-z0-9+/]+={0,2}$/.test(encoded)) return undefined
+  const decoded = Buffer.from(encoded, 'base64').toString('utf8')
+  const colon = decoded.indexOf(':')
+  if (colon < 0) return undefined
+  try {
+    const formDecode = (s: string) => decodeURIComponent(s.replace(/\+/g, ' '))
+    return { id: formDecode(decoded.slice(0, colon)), secret: formDecode(decoded.slice(colon + 1)) }
+  } catch {
+    return undefined
+  }
+}
+
+async function checkSecret(app: AppContext, clientId: string, secret: string, method: ClientAuthMethod, basic: boolean): Promise<RegisteredClient> {
+  const client = await loadClient(app, clientId)
+  if (!client || client.authMethod !== method || client.secretHash === null || secret.length === 0 || secret.length > MAX_SECRET_LENGTH) throw failed(basic)
+  // Both sides are keyed hashes of equal length; compared in constant time all the same.
+  const given = Buffer.from(app.vault.hashSecret(secret), 'hex')
+  const stored = Buffer.from(client.secretHash, 'hex')
+  if (given.length !== stored.length || !timingSafeEqual(given, stored)) throw failed(basic)
+  return client
+}
+
+async function viaAssertion(app: AppContext, params: OAuthParams, endpoint: string): Promise<RegisteredClient> {
+  const type = params.values.get('client_assertion_type')
+  const jwt = params.values.get('client_assertion')
+  if (type !== CLIENT_ASSERTION_TYPE || jwt === undefined || jwt.length > 8192) throw failed(false)
+  let claimedIssuer: unknown
+  try {
+    claimedIssuer = decodeJwt(jwt).iss
+  } catch {
+    throw failed(false)
+  }
+  if (typeof claimedIssuer !== 'string') throw failed(false)
+  const given = params.values.get('client_id')
+  if (given !== undefined && given !== claimedIssuer) throw failed(false)
+  const client = await loadClient(app, claimedIssuer)
+  if (!client || client.authMethod !== 'private_key_jwt') throw failed(false)
+
+  const now = app.now()
+  let payload: { exp?: number; jti?: string }
+  try {
+    ;({ payload } = await jwtVerify(jwt, keysOf(app, client), {
+      issuer: client.clientId,
+      subject: client.clientId,
+      // RFC 7523 §3 item 3: the audience identifies this server — its issuer, or the URL of the
+      // endpoint the assertion was sent to (the token endpoint is common for every endpoint).
+      audience: [app.config.issuer, endpoint, `${app.config.issuer}/oauth/token`],
+      algorithms: CLIENT_ASSERTION_ALGS,
+      requiredClaims: ['exp', 'jti'],
+      currentDate: now,
+      clockTolerance: CLOCK_TOLERANCE_SECONDS,
+    }))
+  } catch {
+    throw failed(false)
+  }
+  const nowSeconds = Math.floor(now.getTime() / 1000)
+  const { exp, jti } = payload
+  // Short-lived assertions only, so the replay table stays small and a leaked one dies soon.
+  if (typeof exp !== 'number' || exp > nowSeconds + MAX_ASSERTION_LIFETIME_SECONDS + CLOCK_TOLERANCE_SECONDS) throw failed(false)
+  if (typeof jti !== 'string' || jti.length === 0 || jti.length > 256) throw failed(false)
+  await claimAssertionJti(app, client.clientId, jti, exp)
+  return client
+}
+
+/** RFC 7523 §3 item 7: a `jti` is accepted once; the insert fails on one seen before. */
+async function claimAssertionJti(app: AppContext, clientId: string, jti: string, exp: number): Promise<void> {
+  await app.db.deleteFrom('dpop_jti').where('expires_at', '<', app.now().toISOString()).execute()
+  try {
+    await app.db
+      .insertInto('dpop_jti')
+      .values({ jti_hash: app.vault.hashSecret(`client_assertion:${clientId}:${jti}`), expires_at: new Date((exp + CLOCK_TOLERANCE_SECONDS) * 1000).toISOString() })
+      .execute()
+  } catch {
+    throw failed(false)
+  }
+}
+
+const remoteKeySets = new WeakMap<AppContext, Map<string, JWTVerifyGetKey>>()
+
+function keysOf(app: AppContext, client: RegisteredClient): JWTVerifyGetKey {
+  if (client.jwks) return createLocalJWKSet(client.jwks as unknown as JSONWebKeySet)
+  const uri = client.jwksUri as string
+  // One cached remote set per jwks_uri: jose refreshes it on an unknown `kid`, with a cooldown.
+  let sets = remoteKeySets.get(app)
+  if (!sets) remoteKeySets.set(app, (sets = new Map()))
+  let set = sets.get(uri)
+  if (!set) sets.set(uri, (set = createRemoteJWKSet(new URL(uri), { timeoutDuration: 5000 })))
+  return set
+}

@@ -1,0 +1,122 @@
+import type { Context } from 'hono'
+import { html } from 'hono/html'
+import { type FieldEntry, type Vendor, selectorMatches } from '@custos/vault'
+import { type Html, htmlPage } from '../html-page.js'
+import type { AuthorizationRequest } from './authorization-request.js'
+import { selectorLabel } from './field-selectors.js'
+
+/**
+ * The consent page (PRODUCT.md, owner step 3): who asks (name, site, logo, since when), each field
+ * with its current value, the purpose, the purchase slice, the duration and the owner's terms the
+ * vendor accepts. The owner may untick fields and shorten the duration, then approve or deny.
+ * Without an owner session it shows what is asked (no values) and a sign-in form instead.
+ * No script; everything interpolated is escaped; the page cannot be framed or cached.
+ */
+export interface ConsentView {
+  readonly issuer: string
+  readonly pendingId: string
+  readonly request: AuthorizationRequest
+  readonly vendor: Vendor
+  /** Present when the owner is signed in: the CSRF token and the current values to preview. */
+  readonly owner?: { readonly csrfToken: string; readonly values: readonly FieldEntry[] }
+}
+
+const DURATIONS = [3600, 86400, 7 * 86400, 30 * 86400, 90 * 86400, 180 * 86400, 365 * 86400, 730 * 86400]
+
+export function humanDuration(seconds: number): string {
+  const unit = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`
+  if (seconds % 86400 === 0) return unit(seconds / 86400, 'day')
+  if (seconds % 3600 === 0) return unit(seconds / 3600, 'hour')
+  return unit(Math.ceil(seconds / 60), 'minute')
+}
+
+/** A short, single-line preview of a value (addresses and lists joined), cut at 80 characters. */
+function preview(value: unknown): string {
+  const text =
+    typeof value === 'string'
+      ? value
+      : Array.isArray(value)
+        ? value.map(String).join(', ')
+        : value !== null && typeof value === 'object'
+          ? Object.values(value).map(String).join(', ')
+          : String(value)
+  return text.length > 80 ? `${text.slice(0, 79)}…` : text
+}
+
+function purchaseSlice(view: ConsentView): string {
+  const slice = view.request.access.purchases
+  if (!slice) return ''
+  return [
+    slice.madeWithVendor ? `Purchases you made with ${view.vendor.name}` : 'All your purchases',
+    slice.categories ? `in the categories ${slice.categories.join(', ')}` : '',
+    slice.since ? `since ${slice.since}` : '',
+  ]
+    .filter((s) => s !== '')
+    .join(', ')
+}
+
+function fieldRows(view: ConsentView): Html[] {
+  return view.request.access.fields.map((selector) => {
+    const label = html`<strong>${selectorLabel(selector)}</strong> <span class="muted">(${selector})</span>`
+    if (!view.owner) return html`<li>${label}</li>`
+    const values = view.owner.values.filter((v) => selectorMatches(selector, v.path))
+    const shown = values.length === 0 ? html`<div class="value">no value yet</div>` : values.map((v) => html`<div class="value">${v.path === selector ? '' : `${selectorLabel(v.path)}: `}${preview(v.value)}</div>`)
+    return html`<label><input type="checkbox" name="field" value="${selector}" checked> ${label}</label>${shown}`
+  })
+}
+
+function durationSelect(requested: number): Html {
+  const options = [requested, ...DURATIONS.filter((d) => d < requested)]
+  return html`<label>For how long <select name="duration_seconds">${options.map((d) => html`<option value="${d}"${d === requested ? html` selected` : ''}>${humanDuration(d)}</option>`)}</select></label>`
+}
+
+export function renderConsentPage(c: Context, view: ConsentView): Response | Promise<Response> {
+  const { request, vendor, issuer } = view
+  const access = request.access
+  const slice = purchaseSlice(view)
+  const appends = access.actions.includes('append')
+  const fields = fieldRows(view)
+  const returnOrigin = new URL(request.redirectUri).origin
+  const pendingPath = `/oauth/authorize/pending/${view.pendingId}`
+
+  const header = html`<div class="vendor">${vendor.logoUri?.startsWith('https://') ? html`<img src="${vendor.logoUri}" alt="">` : ''}<div>
+<h1>${vendor.name} asks for access to your data</h1>
+<p class="muted">${vendor.uri ? html`<a href="${vendor.uri}" rel="noopener noreferrer">${vendor.uri}</a> · ` : ''}known to this vault since ${vendor.createdAt.slice(0, 10)} · you will be sent back to ${returnOrigin}</p></div></div>
+<p><strong>Purpose:</strong> ${access.purpose}</p>
+<p><strong>The vendor accepts your terms:</strong> ${access.acceptedTerms.length > 0 ? access.acceptedTerms.join(', ') : 'none named'}</p>`
+
+  if (!view.owner) {
+    return htmlPage(
+      c,
+      200,
+      'Sign in to decide',
+      html`${header}
+<fieldset><legend>Asked for</legend><ul>${fields}${slice ? html`<li>${slice}</li>` : ''}${appends ? html`<li>Adding purchase receipts to your inbox</li>` : ''}</ul>
+<p class="muted">for ${humanDuration(access.durationSeconds)}</p></fieldset>
+<form method="post" action="${issuer}/owner/session">
+<input type="hidden" name="return_to" value="${pendingPath}">
+<label>Your vault passphrase <input type="password" name="passphrase" autocomplete="current-password" required></label>
+<button type="submit">Sign in to decide</button></form>
+<p><a href="${issuer}${pendingPath}">Already signed in? Continue</a></p>`,
+    )
+  }
+
+  return htmlPage(
+    c,
+    200,
+    `${vendor.name} asks for access`,
+    html`${header}
+<form method="post" action="${issuer}/oauth/authorize/decision">
+<input type="hidden" name="request_id" value="${view.pendingId}">
+<input type="hidden" name="csrf_token" value="${view.owner.csrfToken}">
+${fields.length > 0 ? html`<fieldset><legend>Fields (untick what you do not want to share)</legend>${fields}</fieldset>` : ''}
+${slice ? html`<fieldset><legend>Purchases</legend><label><input type="checkbox" name="purchases" value="read" checked> ${slice}</label></fieldset>` : ''}
+${appends ? html`<fieldset><legend>Receipts</legend><label><input type="checkbox" name="append" value="purchases" checked> Add purchase receipts to your inbox (you accept or reject each)</label></fieldset>` : ''}
+<fieldset><legend>Duration</legend>${durationSelect(access.durationSeconds)}<p class="muted">You can revoke at any time.</p></fieldset>
+<button type="submit" name="decision" value="approve">Approve</button>
+<button type="submit" name="decision" value="deny">Deny</button>
+</form>`,
+    // A redirect after the form's POST must be allowed by form-action (CSP 3; browsers check it).
+    { formTargets: [returnOrigin] },
+  )
+}

@@ -1,0 +1,118 @@
+import { createHash, timingSafeEqual } from 'node:crypto'
+import { type Context, Hono } from 'hono'
+import type { Grant } from '@custos/vault'
+import type { AppContext } from '../app-context.js'
+import { redeemCode } from './authorization-codes.js'
+import { authenticateClient } from './client-auth.js'
+import type { RegisteredClient } from './client-record.js'
+import { dpopProofKey } from './dpop-header.js'
+import { type OAuthParams, readFormBody, requiredParam } from './form-body.js'
+import { grantedDetails, grantedScope, liveGrant } from './granted-access.js'
+import { OAuthError } from './oauth-error.js'
+import { oauthEndpoint } from './oauth-endpoint.js'
+import { type IssuedTokens, findToken, issueTokens, rotateRefreshToken } from './tokens.js'
+
+/**
+ * The token endpoint (RFC 6749 §3.2): `authorization_code` (§4.1.3, with PKCE, RFC 7636 §4.6)
+ * and `refresh_token` (§6, rotating, reuse revokes the family: RFC 9700 §4.14.2). Form-encoded
+ * POST only, client authenticated. DPoP (RFC 9449 §5): a `DPoP` proof binds the tokens to its
+ * key. The response says what was actually approved, and is never cached (SECURITY.md 14–17).
+ */
+const CODE_VERIFIER = /^[A-Za-z0-9\-._~]{43,128}$/ // RFC 7636 §4.1
+
+export function tokenRoutes(app: AppContext): Hono {
+  const routes = new Hono()
+  const endpoint = `${app.config.issuer}/oauth/token`
+  routes.post(
+    '/',
+    oauthEndpoint(async (c) => {
+      const params = await readFormBody(c)
+      const client = await authenticateClient(app, c, params, endpoint)
+      const grantType = requiredParam(params, 'grant_type', 200)
+      if (grantType !== 'authorization_code' && grantType !== 'refresh_token') throw new OAuthError('unsupported_grant_type', 'Only authorization_code and refresh_token are supported')
+      if (!client.grantTypes.includes(grantType)) throw new OAuthError('unauthorized_client', 'This client is not registered for this grant type')
+      const jkt = await dpopKey(app, c, client, endpoint)
+      return grantType === 'authorization_code' ? exchangeCode(app, c, client, params, jkt) : refresh(app, c, client, params, jkt)
+    }),
+  )
+  return routes
+}
+
+/** RFC 9449 §5: the proof's key thumbprint, or null; required when the client registered so (§5.2). */
+async function dpopKey(app: AppContext, c: Context, client: RegisteredClient, endpoint: string): Promise<string | null> {
+  const jkt = await dpopProofKey(app, c, endpoint)
+  if (jkt === null && client.dpopBoundAccessTokens) throw new OAuthError('invalid_request', 'This client must send a DPoP proof')
+  return jkt
+}
+
+async function exchangeCode(app: AppContext, c: Context, client: RegisteredClient, params: OAuthParams, jkt: string | null): Promise<Response> {
+  const redemption = await redeemCode(app, requiredParam(params, 'code', 200), client.clientId)
+  if (!redemption.ok) throw new OAuthError('invalid_grant', 'The authorization code is invalid, expired or already used')
+  const code = redemption.code
+
+  // RFC 6749 §4.1.3: redirect_uri must repeat, identically, the one of the authorization
+  // request; when that request had none, a value sent now must be the registered one.
+  const redirectUri = params.values.get('redirect_uri')
+  const expected = code.redirect_uri !== '' ? code.redirect_uri : undefined
+  if (expected !== undefined ? redirectUri !== expected : redirectUri !== undefined && !client.redirectUris.includes(redirectUri)) {
+    throw new OAuthError('invalid_grant', 'redirect_uri does not match the authorization request')
+  }
+
+  // RFC 7636 §4.6: BASE64URL(SHA256(ASCII(code_verifier))) must equal the stored challenge. A
+  // verifier for a code issued without a challenge is refused too (RFC 9700 §2.1.1: it hints at
+  // a PKCE downgrade attack).
+  const verifier = params.values.get('code_verifier')
+  if (code.code_challenge === '') throw new OAuthError('invalid_grant', 'This code was issued without PKCE')
+  if (verifier === undefined || !CODE_VERIFIER.test(verifier)) throw new OAuthError('invalid_grant', 'A valid code_verifier is required')
+  const computed = Buffer.from(createHash('sha256').update(verifier, 'ascii').digest('base64url'))
+  const stored = Buffer.from(code.code_challenge)
+  if (computed.length !== stored.length || !timingSafeEqual(computed, stored)) throw new OAuthError('invalid_grant', 'PKCE verification failed')
+
+  // RFC 9449 §10: a code requested for a DPoP key is redeemed only with a proof of that key.
+  if (code.dpop_jkt !== null && jkt !== code.dpop_jkt) throw new OAuthError('invalid_dpop_proof', 'The DPoP key does not match the authorization request')
+
+  const grant = await liveGrant(app, code.grant_id)
+  if (!grant) throw new OAuthError('invalid_grant', 'The grant is no longer active')
+  const tokens = await issueTokens(app, { clientId: client.clientId, grantId: grant.id, dpopJkt: jkt })
+  return tokenResponse(c, client, tokens, jkt, grant)
+}
+
+async function refresh(app: AppContext, c: Context, client: RegisteredClient, params: OAuthParams, jkt: string | null): Promise<Response> {
+  const presented = requiredParam(params, 'refresh_token', 512)
+  const current = await findToken(app, presented, 'refresh')
+  if (current && current.clientId === client.clientId) {
+    // RFC 9449 §5: the refresh token of a DPoP-bound family is used only with that same key.
+    if (current.dpopJkt !== null && jkt !== current.dpopJkt) throw new OAuthError('invalid_dpop_proof', 'The DPoP key does not match the refresh token')
+    const grant = await liveGrant(app, current.grantId)
+    if (!grant) throw new OAuthError('invalid_grant', 'The grant is no longer active')
+    // RFC 6749 §6: a narrower scope may be asked for but nothing beyond the grant. Tokens always
+    // carry the whole grant, and the response says so.
+    const scope = params.values.get('scope')
+    if (scope !== undefined) {
+      const granted = new Set(grantedScope(grant).split(' '))
+      if (scope.split(' ').some((s) => s !== '' && !granted.has(s))) throw new OAuthError('invalid_scope', 'The scope exceeds the grant')
+    }
+  }
+  // Unknown, used (→ reuse: the family is revoked), expired or another client's: invalid_grant.
+  const outcome = await rotateRefreshToken(app, presented, client.clientId, jkt)
+  if (!outcome.ok) throw new OAuthError('invalid_grant', 'The refresh token is invalid, expired or already used')
+  const grant = await liveGrant(app, outcome.record.grantId)
+  if (!grant) throw new OAuthError('invalid_grant', 'The grant is no longer active')
+  return tokenResponse(c, client, outcome.tokens, jkt ?? outcome.record.dpopJkt, grant)
+}
+
+/** RFC 6749 §5.1, with RFC 9396 §7 `authorization_details`; RFC 9449 §5 `token_type: DPoP`. */
+function tokenResponse(c: Context, client: RegisteredClient, tokens: IssuedTokens, jkt: string | null, grant: Grant): Response {
+  return c.json(
+    {
+      access_token: tokens.accessToken,
+      token_type: jkt !== null ? 'DPoP' : 'Bearer',
+      expires_in: tokens.expiresIn,
+      ...(client.grantTypes.includes('refresh_token') ? { refresh_token: tokens.refreshToken } : {}),
+      scope: grantedScope(grant),
+      authorization_details: grantedDetails(grant),
+    },
+    200,
+    { 'cache-control': 'no-store', pragma: 'no-cache' },
+  )
+}

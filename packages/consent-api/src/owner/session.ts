@@ -1,0 +1,120 @@
+import { timingSafeEqual } from 'node:crypto'
+import { type Context, Hono } from 'hono'
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
+import { html } from 'hono/html'
+import { z } from 'zod'
+import { VaultError } from '@custos/vault'
+import type { AppContext } from '../app-context.js'
+import { htmlPage } from '../html-page.js'
+import { newSecret } from '../oauth/tokens.js'
+import { problemResponse } from '../problem.js'
+
+/**
+ * Owner sessions (SECURITY.md promise 24). `POST /owner/session` checks the passphrase with
+ * `vault.verifyOwner` (throttled and audited by the vault) and sets a random session id in an
+ * `HttpOnly; Secure; SameSite=Strict` cookie; only its keyed hash is stored. A session dies
+ * after 15 idle minutes (and at most 12 hours after sign-in); `DELETE /owner/session` ends it.
+ *
+ * CSRF: a synchronizer token bound to the session — `hashSecret('csrf:' + session id)`, so the
+ * server can render it into forms again without keeping it in clear; its hash is stored with the
+ * session and every state change must present it.
+ */
+export const SESSION_COOKIE = 'custos_session'
+export const IDLE_TIMEOUT_SECONDS = 15 * 60
+const MAX_LIFETIME_SECONDS = 12 * 3600
+const SESSION_ID = /^[A-Za-z0-9_-]{43}$/
+/** Where a sign-in form may send the browser back to: only pages of this API, never elsewhere. */
+const RETURN_TO = /^\/oauth\/authorize\/pending\/[A-Za-z0-9_-]{43}$/
+
+export interface OwnerSession {
+  readonly idHash: string
+  readonly csrfHash: string
+  /** The token to render into forms and send back in `csrf_token` / `X-CSRF-Token`. */
+  readonly csrfToken: string
+}
+
+const csrfTokenFor = (app: AppContext, sessionId: string) => app.vault.hashSecret(`csrf:${sessionId}`)
+
+/** The owner's live session of this request, touched (idle timer restarted); undefined if none. */
+export async function currentOwnerSession(app: AppContext, c: Context): Promise<OwnerSession | undefined> {
+  const id = getCookie(c, SESSION_COOKIE)
+  if (id === undefined || !SESSION_ID.test(id)) return undefined
+  const idHash = app.vault.hashSecret(id)
+  const row = await app.db.selectFrom('owner_sessions').selectAll().where('id_hash', '=', idHash).executeTakeFirst()
+  if (!row) return undefined
+  const now = app.now()
+  const idleSince = new Date(now.getTime() - IDLE_TIMEOUT_SECONDS * 1000).toISOString()
+  const bornAfter = new Date(now.getTime() - MAX_LIFETIME_SECONDS * 1000).toISOString()
+  if (row.last_seen_at <= idleSince || row.created_at <= bornAfter) {
+    await app.db.deleteFrom('owner_sessions').where('id_hash', '=', idHash).execute()
+    return undefined
+  }
+  await app.db.updateTable('owner_sessions').set({ last_seen_at: now.toISOString() }).where('id_hash', '=', idHash).execute()
+  return { idHash, csrfHash: row.csrf_hash, csrfToken: csrfTokenFor(app, id) }
+}
+
+/** True when `token` is this session's CSRF token (compared as keyed hashes, in constant time). */
+export function csrfTokenValid(app: AppContext, session: OwnerSession, token: unknown): boolean {
+  if (typeof token !== 'string' || token.length === 0 || token.length > 256) return false
+  const given = Buffer.from(app.vault.hashSecret(token), 'hex')
+  const stored = Buffer.from(session.csrfHash, 'hex')
+  return given.length === stored.length && timingSafeEqual(given, stored)
+}
+
+const SignIn = z.object({ passphrase: z.string().min(1).max(1024), return_to: z.string().max(200).optional() })
+
+export function ownerSessionRoutes(app: AppContext): Hono {
+  const routes = new Hono()
+
+  routes.post('/', async (c) => {
+    // Sessions are keyed with the unsealed vault's keys: nothing to sign in to while sealed (and
+    // no reason to run the KDF on a guess).
+    if ((await app.vault.status()).state !== 'unsealed') return problemResponse(c, { status: 503, code: 'ERR_VAULT_LOCKED', title: 'The vault is sealed' }, { 'retry-after': '60' })
+    const type = (c.req.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase()
+    const fromForm = type === 'application/x-www-form-urlencoded'
+    let body: unknown
+    if (fromForm) body = Object.fromEntries(new URLSearchParams(await c.req.text()))
+    else if (type === 'application/json') body = await c.req.json().catch(() => undefined)
+    else return problemResponse(c, { status: 415, code: 'ERR_UNSUPPORTED_MEDIA_TYPE', title: 'Send a form or JSON' })
+    const parsed = SignIn.safeParse(body)
+    if (!parsed.success) return problemResponse(c, { status: 400, code: 'ERR_VALIDATION', title: 'A passphrase is required' })
+    const returnTo = parsed.data.return_to !== undefined && RETURN_TO.test(parsed.data.return_to) ? parsed.data.return_to : undefined
+
+    try {
+      await app.vault.verifyOwner(parsed.data.passphrase)
+    } catch (err) {
+      if (!(err instanceof VaultError) || !fromForm || (err.code !== 'ERR_UNLOCK_FAILED' && err.code !== 'ERR_UNLOCK_THROTTLED')) throw err
+      const throttled = err.code === 'ERR_UNLOCK_THROTTLED'
+      return htmlPage(
+        c,
+        throttled ? 429 : 401,
+        'Sign-in failed',
+        html`<h1>Sign-in failed</h1><p class="error">${throttled ? 'Too many attempts. Wait a while, then try again.' : 'That passphrase was not accepted.'}</p>${returnTo ? html`<p><a href="${returnTo}">Back to the request</a></p>` : ''}`,
+      )
+    }
+
+    // A fresh id at every sign-in (no session fixation); a session already in the cookie ends.
+    const previous = getCookie(c, SESSION_COOKIE)
+    if (previous !== undefined && SESSION_ID.test(previous)) await app.db.deleteFrom('owner_sessions').where('id_hash', '=', app.vault.hashSecret(previous)).execute()
+    const now = app.now()
+    await app.db.deleteFrom('owner_sessions').where('last_seen_at', '<', new Date(now.getTime() - IDLE_TIMEOUT_SECONDS * 1000).toISOString()).execute()
+    const id = newSecret()
+    const csrfToken = csrfTokenFor(app, id)
+    await app.db.insertInto('owner_sessions').values({ id_hash: app.vault.hashSecret(id), csrf_hash: app.vault.hashSecret(csrfToken), created_at: now.toISOString(), last_seen_at: now.toISOString() }).execute()
+    setCookie(c, SESSION_COOKIE, id, { httpOnly: true, secure: true, sameSite: 'Strict', path: '/' })
+    c.header('cache-control', 'no-store')
+    if (fromForm) return c.redirect(returnTo ?? '/', 303)
+    return c.json({ csrf_token: csrfToken, idle_timeout_seconds: IDLE_TIMEOUT_SECONDS }, 201)
+  })
+
+  routes.delete('/', async (c) => {
+    const session = await currentOwnerSession(app, c)
+    if (!session) return problemResponse(c, { status: 401, code: 'ERR_NO_SESSION', title: 'Not signed in' })
+    if (!csrfTokenValid(app, session, c.req.header('x-csrf-token'))) return problemResponse(c, { status: 403, code: 'ERR_CSRF', title: 'Missing or wrong CSRF token' })
+    await app.db.deleteFrom('owner_sessions').where('id_hash', '=', session.idHash).execute()
+    deleteCookie(c, SESSION_COOKIE, { httpOnly: true, secure: true, sameSite: 'Strict', path: '/' })
+    return c.body(null, 204)
+  })
+
+  return routes
+}

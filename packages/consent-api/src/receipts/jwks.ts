@@ -1,0 +1,19 @@
+import { Hono } from 'hono'
+import type { AppContext } from '../app-context.js'
+import { problemResponse } from '../problem.js'
+import { vaultPublicJwk } from './signing-key.js'
+
+/**
+ * `GET /.well-known/jwks.json` — the vault's public signing key as an RFC 7517 §5 JWK Set, for
+ * verifying consent receipts and sealed responses. Public data: served while sealed too, once
+ * this process has seen the key (before that, 503 like every route that needs the vault).
+ */
+export function jwksRoutes(app: AppContext): Hono {
+  const routes = new Hono()
+  routes.get('/', async (c) => {
+    const jwk = await vaultPublicJwk(app.vault)
+    if (!jwk) return problemResponse(c, { status: 503, code: 'ERR_VAULT_LOCKED', title: 'The vault is sealed' }, { 'retry-after': '60' })
+    return c.json({ keys: [jwk] }, 200, { 'cache-control': 'public, max-age=300' })
+  })
+  return routes
+}

@@ -1,0 +1,85 @@
+import { type CryptoKey, type JWK, calculateJwkThumbprint, importJWK } from 'jose'
+import type { Vault } from '@custos/vault'
+import { loadSodium } from '../crypto/sodium.js'
+
+/**
+ * The vault's Ed25519 signing key: it signs consent receipts and sealed responses, and its public
+ * half is published at `/.well-known/jwks.json` so that anyone can verify them.
+ *
+ * Derivation. The 32-byte Ed25519 seed is `vault.hashSecret(SEED_LABEL)`: BLAKE2b-256 keyed with
+ * the vault's `tokenHash` subkey, itself derived from the root key by `crypto_kdf_derive_from_key`
+ * (SECURITY.md key hierarchy, item 4). A keyed BLAKE2b is a PRF, so its output on a fixed,
+ * public label is indistinguishable from 32 random bytes to anyone without the subkey: the seed
+ * is exactly as secret as the subkey, never stored, and the same after every restart and every
+ * data-key rotation (the root key does not change) — so the published key stays stable and old
+ * receipts keep verifying. Domain separation from the other uses of the same subkey: every other
+ * input the API hashes is either a server-generated random secret (tokens, codes, client secrets,
+ * session ids) or carries its own prefix (`dpop:`, `client_assertion:`, `csrf:`,
+ * `custos/receipt-principal/v1:`), and no path stores or publishes the hash of a caller-chosen
+ * string without a prefix — so no stored or published hash can ever equal this seed. Keep it that
+ * way: never `hashSecret(untrustedInput)` into storage or a response without a prefix.
+ *
+ * The private key exists only for the duration of one signature: it is derived again each time
+ * (the vault's hash is what fails closed while sealed), so locking the vault leaves no signing
+ * key in this process. Only the public key is remembered, to serve the JWK Set while sealed.
+ */
+const SEED_LABEL = 'custos/receipt-signing-key/v1'
+export const RECEIPT_ALG = 'EdDSA'
+
+/** The public half, as published in the JWK Set (RFC 7517 §4; `kid` = RFC 7638 thumbprint). */
+export interface PublicSigningJwk extends JWK {
+  readonly kty: 'OKP'
+  readonly crv: 'Ed25519'
+  readonly x: string
+  readonly kid: string
+  readonly use: 'sig'
+  readonly alg: typeof RECEIPT_ALG
+}
+
+export interface SigningKey {
+  readonly privateKey: CryptoKey
+  readonly publicJwk: PublicSigningJwk
+}
+
+const publicKeys = new WeakMap<Vault, PublicSigningJwk>()
+
+/**
+ * Runs `use` with the derived seed and key pair, then wipes their bytes (the base64 strings made
+ * from them cannot be wiped and are dropped at once). ERR_VAULT_LOCKED while sealed.
+ */
+async function withKeyPair<T>(vault: Vault, use: (seed: Uint8Array, publicJwk: PublicSigningJwk) => Promise<T>): Promise<T> {
+  const sodium = await loadSodium()
+  const seed = sodium.from_hex(vault.hashSecret(SEED_LABEL))
+  const pair = sodium.crypto_sign_seed_keypair(seed)
+  try {
+    const x = sodium.to_base64(pair.publicKey, sodium.base64_variants.URLSAFE_NO_PADDING)
+    const kid = await calculateJwkThumbprint({ kty: 'OKP', crv: 'Ed25519', x }, 'sha256')
+    const publicJwk: PublicSigningJwk = Object.freeze({ kty: 'OKP', crv: 'Ed25519', x, kid, use: 'sig', alg: RECEIPT_ALG })
+    publicKeys.set(vault, publicJwk)
+    return await use(seed, publicJwk)
+  } finally {
+    sodium.memzero(seed)
+    sodium.memzero(pair.privateKey)
+  }
+}
+
+/** Derives the signing key of this vault (ERR_VAULT_LOCKED while sealed). */
+export async function vaultSigningKey(vault: Vault): Promise<SigningKey> {
+  const sodium = await loadSodium()
+  return withKeyPair(vault, async (seed, publicJwk) => {
+    // RFC 8037 §2: for Ed25519 the JWK's `d` is the 32-byte seed.
+    const d = sodium.to_base64(seed, sodium.base64_variants.URLSAFE_NO_PADDING)
+    const privateKey = (await importJWK({ kty: 'OKP', crv: 'Ed25519', x: publicJwk.x, d }, RECEIPT_ALG)) as CryptoKey
+    return { privateKey, publicJwk }
+  })
+}
+
+/**
+ * The public key: derived afresh when the vault is unsealed (a restore may have brought another
+ * root key), else the one this process last saw; undefined if it never saw one.
+ */
+export async function vaultPublicJwk(vault: Vault): Promise<PublicSigningJwk | undefined> {
+  const status = await vault.status()
+  if (status.state === 'unsealed') return withKeyPair(vault, async (_seed, publicJwk) => publicJwk)
+  return publicKeys.get(vault)
+}

@@ -1,0 +1,59 @@
+import { Hono } from 'hono'
+import { z } from 'zod'
+import { Order, VaultError } from '@custos/vault'
+import type { AppContext } from '../app-context.js'
+import { problemResponse } from '../problem.js'
+import type { ResourceEnv } from './bearer.js'
+import { liveGrant } from './live-grant.js'
+
+/** Query of `GET /v1/purchases`; unknown parameters are ignored. */
+export const PurchasesQuery = z.object({
+  cursor: z.string().min(1).max(512).optional(),
+  limit: z.coerce.number().int().min(1).max(500).optional(),
+})
+
+const issuesOf = (error: z.ZodError) => error.issues.slice(0, 20).map((i) => ({ path: i.path.map(String).join('.') || 'query', message: i.message }))
+
+/**
+ * `GET /v1/purchases?cursor=&limit=` — the grant's purchase slice, newest first, one page at a
+ * time (`next_cursor` until the last page); a grant without a purchase slice is
+ * `insufficient_scope`. `POST /v1/purchases` — with `append`, a schema.org `Order` lands in the
+ * owner's inbox as pending (the owner accepts or rejects it): 202 with its id.
+ */
+export function purchasesRoutes(app: AppContext): Hono<ResourceEnv> {
+  const routes = new Hono<ResourceEnv>()
+
+  routes.get('/', async (c) => {
+    const query = PurchasesQuery.safeParse(c.req.query())
+    if (!query.success) return problemResponse(c, { status: 400, code: 'ERR_VALIDATION', title: 'Invalid query', issues: issuesOf(query.error) })
+    const { cursor, limit } = query.data
+    const slice = await app.vault.readThroughGrant(c.var.access.grantId, {
+      include: ['purchases'],
+      purchases: { ...(cursor !== undefined ? { cursor } : {}), ...(limit !== undefined ? { limit } : {}) },
+    })
+    if (!slice.purchases) throw new VaultError('ERR_GRANT_SCOPE', 'This grant does not allow reading purchases')
+    const { items, nextCursor } = slice.purchases
+    return c.json({ items, ...(nextCursor !== undefined ? { next_cursor: nextCursor } : {}) }, 200, { 'cache-control': 'no-store' })
+  })
+
+  routes.post('/', async (c) => {
+    // The action first: without `append`, nothing about the body is looked at.
+    await liveGrant(app, c.var.access, 'append')
+    const type = c.req.header('content-type')?.toLowerCase() ?? ''
+    if (!/^application\/json\s*(;|$)/.test(type)) {
+      return problemResponse(c, { status: 415, code: 'ERR_UNSUPPORTED_MEDIA_TYPE', title: 'The request body must be application/json' })
+    }
+    let json: unknown
+    try {
+      json = await c.req.json()
+    } catch {
+      return problemResponse(c, { status: 400, code: 'ERR_VALIDATION', title: 'The request body is not valid JSON' })
+    }
+    const order = Order.safeParse(json)
+    if (!order.success) return problemResponse(c, { status: 400, code: 'ERR_VALIDATION', title: 'Invalid order', issues: issuesOf(order.error) })
+    const pending = await app.vault.inbox.append(c.var.access.grantId, order.data)
+    return c.json({ id: pending.id, status: 'pending' as const }, 202, { 'cache-control': 'no-store' })
+  })
+
+  return routes
+}

@@ -1,0 +1,86 @@
+import { z } from 'zod'
+import { Order } from '@custos/vault'
+import type { RouteDoc } from '../openapi/openapi-document.js'
+import { PurchasesQuery } from './purchases.js'
+
+const AUTH_ERRORS = {
+  '400': { description: 'invalid_request (RFC 6750 §3.1): a malformed Authorization header, or a token outside it', type: 'application/json' },
+  '401': { description: 'invalid_token / invalid_dpop_proof, or no credentials; see WWW-Authenticate', type: 'application/json' },
+  '403': { description: 'insufficient_scope: the grant does not allow this', type: 'application/json' },
+  '406': { description: 'Sealed delivery asked for, but no X25519 key is registered' },
+  '503': { description: 'The vault is sealed' },
+} as const
+
+const SEALED_NOTE = 'With `Accept: application/custos-sealed` (and a registered `custos_x25519_public_key`), the JSON body comes signed (compact JWS, EdDSA, key in /.well-known/jwks.json) and sealed to that key (libsodium crypto_box_seal).'
+
+/** The vendor resource API and the signing key, for the OpenAPI document. */
+export const resourceRouteDocs: readonly RouteDoc[] = [
+  {
+    method: 'get',
+    path: '/v1/profile',
+    tag: 'Vendor resources',
+    summary: 'The granted profile fields that have values',
+    description: SEALED_NOTE,
+    auth: 'bearer',
+    responses: { '200': { description: 'Granted fields by path', schema: z.object({ fields: z.record(z.string(), z.unknown()) }) }, ...AUTH_ERRORS },
+  },
+  {
+    method: 'get',
+    path: '/v1/purchases',
+    tag: 'Vendor resources',
+    summary: "The grant's purchase slice, newest first, cursor-paginated",
+    description: SEALED_NOTE,
+    auth: 'bearer',
+    query: PurchasesQuery,
+    responses: { '200': { description: 'One page', schema: z.object({ items: z.array(z.record(z.string(), z.unknown())), next_cursor: z.string().optional() }) }, ...AUTH_ERRORS },
+  },
+  {
+    method: 'post',
+    path: '/v1/purchases',
+    tag: 'Vendor resources',
+    summary: "Write a purchase (schema.org Order) into the owner's inbox, pending their decision",
+    description: `Needs the \`append\` action. ${SEALED_NOTE}`,
+    auth: 'bearer',
+    body: { type: 'application/json', schema: Order },
+    responses: {
+      '202': { description: 'Pending in the inbox', schema: z.object({ id: z.string(), status: z.literal('pending') }) },
+      ...AUTH_ERRORS,
+      '400': { description: 'invalid_request, or an invalid order (problem+json with issues)' },
+      '415': { description: 'The body must be application/json' },
+    },
+  },
+  {
+    method: 'get',
+    path: '/v1/grant',
+    tag: 'Vendor resources',
+    summary: 'What this token may do, until when, for what purpose, with the signed consent receipt',
+    description: SEALED_NOTE,
+    auth: 'bearer',
+    responses: {
+      '200': {
+        description: 'The grant and its consent receipt (a JWT, typ consent-receipt+jwt, verifiable with /.well-known/jwks.json)',
+        schema: z.object({
+          grant_id: z.string(),
+          vendor_id: z.string(),
+          fields: z.array(z.string()),
+          purchases: z.object({ made_with_vendor: z.boolean(), categories: z.array(z.string()).optional(), since: z.string().optional() }).nullable(),
+          actions: z.array(z.enum(['read', 'append'])),
+          purpose: z.string(),
+          expires_at: z.string(),
+          status: z.enum(['active', 'revoked', 'expired']),
+          revision: z.number().int(),
+          accepted_terms: z.array(z.string()),
+          receipt: z.string(),
+        }),
+      },
+      ...AUTH_ERRORS,
+    },
+  },
+  {
+    method: 'get',
+    path: '/.well-known/jwks.json',
+    tag: 'Discovery',
+    summary: "The vault's public signing key (consent receipts, sealed responses) as a JWK Set",
+    responses: { '200': { description: 'RFC 7517 JWK Set', schema: z.object({ keys: z.array(z.record(z.string(), z.string())) }) }, '503': { description: 'The vault is sealed and this process has not seen the key yet' } },
+  },
+]

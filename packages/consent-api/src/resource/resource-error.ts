@@ -1,0 +1,50 @@
+import type { Context } from 'hono'
+import type { AppContext } from '../app-context.js'
+import { DPOP_ALGS } from '../oauth/dpop.js'
+
+/**
+ * Errors of the vendor resource API in the shapes standard OAuth clients understand: RFC 6750 §3
+ * (`WWW-Authenticate: Bearer realm=…, error=…, error_description=…`) and, for DPoP-bound tokens,
+ * the DPoP scheme with `algs` (RFC 9449 §7.1). The body repeats `error` and `error_description`
+ * as JSON. Descriptions are fixed text (never input) and contain no `"` or `\`, so they are valid
+ * quoted-strings. Each challenge also points at the RFC 9728 protected-resource metadata
+ * (`resource_metadata`, RFC 9728 §5.1).
+ */
+export type ResourceErrorCode = 'invalid_request' | 'invalid_token' | 'insufficient_scope' | 'invalid_dpop_proof'
+
+/** Which authentication scheme the challenge names: the one in use, or both when none was given. */
+export type ChallengeScheme = 'Bearer' | 'DPoP' | 'both'
+
+const STATUS = { invalid_request: 400, invalid_token: 401, invalid_dpop_proof: 401, insufficient_scope: 403 } as const
+
+export class ResourceAuthError extends Error {
+  readonly error: ResourceErrorCode | undefined
+  readonly scheme: ChallengeScheme
+  /**
+   * @param error undefined when the request carried no credentials at all: RFC 6750 §3.1 says the
+   *   challenge then SHOULD NOT include an error code.
+   */
+  constructor(error: ResourceErrorCode | undefined, description: string, scheme: ChallengeScheme) {
+    super(description)
+    this.error = error
+    this.scheme = scheme
+  }
+}
+
+function challenge(app: AppContext, scheme: 'Bearer' | 'DPoP', err: ResourceAuthError): string {
+  const params = [`realm="custos"`]
+  if (err.error !== undefined) params.push(`error="${err.error}"`, `error_description="${err.message}"`)
+  if (scheme === 'DPoP') params.push(`algs="${DPOP_ALGS.join(' ')}"`)
+  params.push(`resource_metadata="${app.config.issuer}/.well-known/oauth-protected-resource"`)
+  return `${scheme} ${params.join(', ')}`
+}
+
+export function resourceAuthErrorResponse(app: AppContext, c: Context, err: ResourceAuthError): Response {
+  const schemes = err.scheme === 'both' ? (['Bearer', 'DPoP'] as const) : [err.scheme]
+  const status = err.error === undefined ? 401 : STATUS[err.error]
+  return c.json({ error: err.error ?? 'invalid_token', error_description: err.message }, status, {
+    // RFC 7235 §4.1: several challenges in one field, comma-separated.
+    'www-authenticate': schemes.map((s) => challenge(app, s, err)).join(', '),
+    'cache-control': 'no-store',
+  })
+}

@@ -1,0 +1,45 @@
+import { Hono } from 'hono'
+import type { AppContext } from '../app-context.js'
+import { isVaultError, problemFromVaultError, problemResponse } from '../problem.js'
+import { type ResourceEnv, type VendorAccess, bearerAuth } from './bearer.js'
+import { grantRoutes } from './grant.js'
+import { profileRoutes } from './profile.js'
+import { purchasesRoutes } from './purchases.js'
+import { ResourceAuthError, resourceAuthErrorResponse } from './resource-error.js'
+import { sealedDelivery } from './sealed-delivery.js'
+
+/**
+ * The vendor resource API under `/v1`: every request authenticated by {@link bearerAuth}, then
+ * optionally sealed ({@link sealedDelivery}), then served. The vault's refusals become RFC 6750
+ * §3.1 errors: a revoked or expired grant, a blocked vendor or a vanished grant is
+ * `invalid_token` (401 — the token no longer stands for a live grant), a missing action or
+ * purchase slice is `insufficient_scope` (403). Other vault errors are problem+json.
+ */
+export function resourceRoutes(app: AppContext): Hono<ResourceEnv> {
+  const routes = new Hono<ResourceEnv>()
+  routes.use('*', bearerAuth(app), sealedDelivery(app))
+  routes.route('/profile', profileRoutes(app))
+  routes.route('/purchases', purchasesRoutes(app))
+  routes.route('/grant', grantRoutes(app))
+  routes.onError((err, c) => {
+    if (err instanceof ResourceAuthError) return resourceAuthErrorResponse(app, c, err)
+    if (isVaultError(err)) {
+      const access = c.var.access as VendorAccess | undefined
+      const scheme = access?.scheme ?? 'Bearer'
+      switch (err.code) {
+        case 'ERR_GRANT_REVOKED':
+        case 'ERR_GRANT_EXPIRED':
+        case 'ERR_VENDOR_BLOCKED':
+        case 'ERR_NOT_FOUND':
+          return resourceAuthErrorResponse(app, c, new ResourceAuthError('invalid_token', 'The grant behind this access token is no longer valid', scheme))
+        case 'ERR_GRANT_SCOPE':
+          return resourceAuthErrorResponse(app, c, new ResourceAuthError('insufficient_scope', 'The grant does not allow this request', scheme))
+        default:
+          return problemResponse(c, problemFromVaultError(err))
+      }
+    }
+    // Never a stack, SQL or value: one opaque answer for anything unexpected.
+    return problemResponse(c, { status: 500, code: 'ERR_INTERNAL', title: 'Internal error' })
+  })
+  return routes
+}
