@@ -79,10 +79,10 @@ describe('consent receipts', () => {
     expect(meta.jwks_uri).toBe(`${ISSUER}/.well-known/jwks.json`)
   })
 
-  it('the key is crypto_sign_seed_keypair(hashSecret(label)) and survives a restart', async () => {
+  it('the key is crypto_sign_seed_keypair(vault.signingSeed()) and survives a restart', async () => {
     const f = await resourceFixture()
     await sodium.ready
-    const seed = sodium.from_hex(f.tv.vault.hashSecret('custos/receipt-signing-key/v1'))
+    const seed = f.tv.vault.signingSeed()
     const expected = sodium.to_base64(sodium.crypto_sign_seed_keypair(seed).publicKey, sodium.base64_variants.URLSAFE_NO_PADDING)
     const before = (await jwks(f.app)).keys[0]
     expect(before?.x).toBe(expected)

@@ -92,6 +92,13 @@ export interface Vault {
    * const stored = vault.hashSecret(accessToken)
    */
   hashSecret(secret: string): string
+  /**
+   * The 32-byte Ed25519 seed of the vault's signing key (consent receipts, signed deliveries): the
+   * root-derived `signingSeed` subkey, its own KDF context, so no other use of the keys can ever
+   * produce or reveal it. Stable across restarts, rotations and passphrase changes. A copy: wipe it
+   * after use. Sealed: ERR_VAULT_LOCKED.
+   */
+  signingSeed(): Uint8Array
   /** Crypto-erases and deletes everything; the database is left empty (uninitialized). */
   destroy(): Promise<void>
   /** Drains pending audit writes and closes the database. */
@@ -317,6 +324,10 @@ export async function createVault(options: CreateVaultOptions): Promise<Vault> {
     hashSecret(secret) {
       if (typeof secret !== 'string') throw new TypeError('secret must be a string')
       return sodium.crypto_generichash(32, secret, requireKeys().subkey('tokenHash'), 'hex')
+    },
+
+    signingSeed() {
+      return new Uint8Array(requireKeys().subkey('signingSeed'))
     },
 
     async destroy() {

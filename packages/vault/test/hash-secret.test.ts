@@ -55,3 +55,21 @@ describe('verifyOwner', () => {
     expect(await tv.vault.audit.verify()).toMatchObject({ ok: true })
   })
 })
+
+describe('signingSeed', () => {
+  it('is 32 bytes from its own subkey: stable across rotation, passphrase change and restart; not any hashSecret output; refused while sealed', async () => {
+    const tv = await vault()
+    const seed = tv.vault.signingSeed()
+    expect(seed).toHaveLength(32)
+    expect(Buffer.from(seed).toString('hex')).not.toBe(tv.vault.hashSecret('custos/receipt-signing-key/v1'))
+    seed.fill(0) // a copy: wiping it does not touch the vault's key
+    expect(tv.vault.signingSeed().some((b) => b !== 0)).toBe(true)
+    const hex = Buffer.from(tv.vault.signingSeed()).toString('hex')
+    await tv.vault.rotateKeys()
+    await tv.vault.changePassphrase(PASSPHRASE, 'a different passphrase')
+    const reopened = await tv.reopen()
+    expect(() => reopened.signingSeed()).toThrow(expect.objectContaining({ code: 'ERR_VAULT_LOCKED' }))
+    await reopened.unlock('a different passphrase')
+    expect(Buffer.from(reopened.signingSeed()).toString('hex')).toBe(hex)
+  })
+})

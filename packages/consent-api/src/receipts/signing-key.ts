@@ -6,24 +6,17 @@ import { loadSodium } from '../crypto/sodium.js'
  * The vault's Ed25519 signing key: it signs consent receipts and sealed responses, and its public
  * half is published at `/.well-known/jwks.json` so that anyone can verify them.
  *
- * Derivation. The 32-byte Ed25519 seed is `vault.hashSecret(SEED_LABEL)`: BLAKE2b-256 keyed with
- * the vault's `tokenHash` subkey, itself derived from the root key by `crypto_kdf_derive_from_key`
- * (SECURITY.md key hierarchy, item 4). A keyed BLAKE2b is a PRF, so its output on a fixed,
- * public label is indistinguishable from 32 random bytes to anyone without the subkey: the seed
- * is exactly as secret as the subkey, never stored, and the same after every restart and every
- * data-key rotation (the root key does not change) — so the published key stays stable and old
- * receipts keep verifying. Domain separation from the other uses of the same subkey: every other
- * input the API hashes is either a server-generated random secret (tokens, codes, client secrets,
- * session ids) or carries its own prefix (`dpop:`, `client_assertion:`, `csrf:`,
- * `custos/receipt-principal/v1:`), and no path stores or publishes the hash of a caller-chosen
- * string without a prefix — so no stored or published hash can ever equal this seed. Keep it that
- * way: never `hashSecret(untrustedInput)` into storage or a response without a prefix.
+ * Derivation. The 32-byte Ed25519 seed is `vault.signingSeed()`: the vault's `signingSeed`
+ * subkey, derived from the root key by `crypto_kdf_derive_from_key` with its own subkey id
+ * (SECURITY.md key hierarchy, item 4). It is never stored, is the same after every restart,
+ * data-key rotation and passphrase change (the root key does not change) — so the published key
+ * stays stable and old receipts keep verifying — and, being its own KDF output, cannot collide
+ * with anything else the vault derives or hashes.
  *
  * The private key exists only for the duration of one signature: it is derived again each time
  * (the vault's hash is what fails closed while sealed), so locking the vault leaves no signing
  * key in this process. Only the public key is remembered, to serve the JWK Set while sealed.
  */
-const SEED_LABEL = 'custos/receipt-signing-key/v1'
 export const RECEIPT_ALG = 'EdDSA'
 
 /** The public half, as published in the JWK Set (RFC 7517 §4; `kid` = RFC 7638 thumbprint). */
@@ -49,7 +42,7 @@ const publicKeys = new WeakMap<Vault, PublicSigningJwk>()
  */
 async function withKeyPair<T>(vault: Vault, use: (seed: Uint8Array, publicJwk: PublicSigningJwk) => Promise<T>): Promise<T> {
   const sodium = await loadSodium()
-  const seed = sodium.from_hex(vault.hashSecret(SEED_LABEL))
+  const seed = vault.signingSeed()
   const pair = sodium.crypto_sign_seed_keypair(seed)
   try {
     const x = sodium.to_base64(pair.publicKey, sodium.base64_variants.URLSAFE_NO_PADDING)
