@@ -7,6 +7,9 @@ import { type AppConfigInput, parseConfig } from './config.js'
 import type { ApiTables } from './db/api-schema.js'
 import { migrateApi } from './db/api-migrations.js'
 import { metadataRoutes } from './oauth/metadata.js'
+import { docsPage } from './openapi/docs-page.js'
+import { openApiDocument } from './openapi/openapi-document.js'
+import { routeDocs } from './openapi/route-docs.js'
 import { registerRoutes } from './oauth/register.js'
 import { authorizeRoutes } from './oauth/authorize.js'
 import { introspectRoutes } from './oauth/introspect.js'
@@ -58,6 +61,11 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
   })
   app.route('/.well-known/jwks.json', jwksRoutes(ctx))
   app.route('/.well-known', metadataRoutes(ctx))
+  const openApi = openApiDocument(config.issuer, routeDocs)
+  app.get('/openapi.json', (c) => c.json(openApi, 200, { 'cache-control': 'public, max-age=300' }))
+  app.get('/docs', (c) =>
+    c.html(docsPage(openApi), 200, { 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'", 'x-content-type-options': 'nosniff' }),
+  )
 
   // Everything below reads or writes vault data: sealed → 503 (SECURITY.md promise 6).
   const requireUnsealed: MiddlewareHandler = async (c, next) => {

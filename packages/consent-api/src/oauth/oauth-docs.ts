@@ -1,0 +1,131 @@
+import { z } from 'zod'
+import type { RouteDoc } from '../openapi/openapi-document.js'
+import { ClientMetadata } from './client-metadata.js'
+import { CustosFieldsDetail } from './authorization-request.js'
+
+/**
+ * The OAuth endpoints for the OpenAPI document. Request bodies are form-encoded (RFC 6749 §3.2);
+ * errors follow RFC 6749 §5.2 (`error`, `error_description`), not problem+json.
+ */
+const OAUTH_ERROR = z.object({ error: z.string(), error_description: z.string().optional() })
+const oauthError = (description: string) => ({ description, schema: OAUTH_ERROR })
+const SEALED = { '503': { description: 'The vault is sealed' } } as const
+
+const ClientAuthFields = {
+  client_id: z.string().optional(),
+  client_secret: z.string().optional().describe('client_secret_post'),
+  client_assertion_type: z.literal('urn:ietf:params:oauth:client-assertion-type:jwt-bearer').optional(),
+  client_assertion: z.string().optional().describe('private_key_jwt (RFC 7523)'),
+}
+
+const AuthorizationParameters = z.object({
+  response_type: z.literal('code'),
+  client_id: z.string(),
+  redirect_uri: z.string().optional().describe('required when more than one is registered; matched exactly'),
+  state: z.string().optional(),
+  code_challenge: z.string().describe('BASE64URL(SHA-256(code_verifier)) — RFC 7636'),
+  code_challenge_method: z.literal('S256'),
+  scope: z.string().optional().describe('space-separated read:<field path or subtree>, read:purchases, append:purchases'),
+  authorization_details: z.string().optional().describe('JSON array with one custos_fields object (RFC 9396)'),
+  dpop_jkt: z.string().optional().describe('RFC 9449 §10'),
+})
+
+const TokenResponse = z.object({
+  access_token: z.string(),
+  token_type: z.enum(['Bearer', 'DPoP']),
+  expires_in: z.number().int(),
+  refresh_token: z.string(),
+  scope: z.string(),
+  authorization_details: z.array(CustosFieldsDetail),
+})
+
+export const oauthRouteDocs: readonly RouteDoc[] = [
+  {
+    method: 'get',
+    path: '/.well-known/oauth-authorization-server',
+    tag: 'Discovery',
+    summary: 'Authorization server metadata (RFC 8414)',
+    responses: { '200': { description: 'The metadata', schema: z.record(z.string(), z.unknown()) } },
+  },
+  {
+    method: 'get',
+    path: '/.well-known/oauth-protected-resource',
+    tag: 'Discovery',
+    summary: 'Protected resource metadata (RFC 9728)',
+    responses: { '200': { description: 'The metadata', schema: z.record(z.string(), z.unknown()) } },
+  },
+  {
+    method: 'post',
+    path: '/oauth/register',
+    tag: 'OAuth',
+    summary: 'Dynamic client registration (RFC 7591)',
+    description: 'The client becomes a vendor of the vault, which the owner sees and can block. A client secret is returned once.',
+    body: { type: 'application/json', schema: ClientMetadata },
+    responses: { '201': { description: 'Registered; client_id, client_secret (secret methods) and the metadata' }, '400': oauthError('invalid_redirect_uri or invalid_client_metadata'), ...SEALED },
+  },
+  {
+    method: 'post',
+    path: '/oauth/par',
+    tag: 'OAuth',
+    summary: 'Pushed authorization request (RFC 9126)',
+    auth: 'client',
+    body: { type: 'application/x-www-form-urlencoded', schema: AuthorizationParameters.extend(ClientAuthFields) },
+    responses: {
+      '201': { description: 'request_uri and expires_in', schema: z.object({ request_uri: z.string(), expires_in: z.number().int() }) },
+      '400': oauthError('invalid_request, invalid_scope, invalid_authorization_details'),
+      '401': oauthError('invalid_client'),
+      ...SEALED,
+    },
+  },
+  {
+    method: 'get',
+    path: '/oauth/authorize',
+    tag: 'OAuth',
+    summary: 'Authorization endpoint: the owner’s consent page (RFC 6749 §4.1.1)',
+    description: 'Either the parameters below, or client_id + request_uri from PAR. Renders the consent page; the decision redirects to the redirect URI with code, state and iss (RFC 9207), or error=access_denied.',
+    query: AuthorizationParameters.partial().extend({ request_uri: z.string().optional() }),
+    responses: { '200': { description: 'The consent page (HTML)', type: 'text/html' }, '303': { description: 'Redirect with an error to a validated redirect URI' }, '400': { description: 'An error page (never redirected before the client and redirect URI are validated)', type: 'text/html' }, ...SEALED },
+  },
+  {
+    method: 'post',
+    path: '/oauth/token',
+    tag: 'OAuth',
+    summary: 'Token endpoint: authorization_code and refresh_token grants (RFC 6749 §4.1.3, §6)',
+    description: 'PKCE verified; codes single-use; refresh tokens rotate and reuse revokes the family. With a DPoP header the tokens are bound (RFC 9449). Cache-Control: no-store.',
+    auth: 'client',
+    body: {
+      type: 'application/x-www-form-urlencoded',
+      schema: z.object({
+        grant_type: z.enum(['authorization_code', 'refresh_token']),
+        code: z.string().optional(),
+        redirect_uri: z.string().optional(),
+        code_verifier: z.string().optional(),
+        refresh_token: z.string().optional(),
+        ...ClientAuthFields,
+      }),
+    },
+    responses: { '200': { description: 'Tokens, with what was actually approved', schema: TokenResponse }, '400': oauthError('invalid_grant, invalid_request, unsupported_grant_type, invalid_dpop_proof'), '401': oauthError('invalid_client'), ...SEALED },
+  },
+  {
+    method: 'post',
+    path: '/oauth/revoke',
+    tag: 'OAuth',
+    summary: 'Token revocation (RFC 7009)',
+    auth: 'client',
+    body: { type: 'application/x-www-form-urlencoded', schema: z.object({ token: z.string(), token_type_hint: z.string().optional(), ...ClientAuthFields }) },
+    responses: { '200': { description: 'Revoked (also for unknown tokens)' }, '401': oauthError('invalid_client'), ...SEALED },
+  },
+  {
+    method: 'post',
+    path: '/oauth/introspect',
+    tag: 'OAuth',
+    summary: 'Token introspection (RFC 7662)',
+    auth: 'client',
+    body: { type: 'application/x-www-form-urlencoded', schema: z.object({ token: z.string(), token_type_hint: z.string().optional(), ...ClientAuthFields }) },
+    responses: {
+      '200': { description: 'active:false for unknown, expired, revoked or foreign tokens, or tokens of a dead grant', schema: z.object({ active: z.boolean() }).catchall(z.unknown()) },
+      '401': oauthError('invalid_client'),
+      ...SEALED,
+    },
+  },
+]
