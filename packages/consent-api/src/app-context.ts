@@ -1,4 +1,4 @@
-import type { Vault } from '@custos/vault'
+import type { DatabaseHandle, Vault } from '@custos/vault'
 import type { AppConfig } from './config.js'
 import type { ApiDb } from './db/api-schema.js'
 
@@ -8,4 +8,6 @@ export interface AppContext {
   readonly db: ApiDb
   readonly config: AppConfig
   readonly now: () => Date
+  /** The vault's database handle, for hot-path reads compiled once (HotQuery); absent in some test contexts. */
+  readonly database?: DatabaseHandle
 }

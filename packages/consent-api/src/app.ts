@@ -45,7 +45,7 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
   await migrateApi(deps.database)
   // The API's tables live beside the vault's in the same database; this typed view sees only them.
   const db = deps.database.db as unknown as Kysely<ApiTables>
-  const ctx: AppContext = { vault: deps.vault, db, config, now: deps.now ?? (() => new Date()) }
+  const ctx: AppContext = { vault: deps.vault, db, config, now: deps.now ?? (() => new Date()), database: deps.database }
 
   const app = new Hono()
   const defaultBodyLimit = bodyLimit({
@@ -69,8 +69,8 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
 
   // Everything below reads or writes vault data: sealed → 503 (SECURITY.md promise 6).
   const requireUnsealed: MiddlewareHandler = async (c, next) => {
-    const status = await ctx.vault.status()
-    if (status.state !== 'unsealed') {
+    // In memory, no query: this runs on every request (SECURITY.md promise 6).
+    if (!ctx.vault.isUnsealed()) {
       return problemResponse(c, { status: 503, code: 'ERR_VAULT_LOCKED', title: 'The vault is sealed' }, { 'retry-after': '60' })
     }
     await next()

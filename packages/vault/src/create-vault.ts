@@ -50,6 +50,8 @@ export type VaultStatus =
 /** The vault: what {@link createVault} returns. */
 export interface Vault {
   status(): Promise<VaultStatus>
+  /** Whether this process holds the keys right now — a synchronous, in-memory check for hot paths (an HTTP guard per request). */
+  isUnsealed(): boolean
   /** Creates the vault with a passphrase; returns the recovery key, shown this once. The vault is then unsealed. */
   initialize(passphrase: string | Uint8Array): Promise<{ recoveryKey: string; vaultId: string }>
   /** Unseals with the passphrase or `{ recoveryKey }`. Throttled after repeated failures. */
@@ -210,6 +212,10 @@ export async function createVault(options: CreateVaultOptions): Promise<Vault> {
         return { state: 'sealed', vaultId: meta.vault_id, createdAt: meta.created_at, failedUnlocks: meta.failed_unlocks, ...blocked }
       }
       return { state: 'unsealed', vaultId: meta.vault_id, createdAt: meta.created_at, currentTerm: meta.current_term, rotationPending: meta.rotation_target !== null }
+    },
+
+    isUnsealed() {
+      return keys !== undefined
     },
 
     async initialize(passphrase) {

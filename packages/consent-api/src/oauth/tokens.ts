@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto'
+import { HotQuery } from '@custos/vault'
 import type { AppContext } from '../app-context.js'
+import type { OAuthTokensTable } from '../db/api-schema.js'
 
 /**
  * The token store (SECURITY.md promises 14–17). Tokens are 32 random bytes, base64url; only
@@ -59,10 +61,19 @@ export async function issueTokens(
  */
 export async function findToken(app: AppContext, token: string, kind: 'access' | 'refresh'): Promise<TokenRecord | undefined> {
   if (typeof token !== 'string' || token.length === 0 || token.length > 512) return undefined
-  const row = await app.db.selectFrom('oauth_tokens').selectAll().where('token_hash', '=', app.vault.hashSecret(token)).executeTakeFirst()
+  const hash = app.vault.hashSecret(token)
+  const row = app.database ? (await tokenByHash(app, app.database).run([hash]))[0] : await app.db.selectFrom('oauth_tokens').selectAll().where('token_hash', '=', hash).executeTakeFirst()
   if (!row || row.kind !== kind || row.revoked_at !== null || row.expires_at <= app.now().toISOString()) return undefined
   if (kind === 'refresh' && row.used_at !== null) return undefined
   return { kind: row.kind, clientId: row.client_id, grantId: row.grant_id, familyId: row.family_id, dpopJkt: row.dpop_jkt, expiresAt: row.expires_at }
+}
+
+/** Every vendor request looks its token up: one statement compiled once per app (see HotQuery). */
+const tokenLookups = new WeakMap<AppContext, HotQuery<OAuthTokensTable>>()
+function tokenByHash(app: AppContext, database: NonNullable<AppContext['database']>): HotQuery<OAuthTokensTable> {
+  let query = tokenLookups.get(app)
+  if (!query) tokenLookups.set(app, (query = new HotQuery(database, app.db.selectFrom('oauth_tokens').selectAll().where('token_hash', '=', ''))))
+  return query
 }
 
 export type RotationOutcome =

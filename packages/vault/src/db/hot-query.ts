@@ -6,6 +6,10 @@ import type { DatabaseHandle } from './open-database.js'
  * call, and on SQLite no trip through Kysely's connection queue either (`readNow`). Kysely
  * compiles the builder with sample parameters; the SQL text is kept and the parameters are
  * supplied positionally at each run, in the order the builder placed them.
+ *
+ * @example
+ * const byId = new HotQuery(handle, db.selectFrom('oauth_tokens').selectAll().where('token_hash', '=', ''))
+ * const [row] = await byId.run([hash])
  */
 export class HotQuery<Row> {
   readonly #handle: DatabaseHandle
