@@ -4,6 +4,8 @@
  * change, the session's CSRF token (403) — checked in that order, before any body is read.
  */
 import { afterEach, describe, expect, it } from 'vitest'
+import { openApiDocument } from '../src/openapi/openapi-document.js'
+import { ownerRouteDocs } from '../src/owner/owner-docs.js'
 import { GUARDED_ROUTES, type OwnerFixture, PASSPHRASE, disposeOwnerFixtures, fill, ownerFixture, seedIds } from './support/owner-fixture.js'
 
 afterEach(disposeOwnerFixtures)
@@ -45,6 +47,20 @@ describe('status and unlock (no session)', () => {
 
     await f.tv.vault.lock()
     expect(await f.json(undefined, 'POST', '/owner/unlock', { json: { recoveryKey: f.tv.recoveryKey } })).toMatchObject({ state: 'unsealed' })
+  })
+
+  it('unlocking an unsealed vault is 409 and leaves the keys in use alone', async () => {
+    const f = await ownerFixture()
+    const owner = await f.signIn()
+    const res = await f.call(undefined, 'POST', '/owner/unlock', { json: { passphrase: PASSPHRASE } })
+    expect(res.status).toBe(409)
+    expect((await problem(res)).code).toBe('ERR_ALREADY_UNSEALED')
+    // Two at once while sealed: one unseals, the other finds it unsealed.
+    await f.tv.vault.lock()
+    const both = await Promise.all([0, 1].map(() => f.call(undefined, 'POST', '/owner/unlock', { json: { passphrase: PASSPHRASE } })))
+    expect(both.map((r) => r.status).sort()).toEqual([200, 409])
+    expect((await f.tv.vault.audit.list({ action: 'vault.unlocked' })).length).toBe(1)
+    expect((await f.call(owner, 'GET', '/owner/fields')).status).toBe(200)
   })
 
   it('unlock refuses a body that is neither a passphrase nor a recovery key, and anything but JSON', async () => {
@@ -188,5 +204,23 @@ describe('the guard on every other route', () => {
       await res.arrayBuffer()
     }
     expect((await f.call(owner, 'GET', '/owner/nope')).headers.get('cache-control')).toBe('no-store')
+  })
+})
+
+describe('OpenAPI description of the owner API', () => {
+  it('documents exactly the owner routes there are, and every schema renders', async () => {
+    const f = await ownerFixture()
+    const documented = ownerRouteDocs.map((d) => `${d.method.toUpperCase()} ${d.path}`).sort()
+    const served = [...GUARDED_ROUTES, { method: 'GET', path: '/owner/status' }, { method: 'POST', path: '/owner/unlock' }]
+      .map((r) => `${r.method} ${r.path.replace(/\?.*$/, '').replace(/\/fields\/email$/, '/fields/{path}').replace(/:[a-z]+/g, (m) => (m === ':vendor' || m === ':grant' || m === ':purchase' || m === ':pending' ? '{id}' : m))}`)
+      .sort()
+    expect(documented).toEqual(served)
+    const doc = openApiDocument('https://vault.example', ownerRouteDocs) as { paths: Record<string, unknown> }
+    expect(Object.keys(doc.paths)).toContain('/owner/purchases/import')
+    const owner = await f.signIn()
+    for (const d of ownerRouteDocs) {
+      const res = await f.call(owner, d.method.toUpperCase(), d.path.replace(/\{[^}]+\}/g, 'x'), { csrf: 'wrong' })
+      expect([d.method, d.path, (await res.text()).includes('ERR_ROUTE_NOT_FOUND')]).toEqual([d.method, d.path, false])
+    }
   })
 })

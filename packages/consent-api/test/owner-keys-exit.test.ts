@@ -52,8 +52,12 @@ describe('key rotation', () => {
     const started = await f.json<{ id: string; running: boolean }>(owner, 'POST', '/owner/keys/rotate', {}, 202)
     expect(started).toMatchObject({ running: true, id: expect.stringMatching(/^rot_/) })
     const busy = await f.call(owner, 'POST', '/owner/keys/rotate')
-    expect([busy.status, ((await busy.json()) as { code: string }).code]).toEqual([409, 'ERR_ROTATION_RUNNING'])
+    expect([busy.status, ((await busy.json()) as { code: string }).code]).toEqual([409, 'ERR_KEYS_BUSY'])
     expect(await f.json(owner, 'GET', '/owner/keys/rotation')).toMatchObject({ id: started.id, running: true })
+    // A restore would wipe the keys the rotation is using: refused until it is done.
+    const backup = new Uint8Array(await (await f.call(owner, 'GET', '/owner/backup')).arrayBuffer())
+    const restore = await f.call(owner, 'POST', '/owner/restore', { body: backup, type: 'application/octet-stream', headers: { 'x-backup-passphrase': encodeURIComponent(PASSPHRASE) } })
+    expect([restore.status, ((await restore.json()) as { code: string }).code]).toEqual([409, 'ERR_KEYS_BUSY'])
 
     release()
     let progress: { running: boolean; term: number; done: number; total: number; error?: string; pending: boolean } | undefined
@@ -159,7 +163,7 @@ describe('backup and restore over HTTP', () => {
     const flipped = backup.slice()
     flipped[backup.length - 40] = (flipped[backup.length - 40] as number) ^ 1
     const pass = { 'x-backup-passphrase': encodeURIComponent(PASSPHRASE) }
-    const cases: [string, BodyInit, Record<string, string>, string | undefined, number][] = [
+    const cases: [string, RequestInit['body'], Record<string, string>, string | undefined, number][] = [
       ['wrong passphrase', backup, { 'x-backup-passphrase': 'nope' }, 'application/octet-stream', 401],
       ['damaged', flipped, pass, 'application/octet-stream', 400],
       ['truncated', backup.slice(0, backup.length - 100), pass, 'application/octet-stream', 400],

@@ -1,4 +1,5 @@
 import { oauthRouteDocs } from '../oauth/oauth-docs.js'
+import { ownerRouteDocs } from '../owner/owner-docs.js'
 import { resourceRouteDocs } from '../resource/resource-docs.js'
 import type { RouteDoc } from './openapi-document.js'
 
@@ -6,6 +7,7 @@ import type { RouteDoc } from './openapi-document.js'
 export const routeDocs: readonly RouteDoc[] = [
   ...oauthRouteDocs,
   ...resourceRouteDocs,
+  ...ownerRouteDocs,
   {
     method: 'get',
     path: '/healthz',

@@ -25,7 +25,7 @@ export interface CallOptions {
   /** A JSON body (sent as application/json). */
   readonly json?: unknown
   /** A raw body with its content type. */
-  readonly body?: BodyInit
+  readonly body?: RequestInit['body']
   readonly type?: string
   readonly headers?: Record<string, string>
   /** Overrides the session's CSRF token; null sends none. */
@@ -66,12 +66,12 @@ export async function ownerFixture(options: { vault?: (v: Vault) => Vault } = {}
     },
 
     /** A request as the web app makes it: session cookie, CSRF token on unsafe methods, JSON. */
-    call(owner: Owner | undefined, method: string, path: string, o: CallOptions = {}): Promise<Response> {
+    async call(owner: Owner | undefined, method: string, path: string, o: CallOptions = {}): Promise<Response> {
       const headers: Record<string, string> = {}
       if (owner) headers.cookie = owner.cookie
       const csrf = o.csrf === undefined ? owner?.csrf : o.csrf
       if (csrf !== null && csrf !== undefined && method !== 'GET') headers['x-csrf-token'] = csrf
-      let body: BodyInit | undefined = o.body
+      let body: RequestInit['body'] | undefined = o.body
       if (o.json !== undefined) {
         headers['content-type'] = 'application/json'
         body = JSON.stringify(o.json)

@@ -1,0 +1,118 @@
+import { Hono } from 'hono'
+import { deleteCookie } from 'hono/cookie'
+import { z } from 'zod'
+import { type Credentials, VaultExport } from '@custos/vault'
+import type { AppContext } from '../app-context.js'
+import { problemResponse } from '../problem.js'
+import { BodyTooLargeError, IMPORT_BODY_LIMIT, RESTORE_BODY_LIMIT, limitedChunks, ownerBodyLimit, tooLarge } from './body-limits.js'
+import { type OwnerEnv, ownerGuard } from './owner-auth.js'
+import { RequestProblem } from './owner-errors.js'
+import { jsonBody, mediaType, queryParams, unsupportedMediaType, validate } from './owner-input.js'
+import type { RotationJob } from './rotation-job.js'
+import { SESSION_COOKIE } from './session.js'
+import { endAllOwnerSessions, statusView } from './status-routes.js'
+
+export const ImportModeQuery = z.object({ mode: z.enum(['merge', 'replace']).default('merge') }).strict()
+
+/**
+ * The backup's secret, from a header: `X-Backup-Passphrase` (percent-encoded, as by
+ * `encodeURIComponent`, so any Unicode passphrase survives HTTP's Latin-1 header values) or
+ * `X-Backup-Recovery-Key` — exactly one.
+ */
+export const RestoreCredentials = z.union([
+  z.object({ passphrase: z.string().min(1).max(3 * 1024), recoveryKey: z.undefined() }),
+  z.object({ passphrase: z.undefined(), recoveryKey: z.string().min(1).max(200) }),
+])
+
+function restoreCredentials(passphraseHeader: string | undefined, recoveryKey: string | undefined): Credentials {
+  let passphrase: string | undefined
+  if (passphraseHeader !== undefined) {
+    try {
+      passphrase = decodeURIComponent(passphraseHeader)
+    } catch {
+      throw new RequestProblem({ status: 400, code: 'ERR_VALIDATION', title: 'X-Backup-Passphrase must be percent-encoded UTF-8' })
+    }
+  }
+  const parsed = validate(RestoreCredentials, { passphrase, recoveryKey }, 'Give exactly one of X-Backup-Passphrase or X-Backup-Recovery-Key')
+  return parsed.passphrase !== undefined ? { passphrase: parsed.passphrase } : { recoveryKey: parsed.recoveryKey as string }
+}
+
+const today = (now: Date) => now.toISOString().slice(0, 10)
+
+/**
+ * Leaving and coming back: `GET /owner/export` (the portable plaintext JSON, as a download),
+ * `POST /owner/import?mode=merge|replace` (that JSON, validated whole before anything is
+ * written), `GET /owner/backup` (the encrypted backup, streamed) and `POST /owner/restore`
+ * (a backup's bytes; the vault verifies the whole stream before replacing anything, SECURITY.md 12).
+ */
+export function exitRoutes(app: AppContext, keyJob: RotationJob): Hono<OwnerEnv> {
+  const routes = new Hono<OwnerEnv>()
+  const guard = ownerGuard(app)
+
+  routes.get('/export', guard, async (c) => {
+    const doc = await app.vault.exportJson()
+    return c.body(JSON.stringify(doc, null, 2), 200, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-disposition': `attachment; filename="custos-export-${today(app.now())}.json"`,
+    })
+  })
+
+  routes.post('/import', guard, ownerBodyLimit(IMPORT_BODY_LIMIT), async (c) => {
+    const { mode } = queryParams(c, ImportModeQuery)
+    const doc = await jsonBody(c, VaultExport)
+    return c.json(await app.vault.importJson(doc, { mode }))
+  })
+
+  routes.get('/backup', guard, async (c) => {
+    const chunks = app.vault.backup()[Symbol.asyncIterator]()
+    // The first chunk before any header: a refusal is still a proper problem response.
+    const first = await chunks.next()
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        if (first.done) controller.close()
+        else controller.enqueue(first.value)
+      },
+      async pull(controller) {
+        try {
+          const next = await chunks.next()
+          if (next.done) controller.close()
+          else controller.enqueue(next.value)
+        } catch (err) {
+          // Cut short: the backup's final tag is missing, so a restore refuses what arrived.
+          controller.error(err)
+        }
+      },
+      async cancel() {
+        await chunks.return?.()
+      },
+    })
+    return c.body(stream, 200, {
+      'content-type': 'application/octet-stream',
+      'content-disposition': `attachment; filename="custos-backup-${today(app.now())}.custos"`,
+    })
+  })
+
+  routes.post('/restore', guard, async (c) => {
+    if (mediaType(c) !== 'application/octet-stream') throw unsupportedMediaType('application/octet-stream')
+    const credentials = restoreCredentials(c.req.header('x-backup-passphrase'), c.req.header('x-backup-recovery-key'))
+    // This route's own limit (the app-wide one skips it): by the declared length at once, else while reading.
+    const declared = c.req.header('content-length')
+    if (declared !== undefined && !c.req.header('transfer-encoding') && Number(declared) > RESTORE_BODY_LIMIT) return problemResponse(c, tooLarge)
+    const body = c.req.raw.body
+    if (!body) throw new RequestProblem({ status: 400, code: 'ERR_BACKUP_INVALID', title: 'The request has no backup in its body' })
+    try {
+      // Never beside a key rotation: the restore wipes the keys a rotation is using.
+      const done = await keyJob.runExclusive(() => app.vault.restore(limitedChunks(body, RESTORE_BODY_LIMIT), credentials))
+      if (!done) throw new RequestProblem({ status: 409, code: 'ERR_KEYS_BUSY', title: 'A key rotation or a restore is running' })
+    } catch (err) {
+      if (err instanceof BodyTooLargeError) return problemResponse(c, tooLarge)
+      throw err
+    }
+    // The vault now has the backup's keys and contents: every session, this one too, ends.
+    await endAllOwnerSessions(app)
+    deleteCookie(c, SESSION_COOKIE, { httpOnly: true, secure: true, sameSite: 'Strict', path: '/' })
+    return c.json(statusView(await app.vault.status()))
+  })
+
+  return routes
+}

@@ -1,0 +1,35 @@
+import { Hono } from 'hono'
+import { z } from 'zod'
+import type { AppContext } from '../app-context.js'
+import { type OwnerEnv, ownerGuard } from './owner-auth.js'
+import { RecordId, intParam, pathParam, queryParams } from './owner-input.js'
+
+export const InboxQuery = z.object({ cursor: z.string().min(1).max(200).optional(), limit: intParam(1, 500).optional() }).strict()
+
+/**
+ * The inbox: receipts vendors appended through `append` grants wait here, pending and invisible
+ * to every grant, until the owner accepts (they join the history) or rejects (they are deleted).
+ */
+export function inboxRoutes(app: AppContext): Hono<OwnerEnv> {
+  const routes = new Hono<OwnerEnv>()
+  routes.use('*', ownerGuard(app))
+
+  routes.get('/', async (c) => {
+    const q = queryParams(c, InboxQuery)
+    const page = await app.vault.inbox.list({ ...(q.cursor !== undefined ? { cursor: q.cursor } : {}), ...(q.limit !== undefined ? { limit: q.limit } : {}) })
+    return c.json({ items: page.items, ...(page.nextCursor !== undefined ? { nextCursor: page.nextCursor } : {}) })
+  })
+
+  routes.post('/:id/accept', async (c) => {
+    const id = pathParam(c, 'id', RecordId)
+    await app.vault.inbox.accept(id)
+    return c.json(await app.vault.purchases.get(id))
+  })
+
+  routes.post('/:id/reject', async (c) => {
+    await app.vault.inbox.reject(pathParam(c, 'id', RecordId))
+    return c.body(null, 204)
+  })
+
+  return routes
+}

@@ -1,0 +1,116 @@
+import { z } from 'zod'
+import { GrantNarrowing, Order, VaultExport } from '@custos/vault'
+import type { RouteDoc } from '../openapi/openapi-document.js'
+import { AuditQuery } from './audit-routes.js'
+import { ImportModeQuery } from './exit-routes.js'
+import { FieldBody } from './field-routes.js'
+import { GrantListQuery } from './grant-routes.js'
+import { InboxQuery } from './inbox-routes.js'
+import { PassphraseBody } from './key-routes.js'
+import { ImportQuery, PurchaseListQuery } from './purchase-routes.js'
+import { StatusView, UnlockBody } from './status-routes.js'
+import { BlockBody } from './vendor-routes.js'
+
+/**
+ * The owner API for the OpenAPI document, from the schemas the routes validate with. Every
+ * route but status and unlock needs the session cookie, and every state change the
+ * `X-CSRF-Token` header; those refusals are the same everywhere.
+ */
+const GUARD = {
+  '401': { description: 'No live owner session (ERR_NO_SESSION)' },
+  '403': { description: 'State change without the session\'s X-CSRF-Token (ERR_CSRF)' },
+  '503': { description: 'The vault is sealed (ERR_VAULT_LOCKED)' },
+} as const
+const INVALID = { '400': { description: 'Invalid input (ERR_VALIDATION); issues name where, never what' } } as const
+const NOT_FOUND = { '404': { description: 'No such record (ERR_NOT_FOUND)' } } as const
+const json = (schema: z.ZodType) => ({ type: 'application/json' as const, schema })
+const ok = (description: string, schema?: z.ZodType) => ({ '200': { description, ...(schema ? { schema } : {}) } })
+const Anything = z.record(z.string(), z.unknown())
+const Page = z.object({ items: z.array(Anything), nextCursor: z.string().optional() })
+
+type Doc = Omit<RouteDoc, 'tag' | 'auth'>
+const guarded = (doc: Doc): RouteDoc => ({ ...doc, tag: 'Owner', auth: 'owner', responses: { ...doc.responses, ...GUARD } })
+
+export const ownerRouteDocs: readonly RouteDoc[] = [
+  { method: 'get', path: '/owner/status', tag: 'Owner', summary: 'Where the vault stands (no session; works sealed)', responses: ok('The state', StatusView) },
+  {
+    method: 'post',
+    path: '/owner/unlock',
+    tag: 'Owner',
+    summary: 'Unseal with the passphrase or the recovery key (no session); then sign in with POST /owner/session',
+    body: json(UnlockBody),
+    responses: {
+      ...ok('Unsealed', StatusView),
+      ...INVALID,
+      '401': { description: 'Wrong passphrase or recovery key (ERR_UNLOCK_FAILED)' },
+      '409': { description: 'Already unsealed (ERR_ALREADY_UNSEALED)' },
+      '429': { description: 'Too many failures: see Retry-After (ERR_UNLOCK_THROTTLED)' },
+    },
+  },
+  guarded({ method: 'post', path: '/owner/lock', summary: 'Seal the vault and end every owner session', responses: { '204': { description: 'Sealed' } } }),
+  guarded({ method: 'get', path: '/owner/fields', summary: 'Every stored field, with its vocabulary label and group', responses: ok('The fields', z.object({ fields: z.array(Anything) })) }),
+  guarded({ method: 'put', path: '/owner/fields/{path}', summary: 'Set a field (validated against its vocabulary schema)', body: json(FieldBody), responses: { ...ok('Stored'), ...INVALID } }),
+  guarded({ method: 'delete', path: '/owner/fields/{path}', summary: 'Delete a field', responses: { '204': { description: 'Deleted' }, ...INVALID, ...NOT_FOUND } }),
+  guarded({ method: 'get', path: '/owner/vocabulary', summary: 'Known field paths with labels, groups and JSON Schemas; the custom-path rule', responses: ok('The vocabulary') }),
+  guarded({ method: 'get', path: '/owner/purchases', summary: 'Purchases, newest first, filtered and cursor-paginated', query: PurchaseListQuery, responses: { ...ok('One page', Page), ...INVALID } }),
+  guarded({ method: 'post', path: '/owner/purchases', summary: 'Add a purchase (schema.org Order)', body: json(Order), responses: { '201': { description: 'Added' }, ...INVALID } }),
+  guarded({
+    method: 'post',
+    path: '/owner/purchases/import',
+    summary: 'Import purchases: a JSON array of Orders, or text/csv (seller,orderDate,orderNumber,category,currency,total,notes); all or nothing',
+    description: 'With `?preview=true` every row comes back parsed or with its issues and nothing is written. Body limit 16 MiB.',
+    query: ImportQuery,
+    body: json(z.array(Order)),
+    responses: { '200': { description: 'Preview' }, '201': { description: 'Imported' }, ...INVALID, '413': { description: 'Too large' }, '415': { description: 'Neither JSON nor CSV' } },
+  }),
+  guarded({ method: 'get', path: '/owner/purchases/{id}', summary: 'One purchase', responses: { ...ok('The purchase'), ...INVALID, ...NOT_FOUND } }),
+  guarded({ method: 'put', path: '/owner/purchases/{id}', summary: 'Replace a purchase', body: json(Order), responses: { ...ok('Replaced'), ...INVALID, ...NOT_FOUND } }),
+  guarded({ method: 'delete', path: '/owner/purchases/{id}', summary: 'Delete a purchase', responses: { '204': { description: 'Deleted' }, ...INVALID, ...NOT_FOUND } }),
+  guarded({ method: 'get', path: '/owner/vendors', summary: 'Vendors with grant counts and last read time', responses: ok('The vendors', z.object({ vendors: z.array(Anything) })) }),
+  guarded({ method: 'post', path: '/owner/vendors/{id}/block', summary: 'Block or unblock a vendor', body: json(BlockBody), responses: { ...ok('The vendor'), ...INVALID, ...NOT_FOUND } }),
+  guarded({ method: 'get', path: '/owner/grants', summary: 'Grants, by vendor and status', query: GrantListQuery, responses: { ...ok('The grants', z.object({ grants: z.array(Anything) })), ...INVALID } }),
+  guarded({ method: 'get', path: '/owner/grants/{id}', summary: 'One grant', responses: { ...ok('The grant'), ...INVALID, ...NOT_FOUND } }),
+  guarded({ method: 'post', path: '/owner/grants/{id}/narrow', summary: 'Narrow a grant (never widen)', body: json(GrantNarrowing), responses: { ...ok('The narrowed grant'), ...INVALID, ...NOT_FOUND } }),
+  guarded({ method: 'post', path: '/owner/grants/{id}/revoke', summary: 'Revoke a grant and every token issued under it', responses: { ...ok('The revoked grant'), ...INVALID, ...NOT_FOUND } }),
+  guarded({ method: 'get', path: '/owner/grants/{id}/receipt', summary: 'The signed consent receipt (JWS) of the current revision', responses: { ...ok('The receipt', z.object({ receipt: z.string() })), ...NOT_FOUND } }),
+  guarded({ method: 'get', path: '/owner/inbox', summary: 'Pending receipts vendors appended', query: InboxQuery, responses: { ...ok('One page', Page), ...INVALID } }),
+  guarded({ method: 'post', path: '/owner/inbox/{id}/accept', summary: 'Accept a pending receipt into the history', responses: { ...ok('The purchase'), ...NOT_FOUND } }),
+  guarded({ method: 'post', path: '/owner/inbox/{id}/reject', summary: 'Reject (delete) a pending receipt', responses: { '204': { description: 'Rejected' }, ...NOT_FOUND } }),
+  guarded({ method: 'get', path: '/owner/audit', summary: 'Audit entries, newest first; page with before=nextBefore', query: AuditQuery, responses: { ...ok('Entries'), ...INVALID } }),
+  guarded({ method: 'get', path: '/owner/audit/verify', summary: 'Verify the whole hash chain; names the first bad entry', responses: ok('The verdict') }),
+  guarded({
+    method: 'post',
+    path: '/owner/passphrase',
+    summary: 'Change the passphrase (the current one is checked, throttled like unlock)',
+    body: json(PassphraseBody),
+    responses: { '204': { description: 'Changed' }, ...INVALID, '401': { description: 'Wrong current passphrase (ERR_UNLOCK_FAILED), or no session' }, '429': { description: 'Throttled' } },
+  }),
+  guarded({ method: 'post', path: '/owner/keys/rotate', summary: 'Start a key rotation in the background', responses: { '202': { description: 'Started' }, '409': { description: 'A rotation or restore is running (ERR_KEYS_BUSY)' } } }),
+  guarded({ method: 'get', path: '/owner/keys/rotation', summary: "The latest rotation's progress", responses: ok('Progress') }),
+  guarded({ method: 'get', path: '/owner/export', summary: 'The portable plaintext export (custos-export v1), as a download', responses: ok('The export') }),
+  guarded({
+    method: 'post',
+    path: '/owner/import',
+    summary: 'Import a custos-export document (validated whole first); mode merge (default) or replace',
+    description: 'Body limit 16 MiB.',
+    query: ImportModeQuery,
+    body: json(VaultExport),
+    responses: { ...ok('What was imported'), ...INVALID },
+  }),
+  guarded({ method: 'get', path: '/owner/backup', summary: 'The encrypted backup, streamed', responses: { '200': { description: 'The backup', type: 'application/octet-stream' } } }),
+  guarded({
+    method: 'post',
+    path: '/owner/restore',
+    summary: 'Replace the vault with a backup (application/octet-stream body, up to 512 MiB)',
+    description:
+      'The backup\'s secret in `X-Backup-Passphrase` (percent-encoded UTF-8) or `X-Backup-Recovery-Key`. The whole stream is verified before anything is replaced; every owner session ends.',
+    responses: {
+      ...ok('Restored', StatusView),
+      '400': { description: 'Damaged, truncated or not a backup (ERR_BACKUP_INVALID), or bad credentials headers' },
+      '401': { description: "Wrong backup passphrase or recovery key, or no session" },
+      '409': { description: 'A key rotation is running (ERR_KEYS_BUSY)' },
+      '413': { description: 'Too large' },
+      '415': { description: 'Not application/octet-stream' },
+    },
+  }),
+]

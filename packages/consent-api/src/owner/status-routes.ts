@@ -1,0 +1,80 @@
+import { Hono } from 'hono'
+import { deleteCookie } from 'hono/cookie'
+import { z } from 'zod'
+import type { VaultStatus } from '@custos/vault'
+import type { AppContext } from '../app-context.js'
+import { type OwnerEnv, ownerGuard } from './owner-auth.js'
+import { RequestProblem } from './owner-errors.js'
+import { jsonBody } from './owner-input.js'
+import { SESSION_COOKIE } from './session.js'
+
+/** `POST /owner/unlock`: the passphrase or the recovery key, exactly one. */
+export const UnlockBody = z.union([
+  z.object({ passphrase: z.string().min(1).max(1024) }).strict(),
+  z.object({ recoveryKey: z.string().min(1).max(200) }).strict(),
+])
+
+/** What `GET /owner/status` tells anyone: where the vault stands, nothing about its contents. */
+export const StatusView = z.object({
+  state: z.enum(['uninitialized', 'sealed', 'unsealed']),
+  vaultId: z.string().optional(),
+  createdAt: z.string().optional(),
+  rotationPending: z.boolean().optional(),
+  unlockBlockedUntil: z.string().optional(),
+})
+
+export function statusView(status: VaultStatus): z.output<typeof StatusView> {
+  switch (status.state) {
+    case 'uninitialized':
+      return { state: status.state }
+    case 'sealed':
+      return { state: status.state, vaultId: status.vaultId, createdAt: status.createdAt, ...(status.unlockBlockedUntil ? { unlockBlockedUntil: status.unlockBlockedUntil } : {}) }
+    case 'unsealed':
+      return { state: status.state, vaultId: status.vaultId, createdAt: status.createdAt, rotationPending: status.rotationPending }
+  }
+}
+
+/** Ends every owner session: their cookies stop working, whoever holds them. */
+export async function endAllOwnerSessions(app: AppContext): Promise<void> {
+  await app.db.deleteFrom('owner_sessions').execute()
+}
+
+/**
+ * The vault's state. `GET /owner/status` and `POST /owner/unlock` need no session and work
+ * sealed (there is nothing else to sign in to); unlock is throttled by the vault before Argon2
+ * runs (SECURITY.md 8): 401 for a wrong secret, 429 with `Retry-After` while blocked, 409 when
+ * already unsealed. Unlocking does not sign in — the client then calls `POST /owner/session`.
+ *
+ * `POST /owner/lock` (session + CSRF) seals the vault and ends every owner session, so a cookie
+ * left in some browser cannot come back to life at the next unlock.
+ */
+export function statusRoutes(app: AppContext): Hono<OwnerEnv> {
+  const routes = new Hono<OwnerEnv>()
+
+  routes.get('/status', async (c) => c.json(statusView(await app.vault.status())))
+
+  // One unlock at a time, and none on an unsealed vault: unlocking replaces the key object that
+  // requests and a key rotation in flight are using, and wipes the old one under them.
+  let unlocking: Promise<unknown> = Promise.resolve()
+  routes.post('/unlock', async (c) => {
+    const credentials = await jsonBody(c, UnlockBody)
+    const run = unlocking.then(async () => {
+      if (app.vault.isUnsealed()) {
+        throw new RequestProblem({ status: 409, code: 'ERR_ALREADY_UNSEALED', title: 'The vault is already unsealed; sign in with POST /owner/session' })
+      }
+      await app.vault.unlock(credentials)
+    })
+    unlocking = run.catch(() => undefined)
+    await run
+    return c.json(statusView(await app.vault.status()))
+  })
+
+  routes.post('/lock', ownerGuard(app), async (c) => {
+    await app.vault.lock()
+    await endAllOwnerSessions(app)
+    deleteCookie(c, SESSION_COOKIE, { httpOnly: true, secure: true, sameSite: 'Strict', path: '/' })
+    return c.body(null, 204)
+  })
+
+  return routes
+}
