@@ -54,7 +54,10 @@ export class AuditLog {
       .$if(engine === 'postgres', (q) => q.forUpdate())
       .executeTakeFirst()
     if (!head) throw new VaultError('ERR_VAULT_UNINITIALIZED', 'The vault has not been created')
-    const auditKey = this.#deps.keysIfUnsealed()?.subkey('auditMac')
+    // A copy: a lock() while this transaction awaits wipes the live key, and a MAC made with the
+    // zeroed key would mark a sound entry as forged. The copy is wiped when the entries are built.
+    const liveKey = this.#deps.keysIfUnsealed()?.subkey('auditMac')
+    const auditKey = liveKey ? new Uint8Array(liveKey) : undefined
     let seq = head.audit_head_seq
     let prev: Uint8Array = head.audit_head_hash ? new Uint8Array(head.audit_head_hash) : GENESIS_HASH
     const at = now().toISOString()
@@ -70,6 +73,8 @@ export class AuditLog {
       entries.push(entry)
       prev = hash
     }
+    const headMacValue = auditKey ? headMac(sodium, auditKey, seq, prev) : undefined
+    auditKey?.fill(0)
     try {
       for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
         await trx.insertInto('audit').values(rows.slice(i, i + INSERT_CHUNK)).execute()
@@ -80,7 +85,7 @@ export class AuditLog {
           audit_head_seq: seq,
           audit_head_hash: prev,
           // While sealed there is no key: the head MAC stays as it was and unlock re-seals the tail.
-          ...(auditKey ? { audit_head_mac: headMac(sodium, auditKey, seq, prev) } : {}),
+          ...(headMacValue ? { audit_head_mac: headMacValue } : {}),
         })
         .where('id', '=', 1)
         .execute()
@@ -140,7 +145,7 @@ export class AuditLog {
    */
   async sealTail(trx: Db, keys: UnsealedKeys): Promise<void> {
     const { sodium } = this.#deps
-    const auditKey = keys.subkey('auditMac')
+    const auditKey = new Uint8Array(keys.subkey('auditMac')) // a copy, for the same reason as above
     const tail = await trx.selectFrom('audit').select(['seq', 'entry', 'prev_hash', 'hash']).where('mac', 'is', null).orderBy('seq').execute()
     if (tail.length === 0) return
     const lastSealed = await trx.selectFrom('audit').select(['seq', 'hash']).where('mac', 'is not', null).orderBy('seq', 'desc').limit(1).executeTakeFirst()
