@@ -5,6 +5,7 @@ import type { AppContext } from '../app-context.js'
 import { type RegisteredClient, loadClient, vendorBlocked } from './client-record.js'
 import type { OAuthParams } from './form-body.js'
 import { OAuthError } from './oauth-error.js'
+import { claimJti } from './jti-replay.js'
 
 /**
  * Client authentication at the token, PAR, revocation and introspection endpoints.
@@ -139,15 +140,7 @@ async function viaAssertion(app: AppContext, params: OAuthParams, endpoint: stri
 
 /** RFC 7523 §3 item 7: a `jti` is accepted once; the insert fails on one seen before. */
 async function claimAssertionJti(app: AppContext, clientId: string, jti: string, exp: number): Promise<void> {
-  await app.db.deleteFrom('dpop_jti').where('expires_at', '<', app.now().toISOString()).execute()
-  try {
-    await app.db
-      .insertInto('dpop_jti')
-      .values({ jti_hash: app.vault.hashSecret(`client_assertion:${clientId}:${jti}`), expires_at: new Date((exp + CLOCK_TOLERANCE_SECONDS) * 1000).toISOString() })
-      .execute()
-  } catch {
-    throw failed(false)
-  }
+  if (!(await claimJti(app, `client_assertion:${clientId}:${jti}`, new Date((exp + CLOCK_TOLERANCE_SECONDS) * 1000)))) throw failed(false)
 }
 
 const remoteKeySets = new WeakMap<AppContext, Map<string, JWTVerifyGetKey>>()

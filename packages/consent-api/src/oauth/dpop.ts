@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { EmbeddedJWK, calculateJwkThumbprint, decodeProtectedHeader, jwtVerify } from 'jose'
 import type { AppContext } from '../app-context.js'
+import { claimJti } from './jti-replay.js'
 
 /**
  * DPoP proof verification (RFC 9449 §4.3). A proof is a JWT with `typ: dpop+jwt`, an asymmetric
@@ -45,13 +46,7 @@ export async function verifyDpopProof(
     if (ath !== expected) throw new DpopError('DPoP ath mismatch')
   }
   // Replay: the insert fails on a jti already seen within its window.
-  const expiresAt = new Date((nowSeconds + 2 * IAT_WINDOW_SECONDS) * 1000).toISOString()
-  await app.db.deleteFrom('dpop_jti').where('expires_at', '<', app.now().toISOString()).execute()
-  try {
-    await app.db.insertInto('dpop_jti').values({ jti_hash: app.vault.hashSecret(`dpop:${jti}`), expires_at: expiresAt }).execute()
-  } catch {
-    throw new DpopError('DPoP proof replayed')
-  }
+  if (!(await claimJti(app, `dpop:${jti}`, new Date((nowSeconds + 2 * IAT_WINDOW_SECONDS) * 1000)))) throw new DpopError('DPoP proof replayed')
   return { jkt: await calculateJwkThumbprint(header.jwk, 'sha256') }
 }
 

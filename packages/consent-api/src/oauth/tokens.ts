@@ -123,9 +123,10 @@ export async function revokeGrantTokens(app: AppContext, grantId: string): Promi
 /** RFC 7009: revokes one token (and, for a refresh token, its family); unknown tokens are ignored. */
 export async function revokeToken(app: AppContext, token: string, clientId: string): Promise<void> {
   if (typeof token !== 'string' || token.length === 0 || token.length > 512) return
-  const row = await app.db.selectFrom('oauth_tokens').select(['family_id', 'client_id', 'kind']).where('token_hash', '=', app.vault.hashSecret(token)).executeTakeFirst()
+  const hash = app.vault.hashSecret(token)
+  const row = await app.db.selectFrom('oauth_tokens').select(['family_id', 'client_id', 'kind']).where('token_hash', '=', hash).executeTakeFirst()
   // RFC 7009 §2.1: a token of another client is not revoked, and the answer is the same 200.
   if (!row || row.client_id !== clientId) return
   if (row.kind === 'refresh') await revokeFamily(app, row.family_id)
-  else await app.db.updateTable('oauth_tokens').set({ revoked_at: app.now().toISOString() }).where('token_hash', '=', app.vault.hashSecret(token)).execute()
+  else await app.db.updateTable('oauth_tokens').set({ revoked_at: app.now().toISOString() }).where('token_hash', '=', hash).execute()
 }

@@ -1,0 +1,25 @@
+import type { AppContext } from '../app-context.js'
+
+/**
+ * The one replay cache for single-use JWT ids — DPoP proofs (RFC 9449 §11.1) and client
+ * assertions (RFC 7523 §3 item 7) — shared by every process through the `dpop_jti` table.
+ * `claimJti` inserts the keyed hash of `key` and answers false when it was seen before (the
+ * primary key refuses the insert). Expired rows are swept at most once a minute per app rather
+ * than on every request, keeping a write off the hot path.
+ */
+const SWEEP_EVERY_MS = 60_000
+const lastSweep = new WeakMap<AppContext, number>()
+
+export async function claimJti(app: AppContext, key: string, expiresAt: Date): Promise<boolean> {
+  const now = app.now()
+  if (now.getTime() - (lastSweep.get(app) ?? 0) >= SWEEP_EVERY_MS) {
+    lastSweep.set(app, now.getTime())
+    await app.db.deleteFrom('dpop_jti').where('expires_at', '<', now.toISOString()).execute()
+  }
+  try {
+    await app.db.insertInto('dpop_jti').values({ jti_hash: app.vault.hashSecret(key), expires_at: expiresAt.toISOString() }).execute()
+    return true
+  } catch {
+    return false
+  }
+}
