@@ -1,0 +1,6 @@
+/**
+ * `@custos/web` — the owner's web app and the `custos` command.
+ *
+ * @packageDocumentation
+ */
+export { createWebApp, type WebAppDeps } from './web-app.js'
