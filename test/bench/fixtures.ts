@@ -8,6 +8,9 @@ import { seededRandom } from './measure.js'
 
 export const PASSPHRASE = 'benchmark passphrase, not a secret'
 
+/** The issuer of the benchmark servers: requests go to 127.0.0.1 on a free port, so no port in it. */
+export const BENCH_ISSUER = 'http://127.0.0.1'
+
 /** The ten fields the benchmark grant names (exact paths, no wildcards). */
 export const GRANTED_FIELDS: Readonly<Record<string, unknown>> = {
   'name.given': 'Ada',
@@ -53,14 +56,16 @@ export function sellerName(i: number): string {
   return `Seller ${String(i).padStart(4, '0')} Trading`
 }
 
-/** `count` purchases spread evenly at random over `sellers` sellers and ten years of dates. */
-export function generatePurchases(count: number, sellers: number, seed = 42): OrderInput[] {
+/**
+ * `count` purchases spread evenly at random over `sellers` sellers and ten years of dates, made
+ * one at a time: a million orders never sit in memory at once.
+ */
+export function* purchaseStream(count: number, sellers: number, seed = 42): Generator<OrderInput> {
   const random = seededRandom(seed)
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)] as T
-  const orders: OrderInput[] = []
   for (let i = 0; i < count; i++) {
     const items = Array.from({ length: 1 + Math.floor(random() * 3) }, () => ({ name: pick(PRODUCTS), quantity: 1 + Math.floor(random() * 3), price: Math.round(random() * 20000) / 100 }))
-    orders.push({
+    yield {
       seller: sellerName(Math.floor(random() * sellers)),
       orderDate: new Date(FROM + Math.floor(random() * (TO - FROM))).toISOString(),
       orderNumber: `ORD-${100000 + i}`,
@@ -68,7 +73,21 @@ export function generatePurchases(count: number, sellers: number, seed = 42): Or
       currency: 'EUR',
       total: Math.round(items.reduce((sum, item) => sum + item.quantity * item.price, 0) * 100) / 100,
       items,
-    })
+    }
   }
-  return orders
+}
+
+/** The next `size` orders of a stream (fewer at its end). */
+export function take<T>(stream: Iterator<T>, size: number): T[] {
+  const out: T[] = []
+  for (let next = stream.next(); !next.done; next = stream.next()) {
+    out.push(next.value)
+    if (out.length === size) break
+  }
+  return out
+}
+
+/** `count` purchases as an array (small sets). */
+export function generatePurchases(count: number, sellers: number, seed = 42): OrderInput[] {
+  return [...purchaseStream(count, sellers, seed)]
 }

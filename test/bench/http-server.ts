@@ -3,7 +3,8 @@
  * the Custos consent API with a vault holding a 10-field grant, on a free loopback port, and
  * prints one JSON line `{ port, token? }`. Runs until killed.
  */
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { Session } from 'node:inspector/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { serve } from '@hono/node-server'
@@ -38,7 +39,21 @@ async function custos(): Promise<{ fetch: (req: Request) => Response | Promise<R
 }
 
 const target = mode === 'custos' ? await custos() : { fetch: new Hono().get('/', (c) => c.text('Hello Hono!')).fetch, token: undefined }
+// For profiling the steady state only (`CUSTOS_BENCH_CPU_PROFILE=out.cpuprofile`): the profile
+// starts after setup (key derivation, migrations, module loading) and is written at SIGTERM.
+const profileFile = process.env.CUSTOS_BENCH_CPU_PROFILE
+const profiler = profileFile ? new Session() : undefined
+if (profiler) {
+  profiler.connect()
+  await profiler.post('Profiler.enable')
+  await profiler.post('Profiler.start')
+}
 const server = serve({ fetch: target.fetch, hostname: '127.0.0.1', port: 0 }, (info) => {
   process.stdout.write(`${JSON.stringify({ port: info.port, token: target.token })}\n`)
 })
-process.on('SIGTERM', () => server.close(() => process.exit(0)))
+process.on('SIGTERM', async () => {
+  if (profiler && profileFile) writeFileSync(profileFile, JSON.stringify((await profiler.post('Profiler.stop')).profile))
+  server.close(() => process.exit(0))
+  // Keep-alive connections from the load generator may hold close() open.
+  server.closeAllConnections?.()
+})

@@ -6,3 +6,8 @@
  */
 export { createApp, type AppDeps } from './app.js'
 export { AppConfig, type AppConfigInput } from './config.js'
+export type { OwnerPageKit, OwnerPages, ImportPreview } from './owner/page-kit.js'
+export type { OwnerSession } from './owner/session.js'
+export type { RotationJob, RotationState } from './owner/rotation-job.js'
+export type { ImportRow } from './owner/purchase-import.js'
+export { humanDuration } from './oauth/consent-page.js'

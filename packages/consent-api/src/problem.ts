@@ -61,6 +61,43 @@ export function problemResponse(c: Context, problem: Problem, headers: Record<st
   return c.body(JSON.stringify(body), problem.status, { 'content-type': 'application/problem+json', 'cache-control': 'no-store', ...headers })
 }
 
+/**
+ * The database refused the work or could not be reached — read-only, full, locked by another
+ * process, out of connections, shutting down, unreachable. The request may succeed later, so it
+ * is a 503 with Retry-After, never a 500 (issue 5, reliability: fail closed and recover without
+ * a restart). Recognised by the drivers' stable codes: SQLite result codes (better-sqlite3's
+ * `code`), PostgreSQL SQLSTATEs (classes 08, 53, 57P, 25006 read-only, 28 login refused, 40001 /
+ * 40P01 retryable), socket errors, and node-postgres's own fixed connection messages, which carry
+ * no code. The cause chain is walked: the vault wraps some driver errors in a VaultError.
+ */
+export function isStorageUnavailable(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 6; e = e.cause, depth++) {
+    const code = (e as { code?: unknown }).code
+    if (typeof code === 'string' && STORAGE_CODES.test(code)) return true
+    if (typeof code !== 'string' && PG_CONNECTION_MESSAGES.test(e.message)) return true
+  }
+  return false
+}
+
+const STORAGE_CODES = /^(SQLITE_(READONLY|FULL|BUSY|LOCKED|IOERR|CANTOPEN|NOMEM|PROTOCOL)\w*|08\w{3}|53\w{3}|57P0[1-4]|25006|28000|28P01|40001|40P01|3D000|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENOTFOUND)$/
+const PG_CONNECTION_MESSAGES = /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Cannot use a pool after calling end)/
+
+export const STORAGE_UNAVAILABLE: Problem = { status: 503, code: 'ERR_STORAGE_UNAVAILABLE', title: 'The database is unavailable; try again later' }
+
+/**
+ * The answer to an error nothing else handled: a vault error through the table above, a storage
+ * fault as 503 with Retry-After, anything else one opaque 500 — never a stack, SQL or value.
+ */
+export function errorResponse(c: Context, err: unknown): Response {
+  if (isVaultError(err)) {
+    const problem = problemFromVaultError(err)
+    // A vault 500 caused by the database being away is a 503 like any other storage fault.
+    if (problem.status !== 500 || !isStorageUnavailable(err)) return problemResponse(c, problem, problem.status === 503 ? { 'retry-after': '5' } : {})
+  }
+  if (isStorageUnavailable(err)) return problemResponse(c, STORAGE_UNAVAILABLE, { 'retry-after': '5' })
+  return problemResponse(c, { status: 500, code: 'ERR_INTERNAL', title: 'Internal error' })
+}
+
 export function isVaultError(err: unknown): err is VaultError {
   return err instanceof VaultError
 }

@@ -1,6 +1,6 @@
 import type { Context } from 'hono'
 import { UnlockThrottledError } from '@custos/vault'
-import { type Problem, isVaultError, problemFromVaultError, problemResponse } from '../problem.js'
+import { type Problem, errorResponse, problemFromVaultError, problemResponse } from '../problem.js'
 
 /**
  * A request the owner API refuses before it reaches the vault (wrong media type, malformed
@@ -23,14 +23,13 @@ export function retryAfterSeconds(err: UnlockThrottledError, now: Date): string 
 
 /**
  * The owner API's `onError`: input problems as they are, vault errors through the one table of
- * `problem.ts` (a throttled unlock with `Retry-After`), anything else one opaque 500 — never a
+ * `problem.ts` (a throttled unlock with `Retry-After`), storage faults 503, anything else one opaque 500 — never a
  * stack, SQL or value (SECURITY.md 23).
  */
 export function ownerErrorHandler(now: () => Date) {
   return function ownerError(err: Error, c: Context): Response {
     if (err instanceof RequestProblem) return problemResponse(c, err.problem)
     if (err instanceof UnlockThrottledError) return problemResponse(c, problemFromVaultError(err), { 'retry-after': retryAfterSeconds(err, now()) })
-    if (isVaultError(err)) return problemResponse(c, problemFromVaultError(err))
-    return problemResponse(c, { status: 500, code: 'ERR_INTERNAL', title: 'Internal error' })
+    return errorResponse(c, err)
   }
 }

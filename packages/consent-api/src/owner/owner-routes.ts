@@ -9,7 +9,7 @@ import { keyRoutes, passphraseRoutes } from './key-routes.js'
 import { type OwnerEnv, noStore } from './owner-auth.js'
 import { ownerErrorHandler } from './owner-errors.js'
 import { purchaseRoutes } from './purchase-routes.js'
-import { RotationJob } from './rotation-job.js'
+import type { RotationJob } from './rotation-job.js'
 import { statusRoutes } from './status-routes.js'
 import { vendorRoutes } from './vendor-routes.js'
 
@@ -23,10 +23,9 @@ import { vendorRoutes } from './vendor-routes.js'
  * @example
  * app.route('/owner', ownerRoutes(ctx))
  */
-export function ownerRoutes(app: AppContext): Hono<OwnerEnv> {
+/** `keyJob`: rotation and restore both change the keys, so the API and the web pages share one job and they never overlap. */
+export function ownerRoutes(app: AppContext, keyJob: RotationJob): Hono<OwnerEnv> {
   const routes = new Hono<OwnerEnv>()
-  // Rotation and restore both change the keys: they share one job, so they never overlap.
-  const keyJob = new RotationJob()
   routes.use('*', noStore)
   routes.route('/', statusRoutes(app))
   routes.route('/', exitRoutes(app, keyJob))

@@ -61,6 +61,30 @@ export function csrfTokenValid(app: AppContext, session: OwnerSession, token: un
   return given.length === stored.length && timingSafeEqual(given, stored)
 }
 
+/**
+ * Starts an owner session on this response — only after the caller has verified the owner
+ * (passphrase, recovery key, or the vault was just created). A fresh id every time (no session
+ * fixation); a session already in the cookie ends. Returns the session's CSRF token.
+ */
+export async function startOwnerSession(app: AppContext, c: Context): Promise<string> {
+  const previous = getCookie(c, SESSION_COOKIE)
+  if (previous !== undefined && SESSION_ID.test(previous)) await app.db.deleteFrom('owner_sessions').where('id_hash', '=', app.vault.hashSecret(previous)).execute()
+  const now = app.now()
+  await app.db.deleteFrom('owner_sessions').where('last_seen_at', '<', new Date(now.getTime() - IDLE_TIMEOUT_SECONDS * 1000).toISOString()).execute()
+  const id = newSecret()
+  const csrfToken = csrfTokenFor(app, id)
+  await app.db.insertInto('owner_sessions').values({ id_hash: app.vault.hashSecret(id), csrf_hash: app.vault.hashSecret(csrfToken), created_at: now.toISOString(), last_seen_at: now.toISOString() }).execute()
+  setCookie(c, SESSION_COOKIE, id, { httpOnly: true, secure: true, sameSite: 'Strict', path: '/' })
+  c.header('cache-control', 'no-store')
+  return csrfToken
+}
+
+/** Ends one session and clears its cookie. */
+export async function endOwnerSession(app: AppContext, c: Context, session: OwnerSession): Promise<void> {
+  await app.db.deleteFrom('owner_sessions').where('id_hash', '=', session.idHash).execute()
+  deleteCookie(c, SESSION_COOKIE, { httpOnly: true, secure: true, sameSite: 'Strict', path: '/' })
+}
+
 const SignIn = z.object({ passphrase: z.string().min(1).max(1024), return_to: z.string().max(200).optional() })
 
 export function ownerSessionRoutes(app: AppContext): Hono {
@@ -93,16 +117,7 @@ export function ownerSessionRoutes(app: AppContext): Hono {
       )
     }
 
-    // A fresh id at every sign-in (no session fixation); a session already in the cookie ends.
-    const previous = getCookie(c, SESSION_COOKIE)
-    if (previous !== undefined && SESSION_ID.test(previous)) await app.db.deleteFrom('owner_sessions').where('id_hash', '=', app.vault.hashSecret(previous)).execute()
-    const now = app.now()
-    await app.db.deleteFrom('owner_sessions').where('last_seen_at', '<', new Date(now.getTime() - IDLE_TIMEOUT_SECONDS * 1000).toISOString()).execute()
-    const id = newSecret()
-    const csrfToken = csrfTokenFor(app, id)
-    await app.db.insertInto('owner_sessions').values({ id_hash: app.vault.hashSecret(id), csrf_hash: app.vault.hashSecret(csrfToken), created_at: now.toISOString(), last_seen_at: now.toISOString() }).execute()
-    setCookie(c, SESSION_COOKIE, id, { httpOnly: true, secure: true, sameSite: 'Strict', path: '/' })
-    c.header('cache-control', 'no-store')
+    const csrfToken = await startOwnerSession(app, c)
     if (fromForm) return c.redirect(returnTo ?? '/', 303)
     return c.json({ csrf_token: csrfToken, idle_timeout_seconds: IDLE_TIMEOUT_SECONDS }, 201)
   })
@@ -111,8 +126,7 @@ export function ownerSessionRoutes(app: AppContext): Hono {
     const session = await currentOwnerSession(app, c)
     if (!session) return problemResponse(c, { status: 401, code: 'ERR_NO_SESSION', title: 'Not signed in' })
     if (!csrfTokenValid(app, session, c.req.header('x-csrf-token'))) return problemResponse(c, { status: 403, code: 'ERR_CSRF', title: 'Missing or wrong CSRF token' })
-    await app.db.deleteFrom('owner_sessions').where('id_hash', '=', session.idHash).execute()
-    deleteCookie(c, SESSION_COOKIE, { httpOnly: true, secure: true, sameSite: 'Strict', path: '/' })
+    await endOwnerSession(app, c, session)
     return c.body(null, 204)
   })
 

@@ -116,6 +116,19 @@ export function openSqlite(file: string): DatabaseHandle {
 export type PostgresOptions = { connectionString: string; max?: number } | { pool: pg.Pool }
 
 /**
+ * A pool of our own. node-postgres emits `error` on the pool when an idle connection dies (the
+ * server restarts, an administrator terminates the backend); with no listener that event would
+ * kill the process. The pool has already dropped the dead connection and the next query opens a
+ * new one, so the error needs no handling beyond being heard: requests during the outage fail
+ * with the query's own error (issue 5, recovery without restart). A caller's pool is theirs to listen to.
+ */
+function ownPool(connectionString: string, max: number): pg.Pool {
+  const pool = new pg.Pool({ connectionString, max })
+  pool.on('error', () => undefined)
+  return pool
+}
+
+/**
  * Opens a vault database on PostgreSQL through `pg`. Several processes may share one database:
  * every piece of state (throttle counters, audit chain head, keyring) lives in it.
  *
@@ -123,7 +136,7 @@ export type PostgresOptions = { connectionString: string; max?: number } | { poo
  * const vault = await createVault({ database: openPostgres({ connectionString: 'postgres://custos@127.0.0.1/custos' }) })
  */
 export function openPostgres(options: PostgresOptions): DatabaseHandle {
-  const pool = 'pool' in options ? options.pool : new pg.Pool({ connectionString: options.connectionString, max: options.max ?? 10 })
+  const pool = 'pool' in options ? options.pool : ownPool(options.connectionString, options.max ?? 10)
   const db = new Kysely<VaultDatabase>({ dialect: new PostgresDialect({ pool }) })
   return {
     db,

@@ -1,0 +1,67 @@
+import type { Context, Hono } from 'hono'
+import type { ValidationIssue, Vault } from '@custos/vault'
+import type { AppContext } from '../app-context.js'
+import { RequestProblem } from './owner-errors.js'
+import { type ImportRow, rowsFromCsv, rowsFromJson } from './purchase-import.js'
+import type { RotationJob } from './rotation-job.js'
+import { type OwnerSession, csrfTokenValid, currentOwnerSession, endOwnerSession, startOwnerSession } from './session.js'
+import { endAllOwnerSessions } from './status-routes.js'
+
+/**
+ * What the owner's web pages (`@custos/web`) get from the API they are served beside: the vault,
+ * and the same owner sessions, CSRF tokens and key job as the owner API — one sign-in, one
+ * rotation at a time, whichever door the owner uses. The pages render HTML; everything about
+ * sessions stays here (SECURITY.md promise 24).
+ */
+export interface OwnerPageKit {
+  readonly vault: Vault
+  /** The server's public base URL (the OAuth issuer). */
+  readonly issuer: string
+  readonly now: () => Date
+  /** The rotation/restore job shared with the owner API. */
+  readonly keyJob: RotationJob
+  /** The signed-in owner's live session (idle timer restarted), or undefined. */
+  session(c: Context): Promise<OwnerSession | undefined>
+  /** True when `token` is the session's CSRF token (constant-time). */
+  csrfValid(session: OwnerSession, token: unknown): boolean
+  /** Starts a session — call only once the owner is verified. Returns its CSRF token. */
+  startSession(c: Context): Promise<string>
+  endSession(c: Context, session: OwnerSession): Promise<void>
+  /** Ends every owner session (after a lock, a restore or a passphrase change). */
+  endAllSessions(): Promise<void>
+  /**
+   * Parses an import file into checked orders, writing nothing (as the owner API's preview): the
+   * rows, each valid or with its issues, or why the file as a whole is unusable.
+   */
+  importRows(format: 'csv' | 'json', text: string): ImportPreview
+}
+
+export type ImportPreview =
+  | { readonly ok: true; readonly rows: ImportRow[] }
+  | { readonly ok: false; readonly title: string; readonly issues: readonly ValidationIssue[] }
+
+/** Mounted at `/` after every API route: gets the kit, returns the pages' router. */
+export type OwnerPages = (kit: OwnerPageKit) => Hono
+
+export function ownerPageKit(app: AppContext, keyJob: RotationJob): OwnerPageKit {
+  return {
+    vault: app.vault,
+    issuer: app.config.issuer,
+    now: app.now,
+    keyJob,
+    session: (c) => currentOwnerSession(app, c),
+    csrfValid: (session, token) => csrfTokenValid(app, session, token),
+    startSession: (c) => startOwnerSession(app, c),
+    endSession: (c, session) => endOwnerSession(app, c, session),
+    endAllSessions: () => endAllOwnerSessions(app),
+    importRows(format, text) {
+      try {
+        return { ok: true, rows: format === 'csv' ? rowsFromCsv(text) : rowsFromJson(JSON.parse(text)) }
+      } catch (err) {
+        if (err instanceof SyntaxError) return { ok: false, title: 'The file is not valid JSON', issues: [] }
+        if (err instanceof RequestProblem) return { ok: false, title: err.problem.title, issues: err.problem.issues ?? [] }
+        throw err
+      }
+    },
+  }
+}

@@ -1,0 +1,48 @@
+// Progressive enhancement only: every page works without this file. Served from 'self' under a
+// CSP with no inline script (SECURITY.md promise 24). Each enhancement looks for its own markup.
+'use strict'
+;(function () {
+  // Passphrase strength meter: <input data-strength="meterId">.
+  for (const input of document.querySelectorAll('input[data-strength]')) {
+    const meter = document.getElementById(input.dataset.strength)
+    if (!meter) continue
+    const bar = meter.querySelector('span')
+    const label = document.getElementById(input.dataset.strength + '-label')
+    const update = () => {
+      const score = strength(input.value)
+      if (bar) bar.style.width = `${score * 25}%`
+      if (label) label.textContent = ['Too weak', 'Weak', 'Fair', 'Good', 'Strong'][score]
+    }
+    input.addEventListener('input', update)
+    update()
+  }
+  // The same estimate as the server's (pages/passphrase-strength.ts): length and variety.
+  function strength(p) {
+    if (p.length < 10) return 0
+    const classes = [/[a-z]/, /[A-Z]/, /[0-9]/, /[^A-Za-z0-9]/].filter((r) => r.test(p)).length
+    const words = p.trim().split(/\s+/).length
+    let score = p.length >= 20 ? 3 : p.length >= 14 ? 2 : 1
+    if (classes >= 3 || words >= 4) score++
+    return Math.min(4, score)
+  }
+  // Live progress: <progress data-poll="/url"> reloads the page until the job is done.
+  const poll = document.querySelector('[data-poll-reload]')
+  if (poll) setTimeout(() => location.reload(), Number(poll.getAttribute('data-poll-reload')) || 1500)
+  // Idle lock: after the session's idle timeout the server has ended it; show the sign-in page.
+  const idle = document.body.dataset.signedIn === 'true' ? 15 * 60 * 1000 : 0
+  if (idle) {
+    let timer
+    const reset = () => {
+      clearTimeout(timer)
+      timer = setTimeout(() => location.assign('/signin?idle=1'), idle + 5000)
+    }
+    for (const e of ['keydown', 'pointerdown', 'scroll']) addEventListener(e, reset, { passive: true })
+    reset()
+  }
+  // Confirmations for destructive buttons: <button data-confirm="text">.
+  for (const b of document.querySelectorAll('button[data-confirm]')) {
+    b.addEventListener('click', (e) => {
+      if (!confirm(b.dataset.confirm)) e.preventDefault()
+    })
+  }
+})()
