@@ -15,6 +15,13 @@ export const OWNER_BODY_LIMITS: ReadonlyMap<string, number> = new Map([
   ['/owner/purchases/import', IMPORT_BODY_LIMIT],
   ['/owner/import', IMPORT_BODY_LIMIT],
   ['/owner/restore', RESTORE_BODY_LIMIT],
+  // The web app's import page (@custos/web pages/purchase-import-page.ts): it applies its own,
+  // smaller limit once the session cookie is checked, before the CSRF field is read.
+  ['/purchases/import', IMPORT_BODY_LIMIT],
+  // The web app's restore forms (@custos/web pages/restore-upload.ts): their own, smaller limit
+  // applies before the body is read (the settings form: also before the owner gate reads it).
+  ['/settings/restore', RESTORE_BODY_LIMIT],
+  ['/setup/restore', RESTORE_BODY_LIMIT],
 ])
 
 /** True for a path whose route sets its own body limit (see {@link OWNER_BODY_LIMITS}). */

@@ -1,11 +1,27 @@
 import { Hono } from 'hono'
 import { z } from 'zod'
-import { GrantNarrowing } from '@custos/vault'
+import { type Grant, GrantNarrowing } from '@custos/vault'
 import type { AppContext } from '../app-context.js'
 import { revokeGrantTokens } from '../oauth/tokens.js'
 import { consentReceiptFor } from '../receipts/receipt.js'
 import { type OwnerEnv, ownerGuard } from './owner-auth.js'
 import { RecordId, jsonBody, pathParam, queryParams } from './owner-input.js'
+
+/**
+ * Revokes a grant and every access and refresh token issued under it — one function for the owner
+ * API and the owner's web pages, so neither door can leave a vendor's tokens alive (SECURITY.md 15).
+ */
+export async function revokeGrant(app: AppContext, id: string): Promise<Grant> {
+  const grant = await app.vault.grants.revoke(id)
+  await revokeGrantTokens(app, id)
+  return grant
+}
+
+/** The signed consent receipt (compact JWS) of a grant's current revision. */
+export async function grantReceipt(app: AppContext, id: string): Promise<string> {
+  const grant = await app.vault.grants.get(id)
+  return consentReceiptFor(app, grant, await app.vault.vendors.get(grant.vendorId))
+}
 
 export const GrantListQuery = z
   .object({
@@ -39,17 +55,10 @@ export function grantRoutes(app: AppContext): Hono<OwnerEnv> {
   })
 
   routes.post('/:id/revoke', async (c) => {
-    const id = pathParam(c, 'id', RecordId)
-    const grant = await app.vault.grants.revoke(id)
-    await revokeGrantTokens(app, id)
-    return c.json(grant)
+    return c.json(await revokeGrant(app, pathParam(c, 'id', RecordId)))
   })
 
-  routes.get('/:id/receipt', async (c) => {
-    const grant = await app.vault.grants.get(pathParam(c, 'id', RecordId))
-    const vendor = await app.vault.vendors.get(grant.vendorId)
-    return c.json({ receipt: await consentReceiptFor(app, grant, vendor) })
-  })
+  routes.get('/:id/receipt', async (c) => c.json({ receipt: await grantReceipt(app, pathParam(c, 'id', RecordId)) }))
 
   return routes
 }

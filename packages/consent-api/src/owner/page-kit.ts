@@ -1,6 +1,7 @@
 import type { Context, Hono } from 'hono'
-import type { ValidationIssue, Vault } from '@custos/vault'
+import type { Grant, ValidationIssue, Vault } from '@custos/vault'
 import type { AppContext } from '../app-context.js'
+import { grantReceipt, revokeGrant } from './grant-routes.js'
 import { RequestProblem } from './owner-errors.js'
 import { type ImportRow, rowsFromCsv, rowsFromJson } from './purchase-import.js'
 import type { RotationJob } from './rotation-job.js'
@@ -34,6 +35,10 @@ export interface OwnerPageKit {
    * rows, each valid or with its issues, or why the file as a whole is unusable.
    */
   importRows(format: 'csv' | 'json', text: string): ImportPreview
+  /** Revokes a grant and every OAuth token issued under it, as the owner API's revoke does. */
+  revokeGrant(grantId: string): Promise<Grant>
+  /** The signed consent receipt (compact JWS, verifiable against `/.well-known/jwks.json`) of a grant's current revision. */
+  consentReceipt(grantId: string): Promise<string>
 }
 
 export type ImportPreview =
@@ -54,6 +59,8 @@ export function ownerPageKit(app: AppContext, keyJob: RotationJob): OwnerPageKit
     startSession: (c) => startOwnerSession(app, c),
     endSession: (c, session) => endOwnerSession(app, c, session),
     endAllSessions: () => endAllOwnerSessions(app),
+    revokeGrant: (grantId) => revokeGrant(app, grantId),
+    consentReceipt: (grantId) => grantReceipt(app, grantId),
     importRows(format, text) {
       try {
         return { ok: true, rows: format === 'csv' ? rowsFromCsv(text) : rowsFromJson(JSON.parse(text)) }

@@ -1,0 +1,229 @@
+import { Hono } from 'hono'
+import { html } from 'hono/html'
+import { type AuditEntry, type Grant, NotFoundError, VOCABULARY, type Vault, type Vendor, VaultError } from '@custos/vault'
+import type { OwnerPageKit } from '@custos/consent-api'
+import { readForm } from './form-values.js'
+import { type Html, csrfField, notice, page } from './layout.js'
+import { type PageEnv, ownerGate } from './owner-gate.js'
+
+/**
+ * `/connections` (PRODUCT.md owner step 5; issue 4 page 6): per vendor who it is and what it may
+ * do — each grant's fields, purpose, expiry, and its last read with what it read (from the audit
+ * log) — and one-click controls: narrow a grant (untick fields or purchases, shorten the expiry;
+ * the vault refuses anything wider), revoke it (the vault refuses reads at once and every OAuth
+ * token issued under it is revoked, SECURITY.md 15), block or unblock the vendor, and download
+ * the signed consent receipt of a grant's current revision.
+ */
+
+/** How far back "last read" looks: the newest this many vendor reads (as the owner API's vendor list). */
+const READ_SCAN_LIMIT = 50_000
+const READ_PAGE = 1000
+const ID = /^[A-Za-z0-9_-]{1,64}$/
+/** Earlier expiries the narrow form offers (from now), when earlier than the grant's own. */
+const SHORTER = [
+  { seconds: 3600, label: 'in 1 hour' },
+  { seconds: 86_400, label: 'in 1 day' },
+  { seconds: 7 * 86_400, label: 'in 7 days' },
+  { seconds: 30 * 86_400, label: 'in 30 days' },
+  { seconds: 90 * 86_400, label: 'in 90 days' },
+] as const
+
+/** Each grant's newest read, in one bounded pass over the log, newest first. */
+async function lastReads(vault: Vault, grantIds: readonly string[]): Promise<Map<string, AuditEntry>> {
+  const found = new Map<string, AuditEntry>()
+  const wanted = new Set(grantIds)
+  let before: number | undefined
+  for (let scanned = 0; scanned < READ_SCAN_LIMIT && found.size < wanted.size; ) {
+    const entries = await vault.audit.list({ action: 'grant.read', limit: READ_PAGE, ...(before !== undefined ? { before } : {}) })
+    for (const e of entries) if (e.grantId !== undefined && wanted.has(e.grantId) && !found.has(e.grantId)) found.set(e.grantId, e)
+    scanned += entries.length
+    if (entries.length < READ_PAGE) break
+    before = entries[entries.length - 1]?.seq
+  }
+  return found
+}
+
+export function fieldLabel(selector: string): string {
+  if (Object.hasOwn(VOCABULARY, selector)) return VOCABULARY[selector as keyof typeof VOCABULARY].label
+  if (selector.endsWith('.*')) return `Everything under ${selector.slice(0, -2)}`
+  return selector
+}
+
+const when = (iso: string) => `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`
+
+function sliceText(g: Grant, vendor: Vendor): string {
+  const s = g.purchases
+  if (!s) return ''
+  return [s.madeWithVendor ? `Purchases made with ${vendor.name}` : 'All purchases', s.categories ? `in ${s.categories.join(', ')}` : '', s.since ? `since ${s.since.slice(0, 10)}` : '']
+    .filter(Boolean)
+    .join(', ')
+}
+
+function lastReadText(read: AuditEntry | undefined): Html {
+  if (!read) return html`<span class="muted">Never read</span>`
+  const fields = read.paths ?? []
+  const purchases = read.purchaseIds?.length ?? 0
+  return html`<time datetime="${read.at}">${when(read.at)}</time>: ${fields.length > 0 ? fields.map(fieldLabel).join(', ') : 'no fields'}${purchases > 0 ? `, ${purchases} purchase${purchases === 1 ? '' : 's'}` : ''}`
+}
+
+function narrowForm(g: Grant, vendor: Vendor, now: Date, csrfToken: string): Html {
+  const remaining = (Date.parse(g.expiresAt) - now.getTime()) / 1000
+  const shorter = SHORTER.filter((o) => o.seconds < remaining)
+  const slice = sliceText(g, vendor)
+  return html`<details class="narrow"><summary>Narrow this grant</summary><form method="post" action="/connections/grants/${g.id}/narrow">${csrfField(csrfToken)}
+${
+  g.fields.length > 0
+    ? html`<fieldset><legend>Fields ${vendor.name} may read (untick to stop sharing)</legend>${g.fields.map(
+        (f) => html`<label class="check"><input type="checkbox" name="field" value="${f}" checked> ${fieldLabel(f)} <span class="muted">(${f})</span></label>`,
+      )}</fieldset>`
+    : ''
+}${slice ? html`<fieldset><legend>Purchases</legend><label class="check"><input type="checkbox" name="purchases" value="keep" checked> ${slice}</label></fieldset>` : ''}
+<label for="expires-${g.id}">Ends</label><select id="expires-${g.id}" name="expires"><option value="keep" selected>Keep: ${when(g.expiresAt)}</option>${shorter.map((o) => html`<option value="${o.seconds}">${o.label}</option>`)}</select>
+<p><button type="submit">Narrow</button></p></form></details>`
+}
+
+function grantCard(g: Grant, vendor: Vendor, read: AuditEntry | undefined, now: Date, csrfToken: string): Html {
+  const slice = sliceText(g, vendor)
+  const badge = g.status === 'active' ? html`<span class="badge ok">Active</span>` : html`<span class="badge error">${g.status === 'revoked' ? 'Revoked' : 'Expired'}</span>`
+  return html`<article class="grant card" id="grant-${g.id}" aria-labelledby="grant-${g.id}-purpose"><h4 id="grant-${g.id}-purpose">${g.purpose} ${badge}</h4>
+<dl class="facts"><dt>Fields</dt><dd>${g.fields.length > 0 ? g.fields.map((f) => html`<span class="field-chip">${fieldLabel(f)}</span> `) : html`<span class="muted">none</span>`}</dd>
+${slice ? html`<dt>Purchases</dt><dd>${slice}</dd>` : ''}
+<dt>May</dt><dd>${g.actions.map((a) => (a === 'read' ? 'read' : 'add receipts to your inbox')).join(' and ')}</dd>
+<dt>${g.status === 'expired' ? 'Ended' : 'Ends'}</dt><dd><time datetime="${g.expiresAt}">${when(g.expiresAt)}</time></dd>
+${g.acceptedTerms.length > 0 ? html`<dt>Accepted your terms</dt><dd>${g.acceptedTerms.join(', ')}</dd>` : ''}
+<dt>Granted</dt><dd>${when(g.createdAt)}${g.revision > 1 ? ` (changed ${when(g.updatedAt)})` : ''}</dd>
+<dt>Last read</dt><dd class="last-read">${lastReadText(read)}</dd></dl>
+<p><a href="/connections/grants/${g.id}/receipt" download>Download consent receipt</a> <span class="muted">(signed; verifiable against this vault's public key)</span></p>
+${
+  g.status === 'active'
+    ? html`${narrowForm(g, vendor, now, csrfToken)}<form method="post" action="/connections/grants/${g.id}/revoke" class="inline">${csrfField(csrfToken)}<button type="submit" class="danger" data-confirm="Revoke this grant? ${vendor.name} loses access at once.">Revoke</button></form>`
+    : ''
+}</article>`
+}
+
+function vendorSection(v: Vendor, grants: readonly Grant[], reads: Map<string, AuditEntry>, now: Date, csrfToken: string): Html {
+  const active = grants.filter((g) => g.status === 'active')
+  const past = grants.filter((g) => g.status !== 'active')
+  return html`<section class="vendor-card" id="vendor-${v.id}" aria-labelledby="vendor-${v.id}-name">
+<div class="vendor">${v.logoUri?.startsWith('https://') ? html`<img src="${v.logoUri}" alt="" width="48" height="48">` : ''}<div><h2 id="vendor-${v.id}-name">${v.name}${v.blocked ? html` <span class="badge error">Blocked</span>` : ''}</h2>
+<p class="muted">${v.uri ? html`<a href="${v.uri}" rel="noopener noreferrer">${v.uri}</a> · ` : ''}registered <time datetime="${v.createdAt}">${v.createdAt.slice(0, 10)}</time></p></div></div>
+${v.blocked ? html`<p class="notice error">Blocked: every request from ${v.name} is refused and it cannot ask for new access.</p>` : ''}
+${active.length > 0 ? html`<h3>Active grants</h3>${active.map((g) => grantCard(g, v, reads.get(g.id), now, csrfToken))}` : html`<p class="muted">No active grants.</p>`}
+${past.length > 0 ? html`<details><summary>Past grants (${past.length})</summary>${past.map((g) => grantCard(g, v, reads.get(g.id), now, csrfToken))}</details>` : ''}
+<form method="post" action="/connections/vendors/${v.id}/block" class="inline">${csrfField(csrfToken)}<input type="hidden" name="blocked" value="${v.blocked ? 'false' : 'true'}">${
+    v.blocked
+      ? html`<button type="submit" class="secondary">Unblock vendor</button>`
+      : html`<button type="submit" class="danger" data-confirm="Block ${v.name}? All its access stops until you unblock it.">Block vendor</button>`
+  }</form></section>`
+}
+
+const DONE: Record<string, string> = {
+  narrowed: 'The grant was narrowed. The vendor sees only what is left from its next request on.',
+  unchanged: 'Nothing was changed: everything was still ticked.',
+  revoked: 'The grant was revoked. The vendor can no longer read or write anything through it.',
+  blocked: 'The vendor is blocked.',
+  unblocked: 'The vendor is unblocked. Its grants that have not ended work again.',
+}
+const ERRORS: Record<string, string> = {
+  ERR_GRANT_REVOKED: 'That grant was already revoked.',
+  ERR_GRANT_EXPIRED: 'That grant has already ended.',
+  ERR_GRANT_SCOPE: 'A grant can only be narrowed, never widened.',
+  ERR_NOT_FOUND: 'That grant or vendor no longer exists.',
+  empty: 'Nothing would be left to share. To stop sharing everything, revoke the grant instead.',
+}
+
+export function connectionPages(kit: OwnerPageKit): Hono<PageEnv> {
+  const routes = new Hono<PageEnv>()
+  routes.use('*', ownerGate(kit))
+
+  routes.get('/', async (c) => {
+    const csrfToken = c.var.session.csrfToken
+    const [vendors, grants] = await Promise.all([kit.vault.vendors.list(), kit.vault.grants.list()])
+    const reads = await lastReads(
+      kit.vault,
+      grants.map((g) => g.id),
+    )
+    const now = kit.now()
+    return page(
+      c,
+      200,
+      'Connections',
+      html`<h1>Connections</h1>${notice('ok', DONE[c.req.query('done') ?? ''])}${notice('error', ERRORS[c.req.query('error') ?? ''])}
+<p class="muted">The vendors you have connected, what each may see, and when it last looked.</p>
+${vendors.length === 0 ? html`<p class="empty">No vendor has asked for access yet.</p>` : vendors.map((v) => vendorSection(v, grants.filter((g) => g.vendorId === v.id), reads, now, csrfToken))}`,
+      { csrfToken, current: '/connections' },
+    )
+  })
+
+  /**
+   * Runs a change and redirects back (303, so a reload does not repeat it) with a fixed message:
+   * `change` returns `done=…` or `error=…`; vault refusals become fixed error texts.
+   */
+  const act = async (c: Parameters<typeof page>[0], anchor: string, change: () => Promise<string>) => {
+    try {
+      return c.redirect(`/connections?${await change()}${anchor}`, 303)
+    } catch (err) {
+      if (err instanceof VaultError && err.code in ERRORS) return c.redirect(`/connections?error=${err.code}${anchor}`, 303)
+      throw err
+    }
+  }
+  const notFound = (c: Parameters<typeof page>[0]) => c.redirect('/connections?error=ERR_NOT_FOUND', 303)
+
+  routes.post('/grants/:id/narrow', async (c) => {
+    const id = c.req.param('id')
+    if (!ID.test(id)) return notFound(c)
+    const form = await readForm(c)
+    const ticked = new Set((await c.req.formData()).getAll('field').filter((f): f is string => typeof f === 'string'))
+    return act(c, `#grant-${id}`, async () => {
+      const grant = await kit.vault.grants.get(id)
+      const fields = grant.fields.filter((f) => ticked.has(f))
+      const dropPurchases = grant.purchases !== undefined && !form.has('purchases')
+      const seconds = SHORTER.find((o) => String(o.seconds) === form.text('expires'))?.seconds
+      const expiresAt = seconds === undefined ? undefined : new Date(kit.now().getTime() + seconds * 1000).toISOString()
+      if (fields.length === grant.fields.length && !dropPurchases && expiresAt === undefined) return 'done=unchanged'
+      // A read grant that reads nothing is a revocation in disguise: say so rather than keep it.
+      if (grant.actions.includes('read') && fields.length === 0 && (dropPurchases || grant.purchases === undefined)) return 'error=empty'
+      await kit.vault.grants.narrow(id, { fields, ...(dropPurchases ? { purchases: null } : {}), ...(expiresAt !== undefined ? { expiresAt } : {}) })
+      return 'done=narrowed'
+    })
+  })
+
+  routes.post('/grants/:id/revoke', async (c) => {
+    const id = c.req.param('id')
+    if (!ID.test(id)) return notFound(c)
+    return act(c, `#grant-${id}`, async () => {
+      await kit.revokeGrant(id)
+      return 'done=revoked'
+    })
+  })
+
+  routes.get('/grants/:id/receipt', async (c) => {
+    const id = c.req.param('id')
+    if (!ID.test(id)) return notFound(c)
+    try {
+      const jws = await kit.consentReceipt(id)
+      // RFC 7519 §10.3.1: a JWT's media type; a download, never rendered.
+      return c.body(jws, 200, {
+        'content-type': 'application/jwt',
+        'content-disposition': `attachment; filename="consent-receipt-${id}.jwt"`,
+        'cache-control': 'no-store',
+        'x-content-type-options': 'nosniff',
+      })
+    } catch (err) {
+      if (err instanceof NotFoundError) return notFound(c)
+      throw err
+    }
+  })
+
+  routes.post('/vendors/:id/block', async (c) => {
+    const id = c.req.param('id')
+    if (!ID.test(id)) return notFound(c)
+    const blocked = (await readForm(c)).text('blocked') !== 'false'
+    return act(c, `#vendor-${id}`, async () => {
+      await kit.vault.vendors.setBlocked(id, blocked)
+      return blocked ? 'done=blocked' : 'done=unblocked'
+    })
+  })
+
+  return routes
+}

@@ -1,0 +1,61 @@
+import { Hono } from 'hono'
+import { html } from 'hono/html'
+import type { OwnerPageKit } from '@custos/consent-api'
+import { readForm } from './form-values.js'
+import { notice, page } from './layout.js'
+import { localNext } from './local-next.js'
+import { crossSitePost } from './same-origin-post.js'
+import { secretForms, secretRefusal, submittedSecret, throttleMessage } from './unlock-forms.js'
+
+/**
+ * Unlock (PRODUCT.md step 1; ARCHITECTURE "sealed by default"): the passphrase or the recovery
+ * key unseals the vault and signs this browser in. The vault throttles failures before Argon2
+ * runs (SECURITY.md 8); the page says honestly how long to wait. Only while sealed.
+ */
+export function unlockPages(kit: OwnerPageKit): Hono {
+  const routes = new Hono()
+  // One unlock at a time from these pages: an unlock replaces the key object in use, so a second
+  // one racing it must see the first one's outcome (then it finds the vault unsealed).
+  let unlocking: Promise<unknown> = Promise.resolve()
+
+  routes.get('/unlock', async (c) => {
+    const status = await kit.vault.status()
+    if (status.state === 'uninitialized') return c.redirect('/setup', 303)
+    const next = localNext(c.req.query('next'))
+    if (status.state === 'unsealed') return c.redirect(next ? `/signin?next=${encodeURIComponent(next)}` : '/signin', 303)
+    const blocked = status.unlockBlockedUntil ? notice('error', throttleMessage(new Date(status.unlockBlockedUntil), kit.now())) : ''
+    const locked = c.req.query('locked') === '1' ? notice('ok', 'The vault is locked. Vendors cannot read anything until you unlock it.') : ''
+    return page(c, 200, 'Unlock your vault', html`<h1>Unlock your vault</h1>${locked}${blocked}
+<p>Your vault is locked: its keys are not in memory, so neither you nor any vendor can read it.</p>
+${secretForms({ action: '/unlock', button: 'Unlock', next })}`)
+  })
+
+  routes.post('/unlock', async (c) => {
+    if (crossSitePost(c, kit.issuer)) return c.text('This form must be sent from Custos itself.', 403)
+    const form = await readForm(c)
+    const next = localNext(form.optional('next'))
+    const secret = submittedSecret(form)
+    const again = (status: 400 | 401 | 429, which: 'passphrase' | 'recovery', message: string) =>
+      page(c, status, 'Unlock your vault', html`<h1>Unlock your vault</h1>${secretForms({ action: '/unlock', button: 'Unlock', next, error: { form: which, message } })}`)
+    if (!secret) return again(400, 'passphrase', 'Type your passphrase, or open the recovery key form.')
+    const run = unlocking.then(async () => {
+      if (kit.vault.isUnsealed()) return 'already' as const
+      await kit.vault.unlock(secret.credentials)
+      return 'unlocked' as const
+    })
+    unlocking = run.catch(() => undefined)
+    try {
+      const outcome = await run
+      // Someone unlocked it first: this browser still has to prove it is the owner.
+      if (outcome === 'already') return c.redirect(next ? `/signin?next=${encodeURIComponent(next)}` : '/signin', 303)
+    } catch (err) {
+      const refusal = secretRefusal(err, kit.now())
+      if (!refusal) throw err
+      return again(refusal.status, secret.form, refusal.message)
+    }
+    await kit.startSession(c)
+    return c.redirect(next ?? '/', 303)
+  })
+
+  return routes
+}
