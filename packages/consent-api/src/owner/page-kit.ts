@@ -31,6 +31,12 @@ export interface OwnerPageKit {
   /** Ends every owner session (after a lock, a restore or a passphrase change). */
   endAllSessions(): Promise<void>
   /**
+   * Forgets every piece of the API's own state — registered clients, pending requests, codes,
+   * tokens, DPoP `jti`s, owner sessions — once the vault they belonged to is destroyed: a vault
+   * created next must not inherit the old one's vendors or their tokens.
+   */
+  eraseApiState(): Promise<void>
+  /**
    * Parses an import file into checked orders, writing nothing (as the owner API's preview): the
    * rows, each valid or with its issues, or why the file as a whole is unusable.
    */
@@ -59,6 +65,12 @@ export function ownerPageKit(app: AppContext, keyJob: RotationJob): OwnerPageKit
     startSession: (c) => startOwnerSession(app, c),
     endSession: (c, session) => endOwnerSession(app, c, session),
     endAllSessions: () => endAllOwnerSessions(app),
+    async eraseApiState() {
+      // Children before the clients they name; one transaction, so a crash leaves all or nothing.
+      await app.db.transaction().execute(async (trx) => {
+        for (const table of ['oauth_tokens', 'oauth_codes', 'oauth_requests', 'dpop_jti', 'owner_sessions', 'oauth_clients'] as const) await trx.deleteFrom(table).execute()
+      })
+    },
     revokeGrant: (grantId) => revokeGrant(app, grantId),
     consentReceipt: (grantId) => grantReceipt(app, grantId),
     importRows(format, text) {

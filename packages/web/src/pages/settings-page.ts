@@ -56,8 +56,9 @@ export function settingsPages(kit: OwnerPageKit): Hono<PageEnv> {
     // Never beside a rotation or a restore: both hold the keys destroy erases.
     const done = await kit.keyJob.runExclusive(() => kit.vault.destroy())
     if (!done) return renderSettings(c, kit, 409, { delete: 'A key rotation or a restore is running. Nothing was deleted; try again when it has finished.' })
+    // The vault's vendors are gone: their OAuth registrations and tokens go too (and every session).
     await kit.endSession(c, c.var.session)
-    await kit.endAllSessions()
+    await kit.eraseApiState()
     return c.redirect('/setup?deleted=1', 303)
   })
 

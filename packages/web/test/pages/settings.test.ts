@@ -1,3 +1,4 @@
+import { sql } from 'kysely'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { VaultExport } from '@custos/vault'
 import { PASSPHRASE, type PagesFixture, signedInPages, textOf, unlabelledControls } from '../support/web-fixture.js'
@@ -146,10 +147,22 @@ describe('settings page (issue 4, web app 9)', () => {
     expect((await f.browser.post('/settings/delete', { confirm: 'delete my vault' })).status).toBe(403)
     expect((await f.vault.status()).state).toBe('unsealed')
 
+    const registered = await f.app.request('/oauth/register', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ client_name: 'Fjord Outdoor', redirect_uris: ['http://127.0.0.1:9/cb'] }),
+    })
+    expect(registered.status).toBe(201)
+    const { client_id } = (await registered.json()) as { client_id: string }
     const res = await f.browser.post('/settings/delete', { csrf_token: token, confirm: ' Delete my vault ' })
     expect([res.status, res.headers.get('location')]).toEqual([303, '/setup?deleted=1'])
     expect((await f.vault.status()).state).toBe('uninitialized')
     expect(f.browser.hasSession).toBe(false)
     expect(textOf(await (await f.browser.get('/setup?deleted=1')).text())).toContain('Your vault was deleted')
+    // The deleted vault's vendors do not come back with the next vault: their registrations are gone.
+    const handle = f.testVault?.handle
+    if (!handle) throw new Error('fixture without a database handle')
+    const clients = await sql<{ n: number }>`select count(*) as n from oauth_clients where client_id = ${client_id}`.execute(handle.db)
+    expect(Number(clients.rows[0]?.n)).toBe(0)
   })
 })
