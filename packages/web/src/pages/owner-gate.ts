@@ -1,5 +1,7 @@
 import type { Context, MiddlewareHandler } from 'hono'
+import { html } from 'hono/html'
 import type { OwnerPageKit, OwnerSession } from '@custos/consent-api'
+import { notice, page } from './layout.js'
 
 /** Hono environment of signed-in pages: the session is on `c.var.session`. */
 export interface PageEnv {
@@ -22,7 +24,9 @@ export function ownerGate(kit: OwnerPageKit): MiddlewareHandler<PageEnv> {
     if (!session) return c.redirect(`/signin?next=${encodeURIComponent(c.req.path)}`, 303)
     if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
       const token = c.req.header('x-csrf-token') ?? (await formField(c, 'csrf_token'))
-      if (!kit.csrfValid(session, token)) return c.text('This form has expired or did not come from Custos. Go back, reload and try again.', 403)
+      if (!kit.csrfValid(session, token)) {
+        return page(c, 403, 'Form expired', html`<h1>Nothing was changed</h1>${notice('error', 'This form has expired or did not come from Custos. Go back, reload the page and try again.')}<p><a href="/">Back to your vault</a></p>`)
+      }
     }
     c.set('session', session)
     await next()

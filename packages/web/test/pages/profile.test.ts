@@ -86,6 +86,8 @@ describe('profile page (issue 4, web app 3)', () => {
     await f.vault.fields.set('name.given', 'Ada')
     const res = await f.browser.post('/profile', { shown: 'name.given', 'name.given': 'Mallory' })
     expect(res.status).toBe(403)
+    expect(res.headers.get('content-type')).toMatch(/^text\/html/)
+    expect(textOf(await res.text())).toContain('Nothing was changed')
     expect(await f.vault.fields.get('name.given')).toBe('Ada')
     const wrong = await f.browser.post('/profile/delete', { csrf_token: 'x'.repeat(64), path: 'name.given' })
     expect(wrong.status).toBe(403)
