@@ -16,18 +16,25 @@ export interface PageOptions {
   readonly formTargets?: readonly string[]
 }
 
-const STYLE = `
-body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;color:#1b1b1b}
+/**
+ * The look comes from the owner web app's stylesheet (`/assets/custos.css`, served by
+ * `@custos/web` beside the API), so the consent step looks like the rest of the app. This small
+ * inline fallback (nonce-allowed) keeps the page readable when the API runs without the web app;
+ * it comes first, so the stylesheet wins wherever both say something.
+ */
+const FALLBACK_STYLE = `
+body{font:16px/1.5 system-ui,sans-serif;margin:0;color:#1b1b1b}main{max-width:40rem;margin:1rem auto;padding:0 1rem}
+header.top{padding:.6rem 1rem;border-bottom:1px solid #d0d4da}.brand{font-weight:700}
 h1{font-size:1.4rem}.vendor{display:flex;gap:1rem;align-items:center}.vendor img{width:48px;height:48px;object-fit:contain}
 fieldset{border:1px solid #ccc;border-radius:6px;margin:1rem 0}label{display:block;margin:.3rem 0}
-.value{color:#555;font-size:.9rem;margin-left:1.6rem}.muted{color:#666;font-size:.9rem}
+.value{color:#555;font-size:.9rem;margin-left:1.6rem}.muted{color:#555;font-size:.9rem}
 button{font-size:1rem;padding:.5rem 1.2rem;margin-right:.5rem}.error{color:#a00}
 `
 
 export function htmlPage(c: Context, status: ContentfulStatusCode, title: string, body: Html, options: PageOptions = {}): Response | Promise<Response> {
   const nonce = randomBytes(16).toString('base64')
   const formAction = ["'self'", ...(options.formTargets ?? [])].join(' ')
-  c.header('content-security-policy', `default-src 'none'; style-src 'nonce-${nonce}'; img-src https:; form-action ${formAction}; frame-ancestors 'none'; base-uri 'none'`)
+  c.header('content-security-policy', `default-src 'none'; style-src 'self' 'nonce-${nonce}'; img-src https: data:; form-action ${formAction}; frame-ancestors 'none'; base-uri 'none'`)
   c.header('x-frame-options', 'DENY')
   c.header('cache-control', 'no-store')
   c.header('pragma', 'no-cache')
@@ -38,8 +45,9 @@ export function htmlPage(c: Context, status: ContentfulStatusCode, title: string
   return c.html(
     html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${title} · Custos</title><style nonce="${nonce}">${raw(STYLE)}</style></head>
-<body>${body}</body></html>`,
+<title>${title} · Custos</title><link rel="icon" href="data:,"><style nonce="${nonce}">${raw(FALLBACK_STYLE)}</style><link rel="stylesheet" href="/assets/custos.css"></head>
+<body><header class="top"><span class="brand">Custos</span></header>
+<main id="main" class="narrow">${body}</main></body></html>`,
     status,
   )
 }

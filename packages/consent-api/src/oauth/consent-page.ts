@@ -61,13 +61,13 @@ function fieldRows(view: ConsentView): Html[] {
     if (!view.owner) return html`<li>${label}</li>`
     const values = view.owner.values.filter((v) => selectorMatches(selector, v.path))
     const shown = values.length === 0 ? html`<div class="value">no value yet</div>` : values.map((v) => html`<div class="value">${v.path === selector ? '' : `${selectorLabel(v.path)}: `}${preview(v.value)}</div>`)
-    return html`<label><input type="checkbox" name="field" value="${selector}" checked> ${label}</label>${shown}`
+    return html`<label class="check"><input type="checkbox" name="field" value="${selector}" checked> ${label}</label>${shown}`
   })
 }
 
 function durationSelect(requested: number): Html {
   const options = [requested, ...DURATIONS.filter((d) => d < requested)]
-  return html`<label>For how long <select name="duration_seconds">${options.map((d) => html`<option value="${d}"${d === requested ? html` selected` : ''}>${humanDuration(d)}</option>`)}</select></label>`
+  return html`<label for="duration_seconds">For how long</label><select id="duration_seconds" name="duration_seconds">${options.map((d) => html`<option value="${d}"${d === requested ? html` selected` : ''}>${humanDuration(d)}</option>`)}</select>`
 }
 
 export function renderConsentPage(c: Context, view: ConsentView): Response | Promise<Response> {
@@ -79,7 +79,7 @@ export function renderConsentPage(c: Context, view: ConsentView): Response | Pro
   const returnOrigin = new URL(request.redirectUri).origin
   const pendingPath = `/oauth/authorize/pending/${view.pendingId}`
 
-  const header = html`<div class="vendor">${vendor.logoUri?.startsWith('https://') ? html`<img src="${vendor.logoUri}" alt="">` : ''}<div>
+  const header = html`<div class="vendor">${vendor.logoUri?.startsWith('https://') ? html`<img src="${vendor.logoUri}" alt="" width="48" height="48">` : ''}<div>
 <h1>${vendor.name} asks for access to your data</h1>
 <p class="muted">${vendor.uri ? html`<a href="${vendor.uri}" rel="noopener noreferrer">${vendor.uri}</a> · ` : ''}known to this vault since ${vendor.createdAt.slice(0, 10)} · you will be sent back to ${returnOrigin}</p></div></div>
 <p><strong>Purpose:</strong> ${access.purpose}</p>
@@ -95,8 +95,8 @@ export function renderConsentPage(c: Context, view: ConsentView): Response | Pro
 <p class="muted">for ${humanDuration(access.durationSeconds)}</p></fieldset>
 <form method="post" action="${issuer}/owner/session">
 <input type="hidden" name="return_to" value="${pendingPath}">
-<label>Your vault passphrase <input type="password" name="passphrase" autocomplete="current-password" required></label>
-<button type="submit">Sign in to decide</button></form>
+<label for="passphrase">Your vault passphrase</label><input type="password" id="passphrase" name="passphrase" autocomplete="current-password" required>
+<p><button type="submit">Sign in to decide</button></p></form>
 <p><a href="${issuer}${pendingPath}">Already signed in? Continue</a></p>`,
     )
   }
@@ -110,11 +110,11 @@ export function renderConsentPage(c: Context, view: ConsentView): Response | Pro
 <input type="hidden" name="request_id" value="${view.pendingId}">
 <input type="hidden" name="csrf_token" value="${view.owner.csrfToken}">
 ${fields.length > 0 ? html`<fieldset><legend>Fields (untick what you do not want to share)</legend>${fields}</fieldset>` : ''}
-${slice ? html`<fieldset><legend>Purchases</legend><label><input type="checkbox" name="purchases" value="read" checked> ${slice}</label></fieldset>` : ''}
-${appends ? html`<fieldset><legend>Receipts</legend><label><input type="checkbox" name="append" value="purchases" checked> Add purchase receipts to your inbox (you accept or reject each)</label></fieldset>` : ''}
+${slice ? html`<fieldset><legend>Purchases</legend><label class="check"><input type="checkbox" name="purchases" value="read" checked> ${slice}</label></fieldset>` : ''}
+${appends ? html`<fieldset><legend>Receipts</legend><label class="check"><input type="checkbox" name="append" value="purchases" checked> Add purchase receipts to your inbox (you accept or reject each)</label></fieldset>` : ''}
 <fieldset><legend>Duration</legend>${durationSelect(access.durationSeconds)}<p class="muted">You can revoke at any time.</p></fieldset>
-<button type="submit" name="decision" value="approve">Approve</button>
-<button type="submit" name="decision" value="deny">Deny</button>
+<p class="decision"><button type="submit" name="decision" value="approve">Approve</button>
+<button type="submit" name="decision" value="deny" class="secondary">Deny</button></p>
 </form>`,
     // A redirect after the form's POST must be allowed by form-action (CSP 3; browsers check it).
     { formTargets: [returnOrigin] },

@@ -38,7 +38,7 @@ export function page(c: Context, status: ContentfulStatusCode, title: string, bo
   return c.html(
     html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${title} · Custos</title><link rel="stylesheet" href="/assets/custos.css"><script src="/assets/custos.js" defer></script></head>
+<title>${title} · Custos</title><link rel="icon" href="data:,"><link rel="stylesheet" href="/assets/custos.css"><script src="/assets/custos.js" defer></script></head>
 <body${signedIn ? html` data-signed-in="true"` : ''}>
 <a class="skip" href="#main">Skip to content</a>
 <header class="top"><a class="brand" href="/">Custos</a>${

@@ -1,0 +1,126 @@
+/**
+ * Issue 4, page 8: the access log — a timeline of vendor reads and grant changes, filtered by
+ * vendor, kind and dates, paged, with the hash chain's status (tampering via SQL shows as broken).
+ */
+import { Hono } from 'hono'
+import { afterEach, describe, expect, it } from 'vitest'
+import { createApp } from '@custos/consent-api'
+import { accessLogPages } from '../../src/pages/access-log.js'
+import { ISSUER, disposePageClients, linkHref, pageClient, text } from '../support/page-client.js'
+
+afterEach(disposePageClients)
+
+/** The timeline's entries as [seq, action, text]. */
+function timeline(html: string): [number, string, string][] {
+  return [...html.matchAll(/<li class="entry[^"]*" data-seq="(\d+)" data-action="([^"]+)">([\s\S]*?)<\/li>/g)].map((m) => [Number(m[1]), m[2] as string, text(m[3] as string)])
+}
+
+async function withActivity() {
+  const p = await pageClient()
+  await p.vault.fields.setMany({ email: 'ada@example.org', 'prefs.sizes.shoe': 'EU 39' })
+  const fjord = await p.vault.vendors.register({ name: 'Fjord Outdoor' })
+  const nook = await p.vault.vendors.register({ name: 'Book Nook' })
+  const g1 = await p.vault.grants.create({ vendorId: fjord.id, fields: ['email', 'prefs.sizes.*'], actions: ['read'], purpose: 'Sizing', durationSeconds: 86_400 })
+  const g2 = await p.vault.grants.create({ vendorId: nook.id, fields: ['email'], actions: ['read'], purpose: 'Newsletter', durationSeconds: 86_400 })
+  await p.vault.readThroughGrant(g1.id)
+  await p.vault.readThroughGrant(g2.id)
+  await p.vault.grants.narrow(g1.id, { fields: ['prefs.sizes.*'] })
+  await p.vault.readThroughGrant(g1.id)
+  await p.vault.grants.revoke(g2.id)
+  await p.vault.readThroughGrant(g2.id).catch(() => undefined)
+  return { p, fjord, nook, g1, g2 }
+}
+
+describe('/log', () => {
+  it('shows every read and grant change, newest first, in words, with the chain verified', async () => {
+    const { p } = await withActivity()
+    const page = await p.get('/log')
+    expect(page.status).toBe(200)
+    expect(text(page.html)).toMatch(/Log verified: all \d+ entries are intact/)
+    const entries = timeline(page.html)
+    const seqs = entries.map((e) => e[0])
+    expect(seqs).toEqual([...seqs].sort((a, b) => b - a))
+    const vendorSide = entries.filter(([, action]) => action.startsWith('grant.')).map(([, action, words]) => [action, words.replace(/^\S+ \S+ UTC /, '').replace(/ #\d+$/, '')])
+    expect(vendorSide).toEqual([
+      ['grant.refused', 'Book Nook was refused: the grant was revoked'],
+      ['grant.revoked', 'You revoked a grant of Book Nook'],
+      ['grant.read', 'Fjord Outdoor read Shoe size'],
+      ['grant.narrowed', "You narrowed Fjord Outdoor&#39;s grant to Everything under prefs.sizes"],
+      ['grant.read', 'Book Nook read Email'],
+      ['grant.read', 'Fjord Outdoor read Email, Shoe size'],
+      ['grant.created', 'You granted Book Nook access to Email'],
+      ['grant.created', 'You granted Fjord Outdoor access to Email, Everything under prefs.sizes'],
+    ])
+  })
+
+  it('filters by vendor, by kind and by dates', async () => {
+    const { p, fjord } = await withActivity()
+    const reads = timeline((await p.get(`/log?vendor=${fjord.id}&kind=reads`)).html)
+    expect(reads.map(([, a, w]) => [a, w.replace(/^\S+ \S+ UTC /, '').replace(/ #\d+$/, '')])).toEqual([
+      ['grant.read', 'Fjord Outdoor read Shoe size'],
+      ['grant.read', 'Fjord Outdoor read Email, Shoe size'],
+    ])
+    const changes = timeline((await p.get('/log?kind=grants')).html).map(([, a]) => a)
+    expect(changes).toEqual(['grant.revoked', 'grant.narrowed', 'grant.created', 'grant.created'])
+    const today = new Date().toISOString().slice(0, 10)
+    expect(timeline((await p.get(`/log?kind=reads&from=${today}&to=${today}`)).html)).toHaveLength(3)
+    expect(timeline((await p.get('/log?kind=reads&to=2000-01-01')).html)).toHaveLength(0)
+    const selected = await p.get(`/log?vendor=${fjord.id}`)
+    expect(selected.html).toContain(`<option value="${fjord.id}" selected>Fjord Outdoor</option>`)
+    const bad = await p.get('/log?from=yesterday')
+    expect(bad.status).toBe(200)
+    expect(bad.html).toContain('Some filters were not understood')
+  })
+
+  it('pages through older entries, keeping the filters', async () => {
+    const { p, g1 } = await withActivity()
+    for (let i = 0; i < 55; i++) await p.vault.readThroughGrant(g1.id)
+    const first = await p.get('/log?kind=reads')
+    const page1 = timeline(first.html)
+    expect(page1).toHaveLength(50)
+    const older = linkHref(first.html, 'Older entries') as string
+    expect(older).toBe(`/log?kind=reads&before=${page1[49]?.[0]}`)
+    const page2 = timeline((await p.get(older)).html)
+    expect(page2).toHaveLength(58 - 50)
+    expect(Math.max(...page2.map((e) => e[0]))).toBeLessThan(Math.min(...page1.map((e) => e[0])))
+    expect(linkHref((await p.get(older)).html, 'Older entries')).toBeUndefined()
+  })
+
+  it('shows a broken chain, and where it breaks, after an entry is altered in the database', async () => {
+    const { p } = await withActivity()
+    const victim = (await p.vault.audit.list({ action: 'grant.read', limit: 1 }))[0]
+    if (!victim) throw new Error('no read')
+    const row = await p.tv.handle.db.selectFrom('audit').select(['entry']).where('seq', '=', victim.seq).executeTakeFirstOrThrow()
+    // Someone with the database file hides what a vendor read.
+    await p.tv.handle.db.updateTable('audit').set({ entry: row.entry.replace('"prefs.sizes.shoe"', '"name.given"') }).where('seq', '=', victim.seq).execute()
+    const page = await p.get('/log')
+    expect(page.html).not.toContain('Log verified')
+    expect(page.html).toContain('role="alert"')
+    expect(text(page.html)).toContain(`Log damaged: the chain breaks at entry #${victim.seq} (an entry was altered)`)
+  })
+
+  it('on a long log, verifies only when asked', async () => {
+    const p = await pageClient()
+    const app = await createApp({
+      vault: p.vault,
+      database: p.tv.handle,
+      config: { issuer: ISSUER },
+      pages: (kit) => new Hono().route('/log', accessLogPages(kit, { autoVerifyMax: 1 })),
+    })
+    const view = async (path: string) => (await app.request(path, { headers: { cookie: p.cookie } })).text()
+    const size = (await p.vault.audit.list({ limit: 1 }))[0]?.seq as number
+    expect(size).toBeGreaterThan(1)
+    const skipped = await view('/log?kind=vault')
+    expect(text(skipped)).toContain(`The log has ${size} entries`)
+    expect(skipped).not.toContain('Log verified')
+    expect(linkHref(skipped, 'Verify now')).toBe('/log?kind=vault&verify=1')
+    expect(text(await view('/log?kind=vault&verify=1'))).toMatch(/Log verified: all \d+ entries are intact/)
+  })
+
+  it('needs a session', async () => {
+    const { p } = await withActivity()
+    const res = await p.get('/log', { anonymous: true })
+    expect(res.status).toBe(303)
+    expect(res.html).not.toContain('Fjord')
+  })
+})
