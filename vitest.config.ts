@@ -31,7 +31,7 @@ export default defineConfig({
       {
         extends: true,
         resolve: { conditions: ['source'] },
-        test: { name: 'stories', include: ['test/**/*.test.ts', 'packages/web/src/**/*.test.ts', 'packages/web/test/**/*.test.ts'], globalSetup: ['./test/setup/postgres.ts'] },
+        test: { name: 'stories', include: ['test/**/*.test.ts', 'packages/web/src/**/*.test.ts', 'packages/web/test/**/*.test.ts'], globalSetup: ['./test/setup/postgres.ts', './test/setup/chromium.ts'] },
       },
     ],
   },

@@ -2,9 +2,10 @@
  * The README is the front door: it must start with the two commands, and CI must run exactly the
  * second one (a regression test: a slip once left the README empty and nothing noticed).
  */
-import { readFileSync } from 'node:fs'
+import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { EXIT } from '../packages/web/src/cli/exit-codes.js'
 
 const root = join(import.meta.dirname, '..')
 
@@ -25,5 +26,29 @@ describe('README and CI', () => {
     expect(ci.at(-1)).toBe(commands[1])
     const pinned = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { packageManager: string }).packageManager
     for (const command of commands) expect(command).toContain(pinned)
+  })
+})
+
+describe('README and the custos command', () => {
+  const readme = readFileSync(join(root, 'README.md'), 'utf8')
+  const section = readme.slice(readme.indexOf('## The `custos` command'), readme.indexOf('\n## ', readme.indexOf('## The `custos` command') + 1))
+
+  it('the first command runs `custos serve`, which creates nothing on first run (no generated passphrase any more)', () => {
+    const scripts = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts
+    expect(scripts.start).toBe('tsx packages/web/src/cli/main.ts serve')
+    expect(scripts.custos).toBe('tsx packages/web/src/cli/main.ts')
+    expect(readme).not.toContain('initial-passphrase')
+    expect(readme).toMatch(/`start` runs `custos serve`/)
+  })
+
+  it('documents every subcommand, with one file per command in packages/web/src/cli/commands', () => {
+    const files = readdirSync(join(root, 'packages/web/src/cli/commands')).map((f) => f.replace(/\.ts$/, '')).sort()
+    const documented = [...section.matchAll(/^\| `([a-z][a-z-]*)(?: FILE)?`(?: \/ `([a-z-]+) FILE`)? \|/gm)].flatMap((m) => [m[1], m[2]]).filter((c): c is string => c !== undefined && c !== 'command').sort()
+    expect(documented).toEqual(files)
+  })
+
+  it('lists the exit codes exactly as the command defines them', () => {
+    const listed = [...section.matchAll(/`(\d)` ([a-z]+)/g)].map((m) => Number(m[1]))
+    expect(listed).toEqual(Object.values(EXIT))
   })
 })

@@ -1,11 +1,13 @@
 /**
- * The first README command ends in `pnpm start`: this starts that entry point as a child process
- * on a fresh data folder and checks it creates the vault, serves the API unsealed, keeps its
- * secrets out of the log, and shuts down cleanly on SIGTERM.
+ * The first README command ends in `pnpm start`: this runs exactly what that script runs (read
+ * from package.json, so the two cannot drift) as a child process on a fresh data folder, and
+ * checks the first run creates no vault — the browser's set-up page does that — answers
+ * `/healthz` and `/readyz` (`uninitialized`), logs JSON lines with the URL to open, and exits 0
+ * on SIGTERM.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -29,28 +31,37 @@ function freePort(): Promise<number> {
 }
 
 describe('pnpm start', () => {
-  it('creates the vault in the data folder, serves the API unsealed, and exits 0 on SIGTERM', async () => {
+  it('serves a fresh data folder uninitialized (the set-up page creates the vault), logs JSON, and exits 0 on SIGTERM', async () => {
+    const start = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start
+    const [runner, entry, ...args] = start.split(' ')
+    expect(runner).toBe('tsx')
     dir = mkdtempSync(join(tmpdir(), 'custos-serve-'))
     const port = await freePort()
-    child = spawn(process.execPath, ['--import', 'tsx', join(root, 'packages/web/src/cli/serve.ts')], {
+    child = spawn(process.execPath, ['--import', 'tsx', join(root, entry as string), ...args], {
       cwd: root,
       env: { ...process.env, CUSTOS_DATA: dir, CUSTOS_PORT: String(port) },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     let out = ''
     child.stdout?.on('data', (d: Buffer) => (out += d.toString()))
-    for (let i = 0; i < 200 && !out.includes('listening'); i++) await new Promise((r) => setTimeout(r, 100))
-    expect(out).toContain(`Custos listening on http://127.0.0.1:${port}`)
+    for (let i = 0; i < 200 && !out.includes('"msg":"listening"'); i++) await new Promise((r) => setTimeout(r, 100))
+    const lines = out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)
+    expect(lines.find((l) => l.msg === 'listening')).toMatchObject({ level: 'info', url: `http://127.0.0.1:${port}` })
+
+    expect(await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()).toEqual({ ok: true })
     const ready = await fetch(`http://127.0.0.1:${port}/readyz`)
-    expect(await ready.json()).toEqual({ ready: true, state: 'unsealed' })
+    expect(ready.status).toBe(503)
+    expect(await ready.json()).toEqual({ ready: false, state: 'uninitialized' })
     const meta = (await (await fetch(`http://127.0.0.1:${port}/.well-known/oauth-authorization-server`)).json()) as { issuer: string }
     expect(meta.issuer).toBe(`http://127.0.0.1:${port}`)
-    const passphrase = readFileSync(join(dir, 'initial-passphrase'), 'utf8').trim()
-    expect(statSync(join(dir, 'initial-passphrase')).mode & 0o077).toBe(0)
-    expect(out).not.toContain(passphrase)
-    expect(out).toMatch(/Recovery key — shown once/)
+    // No passphrase was invented and written anywhere: only the database exists.
+    expect(readdirSync(dir).filter((f) => !f.startsWith('custos.db'))).toEqual([])
+
     child.kill('SIGTERM')
     const [code] = (await once(child, 'exit')) as [number | null]
     expect(code).toBe(0)
+    const after = out.trim().split('\n').map((l) => JSON.parse(l) as { msg: string; path?: string; status?: number })
+    expect(after.find((l) => l.msg === 'request' && l.path === '/readyz')).toMatchObject({ status: 503 })
+    expect(after.at(-1)?.msg).toBe('stopped')
   })
 })

@@ -1,12 +1,14 @@
 /**
  * Opens the vault the settings point at — SQLite in DATA/custos.db, or PostgreSQL at the
  * database URL — and turns the vault's typed errors into the command's messages and exit codes.
+ * The library is imported only when a command opens the vault, so `--help` and usage errors
+ * answer at once (it loads libsodium and the database drivers).
  */
 import { existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { type Credentials, type DatabaseHandle, type Vault, type VaultEventListener, VaultError, createVault, openPostgres, openSqlite } from '@custos/vault'
+import type { Credentials, DatabaseHandle, Vault, VaultError, VaultEventListener } from '@custos/vault'
 import type { Settings } from './config.js'
-import { CliError, EXIT } from './exit-codes.js'
+import { CliError, EXIT, type ExitCode } from './exit-codes.js'
 
 export interface OpenedVault {
   readonly vault: Vault
@@ -29,6 +31,7 @@ export function storageExists(settings: Settings): boolean {
  *   otherwise a missing SQLite file is a clear failure instead of a new empty database.
  */
 export async function openVault(settings: Settings, options: { create: boolean; onEvent?: VaultEventListener }): Promise<OpenedVault> {
+  const { createVault, openPostgres, openSqlite } = await import('@custos/vault')
   let database: DatabaseHandle
   let location: string
   if (settings.databaseUrl) {
@@ -48,7 +51,7 @@ export async function openVault(settings: Settings, options: { create: boolean; 
     return { vault, database, location }
   } catch (err) {
     await database.close().catch(() => undefined)
-    if (err instanceof VaultError) throw err
+    if (isVaultError(err)) throw err
     const code = (err as NodeJS.ErrnoException).code
     throw new CliError(EXIT.failure, `custos: cannot open the database at ${location}${code ? ` (${code})` : ''}: ${err instanceof Error ? err.message : String(err)}`)
   }
@@ -66,10 +69,17 @@ export function secondsUntil(when: Date, now = new Date()): number {
   return Math.max(1, Math.ceil((when.getTime() - now.getTime()) / 1000))
 }
 
+/** A VaultError, recognised by shape: the library's classes are loaded lazily (see above). */
+export function isVaultError(err: unknown): err is VaultError {
+  if (!(err instanceof Error)) return false
+  const { code, issues } = err as Error & { code?: unknown; issues?: unknown }
+  return typeof code === 'string' && code.startsWith('ERR_') && Array.isArray(issues)
+}
+
 /** The exit code and one-line message for an error a command did not handle itself. */
-export function describeError(err: unknown): { exitCode: number; message: string } {
+export function describeError(err: unknown): { exitCode: ExitCode; message: string } {
   if (err instanceof CliError) return { exitCode: err.exitCode, message: err.message }
-  if (err instanceof VaultError) {
+  if (isVaultError(err)) {
     const issues = err.issues.length > 0 ? `: ${err.issues.map((i) => `${i.path || '(document)'} ${i.message}`).join('; ')}` : ''
     switch (err.code) {
       case 'ERR_UNLOCK_FAILED':

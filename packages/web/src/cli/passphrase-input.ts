@@ -45,8 +45,9 @@ export function readSecretFile(file: string, what: string, flag: string): string
 /** Prompts on stderr with no echo: raw mode, so the terminal never shows (or scrolls back) the secret. */
 function promptHidden(io: CliIo, prompt: string): Promise<string> {
   const { stdin, stderr } = io
-  stderr.write(prompt)
+  // Raw mode before the prompt shows: whatever is typed after seeing it is never echoed.
   stdin.setRawMode(true)
+  stderr.write(prompt)
   stdin.setEncoding('utf8')
   stdin.resume()
   return new Promise((resolve, reject) => {

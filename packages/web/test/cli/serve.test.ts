@@ -5,6 +5,8 @@
  * (exit 3), success, and "already unlocked".
  */
 import { chmodSync, existsSync, statSync } from 'node:fs'
+import { once } from 'node:events'
+import { connect } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { PASSPHRASE, type RunningServer, runCli, startServe, tempDir } from './support/run-cli.js'
@@ -25,6 +27,11 @@ afterEach(() => {
 })
 afterAll(() => temp.dispose())
 
+/** Waits for a condition the test cannot be told about by an event (a log line, bytes on a socket). */
+async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 600 && !condition(); i++) await new Promise((r) => setTimeout(r, 50))
+  expect(condition()).toBe(true)
+}
 const readyz = async (url: string) => (await (await fetch(`${url}/readyz`)).json()) as { state: string }
 
 describe('custos serve', () => {
@@ -42,6 +49,25 @@ describe('custos serve', () => {
     expect(lines.at(-1)).toMatchObject({ msg: 'stopped' })
     expect(server.output()).not.toContain(PASSPHRASE)
     expect(server.output()).not.toContain('secret=query')
+  })
+
+  it('SIGTERM lets a request in flight finish, then exits 0', async () => {
+    server = await startServe(['--data', join(temp.dir, 'fresh')])
+    const socket = connect(server.port, '127.0.0.1')
+    let received = ''
+    socket.on('data', (d: Buffer) => (received += d.toString()))
+    const body = JSON.stringify({ passphrase: 'not yet set up' })
+    // Expect: 100-continue makes the server say when it holds the request: then it is in flight.
+    socket.write(`POST /owner/unlock HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nExpect: 100-continue\r\n\r\n`)
+    await until(() => received.includes('100 Continue'))
+    const stopped = server.stop()
+    await until(() => server?.output().includes('"msg":"shutting down"') ?? false)
+    socket.end(body)
+    await once(socket, 'close')
+    expect(received).toMatch(/HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 503 /)
+    expect(await stopped).toBe(0)
+    const msgs = server.output().trim().split('\n').map((l) => (JSON.parse(l) as { msg: string }).msg)
+    expect(msgs.slice(msgs.indexOf('shutting down'))).toEqual(['shutting down', 'request', 'stopped'])
   })
 
   it('refuses an unseal key file that group or others can read, saying chmod 600 (exit 2)', async () => {
