@@ -4,6 +4,7 @@ import { z } from 'zod'
 import { type Credentials, VaultExport } from '@custos/vault'
 import type { AppContext } from '../app-context.js'
 import { problemResponse } from '../problem.js'
+import { backupDownload, day, downloadHeaders } from './backup-download.js'
 import { BodyTooLargeError, IMPORT_BODY_LIMIT, RESTORE_BODY_LIMIT, limitedChunks, ownerBodyLimit, tooLarge } from './body-limits.js'
 import { type OwnerEnv, ownerGuard } from './owner-auth.js'
 import { RequestProblem } from './owner-errors.js'
@@ -37,7 +38,6 @@ function restoreCredentials(passphraseHeader: string | undefined, recoveryKey: s
   return parsed.passphrase !== undefined ? { passphrase: parsed.passphrase } : { recoveryKey: parsed.recoveryKey as string }
 }
 
-const today = (now: Date) => now.toISOString().slice(0, 10)
 
 /**
  * Leaving and coming back: `GET /owner/export` (the portable plaintext JSON, as a download),
@@ -51,10 +51,7 @@ export function exitRoutes(app: AppContext, keyJob: RotationJob): Hono<OwnerEnv>
 
   routes.get('/export', guard, async (c) => {
     const doc = await app.vault.exportJson()
-    return c.body(JSON.stringify(doc, null, 2), 200, {
-      'content-type': 'application/json; charset=utf-8',
-      'content-disposition': `attachment; filename="custos-export-${today(app.now())}.json"`,
-    })
+    return c.body(JSON.stringify(doc, null, 2), 200, downloadHeaders('application/json; charset=utf-8', `custos-export-${day(app.now())}.json`))
   })
 
   routes.post('/import', guard, ownerBodyLimit(IMPORT_BODY_LIMIT), async (c) => {
@@ -64,32 +61,8 @@ export function exitRoutes(app: AppContext, keyJob: RotationJob): Hono<OwnerEnv>
   })
 
   routes.get('/backup', guard, async (c) => {
-    const chunks = app.vault.backup()[Symbol.asyncIterator]()
-    // The first chunk before any header: a refusal is still a proper problem response.
-    const first = await chunks.next()
-    const stream = new ReadableStream<Uint8Array>({
-      start(controller) {
-        if (first.done) controller.close()
-        else controller.enqueue(first.value)
-      },
-      async pull(controller) {
-        try {
-          const next = await chunks.next()
-          if (next.done) controller.close()
-          else controller.enqueue(next.value)
-        } catch (err) {
-          // Cut short: the backup's final tag is missing, so a restore refuses what arrived.
-          controller.error(err)
-        }
-      },
-      async cancel() {
-        await chunks.return?.()
-      },
-    })
-    return c.body(stream, 200, {
-      'content-type': 'application/octet-stream',
-      'content-disposition': `attachment; filename="custos-backup-${today(app.now())}.custos"`,
-    })
+    const { body, headers } = await backupDownload(app.vault, app.now())
+    return c.body(body, 200, headers)
   })
 
   routes.post('/restore', guard, async (c) => {

@@ -1,11 +1,9 @@
 import { Hono } from 'hono'
-import type { OwnerPageKit } from '@custos/consent-api'
+import { type OwnerPageKit, backupDownload, day, downloadHeaders } from '@custos/consent-api'
 import { readForm } from './form-values.js'
 import { type PageEnv, ownerGate } from './owner-gate.js'
 import { restoreBodyLimit, restoreRefusal, restoreUpload } from './restore-upload.js'
 import { renderSettings } from './settings-view.js'
-
-const today = (now: Date) => now.toISOString().slice(0, 10)
 
 /** Export (plain JSON), encrypted backup (streamed) and restore, all from the settings page. */
 export function settingsBackupRoutes(kit: OwnerPageKit): Hono<PageEnv> {
@@ -15,43 +13,12 @@ export function settingsBackupRoutes(kit: OwnerPageKit): Hono<PageEnv> {
   // POST (with the CSRF token), not a link: each download is an audited act on the vault.
   routes.post('/settings/export', gate, async (c) => {
     const doc = await kit.vault.exportJson()
-    return c.body(JSON.stringify(doc, null, 2), 200, {
-      'content-type': 'application/json; charset=utf-8',
-      'content-disposition': `attachment; filename="custos-export-${today(kit.now())}.json"`,
-      'cache-control': 'no-store',
-      'x-content-type-options': 'nosniff',
-    })
+    return c.body(JSON.stringify(doc, null, 2), 200, downloadHeaders('application/json; charset=utf-8', `custos-export-${day(kit.now())}.json`))
   })
 
   routes.post('/settings/backup', gate, async (c) => {
-    const chunks = kit.vault.backup()[Symbol.asyncIterator]()
-    // The first chunk before any header, so a refusal still becomes an error page.
-    const first = await chunks.next()
-    const stream = new ReadableStream<Uint8Array>({
-      start(controller) {
-        if (first.done) controller.close()
-        else controller.enqueue(first.value)
-      },
-      async pull(controller) {
-        try {
-          const next = await chunks.next()
-          if (next.done) controller.close()
-          else controller.enqueue(next.value)
-        } catch (err) {
-          // Cut short: the backup's final tag is missing, so any restore refuses the partial file.
-          controller.error(err)
-        }
-      },
-      async cancel() {
-        await chunks.return?.()
-      },
-    })
-    return c.body(stream, 200, {
-      'content-type': 'application/octet-stream',
-      'content-disposition': `attachment; filename="custos-backup-${today(kit.now())}.custos"`,
-      'cache-control': 'no-store',
-      'x-content-type-options': 'nosniff',
-    })
+    const { body, headers } = await backupDownload(kit.vault, kit.now())
+    return c.body(body, 200, headers)
   })
 
   // The limit first: it refuses an oversized declared length before the gate reads the body.
