@@ -169,6 +169,7 @@ export async function createVault(options: CreateVaultOptions): Promise<Vault> {
     exportJson: () => exportVault(ctx, stores),
   })
 
+  let unlocking: Promise<unknown> = Promise.resolve()
   const seal = () => {
     keys?.wipe()
     keys = undefined
@@ -227,9 +228,20 @@ export async function createVault(options: CreateVaultOptions): Promise<Vault> {
       return { recoveryKey: created.recoveryKey, vaultId: created.keys.vaultId }
     },
 
-    async unlock(credentials) {
-      const { meta, root, method } = await unwrapRoot(ctx, credentials)
-      await unseal(meta.vault_id, root, meta.current_term, method)
+    unlock(credentials) {
+      // One unlock at a time per vault, and an unlock that finds the vault already unsealed (a
+      // concurrent one won) only proves the secret: installing a second key object would wipe the
+      // one that requests and a rotation in flight are using.
+      const run = unlocking.then(async () => {
+        const { meta, root, method } = await unwrapRoot(ctx, credentials)
+        if (keys !== undefined) {
+          sodium.memzero(root)
+          return
+        }
+        await unseal(meta.vault_id, root, meta.current_term, method)
+      })
+      unlocking = run.catch(() => undefined)
+      return run
     },
 
     async verifyOwner(credentials) {

@@ -175,6 +175,21 @@ describe('promise 6: sealed until unlocked', () => {
     expect(await vault.fields.get('prefs.sizes.shoe')).toBe('EU 39')
   })
 
+  it('promise 6: two unlocks racing install one key object — the second proves its secret and keeps the keys in use', async () => {
+    const tv = await newVault()
+    await populated(tv)
+    const unlocks = async () => (await tv.vault.audit.list({ action: 'vault.unlocked', limit: 100 })).length
+    const unlocksBefore = await unlocks()
+    await tv.vault.lock()
+    await Promise.all([tv.vault.unlock(PASSPHRASE), tv.vault.unlock(PASSPHRASE)])
+    // One unseal, not two: a second would have wiped the key object the first installed.
+    expect((await unlocks()) - unlocksBefore).toBe(1)
+    expect(await tv.vault.fields.get('email')).toBe('ada@example.org')
+    // On an unsealed vault the secret is still checked.
+    await expect(tv.vault.unlock('not the passphrase at all')).rejects.toBeInstanceOf(UnlockFailedError)
+    expect((await tv.vault.status()).state).toBe('unsealed')
+  })
+
   it('promise 6: lock wipes keys — the root key and the data key held in memory are overwritten with zeros', async () => {
     const tv = await newVault()
     await populated(tv)
