@@ -6,7 +6,9 @@
  */
 import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { CHROMIUM_PATH } from '../browser/support/chromium.js'
+
+/** Where Debian's `chromium` package puts the browser (test/browser/support/chromium.ts launches it). */
+export const CHROMIUM_PATH = '/usr/bin/chromium'
 
 export default function setup(): void {
   if (existsSync(CHROMIUM_PATH)) return
