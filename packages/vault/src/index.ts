@@ -33,6 +33,7 @@ export type { RotateKeysOptions, RotationProgress, RotationResult } from './keys
 export { KDF_PRESETS, type KdfPreset } from './crypto/kdf.js'
 export { VOCABULARY, PostalAddress, CUSTOM_PATH, MAX_VALUE_BYTES, isFieldPath, schemaFor, type FieldPath, type KnownFieldPath } from './fields/vocabulary.js'
 export { selectorMatches } from './fields/selectors.js'
+export { fieldLabel } from './fields/field-labels.js'
 export type { FieldEntry } from './fields/field-store.js'
 export { Order, OrderItem, type OrderInput, type Purchase, type Provenance } from './purchases/order.js'
 export type { PurchaseFilter, Page } from './purchases/purchase-query.js'

@@ -1,4 +1,4 @@
-import { CUSTOM_PATH, VOCABULARY, isFieldPath } from '@custos/vault'
+import { CUSTOM_PATH, VOCABULARY, fieldLabel, isFieldPath } from '@custos/vault'
 
 /**
  * What a vendor may name in a request: a field path of the vocabulary (`email`), an owner-defined
@@ -16,9 +16,5 @@ export function isKnownSelector(selector: string): boolean {
   return Object.keys(VOCABULARY).some((path) => path.startsWith(prefix))
 }
 
-/** A human label for the consent page: the vocabulary's label, or the path itself. */
-export function selectorLabel(selector: string): string {
-  if (Object.hasOwn(VOCABULARY, selector)) return VOCABULARY[selector as keyof typeof VOCABULARY].label
-  if (selector.endsWith('.*')) return `Everything under ${selector.slice(0, -2)}`
-  return selector
-}
+/** A human label for the consent page (the vault's words for fields and subtrees). */
+export const selectorLabel = fieldLabel

@@ -1,9 +1,8 @@
 import { Hono } from 'hono'
 import { html } from 'hono/html'
 import { z } from 'zod'
-import type { AuditAction, AuditEntry, AuditFilter, AuditVerification } from '@custos/vault'
+import { type AuditAction, type AuditEntry, type AuditFilter, type AuditVerification, fieldLabel } from '@custos/vault'
 import type { OwnerPageKit } from '@custos/consent-api'
-import { fieldLabel } from './connections.js'
 import { type Html, notice, page } from './layout.js'
 import { type PageEnv, ownerGate } from './owner-gate.js'
 

@@ -1,6 +1,6 @@
 import { Hono } from 'hono'
 import { html } from 'hono/html'
-import { type AuditEntry, type Grant, NotFoundError, VOCABULARY, type Vault, type Vendor, VaultError } from '@custos/vault'
+import { type AuditEntry, fieldLabel, type Grant, NotFoundError, type Vault, type Vendor, VaultError } from '@custos/vault'
 import type { OwnerPageKit } from '@custos/consent-api'
 import { readForm } from './form-values.js'
 import { type Html, csrfField, notice, page } from './layout.js'
@@ -43,11 +43,6 @@ async function lastReads(vault: Vault, grantIds: readonly string[]): Promise<Map
   return found
 }
 
-export function fieldLabel(selector: string): string {
-  if (Object.hasOwn(VOCABULARY, selector)) return VOCABULARY[selector as keyof typeof VOCABULARY].label
-  if (selector.endsWith('.*')) return `Everything under ${selector.slice(0, -2)}`
-  return selector
-}
 
 const when = (iso: string) => `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`
 

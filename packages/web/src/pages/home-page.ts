@@ -1,6 +1,7 @@
 import { Hono } from 'hono'
 import { html } from 'hono/html'
 import type { OwnerPageKit } from '@custos/consent-api'
+import { fieldLabel } from '@custos/vault'
 import { type PageEnv, ownerGate } from './owner-gate.js'
 import { notice, page } from './layout.js'
 
@@ -45,7 +46,7 @@ ${
   reads.length === 0
     ? html`<p>No vendor has read anything yet.</p>`
     : html`<div class="table-wrap"><table><thead><tr><th scope="col">When (UTC)</th><th scope="col">Vendor</th><th scope="col">Fields read</th></tr></thead><tbody>${reads.map(
-        (r) => html`<tr><td><time datetime="${r.at}">${r.at.slice(0, 16).replace('T', ' ')}</time></td><td>${(r.vendorId && names.get(r.vendorId)) ?? r.vendorId ?? '—'}</td><td>${(r.paths ?? []).join(', ') || '—'}</td></tr>`,
+        (r) => html`<tr><td><time datetime="${r.at}">${r.at.slice(0, 16).replace('T', ' ')}</time></td><td>${(r.vendorId && names.get(r.vendorId)) ?? r.vendorId ?? '—'}</td><td>${(r.paths ?? []).map(fieldLabel).join(', ') || '—'}</td></tr>`,
       )}</tbody></table></div>`
 }
 <p><a href="/log">Access log</a> — every vendor read and grant change, with a check that the log was not altered.</p>`,

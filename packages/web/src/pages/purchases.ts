@@ -63,7 +63,7 @@ function parseQuery(raw: Record<string, string>): { q: PurchaseQuery; error?: st
 
 function filterForm(q: PurchaseQuery, action: string): Html {
   return html`<form method="get" action="${action}" class="filters" role="search" aria-label="Filter purchases"><div class="row">
-<div><label for="f-seller">Seller</label><input type="search" id="f-seller" name="seller" value="${q.seller ?? ''}"></div>
+<div><label for="f-seller">Seller</label><input type="search" id="f-seller" name="seller" value="${q.seller ?? ''}" aria-describedby="f-seller-hint"><p class="muted hint" id="f-seller-hint">The whole name, as on the receipt; capitals and extra spaces do not matter. (Names are stored encrypted, so parts of a name cannot be searched.)</p></div>
 <div><label for="f-category">Category</label><input type="search" id="f-category" name="category" value="${q.category ?? ''}"></div>
 <div><label for="f-from">From</label><input type="date" id="f-from" name="from" value="${q.from ?? ''}"></div>
 <div><label for="f-to">To</label><input type="date" id="f-to" name="to" value="${q.to ?? ''}"></div>

@@ -45,11 +45,11 @@ describe('/log', () => {
       ['grant.refused', 'Book Nook was refused: the grant was revoked'],
       ['grant.revoked', 'You revoked a grant of Book Nook'],
       ['grant.read', 'Fjord Outdoor read Shoe size'],
-      ['grant.narrowed', "You narrowed Fjord Outdoor&#39;s grant to Everything under prefs.sizes"],
+      ['grant.narrowed', "You narrowed Fjord Outdoor&#39;s grant to Shoe size, Top size, Bottom size and 2 more"],
       ['grant.read', 'Book Nook read Email'],
       ['grant.read', 'Fjord Outdoor read Email, Shoe size'],
       ['grant.created', 'You granted Book Nook access to Email'],
-      ['grant.created', 'You granted Fjord Outdoor access to Email, Everything under prefs.sizes'],
+      ['grant.created', 'You granted Fjord Outdoor access to Email, Shoe size, Top size, Bottom size and 2 more'],
     ])
   })
 

@@ -29,8 +29,8 @@ describe('/connections', () => {
     expect(text(before.html)).toMatch(/registered \d{4}-\d{2}-\d{2}/)
     const card = grantCard(before.html, vendor.grant.id)
     expect(card).toContain('Active')
-    expect(card).toContain('Fields Email Everything under prefs.sizes')
-    expect(card).toContain('Everything under prefs.sizes')
+    expect(card).toContain('Fields Email Shoe size, Top size, Bottom size and 2 more')
+    expect(card).toContain('Shoe size, Top size, Bottom size and 2 more')
     expect(card).toContain('Last read Never read')
 
     expect(await vendor.readProfile()).toEqual({ status: 200, fields: PROFILE })

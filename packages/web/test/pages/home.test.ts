@@ -34,7 +34,8 @@ describe('home page (issue 4, web app)', () => {
     expect(text).toContain('1 waiting in the inbox')
     expect(text).toContain('Fjord <Outdoor>')
     expect(page).toContain('Fjord &lt;Outdoor&gt;')
-    expect(text).toContain('prefs.sizes.shoe')
+    expect(text).toContain('Shoe size')
+    expect(text).not.toContain('prefs.sizes.shoe')
     expect(page).toContain('href="/log"')
     // Signed-in chrome: the navigation and the Lock button.
     expect(page).toMatch(/<button type="submit" class="secondary">Lock<\/button>/)
