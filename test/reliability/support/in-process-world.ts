@@ -5,7 +5,8 @@
  * tested in the stories); everything after that goes through HTTP routes.
  */
 import { type DatabaseHandle, type Vault, createVault } from '@custos/vault'
-import { createApp } from '@custos/consent-api'
+import { type AppDeps, createApp } from '@custos/consent-api'
+import type { Hono } from 'hono'
 import type { Kysely } from 'kysely'
 import type { AppContext } from '../../../packages/consent-api/src/app-context.js'
 import { parseConfig } from '../../../packages/consent-api/src/config.js'
@@ -23,7 +24,7 @@ export interface Owner {
 
 export interface World {
   readonly vault: Vault
-  readonly app: Awaited<ReturnType<typeof createApp>>
+  readonly app: Hono
   readonly clientId: string
   readonly clientSecret: string
   readonly grantId: string
@@ -39,13 +40,14 @@ export interface World {
   ownerCall(method: string, path: string, json?: unknown): Promise<Response>
 }
 
-export async function inProcessWorld(database: DatabaseHandle): Promise<World> {
+/** `build` makes the served app (default: the consent API; the fuzz passes the whole web app). */
+export async function inProcessWorld(database: DatabaseHandle, build: (deps: AppDeps) => Promise<Hono> = createApp): Promise<World> {
   const vault = await createVault({ database, kdf: 'interactive' })
   await vault.initialize(PASSPHRASE)
   await vault.fields.setMany(PROFILE)
   // Access tokens long enough that none expires during a test; refresh is exercised explicitly.
   const config = { issuer: ISSUER, accessTokenSeconds: 3600 }
-  const app = await createApp({ vault, database, config })
+  const app = await build({ vault, database, config })
   const ctx: AppContext = { vault, db: database.db as unknown as Kysely<ApiTables>, config: parseConfig(config), now: () => new Date(), database }
 
   const reg = await app.request('/oauth/register', {
@@ -72,7 +74,7 @@ export async function inProcessWorld(database: DatabaseHandle): Promise<World> {
     accessToken: tokens.accessToken,
     refreshToken: tokens.refreshToken,
     owner,
-    readProfile: () => app.request('/v1/profile', { headers: { authorization: `Bearer ${tokens.accessToken}` } }),
+    readProfile: async () => app.request('/v1/profile', { headers: { authorization: `Bearer ${tokens.accessToken}` } }),
     async refresh() {
       const res = await app.request('/oauth/token', {
         method: 'POST',
@@ -82,7 +84,7 @@ export async function inProcessWorld(database: DatabaseHandle): Promise<World> {
       if (res.status === 200) world.refreshToken = ((await res.clone().json()) as { refresh_token: string }).refresh_token
       return res
     },
-    ownerCall: (method, path, json) =>
+    ownerCall: async (method, path, json) =>
       app.request(path, {
         method,
         headers: { cookie: owner.cookie, 'x-csrf-token': owner.csrf, ...(json !== undefined ? { 'content-type': 'application/json' } : {}) },

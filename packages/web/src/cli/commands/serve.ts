@@ -66,6 +66,10 @@ async function run({ values, io }: Invocation): Promise<number> {
     const [{ createAdaptorServer }, { createWebApp }] = await Promise.all([import('@hono/node-server'), import('../../web-app.js')])
     const app = await createWebApp({ vault, database, config: { issuer: settings.publicUrl } })
     server = createAdaptorServer({
+      // Slow clients are bounded (reliability campaign, "abuse"): headers must arrive within 15 s
+      // (Node's default is 60 s, checked every 30 s); a whole request within 10 minutes, which
+      // still lets a large restore upload through on a slow link.
+      serverOptions: { headersTimeout: 15_000, requestTimeout: 600_000, connectionsCheckingInterval: 5_000 },
       // One line per request: method, path without the query (codes and states travel there), status, time.
       fetch: async (request: Request, env: unknown) => {
         const started = performance.now()

@@ -1,0 +1,14 @@
+/**
+ * Figures a reliability test measured (requests served, kills, RSS, file handles), kept for
+ * RELIABILITY.md: with CUSTOS_RELIABILITY_FIGURES=FILE each test merges its figures into that
+ * JSON file under its own name. Tests never print (test/setup/no-console.ts); this is the channel.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+
+export function recordFigures(name: string, figures: Record<string, unknown>): void {
+  const file = process.env.CUSTOS_RELIABILITY_FIGURES
+  if (!file) return
+  const all = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {}
+  all[name] = { ...figures, at: new Date().toISOString() }
+  writeFileSync(file, `${JSON.stringify(all, null, 2)}\n`)
+}
