@@ -28,16 +28,18 @@
   // Live progress: <progress data-poll="/url"> reloads the page until the job is done.
   const poll = document.querySelector('[data-poll-reload]')
   if (poll) setTimeout(() => location.reload(), Number(poll.getAttribute('data-poll-reload')) || 1500)
-  // Idle lock: after the session's idle timeout the server has ended it; show the sign-in page.
+  // Idle sign-out: the server ends the session 15 minutes after this browser's last request, so
+  // the page leaves for the sign-in page then, taking the owner's data off the screen. Typing or
+  // scrolling sends no request and restarts nothing: the deadline is fixed when the page loads.
+  // Timers stand still while a computer sleeps, so the clock is checked again on coming back.
   const idle = document.body.dataset.signedIn === 'true' ? 15 * 60 * 1000 : 0
   if (idle) {
-    let timer
-    const reset = () => {
-      clearTimeout(timer)
-      timer = setTimeout(() => location.assign('/signin?idle=1'), idle + 5000)
+    const deadline = Date.now() + idle + 5000
+    const check = () => {
+      if (Date.now() >= deadline) location.assign('/signin?idle=1')
     }
-    for (const e of ['keydown', 'pointerdown', 'scroll']) addEventListener(e, reset, { passive: true })
-    reset()
+    setTimeout(check, idle + 5000)
+    for (const e of ['focus', 'pageshow', 'visibilitychange', 'keydown', 'pointerdown']) addEventListener(e, check, { passive: true })
   }
   // Confirmations for destructive buttons: <button data-confirm="text">.
   for (const b of document.querySelectorAll('button[data-confirm]')) {

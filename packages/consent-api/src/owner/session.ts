@@ -100,6 +100,16 @@ export function ownerSessionRoutes(app: AppContext): Hono {
     if (fromForm) body = Object.fromEntries(new URLSearchParams(await c.req.text()))
     else if (type === 'application/json') body = await c.req.json().catch(() => undefined)
     else return problemResponse(c, { status: 415, code: 'ERR_UNSUPPORTED_MEDIA_TYPE', title: 'Send a form or JSON' })
+    // A form is posted by the consent page only: another site posting it from the owner's browser
+    // would spend the unlock throttle on guesses (SECURITY.md 8) or sign the browser in unasked.
+    // The consent decision's rule (oauth/authorize.ts), checked before the passphrase is read.
+    if (fromForm) {
+      const origin = c.req.header('origin')
+      const site = c.req.header('sec-fetch-site')
+      if ((origin !== undefined && origin !== new URL(app.config.issuer).origin) || (site !== undefined && site !== 'same-origin' && site !== 'none')) {
+        return htmlPage(c, 403, 'Sign-in refused', html`<h1>Sign-in refused</h1><p class="error">This sign-in did not come from the consent page. Nothing was checked.</p>`)
+      }
+    }
     const parsed = SignIn.safeParse(body)
     if (!parsed.success) return problemResponse(c, { status: 400, code: 'ERR_VALIDATION', title: 'A passphrase is required' })
     const returnTo = parsed.data.return_to !== undefined && RETURN_TO.test(parsed.data.return_to) ? parsed.data.return_to : undefined

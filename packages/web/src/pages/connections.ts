@@ -3,7 +3,7 @@ import { html } from 'hono/html'
 import { type AuditEntry, fieldLabel, type Grant, NotFoundError, type Vault, type Vendor, VaultError } from '@custos/vault'
 import type { OwnerPageKit } from '@custos/consent-api'
 import { readForm } from './form-values.js'
-import { type Html, csrfField, notice, page } from './layout.js'
+import { type Html, csrfField, fixedMessage, notice, page } from './layout.js'
 import { type PageEnv, ownerGate } from './owner-gate.js'
 
 /**
@@ -143,7 +143,7 @@ export function connectionPages(kit: OwnerPageKit): Hono<PageEnv> {
       c,
       200,
       'Connections',
-      html`<h1>Connections</h1>${notice('ok', DONE[c.req.query('done') ?? ''])}${notice('error', ERRORS[c.req.query('error') ?? ''])}
+      html`<h1>Connections</h1>${notice('ok', fixedMessage(DONE, c.req.query('done')))}${notice('error', fixedMessage(ERRORS, c.req.query('error')))}
 <p class="muted">The vendors you have connected, what each may see, and when it last looked.</p>
 ${vendors.length === 0 ? html`<p class="empty">No vendor has asked for access yet.</p>` : vendors.map((v) => vendorSection(v, grants.filter((g) => g.vendorId === v.id), reads, now, csrfToken))}`,
       { csrfToken, current: '/connections' },
@@ -158,7 +158,7 @@ ${vendors.length === 0 ? html`<p class="empty">No vendor has asked for access ye
     try {
       return c.redirect(`/connections?${await change()}${anchor}`, 303)
     } catch (err) {
-      if (err instanceof VaultError && err.code in ERRORS) return c.redirect(`/connections?error=${err.code}${anchor}`, 303)
+      if (err instanceof VaultError && Object.hasOwn(ERRORS, err.code)) return c.redirect(`/connections?error=${err.code}${anchor}`, 303)
       throw err
     }
   }
@@ -168,7 +168,7 @@ ${vendors.length === 0 ? html`<p class="empty">No vendor has asked for access ye
     const id = c.req.param('id')
     if (!ID.test(id)) return notFound(c)
     const form = await readForm(c)
-    const ticked = new Set((await c.req.formData()).getAll('field').filter((f): f is string => typeof f === 'string'))
+    const ticked = new Set(form.all('field'))
     return act(c, `#grant-${id}`, async () => {
       const grant = await kit.vault.grants.get(id)
       const fields = grant.fields.filter((f) => ticked.has(f))

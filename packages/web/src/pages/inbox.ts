@@ -2,7 +2,7 @@ import { Hono } from 'hono'
 import { html } from 'hono/html'
 import { type Purchase, ValidationError, VaultError } from '@custos/vault'
 import type { OwnerPageKit } from '@custos/consent-api'
-import { type Html, csrfField, notice, page } from './layout.js'
+import { type Html, csrfField, fixedMessage, notice, page } from './layout.js'
 import { type PageEnv, ownerGate } from './owner-gate.js'
 import { formatAmount } from './spending-chart.js'
 
@@ -35,7 +35,7 @@ export function inboxPages(kit: OwnerPageKit): Hono<PageEnv> {
     const csrfToken = c.var.session.csrfToken
     const cursor = c.req.query('cursor')
     let listed: { items: Purchase[]; nextCursor?: string }
-    let error = ERRORS[c.req.query('error') ?? '']
+    let error = fixedMessage(ERRORS, c.req.query('error'))
     try {
       listed = await kit.vault.inbox.list({ limit: PAGE_SIZE, ...(cursor ? { cursor } : {}) })
     } catch (err) {
@@ -48,7 +48,7 @@ export function inboxPages(kit: OwnerPageKit): Hono<PageEnv> {
       c,
       200,
       'Inbox',
-      html`<h1>Inbox</h1>${notice('ok', DONE[c.req.query('done') ?? ''])}${notice('error', error)}
+      html`<h1>Inbox</h1>${notice('ok', fixedMessage(DONE, c.req.query('done')))}${notice('error', error)}
 <p class="muted">Receipts vendors sent you. No vendor can see them until you accept one into your purchases.</p>
 ${listed.items.length === 0 ? html`<p class="empty">Your inbox is empty.</p>` : listed.items.map((p) => receipt(p, vendors.get(p.vendorId ?? '') ?? 'an unknown vendor', csrfToken))}
 <nav class="pager" aria-label="Pages">${cursor ? html`<a href="/inbox">First page</a>` : ''}${listed.nextCursor !== undefined ? html` <a href="/inbox?cursor=${encodeURIComponent(listed.nextCursor)}" rel="next">Next page</a>` : ''}</nav>`,

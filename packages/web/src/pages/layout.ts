@@ -44,7 +44,7 @@ export function page(c: Context, status: ContentfulStatusCode, title: string, bo
 <header class="top"><a class="brand" href="/">Custos</a>${
       signedIn
         ? html`<nav aria-label="Main"><ul>${NAV.map((n) => html`<li><a href="${n.href}"${options.current === n.href ? html` aria-current="page"` : ''}>${n.label}</a></li>`)}</ul></nav>
-<form method="post" action="/lock" class="inline"><input type="hidden" name="csrf_token" value="${options.csrfToken}"><button type="submit" class="secondary">Lock</button></form>`
+<form method="post" action="/signout" class="inline"><input type="hidden" name="csrf_token" value="${options.csrfToken}"><button type="submit" class="secondary">Sign out</button></form><form method="post" action="/lock" class="inline"><input type="hidden" name="csrf_token" value="${options.csrfToken}"><button type="submit" class="secondary">Lock</button></form>`
         : ''
     }</header>
 <main id="main">${body}</main>
@@ -61,4 +61,12 @@ export const csrfField = (token: string) => html`<input type="hidden" name="csrf
 export function notice(kind: 'ok' | 'error', text: string | undefined): Html | string {
   if (!text) return ''
   return kind === 'error' ? html`<p class="notice error" role="alert">${text}</p>` : html`<p class="notice ok" role="status">${text}</p>`
+}
+
+/**
+ * The message a query flag picks from a fixed table (`?done=revoked`), or undefined: only the
+ * table's own entries — never `constructor`, `toString` or `__proto__`, which every object has.
+ */
+export function fixedMessage(table: Readonly<Record<string, string>>, key: string | undefined): string | undefined {
+  return key !== undefined && Object.hasOwn(table, key) ? table[key] : undefined
 }

@@ -17,8 +17,13 @@ import { formatAmount } from './spending-chart.js'
  * yields N valid rows (edited in between), nothing is written and the owner previews again.
  */
 export const FILE_MAX_BYTES = 2 * 1024 * 1024
-/** The form around the file: multipart overhead and the other fields. */
-const BODY_MAX_BYTES = FILE_MAX_BYTES + 64 * 1024
+/**
+ * The form around the file: multipart overhead and the other fields. Twice the file: on confirm
+ * the text comes back in a form field, and browsers send each of its line breaks as CRLF (HTML,
+ * "multipart/form-data encoding algorithm") — a file saved with LF line ends grows by one byte a
+ * line, at most double.
+ */
+const BODY_MAX_BYTES = 2 * FILE_MAX_BYTES + 64 * 1024
 /** Valid rows listed in the preview; rows with issues are all listed (up to the file's limit). */
 const PREVIEW_VALID_ROWS = 100
 const PREVIEW_ISSUE_ROWS = 500
@@ -67,7 +72,7 @@ export function purchaseImportPages(kit: OwnerPageKit): Hono<PageEnv> {
   // The larger limit applies only once a session cookie is found, so nobody without a session
   // makes the server read more than the default — the gate then checks the CSRF field.
   const limit = bodyLimit({ maxSize: BODY_MAX_BYTES, onError: (c) => c.text(`The file is too large: at most ${FILE_MAX_BYTES / 1024 / 1024} MB.`, 413) })
-  routes.use('*', async (c, next) => (c.req.method === 'POST' && (await kit.session(c)) ? limit(c, next) : next()))
+  routes.use('*', async (c, next) => (c.req.method === 'POST' && kit.vault.isUnsealed() && (await kit.session(c)) ? limit(c, next) : next()))
   routes.use('*', ownerGate(kit))
 
   const show = (c: Parameters<typeof page>[0], status: 200 | 400 | 413, body: Html) =>
@@ -86,7 +91,8 @@ export function purchaseImportPages(kit: OwnerPageKit): Hono<PageEnv> {
       const format = form.text('format')
       const expected = Number(form.text('expected'))
       if ((format !== 'csv' && format !== 'json') || text === '' || !Number.isInteger(expected) || expected < 1) return again(400, 'The import form was incomplete. Choose the file again.')
-      if (new TextEncoder().encode(text).byteLength > FILE_MAX_BYTES) return again(413, `The file is too large: at most ${FILE_MAX_BYTES / 1024 / 1024} MB.`)
+      // Measured with LF line ends: the CRLFs the browser added are not the owner's file growing.
+      if (new TextEncoder().encode(text.replace(/\r\n/g, '\n')).byteLength > FILE_MAX_BYTES) return again(413, `The file is too large: at most ${FILE_MAX_BYTES / 1024 / 1024} MB.`)
       const preview = kit.importRows(format, text)
       const orders = preview.ok ? preview.rows.flatMap((r) => (r.order ? [r.order] : [])) : []
       if (orders.length !== expected) return again(400, 'The file changed since the preview, so nothing was imported. Preview it again.')

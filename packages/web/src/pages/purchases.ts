@@ -3,7 +3,7 @@ import { html } from 'hono/html'
 import { z } from 'zod'
 import { NotFoundError, type Purchase, type PurchaseFilter, ValidationError, VaultError } from '@custos/vault'
 import type { OwnerPageKit } from '@custos/consent-api'
-import { type Html, csrfField, notice, page } from './layout.js'
+import { type Html, csrfField, fixedMessage, notice, page } from './layout.js'
 import { type PageEnv, ownerGate } from './owner-gate.js'
 import { EMPTY_FORM, type FormBody, type FormErrors, formValuesFromBody, formValuesFromPurchase, orderFromForm, purchaseForm } from './purchase-form.js'
 import { purchaseImportPages } from './purchase-import-page.js'
@@ -79,6 +79,9 @@ function purchaseRow(p: Purchase, csrfToken: string): Html {
 <form method="post" action="/purchases/${p.id}/delete" class="inline">${csrfField(csrfToken)}<button type="submit" class="secondary" data-confirm="Delete this purchase?" aria-label="Delete purchase from ${p.seller} on ${p.orderDate.slice(0, 10)}">Delete</button></form></td></tr>`
 }
 
+/** The submitted form; a malformed body reads as an empty form, refused field by field (SECURITY.md 22). */
+const formBody = (c: Parameters<typeof page>[0]): Promise<FormBody> => c.req.parseBody({ all: true }).then((b) => b as FormBody, () => ({}))
+
 export function purchasePages(kit: OwnerPageKit): Hono<PageEnv> {
   const routes = new Hono<PageEnv>()
   // Imports first: their route sets its own body limit before the gate reads the form.
@@ -97,7 +100,7 @@ export function purchasePages(kit: OwnerPageKit): Hono<PageEnv> {
       listError = 'That page link is no longer valid; showing the first page.'
       listed = await kit.vault.purchases.list({ ...vaultFilter(q), limit: q.limit ?? PAGE_SIZE })
     }
-    const done = DONE[c.req.query('done') ?? '']
+    const done = fixedMessage(DONE, c.req.query('done'))
     const imported = Number(c.req.query('imported'))
     const filtered = q.seller !== undefined || q.category !== undefined || q.from !== undefined || q.to !== undefined
     return page(
@@ -153,7 +156,7 @@ ${charts.length === 0 ? html`<p class="empty">No purchases to chart.</p>` : char
 
   routes.post('/new', async (c) => {
     const csrfToken = c.var.session.csrfToken
-    const values = formValuesFromBody((await c.req.parseBody({ all: true })) as FormBody)
+    const values = formValuesFromBody(await formBody(c))
     const result = orderFromForm(values)
     if (!result.ok) return formPage(c, 400, 'Add purchase', purchaseForm({ action: '/purchases/new', submit: 'Add purchase', values, errors: result.errors, csrfToken }), csrfToken)
     await kit.vault.purchases.add(result.order)
@@ -185,7 +188,7 @@ ${charts.length === 0 ? html`<p class="empty">No purchases to chart.</p>` : char
     const csrfToken = c.var.session.csrfToken
     const p = await load(c.req.param('id'))
     if (!p) return missing(c, csrfToken)
-    const values = formValuesFromBody((await c.req.parseBody({ all: true })) as FormBody)
+    const values = formValuesFromBody(await formBody(c))
     const result = orderFromForm(values, p.orderDate)
     if (!result.ok) return editPage(c, p, values, result.errors, 400, csrfToken)
     await kit.vault.purchases.update(p.id, result.order)

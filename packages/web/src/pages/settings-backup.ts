@@ -1,4 +1,4 @@
-import { Hono } from 'hono'
+import { Hono, type MiddlewareHandler } from 'hono'
 import { type OwnerPageKit, backupDownload, day, downloadHeaders } from '@custos/consent-api'
 import { readForm } from './form-values.js'
 import { type PageEnv, ownerGate } from './owner-gate.js'
@@ -21,8 +21,12 @@ export function settingsBackupRoutes(kit: OwnerPageKit): Hono<PageEnv> {
     return c.body(body, 200, headers)
   })
 
-  // The limit first: it refuses an oversized declared length before the gate reads the body.
-  routes.post('/settings/restore', restoreBodyLimit(), gate, async (c) => {
+  // The limit before the gate (which reads the form for its CSRF field), but only once a session
+  // cookie is found: hono's limit buffers a body sent without Content-Length whole before the next
+  // handler runs, so a stranger's upload must meet the gate's redirect first, unread.
+  const limit = restoreBodyLimit()
+  const limitForSessions: MiddlewareHandler<PageEnv> = async (c, next) => (kit.vault.isUnsealed() && (await kit.session(c)) ? limit(c, next) : next())
+  routes.post('/settings/restore', limitForSessions, gate, async (c) => {
     const upload = await restoreUpload(await readForm(c))
     if (!('bytes' in upload)) return renderSettings(c, kit, 400, { restore: upload })
     const { bytes, credentials } = upload

@@ -3,7 +3,7 @@ import { html } from 'hono/html'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import type { OwnerPageKit, RotationState } from '@custos/consent-api'
 import type { VaultStatus } from '@custos/vault'
-import { type Html, csrfField, notice, page } from './layout.js'
+import { type Html, csrfField, fixedMessage, notice, page } from './layout.js'
 import type { PageEnv } from './owner-gate.js'
 import { STRENGTH_LABELS } from './passphrase-strength.js'
 import { type RestoreProblem, restoreFields } from './restore-upload.js'
@@ -35,11 +35,11 @@ const describedBy = (id: string, message: string | undefined, hint?: string) => 
 export async function renderSettings(c: Context<PageEnv>, kit: OwnerPageKit, status: ContentfulStatusCode, errors: SettingsErrors = {}): Promise<Response> {
   const token = c.var.session.csrfToken
   const vaultStatus = await kit.vault.status()
-  const done = c.req.query('done')
+  const done = fixedMessage(DONE, c.req.query('done'))
   const p = errors.passphrase
   const pe = (f: 'current' | 'new' | 'confirm') => (p?.field === f ? p.message : undefined)
   const body = html`<h1>Settings</h1>
-${status === 200 && done && DONE[done] ? notice('ok', DONE[done]) : ''}
+${status === 200 ? notice('ok', done) : ''}
 <section aria-labelledby="passphrase-h"><h2 id="passphrase-h">Passphrase</h2>
 <form method="post" action="/settings/passphrase">${csrfField(token)}
 <label for="current_passphrase">Current passphrase</label>

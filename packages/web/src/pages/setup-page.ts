@@ -1,4 +1,4 @@
-import { Hono } from 'hono'
+import { Hono, type MiddlewareHandler } from 'hono'
 import { html } from 'hono/html'
 import type { OwnerPageKit } from '@custos/consent-api'
 import { VaultError } from '@custos/vault'
@@ -7,7 +7,7 @@ import { type Html, csrfField, notice, page } from './layout.js'
 import { type PageEnv, ownerGate } from './owner-gate.js'
 import { STRENGTH_LABELS, newPassphraseProblem, passphraseScore } from './passphrase-strength.js'
 import { type RestoreProblem, restoreBodyLimit, restoreFields, restoreRefusal, restoreUpload } from './restore-upload.js'
-import { crossSitePost } from './same-origin-post.js'
+import { crossSitePost, crossSiteRefused } from './same-origin-post.js'
 
 /**
  * Set-up (PRODUCT.md owner story step 1): choose a passphrase, create the vault, see the recovery
@@ -24,7 +24,7 @@ export function setupPages(kit: OwnerPageKit): Hono<PageEnv> {
   })
 
   routes.post('/setup', async (c) => {
-    if (crossSitePost(c, kit.issuer)) return c.text('This form must be sent from Custos itself.', 403)
+    if (crossSitePost(c, kit.issuer)) return crossSiteRefused(c, kit.issuer)
     if ((await kit.vault.status()).state !== 'uninitialized') return alreadyCreated(c)
     const form = await readForm(c)
     const passphrase = form.text('passphrase')
@@ -46,8 +46,16 @@ export function setupPages(kit: OwnerPageKit): Hono<PageEnv> {
 
   // Moving to a new machine: restore a backup instead of creating an empty vault. The backup's
   // own passphrase or recovery key opens it — proof enough to sign this browser in.
-  routes.post('/setup/restore', restoreBodyLimit(), async (c) => {
-    if (crossSitePost(c, kit.issuer)) return c.text('This form must be sent from Custos itself.', 403)
+  // The checks come before the body limit: hono's limit buffers a body sent without
+  // Content-Length whole before the next handler runs, and nobody may make the server read up to
+  // 128 MiB once a vault exists, or from another site.
+  const refuseEarly: MiddlewareHandler<PageEnv> = async (c, next) => {
+    if (crossSitePost(c, kit.issuer)) return crossSiteRefused(c, kit.issuer)
+    if ((await kit.vault.status()).state !== 'uninitialized') return alreadyCreated(c)
+    await next()
+  }
+  routes.post('/setup/restore', refuseEarly, restoreBodyLimit(), async (c) => {
+    // Again after the upload: another browser may have created a vault meanwhile.
     if ((await kit.vault.status()).state !== 'uninitialized') return alreadyCreated(c)
     const again = (status: 400 | 401 | 429, problem: RestoreProblem) => page(c, status, 'Create your vault', html`${setupForm({})}${restoreSection(problem)}`)
     const upload = await restoreUpload(await readForm(c))

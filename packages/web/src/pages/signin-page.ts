@@ -5,20 +5,22 @@ import { readForm } from './form-values.js'
 import { notice, page } from './layout.js'
 import { localNext } from './local-next.js'
 import { type PageEnv, ownerGate } from './owner-gate.js'
-import { crossSitePost } from './same-origin-post.js'
+import { crossSitePost, crossSiteRefused } from './same-origin-post.js'
 import { secretForms, secretRefusal, submittedSecret } from './unlock-forms.js'
 
 /** Fixed notices the sign-in page may show (chosen by a query flag; no text is reflected). */
 const NOTICES: Record<string, string> = {
   idle: 'Signed out after 15 minutes without activity. The vault itself is still unlocked for the vendors you connected; use Lock to lock it.',
   restored: 'The backup was restored. Sign in with the passphrase (or recovery key) of that backup.',
+  signedout: 'You are signed out in this browser. The vault itself is still unlocked for the vendors you connected; use Lock to lock it.',
 }
 
 /**
  * Sign-in (SECURITY.md 24): the vault is unsealed (vendors are being served) but this browser has
  * no owner session — after the 15-minute idle timeout, in a second browser, after a restore. The
  * vault checks the secret (`verifyOwner`, throttled and audited exactly like unlock).
- * `POST /lock` seals the vault and ends every owner session.
+ * `POST /signout` ends this browser's session only; `POST /lock` seals the vault and ends every
+ * owner session.
  */
 export function signinPages(kit: OwnerPageKit): Hono<PageEnv> {
   const routes = new Hono<PageEnv>()
@@ -36,7 +38,7 @@ ${secretForms({ action: '/signin', button: 'Sign in', next })}`)
   })
 
   routes.post('/signin', async (c) => {
-    if (crossSitePost(c, kit.issuer)) return c.text('This form must be sent from Custos itself.', 403)
+    if (crossSitePost(c, kit.issuer)) return crossSiteRefused(c, kit.issuer)
     if (!kit.vault.isUnsealed()) return c.redirect((await kit.vault.status()).state === 'uninitialized' ? '/setup' : '/unlock', 303)
     const form = await readForm(c)
     const next = localNext(form.optional('next'))
@@ -53,6 +55,12 @@ ${secretForms({ action: '/signin', button: 'Sign in', next })}`)
     }
     await kit.startSession(c)
     return c.redirect(next ?? '/', 303)
+  })
+
+  // Sign out: this browser only (a shared computer), the vault stays unlocked for vendors.
+  routes.post('/signout', ownerGate(kit), async (c) => {
+    await kit.endSession(c, c.var.session)
+    return c.redirect('/signin?signedout=1', 303)
   })
 
   routes.post('/lock', ownerGate(kit), async (c) => {

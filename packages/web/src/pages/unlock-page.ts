@@ -4,7 +4,7 @@ import type { OwnerPageKit } from '@custos/consent-api'
 import { readForm } from './form-values.js'
 import { notice, page } from './layout.js'
 import { localNext } from './local-next.js'
-import { crossSitePost } from './same-origin-post.js'
+import { crossSitePost, crossSiteRefused } from './same-origin-post.js'
 import { secretForms, secretRefusal, submittedSecret, throttleMessage } from './unlock-forms.js'
 
 /**
@@ -31,7 +31,7 @@ ${secretForms({ action: '/unlock', button: 'Unlock', next })}`)
   })
 
   routes.post('/unlock', async (c) => {
-    if (crossSitePost(c, kit.issuer)) return c.text('This form must be sent from Custos itself.', 403)
+    if (crossSitePost(c, kit.issuer)) return crossSiteRefused(c, kit.issuer)
     const form = await readForm(c)
     const next = localNext(form.optional('next'))
     const secret = submittedSecret(form)

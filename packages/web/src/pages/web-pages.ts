@@ -1,7 +1,9 @@
 import { Hono } from 'hono'
+import { html } from 'hono/html'
 import type { OwnerPageKit } from '@custos/consent-api'
 import { assetRoutes } from './assets.js'
 import { errorPage } from './error-page.js'
+import { notice, page } from './layout.js'
 import { homePages } from './home-page.js'
 import { profilePages } from './profile-page.js'
 import { settingsPages } from './settings-page.js'
@@ -30,6 +32,12 @@ export function webPages(kit: OwnerPageKit): Hono {
   pages.route('/connections', connectionPages(kit))
   pages.route('/inbox', inboxPages(kit))
   pages.route('/log', accessLogPages(kit))
+  // A mistyped address in the browser gets a page, not the API's problem+json (which clients that
+  // do not ask for HTML — vendors, scripts — still get). Last, so it sees only what nothing answered.
+  pages.get('*', async (c, next) => {
+    if (!(c.req.header('accept') ?? '').includes('text/html')) return next()
+    return page(c, 404, 'Not found', html`<h1>There is no such page</h1>${notice('error', 'The address may be mistyped, or the page was moved.')}<p><a href="/">Go to the home page</a></p>`)
+  })
   // Every page's unhandled error becomes an HTML page, never the API's problem+json.
   pages.onError(errorPage)
   return pages

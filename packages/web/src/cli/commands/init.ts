@@ -3,7 +3,7 @@
  * changed) when a vault exists. `--write-unseal-key-file` also stores the passphrase for
  * auto-unseal (mode 0600; see the README's trade-off).
  */
-import { existsSync } from 'node:fs'
+import { existsSync, rmSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type { Command, Invocation } from '../args.js'
 import { writeFileAtomically } from '../atomic-file.js'
@@ -24,10 +24,20 @@ async function run({ values, io }: Invocation): Promise<number> {
     if (opened && status.state !== 'uninitialized') throw new CliError(EXIT.failure, `custos: ${opened.location} already holds vault ${status.vaultId}; nothing was changed`)
     const file = typeof values['passphrase-file'] === 'string' ? values['passphrase-file'] : undefined
     const passphrase = await createSecretReader(io).read({ prompt: 'New passphrase: ', what: 'passphrase', fileFlag: '--passphrase-file', confirm: true, ...(file ? { file } : {}) })
-    opened ??= await openVault(settings, { create: true })
-    const { vault, location } = opened
-    const { recoveryKey, vaultId } = await vault.initialize(passphrase)
+    // The key file first: the recovery key is shown only once, so a file that cannot be written
+    // must stop init before the vault exists, not after (an error instead of the recovery key).
     if (keyFile) await writeFileAtomically(keyFile, [new TextEncoder().encode(`${passphrase}\n`)])
+    let created: { recoveryKey: string; vaultId: string }
+    try {
+      opened ??= await openVault(settings, { create: true })
+      created = await opened.vault.initialize(passphrase)
+    } catch (err) {
+      // No vault, no passphrase lying in a file for it.
+      if (keyFile) rmSync(keyFile, { force: true })
+      throw err
+    }
+    const { recoveryKey, vaultId } = created
+    const { location } = opened
     io.stdout.write(
       [
         `Vault ${vaultId} created in ${location} (KDF ${settings.kdf}).`,

@@ -13,6 +13,18 @@ import { PASSPHRASE_OPTIONS, readCredentials } from '../unlocked-vault.js'
 const Url = z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, ''))
 const Problem = z.object({ title: z.string().optional(), code: z.string().optional() }).loose()
 
+/**
+ * Where the passphrase may travel: https anywhere, plain http only to this computer (loopback,
+ * or the any-address a local server listens on). A redirect is never followed (`redirect:
+ * 'manual'`): fetch would re-send the body on 307/308 to whatever host it names.
+ */
+function mayCarrySecret(url: string): boolean {
+  const { protocol, hostname } = new URL(url)
+  if (protocol === 'https:') return true
+  const host = hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase()
+  return host === 'localhost' || host.endsWith('.localhost') || /^127\.\d+\.\d+\.\d+$/.test(host) || host === '::1' || host === '0.0.0.0' || host === '::'
+}
+
 async function run({ values, io }: Invocation): Promise<number> {
   const settings = resolveSettings(values, io.env)
   let url = settings.publicUrl
@@ -21,11 +33,14 @@ async function run({ values, io }: Invocation): Promise<number> {
     if (!parsed.success) throw new CliError(EXIT.usage, 'custos: invalid setting url (from --url): must be an http(s) URL')
     url = parsed.data
   }
+  if (!mayCarrySecret(url)) {
+    throw new CliError(EXIT.usage, `custos: refusing to send the passphrase in clear text to ${url}: use an https:// URL, or run custos unlock on that computer (--url http://127.0.0.1:PORT)`)
+  }
   const credentials = await readCredentials(values, createSecretReader(io))
   const body = typeof credentials === 'object' && 'recoveryKey' in credentials ? { recoveryKey: credentials.recoveryKey } : { passphrase: credentials as string }
   let res: Response
   try {
-    res = await fetch(`${url}/owner/unlock`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(60_000) })
+    res = await fetch(`${url}/owner/unlock`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), redirect: 'manual', signal: AbortSignal.timeout(60_000) })
   } catch {
     throw new CliError(EXIT.failure, `custos: no Custos server answers at ${url} (start it with custos serve, or pass --url)`)
   }
