@@ -14,7 +14,7 @@ export interface ConnectedVendor {
   readonly clientAuthorization: string
   /** An access token for `GET /v1/profile` (ten granted fields). */
   readonly accessToken: string
-  /** One live refresh token per token family: each use rotates it (RFC 9700 §4.14.2). */
+  /** One live refresh token per token family (not the access token's): each use rotates it (RFC 9700 §4.14.2). */
   readonly refreshTokens: string[]
   readonly ownerCookie: string
   /** A pending authorization request whose consent page the owner can open. */
@@ -28,6 +28,7 @@ async function expectStatus(res: Response, status: number, what: string): Promis
 
 const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`
 
+/** Connects the vendor with `families` refresh-token families, plus one more for the access token. */
 export async function connectVendor(base: string, families: number): Promise<ConnectedVendor> {
   const registered = await expectStatus(
     await fetch(`${base}/oauth/register`, {
@@ -73,7 +74,7 @@ export async function connectVendor(base: string, families: number): Promise<Con
   }
 
   const tokens: { access_token: string; refresh_token: string }[] = []
-  for (let i = 0; i < families; i++) {
+  for (let i = 0; i <= families; i++) {
     const request = await pending()
     const decided = await expectStatus(
       await fetch(`${base}/oauth/authorize/decision`, {
@@ -99,12 +100,12 @@ export async function connectVendor(base: string, families: number): Promise<Con
     tokens.push((await exchanged.json()) as { access_token: string; refresh_token: string })
   }
   const first = tokens[0]
-  if (!first) throw new Error('families must be at least 1')
+  if (!first) throw new Error('no tokens issued')
 
   const profile = await expectStatus(await fetch(`${base}/v1/profile`, { headers: { authorization: `Bearer ${first.access_token}` } }), 200, 'profile read')
   const body = JSON.stringify(await profile.json())
   if (!body.includes(String(GRANTED_FIELDS['email']))) throw new Error('the profile read does not carry the granted email')
 
   const left = await pending()
-  return { clientAuthorization, accessToken: first.access_token, refreshTokens: tokens.map((t) => t.refresh_token), ownerCookie, pendingPath: `/oauth/authorize/pending/${left.id}` }
+  return { clientAuthorization, accessToken: first.access_token, refreshTokens: tokens.slice(1).map((t) => t.refresh_token), ownerCookie, pendingPath: `/oauth/authorize/pending/${left.id}` }
 }

@@ -8,12 +8,15 @@ import { once } from 'node:events'
 import { readFileSync } from 'node:fs'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
+import type { HeapReport } from './api-server.js'
 
 export interface ServerChild {
   readonly base: string
   readonly pid: number
   /** The child's resident set size now, in bytes. */
   rssBytes(): number
+  /** Its heap after two full garbage collections (see api-server.ts). */
+  heapAfterGc(): Promise<HeapReport>
   stop(): Promise<void>
 }
 
@@ -34,7 +37,9 @@ export function rssOf(pid: number): number {
 /** Starts api-server.ts in `mode` (custos needs a data dir) and waits for its port. */
 export async function startServer(mode: 'hello' | 'custos', dir?: string): Promise<ServerChild> {
   const script = fileURLToPath(new URL('./api-server.ts', import.meta.url))
-  const child: ChildProcess = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), script, mode, ...(dir ? [dir] : [])], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const child: ChildProcess = spawn(process.execPath, ['--expose-gc', '--import', import.meta.resolve('tsx'), script, mode, ...(dir ? [dir] : [])], {
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+  })
   const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream })
   const [line] = (await Promise.race([once(lines, 'line'), once(child, 'exit').then(() => [undefined])])) as [string | undefined]
   if (line === undefined || child.pid === undefined) throw new Error(`the ${mode} server child exited before listening`)
@@ -44,6 +49,12 @@ export async function startServer(mode: 'hello' | 'custos', dir?: string): Promi
     base: `http://127.0.0.1:${port}`,
     pid,
     rssBytes: () => rssOf(pid),
+    async heapAfterGc() {
+      const answer = once(child, 'message') as Promise<[HeapReport]>
+      child.send('gc')
+      const [report] = await answer
+      return report
+    },
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return
       const exited = once(child, 'exit')

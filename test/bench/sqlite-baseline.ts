@@ -93,3 +93,15 @@ export function indexWalkLatencies(file: string, runs: number, pageRows: number)
     db.close()
   }
 }
+
+/** Rows in `table` of a SQLite file, read-only beside an open vault (WAL allows it). */
+export function countRows(file: string, table: string): number {
+  const Database = loadBetterSqlite()
+  const db = new Database(file, { readonly: true })
+  try {
+    const [row] = db.prepare(`select count(*) as n from ${table}`).all() as { n: number }[]
+    return row?.n ?? 0
+  } finally {
+    db.close()
+  }
+}
