@@ -4,6 +4,7 @@
  * prints one JSON line `{ port, token? }`. Runs until killed.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs'
+import type { Server } from 'node:http'
 import { Session } from 'node:inspector/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -18,11 +19,21 @@ import { issueTokens } from '../../packages/consent-api/src/oauth/tokens.js'
 import { GRANTED_FIELDS, OTHER_FIELDS, PASSPHRASE } from './fixtures.js'
 
 const mode = process.argv[2]
+/** Group commits of the audit log and the entries they held, reported at exit when profiling. */
+const commits = { count: 0, entries: 0 }
 const ISSUER = 'http://127.0.0.1'
 
 async function custos(): Promise<{ fetch: (req: Request) => Response | Promise<Response>; token: string }> {
   const handle = openSqlite(join(mkdtempSync(join(tmpdir(), 'custos-http-bench-')), 'vault.db'))
-  const vault = await createVault({ database: handle, kdf: 'interactive' })
+  const vault = await createVault({
+    database: handle,
+    kdf: 'interactive',
+    onEvent: (e) => {
+      if (e.type !== 'audit.flushed') return
+      commits.count += 1
+      commits.entries += e.entries
+    },
+  })
   await vault.initialize(PASSPHRASE)
   await vault.fields.setMany({ ...GRANTED_FIELDS, ...OTHER_FIELDS })
   const app = await createApp({ vault, database: handle, config: { issuer: ISSUER } })
@@ -52,8 +63,11 @@ const server = serve({ fetch: target.fetch, hostname: '127.0.0.1', port: 0 }, (i
   process.stdout.write(`${JSON.stringify({ port: info.port, token: target.token })}\n`)
 })
 process.on('SIGTERM', async () => {
-  if (profiler && profileFile) writeFileSync(profileFile, JSON.stringify((await profiler.post('Profiler.stop')).profile))
+  if (profiler && profileFile) {
+    writeFileSync(profileFile, JSON.stringify((await profiler.post('Profiler.stop')).profile))
+    process.stderr.write(`audit group commits: ${commits.count}, entries: ${commits.entries}\n`)
+  }
   server.close(() => process.exit(0))
   // Keep-alive connections from the load generator may hold close() open.
-  server.closeAllConnections?.()
+  ;(server as Server).closeAllConnections()
 })

@@ -6,7 +6,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { createInterface } from 'node:readline'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import autocannon from 'autocannon'
 
 export interface HttpResult {
@@ -50,4 +50,40 @@ export async function measureHttp(seconds = 5): Promise<{ hello: HttpResult; pro
   } finally {
     custos.child.kill('SIGTERM')
   }
+}
+
+/** The vendor-read figures of the benchmark table, from one {@link measureHttp} run. */
+export interface HttpReadFigures {
+  readonly helloRps: number
+  readonly helloP99: number
+  readonly profileRps: number
+  readonly profileP50: number
+  readonly profileP99: number
+  /** profileRps / helloRps: the target is ≥ 0.2. */
+  readonly ratio: number
+  /** True when every profile request answered 2xx with no socket error: a figure from failures is no figure. */
+  readonly clean: boolean
+}
+
+/**
+ * `GET /v1/profile` (10 granted fields, token checked, read durably audited) against a bare hono
+ * hello-world, both under autocannon at 64 connections on 127.0.0.1, in the same run.
+ */
+export async function measureHttpRead(seconds = 5): Promise<HttpReadFigures> {
+  const { hello, profile } = await measureHttp(seconds)
+  return {
+    helloRps: hello.requestsPerSecond,
+    helloP99: hello.p99Ms,
+    profileRps: profile.requestsPerSecond,
+    profileP50: profile.p50Ms,
+    profileP99: profile.p99Ms,
+    ratio: profile.requestsPerSecond / hello.requestsPerSecond,
+    clean: profile.non2xx === 0 && profile.errors === 0 && hello.non2xx === 0 && hello.errors === 0,
+  }
+}
+
+// Runnable alone: `pnpm exec tsx test/bench/http.ts [seconds]` prints the figures as JSON.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const figures = await measureHttpRead(Number(process.argv[2] ?? 5))
+  process.stdout.write(`${JSON.stringify(figures, null, 2)}\n`)
 }

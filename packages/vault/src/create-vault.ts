@@ -6,6 +6,7 @@ import type { VaultExport } from './backup/export-json.js'
 import { applyBackup, collectBytes, verifyBackup } from './backup/restore.js'
 import type { VaultContext } from './context.js'
 import type { KdfPreset } from './crypto/kdf.js'
+import { keyedHashHex } from './crypto/keyed-hash.js'
 import { loadSodium } from './crypto/sodium.js'
 import { migrateToLatest } from './db/migrations.js'
 import type { DatabaseHandle } from './db/open-database.js'
@@ -143,7 +144,7 @@ export async function createVault(options: CreateVaultOptions): Promise<Vault> {
     if (!keys) throw new VaultLockedError()
     return keys
   }
-  const audit = new AuditLog({ db: database.db, engine: database.engine, sodium, now, keysIfUnsealed: () => keys, onFlush: (n) => emit({ type: 'audit.flushed', entries: n }) })
+  const audit = new AuditLog({ db: database.db, engine: database.engine, handle: database, sodium, now, keysIfUnsealed: () => keys, onFlush: (n) => emit({ type: 'audit.flushed', entries: n }) })
   const ctx: VaultContext = {
     handle: database,
     db: database.db,
@@ -341,7 +342,7 @@ export async function createVault(options: CreateVaultOptions): Promise<Vault> {
 
     hashSecret(secret) {
       if (typeof secret !== 'string') throw new TypeError('secret must be a string')
-      return sodium.crypto_generichash(32, secret, requireKeys().subkey('tokenHash'), 'hex')
+      return keyedHashHex(secret, requireKeys().subkey('tokenHash'))
     },
 
     signingSeed() {

@@ -97,16 +97,21 @@ export async function rotateRefreshToken(app: AppContext, token: string, clientI
     return { ok: false, reason: 'reused' }
   }
   if (row.revoked_at !== null || row.expires_at <= now) return { ok: false, reason: 'unknown' }
-  const claimed = await app.db.updateTable('oauth_tokens').set({ used_at: now }).where('token_hash', '=', hash).where('used_at', 'is', null).executeTakeFirst()
-  if (Number(claimed.numUpdatedRows) !== 1) {
+  // Claim and successor commit together: were the new pair not written (database full, connection
+  // lost), the old token must stay unused, or the vendor's retry would count as reuse and kill the family.
+  const tokens = await app.db.transaction().execute(async (trx) => {
+    const claimed = await trx.updateTable('oauth_tokens').set({ used_at: now }).where('token_hash', '=', hash).where('used_at', 'is', null).executeTakeFirst()
+    if (Number(claimed.numUpdatedRows) !== 1) return undefined
+    // The new refresh token keeps the family's DPoP binding (RFC 9449 §5: refresh tokens of public
+    // clients stay bound; for confidential clients the binding of the access token follows the proof).
+    return issueTokens({ ...app, db: trx }, { clientId, grantId: row.grant_id, dpopJkt: dpopJkt ?? row.dpop_jkt, familyId: row.family_id, refreshExpiresAt: row.expires_at })
+  })
+  if (!tokens) {
     // Lost a race with a concurrent use of the same token: that is reuse too.
     await revokeFamily(app, row.family_id)
     return { ok: false, reason: 'reused' }
   }
   const record: TokenRecord = { kind: 'refresh', clientId: row.client_id, grantId: row.grant_id, familyId: row.family_id, dpopJkt: row.dpop_jkt, expiresAt: row.expires_at }
-  // The new refresh token keeps the family's DPoP binding (RFC 9449 §5: refresh tokens of public
-  // clients stay bound; for confidential clients the binding of the access token follows the proof).
-  const tokens = await issueTokens(app, { clientId, grantId: row.grant_id, dpopJkt: dpopJkt ?? row.dpop_jkt, familyId: row.family_id, refreshExpiresAt: row.expires_at })
   return { ok: true, record, tokens }
 }
 

@@ -2,6 +2,8 @@ import { Hono } from 'hono'
 import type { AppContext } from '../app-context.js'
 import type { ResourceEnv } from './bearer.js'
 
+const FIELDS_ONLY = { include: ['fields'] } as const
+
 /**
  * `GET /v1/profile` → `{ "fields": { "<path>": value, … } }`: exactly the granted fields that have
  * a value, as `vault.readThroughGrant` returns them — ungranted paths are never selected nor
@@ -10,7 +12,8 @@ import type { ResourceEnv } from './bearer.js'
 export function profileRoutes(app: AppContext): Hono<ResourceEnv> {
   const routes = new Hono<ResourceEnv>()
   routes.get('/', async (c) => {
-    const { fields } = await app.vault.readThroughGrant(c.var.access.grantId, { include: ['fields'] })
+    // c.get, not c.var: hono builds a fresh object of all variables on every c.var access.
+    const { fields } = await app.vault.readThroughGrant(c.get('access').grantId, FIELDS_ONLY)
     return c.json({ fields }, 200, { 'cache-control': 'no-store' })
   })
   return routes

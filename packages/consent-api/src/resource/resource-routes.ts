@@ -1,6 +1,6 @@
 import { Hono } from 'hono'
 import type { AppContext } from '../app-context.js'
-import { isVaultError, problemFromVaultError, problemResponse } from '../problem.js'
+import { errorResponse, isVaultError } from '../problem.js'
 import { type ResourceEnv, type VendorAccess, bearerAuth } from './bearer.js'
 import { grantRoutes } from './grant.js'
 import { profileRoutes } from './profile.js'
@@ -35,11 +35,11 @@ export function resourceRoutes(app: AppContext): Hono<ResourceEnv> {
         case 'ERR_GRANT_SCOPE':
           return resourceAuthErrorResponse(app, c, new ResourceAuthError('insufficient_scope', 'The grant does not allow this request', scheme))
         default:
-          return problemResponse(c, problemFromVaultError(err))
+          return errorResponse(c, err)
       }
     }
-    // Never a stack, SQL or value: one opaque answer for anything unexpected.
-    return problemResponse(c, { status: 500, code: 'ERR_INTERNAL', title: 'Internal error' })
+    // Storage faults 503; anything else one opaque 500 — never a stack, SQL or value.
+    return errorResponse(c, err)
   })
   return routes
 }

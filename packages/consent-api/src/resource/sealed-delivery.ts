@@ -32,8 +32,10 @@ const SealingMetadata = z.object({ custos_x25519_public_key: z.string().regex(/^
 export function sealedDelivery(app: AppContext): MiddlewareHandler<ResourceEnv> {
   return async function sealedDelivery(c, next) {
     if (!acceptsSealed(c.req.header('accept'))) {
+      // Set before the response exists, so it goes out with it (errors included): appending to a
+      // finished response would make hono copy it through a stream on every request.
+      c.header('vary', 'Accept')
       await next()
-      c.header('vary', 'Accept', { append: true })
       return
     }
     const { clientId } = c.var.access

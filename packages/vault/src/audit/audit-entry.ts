@@ -1,3 +1,4 @@
+import sodiumNative from 'sodium-native'
 import { z } from 'zod'
 import type { Sodium } from '../crypto/sodium.js'
 
@@ -71,31 +72,38 @@ export function entryFromCanonical(text: string): AuditEntry {
   return AuditEntry.parse(withoutNulls)
 }
 
-const encoder = new TextEncoder()
 export const GENESIS_HASH = new Uint8Array(32)
 
+/*
+ * The three hashes below are BLAKE2b through `sodium-native` (the same libsodium, bound natively,
+ * as crypto/aead.ts does for the same reason): every vendor read appends an entry, and the WASM
+ * build's copying of each argument in and out of its heap cost more than the hash itself. The
+ * bytes are unchanged — audit-log.test.ts checks them against the WASM build. The `sodium`
+ * parameter stays so callers need not care which binding computes them.
+ */
+const view = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+const ENTRY_MAC_LABEL = Buffer.from('custos/audit/v1\0', 'latin1')
+const HEAD_MAC_LABEL = Buffer.from('custos/head/v1\0\0', 'latin1')
+
 /** hash_n = BLAKE2b-256(hash_{n-1} ‖ canonical(entry_n)): any edit, deletion or reordering breaks the chain. */
-export function chainHash(sodium: Sodium, prevHash: Uint8Array, canonical: string): Uint8Array {
-  const body = encoder.encode(canonical)
-  const input = new Uint8Array(prevHash.length + body.length)
-  input.set(prevHash, 0)
-  input.set(body, prevHash.length)
-  return sodium.crypto_generichash(32, input, null)
+export function chainHash(_sodium: Sodium, prevHash: Uint8Array, canonical: string): Uint8Array {
+  const out = new Uint8Array(32)
+  sodiumNative.crypto_generichash_batch(view(out), [view(prevHash), Buffer.from(canonical, 'utf8')])
+  return out
 }
 
 /** MAC of an entry's hash under the audit subkey (keyed BLAKE2b): only the key holder can extend the chain. */
-export function entryMac(sodium: Sodium, auditKey: Uint8Array, hash: Uint8Array): Uint8Array {
-  const input = new Uint8Array(16 + hash.length)
-  input.set(encoder.encode('custos/audit/v1\0'), 0)
-  input.set(hash, 16)
-  return sodium.crypto_generichash(32, input, auditKey)
+export function entryMac(_sodium: Sodium, auditKey: Uint8Array, hash: Uint8Array): Uint8Array {
+  const out = new Uint8Array(32)
+  sodiumNative.crypto_generichash_batch(view(out), [ENTRY_MAC_LABEL, view(hash)], view(auditKey))
+  return out
 }
 
 /** MAC of the chain head (count + last hash), so deleting the newest entries is detected too. */
-export function headMac(sodium: Sodium, auditKey: Uint8Array, seq: number, hash: Uint8Array): Uint8Array {
-  const input = new Uint8Array(16 + 4 + hash.length)
-  input.set(encoder.encode('custos/head/v1\0\0'), 0)
-  new DataView(input.buffer).setUint32(16, seq, false)
-  input.set(hash, 20)
-  return sodium.crypto_generichash(32, input, auditKey)
+export function headMac(_sodium: Sodium, auditKey: Uint8Array, seq: number, hash: Uint8Array): Uint8Array {
+  const count = Buffer.alloc(4)
+  count.writeUInt32BE(seq, 0)
+  const out = new Uint8Array(32)
+  sodiumNative.crypto_generichash_batch(view(out), [HEAD_MAC_LABEL, count, view(hash)], view(auditKey))
+  return out
 }

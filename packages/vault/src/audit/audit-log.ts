@@ -1,6 +1,7 @@
 import type { Kysely, Transaction } from 'kysely'
 import { equalBytes } from '../crypto/bytes.js'
 import type { Sodium } from '../crypto/sodium.js'
+import type { DatabaseHandle, SyncStatements } from '../db/open-database.js'
 import type { Engine, VaultDatabase } from '../db/schema.js'
 import { VaultError } from '../errors.js'
 import type { UnsealedKeys } from '../keys/unsealed-keys.js'
@@ -16,9 +17,43 @@ interface Pending {
 
 const INSERT_CHUNK = 500
 
+type AuditRow = { seq: number; at: string; entry: string; prev_hash: Uint8Array; hash: Uint8Array; mac: Uint8Array | null }
+type Head = { audit_head_seq: number; audit_head_hash: Uint8Array | null }
+
+/** What extending the chain from a head writes: the new rows and the new head. */
+interface Extension {
+  readonly entries: AuditEntry[]
+  readonly rows: AuditRow[]
+  readonly seq: number
+  readonly hash: Uint8Array
+  readonly headMac: Uint8Array | undefined
+}
+
+/**
+ * A statement compiled once by Kysely with each parameter standing for a named column (its value
+ * is the column's name), then bound positionally from a record: the SQL text is exactly what
+ * Kysely would send, with no query building per call.
+ */
+class Template {
+  readonly sql: string
+  readonly #slots: readonly unknown[]
+  constructor(compiled: { readonly sql: string; readonly parameters: readonly unknown[] }) {
+    this.sql = compiled.sql
+    this.#slots = compiled.parameters
+  }
+  bind(values: Readonly<Record<string, unknown>>): unknown[] {
+    return this.#slots.map((slot) => (typeof slot === 'string' ? values[slot] : slot))
+  }
+}
+
 export interface AuditLogDeps {
   readonly db: Kysely<VaultDatabase>
   readonly engine: Engine
+  /**
+   * The database handle, for its SQLite fast path: a group commit runs as one synchronous
+   * transaction on prepared statements (`transactionNow`) when it can, else through Kysely.
+   */
+  readonly handle?: Pick<DatabaseHandle, 'transactionNow'>
   readonly sodium: Sodium
   readonly now: () => Date
   readonly keysIfUnsealed: () => UnsealedKeys | undefined
@@ -38,31 +73,35 @@ export class AuditLog {
   readonly #deps: AuditLogDeps
   #queue: Pending[] = []
   #flushing = false
+  readonly #sql: { head: Template; insert: Template; head_update: Template; head_update_mac: Template }
 
   constructor(deps: AuditLogDeps) {
     this.#deps = deps
+    const names = <T extends string>(...columns: T[]) => Object.fromEntries(columns.map((c) => [c, c])) as unknown as Record<T, never>
+    const { db } = deps
+    this.#sql = {
+      head: new Template(db.selectFrom('vault_meta').select(['audit_head_seq', 'audit_head_hash']).where('id', '=', 1).compile()),
+      insert: new Template(db.insertInto('audit').values(names('seq', 'at', 'entry', 'prev_hash', 'hash', 'mac')).compile()),
+      head_update: new Template(db.updateTable('vault_meta').set(names('audit_head_seq', 'audit_head_hash')).where('id', '=', 1).compile()),
+      head_update_mac: new Template(db.updateTable('vault_meta').set(names('audit_head_seq', 'audit_head_hash', 'audit_head_mac')).where('id', '=', 1).compile()),
+    }
   }
 
-  /** Appends entries inside `trx`, extending the chain from the head it locks. */
-  async appendInTransaction(trx: Transaction<VaultDatabase>, inputs: readonly AuditEntryInput[]): Promise<AuditEntry[]> {
-    if (inputs.length === 0) return []
-    const { sodium, engine, now } = this.#deps
-    const head = await trx
-      .selectFrom('vault_meta')
-      .select(['audit_head_seq', 'audit_head_hash'])
-      .where('id', '=', 1)
-      .$if(engine === 'postgres', (q) => q.forUpdate())
-      .executeTakeFirst()
+  /**
+   * Builds the entries, rows and new head that extend the chain from `head`. Synchronous: the
+   * audit key is copied and wiped here, so a lock() cannot wipe it halfway — with the live key, a
+   * lock while a transaction awaits would MAC the head with zeros and mark a sound entry as forged.
+   */
+  #extend(head: Head | undefined, inputs: readonly AuditEntryInput[]): Extension {
     if (!head) throw new VaultError('ERR_VAULT_UNINITIALIZED', 'The vault has not been created')
-    // A copy: a lock() while this transaction awaits wipes the live key, and a MAC made with the
-    // zeroed key would mark a sound entry as forged. The copy is wiped when the entries are built.
+    const { sodium, now } = this.#deps
     const liveKey = this.#deps.keysIfUnsealed()?.subkey('auditMac')
     const auditKey = liveKey ? new Uint8Array(liveKey) : undefined
     let seq = head.audit_head_seq
     let prev: Uint8Array = head.audit_head_hash ? new Uint8Array(head.audit_head_hash) : GENESIS_HASH
     const at = now().toISOString()
     const entries: AuditEntry[] = []
-    const rows: { seq: number; at: string; entry: string; prev_hash: Uint8Array; hash: Uint8Array; mac: Uint8Array | null }[] = []
+    const rows: AuditRow[] = []
     for (const input of inputs) {
       // Entries are built by the vault itself (typed, never from untrusted input), so the hot
       // path spreads them instead of running the zod schema per entry.
@@ -75,6 +114,35 @@ export class AuditLog {
     }
     const headMacValue = auditKey ? headMac(sodium, auditKey, seq, prev) : undefined
     auditKey?.fill(0)
+    return { entries, rows, seq, hash: prev, headMac: headMacValue }
+  }
+
+  /**
+   * SQLite: the whole group commit as one synchronous transaction on prepared statements (see
+   * DatabaseHandle.transactionNow). Undefined when that is not available right now.
+   */
+  #appendNow(inputs: readonly AuditEntryInput[]): AuditEntry[] | undefined {
+    const sql = this.#sql
+    const done = this.#deps.handle?.transactionNow?.((statements: SyncStatements) => {
+      const extension = this.#extend(statements.all(sql.head.sql, sql.head.bind({}))[0] as Head | undefined, inputs)
+      for (const row of extension.rows) statements.run(sql.insert.sql, sql.insert.bind(row))
+      const update = extension.headMac ? sql.head_update_mac : sql.head_update
+      statements.run(update.sql, update.bind({ audit_head_seq: extension.seq, audit_head_hash: extension.hash, audit_head_mac: extension.headMac }))
+      return extension.entries
+    })
+    return done?.result
+  }
+
+  /** Appends entries inside `trx`, extending the chain from the head it locks. */
+  async appendInTransaction(trx: Transaction<VaultDatabase>, inputs: readonly AuditEntryInput[]): Promise<AuditEntry[]> {
+    if (inputs.length === 0) return []
+    const head = await trx
+      .selectFrom('vault_meta')
+      .select(['audit_head_seq', 'audit_head_hash'])
+      .where('id', '=', 1)
+      .$if(this.#deps.engine === 'postgres', (q) => q.forUpdate())
+      .executeTakeFirst()
+    const { entries, rows, seq, hash: prev, headMac: headMacValue } = this.#extend(head, inputs)
     try {
       for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
         await trx.insertInto('audit').values(rows.slice(i, i + INSERT_CHUNK)).execute()
@@ -117,7 +185,9 @@ export class AuditLog {
       const batch = this.#queue
       this.#queue = []
       try {
-        const entries = await this.#deps.db.transaction().execute((trx) => this.appendInTransaction(trx, batch.map((p) => p.input)))
+        const inputs = batch.map((p) => p.input)
+        const entries =
+          this.#appendNow(inputs) ?? (await this.#deps.db.transaction().execute((trx) => this.appendInTransaction(trx, inputs)))
         batch.forEach((p, i) => p.resolve(entries[i] as AuditEntry))
         this.#deps.onFlush?.(entries.length)
       } catch (cause) {

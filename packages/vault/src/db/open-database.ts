@@ -24,11 +24,26 @@ export interface DatabaseHandle {
    * every vendor read writes one, and no cached read depends on them.
    */
   readonly changeToken?: () => string
+  /**
+   * SQLite only: runs `work` as one `BEGIN IMMEDIATE … COMMIT` transaction, synchronously, on the
+   * prepared-statement cache — no Kysely transaction, no await between its statements, so no other
+   * request ever sees it open. The commit is as durable as any other (`synchronous=FULL`); if
+   * `work` or the commit throws, the transaction is rolled back and the error rethrown. Returns
+   * undefined without calling `work` while another transaction is open on the connection (the
+   * caller then goes through Kysely, which waits for it to end).
+   */
+  readonly transactionNow?: <T>(work: (statements: SyncStatements) => T) => { readonly result: T } | undefined
   /** Runs `PRAGMA integrity_check` (SQLite) or a trivial query (PostgreSQL); resolves true when sound. */
   integrityCheck(): Promise<boolean>
   /** Physically removes deleted rows (SQLite: truncate the WAL and VACUUM; PostgreSQL: VACUUM), after a destroy. */
   scrub(): Promise<void>
   close(): Promise<void>
+}
+
+/** Statements run inside {@link DatabaseHandle.transactionNow}, with positional parameters. */
+export interface SyncStatements {
+  all(sqlText: string, parameters: readonly unknown[]): unknown[]
+  run(sqlText: string, parameters: readonly unknown[]): void
 }
 
 const STATEMENT_CACHE_SIZE = 256
@@ -83,12 +98,19 @@ export function openSqlite(file: string): DatabaseHandle {
   raw.pragma('busy_timeout = 5000')
   raw.pragma('secure_delete = ON')
   raw.pragma('foreign_keys = ON')
-  const statements = new Map<string, SqliteStatement>()
+  const statementCache = new Map<string, SqliteStatement>()
   let localWrites = 0
-  const cached = cachingDatabase(raw, statements, () => {
+  const cached = cachingDatabase(raw, statementCache, () => {
     localWrites++
   })
   const dataVersion = raw.prepare('pragma data_version').pluck()
+  const begin = raw.prepare('begin immediate')
+  const commit = raw.prepare('commit')
+  const rollback = raw.prepare('rollback')
+  const syncStatements: SyncStatements = {
+    all: (sqlText, parameters) => cached.prepare(sqlText).all(parameters),
+    run: (sqlText, parameters) => void cached.prepare(sqlText).run(parameters),
+  }
   const db = new Kysely<VaultDatabase>({ dialect: new SqliteDialect({ database: cached }) })
   const handle: DatabaseHandle = {
     db,
@@ -98,6 +120,19 @@ export function openSqlite(file: string): DatabaseHandle {
       return cached.prepare(sqlText).all(parameters)
     },
     changeToken: () => `${String(dataVersion.get())}:${localWrites}`,
+    transactionNow(work) {
+      if (raw.inTransaction) return undefined
+      begin.run()
+      try {
+        const result = work(syncStatements)
+        commit.run()
+        return { result }
+      } catch (err) {
+        // A failed COMMIT may already have rolled back (SQLite does so on some I/O errors).
+        if (raw.inTransaction) rollback.run()
+        throw err
+      }
+    },
     async integrityCheck() {
       const rows = raw.pragma('integrity_check') as { integrity_check: string }[]
       return rows.length === 1 && rows[0]?.integrity_check === 'ok'
@@ -116,15 +151,18 @@ export function openSqlite(file: string): DatabaseHandle {
 export type PostgresOptions = { connectionString: string; max?: number } | { pool: pg.Pool }
 
 /**
- * A pool of our own. node-postgres emits `error` on the pool when an idle connection dies (the
- * server restarts, an administrator terminates the backend); with no listener that event would
- * kill the process. The pool has already dropped the dead connection and the next query opens a
- * new one, so the error needs no handling beyond being heard: requests during the outage fail
- * with the query's own error (issue 5, recovery without restart). A caller's pool is theirs to listen to.
+ * A pool of our own. When a connection dies (the server restarts, an administrator terminates
+ * the backend), node-postgres emits `error` — on the pool for an idle connection, on the client
+ * itself for one checked out (mid-query or mid-transaction) — and an `error` event nobody hears
+ * kills the process. The query in flight fails with that same error, and the pool drops the dead
+ * connection (it is no longer queryable) so the next query opens a new one: the events need no
+ * handling beyond being heard, and the server answers 503 during the outage and serves again after
+ * it without a restart (issue 5). A caller's own pool is theirs to listen to.
  */
 function ownPool(connectionString: string, max: number): pg.Pool {
   const pool = new pg.Pool({ connectionString, max })
   pool.on('error', () => undefined)
+  pool.on('connect', (client) => void client.on('error', () => undefined))
   return pool
 }
 

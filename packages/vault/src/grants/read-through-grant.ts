@@ -10,7 +10,7 @@ import { selectorMatches } from '../fields/selectors.js'
 import type { UnsealedKeys } from '../keys/unsealed-keys.js'
 import type { Purchase } from '../purchases/order.js'
 import { type Page, parsePurchaseFilter, queryPurchases } from '../purchases/purchase-query.js'
-import { decryptGrantBody, grantView } from './grant-store.js'
+import { decryptGrantBody, grantStatus, grantView } from './grant-store.js'
 import type { Grant, GrantAction, GrantBody } from './grant.js'
 
 /** What a vendor sees through a grant. */
@@ -118,6 +118,8 @@ type LiveGrant = { grant: Grant; row: GrantsTable; joined: GrantRow }
 interface CachedSlice {
   readonly token: string
   readonly row: GrantRow
+  /** The grant as seen when cached (frozen); reused while its status under the clock is the same. */
+  readonly grant: Grant
   readonly fields: Readonly<Record<string, unknown>>
 }
 const sliceCache = new WeakMap<UnsealedKeys, Map<string, CachedSlice>>()
@@ -136,13 +138,15 @@ function deepFreeze<T>(value: T): T {
  * revoked, expired, of a blocked vendor, or lacks the action. The refusal codes are distinct
  * so the API can answer `invalid_token` vs `insufficient_scope` (RFC 6750 §3.1).
  */
-export async function liveGrant(ctx: VaultContext, grantId: string, action: GrantAction, cachedRow?: GrantRow): Promise<LiveGrant> {
+export async function liveGrant(ctx: VaultContext, grantId: string, action: GrantAction, cached?: { row: GrantRow; grant: Grant }): Promise<LiveGrant> {
   const keys = ctx.keys()
   if (typeof grantId !== 'string') throw new TypeError('grantId must be a string')
-  const row = cachedRow ?? (await queries(ctx).grant.run([grantId]))[0]
+  const row = cached?.row ?? (await queries(ctx).grant.run([grantId]))[0]
   if (!row) throw new NotFoundError('Grant')
   const { vendor_blocked, ...grantRow } = row
-  const grant = grantView(ctx, grantRow, cachedBody(ctx, keys, grantRow))
+  // The status is always evaluated against the clock now; an unchanged row with an unchanged
+  // status is the very view a fresh decryption would build.
+  const grant = cached && grantStatus(grantRow, ctx.now()) === cached.grant.status ? cached.grant : grantView(ctx, grantRow, cachedBody(ctx, keys, grantRow))
   const refusal =
     grant.status === 'revoked'
       ? new VaultError('ERR_GRANT_REVOKED', 'This grant has been revoked')
@@ -175,7 +179,7 @@ export async function readThroughGrant(ctx: VaultContext, grantId: string, optio
   const token = ctx.grantReadCache ? ctx.handle.changeToken?.() : undefined
   const hit = token === undefined ? undefined : cache.get(grantId)
   const cached = hit?.token === token ? hit : undefined
-  const { grant, joined } = await liveGrant(ctx, grantId, 'read', cached?.row)
+  const { grant, joined } = await liveGrant(ctx, grantId, 'read', cached)
   const include = options.include ?? ['fields', 'purchases']
   let fields: Record<string, unknown> = {}
   if (include.includes('fields') && grant.fields.length > 0) {
@@ -192,7 +196,7 @@ export async function readThroughGrant(ctx: VaultContext, grantId: string, optio
       }
       if (token !== undefined) {
         if (cache.size >= MAX_CACHED_SLICES) cache.clear()
-        cache.set(grantId, { token, row: joined, fields: { ...fields } })
+        cache.set(grantId, { token, row: joined, grant: deepFreeze(grant), fields: { ...fields } })
       }
     }
   }
