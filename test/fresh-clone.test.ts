@@ -12,7 +12,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { freePort } from './browser/support/custos-server.js'
+import { freePort } from './support/server-process.js'
 
 const root = join(import.meta.dirname, '..')
 const INSTALL_AND_START_MS = 280_000

@@ -15,7 +15,7 @@ import { join } from 'node:path'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchChromium } from './support/chromium.js'
-import { type CustosServer, startCustos } from './support/custos-server.js'
+import { type ServerProcess, startServer } from '../support/server-process.js'
 import { PageWatch, Screenshots, accessibilityProblems, focused, horizontalOverflow } from './support/page-watch.js'
 import { type TestVendor, startTestVendor } from './support/vendor-client.js'
 
@@ -43,7 +43,7 @@ const SCOPE = 'read:email read:name.given read:prefs.sizes.* append:purchases'
 const PHONE = { width: 390, height: 844 }
 
 let dir: string
-let server: CustosServer
+let server: ServerProcess
 let browser: Browser
 let desktop: BrowserContext
 let page: Page
@@ -63,7 +63,9 @@ async function snapshot(on: Page, name: string): Promise<void> {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'custos-browser-story-'))
-  server = await startCustos(join(dir, 'data'))
+  // A fresh data folder: the browser meets the set-up page. The interactive Argon2id preset keeps
+  // the 2-core test machine responsive; the passphrase checks are the same code at any cost.
+  server = await startServer({ data: join(dir, 'data'), kdf: 'interactive', logLevel: 'info' })
   browser = await launchChromium()
   desktop = await browser.newContext({ viewport: { width: 1280, height: 900 } })
   desktop.setDefaultTimeout(20_000)

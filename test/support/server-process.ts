@@ -86,9 +86,9 @@ export async function initVault(at: VaultLocation, passphrase: string): Promise<
 }
 
 /** Spawns `custos serve` and waits until it answers `/healthz` (at most 60 s). */
-export async function startServer(at: VaultLocation & { keyFile?: string; port?: number; publicUrl?: string; logLevel?: string }): Promise<ServerProcess> {
+export async function startServer(at: VaultLocation & { keyFile?: string; port?: number; publicUrl?: string; logLevel?: string; kdf?: string }): Promise<ServerProcess> {
   const port = at.port ?? (await freePort())
-  const args = ['serve', ...storageArgs(at), '--host', '127.0.0.1', '--port', String(port), '--log-level', at.logLevel ?? 'warn', ...(at.keyFile ? ['--unseal-key-file', at.keyFile] : []), ...(at.publicUrl ? ['--public-url', at.publicUrl] : [])]
+  const args = ['serve', ...storageArgs(at), '--host', '127.0.0.1', '--port', String(port), '--log-level', at.logLevel ?? 'warn', ...(at.keyFile ? ['--unseal-key-file', at.keyFile] : []), ...(at.publicUrl ? ['--public-url', at.publicUrl] : []), ...(at.kdf ? ['--kdf', at.kdf] : [])]
   const child = spawn(process.execPath, ['--import', 'tsx', main, ...args], { cwd: root, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   const keep = (d: Buffer) => {
