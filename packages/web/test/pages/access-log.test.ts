@@ -5,7 +5,8 @@
 import { Hono } from 'hono'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createApp } from '@custos/consent-api'
-import { accessLogPages } from '../../src/pages/access-log.js'
+import { AuditAction } from '@custos/vault'
+import { KINDS, accessLogPages } from '../../src/pages/access-log.js'
 import { ISSUER, disposePageClients, linkHref, pageClient, text } from '../support/page-client.js'
 
 afterEach(disposePageClients)
@@ -32,6 +33,12 @@ async function withActivity() {
 }
 
 describe('/log', () => {
+  it('offers every audit action the vault records under exactly one filter kind', () => {
+    const offered = Object.values(KINDS).flatMap((k) => [...k.actions])
+    expect([...offered].sort()).toEqual([...AuditAction.options].sort())
+  })
+
+
   it('shows every read and grant change, newest first, in words, with the chain verified', async () => {
     const { p } = await withActivity()
     const page = await p.get('/log')
