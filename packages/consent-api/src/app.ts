@@ -23,7 +23,7 @@ import { type OwnerPages, ownerPageKit } from './owner/page-kit.js'
 import { RotationJob } from './owner/rotation-job.js'
 import { jwksRoutes } from './receipts/jwks.js'
 import { resourceRoutes } from './resource/resource-routes.js'
-import { errorResponse, problemResponse } from './problem.js'
+import { UNEXPECTED_ERROR_HOOK, errorResponse, problemResponse } from './problem.js'
 
 /** What createApp needs: everything passed in, nothing read from the environment. */
 export interface AppDeps {
@@ -34,6 +34,11 @@ export interface AppDeps {
   readonly now?: () => Date
   /** The owner's web pages, mounted at `/` after every API route (`@custos/web` supplies them). */
   readonly pages?: OwnerPages
+  /**
+   * Called with every error that became an opaque 500 (never storage faults, which are 503s): the
+   * response says nothing, so this is how the operator finds out what broke.
+   */
+  readonly onUnexpectedError?: (err: unknown) => void
 }
 
 /**
@@ -52,6 +57,13 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
   const ctx: AppContext = { vault: deps.vault, db, config, now: deps.now ?? (() => new Date()), database: deps.database }
 
   const app = new Hono()
+  const onUnexpectedError = deps.onUnexpectedError
+  if (onUnexpectedError) {
+    app.use('*', async (c, next) => {
+      c.set(UNEXPECTED_ERROR_HOOK as never, onUnexpectedError as never)
+      await next()
+    })
+  }
   const defaultBodyLimit = bodyLimit({
     maxSize: config.bodyLimitBytes,
     onError: (c) => problemResponse(c, { status: 413, code: 'ERR_BODY_TOO_LARGE', title: 'The request body is too large' }),

@@ -92,10 +92,32 @@ export function errorResponse(c: Context, err: unknown): Response {
   if (isVaultError(err)) {
     const problem = problemFromVaultError(err)
     // A vault 500 caused by the database being away is a 503 like any other storage fault.
-    if (problem.status !== 500 || !isStorageUnavailable(err)) return problemResponse(c, problem, problem.status === 503 ? { 'retry-after': '5' } : {})
+    if (problem.status !== 500 || !isStorageUnavailable(err)) {
+      // ERR_INTEGRITY and the like: stored data or the code is wrong — the operator must hear of it.
+      if (problem.status === 500) reportUnexpected(c, err)
+      return problemResponse(c, problem, problem.status === 503 ? { 'retry-after': '5' } : {})
+    }
   }
   if (isStorageUnavailable(err)) return problemResponse(c, STORAGE_UNAVAILABLE, { 'retry-after': '5' })
+  reportUnexpected(c, err)
   return problemResponse(c, { status: 500, code: 'ERR_INTERNAL', title: 'Internal error' })
+}
+
+/** Where createApp keeps its `onUnexpectedError` hook for the request (a context variable every sub-app sees). */
+export const UNEXPECTED_ERROR_HOOK = 'custos.onUnexpectedError'
+
+/**
+ * Tells the server's operator about an error that became an opaque 500 (AppDeps.onUnexpectedError):
+ * the client learns nothing, the log learns what broke. Never throws.
+ */
+export function reportUnexpected(c: Context, err: unknown): void {
+  const hook: unknown = c.get(UNEXPECTED_ERROR_HOOK)
+  if (typeof hook !== 'function') return
+  try {
+    hook(err)
+  } catch {
+    // A failing logger must not turn an answered request into an unanswered one.
+  }
 }
 
 export function isVaultError(err: unknown): err is VaultError {

@@ -43,3 +43,16 @@ export function logVaultEvent(log: Logger, event: VaultEvent): void {
   const level = FREQUENT.has(event.type) ? 'debug' : event.type === 'vault.unlock_failed' ? 'warn' : 'info'
   log[level]('vault event', { event: event.type })
 }
+
+/**
+ * What the log may say about an unexpected error: its class, its stable code and where it was
+ * thrown (the first frame of the stack inside our code or a dependency). Never the message: a
+ * driver's message can quote SQL, and a library's can quote the input it refused.
+ */
+export function errorFields(err: unknown): LogFields {
+  if (!(err instanceof Error)) return { error: typeof err }
+  const code = (err as { code?: unknown }).code
+  const frame = err.stack?.split('\n').find((line) => line.trimStart().startsWith('at '))
+  const where = frame ? /\(?((?:file:\/\/)?\/[^():]+:\d+):\d+\)?$/.exec(frame)?.[1] : undefined
+  return { error: err.name, code: typeof code === 'string' || typeof code === 'number' ? code : undefined, where: where?.replace(/^.*\/(packages|node_modules)\//, '$1/') }
+}

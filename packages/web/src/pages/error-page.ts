@@ -2,7 +2,7 @@ import type { Context } from 'hono'
 import { html } from 'hono/html'
 import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
-import { isStorageUnavailable, problemFromVaultError } from '@custos/consent-api'
+import { isStorageUnavailable, problemFromVaultError, reportUnexpected } from '@custos/consent-api'
 import { VaultError } from '@custos/vault'
 import { notice, page } from './layout.js'
 
@@ -33,5 +33,6 @@ export function errorPage(err: Error, c: Context): Response | Promise<Response> 
     status = err.status as ContentfulStatusCode
     message = status === 413 ? 'That upload is too large.' : 'This request could not be handled.'
   }
+  if (status === 500) reportUnexpected(c, err)
   return page(c, status, 'Error', html`<h1>${status >= 500 ? 'Something went wrong' : 'That did not work'}</h1>${notice('error', message)}<p>${link}</p>`)
 }

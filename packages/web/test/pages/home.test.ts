@@ -42,8 +42,9 @@ describe('home page (issue 4, web app)', () => {
     expect(page).toContain('data-signed-in="true"')
   })
 
-  it('renders an unhandled vault error as an HTML page in the layout, never JSON or a stack', async () => {
-    f = await signedInPages()
+  it('renders an unhandled vault error as an HTML page in the layout, never JSON or a stack, and reports it to the operator', async () => {
+    const reported: unknown[] = []
+    f = await signedInPages({ onUnexpectedError: (err) => reported.push(err) })
     await f.vault.fields.set('name.given', 'Ada')
     // Damage a stored ciphertext: reading it fails its integrity check.
     const db = f.testVault?.handle.db
@@ -58,6 +59,7 @@ describe('home page (issue 4, web app)', () => {
     const page = await res.text()
     expect(textOf(page)).toContain('Something went wrong')
     expect(page).not.toMatch(/at .*\.ts:\d+|ERR_INTEGRITY|Stored data failed/)
+    expect(reported).toEqual([expect.objectContaining({ code: 'ERR_INTEGRITY' })])
     expect(page).toContain('<link rel="stylesheet" href="/assets/custos.css">')
   })
 })

@@ -77,6 +77,7 @@ export interface PagesFixture {
 
 export interface FixtureOptions {
   readonly now?: () => Date
+  readonly onUnexpectedError?: (err: unknown) => void
 }
 
 /** A web app on a new, uninitialized vault (for the set-up pages). */
@@ -84,7 +85,7 @@ export async function uninitializedPages(options: FixtureOptions = {}): Promise<
   const db: TestDatabase = await createTestDatabase()
   const handle = db.open()
   const vault = await createVault({ kdf: 'interactive', database: handle, ...(options.now ? { now: options.now } : {}) })
-  const app = await createWebApp({ vault, database: handle, config: { issuer: ORIGIN }, ...(options.now ? { now: options.now } : {}) })
+  const app = await createWebApp({ vault, database: handle, config: { issuer: ORIGIN }, ...(options.now ? { now: options.now } : {}), ...(options.onUnexpectedError ? { onUnexpectedError: options.onUnexpectedError } : {}) })
   return {
     app,
     browser: new PageClient(app),
@@ -100,7 +101,7 @@ export async function uninitializedPages(options: FixtureOptions = {}): Promise<
 /** A web app on an initialized, unsealed vault, with `browser` signed in. */
 export async function signedInPages(options: FixtureOptions = {}): Promise<PagesFixture> {
   const testVault = await createTestVault(options.now ? { now: options.now } : {})
-  const app = await createWebApp({ vault: testVault.vault, database: testVault.handle, config: { issuer: ORIGIN }, ...(options.now ? { now: options.now } : {}) })
+  const app = await createWebApp({ vault: testVault.vault, database: testVault.handle, config: { issuer: ORIGIN }, ...(options.now ? { now: options.now } : {}), ...(options.onUnexpectedError ? { onUnexpectedError: options.onUnexpectedError } : {}) })
   const browser = new PageClient(app)
   const res = await browser.post('/signin', { passphrase: PASSPHRASE })
   if (res.status !== 303) throw new Error(`sign-in failed: ${res.status}`)

@@ -10,7 +10,7 @@ import type { Vault } from '@custos/vault'
 import type { Command, Invocation } from '../args.js'
 import { KDF_OPTION, SERVER_OPTIONS, STORAGE_OPTIONS, resolveSettings } from '../config.js'
 import { CliError, EXIT } from '../exit-codes.js'
-import { type Logger, createLogger, logVaultEvent } from '../logger.js'
+import { type Logger, createLogger, errorFields, logVaultEvent } from '../logger.js'
 import { describeError, openVault } from '../open-vault.js'
 import { readUnsealKeyFile } from '../unseal-key-file.js'
 
@@ -64,7 +64,13 @@ async function run({ values, io }: Invocation): Promise<number> {
   try {
     await unsealAtStart(vault, unsealSecret, log, settings.publicUrl)
     const [{ createAdaptorServer }, { createWebApp }] = await Promise.all([import('@hono/node-server'), import('../../web-app.js')])
-    const app = await createWebApp({ vault, database, config: { issuer: settings.publicUrl } })
+    const app = await createWebApp({
+      vault,
+      database,
+      config: { issuer: settings.publicUrl },
+      // The client got an opaque 500; the operator gets the error's class, code and place (never its message).
+      onUnexpectedError: (err) => log.error('unexpected error', errorFields(err)),
+    })
     server = createAdaptorServer({
       // Slow clients are bounded (reliability campaign, "abuse"): headers must arrive within 15 s
       // (Node's default is 60 s, checked every 30 s); a whole request within 10 minutes, which
