@@ -15,6 +15,7 @@
 export { createVault, type CreateVaultOptions, type Vault, type VaultStatus } from './create-vault.js'
 export { openSqlite, openPostgres, type DatabaseHandle, type PostgresOptions } from './db/open-database.js'
 export { HotQuery } from './db/hot-query.js'
+export { withSchemaLock } from './db/schema-lock.js'
 export type { Engine } from './db/schema.js'
 export {
   VaultError,

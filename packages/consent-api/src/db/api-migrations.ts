@@ -1,5 +1,5 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely'
-import type { DatabaseHandle } from '@custos/vault'
+import { type DatabaseHandle, withSchemaLock } from '@custos/vault'
 
 /** Code-based, frozen-in-time migrations of the API's tables (kept apart from the vault's). */
 const MIGRATIONS: Record<string, Migration> = {
@@ -88,6 +88,6 @@ export async function migrateApi(database: DatabaseHandle): Promise<void> {
     migrationLockTableName: 'custos_api_migration_lock',
     ...(schema ? { migrationTableSchema: schema } : {}),
   })
-  const { error } = await migrator.migrateToLatest()
+  const { error } = await withSchemaLock(db, database.engine, () => migrator.migrateToLatest())
   if (error) throw new Error('consent API migration failed', { cause: error })
 }

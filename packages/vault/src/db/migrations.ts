@@ -1,6 +1,7 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely'
 import type { Engine } from './schema.js'
 import { VaultError } from '../errors.js'
+import { withSchemaLock } from './schema-lock.js'
 
 /**
  * Code-based migrations (no filesystem scanning, so the library embeds anywhere). Migrations
@@ -118,7 +119,7 @@ export async function migrateToLatest(db: Kysely<any>, engine: Engine): Promise<
     migrationLockTableName: 'custos_migration_lock',
     ...(schema ? { migrationTableSchema: schema } : {}),
   })
-  const { error, results } = await migrator.migrateToLatest()
+  const { error, results } = await withSchemaLock(db, engine, () => migrator.migrateToLatest())
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown'
     throw new VaultError('ERR_UNSUPPORTED_FORMAT', `Database migration ${failed} failed`, { cause: error })
