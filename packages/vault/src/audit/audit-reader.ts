@@ -1,5 +1,7 @@
+import type { Kysely, Selectable, Transaction } from 'kysely'
 import { z } from 'zod'
 import type { VaultContext } from '../context.js'
+import type { AuditTable, VaultDatabase } from '../db/schema.js'
 import { ValidationError, issuesFromZod } from '../errors.js'
 import { equalBytes } from '../crypto/bytes.js'
 import { type AuditEntry, AuditAction, GENESIS_HASH, chainHash, entryFromCanonical, entryMac, headMac } from './audit-entry.js'
@@ -84,13 +86,14 @@ export class AuditReader {
    * if (!result.ok) alert(`Audit log damaged at entry ${result.firstBadSeq} (${result.reason})`)
    */
   async verify(): Promise<AuditVerification> {
-    const { sodium, db } = this.#ctx
+    const { sodium, db, engine } = this.#ctx
     const auditKey = this.#ctx.keys().subkey('auditMac')
     let expectedSeq = 1
     let prev: Uint8Array = GENESIS_HASH
     let count = 0
-    for (;;) {
-      const rows = await db.selectFrom('audit').selectAll().where('seq', '>=', expectedSeq).orderBy('seq').limit(PAGE).execute()
+    type Bad = Extract<AuditVerification, { ok: false }>
+    /** Checks a page of rows against the chain so far; the first bad one ends the walk. */
+    const walk = (rows: readonly Selectable<AuditTable>[]): Bad | undefined => {
       for (const row of rows) {
         count++
         if (row.seq !== expectedSeq) return { ok: false, entries: count, firstBadSeq: expectedSeq, reason: 'missing' }
@@ -112,18 +115,41 @@ export class AuditReader {
         prev = hash
         expectedSeq++
       }
+      return undefined
+    }
+    const page = (q: Kysely<VaultDatabase> | Transaction<VaultDatabase>) =>
+      q.selectFrom('audit').selectAll().where('seq', '>=', expectedSeq).orderBy('seq').limit(PAGE).execute()
+
+    // Entries never change once written, so the bulk of the chain is walked outside any
+    // transaction (a long one would hold SQLite's only connection). Entries keep arriving while
+    // it runs, though, so the last pages and the head are read in one snapshot — otherwise an
+    // append committed between the two reads looks exactly like cut-off entries (PostgreSQL's
+    // default READ COMMITTED gives each statement its own snapshot, hence REPEATABLE READ).
+    for (;;) {
+      const rows = await page(db)
+      const bad = walk(rows)
+      if (bad) return bad
       if (rows.length < PAGE) break
     }
-    const head = await db.selectFrom('vault_meta').select(['audit_head_seq', 'audit_head_hash', 'audit_head_mac']).where('id', '=', 1).executeTakeFirstOrThrow()
-    const lastSeq = expectedSeq - 1
-    const headOk =
-      head.audit_head_seq === lastSeq &&
-      (lastSeq === 0 ||
-        (head.audit_head_hash !== null &&
-          head.audit_head_mac !== null &&
-          equalBytes(sodium, new Uint8Array(head.audit_head_hash), prev) &&
-          equalBytes(sodium, headMac(sodium, auditKey, lastSeq, prev), new Uint8Array(head.audit_head_mac))))
-    if (!headOk) return { ok: false, entries: count, firstBadSeq: Math.min(head.audit_head_seq, lastSeq) + 1, reason: 'truncated' }
-    return { ok: true, entries: count, headSeq: lastSeq }
+    const snapshot = engine === 'postgres' ? db.transaction().setIsolationLevel('repeatable read') : db.transaction()
+    return snapshot.execute(async (trx): Promise<AuditVerification> => {
+      for (;;) {
+        const rows = await page(trx)
+        const bad = walk(rows)
+        if (bad) return bad
+        if (rows.length < PAGE) break
+      }
+      const head = await trx.selectFrom('vault_meta').select(['audit_head_seq', 'audit_head_hash', 'audit_head_mac']).where('id', '=', 1).executeTakeFirstOrThrow()
+      const lastSeq = expectedSeq - 1
+      const headOk =
+        head.audit_head_seq === lastSeq &&
+        (lastSeq === 0 ||
+          (head.audit_head_hash !== null &&
+            head.audit_head_mac !== null &&
+            equalBytes(sodium, new Uint8Array(head.audit_head_hash), prev) &&
+            equalBytes(sodium, headMac(sodium, auditKey, lastSeq, prev), new Uint8Array(head.audit_head_mac))))
+      if (!headOk) return { ok: false, entries: count, firstBadSeq: Math.min(head.audit_head_seq, lastSeq) + 1, reason: 'truncated' }
+      return { ok: true, entries: count, headSeq: lastSeq }
+    })
   }
 }
