@@ -8,6 +8,7 @@ import { parseBenchArgs } from './args.js'
 import { renderReport, verdictLine } from './report.js'
 import { type RssSample, rssTrend, soakHolds } from './rss-trend.js'
 import { type Row, formatTable, info, verdict } from './table.js'
+import { median } from './vendor-read.js'
 
 const met: Row = { what: 'vendor read', figure: '9,000 req/s', baseline: '30,000 req/s hello-world', ratio: '30%', target: '≥ 20%', result: verdict(9000 / 30000 >= 0.2) }
 const missed: Row = { what: '   its latency p50 / p99', figure: '4.00 ms / 22 ms', baseline: '1.00 ms / 3.00 ms', ratio: '—', target: 'p99 < 15 ms', result: verdict(22 < 15) }
@@ -25,6 +26,12 @@ describe('pass/fail', () => {
     expect(verdictLine([met, missed, plain])).toBe('Targets met: 1 of 2. Missed: vendor read — its latency p50 / p99.')
     expect(verdictLine([plain, { ...met, result: 'FAIL' }])).toBe('Targets met: 0 of 1. Missed: vendor read.')
     expect(verdictLine([met, plain])).toBe('Targets met: 1 of 1.')
+  })
+
+  it('reports the middle round of the HTTP rounds, not the best one', () => {
+    expect(median([17, 11, 13])).toBe(13)
+    expect(median([0.24, 0.19, 0.21])).toBe(0.21)
+    expect(median([12])).toBe(12)
   })
 })
 

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { HotQuery } from '@custos/vault'
+import type { Selectable } from 'kysely'
 import type { AppContext } from '../app-context.js'
 import type { OAuthTokensTable } from '../db/api-schema.js'
 
@@ -62,10 +63,41 @@ export async function issueTokens(
 export async function findToken(app: AppContext, token: string, kind: 'access' | 'refresh'): Promise<TokenRecord | undefined> {
   if (typeof token !== 'string' || token.length === 0 || token.length > 512) return undefined
   const hash = app.vault.hashSecret(token)
-  const row = app.database ? (await tokenByHash(app, app.database).run([hash]))[0] : await app.db.selectFrom('oauth_tokens').selectAll().where('token_hash', '=', hash).executeTakeFirst()
+  const row = await tokenRow(app, hash, kind)
   if (!row || row.kind !== kind || row.revoked_at !== null || row.expires_at <= app.now().toISOString()) return undefined
   if (kind === 'refresh' && row.used_at !== null) return undefined
   return { kind: row.kind, clientId: row.client_id, grantId: row.grant_id, familyId: row.family_id, dpopJkt: row.dpop_jkt, expiresAt: row.expires_at }
+}
+
+/**
+ * Access-token rows as last read, by token hash, each tagged with the database's change token
+ * (SQLite: `PRAGMA data_version` plus this connection's own writes — see DatabaseHandle). An equal
+ * tag proves no row changed since, in this process or another, so the cached row is exactly what
+ * a fresh select would return; revocation, family revocation, rotation and erasure are all writes
+ * and change the tag. The checks on the row (revoked, expired against the clock now) still run on
+ * every use. Only rows that exist are kept, and only access tokens: they are what every vendor
+ * read presents. PostgreSQL has no change token and always selects.
+ */
+const accessRows = new WeakMap<AppContext, Map<string, { readonly tag: string; readonly row: Selectable<OAuthTokensTable> }>>()
+const MAX_CACHED_TOKENS = 10_000
+
+async function tokenRow(app: AppContext, hash: string, kind: 'access' | 'refresh'): Promise<Selectable<OAuthTokensTable> | undefined> {
+  const database = app.database
+  if (!database) return app.db.selectFrom('oauth_tokens').selectAll().where('token_hash', '=', hash).executeTakeFirst()
+  // Taken before the select: a write that lands meanwhile leaves the stored entry already stale.
+  const tag = kind === 'access' ? database.changeToken?.() : undefined
+  let cache = accessRows.get(app)
+  if (tag !== undefined) {
+    if (!cache) accessRows.set(app, (cache = new Map()))
+    const hit = cache.get(hash)
+    if (hit?.tag === tag) return hit.row
+  }
+  const row = (await tokenByHash(app, database).run([hash]))[0]
+  if (tag !== undefined && cache && row) {
+    if (cache.size >= MAX_CACHED_TOKENS) cache.clear()
+    cache.set(hash, { tag, row: Object.freeze(row) })
+  }
+  return row
 }
 
 /** Every vendor request looks its token up: one statement compiled once per app (see HotQuery). */

@@ -1,0 +1,63 @@
+/**
+ * The access-token lookup on the vendor read path reuses the row it last read while the
+ * database's change token is unchanged (SQLite). These prove that every way a token can die
+ * still takes effect at the very next request (SECURITY.md promise 15), whoever wrote it: this
+ * app, another connection on the same database (another `custos serve` on the data folder), or
+ * the clock. On PostgreSQL nothing is cached and the same answers must come back.
+ */
+import type { Kysely } from 'kysely'
+import { afterEach, describe, expect, it } from 'vitest'
+import type { ApiTables } from '../src/db/api-schema.js'
+import { bearerError, disposeFixtures, resourceFixture } from './support/resource-fixture.js'
+
+afterEach(disposeFixtures)
+
+async function live(f: Awaited<ReturnType<typeof resourceFixture>>) {
+  const v = await f.vendorWithToken()
+  // Two reads: the second is the one served from the cache, where there is one.
+  for (let i = 0; i < 2; i++) expect((await f.get('/v1/profile', v.token)).status).toBe(200)
+  return v
+}
+
+describe('access-token lookups on the read path', () => {
+  it('a token revoked by this app is refused at the next read', async () => {
+    const f = await resourceFixture()
+    const { token } = await live(f)
+    await f.ctx.db.updateTable('oauth_tokens').set({ revoked_at: f.now().toISOString() }).execute()
+    expect(await bearerError(await f.get('/v1/profile', token))).toMatchObject({ status: 401, error: 'invalid_token' })
+  })
+
+  it('a token revoked or erased through another connection on the same database is refused at the next read', async () => {
+    const f = await resourceFixture()
+    const first = await live(f)
+    const second = await live(f)
+    const other = f.tv.db.open()
+    try {
+      const db = other.db as unknown as Kysely<ApiTables>
+      await db.updateTable('oauth_tokens').set({ revoked_at: f.now().toISOString() }).where('client_id', '=', first.vendorId).execute()
+      expect(await bearerError(await f.get('/v1/profile', first.token))).toMatchObject({ status: 401, error: 'invalid_token' })
+      expect((await f.get('/v1/profile', second.token)).status).toBe(200)
+      await db.deleteFrom('oauth_tokens').execute()
+      expect(await bearerError(await f.get('/v1/profile', second.token))).toMatchObject({ status: 401, error: 'invalid_token' })
+    } finally {
+      await other.close()
+    }
+  })
+
+  it('a token whose expiry another connection brought forward, or whose time ran out, is refused at the next read', async () => {
+    const f = await resourceFixture()
+    const first = await live(f)
+    const second = await live(f)
+    const other = f.tv.db.open()
+    try {
+      const db = other.db as unknown as Kysely<ApiTables>
+      await db.updateTable('oauth_tokens').set({ expires_at: f.now().toISOString() }).where('client_id', '=', first.vendorId).execute()
+      expect(await bearerError(await f.get('/v1/profile', first.token))).toMatchObject({ status: 401, error: 'invalid_token' })
+    } finally {
+      await other.close()
+    }
+    expect((await f.get('/v1/profile', second.token)).status).toBe(200)
+    f.advance(f.ctx.config.accessTokenSeconds + 1)
+    expect(await bearerError(await f.get('/v1/profile', second.token))).toMatchObject({ status: 401, error: 'invalid_token' })
+  })
+})
