@@ -31,6 +31,8 @@ export interface TokenRecord {
   readonly familyId: string
   readonly dpopJkt: string | null
   readonly expiresAt: string
+  /** The database's change token taken right before the lookup (SQLite; see tokenRow). */
+  readonly changeToken?: string
 }
 
 /** Issues an access + refresh token pair for a grant (a new family unless `familyId` is given). */
@@ -63,10 +65,10 @@ export async function issueTokens(
 export async function findToken(app: AppContext, token: string, kind: 'access' | 'refresh'): Promise<TokenRecord | undefined> {
   if (typeof token !== 'string' || token.length === 0 || token.length > 512) return undefined
   const hash = app.vault.hashSecret(token)
-  const row = await tokenRow(app, hash, kind)
+  const { row, tag } = await tokenRow(app, hash, kind)
   if (!row || row.kind !== kind || row.revoked_at !== null || row.expires_at <= app.now().toISOString()) return undefined
   if (kind === 'refresh' && row.used_at !== null) return undefined
-  return { kind: row.kind, clientId: row.client_id, grantId: row.grant_id, familyId: row.family_id, dpopJkt: row.dpop_jkt, expiresAt: row.expires_at }
+  return { kind: row.kind, clientId: row.client_id, grantId: row.grant_id, familyId: row.family_id, dpopJkt: row.dpop_jkt, expiresAt: row.expires_at, ...(tag !== undefined ? { changeToken: tag } : {}) }
 }
 
 /**
@@ -78,26 +80,29 @@ export async function findToken(app: AppContext, token: string, kind: 'access' |
  * every use. Only rows that exist are kept, and only access tokens: they are what every vendor
  * read presents. PostgreSQL has no change token and always selects.
  */
-const accessRows = new WeakMap<AppContext, Map<string, { readonly tag: string; readonly row: Selectable<OAuthTokensTable> }>>()
+type TokenRow = Selectable<OAuthTokensTable>
+const accessRows = new WeakMap<AppContext, Map<string, { readonly tag: string; readonly row: TokenRow }>>()
 const MAX_CACHED_TOKENS = 10_000
 
-async function tokenRow(app: AppContext, hash: string, kind: 'access' | 'refresh'): Promise<Selectable<OAuthTokensTable> | undefined> {
+
+async function tokenRow(app: AppContext, hash: string, kind: 'access' | 'refresh'): Promise<{ row: TokenRow | undefined; tag?: string }> {
   const database = app.database
-  if (!database) return app.db.selectFrom('oauth_tokens').selectAll().where('token_hash', '=', hash).executeTakeFirst()
+  if (!database) return { row: await app.db.selectFrom('oauth_tokens').selectAll().where('token_hash', '=', hash).executeTakeFirst() }
   // Taken before the select: a write that lands meanwhile leaves the stored entry already stale.
   const tag = kind === 'access' ? database.changeToken?.() : undefined
   let cache = accessRows.get(app)
   if (tag !== undefined) {
     if (!cache) accessRows.set(app, (cache = new Map()))
     const hit = cache.get(hash)
-    if (hit?.tag === tag) return hit.row
+    if (hit?.tag === tag) return { row: hit.row, tag }
   }
   const row = (await tokenByHash(app, database).run([hash]))[0]
-  if (tag !== undefined && cache && row) {
+  if (tag === undefined) return { row }
+  if (cache && row) {
     if (cache.size >= MAX_CACHED_TOKENS) cache.clear()
     cache.set(hash, { tag, row: Object.freeze(row) })
   }
-  return row
+  return { row, tag }
 }
 
 /** Every vendor request looks its token up: one statement compiled once per app (see HotQuery). */

@@ -2,7 +2,6 @@ import { Hono } from 'hono'
 import type { AppContext } from '../app-context.js'
 import type { ResourceEnv } from './bearer.js'
 
-const FIELDS_ONLY = { include: ['fields'] } as const
 
 /**
  * `GET /v1/profile` → `{ "fields": { "<path>": value, … } }`: exactly the granted fields that have
@@ -13,7 +12,8 @@ export function profileRoutes(app: AppContext): Hono<ResourceEnv> {
   const routes = new Hono<ResourceEnv>()
   routes.get('/', async (c) => {
     // c.get, not c.var: hono builds a fresh object of all variables on every c.var access.
-    const { fields } = await app.vault.readThroughGrant(c.get('access').grantId, FIELDS_ONLY)
+    const { grantId, changeToken } = c.get('access')
+    const { fields } = await app.vault.readThroughGrant(grantId, { include: ['fields'], ...(changeToken !== undefined ? { changeToken } : {}) })
     return c.json({ fields }, 200, { 'cache-control': 'no-store' })
   })
   return routes

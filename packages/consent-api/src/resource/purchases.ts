@@ -27,8 +27,10 @@ export function purchasesRoutes(app: AppContext): Hono<ResourceEnv> {
     const query = PurchasesQuery.safeParse(c.req.query())
     if (!query.success) return problemResponse(c, { status: 400, code: 'ERR_VALIDATION', title: 'Invalid query', issues: issuesOf(query.error) })
     const { cursor, limit } = query.data
-    const slice = await app.vault.readThroughGrant(c.var.access.grantId, {
+    const { grantId, changeToken } = c.get('access')
+    const slice = await app.vault.readThroughGrant(grantId, {
       include: ['purchases'],
+      ...(changeToken !== undefined ? { changeToken } : {}),
       purchases: { ...(cursor !== undefined ? { cursor } : {}), ...(limit !== undefined ? { limit } : {}) },
     })
     if (!slice.purchases) throw new VaultError('ERR_GRANT_SCOPE', 'This grant does not allow reading purchases')

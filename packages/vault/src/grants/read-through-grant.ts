@@ -3,6 +3,7 @@ import type { VaultContext } from '../context.js'
 import { toBytes } from '../crypto/bytes.js'
 import { envelopeTerm, openJson } from '../crypto/envelope.js'
 import { HotQuery } from '../db/hot-query.js'
+import type { DatabaseHandle } from '../db/open-database.js'
 import type { GrantsTable } from '../db/schema.js'
 import { NotFoundError, ValidationError, VaultError } from '../errors.js'
 import { fieldPlace } from '../fields/field-store.js'
@@ -26,6 +27,13 @@ export interface ReadThroughGrantOptions {
   /** Which parts to read; both by default. */
   readonly include?: readonly ('fields' | 'purchases')[]
   readonly purchases?: { readonly cursor?: string; readonly limit?: number }
+  /**
+   * The database's change token ({@link DatabaseHandle.changeToken}) as the caller took it when
+   * its request arrived, to check the read cache against instead of taking another — one read
+   * transaction less per request. The answer is then as of that moment or later, so pass only a
+   * token taken for this request. Ignored where the database has no change token (PostgreSQL).
+   */
+  readonly changeToken?: string
 }
 
 type GrantRow = GrantsTable & { vendor_blocked: number }
@@ -176,7 +184,7 @@ export async function readThroughGrant(ctx: VaultContext, grantId: string, optio
   let cache = sliceCache.get(keys)
   if (!cache) sliceCache.set(keys, (cache = new Map()))
   // Taken before reading: if anything is written meanwhile, the entry stored below is already stale.
-  const token = ctx.grantReadCache ? ctx.handle.changeToken?.() : undefined
+  const token = ctx.grantReadCache && ctx.handle.changeToken ? (options.changeToken ?? ctx.handle.changeToken()) : undefined
   const hit = token === undefined ? undefined : cache.get(grantId)
   const cached = hit?.token === token ? hit : undefined
   const { grant, joined } = await liveGrant(ctx, grantId, 'read', cached)
