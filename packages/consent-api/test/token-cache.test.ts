@@ -19,6 +19,16 @@ async function live(f: Awaited<ReturnType<typeof resourceFixture>>) {
   return v
 }
 
+/** Runs `work` on a second connection to the fixture's database, as another process would. */
+async function fromAnotherConnection(f: Awaited<ReturnType<typeof resourceFixture>>, work: (db: Kysely<ApiTables>) => Promise<void>) {
+  const other = f.tv.db.open()
+  try {
+    await work(other.db as unknown as Kysely<ApiTables>)
+  } finally {
+    await other.close()
+  }
+}
+
 describe('access-token lookups on the read path', () => {
   it('a token revoked by this app is refused at the next read', async () => {
     const f = await resourceFixture()
@@ -31,31 +41,19 @@ describe('access-token lookups on the read path', () => {
     const f = await resourceFixture()
     const first = await live(f)
     const second = await live(f)
-    const other = f.tv.db.open()
-    try {
-      const db = other.db as unknown as Kysely<ApiTables>
-      await db.updateTable('oauth_tokens').set({ revoked_at: f.now().toISOString() }).where('client_id', '=', first.vendorId).execute()
-      expect(await bearerError(await f.get('/v1/profile', first.token))).toMatchObject({ status: 401, error: 'invalid_token' })
-      expect((await f.get('/v1/profile', second.token)).status).toBe(200)
-      await db.deleteFrom('oauth_tokens').execute()
-      expect(await bearerError(await f.get('/v1/profile', second.token))).toMatchObject({ status: 401, error: 'invalid_token' })
-    } finally {
-      await other.close()
-    }
+    await fromAnotherConnection(f, (db) => db.updateTable('oauth_tokens').set({ revoked_at: f.now().toISOString() }).where('client_id', '=', first.vendorId).execute().then(() => undefined))
+    expect(await bearerError(await f.get('/v1/profile', first.token))).toMatchObject({ status: 401, error: 'invalid_token' })
+    expect((await f.get('/v1/profile', second.token)).status).toBe(200)
+    await fromAnotherConnection(f, (db) => db.deleteFrom('oauth_tokens').execute().then(() => undefined))
+    expect(await bearerError(await f.get('/v1/profile', second.token))).toMatchObject({ status: 401, error: 'invalid_token' })
   })
 
   it('a token whose expiry another connection brought forward, or whose time ran out, is refused at the next read', async () => {
     const f = await resourceFixture()
     const first = await live(f)
     const second = await live(f)
-    const other = f.tv.db.open()
-    try {
-      const db = other.db as unknown as Kysely<ApiTables>
-      await db.updateTable('oauth_tokens').set({ expires_at: f.now().toISOString() }).where('client_id', '=', first.vendorId).execute()
-      expect(await bearerError(await f.get('/v1/profile', first.token))).toMatchObject({ status: 401, error: 'invalid_token' })
-    } finally {
-      await other.close()
-    }
+    await fromAnotherConnection(f, (db) => db.updateTable('oauth_tokens').set({ expires_at: f.now().toISOString() }).where('client_id', '=', first.vendorId).execute().then(() => undefined))
+    expect(await bearerError(await f.get('/v1/profile', first.token))).toMatchObject({ status: 401, error: 'invalid_token' })
     expect((await f.get('/v1/profile', second.token)).status).toBe(200)
     f.advance(f.ctx.config.accessTokenSeconds + 1)
     expect(await bearerError(await f.get('/v1/profile', second.token))).toMatchObject({ status: 401, error: 'invalid_token' })

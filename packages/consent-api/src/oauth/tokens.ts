@@ -71,6 +71,8 @@ export async function findToken(app: AppContext, token: string, kind: 'access' |
   return { kind: row.kind, clientId: row.client_id, grantId: row.grant_id, familyId: row.family_id, dpopJkt: row.dpop_jkt, expiresAt: row.expires_at, ...(tag !== undefined ? { changeToken: tag } : {}) }
 }
 
+type TokenRow = Selectable<OAuthTokensTable>
+
 /**
  * Access-token rows as last read, by token hash, each tagged with the database's change token
  * (SQLite: `PRAGMA data_version` plus this connection's own writes — see DatabaseHandle). An equal
@@ -80,10 +82,8 @@ export async function findToken(app: AppContext, token: string, kind: 'access' |
  * every use. Only rows that exist are kept, and only access tokens: they are what every vendor
  * read presents. PostgreSQL has no change token and always selects.
  */
-type TokenRow = Selectable<OAuthTokensTable>
 const accessRows = new WeakMap<AppContext, Map<string, { readonly tag: string; readonly row: TokenRow }>>()
 const MAX_CACHED_TOKENS = 10_000
-
 
 async function tokenRow(app: AppContext, hash: string, kind: 'access' | 'refresh'): Promise<{ row: TokenRow | undefined; tag?: string }> {
   const database = app.database

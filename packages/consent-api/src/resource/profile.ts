@@ -2,7 +2,6 @@ import { Hono } from 'hono'
 import type { AppContext } from '../app-context.js'
 import type { ResourceEnv } from './bearer.js'
 
-
 /**
  * `GET /v1/profile` → `{ "fields": { "<path>": value, … } }`: exactly the granted fields that have
  * a value, as `vault.readThroughGrant` returns them — ungranted paths are never selected nor
