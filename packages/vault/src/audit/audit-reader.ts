@@ -117,28 +117,26 @@ export class AuditReader {
       }
       return undefined
     }
-    const page = (q: Kysely<VaultDatabase> | Transaction<VaultDatabase>) =>
-      q.selectFrom('audit').selectAll().where('seq', '>=', expectedSeq).orderBy('seq').limit(PAGE).execute()
+    /** Walks every page from the next expected entry to the last one `q` can see. */
+    const walkRest = async (q: Kysely<VaultDatabase> | Transaction<VaultDatabase>): Promise<Bad | undefined> => {
+      for (;;) {
+        const rows = await q.selectFrom('audit').selectAll().where('seq', '>=', expectedSeq).orderBy('seq').limit(PAGE).execute()
+        const bad = walk(rows)
+        if (bad || rows.length < PAGE) return bad
+      }
+    }
 
     // Entries never change once written, so the bulk of the chain is walked outside any
     // transaction (a long one would hold SQLite's only connection). Entries keep arriving while
     // it runs, though, so the last pages and the head are read in one snapshot — otherwise an
     // append committed between the two reads looks exactly like cut-off entries (PostgreSQL's
     // default READ COMMITTED gives each statement its own snapshot, hence REPEATABLE READ).
-    for (;;) {
-      const rows = await page(db)
-      const bad = walk(rows)
-      if (bad) return bad
-      if (rows.length < PAGE) break
-    }
+    const early = await walkRest(db)
+    if (early) return early
     const snapshot = engine === 'postgres' ? db.transaction().setIsolationLevel('repeatable read') : db.transaction()
     return snapshot.execute(async (trx): Promise<AuditVerification> => {
-      for (;;) {
-        const rows = await page(trx)
-        const bad = walk(rows)
-        if (bad) return bad
-        if (rows.length < PAGE) break
-      }
+      const bad = await walkRest(trx)
+      if (bad) return bad
       const head = await trx.selectFrom('vault_meta').select(['audit_head_seq', 'audit_head_hash', 'audit_head_mac']).where('id', '=', 1).executeTakeFirstOrThrow()
       const lastSeq = expectedSeq - 1
       const headOk =
