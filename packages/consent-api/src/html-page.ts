@@ -25,7 +25,7 @@ export interface PageOptions {
 const FALLBACK_STYLE = `
 body{font:16px/1.5 system-ui,sans-serif;margin:0;color:#1b1b1b}main{max-width:40rem;margin:1rem auto;padding:0 1rem}
 header.top{padding:.6rem 1rem;border-bottom:1px solid #d0d4da}.brand{font-weight:700}
-h1{font-size:1.4rem}.vendor{display:flex;gap:1rem;align-items:center}.vendor img{width:48px;height:48px;object-fit:contain}
+h1{font-size:1.4rem}.vendor{display:flex;gap:1rem;align-items:center}.monogram{flex:none;width:48px;height:48px;border-radius:6px;background:#e4e8ee;display:flex;align-items:center;justify-content:center;font-weight:700;font-size:1.5rem}
 fieldset{border:1px solid #ccc;border-radius:6px;margin:1rem 0}label{display:block;margin:.3rem 0}
 .value{color:#555;font-size:.9rem;margin-left:1.6rem}.muted{color:#555;font-size:.9rem}
 button{font-size:1rem;padding:.5rem 1.2rem;margin-right:.5rem}.error{color:#a00}
@@ -34,12 +34,14 @@ button{font-size:1rem;padding:.5rem 1.2rem;margin-right:.5rem}.error{color:#a00}
 export function htmlPage(c: Context, status: ContentfulStatusCode, title: string, body: Html, options: PageOptions = {}): Response | Promise<Response> {
   const nonce = randomBytes(16).toString('base64')
   const formAction = ["'self'", ...(options.formTargets ?? [])].join(' ')
-  c.header('content-security-policy', `default-src 'none'; style-src 'self' 'nonce-${nonce}'; img-src https: data:; form-action ${formAction}; frame-ancestors 'none'; base-uri 'none'`)
+  c.header('content-security-policy', `default-src 'none'; style-src 'self' 'nonce-${nonce}'; img-src data:; form-action ${formAction}; frame-ancestors 'none'; base-uri 'none'`)
   c.header('x-frame-options', 'DENY')
   c.header('cache-control', 'no-store')
   c.header('pragma', 'no-cache')
   // Not no-referrer: that would make browsers send `Origin: null` on our own form posts, which
-  // the decision checks. same-origin still keeps page URLs from other sites (a vendor's logo host).
+  // the decision checks. same-origin still keeps page URLs from other sites (a vendor's own link).
+  // img-src: no remote origin at all — a vendor's logo would be a tracking pixel (vendor-monogram.ts);
+  // data: is for the blank favicon.
   c.header('referrer-policy', 'same-origin')
   c.header('x-content-type-options', 'nosniff')
   return c.html(

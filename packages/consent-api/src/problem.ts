@@ -1,6 +1,7 @@
 import type { Context } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { VaultError, type VaultErrorCode } from '@custos/vault'
+import { RateLimitedError } from './limits/rate-limiter.js'
 
 /**
  * RFC 9457 problem details for everything that is not an OAuth endpoint. One table maps vault
@@ -33,12 +34,28 @@ const STATUS: Record<VaultErrorCode, ContentfulStatusCode> = {
   ERR_GRANT_REVOKED: 403,
   ERR_GRANT_SCOPE: 403,
   ERR_VENDOR_BLOCKED: 403,
+  // A token pointed at another vendor's grant: to the vendor, a grant that does not exist.
+  ERR_GRANT_MISMATCH: 404,
+  ERR_TOKEN_REVOKED: 401,
+  ERR_TOKEN_EXPIRED: 401,
+  ERR_TOKEN_USED: 401,
   ERR_AUDIT_WRITE: 503,
+  ERR_AUDIT_BROKEN: 503,
   ERR_BACKUP_INVALID: 400,
   ERR_IMPORT_INVALID: 400,
   ERR_CONFLICT: 409,
+  // A vendor's pending receipts are at the cap: retry once the owner has reviewed them (inbox-limits test).
+  ERR_INBOX_FULL: 429,
   ERR_CRYPTO_UNAVAILABLE: 500,
 }
+
+/**
+ * `Retry-After` (RFC 9110 §10.2.3) for refusals that clear with time rather than with another
+ * request. A full inbox clears when the owner reviews it, which no server can predict: an hour
+ * keeps a well-behaved vendor from asking in a tight loop, and a 429 tells it to keep the receipt
+ * and retry, where a 409 would tell it to give the receipt up.
+ */
+const RETRY_AFTER_SECONDS: Partial<Record<VaultErrorCode, number>> = { ERR_INBOX_FULL: 3600 }
 
 export function problemFromVaultError(err: VaultError): Problem {
   const status = STATUS[err.code] ?? 500
@@ -89,13 +106,18 @@ export const STORAGE_UNAVAILABLE: Problem = { status: 503, code: 'ERR_STORAGE_UN
  * fault as 503 with Retry-After, anything else one opaque 500 — never a stack, SQL or value.
  */
 export function errorResponse(c: Context, err: unknown): Response {
+  // RFC 6585 §4: too many requests, and when to try again (RFC 9110 §10.2.3).
+  if (err instanceof RateLimitedError) {
+    return problemResponse(c, { status: 429, code: err.code, title: err.message }, { 'retry-after': String(err.retryAfterSeconds) })
+  }
   if (isVaultError(err)) {
     const problem = problemFromVaultError(err)
     // A vault 500 caused by the database being away is a 503 like any other storage fault.
     if (problem.status !== 500 || !isStorageUnavailable(err)) {
       // ERR_INTEGRITY and the like: stored data or the code is wrong — the operator must hear of it.
       if (problem.status === 500) reportUnexpected(c, err)
-      return problemResponse(c, problem, problem.status === 503 ? { 'retry-after': '5' } : {})
+      const retryAfter = RETRY_AFTER_SECONDS[err.code] ?? (problem.status === 503 ? 5 : undefined)
+      return problemResponse(c, problem, retryAfter !== undefined ? { 'retry-after': String(retryAfter) } : {})
     }
   }
   if (isStorageUnavailable(err)) return problemResponse(c, STORAGE_UNAVAILABLE, { 'retry-after': '5' })

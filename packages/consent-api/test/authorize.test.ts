@@ -45,7 +45,10 @@ describe('the consent page', () => {
     expect(res.headers.get('cache-control')).toBe('no-store')
     const html = await res.text()
     expect(html).not.toContain('<script')
-    for (const text of ['Fjord Outdoor', 'https://fjord.example', 'https://fjord.example/logo.png', 'Sizing advice', 'no-resale', 'outdoor', '7 days', 'Shoe size', PROFILE.email, PROFILE['prefs.sizes.shoe'], PROFILE.telephone]) {
+    // The logo is never hot-linked (issue P1 — Trust, finding 3): a monogram stands in for it.
+    expect(html).not.toContain('logo.png')
+    expect(html).toContain('<span class="monogram" aria-hidden="true">F</span>')
+    for (const text of ['Fjord Outdoor', 'https://fjord.example', 'Sizing advice', 'no-resale', 'outdoor', '7 days', 'Shoe size', PROFILE.email, PROFILE['prefs.sizes.shoe'], PROFILE.telephone]) {
       expect([text, html.includes(text)]).toEqual([text, true])
     }
     expect(checkedBoxes(html)).toEqual([

@@ -1,9 +1,11 @@
 import type { Kysely } from 'kysely'
 import type { AuditLog } from './audit/audit-log.js'
+import type { RefusalBurst } from './audit/refusal-burst.js'
 import type { Sodium } from './crypto/sodium.js'
 import type { DatabaseHandle } from './db/open-database.js'
 import type { Engine, VaultDatabase } from './db/schema.js'
 import type { VaultEvent } from './events.js'
+import type { RowAuth } from './integrity/row-auth.js'
 import type { UnsealedKeys } from './keys/unsealed-keys.js'
 
 /** What every part of the vault shares: wired by hand in createVault, passed down explicitly. */
@@ -19,6 +21,10 @@ export interface VaultContext {
   /** The keys if unsealed, else undefined (for code that also runs while sealed, like failed-unlock audit entries). */
   readonly keysIfUnsealed: () => UnsealedKeys | undefined
   readonly audit: AuditLog
+  /** Where vendor refusals are logged: aggregated per (vendor, grant, reason), see audit/refusal-burst.ts. */
+  readonly refusals: RefusalBurst
+  /** Authenticates the vault's access-deciding rows (integrity/row-auth.ts). */
+  readonly rows: RowAuth
   /** Whether grant reads may reuse a slice under an unchanged change token (see read-through-grant.ts). */
   readonly grantReadCache: boolean
 }

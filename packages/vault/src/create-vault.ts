@@ -1,5 +1,7 @@
+import { AuditOrigin } from './audit/audit-entry.js'
 import { AuditLog } from './audit/audit-log.js'
 import { AuditReader } from './audit/audit-reader.js'
+import { RefusalBurst } from './audit/refusal-burst.js'
 import { createBackup } from './backup/backup.js'
 import { type ImportResult, exportVault, importVault } from './backup/portable.js'
 import type { VaultExport } from './backup/export-json.js'
@@ -14,6 +16,7 @@ import type { VaultMetaTable } from './db/schema.js'
 import { VaultLockedError } from './errors.js'
 import type { VaultEvent, VaultEventListener } from './events.js'
 import { FieldStore } from './fields/field-store.js'
+import { AccessPolicy } from './grants/access-policy.js'
 import { GrantStore } from './grants/grant-store.js'
 import { Inbox } from './grants/inbox.js'
 import { type GrantedSlice, type ReadThroughGrantOptions, readThroughGrant } from './grants/read-through-grant.js'
@@ -22,6 +25,9 @@ import { type Credentials, KdfPresetSchema, assertNewPassphrase, createKeys, loa
 import { type RotateKeysOptions, type RotationResult, rotateKeys } from './keys/rotation.js'
 import { UnsealedKeys } from './keys/unsealed-keys.js'
 import { retryOnUnknownTerm } from './keys/write-term.js'
+import { adoptLegacyRows } from './integrity/adopt-rows.js'
+import { ExternalRows, type RowAuthenticator } from './integrity/external-rows.js'
+import { RowAuth } from './integrity/row-auth.js'
 import { PurchaseStore } from './purchases/purchase-store.js'
 
 /** Options of {@link createVault}. */
@@ -42,6 +48,19 @@ export interface CreateVaultOptions {
   readonly grantReadCache?: boolean
 }
 
+/** Options of the owner's lock, unlock and sign-in: where it came from, for the access log. */
+export interface OwnerActionOptions {
+  /** `browser`, `cli`, `api` or `library` (the default): recorded in the action's audit entry. */
+  readonly origin?: AuditOrigin
+}
+
+/** The origin an owner action records; an unknown one is caller misuse (a TypeError). */
+function originOf(options: OwnerActionOptions | undefined): AuditOrigin {
+  const parsed = AuditOrigin.safeParse(options?.origin ?? 'library')
+  if (!parsed.success) throw new TypeError(`origin must be one of ${AuditOrigin.options.join(', ')}`)
+  return parsed.data
+}
+
 /** Where the vault stands. */
 export type VaultStatus =
   | { readonly state: 'uninitialized' }
@@ -53,21 +72,27 @@ export interface Vault {
   status(): Promise<VaultStatus>
   /** Whether this process holds the keys right now — a synchronous, in-memory check for hot paths (an HTTP guard per request). */
   isUnsealed(): boolean
-  /** Creates the vault with a passphrase; returns the recovery key, shown this once. The vault is then unsealed. */
+  /**
+   * Creates the vault with a passphrase; returns the recovery key, shown this once. The vault is then unsealed.
+   * A passphrase that `checkPassphrase` refuses gives `ERR_WEAK_PASSPHRASE` with the reason, before any Argon2 work.
+   */
   initialize(passphrase: string | Uint8Array): Promise<{ recoveryKey: string; vaultId: string }>
   /** Unseals with the passphrase or `{ recoveryKey }`. Throttled after repeated failures. */
-  unlock(credentials: Credentials): Promise<void>
+  unlock(credentials: Credentials, options?: OwnerActionOptions): Promise<void>
   /**
    * Checks the owner's passphrase or recovery key without changing the vault's state — for an
    * owner session on an already unsealed vault. Throttled and audited exactly like unlock.
    */
-  verifyOwner(credentials: Credentials): Promise<void>
-  /** Seals: waits for pending audit writes, then wipes every key from memory. */
-  lock(): Promise<void>
-  /** Changes the passphrase after checking the current one; only the root-key wrap changes. */
+  verifyOwner(credentials: Credentials, options?: OwnerActionOptions): Promise<void>
+  /**
+   * Seals: records `vault.locked` (with where it came from) and the pending refusal counts, waits
+   * for pending audit writes, then wipes every key from memory. Locking a sealed vault does nothing.
+   */
+  lock(options?: OwnerActionOptions): Promise<void>
+  /** Changes the passphrase after checking the current one; only the root-key wrap changes. A weak `next` gives `ERR_WEAK_PASSPHRASE` before the current one is tried. */
   changePassphrase(current: string | Uint8Array, next: string | Uint8Array): Promise<void>
-  /** Sets a new passphrase with the recovery key (forgotten passphrase); leaves the vault unsealed. */
-  recover(recoveryKey: string, newPassphrase: string | Uint8Array): Promise<void>
+  /** Sets a new passphrase with the recovery key (forgotten passphrase); leaves the vault unsealed. A weak one gives `ERR_WEAK_PASSPHRASE` before the key is tried. */
+  recover(recoveryKey: string, newPassphrase: string | Uint8Array, options?: OwnerActionOptions): Promise<void>
   /** Rotates the data key online; resumes an interrupted rotation. */
   rotateKeys(options?: RotateKeysOptions): Promise<RotationResult>
   readonly fields: FieldStore
@@ -76,6 +101,18 @@ export interface Vault {
   readonly grants: GrantStore
   readonly inbox: Inbox
   readonly audit: AuditReader
+  /**
+   * The refusal policy for vendor attempts that do not read through a grant (grant lookups, checks
+   * before an append, token exchanges and refreshes): the same rules and the same access-log
+   * entries as {@link readThroughGrant} — see {@link AccessPolicy}.
+   */
+  readonly access: AccessPolicy
+  /**
+   * Authenticates access-deciding rows the application stores beside the vault (the consent
+   * API's clients, tokens, codes, requests, sessions) under a root-derived key — see
+   * {@link RowAuthenticator}. Sealed: ERR_VAULT_LOCKED.
+   */
+  readonly rows: RowAuthenticator
   /** Reads exactly what a grant allows, audited durably before it resolves. */
   readThroughGrant(grantId: string, options?: ReadThroughGrantOptions): Promise<GrantedSlice>
   /** The portable plaintext export (`custos-export` v1). */
@@ -85,7 +122,7 @@ export interface Vault {
   /** An encrypted, consistent backup as a stream of chunks. */
   backup(): AsyncIterable<Uint8Array>
   /** Verifies a whole backup, then replaces this vault with it; the vault is unsealed with the backup's keys afterwards. */
-  restore(source: Uint8Array | AsyncIterable<Uint8Array>, credentials: Credentials): Promise<void>
+  restore(source: Uint8Array | AsyncIterable<Uint8Array>, credentials: Credentials, options?: OwnerActionOptions): Promise<void>
   /**
    * A keyed BLAKE2b-256 (the `tokenHash` subkey) of a bearer secret — an access or refresh token,
    * an authorization code, a client secret — as hex. Callers store this, never the secret
@@ -104,7 +141,7 @@ export interface Vault {
   signingSeed(): Uint8Array
   /** Crypto-erases and deletes everything; the database is left empty (uninitialized). */
   destroy(): Promise<void>
-  /** Drains pending audit writes and closes the database. */
+  /** Writes pending refusal counts, drains pending audit writes and closes the database. */
   close(): Promise<void>
 }
 
@@ -145,6 +182,8 @@ export async function createVault(options: CreateVaultOptions): Promise<Vault> {
     return keys
   }
   const audit = new AuditLog({ db: database.db, engine: database.engine, handle: database, sodium, now, keysIfUnsealed: () => keys, onFlush: (n) => emit({ type: 'audit.flushed', entries: n }) })
+  // Vendor refusals, aggregated per burst (audit/refusal-burst.ts); pending counts are written at lock and close.
+  const refusals = new RefusalBurst({ append: (input) => audit.appendDurable(input), now })
   const ctx: VaultContext = {
     handle: database,
     db: database.db,
@@ -155,8 +194,11 @@ export async function createVault(options: CreateVaultOptions): Promise<Vault> {
     keys: requireKeys,
     keysIfUnsealed: () => keys,
     audit,
+    refusals,
+    rows: new RowAuth(requireKeys),
     grantReadCache: options.grantReadCache ?? true,
   }
+  const externalRows = new ExternalRows(requireKeys)
   const stores = {
     fields: retryOnUnknownTerm(ctx, new FieldStore(ctx)),
     purchases: retryOnUnknownTerm(ctx, new PurchaseStore(ctx)),
@@ -164,6 +206,7 @@ export async function createVault(options: CreateVaultOptions): Promise<Vault> {
     grants: retryOnUnknownTerm(ctx, new GrantStore(ctx)),
     inbox: retryOnUnknownTerm(ctx, new Inbox(ctx)),
     audit: new AuditReader(ctx),
+    access: retryOnUnknownTerm(ctx, new AccessPolicy(ctx)),
   }
   const reads = retryOnUnknownTerm(ctx, {
     readThroughGrant: (grantId: string, opts?: ReadThroughGrantOptions) => readThroughGrant(ctx, grantId, opts),
@@ -184,6 +227,7 @@ export async function createVault(options: CreateVaultOptions): Promise<Vault> {
     method: 'passphrase' | 'recovery-key',
     action: 'vault.unlocked' | 'vault.recovered' | 'vault.restored' = 'vault.unlocked',
     extra: Partial<Pick<VaultMetaTable, 'kdf_params' | 'wrapped_root_passphrase'>> = {},
+    origin: AuditOrigin = 'library',
   ) => {
     const fresh = new UnsealedKeys(sodium, vaultId, root, currentTerm)
     try {
@@ -193,7 +237,9 @@ export async function createVault(options: CreateVaultOptions): Promise<Vault> {
       await database.db.transaction().execute(async (trx) => {
         await trx.updateTable('vault_meta').set({ failed_unlocks: 0, unlock_blocked_until: null, ...extra }).where('id', '=', 1).execute()
         await audit.sealTail(trx, fresh)
-        await audit.appendInTransaction(trx, [{ action, actor: 'owner', detail: method }])
+        // A vault from before row authentication has its rows authenticated now (integrity/adopt-rows.ts).
+        await adoptLegacyRows(ctx, trx, (t) => externalRows.adopt(t))
+        await audit.appendInTransaction(trx, [{ action, actor: 'owner', detail: method, origin }])
       })
     } catch (err) {
       if (keys === fresh) keys = undefined
@@ -205,6 +251,7 @@ export async function createVault(options: CreateVaultOptions): Promise<Vault> {
 
   const vault: Vault = {
     ...stores,
+    rows: externalRows,
 
     async status() {
       const meta = await ctx.db.selectFrom('vault_meta').selectAll().where('id', '=', 1).executeTakeFirst()
@@ -221,41 +268,59 @@ export async function createVault(options: CreateVaultOptions): Promise<Vault> {
     },
 
     async initialize(passphrase) {
-      const created = await createKeys(ctx, passphrase, preset)
-      seal()
-      keys = created.keys
-      await ctx.db.transaction().execute((trx) => audit.appendInTransaction(trx, [{ action: 'vault.created', actor: 'owner' }]))
+      // The first entry commits with the vault itself: a vault whose log is empty is a wiped log.
+      let installed: UnsealedKeys | undefined
+      let created
+      try {
+        created = await createKeys(ctx, passphrase, preset, async (trx, fresh) => {
+          seal()
+          keys = installed = fresh
+          await audit.appendInTransaction(trx, [{ action: 'vault.created', actor: 'owner' }])
+        })
+      } catch (err) {
+        if (installed && keys === installed) keys = undefined
+        throw err
+      }
       emit({ type: 'vault.created', vaultId: created.keys.vaultId })
       return { recoveryKey: created.recoveryKey, vaultId: created.keys.vaultId }
     },
 
-    unlock(credentials) {
+    unlock(credentials, opts) {
       // One unlock at a time per vault, and an unlock that finds the vault already unsealed (a
       // concurrent one won) only proves the secret: installing a second key object would wipe the
       // one that requests and a rotation in flight are using.
       const run = unlocking.then(async () => {
-        const { meta, root, method } = await unwrapRoot(ctx, credentials)
+        const origin = originOf(opts)
+        const { meta, root, method } = await unwrapRoot(ctx, credentials, origin)
         if (keys !== undefined) {
           sodium.memzero(root)
           return
         }
-        await unseal(meta.vault_id, root, meta.current_term, method)
+        await unseal(meta.vault_id, root, meta.current_term, method, 'vault.unlocked', {}, origin)
       })
       unlocking = run.catch(() => undefined)
       return run
     },
 
-    async verifyOwner(credentials) {
-      const { root, method } = await unwrapRoot(ctx, credentials)
+    async verifyOwner(credentials, opts) {
+      const origin = originOf(opts)
+      const { root, method } = await unwrapRoot(ctx, credentials, origin)
       sodium.memzero(root)
       await ctx.db.transaction().execute(async (trx) => {
         await trx.updateTable('vault_meta').set({ failed_unlocks: 0, unlock_blocked_until: null }).where('id', '=', 1).execute()
-        await audit.appendInTransaction(trx, [{ action: 'owner.authenticated', actor: 'owner', detail: method }])
+        await audit.appendInTransaction(trx, [{ action: 'owner.authenticated', actor: 'owner', detail: method, origin }])
       })
     },
 
-    async lock() {
+    async lock(opts) {
+      const origin = originOf(opts)
       const wasUnsealed = keys !== undefined
+      await refusals.flush()
+      if (wasUnsealed) {
+        // Written while the keys can still MAC it. Locking is the safe direction: an entry that
+        // cannot be written (a full disk) must not keep the keys in memory, so the lock goes on.
+        await audit.appendDurable({ action: 'vault.locked', actor: 'owner', origin }).catch(() => undefined)
+      }
       await audit.drain()
       seal()
       if (wasUnsealed) emit({ type: 'vault.locked' })
@@ -263,7 +328,7 @@ export async function createVault(options: CreateVaultOptions): Promise<Vault> {
 
     async changePassphrase(current, next) {
       const k = requireKeys()
-      assertNewPassphrase(ctx, next)
+      await assertNewPassphrase(next)
       // Proving the current passphrase keeps a walk-up attacker at an unlocked session from taking over.
       const { root } = await unwrapRoot(ctx, typeof current === 'string' || current instanceof Uint8Array ? { passphrase: current } : current)
       sodium.memzero(root)
@@ -275,9 +340,10 @@ export async function createVault(options: CreateVaultOptions): Promise<Vault> {
       emit({ type: 'vault.passphrase_changed' })
     },
 
-    async recover(recoveryKey, newPassphrase) {
-      assertNewPassphrase(ctx, newPassphrase)
-      const { meta, root } = await unwrapRoot(ctx, { recoveryKey })
+    async recover(recoveryKey, newPassphrase, opts) {
+      const origin = originOf(opts)
+      await assertNewPassphrase(newPassphrase)
+      const { meta, root } = await unwrapRoot(ctx, { recoveryKey }, origin)
       const temp = new UnsealedKeys(sodium, meta.vault_id, new Uint8Array(root), meta.current_term)
       let columns
       try {
@@ -288,7 +354,7 @@ export async function createVault(options: CreateVaultOptions): Promise<Vault> {
         throw err
       }
       temp.wipe()
-      await unseal(meta.vault_id, root, meta.current_term, 'recovery-key', 'vault.recovered', { kdf_params: columns.kdf_params, wrapped_root_passphrase: columns.wrapped_root_passphrase })
+      await unseal(meta.vault_id, root, meta.current_term, 'recovery-key', 'vault.recovered', { kdf_params: columns.kdf_params, wrapped_root_passphrase: columns.wrapped_root_passphrase }, origin)
       emit({ type: 'vault.passphrase_changed' })
     },
 
@@ -322,11 +388,14 @@ export async function createVault(options: CreateVaultOptions): Promise<Vault> {
       })()
     },
 
-    async restore(source, credentials) {
+    async restore(source, credentials, opts) {
+      const origin = originOf(opts)
       const meta = await ctx.db.selectFrom('vault_meta').select('id').where('id', '=', 1).executeTakeFirst()
       // Replacing an existing vault needs it unsealed: whoever restores over it must own it.
       if (meta && !keys) throw new VaultLockedError()
       const verified = await verifyBackup(ctx, await collectBytes(source), credentials)
+      // Pending refusal counts belong to the log being replaced: written to it, not to the restored one.
+      await refusals.flush()
       await audit.drain()
       try {
         await applyBackup(ctx, verified)
@@ -336,7 +405,7 @@ export async function createVault(options: CreateVaultOptions): Promise<Vault> {
       }
       const restoredMeta = await requireMeta(ctx)
       const method = typeof credentials === 'object' && 'recoveryKey' in credentials ? 'recovery-key' : 'passphrase'
-      await unseal(restoredMeta.vault_id, verified.root, restoredMeta.current_term, method, 'vault.restored')
+      await unseal(restoredMeta.vault_id, verified.root, restoredMeta.current_term, method, 'vault.restored', {}, origin)
       emit({ type: 'vault.restored' })
     },
 
@@ -351,6 +420,7 @@ export async function createVault(options: CreateVaultOptions): Promise<Vault> {
 
     async destroy() {
       requireKeys()
+      await refusals.flush()
       await audit.drain()
       await ctx.db.transaction().execute(async (trx) => {
         // Crypto-erase first: without the wrapped keys no copy of any ciphertext can be opened.
@@ -363,6 +433,7 @@ export async function createVault(options: CreateVaultOptions): Promise<Vault> {
     },
 
     async close() {
+      await refusals.flush()
       await audit.drain()
       seal()
       await database.close()

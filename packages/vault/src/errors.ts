@@ -24,10 +24,16 @@ export type VaultErrorCode =
   | 'ERR_GRANT_REVOKED'
   | 'ERR_GRANT_SCOPE'
   | 'ERR_VENDOR_BLOCKED'
+  | 'ERR_GRANT_MISMATCH'
+  | 'ERR_TOKEN_REVOKED'
+  | 'ERR_TOKEN_EXPIRED'
+  | 'ERR_TOKEN_USED'
   | 'ERR_AUDIT_WRITE'
+  | 'ERR_AUDIT_BROKEN'
   | 'ERR_BACKUP_INVALID'
   | 'ERR_IMPORT_INVALID'
   | 'ERR_CONFLICT'
+  | 'ERR_INBOX_FULL'
   | 'ERR_CRYPTO_UNAVAILABLE'
 
 /** One problem with an input: where (`path`) and why (`message`), never the offending value. */
@@ -125,10 +131,5 @@ export class NotFoundError extends VaultError {
   }
 }
 
-/** Converts zod issues to ours: a path and a reason, never the rejected value. */
-export function issuesFromZod(issues: readonly { path: readonly PropertyKey[]; message: string }[], prefix = ''): ValidationIssue[] {
-  return issues.map((issue) => {
-    const inner = issue.path.map(String).join('.')
-    return { path: [prefix, inner].filter(Boolean).join('.') || '(root)', message: issue.message }
-  })
-}
+/** Converts zod issues to ours: a path and a reason in fixed words, never the rejected value (validation-issues.ts). */
+export { issuesFromZod } from './validation-issues.js'

@@ -24,6 +24,8 @@ export type VaultEvent =
   | { type: 'inbox.appended'; purchaseId: string; vendorId: string }
   | { type: 'inbox.decided'; purchaseId: string; accepted: boolean }
   | { type: 'audit.flushed'; entries: number }
+  | { type: 'audit.break_acknowledged'; firstBadSeq: number }
+  | { type: 'rows.adopted'; grants: number; vendors: number; purchases: number }
   | { type: 'backup.created'; bytes: number }
   | { type: 'vault.restored' }
   | { type: 'vault.imported'; fields: number; purchases: number }

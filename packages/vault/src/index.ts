@@ -4,7 +4,7 @@
  * @example
  * import { createVault, openSqlite } from '@custos/vault'
  * const vault = await createVault({ database: openSqlite('./custos.db') })
- * const { recoveryKey } = await vault.initialize('a long passphrase')
+ * const { recoveryKey } = await vault.initialize('orbit velvet canyon sparrow')
  * const shop = await vault.vendors.register({ name: 'Fjord Outdoor' })
  * await vault.fields.set('prefs.sizes.shoe', 'EU 42')
  * const grant = await vault.grants.create({ vendorId: shop.id, fields: ['prefs.sizes.*'], actions: ['read'], purpose: 'Sizing', durationSeconds: 86400 })
@@ -12,7 +12,7 @@
  *
  * @packageDocumentation
  */
-export { createVault, type CreateVaultOptions, type Vault, type VaultStatus } from './create-vault.js'
+export { createVault, type CreateVaultOptions, type OwnerActionOptions, type Vault, type VaultStatus } from './create-vault.js'
 export { openSqlite, openPostgres, type DatabaseHandle, type PostgresOptions } from './db/open-database.js'
 export { HotQuery } from './db/hot-query.js'
 export { withSchemaLock } from './db/schema-lock.js'
@@ -25,11 +25,13 @@ export {
   IntegrityError,
   ValidationError,
   NotFoundError,
+  issuesFromZod,
   type VaultErrorCode,
   type ValidationIssue,
 } from './errors.js'
 export type { VaultEvent, VaultEventListener } from './events.js'
 export type { Credentials } from './keys/lifecycle.js'
+export { checkPassphrase, MIN_PASSPHRASE_CHARS, MAX_PASSPHRASE_BYTES, MIN_PASSPHRASE_SCORE, type PassphraseCheck, type PassphraseScore } from './keys/passphrase-policy.js'
 export type { RotateKeysOptions, RotationProgress, RotationResult } from './keys/rotation.js'
 export { KDF_PRESETS, type KdfPreset } from './crypto/kdf.js'
 export { VOCABULARY, PostalAddress, CUSTOM_PATH, MAX_VALUE_BYTES, isFieldPath, schemaFor, type FieldPath, type KnownFieldPath } from './fields/vocabulary.js'
@@ -42,7 +44,9 @@ export type { AddPurchaseOptions } from './purchases/purchase-store.js'
 export { GrantInput, GrantNarrowing, PurchaseSlice, GrantAction, type Grant } from './grants/grant.js'
 export { VendorInput, type Vendor } from './grants/vendor.js'
 export type { GrantedSlice, ReadThroughGrantOptions } from './grants/read-through-grant.js'
-export { AuditAction, type AuditEntry } from './audit/audit-entry.js'
+export type { AccessPolicy, AuthorizedAccess } from './grants/access-policy.js'
+export { AttemptRecord, CredentialRefusal, VendorAttempt } from './grants/vendor-attempt.js'
+export { AuditAction, AuditOrigin, type AuditEntry } from './audit/audit-entry.js'
 export type { AuditFilter, AuditVerification } from './audit/audit-reader.js'
 export { VaultExport } from './backup/export-json.js'
 export type { ImportResult } from './backup/portable.js'
@@ -52,3 +56,5 @@ export type { VendorStore } from './grants/vendor-store.js'
 export type { GrantStore } from './grants/grant-store.js'
 export type { Inbox } from './grants/inbox.js'
 export type { AuditReader } from './audit/audit-reader.js'
+export type { RowAuthenticator, RowAdopter } from './integrity/external-rows.js'
+export type { RowValue } from './crypto/row-mac.js'

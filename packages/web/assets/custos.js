@@ -16,13 +16,22 @@
     input.addEventListener('input', update)
     update()
   }
-  // The same estimate as the server's (pages/passphrase-strength.ts): length and variety.
+  // A rough guide while typing, no more: the server decides with the vault's policy (at least 14
+  // characters and a zxcvbn score of 3, packages/vault/src/keys/passphrase-policy.ts) and says
+  // why it refuses. Shipping zxcvbn's dictionaries to every page is not worth an exact meter.
   function strength(p) {
-    if (p.length < 10) return 0
+    const chars = Array.from(p)
+    if (chars.length < 8) return 0
+    const distinct = new Set(chars.map((c) => c.toLowerCase())).size
+    const words = p.trim().split(/[\s.,;:_-]+/).filter((w) => w.length >= 2).length
     const classes = [/[a-z]/, /[A-Z]/, /[0-9]/, /[^A-Za-z0-9]/].filter((r) => r.test(p)).length
-    const words = p.trim().split(/\s+/).length
-    let score = p.length >= 20 ? 3 : p.length >= 14 ? 2 : 1
-    if (classes >= 3 || words >= 4) score++
+    // Neighbouring characters one apart or equal ("abcd", "1234", "aaaa") add almost nothing.
+    let steps = 0
+    for (let i = 1; i < chars.length; i++) if (Math.abs(chars[i].codePointAt(0) - chars[i - 1].codePointAt(0)) <= 1) steps++
+    let score = chars.length >= 20 ? 3 : chars.length >= 14 ? 2 : 1
+    if (words >= 3 || (classes >= 3 && distinct >= 10)) score++
+    if (distinct < 8 || steps * 2 >= chars.length) score = Math.min(score, 1)
+    if (chars.length < 14) score = Math.min(score, 2)
     return Math.min(4, score)
   }
   // Live progress: <progress data-poll="/url"> reloads the page until the job is done.

@@ -69,6 +69,36 @@ const MIGRATIONS: Record<string, Migration> = {
         .execute()
     },
   },
+  '0003_limits_registration': {
+    async up(db: Kysely<any>) {
+      // Sliding-window rate limits shared by every server on the database (limits/rate-limiter.ts).
+      await db.schema
+        .createTable('rate_events')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('bucket', 'text', (c) => c.notNull())
+        .addColumn('at', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'text', (c) => c.notNull())
+        .execute()
+      await db.schema.createIndex('rate_events_bucket').on('rate_events').columns(['bucket', 'at']).execute()
+      await db.schema.createIndex('rate_events_expiry').on('rate_events').column('expires_at').execute()
+      // The owner's settings of the API (the registration mode, RFC 7591 §3).
+      await db.schema
+        .createTable('api_settings')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('value', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute()
+      // Initial access tokens (RFC 7591 §3), stored only as keyed hashes.
+      await db.schema
+        .createTable('registration_tokens')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('token_hash', 'text', (c) => c.notNull().unique())
+        .addColumn('label', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('last_used_at', 'text')
+        .execute()
+    },
+  },
 }
 
 class ApiMigrations implements MigrationProvider {

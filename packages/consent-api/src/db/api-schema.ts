@@ -59,6 +59,30 @@ export interface OwnerSessionsTable {
   last_seen_at: string
 }
 
+/** One counted event of a rate limit (limits/rate-limiter.ts); `bucket` never holds a plain client address. */
+export interface RateEventsTable {
+  id: string
+  bucket: string
+  at: string
+  expires_at: string
+}
+
+/** Settings the owner changes at run time, by name (`registration_mode`). */
+export interface ApiSettingsTable {
+  name: string
+  value: string
+  updated_at: string
+}
+
+/** RFC 7591 §3 initial access tokens: only the keyed hash of each is stored. */
+export interface RegistrationTokensTable {
+  id: string
+  token_hash: string
+  label: string | null
+  created_at: string
+  last_used_at: string | null
+}
+
 export interface ApiTables {
   oauth_clients: OAuthClientsTable
   oauth_requests: OAuthRequestsTable
@@ -66,6 +90,9 @@ export interface ApiTables {
   oauth_tokens: OAuthTokensTable
   dpop_jti: DpopJtiTable
   owner_sessions: OwnerSessionsTable
+  rate_events: RateEventsTable
+  api_settings: ApiSettingsTable
+  registration_tokens: RegistrationTokensTable
 }
 
 export type ApiDb = Kysely<ApiTables>

@@ -4,6 +4,7 @@ import type { AppContext } from '../app-context.js'
 import { type RegisteredClient, loadClient, vendorBlocked } from './client-record.js'
 import { isKnownSelector } from './field-selectors.js'
 import type { OAuthParams } from './form-body.js'
+import { isUsableRedirectUri } from './redirect-uri.js'
 
 /**
  * Parsing and validating an authorization request (RFC 6749 §4.1.1), as it arrives at
@@ -115,12 +116,22 @@ export async function resolveClientAndRedirect(app: AppContext, params: OAuthPar
   if (given !== undefined) {
     // Exact string comparison: no normalization, no prefix or pattern matching.
     if (!known.redirectUris.includes(given)) throw new RequestPageError('redirect_uri is not registered for this client', 'The application sent you here with a return address it did not register.')
-    return { client: known, redirectUri: given, redirectUriSent: true }
+    return { client: known, redirectUri: usable(given), redirectUriSent: true }
   }
   // RFC 6749 §3.1.2.3: optional only when exactly one redirect URI is registered.
   const [only] = known.redirectUris
   if (known.redirectUris.length !== 1 || only === undefined) throw new RequestPageError('redirect_uri is required when several are registered', 'The application did not say where to send you back.')
-  return { client: known, redirectUri: only, redirectUriSent: false }
+  return { client: known, redirectUri: usable(only), redirectUriSent: false }
+}
+
+/**
+ * A registered redirect URI that an older version let through (control characters, whitespace)
+ * cannot be redirected to: shown as an error here, before anything is stored or granted, rather
+ * than a 500 at the redirect (RFC 6749 §4.1.2.1: an invalid redirect URI is never redirected to).
+ */
+function usable(redirectUri: string): string {
+  if (!isUsableRedirectUri(redirectUri)) throw new RequestPageError('the registered redirect_uri is invalid', 'The application registered a return address this vault cannot use. Ask the application to register again.')
+  return redirectUri
 }
 
 /**
@@ -224,8 +235,13 @@ function parseAccess(client: RegisteredClient, params: OAuthParams, fail: Fail):
   return access
 }
 
-/** The redirect back to the client: the registered URI keeps its query, the response is appended (RFC 6749 §4.1.2). */
-export function redirectWith(redirectUri: string, params: Record<string, string | undefined>): string {
+/**
+ * The redirect back to the client: the registered URI keeps its query, the response is appended
+ * (RFC 6749 §4.1.2). Undefined when the stored URI is not usable (see redirect-uri.ts): callers
+ * build it before they change anything, and show an error page instead.
+ */
+export function redirectWith(redirectUri: string, params: Record<string, string | undefined>): string | undefined {
+  if (!isUsableRedirectUri(redirectUri)) return undefined
   const query = new URLSearchParams()
   for (const [name, value] of Object.entries(params)) if (value !== undefined) query.set(name, value)
   return `${redirectUri}${redirectUri.includes('?') ? '&' : '?'}${query.toString()}`

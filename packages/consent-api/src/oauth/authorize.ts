@@ -6,6 +6,7 @@ import { csrfTokenValid, currentOwnerSession } from '../owner/session.js'
 import { issueCode } from './authorization-codes.js'
 import { type AuthorizationRequest, RequestPageError, RequestRedirectError, type RequestedAccess, redirectWith, validateAuthorizationRequest } from './authorization-request.js'
 import { vendorBlocked } from './client-record.js'
+import { isUsableRedirectUri } from './redirect-uri.js'
 import { renderConsentPage } from './consent-page.js'
 import { type OAuthParams, paramsFrom } from './form-body.js'
 import { PENDING_SECONDS, REQUEST_URI_PREFIX, findRequest, storeRequest, takeRequest } from './request-store.js'
@@ -42,6 +43,8 @@ export function authorizeRoutes(app: AppContext): Hono {
   return routes
 }
 
+const BAD_RETURN_ADDRESS = 'The application registered a return address this vault cannot use. Nothing was shared. Ask the application to register again.'
+
 async function authorize(app: AppContext, c: Context, params: OAuthParams): Promise<Response> {
   let request: AuthorizationRequest
   try {
@@ -49,7 +52,8 @@ async function authorize(app: AppContext, c: Context, params: OAuthParams): Prom
   } catch (err) {
     if (err instanceof RequestPageError) return errorPage(c, 400, err.userMessage)
     if (err instanceof RequestRedirectError) {
-      return c.redirect(redirectWith(err.redirectUri, { error: err.error, error_description: err.message, state: err.state, iss: app.config.issuer }), 302)
+      const to = redirectWith(err.redirectUri, { error: err.error, error_description: err.message, state: err.state, iss: app.config.issuer })
+      return to === undefined ? errorPage(c, 400, BAD_RETURN_ADDRESS) : c.redirect(to, 302)
     }
     throw err
   }
@@ -71,6 +75,8 @@ async function pushedRequest(app: AppContext, params: OAuthParams): Promise<Auth
 }
 
 async function consent(app: AppContext, c: Context, pendingId: string, request: AuthorizationRequest): Promise<Response> {
+  // A request stored by an older version may name a redirect URI that cannot be used (redirect-uri.ts).
+  if (!isUsableRedirectUri(request.redirectUri)) return errorPage(c, 400, BAD_RETURN_ADDRESS)
   const vendor = await app.vault.vendors.get(request.clientId)
   const session = await currentOwnerSession(app, c)
   const owner = session ? { csrfToken: session.csrfToken, values: await app.vault.fields.list(request.access.fields) } : undefined
@@ -96,10 +102,18 @@ async function decide(app: AppContext, c: Context): Promise<Response> {
   if (decision !== 'approve' && decision !== 'deny') return errorPage(c, 400, 'Choose Approve or Deny.')
   const grant = decision === 'approve' ? approved(pending.access, form) : undefined
   if (grant === 'invalid') return errorPage(c, 400, 'The duration can only be shortened.')
+  // The way back is built before anything is granted: a redirect that cannot be built must not
+  // leave a grant (and a code) behind that no client will ever receive.
+  const to = (request: AuthorizationRequest, params: Record<string, string>) => redirectWith(request.redirectUri, { ...params, state: request.state, iss: app.config.issuer })
+  if (to(pending, {}) === undefined) return errorPage(c, 400, BAD_RETURN_ADDRESS)
   const request = await takeRequest(app, 'pending', id)
   if (!request) return errorPage(c, 400, 'This request has expired or was already decided. Start again at the application’s site.')
+  if (to(request, {}) === undefined) return errorPage(c, 400, BAD_RETURN_ADDRESS)
 
-  const back = (params: Record<string, string | undefined>) => c.redirect(redirectWith(request.redirectUri, { ...params, state: request.state, iss: app.config.issuer }), 303)
+  const back = (params: Record<string, string>) => {
+    const location = to(request, params)
+    return location === undefined ? errorPage(c, 400, BAD_RETURN_ADDRESS) : c.redirect(location, 303)
+  }
   // RFC 6749 §4.1.2.1: the owner said no (or unticked everything).
   if (!grant) return back({ error: 'access_denied', error_description: 'The owner denied the request' })
   let grantId: string

@@ -1,23 +1,10 @@
 import { z } from 'zod'
+import { redirectUriProblem } from './redirect-uri.js'
 
 /**
  * RFC 7591 §2 client metadata, as Custos accepts it. Redirect URIs are matched exactly later
- * (RFC 9700 §2.1); they must be https, or http only on a loopback host (RFC 8252 §7.3), and carry
- * no fragment (RFC 6749 §3.1.2).
+ * (RFC 9700 §2.1); their rules are in redirect-uri.ts.
  */
-function redirectUriProblem(value: string): string | undefined {
-  let url: URL
-  try {
-    url = new URL(value)
-  } catch {
-    return 'not an absolute URI'
-  }
-  if (url.hash !== '' || value.includes('#')) return 'must not contain a fragment'
-  if (url.protocol === 'https:') return undefined
-  if (url.protocol === 'http:' && ['127.0.0.1', '[::1]', 'localhost'].includes(url.hostname)) return undefined
-  return 'must be https (http only for loopback)'
-}
-
 const RedirectUri = z
   .string()
   .max(2000)

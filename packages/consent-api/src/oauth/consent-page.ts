@@ -2,11 +2,13 @@ import type { Context } from 'hono'
 import { html } from 'hono/html'
 import { type FieldEntry, type Vendor, selectorMatches } from '@custos/vault'
 import { type Html, htmlPage } from '../html-page.js'
+import { vendorMonogram } from '../vendor-monogram.js'
 import type { AuthorizationRequest } from './authorization-request.js'
 import { selectorLabel } from './field-selectors.js'
 
 /**
- * The consent page (PRODUCT.md, owner step 3): who asks (name, site, logo, since when), each field
+ * The consent page (PRODUCT.md, owner step 3): who asks (name, site, since when; a monogram, never
+ * the vendor's logo — see vendor-monogram.ts), each field
  * with its current value, the purpose, the purchase slice, the duration and the owner's terms the
  * vendor accepts. The owner may untick fields and shorten the duration, then approve or deny.
  * Without an owner session it shows what is asked (no values) and a sign-in form instead.
@@ -79,7 +81,7 @@ export function renderConsentPage(c: Context, view: ConsentView): Response | Pro
   const returnOrigin = new URL(request.redirectUri).origin
   const pendingPath = `/oauth/authorize/pending/${view.pendingId}`
 
-  const header = html`<div class="vendor">${vendor.logoUri?.startsWith('https://') ? html`<img src="${vendor.logoUri}" alt="" width="48" height="48">` : ''}<div>
+  const header = html`<div class="vendor">${vendorMonogram(vendor.name)}<div>
 <h1>${vendor.name} asks for access to your data</h1>
 <p class="muted">${vendor.uri ? html`<a href="${vendor.uri}" rel="noopener noreferrer">${vendor.uri}</a> · ` : ''}known to this vault since ${vendor.createdAt.slice(0, 10)} · you will be sent back to ${returnOrigin}</p></div></div>
 <p><strong>Purpose:</strong> ${access.purpose}</p>

@@ -1,17 +1,35 @@
 import { randomBytes } from 'node:crypto'
 import { Hono } from 'hono'
+import { issuesFromZod } from '@custos/vault'
 import type { AppContext } from '../app-context.js'
 import { OAuthError, oauthErrorResponse } from './oauth-error.js'
 import { ClientMetadata } from './client-metadata.js'
+import { RegistrationPolicy } from './registration-policy.js'
+import { clientAddress } from '../limits/client-address.js'
+import { RateLimiter } from '../limits/rate-limiter.js'
 
 /**
  * RFC 7591 dynamic client registration: a vendor registers itself and becomes a vendor of the
  * vault (which the owner sees and can block). The client id is the vendor id; a client secret
  * (for the secret methods) is returned once and stored only as a keyed hash.
+ *
+ * Before anything is created: the owner's registration mode (an initial access token may be
+ * required, RFC 7591 §3 — registration-policy.ts), then, once the metadata is valid, the
+ * registration limits per client address and in total (limits/; 429 with Retry-After, RFC 6585
+ * §4). Invalid requests create nothing and so use up no allowance.
  */
 export function registerRoutes(app: AppContext): Hono {
   const routes = new Hono()
+  const policy = new RegistrationPolicy(app)
+  const limiter = new RateLimiter(app)
+  const { registrationsPerAddress, registrations } = app.config.limits
   routes.post('/', async (c) => {
+    try {
+      await policy.admit(c)
+    } catch (err) {
+      if (err instanceof OAuthError) return oauthErrorResponse(c, err)
+      throw err
+    }
     let json: unknown
     try {
       json = await c.req.json()
@@ -22,11 +40,15 @@ export function registerRoutes(app: AppContext): Hono {
     if (!parsed.success) {
       // RFC 7591 §3.2.2: invalid_redirect_uri when a redirect URI is the problem.
       const redirect = parsed.error.issues.some((i) => i.path[0] === 'redirect_uris')
-      const issue = parsed.error.issues[0]
-      const where = issue ? issue.path.map(String).join('.') || 'body' : 'body'
-      return oauthErrorResponse(c, new OAuthError(redirect ? 'invalid_redirect_uri' : 'invalid_client_metadata', `${where}: ${issue?.message ?? 'invalid'}`))
+      // Fixed words and schema names only (the vault's translator): the body is never echoed.
+      const [issue] = issuesFromZod(parsed.error.issues.slice(0, 1))
+      return oauthErrorResponse(c, new OAuthError(redirect ? 'invalid_redirect_uri' : 'invalid_client_metadata', issue ? `${issue.path}: ${issue.message}` : 'Invalid client metadata'))
     }
     const m = parsed.data
+    // The address is kept only as a keyed hash, even in the limit's bucket name.
+    const address = clientAddress(c, app.config.trustedProxies)
+    const addressKey = address === undefined ? 'unknown' : app.vault.hashSecret(`custos/rate-address/v1:${address}`)
+    await limiter.hit({ bucket: `register:address:${addressKey}`, window: registrationsPerAddress }, { bucket: 'register:all', window: registrations })
     const vendor = await app.vault.vendors.register({
       name: m.client_name,
       ...(m.client_uri ? { uri: m.client_uri } : {}),

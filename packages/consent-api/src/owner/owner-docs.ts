@@ -83,7 +83,12 @@ export const ownerRouteDocs: readonly RouteDoc[] = [
     path: '/owner/passphrase',
     summary: 'Change the passphrase (the current one is checked, throttled like unlock)',
     body: json(PassphraseBody),
-    responses: { '204': { description: 'Changed' }, ...INVALID, '401': { description: 'Wrong current passphrase (ERR_UNLOCK_FAILED), or no session' }, '429': { description: 'Throttled' } },
+    responses: {
+      '204': { description: 'Changed' },
+      '400': { description: "Invalid input (ERR_VALIDATION), or a new passphrase the vault's policy refuses — under 14 characters or too easy to guess (ERR_WEAK_PASSPHRASE; the title says why)" },
+      '401': { description: 'Wrong current passphrase (ERR_UNLOCK_FAILED), or no session' },
+      '429': { description: 'Throttled' },
+    },
   }),
   guarded({ method: 'post', path: '/owner/keys/rotate', summary: 'Start a key rotation in the background', responses: { '202': { description: 'Started' }, '409': { description: 'A rotation or restore is running (ERR_KEYS_BUSY)' } } }),
   guarded({ method: 'get', path: '/owner/keys/rotation', summary: "The latest rotation's progress", responses: ok('Progress') }),

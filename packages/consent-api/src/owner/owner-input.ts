@@ -1,23 +1,18 @@
 import type { Context } from 'hono'
 import { z } from 'zod'
-import type { ValidationIssue } from '@custos/vault'
+import { type ValidationIssue, issuesFromZod } from '@custos/vault'
 import { RequestProblem } from './owner-errors.js'
 
 /**
  * Reading untrusted input of the owner API: every body, query and path parameter goes through a
  * zod schema (SECURITY.md 22), and failures become 4xx problems that name *where* the input is
- * wrong, never *what* it was — zod's only message that repeats input (the names of unknown keys)
- * is replaced by fixed text.
+ * wrong, never *what* it was: the vault's one translator (`issuesFromZod`) gives fixed words and
+ * names no key the caller chose.
  */
 const MAX_ISSUES = 50
-const SAFE_SEGMENT = /^[A-Za-z0-9_.*-]{1,80}$/
 
 export function zodIssues(error: z.ZodError, prefix = ''): ValidationIssue[] {
-  return error.issues.slice(0, MAX_ISSUES).map((issue) => {
-    // Record keys come from the input: only id- or path-like ones are named back.
-    const inner = issue.path.map((seg) => (typeof seg === 'number' || SAFE_SEGMENT.test(String(seg)) ? String(seg) : '(key)')).join('.')
-    return { path: [prefix, inner].filter(Boolean).join('.') || '(root)', message: issue.code === 'unrecognized_keys' ? 'Unknown key' : issue.message }
-  })
+  return issuesFromZod(error.issues.slice(0, MAX_ISSUES), prefix)
 }
 
 const invalid = (title: string, issues?: ValidationIssue[]) => new RequestProblem({ status: 400, code: 'ERR_VALIDATION', title, ...(issues ? { issues } : {}) })

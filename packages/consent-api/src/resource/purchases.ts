@@ -1,6 +1,6 @@
 import { Hono } from 'hono'
 import { z } from 'zod'
-import { Order, VaultError } from '@custos/vault'
+import { Order, VaultError, issuesFromZod } from '@custos/vault'
 import type { AppContext } from '../app-context.js'
 import { problemResponse } from '../problem.js'
 import type { ResourceEnv } from './bearer.js'
@@ -12,7 +12,8 @@ export const PurchasesQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).optional(),
 })
 
-const issuesOf = (error: z.ZodError) => error.issues.slice(0, 20).map((i) => ({ path: i.path.map(String).join('.') || 'query', message: i.message }))
+/** Where and why, in fixed words (the vault's translator): a vendor's input is never echoed back. */
+const issuesOf = (error: z.ZodError) => issuesFromZod(error.issues.slice(0, 20))
 
 /**
  * `GET /v1/purchases?cursor=&limit=` — the grant's purchase slice, newest first, one page at a

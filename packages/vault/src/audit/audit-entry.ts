@@ -7,6 +7,7 @@ export const AuditAction = z.enum([
   'vault.created',
   'vault.unlocked',
   'vault.unlock_failed',
+  'vault.locked',
   'owner.authenticated',
   'vault.passphrase_changed',
   'vault.recovered',
@@ -20,6 +21,12 @@ export const AuditAction = z.enum([
   'grant.revoked',
   'grant.read',
   'grant.refused',
+  /** A vendor looked at its grant (`GET /v1/grant`: what it may do, the consent receipt). */
+  'grant.viewed',
+  /** A vendor exchanged an authorization code for its first tokens. */
+  'token.issued',
+  /** A vendor used a refresh token for a new pair (RFC 6749 §6). */
+  'token.refreshed',
   'inbox.appended',
   'inbox.accepted',
   'inbox.rejected',
@@ -27,8 +34,17 @@ export const AuditAction = z.enum([
   'vault.imported',
   'vault.backed_up',
   'vault.restored',
+  'audit.break_acknowledged',
 ])
 export type AuditAction = z.infer<typeof AuditAction>
+
+/**
+ * Where an owner action came from: the web pages, the `custos` command line, the owner JSON API,
+ * or a program using the library directly (the default). Said by the caller, not proven: it tells
+ * the owner which door was used, the passphrase remains what proves who used it.
+ */
+export const AuditOrigin = z.enum(['browser', 'cli', 'api', 'library'])
+export type AuditOrigin = z.infer<typeof AuditOrigin>
 
 /**
  * One audit entry: ids, field paths, purchase ids, times and outcome codes — never values,
@@ -44,13 +60,21 @@ export const AuditEntryInput = z.object({
   outcome: z.enum(['ok', 'refused']).default('ok'),
   /** A stable error code when refused (e.g. ERR_GRANT_EXPIRED), or a method name. */
   detail: z.string().max(64).optional(),
+  /** Where an owner's lock, unlock or sign-in came from (see {@link AuditOrigin}). */
+  origin: AuditOrigin.optional(),
+  /** How many refusals this entry stands for, when a burst was aggregated (audit/refusal-burst.ts); absent means one. */
+  count: z.number().int().min(2).optional(),
 })
 export type AuditEntryInput = z.input<typeof AuditEntryInput>
 
 export const AuditEntry = AuditEntryInput.extend({ seq: z.number().int().positive(), at: z.string() })
 export type AuditEntry = z.output<typeof AuditEntry>
 
-/** The canonical bytes of an entry: fixed key order, so the hash chain is reproducible. */
+/**
+ * The canonical bytes of an entry: fixed key order, so the hash chain is reproducible. Fields added
+ * after the first logs were written (`origin`, `count`) follow the original keys and appear only
+ * when present, so every entry without them keeps its byte-identical form and old logs verify.
+ */
 export function canonicalEntry(entry: AuditEntry): string {
   return JSON.stringify({
     seq: entry.seq,
@@ -63,6 +87,8 @@ export function canonicalEntry(entry: AuditEntry): string {
     purchaseIds: entry.purchaseIds ?? null,
     outcome: entry.outcome,
     detail: entry.detail ?? null,
+    ...(entry.origin !== undefined ? { origin: entry.origin } : {}),
+    ...(entry.count !== undefined ? { count: entry.count } : {}),
   })
 }
 
@@ -72,6 +98,7 @@ export function entryFromCanonical(text: string): AuditEntry {
   return AuditEntry.parse(withoutNulls)
 }
 
+/** The genesis of logs created before the genesis was bound to the vault (row_auth_version 0 and 1). */
 export const GENESIS_HASH = new Uint8Array(32)
 
 /*
@@ -84,6 +111,8 @@ export const GENESIS_HASH = new Uint8Array(32)
 const view = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
 const ENTRY_MAC_LABEL = Buffer.from('custos/audit/v1\0', 'latin1')
 const HEAD_MAC_LABEL = Buffer.from('custos/head/v1\0\0', 'latin1')
+const HEAD_MAC_LABEL_V2 = Buffer.from('custos/head/v2\0\0', 'latin1')
+const GENESIS_LABEL = Buffer.from('custos/genesis/v1', 'latin1')
 
 /** hash_n = BLAKE2b-256(hash_{n-1} ‖ canonical(entry_n)): any edit, deletion or reordering breaks the chain. */
 export function chainHash(_sodium: Sodium, prevHash: Uint8Array, canonical: string): Uint8Array {
@@ -99,7 +128,46 @@ export function entryMac(_sodium: Sodium, auditKey: Uint8Array, hash: Uint8Array
   return out
 }
 
-/** MAC of the chain head (count + last hash), so deleting the newest entries is detected too. */
+/**
+ * The hash entry 1 links to. Bound to the vault id (row_auth_version 2), so a log can neither be
+ * wiped and started afresh nor carried over from another vault; older logs start from zeros.
+ */
+export function genesisHash(vaultId: string, rowAuthVersion: number): Uint8Array {
+  if (rowAuthVersion < 2) return GENESIS_HASH
+  const out = new Uint8Array(32)
+  sodiumNative.crypto_generichash_batch(view(out), [GENESIS_LABEL, Buffer.from(vaultId, 'utf8')])
+  return out
+}
+
+/** What the head MAC vouches for: the chain's end, and the `vault_meta` state the barrier relies on. */
+export interface HeadState {
+  readonly seq: number
+  readonly hash: Uint8Array
+  /** `vault_meta.ledger_epoch`: lowering it to match saved grant rows breaks the head. */
+  readonly epoch: number
+  /** `vault_meta.audit_anchor_seq`: the newest acknowledged break. */
+  readonly anchorSeq: number
+  readonly rowAuthVersion: number
+}
+
+/**
+ * The head MAC, so cutting off the newest entries, or editing the ledger epoch, the anchor or the
+ * row-authentication version in `vault_meta`, is detected. Vaults not yet adopted into row
+ * authentication (version 0) keep the first form, over the count and last hash only.
+ */
+export function headMacOf(_sodium: Sodium, auditKey: Uint8Array, head: HeadState): Uint8Array {
+  if (head.rowAuthVersion === 0) return headMac(_sodium, auditKey, head.seq, head.hash)
+  const numbers = Buffer.alloc(16)
+  numbers.writeUInt32BE(head.seq, 0)
+  numbers.writeUInt32BE(head.epoch, 4)
+  numbers.writeUInt32BE(head.anchorSeq, 8)
+  numbers.writeUInt32BE(head.rowAuthVersion, 12)
+  const out = new Uint8Array(32)
+  sodiumNative.crypto_generichash_batch(view(out), [HEAD_MAC_LABEL_V2, numbers, view(head.hash)], view(auditKey))
+  return out
+}
+
+/** The first form of the head MAC (count + last hash), used by logs from before row authentication. */
 export function headMac(_sodium: Sodium, auditKey: Uint8Array, seq: number, hash: Uint8Array): Uint8Array {
   const count = Buffer.alloc(4)
   count.writeUInt32BE(seq, 0)

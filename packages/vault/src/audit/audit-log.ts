@@ -3,9 +3,9 @@ import { equalBytes } from '../crypto/bytes.js'
 import type { Sodium } from '../crypto/sodium.js'
 import type { DatabaseHandle, SyncStatements } from '../db/open-database.js'
 import type { Engine, VaultDatabase } from '../db/schema.js'
-import { VaultError } from '../errors.js'
+import { VaultError, VaultLockedError } from '../errors.js'
 import type { UnsealedKeys } from '../keys/unsealed-keys.js'
-import { type AuditEntry, type AuditEntryInput, GENESIS_HASH, canonicalEntry, chainHash, entryMac, headMac } from './audit-entry.js'
+import { type AuditEntry, type AuditEntryInput, type HeadState, canonicalEntry, chainHash, entryMac, genesisHash, headMacOf } from './audit-entry.js'
 
 type Db = Kysely<VaultDatabase> | Transaction<VaultDatabase>
 
@@ -18,7 +18,43 @@ interface Pending {
 const INSERT_CHUNK = 500
 
 type AuditRow = { seq: number; at: string; entry: string; prev_hash: Uint8Array; hash: Uint8Array; mac: Uint8Array | null }
-type Head = { audit_head_seq: number; audit_head_hash: Uint8Array | null }
+/** The `vault_meta` columns the chain extends from and the head MAC covers. */
+export const HEAD_COLUMNS = ['audit_head_seq', 'audit_head_hash', 'audit_head_mac', 'ledger_epoch', 'audit_anchor_seq', 'row_auth_version', 'vault_id'] as const
+export type Head = {
+  audit_head_seq: number
+  audit_head_hash: Uint8Array | null
+  audit_head_mac: Uint8Array | null
+  ledger_epoch: number
+  audit_anchor_seq: number
+  row_auth_version: number
+  vault_id: string
+}
+
+/** The head as its MAC sees it, optionally at another end of the chain (sealTail's last MAC'd entry). */
+export function headState(head: Head, seq = head.audit_head_seq, hash: Uint8Array | null = head.audit_head_hash): HeadState {
+  return { seq, hash: hash ? new Uint8Array(hash) : genesisHash(head.vault_id, head.row_auth_version), epoch: Number(head.ledger_epoch), anchorSeq: Number(head.audit_anchor_seq), rowAuthVersion: Number(head.row_auth_version) }
+}
+
+/**
+ * Whether the key holder vouches for this head: its MAC matches. A vault's first entry
+ * (`vault.created`) is the only one that may extend an empty, unMAC'd head — so wiping the log
+ * and resetting the head to zero is not a fresh start but a broken log.
+ */
+export function headAnchored(sodium: Sodium, auditKey: Uint8Array, head: Head, first?: AuditEntryInput): boolean {
+  if (head.audit_head_seq === 0) return head.audit_head_mac === null && head.audit_head_hash === null && first?.action === 'vault.created'
+  return head.audit_head_mac !== null && equalBytes(sodium, headMacOf(sodium, auditKey, headState(head)), new Uint8Array(head.audit_head_mac))
+}
+
+/** How an extension treats a head nobody vouches for (see {@link AuditLog.appendInTransaction}). */
+interface ExtendMode {
+  /** The unsealed tail has been sealed if it could be: an unanchored head now means a broken log. */
+  readonly repaired?: boolean
+  /** The owner acknowledges a broken log: the head is re-anchored at the first new entry. */
+  readonly reanchor?: boolean
+}
+
+/** Internal: the head is not anchored; the async path first tries to seal an unsealed tail. */
+class UnanchoredHead extends Error {}
 
 /** What extending the chain from a head writes: the new rows and the new head. */
 interface Extension {
@@ -27,6 +63,8 @@ interface Extension {
   readonly seq: number
   readonly hash: Uint8Array
   readonly headMac: Uint8Array | undefined
+  /** Set when the extension re-anchors the log (an acknowledged break). */
+  readonly anchorSeq: number | undefined
 }
 
 /**
@@ -80,7 +118,7 @@ export class AuditLog {
     const names = <T extends string>(...columns: T[]) => Object.fromEntries(columns.map((c) => [c, c])) as unknown as Record<T, never>
     const { db } = deps
     this.#sql = {
-      head: new Template(db.selectFrom('vault_meta').select(['audit_head_seq', 'audit_head_hash']).where('id', '=', 1).compile()),
+      head: new Template(db.selectFrom('vault_meta').select(HEAD_COLUMNS).where('id', '=', 1).compile()),
       insert: new Template(db.insertInto('audit').values(names('seq', 'at', 'entry', 'prev_hash', 'hash', 'mac')).compile()),
       head_update: new Template(db.updateTable('vault_meta').set(names('audit_head_seq', 'audit_head_hash')).where('id', '=', 1).compile()),
       head_update_mac: new Template(db.updateTable('vault_meta').set(names('audit_head_seq', 'audit_head_hash', 'audit_head_mac')).where('id', '=', 1).compile()),
@@ -92,13 +130,35 @@ export class AuditLog {
    * audit key is copied and wiped here, so a lock() cannot wipe it halfway — with the live key, a
    * lock while a transaction awaits would MAC the head with zeros and mark a sound entry as forged.
    */
-  #extend(head: Head | undefined, inputs: readonly AuditEntryInput[]): Extension {
+  #extend(head: Head | undefined, inputs: readonly AuditEntryInput[], mode: ExtendMode = {}): Extension {
     if (!head) throw new VaultError('ERR_VAULT_UNINITIALIZED', 'The vault has not been created')
     const { sodium, now } = this.#deps
     const liveKey = this.#deps.keysIfUnsealed()?.subkey('auditMac')
     const auditKey = liveKey ? new Uint8Array(liveKey) : undefined
+    // Extending the chain first checks that the key holder vouches for its head (SECURITY.md,
+    // "The barrier"): otherwise cutting the tail and pointing the head at an earlier entry would be
+    // sealed by the next append's fresh head MAC. While sealed there is no key to check with: those
+    // entries stay unMAC'd until an unlock vouches for them (sealTail).
+    let anchorSeq: number | undefined
+    // A broken log keeps its wrong head MAC (the owner's entries are still MAC'd one by one), so
+    // the break stays visible until she acknowledges it; only that acknowledgement re-anchors.
+    let writeHeadMac = auditKey !== undefined
+    if (auditKey && !headAnchored(sodium, auditKey, head, inputs[0])) {
+      if (mode.reanchor) {
+        anchorSeq = head.audit_head_seq + 1
+      } else if (!mode.repaired) {
+        auditKey.fill(0)
+        throw new UnanchoredHead()
+      } else if (inputs.some((input) => input.actor.startsWith('vendor:'))) {
+        // Fail closed: no vendor access is granted while the log cannot be trusted.
+        auditKey.fill(0)
+        throw new VaultError('ERR_AUDIT_BROKEN', 'The access log is damaged; the owner must review it')
+      } else {
+        writeHeadMac = false
+      }
+    }
     let seq = head.audit_head_seq
-    let prev: Uint8Array = head.audit_head_hash ? new Uint8Array(head.audit_head_hash) : GENESIS_HASH
+    let prev: Uint8Array = head.audit_head_hash ? new Uint8Array(head.audit_head_hash) : genesisHash(head.vault_id, head.row_auth_version)
     const at = now().toISOString()
     const entries: AuditEntry[] = []
     const rows: AuditRow[] = []
@@ -112,9 +172,10 @@ export class AuditLog {
       entries.push(entry)
       prev = hash
     }
-    const headMacValue = auditKey ? headMac(sodium, auditKey, seq, prev) : undefined
+    const headMacValue =
+      auditKey && writeHeadMac ? headMacOf(sodium, auditKey, headState({ ...head, audit_anchor_seq: anchorSeq ?? head.audit_anchor_seq }, seq, prev)) : undefined
     auditKey?.fill(0)
-    return { entries, rows, seq, hash: prev, headMac: headMacValue }
+    return { entries, rows, seq, hash: prev, headMac: headMacValue, anchorSeq }
   }
 
   /**
@@ -133,16 +194,32 @@ export class AuditLog {
     return done?.result
   }
 
-  /** Appends entries inside `trx`, extending the chain from the head it locks. */
-  async appendInTransaction(trx: Transaction<VaultDatabase>, inputs: readonly AuditEntryInput[]): Promise<AuditEntry[]> {
+  /**
+   * Appends entries inside `trx`, extending the chain from the head it locks. A head nobody
+   * vouches for is first repaired if it can be — entries appended while sealed, by this or another
+   * process, are sealed when the head MAC still vouches for the entry before them — and is
+   * otherwise a broken log: vendor entries are refused (ERR_AUDIT_BROKEN, so no data leaves), the
+   * owner's are written without re-anchoring the head, until the owner acknowledges it (AuditReader.acknowledgeBreak).
+   */
+  async appendInTransaction(trx: Transaction<VaultDatabase>, inputs: readonly AuditEntryInput[], mode: Pick<ExtendMode, 'reanchor'> = {}): Promise<AuditEntry[]> {
     if (inputs.length === 0) return []
-    const head = await trx
-      .selectFrom('vault_meta')
-      .select(['audit_head_seq', 'audit_head_hash'])
-      .where('id', '=', 1)
-      .$if(this.#deps.engine === 'postgres', (q) => q.forUpdate())
-      .executeTakeFirst()
-    const { entries, rows, seq, hash: prev, headMac: headMacValue } = this.#extend(head, inputs)
+    const readHead = () =>
+      trx
+        .selectFrom('vault_meta')
+        .select(HEAD_COLUMNS)
+        .where('id', '=', 1)
+        .$if(this.#deps.engine === 'postgres', (q) => q.forUpdate())
+        .executeTakeFirst()
+    let extension: Extension
+    try {
+      extension = this.#extend(await readHead(), inputs, mode)
+    } catch (err) {
+      if (!(err instanceof UnanchoredHead)) throw err
+      const keys = this.#deps.keysIfUnsealed()
+      if (keys) await this.sealTail(trx, keys)
+      extension = this.#extend(await readHead(), inputs, { ...mode, repaired: true })
+    }
+    const { entries, rows, seq, hash: prev, headMac: headMacValue, anchorSeq } = extension
     try {
       for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
         await trx.insertInto('audit').values(rows.slice(i, i + INSERT_CHUNK)).execute()
@@ -154,6 +231,7 @@ export class AuditLog {
           audit_head_hash: prev,
           // While sealed there is no key: the head MAC stays as it was and unlock re-seals the tail.
           ...(headMacValue ? { audit_head_mac: headMacValue } : {}),
+          ...(anchorSeq !== undefined ? { audit_anchor_seq: anchorSeq } : {}),
         })
         .where('id', '=', 1)
         .execute()
@@ -186,16 +264,53 @@ export class AuditLog {
       this.#queue = []
       try {
         const inputs = batch.map((p) => p.input)
-        const entries =
-          this.#appendNow(inputs) ?? (await this.#deps.db.transaction().execute((trx) => this.appendInTransaction(trx, inputs)))
+        let fast: AuditEntry[] | undefined
+        try {
+          fast = this.#appendNow(inputs)
+        } catch (err) {
+          // The synchronous path cannot repair a head (that needs queries): take the other one.
+          if (!(err instanceof UnanchoredHead)) throw err
+        }
+        const entries = fast ?? (await this.#deps.db.transaction().execute((trx) => this.appendInTransaction(trx, inputs)))
         batch.forEach((p, i) => p.resolve(entries[i] as AuditEntry))
         this.#deps.onFlush?.(entries.length)
       } catch (cause) {
-        const err = cause instanceof VaultError && cause.code === 'ERR_VAULT_UNINITIALIZED' ? cause : new VaultError('ERR_AUDIT_WRITE', 'The audit log could not be written', { cause })
+        const err = cause instanceof VaultError && (cause.code === 'ERR_VAULT_UNINITIALIZED' || cause.code === 'ERR_AUDIT_BROKEN') ? cause : new VaultError('ERR_AUDIT_WRITE', 'The audit log could not be written', { cause })
         for (const p of batch) p.reject(err)
       }
     }
     this.#flushing = false
+  }
+
+  /**
+   * Moves the ledger epoch (integrity/ledger.ts) inside `trx`, carrying the head MAC over to it:
+   * the head MAC covers the epoch, so this is the only way to change it without breaking the log.
+   * A head nobody vouches for stays that way — the epoch still moves (a revocation must always
+   * take effect), but the break stays visible.
+   */
+  async setLedgerEpoch(trx: Transaction<VaultDatabase>, epoch: number): Promise<void> {
+    const { sodium } = this.#deps
+    const head = await trx.selectFrom('vault_meta').select(HEAD_COLUMNS).where('id', '=', 1).$if(this.#deps.engine === 'postgres', (q) => q.forUpdate()).executeTakeFirstOrThrow()
+    const liveKey = this.#deps.keysIfUnsealed()?.subkey('auditMac')
+    if (!liveKey) throw new VaultLockedError()
+    const auditKey = new Uint8Array(liveKey)
+    const anchored = head.audit_head_seq > 0 && headAnchored(sodium, auditKey, head)
+    const mac = anchored ? headMacOf(sodium, auditKey, headState({ ...head, ledger_epoch: epoch })) : undefined
+    auditKey.fill(0)
+    await trx
+      .updateTable('vault_meta')
+      .set({ ledger_epoch: epoch, ...(mac ? { audit_head_mac: mac } : {}) })
+      .where('id', '=', 1)
+      .execute()
+  }
+
+  /**
+   * Marks the log broken (the head MAC cleared) when a verification finds a break nobody has
+   * acknowledged: from then on every vendor read fails closed, in every process on this database,
+   * until the owner acknowledges the break (SECURITY.md, "The barrier").
+   */
+  async markBroken(): Promise<void> {
+    await this.#deps.db.updateTable('vault_meta').set({ audit_head_mac: null }).where('id', '=', 1).execute()
   }
 
   /** Waits until every queued entry is committed (or failed): used before lock and close. */
@@ -219,11 +334,11 @@ export class AuditLog {
     const tail = await trx.selectFrom('audit').select(['seq', 'entry', 'prev_hash', 'hash']).where('mac', 'is', null).orderBy('seq').execute()
     if (tail.length === 0) return
     const lastSealed = await trx.selectFrom('audit').select(['seq', 'hash']).where('mac', 'is not', null).orderBy('seq', 'desc').limit(1).executeTakeFirst()
-    const head = await trx.selectFrom('vault_meta').select(['audit_head_seq', 'audit_head_hash', 'audit_head_mac']).where('id', '=', 1).executeTakeFirstOrThrow()
+    const head = await trx.selectFrom('vault_meta').select(HEAD_COLUMNS).where('id', '=', 1).executeTakeFirstOrThrow()
     const anchored =
       lastSealed !== undefined &&
       head.audit_head_mac !== null &&
-      equalBytes(sodium, headMac(sodium, auditKey, lastSealed.seq, new Uint8Array(lastSealed.hash)), new Uint8Array(head.audit_head_mac))
+      equalBytes(sodium, headMacOf(sodium, auditKey, headState(head, lastSealed.seq, lastSealed.hash)), new Uint8Array(head.audit_head_mac))
     for (const row of tail) {
       // Past the last MAC'd entry and not anchored by the head: leave it unsealed for verify() to name.
       if (!anchored && row.seq > (lastSealed?.seq ?? 0)) break
@@ -237,7 +352,7 @@ export class AuditLog {
     if (head.audit_head_hash) {
       await trx
         .updateTable('vault_meta')
-        .set({ audit_head_mac: headMac(sodium, auditKey, head.audit_head_seq, new Uint8Array(head.audit_head_hash)) })
+        .set({ audit_head_mac: headMacOf(sodium, auditKey, headState(head)) })
         .where('id', '=', 1)
         .execute()
     }

@@ -9,6 +9,7 @@ import type { BackupTable } from './backup-format.js'
 const bytes = z.instanceof(Uint8Array)
 const text = z.string().max(10_000)
 const int = z.number().int()
+const rowMac = bytes.nullable().optional()
 
 export const BACKUP_ROW_SCHEMAS: Record<BackupTable, z.ZodType<Record<string, unknown>>> = {
   vault_meta: z
@@ -26,10 +27,15 @@ export const BACKUP_ROW_SCHEMAS: Record<BackupTable, z.ZodType<Record<string, un
       audit_head_hash: bytes.nullable(),
       audit_head_mac: bytes.nullable(),
       rotation_target: int.nullable(),
+      // Added with row authentication; a backup from before it has none (defaults apply, and
+      // the first unlock after the restore adopts its rows — integrity/adopt-rows.ts).
+      ledger_epoch: int.optional(),
+      audit_anchor_seq: int.optional(),
+      row_auth_version: int.optional(),
     })
     .strict(),
   keyring: z.object({ term: int, wrapped_key: bytes.nullable(), created_at: text, retired_at: text.nullable() }).strict(),
-  vendors: z.object({ id: text, body: bytes, blocked: int, term: int, created_at: text }).strict(),
+  vendors: z.object({ id: text, body: bytes, blocked: int, term: int, created_at: text, row_mac: rowMac }).strict(),
   grants: z
     .object({
       id: text,
@@ -41,6 +47,7 @@ export const BACKUP_ROW_SCHEMAS: Record<BackupTable, z.ZodType<Record<string, un
       term: int,
       created_at: text,
       updated_at: text,
+      row_mac: rowMac,
     })
     .strict(),
   fields: z.object({ path: text, value: bytes, term: int, updated_at: text }).strict(),
@@ -56,6 +63,7 @@ export const BACKUP_ROW_SCHEMAS: Record<BackupTable, z.ZodType<Record<string, un
       body: bytes,
       term: int,
       created_at: text,
+      row_mac: rowMac,
     })
     .strict(),
   audit: z.object({ seq: int, at: text, entry: z.string().max(100_000), prev_hash: bytes, hash: bytes, mac: bytes.nullable() }).strict(),

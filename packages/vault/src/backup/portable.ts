@@ -7,6 +7,7 @@ import { grantPlace } from '../grants/grant-store.js'
 import { vendorPlace } from '../grants/vendor-store.js'
 import type { GrantsTable } from '../db/schema.js'
 import { purchaseRow } from '../purchases/purchase-store.js'
+import { authenticated } from '../integrity/row-auth.js'
 import { writeTerm } from '../keys/write-term.js'
 import type { AuditReader } from '../audit/audit-reader.js'
 import type { FieldStore } from '../fields/field-store.js'
@@ -16,7 +17,7 @@ import type { Purchase } from '../purchases/order.js'
 import type { AuditEntry } from '../audit/audit-entry.js'
 import { type VaultExport, VaultExport as VaultExportSchema } from './export-json.js'
 import { issuesFromZod } from '../errors.js'
-import { decryptPurchase } from '../purchases/purchase-query.js'
+import { PURCHASE_COLUMNS, decryptPurchase } from '../purchases/purchase-query.js'
 
 interface Stores {
   readonly fields: FieldStore
@@ -31,7 +32,7 @@ export async function exportVault(ctx: VaultContext, stores: Stores): Promise<Va
   const fields = Object.fromEntries((await stores.fields.list()).map((f) => [f.path, f.value]))
   const purchaseRows = await ctx.db
     .selectFrom('purchases')
-    .select(['id', 'order_date', 'provenance', 'status', 'vendor_id', 'body', 'created_at'])
+    .select(PURCHASE_COLUMNS)
     .orderBy('order_date', 'desc')
     .orderBy('id', 'desc')
     .execute()
@@ -105,11 +106,12 @@ export async function importVault(ctx: VaultContext, doc: unknown, mode: 'merge'
       throw invalid(`grants.${i}.fields`, 'unknown field path or subtree')
     }
   })
-  const rowsUnder = ({ term, key }: { term: number; key: Uint8Array }) => ({
+  const rowsUnder = ({ term, key, epoch }: { term: number; key: Uint8Array; epoch: number }) => ({
     fieldRows: fields.map(([path, value]) => ({ path, value: sealJson(sodium, key, term, fieldPlace(keys.vaultId, path), value), term, updated_at: now })),
     vendorRows: data.vendors.map((v) => {
       const { id, blocked, createdAt, ...body } = v
-      return { id, body: sealJson(sodium, key, term, vendorPlace(keys.vaultId, id), body), blocked: blocked ? 1 : 0, term, created_at: createdAt }
+      const row = { id, body: sealJson(sodium, key, term, vendorPlace(keys.vaultId, id), body), blocked: blocked ? 1 : 0, term, created_at: createdAt }
+      return { ...row, row_mac: ctx.rows.mac('vendors', authenticated.vendors(row, epoch)) }
     }),
     purchaseRows: data.purchases.map((p) => {
       const { id, provenance, status, vendorId, createdAt, ...order } = p
@@ -117,10 +119,10 @@ export async function importVault(ctx: VaultContext, doc: unknown, mode: 'merge'
     }),
     grantRows: data.grants.map((g): GrantsTable => {
       const body = { fields: g.fields, ...(g.purchases ? { purchases: g.purchases } : {}), actions: g.actions, purpose: g.purpose, acceptedTerms: g.acceptedTerms }
-      return {
+      const row = {
         id: g.id,
         vendor_id: g.vendorId,
-        status: g.status === 'revoked' ? 'revoked' : 'active',
+        status: g.status === 'revoked' ? ('revoked' as const) : ('active' as const),
         expires_at: new Date(g.expiresAt).toISOString(),
         revision: g.revision,
         body: sealJson(sodium, key, term, grantPlace(keys.vaultId, g.id), body),
@@ -128,6 +130,7 @@ export async function importVault(ctx: VaultContext, doc: unknown, mode: 'merge'
         created_at: g.createdAt,
         updated_at: g.updatedAt,
       }
+      return { ...row, row_mac: ctx.rows.mac('grants', authenticated.grants(row, epoch)) }
     }),
   })
   const { fieldRows, purchaseRows, vendorRows, grantRows } = await ctx.db.transaction().execute(async (trx) => {

@@ -93,6 +93,16 @@ function migrations(engine: Engine): Record<string, Migration> {
         await db.schema.createIndex('audit_at').on('audit').columns(['at']).execute()
       },
     },
+    '0002_row_authentication': {
+      async up(db: Kysely<any>) {
+        // Access-deciding rows carry a MAC under a root-derived key (SECURITY.md, "The barrier").
+        // Rows already stored get theirs at the first unlock after this upgrade.
+        for (const table of ['grants', 'vendors', 'purchases']) await db.schema.alterTable(table).addColumn('row_mac', sql.raw(bytes)).execute()
+        await db.schema.alterTable('vault_meta').addColumn('ledger_epoch', 'integer', (c) => c.notNull().defaultTo(0)).execute()
+        await db.schema.alterTable('vault_meta').addColumn('audit_anchor_seq', 'integer', (c) => c.notNull().defaultTo(0)).execute()
+        await db.schema.alterTable('vault_meta').addColumn('row_auth_version', 'integer', (c) => c.notNull().defaultTo(0)).execute()
+      },
+    },
   }
 }
 

@@ -1,6 +1,7 @@
 import BetterSqlite3 from 'better-sqlite3'
 import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase, type SqliteStatement } from 'kysely'
 import pg from 'pg'
+import { createPrivateFile, tightenFileMode } from './private-file.js'
 import type { Engine, VaultDatabase } from './schema.js'
 
 /** An open database the vault runs on, with the engine it speaks. */
@@ -85,15 +86,26 @@ function cachingDatabase(raw: BetterSqlite3.Database, cache: Map<string, SqliteS
 /**
  * Opens (creating if needed) a SQLite database file for a vault: WAL journal, `synchronous=FULL`
  * so an acknowledged commit survives power loss (SECURITY.md promise 11), `secure_delete` so
- * deleted ciphertexts are overwritten rather than left in free pages.
+ * deleted ciphertexts are overwritten rather than left in free pages. The file, its `-wal` and
+ * its `-shm` are readable by their owner only (mode 0600): a new file is created so, and an
+ * existing one this user owns is tightened.
  *
  * @example
  * const handle = openSqlite('./data/custos.db')
  * const vault = await createVault({ database: handle })
  */
 export function openSqlite(file: string): DatabaseHandle {
+  // ':memory:' and '' (a private temporary database) have no file to protect.
+  const onDisk = file !== ':memory:' && file !== ''
+  if (onDisk) {
+    createPrivateFile(file)
+    tightenFileMode(file)
+  }
   const raw = new BetterSqlite3(file)
   raw.pragma('journal_mode = WAL')
+  // WAL mode has opened (or created) the -wal and -shm files: leftovers from a laxer past keep
+  // their old mode unless tightened here.
+  if (onDisk) for (const suffix of ['-wal', '-shm']) tightenFileMode(`${file}${suffix}`)
   raw.pragma('synchronous = FULL')
   raw.pragma('busy_timeout = 5000')
   raw.pragma('secure_delete = ON')

@@ -20,6 +20,21 @@ export interface VaultMetaTable {
   audit_head_hash: Uint8Array | null
   audit_head_mac: Uint8Array | null
   rotation_target: number | null
+  /**
+   * Counts the changes that take access away (revoke, narrow, block). Every grant and vendor row
+   * MAC covers it, and each such change re-MACs them all under the next value, so a row put back
+   * to an older authentic version no longer verifies (SECURITY.md, "The barrier"). Covered by the
+   * audit head MAC, so lowering it breaks the log.
+   */
+  ledger_epoch: number
+  /** The seq of the newest acknowledged break of the audit chain (0: none); covered by the head MAC. */
+  audit_anchor_seq: number
+  /**
+   * 0: written before rows were authenticated (adopted at the next unlock); 1: adopted, the log
+   * starts from the all-zero genesis; 2: created authenticated, the log starts from a genesis bound
+   * to the vault id. Covered by the head MAC.
+   */
+  row_auth_version: number
 }
 
 export interface KeyringTable {
@@ -47,6 +62,7 @@ export interface PurchasesTable {
   body: Uint8Array
   term: number
   created_at: string
+  row_mac: Uint8Array | null // see integrity/row-auth.ts; NULL only in rows from before row authentication
 }
 
 export interface VendorsTable {
@@ -55,6 +71,7 @@ export interface VendorsTable {
   blocked: number
   term: number
   created_at: string
+  row_mac: Uint8Array | null // see integrity/row-auth.ts; NULL only in rows from before row authentication
 }
 
 export interface GrantsTable {
@@ -67,6 +84,7 @@ export interface GrantsTable {
   term: number
   created_at: string
   updated_at: string
+  row_mac: Uint8Array | null // see integrity/row-auth.ts; NULL only in rows from before row authentication
 }
 
 export interface AuditTable {

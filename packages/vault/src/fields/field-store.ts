@@ -27,9 +27,9 @@ export function validateField(path: string, value: unknown): unknown {
   assertPath(path)
   const schema = schemaFor(path)
   const parsed = schema?.safeParse(value)
-  if (!parsed?.success) throw new ValidationError(issuesFromZod(parsed?.error.issues ?? [], path), `Invalid value for ${path}`)
+  if (!parsed?.success) throw new ValidationError(issuesFromZod(parsed?.error.issues ?? [], path), 'Invalid field value')
   if (new TextEncoder().encode(JSON.stringify(parsed.data)).length > MAX_VALUE_BYTES) {
-    throw new VaultError('ERR_VALUE_TOO_LARGE', `The value of ${path} is larger than ${MAX_VALUE_BYTES} bytes`, { issues: [{ path, message: 'too large' }] })
+    throw new VaultError('ERR_VALUE_TOO_LARGE', `A field value is larger than ${MAX_VALUE_BYTES} bytes`, { issues: [{ path, message: 'too large' }] })
   }
   return parsed.data
 }

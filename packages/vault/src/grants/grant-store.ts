@@ -1,11 +1,15 @@
 import { type VaultContext, newId } from '../context.js'
 import { toBytes } from '../crypto/bytes.js'
 import { type Place, envelopeTerm, openJson, sealJson } from '../crypto/envelope.js'
-import type { GrantsTable } from '../db/schema.js'
+import type { GrantsTable, VaultDatabase } from '../db/schema.js'
+import { type ExpressionBuilder, sql } from 'kysely'
 import { NotFoundError, ValidationError, VaultError, issuesFromZod } from '../errors.js'
 import { assertSelectors, selectorsCover } from '../fields/selectors.js'
+import { advanceLedger } from '../integrity/ledger.js'
+import { authenticated } from '../integrity/row-auth.js'
 import { writeTerm } from '../keys/write-term.js'
 import { orderInstant } from '../purchases/order.js'
+import { checkVendorRow } from './vendor-store.js'
 import { type Grant, GrantBody, GrantInput, GrantNarrowing, type PurchaseSlice } from './grant.js'
 
 export function grantPlace(vaultId: string, id: string): Place {
@@ -15,6 +19,18 @@ export function grantPlace(vaultId: string, id: string): Place {
 export function grantStatus(row: Pick<GrantsTable, 'status' | 'expires_at'>, now: Date): Grant['status'] {
   if (row.status === 'revoked') return 'revoked'
   return new Date(row.expires_at) <= now ? 'expired' : 'active'
+}
+
+/**
+ * The ledger epoch, as a column of the same statement that reads the rows it authenticates (one
+ * snapshot). The id is a literal, not a parameter, so hot queries bind only their own parameters.
+ */
+export const ledgerEpoch = (eb: ExpressionBuilder<VaultDatabase, keyof VaultDatabase>) =>
+  eb.selectFrom('vault_meta').select('ledger_epoch').where('vault_meta.id', '=', sql.lit(1)).as('ledger_epoch')
+
+/** Throws ERR_INTEGRITY unless the grant row is authentic under the ledger epoch (integrity/ledger.ts). */
+export function checkGrantRow(ctx: VaultContext, row: GrantsTable, epoch: number): void {
+  ctx.rows.check('grants', authenticated.grants(row, epoch), row.row_mac)
 }
 
 export function decryptGrantBody(ctx: VaultContext, id: string, envelope: Uint8Array): GrantBody {
@@ -95,21 +111,23 @@ export class GrantStore {
     }
     let row: GrantsTable | undefined
     await ctx.db.transaction().execute(async (trx) => {
-      const vendor = await trx.selectFrom('vendors').select(['blocked']).where('id', '=', g.vendorId).executeTakeFirst()
+      const { term, key, epoch } = await writeTerm(ctx, trx)
+      const vendor = await trx.selectFrom('vendors').selectAll().where('id', '=', g.vendorId).executeTakeFirst()
       if (!vendor) throw new NotFoundError('Vendor')
+      checkVendorRow(ctx, vendor, epoch)
       if (vendor.blocked === 1) throw new VaultError('ERR_VENDOR_BLOCKED', 'This vendor is blocked')
-      const { term, key } = await writeTerm(ctx, trx)
-      row = {
-      id,
-      vendor_id: g.vendorId,
-      status: 'active',
-      expires_at: expiresAt.toISOString(),
-      revision: 1,
-      body: sealJson(ctx.sodium, key, term, grantPlace(keys.vaultId, id), body),
-      term,
-      created_at: now.toISOString(),
-      updated_at: now.toISOString(),
+      const values = {
+        id,
+        vendor_id: g.vendorId,
+        status: 'active' as const,
+        expires_at: expiresAt.toISOString(),
+        revision: 1,
+        body: sealJson(ctx.sodium, key, term, grantPlace(keys.vaultId, id), body),
+        term,
+        created_at: now.toISOString(),
+        updated_at: now.toISOString(),
       }
+      row = { ...values, row_mac: ctx.rows.mac('grants', authenticated.grants(values, epoch)) }
       await trx.insertInto('grants').values(row).execute()
       await ctx.audit.appendInTransaction(trx, [{ action: 'grant.created', actor: 'owner', grantId: id, vendorId: g.vendorId, paths: body.fields }])
     })
@@ -119,8 +137,9 @@ export class GrantStore {
 
   async get(id: string): Promise<Grant> {
     this.#ctx.keys()
-    const row = await this.#ctx.db.selectFrom('grants').selectAll().where('id', '=', id).executeTakeFirst()
+    const row = await this.#ctx.db.selectFrom('grants').selectAll().select(ledgerEpoch).where('id', '=', id).executeTakeFirst()
     if (!row) throw new NotFoundError('Grant')
+    checkGrantRow(this.#ctx, row, Number(row.ledger_epoch))
     return decryptGrant(this.#ctx, row)
   }
 
@@ -130,11 +149,15 @@ export class GrantStore {
     const rows = await this.#ctx.db
       .selectFrom('grants')
       .selectAll()
+      .select(ledgerEpoch)
       .$if(filter.vendorId !== undefined, (q) => q.where('vendor_id', '=', filter.vendorId as string))
       .orderBy('created_at', 'desc')
       .orderBy('id', 'desc')
       .execute()
-    const grants = rows.map((row) => decryptGrant(this.#ctx, row))
+    const grants = rows.map((row) => {
+      checkGrantRow(this.#ctx, row, Number(row.ledger_epoch))
+      return decryptGrant(this.#ctx, row)
+    })
     return filter.status === undefined ? grants : grants.filter((g) => g.status === filter.status)
   }
 
@@ -155,8 +178,10 @@ export class GrantStore {
     if (n.fields) assertSelectors(n.fields)
     let updated: GrantsTable | undefined
     await ctx.db.transaction().execute(async (trx) => {
+      const { term, key, epoch } = await writeTerm(ctx, trx)
       const row = await trx.selectFrom('grants').selectAll().where('id', '=', id).$if(ctx.engine === 'postgres', (q) => q.forUpdate()).executeTakeFirst()
       if (!row) throw new NotFoundError('Grant')
+      checkGrantRow(ctx, row, epoch)
       const current = decryptGrant(ctx, row)
       if (current.status === 'revoked') throw new VaultError('ERR_GRANT_REVOKED', 'This grant has been revoked')
       if (current.status === 'expired') throw new VaultError('ERR_GRANT_EXPIRED', 'This grant has expired')
@@ -169,8 +194,7 @@ export class GrantStore {
       const expiresAt = n.expiresAt ? new Date(n.expiresAt).toISOString() : current.expiresAt
       if (expiresAt > current.expiresAt) throw scopeError('Narrowing cannot extend the expiry')
       const body: GrantBody = { fields, ...(purchases ? { purchases } : {}), actions, purpose: current.purpose, acceptedTerms: current.acceptedTerms }
-      const { term, key } = await writeTerm(ctx, trx)
-      updated = {
+      const { row_mac: _old, ...values } = {
         ...row,
         expires_at: expiresAt,
         revision: row.revision + 1,
@@ -178,11 +202,9 @@ export class GrantStore {
         term,
         updated_at: ctx.now().toISOString(),
       }
-      await trx
-        .updateTable('grants')
-        .set({ expires_at: updated.expires_at, revision: updated.revision, body: updated.body, term, updated_at: updated.updated_at })
-        .where('id', '=', id)
-        .execute()
+      // Narrowing takes access away: a saved copy of the wider row must stop verifying.
+      const next = await advanceLedger(ctx, trx, epoch, { grants: [values] })
+      updated = { ...values, row_mac: ctx.rows.mac('grants', authenticated.grants(values, next)) }
       await ctx.audit.appendInTransaction(trx, [{ action: 'grant.narrowed', actor: 'owner', grantId: id, vendorId: row.vendor_id, paths: fields }])
     })
     const result = decryptGrant(ctx, updated as GrantsTable)
@@ -199,13 +221,16 @@ export class GrantStore {
     ctx.keys()
     let row: GrantsTable | undefined
     await ctx.db.transaction().execute(async (trx) => {
+      const { epoch } = await writeTerm(ctx, trx)
       row = await trx.selectFrom('grants').selectAll().where('id', '=', id).$if(ctx.engine === 'postgres', (q) => q.forUpdate()).executeTakeFirst()
       if (!row) throw new NotFoundError('Grant')
+      checkGrantRow(ctx, row, epoch)
       if (row.status === 'revoked') return
-      const now = ctx.now().toISOString()
-      await trx.updateTable('grants').set({ status: 'revoked', updated_at: now }).where('id', '=', id).execute()
+      const { row_mac: _old, ...values } = { ...row, status: 'revoked' as const, updated_at: ctx.now().toISOString() }
+      // A saved copy of the active row must stop verifying (integrity/ledger.ts).
+      const next = await advanceLedger(ctx, trx, epoch, { grants: [values] })
       await ctx.audit.appendInTransaction(trx, [{ action: 'grant.revoked', actor: 'owner', grantId: id, vendorId: row.vendor_id }])
-      row = { ...row, status: 'revoked', updated_at: now }
+      row = { ...values, row_mac: ctx.rows.mac('grants', authenticated.grants(values, next)) }
     })
     ctx.emit({ type: 'grant.revoked', grantId: id })
     return decryptGrant(ctx, row as GrantsTable)

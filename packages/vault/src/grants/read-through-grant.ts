@@ -11,8 +11,11 @@ import { selectorMatches } from '../fields/selectors.js'
 import type { UnsealedKeys } from '../keys/unsealed-keys.js'
 import type { Purchase } from '../purchases/order.js'
 import { type Page, parsePurchaseFilter, queryPurchases } from '../purchases/purchase-query.js'
-import { decryptGrantBody, grantStatus, grantView } from './grant-store.js'
+import { checkGrantRow, decryptGrantBody, grantStatus, grantView, ledgerEpoch } from './grant-store.js'
+import { checkVendorRow } from './vendor-store.js'
 import type { Grant, GrantAction, GrantBody } from './grant.js'
+import { type GrantCaller, assertVendorId } from './vendor-attempt.js'
+import type { Refusal } from '../audit/refusal-burst.js'
 
 /** What a vendor sees through a grant. */
 export interface GrantedSlice {
@@ -34,9 +37,22 @@ export interface ReadThroughGrantOptions {
    * token taken for this request. Ignored where the database has no change token (PostgreSQL).
    */
   readonly changeToken?: string
+  /**
+   * The vendor asking — the client id its access token was issued to. It must own the grant, else
+   * the read is refused (ERR_GRANT_MISMATCH) and logged as this vendor's refusal. The API always
+   * passes it; a check on a column already read, so it costs the hot path nothing.
+   */
+  readonly vendorId?: string
 }
 
-type GrantRow = GrantsTable & { vendor_blocked: number }
+type GrantRow = GrantsTable & {
+  vendor_body: Uint8Array
+  vendor_blocked: number
+  vendor_term: number
+  vendor_created_at: string
+  vendor_row_mac: Uint8Array | null
+  ledger_epoch: number | null
+}
 type FieldRow = { path: string; value: Uint8Array }
 
 /**
@@ -52,7 +68,14 @@ class GrantReadQueries {
     this.#ctx = ctx
     this.grant = new HotQuery(
       ctx.handle,
-      ctx.db.selectFrom('grants').innerJoin('vendors', 'vendors.id', 'grants.vendor_id').selectAll('grants').select('vendors.blocked as vendor_blocked').where('grants.id', '=', ''),
+      ctx.db
+        .selectFrom('grants')
+        .innerJoin('vendors', 'vendors.id', 'grants.vendor_id')
+        .selectAll('grants')
+        .select(['vendors.body as vendor_body', 'vendors.blocked as vendor_blocked', 'vendors.term as vendor_term', 'vendors.created_at as vendor_created_at', 'vendors.row_mac as vendor_row_mac'])
+        // The epoch in the same statement: one snapshot with the rows it authenticates.
+        .select(ledgerEpoch)
+        .where('grants.id', '=', ''),
     )
   }
 
@@ -142,16 +165,41 @@ function deepFreeze<T>(value: T): T {
 }
 
 /**
- * Loads a grant for use by its vendor and refuses it — with an audit entry — when it is
- * revoked, expired, of a blocked vendor, or lacks the action. The refusal codes are distinct
- * so the API can answer `invalid_token` vs `insufficient_scope` (RFC 6750 §3.1).
+ * The one refusal policy for every vendor attempt (issue "P1 — Trust"): reads, grant lookups,
+ * appends, token refreshes and code exchanges all come here. Loads a grant for use by its vendor
+ * and refuses it — with an audit entry, aggregated per burst (audit/refusal-burst.ts) — when the
+ * calling vendor does not own it, or it is revoked, expired, of a blocked vendor, lacks the
+ * action, or the caller's credential is dead. The refusal codes are distinct so the API can answer
+ * `invalid_token` vs `insufficient_scope` (RFC 6750 §3.1).
+ *
+ * @param caller who is asking, when known (always, from the API): the vendor its credential
+ *   belongs to, and why that credential is dead if it is. Without it (the library's own callers)
+ *   the grant's vendor is assumed and a missing grant is not logged.
  */
-export async function liveGrant(ctx: VaultContext, grantId: string, action: GrantAction, cached?: { row: GrantRow; grant: Grant }): Promise<LiveGrant> {
+export async function liveGrant(ctx: VaultContext, grantId: string, action: GrantAction | undefined, cached?: { row: GrantRow; grant: Grant }, caller?: GrantCaller): Promise<LiveGrant> {
   const keys = ctx.keys()
   if (typeof grantId !== 'string') throw new TypeError('grantId must be a string')
   const row = cached?.row ?? (await queries(ctx).grant.run([grantId]))[0]
-  if (!row) throw new NotFoundError('Grant')
-  const { vendor_blocked, ...grantRow } = row
+  if (!row) {
+    if (caller) await ctx.refusals.refuse(refusalOf(caller.vendorId, grantId, 'ERR_NOT_FOUND'))
+    throw new NotFoundError('Grant')
+  }
+  const { vendor_body, vendor_blocked, vendor_term, vendor_created_at, vendor_row_mac, ledger_epoch, ...grantRow } = row
+  if (!cached) {
+    // The barrier (SECURITY.md): the grant row and its vendor's row decide this access, so both
+    // must be authentic and current before anything is believed. A cached row was checked when read.
+    const epoch = Number(ledger_epoch)
+    checkGrantRow(ctx, grantRow, epoch)
+    checkVendorRow(ctx, { id: grantRow.vendor_id, body: vendor_body, blocked: vendor_blocked, term: vendor_term, created_at: vendor_created_at, row_mac: vendor_row_mac }, epoch)
+  }
+  // Confused deputy: a token row edited to point one vendor's token at another's grant must not
+  // read that grant, nor be logged as its vendor's read. The plaintext vendor column of the
+  // authentic grant row decides, before anything is decrypted; to the caller it looks like a
+  // grant that does not exist.
+  if (caller && grantRow.vendor_id !== caller.vendorId) {
+    await ctx.refusals.refuse(refusalOf(caller.vendorId, grantId, 'ERR_GRANT_MISMATCH'))
+    throw new VaultError('ERR_GRANT_MISMATCH', 'Grant not found')
+  }
   // The status is always evaluated against the clock now; an unchanged row with an unchanged
   // status is the very view a fresh decryption would build.
   const grant = cached && grantStatus(grantRow, ctx.now()) === cached.grant.status ? cached.grant : grantView(ctx, grantRow, cachedBody(ctx, keys, grantRow))
@@ -162,14 +210,25 @@ export async function liveGrant(ctx: VaultContext, grantId: string, action: Gran
         ? new VaultError('ERR_GRANT_EXPIRED', 'This grant has expired')
         : vendor_blocked === 1
           ? new VaultError('ERR_VENDOR_BLOCKED', 'This vendor is blocked')
-          : !grant.actions.includes(action)
+          : action !== undefined && !grant.actions.includes(action)
             ? new VaultError('ERR_GRANT_SCOPE', `This grant does not allow ${action}`)
-            : undefined
+            : // The grant's own state comes first (a token dies with its grant); a dead
+              // credential on a live grant is refused for itself.
+              caller?.credential !== undefined
+              ? new VaultError(caller.credential, 'This credential is no longer valid')
+              : undefined
   if (refusal) {
-    await ctx.audit.appendDurable({ action: 'grant.refused', actor: `vendor:${grant.vendorId}`, grantId, vendorId: grant.vendorId, outcome: 'refused', detail: refusal.code })
+    await ctx.refusals.refuse(refusalOf(grant.vendorId, grantId, refusal.code))
     throw refusal
   }
   return { grant, row: grantRow, joined: row }
+}
+
+const GRANT_ID = /^[A-Za-z0-9_-]{1,64}$/
+
+/** A vendor's refusal as logged; a grant id that could not be one (a tampered token row) is left out. */
+function refusalOf(vendorId: string, grantId: string, detail: string): Refusal {
+  return { actor: `vendor:${vendorId}`, vendorId, ...(GRANT_ID.test(grantId) ? { grantId } : {}), detail }
 }
 
 /**
@@ -187,7 +246,8 @@ export async function readThroughGrant(ctx: VaultContext, grantId: string, optio
   const token = ctx.grantReadCache && ctx.handle.changeToken ? (options.changeToken ?? ctx.handle.changeToken()) : undefined
   const hit = token === undefined ? undefined : cache.get(grantId)
   const cached = hit?.token === token ? hit : undefined
-  const { grant, joined } = await liveGrant(ctx, grantId, 'read', cached)
+  if (options.vendorId !== undefined) assertVendorId(options.vendorId)
+  const { grant, joined } = await liveGrant(ctx, grantId, 'read', cached, options.vendorId !== undefined ? { vendorId: options.vendorId } : undefined)
   const include = options.include ?? ['fields', 'purchases']
   let fields: Record<string, unknown> = {}
   if (include.includes('fields') && grant.fields.length > 0) {

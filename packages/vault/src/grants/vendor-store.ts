@@ -3,11 +3,19 @@ import { toBytes } from '../crypto/bytes.js'
 import { type Place, envelopeTerm, openJson, sealJson } from '../crypto/envelope.js'
 import type { VendorsTable } from '../db/schema.js'
 import { NotFoundError, ValidationError, issuesFromZod } from '../errors.js'
+import { advanceLedger } from '../integrity/ledger.js'
+import { authenticated } from '../integrity/row-auth.js'
 import { writeTerm } from '../keys/write-term.js'
+import { ledgerEpoch } from './grant-store.js'
 import { type Vendor, VendorInput } from './vendor.js'
 
 export function vendorPlace(vaultId: string, id: string): Place {
   return { table: 'vendors', column: 'body', recordId: id, vaultId }
+}
+
+/** Throws ERR_INTEGRITY unless the vendor row is authentic under the ledger epoch (integrity/ledger.ts). */
+export function checkVendorRow(ctx: VaultContext, row: VendorsTable, epoch: number): void {
+  ctx.rows.check('vendors', authenticated.vendors(row, epoch), row.row_mac)
 }
 
 /** Vendors: who they are is encrypted (the list of shops you use is personal); ids and the blocked flag are not. */
@@ -31,9 +39,12 @@ export class VendorStore {
     const id = options.id ?? newId(ctx.sodium, 'ven')
     const createdAt = ctx.now().toISOString()
     await ctx.db.transaction().execute(async (trx) => {
-      const { term, key } = await writeTerm(ctx, trx)
-      const row: VendorsTable = { id, body: sealJson(ctx.sodium, key, term, vendorPlace(keys.vaultId, id), parsed.data), blocked: 0, term, created_at: createdAt }
-      await trx.insertInto('vendors').values(row).execute()
+      const { term, key, epoch } = await writeTerm(ctx, trx)
+      const values = { id, body: sealJson(ctx.sodium, key, term, vendorPlace(keys.vaultId, id), parsed.data), blocked: 0, term, created_at: createdAt }
+      await trx
+        .insertInto('vendors')
+        .values({ ...values, row_mac: ctx.rows.mac('vendors', authenticated.vendors(values, epoch)) })
+        .execute()
       await ctx.audit.appendInTransaction(trx, [{ action: 'vendor.registered', actor: 'owner', vendorId: id }])
     })
     ctx.emit({ type: 'vendor.registered', vendorId: id })
@@ -42,15 +53,19 @@ export class VendorStore {
 
   async get(id: string): Promise<Vendor> {
     this.#ctx.keys()
-    const row = await this.#ctx.db.selectFrom('vendors').selectAll().where('id', '=', id).executeTakeFirst()
+    const row = await this.#ctx.db.selectFrom('vendors').selectAll().select(ledgerEpoch).where('id', '=', id).executeTakeFirst()
     if (!row) throw new NotFoundError('Vendor')
+    checkVendorRow(this.#ctx, row, Number(row.ledger_epoch))
     return this.#decrypt(row)
   }
 
   async list(): Promise<Vendor[]> {
     this.#ctx.keys()
-    const rows = await this.#ctx.db.selectFrom('vendors').selectAll().orderBy('created_at').orderBy('id').execute()
-    return rows.map((row) => this.#decrypt(row))
+    const rows = await this.#ctx.db.selectFrom('vendors').selectAll().select(ledgerEpoch).orderBy('created_at').orderBy('id').execute()
+    return rows.map((row) => {
+      checkVendorRow(this.#ctx, row, Number(row.ledger_epoch))
+      return this.#decrypt(row)
+    })
   }
 
   /**
@@ -61,8 +76,17 @@ export class VendorStore {
     const ctx = this.#ctx
     ctx.keys()
     await ctx.db.transaction().execute(async (trx) => {
-      const result = await trx.updateTable('vendors').set({ blocked: blocked ? 1 : 0 }).where('id', '=', id).executeTakeFirst()
-      if (Number(result.numUpdatedRows) === 0) throw new NotFoundError('Vendor')
+      const { epoch } = await writeTerm(ctx, trx)
+      const row = await trx.selectFrom('vendors').selectAll().where('id', '=', id).executeTakeFirst()
+      if (!row) throw new NotFoundError('Vendor')
+      checkVendorRow(ctx, row, epoch)
+      const { row_mac: _old, ...values } = { ...row, blocked: blocked ? 1 : 0 }
+      if (blocked) {
+        // Blocking takes access away: a saved copy of the unblocked row must stop verifying.
+        await advanceLedger(ctx, trx, epoch, { vendors: [values] })
+      } else {
+        await trx.updateTable('vendors').set({ blocked: 0, row_mac: ctx.rows.mac('vendors', authenticated.vendors(values, epoch)) }).where('id', '=', id).execute()
+      }
       await ctx.audit.appendInTransaction(trx, [{ action: blocked ? 'vendor.blocked' : 'vendor.unblocked', actor: 'owner', vendorId: id }])
     })
     ctx.emit({ type: 'vendor.blocked', vendorId: id, blocked })

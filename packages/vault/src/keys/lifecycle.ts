@@ -1,5 +1,6 @@
 import type { Transaction } from 'kysely'
 import { z } from 'zod'
+import type { AuditOrigin } from '../audit/audit-entry.js'
 import type { VaultContext } from '../context.js'
 import { passphraseBytes, toBytes } from '../crypto/bytes.js'
 import { open, seal } from '../crypto/envelope.js'
@@ -7,22 +8,17 @@ import { type KdfParams, type KdfPreset, KdfParams as KdfParamsSchema, deriveKek
 import { formatRecoveryKey, parseRecoveryKey } from '../crypto/recovery-key.js'
 import type { VaultDatabase, VaultMetaTable } from '../db/schema.js'
 import { IntegrityError, UnlockFailedError, UnlockThrottledError, VaultError } from '../errors.js'
+import { assertPassphraseAllowed } from './passphrase-policy.js'
 import { blockedUntilAfter } from './throttle.js'
 import { ROOT_WRAP_TERM, UnsealedKeys, wrapTermKey } from './unsealed-keys.js'
 
 /** How the owner proves who they are: the passphrase, or the recovery key shown at creation. */
 export type Credentials = string | Uint8Array | { passphrase: string | Uint8Array } | { recoveryKey: string }
 
-const MIN_PASSPHRASE_CHARS = 8
-const MAX_PASSPHRASE_BYTES = 1024
-
-function checkNewPassphrase(passphrase: string | Uint8Array): Uint8Array {
-  const bytes = passphraseBytes(passphrase)
-  const chars = typeof passphrase === 'string' ? [...passphrase.normalize('NFKC')].length : bytes.length
-  if (chars < MIN_PASSPHRASE_CHARS || bytes.length > MAX_PASSPHRASE_BYTES) {
-    throw new VaultError('ERR_WEAK_PASSPHRASE', `The passphrase must be at least ${MIN_PASSPHRASE_CHARS} characters (and at most ${MAX_PASSPHRASE_BYTES} bytes)`)
-  }
-  return bytes
+/** Refuses a new passphrase the policy does not accept (passphrase-policy.ts), then hands back its bytes. */
+async function checkNewPassphrase(passphrase: string | Uint8Array): Promise<Uint8Array> {
+  await assertPassphraseAllowed(passphrase)
+  return passphraseBytes(passphrase)
 }
 
 /**
@@ -30,8 +26,8 @@ function checkNewPassphrase(passphrase: string | Uint8Array): Uint8Array {
  * proves the current secret for nothing: no unlock attempt is reserved (and left counted as a
  * failure, promise 8) and no Argon2 runs.
  */
-export function assertNewPassphrase(ctx: VaultContext, passphrase: string | Uint8Array): void {
-  ctx.sodium.memzero(checkNewPassphrase(passphrase))
+export async function assertNewPassphrase(passphrase: string | Uint8Array): Promise<void> {
+  await assertPassphraseAllowed(passphrase)
 }
 
 function passphrasePlace(vaultId: string, params: KdfParams) {
@@ -57,9 +53,14 @@ export async function requireMeta(ctx: VaultContext): Promise<VaultMetaTable> {
 }
 
 /** Creates the key hierarchy: root key, first data key, passphrase and recovery wraps. Returns the keys and the recovery key text. */
-export async function createKeys(ctx: VaultContext, passphrase: string | Uint8Array, preset: KdfPreset): Promise<{ keys: UnsealedKeys; recoveryKey: string }> {
+export async function createKeys(
+  ctx: VaultContext,
+  passphrase: string | Uint8Array,
+  preset: KdfPreset,
+  inTransaction: (trx: Transaction<VaultDatabase>, keys: UnsealedKeys) => Promise<void> = async () => undefined,
+): Promise<{ keys: UnsealedKeys; recoveryKey: string }> {
   const { sodium } = ctx
-  const pass = checkNewPassphrase(passphrase)
+  const pass = await checkNewPassphrase(passphrase)
   if (await readMeta(ctx)) throw new VaultError('ERR_VAULT_EXISTS', 'A vault already exists in this database')
   const vaultId = `vault_${sodium.to_base64(sodium.randombytes_buf(16), sodium.base64_variants.URLSAFE_NO_PADDING)}`
   const params = newKdfParams(sodium, preset)
@@ -93,9 +94,14 @@ export async function createKeys(ctx: VaultContext, passphrase: string | Uint8Ar
           audit_head_hash: null,
           audit_head_mac: null,
           rotation_target: null,
+          ledger_epoch: 0,
+          audit_anchor_seq: 0,
+          // Created authenticated: every row is MAC'd from the start, the log's genesis is bound to this vault.
+          row_auth_version: 2,
         })
         .execute()
       await trx.insertInto('keyring').values({ term: 1, wrapped_key: wrapTermKey(sodium, root, vaultId, 1, termKey), created_at: now, retired_at: null }).execute()
+      await inTransaction(trx, keys)
     })
   } catch (err) {
     keys.wipe()
@@ -122,7 +128,7 @@ type UnwrapResult = { root: Uint8Array; method: 'passphrase' | 'recovery-key' }
  * both end in the same UnlockFailedError (promise 7): there is no password hash to compare
  * with, only the AEAD tag of the wrapped root key.
  */
-export async function unwrapRoot(ctx: VaultContext, credentials: Credentials): Promise<{ meta: VaultMetaTable } & UnwrapResult> {
+export async function unwrapRoot(ctx: VaultContext, credentials: Credentials, origin?: AuditOrigin): Promise<{ meta: VaultMetaTable } & UnwrapResult> {
   const { sodium } = ctx
   const recoveryText = typeof credentials === 'object' && 'recoveryKey' in credentials ? credentials.recoveryKey : undefined
   // Parse before counting: a typo in a recovery key reveals nothing and should not burn an attempt.
@@ -170,7 +176,7 @@ export async function unwrapRoot(ctx: VaultContext, credentials: Credentials): P
   } catch (err) {
     if (err instanceof VaultError && err.code === 'ERR_CRYPTO_UNAVAILABLE') throw err
     await ctx.db.transaction().execute((trx) =>
-      ctx.audit.appendInTransaction(trx, [{ action: 'vault.unlock_failed', actor: 'owner', outcome: 'refused', detail: recovery ? 'recovery-key' : 'passphrase' }]),
+      ctx.audit.appendInTransaction(trx, [{ action: 'vault.unlock_failed', actor: 'owner', outcome: 'refused', detail: recovery ? 'recovery-key' : 'passphrase', ...(origin ? { origin } : {}) }]),
     )
     ctx.emit({ type: 'vault.unlock_failed', throttled: false })
     throw new UnlockFailedError()
@@ -193,7 +199,7 @@ export async function passphraseWrap(
   preset: KdfPreset,
 ): Promise<Pick<VaultMetaTable, 'kdf_params' | 'wrapped_root_passphrase' | 'failed_unlocks' | 'unlock_blocked_until'>> {
   const { sodium } = ctx
-  const pass = checkNewPassphrase(newPassphrase)
+  const pass = await checkNewPassphrase(newPassphrase)
   const params = newKdfParams(sodium, preset)
   const kek = await deriveKek(sodium, pass, params)
   sodium.memzero(pass)

@@ -4,8 +4,10 @@ import type { VaultDatabase } from '../db/schema.js'
 import { toBytes } from '../crypto/bytes.js'
 import { type Place, envelopeTerm, open, seal } from '../crypto/envelope.js'
 import { fieldPlace } from '../fields/field-store.js'
-import { grantPlace } from '../grants/grant-store.js'
-import { vendorPlace } from '../grants/vendor-store.js'
+import { checkGrantRow, grantPlace } from '../grants/grant-store.js'
+import { checkVendorRow, vendorPlace } from '../grants/vendor-store.js'
+import { authenticated } from '../integrity/row-auth.js'
+import { writeTerm } from './write-term.js'
 import { purchasePlace } from '../purchases/purchase-query.js'
 import { VaultError } from '../errors.js'
 import type { UnsealedKeys } from './unsealed-keys.js'
@@ -45,6 +47,24 @@ async function countOlder(db: Kysely<VaultDatabase> | Transaction<VaultDatabase>
     total += Number(row.n)
   }
   return total
+}
+
+/**
+ * The new MAC of a grant or vendor row whose body is re-encrypted, after checking the stored row:
+ * a rotation must never vouch for a row someone edited. Undefined when the row changed since the
+ * batch was read (the guarded update then skips it, and the next pass picks it up).
+ */
+async function remac(ctx: VaultContext, trx: Transaction<VaultDatabase>, table: 'grants' | 'vendors', id: string, term: number, body: Uint8Array, target: number, epoch: number): Promise<Uint8Array | undefined> {
+  if (table === 'grants') {
+    const stored = await trx.selectFrom('grants').selectAll().where('id', '=', id).where('term', '=', term).executeTakeFirst()
+    if (!stored) return undefined
+    checkGrantRow(ctx, stored, epoch)
+    return ctx.rows.mac('grants', authenticated.grants({ ...stored, body, term: target }, epoch))
+  }
+  const stored = await trx.selectFrom('vendors').selectAll().where('id', '=', id).where('term', '=', term).executeTakeFirst()
+  if (!stored) return undefined
+  checkVendorRow(ctx, stored, epoch)
+  return ctx.rows.mac('vendors', authenticated.vendors({ ...stored, body, term: target }, epoch))
 }
 
 /**
@@ -96,15 +116,19 @@ export async function rotateKeys(ctx: VaultContext, keys: UnsealedKeys, options:
         .execute()) as unknown as { id: string; blob: Uint8Array; term: number }[]
       if (rows.length === 0) break
       await ctx.db.transaction().execute(async (trx) => {
+        // Grant and vendor rows are MAC'd over their ciphertext under the ledger epoch: read it
+        // under the lock that keeps an epoch advance out until this batch commits.
+        const { epoch } = await writeTerm(ctx, trx)
         for (const row of rows) {
           const envelope = toBytes(row.blob)
           const place = t.place(keys.vaultId, row.id)
           const plain = open(sodium, keys.termKey(envelopeTerm(envelope)), place, envelope)
           const fresh = seal(sodium, newKey, target, place, plain)
           sodium.memzero(plain)
+          const rowMac = t.table === 'grants' || t.table === 'vendors' ? await remac(ctx, trx, t.table, row.id, row.term, fresh, target, epoch) : undefined
           await trx
             .updateTable(t.table)
-            .set({ [t.column]: fresh, term: target } as never)
+            .set({ [t.column]: fresh, term: target, ...(rowMac ? { row_mac: rowMac } : {}) } as never)
             .where(t.key as never, '=', row.id as never)
             .where('term', '=', row.term as never)
             .execute()

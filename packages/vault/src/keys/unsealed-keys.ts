@@ -15,6 +15,7 @@ export const SUBKEY_IDS = {
   backup: 4,
   tokenHash: 5,
   signingSeed: 6,
+  rowMac: 7,
 } as const
 export type SubkeyName = keyof typeof SUBKEY_IDS
 

@@ -50,14 +50,19 @@ export function retryOnUnknownTerm<T extends object>(ctx: VaultContext, store: T
   })
 }
 
-export async function writeTerm(ctx: VaultContext, trx: Transaction<VaultDatabase>): Promise<{ term: number; key: Uint8Array }> {
+/**
+ * The term to write under and the ledger epoch to MAC grant and vendor rows under (see
+ * integrity/ledger.ts), read under the same lock: an epoch advance in another process waits for
+ * this write, or this write for it, so no row is ever MAC'd under an epoch that has moved on.
+ */
+export async function writeTerm(ctx: VaultContext, trx: Transaction<VaultDatabase>): Promise<{ term: number; key: Uint8Array; epoch: number }> {
   const keys = ctx.keys()
   const meta = await trx
     .selectFrom('vault_meta')
-    .select('current_term')
+    .select(['current_term', 'ledger_epoch'])
     .where('id', '=', 1)
     .$if(ctx.engine === 'postgres', (q) => q.forUpdate())
     .executeTakeFirstOrThrow()
   if (meta.current_term !== keys.currentTerm || !keys.hasTerm(meta.current_term)) await refreshKeyring(ctx, trx, keys, meta.current_term)
-  return { term: meta.current_term, key: keys.termKey(meta.current_term) }
+  return { term: meta.current_term, key: keys.termKey(meta.current_term), epoch: meta.ledger_epoch }
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import type { VaultContext } from '../context.js'
+import { authenticated } from '../integrity/row-auth.js'
 import { toBytes } from '../crypto/bytes.js'
 import { type Place, envelopeTerm, openJson } from '../crypto/envelope.js'
 import type { PurchasesTable } from '../db/schema.js'
@@ -53,10 +54,18 @@ export function parsePurchaseFilter(filter: PurchaseFilter): z.output<typeof Pur
   return parsed.data
 }
 
-type Row = Pick<PurchasesTable, 'id' | 'order_date' | 'provenance' | 'status' | 'vendor_id' | 'body' | 'created_at'>
+/** The columns a purchase is read with: its plaintext state (all authenticated, see integrity/row-auth.ts) and its body. */
+export const PURCHASE_COLUMNS = ['id', 'order_date', 'seller_index', 'category_index', 'provenance', 'status', 'vendor_id', 'body', 'created_at', 'row_mac'] as const
+type Row = Pick<PurchasesTable, (typeof PURCHASE_COLUMNS)[number]>
 
+/**
+ * Decrypts a purchase after checking its row MAC: its status (a pending receipt is invisible to
+ * every grant), vendor link and indexes decide which grants see it, so an edited row must not be
+ * believed (SECURITY.md, "The barrier").
+ */
 export function decryptPurchase(ctx: VaultContext, row: Row): Purchase {
   const keys = ctx.keys()
+  ctx.rows.check('purchases', authenticated.purchases(row), row.row_mac)
   const body = toBytes(row.body)
   // No schema check on the way out: the body was validated on the way in and the AEAD proves
   // it is byte for byte what the vault wrote, for this row.
@@ -99,7 +108,7 @@ export async function queryPurchases(
     const batch = want + 1 + (sellerIdx || categoryIdx ? BATCH_EXTRA + 2 * misses : 0)
     const rows = await ctx.db
       .selectFrom('purchases')
-      .select(['id', 'order_date', 'provenance', 'status', 'vendor_id', 'body', 'created_at'])
+      .select(PURCHASE_COLUMNS)
       .where('status', '=', status)
       .$if(sellerIdx !== undefined, (q) => q.where('seller_index', '=', sellerIdx as string))
       .$if(categoryIdx !== undefined, (q) => q.where('category_index', 'in', categoryIdx as string[]))

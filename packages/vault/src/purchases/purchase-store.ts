@@ -3,10 +3,11 @@ import { type VaultContext, newId } from '../context.js'
 import { sealJson } from '../crypto/envelope.js'
 import type { PurchasesTable, VaultDatabase } from '../db/schema.js'
 import { NotFoundError, ValidationError, issuesFromZod } from '../errors.js'
+import { authenticated } from '../integrity/row-auth.js'
 import { writeTerm } from '../keys/write-term.js'
 import { blindIndex } from './blind-index.js'
 import { Order, type OrderInput, type Provenance, type Purchase, orderInstant } from './order.js'
-import { type Page, type PurchaseFilter, decryptPurchase, parsePurchaseFilter, purchasePlace, queryPurchases } from './purchase-query.js'
+import { PURCHASE_COLUMNS, type Page, type PurchaseFilter, decryptPurchase, parsePurchaseFilter, purchasePlace, queryPurchases } from './purchase-query.js'
 
 export function parseOrder(input: unknown, prefix = ''): Order {
   const parsed = Order.safeParse(input)
@@ -23,7 +24,7 @@ export function purchaseRow(
   { term, key }: { term: number; key: Uint8Array },
 ): PurchasesTable {
   const keys = ctx.keys()
-  return {
+  const row = {
     id,
     order_date: orderInstant(order.orderDate),
     seller_index: blindIndex(ctx.sodium, keys.subkey('sellerIndex'), order.seller),
@@ -35,6 +36,7 @@ export function purchaseRow(
     term,
     created_at: meta.createdAt,
   }
+  return { ...row, row_mac: ctx.rows.mac('purchases', authenticated.purchases(row)) }
 }
 
 async function assertVendor(trx: Transaction<VaultDatabase>, vendorId: string | undefined): Promise<void> {
@@ -107,7 +109,7 @@ export class PurchaseStore {
       const row = purchaseRow(ctx, id, parsed, { provenance: current.provenance, status: current.status, vendorId: current.vendorId, createdAt: current.createdAt }, await writeTerm(ctx, trx))
       await trx
         .updateTable('purchases')
-        .set({ order_date: row.order_date, seller_index: row.seller_index, category_index: row.category_index, body: row.body, term: row.term })
+        .set({ order_date: row.order_date, seller_index: row.seller_index, category_index: row.category_index, body: row.body, term: row.term, row_mac: row.row_mac })
         .where('id', '=', id)
         .execute()
     })
@@ -120,7 +122,7 @@ export class PurchaseStore {
     if (typeof id !== 'string') throw new TypeError('id must be a string')
     const row = await this.#ctx.db
       .selectFrom('purchases')
-      .select(['id', 'order_date', 'provenance', 'status', 'vendor_id', 'body', 'created_at'])
+      .select(PURCHASE_COLUMNS)
       .where('id', '=', id)
       .executeTakeFirst()
     if (!row) throw new NotFoundError('Purchase')

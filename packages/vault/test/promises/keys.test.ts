@@ -1,7 +1,7 @@
 /**
  * SECURITY.md, "Keys" promises 6–9 (sealed until unlocked, one answer for every unlock failure,
  * throttling before Argon2, passphrase change rewraps only the root key), plus the recovery-key
- * and passphrase-strength rules, on both engines.
+ * and passphrase-strength rules (keys/passphrase-policy.ts), on both engines.
  */
 import { createHash } from 'node:crypto'
 import { type Kysely, sql } from 'kysely'
@@ -358,6 +358,9 @@ describe('promise 7: a wrong passphrase and a corrupted key blob give the same a
         'audit_head_hash',
         'audit_head_mac',
         'rotation_target',
+        'ledger_epoch',
+        'audit_anchor_seq',
+        'row_auth_version',
       ].sort(),
     )
     const params = JSON.parse(row.kdf_params) as Record<string, unknown>
@@ -603,20 +606,32 @@ describe('recovery keys and passphrase strength', () => {
     expect((await tv.vault.status()).state).toBe('unsealed')
   })
 
-  it('passphrases shorter than 8 characters give ERR_WEAK_PASSPHRASE (initialize, changePassphrase, recover) and change nothing', async () => {
+  it('weak passphrases — too short, or long but guessable — give ERR_WEAK_PASSPHRASE (initialize, changePassphrase, recover) and change nothing', async () => {
+    /** The refusal's code and whether its message repeats the passphrase (it must not). */
+    async function refused(call: () => Promise<unknown>, passphrase: string): Promise<[string, boolean]> {
+      const err = await call().then(
+        () => undefined,
+        (e: unknown) => e,
+      )
+      const code = err instanceof VaultError ? err.code : `not a VaultError: ${String(err)}`
+      return [code, err instanceof Error && passphrase !== '' && err.message.includes(passphrase)]
+    }
+    const WEAK = ['hunter2', '1234567', 'password', 'correcthorse', 'a'.repeat(20), 'passwordpassword']
     const db = await createTestDatabase()
     databases.push(db)
     const fresh = await createVault({ database: db.open(), kdf: 'interactive' })
     bareVaults.push(fresh)
-    expect(await outcome(() => fresh.initialize('short'))).toBe('ERR_WEAK_PASSPHRASE')
-    expect(await outcome(() => fresh.initialize('1234567'))).toBe('ERR_WEAK_PASSPHRASE')
+    for (const p of WEAK) expect([p, await refused(() => fresh.initialize(p), p)]).toEqual([p, ['ERR_WEAK_PASSPHRASE', false]])
     expect(await fresh.status()).toEqual({ state: 'uninitialized' })
 
     const tv = await newVault()
     const metaBefore = await meta(tv.handle.db)
-    expect(await outcome(() => tv.vault.changePassphrase(PASSPHRASE, '7 chars'))).toBe('ERR_WEAK_PASSPHRASE')
-    expect(await outcome(() => tv.vault.changePassphrase(PASSPHRASE, ''))).toBe('ERR_WEAK_PASSPHRASE')
-    expect(await outcome(() => tv.vault.recover(tv.recoveryKey, 'seven77'))).toBe('ERR_WEAK_PASSPHRASE')
+    for (const p of ['7 chars', '', ...WEAK]) {
+      expect([p, await refused(() => tv.vault.changePassphrase(PASSPHRASE, p), p)]).toEqual([p, ['ERR_WEAK_PASSPHRASE', false]])
+      expect([p, await refused(() => tv.vault.recover(tv.recoveryKey, p), p)]).toEqual([p, ['ERR_WEAK_PASSPHRASE', false]])
+    }
+    // Bytes are judged as the text they encode.
+    expect(await outcome(() => tv.vault.changePassphrase(PASSPHRASE, new TextEncoder().encode('a'.repeat(20))))).toBe('ERR_WEAK_PASSPHRASE')
     const metaAfter = await meta(tv.handle.db)
     expect(metaAfter.wrapped_root_passphrase).toEqual(metaBefore.wrapped_root_passphrase)
     expect(metaAfter.kdf_params).toBe(metaBefore.kdf_params)
@@ -626,8 +641,8 @@ describe('recovery keys and passphrase strength', () => {
     await tv.vault.lock()
     expect((await sealedStatus(tv.vault)).failedUnlocks).toBe(0)
     await tv.vault.unlock(PASSPHRASE)
-    await tv.vault.changePassphrase(PASSPHRASE, 'eight888') // exactly 8 is enough
+    await tv.vault.changePassphrase(PASSPHRASE, 'fig yak quartz') // 14 characters, hard to guess: enough
     await tv.vault.lock()
-    await tv.vault.unlock('eight888')
+    await tv.vault.unlock('fig yak quartz')
   })
 })

@@ -43,6 +43,7 @@ export const KINDS = {
       'vault.imported',
       'vault.backed_up',
       'vault.restored',
+      'audit.break_acknowledged',
     ],
   },
 } as const satisfies Record<string, { label: string; actions: readonly AuditAction[] }>
@@ -134,7 +135,18 @@ export function describe(e: AuditEntry, vendorName: (id: string | undefined) => 
       return 'You made an encrypted backup'
     case 'vault.restored':
       return 'The vault was restored from a backup'
+    case 'audit.break_acknowledged':
+      return `You acknowledged that the log was damaged${e.detail ? ` (${describeBreak(e.detail)})` : ''}`
   }
+}
+
+const BREAKS = { missing: 'an entry is missing', reordered: 'entries were reordered', altered: 'an entry was altered', unauthenticated: 'an entry was not written by this vault', truncated: 'the newest entries were cut off' } as const
+
+/** An acknowledgement's detail (`reason@seq`, written by the vault) in words. */
+function describeBreak(detail: string): string {
+  const [reason, seq] = detail.split('@')
+  const why = BREAKS[reason as keyof typeof BREAKS] ?? 'damaged'
+  return `${why}, from entry #${seq ?? '?'}`
 }
 
 function chainStatus(v: AuditVerification | { skipped: number }, verifyHref: string): Html {
@@ -142,7 +154,7 @@ function chainStatus(v: AuditVerification | { skipped: number }, verifyHref: str
     return html`<p class="notice chain" role="status">The log has ${v.skipped} entries; checking them all takes a while, so it is not done on every visit. <a class="button secondary" href="${verifyHref}">Verify now</a></p>`
   }
   if (v.ok) return html`<p class="notice ok chain" role="status"><strong>Log verified:</strong> all ${v.entries} entries are intact and in order (hash chain and signatures checked).</p>`
-  const why = { missing: 'an entry is missing', reordered: 'entries were reordered', altered: 'an entry was altered', unauthenticated: 'an entry was not written by this vault', truncated: 'the newest entries were cut off' }[v.reason]
+  const why = BREAKS[v.reason]
   return html`<p class="notice error chain" role="alert"><strong>Log damaged:</strong> the chain breaks at entry #${v.firstBadSeq} (${why}). Entries from there on cannot be trusted. Restore a backup or keep this vault's database for investigation.</p>`
 }
 

@@ -1,7 +1,7 @@
 import { Hono } from 'hono'
 import { html } from 'hono/html'
 import { type AuditEntry, fieldLabel, type Grant, NotFoundError, type Vault, type Vendor, VaultError } from '@custos/vault'
-import type { OwnerPageKit } from '@custos/consent-api'
+import { type OwnerPageKit, vendorMonogram } from '@custos/consent-api'
 import { readForm } from './form-values.js'
 import { type Html, csrfField, fixedMessage, notice, page } from './layout.js'
 import { type PageEnv, ownerGate } from './owner-gate.js'
@@ -100,7 +100,7 @@ function vendorSection(v: Vendor, grants: readonly Grant[], reads: Map<string, A
   const active = grants.filter((g) => g.status === 'active')
   const past = grants.filter((g) => g.status !== 'active')
   return html`<section class="vendor-card" id="vendor-${v.id}" aria-labelledby="vendor-${v.id}-name">
-<div class="vendor">${v.logoUri?.startsWith('https://') ? html`<img src="${v.logoUri}" alt="" width="48" height="48">` : ''}<div><h2 id="vendor-${v.id}-name">${v.name}${v.blocked ? html` <span class="badge error">Blocked</span>` : ''}</h2>
+<div class="vendor">${vendorMonogram(v.name)}<div><h2 id="vendor-${v.id}-name">${v.name}${v.blocked ? html` <span class="badge error">Blocked</span>` : ''}</h2>
 <p class="muted">${v.uri ? html`<a href="${v.uri}" rel="noopener noreferrer">${v.uri}</a> · ` : ''}registered <time datetime="${v.createdAt}">${v.createdAt.slice(0, 10)}</time></p></div></div>
 ${v.blocked ? html`<p class="notice error">Blocked: every request from ${v.name} is refused and it cannot ask for new access.</p>` : ''}
 ${active.length > 0 ? html`<h3>Active grants</h3>${active.map((g) => grantCard(g, v, reads.get(g.id), now, csrfToken))}` : html`<p class="muted">No active grants.</p>`}

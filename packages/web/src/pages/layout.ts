@@ -26,10 +26,12 @@ export interface PageOptions {
 /**
  * Every owner page: server-rendered, works without script; `/assets/custos.js` only enhances
  * (strength meter, rotation progress, idle lock). Headers per SECURITY.md promise 24: a CSP with
- * no inline script or style at all, not frameable, not cached, no referrer to other sites.
+ * no inline script or style at all and no remote images (a vendor's logo would tell the vendor
+ * when the owner looks: vendors are shown by a monogram), not frameable, not cached, no referrer
+ * to other sites.
  */
 export function page(c: Context, status: ContentfulStatusCode, title: string, body: Html, options: PageOptions = {}): Response | Promise<Response> {
-  c.header('content-security-policy', "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+  c.header('content-security-policy', "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
   c.header('x-frame-options', 'DENY')
   c.header('cache-control', 'no-store')
   c.header('referrer-policy', 'same-origin')

@@ -26,7 +26,7 @@ export function settingsPages(kit: OwnerPageKit): Hono<PageEnv> {
     const current = form.text('current_passphrase')
     const next = form.text('new_passphrase')
     if (!current) return renderSettings(c, kit, 400, { passphrase: { field: 'current', message: 'Type your current passphrase.' } })
-    const problem = newPassphraseProblem(next, form.text('confirm_passphrase'))
+    const problem = await newPassphraseProblem(next, form.text('confirm_passphrase'))
     if (problem) return renderSettings(c, kit, 400, { passphrase: problem })
     if (next === current) return renderSettings(c, kit, 400, { passphrase: { field: 'new', message: 'The new passphrase is the same as the current one.' } })
     try {

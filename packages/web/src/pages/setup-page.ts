@@ -5,7 +5,7 @@ import { VaultError } from '@custos/vault'
 import { readForm } from './form-values.js'
 import { type Html, csrfField, notice, page } from './layout.js'
 import { type PageEnv, ownerGate } from './owner-gate.js'
-import { STRENGTH_LABELS, newPassphraseProblem, passphraseScore } from './passphrase-strength.js'
+import { STRENGTH_LABELS, newPassphraseProblem } from './passphrase-strength.js'
 import { type RestoreProblem, restoreBodyLimit, restoreFields, restoreRefusal, restoreUpload } from './restore-upload.js'
 import { crossSitePost, crossSiteRefused } from './same-origin-post.js'
 
@@ -28,7 +28,8 @@ export function setupPages(kit: OwnerPageKit): Hono<PageEnv> {
     if ((await kit.vault.status()).state !== 'uninitialized') return alreadyCreated(c)
     const form = await readForm(c)
     const passphrase = form.text('passphrase')
-    const problem = newPassphraseProblem(passphrase, form.text('confirm'))
+    // The vault's policy decides (the meter in custos.js only approximates it while typing).
+    const problem = await newPassphraseProblem(passphrase, form.text('confirm'))
     if (problem) return page(c, 400, 'Create your vault', html`${setupForm({ error: problem })}${restoreSection(undefined)}`)
     let recoveryKey: string
     try {
@@ -120,10 +121,10 @@ function setupForm(state: SetupFormState): Html {
 <form method="post" action="/setup">
 <label for="passphrase">Passphrase</label>
 <p class="muted" id="passphrase-hint">At least 14 characters. Four or more ordinary words are easy to remember and hard to guess.</p>
-<input type="password" id="passphrase" name="passphrase" autocomplete="new-password" required minlength="10" data-strength="strength"${invalid('new', 'passphrase-error')}>
+<input type="password" id="passphrase" name="passphrase" autocomplete="new-password" required minlength="14" data-strength="strength"${invalid('new', 'passphrase-error')}>
 ${errorFor('new', 'passphrase-error')}
 <div class="meter" id="strength" aria-hidden="true"><span></span></div>
-<p class="muted" aria-live="polite">Strength: <span id="strength-label">${STRENGTH_LABELS[passphraseScore('')]}</span></p>
+<p class="muted" aria-live="polite">Strength: <span id="strength-label">${STRENGTH_LABELS[0]}</span></p>
 <label for="confirm">Type the passphrase again</label>
 <input type="password" id="confirm" name="confirm" autocomplete="new-password" required${invalid('confirm', 'confirm-error')}>
 ${errorFor('confirm', 'confirm-error')}

@@ -5,7 +5,7 @@
  * intact — rotate-keys with progress, passwd (passphrase and recovery key), verify-audit
  * (exit 4 naming the first bad entry).
  */
-import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createVault, openSqlite } from '@custos/vault'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -20,6 +20,7 @@ let vaultId = ''
 interface StatusJson {
   state: string
   vaultId?: string
+  failedUnlocks?: number
   counts?: Record<string, number>
   kdf?: { opslimit: number; memlimit: number }
 }
@@ -61,9 +62,16 @@ describe('custos init and status', () => {
 
   it('init reads the passphrase from stdin when it is not a terminal, and refuses a weak one', async () => {
     const fresh = join(temp.dir, 'from-stdin')
-    const weak = await runCli(['init', '--data', fresh], { input: 'short\n' })
-    expect(weak.code).toBe(1)
-    expect(weak.stderr).toContain('at least 8 characters')
+    const short = await runCli(['init', '--data', fresh], { input: 'short\n' })
+    expect(short.code).toBe(1)
+    expect(short.stderr).toContain('too short: use at least 14 characters')
+    // Long enough for a length rule, guessed at once: the vault's policy refuses it, saying why,
+    // before anything is created (no data folder, no database).
+    const weak = await runCli(['init', '--data', fresh], { input: `${'a'.repeat(20)}\n` })
+    expect(weak).toMatchObject({ code: 1, stdout: '' })
+    expect(weak.stderr).toMatch(/^custos: passphrase refused\. The passphrase is too easy to guess\. .+ Nothing was changed\.\n$/)
+    expect(weak.stderr).not.toContain('aaaa')
+    expect(existsSync(fresh)).toBe(false)
     expect((await runCli(['init', '--data', fresh], { input: `${PASSPHRASE}\n` })).code).toBe(0)
     expect((await status(['--data', fresh])).state).toBe('sealed')
   })
@@ -166,6 +174,25 @@ describe('custos rotate-keys, passwd, verify-audit', () => {
     expect(stderr).toMatch(/^rotate-keys: 2\/2 records re-encrypted \(term 2\)$/m)
     expect(stdout).toMatch(/^Keys rotated: new term 2, 2 records re-encrypted/)
     expect(await storedFields()).toEqual(before)
+  })
+
+  it('passwd refuses a weak new passphrase with the reason (exit 1) before trying the current one, changing nothing', async () => {
+    const before = await status()
+    for (const weak of ['passwordpassword', 'a'.repeat(20), 'short']) {
+      const refused = await runCli(['passwd', '--data', data], { input: `${PASSPHRASE}\n${weak}\n` })
+      expect([weak, refused.code, refused.stdout]).toEqual([weak, 1, ''])
+      expect(refused.stderr).toMatch(/^custos: new passphrase refused\. The passphrase is too (easy to guess|short)\b.* Nothing was changed\.\n$/)
+      expect(refused.stderr).not.toContain(weak)
+    }
+    // Refused before the current passphrase is tried: a wrong one is not even looked at (exit 1, not 3) ...
+    expect((await runCli(['passwd', '--data', data], { input: `not the passphrase\n${'a'.repeat(20)}\n` })).code).toBe(1)
+    // ... and a recovery key route refuses the same way.
+    const keyFile = join(temp.dir, 'recovery-weak')
+    writeFileSync(keyFile, `${recoveryKey}\n`, { mode: 0o600 })
+    expect((await runCli(['passwd', '--data', data, '--recovery-key-file', keyFile], { input: `${'a'.repeat(20)}\n` })).code).toBe(1)
+    // No failed unlock was counted, and the passphrase is still the old one.
+    expect(await status()).toMatchObject({ state: 'sealed', vaultId, failedUnlocks: before.failedUnlocks })
+    expect((await status(withPass)).state).toBe('unsealed')
   })
 
   it('passwd changes the passphrase (old one then fails with exit 3); the recovery key sets it back', async () => {

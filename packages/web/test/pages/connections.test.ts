@@ -25,7 +25,9 @@ describe('/connections', () => {
     expect(before.html).toContain('<h2 id="vendor-')
     expect(before.html).toContain('Fjord Outdoor')
     expect(before.html).toContain('href="https://fjord.example"')
-    expect(before.html).toContain('<img src="https://fjord.example/logo.png" alt=""')
+    // The logo is never hot-linked (issue P1 — Trust, finding 3): a monogram stands in for it.
+    expect(before.html).not.toContain('logo.png')
+    expect(before.html).toContain('<span class="monogram" aria-hidden="true">F</span>')
     expect(text(before.html)).toMatch(/registered \d{4}-\d{2}-\d{2}/)
     const card = grantCard(before.html, vendor.grant.id)
     expect(card).toContain('Active')

@@ -5,6 +5,7 @@
 import type { Command, Invocation } from '../args.js'
 import { KDF_OPTION, STORAGE_OPTIONS, resolveSettings } from '../config.js'
 import { CliError, EXIT } from '../exit-codes.js'
+import { refuseWeakPassphrase } from '../new-passphrase.js'
 import { openVault } from '../open-vault.js'
 import { createSecretReader } from '../passphrase-input.js'
 import { PASSPHRASE_OPTIONS, readCredentials } from '../unlocked-vault.js'
@@ -19,6 +20,8 @@ async function run({ values, io }: Invocation): Promise<number> {
     const current = await readCredentials(values, secrets)
     const file = typeof values['new-passphrase-file'] === 'string' ? values['new-passphrase-file'] : undefined
     const next = await secrets.read({ prompt: 'New passphrase: ', what: 'new passphrase', fileFlag: '--new-passphrase-file', confirm: true, ...(file ? { file } : {}) })
+    // Before the current passphrase is tried: a refused change must not run Argon2 or count an attempt.
+    await refuseWeakPassphrase(next, 'new passphrase')
     if (typeof current === 'object' && 'recoveryKey' in current) {
       await vault.recover(current.recoveryKey, next)
     } else {
@@ -42,6 +45,8 @@ export const passwdCommand: Command = {
     ...PASSPHRASE_OPTIONS,
     'new-passphrase-file': { type: 'string', arg: 'FILE', help: 'read the new passphrase from FILE' },
   },
-  details: 'On stdin (not a terminal): the current passphrase (or recovery key) on the first line, the new one on the second.',
+  details: `On stdin (not a terminal): the current passphrase (or recovery key) on the first line, the new one on the second.
+A weak new passphrase is refused with the reason (exit 1) before the current one is tried: at least
+14 characters, and hard to guess.`,
   run,
 }

@@ -9,6 +9,7 @@ import type { Server } from 'node:http'
 import type { Vault } from '@custos/vault'
 import type { Command, Invocation } from '../args.js'
 import { KDF_OPTION, SERVER_OPTIONS, STORAGE_OPTIONS, resolveSettings } from '../config.js'
+import { FIX_PERMISSIONS_OPTION, OPEN_FOLDER_MESSAGE, guardDataFolder } from '../data-folder.js'
 import { CliError, EXIT } from '../exit-codes.js'
 import { type Logger, createLogger, errorFields, logVaultEvent } from '../logger.js'
 import { describeError, openVault } from '../open-vault.js'
@@ -56,6 +57,10 @@ function listen(server: Server, host: string, port: number): Promise<void> {
 async function run({ values, io }: Invocation): Promise<number> {
   const settings = resolveSettings(values, io.env)
   const log = createLogger({ level: settings.logLevel, write: (line) => io.stdout.write(line) })
+  const folder = guardDataFolder(settings.data, values['fix-permissions'] === true)
+  // On stderr, where an operator looks for trouble with the set-up — still one JSON object per line.
+  if (folder.warning) createLogger({ level: settings.logLevel, write: (line) => io.stderr.write(line) }).warn(OPEN_FOLDER_MESSAGE, { ...folder.warning })
+  if (folder.fixedFiles !== undefined) log.info('data folder permissions fixed', { folder: settings.data, mode: '700', files: folder.fixedFiles })
   // Checked before anything is opened: a misconfigured key file is a usage error, not a half-started server.
   const unsealSecret = settings.unsealKeyFile ? readUnsealKeyFile(settings.unsealKeyFile) : undefined
   const { vault, database, location } = await openVault(settings, { create: true, onEvent: (event) => logVaultEvent(log, event) })
@@ -137,10 +142,12 @@ export const serveCommand: Command = {
   name: 'serve',
   summary: 'Serve the web app, the owner API and the consent API on one port (what `pnpm start` runs).',
   positionals: [],
-  options: { ...STORAGE_OPTIONS, ...SERVER_OPTIONS, ...KDF_OPTION },
+  options: { ...STORAGE_OPTIONS, ...SERVER_OPTIONS, ...KDF_OPTION, ...FIX_PERMISSIONS_OPTION },
   details: `The first run finds no vault and opens the set-up page in the browser; nothing is created
 until the owner sets a passphrase there. Logs are JSON lines on stdout. SIGINT/SIGTERM
 finish in-flight requests (up to ${DRAIN_MS / 1000} s), flush the audit log, and exit 0.
-Settings also come from CUSTOS_* variables and DATA/custos.json (see custos --help).`,
+Settings also come from CUSTOS_* variables and DATA/custos.json (see custos --help).
+A data folder that group or others can use gets a warning on stderr; --fix-permissions makes it
+0700 and its files 0600.`,
   run,
 }

@@ -1,0 +1,105 @@
+import { randomBytes } from 'node:crypto'
+import type { Context } from 'hono'
+import { z } from 'zod'
+import type { AppContext } from '../app-context.js'
+import { OAuthError } from './oauth-error.js'
+import { newSecret } from './tokens.js'
+
+/**
+ * Who may register a client (RFC 7591 §3), as the owner sets it:
+ * - `open` (the default): anyone may register; the rate limits of limits/ still apply;
+ * - `token`: only a request with a live initial access token — `Authorization: Bearer <token>`,
+ *   RFC 7591 §3 with RFC 6750 §2.1 — that the owner created and handed to the vendor out of band.
+ *
+ * The mode is a row of `api_settings` and the tokens rows of `registration_tokens`, so a restart
+ * keeps them and every server on the database obeys the same ones at once. Tokens are 32 random
+ * bytes, shown to the owner once and stored only as `vault.hashSecret(token)`. One service for
+ * the owner API and the owner's settings page.
+ */
+export const RegistrationMode = z.enum(['open', 'token'])
+export type RegistrationMode = z.output<typeof RegistrationMode>
+
+/** An initial access token as the owner sees it: never the token itself. */
+export interface RegistrationTokenView {
+  readonly id: string
+  readonly label: string | null
+  readonly createdAt: string
+  readonly lastUsedAt: string | null
+}
+
+const MODE_SETTING = 'registration_mode'
+/** RFC 6750 §2.1: the scheme (case-insensitive, RFC 7235 §2.1) and a b64token. */
+const BEARER = /^bearer +([A-Za-z0-9\-._~+/]+=*)$/i
+const TOKEN_ID = /^rtk_[A-Za-z0-9_-]{16}$/
+
+export class RegistrationPolicy {
+  readonly #app: AppContext
+  constructor(app: AppContext) {
+    this.#app = app
+  }
+
+  /** The current mode. A stored value this version does not know fails closed (`token`). */
+  async mode(): Promise<RegistrationMode> {
+    const row = await this.#app.db.selectFrom('api_settings').select('value').where('name', '=', MODE_SETTING).executeTakeFirst()
+    if (!row) return 'open'
+    const mode = RegistrationMode.safeParse(row.value)
+    return mode.success ? mode.data : 'token'
+  }
+
+  async setMode(mode: RegistrationMode): Promise<void> {
+    const value = RegistrationMode.parse(mode)
+    const updatedAt = this.#app.now().toISOString()
+    await this.#app.db
+      .insertInto('api_settings')
+      .values({ name: MODE_SETTING, value, updated_at: updatedAt })
+      .onConflict((oc) => oc.column('name').doUpdateSet({ value, updated_at: updatedAt }))
+      .execute()
+  }
+
+  /** The live tokens, newest first. */
+  async tokens(): Promise<RegistrationTokenView[]> {
+    const rows = await this.#app.db.selectFrom('registration_tokens').select(['id', 'label', 'created_at', 'last_used_at']).orderBy('created_at', 'desc').orderBy('id').execute()
+    return rows.map((r) => ({ id: r.id, label: r.label, createdAt: r.created_at, lastUsedAt: r.last_used_at }))
+  }
+
+  /** Creates a token: the only time its value is known outside the vendor's hands. */
+  async createToken(label?: string): Promise<RegistrationTokenView & { readonly token: string }> {
+    const token = newSecret()
+    const view = { id: `rtk_${randomBytes(12).toString('base64url')}`, label: label ?? null, createdAt: this.#app.now().toISOString(), lastUsedAt: null }
+    await this.#app.db
+      .insertInto('registration_tokens')
+      .values({ id: view.id, token_hash: this.#app.vault.hashSecret(token), label: view.label, created_at: view.createdAt, last_used_at: null })
+      .execute()
+    return { ...view, token }
+  }
+
+  /** Deletes a token; false when there was none with that id. */
+  async revokeToken(id: string): Promise<boolean> {
+    if (!TOKEN_ID.test(id)) return false
+    const deleted = await this.#app.db.deleteFrom('registration_tokens').where('id', '=', id).executeTakeFirst()
+    return Number(deleted.numDeletedRows) === 1
+  }
+
+  /**
+   * Lets a registration request through, or throws the RFC 6750 §3.1 answer (401): with no
+   * credentials, a bare `Bearer` challenge; with a wrong, revoked or malformed one,
+   * `invalid_token`. In `open` mode everything passes.
+   */
+  async admit(c: Context): Promise<void> {
+    if ((await this.mode()) === 'open') return
+    const authorization = c.req.header('authorization')
+    const token = authorization === undefined || authorization.length > 4096 ? undefined : BEARER.exec(authorization)?.[1]
+    if (token !== undefined) {
+      const used = await this.#app.db
+        .updateTable('registration_tokens')
+        .set({ last_used_at: this.#app.now().toISOString() })
+        .where('token_hash', '=', this.#app.vault.hashSecret(token))
+        .executeTakeFirst()
+      if (Number(used.numUpdatedRows) === 1) return
+    }
+    const missing = authorization === undefined
+    throw new OAuthError('invalid_token', 'Registration needs a valid initial access token from the vault owner', 401, {
+      'www-authenticate': missing ? 'Bearer realm="custos"' : 'Bearer realm="custos", error="invalid_token", error_description="The initial access token is not valid"',
+    })
+  }
+}

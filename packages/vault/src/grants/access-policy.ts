@@ -1,0 +1,67 @@
+import type { VaultContext } from '../context.js'
+import { toBytes } from '../crypto/bytes.js'
+import { envelopeTerm, openJson } from '../crypto/envelope.js'
+import type { Grant } from './grant.js'
+import { liveGrant } from './read-through-grant.js'
+import { type VendorAttempt as Attempt, VendorAttempt, assertVendorId } from './vendor-attempt.js'
+import { type Vendor, VendorInput } from './vendor.js'
+import { vendorPlace } from './vendor-store.js'
+
+/** What an allowed attempt may use: the grant as it stands and its vendor. */
+export interface AuthorizedAccess {
+  readonly grant: Grant
+  readonly vendor: Vendor
+}
+
+/**
+ * Vendor attempts that do not read through a grant — `GET /v1/grant`, the check before an inbox
+ * append, the token endpoint's code exchange and refresh — decided by the same policy as reads
+ * ({@link liveGrant}) and logged the same way: every refusal with its reason (aggregated per
+ * burst), and an allowed attempt as what the vendor got (`record`). So the API holds no second
+ * copy of the rules, and no vendor request goes unrecorded (SECURITY.md promises 13, 19).
+ */
+export class AccessPolicy {
+  readonly #ctx: VaultContext
+  constructor(ctx: VaultContext) {
+    this.#ctx = ctx
+  }
+
+  /**
+   * Allows the attempt, or refuses it with ERR_GRANT_MISMATCH (the vendor does not own the grant),
+   * ERR_NOT_FOUND, ERR_GRANT_REVOKED, ERR_GRANT_EXPIRED, ERR_VENDOR_BLOCKED, ERR_GRANT_SCOPE, or the
+   * dead credential's own code — each refusal logged for the asking vendor.
+   *
+   * @example
+   * // GET /v1/grant
+   * const { grant, vendor } = await vault.access.authorize(grantId, { vendorId: clientId, record: 'grant.viewed' })
+   * // a refresh token the token store found revoked: logged, then refused
+   * await vault.access.authorize(grantId, { vendorId: clientId, credential: 'ERR_TOKEN_REVOKED' })
+   */
+  async authorize(grantId: string, attempt: Attempt): Promise<AuthorizedAccess> {
+    const ctx = this.#ctx
+    const keys = ctx.keys()
+    const parsed = VendorAttempt.safeParse(attempt)
+    if (!parsed.success) throw new TypeError('attempt must be { vendorId, action?, credential?, record? }')
+    const { vendorId, action, credential, record } = parsed.data
+    const { grant, joined } = await liveGrant(ctx, grantId, action, undefined, { vendorId, ...(credential !== undefined ? { credential } : {}) })
+    // The vendor row came with the grant, authenticated by liveGrant: no second query.
+    const envelope = toBytes(joined.vendor_body)
+    const body = VendorInput.parse(openJson(ctx.sodium, keys.termKey(envelopeTerm(envelope)), vendorPlace(keys.vaultId, joined.vendor_id), envelope))
+    const vendor: Vendor = { ...body, id: joined.vendor_id, blocked: joined.vendor_blocked === 1, createdAt: joined.vendor_created_at }
+    if (record !== undefined) await ctx.audit.appendDurable({ action: record, actor: `vendor:${vendorId}`, grantId, vendorId })
+    return { grant, vendor }
+  }
+
+  /**
+   * Records a presented credential that matches nothing: attributed to the vendor when the caller
+   * has authenticated it (a client at the token endpoint), else a system refusal — counted per
+   * burst like every refusal, so a flood of guessed tokens shows in the log without growing it
+   * without bound. The caller then answers as it always does (`invalid_token`, `invalid_grant`).
+   */
+  async refuseUnknownCredential(options: { readonly vendorId?: string } = {}): Promise<void> {
+    this.#ctx.keys()
+    const { vendorId } = options
+    if (vendorId !== undefined) assertVendorId(vendorId)
+    await this.#ctx.refusals.refuse(vendorId !== undefined ? { actor: `vendor:${vendorId}`, vendorId, detail: 'ERR_TOKEN_UNKNOWN' } : { actor: 'system', detail: 'ERR_TOKEN_UNKNOWN' })
+  }
+}
