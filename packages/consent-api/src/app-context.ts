@@ -10,4 +10,9 @@ export interface AppContext {
   readonly now: () => Date
   /** The vault's database handle, for hot-path reads compiled once (HotQuery); absent in some test contexts. */
   readonly database?: DatabaseHandle
+  /**
+   * Hears what the client must not: a stored row that failed its integrity check and was refused
+   * (db/stored-rows.ts). createApp's `onUnexpectedError`; absent in some test contexts.
+   */
+  readonly onUnexpectedError?: (err: unknown) => void
 }

@@ -6,7 +6,9 @@
  */
 export { createApp, type AppDeps } from './app.js'
 export { AppConfig, type AppConfigInput } from './config.js'
-export type { OwnerPageKit, OwnerPages, ImportPreview } from './owner/page-kit.js'
+export type { OwnerPageKit, OwnerPages, ImportPreview, RegistrationSettings } from './owner/page-kit.js'
+export type { RegistrationMode, RegistrationTokenView } from './oauth/registration-policy.js'
+export { Limits, RateWindow, type LimitsInput } from './limits/limits-config.js'
 export type { OwnerSession } from './owner/session.js'
 export type { RotationJob, RotationState } from './owner/rotation-job.js'
 export type { ImportRow } from './owner/purchase-import.js'

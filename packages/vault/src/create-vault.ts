@@ -27,6 +27,7 @@ import { UnsealedKeys } from './keys/unsealed-keys.js'
 import { retryOnUnknownTerm } from './keys/write-term.js'
 import { adoptLegacyRows } from './integrity/adopt-rows.js'
 import { ExternalRows, type RowAuthenticator } from './integrity/external-rows.js'
+import { ExternalValues, type ValueSealer } from './crypto/external-values.js'
 import { RowAuth } from './integrity/row-auth.js'
 import { PurchaseStore } from './purchases/purchase-store.js'
 
@@ -113,6 +114,12 @@ export interface Vault {
    * {@link RowAuthenticator}. Sealed: ERR_VAULT_LOCKED.
    */
   readonly rows: RowAuthenticator
+  /**
+   * Encrypts the confidential values the application stores beside the vault (the consent API's
+   * client metadata, pending requests, code redirect URIs), bound to their place, under a
+   * root-derived key that key rotation leaves alone — see {@link ValueSealer}. Sealed: ERR_VAULT_LOCKED.
+   */
+  readonly envelopes: ValueSealer
   /** Reads exactly what a grant allows, audited durably before it resolves. */
   readThroughGrant(grantId: string, options?: ReadThroughGrantOptions): Promise<GrantedSlice>
   /** The portable plaintext export (`custos-export` v1). */
@@ -199,6 +206,7 @@ export async function createVault(options: CreateVaultOptions): Promise<Vault> {
     grantReadCache: options.grantReadCache ?? true,
   }
   const externalRows = new ExternalRows(requireKeys)
+  const envelopes = new ExternalValues(sodium, requireKeys)
   const stores = {
     fields: retryOnUnknownTerm(ctx, new FieldStore(ctx)),
     purchases: retryOnUnknownTerm(ctx, new PurchaseStore(ctx)),
@@ -252,6 +260,7 @@ export async function createVault(options: CreateVaultOptions): Promise<Vault> {
   const vault: Vault = {
     ...stores,
     rows: externalRows,
+    envelopes,
 
     async status() {
       const meta = await ctx.db.selectFrom('vault_meta').selectAll().where('id', '=', 1).executeTakeFirst()

@@ -1,8 +1,13 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely'
-import { type DatabaseHandle, withSchemaLock } from '@custos/vault'
+import { type DatabaseHandle, type Engine, withSchemaLock } from '@custos/vault'
+
+/** A migration of the API's tables; `engine` for the few types that differ (bytes: bytea / blob). */
+interface ApiMigration {
+  up(db: Kysely<any>, engine: Engine): Promise<void>
+}
 
 /** Code-based, frozen-in-time migrations of the API's tables (kept apart from the vault's). */
-const MIGRATIONS: Record<string, Migration> = {
+const MIGRATIONS: Record<string, ApiMigration> = {
   '0001_oauth': {
     async up(db: Kysely<any>) {
       await db.schema
@@ -99,11 +104,37 @@ const MIGRATIONS: Record<string, Migration> = {
         .execute()
     },
   },
+  '0004_row_auth': {
+    async up(db: Kysely<any>, engine: Engine) {
+      // Issue "P1 — Trust": every row that decides access carries a MAC under the unsealed vault's
+      // key (db/stored-rows.ts), and what a row tells about the owner's vendors and requests is
+      // encrypted in `sealed` (vault.envelopes). Rows stored before this have neither: they are
+      // adopted — MAC'd, their plaintext moved into `sealed` — once, at the first unlock after
+      // the upgrade (db/adopt-api-rows.ts); until then they are refused. The old plaintext
+      // columns stay (SQLite cannot drop a NOT NULL column in place) and are written empty.
+      const bytes = sql.raw(engine === 'postgres' ? 'bytea' : 'blob')
+      for (const table of ['oauth_clients', 'oauth_requests', 'oauth_codes', 'oauth_tokens', 'owner_sessions']) {
+        await db.schema.alterTable(table).addColumn('row_mac', bytes).execute()
+      }
+      for (const table of ['oauth_clients', 'oauth_requests', 'oauth_codes']) await db.schema.alterTable(table).addColumn('sealed', bytes).execute()
+      // The caps on pending requests count the unexpired ones, per client and in all.
+      await db.schema.createIndex('oauth_requests_client').on('oauth_requests').columns(['client_id', 'expires_at']).execute()
+      await db.schema.createIndex('oauth_requests_expiry').on('oauth_requests').column('expires_at').execute()
+      // Expired codes and tokens are purged in bounded batches (db/expired-rows.ts).
+      await db.schema.createIndex('oauth_codes_expiry').on('oauth_codes').column('expires_at').execute()
+      await db.schema.createIndex('oauth_tokens_expiry').on('oauth_tokens').column('expires_at').execute()
+    },
+  },
 }
 
 class ApiMigrations implements MigrationProvider {
+  readonly #engine: Engine
+  constructor(engine: Engine) {
+    this.#engine = engine
+  }
+
   async getMigrations(): Promise<Record<string, Migration>> {
-    return MIGRATIONS
+    return Object.fromEntries(Object.entries(MIGRATIONS).map(([name, m]) => [name, { up: (db: Kysely<any>) => m.up(db, this.#engine) }]))
   }
 }
 
@@ -113,7 +144,7 @@ export async function migrateApi(database: DatabaseHandle): Promise<void> {
   const schema = database.engine === 'postgres' ? (await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db)).rows[0]?.schema : undefined
   const migrator = new Migrator({
     db,
-    provider: new ApiMigrations(),
+    provider: new ApiMigrations(database.engine),
     migrationTableName: 'custos_api_migration',
     migrationLockTableName: 'custos_api_migration_lock',
     ...(schema ? { migrationTableSchema: schema } : {}),

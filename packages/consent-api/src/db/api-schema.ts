@@ -4,34 +4,49 @@ import type { Kysely } from 'kysely'
  * The consent API's own tables, in the vault's database (so several API processes over one
  * PostgreSQL share every piece of state). Secrets — client secrets, codes, tokens, DPoP `jti`s —
  * are stored only as `vault.hashSecret(...)`; what is plaintext is listed in the README.
+ *
+ * Every table but `dpop_jti` carries `row_mac`: the vault's MAC over the row's access-deciding
+ * columns (db/stored-rows.ts), checked on every read that relies on the row. `sealed` holds the
+ * row's confidential columns as one envelope (`vault.envelopes`). The plaintext columns they
+ * replaced (`redirect_uris`, `metadata`, `params`, `redirect_uri`) are written empty; they hold
+ * data only in rows stored before migration 0004, until those are adopted at the next unlock.
  */
 export interface OAuthClientsTable {
   client_id: string // = the vault's vendor id
   secret_hash: string | null
   auth_method: 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt'
-  redirect_uris: string // JSON string[]
-  metadata: string // JSON: grant types, jwks / jwks_uri, dpop_bound_access_tokens, x25519 key
+  redirect_uris: string // before 0004: JSON string[]; now '' (in `sealed`)
+  metadata: string // before 0004: JSON; now '' (in `sealed`)
   created_at: string
+  /** Envelope of `{ redirect_uris, metadata }` (name, site, logo, contacts, keys, grant types…). */
+  sealed: Uint8Array | null
+  row_mac: Uint8Array | null
 }
 
 export interface OAuthRequestsTable {
   id: string
   client_id: string
-  params: string // JSON of the validated authorization request
+  params: string // before 0004: JSON of the validated authorization request; now '' (in `sealed`)
   expires_at: string
   created_at: string
+  /** Envelope of `{ stage, request }`: the validated authorization request. */
+  sealed: Uint8Array | null
+  row_mac: Uint8Array | null
 }
 
 export interface OAuthCodesTable {
   code_hash: string
   client_id: string
   grant_id: string
-  redirect_uri: string
+  redirect_uri: string // before 0004: plaintext; now '' (in `sealed`)
+  /** Envelope of `{ redirect_uri }`. */
+  sealed: Uint8Array | null
   code_challenge: string
   dpop_jkt: string | null
   expires_at: string
   used_at: string | null
   created_at: string
+  row_mac: Uint8Array | null
 }
 
 export interface OAuthTokensTable {
@@ -45,6 +60,7 @@ export interface OAuthTokensTable {
   revoked_at: string | null
   used_at: string | null // refresh tokens: when rotated (a second use is reuse)
   created_at: string
+  row_mac: Uint8Array | null
 }
 
 export interface DpopJtiTable {
@@ -57,6 +73,7 @@ export interface OwnerSessionsTable {
   csrf_hash: string
   created_at: string
   last_seen_at: string
+  row_mac: Uint8Array | null
 }
 
 /** One counted event of a rate limit (limits/rate-limiter.ts); `bucket` never holds a plain client address. */

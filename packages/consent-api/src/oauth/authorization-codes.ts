@@ -41,7 +41,11 @@ export async function issueCode(app: AppContext, input: NewCode): Promise<string
   return code
 }
 
-export type Redemption = { readonly ok: true; readonly code: OAuthCodesTable } | { readonly ok: false; readonly reason: 'unknown' | 'expired' | 'reused' }
+export type Redemption =
+  | { readonly ok: true; readonly code: OAuthCodesTable }
+  | { readonly ok: false; readonly reason: 'unknown' }
+  /** A known code of this client: its grant, so the refusal can be logged against it. */
+  | { readonly ok: false; readonly reason: 'expired' | 'reused'; readonly grantId: string }
 
 /**
  * Uses a code once. The conditional update makes the first use win even across processes; any
@@ -55,14 +59,14 @@ export async function redeemCode(app: AppContext, code: string, clientId: string
   if (!row || row.client_id !== clientId) return { ok: false, reason: 'unknown' }
   if (row.used_at !== null) {
     await revokeGrantTokens(app, row.grant_id)
-    return { ok: false, reason: 'reused' }
+    return { ok: false, reason: 'reused', grantId: row.grant_id }
   }
   const now = app.now().toISOString()
-  if (row.expires_at <= now) return { ok: false, reason: 'expired' }
+  if (row.expires_at <= now) return { ok: false, reason: 'expired', grantId: row.grant_id }
   const claimed = await app.db.updateTable('oauth_codes').set({ used_at: now }).where('code_hash', '=', hash).where('used_at', 'is', null).executeTakeFirst()
   if (Number(claimed.numUpdatedRows) !== 1) {
     await revokeGrantTokens(app, row.grant_id)
-    return { ok: false, reason: 'reused' }
+    return { ok: false, reason: 'reused', grantId: row.grant_id }
   }
   return { ok: true, code: row }
 }

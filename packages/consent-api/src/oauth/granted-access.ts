@@ -1,5 +1,4 @@
-import { type Grant, VaultError } from '@custos/vault'
-import type { AppContext } from '../app-context.js'
+import type { Grant } from '@custos/vault'
 
 /**
  * What a grant allows, in the words of the token response (RFC 6749 §5.1 `scope`, RFC 9396 §7
@@ -27,17 +26,4 @@ export function grantedDetails(grant: Grant): Record<string, unknown>[] {
       expires_at: grant.expiresAt,
     },
   ]
-}
-
-/** The grant if it is still live — active, and its vendor not blocked; undefined otherwise. */
-export async function liveGrant(app: AppContext, grantId: string): Promise<Grant | undefined> {
-  try {
-    const grant = await app.vault.grants.get(grantId)
-    if (grant.status !== 'active') return undefined
-    if ((await app.vault.vendors.get(grant.vendorId)).blocked) return undefined
-    return grant
-  } catch (err) {
-    if (err instanceof VaultError && err.code === 'ERR_NOT_FOUND') return undefined
-    throw err
-  }
 }

@@ -2,7 +2,9 @@ import { Hono } from 'hono'
 import type { AppContext } from '../app-context.js'
 import { authenticateClient } from './client-auth.js'
 import { readFormBody, requiredParam } from './form-body.js'
-import { grantedDetails, grantedScope, liveGrant } from './granted-access.js'
+import type { Grant } from '@custos/vault'
+import { isRefusal } from './credential-refusal.js'
+import { grantedDetails, grantedScope } from './granted-access.js'
 import { oauthEndpoint } from './oauth-endpoint.js'
 import { type TokenRecord, findToken } from './tokens.js'
 
@@ -25,7 +27,7 @@ export function introspectRoutes(app: AppContext): Hono {
       const kinds: ('access' | 'refresh')[] = hint === 'refresh_token' ? ['refresh', 'access'] : ['access', 'refresh']
       let record: TokenRecord | undefined
       for (const kind of kinds) record ??= await findToken(app, token, kind)
-      const grant = record && record.clientId === client.clientId ? await liveGrant(app, record.grantId) : undefined
+      const grant = record && record.clientId === client.clientId ? await liveGrant(app, record.grantId, client.clientId) : undefined
       if (!record || !grant) return c.json({ active: false }, 200, headers)
       const issuedAt = await app.db.selectFrom('oauth_tokens').select('created_at').where('token_hash', '=', app.vault.hashSecret(token)).executeTakeFirst()
       return c.json(
@@ -48,4 +50,18 @@ export function introspectRoutes(app: AppContext): Hono {
     }),
   )
   return routes
+}
+
+/**
+ * The grant behind the client's own live token, decided by the vault's refusal policy (a refusal
+ * is logged there); undefined when refused. Nothing is recorded when it is live: introspection
+ * says what a token may do, it releases none of the owner's data.
+ */
+async function liveGrant(app: AppContext, grantId: string, clientId: string): Promise<Grant | undefined> {
+  try {
+    return (await app.vault.access.authorize(grantId, { vendorId: clientId })).grant
+  } catch (err) {
+    if (isRefusal(err)) return undefined
+    throw err
+  }
 }

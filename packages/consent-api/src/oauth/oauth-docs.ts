@@ -59,9 +59,16 @@ export const oauthRouteDocs: readonly RouteDoc[] = [
     path: '/oauth/register',
     tag: 'OAuth',
     summary: 'Dynamic client registration (RFC 7591)',
-    description: 'The client becomes a vendor of the vault, which the owner sees and can block. A client secret is returned once.',
+    description:
+      'The client becomes a vendor of the vault, which the owner sees and can block. A client secret is returned once. When the owner requires it, an initial access token (RFC 7591 §3) goes in `Authorization: Bearer`. Registrations are limited per client address and in total.',
     body: { type: 'application/json', schema: ClientMetadata },
-    responses: { '201': { description: 'Registered; client_id, client_secret (secret methods) and the metadata' }, '400': oauthError('invalid_redirect_uri or invalid_client_metadata'), ...SEALED },
+    responses: {
+      '201': { description: 'Registered; client_id, client_secret (secret methods) and the metadata' },
+      '400': oauthError('invalid_redirect_uri or invalid_client_metadata'),
+      '401': oauthError('invalid_token: the owner requires an initial access token, and none or a wrong one was sent'),
+      '429': { description: 'Too many registrations (problem+json ERR_RATE_LIMITED); see Retry-After' },
+      ...SEALED,
+    },
   },
   {
     method: 'post',

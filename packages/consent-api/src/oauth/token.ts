@@ -1,22 +1,28 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import { type Context, Hono } from 'hono'
-import type { Grant } from '@custos/vault'
+import type { Grant, VendorAttempt } from '@custos/vault'
 import type { AppContext } from '../app-context.js'
 import { redeemCode } from './authorization-codes.js'
 import { authenticateClient } from './client-auth.js'
 import type { RegisteredClient } from './client-record.js'
 import { dpopProofKey } from './dpop-header.js'
 import { type OAuthParams, readFormBody, requiredParam } from './form-body.js'
-import { grantedDetails, grantedScope, liveGrant } from './granted-access.js'
+import { isRefusal, refuseCredential } from './credential-refusal.js'
+import { grantedDetails, grantedScope } from './granted-access.js'
 import { OAuthError } from './oauth-error.js'
 import { oauthEndpoint } from './oauth-endpoint.js'
-import { type IssuedTokens, findToken, issueTokens, rotateRefreshToken } from './tokens.js'
+import { type IssuedTokens, issueTokens, lookupToken, revokeFamily, rotateRefreshToken } from './tokens.js'
 
 /**
  * The token endpoint (RFC 6749 §3.2): `authorization_code` (§4.1.3, with PKCE, RFC 7636 §4.6)
  * and `refresh_token` (§6, rotating, reuse revokes the family: RFC 9700 §4.14.2). Form-encoded
  * POST only, client authenticated. DPoP (RFC 9449 §5): a `DPoP` proof binds the tokens to its
  * key. The response says what was actually approved, and is never cached (SECURITY.md 14–17).
+ *
+ * Every grant decision is the vault's one refusal policy (`vault.access.authorize`): the client
+ * must own the grant, which must be live. Each exchange and refresh is in the access log
+ * (`token.issued`, `token.refreshed`), and so is each refusal — a dead or unknown code or refresh
+ * token included — while the client is told only `invalid_grant` (RFC 6749 §5.2).
  */
 const CODE_VERIFIER = /^[A-Za-z0-9\-._~]{43,128}$/ // RFC 7636 §4.1
 
@@ -47,7 +53,15 @@ async function dpopKey(app: AppContext, c: Context, client: RegisteredClient, en
 
 async function exchangeCode(app: AppContext, c: Context, client: RegisteredClient, params: OAuthParams, jkt: string | null): Promise<Response> {
   const redemption = await redeemCode(app, requiredParam(params, 'code', 200), client.clientId)
-  if (!redemption.ok) throw new OAuthError('invalid_grant', 'The authorization code is invalid, expired or already used')
+  if (!redemption.ok) {
+    await refuseCredential(
+      app,
+      redemption.reason === 'unknown'
+        ? { vendorId: client.clientId }
+        : { vendorId: client.clientId, grantId: redemption.grantId, credential: redemption.reason === 'reused' ? 'ERR_TOKEN_USED' : 'ERR_TOKEN_EXPIRED' },
+    )
+    throw new OAuthError('invalid_grant', 'The authorization code is invalid, expired or already used')
+  }
   const code = redemption.code
 
   // RFC 6749 §4.1.3: redirect_uri must repeat, identically, the one of the authorization
@@ -71,34 +85,62 @@ async function exchangeCode(app: AppContext, c: Context, client: RegisteredClien
   // RFC 9449 §10: a code requested for a DPoP key is redeemed only with a proof of that key.
   if (code.dpop_jkt !== null && jkt !== code.dpop_jkt) throw new OAuthError('invalid_dpop_proof', 'The DPoP key does not match the authorization request')
 
-  const grant = await liveGrant(app, code.grant_id)
-  if (!grant) throw new OAuthError('invalid_grant', 'The grant is no longer active')
+  // Logged before the tokens exist: nothing leaves that the log does not show (SECURITY.md 19).
+  const grant = await authorizedGrant(app, code.grant_id, { vendorId: client.clientId, record: 'token.issued' })
   const tokens = await issueTokens(app, { clientId: client.clientId, grantId: grant.id, dpopJkt: jkt })
   return tokenResponse(c, client, tokens, jkt, grant)
 }
 
 async function refresh(app: AppContext, c: Context, client: RegisteredClient, params: OAuthParams, jkt: string | null): Promise<Response> {
   const presented = requiredParam(params, 'refresh_token', 512)
-  const current = await findToken(app, presented, 'refresh')
-  if (current && current.clientId === client.clientId) {
-    // RFC 9449 §5: the refresh token of a DPoP-bound family is used only with that same key.
-    if (current.dpopJkt !== null && jkt !== current.dpopJkt) throw new OAuthError('invalid_dpop_proof', 'The DPoP key does not match the refresh token')
-    const grant = await liveGrant(app, current.grantId)
-    if (!grant) throw new OAuthError('invalid_grant', 'The grant is no longer active')
-    // RFC 6749 §6: a narrower scope may be asked for but nothing beyond the grant. Tokens always
-    // carry the whole grant, and the response says so.
-    const scope = params.values.get('scope')
-    if (scope !== undefined) {
-      const granted = new Set(grantedScope(grant).split(' '))
-      if (scope.split(' ').some((s) => s !== '' && !granted.has(s))) throw new OAuthError('invalid_scope', 'The scope exceeds the grant')
-    }
+  const found = await lookupToken(app, presented, 'refresh')
+  const current = found.record
+  // Unknown, used (→ reuse: the family is revoked), revoked, expired or another client's: logged as
+  // this client's refusal, answered invalid_grant whichever it was.
+  if (!current) {
+    await refuseCredential(app, { vendorId: client.clientId })
+    throw new OAuthError('invalid_grant', 'The refresh token is invalid, expired or already used')
   }
-  // Unknown, used (→ reuse: the family is revoked), expired or another client's: invalid_grant.
+  // Another client's token is never acted on (nor is its family revoked): refused as a grant
+  // that is not this client's.
+  const dead = current.clientId !== client.clientId ? 'ERR_GRANT_MISMATCH' : found.reason
+  if (dead !== undefined) {
+    // RFC 9700 §4.14.2: a used refresh token presented again means it leaked — its family dies.
+    if (dead === 'ERR_TOKEN_USED') await revokeFamily(app, current.familyId)
+    await refuseCredential(app, { vendorId: client.clientId, grantId: current.grantId, credential: dead })
+    throw new OAuthError('invalid_grant', 'The refresh token is invalid, expired or already used')
+  }
+  // RFC 9449 §5: the refresh token of a DPoP-bound family is used only with that same key.
+  if (current.dpopJkt !== null && jkt !== current.dpopJkt) throw new OAuthError('invalid_dpop_proof', 'The DPoP key does not match the refresh token')
+  // Checked before the token is spent: a refused grant leaves the vendor's refresh token as it was.
+  const live = await authorizedGrant(app, current.grantId, { vendorId: client.clientId })
+  // RFC 6749 §6: a narrower scope may be asked for but nothing beyond the grant. Tokens always
+  // carry the whole grant, and the response says so.
+  const scope = params.values.get('scope')
+  if (scope !== undefined) {
+    const granted = new Set(grantedScope(live).split(' '))
+    if (scope.split(' ').some((s) => s !== '' && !granted.has(s))) throw new OAuthError('invalid_scope', 'The scope exceeds the grant')
+  }
   const outcome = await rotateRefreshToken(app, presented, client.clientId, jkt)
-  if (!outcome.ok) throw new OAuthError('invalid_grant', 'The refresh token is invalid, expired or already used')
-  const grant = await liveGrant(app, outcome.record.grantId)
-  if (!grant) throw new OAuthError('invalid_grant', 'The grant is no longer active')
+  if (!outcome.ok) {
+    // Lost a race (a concurrent use: reuse, the family revoked; or a revoke meanwhile).
+    const again = await lookupToken(app, presented, 'refresh')
+    await refuseCredential(app, { vendorId: client.clientId, grantId: current.grantId, credential: again.reason ?? 'ERR_TOKEN_USED' })
+    throw new OAuthError('invalid_grant', 'The refresh token is invalid, expired or already used')
+  }
+  // Checked again, and logged, before the new pair leaves: the grant may have changed meanwhile.
+  const grant = await authorizedGrant(app, outcome.record.grantId, { vendorId: client.clientId, record: 'token.refreshed' })
   return tokenResponse(c, client, outcome.tokens, jkt ?? outcome.record.dpopJkt, grant)
+}
+
+/** The vault's refusal policy for the grant behind a code or refresh token; a refusal (logged by the vault) is invalid_grant. */
+async function authorizedGrant(app: AppContext, grantId: string, attempt: VendorAttempt): Promise<Grant> {
+  try {
+    return (await app.vault.access.authorize(grantId, attempt)).grant
+  } catch (err) {
+    if (isRefusal(err)) throw new OAuthError('invalid_grant', 'The grant is no longer active')
+    throw err
+  }
 }
 
 /** RFC 6749 §5.1, with RFC 9396 §7 `authorization_details`; RFC 9449 §5 `token_type: DPoP`. */

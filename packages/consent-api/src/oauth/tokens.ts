@@ -3,6 +3,9 @@ import { HotQuery } from '@custos/vault'
 import type { Selectable } from 'kysely'
 import type { AppContext } from '../app-context.js'
 import type { OAuthTokensTable } from '../db/api-schema.js'
+import { purgeExpired } from '../db/expired-rows.js'
+import { type UnmacedRow, authentic, rowMac } from '../db/stored-rows.js'
+import { revokeTokensWhere } from './token-revocation.js'
 
 /**
  * The token store (SECURITY.md promises 14–17). Tokens are 32 random bytes, base64url; only
@@ -12,6 +15,10 @@ import type { OAuthTokensTable } from '../db/api-schema.js'
  * Every access and refresh token belongs to a *family* (one authorization code's descendants).
  * Refresh tokens rotate: each use returns a new pair and marks the old one used; presenting a used
  * refresh token again is reuse — RFC 9700 §4.14.2 — and revokes the whole family.
+ *
+ * Every row carries the vault's MAC (db/stored-rows.ts: what it binds, and what a rollback of one
+ * row can and cannot do), set on every write and checked on every read before the row is
+ * believed; a row that fails is treated as no row (and the operator told).
  */
 export function newSecret(): string {
   return randomBytes(32).toString('base64url')
@@ -31,6 +38,8 @@ export interface TokenRecord {
   readonly familyId: string
   readonly dpopJkt: string | null
   readonly expiresAt: string
+  /** When the token was issued (introspection's `iat`), from the checked row. */
+  readonly issuedAt: string
   /** The database's change token taken right before the lookup (SQLite; see tokenRow). */
   readonly changeToken?: string
 }
@@ -47,28 +56,55 @@ export async function issueTokens(
   const accessExpires = new Date(now.getTime() + app.config.accessTokenSeconds * 1000).toISOString()
   const refreshExpires = input.refreshExpiresAt ?? new Date(now.getTime() + app.config.refreshTokenSeconds * 1000).toISOString()
   const base = { client_id: input.clientId, grant_id: input.grantId, family_id: familyId, dpop_jkt: input.dpopJkt, revoked_at: null, used_at: null, created_at: now.toISOString() }
+  const rows: UnmacedRow<'oauth_tokens'>[] = [
+    { ...base, token_hash: app.vault.hashSecret(accessToken), kind: 'access', expires_at: accessExpires },
+    { ...base, token_hash: app.vault.hashSecret(refreshToken), kind: 'refresh', expires_at: refreshExpires },
+  ]
+  // Tokens dead for a day go, a few per pair issued (the day keeps them for the access log's reasons).
+  await purgeExpired(app.db, 'oauth_tokens', new Date(now.getTime() - 86400_000))
   await app.db
     .insertInto('oauth_tokens')
-    .values([
-      { ...base, token_hash: app.vault.hashSecret(accessToken), kind: 'access', expires_at: accessExpires },
-      { ...base, token_hash: app.vault.hashSecret(refreshToken), kind: 'refresh', expires_at: refreshExpires },
-    ])
+    .values(rows.map((row) => ({ ...row, row_mac: rowMac(app, 'oauth_tokens', row) })))
     .execute()
   return { accessToken, refreshToken, expiresIn: app.config.accessTokenSeconds, familyId }
 }
 
 /**
- * Finds a live token of `kind`: known, unexpired, not revoked (and for refresh tokens, not yet
- * used — a used one is handled by {@link rotateRefreshToken}). Undefined otherwise: callers
- * answer `invalid_token` / `invalid_grant` without saying which check failed.
+ * Why a stored token is not live — for the access log only: callers still answer exactly as for a
+ * token that matches nothing (`invalid_token`, `invalid_grant`), so a vendor learns nothing more.
  */
-export async function findToken(app: AppContext, token: string, kind: 'access' | 'refresh'): Promise<TokenRecord | undefined> {
-  if (typeof token !== 'string' || token.length === 0 || token.length > 512) return undefined
+export type DeadTokenReason = 'ERR_TOKEN_REVOKED' | 'ERR_TOKEN_EXPIRED' | 'ERR_TOKEN_USED'
+
+/** A token looked up: live, known but dead (and why), or matching no row of `kind`. */
+export type TokenLookup =
+  | { readonly live: true; readonly record: TokenRecord; readonly reason?: undefined }
+  | { readonly live: false; readonly record: TokenRecord; readonly reason: DeadTokenReason }
+  | { readonly live: false; readonly record?: undefined; readonly reason?: undefined }
+
+/**
+ * Looks a token of `kind` up: live (known, unexpired, not revoked, and for refresh tokens not yet
+ * used), or why not — so a request with a dead token can be logged as a refusal of that token's
+ * client and grant (issue "P1 — Trust").
+ */
+export async function lookupToken(app: AppContext, token: string, kind: 'access' | 'refresh'): Promise<TokenLookup> {
+  if (typeof token !== 'string' || token.length === 0 || token.length > 512) return { live: false }
   const hash = app.vault.hashSecret(token)
   const { row, tag } = await tokenRow(app, hash, kind)
-  if (!row || row.kind !== kind || row.revoked_at !== null || row.expires_at <= app.now().toISOString()) return undefined
-  if (kind === 'refresh' && row.used_at !== null) return undefined
-  return { kind: row.kind, clientId: row.client_id, grantId: row.grant_id, familyId: row.family_id, dpopJkt: row.dpop_jkt, expiresAt: row.expires_at, ...(tag !== undefined ? { changeToken: tag } : {}) }
+  if (!row || row.kind !== kind) return { live: false }
+  const record: TokenRecord = { kind: row.kind, clientId: row.client_id, grantId: row.grant_id, familyId: row.family_id, dpopJkt: row.dpop_jkt, expiresAt: row.expires_at, issuedAt: row.created_at, ...(tag !== undefined ? { changeToken: tag } : {}) }
+  // A used refresh token first: presenting it again is reuse (RFC 9700 §4.14.2), revoked or not.
+  const reason: DeadTokenReason | undefined =
+    kind === 'refresh' && row.used_at !== null ? 'ERR_TOKEN_USED' : row.revoked_at !== null ? 'ERR_TOKEN_REVOKED' : row.expires_at <= app.now().toISOString() ? 'ERR_TOKEN_EXPIRED' : undefined
+  return reason === undefined ? { live: true, record } : { live: false, record, reason }
+}
+
+/**
+ * Finds a live token of `kind` (see {@link lookupToken}). Undefined otherwise: callers answer
+ * `invalid_token` / `invalid_grant` without saying which check failed.
+ */
+export async function findToken(app: AppContext, token: string, kind: 'access' | 'refresh'): Promise<TokenRecord | undefined> {
+  const found = await lookupToken(app, token, kind)
+  return found.live ? found.record : undefined
 }
 
 type TokenRow = Selectable<OAuthTokensTable>
@@ -79,15 +115,16 @@ type TokenRow = Selectable<OAuthTokensTable>
  * tag proves no row changed since, in this process or another, so the cached row is exactly what
  * a fresh select would return; revocation, family revocation, rotation and erasure are all writes
  * and change the tag. The checks on the row (revoked, expired against the clock now) still run on
- * every use. Only rows that exist are kept, and only access tokens: they are what every vendor
- * read presents. PostgreSQL has no change token and always selects.
+ * every use; its MAC was checked when it was cached, and an equal tag proves it is still the row
+ * that was checked. Only authentic rows are kept, and only access tokens: they are what every
+ * vendor read presents. PostgreSQL has no change token and always selects (and checks).
  */
 const accessRows = new WeakMap<AppContext, Map<string, { readonly tag: string; readonly row: TokenRow }>>()
 const MAX_CACHED_TOKENS = 10_000
 
 async function tokenRow(app: AppContext, hash: string, kind: 'access' | 'refresh'): Promise<{ row: TokenRow | undefined; tag?: string }> {
   const database = app.database
-  if (!database) return { row: await app.db.selectFrom('oauth_tokens').selectAll().where('token_hash', '=', hash).executeTakeFirst() }
+  if (!database) return { row: checked(app, await app.db.selectFrom('oauth_tokens').selectAll().where('token_hash', '=', hash).executeTakeFirst()) }
   // Taken before the select: a write that lands meanwhile leaves the stored entry already stale.
   const tag = kind === 'access' ? database.changeToken?.() : undefined
   let cache = accessRows.get(app)
@@ -96,13 +133,18 @@ async function tokenRow(app: AppContext, hash: string, kind: 'access' | 'refresh
     const hit = cache.get(hash)
     if (hit?.tag === tag) return { row: hit.row, tag }
   }
-  const row = (await tokenByHash(app, database).run([hash]))[0]
+  const row = checked(app, (await tokenByHash(app, database).run([hash]))[0])
   if (tag === undefined) return { row }
   if (cache && row) {
     if (cache.size >= MAX_CACHED_TOKENS) cache.clear()
     cache.set(hash, { tag, row: Object.freeze(row) })
   }
   return { row, tag }
+}
+
+/** The row if the vault vouches for it; a row that fails its MAC is no row (db/stored-rows.ts). */
+function checked(app: AppContext, row: TokenRow | undefined): TokenRow | undefined {
+  return row && authentic(app, 'oauth_tokens', row) ? row : undefined
 }
 
 /** Every vendor request looks its token up: one statement compiled once per app (see HotQuery). */
@@ -126,7 +168,7 @@ export async function rotateRefreshToken(app: AppContext, token: string, clientI
   if (typeof token !== 'string' || token.length === 0 || token.length > 512) return { ok: false, reason: 'unknown' }
   const hash = app.vault.hashSecret(token)
   const now = app.now().toISOString()
-  const row = await app.db.selectFrom('oauth_tokens').selectAll().where('token_hash', '=', hash).executeTakeFirst()
+  const row = checked(app, await app.db.selectFrom('oauth_tokens').selectAll().where('token_hash', '=', hash).executeTakeFirst())
   if (!row || row.kind !== 'refresh') return { ok: false, reason: 'unknown' }
   if (row.client_id !== clientId) return { ok: false, reason: 'client_mismatch' }
   if (row.used_at !== null) {
@@ -136,8 +178,16 @@ export async function rotateRefreshToken(app: AppContext, token: string, clientI
   if (row.revoked_at !== null || row.expires_at <= now) return { ok: false, reason: 'unknown' }
   // Claim and successor commit together: were the new pair not written (database full, connection
   // lost), the old token must stay unused, or the vendor's retry would count as reuse and kill the family.
+  const { row_mac: checkedMac, ...values } = row
   const tokens = await app.db.transaction().execute(async (trx) => {
-    const claimed = await trx.updateTable('oauth_tokens').set({ used_at: now }).where('token_hash', '=', hash).where('used_at', 'is', null).executeTakeFirst()
+    // Guarded by the MAC that was checked: a row changed since (revoked, claimed) is not claimed.
+    const claimed = await trx
+      .updateTable('oauth_tokens')
+      .set({ used_at: now, row_mac: rowMac(app, 'oauth_tokens', { ...values, used_at: now }) })
+      .where('token_hash', '=', hash)
+      .where('used_at', 'is', null)
+      .where('row_mac', '=', checkedMac as Uint8Array)
+      .executeTakeFirst()
     if (Number(claimed.numUpdatedRows) !== 1) return undefined
     // The new refresh token keeps the family's DPoP binding (RFC 9449 §5: refresh tokens of public
     // clients stay bound; for confidential clients the binding of the access token follows the proof).
@@ -148,27 +198,27 @@ export async function rotateRefreshToken(app: AppContext, token: string, clientI
     await revokeFamily(app, row.family_id)
     return { ok: false, reason: 'reused' }
   }
-  const record: TokenRecord = { kind: 'refresh', clientId: row.client_id, grantId: row.grant_id, familyId: row.family_id, dpopJkt: row.dpop_jkt, expiresAt: row.expires_at }
+  const record: TokenRecord = { kind: 'refresh', clientId: row.client_id, grantId: row.grant_id, familyId: row.family_id, dpopJkt: row.dpop_jkt, expiresAt: row.expires_at, issuedAt: row.created_at }
   return { ok: true, record, tokens }
 }
 
 /** Revokes every token of a family (refresh reuse, authorization-code reuse). */
 export async function revokeFamily(app: AppContext, familyId: string): Promise<void> {
-  await app.db.updateTable('oauth_tokens').set({ revoked_at: app.now().toISOString() }).where('family_id', '=', familyId).where('revoked_at', 'is', null).execute()
+  await revokeTokensWhere(app, 'family_id', familyId)
 }
 
 /** Revokes every token issued under a grant (the owner revoked the grant). */
 export async function revokeGrantTokens(app: AppContext, grantId: string): Promise<void> {
-  await app.db.updateTable('oauth_tokens').set({ revoked_at: app.now().toISOString() }).where('grant_id', '=', grantId).where('revoked_at', 'is', null).execute()
+  await revokeTokensWhere(app, 'grant_id', grantId)
 }
 
 /** RFC 7009: revokes one token (and, for a refresh token, its family); unknown tokens are ignored. */
 export async function revokeToken(app: AppContext, token: string, clientId: string): Promise<void> {
   if (typeof token !== 'string' || token.length === 0 || token.length > 512) return
   const hash = app.vault.hashSecret(token)
-  const row = await app.db.selectFrom('oauth_tokens').select(['family_id', 'client_id', 'kind']).where('token_hash', '=', hash).executeTakeFirst()
+  const row = checked(app, await app.db.selectFrom('oauth_tokens').selectAll().where('token_hash', '=', hash).executeTakeFirst())
   // RFC 7009 §2.1: a token of another client is not revoked, and the answer is the same 200.
   if (!row || row.client_id !== clientId) return
   if (row.kind === 'refresh') await revokeFamily(app, row.family_id)
-  else await app.db.updateTable('oauth_tokens').set({ revoked_at: app.now().toISOString() }).where('token_hash', '=', hash).execute()
+  else await revokeTokensWhere(app, 'token_hash', hash)
 }

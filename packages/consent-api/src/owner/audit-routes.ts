@@ -28,7 +28,8 @@ export const AuditQuery = z
 /**
  * The audit log: `GET /owner/audit` lists entries newest first (ids, paths, times — never
  * values, SECURITY.md 21); page back with `before=<seq of the last entry>`. `GET /owner/audit/verify`
- * walks the whole hash chain and names the first bad entry (SECURITY.md 20).
+ * walks the whole hash chain and names the first bad entry (SECURITY.md 20); a damaged log stops
+ * vendor reads until `POST /owner/audit/acknowledge` records the damage in a new anchored entry.
  */
 export function auditRoutes(app: AppContext): Hono<OwnerEnv> {
   const routes = new Hono<OwnerEnv>()
@@ -46,6 +47,10 @@ export function auditRoutes(app: AppContext): Hono<OwnerEnv> {
   })
 
   routes.get('/verify', async (c) => c.json(await app.vault.audit.verify()))
+
+  // The owner acknowledges a damaged log (SECURITY.md, "The barrier"): a new anchored entry records
+  // the damage and vendor reads resume. Answers the verification that was acknowledged.
+  routes.post('/acknowledge', async (c) => c.json(await app.vault.audit.acknowledgeBreak()))
 
   return routes
 }

@@ -8,6 +8,7 @@ import { GrantListQuery } from './grant-routes.js'
 import { InboxQuery } from './inbox-routes.js'
 import { PassphraseBody } from './key-routes.js'
 import { ImportQuery, PurchaseListQuery } from './purchase-routes.js'
+import { RegistrationModeBody, RegistrationTokenBody } from './registration-routes.js'
 import { StatusView, UnlockBody } from './status-routes.js'
 import { BlockBody } from './vendor-routes.js'
 
@@ -77,7 +78,8 @@ export const ownerRouteDocs: readonly RouteDoc[] = [
   guarded({ method: 'post', path: '/owner/inbox/{id}/accept', summary: 'Accept a pending receipt into the history', responses: { ...ok('The purchase'), ...NOT_FOUND } }),
   guarded({ method: 'post', path: '/owner/inbox/{id}/reject', summary: 'Reject (delete) a pending receipt', responses: { '204': { description: 'Rejected' }, ...NOT_FOUND } }),
   guarded({ method: 'get', path: '/owner/audit', summary: 'Audit entries, newest first; page with before=nextBefore', query: AuditQuery, responses: { ...ok('Entries'), ...INVALID } }),
-  guarded({ method: 'get', path: '/owner/audit/verify', summary: 'Verify the whole hash chain; names the first bad entry', responses: ok('The verdict') }),
+  guarded({ method: 'get', path: '/owner/audit/verify', summary: 'Verify the whole hash chain; names the first bad entry (a damaged log stops vendor reads)', responses: ok('The verdict') }),
+  guarded({ method: 'post', path: '/owner/audit/acknowledge', summary: 'Acknowledge a damaged log: a new anchored entry records the damage and vendor reads resume', responses: ok('The verdict that was acknowledged') }),
   guarded({
     method: 'post',
     path: '/owner/passphrase',
@@ -90,6 +92,10 @@ export const ownerRouteDocs: readonly RouteDoc[] = [
       '429': { description: 'Throttled' },
     },
   }),
+  guarded({ method: 'get', path: '/owner/registration', summary: 'Who may register clients (open, or only with an initial access token, RFC 7591 §3) and the live tokens (never their values)', responses: ok('Mode and tokens') }),
+  guarded({ method: 'put', path: '/owner/registration', summary: 'Set the registration mode', body: json(RegistrationModeBody), responses: { ...ok('Mode and tokens'), ...INVALID } }),
+  guarded({ method: 'post', path: '/owner/registration/tokens', summary: 'Create an initial access token; its value is shown only in this answer', body: json(RegistrationTokenBody), responses: { '201': { description: 'The token' }, ...INVALID } }),
+  guarded({ method: 'delete', path: '/owner/registration/tokens/{id}', summary: 'Revoke an initial access token', responses: { '204': { description: 'Revoked' }, ...INVALID, ...NOT_FOUND } }),
   guarded({ method: 'post', path: '/owner/keys/rotate', summary: 'Start a key rotation in the background', responses: { '202': { description: 'Started' }, '409': { description: 'A rotation or restore is running (ERR_KEYS_BUSY)' } } }),
   guarded({ method: 'get', path: '/owner/keys/rotation', summary: "The latest rotation's progress", responses: ok('Progress') }),
   guarded({ method: 'get', path: '/owner/export', summary: 'The portable plaintext export (custos-export v1), as a download', responses: ok('The export') }),

@@ -9,6 +9,7 @@ import { keyRoutes, passphraseRoutes } from './key-routes.js'
 import { type OwnerEnv, noStore } from './owner-auth.js'
 import { ownerErrorHandler } from './owner-errors.js'
 import { purchaseRoutes } from './purchase-routes.js'
+import { registrationRoutes } from './registration-routes.js'
 import type { RotationJob } from './rotation-job.js'
 import { statusRoutes } from './status-routes.js'
 import { vendorRoutes } from './vendor-routes.js'
@@ -38,6 +39,7 @@ export function ownerRoutes(app: AppContext, keyJob: RotationJob): Hono<OwnerEnv
   routes.route('/audit', auditRoutes(app))
   routes.route('/passphrase', passphraseRoutes(app))
   routes.route('/keys', keyRoutes(app, keyJob))
+  routes.route('/registration', registrationRoutes(app))
   routes.onError(ownerErrorHandler(app.now))
   return routes
 }

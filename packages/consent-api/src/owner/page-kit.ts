@@ -1,6 +1,7 @@
 import type { Context, Hono } from 'hono'
 import type { Grant, ValidationIssue, Vault } from '@custos/vault'
 import type { AppContext } from '../app-context.js'
+import { RegistrationPolicy } from '../oauth/registration-policy.js'
 import { grantReceipt, revokeGrant } from './grant-routes.js'
 import { RequestProblem } from './owner-errors.js'
 import { type ImportRow, rowsFromCsv, rowsFromJson } from './purchase-import.js'
@@ -32,7 +33,7 @@ export interface OwnerPageKit {
   endAllSessions(): Promise<void>
   /**
    * Forgets every piece of the API's own state — registered clients, pending requests, codes,
-   * tokens, DPoP `jti`s, owner sessions — once the vault they belonged to is destroyed: a vault
+   * tokens, DPoP `jti`s, owner sessions, the registration mode and its tokens, rate counts — once the vault they belonged to is destroyed: a vault
    * created next must not inherit the old one's vendors or their tokens.
    */
   eraseApiState(): Promise<void>
@@ -45,7 +46,12 @@ export interface OwnerPageKit {
   revokeGrant(grantId: string): Promise<Grant>
   /** The signed consent receipt (compact JWS, verifiable against `/.well-known/jwks.json`) of a grant's current revision. */
   consentReceipt(grantId: string): Promise<string>
+  /** Who may register clients (RFC 7591 §3) and the initial access tokens: the owner API's `/owner/registration` service. */
+  readonly registration: RegistrationSettings
 }
+
+/** The owner's side of the registration policy (oauth/registration-policy.ts). */
+export type RegistrationSettings = Pick<RegistrationPolicy, 'mode' | 'setMode' | 'tokens' | 'createToken' | 'revokeToken'>
 
 export type ImportPreview =
   | { readonly ok: true; readonly rows: ImportRow[] }
@@ -68,9 +74,10 @@ export function ownerPageKit(app: AppContext, keyJob: RotationJob): OwnerPageKit
     async eraseApiState() {
       // Children before the clients they name; one transaction, so a crash leaves all or nothing.
       await app.db.transaction().execute(async (trx) => {
-        for (const table of ['oauth_tokens', 'oauth_codes', 'oauth_requests', 'dpop_jti', 'owner_sessions', 'oauth_clients'] as const) await trx.deleteFrom(table).execute()
+        for (const table of ['oauth_tokens', 'oauth_codes', 'oauth_requests', 'dpop_jti', 'owner_sessions', 'oauth_clients', 'registration_tokens', 'api_settings', 'rate_events'] as const) await trx.deleteFrom(table).execute()
       })
     },
+    registration: new RegistrationPolicy(app),
     revokeGrant: (grantId) => revokeGrant(app, grantId),
     consentReceipt: (grantId) => grantReceipt(app, grantId),
     importRows(format, text) {

@@ -115,7 +115,8 @@ export function ownerSessionRoutes(app: AppContext): Hono {
     const returnTo = parsed.data.return_to !== undefined && RETURN_TO.test(parsed.data.return_to) ? parsed.data.return_to : undefined
 
     try {
-      await app.vault.verifyOwner(parsed.data.passphrase)
+      // The form is the consent page's (a browser); JSON is the owner API's.
+      await app.vault.verifyOwner(parsed.data.passphrase, { origin: fromForm ? 'browser' : 'api' })
     } catch (err) {
       if (!(err instanceof VaultError) || !fromForm || (err.code !== 'ERR_UNLOCK_FAILED' && err.code !== 'ERR_UNLOCK_THROTTLED')) throw err
       const throttled = err.code === 'ERR_UNLOCK_THROTTLED'

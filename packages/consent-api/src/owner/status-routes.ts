@@ -1,17 +1,20 @@
 import { Hono } from 'hono'
 import { deleteCookie } from 'hono/cookie'
 import { z } from 'zod'
-import type { VaultStatus } from '@custos/vault'
+import { AuditOrigin, type VaultStatus } from '@custos/vault'
 import type { AppContext } from '../app-context.js'
 import { type OwnerEnv, ownerGuard } from './owner-auth.js'
 import { RequestProblem } from './owner-errors.js'
 import { jsonBody } from './owner-input.js'
 import { SESSION_COOKIE } from './session.js'
 
-/** `POST /owner/unlock`: the passphrase or the recovery key, exactly one. */
+/**
+ * `POST /owner/unlock`: the passphrase or the recovery key, exactly one — and optionally where the
+ * unlock comes from, for the access log (`custos unlock` sends `cli`; the default is `api`).
+ */
 export const UnlockBody = z.union([
-  z.object({ passphrase: z.string().min(1).max(1024) }).strict(),
-  z.object({ recoveryKey: z.string().min(1).max(200) }).strict(),
+  z.object({ passphrase: z.string().min(1).max(1024), origin: AuditOrigin.optional() }).strict(),
+  z.object({ recoveryKey: z.string().min(1).max(200), origin: AuditOrigin.optional() }).strict(),
 ])
 
 /** What `GET /owner/status` tells anyone: where the vault stands, nothing about its contents. */
@@ -57,12 +60,13 @@ export function statusRoutes(app: AppContext): Hono<OwnerEnv> {
   // requests and a key rotation in flight are using, and wipes the old one under them.
   let unlocking: Promise<unknown> = Promise.resolve()
   routes.post('/unlock', async (c) => {
-    const credentials = await jsonBody(c, UnlockBody)
+    const body = await jsonBody(c, UnlockBody)
+    const credentials = 'recoveryKey' in body ? { recoveryKey: body.recoveryKey } : { passphrase: body.passphrase }
     const run = unlocking.then(async () => {
       if (app.vault.isUnsealed()) {
         throw new RequestProblem({ status: 409, code: 'ERR_ALREADY_UNSEALED', title: 'The vault is already unsealed; sign in with POST /owner/session' })
       }
-      await app.vault.unlock(credentials)
+      await app.vault.unlock(credentials, { origin: body.origin ?? 'api' })
     })
     unlocking = run.catch(() => undefined)
     await run
@@ -70,7 +74,7 @@ export function statusRoutes(app: AppContext): Hono<OwnerEnv> {
   })
 
   routes.post('/lock', ownerGuard(app), async (c) => {
-    await app.vault.lock()
+    await app.vault.lock({ origin: 'api' })
     await endAllOwnerSessions(app)
     deleteCookie(c, SESSION_COOKIE, { httpOnly: true, secure: true, sameSite: 'Strict', path: '/' })
     return c.body(null, 204)

@@ -1,7 +1,8 @@
 import type { MiddlewareHandler } from 'hono'
 import type { AppContext } from '../app-context.js'
 import { DpopError, verifyDpopProof } from '../oauth/dpop.js'
-import { findToken } from '../oauth/tokens.js'
+import { refuseCredential } from '../oauth/credential-refusal.js'
+import { lookupToken } from '../oauth/tokens.js'
 import { ResourceAuthError } from './resource-error.js'
 
 /** Who is calling, once {@link bearerAuth} has let the request through. */
@@ -42,8 +43,9 @@ const MAX_AUTHORIZATION = 4096
  *   downgraded), and so is an unbound token presented as DPoP.
  * - Missing credentials → 401 with both challenges and no error code (RFC 6750 §3.1).
  *
- * Only the token is checked here; whether its grant still allows the request (revoked, expired,
- * vendor blocked, action) is the vault's answer at the moment of the read.
+ * Only the token is checked here; whether its grant still allows the request (the token's client
+ * owns it, it is not revoked or expired, the vendor is not blocked, the action) is the vault's
+ * answer at the moment of the read — and so is a dead token's refusal, which the vault logs.
  */
 export function bearerAuth(app: AppContext): MiddlewareHandler<ResourceEnv> {
   return async function bearerAuth(c, next) {
@@ -75,8 +77,15 @@ export function bearerAuth(app: AppContext): MiddlewareHandler<ResourceEnv> {
     const scheme = match[1]?.toLowerCase() === 'dpop' ? 'DPoP' : 'Bearer'
     const token = match[2] as string
 
-    const record = await findToken(app, token, 'access')
-    if (!record) throw new ResourceAuthError('invalid_token', 'The access token is invalid, expired or revoked', scheme)
+    const found = await lookupToken(app, token, 'access')
+    if (!found.live) {
+      // Logged as a refusal of the token's vendor and grant (a revoke revokes the grant's tokens,
+      // so this is where a read after a revoke ends), or counted as nobody's when it matches no
+      // row; the answer is the same opaque invalid_token either way.
+      await refuseCredential(app, found.record ? { vendorId: found.record.clientId, grantId: found.record.grantId, credential: found.reason } : {})
+      throw new ResourceAuthError('invalid_token', 'The access token is invalid, expired or revoked', scheme)
+    }
+    const record = found.record
 
     if (record.dpopJkt !== null) {
       if (scheme !== 'DPoP') throw new ResourceAuthError('invalid_token', 'This access token must be used with the DPoP scheme', 'DPoP')

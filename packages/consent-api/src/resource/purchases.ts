@@ -4,7 +4,7 @@ import { Order, VaultError, issuesFromZod } from '@custos/vault'
 import type { AppContext } from '../app-context.js'
 import { problemResponse } from '../problem.js'
 import type { ResourceEnv } from './bearer.js'
-import { liveGrant } from './live-grant.js'
+import { RateLimiter } from '../limits/rate-limiter.js'
 
 /** Query of `GET /v1/purchases`; unknown parameters are ignored. */
 export const PurchasesQuery = z.object({
@@ -23,14 +23,16 @@ const issuesOf = (error: z.ZodError) => issuesFromZod(error.issues.slice(0, 20))
  */
 export function purchasesRoutes(app: AppContext): Hono<ResourceEnv> {
   const routes = new Hono<ResourceEnv>()
+  const limiter = new RateLimiter(app)
 
   routes.get('/', async (c) => {
     const query = PurchasesQuery.safeParse(c.req.query())
     if (!query.success) return problemResponse(c, { status: 400, code: 'ERR_VALIDATION', title: 'Invalid query', issues: issuesOf(query.error) })
     const { cursor, limit } = query.data
-    const { grantId, changeToken } = c.get('access')
+    const { clientId, grantId, changeToken } = c.get('access')
     const slice = await app.vault.readThroughGrant(grantId, {
       include: ['purchases'],
+      vendorId: clientId,
       ...(changeToken !== undefined ? { changeToken } : {}),
       purchases: { ...(cursor !== undefined ? { cursor } : {}), ...(limit !== undefined ? { limit } : {}) },
     })
@@ -40,8 +42,10 @@ export function purchasesRoutes(app: AppContext): Hono<ResourceEnv> {
   })
 
   routes.post('/', async (c) => {
-    // The action first: without `append`, nothing about the body is looked at.
-    await liveGrant(app, c.var.access, 'append')
+    // The action first: without `append`, nothing about the body is looked at. The vault's
+    // refusal policy decides (and logs a refusal); the append itself is checked again, atomically.
+    const { clientId, grantId } = c.var.access
+    await app.vault.access.authorize(grantId, { vendorId: clientId, action: 'append' })
     const type = c.req.header('content-type')?.toLowerCase() ?? ''
     if (!/^application\/json\s*(;|$)/.test(type)) {
       return problemResponse(c, { status: 415, code: 'ERR_UNSUPPORTED_MEDIA_TYPE', title: 'The request body must be application/json' })
@@ -54,7 +58,11 @@ export function purchasesRoutes(app: AppContext): Hono<ResourceEnv> {
     }
     const order = Order.safeParse(json)
     if (!order.success) return problemResponse(c, { status: 400, code: 'ERR_VALIDATION', title: 'Invalid order', issues: issuesOf(order.error) })
-    const pending = await app.vault.inbox.append(c.var.access.grantId, order.data)
+    // One vendor must not flood the owner's inbox (limits/limits-config.ts): a rate per vendor,
+    // counted in the database, and a cap on its receipts awaiting review (ERR_INBOX_FULL).
+    const { appendsPerVendor, pendingPerVendor } = app.config.limits
+    await limiter.hit({ bucket: `append:${c.var.access.clientId}`, window: appendsPerVendor })
+    const pending = await app.vault.inbox.append(grantId, order.data, { maxPending: pendingPerVendor, vendorId: clientId })
     return c.json({ id: pending.id, status: 'pending' as const }, 202, { 'cache-control': 'no-store' })
   })
 

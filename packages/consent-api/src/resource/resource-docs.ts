@@ -47,6 +47,7 @@ export const resourceRouteDocs: readonly RouteDoc[] = [
       ...AUTH_ERRORS,
       '400': { description: 'invalid_request, or an invalid order (problem+json with issues)' },
       '415': { description: 'The body must be application/json' },
+      '429': { description: 'Too many appends from this vendor (ERR_RATE_LIMITED), or too many of its receipts await the owner (ERR_INBOX_FULL); see Retry-After' },
     },
   },
   {

@@ -11,8 +11,8 @@ import { sealedDelivery } from './sealed-delivery.js'
 /**
  * The vendor resource API under `/v1`: every request authenticated by {@link bearerAuth}, then
  * optionally sealed ({@link sealedDelivery}), then served. The vault's refusals become RFC 6750
- * §3.1 errors: a revoked or expired grant, a blocked vendor or a vanished grant is
- * `invalid_token` (401 — the token no longer stands for a live grant), a missing action or
+ * §3.1 errors: a revoked or expired grant, a blocked vendor, a vanished grant or another
+ * vendor's is `invalid_token` (401 — the token no longer stands for a live grant), a missing action or
  * purchase slice is `insufficient_scope` (403). Other vault errors are problem+json.
  */
 export function resourceRoutes(app: AppContext): Hono<ResourceEnv> {
@@ -31,6 +31,12 @@ export function resourceRoutes(app: AppContext): Hono<ResourceEnv> {
         case 'ERR_GRANT_EXPIRED':
         case 'ERR_VENDOR_BLOCKED':
         case 'ERR_NOT_FOUND':
+        // The token's client does not own the grant (a tampered token row): to the vendor, a
+        // grant that does not exist; the vault has logged it as this vendor's refusal.
+        case 'ERR_GRANT_MISMATCH':
+        case 'ERR_TOKEN_REVOKED':
+        case 'ERR_TOKEN_EXPIRED':
+        case 'ERR_TOKEN_USED':
           return resourceAuthErrorResponse(app, c, new ResourceAuthError('invalid_token', 'The grant behind this access token is no longer valid', scheme))
         case 'ERR_GRANT_SCOPE':
           return resourceAuthErrorResponse(app, c, new ResourceAuthError('insufficient_scope', 'The grant does not allow this request', scheme))

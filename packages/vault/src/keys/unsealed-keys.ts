@@ -16,6 +16,8 @@ export const SUBKEY_IDS = {
   tokenHash: 5,
   signingSeed: 6,
   rowMac: 7,
+  /** Envelopes of the application's own confidential columns (crypto/external-values.ts). */
+  externalSeal: 8,
 } as const
 export type SubkeyName = keyof typeof SUBKEY_IDS
 

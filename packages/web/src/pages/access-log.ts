@@ -3,7 +3,7 @@ import { html } from 'hono/html'
 import { z } from 'zod'
 import { type AuditAction, type AuditEntry, type AuditFilter, type AuditVerification, fieldLabel } from '@custos/vault'
 import type { OwnerPageKit } from '@custos/consent-api'
-import { type Html, notice, page } from './layout.js'
+import { type Html, csrfField, fixedMessage, notice, page } from './layout.js'
 import { type PageEnv, ownerGate } from './owner-gate.js'
 
 /**
@@ -14,6 +14,7 @@ import { type PageEnv, ownerGate } from './owner-gate.js'
  * bad entry and why; SECURITY.md promise 21). Entries hold ids and paths, never values.
  */
 const PAGE_SIZE = 50
+const DONE = { acknowledged: 'The damage is recorded in the log. Vendors can read again.' } as const
 /**
  * Verifying walks the whole chain (about 40 µs an entry on SQLite, measured: 0.8 s for 20,000
  * entries), so it runs on every view only up to this many entries; beyond, the page offers
@@ -149,13 +150,18 @@ function describeBreak(detail: string): string {
   return `${why}, from entry #${seq ?? '?'}`
 }
 
-function chainStatus(v: AuditVerification | { skipped: number }, verifyHref: string): Html {
+function chainStatus(v: AuditVerification | { skipped: number }, verifyHref: string, csrfToken: string): Html {
   if ('skipped' in v) {
     return html`<p class="notice chain" role="status">The log has ${v.skipped} entries; checking them all takes a while, so it is not done on every visit. <a class="button secondary" href="${verifyHref}">Verify now</a></p>`
   }
-  if (v.ok) return html`<p class="notice ok chain" role="status"><strong>Log verified:</strong> all ${v.entries} entries are intact and in order (hash chain and signatures checked).</p>`
+  if (v.ok) {
+    const earlier = v.acknowledged ? html` You acknowledged earlier damage (${describeBreak(`${v.acknowledged.reason}@${v.acknowledged.firstBadSeq}`)}) at entry #${v.acknowledged.seq}; the log is checked from there on.` : ''
+    return html`<p class="notice ok chain" role="status"><strong>Log verified:</strong> all ${v.entries} entries are intact and in order (hash chain and signatures checked).${earlier}</p>`
+  }
   const why = BREAKS[v.reason]
-  return html`<p class="notice error chain" role="alert"><strong>Log damaged:</strong> the chain breaks at entry #${v.firstBadSeq} (${why}). Entries from there on cannot be trusted. Restore a backup or keep this vault's database for investigation.</p>`
+  return html`<div class="notice error chain" role="alert"><p><strong>Log damaged:</strong> the chain breaks at entry #${v.firstBadSeq} (${why}). Someone changed this vault's database without its key. Entries from there on cannot be trusted, and vendors cannot read anything until you acknowledge the damage.</p>
+<p>Before you do, you may keep a copy of the database for investigation, or restore a backup from before the damage (Settings). Acknowledging writes a new, signed entry that records the damage, and lets vendors read again.</p>
+<form method="post" action="/log/acknowledge">${csrfField(csrfToken)}<button type="submit">Acknowledge the damage</button></form></div>`
 }
 
 function search(q: LogQuery, before?: number, verify = false): string {
@@ -187,7 +193,7 @@ export function accessLogPages(kit: OwnerPageKit, options: { autoVerifyMax?: num
       c,
       200,
       'Access log',
-      html`<h1>Access log</h1>${chainStatus(verification, `/log${search(q, q.before, true)}`)}${parsed.success ? '' : notice('error', 'Some filters were not understood (dates are YYYY-MM-DD); showing everything.')}
+      html`<h1>Access log</h1>${fixedMessage(DONE, c.req.query('done')) ? notice('ok', fixedMessage(DONE, c.req.query('done'))) : ''}${chainStatus(verification, `/log${search(q, q.before, true)}`, c.var.session.csrfToken)}${parsed.success ? '' : notice('error', 'Some filters were not understood (dates are YYYY-MM-DD); showing everything.')}
 <form method="get" action="/log" role="search" aria-label="Filter the log"><div class="row">
 <div><label for="l-vendor">Vendor</label><select id="l-vendor" name="vendor"><option value="">All vendors</option>${vendors.map((v) => html`<option value="${v.id}"${q.vendor === v.id ? html` selected` : ''}>${v.name}</option>`)}</select></div>
 <div><label for="l-kind">What</label><select id="l-kind" name="kind"><option value="">Everything</option>${(Object.keys(KINDS) as Kind[]).map((k) => html`<option value="${k}"${q.kind === k ? html` selected` : ''}>${KINDS[k].label}</option>`)}</select></div>
@@ -205,6 +211,11 @@ ${
 <nav class="pager" aria-label="Pages">${q.before !== undefined ? html`<a href="/log${search(q)}">Newest</a>` : ''}${more && last ? html` <a href="/log${search(q, last.seq)}" rel="next">Older entries</a>` : ''}</nav>`,
       { csrfToken: c.var.session.csrfToken, current: '/log' },
     )
+  })
+
+  routes.post('/acknowledge', async (c) => {
+    await kit.vault.audit.acknowledgeBreak()
+    return c.redirect('/log?done=acknowledged', 303)
   })
 
   return routes

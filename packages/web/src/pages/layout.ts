@@ -49,12 +49,19 @@ export function page(c: Context, status: ContentfulStatusCode, title: string, bo
 <form method="post" action="/signout" class="inline"><input type="hidden" name="csrf_token" value="${options.csrfToken}"><button type="submit" class="secondary">Sign out</button></form><form method="post" action="/lock" class="inline"><input type="hidden" name="csrf_token" value="${options.csrfToken}"><button type="submit" class="secondary">Lock</button></form>`
         : ''
     }</header>
-<main id="main">${body}</main>
+<main id="main">${signedIn && (c as Context<{ Variables: { auditBroken?: boolean } }>).get('auditBroken') === true && options.current !== '/log' ? brokenLogBanner : ''}${body}</main>
 <footer class="muted">Your data, encrypted in your vault. <a href="/docs">API reference</a></footer>
 </body></html>`,
     status,
   )
 }
+
+/**
+ * On every signed-in page while the access log is damaged (vault.audit.trusted() is false): vendor
+ * reads are stopped until the owner has looked at the damage on the Access log page and
+ * acknowledged it there.
+ */
+const brokenLogBanner = html`<p class="notice error" role="alert"><strong>Your access log has been tampered with.</strong> Vendors cannot read anything until you review it. <a href="/log">Review the access log</a></p>`
 
 /** The hidden CSRF field every form of a signed-in page carries (OWASP synchronizer token). */
 export const csrfField = (token: string) => html`<input type="hidden" name="csrf_token" value="${token}">`

@@ -5,7 +5,7 @@ import { notice, page } from './layout.js'
 
 /** Hono environment of signed-in pages: the session is on `c.var.session`. */
 export interface PageEnv {
-  Variables: { session: OwnerSession }
+  Variables: { session: OwnerSession; auditBroken: boolean }
 }
 
 /**
@@ -29,6 +29,9 @@ export function ownerGate(kit: OwnerPageKit): MiddlewareHandler<PageEnv> {
       }
     }
     c.set('session', session)
+    // One row and one MAC (vault.audit.trusted): every signed-in page shows the broken-log banner
+    // until the owner acknowledges the break (SECURITY.md, "The barrier").
+    c.set('auditBroken', !(await kit.vault.audit.trusted()))
     await next()
   }
 }

@@ -5,6 +5,7 @@ import { readForm } from './form-values.js'
 import { type PageEnv, ownerGate } from './owner-gate.js'
 import { newPassphraseProblem } from './passphrase-strength.js'
 import { settingsBackupRoutes } from './settings-backup.js'
+import { settingsRegistrationRoutes } from './settings-registration.js'
 import { renderSettings } from './settings-view.js'
 import { secretRefusal } from './unlock-forms.js'
 
@@ -12,8 +13,9 @@ import { secretRefusal } from './unlock-forms.js'
 export const DELETE_PHRASE = 'delete my vault'
 
 /**
- * `/settings` (PRODUCT.md step 6): change the passphrase, rotate keys with progress, and (in
- * settings-backup.ts) export, back up and restore; delete the vault with a typed confirmation.
+ * `/settings` (PRODUCT.md step 6): change the passphrase, rotate keys with progress, (in
+ * settings-registration.ts) who may register applications, and (in settings-backup.ts) export,
+ * back up and restore; delete the vault with a typed confirmation.
  */
 export function settingsPages(kit: OwnerPageKit): Hono<PageEnv> {
   const routes = new Hono<PageEnv>()
@@ -63,5 +65,6 @@ export function settingsPages(kit: OwnerPageKit): Hono<PageEnv> {
   })
 
   routes.route('/', settingsBackupRoutes(kit))
+  routes.route('/', settingsRegistrationRoutes(kit))
   return routes
 }

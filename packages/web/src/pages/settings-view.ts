@@ -7,6 +7,7 @@ import { type Html, csrfField, fixedMessage, notice, page } from './layout.js'
 import type { PageEnv } from './owner-gate.js'
 import { STRENGTH_LABELS } from './passphrase-strength.js'
 import { type RestoreProblem, restoreFields } from './restore-upload.js'
+import { type NewRegistrationToken, registrationSection } from './registration-section.js'
 
 /** Errors shown in place on the settings page, one per form at most. */
 export interface SettingsErrors {
@@ -14,12 +15,15 @@ export interface SettingsErrors {
   readonly rotate?: string
   readonly restore?: RestoreProblem
   readonly delete?: string
+  readonly registration?: string
 }
 
 /** Fixed notices chosen by `?done=` (nothing the request says is echoed). */
 const DONE: Record<string, string> = {
   passphrase: 'Your passphrase is changed. Other browsers were signed out.',
   rotation: 'Key rotation started.',
+  registration: 'Who may connect is saved.',
+  'token-revoked': 'The registration token is revoked.',
 }
 
 const errorBlock = (id: string, message: string | undefined) => (message ? html`<p class="field-error" id="${id}" role="alert">${message}</p>` : '')
@@ -29,10 +33,11 @@ const describedBy = (id: string, message: string | undefined, hint?: string) => 
 }
 
 /**
- * The settings page (PRODUCT.md step 6): passphrase, keys, export and backup, restore, delete.
+ * The settings page (PRODUCT.md step 6): passphrase, keys, who may connect, export and backup,
+ * restore, delete.
  * Each section is its own form, so a mistake in one shows in place without touching the others.
  */
-export async function renderSettings(c: Context<PageEnv>, kit: OwnerPageKit, status: ContentfulStatusCode, errors: SettingsErrors = {}): Promise<Response> {
+export async function renderSettings(c: Context<PageEnv>, kit: OwnerPageKit, status: ContentfulStatusCode, errors: SettingsErrors = {}, created?: NewRegistrationToken): Promise<Response> {
   const token = c.var.session.csrfToken
   const vaultStatus = await kit.vault.status()
   const done = fixedMessage(DONE, c.req.query('done'))
@@ -61,6 +66,8 @@ ${errors.rotate ? notice('error', errors.rotate) : ''}
 <p class="muted">Rotating re-encrypts everything in your vault under a new key, while the vault stays in use. Do it if you think a copy of your vault and passphrase may have leaked.</p>
 <p><button type="submit"${kit.keyJob.busy ? html` disabled` : ''}>Rotate keys</button></p>
 </form></section>
+
+${await registrationSection(kit, token, errors.registration, created)}
 
 <section aria-labelledby="export-h"><h2 id="export-h">Export and backup</h2>
 <p><strong>Export</strong>: everything in your vault as readable JSON, to keep or to take to another service. It is <em>not</em> encrypted — store it carefully.</p>

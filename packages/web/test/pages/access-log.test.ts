@@ -106,6 +106,30 @@ describe('/log', () => {
     expect(text(page.html)).toContain(`Log damaged: the chain breaks at entry #${victim.seq} (an entry was altered)`)
   })
 
+  it('a damaged log stops vendor reads and shows a banner on every page until the owner acknowledges it here; the acknowledgement is in the log', async () => {
+    const { p, g1 } = await withActivity()
+    const victim = (await p.vault.audit.list({ action: 'grant.read', limit: 1 }))[0]
+    if (!victim) throw new Error('no read')
+    const row = await p.tv.handle.db.selectFrom('audit').select(['entry']).where('seq', '=', victim.seq).executeTakeFirstOrThrow()
+    await p.tv.handle.db.updateTable('audit').set({ entry: row.entry.replace('"prefs.sizes.shoe"', '"name.given"') }).where('seq', '=', victim.seq).execute()
+    // Found by the page's verification: from now on, fail closed.
+    const log = await p.get('/log')
+    expect(text(log.html)).toContain('Acknowledge the damage')
+    await expect(p.vault.readThroughGrant(g1.id)).rejects.toMatchObject({ code: 'ERR_AUDIT_BROKEN' })
+    const home = await p.get('/')
+    expect(text(home.html)).toContain('Your access log has been tampered with.')
+    expect(home.html).toContain('href="/log"')
+    // Without the CSRF token nothing is acknowledged.
+    expect((await p.post('/log/acknowledge', {}, { csrf: null })).status).toBe(403)
+    await expect(p.vault.readThroughGrant(g1.id)).rejects.toMatchObject({ code: 'ERR_AUDIT_BROKEN' })
+    const after = await p.submit('/log/acknowledge')
+    expect(text(after.html)).toContain('The damage is recorded in the log. Vendors can read again.')
+    expect(text(after.html)).toContain(`You acknowledged earlier damage (an entry was altered, from entry #${victim.seq})`)
+    expect(timeline(after.html)[0]).toMatchObject([expect.any(Number), 'audit.break_acknowledged', expect.stringContaining(`You acknowledged that the log was damaged (an entry was altered, from entry #${victim.seq})`)])
+    expect(text((await p.get('/')).html)).not.toContain('tampered with')
+    await expect(p.vault.readThroughGrant(g1.id)).resolves.toBeDefined()
+  })
+
   it('on a long log, verifies only when asked', async () => {
     const p = await pageClient()
     const app = await createApp({

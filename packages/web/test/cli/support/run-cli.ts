@@ -58,7 +58,10 @@ export function tempDir(): { dir: string; passFile: string; dispose(): void } {
 export interface RunningServer {
   readonly url: string
   readonly port: number
+  /** stdout and stderr, interleaved as they arrived. */
   output(): string
+  /** stderr alone. */
+  errors(): string
   /** SIGTERM, then the exit code. */
   stop(): Promise<number | null>
   kill(): void
@@ -73,8 +76,12 @@ export async function startServe(args: readonly string[], env: Record<string, st
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let out = ''
+  let err = ''
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()))
-  child.stderr?.on('data', (d: Buffer) => (out += d.toString()))
+  child.stderr?.on('data', (d: Buffer) => {
+    out += d.toString()
+    err += d.toString()
+  })
   const exited = once(child, 'exit')
   await new Promise<void>((resolve, reject) => {
     const timer = setInterval(() => {
@@ -92,6 +99,7 @@ export async function startServe(args: readonly string[], env: Record<string, st
     url: `http://127.0.0.1:${port}`,
     port,
     output: () => out,
+    errors: () => err,
     async stop() {
       child.kill('SIGTERM')
       const [code] = (await exited) as [number | null]
