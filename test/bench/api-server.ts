@@ -15,6 +15,7 @@ import { Hono } from 'hono'
 import { createApp } from '@custos/consent-api'
 import { createVault, openSqlite } from '@custos/vault'
 import { BENCH_ISSUER, GRANTED_FIELDS, OTHER_FIELDS, PASSPHRASE } from './fixtures.js'
+import { LOAD_TEST_LIMITS } from '../support/load-test-limits.js'
 
 export interface HeapReport {
   readonly heapUsedBytes: number
@@ -26,7 +27,7 @@ async function custos(dir: string): Promise<{ fetch: (req: Request) => Response 
   const vault = await createVault({ database })
   await vault.initialize(PASSPHRASE)
   await vault.fields.setMany({ ...GRANTED_FIELDS, ...OTHER_FIELDS })
-  const app = await createApp({ vault, database, config: { issuer: BENCH_ISSUER, accessTokenSeconds: 3600 } })
+  const app = await createApp({ vault, database, config: { issuer: BENCH_ISSUER, accessTokenSeconds: 3600, limits: LOAD_TEST_LIMITS } })
   return { fetch: app.fetch, close: () => vault.close() }
 }
 

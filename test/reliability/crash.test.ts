@@ -15,6 +15,7 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createVault, openSqlite } from '@custos/vault'
 import { type ServerProcess, freePort, initVault, startServer } from '../support/server-process.js'
+import { LOAD_TEST_LIMITS } from '../support/load-test-limits.js'
 import { recordFigures } from './support/figures.js'
 import { OwnerBrowser, authorizeVendor, discover, registerVendor } from './support/vendor-flow.js'
 
@@ -71,7 +72,7 @@ describe('crash: SIGKILL under write load', () => {
     let server: ServerProcess | undefined
     cleanups.push(async () => void (await server?.kill()))
 
-    server = await startServer({ data, keyFile, port })
+    server = await startServer({ data, keyFile, port, limits: LOAD_TEST_LIMITS })
     const as = await discover(server.url)
     const browser = new OwnerBrowser(server.url)
     const reader = await registerVendor(as, 'Fjord Outdoor')
@@ -79,7 +80,7 @@ describe('crash: SIGKILL under write load', () => {
     const vendorAuth = { authorization: `Bearer ${tokens.access_token}` }
 
     for (let round = 0; round < ROUNDS; round++) {
-      if (round > 0) server = await startServer({ data, keyFile, port })
+      if (round > 0) server = await startServer({ data, keyFile, port, limits: LOAD_TEST_LIMITS })
       const base = server.url
       const session = await fetch(`${base}/owner/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ passphrase: PASSPHRASE }) })
       expect(session.status, `seed ${SEED}`).toBe(201)

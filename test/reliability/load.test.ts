@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { type ServerProcess, initVault, startServer } from '../support/server-process.js'
+import { LOAD_TEST_LIMITS } from '../support/load-test-limits.js'
 import { recordFigures } from './support/figures.js'
 import { OwnerBrowser, type Vendor, authorizeVendor, discover, rawRefresh, registerVendor } from './support/vendor-flow.js'
 
@@ -44,7 +45,7 @@ describe('load: 64 concurrent vendors', () => {
     const data = mkdtempSync(join(tmpdir(), 'custos-load-'))
     cleanups.push(() => rmSync(data, { recursive: true, force: true }))
     const { keyFile } = await initVault({ data }, PASSPHRASE)
-    const server = await startServer({ data, keyFile })
+    const server = await startServer({ data, keyFile, limits: LOAD_TEST_LIMITS })
     cleanups.push(async () => void (await server.kill()))
     const base = server.url
     const session = await fetch(`${base}/owner/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ passphrase: PASSPHRASE }) })

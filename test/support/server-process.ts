@@ -9,7 +9,7 @@
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 
@@ -85,8 +85,16 @@ export async function initVault(at: VaultLocation, passphrase: string): Promise<
   return { keyFile, recoveryKey }
 }
 
-/** Spawns `custos serve` and waits until it answers `/healthz` (at most 60 s). */
-export async function startServer(at: VaultLocation & { keyFile?: string; port?: number; publicUrl?: string; logLevel?: string; kdf?: string }): Promise<ServerProcess> {
+/**
+ * Spawns `custos serve` and waits until it answers `/healthz` (at most 60 s). `limits` go into
+ * DATA/custos.json (the only place the command takes them from).
+ */
+export async function startServer(at: VaultLocation & { keyFile?: string; port?: number; publicUrl?: string; logLevel?: string; kdf?: string; limits?: Record<string, unknown> }): Promise<ServerProcess> {
+  if (at.limits) {
+    const file = join(at.data, 'custos.json')
+    const current = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {}
+    writeFileSync(file, JSON.stringify({ ...current, limits: at.limits }), { mode: 0o600 })
+  }
   const port = at.port ?? (await freePort())
   const args = ['serve', ...storageArgs(at), '--host', '127.0.0.1', '--port', String(port), '--log-level', at.logLevel ?? 'warn', ...(at.keyFile ? ['--unseal-key-file', at.keyFile] : []), ...(at.publicUrl ? ['--public-url', at.publicUrl] : []), ...(at.kdf ? ['--kdf', at.kdf] : [])]
   const child = spawn(process.execPath, ['--import', 'tsx', main, ...args], { cwd: root, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] })

@@ -5,7 +5,7 @@ import type { DatabaseHandle, Vault } from '@custos/vault'
 import type { AppContext } from './app-context.js'
 import { type AppConfigInput, parseConfig } from './config.js'
 import type { ApiTables } from './db/api-schema.js'
-import { migrateApi } from './db/api-migrations.js'
+import { prepareApiStorage } from './db/api-storage.js'
 import { metadataRoutes } from './oauth/metadata.js'
 import { docsPage } from './openapi/docs-page.js'
 import { openApiDocument } from './openapi/openapi-document.js'
@@ -43,7 +43,8 @@ export interface AppDeps {
 
 /**
  * Builds the consent API as a hono app: no environment, no listening socket (the `custos`
- * command does that). Runs the API's migrations first.
+ * command does that). Runs the API's migrations first and registers, for the vault's first unlock
+ * after an upgrade, the adoption of the API's rows stored before row authentication.
  *
  * @example
  * const app = await createApp({ vault, database, config: { issuer: 'https://vault.example' } })
@@ -51,13 +52,14 @@ export interface AppDeps {
  */
 export async function createApp(deps: AppDeps): Promise<Hono> {
   const config = parseConfig(deps.config)
-  await migrateApi(deps.database)
+  const now = deps.now ?? (() => new Date())
+  await prepareApiStorage({ vault: deps.vault, database: deps.database, now })
   // The API's tables live beside the vault's in the same database; this typed view sees only them.
   const db = deps.database.db as unknown as Kysely<ApiTables>
-  const ctx: AppContext = { vault: deps.vault, db, config, now: deps.now ?? (() => new Date()), database: deps.database }
+  const onUnexpectedError = deps.onUnexpectedError
+  const ctx: AppContext = { vault: deps.vault, db, config, now, database: deps.database, ...(onUnexpectedError ? { onUnexpectedError } : {}) }
 
   const app = new Hono()
-  const onUnexpectedError = deps.onUnexpectedError
   if (onUnexpectedError) {
     app.use('*', async (c, next) => {
       c.set(UNEXPECTED_ERROR_HOOK as never, onUnexpectedError as never)

@@ -5,6 +5,7 @@
  * @packageDocumentation
  */
 export { createApp, type AppDeps } from './app.js'
+export { prepareApiStorage } from './db/api-storage.js'
 export { AppConfig, type AppConfigInput } from './config.js'
 export type { OwnerPageKit, OwnerPages, ImportPreview, RegistrationSettings } from './owner/page-kit.js'
 export type { RegistrationMode, RegistrationTokenView } from './oauth/registration-policy.js'

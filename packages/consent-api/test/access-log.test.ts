@@ -13,6 +13,7 @@ import type { AuditEntry, Vault } from '@custos/vault'
 import type { AppContext } from '../src/app-context.js'
 import { parseConfig } from '../src/config.js'
 import type { ApiTables } from '../src/db/api-schema.js'
+import { rowMac } from '../src/db/stored-rows.js'
 import { revokeGrant } from '../src/owner/grant-routes.js'
 import { revokeToken } from '../src/oauth/tokens.js'
 import { ISSUER, type TokenResponse, disposeFixtures as disposeOAuth, oauthFixture } from './support/oauth-fixture.js'
@@ -38,9 +39,21 @@ async function flushCounts(vault: Vault): Promise<void> {
   await vault.unlock(PASSPHRASE)
 }
 
-/** Points a stored token at another grant, as someone with write access to the database would. */
-async function pointTokenAt(ctx: AppContext, token: string, grantId: string): Promise<void> {
-  const { numUpdatedRows } = await ctx.db.updateTable('oauth_tokens').set({ grant_id: grantId }).where('token_hash', '=', ctx.vault.hashSecret(token)).executeTakeFirst()
+/**
+ * Points a stored token at another grant. `vouched: false` is the edit of someone who can write
+ * the database but holds no key: the row then fails its MAC (db/stored-rows.ts). `vouched: true`
+ * re-MACs the edited row — a row the token store vouches for that points elsewhere all the same
+ * (a bug in a store, or whoever holds the key) — which only the vault's refusal policy stops.
+ */
+async function pointTokenAt(ctx: AppContext, token: string, grantId: string, { vouched }: { vouched: boolean }): Promise<void> {
+  const hash = ctx.vault.hashSecret(token)
+  const { row_mac: _old, ...row } = await ctx.db.selectFrom('oauth_tokens').selectAll().where('token_hash', '=', hash).executeTakeFirstOrThrow()
+  const edited = { ...row, grant_id: grantId }
+  const { numUpdatedRows } = await ctx.db
+    .updateTable('oauth_tokens')
+    .set({ grant_id: grantId, ...(vouched ? { row_mac: rowMac(ctx, 'oauth_tokens', edited) } : {}) })
+    .where('token_hash', '=', hash)
+    .executeTakeFirst()
   expect(Number(numUpdatedRows)).toBe(1)
 }
 
@@ -107,51 +120,75 @@ describe('grant lookups and appends', () => {
 })
 
 describe('confused deputy: a token row edited to point at another vendor’s grant', () => {
-  it('/v1/profile, /v1/grant and POST /v1/purchases are refused, nothing of A leaves, and the log blames B', async () => {
+  /** Vendors A (email, telephone; read and append) and B (sizes), each with a token. */
+  async function twoVendors() {
     const f = await resourceFixture()
     const a = await f.vendorWithToken({ fields: ['email', 'telephone'], actions: ['read', 'append'] })
     const b = await f.vendorWithToken({ fields: ['prefs.sizes.*'] })
-    await pointTokenAt(f.ctx, b.token, a.grantId)
+    /** B's three kinds of request; each must be refused without anything of A leaving. */
+    const attempts = async () => {
+      const profile = await f.get('/v1/profile', b.token)
+      const text = await profile.text()
+      expect(profile.status).toBe(401)
+      expect(text).not.toContain(PROFILE.email)
+      expect(text).not.toContain(PROFILE.telephone)
+      expect(await bearerError(await f.get('/v1/grant', b.token))).toMatchObject({ status: 401, error: 'invalid_token' })
+      const post = await f.app.request('/v1/purchases', { method: 'POST', headers: { authorization: `Bearer ${b.token}`, 'content-type': 'application/json' }, body: JSON.stringify(ORDER) })
+      expect(await bearerError(post)).toMatchObject({ status: 401, error: 'invalid_token' })
+      expect((await f.tv.vault.inbox.list()).items).toEqual([])
+      // Nothing is attributed to A: no read, no view, no append, no refusal.
+      expect(await f.tv.vault.audit.list({ vendorId: a.vendorId, action: ['grant.read', 'grant.viewed', 'grant.refused', 'inbox.appended'] })).toEqual([])
+    }
+    return { f, a, b, attempts }
+  }
 
-    const profile = await f.get('/v1/profile', b.token)
-    const text = await profile.text()
-    expect(profile.status).toBe(401)
-    expect(text).not.toContain(PROFILE.email)
-    expect(text).not.toContain(PROFILE.telephone)
-    expect(await bearerError(await f.get('/v1/grant', b.token))).toMatchObject({ status: 401, error: 'invalid_token' })
-    const post = await f.app.request('/v1/purchases', { method: 'POST', headers: { authorization: `Bearer ${b.token}`, 'content-type': 'application/json' }, body: JSON.stringify(ORDER) })
-    expect(await bearerError(post)).toMatchObject({ status: 401, error: 'invalid_token' })
-    expect((await f.tv.vault.inbox.list()).items).toEqual([])
+  it('an edit by someone without the key fails the token row’s MAC: refused like a token that does not exist, and counted', async () => {
+    const { f, a, b, attempts } = await twoVendors()
+    await pointTokenAt(f.ctx, b.token, a.grantId, { vouched: false })
+    await attempts()
+    await flushCounts(f.tv.vault)
+    // The row's own claims cannot be believed, so the refusals are nobody's.
+    expect(summary(await refusals(f.tv.vault))).toEqual([
+      ['system', undefined, 'ERR_TOKEN_UNKNOWN', 2],
+      ['system', undefined, 'ERR_TOKEN_UNKNOWN', 1],
+    ])
+    expect((await f.get('/v1/profile', a.token)).status).toBe(200)
+  })
 
+  it('a row the store vouches for but pointing at A’s grant: /v1/profile, /v1/grant and POST /v1/purchases are refused by the vault, and the log blames B', async () => {
+    const { f, a, b, attempts } = await twoVendors()
+    await pointTokenAt(f.ctx, b.token, a.grantId, { vouched: true })
+    await attempts()
     await flushCounts(f.tv.vault)
     expect(summary(await refusals(f.tv.vault))).toEqual([
       [`vendor:${b.vendorId}`, a.grantId, 'ERR_GRANT_MISMATCH', 2],
       [`vendor:${b.vendorId}`, a.grantId, 'ERR_GRANT_MISMATCH', 1],
     ])
-    // Nothing is attributed to A: no read, no view, no refusal.
-    expect(await f.tv.vault.audit.list({ vendorId: a.vendorId, action: ['grant.read', 'grant.viewed', 'grant.refused', 'inbox.appended'] })).toEqual([])
     // A's own token still works.
     expect((await f.get('/v1/profile', a.token)).status).toBe(200)
   })
 
-  it('refresh: B’s refresh token pointed at A’s grant gets invalid_grant, no tokens, and the refusal is B’s', async () => {
+  it('refresh: B’s refresh token pointed at A’s grant gets invalid_grant and no tokens — the refusal is B’s when the row is vouched for, nobody’s when it fails its MAC', async () => {
     const f = await oauthFixture()
     const ctx: AppContext = { vault: f.tv.vault, db: f.tv.handle.db as unknown as Kysely<ApiTables>, config: parseConfig({ issuer: ISSUER }), now: f.now }
     const clientA = await f.register()
     const clientB = await f.register({ client_name: 'Book Nook' })
     const first = await f.code(clientA)
     expect((await f.exchange(clientA, first.code, first.verifier)).status).toBe(200)
-    const second = await f.code(clientB)
-    const tokensB = (await (await f.exchange(clientB, second.code, second.verifier)).json()) as TokenResponse
     const [grantA] = await f.tv.vault.grants.list({ vendorId: clientA.id })
-    await pointTokenAt(ctx, tokensB.refresh_token, grantA?.id as string)
-
-    const res = await f.refresh(clientB, tokensB.refresh_token)
-    expect(res.status).toBe(400)
-    const body = (await res.json()) as Record<string, unknown>
-    expect(body.error).toBe('invalid_grant')
-    expect(body.access_token).toBeUndefined()
+    const refused = async (vouched: boolean) => {
+      const { code, verifier } = await f.code(clientB)
+      const tokensB = (await (await f.exchange(clientB, code, verifier)).json()) as TokenResponse
+      await pointTokenAt(ctx, tokensB.refresh_token, grantA?.id as string, { vouched })
+      const res = await f.refresh(clientB, tokensB.refresh_token)
+      const body = (await res.json()) as Record<string, unknown>
+      expect([res.status, body.error, body.access_token]).toEqual([400, 'invalid_grant', undefined])
+    }
+    await refused(true)
     expect(summary(await refusals(f.tv.vault))).toEqual([[`vendor:${clientB.id}`, grantA?.id, 'ERR_GRANT_MISMATCH', 1]])
+    await refused(false)
+    // At the token endpoint the client is authenticated: an unknown refresh token is still its refusal.
+    expect(summary(await refusals(f.tv.vault))[0]).toEqual([`vendor:${clientB.id}`, undefined, 'ERR_TOKEN_UNKNOWN', 1])
     expect(await f.tv.vault.audit.list({ action: 'token.refreshed' })).toEqual([])
   })
 })
@@ -216,8 +253,8 @@ describe('owner entries say where they came from (owner API)', () => {
     expect((await f.call(undefined, 'POST', '/owner/unlock', { json: { passphrase: PASSPHRASE } })).status).toBe(200)
     const owner = await f.signIn()
     expect((await f.call(owner, 'POST', '/owner/lock')).status).toBe(204)
-    expect((await f.call(undefined, 'POST', '/owner/unlock', { json: { passphrase: PASSPHRASE, origin: 'cli' } })).status).toBe(200)
     expect((await f.call(undefined, 'POST', '/owner/unlock', { json: { passphrase: 'not it', origin: 'cli' } })).status).toBe(401)
+    expect((await f.call(undefined, 'POST', '/owner/unlock', { json: { passphrase: PASSPHRASE, origin: 'cli' } })).status).toBe(200)
     const again = await f.signIn()
     const listed = await f.call(again, 'GET', '/owner/audit?action=vault.locked,vault.unlocked,vault.unlock_failed,owner.authenticated')
     const { entries } = (await listed.json()) as { entries: AuditEntry[] }
@@ -226,8 +263,8 @@ describe('owner entries say where they came from (owner API)', () => {
       ['vault.unlocked', 'api'],
       ['owner.authenticated', 'api'],
       ['vault.locked', 'api'],
-      ['vault.unlocked', 'cli'],
       ['vault.unlock_failed', 'cli'],
+      ['vault.unlocked', 'cli'],
       ['owner.authenticated', 'api'],
     ])
   })

@@ -212,7 +212,7 @@ describe('OpenAPI description of the owner API', () => {
     const f = await ownerFixture()
     const documented = ownerRouteDocs.map((d) => `${d.method.toUpperCase()} ${d.path}`).sort()
     const served = [...GUARDED_ROUTES, { method: 'GET', path: '/owner/status' }, { method: 'POST', path: '/owner/unlock' }]
-      .map((r) => `${r.method} ${r.path.replace(/\?.*$/, '').replace(/\/fields\/email$/, '/fields/{path}').replace(/:[a-z]+/g, (m) => (m === ':vendor' || m === ':grant' || m === ':purchase' || m === ':pending' ? '{id}' : m))}`)
+      .map((r) => `${r.method} ${r.path.replace(/\?.*$/, '').replace(/\/fields\/email$/, '/fields/{path}').replace(/:[a-z]+/g, (m) => (m === ':vendor' || m === ':grant' || m === ':purchase' || m === ':pending' || m === ':token' ? '{id}' : m))}`)
       .sort()
     expect(documented).toEqual(served)
     const doc = openApiDocument('https://vault.example', ownerRouteDocs) as { paths: Record<string, unknown> }

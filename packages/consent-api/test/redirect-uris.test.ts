@@ -8,6 +8,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { ISSUER, REDIRECT, checkedBoxes, disposeFixtures, oauthFixture, pendingId, pkce } from './support/oauth-fixture.js'
+import { rewriteAuthentic, rowsOf } from './support/stored-rows.js'
 
 afterEach(disposeFixtures)
 
@@ -39,13 +40,12 @@ const request = (clientId: string, extra: Record<string, string> = {}) => ({
   ...extra,
 })
 
-/** Puts `uri` into a registered client's stored row, as an older version could have written it. */
+/**
+ * Puts `uri` into a registered client's stored row, as an older version could have written it
+ * (and the upgrade adopted: sealed and MAC'd as it stood — support/stored-rows.ts).
+ */
 async function storeRedirect(f: Awaited<ReturnType<typeof oauthFixture>>, clientId: string, uris: string[]): Promise<void> {
-  await f.tv.handle.db
-    .updateTable('oauth_clients' as never)
-    .set({ redirect_uris: JSON.stringify(uris) } as never)
-    .where('client_id' as never, '=', clientId as never)
-    .execute()
+  await rewriteAuthentic(f.tv, 'oauth_clients', clientId, (_row, sealed) => ({ sealed: { ...(sealed as object), redirect_uris: uris } }))
 }
 
 describe('registration refuses redirect URIs the parser would change (RFC 7591 §3.2.2)', () => {
@@ -105,14 +105,11 @@ describe('a bad redirect URI already stored never makes a 500 and never leaves a
     const html = await page.text()
     const id = pendingId(html)
     // The pending request as an older version stored it: the raw, unchecked redirect.
-    const row = (await f.tv.handle.db.selectFrom('oauth_requests' as never).selectAll().executeTakeFirstOrThrow()) as { id: string; params: string }
-    const params = JSON.parse(row.params) as { request: { redirectUri: string } }
-    params.request.redirectUri = `${REDIRECT}\r\nSet-Cookie: a=b`
-    await f.tv.handle.db
-      .updateTable('oauth_requests' as never)
-      .set({ params: JSON.stringify(params) } as never)
-      .where('id' as never, '=', row.id as never)
-      .execute()
+    const [row] = await rowsOf(f.tv, 'oauth_requests')
+    await rewriteAuthentic(f.tv, 'oauth_requests', row?.id ?? '', (_row, sealed) => {
+      const params = sealed as { request: { redirectUri: string } }
+      return { sealed: { ...params, request: { ...params.request, redirectUri: `${REDIRECT}\r\nSet-Cookie: a=b` } } }
+    })
 
     const res = await f.decide(owner, [['request_id', id], ['csrf_token', owner.csrf], ...checkedBoxes(html), ['decision', 'approve']])
     expect(res.status).toBe(400)

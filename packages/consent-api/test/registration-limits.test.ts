@@ -6,6 +6,9 @@
  * 429 with Retry-After (RFC 6585 §4, RFC 9110 §10.2.3). The client address is the socket's;
  * X-Forwarded-For counts only when the configuration says proxies are trusted.
  */
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { createAdaptorServer } from '@hono/node-server'
 import { afterEach, describe, expect, it } from 'vitest'
 import { type Vault, createVault } from '@custos/vault'
 import { createApp } from '../src/index.js'
@@ -113,6 +116,29 @@ describe('registration limits', () => {
     expect((await proxied.register('127.0.0.1', { 'x-forwarded-for': '192.0.2.2' })).status).toBe(201)
     // A client cannot pick its address by sending its own X-Forwarded-For: the proxy appends the real one.
     await expectLimited(await proxied.register('127.0.0.1', { 'x-forwarded-for': '10.9.9.9, 192.0.2.2' }), 60)
+  })
+
+  it('over a real socket (as custos serve runs it), the peer address counts and a forged X-Forwarded-For does not', async () => {
+    const s = await setup({ limits: { registrationsPerAddress: { max: 2, seconds: 60 } } })
+    const server = createAdaptorServer({ fetch: s.app.fetch }) as Server
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    try {
+      const { port } = server.address() as AddressInfo
+      const post = (forwardedFor: string) =>
+        fetch(`http://127.0.0.1:${port}/oauth/register`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-forwarded-for': forwardedFor },
+          body: JSON.stringify({ client_name: 'Fjord Outdoor', redirect_uris: ['https://fjord.example/cb'] }),
+        })
+      expect((await post('192.0.2.1')).status).toBe(201)
+      expect((await post('192.0.2.2')).status).toBe(201)
+      await expectLimited(await post('192.0.2.3'), 60)
+      // The socket's address was seen (not the "no address" bucket of in-process requests).
+      expect((await s.app.request('/oauth/register', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ client_name: 'x', redirect_uris: ['https://fjord.example/cb'] }) })).status).toBe(201)
+    } finally {
+      server.closeAllConnections()
+      await new Promise((resolve) => server.close(resolve))
+    }
   })
 
   it('refused or invalid registrations do not use up the allowance', async () => {

@@ -7,7 +7,8 @@
  */
 import type { Kysely } from 'kysely'
 import { afterEach, describe, expect, it } from 'vitest'
-import type { ApiTables } from '../src/db/api-schema.js'
+import type { ApiTables, OAuthTokensTable } from '../src/db/api-schema.js'
+import { authenticated } from '../src/db/stored-rows.js'
 import { bearerError, disposeFixtures, resourceFixture } from './support/resource-fixture.js'
 
 afterEach(disposeFixtures)
@@ -29,11 +30,31 @@ async function fromAnotherConnection(f: Awaited<ReturnType<typeof resourceFixtur
   }
 }
 
+/**
+ * Changes token rows on `db` the way a server does — each row written back with its new MAC
+ * (db/stored-rows.ts) — so what is tested is revocation and expiry, not tampering.
+ */
+async function updateTokens(f: Awaited<ReturnType<typeof resourceFixture>>, db: Kysely<ApiTables>, changes: Partial<OAuthTokensTable>, clientId?: string) {
+  const rows = await db
+    .selectFrom('oauth_tokens')
+    .selectAll()
+    .$if(clientId !== undefined, (q) => q.where('client_id', '=', clientId as string))
+    .execute()
+  for (const row of rows) {
+    const { row_mac: _old, ...values } = { ...row, ...changes }
+    await db
+      .updateTable('oauth_tokens')
+      .set({ ...changes, row_mac: f.tv.vault.rows.mac('oauth_tokens', authenticated.oauth_tokens(values)) })
+      .where('token_hash', '=', row.token_hash)
+      .execute()
+  }
+}
+
 describe('access-token lookups on the read path', () => {
   it('a token revoked by this app is refused at the next read', async () => {
     const f = await resourceFixture()
     const { token } = await live(f)
-    await f.ctx.db.updateTable('oauth_tokens').set({ revoked_at: f.now().toISOString() }).execute()
+    await updateTokens(f, f.ctx.db, { revoked_at: f.now().toISOString() })
     expect(await bearerError(await f.get('/v1/profile', token))).toMatchObject({ status: 401, error: 'invalid_token' })
   })
 
@@ -41,7 +62,7 @@ describe('access-token lookups on the read path', () => {
     const f = await resourceFixture()
     const first = await live(f)
     const second = await live(f)
-    await fromAnotherConnection(f, (db) => db.updateTable('oauth_tokens').set({ revoked_at: f.now().toISOString() }).where('client_id', '=', first.vendorId).execute().then(() => undefined))
+    await fromAnotherConnection(f, (db) => updateTokens(f, db, { revoked_at: f.now().toISOString() }, first.vendorId))
     expect(await bearerError(await f.get('/v1/profile', first.token))).toMatchObject({ status: 401, error: 'invalid_token' })
     expect((await f.get('/v1/profile', second.token)).status).toBe(200)
     await fromAnotherConnection(f, (db) => db.deleteFrom('oauth_tokens').execute().then(() => undefined))
@@ -52,7 +73,7 @@ describe('access-token lookups on the read path', () => {
     const f = await resourceFixture()
     const first = await live(f)
     const second = await live(f)
-    await fromAnotherConnection(f, (db) => db.updateTable('oauth_tokens').set({ expires_at: f.now().toISOString() }).where('client_id', '=', first.vendorId).execute().then(() => undefined))
+    await fromAnotherConnection(f, (db) => updateTokens(f, db, { expires_at: f.now().toISOString() }, first.vendorId))
     expect(await bearerError(await f.get('/v1/profile', first.token))).toMatchObject({ status: 401, error: 'invalid_token' })
     expect((await f.get('/v1/profile', second.token)).status).toBe(200)
     f.advance(f.ctx.config.accessTokenSeconds + 1)

@@ -1,5 +1,6 @@
 import type { Context } from 'hono'
 import { getConnInfo } from '@hono/node-server/conninfo'
+import type { AppContext } from '../app-context.js'
 
 /**
  * The address a request came from, for per-client limits: the TCP peer of the socket, as
@@ -24,4 +25,13 @@ export function clientAddress(c: Context, trustedProxies: number): string | unde
     .filter((h) => h !== '')
   // Fewer hops than proxies: the request did not come through all of them; the peer is what is known.
   return hops.length >= trustedProxies ? hops[hops.length - trustedProxies] : peer
+}
+
+/**
+ * The part of a rate-limit bucket name that stands for the request's client: a keyed hash of its
+ * address (rate_events never holds an address), or `unknown` when there is no socket.
+ */
+export function addressKey(app: AppContext, c: Context): string {
+  const address = clientAddress(c, app.config.trustedProxies)
+  return address === undefined ? 'unknown' : app.vault.hashSecret(`custos/rate-address/v1:${address}`)
 }

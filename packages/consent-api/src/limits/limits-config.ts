@@ -27,6 +27,10 @@ export type RateWindow = z.output<typeof RateWindow>
  *   default 120 an hour;
  * - `pendingPerVendor`: receipts of one vendor that may wait for the owner's review at once —
  *   default 100; the next is refused (429 `ERR_INBOX_FULL`) until the owner decides some.
+ * - `authorizationRequestsPerClient` / `authorizationRequests`: unexpired authorization requests
+ *   stored at once — pushed (PAR) or waiting for the owner's decision — for one client and in
+ *   all; defaults 20 and 200. The next one is refused at /oauth/par and /oauth/authorize (429
+ *   `temporarily_unavailable`, RFC 9126 §2.3) until one is used or expires (minutes).
  */
 export const Limits = z
   .object({
@@ -34,6 +38,8 @@ export const Limits = z
     registrations: RateWindow.default({ max: 30, seconds: 3600 }),
     appendsPerVendor: RateWindow.default({ max: 120, seconds: 3600 }),
     pendingPerVendor: z.number().int().min(1).max(100_000).default(100),
+    authorizationRequestsPerClient: z.number().int().min(1).max(100_000).default(20),
+    authorizationRequests: z.number().int().min(1).max(1_000_000).default(200),
   })
   .strict()
 export type Limits = z.output<typeof Limits>

@@ -1,5 +1,8 @@
+import { z } from 'zod'
 import type { AppContext } from '../app-context.js'
 import type { OAuthCodesTable } from '../db/api-schema.js'
+import { purgeExpired } from '../db/expired-rows.js'
+import { type UnmacedRow, authentic, openSealed, rowMac, sealedPlace } from '../db/stored-rows.js'
 import { newSecret, revokeGrantTokens } from './tokens.js'
 
 /**
@@ -8,8 +11,14 @@ import { newSecret, revokeGrantTokens } from './tokens.js'
  * named (RFC 9449 §10) and a short expiry. Each code is the only way to a grant's first tokens —
  * every approval creates its own grant — so "the tokens issued from this code" are the tokens of
  * its grant.
+ *
+ * Each row carries the vault's MAC (db/stored-rows.ts), checked before a code is believed: an
+ * edited redirect URI, challenge, DPoP key, grant or expiry, or a used code set back to unused,
+ * is refused like an unknown code. The redirect URI — which names the vendor's site — is stored
+ * encrypted (`sealed`).
  */
 const CODE = /^[A-Za-z0-9_-]{43}$/
+const Sealed = z.object({ redirect_uri: z.string() })
 
 export interface NewCode {
   readonly clientId: string
@@ -23,20 +32,24 @@ export interface NewCode {
 export async function issueCode(app: AppContext, input: NewCode): Promise<string> {
   const now = app.now()
   const code = newSecret()
-  await app.db.deleteFrom('oauth_codes').where('expires_at', '<', new Date(now.getTime() - 86400_000).toISOString()).execute()
+  // Kept a day after expiry, so a late reuse is still recognised (and revokes what it issued).
+  await purgeExpired(app.db, 'oauth_codes', new Date(now.getTime() - 86400_000))
+  const codeHash = app.vault.hashSecret(code)
+  const row: UnmacedRow<'oauth_codes'> = {
+    code_hash: codeHash,
+    client_id: input.clientId,
+    grant_id: input.grantId,
+    redirect_uri: '',
+    sealed: app.vault.envelopes.seal(sealedPlace('oauth_codes', codeHash), { redirect_uri: input.redirectUri }),
+    code_challenge: input.codeChallenge,
+    dpop_jkt: input.dpopJkt,
+    expires_at: new Date(now.getTime() + app.config.codeSeconds * 1000).toISOString(),
+    used_at: null,
+    created_at: now.toISOString(),
+  }
   await app.db
     .insertInto('oauth_codes')
-    .values({
-      code_hash: app.vault.hashSecret(code),
-      client_id: input.clientId,
-      grant_id: input.grantId,
-      redirect_uri: input.redirectUri,
-      code_challenge: input.codeChallenge,
-      dpop_jkt: input.dpopJkt,
-      expires_at: new Date(now.getTime() + app.config.codeSeconds * 1000).toISOString(),
-      used_at: null,
-      created_at: now.toISOString(),
-    })
+    .values({ ...row, row_mac: rowMac(app, 'oauth_codes', row) })
     .execute()
   return code
 }
@@ -56,17 +69,26 @@ export async function redeemCode(app: AppContext, code: string, clientId: string
   if (typeof code !== 'string' || !CODE.test(code)) return { ok: false, reason: 'unknown' }
   const hash = app.vault.hashSecret(code)
   const row = await app.db.selectFrom('oauth_codes').selectAll().where('code_hash', '=', hash).executeTakeFirst()
-  if (!row || row.client_id !== clientId) return { ok: false, reason: 'unknown' }
+  if (!row || !authentic(app, 'oauth_codes', row) || row.client_id !== clientId) return { ok: false, reason: 'unknown' }
   if (row.used_at !== null) {
     await revokeGrantTokens(app, row.grant_id)
     return { ok: false, reason: 'reused', grantId: row.grant_id }
   }
   const now = app.now().toISOString()
   if (row.expires_at <= now) return { ok: false, reason: 'expired', grantId: row.grant_id }
-  const claimed = await app.db.updateTable('oauth_codes').set({ used_at: now }).where('code_hash', '=', hash).where('used_at', 'is', null).executeTakeFirst()
+  const { redirect_uri } = openSealed(app, sealedPlace('oauth_codes', hash), row.sealed, Sealed)
+  const { row_mac: checkedMac, ...values } = row
+  // Guarded by the checked MAC too: only the row that was checked is claimed.
+  const claimed = await app.db
+    .updateTable('oauth_codes')
+    .set({ used_at: now, row_mac: rowMac(app, 'oauth_codes', { ...values, used_at: now }) })
+    .where('code_hash', '=', hash)
+    .where('used_at', 'is', null)
+    .where('row_mac', '=', checkedMac as Uint8Array)
+    .executeTakeFirst()
   if (Number(claimed.numUpdatedRows) !== 1) {
     await revokeGrantTokens(app, row.grant_id)
     return { ok: false, reason: 'reused', grantId: row.grant_id }
   }
-  return { ok: true, code: row }
+  return { ok: true, code: { ...row, redirect_uri } }
 }

@@ -9,6 +9,7 @@ import { vendorBlocked } from './client-record.js'
 import { isUsableRedirectUri } from './redirect-uri.js'
 import { renderConsentPage } from './consent-page.js'
 import { type OAuthParams, paramsFrom } from './form-body.js'
+import { OAuthError, oauthErrorResponse } from './oauth-error.js'
 import { PENDING_SECONDS, REQUEST_URI_PREFIX, findRequest, storeRequest, takeRequest } from './request-store.js'
 
 /**
@@ -57,7 +58,14 @@ async function authorize(app: AppContext, c: Context, params: OAuthParams): Prom
     }
     throw err
   }
-  const id = await storeRequest(app, 'pending', request, PENDING_SECONDS)
+  let id: string
+  try {
+    id = await storeRequest(app, 'pending', request, PENDING_SECONDS)
+  } catch (err) {
+    // Too many requests waiting (request-store.ts): 429 with Retry-After, as OAuth error JSON.
+    if (err instanceof OAuthError) return oauthErrorResponse(c, err)
+    throw err
+  }
   return consent(app, c, id, request)
 }
 

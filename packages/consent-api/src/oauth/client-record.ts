@@ -2,11 +2,18 @@ import { z } from 'zod'
 import { VaultError } from '@custos/vault'
 import type { AppContext } from '../app-context.js'
 import type { OAuthClientsTable } from '../db/api-schema.js'
+import { type UnmacedRow, authentic, openSealed, rowMac, sealedPlace } from '../db/stored-rows.js'
 
 /**
  * A registered client as the authorization server uses it: the row written by registration
  * (RFC 7591), its metadata parsed back. Client ids are vault vendor ids; anything that does not
  * look like one is unknown before it reaches the database (no odd bytes in a query).
+ *
+ * The row carries the vault's MAC over the secret hash, the auth method and the envelope
+ * (db/stored-rows.ts), checked on every lookup: edited redirect URIs, keys, auth method or DPoP
+ * flag — or another client's envelope moved in — make the client unknown (invalid_client, an
+ * error page), never one that authenticates or redirects differently. Redirect URIs and the
+ * metadata — the vendor's name, site, logo, contacts, keys — are encrypted in `sealed`.
  */
 export const CLIENT_ID = /^[A-Za-z0-9_-]{1,64}$/
 
@@ -18,7 +25,11 @@ const StoredMetadata = z.object({
   jwks_uri: z.string().optional(),
   dpop_bound_access_tokens: z.boolean().default(false),
   grant_types: z.array(z.string()).default(['authorization_code', 'refresh_token']),
+  custos_x25519_public_key: z.string().optional(),
 })
+
+/** What `sealed` holds: the registered redirect URIs and the rest of the RFC 7591 metadata. */
+export const SealedClient = z.object({ redirect_uris: z.array(z.string()), metadata: StoredMetadata })
 
 export interface RegisteredClient {
   readonly clientId: string
@@ -30,23 +41,53 @@ export interface RegisteredClient {
   readonly jwksUri?: string
   readonly dpopBoundAccessTokens: boolean
   readonly grantTypes: readonly string[]
+  /** Custos extension: the vendor's X25519 key for sealed responses (base64url). */
+  readonly x25519PublicKey?: string
+}
+
+/** A new client as registration (RFC 7591) hands it over: the validated metadata, split. */
+export interface NewClient {
+  readonly clientId: string
+  readonly secretHash: string | null
+  readonly authMethod: OAuthClientsTable['auth_method']
+  readonly redirectUris: readonly string[]
+  readonly metadata: Record<string, unknown>
+}
+
+/** Stores a registered client: the confidential part sealed, the row MAC'd. */
+export async function storeClient(app: AppContext, client: NewClient): Promise<void> {
+  const row: UnmacedRow<'oauth_clients'> = {
+    client_id: client.clientId,
+    secret_hash: client.secretHash,
+    auth_method: client.authMethod,
+    redirect_uris: '',
+    metadata: '',
+    sealed: app.vault.envelopes.seal(sealedPlace('oauth_clients', client.clientId), { redirect_uris: client.redirectUris, metadata: client.metadata }),
+    created_at: app.now().toISOString(),
+  }
+  await app.db
+    .insertInto('oauth_clients')
+    .values({ ...row, row_mac: rowMac(app, 'oauth_clients', row) })
+    .execute()
 }
 
 export async function loadClient(app: AppContext, clientId: string): Promise<RegisteredClient | undefined> {
   if (typeof clientId !== 'string' || !CLIENT_ID.test(clientId)) return undefined
   const row = await app.db.selectFrom('oauth_clients').selectAll().where('client_id', '=', clientId).executeTakeFirst()
-  if (!row) return undefined
-  const meta = StoredMetadata.parse(JSON.parse(row.metadata))
+  if (!row || !authentic(app, 'oauth_clients', row)) return undefined
+  const sealed = openSealed(app, sealedPlace('oauth_clients', row.client_id), row.sealed, SealedClient)
+  const meta = sealed.metadata
   return {
     clientId: row.client_id,
     name: meta.client_name,
     authMethod: row.auth_method,
     secretHash: row.secret_hash,
-    redirectUris: z.array(z.string()).parse(JSON.parse(row.redirect_uris)),
+    redirectUris: sealed.redirect_uris,
     ...(meta.jwks ? { jwks: meta.jwks } : {}),
     ...(meta.jwks_uri ? { jwksUri: meta.jwks_uri } : {}),
     dpopBoundAccessTokens: meta.dpop_bound_access_tokens,
     grantTypes: meta.grant_types,
+    ...(meta.custos_x25519_public_key ? { x25519PublicKey: meta.custos_x25519_public_key } : {}),
   }
 }
 

@@ -6,6 +6,14 @@ import type { AppContext } from '../app-context.js'
  * `claimJti` inserts the keyed hash of `key` and answers false when it was seen before (the
  * primary key refuses the insert). Expired rows are swept at most once a minute per app rather
  * than on every request, keeping a write off the hot path.
+ *
+ * No row MAC here (unlike every other API table, db/stored-rows.ts), on purpose: a row grants
+ * nothing, it only refuses. The one attack on it is removing a row — and deletion is what a MAC
+ * cannot stop; an edited expiry or hash amounts to the same removal; a forged row refuses a
+ * random `jti` nobody will send. A removed row lets a captured proof or assertion be replayed
+ * only inside its own short window (a DPoP proof's `iat` window, an assertion's `exp` at most
+ * five minutes ahead), and still only with the rest of what it is checked with (the token it is
+ * bound to via `ath`, the client's key).
  */
 const SWEEP_EVERY_MS = 60_000
 const lastSweep = new WeakMap<AppContext, number>()

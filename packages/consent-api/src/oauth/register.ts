@@ -4,8 +4,9 @@ import { issuesFromZod } from '@custos/vault'
 import type { AppContext } from '../app-context.js'
 import { OAuthError, oauthErrorResponse } from './oauth-error.js'
 import { ClientMetadata } from './client-metadata.js'
+import { storeClient } from './client-record.js'
 import { RegistrationPolicy } from './registration-policy.js'
-import { clientAddress } from '../limits/client-address.js'
+import { addressKey } from '../limits/client-address.js'
 import { RateLimiter } from '../limits/rate-limiter.js'
 
 /**
@@ -45,10 +46,7 @@ export function registerRoutes(app: AppContext): Hono {
       return oauthErrorResponse(c, new OAuthError(redirect ? 'invalid_redirect_uri' : 'invalid_client_metadata', issue ? `${issue.path}: ${issue.message}` : 'Invalid client metadata'))
     }
     const m = parsed.data
-    // The address is kept only as a keyed hash, even in the limit's bucket name.
-    const address = clientAddress(c, app.config.trustedProxies)
-    const addressKey = address === undefined ? 'unknown' : app.vault.hashSecret(`custos/rate-address/v1:${address}`)
-    await limiter.hit({ bucket: `register:address:${addressKey}`, window: registrationsPerAddress }, { bucket: 'register:all', window: registrations })
+    await limiter.hit({ bucket: `register:address:${addressKey(app, c)}`, window: registrationsPerAddress }, { bucket: 'register:all', window: registrations })
     const vendor = await app.vault.vendors.register({
       name: m.client_name,
       ...(m.client_uri ? { uri: m.client_uri } : {}),
@@ -58,17 +56,8 @@ export function registerRoutes(app: AppContext): Hono {
     const secret = m.token_endpoint_auth_method === 'private_key_jwt' ? undefined : randomBytes(32).toString('base64url')
     const issuedAt = Math.floor(app.now().getTime() / 1000)
     const { redirect_uris, token_endpoint_auth_method, ...rest } = m
-    await app.db
-      .insertInto('oauth_clients')
-      .values({
-        client_id: vendor.id,
-        secret_hash: secret ? app.vault.hashSecret(secret) : null,
-        auth_method: token_endpoint_auth_method,
-        redirect_uris: JSON.stringify(redirect_uris),
-        metadata: JSON.stringify(rest),
-        created_at: app.now().toISOString(),
-      })
-      .execute()
+    // Sealed and MAC'd (client-record.ts): the vendor's name, site and contacts are not plaintext at rest.
+    await storeClient(app, { clientId: vendor.id, secretHash: secret ? app.vault.hashSecret(secret) : null, authMethod: token_endpoint_auth_method, redirectUris: redirect_uris, metadata: rest })
     return c.json(
       {
         client_id: vendor.id,

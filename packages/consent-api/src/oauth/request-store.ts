@@ -1,6 +1,9 @@
 import { z } from 'zod'
 import type { AppContext } from '../app-context.js'
+import { purgeExpired } from '../db/expired-rows.js'
+import { type UnmacedRow, authentic, rowMac, sealedPlace } from '../db/stored-rows.js'
 import { AuthorizationRequest } from './authorization-request.js'
+import { OAuthError } from './oauth-error.js'
 import { newSecret } from './tokens.js'
 
 /**
@@ -9,6 +12,11 @@ import { newSecret } from './tokens.js'
  *   `/oauth/authorize`, only by the client that pushed it (§4);
  * - `pending`: waiting for the owner's decision on the consent page, consumed by the decision.
  * Ids are 32 random bytes, so neither can be guessed; each stage refuses the other's ids.
+ *
+ * The request — stage, redirect URI, purpose, requested fields, state — is encrypted in
+ * `sealed`, and the row MAC'd (db/stored-rows.ts): a row whose client, expiry or envelope was
+ * edited, or another request's envelope moved in, is refused like an expired one. Expired rows
+ * are purged as new ones arrive, and the unexpired ones are capped per client and in all.
  */
 export const REQUEST_URI_PREFIX = 'urn:ietf:params:oauth:request_uri:'
 /** How long the owner has to sign in and decide. */
@@ -18,40 +26,77 @@ const REQUEST_ID = /^[A-Za-z0-9_-]{43}$/
 type Stage = 'pushed' | 'pending'
 const Stored = z.object({ stage: z.enum(['pushed', 'pending']), request: AuthorizationRequest })
 
+/**
+ * Stores a request. When the client, or everyone together, already has as many unexpired requests
+ * as `config.limits` allows, throws a 429 `temporarily_unavailable` {@link OAuthError} with
+ * Retry-After — until the oldest of them expires (RFC 9126 §2.3, RFC 6585 §4) — answered as OAuth
+ * error JSON at /oauth/par and /oauth/authorize alike.
+ */
 export async function storeRequest(app: AppContext, stage: Stage, request: AuthorizationRequest, seconds: number): Promise<string> {
   const now = app.now()
-  await app.db.deleteFrom('oauth_requests').where('expires_at', '<', now.toISOString()).execute()
+  await purgeExpired(app.db, 'oauth_requests', now)
   const id = newSecret()
+  const row: UnmacedRow<'oauth_requests'> = {
+    id,
+    client_id: request.clientId,
+    params: '',
+    sealed: app.vault.envelopes.seal(sealedPlace('oauth_requests', id), { stage, request }),
+    expires_at: new Date(now.getTime() + seconds * 1000).toISOString(),
+    created_at: now.toISOString(),
+  }
   await app.db
     .insertInto('oauth_requests')
-    .values({
-      id,
-      client_id: request.clientId,
-      params: JSON.stringify({ stage, request }),
-      expires_at: new Date(now.getTime() + seconds * 1000).toISOString(),
-      created_at: now.toISOString(),
-    })
+    .values({ ...row, row_mac: rowMac(app, 'oauth_requests', row) })
     .execute()
+  // Counted after the insert (as limits/rate-limiter.ts does): two servers racing for the last
+  // place may both be refused, never both admitted.
+  const wait = await waitForRoom(app, request.clientId, now)
+  if (wait !== undefined) {
+    await app.db.deleteFrom('oauth_requests').where('id', '=', id).execute()
+    throw new OAuthError('temporarily_unavailable', 'Too many authorization requests are waiting; try again later', 429, { 'retry-after': String(Math.max(1, Math.ceil(wait))) })
+  }
   return id
+}
+
+/** Seconds until a place frees, when a cap is exceeded; undefined when there is room. */
+async function waitForRoom(app: AppContext, clientId: string, now: Date): Promise<number | undefined> {
+  const { authorizationRequestsPerClient, authorizationRequests } = app.config.limits
+  const live = app.db
+    .selectFrom('oauth_requests')
+    .select((eb) => [eb.fn.countAll<number | string>().as('n'), eb.fn.min('expires_at').as('first')])
+    .where('expires_at', '>', now.toISOString())
+  for (const [count, max] of [
+    [await live.where('client_id', '=', clientId).executeTakeFirstOrThrow(), authorizationRequestsPerClient],
+    [await live.executeTakeFirstOrThrow(), authorizationRequests],
+  ] as const) {
+    if (Number(count.n) > max) return (typeof count.first === 'string' ? Date.parse(count.first) - now.getTime() : 60_000) / 1000
+  }
+  return undefined
+}
+
+/** A live, authentic request of `stage` with the MAC that was checked (for the guarded delete). */
+async function liveRequest(app: AppContext, stage: Stage, id: string): Promise<{ request: AuthorizationRequest; mac: Uint8Array } | undefined> {
+  if (typeof id !== 'string' || !REQUEST_ID.test(id)) return undefined
+  const row = await app.db.selectFrom('oauth_requests').selectAll().where('id', '=', id).executeTakeFirst()
+  if (!row || row.expires_at <= app.now().toISOString() || !authentic(app, 'oauth_requests', row) || row.row_mac === null) return undefined
+  // A request stored by an older version that no longer parses is as good as expired.
+  const stored = Stored.safeParse(app.vault.envelopes.open(sealedPlace('oauth_requests', id), row.sealed))
+  if (!stored.success || stored.data.stage !== stage || stored.data.request.clientId !== row.client_id) return undefined
+  return { request: stored.data.request, mac: row.row_mac }
 }
 
 /** Reads a live request of `stage` without consuming it. */
 export async function findRequest(app: AppContext, stage: Stage, id: string): Promise<AuthorizationRequest | undefined> {
-  if (typeof id !== 'string' || !REQUEST_ID.test(id)) return undefined
-  const row = await app.db.selectFrom('oauth_requests').selectAll().where('id', '=', id).executeTakeFirst()
-  if (!row || row.expires_at <= app.now().toISOString()) return undefined
-  const stored = Stored.safeParse(JSON.parse(row.params))
-  if (!stored.success || stored.data.stage !== stage || stored.data.request.clientId !== row.client_id) return undefined
-  return stored.data.request
+  return (await liveRequest(app, stage, id))?.request
 }
 
 /**
- * Consumes a live request of `stage` (of `clientId` when given): the conditional delete makes
- * it single-use even when two processes race for it.
+ * Consumes a live request of `stage` (of `clientId` when given): the conditional delete — of
+ * exactly the row that was checked — makes it single-use even when two processes race for it.
  */
 export async function takeRequest(app: AppContext, stage: Stage, id: string, clientId?: string): Promise<AuthorizationRequest | undefined> {
-  const request = await findRequest(app, stage, id)
-  if (!request || (clientId !== undefined && request.clientId !== clientId)) return undefined
-  const deleted = await app.db.deleteFrom('oauth_requests').where('id', '=', id).executeTakeFirst()
-  return Number(deleted.numDeletedRows) === 1 ? request : undefined
+  const live = await liveRequest(app, stage, id)
+  if (!live || (clientId !== undefined && live.request.clientId !== clientId)) return undefined
+  const deleted = await app.db.deleteFrom('oauth_requests').where('id', '=', id).where('row_mac', '=', live.mac).executeTakeFirst()
+  return Number(deleted.numDeletedRows) === 1 ? live.request : undefined
 }

@@ -75,7 +75,7 @@ export function exitRoutes(app: AppContext, keyJob: RotationJob): Hono<OwnerEnv>
     if (!body) throw new RequestProblem({ status: 400, code: 'ERR_BACKUP_INVALID', title: 'The request has no backup in its body' })
     try {
       // Never beside a key rotation: the restore wipes the keys a rotation is using.
-      const done = await keyJob.runExclusive(() => app.vault.restore(limitedChunks(body, RESTORE_BODY_LIMIT), credentials))
+      const done = await keyJob.runExclusive(() => app.vault.restore(limitedChunks(body, RESTORE_BODY_LIMIT), credentials, { origin: 'api' }))
       if (!done) throw new RequestProblem({ status: 409, code: 'ERR_KEYS_BUSY', title: 'A key rotation or a restore is running' })
     } catch (err) {
       if (err instanceof BodyTooLargeError) return problemResponse(c, tooLarge)

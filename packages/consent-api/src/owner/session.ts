@@ -5,6 +5,7 @@ import { html } from 'hono/html'
 import { z } from 'zod'
 import { VaultError } from '@custos/vault'
 import type { AppContext } from '../app-context.js'
+import { type UnmacedRow, authentic, rowMac } from '../db/stored-rows.js'
 import { htmlPage } from '../html-page.js'
 import { newSecret } from '../oauth/tokens.js'
 import { problemResponse } from '../problem.js'
@@ -18,6 +19,12 @@ import { problemResponse } from '../problem.js'
  * CSRF: a synchronizer token bound to the session — `hashSecret('csrf:' + session id)`, so the
  * server can render it into forms again without keeping it in clear; its hash is stored with the
  * session and every state change must present it.
+ *
+ * Each session row carries the vault's MAC over its hashes and times (db/stored-rows.ts), renewed
+ * at every touch: a row whose last_seen_at was pushed forward (to beat the idle timeout) or whose
+ * csrf_hash was swapped is deleted and the owner signed out. Both the keyed hashes and the MAC
+ * need the unsealed vault: while sealed no session can be started or checked — the owner is
+ * signed out and asked to unlock (the API guard answers 503 before it gets here).
  */
 export const SESSION_COOKIE = 'custos_session'
 export const IDLE_TIMEOUT_SECONDS = 15 * 60
@@ -37,6 +44,7 @@ const csrfTokenFor = (app: AppContext, sessionId: string) => app.vault.hashSecre
 
 /** The owner's live session of this request, touched (idle timer restarted); undefined if none. */
 export async function currentOwnerSession(app: AppContext, c: Context): Promise<OwnerSession | undefined> {
+  if (!app.vault.isUnsealed()) return undefined
   const id = getCookie(c, SESSION_COOKIE)
   if (id === undefined || !SESSION_ID.test(id)) return undefined
   const idHash = app.vault.hashSecret(id)
@@ -45,11 +53,19 @@ export async function currentOwnerSession(app: AppContext, c: Context): Promise<
   const now = app.now()
   const idleSince = new Date(now.getTime() - IDLE_TIMEOUT_SECONDS * 1000).toISOString()
   const bornAfter = new Date(now.getTime() - MAX_LIFETIME_SECONDS * 1000).toISOString()
-  if (row.last_seen_at <= idleSince || row.created_at <= bornAfter) {
+  if (!authentic(app, 'owner_sessions', row) || row.last_seen_at <= idleSince || row.created_at <= bornAfter) {
     await app.db.deleteFrom('owner_sessions').where('id_hash', '=', idHash).execute()
     return undefined
   }
-  await app.db.updateTable('owner_sessions').set({ last_seen_at: now.toISOString() }).where('id_hash', '=', idHash).execute()
+  const { row_mac: checkedMac, ...values } = row
+  const touched = { ...values, last_seen_at: now.toISOString() }
+  // Guarded by the checked MAC: a concurrent touch of the same session simply wins.
+  await app.db
+    .updateTable('owner_sessions')
+    .set({ last_seen_at: touched.last_seen_at, row_mac: rowMac(app, 'owner_sessions', touched) })
+    .where('id_hash', '=', idHash)
+    .where('row_mac', '=', checkedMac as Uint8Array)
+    .execute()
   return { idHash, csrfHash: row.csrf_hash, csrfToken: csrfTokenFor(app, id) }
 }
 
@@ -73,7 +89,11 @@ export async function startOwnerSession(app: AppContext, c: Context): Promise<st
   await app.db.deleteFrom('owner_sessions').where('last_seen_at', '<', new Date(now.getTime() - IDLE_TIMEOUT_SECONDS * 1000).toISOString()).execute()
   const id = newSecret()
   const csrfToken = csrfTokenFor(app, id)
-  await app.db.insertInto('owner_sessions').values({ id_hash: app.vault.hashSecret(id), csrf_hash: app.vault.hashSecret(csrfToken), created_at: now.toISOString(), last_seen_at: now.toISOString() }).execute()
+  const row: UnmacedRow<'owner_sessions'> = { id_hash: app.vault.hashSecret(id), csrf_hash: app.vault.hashSecret(csrfToken), created_at: now.toISOString(), last_seen_at: now.toISOString() }
+  await app.db
+    .insertInto('owner_sessions')
+    .values({ ...row, row_mac: rowMac(app, 'owner_sessions', row) })
+    .execute()
   setCookie(c, SESSION_COOKIE, id, { httpOnly: true, secure: true, sameSite: 'Strict', path: '/' })
   c.header('cache-control', 'no-store')
   return csrfToken

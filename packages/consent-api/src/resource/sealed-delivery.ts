@@ -3,6 +3,7 @@ import type { MiddlewareHandler } from 'hono'
 import { z } from 'zod'
 import type { AppContext } from '../app-context.js'
 import { loadSodium } from '../crypto/sodium.js'
+import { loadClient } from '../oauth/client-record.js'
 import { problemResponse } from '../problem.js'
 import { RECEIPT_ALG, vaultSigningKey } from '../receipts/signing-key.js'
 import type { ResourceEnv } from './bearer.js'
@@ -79,15 +80,10 @@ export function acceptsSealed(accept: string | undefined): boolean {
 }
 
 async function vendorSealingKey(app: AppContext, clientId: string): Promise<Uint8Array | undefined> {
-  const row = await app.db.selectFrom('oauth_clients').select(['metadata']).where('client_id', '=', clientId).executeTakeFirst()
-  if (!row) return undefined
-  let metadata: unknown
-  try {
-    metadata = JSON.parse(row.metadata)
-  } catch {
-    return undefined
-  }
-  const parsed = SealingMetadata.safeParse(metadata)
+  // The client as the vault vouches for it (row MAC, sealed metadata): an edited key is no key.
+  const client = await loadClient(app, clientId)
+  if (!client) return undefined
+  const parsed = SealingMetadata.safeParse({ custos_x25519_public_key: client.x25519PublicKey })
   const encoded = parsed.success ? parsed.data.custos_x25519_public_key : undefined
   if (encoded === undefined) return undefined
   const sodium = await loadSodium()

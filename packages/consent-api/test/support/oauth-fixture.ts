@@ -53,13 +53,13 @@ export const FORM = { 'content-type': 'application/x-www-form-urlencoded' }
 /** HTTP Basic as RFC 6749 §2.3.1 wants it: form-urlencoded id and secret, then base64. */
 export const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`
 
-export async function oauthFixture(config: Record<string, unknown> = {}) {
+export async function oauthFixture(config: Record<string, unknown> = {}, options: { onUnexpectedError?: (err: unknown) => void } = {}) {
   let t = Date.now()
   const now = () => new Date(t)
   const tv = await createTestVault({ now })
   live.push(tv)
   await tv.vault.fields.setMany(PROFILE)
-  const app = await createApp({ vault: tv.vault, database: tv.handle, config: { issuer: ISSUER, ...config }, now })
+  const app = await createApp({ vault: tv.vault, database: tv.handle, config: { issuer: ISSUER, ...config }, now, ...options })
 
   const f = {
     tv,

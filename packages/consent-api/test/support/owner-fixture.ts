@@ -9,6 +9,7 @@ import type { AppContext } from '../../src/app-context.js'
 import { parseConfig } from '../../src/config.js'
 import type { ApiTables } from '../../src/db/api-schema.js'
 import { createApp } from '../../src/index.js'
+import { RegistrationPolicy } from '../../src/oauth/registration-policy.js'
 import { PASSPHRASE, type TestVault, createTestVault } from '../../../vault/test/support/test-vault.js'
 
 export { PASSPHRASE }
@@ -129,6 +130,10 @@ export const GUARDED_ROUTES: readonly { method: string; path: string; json?: unk
   { method: 'POST', path: '/owner/import?mode=merge', json: { format: 'custos-export' } },
   { method: 'GET', path: '/owner/backup' },
   { method: 'POST', path: '/owner/restore' },
+  { method: 'GET', path: '/owner/registration' },
+  { method: 'PUT', path: '/owner/registration', json: { mode: 'token' } },
+  { method: 'POST', path: '/owner/registration/tokens', json: { label: 'Fjord Outdoor' } },
+  { method: 'DELETE', path: '/owner/registration/tokens/:token' },
 ]
 
 /** A vendor with an active read + append grant, and a pending inbox receipt, for the routes' ids. */
@@ -138,7 +143,8 @@ export async function seedIds(f: OwnerFixture): Promise<Record<string, string>> 
   const grant = await f.tv.vault.grants.create({ vendorId: vendor.id, fields: ['email', 'prefs.sizes.*'], actions: ['read', 'append'], purpose: 'Sizing', durationSeconds: 86400 })
   const purchase = await f.tv.vault.purchases.add(ORDER)
   const pending = await f.tv.vault.inbox.append(grant.id, { ...ORDER, orderDate: '2026-04-01' })
-  return { vendor: vendor.id, grant: grant.id, purchase: purchase.id, pending: pending.id }
+  const token = await new RegistrationPolicy(f.ctx).createToken('Fjord Outdoor')
+  return { vendor: vendor.id, grant: grant.id, purchase: purchase.id, pending: pending.id, token: token.id }
 }
 
 export const fill = (path: string, ids: Record<string, string>) => path.replace(/:([a-z]+)/g, (_m, name: string) => ids[name] ?? name)

@@ -1,4 +1,4 @@
-import type { OptionsType, Score, TranslationKeys, ZxcvbnFactory } from '@zxcvbn-ts/core'
+import type { OptionsType, TranslationKeys, ZxcvbnFactory } from '@zxcvbn-ts/core'
 import { VaultError } from '../errors.js'
 
 /**
@@ -14,15 +14,16 @@ export const MIN_PASSPHRASE_CHARS = 14
 /** In UTF-8 bytes after NFKC normalization: what Argon2 hashes. */
 export const MAX_PASSPHRASE_BYTES = 1024
 /**
- * zxcvbn's 3 means "safely unguessable": at least 10^8 guesses expected. At the `moderate`
- * preset each guess costs an attacker 256 MiB of memory and three Argon2id passes, so 10^8 of
- * them take years on commodity hardware; 2 (10^6 guesses) falls to one GPU within weeks. With
- * the length floor, a passphrase of four ordinary random words clears it easily.
+ * zxcvbn's 3 is "safely unguessable": at least 10^8 guesses expected, the band its authors set
+ * for an offline attack on a slow hash — our case. At the `moderate` preset one guess costs
+ * 256 MiB and roughly a second of a CPU core, so 10^8 guesses are about three core-years (and
+ * still months at the `interactive` floor); a 2 means 10^6 guesses, under two core-weeks.
+ * Four ordinary words chosen at random clear 3 easily.
  */
 export const MIN_PASSPHRASE_SCORE = 3
 
-/** zxcvbn's estimate: 0 (too guessable) to 4 (very unguessable). */
-export type PassphraseScore = Score
+/** zxcvbn's estimate: 0 (too guessable) to 4 (very unguessable). Our own type, so the public API does not lean on the estimator's. */
+export type PassphraseScore = 0 | 1 | 2 | 3 | 4
 
 /**
  * The verdict on a new passphrase. `reason` is plain words from a fixed set — never the
@@ -92,7 +93,7 @@ function loadEstimator(): Promise<ZxcvbnFactory> {
 
 const decoder = new TextDecoder()
 
-/** UTF-8 length without encoding a copy of the secret (a copy could not be wiped). */
+/** The UTF-8 length, counted without encoding the secret into yet another buffer that nobody wipes. */
 function utf8Length(text: string): number {
   let bytes = 0
   for (const ch of text) {

@@ -449,7 +449,12 @@ describe('promise 21: the log holds ids, paths and times only', () => {
     const id = /^(ven|grt|pur)_[A-Za-z0-9_-]{22}$/
     for (const row of rows) {
       const entry = JSON.parse(row.entry) as Record<string, unknown>
-      expect(Object.keys(entry)).toEqual(['seq', 'at', 'action', 'actor', 'vendorId', 'grantId', 'paths', 'purchaseIds', 'outcome', 'detail'])
+      // The original keys, in order; then only the later optional ones, in order, when present
+      // (`origin` of an owner's lock/unlock/sign-in, `count` of a refusal burst: audit-entry.ts).
+      expect(Object.keys(entry).slice(0, 10)).toEqual(['seq', 'at', 'action', 'actor', 'vendorId', 'grantId', 'paths', 'purchaseIds', 'outcome', 'detail'])
+      expect(['', 'origin', 'count', 'origin,count']).toContain(Object.keys(entry).slice(10).join(','))
+      if ('origin' in entry) expect(['browser', 'cli', 'api', 'library']).toContain(entry.origin)
+      if ('count' in entry) expect(Number.isInteger(entry.count) && (entry.count as number) >= 2).toBe(true)
       expect(entry.seq).toBe(row.seq)
       expect(entry.at).toBe(new Date(entry.at as string).toISOString())
       expect(entry.at).toBe(row.at)
@@ -484,9 +489,9 @@ describe('promise 20: entries written while sealed', () => {
     expect(await db().selectFrom('audit').select('seq').where('mac', 'is', null).execute()).toHaveLength(0)
     const verified = await vault.audit.verify()
     expect(verified).toMatchObject({ ok: true })
-    const entries = await vault.audit.list({ limit: 5 })
-    expect(entries.map((e) => e.action)).toEqual(['vault.unlocked', 'vault.unlock_failed', 'vault.unlock_failed', 'vault.unlock_failed', 'vendor.registered'])
-    expect(entries[4]?.vendorId).toBe(shop.id)
+    const entries = await vault.audit.list({ limit: 6 })
+    expect(entries.map((e) => e.action)).toEqual(['vault.unlocked', 'vault.unlock_failed', 'vault.unlock_failed', 'vault.unlock_failed', 'vault.locked', 'vendor.registered'])
+    expect(entries[5]?.vendorId).toBe(shop.id)
   })
 
   it('promise 20: cutting off the newest entries and appending a forged "written while sealed" entry is not authenticated by the next unlock', async () => {
@@ -499,8 +504,10 @@ describe('promise 20: entries written while sealed', () => {
     const grant = await vault.grants.create({ vendorId: shop.id, fields: ['email'], actions: ['read'], purpose: 'Mail', durationSeconds: 3600 })
     for (let i = 0; i < 3; i++) await vault.readThroughGrant(grant.id)
     await vault.lock()
-    // The attacker (database access, no key) deletes the evidence of the reads…
-    const kept = await db.selectFrom('audit').selectAll().where('entry', 'not like', '%grant.read%').orderBy('seq').execute()
+    // The attacker (database access, no key) deletes the evidence of the reads — and, to keep the
+    // chain whole, everything after them (the lock's own entry included)…
+    const firstRead = (await db.selectFrom('audit').select('seq').where('entry', 'like', '%grant.read%').orderBy('seq').executeTakeFirstOrThrow()).seq
+    const kept = await db.selectFrom('audit').selectAll().where('seq', '<', firstRead).orderBy('seq').execute()
     const last = kept[kept.length - 1] as AuditRow
     await db.deleteFrom('audit').where('seq', '>', last.seq).execute()
     // …and papers over the gap with an entry that looks like a failed unlock written while sealed.

@@ -6,7 +6,7 @@
 import fc from 'fast-check'
 import { afterEach, describe, expect, it } from 'vitest'
 import { type Grant, type GrantInput, type OrderInput, type Purchase, type Vault, type Vendor, VOCABULARY } from '../../src/index.js'
-import { type TestVault, createTestVault } from '../support/test-vault.js'
+import { PASSPHRASE, type TestVault, createTestVault } from '../support/test-vault.js'
 
 let tv: TestVault | undefined
 afterEach(async () => {
@@ -362,6 +362,10 @@ describe('promise 13: refused grants', () => {
     await expect(vault.inbox.append(grant.id, { seller: 'Fjord', orderDate: '2026-01-01', currency: 'EUR', total: 1 })).rejects.toMatchObject({
       code: 'ERR_GRANT_REVOKED',
     })
+    // The second refusal of the same vendor, grant and reason in one burst is counted and written
+    // when the burst's window closes — or at lock, as here (audit/refusal-burst.ts).
+    await vault.lock()
+    await vault.unlock(PASSPHRASE)
     const refused = await refusals(vault, grant.id)
     expect(refused.map((e) => e.detail)).toEqual(['ERR_GRANT_REVOKED', 'ERR_GRANT_REVOKED'])
     expect((await vault.inbox.list()).items).toEqual([])

@@ -637,11 +637,15 @@ describe('backups', () => {
     expect(await rawSnapshot(target.handle)).toEqual(untouched)
     expect(await target.vault.fields.get('custom.target')).toBe('keep me')
 
-    // A sealed vault is not replaced, even with the right credentials.
+    // A sealed vault is not replaced, even with the right credentials. Locking writes its own
+    // entry (vault.locked, and the head that now ends on it); nothing else changes, then or after.
     await target.vault.lock()
+    const sealed = await rawSnapshot(target.handle)
+    expect({ ...sealed, audit: untouched.audit, vault_meta: untouched.vault_meta }).toEqual(untouched)
+    expect(sealed.audit.filter((row) => !untouched.audit?.includes(row))).toEqual([expect.stringContaining('vault.locked')])
     expect(await codeOf(target.vault.restore(bytes, PASSPHRASE))).toBe('ERR_VAULT_LOCKED')
     expect(await codeOf(target.vault.restore(bytes, recovery))).toBe('ERR_VAULT_LOCKED')
-    expect(await rawSnapshot(target.handle)).toEqual(untouched)
+    expect(await rawSnapshot(target.handle)).toEqual(sealed)
 
     // Control: the very same bytes, unaltered, do restore over the (unsealed) target.
     await target.vault.unlock(PASSPHRASE)

@@ -7,6 +7,8 @@
 import { readFileSync } from 'node:fs'
 import { dirname, isAbsolute, join, resolve } from 'node:path'
 import { z } from 'zod'
+import { Limits } from '@custos/consent-api'
+import { issuesFromZod } from '@custos/vault'
 import type { OptionSpecs } from './args.js'
 import { CliError, EXIT } from './exit-codes.js'
 
@@ -25,13 +27,19 @@ const SettingSchemas = {
   unsealKeyFile: z.string().min(1, 'must not be empty'),
   logLevel: z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }),
   kdf: z.enum(KDF_NAMES, { message: `must be one of ${KDF_NAMES.join(', ')}` }),
+  trustedProxies: z.coerce.number({ message: 'must be a number' }).int('must be a whole number').min(0, 'must be from 0 to 5').max(5, 'must be from 0 to 5'),
 } as const
 
 type SettingName = keyof typeof SettingSchemas
 type SettingValues = { [K in SettingName]: z.output<(typeof SettingSchemas)[K]> }
 
-/** The config file: exactly the settings above (the data folder itself cannot live inside it). */
-const ConfigFile = z.object(SettingSchemas).partial().strict()
+/**
+ * The config file: exactly the settings above (the data folder itself cannot live inside it), and
+ * `limits` — the consent API's rate limits and inbox cap, too structured for a flag — checked by
+ * the API's own schema.
+ */
+const ConfigFile = z.object(SettingSchemas).partial().extend({ limits: Limits.optional() }).strict()
+type FileValues = Partial<SettingValues> & { limits?: Limits }
 
 const FLAG: Record<SettingName | 'data', string> = {
   data: 'data',
@@ -42,6 +50,7 @@ const FLAG: Record<SettingName | 'data', string> = {
   unsealKeyFile: 'unseal-key-file',
   logLevel: 'log-level',
   kdf: 'kdf',
+  trustedProxies: 'trusted-proxies',
 }
 const ENV: Record<SettingName | 'data', string> = {
   data: 'CUSTOS_DATA',
@@ -52,6 +61,7 @@ const ENV: Record<SettingName | 'data', string> = {
   unsealKeyFile: 'CUSTOS_UNSEAL_KEY_FILE',
   logLevel: 'CUSTOS_LOG_LEVEL',
   kdf: 'CUSTOS_KDF',
+  trustedProxies: 'CUSTOS_TRUSTED_PROXIES',
 }
 
 /** Resolved, frozen settings. `unsealKeyFile` is absolute; `publicUrl` has no trailing slash. */
@@ -65,11 +75,15 @@ export interface Settings {
   readonly unsealKeyFile?: string
   readonly logLevel: (typeof LOG_LEVELS)[number]
   readonly kdf: (typeof KDF_NAMES)[number]
+  /** Reverse proxies in front whose X-Forwarded-For entry is believed (0: the header is ignored). */
+  readonly trustedProxies: number
+  /** The consent API's limits from the config file; absent → the API's defaults. */
+  readonly limits?: Limits
   /** Where each non-default setting came from, for messages and `status`. */
   readonly sources: Readonly<Partial<Record<SettingName | 'data', string>>>
 }
 
-const DEFAULTS = { host: '127.0.0.1', port: 7300, logLevel: 'info', kdf: 'moderate' } as const
+const DEFAULTS = { host: '127.0.0.1', port: 7300, logLevel: 'info', kdf: 'moderate', trustedProxies: 0 } as const
 
 /** Flags every command that touches the vault accepts. */
 export const STORAGE_OPTIONS: OptionSpecs = {
@@ -85,6 +99,7 @@ export const SERVER_OPTIONS: OptionSpecs = {
   'public-url': { type: 'string', arg: 'URL', help: 'the URL browsers and vendors use, the OAuth issuer (default http://HOST:PORT; env CUSTOS_PUBLIC_URL)' },
   'unseal-key-file': { type: 'string', arg: 'FILE', help: 'unlock at start with the passphrase in FILE (mode 0600; env CUSTOS_UNSEAL_KEY_FILE)' },
   'log-level': { type: 'string', arg: 'LEVEL', help: `${LOG_LEVELS.join(', ')} (default info; env CUSTOS_LOG_LEVEL)` },
+  'trusted-proxies': { type: 'string', arg: 'N', help: 'reverse proxies in front that append X-Forwarded-For; 0 ignores the header (default 0; env CUSTOS_TRUSTED_PROXIES)' },
 }
 
 function invalid(setting: string, source: string, reason: string): CliError {
@@ -97,7 +112,7 @@ function validate<K extends SettingName>(name: K, raw: unknown, source: string):
   return result.data as SettingValues[K]
 }
 
-function readConfigFile(file: string): Partial<SettingValues> {
+function readConfigFile(file: string): FileValues {
   let text: string
   try {
     text = readFileSync(file, 'utf8')
@@ -114,11 +129,13 @@ function readConfigFile(file: string): Partial<SettingValues> {
   const parsed = ConfigFile.safeParse(json)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]
+    // Limits are named by where and why only (the vault's fixed-text translator), never by value or key.
+    if (issue?.path[0] === 'limits') throw invalid('limits', file, issuesFromZod([issue]).map((i) => `${i.path}: ${i.message}`).join('; '))
     if (issue?.code === 'unrecognized_keys') throw new CliError(EXIT.usage, `custos: unknown setting ${issue.keys.map((k) => `"${k}"`).join(', ')} in ${file} (known: ${Object.keys(SettingSchemas).join(', ')})`)
     if (issue && issue.path.length > 0) throw invalid(String(issue.path[0]), file, issue.message)
     throw new CliError(EXIT.usage, `custos: the config file ${file} must hold a JSON object`)
   }
-  const values = parsed.data as Partial<SettingValues>
+  const values = parsed.data as FileValues
   // A relative key file in the config file means relative to that file, not to wherever the command runs.
   if (values.unsealKeyFile && !isAbsolute(values.unsealKeyFile)) values.unsealKeyFile = join(dirname(file), values.unsealKeyFile)
   return values
@@ -163,7 +180,7 @@ export function resolveSettings(flags: Readonly<Record<string, string | boolean 
     }
     if (file[name] !== undefined) {
       sources[name] = configFile
-      return file[name]
+      return file[name] as SettingValues[K]
     }
     return undefined
   }
@@ -183,6 +200,8 @@ export function resolveSettings(flags: Readonly<Record<string, string | boolean 
     ...(unsealKeyFile ? { unsealKeyFile: resolve(unsealKeyFile) } : {}),
     logLevel: pick('logLevel') ?? DEFAULTS.logLevel,
     kdf: pick('kdf') ?? DEFAULTS.kdf,
+    trustedProxies: pick('trustedProxies') ?? DEFAULTS.trustedProxies,
+    ...(file.limits ? { limits: file.limits } : {}),
     sources,
   }
   return Object.freeze(settings)

@@ -48,6 +48,10 @@ export async function openVault(settings: Settings, options: { create: boolean; 
   }
   try {
     const vault = await createVault({ database, kdf: settings.kdf, ...(options.onEvent ? { onEvent: options.onEvent } : {}) })
+    // Before any unlock, whichever command makes it: the first unlock after an upgrade is the one
+    // moment the API's older rows can be adopted (consent-api db/api-storage.ts).
+    const { prepareApiStorage } = await import('@custos/consent-api')
+    await prepareApiStorage({ vault, database })
     return { vault, database, location }
   } catch (err) {
     await database.close().catch(() => undefined)
@@ -61,7 +65,7 @@ export async function openVault(settings: Settings, options: { create: boolean; 
 export async function unlockVault(vault: Vault, credentials: Credentials): Promise<void> {
   const status = await vault.status()
   if (status.state === 'uninitialized') throw new CliError(EXIT.failure, 'custos: the vault is not initialized yet (custos init)')
-  await vault.unlock(credentials)
+  await vault.unlock(credentials, { origin: 'cli' })
 }
 
 /** Seconds until a time, rounded up, for "try again in N s". */

@@ -1,15 +1,17 @@
 import { Hono } from 'hono'
 import { html } from 'hono/html'
 import { z } from 'zod'
-import { type AuditAction, type AuditEntry, type AuditFilter, type AuditVerification, fieldLabel } from '@custos/vault'
+import { type AuditAction, type AuditEntry, type AuditOrigin, type AuditFilter, type AuditVerification, fieldLabel } from '@custos/vault'
 import type { OwnerPageKit } from '@custos/consent-api'
 import { type Html, csrfField, fixedMessage, notice, page } from './layout.js'
 import { type PageEnv, ownerGate } from './owner-gate.js'
 
 /**
  * `/log` (PRODUCT.md owner step 4; issue 4 page 8): the audit log as a timeline, newest first —
- * every vendor read (which fields, how many purchases), every refusal, every grant and vendor
- * change, every inbox decision — filterable by vendor, kind and dates, paged by sequence number,
+ * every vendor read (which fields, how many purchases), look at its grant and token issued or
+ * renewed, every refusal with its reason (a burst as one line with a count), every grant and vendor
+ * change, every inbox decision, every lock, unlock and sign-in with where it came from —
+ * filterable by vendor, kind and dates, paged by sequence number,
  * with the hash chain's verification status on top (`vault.audit.verify()`: intact, or the first
  * bad entry and why; SECURITY.md promise 21). Entries hold ids and paths, never values.
  */
@@ -24,16 +26,18 @@ export const AUTO_VERIFY_MAX = 50_000
 
 /** The kinds the filter offers, each a set of audit actions. */
 export const KINDS = {
-  reads: { label: 'Vendor reads', actions: ['grant.read'] },
+  reads: { label: 'Vendor reads', actions: ['grant.read', 'grant.viewed'] },
   refused: { label: 'Refused vendor requests', actions: ['grant.refused'] },
   grants: { label: 'Grant changes', actions: ['grant.created', 'grant.narrowed', 'grant.revoked'] },
   vendors: { label: 'Vendors registered or blocked', actions: ['vendor.registered', 'vendor.blocked', 'vendor.unblocked'] },
   inbox: { label: 'Inbox', actions: ['inbox.appended', 'inbox.accepted', 'inbox.rejected'] },
+  tokens: { label: 'Vendor sign-ins (tokens issued or renewed)', actions: ['token.issued', 'token.refreshed'] },
   vault: {
     label: 'Your vault (unlock, keys, backups)',
     actions: [
       'vault.created',
       'vault.unlocked',
+      'vault.locked',
       'vault.unlock_failed',
       'owner.authenticated',
       'vault.passphrase_changed',
@@ -81,6 +85,31 @@ const REFUSALS: Record<string, string> = {
   ERR_GRANT_EXPIRED: 'the grant had ended',
   ERR_VENDOR_BLOCKED: 'the vendor is blocked',
   ERR_GRANT_SCOPE: 'it asked for more than granted',
+  ERR_GRANT_MISMATCH: 'it used a token for a grant that is not its own',
+  ERR_NOT_FOUND: 'the grant no longer exists',
+  ERR_TOKEN_REVOKED: 'its token had been revoked',
+  ERR_TOKEN_EXPIRED: 'its token had expired',
+  ERR_TOKEN_USED: 'it presented a refresh token or code that was already used',
+  ERR_TOKEN_UNKNOWN: 'it presented a token that matches none issued',
+}
+
+/** Where an owner's lock, unlock or sign-in came from (the entry's `origin`). */
+const ORIGINS: Record<AuditOrigin, string> = {
+  browser: 'in the browser',
+  cli: 'from the command line',
+  api: 'through the API',
+  library: 'by a program using the vault directly',
+}
+const from = (e: AuditEntry) => (e.origin ? ` ${ORIGINS[e.origin]}` : '')
+
+/** A refusal in words; an entry with a count stands for the rest of a burst after its first refusal. */
+function refusal(e: AuditEntry, vendor: string): string {
+  const times = e.count ? ` ${e.count} more times` : ''
+  // No vendor: a token that matches nothing issued cannot be attributed to anyone.
+  if (e.vendorId === undefined && e.detail === 'ERR_TOKEN_UNKNOWN') {
+    return e.count ? `${e.count} more requests with an access token that matches none issued were refused` : 'A request with an access token that matches none issued was refused'
+  }
+  return `${vendor} was refused${times}: ${REFUSALS[e.detail ?? ''] ?? e.detail ?? 'not allowed'}`
 }
 
 /** One entry in words: who did what, with field labels (never values: the log holds none). */
@@ -93,7 +122,13 @@ export function describe(e: AuditEntry, vendorName: (id: string | undefined) => 
     case 'grant.read':
       return `${vendor} read ${[fields || (purchases === 0 ? 'nothing (no granted field has a value)' : ''), purchases > 0 ? nPurchases : ''].filter(Boolean).join(' and ')}`
     case 'grant.refused':
-      return `${vendor} was refused: ${REFUSALS[e.detail ?? ''] ?? e.detail ?? 'not allowed'}`
+      return refusal(e, vendor)
+    case 'grant.viewed':
+      return `${vendor} looked at what its grant allows`
+    case 'token.issued':
+      return `${vendor} received its access tokens`
+    case 'token.refreshed':
+      return `${vendor} renewed its access (refresh token)`
     case 'grant.created':
       return `You granted ${vendor} access${fields ? ` to ${fields}` : ''}`
     case 'grant.narrowed':
@@ -115,15 +150,17 @@ export function describe(e: AuditEntry, vendorName: (id: string | undefined) => 
     case 'vault.created':
       return 'You created the vault'
     case 'vault.unlocked':
-      return `The vault was unlocked${e.detail ? ` (${e.detail.replace(/_/g, ' ')})` : ''}`
+      return `The vault was unlocked${e.detail ? ` (${e.detail.replace(/_/g, ' ')})` : ''}${from(e)}`
     case 'vault.unlock_failed':
-      return 'A wrong passphrase or recovery key was tried'
+      return `A wrong passphrase or recovery key was tried${from(e)}`
+    case 'vault.locked':
+      return `The vault was locked${from(e)}`
     case 'owner.authenticated':
-      return 'You signed in'
+      return `You signed in${from(e)}`
     case 'vault.passphrase_changed':
       return 'You changed the passphrase'
     case 'vault.recovered':
-      return 'The vault was opened with the recovery key'
+      return `The vault was opened with the recovery key${from(e)}`
     case 'keys.rotation_started':
       return 'Key rotation started'
     case 'keys.rotated':
@@ -135,7 +172,7 @@ export function describe(e: AuditEntry, vendorName: (id: string | undefined) => 
     case 'vault.backed_up':
       return 'You made an encrypted backup'
     case 'vault.restored':
-      return 'The vault was restored from a backup'
+      return `The vault was restored from a backup${from(e)}`
     case 'audit.break_acknowledged':
       return `You acknowledged that the log was damaged${e.detail ? ` (${describeBreak(e.detail)})` : ''}`
   }

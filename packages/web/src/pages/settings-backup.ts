@@ -33,7 +33,7 @@ export function settingsBackupRoutes(kit: OwnerPageKit): Hono<PageEnv> {
     let done: { value: void } | undefined
     try {
       // Never beside a key rotation: the restore replaces the keys a rotation is using.
-      done = await kit.keyJob.runExclusive(() => kit.vault.restore(bytes, credentials))
+      done = await kit.keyJob.runExclusive(() => kit.vault.restore(bytes, credentials, { origin: 'browser' }))
     } catch (err) {
       const refusal = restoreRefusal(err, kit.now())
       if (!refusal) throw err

@@ -63,7 +63,7 @@ export function setupPages(kit: OwnerPageKit): Hono<PageEnv> {
     if (!('bytes' in upload)) return again(400, upload)
     let done: { value: void } | undefined
     try {
-      done = await kit.keyJob.runExclusive(() => kit.vault.restore(upload.bytes, upload.credentials))
+      done = await kit.keyJob.runExclusive(() => kit.vault.restore(upload.bytes, upload.credentials, { origin: 'browser' }))
     } catch (err) {
       const refusal = restoreRefusal(err, kit.now())
       if (!refusal) throw err

@@ -47,7 +47,7 @@ ${secretForms({ action: '/signin', button: 'Sign in', next })}`)
       page(c, status, 'Sign in', html`<h1>Sign in</h1>${secretForms({ action: '/signin', button: 'Sign in', next, error: { form: which, message } })}`)
     if (!secret) return again(400, 'passphrase', 'Type your passphrase, or open the recovery key form.')
     try {
-      await kit.vault.verifyOwner(secret.credentials)
+      await kit.vault.verifyOwner(secret.credentials, { origin: 'browser' })
     } catch (err) {
       const refusal = secretRefusal(err, kit.now())
       if (!refusal) throw err
@@ -65,7 +65,7 @@ ${secretForms({ action: '/signin', button: 'Sign in', next })}`)
 
   routes.post('/lock', ownerGate(kit), async (c) => {
     await kit.endSession(c, c.var.session)
-    await kit.vault.lock()
+    await kit.vault.lock({ origin: 'browser' })
     // Every session, in every browser: a cookie left somewhere must not come back to life at the next unlock.
     await kit.endAllSessions()
     return c.redirect('/unlock?locked=1', 303)

@@ -40,7 +40,7 @@ ${secretForms({ action: '/unlock', button: 'Unlock', next })}`)
     if (!secret) return again(400, 'passphrase', 'Type your passphrase, or open the recovery key form.')
     const run = unlocking.then(async () => {
       if (kit.vault.isUnsealed()) return 'already' as const
-      await kit.vault.unlock(secret.credentials)
+      await kit.vault.unlock(secret.credentials, { origin: 'browser' })
       return 'unlocked' as const
     })
     unlocking = run.catch(() => undefined)

@@ -219,5 +219,13 @@ describe('custos rotate-keys, passwd, verify-audit', () => {
     const broken = await runCli(['verify-audit', ...withPass])
     expect(broken.code).toBe(4)
     expect(broken.stderr).toMatch(/^custos: the audit chain is broken at entry #3 \(altered\)/)
+    expect(broken.stderr).toContain('custos verify-audit --acknowledge')
+    // Acknowledged from the command line: a signed entry records it, and the chain verifies from there.
+    const acknowledged = await runCli(['verify-audit', '--acknowledge', ...withPass])
+    expect(acknowledged.code).toBe(0)
+    expect(acknowledged.stdout).toContain('Acknowledged: the damage at entry #3 is recorded in the log')
+    const after = await runCli(['verify-audit', ...withPass])
+    expect(after.code).toBe(0)
+    expect(after.stdout).toMatch(/^Audit chain valid: \d+ entries, head #\d+\. Damage found earlier \(altered at entry #3\) was acknowledged at entry #\d+\./)
   })
 })

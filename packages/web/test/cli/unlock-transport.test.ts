@@ -44,4 +44,18 @@ describe('custos unlock: where the passphrase goes', () => {
     const result = await runCli(['unlock', '--url', 'http://vault.example:7300'], { input: `${PASSPHRASE}\n` })
     expect(result).toMatchObject({ code: 2, stderr: expect.stringContaining('https') })
   })
+
+  it('tells the server the unlock comes from the command line, for the access log', async () => {
+    const received: unknown[] = []
+    const server = await listen((req, res) => {
+      let body = ''
+      req.on('data', (d: Buffer) => (body += d.toString()))
+      req.on('end', () => {
+        received.push(JSON.parse(body))
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"state":"unsealed"}')
+      })
+    })
+    expect((await runCli(['unlock', '--url', server], { input: `${PASSPHRASE}\n` })).code).toBe(0)
+    expect(received).toEqual([{ passphrase: PASSPHRASE, origin: 'cli' }])
+  })
 })

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { createApp } from '@custos/consent-api'
 import { AuditAction } from '@custos/vault'
 import { KINDS, accessLogPages } from '../../src/pages/access-log.js'
-import { ISSUER, disposePageClients, linkHref, pageClient, text } from '../support/page-client.js'
+import { ISSUER, PASSPHRASE, disposePageClients, linkHref, pageClient, text } from '../support/page-client.js'
 
 afterEach(disposePageClients)
 
@@ -146,6 +146,40 @@ describe('/log', () => {
     expect(skipped).not.toContain('Log verified')
     expect(linkHref(skipped, 'Verify now')).toBe('/log?kind=vault&verify=1')
     expect(text(await view('/log?kind=vault&verify=1'))).toMatch(/Log verified: all \d+ entries are intact/)
+  })
+
+  it('says in plain words who was refused, why and how often, what vendors looked at, and where locks, unlocks and sign-ins came from', async () => {
+    const { p, fjord, nook, g1, g2 } = await withActivity()
+    // Nook's grant is revoked: a burst of refused reads is one entry now and one with the count.
+    for (let i = 0; i < 4; i++) await p.vault.readThroughGrant(g2.id, { vendorId: nook.id }).catch(() => undefined)
+    // Fjord's token pointed at Nook's grant; a token that matches nothing.
+    await p.vault.readThroughGrant(g2.id, { vendorId: fjord.id }).catch(() => undefined)
+    await p.vault.access.refuseUnknownCredential()
+    await p.vault.access.authorize(g1.id, { vendorId: fjord.id, record: 'grant.viewed' })
+    await p.vault.access.authorize(g1.id, { vendorId: fjord.id, record: 'token.issued' })
+    await p.vault.access.authorize(g1.id, { vendorId: fjord.id, record: 'token.refreshed' })
+    await p.vault.access.authorize(g1.id, { vendorId: fjord.id, credential: 'ERR_TOKEN_USED' }).catch(() => undefined)
+    await p.vault.lock({ origin: 'cli' })
+    await p.vault.unlock(PASSPHRASE, { origin: 'browser' })
+    await p.vault.verifyOwner(PASSPHRASE, { origin: 'api' })
+    const words = timeline((await p.get('/log')).html).map(([, action, w]) => [action, w.replace(/^\S+ \S+ UTC /, '').replace(/ #\d+$/, '')])
+    expect(words.slice(0, 11)).toEqual([
+      ['owner.authenticated', 'You signed in through the API'],
+      ['vault.unlocked', 'The vault was unlocked (passphrase) in the browser'],
+      ['vault.locked', 'The vault was locked from the command line'],
+      // Written at the lock: the rest of the burst the first refusal (the oldest line) opened.
+      ['grant.refused', 'Book Nook was refused 4 more times: the grant was revoked'],
+      ['grant.refused', 'Fjord Outdoor was refused: it presented a refresh token or code that was already used'],
+      ['token.refreshed', 'Fjord Outdoor renewed its access (refresh token)'],
+      ['token.issued', 'Fjord Outdoor received its access tokens'],
+      ['grant.viewed', 'Fjord Outdoor looked at what its grant allows'],
+      ['grant.refused', 'A request with an access token that matches none issued was refused'],
+      ['grant.refused', 'Fjord Outdoor was refused: it used a token for a grant that is not its own'],
+      ['grant.refused', 'Book Nook was refused: the grant was revoked'],
+    ])
+    // The refusals filter holds them all; the vendor filter finds Fjord's refusal on Nook's grant.
+    expect(timeline((await p.get(`/log?vendor=${fjord.id}&kind=refused`)).html).map(([, a]) => a)).toEqual(['grant.refused', 'grant.refused'])
+    expect(timeline((await p.get('/log?kind=tokens')).html).map(([, a]) => a)).toEqual(['token.refreshed', 'token.issued'])
   })
 
   it('needs a session', async () => {

@@ -113,4 +113,20 @@ describe('lock, unlock and sign-in pages (issue 4, web app 2)', () => {
     expect([res.status, res.headers.get('location')]).toEqual([303, '/signin?next=%2Fsettings'])
     expect(f.vault.isUnsealed()).toBe(true)
   })
+
+  it('lock, unlock and sign-in from these pages are in the access log as coming from the browser (issue "P1 — Trust")', async () => {
+    f = await signedInPages()
+    await lock(f)
+    expect((await f.browser.post('/unlock', { passphrase: 'not the passphrase at all' })).status).toBe(401)
+    expect((await f.browser.post('/unlock', { passphrase: PASSPHRASE })).status).toBe(303)
+    expect((await f.other.post('/signin', { passphrase: PASSPHRASE })).status).toBe(303)
+    const entries = await f.vault.audit.list({ action: ['owner.authenticated', 'vault.locked', 'vault.unlock_failed', 'vault.unlocked'] })
+    expect(entries.reverse().map((e) => [e.action, e.origin])).toEqual([
+      ['owner.authenticated', 'browser'],
+      ['vault.locked', 'browser'],
+      ['vault.unlock_failed', 'browser'],
+      ['vault.unlocked', 'browser'],
+      ['owner.authenticated', 'browser'],
+    ])
+  })
 })

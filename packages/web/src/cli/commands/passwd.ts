@@ -23,9 +23,9 @@ async function run({ values, io }: Invocation): Promise<number> {
     // Before the current passphrase is tried: a refused change must not run Argon2 or count an attempt.
     await refuseWeakPassphrase(next, 'new passphrase')
     if (typeof current === 'object' && 'recoveryKey' in current) {
-      await vault.recover(current.recoveryKey, next)
+      await vault.recover(current.recoveryKey, next, { origin: 'cli' })
     } else {
-      await vault.unlock(current)
+      await vault.unlock(current, { origin: 'cli' })
       await vault.changePassphrase(current as string, next)
     }
     io.stdout.write(`Passphrase changed (KDF ${settings.kdf}). The recovery key is unchanged.\n`)

@@ -35,7 +35,7 @@ async function run({ values, positionals, io }: Invocation): Promise<number> {
       // Replacing a vault needs its owner: unlock it first (the library refuses a sealed one).
       const file = str(values['passphrase-file'])
       current = await secrets.read({ prompt: 'Passphrase of this vault: ', what: 'passphrase', fileFlag: '--passphrase-file', ...(file ? { file } : {}) })
-      await vault.unlock(current)
+      await vault.unlock(current, { origin: 'cli' })
     }
     // What opens the backup: its own passphrase file, the recovery key, this vault's passphrase
     // (the usual case: a backup of this same vault), or — into an empty folder — the passphrase asked now.
@@ -45,7 +45,7 @@ async function run({ values, positionals, io }: Invocation): Promise<number> {
         ? await readCredentials({ ...values, 'passphrase-file': undefined }, secrets)
         : (current ?? (await readCredentials(values, secrets)))
     try {
-      await vault.restore(bytes, backupCredentials)
+      await vault.restore(bytes, backupCredentials, { origin: 'cli' })
     } catch (err) {
       const { exitCode, message } = describeError(err)
       throw new CliError(exitCode, `${message}; nothing was changed`)

@@ -31,7 +31,7 @@ async function unsealAtStart(vault: Vault, secret: string | undefined, log: Logg
     return
   }
   try {
-    await vault.unlock(secret)
+    await vault.unlock(secret, { origin: 'cli' })
   } catch (err) {
     // Refusing to start is louder than a server that silently stays sealed behind a wrong file.
     const { exitCode, message } = describeError(err)
@@ -72,7 +72,8 @@ async function run({ values, io }: Invocation): Promise<number> {
     const app = await createWebApp({
       vault,
       database,
-      config: { issuer: settings.publicUrl },
+      // The client address of per-address limits is the socket's unless proxies are trusted (limits/client-address.ts).
+      config: { issuer: settings.publicUrl, trustedProxies: settings.trustedProxies, ...(settings.limits ? { limits: settings.limits } : {}) },
       // The client got an opaque 500; the operator gets the error's class, code and place (never its message).
       onUnexpectedError: (err) => log.error('unexpected error', errorFields(err)),
     })

@@ -37,7 +37,9 @@ async function run({ values, io }: Invocation): Promise<number> {
     throw new CliError(EXIT.usage, `custos: refusing to send the passphrase in clear text to ${url}: use an https:// URL, or run custos unlock on that computer (--url http://127.0.0.1:PORT)`)
   }
   const credentials = await readCredentials(values, createSecretReader(io))
-  const body = typeof credentials === 'object' && 'recoveryKey' in credentials ? { recoveryKey: credentials.recoveryKey } : { passphrase: credentials as string }
+  // `origin`: the access log says this unlock came from the command line (the owner API's UnlockBody).
+  const secret = typeof credentials === 'object' && 'recoveryKey' in credentials ? { recoveryKey: credentials.recoveryKey } : { passphrase: credentials as string }
+  const body = { ...secret, origin: 'cli' as const }
   let res: Response
   try {
     res = await fetch(`${url}/owner/unlock`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), redirect: 'manual', signal: AbortSignal.timeout(60_000) })
