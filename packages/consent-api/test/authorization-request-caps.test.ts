@@ -37,6 +37,14 @@ describe('caps on waiting authorization requests', () => {
     expect((await f.post('/oauth/par', client, request())).status).toBe(201)
   })
 
+  it('a burst of concurrent pushes admits exactly as many as the cap allows (counted before storing, serialized per cap)', async () => {
+    const f = await oauthFixture({ limits: { authorizationRequestsPerClient: 5, authorizationRequests: 100 } })
+    const client = await f.register()
+    const answers = await Promise.all(Array.from({ length: 20 }, () => f.post('/oauth/par', client, request())))
+    expect(answers.map((r) => r.status).sort()).toEqual([...Array(5).fill(201), ...Array(15).fill(429)])
+    expect(await rowsOf(f.tv, 'oauth_requests')).toHaveLength(5)
+  })
+
   it('in all: when every client together has reached the cap, the next is 429 until one is used or expires', async () => {
     const f = await oauthFixture({ limits: { authorizationRequestsPerClient: 10, authorizationRequests: 3 } })
     const clients: Client[] = [await f.register(), await f.register({ client_name: 'Book Barn' })]

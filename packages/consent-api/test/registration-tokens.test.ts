@@ -9,6 +9,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { type Vault, createVault } from '@custos/vault'
 import { createApp } from '../src/index.js'
+import { editRow } from './support/stored-rows.js'
 import { PASSPHRASE, disposeOwnerFixtures, ownerFixture, type OwnerFixture } from './support/owner-fixture.js'
 
 const others: Vault[] = []
@@ -38,6 +39,14 @@ describe('registration mode and initial access tokens (RFC 7591 §3)', () => {
     const owner = await f.signIn()
     expect(await f.json(owner, 'GET', '/owner/registration')).toEqual({ mode: 'open', tokens: [] })
     expect((await register(f.app)).status).toBe(201)
+  })
+
+  it('a registration mode set back to "open" in the database (no key) is not believed: registration stays closed (SECURITY.md, "The barrier")', async () => {
+    const f = await ownerFixture()
+    const owner = await f.signIn()
+    await f.json(owner, 'PUT', '/owner/registration', { json: { mode: 'token' } })
+    await editRow(f.tv, 'api_settings', 'registration_mode', { value: 'open' })
+    await expectInvalidToken(await register(f.app), false)
   })
 
   it('with mode "token", only a live initial access token registers; it is shown once and stored hashed; revoked, it stops', async () => {

@@ -113,7 +113,8 @@ const MIGRATIONS: Record<string, ApiMigration> = {
       // the upgrade (db/adopt-api-rows.ts); until then they are refused. The old plaintext
       // columns stay (SQLite cannot drop a NOT NULL column in place) and are written empty.
       const bytes = sql.raw(engine === 'postgres' ? 'bytea' : 'blob')
-      for (const table of ['oauth_clients', 'oauth_requests', 'oauth_codes', 'oauth_tokens', 'owner_sessions']) {
+      // api_settings: the registration mode (whether anyone may register a client) is the owner's.
+      for (const table of ['oauth_clients', 'oauth_requests', 'oauth_codes', 'oauth_tokens', 'owner_sessions', 'api_settings']) {
         await db.schema.alterTable(table).addColumn('row_mac', bytes).execute()
       }
       for (const table of ['oauth_clients', 'oauth_requests', 'oauth_codes']) await db.schema.alterTable(table).addColumn('sealed', bytes).execute()

@@ -89,6 +89,7 @@ export interface ApiSettingsTable {
   name: string
   value: string
   updated_at: string
+  row_mac: Uint8Array | null // db/stored-rows.ts
 }
 
 /** RFC 7591 §3 initial access tokens: only the keyed hash of each is stored. */

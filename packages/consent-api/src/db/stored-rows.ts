@@ -17,7 +17,7 @@ import type { ApiTables } from './api-schema.js'
  * its own). The empty legacy columns (`metadata`, `params`, …) are never read, so not covered.
  * `dpop_jti` has no MAC: see oauth/jti-replay.ts.
  */
-export type AuthenticatedTable = 'oauth_clients' | 'oauth_requests' | 'oauth_codes' | 'oauth_tokens' | 'owner_sessions'
+export type AuthenticatedTable = 'oauth_clients' | 'oauth_requests' | 'oauth_codes' | 'oauth_tokens' | 'owner_sessions' | 'api_settings'
 
 /** A row as the MAC sees it: every column but the MAC itself. */
 export type UnmacedRow<T extends AuthenticatedTable> = Omit<Selectable<ApiTables[T]>, 'row_mac'>
@@ -45,6 +45,8 @@ export const authenticated: { readonly [T in AuthenticatedTable]: (row: UnmacedR
    * makes the session look idle for longer (it ends sooner), and within its 12 hours at most.
    */
   owner_sessions: (r) => [r.id_hash, r.csrf_hash, r.created_at, r.last_seen_at],
+  // The owner's settings (the registration mode): an edited one falls back to the strictest.
+  api_settings: (r) => [r.name, r.value, r.updated_at],
 }
 
 /** The MAC to store with `row`. Sealed: ERR_VAULT_LOCKED. */

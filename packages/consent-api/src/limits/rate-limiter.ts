@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { sql } from 'kysely'
 import type { AppContext } from '../app-context.js'
 import type { RateWindow } from './limits-config.js'
 
@@ -26,10 +27,13 @@ export interface RateLimit {
 /**
  * Sliding-window rate limits kept in the database (`rate_events`), so every server on one
  * database counts the same events — per-process counters would multiply a limit by the number of
- * servers. Each event is inserted first and the window counted after: two servers racing for the
- * last place may both be refused, never both admitted (an insert is visible to every count that
- * starts after it). A refused event is deleted again, so hammering a limit does not extend it.
- * Expired events are swept on the way (`expires_at`), keeping the table at one window's worth.
+ * servers. One transaction per check: count the bucket's events in the window, and record the new
+ * one only when there is room, so a refused request leaves nothing behind and hammering a limit
+ * does not extend it. Checks of one bucket are serialized — on PostgreSQL by a transaction-scoped
+ * advisory lock on the bucket's name (taken in name order, so two checks never wait on each other
+ * in a cycle); on SQLite the single connection runs one transaction at a time — which makes the
+ * count exact: a burst can neither get more than `max` through nor, by counting its own refused
+ * attempts, fewer. Expired events are swept on the way (`expires_at`).
  *
  * @example
  * await new RateLimiter(app).hit({ bucket: `append:${vendorId}`, window: { max: 120, seconds: 3600 } })
@@ -42,38 +46,35 @@ export class RateLimiter {
 
   /**
    * Counts one event in every given bucket, or in none: throws {@link RateLimitedError} (with
-   * the longest wait) when any of them is over its limit.
+   * the longest wait) when any of them is already full.
    */
   async hit(...limits: readonly RateLimit[]): Promise<void> {
-    const { db } = this.#app
     const now = this.#app.now()
     const at = now.toISOString()
-    await db.deleteFrom('rate_events').where('expires_at', '<=', at).execute()
-    const ids: string[] = []
-    let waitSeconds = 0
-    for (const { bucket, window } of limits) {
-      const id = randomBytes(16).toString('base64url')
-      ids.push(id)
-      await db
-        .insertInto('rate_events')
-        .values({ id, bucket, at, expires_at: new Date(now.getTime() + window.seconds * 1000).toISOString() })
-        .execute()
-      const since = new Date(now.getTime() - window.seconds * 1000).toISOString()
-      const counted = await db
-        .selectFrom('rate_events')
-        .select((eb) => [eb.fn.countAll<number | string>().as('events'), eb.fn.min('at').as('oldest')])
-        .where('bucket', '=', bucket)
-        .where('at', '>', since)
-        .executeTakeFirstOrThrow()
-      if (Number(counted.events) > window.max) {
+    await this.#app.db.deleteFrom('rate_events').where('expires_at', '<=', at).execute()
+    const postgres = this.#app.database?.engine === 'postgres'
+    await this.#app.db.transaction().execute(async (trx) => {
+      if (postgres) {
+        for (const bucket of [...new Set(limits.map((l) => l.bucket))].sort()) await sql`select pg_advisory_xact_lock(hashtextextended(${`custos/rate/${bucket}`}, 0))`.execute(trx)
+      }
+      let waitSeconds = 0
+      for (const { bucket, window } of limits) {
+        const counted = await trx
+          .selectFrom('rate_events')
+          .select((eb) => [eb.fn.countAll<number | string>().as('events'), eb.fn.min('at').as('oldest')])
+          .where('bucket', '=', bucket)
+          .where('at', '>', new Date(now.getTime() - window.seconds * 1000).toISOString())
+          .executeTakeFirstOrThrow()
+        if (Number(counted.events) < window.max) continue
         // A place frees when the oldest event in the window leaves it.
         const oldest = typeof counted.oldest === 'string' ? Date.parse(counted.oldest) : now.getTime()
         waitSeconds = Math.max(waitSeconds, (oldest + window.seconds * 1000 - now.getTime()) / 1000)
-        break
       }
-    }
-    if (waitSeconds === 0) return
-    await db.deleteFrom('rate_events').where('id', 'in', ids).execute()
-    throw new RateLimitedError(waitSeconds)
+      if (waitSeconds > 0) throw new RateLimitedError(waitSeconds)
+      await trx
+        .insertInto('rate_events')
+        .values(limits.map(({ bucket, window }) => ({ id: randomBytes(16).toString('base64url'), bucket, at, expires_at: new Date(now.getTime() + window.seconds * 1000).toISOString() })))
+        .execute()
+    })
   }
 }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import type { Context } from 'hono'
 import { z } from 'zod'
 import type { AppContext } from '../app-context.js'
+import { authentic, rowMac } from '../db/stored-rows.js'
 import { OAuthError } from './oauth-error.js'
 import { newSecret } from './tokens.js'
 
@@ -38,10 +39,14 @@ export class RegistrationPolicy {
     this.#app = app
   }
 
-  /** The current mode. A stored value this version does not know fails closed (`token`). */
+  /**
+   * The current mode. A stored value this version does not know, or a row the vault's key does not
+   * vouch for (edited in the database: SECURITY.md, "The barrier"), fails closed (`token`).
+   */
   async mode(): Promise<RegistrationMode> {
-    const row = await this.#app.db.selectFrom('api_settings').select('value').where('name', '=', MODE_SETTING).executeTakeFirst()
+    const row = await this.#app.db.selectFrom('api_settings').selectAll().where('name', '=', MODE_SETTING).executeTakeFirst()
     if (!row) return 'open'
+    if (!authentic(this.#app, 'api_settings', row)) return 'token'
     const mode = RegistrationMode.safeParse(row.value)
     return mode.success ? mode.data : 'token'
   }
@@ -49,10 +54,12 @@ export class RegistrationPolicy {
   async setMode(mode: RegistrationMode): Promise<void> {
     const value = RegistrationMode.parse(mode)
     const updatedAt = this.#app.now().toISOString()
+    const row = { name: MODE_SETTING, value, updated_at: updatedAt }
+    const mac = rowMac(this.#app, 'api_settings', row)
     await this.#app.db
       .insertInto('api_settings')
-      .values({ name: MODE_SETTING, value, updated_at: updatedAt })
-      .onConflict((oc) => oc.column('name').doUpdateSet({ value, updated_at: updatedAt }))
+      .values({ ...row, row_mac: mac })
+      .onConflict((oc) => oc.column('name').doUpdateSet({ value, updated_at: updatedAt, row_mac: mac }))
       .execute()
   }
 

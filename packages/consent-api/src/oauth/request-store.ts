@@ -1,5 +1,7 @@
+import { type Transaction, sql } from 'kysely'
 import { z } from 'zod'
 import type { AppContext } from '../app-context.js'
+import type { ApiTables } from '../db/api-schema.js'
 import { purgeExpired } from '../db/expired-rows.js'
 import { type UnmacedRow, authentic, rowMac, sealedPlace } from '../db/stored-rows.js'
 import { AuthorizationRequest } from './authorization-request.js'
@@ -44,24 +46,33 @@ export async function storeRequest(app: AppContext, stage: Stage, request: Autho
     expires_at: new Date(now.getTime() + seconds * 1000).toISOString(),
     created_at: now.toISOString(),
   }
-  await app.db
-    .insertInto('oauth_requests')
-    .values({ ...row, row_mac: rowMac(app, 'oauth_requests', row) })
-    .execute()
-  // Counted after the insert (as limits/rate-limiter.ts does): two servers racing for the last
-  // place may both be refused, never both admitted.
-  const wait = await waitForRoom(app, request.clientId, now)
+  // Counted before the insert, in one transaction serialized per cap — on PostgreSQL by
+  // transaction-scoped advisory locks taken in name order (as limits/rate-limiter.ts does), on
+  // SQLite by its single connection — so a burst admits exactly as many as there is room for:
+  // inserting first and counting after refuses every request of a burst that overshoots.
+  const wait = await app.db.transaction().execute(async (trx) => {
+    if (app.database?.engine === 'postgres') {
+      for (const bucket of ['custos/requests/all', `custos/requests/${request.clientId}`].sort()) await sql`select pg_advisory_xact_lock(hashtextextended(${bucket}, 0))`.execute(trx)
+    }
+    const room = await waitForRoom(trx, app.config.limits, request.clientId, now)
+    if (room === undefined) {
+      await trx
+        .insertInto('oauth_requests')
+        .values({ ...row, row_mac: rowMac(app, 'oauth_requests', row) })
+        .execute()
+    }
+    return room
+  })
   if (wait !== undefined) {
-    await app.db.deleteFrom('oauth_requests').where('id', '=', id).execute()
     throw new OAuthError('temporarily_unavailable', 'Too many authorization requests are waiting; try again later', 429, { 'retry-after': String(Math.max(1, Math.ceil(wait))) })
   }
   return id
 }
 
 /** Seconds until a place frees, when a cap is exceeded; undefined when there is room. */
-async function waitForRoom(app: AppContext, clientId: string, now: Date): Promise<number | undefined> {
-  const { authorizationRequestsPerClient, authorizationRequests } = app.config.limits
-  const live = app.db
+async function waitForRoom(db: Transaction<ApiTables>, limits: AppContext['config']['limits'], clientId: string, now: Date): Promise<number | undefined> {
+  const { authorizationRequestsPerClient, authorizationRequests } = limits
+  const live = db
     .selectFrom('oauth_requests')
     .select((eb) => [eb.fn.countAll<number | string>().as('n'), eb.fn.min('expires_at').as('first')])
     .where('expires_at', '>', now.toISOString())
@@ -69,7 +80,7 @@ async function waitForRoom(app: AppContext, clientId: string, now: Date): Promis
     [await live.where('client_id', '=', clientId).executeTakeFirstOrThrow(), authorizationRequestsPerClient],
     [await live.executeTakeFirstOrThrow(), authorizationRequests],
   ] as const) {
-    if (Number(count.n) > max) return (typeof count.first === 'string' ? Date.parse(count.first) - now.getTime() : 60_000) / 1000
+    if (Number(count.n) >= max) return (typeof count.first === 'string' ? Date.parse(count.first) - now.getTime() : 60_000) / 1000
   }
   return undefined
 }

@@ -123,6 +123,7 @@ export const GUARDED_ROUTES: readonly { method: string; path: string; json?: unk
   { method: 'POST', path: '/owner/inbox/:pending/reject' },
   { method: 'GET', path: '/owner/audit' },
   { method: 'GET', path: '/owner/audit/verify' },
+  { method: 'POST', path: '/owner/audit/acknowledge' },
   { method: 'POST', path: '/owner/passphrase', json: { current: PASSPHRASE, next: 'a brand new long passphrase' } },
   { method: 'POST', path: '/owner/keys/rotate' },
   { method: 'GET', path: '/owner/keys/rotation' },

@@ -9,7 +9,7 @@ import type { TestVault } from '../../../vault/test/support/test-vault.js'
 import type { ApiTables } from '../../src/db/api-schema.js'
 import { type AuthenticatedTable, type UnmacedRow, authenticated, sealedPlace } from '../../src/db/stored-rows.js'
 
-export const KEY = { oauth_clients: 'client_id', oauth_requests: 'id', oauth_codes: 'code_hash', oauth_tokens: 'token_hash', owner_sessions: 'id_hash' } as const
+export const KEY = { oauth_clients: 'client_id', oauth_requests: 'id', oauth_codes: 'code_hash', oauth_tokens: 'token_hash', owner_sessions: 'id_hash', api_settings: 'name' } as const
 
 export type StoredRow<T extends AuthenticatedTable> = UnmacedRow<T> & { row_mac: Uint8Array | null }
 

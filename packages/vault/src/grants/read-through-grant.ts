@@ -192,10 +192,10 @@ export async function liveGrant(ctx: VaultContext, grantId: string, action: Gran
     checkGrantRow(ctx, grantRow, epoch)
     checkVendorRow(ctx, { id: grantRow.vendor_id, body: vendor_body, blocked: vendor_blocked, term: vendor_term, created_at: vendor_created_at, row_mac: vendor_row_mac }, epoch)
   }
-  // Confused deputy: a token row edited to point one vendor's token at another's grant must not
-  // read that grant, nor be logged as its vendor's read. The plaintext vendor column of the
-  // authentic grant row decides, before anything is decrypted; to the caller it looks like a
-  // grant that does not exist.
+  // Confused deputy: a token pointing one vendor at another's grant (an edited token row that
+  // got past its store's MAC, or a store's bug) must not read that grant, nor be logged as that
+  // grant's vendor's read. The vendor column of the authenticated grant row decides, before
+  // anything is decrypted; to the caller it looks like a grant that does not exist.
   if (caller && grantRow.vendor_id !== caller.vendorId) {
     await ctx.refusals.refuse(refusalOf(caller.vendorId, grantId, 'ERR_GRANT_MISMATCH'))
     throw new VaultError('ERR_GRANT_MISMATCH', 'Grant not found')

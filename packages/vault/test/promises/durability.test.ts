@@ -642,7 +642,7 @@ describe('backups', () => {
     await target.vault.lock()
     const sealed = await rawSnapshot(target.handle)
     expect({ ...sealed, audit: untouched.audit, vault_meta: untouched.vault_meta }).toEqual(untouched)
-    expect(sealed.audit.filter((row) => !untouched.audit?.includes(row))).toEqual([expect.stringContaining('vault.locked')])
+    expect((sealed.audit ?? []).filter((row) => !untouched.audit?.includes(row))).toEqual([expect.stringContaining('vault.locked')])
     expect(await codeOf(target.vault.restore(bytes, PASSPHRASE))).toBe('ERR_VAULT_LOCKED')
     expect(await codeOf(target.vault.restore(bytes, recovery))).toBe('ERR_VAULT_LOCKED')
     expect(await rawSnapshot(target.handle)).toEqual(sealed)
