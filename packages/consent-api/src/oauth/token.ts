@@ -112,8 +112,11 @@ async function refresh(app: AppContext, c: Context, client: RegisteredClient, pa
   }
   // RFC 9449 §5: the refresh token of a DPoP-bound family is used only with that same key.
   if (current.dpopJkt !== null && jkt !== current.dpopJkt) throw new OAuthError('invalid_dpop_proof', 'The DPoP key does not match the refresh token')
-  // Checked before the token is spent: a refused grant leaves the vendor's refresh token as it was.
-  const live = await authorizedGrant(app, current.grantId, { vendorId: client.clientId })
+  // Checked, and logged, before the token is spent: a refused grant — or an entry that cannot be
+  // written (fail closed, 503) — leaves the vendor's refresh token as it was, so it can retry.
+  // Logged after the rotation instead, a failed write would answer 503 for a rotation that had
+  // already happened: the vendor's retry would then be reuse, and its family revoked.
+  const live = await authorizedGrant(app, current.grantId, { vendorId: client.clientId, record: 'token.refreshed' })
   // RFC 6749 §6: a narrower scope may be asked for but nothing beyond the grant. Tokens always
   // carry the whole grant, and the response says so.
   const scope = params.values.get('scope')
@@ -128,8 +131,8 @@ async function refresh(app: AppContext, c: Context, client: RegisteredClient, pa
     await refuseCredential(app, { vendorId: client.clientId, grantId: current.grantId, credential: again.reason ?? 'ERR_TOKEN_USED' })
     throw new OAuthError('invalid_grant', 'The refresh token is invalid, expired or already used')
   }
-  // Checked again, and logged, before the new pair leaves: the grant may have changed meanwhile.
-  const grant = await authorizedGrant(app, outcome.record.grantId, { vendorId: client.clientId, record: 'token.refreshed' })
+  // Checked again before the new pair leaves: the grant may have changed meanwhile (a refusal is logged).
+  const grant = await authorizedGrant(app, outcome.record.grantId, { vendorId: client.clientId })
   return tokenResponse(c, client, outcome.tokens, jkt ?? outcome.record.dpopJkt, grant)
 }
 

@@ -1,11 +1,9 @@
 import type { VaultContext } from '../context.js'
-import { toBytes } from '../crypto/bytes.js'
-import { envelopeTerm, openJson } from '../crypto/envelope.js'
 import type { Grant } from './grant.js'
 import { liveGrant } from './read-through-grant.js'
 import { type VendorAttempt as Attempt, VendorAttempt, assertVendorId } from './vendor-attempt.js'
-import { type Vendor, VendorInput } from './vendor.js'
-import { vendorPlace } from './vendor-store.js'
+import type { Vendor } from './vendor.js'
+import { decryptVendor } from './vendor-store.js'
 
 /** What an allowed attempt may use: the grant as it stands and its vendor. */
 export interface AuthorizedAccess {
@@ -39,15 +37,13 @@ export class AccessPolicy {
    */
   async authorize(grantId: string, attempt: Attempt): Promise<AuthorizedAccess> {
     const ctx = this.#ctx
-    const keys = ctx.keys()
+    ctx.keys()
     const parsed = VendorAttempt.safeParse(attempt)
     if (!parsed.success) throw new TypeError('attempt must be { vendorId, action?, credential?, record? }')
     const { vendorId, action, credential, record } = parsed.data
     const { grant, joined } = await liveGrant(ctx, grantId, action, undefined, { vendorId, ...(credential !== undefined ? { credential } : {}) })
     // The vendor row came with the grant, authenticated by liveGrant: no second query.
-    const envelope = toBytes(joined.vendor_body)
-    const body = VendorInput.parse(openJson(ctx.sodium, keys.termKey(envelopeTerm(envelope)), vendorPlace(keys.vaultId, joined.vendor_id), envelope))
-    const vendor: Vendor = { ...body, id: joined.vendor_id, blocked: joined.vendor_blocked === 1, createdAt: joined.vendor_created_at }
+    const vendor = decryptVendor(ctx, { id: joined.vendor_id, body: joined.vendor_body, blocked: joined.vendor_blocked, created_at: joined.vendor_created_at })
     if (record !== undefined) await ctx.audit.appendDurable({ action: record, actor: `vendor:${vendorId}`, grantId, vendorId })
     return { grant, vendor }
   }

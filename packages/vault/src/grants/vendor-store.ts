@@ -13,6 +13,14 @@ export function vendorPlace(vaultId: string, id: string): Place {
   return { table: 'vendors', column: 'body', recordId: id, vaultId }
 }
 
+/** A vendor as callers see it, from its row (checked by the caller: {@link checkVendorRow}). */
+export function decryptVendor(ctx: VaultContext, row: Pick<VendorsTable, 'id' | 'body' | 'blocked' | 'created_at'>): Vendor {
+  const keys = ctx.keys()
+  const body = toBytes(row.body)
+  const data = VendorInput.parse(openJson(ctx.sodium, keys.termKey(envelopeTerm(body)), vendorPlace(keys.vaultId, row.id), body))
+  return { ...data, id: row.id, blocked: row.blocked === 1, createdAt: row.created_at }
+}
+
 /** Throws ERR_INTEGRITY unless the vendor row is authentic under the ledger epoch (integrity/ledger.ts). */
 export function checkVendorRow(ctx: VaultContext, row: VendorsTable, epoch: number): void {
   ctx.rows.check('vendors', authenticated.vendors(row, epoch), row.row_mac)
@@ -56,7 +64,7 @@ export class VendorStore {
     const row = await this.#ctx.db.selectFrom('vendors').selectAll().select(ledgerEpoch).where('id', '=', id).executeTakeFirst()
     if (!row) throw new NotFoundError('Vendor')
     checkVendorRow(this.#ctx, row, Number(row.ledger_epoch))
-    return this.#decrypt(row)
+    return decryptVendor(this.#ctx, row)
   }
 
   async list(): Promise<Vendor[]> {
@@ -64,7 +72,7 @@ export class VendorStore {
     const rows = await this.#ctx.db.selectFrom('vendors').selectAll().select(ledgerEpoch).orderBy('created_at').orderBy('id').execute()
     return rows.map((row) => {
       checkVendorRow(this.#ctx, row, Number(row.ledger_epoch))
-      return this.#decrypt(row)
+      return decryptVendor(this.#ctx, row)
     })
   }
 
@@ -92,10 +100,4 @@ export class VendorStore {
     ctx.emit({ type: 'vendor.blocked', vendorId: id, blocked })
   }
 
-  #decrypt(row: VendorsTable): Vendor {
-    const keys = this.#ctx.keys()
-    const body = toBytes(row.body)
-    const data = VendorInput.parse(openJson(this.#ctx.sodium, keys.termKey(envelopeTerm(body)), vendorPlace(keys.vaultId, row.id), body))
-    return { ...data, id: row.id, blocked: row.blocked === 1, createdAt: row.created_at }
-  }
 }
