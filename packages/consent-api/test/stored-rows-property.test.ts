@@ -1,11 +1,11 @@
 /**
- * SECURITY.md, "The barrier", promise 28, for the consent API's tables: whatever someone with write
+ * SECURITY.md, "The barrier", promise 29, for the consent API's tables: whatever someone with write
  * access to the database (and no key) does to a token or client row — any column edited, values
  * swapped between rows, bits flipped, a row put back to an older authentic version of itself — no
  * vendor reads more than it could before, and a vendor whose grant the owner revoked never gets a
  * token again. On both engines. (A vendor that revokes its own token, RFC 7009, while the owner's
  * grant stays live is another matter: putting that token row back gives it nothing the live grant
- * does not allow — SECURITY.md promise 27.) (The vault's own tables: packages/vault/test/promises/barrier-property.test.ts.)
+ * does not allow — SECURITY.md promise 28.) (The vault's own tables: packages/vault/test/promises/barrier-property.test.ts.)
  */
 import fc from 'fast-check'
 import { afterEach, describe, expect, it } from 'vitest'

@@ -2,7 +2,7 @@
  * `custos verify-audit`: walks the whole audit hash chain and its MACs (SECURITY.md, audit).
  * Exit 0 when valid; exit 4 naming the first missing, reordered, altered, unauthenticated or
  * truncated entry — which also stops vendor reads until the damage is acknowledged, here with
- * `--acknowledge` or on the Access log page (SECURITY.md, "The barrier", promise 30).
+ * `--acknowledge` or on the Access log page (SECURITY.md, "The barrier", promise 31).
  */
 import type { Command, Invocation } from '../args.js'
 import { STORAGE_OPTIONS } from '../config.js'
