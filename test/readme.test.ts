@@ -2,6 +2,7 @@
  * The README is the front door: it must start with the two commands, and CI must run exactly the
  * second one (a regression test: a slip once left the README empty and nothing noticed).
  */
+import { execFile } from 'node:child_process'
 import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -50,5 +51,61 @@ describe('README and the custos command', () => {
   it('lists the exit codes exactly as the command defines them', () => {
     const listed = [...section.matchAll(/`(\d)` ([a-z]+)/g)].map((m) => Number(m[1]))
     expect(listed).toEqual(Object.values(EXIT))
+  })
+})
+
+/** Every line of the README's fenced code blocks, and every inline code span of its prose. */
+function codeOf(readme: string): { blockLines: string[]; spans: string[] } {
+  const blockLines: string[] = []
+  const prose: string[] = []
+  let inBlock = false
+  for (const line of readme.split('\n')) {
+    if (line.startsWith('```')) inBlock = !inBlock
+    else (inBlock ? blockLines : prose).push(line)
+  }
+  const spans = [...prose.join('\n').matchAll(/`([^`\n]+)`/g)].map((m) => m[1] as string)
+  return { blockLines, spans }
+}
+
+/** Runs a README command line (no shell): exit code and output. */
+function run(command: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  const [file, ...args] = command.split(' ')
+  return new Promise((resolve) => {
+    execFile(file as string, args, { cwd: root, timeout: 120_000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr })
+    })
+  })
+}
+
+describe('README commands need only Node.js and npm (issue 10)', () => {
+  const readme = readFileSync(join(root, 'README.md'), 'utf8')
+  const { blockLines, spans } = codeOf(readme)
+  // `pnpm` as a command of its own; `npx --yes pnpm@VERSION …` fetches it and is fine.
+  const barePnpm = /(?<![\w@/.-])pnpm(?=\s|$)/
+
+  it('no code block line or inline command calls a bare `pnpm`', () => {
+    expect(blockLines.filter((l) => barePnpm.test(l))).toEqual([])
+    expect(spans.filter((s) => barePnpm.test(s))).toEqual([])
+  })
+
+  it('no shell line calls `custos` as if it were installed: it is `npm run custos -- …`', () => {
+    expect(blockLines.filter((l) => /^\s*custos\s/.test(l))).toEqual([])
+  })
+
+  it('the npm scripts the README names exist in package.json', () => {
+    const scripts = Object.keys((JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts)
+    const named = [...[...blockLines, ...spans].join('\n').matchAll(/\bnpm run ([a-z][a-z-]*)/g)].map((m) => m[1] as string)
+    expect(named.length).toBeGreaterThan(3)
+    for (const name of named) expect(scripts).toContain(name)
+  })
+
+  it.each([
+    ['npm run custos -- --help', 'npm run custos -- --help'],
+    ['npm start -- --port 8080', 'npm start -- --help'],
+  ])('the README says `%s`; `%s` runs with npm alone and prints the usage', async (shown, command) => {
+    expect(spans).toContain(shown)
+    const { code, stdout, stderr } = await run(command)
+    expect({ code, stderr: code === 0 ? '' : stderr.slice(-500) }).toEqual({ code: 0, stderr: '' })
+    expect(stdout).toMatch(/Usage: custos/)
   })
 })

@@ -54,8 +54,10 @@ describe('pnpm start', () => {
     expect(await ready.json()).toEqual({ ready: false, state: 'uninitialized' })
     const meta = (await (await fetch(`http://127.0.0.1:${port}/.well-known/oauth-authorization-server`)).json()) as { issuer: string }
     expect(meta.issuer).toBe(`http://127.0.0.1:${port}`)
-    // No passphrase was invented and written anywhere: only the database exists.
-    expect(readdirSync(dir).filter((f) => !f.startsWith('custos.db'))).toEqual([])
+    // No passphrase was invented and written anywhere: only the database exists, and the run
+    // file (issue 10: where custos status finds this server) holds nothing but its URL and pid.
+    expect(readdirSync(dir).filter((f) => !f.startsWith('custos.db'))).toEqual(['custos.run.json'])
+    expect(JSON.parse(readFileSync(join(dir, 'custos.run.json'), 'utf8'))).toEqual({ url: `http://127.0.0.1:${port}`, pid: child.pid, startedAt: expect.any(String) })
 
     child.kill('SIGTERM')
     const [code] = (await once(child, 'exit')) as [number | null]

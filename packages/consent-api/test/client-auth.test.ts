@@ -1,7 +1,7 @@
 /**
  * Client authentication at the back-channel endpoints: client_secret_basic and client_secret_post
- * (RFC 6749 §2.3.1) and private_key_jwt (RFC 7523 §2.2, §3). Only the registered method works;
- * every failure is the same 401 invalid_client. Introspecting an unknown token is the probe: an
+ * (RFC 6749 §2.3.1) and private_key_jwt (RFC 7523 §2.2, §3). A secret client may use either
+ * secret method, a key client only its key; every failure is 401 invalid_client. Introspecting an unknown token is the probe: an
  * authenticated client gets 200 `{ active: false }`.
  */
 import { generateKeyPair, SignJWT } from 'jose'
@@ -45,15 +45,18 @@ describe('client secrets', () => {
     await expectInvalidClient(await probe(f, { authorization: basic(client.id, client.secret as string) }, { client_id: 'ven_other' }), true)
   })
 
-  it('client_secret_post works for a client registered so, and only for it', async () => {
+  it('client_secret_post works for a client registered so; a secret client may use either secret method (issue 10)', async () => {
     const f = await oauthFixture()
     const post = await f.register({ token_endpoint_auth_method: 'client_secret_post' })
     const viaBasic = await f.register()
     expect((await probe(f, {}, { client_id: post.id, client_secret: post.secret as string })).status).toBe(200)
     await expectInvalidClient(await probe(f, {}, { client_id: post.id, client_secret: 'wrong' }), false)
-    // Only the registered method is accepted (RFC 7591 token_endpoint_auth_method).
-    await expectInvalidClient(await probe(f, { authorization: basic(post.id, post.secret as string) }, {}), true)
-    await expectInvalidClient(await probe(f, {}, { client_id: viaBasic.id, client_secret: viaBasic.secret as string }), false)
+    // The same secret proves the same thing in the header or the body: openid-client sends
+    // client_secret_post to a client registered with RFC 7591's default, client_secret_basic.
+    expect((await probe(f, { authorization: basic(post.id, post.secret as string) }, {})).status).toBe(200)
+    expect((await probe(f, {}, { client_id: viaBasic.id, client_secret: viaBasic.secret as string })).status).toBe(200)
+    await expectInvalidClient(await probe(f, { authorization: basic(post.id, 'wrong') }, {}), true)
+    await expectInvalidClient(await probe(f, {}, { client_id: viaBasic.id, client_secret: 'wrong' }), false)
   })
 
   it('no authentication, or two methods at once, is refused', async () => {

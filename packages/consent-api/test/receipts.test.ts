@@ -3,15 +3,23 @@
  * from the vault, stable across restarts), verifiable by anyone with /.well-known/jwks.json, and
  * a new receipt id for each consent event (narrowing, revocation).
  */
+import { readFileSync } from 'node:fs'
 import sodium from 'libsodium-wrappers-sumo'
+import { Ajv2020 } from 'ajv/dist/2020.js'
 import { type JWTPayload, calculateJwkThumbprint, createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose'
 import { afterEach, describe, expect, it } from 'vitest'
 import { PASSPHRASE } from '../../vault/test/support/test-vault.js'
 import { createApp } from '../src/index.js'
 import { consentReceiptFor } from '../src/receipts/receipt.js'
+import { ReceiptSettingsStore } from '../src/receipts/receipt-settings.js'
 import { ISSUER, disposeFixtures, resourceFixture } from './support/resource-fixture.js'
 
 afterEach(disposeFixtures)
+
+/** Kantara CR v1.1's required fields as a JSON schema (see the fixture's $comment for its source). */
+const kantara = new Ajv2020({ strict: false, allErrors: true, logger: false }).compile(
+  JSON.parse(readFileSync(new URL('./fixtures/kantara-consent-receipt-v1.1.schema.json', import.meta.url), 'utf8')) as Record<string, unknown>,
+)
 
 type Fixture = Awaited<ReturnType<typeof resourceFixture>>
 
@@ -45,15 +53,33 @@ describe('consent receipts', () => {
       jti: `${grantId}.1`,
       iat: Math.floor(Date.parse(grant.createdAt) / 1000),
       version: 'KI-CR-v1.1.0',
+      jurisdiction: 'EU',
       consentTimestamp: Math.floor(Date.parse(grant.createdAt) / 1000),
       collectionMethod: 'Custos consent page',
       consentReceiptID: `${grantId}.1`,
-      piiControllers: [{ piiController: 'Fjord Outdoor', contact: 'privacy@fjord.example', piiControllerUrl: 'https://fjord.example' }],
+      language: 'en',
+      piiControllers: [{ piiController: 'Fjord Outdoor', contact: 'privacy@fjord.example', address: {}, email: 'privacy@fjord.example', phone: '', piiControllerUrl: 'https://fjord.example' }],
+      policyUrl: '',
+      // Issue 10: `service` names the vendor's service, not an authorization-detail type; the
+      // granted field selectors and the purchase slice are the purpose's PII categories.
       services: [
-        { service: 'custos_fields', purposes: [{ purpose: 'Fit recommendations', consentType: 'EXPLICIT', piiCategory: ['email', 'prefs.sizes.*'], termination: grant.expiresAt, thirdPartyDisclosure: false }] },
-        { service: 'custos_purchases', purposes: [{ purpose: 'Fit recommendations', piiCategory: ['purchases'] }] },
+        {
+          service: 'Fjord Outdoor',
+          purposes: [
+            {
+              purpose: 'Fit recommendations',
+              purposeCategory: ['Core Function'],
+              consentType: 'EXPLICIT',
+              piiCategory: ['email', 'prefs.sizes.*', 'purchases'],
+              primaryPurpose: true,
+              termination: grant.expiresAt,
+              thirdPartyDisclosure: false,
+            },
+          ],
+        },
       ],
       sensitive: false,
+      spiCat: [],
       custos: { grantId, revision: 1, status: 'active', actions: ['read'], purchases: { madeWithVendor: true }, acceptedTerms: ['no-resale'], expiresAt: grant.expiresAt },
     })
     // A pairwise pseudonym: neither the vault id nor the same for another vendor.
@@ -148,5 +174,42 @@ describe('consent receipts', () => {
     // Another vault's key (another root key) does not verify this vault's receipts.
     const g = await resourceFixture()
     await expect(verify(g.app, receipt)).rejects.toThrow()
+  })
+
+  it('issue 10: carry every field Kantara CR v1.1 requires — the owner\'s jurisdiction, the vendor\'s RFC 7591 policy and contacts — and validate against its JSON schema', async () => {
+    const f = await resourceFixture()
+    await new ReceiptSettingsStore(f.ctx).set({ jurisdiction: 'DE' })
+    const { grantId, token } = await f.vendorWithToken(
+      { purchases: { madeWithVendor: true } },
+      { policy_uri: 'https://fjord.example/privacy', contacts: ['Data protection office', 'mailto:dpo@fjord.example', 'tel:+49301234567'] },
+    )
+    const { payload } = await verify(f.app, await receiptOf(f, token))
+    expect(kantara(payload), JSON.stringify(kantara.errors)).toBe(true)
+    expect(payload).toMatchObject({
+      jurisdiction: 'DE',
+      policyUrl: 'https://fjord.example/privacy',
+      piiControllers: [{ piiController: 'Fjord Outdoor', contact: 'Data protection office', address: {}, email: 'dpo@fjord.example', phone: '+49301234567', piiControllerUrl: 'https://fjord.example' }],
+      services: [{ service: 'Fjord Outdoor', purposes: [{ purposeCategory: ['Core Function'], piiCategory: ['email', 'prefs.sizes.*', 'purchases'] }] }],
+      consentReceiptID: `${grantId}.1`,
+    })
+    // A vendor that registered nothing but its name still gets a receipt the schema accepts.
+    const bare = await f.vendorWithToken({}, { client_uri: undefined, contacts: undefined })
+    expect(kantara((await verify(f.app, await receiptOf(f, bare.token))).payload), JSON.stringify(kantara.errors)).toBe(true)
+    // The schema has teeth: the receipt as it was before issue 10 (no jurisdiction, no policyUrl,
+    // no purposeCategory, no controller contact fields) does not pass.
+    const { jurisdiction: _j, policyUrl: _p, ...before } = payload as Record<string, unknown>
+    expect(kantara(before)).toBe(false)
+  })
+
+  it('issue 10: the jurisdiction is an owner setting (default EU), validated and kept against edits in the database', async () => {
+    const f = await resourceFixture()
+    const settings = new ReceiptSettingsStore(f.ctx)
+    expect(await settings.get()).toEqual({ jurisdiction: 'EU' })
+    await expect(settings.set({ jurisdiction: 'Germany' })).rejects.toThrow()
+    await settings.set({ jurisdiction: 'US-CA' })
+    expect(await settings.get()).toEqual({ jurisdiction: 'US-CA' })
+    // A value edited in the database without the vault's key is not put into a signed receipt.
+    await f.ctx.db.updateTable('api_settings').set({ value: 'XX' }).where('name', '=', 'receipt_jurisdiction').execute()
+    expect(await settings.get()).toEqual({ jurisdiction: 'EU' })
   })
 })

@@ -33,7 +33,7 @@ describe('authorization_code grant', () => {
     expect(body.access_token).toMatch(/^[A-Za-z0-9_-]{43}$/)
     expect(body.refresh_token).toMatch(/^[A-Za-z0-9_-]{43}$/)
     expect(body.authorization_details).toEqual([
-      expect.objectContaining({ type: 'custos_fields', fields: ['prefs.sizes.*'], purchases: { madeWithVendor: true }, actions: ['read'], purpose: 'Requested by Fjord Outdoor' }),
+      expect.objectContaining({ type: 'custos_fields', fields: ['prefs.sizes.*'], purchases: { made_with_vendor: true }, actions: ['read'], purpose: 'Requested by Fjord Outdoor' }),
     ])
     // Only keyed hashes are stored: neither the code nor a token appears in the database.
     const rows = JSON.stringify([...(await f.tv.handle.db.selectFrom('oauth_tokens' as never).selectAll().execute()), ...(await f.tv.handle.db.selectFrom('oauth_codes' as never).selectAll().execute())])
@@ -219,7 +219,7 @@ describe('the token endpoint refuses what RFC 6749 does not allow', () => {
 })
 
 describe('DPoP at the token endpoint (RFC 9449)', () => {
-  it('binds the tokens to the proof key (token_type DPoP, cnf.jkt); a refresh needs a proof of the same key', async () => {
+  it('binds the tokens to the proof key (token_type DPoP, cnf.jkt); a refresh needs a proof, of any key for a confidential client (RFC 9449 §5)', async () => {
     const f = await oauthFixture()
     const client = await f.register()
     const key = await dpopKey(f.now)
@@ -232,10 +232,15 @@ describe('DPoP at the token endpoint (RFC 9449)', () => {
 
     const other = await dpopKey(f.now)
     expect(await errorOf(await f.refresh(client, tokens.refresh_token))).toEqual({ status: 400, error: 'invalid_dpop_proof' })
-    expect(await errorOf(await f.refresh(client, tokens.refresh_token, { dpop: await other.proof('POST', TOKEN_URL) }))).toEqual({ status: 400, error: 'invalid_dpop_proof' })
     const refreshed = await f.refresh(client, tokens.refresh_token, { dpop: await key.proof('POST', TOKEN_URL) })
     expect(refreshed.status).toBe(200)
-    expect(((await refreshed.json()) as TokenResponse).token_type).toBe('DPoP')
+    const next = (await refreshed.json()) as TokenResponse
+    expect(next.token_type).toBe('DPoP')
+    // Issue 10: a confidential client's refresh token is not bound to the key (client
+    // authentication binds it): a proof of another key refreshes, and binds the new access token to it.
+    const rebound = await f.refresh(client, next.refresh_token, { dpop: await other.proof('POST', TOKEN_URL) })
+    expect(rebound.status).toBe(200)
+    expect(await f.introspect(client, ((await rebound.json()) as TokenResponse).access_token)).toMatchObject({ active: true, token_type: 'DPoP', cnf: { jkt: other.jkt } })
   })
 
   it('refuses invalid proofs: wrong htu or htm, stale iat, a replayed jti, two proofs', async () => {

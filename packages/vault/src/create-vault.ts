@@ -13,7 +13,7 @@ import { loadSodium } from './crypto/sodium.js'
 import { migrateToLatest } from './db/migrations.js'
 import type { DatabaseHandle } from './db/open-database.js'
 import type { VaultMetaTable } from './db/schema.js'
-import { VaultLockedError } from './errors.js'
+import { VaultError, VaultLockedError } from './errors.js'
 import type { VaultEvent, VaultEventListener } from './events.js'
 import { FieldStore } from './fields/field-store.js'
 import { AccessPolicy } from './grants/access-policy.js'
@@ -48,6 +48,13 @@ export interface CreateVaultOptions {
    */
   readonly grantReadCache?: boolean
 }
+
+/**
+ * How long a proof of the recovery key lets {@link Vault.resetPassphrase} set a new passphrase
+ * without the old one: long enough to choose one, short enough that a browser left open later
+ * cannot take the vault over with it.
+ */
+export const RECOVERY_WINDOW_SECONDS = 15 * 60
 
 /** Options of the owner's lock, unlock and sign-in: where it came from, for the access log. */
 export interface OwnerActionOptions {
@@ -94,6 +101,20 @@ export interface Vault {
   changePassphrase(current: string | Uint8Array, next: string | Uint8Array): Promise<void>
   /** Sets a new passphrase with the recovery key (forgotten passphrase); leaves the vault unsealed. A weak one gives `ERR_WEAK_PASSPHRASE` before the key is tried. */
   recover(recoveryKey: string, newPassphrase: string | Uint8Array, options?: OwnerActionOptions): Promise<void>
+  /**
+   * Sets a new passphrase without the current one, for an owner who forgot it and has just proved
+   * the recovery key to this vault object (`unlock` or `verifyOwner` with `{ recoveryKey }`)
+   * within the last {@link RECOVERY_WINDOW_SECONDS}. The unsealed vault holds the
+   * root key, so re-wrapping it needs no secret; the recent proof is what stands in for the current
+   * passphrase (which stops a walk-up attacker in {@link Vault.changePassphrase}). Without a
+   * fresh proof: `ERR_RECOVERY_REQUIRED`. A weak `next` gives `ERR_WEAK_PASSPHRASE` first. The
+   * proof is spent: a second reset needs the recovery key again.
+   *
+   * @example
+   * await vault.verifyOwner({ recoveryKey }, { origin: 'browser' })
+   * await vault.resetPassphrase('a new passphrase of several words')
+   */
+  resetPassphrase(next: string | Uint8Array, options?: OwnerActionOptions): Promise<void>
   /** Rotates the data key online; resumes an interrupted rotation. */
   rotateKeys(options?: RotateKeysOptions): Promise<RotationResult>
   readonly fields: FieldStore
@@ -222,9 +243,13 @@ export async function createVault(options: CreateVaultOptions): Promise<Vault> {
   })
 
   let unlocking: Promise<unknown> = Promise.resolve()
+  // When this process last saw the recovery key proved (resetPassphrase): memory only, so a
+  // restart or a lock forgets it and the owner proves the key again.
+  let recoveryProvedAt: number | undefined
   const seal = () => {
     keys?.wipe()
     keys = undefined
+    recoveryProvedAt = undefined
   }
 
   /** Installs unwrapped keys and records the unlock (and seals the failed-unlock tail) in one transaction. */
@@ -303,9 +328,11 @@ export async function createVault(options: CreateVaultOptions): Promise<Vault> {
         const { meta, root, method } = await unwrapRoot(ctx, credentials, origin)
         if (keys !== undefined) {
           sodium.memzero(root)
+          if (method === 'recovery-key') recoveryProvedAt = now().getTime()
           return
         }
         await unseal(meta.vault_id, root, meta.current_term, method, 'vault.unlocked', {}, origin)
+        if (method === 'recovery-key') recoveryProvedAt = now().getTime()
       })
       unlocking = run.catch(() => undefined)
       return run
@@ -319,6 +346,7 @@ export async function createVault(options: CreateVaultOptions): Promise<Vault> {
         await trx.updateTable('vault_meta').set({ failed_unlocks: 0, unlock_blocked_until: null }).where('id', '=', 1).execute()
         await audit.appendInTransaction(trx, [{ action: 'owner.authenticated', actor: 'owner', detail: method, origin }])
       })
+      if (method === 'recovery-key') recoveryProvedAt = now().getTime()
     },
 
     async lock(opts) {
@@ -364,6 +392,22 @@ export async function createVault(options: CreateVaultOptions): Promise<Vault> {
       }
       temp.wipe()
       await unseal(meta.vault_id, root, meta.current_term, 'recovery-key', 'vault.recovered', { kdf_params: columns.kdf_params, wrapped_root_passphrase: columns.wrapped_root_passphrase }, origin)
+      emit({ type: 'vault.passphrase_changed' })
+    },
+
+    async resetPassphrase(next, opts) {
+      const origin = originOf(opts)
+      const k = requireKeys()
+      await assertNewPassphrase(next)
+      const provedAt = recoveryProvedAt
+      if (provedAt === undefined || now().getTime() - provedAt > RECOVERY_WINDOW_SECONDS * 1000) throw new VaultError('ERR_RECOVERY_REQUIRED', 'Prove the recovery key again first')
+      // Spent before the slow KDF: two resets racing on one proof, only the first goes on.
+      recoveryProvedAt = undefined
+      const columns = await passphraseWrap(ctx, k, next, preset)
+      await ctx.db.transaction().execute(async (trx) => {
+        await trx.updateTable('vault_meta').set(columns).where('id', '=', 1).execute()
+        await audit.appendInTransaction(trx, [{ action: 'vault.passphrase_changed', actor: 'owner', detail: 'recovery-key', origin }])
+      })
       emit({ type: 'vault.passphrase_changed' })
     },
 

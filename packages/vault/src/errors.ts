@@ -13,6 +13,8 @@ export type VaultErrorCode =
   | 'ERR_UNLOCK_FAILED'
   | 'ERR_UNLOCK_THROTTLED'
   | 'ERR_RECOVERY_KEY_FORMAT'
+  /** resetPassphrase without a recent proof of the recovery key. */
+  | 'ERR_RECOVERY_REQUIRED'
   | 'ERR_WEAK_PASSPHRASE'
   | 'ERR_INTEGRITY'
   | 'ERR_UNSUPPORTED_FORMAT'

@@ -15,6 +15,7 @@ export type VaultEvent =
   | { type: 'field.deleted'; path: string }
   | { type: 'purchase.added'; purchaseId: string; provenance: 'owner' | 'import' | 'vendor' }
   | { type: 'purchase.deleted'; purchaseId: string }
+  | { type: 'purchases.linked'; vendorId: string | null; count: number }
   | { type: 'vendor.registered'; vendorId: string }
   | { type: 'vendor.blocked'; vendorId: string; blocked: boolean }
   | { type: 'grant.created'; grantId: string; vendorId: string }

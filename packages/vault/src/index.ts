@@ -12,7 +12,7 @@
  *
  * @packageDocumentation
  */
-export { createVault, type CreateVaultOptions, type OwnerActionOptions, type Vault, type VaultStatus } from './create-vault.js'
+export { createVault, RECOVERY_WINDOW_SECONDS, type CreateVaultOptions, type OwnerActionOptions, type Vault, type VaultStatus } from './create-vault.js'
 export { openSqlite, openPostgres, type DatabaseHandle, type PostgresOptions } from './db/open-database.js'
 export { HotQuery } from './db/hot-query.js'
 export { withSchemaLock } from './db/schema-lock.js'
@@ -41,6 +41,7 @@ export type { FieldEntry } from './fields/field-store.js'
 export { Order, OrderItem, type OrderInput, type Purchase, type Provenance } from './purchases/order.js'
 export type { PurchaseFilter, Page } from './purchases/purchase-query.js'
 export type { AddPurchaseOptions } from './purchases/purchase-store.js'
+export type { SellerSummary } from './purchases/seller-directory.js'
 export { GrantInput, GrantNarrowing, PurchaseSlice, GrantAction, type Grant } from './grants/grant.js'
 export { VendorInput, type Vendor } from './grants/vendor.js'
 export type { GrantedSlice, ReadThroughGrantOptions } from './grants/read-through-grant.js'

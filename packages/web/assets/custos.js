@@ -56,4 +56,35 @@
       if (!confirm(b.dataset.confirm)) e.preventDefault()
     })
   }
+  // Copy an element's text: <button data-copy="elementId" data-copied="Copied" hidden>. Hidden in
+  // the markup, so a page without this script offers no button that does nothing.
+  for (const b of document.querySelectorAll('button[data-copy]')) {
+    const source = document.getElementById(b.dataset.copy)
+    if (!source || !navigator.clipboard) continue
+    b.hidden = false
+    const label = b.textContent
+    b.addEventListener('click', () => {
+      navigator.clipboard.writeText(source.textContent.trim()).then(
+        () => (b.textContent = b.dataset.copied || label),
+        () => (b.textContent = label),
+      )
+    })
+  }
+  // Print the page: <button data-print hidden>.
+  for (const b of document.querySelectorAll('button[data-print]')) {
+    b.hidden = false
+    b.addEventListener('click', () => print())
+  }
+  // Slow forms (a passphrase change runs Argon2 for seconds): <form data-busy="statusId"> shows
+  // its hidden status and progress bar on submit and disables the button against a second submit.
+  for (const f of document.querySelectorAll('form[data-busy]')) {
+    f.addEventListener('submit', () => {
+      const status = document.getElementById(f.dataset.busy)
+      if (status) status.hidden = false
+      // After this event the form's data is already taken; disabling now blocks only a double click.
+      setTimeout(() => {
+        for (const b of f.querySelectorAll('button[type="submit"]')) b.disabled = true
+      }, 0)
+    })
+  }
 })()

@@ -2,6 +2,8 @@
  * Figures a reliability test measured (requests served, kills, RSS, file handles), kept for
  * RELIABILITY.md: with CUSTOS_RELIABILITY_FIGURES=FILE each test merges its figures into that
  * JSON file under its own name. Tests never print (test/setup/no-console.ts); this is the channel.
+ * A person turns the JSON into RELIABILITY.md's figures table, which goes after the command block,
+ * never into it (test/docs-markdown.test.ts).
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 

@@ -126,6 +126,13 @@ const MIGRATIONS: Record<string, ApiMigration> = {
       await db.schema.createIndex('oauth_tokens_expiry').on('oauth_tokens').column('expires_at').execute()
     },
   },
+  '0005_session_recovery': {
+    async up(db: Kysely<any>) {
+      // Issue 10: a session that proved the recovery key may choose a new passphrase without the
+      // old one until this time (owner/session.ts); covered by the row MAC when set.
+      await db.schema.alterTable('owner_sessions').addColumn('recovery_until', 'text').execute()
+    },
+  },
 }
 
 class ApiMigrations implements MigrationProvider {

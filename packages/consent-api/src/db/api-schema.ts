@@ -14,7 +14,7 @@ import type { Kysely } from 'kysely'
 export interface OAuthClientsTable {
   client_id: string // = the vault's vendor id
   secret_hash: string | null
-  auth_method: 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt'
+  auth_method: 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'none'
   redirect_uris: string // before 0004: JSON string[]; now '' (in `sealed`)
   metadata: string // before 0004: JSON; now '' (in `sealed`)
   created_at: string
@@ -73,6 +73,8 @@ export interface OwnerSessionsTable {
   csrf_hash: string
   created_at: string
   last_seen_at: string
+  /** Until when this session may set a new passphrase without the old one (it proved the recovery key); migration 0005. */
+  recovery_until: string | null
   row_mac: Uint8Array | null
 }
 

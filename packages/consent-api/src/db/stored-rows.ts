@@ -43,8 +43,11 @@ export const authenticated: { readonly [T in AuthenticatedTable]: (row: UnmacedR
    * A session's times bound it (idle timeout, lifetime) and its CSRF hash guards every change:
    * pushing last_seen_at forward or swapping csrf_hash fails the check. A saved older copy only
    * makes the session look idle for longer (it ends sooner), and within its 12 hours at most.
+   * `recovery_until` (issue 10: the passphrase may be reset without the old one until then) is
+   * appended only when set, so rows MAC'd before migration 0005 still verify; the encoding is
+   * self-delimiting, so adding, removing or moving it fails the check.
    */
-  owner_sessions: (r) => [r.id_hash, r.csrf_hash, r.created_at, r.last_seen_at],
+  owner_sessions: (r) => [r.id_hash, r.csrf_hash, r.created_at, r.last_seen_at, ...(r.recovery_until === null ? [] : [r.recovery_until])],
   // The owner's settings (the registration mode): an edited one falls back to the strictest.
   api_settings: (r) => [r.name, r.value, r.updated_at],
 }

@@ -4,7 +4,8 @@ import type { AppContext } from '../app-context.js'
 import { type RegisteredClient, loadClient, vendorBlocked } from './client-record.js'
 import { isKnownSelector } from './field-selectors.js'
 import type { OAuthParams } from './form-body.js'
-import { isUsableRedirectUri } from './redirect-uri.js'
+import { isUsableRedirectUri, matchesRegisteredRedirect } from './redirect-uri.js'
+import { VendorPurchaseSliceInput } from './vendor-purchase-slice.js'
 
 /**
  * Parsing and validating an authorization request (RFC 6749 §4.1.1), as it arrives at
@@ -45,7 +46,8 @@ export const CustosFieldsDetail = z
   .object({
     type: z.literal('custos_fields'),
     fields: z.array(z.string().max(200).refine(isKnownSelector, 'unknown field path')).max(200).default([]),
-    purchases: PurchaseSlice.optional(),
+    // `made_with_vendor` (the earlier `madeWithVendor` still accepted): vendor-purchase-slice.ts.
+    purchases: VendorPurchaseSliceInput.optional(),
     actions: z.array(GrantAction).min(1).max(2),
     purpose: z.string().trim().min(1).max(500),
     duration_seconds: z.number().int().min(60).max(MAX_GRANT_SECONDS).optional(),
@@ -114,8 +116,9 @@ export async function resolveClientAndRedirect(app: AppContext, params: OAuthPar
   if (await vendorBlocked(app, known.clientId)) throw new RequestPageError('Unknown client', 'The application that sent you here is blocked in this vault.')
   const given = params.values.get('redirect_uri')
   if (given !== undefined) {
-    // Exact string comparison: no normalization, no prefix or pattern matching.
-    if (!known.redirectUris.includes(given)) throw new RequestPageError('redirect_uri is not registered for this client', 'The application sent you here with a return address it did not register.')
+    // Exact string comparison: no normalization, no prefix or pattern matching — but any port
+    // for a loopback IP redirect URI (RFC 8252 §7.3; redirect-uri.ts).
+    if (!matchesRegisteredRedirect(known.redirectUris, given)) throw new RequestPageError('redirect_uri is not registered for this client', 'The application sent you here with a return address it did not register.')
     return { client: known, redirectUri: usable(given), redirectUriSent: true }
   }
   // RFC 6749 §3.1.2.3: optional only when exactly one redirect URI is registered.

@@ -8,6 +8,7 @@ import { type AuthorizationRequest, RequestPageError, RequestRedirectError, type
 import { vendorBlocked } from './client-record.js'
 import { isUsableRedirectUri } from './redirect-uri.js'
 import { renderConsentPage } from './consent-page.js'
+import { sellerCandidates } from './seller-candidates.js'
 import { type OAuthParams, paramsFrom } from './form-body.js'
 import { OAuthError, oauthErrorResponse } from './oauth-error.js'
 import { PENDING_SECONDS, REQUEST_URI_PREFIX, findRequest, storeRequest, takeRequest } from './request-store.js'
@@ -87,7 +88,8 @@ async function consent(app: AppContext, c: Context, pendingId: string, request: 
   if (!isUsableRedirectUri(request.redirectUri)) return errorPage(c, 400, BAD_RETURN_ADDRESS)
   const vendor = await app.vault.vendors.get(request.clientId)
   const session = await currentOwnerSession(app, c)
-  const owner = session ? { csrfToken: session.csrfToken, values: await app.vault.fields.list(request.access.fields) } : undefined
+  const sellers = session && request.access.purchases?.madeWithVendor ? await sellerCandidates(app.vault, vendor.name) : undefined
+  const owner = session ? { csrfToken: session.csrfToken, values: await app.vault.fields.list(request.access.fields), ...(sellers ? { sellers } : {}) } : undefined
   return renderConsentPage(c, { issuer: app.config.issuer, pendingId, request, vendor, ...(owner ? { owner } : {}) })
 }
 
@@ -126,6 +128,8 @@ async function decide(app: AppContext, c: Context): Promise<Response> {
   if (!grant) return back({ error: 'access_denied', error_description: 'The owner denied the request' })
   let grantId: string
   try {
+    // Linked first: a link without a grant shares nothing, a grant whose links failed would share less than the page said.
+    if (grant.purchases?.madeWithVendor) await linkChosenSellers(app, request.clientId, form.getAll('link_seller'))
     grantId = (await app.vault.grants.create({ vendorId: request.clientId, ...grant })).id
   } catch (err) {
     if (err instanceof VaultError && (err.code === 'ERR_VENDOR_BLOCKED' || err.code === 'ERR_NOT_FOUND')) return back({ error: 'access_denied', error_description: 'The owner denied the request' })
@@ -139,6 +143,18 @@ async function decide(app: AppContext, c: Context): Promise<Response> {
     dpopJkt: request.dpopJkt ?? null,
   })
   return back({ code })
+}
+
+/**
+ * Links the sellers the owner ticked to the vendor, so "purchases made with" it include them. Only
+ * sellers the page offered count (recomputed here, never taken from the form on trust): a forged
+ * form cannot link an unrelated seller's purchases to this vendor.
+ */
+async function linkChosenSellers(app: AppContext, vendorId: string, chosen: readonly string[]): Promise<void> {
+  if (chosen.length === 0) return
+  const vendor = await app.vault.vendors.get(vendorId)
+  const offered = new Set((await sellerCandidates(app.vault, vendor.name)).map((s) => s.seller))
+  for (const seller of new Set(chosen)) if (offered.has(seller)) await app.vault.purchases.linkSeller(seller, vendorId)
 }
 
 /**

@@ -13,17 +13,35 @@ const RedirectUri = z
     if (problem) ctx.addIssue({ code: 'custom', message: problem })
   })
 
+/**
+ * The name shown to the owner when a client registers none: the host of its first redirect URI
+ * (`shop.example`), or the scheme of a private-use one (`com.example.app`, RFC 8252 §7.1).
+ */
+function defaultClientName(redirectUri: string | undefined): string {
+  try {
+    const url = new URL(redirectUri ?? '')
+    return (url.host || url.protocol.slice(0, -1)).slice(0, 200)
+  } catch {
+    return 'Unnamed application' // unreachable: the redirect URIs were validated first
+  }
+}
+
 /** A public JWK Set, as private_key_jwt clients register it (RFC 7591 `jwks`). */
 const Jwks = z.object({ keys: z.array(z.record(z.string(), z.unknown())).min(1).max(10) })
 
 export const ClientMetadata = z
   .object({
     redirect_uris: z.array(RedirectUri).min(1).max(10),
-    client_name: z.string().trim().min(1).max(200),
+    /** RFC 7591 §2 makes it optional: without one, the vendor is named after its redirect URI (below). */
+    client_name: z.string().trim().min(1).max(200).optional(),
     client_uri: z.url({ protocol: /^https?$/ }).max(2000).optional(),
     logo_uri: z.url({ protocol: /^https$/ }).max(2000).optional(),
     contacts: z.array(z.string().trim().min(1).max(200)).max(10).optional(),
-    token_endpoint_auth_method: z.enum(['client_secret_basic', 'client_secret_post', 'private_key_jwt']).default('client_secret_basic'),
+    /** RFC 7591 §2: the vendor's privacy policy, the `policyUrl` of its consent receipts (receipts/receipt.ts). */
+    policy_uri: z.url({ protocol: /^https?$/ }).max(2000).optional(),
+    tos_uri: z.url({ protocol: /^https?$/ }).max(2000).optional(),
+    /** `none`: a public client (native or single-page app, RFC 8252 §8.4); its tokens are DPoP-bound. */
+    token_endpoint_auth_method: z.enum(['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none']).default('client_secret_basic'),
     grant_types: z.array(z.enum(['authorization_code', 'refresh_token'])).min(1).default(['authorization_code', 'refresh_token']),
     response_types: z.array(z.literal('code')).min(1).default(['code']),
     jwks: Jwks.optional(),
@@ -46,4 +64,11 @@ export const ClientMetadata = z
       ctx.addIssue({ code: 'custom', path: ['jwks'], message: 'jwks is only for private_key_jwt' })
     }
   })
+  .transform((m) => ({
+    ...m,
+    client_name: m.client_name ?? defaultClientName(m.redirect_uris[0]),
+    // A public client proves nothing at the token endpoint, so a stolen refresh or access token
+    // must be useless without its key (RFC 9449 §5, RFC 9700 §4.14.2): DPoP is required of it.
+    dpop_bound_access_tokens: m.dpop_bound_access_tokens || m.token_endpoint_auth_method === 'none',
+  }))
 export type ClientMetadata = z.output<typeof ClientMetadata>

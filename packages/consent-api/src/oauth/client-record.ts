@@ -21,6 +21,7 @@ const StoredMetadata = z.object({
   client_name: z.string(),
   client_uri: z.string().optional(),
   logo_uri: z.string().optional(),
+  policy_uri: z.string().optional(),
   jwks: z.object({ keys: z.array(z.record(z.string(), z.unknown())) }).optional(),
   jwks_uri: z.string().optional(),
   dpop_bound_access_tokens: z.boolean().default(false),
@@ -43,6 +44,8 @@ export interface RegisteredClient {
   readonly grantTypes: readonly string[]
   /** Custos extension: the vendor's X25519 key for sealed responses (base64url). */
   readonly x25519PublicKey?: string
+  /** RFC 7591 `policy_uri`: the vendor's privacy policy, named in its consent receipts. */
+  readonly policyUri?: string
 }
 
 /** A new client as registration (RFC 7591) hands it over: the validated metadata, split. */
@@ -88,6 +91,7 @@ export async function loadClient(app: AppContext, clientId: string): Promise<Reg
     dpopBoundAccessTokens: meta.dpop_bound_access_tokens,
     grantTypes: meta.grant_types,
     ...(meta.custos_x25519_public_key ? { x25519PublicKey: meta.custos_x25519_public_key } : {}),
+    ...(meta.policy_uri ? { policyUri: meta.policy_uri } : {}),
   }
 }
 

@@ -5,12 +5,15 @@ import { type Html, htmlPage } from '../html-page.js'
 import { vendorMonogram } from '../vendor-monogram.js'
 import type { AuthorizationRequest } from './authorization-request.js'
 import { selectorLabel } from './field-selectors.js'
+import type { SellerCandidate } from './seller-candidates.js'
+import { redirectTarget } from './redirect-uri.js'
 
 /**
  * The consent page (PRODUCT.md, owner step 3): who asks (name, site, since when; a monogram, never
  * the vendor's logo — see vendor-monogram.ts), each field
- * with its current value, the purpose, the purchase slice, the duration and the owner's terms the
- * vendor accepts. The owner may untick fields and shorten the duration, then approve or deny.
+ * with its current value, the purpose, the purchase slice (with the owner's sellers that look like
+ * the vendor, to link), the duration, the owner's terms the vendor accepts (when it accepts any)
+ * and whether its stated website is where the owner is sent back. The owner may untick fields and shorten the duration, then approve or deny.
  * Without an owner session it shows what is asked (no values) and a sign-in form instead.
  * No script; everything interpolated is escaped; the page cannot be framed or cached.
  */
@@ -20,7 +23,7 @@ export interface ConsentView {
   readonly request: AuthorizationRequest
   readonly vendor: Vendor
   /** Present when the owner is signed in: the CSRF token and the current values to preview. */
-  readonly owner?: { readonly csrfToken: string; readonly values: readonly FieldEntry[] }
+  readonly owner?: { readonly csrfToken: string; readonly values: readonly FieldEntry[]; readonly sellers?: readonly SellerCandidate[] }
 }
 
 const DURATIONS = [3600, 86400, 7 * 86400, 30 * 86400, 90 * 86400, 180 * 86400, 365 * 86400, 730 * 86400]
@@ -57,6 +60,57 @@ function purchaseSlice(view: ConsentView): string {
     .join(', ')
 }
 
+/** A host as people read it: no `www.`, no trailing dot, lower case. */
+const siteOf = (url: string): string | undefined => {
+  try {
+    return new URL(url).hostname.toLowerCase().replace(/\.$/, '').replace(/^www\./, '') || undefined
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Whether the vendor's stated website (RFC 7591 `client_uri`) is where the owner is sent back:
+ * the same host, or one a subdomain of the other (`shop.fjord.example` under `fjord.example`).
+ * A mismatch is not proof of fraud, but it is what a look-alike application would show.
+ */
+export function websiteMatches(clientUri: string | undefined, redirectUri: string): boolean | undefined {
+  const site = clientUri === undefined ? undefined : siteOf(clientUri)
+  const back = siteOf(redirectUri)
+  if (site === undefined || back === undefined) return undefined
+  return site === back || back.endsWith(`.${site}`) || site.endsWith(`.${back}`)
+}
+
+function websiteLine(view: ConsentView): Html {
+  const { vendor, request } = view
+  const back = siteOf(request.redirectUri) ?? new URL(request.redirectUri).protocol.replace(/:$/, '')
+  const site = vendor.uri === undefined ? undefined : siteOf(vendor.uri)
+  const match = websiteMatches(vendor.uri, request.redirectUri)
+  if (site === undefined) return html`<p class="site-check">${vendor.name} names no website; after you decide you go to <strong>${back}</strong>.</p>`
+  if (match) return html`<p class="site-check ok">${vendor.name} says its website is <strong>${site}</strong>; after you decide you go back to <strong>${back}</strong>.</p>`
+  return html`<p class="notice error site-check" role="note">Careful: ${vendor.name} says its website is <strong>${site}</strong>, but after you decide you are sent to <strong>${back}</strong>, a different site. Approve only if you trust it.</p>`
+}
+
+/** The owner's terms the vendor accepted, in plain words; nothing when it accepted none. */
+function termsLine(view: ConsentView): Html | '' {
+  const terms = view.request.access.acceptedTerms
+  if (terms.length === 0) return ''
+  return html`<p>${view.vendor.name} agrees to follow ${terms.length === 1 ? 'this term of yours' : 'these terms of yours'}: ${terms.join(', ')}.</p>`
+}
+
+/** The sellers the owner may say are this vendor, with what each would share. */
+function sellerLinks(view: ConsentView): Html | '' {
+  const slice = view.request.access.purchases
+  const sellers = view.owner?.sellers
+  if (!slice?.madeWithVendor || sellers === undefined) return ''
+  const name = view.vendor.name
+  if (sellers.length === 0)
+    return html`<p class="muted">None of your purchases names a seller like ${name}: only receipts ${name} sends and you accept are shared. You can link a seller to ${name} later by editing one of its purchases.</p>`
+  return html`<div class="seller-links"><p>Which of your sellers are ${name}? Purchases from the sellers you tick are shared as made with ${name}, together with the receipts ${name} sends and you accept.</p>${sellers.map(
+    (s) => html`<label class="check"><input type="checkbox" name="link_seller" value="${s.seller}"${s.preselected ? html` checked` : ''}> ${s.seller} <span class="muted">(shares ${s.purchases} purchase${s.purchases === 1 ? '' : 's'})</span></label>`,
+  )}</div>`
+}
+
 function fieldRows(view: ConsentView): Html[] {
   return view.request.access.fields.map((selector) => {
     const label = html`<strong>${selectorLabel(selector)}</strong> <span class="muted">(${selector})</span>`
@@ -78,14 +132,15 @@ export function renderConsentPage(c: Context, view: ConsentView): Response | Pro
   const slice = purchaseSlice(view)
   const appends = access.actions.includes('append')
   const fields = fieldRows(view)
-  const returnOrigin = new URL(request.redirectUri).origin
+  const returnOrigin = redirectTarget(request.redirectUri)
   const pendingPath = `/oauth/authorize/pending/${view.pendingId}`
 
   const header = html`<div class="vendor">${vendorMonogram(vendor.name)}<div>
 <h1>${vendor.name} asks for access to your data</h1>
 <p class="muted">${vendor.uri ? html`<a href="${vendor.uri}" rel="noopener noreferrer">${vendor.uri}</a> · ` : ''}known to this vault since ${vendor.createdAt.slice(0, 10)} · you will be sent back to ${returnOrigin}</p></div></div>
+${websiteLine(view)}
 <p><strong>Purpose:</strong> ${access.purpose}</p>
-<p><strong>The vendor accepts your terms:</strong> ${access.acceptedTerms.length > 0 ? access.acceptedTerms.join(', ') : 'none named'}</p>`
+${termsLine(view)}`
 
   if (!view.owner) {
     return htmlPage(
@@ -112,7 +167,7 @@ export function renderConsentPage(c: Context, view: ConsentView): Response | Pro
 <input type="hidden" name="request_id" value="${view.pendingId}">
 <input type="hidden" name="csrf_token" value="${view.owner.csrfToken}">
 ${fields.length > 0 ? html`<fieldset><legend>Fields (untick what you do not want to share)</legend>${fields}</fieldset>` : ''}
-${slice ? html`<fieldset><legend>Purchases</legend><label class="check"><input type="checkbox" name="purchases" value="read" checked> ${slice}</label></fieldset>` : ''}
+${slice ? html`<fieldset><legend>Purchases</legend><label class="check"><input type="checkbox" name="purchases" value="read" checked> ${slice}</label>${sellerLinks(view)}</fieldset>` : ''}
 ${appends ? html`<fieldset><legend>Receipts</legend><label class="check"><input type="checkbox" name="append" value="purchases" checked> Add purchase receipts to your inbox (you accept or reject each)</label></fieldset>` : ''}
 <fieldset><legend>Duration</legend>${durationSelect(access.durationSeconds)}<p class="muted">You can revoke at any time.</p></fieldset>
 <p class="decision"><button type="submit" name="decision" value="approve">Approve</button>

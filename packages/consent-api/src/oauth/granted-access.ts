@@ -1,4 +1,6 @@
-import type { Grant } from '@custos/vault'
+import { z } from 'zod'
+import { type Grant, GrantAction } from '@custos/vault'
+import { VendorPurchaseSlice, toVendorSlice } from './vendor-purchase-slice.js'
 
 /**
  * What a grant allows, in the words of the token response (RFC 6749 §5.1 `scope`, RFC 9396 §7
@@ -14,12 +16,27 @@ export function grantedScope(grant: Grant): string {
   ].join(' ')
 }
 
-export function grantedDetails(grant: Grant): Record<string, unknown>[] {
+/**
+ * One granted RFC 9396 authorization detail: the `custos_fields` object of the request as the
+ * owner approved it, plus `expires_at` (when the grant ends, RFC 3339) — the token response's
+ * schema in the OpenAPI document, so the document allows what is sent.
+ */
+export const GrantedDetail = z.object({
+  type: z.literal('custos_fields'),
+  fields: z.array(z.string()),
+  purchases: VendorPurchaseSlice.optional(),
+  actions: z.array(GrantAction),
+  purpose: z.string(),
+  accepted_terms: z.array(z.string()),
+  expires_at: z.string(),
+})
+
+export function grantedDetails(grant: Grant): z.input<typeof GrantedDetail>[] {
   return [
     {
       type: 'custos_fields',
       fields: grant.fields,
-      ...(grant.purchases ? { purchases: grant.purchases } : {}),
+      ...(grant.purchases ? { purchases: toVendorSlice(grant.purchases) } : {}),
       actions: grant.actions,
       purpose: grant.purpose,
       accepted_terms: grant.acceptedTerms,

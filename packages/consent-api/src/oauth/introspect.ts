@@ -4,6 +4,7 @@ import { authenticateClient } from './client-auth.js'
 import { readFormBody, requiredParam } from './form-body.js'
 import type { Grant } from '@custos/vault'
 import { isRefusal } from './credential-refusal.js'
+import { OAuthError } from './oauth-error.js'
 import { grantedDetails, grantedScope } from './granted-access.js'
 import { oauthEndpoint } from './oauth-endpoint.js'
 import { type TokenRecord, findToken } from './tokens.js'
@@ -21,6 +22,8 @@ export function introspectRoutes(app: AppContext): Hono {
     oauthEndpoint(async (c) => {
       const params = await readFormBody(c)
       const client = await authenticateClient(app, c, params, `${app.config.issuer}/oauth/introspect`)
+      // RFC 7662 §2.1 wants the caller authorized: a public client proves nothing (metadata.ts lists no `none` here).
+      if (client.authMethod === 'none') throw new OAuthError('invalid_client', 'Client authentication failed: public clients may not introspect tokens', 401)
       const token = requiredParam(params, 'token', 4096)
       const headers = { 'cache-control': 'no-store', pragma: 'no-cache' }
       const hint = params.values.get('token_type_hint')

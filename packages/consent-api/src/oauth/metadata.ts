@@ -18,7 +18,8 @@ export function authorizationServerMetadata(app: AppContext): Record<string, unk
     response_types_supported: ['code'],
     grant_types_supported: ['authorization_code', 'refresh_token'],
     code_challenge_methods_supported: ['S256'],
-    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
+    // `none`: public clients (native and single-page apps), PKCE and DPoP required (RFC 8252 §8.4, RFC 9449 §5).
+    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
     authorization_details_types_supported: ['custos_fields'],
     // The authorization flow (oauth/authorize, par, token, revoke, introspect).
     authorization_endpoint: `${issuer}/oauth/authorize`,
@@ -26,7 +27,8 @@ export function authorizationServerMetadata(app: AppContext): Record<string, unk
     pushed_authorization_request_endpoint: `${issuer}/oauth/par`,
     require_pushed_authorization_requests: false,
     revocation_endpoint: `${issuer}/oauth/revoke`,
-    revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
+    // RFC 7009 §2.1: public clients may revoke their own tokens.
+    revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
     introspection_endpoint: `${issuer}/oauth/introspect`,
     introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
     token_endpoint_auth_signing_alg_values_supported: CLIENT_ASSERTION_ALGS,
@@ -38,6 +40,8 @@ export function authorizationServerMetadata(app: AppContext): Record<string, unk
     scopes_supported: SCOPES_SUPPORTED,
     // The vault's signing key (consent receipts, sealed responses).
     jwks_uri: `${issuer}/.well-known/jwks.json`,
+    // RFC 8414 §2: human-readable documentation for developers — the API reference page.
+    service_documentation: `${issuer}/docs`,
   }
 }
 
@@ -47,6 +51,8 @@ export function protectedResourceMetadata(app: AppContext): Record<string, unkno
   return {
     resource: issuer,
     authorization_servers: [issuer],
+    // RFC 9728 §2: the scope values a request to this resource may need.
+    scopes_supported: SCOPES_SUPPORTED,
     bearer_methods_supported: ['header'],
     dpop_signing_alg_values_supported: [...DPOP_ALGS],
     // Sealed responses (Accept: application/custos-sealed) are signed with this key and alg.

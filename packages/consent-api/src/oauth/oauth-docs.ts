@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import type { RouteDoc } from '../openapi/openapi-document.js'
 import { ClientMetadata } from './client-metadata.js'
-import { CustosFieldsDetail } from './authorization-request.js'
+import { GrantedDetail } from './granted-access.js'
 
 /**
  * The OAuth endpoints for the OpenAPI document. Request bodies are form-encoded (RFC 6749 §3.2);
@@ -34,10 +34,14 @@ const TokenResponse = z.object({
   access_token: z.string(),
   token_type: z.enum(['Bearer', 'DPoP']),
   expires_in: z.number().int(),
-  refresh_token: z.string(),
+  refresh_token: z.string().optional().describe('for clients registered with the refresh_token grant'),
   scope: z.string(),
-  authorization_details: z.array(CustosFieldsDetail),
+  // What was granted, not what was asked for (granted-access.ts; RFC 9396 §7).
+  authorization_details: z.array(GrantedDetail),
 })
+
+/** The consent page and its error pages: HTML for the owner's browser, never JSON. */
+const PAGE = (description: string) => ({ description, type: 'text/html' })
 
 export const oauthRouteDocs: readonly RouteDoc[] = [
   {
@@ -91,7 +95,52 @@ export const oauthRouteDocs: readonly RouteDoc[] = [
     summary: 'Authorization endpoint: the owner’s consent page (RFC 6749 §4.1.1)',
     description: 'Either the parameters below, or client_id + request_uri from PAR. Renders the consent page; the decision redirects to the redirect URI with code, state and iss (RFC 9207), or error=access_denied.',
     query: AuthorizationParameters.partial().extend({ request_uri: z.string().optional() }),
-    responses: { '200': { description: 'The consent page (HTML)', type: 'text/html' }, '303': { description: 'Redirect with an error to a validated redirect URI' }, '400': { description: 'An error page (never redirected before the client and redirect URI are validated)', type: 'text/html' }, ...SEALED },
+    responses: {
+      '200': { description: 'The consent page (HTML)', type: 'text/html' },
+      '302': { description: 'Redirect with an error to a validated redirect URI' },
+      '400': { description: 'An error page (never redirected before the client and redirect URI are validated)', type: 'text/html' },
+      '429': oauthError('Too many authorization requests wait for the owner; see Retry-After'),
+      ...SEALED,
+    },
+  },
+  {
+    method: 'post',
+    path: '/oauth/authorize',
+    tag: 'OAuth',
+    summary: 'Authorization endpoint with the parameters in a form body (RFC 6749 §3.1 allows POST)',
+    body: { type: 'application/x-www-form-urlencoded', schema: AuthorizationParameters.partial().extend({ request_uri: z.string().optional() }) },
+    responses: {
+      '200': PAGE('The consent page'),
+      '302': { description: 'Redirect with an error to a validated redirect URI' },
+      '400': PAGE('An error page, or a body that is not a form'),
+      '429': oauthError('Too many authorization requests wait for the owner; see Retry-After'),
+      ...SEALED,
+    },
+  },
+  {
+    method: 'get',
+    path: '/oauth/authorize/pending/{id}',
+    tag: 'OAuth',
+    summary: 'The consent page of a validated authorization request, shown to the owner',
+    pathParams: { id: 'The pending request, as the authorization endpoint named it' },
+    responses: { '200': PAGE('The consent page, or a sign-in form without an owner session'), '400': PAGE('Expired or already decided'), '403': PAGE('The vendor is blocked'), ...SEALED },
+  },
+  {
+    method: 'post',
+    path: '/oauth/authorize/decision',
+    tag: 'OAuth',
+    summary: "The owner's decision from the consent page (same-origin form with the session's CSRF token)",
+    body: {
+      type: 'application/x-www-form-urlencoded',
+      schema: z.object({ request_id: z.string(), decision: z.enum(['approve', 'deny']), csrf_token: z.string() }).catchall(z.string()),
+    },
+    responses: {
+      '303': { description: 'Back to the vendor: code, state and iss (RFC 9207), or error=access_denied' },
+      '400': PAGE('Expired, already decided, or a malformed decision'),
+      '401': PAGE('No owner session'),
+      '403': PAGE('Not from the consent page (origin or CSRF token)'),
+      ...SEALED,
+    },
   },
   {
     method: 'post',

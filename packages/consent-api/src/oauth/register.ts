@@ -53,7 +53,8 @@ export function registerRoutes(app: AppContext): Hono {
       ...(m.logo_uri ? { logoUri: m.logo_uri } : {}),
       ...(m.contacts ? { contacts: m.contacts } : {}),
     })
-    const secret = m.token_endpoint_auth_method === 'private_key_jwt' ? undefined : randomBytes(32).toString('base64url')
+    // Key clients prove themselves with their key, public clients (`none`) with nothing: no secret.
+    const secret = m.token_endpoint_auth_method === 'private_key_jwt' || m.token_endpoint_auth_method === 'none' ? undefined : randomBytes(32).toString('base64url')
     const issuedAt = Math.floor(app.now().getTime() / 1000)
     const { redirect_uris, token_endpoint_auth_method, ...rest } = m
     // Sealed and MAC'd (client-record.ts): the vendor's name, site and contacts are not plaintext at rest.

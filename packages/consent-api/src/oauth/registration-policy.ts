@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import type { Context } from 'hono'
 import { z } from 'zod'
 import type { AppContext } from '../app-context.js'
-import { authentic, rowMac } from '../db/stored-rows.js'
+import { readSetting, writeSetting } from '../db/api-settings.js'
 import { OAuthError } from './oauth-error.js'
 import { newSecret } from './tokens.js'
 
@@ -28,7 +28,6 @@ export interface RegistrationTokenView {
   readonly lastUsedAt: string | null
 }
 
-const MODE_SETTING = 'registration_mode'
 /** RFC 6750 §2.1: the scheme (case-insensitive, RFC 7235 §2.1) and a b64token. */
 const BEARER = /^bearer +([A-Za-z0-9\-._~+/]+=*)$/i
 const TOKEN_ID = /^rtk_[A-Za-z0-9_-]{16}$/
@@ -44,23 +43,19 @@ export class RegistrationPolicy {
    * vouch for (edited in the database: SECURITY.md, "The barrier"), fails closed (`token`).
    */
   async mode(): Promise<RegistrationMode> {
-    const row = await this.#app.db.selectFrom('api_settings').selectAll().where('name', '=', MODE_SETTING).executeTakeFirst()
-    if (!row) return 'open'
-    if (!authentic(this.#app, 'api_settings', row)) return 'token'
-    const mode = RegistrationMode.safeParse(row.value)
+    const stored = await readSetting(this.#app, 'registration_mode')
+    if (stored === undefined) {
+      // No row: open. A row the vault's key does not vouch for reads as absent too — but an edit
+      // must not open registration, so tell the two apart before falling back.
+      const present = await this.#app.db.selectFrom('api_settings').select('name').where('name', '=', 'registration_mode').executeTakeFirst()
+      return present ? 'token' : 'open'
+    }
+    const mode = RegistrationMode.safeParse(stored)
     return mode.success ? mode.data : 'token'
   }
 
   async setMode(mode: RegistrationMode): Promise<void> {
-    const value = RegistrationMode.parse(mode)
-    const updatedAt = this.#app.now().toISOString()
-    const row = { name: MODE_SETTING, value, updated_at: updatedAt }
-    const mac = rowMac(this.#app, 'api_settings', row)
-    await this.#app.db
-      .insertInto('api_settings')
-      .values({ ...row, row_mac: mac })
-      .onConflict((oc) => oc.column('name').doUpdateSet({ value, updated_at: updatedAt, row_mac: mac }))
-      .execute()
+    await writeSetting(this.#app, 'registration_mode', RegistrationMode.parse(mode))
   }
 
   /** The live tokens, newest first. */

@@ -10,6 +10,7 @@ import { type OAuthParams, readFormBody, requiredParam } from './form-body.js'
 import { isRefusal, refuseCredential } from './credential-refusal.js'
 import { grantedDetails, grantedScope } from './granted-access.js'
 import { OAuthError } from './oauth-error.js'
+import { matchesRegisteredRedirect } from './redirect-uri.js'
 import { oauthEndpoint } from './oauth-endpoint.js'
 import { type IssuedTokens, issueTokens, lookupToken, revokeFamily, rotateRefreshToken } from './tokens.js'
 
@@ -47,7 +48,8 @@ export function tokenRoutes(app: AppContext): Hono {
 /** RFC 9449 §5: the proof's key thumbprint, or null; required when the client registered so (§5.2). */
 async function dpopKey(app: AppContext, c: Context, client: RegisteredClient, endpoint: string): Promise<string | null> {
   const jkt = await dpopProofKey(app, c, endpoint)
-  if (jkt === null && client.dpopBoundAccessTokens) throw new OAuthError('invalid_request', 'This client must send a DPoP proof')
+  // A public client's tokens are always DPoP-bound (client-metadata.ts), whatever its row says.
+  if (jkt === null && (client.dpopBoundAccessTokens || client.authMethod === 'none')) throw new OAuthError('invalid_request', 'This client must send a DPoP proof')
   return jkt
 }
 
@@ -68,7 +70,7 @@ async function exchangeCode(app: AppContext, c: Context, client: RegisteredClien
   // request; when that request had none, a value sent now must be the registered one.
   const redirectUri = params.values.get('redirect_uri')
   const expected = code.redirect_uri !== '' ? code.redirect_uri : undefined
-  if (expected !== undefined ? redirectUri !== expected : redirectUri !== undefined && !client.redirectUris.includes(redirectUri)) {
+  if (expected !== undefined ? redirectUri !== expected : redirectUri !== undefined && !matchesRegisteredRedirect(client.redirectUris, redirectUri)) {
     throw new OAuthError('invalid_grant', 'redirect_uri does not match the authorization request')
   }
 
@@ -87,7 +89,7 @@ async function exchangeCode(app: AppContext, c: Context, client: RegisteredClien
 
   // Logged before the tokens exist: nothing leaves that the log does not show (SECURITY.md 19).
   const grant = await authorizedGrant(app, code.grant_id, { vendorId: client.clientId, record: 'token.issued' })
-  const tokens = await issueTokens(app, { clientId: client.clientId, grantId: grant.id, dpopJkt: jkt })
+  const tokens = await issueTokens(app, { clientId: client.clientId, grantId: grant.id, dpopJkt: jkt, grantExpiresAt: grant.expiresAt })
   return tokenResponse(c, client, tokens, jkt, grant)
 }
 
@@ -110,8 +112,12 @@ async function refresh(app: AppContext, c: Context, client: RegisteredClient, pa
     await refuseCredential(app, { vendorId: client.clientId, grantId: current.grantId, credential: dead })
     throw new OAuthError('invalid_grant', 'The refresh token is invalid, expired or already used')
   }
-  // RFC 9449 §5: the refresh token of a DPoP-bound family is used only with that same key.
-  if (current.dpopJkt !== null && jkt !== current.dpopJkt) throw new OAuthError('invalid_dpop_proof', 'The DPoP key does not match the refresh token')
+  // RFC 9449 §5: a public client's refresh token is bound to its DPoP key and is used only with
+  // that key. A confidential client's is not — client authentication already sender-constrains it
+  // — so a vendor that restarted with a new key refreshes with a proof of the new one, and the new
+  // access token is bound to that key. A DPoP family still needs some proof: no downgrade to Bearer.
+  if (current.dpopJkt !== null && jkt === null) throw new OAuthError('invalid_dpop_proof', 'A DPoP proof is required to refresh this token')
+  if (client.authMethod === 'none' && current.dpopJkt !== null && jkt !== current.dpopJkt) throw new OAuthError('invalid_dpop_proof', 'The DPoP key does not match the refresh token')
   // Checked, and logged, before the token is spent: a refused grant — or an entry that cannot be
   // written (fail closed, 503) — leaves the vendor's refresh token as it was, so it can retry.
   // Logged after the rotation instead, a failed write would answer 503 for a rotation that had
@@ -124,7 +130,7 @@ async function refresh(app: AppContext, c: Context, client: RegisteredClient, pa
     const granted = new Set(grantedScope(live).split(' '))
     if (scope.split(' ').some((s) => s !== '' && !granted.has(s))) throw new OAuthError('invalid_scope', 'The scope exceeds the grant')
   }
-  const outcome = await rotateRefreshToken(app, presented, client.clientId, jkt)
+  const outcome = await rotateRefreshToken(app, presented, client.clientId, jkt, live.expiresAt)
   if (!outcome.ok) {
     // Lost a race (a concurrent use: reuse, the family revoked; or a revoke meanwhile).
     const again = await lookupToken(app, presented, 'refresh')

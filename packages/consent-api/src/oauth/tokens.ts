@@ -47,13 +47,17 @@ export interface TokenRecord {
 /** Issues an access + refresh token pair for a grant (a new family unless `familyId` is given). */
 export async function issueTokens(
   app: AppContext,
-  input: { clientId: string; grantId: string; dpopJkt: string | null; familyId?: string; refreshExpiresAt?: string },
+  input: { clientId: string; grantId: string; dpopJkt: string | null; familyId?: string; refreshExpiresAt?: string; grantExpiresAt?: string },
 ): Promise<IssuedTokens> {
   const now = app.now()
   const familyId = input.familyId ?? newSecret()
   const accessToken = newSecret()
   const refreshToken = newSecret()
-  const accessExpires = new Date(now.getTime() + app.config.accessTokenSeconds * 1000).toISOString()
+  // An access token never outlives its grant, and `expires_in` says so (RFC 6749 §5.1): a vendor
+  // told 600 s while the grant ends in 60 would act on a token that is dead long before.
+  const grantEnds = input.grantExpiresAt === undefined ? Number.POSITIVE_INFINITY : Date.parse(input.grantExpiresAt)
+  const accessSeconds = Math.max(0, Math.min(app.config.accessTokenSeconds, Math.floor((grantEnds - now.getTime()) / 1000)))
+  const accessExpires = new Date(now.getTime() + accessSeconds * 1000).toISOString()
   const refreshExpires = input.refreshExpiresAt ?? new Date(now.getTime() + app.config.refreshTokenSeconds * 1000).toISOString()
   const base = { client_id: input.clientId, grant_id: input.grantId, family_id: familyId, dpop_jkt: input.dpopJkt, revoked_at: null, used_at: null, created_at: now.toISOString() }
   const rows: UnmacedRow<'oauth_tokens'>[] = [
@@ -66,7 +70,7 @@ export async function issueTokens(
     .insertInto('oauth_tokens')
     .values(rows.map((row) => ({ ...row, row_mac: rowMac(app, 'oauth_tokens', row) })))
     .execute()
-  return { accessToken, refreshToken, expiresIn: app.config.accessTokenSeconds, familyId }
+  return { accessToken, refreshToken, expiresIn: accessSeconds, familyId }
 }
 
 /**
@@ -164,7 +168,7 @@ export type RotationOutcome =
  * transaction with a conditional update, so two concurrent uses cannot both succeed (also across
  * processes). A second use of a used token revokes the family (reuse detection).
  */
-export async function rotateRefreshToken(app: AppContext, token: string, clientId: string, dpopJkt: string | null): Promise<RotationOutcome> {
+export async function rotateRefreshToken(app: AppContext, token: string, clientId: string, dpopJkt: string | null, grantExpiresAt?: string): Promise<RotationOutcome> {
   if (typeof token !== 'string' || token.length === 0 || token.length > 512) return { ok: false, reason: 'unknown' }
   const hash = app.vault.hashSecret(token)
   const now = app.now().toISOString()
@@ -189,9 +193,9 @@ export async function rotateRefreshToken(app: AppContext, token: string, clientI
       .where('row_mac', '=', checkedMac as Uint8Array)
       .executeTakeFirst()
     if (Number(claimed.numUpdatedRows) !== 1) return undefined
-    // The new refresh token keeps the family's DPoP binding (RFC 9449 §5: refresh tokens of public
-    // clients stay bound; for confidential clients the binding of the access token follows the proof).
-    return issueTokens({ ...app, db: trx }, { clientId, grantId: row.grant_id, dpopJkt: dpopJkt ?? row.dpop_jkt, familyId: row.family_id, refreshExpiresAt: row.expires_at })
+    // The new pair is bound to the key of this refresh's proof (RFC 9449 §5; token.ts has already
+    // required it to be the family's key for a public client), else keeps the family's binding.
+    return issueTokens({ ...app, db: trx }, { clientId, grantId: row.grant_id, dpopJkt: dpopJkt ?? row.dpop_jkt, familyId: row.family_id, refreshExpiresAt: row.expires_at, ...(grantExpiresAt !== undefined ? { grantExpiresAt } : {}) })
   })
   if (!tokens) {
     // Lost a race with a concurrent use of the same token: that is reuse too.

@@ -9,6 +9,8 @@ import { InboxQuery } from './inbox-routes.js'
 import { PassphraseBody } from './key-routes.js'
 import { ImportQuery, PurchaseListQuery } from './purchase-routes.js'
 import { RegistrationModeBody, RegistrationTokenBody } from './registration-routes.js'
+import { ReceiptSettings } from '../receipts/receipt-settings.js'
+import { SignIn } from './session.js'
 import { StatusView, UnlockBody } from './status-routes.js'
 import { BlockBody } from './vendor-routes.js'
 
@@ -58,8 +60,9 @@ export const ownerRouteDocs: readonly RouteDoc[] = [
   guarded({
     method: 'post',
     path: '/owner/purchases/import',
-    summary: 'Import purchases: a JSON array of Orders, or text/csv (seller,orderDate,orderNumber,category,currency,total,notes); all or nothing',
-    description: 'With `?preview=true` every row comes back parsed or with its issues and nothing is written. Body limit 16 MiB.',
+    summary: 'Import purchases: a JSON array of Orders, or text/csv (comma, semicolon or tab separated); all or nothing',
+    description:
+      'CSV headers are matched case- and accent-insensitively against common names (seller/merchant/shop/Händler, date/Datum/order date, amount/total/Betrag, currency/Währung, order number/Bestellnummer, category, notes); `columns` maps the rest. Amounts may use a decimal comma (`129,90`); dates are YYYY-MM-DD or DD.MM.YYYY. With `?preview=true` every row comes back parsed or with its issues (messages in words naming the row), rows repeating a purchase already in the vault or an earlier row are marked `duplicate`, and nothing is written; `duplicates=skip` leaves them out of a real import. Body limit 16 MiB.',
     query: ImportQuery,
     body: json(z.array(Order)),
     responses: { '200': { description: 'Preview' }, '201': { description: 'Imported' }, ...INVALID, '413': { description: 'Too large' }, '415': { description: 'Neither JSON nor CSV' } },
@@ -92,6 +95,13 @@ export const ownerRouteDocs: readonly RouteDoc[] = [
       '429': { description: 'Throttled' },
     },
   }),
+  guarded({
+    method: 'get',
+    path: '/owner/receipt-settings',
+    summary: 'What consent receipts say about the owner: the jurisdiction (ISO 3166-1 alpha-2 or 3166-2 code; default EU)',
+    responses: ok('The settings', ReceiptSettings),
+  }),
+  guarded({ method: 'put', path: '/owner/receipt-settings', summary: 'Set the jurisdiction that new consent receipts name', body: json(ReceiptSettings), responses: { ...ok('The settings', ReceiptSettings), ...INVALID } }),
   guarded({ method: 'get', path: '/owner/registration', summary: 'Who may register clients (open, or only with an initial access token, RFC 7591 §3) and the live tokens (never their values)', responses: ok('Mode and tokens') }),
   guarded({ method: 'put', path: '/owner/registration', summary: 'Set the registration mode', body: json(RegistrationModeBody), responses: { ...ok('Mode and tokens'), ...INVALID } }),
   guarded({ method: 'post', path: '/owner/registration/tokens', summary: 'Create an initial access token; its value is shown only in this answer', body: json(RegistrationTokenBody), responses: { '201': { description: 'The token' }, ...INVALID } }),
@@ -124,4 +134,34 @@ export const ownerRouteDocs: readonly RouteDoc[] = [
       '415': { description: 'Not application/octet-stream' },
     },
   }),
+]
+
+/** Owner sign-in and sign-out (owner/session.ts), mounted beside the owner API. */
+export const ownerSessionRouteDocs: readonly RouteDoc[] = [
+  {
+    method: 'post',
+    path: '/owner/session',
+    tag: 'Owner',
+    summary: 'Sign in with the passphrase: sets the session cookie (HttpOnly, Secure, SameSite=Strict) and returns the CSRF token',
+    description: 'JSON for the owner API (201). The consent page posts the same fields as a form and is sent back to the page (303), or shown an HTML error.',
+    body: json(SignIn),
+    responses: {
+      '201': { description: 'Signed in', schema: z.object({ csrf_token: z.string(), idle_timeout_seconds: z.number().int() }) },
+      '303': { description: 'Form sign-in: back to the consent page' },
+      '400': { description: 'No passphrase (ERR_VALIDATION)' },
+      '401': { description: 'Wrong passphrase (ERR_UNLOCK_FAILED)' },
+      '403': { description: 'A form that did not come from the consent page', type: 'text/html' },
+      '415': { description: 'Neither JSON nor a form' },
+      '429': { description: 'Too many failures: see Retry-After (ERR_UNLOCK_THROTTLED)' },
+      '503': { description: 'The vault is sealed (ERR_VAULT_LOCKED)' },
+    },
+  },
+  {
+    method: 'delete',
+    path: '/owner/session',
+    tag: 'Owner',
+    summary: 'Sign out: ends this session',
+    auth: 'owner',
+    responses: { '204': { description: 'Signed out' }, '401': { description: 'No live owner session (ERR_NO_SESSION)' }, '403': { description: 'Without the X-CSRF-Token (ERR_CSRF)' } },
+  },
 ]

@@ -9,6 +9,7 @@ import { keyRoutes, passphraseRoutes } from './key-routes.js'
 import { type OwnerEnv, noStore } from './owner-auth.js'
 import { ownerErrorHandler } from './owner-errors.js'
 import { purchaseRoutes } from './purchase-routes.js'
+import { receiptSettingsRoutes } from './receipt-settings-routes.js'
 import { registrationRoutes } from './registration-routes.js'
 import type { RotationJob } from './rotation-job.js'
 import { statusRoutes } from './status-routes.js'
@@ -40,6 +41,7 @@ export function ownerRoutes(app: AppContext, keyJob: RotationJob): Hono<OwnerEnv
   routes.route('/passphrase', passphraseRoutes(app))
   routes.route('/keys', keyRoutes(app, keyJob))
   routes.route('/registration', registrationRoutes(app))
+  routes.route('/receipt-settings', receiptSettingsRoutes(app))
   routes.onError(ownerErrorHandler(app.now))
   return routes
 }

@@ -3,10 +3,13 @@ import type { Grant, ValidationIssue, Vault } from '@custos/vault'
 import type { AppContext } from '../app-context.js'
 import { RegistrationPolicy } from '../oauth/registration-policy.js'
 import { grantReceipt, revokeGrant } from './grant-routes.js'
-import { RequestProblem } from './owner-errors.js'
-import { type ImportRow, rowsFromCsv, rowsFromJson } from './purchase-import.js'
+import type { CsvLayout } from './csv-columns.js'
+import type { CsvImportOptions, ImportRow } from './purchase-import.js'
+import { importRefusal, previewImport } from './purchase-import-service.js'
 import type { RotationJob } from './rotation-job.js'
-import { type OwnerSession, csrfTokenValid, currentOwnerSession, endOwnerSession, startOwnerSession } from './session.js'
+import { type OwnerSession, type StartSessionOptions, csrfTokenValid, currentOwnerSession, endOwnerSession, startOwnerSession } from './session.js'
+import { type OwnerSessionInfo, endOtherOwnerSessions, endOwnerSessionByHandle, listOwnerSessions } from './session-list.js'
+import { TimeZoneSetting } from './time-zone-setting.js'
 import { endAllOwnerSessions } from './status-routes.js'
 
 /**
@@ -26,11 +29,21 @@ export interface OwnerPageKit {
   session(c: Context): Promise<OwnerSession | undefined>
   /** True when `token` is the session's CSRF token (constant-time). */
   csrfValid(session: OwnerSession, token: unknown): boolean
-  /** Starts a session — call only once the owner is verified. Returns its CSRF token. */
-  startSession(c: Context): Promise<string>
+  /**
+   * Starts a session — call only once the owner is verified. Returns its CSRF token. With
+   * `{ recoveryKey: true }` (the owner proved the recovery key) the session may choose a new
+   * passphrase without the old one for a while (`session.recoveryUntil`, `vault.resetPassphrase`).
+   */
+  startSession(c: Context, options?: StartSessionOptions): Promise<string>
   endSession(c: Context, session: OwnerSession): Promise<void>
   /** Ends every owner session (after a lock, a restore or a passphrase change). */
   endAllSessions(): Promise<void>
+  /** The signed-in browsers (Settings): list them, sign one out by its handle, or all but this one. */
+  readonly sessions: {
+    list(current: OwnerSession): Promise<OwnerSessionInfo[]>
+    end(current: OwnerSession, handle: string): Promise<boolean>
+    endOthers(current: OwnerSession): Promise<void>
+  }
   /**
    * Forgets every piece of the API's own state — registered clients, pending requests, codes,
    * tokens, DPoP `jti`s, owner sessions, the registration mode and its tokens, rate counts — once the vault they belonged to is destroyed: a vault
@@ -39,23 +52,26 @@ export interface OwnerPageKit {
   eraseApiState(): Promise<void>
   /**
    * Parses an import file into checked orders, writing nothing (as the owner API's preview): the
-   * rows, each valid or with its issues, or why the file as a whole is unusable.
+   * rows, each valid, with its issues or marked as a duplicate, or why the file as a whole is
+   * unusable (with the CSV layout when the owner can fix it by mapping columns).
    */
-  importRows(format: 'csv' | 'json', text: string): ImportPreview
+  importRows(format: 'csv' | 'json', text: string, options?: CsvImportOptions): Promise<ImportPreview>
   /** Revokes a grant and every OAuth token issued under it, as the owner API's revoke does. */
   revokeGrant(grantId: string): Promise<Grant>
   /** The signed consent receipt (compact JWS, verifiable against `/.well-known/jwks.json`) of a grant's current revision. */
   consentReceipt(grantId: string): Promise<string>
   /** Who may register clients (RFC 7591 §3) and the initial access tokens: the owner API's `/owner/registration` service. */
   readonly registration: RegistrationSettings
+  /** The owner's time zone for the pages' times (UTC until chosen in Settings). */
+  readonly timeZone: Pick<TimeZoneSetting, 'choices' | 'valid' | 'get' | 'set'>
 }
 
 /** The owner's side of the registration policy (oauth/registration-policy.ts). */
 export type RegistrationSettings = Pick<RegistrationPolicy, 'mode' | 'setMode' | 'tokens' | 'createToken' | 'revokeToken'>
 
 export type ImportPreview =
-  | { readonly ok: true; readonly rows: ImportRow[] }
-  | { readonly ok: false; readonly title: string; readonly issues: readonly ValidationIssue[] }
+  | { readonly ok: true; readonly rows: ImportRow[]; readonly layout?: CsvLayout }
+  | { readonly ok: false; readonly title: string; readonly issues: readonly ValidationIssue[]; readonly layout?: CsvLayout }
 
 /** Mounted at `/` after every API route: gets the kit, returns the pages' router. */
 export type OwnerPages = (kit: OwnerPageKit) => Hono
@@ -68,9 +84,14 @@ export function ownerPageKit(app: AppContext, keyJob: RotationJob): OwnerPageKit
     keyJob,
     session: (c) => currentOwnerSession(app, c),
     csrfValid: (session, token) => csrfTokenValid(app, session, token),
-    startSession: (c) => startOwnerSession(app, c),
+    startSession: (c, options) => startOwnerSession(app, c, options),
     endSession: (c, session) => endOwnerSession(app, c, session),
     endAllSessions: () => endAllOwnerSessions(app),
+    sessions: {
+      list: (current) => listOwnerSessions(app, current),
+      end: (current, handle) => endOwnerSessionByHandle(app, current, handle),
+      endOthers: (current) => endOtherOwnerSessions(app, current),
+    },
     async eraseApiState() {
       // Children before the clients they name; one transaction, so a crash leaves all or nothing.
       await app.db.transaction().execute(async (trx) => {
@@ -78,14 +99,17 @@ export function ownerPageKit(app: AppContext, keyJob: RotationJob): OwnerPageKit
       })
     },
     registration: new RegistrationPolicy(app),
+    timeZone: new TimeZoneSetting(app),
     revokeGrant: (grantId) => revokeGrant(app, grantId),
     consentReceipt: (grantId) => grantReceipt(app, grantId),
-    importRows(format, text) {
+    async importRows(format, text, options) {
       try {
-        return { ok: true, rows: format === 'csv' ? rowsFromCsv(text) : rowsFromJson(JSON.parse(text)) }
+        const preview = await previewImport(app.vault, format === 'csv' ? { format, text, ...(options ? { options } : {}) } : { format, doc: JSON.parse(text) })
+        return { ok: true, ...preview }
       } catch (err) {
         if (err instanceof SyntaxError) return { ok: false, title: 'The file is not valid JSON', issues: [] }
-        if (err instanceof RequestProblem) return { ok: false, title: err.problem.title, issues: err.problem.issues ?? [] }
+        const refusal = importRefusal(err)
+        if (refusal) return { ok: false, ...refusal }
         throw err
       }
     },

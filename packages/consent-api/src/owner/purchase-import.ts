@@ -1,34 +1,62 @@
 import { z } from 'zod'
 import { Order, type ValidationIssue } from '@custos/vault'
+import { amountProblem, parseAmountText } from './amount-text.js'
+import { type ColumnMapping, type CsvLayout, csvLayout, layoutIssues } from './csv-columns.js'
 import { CsvSyntaxError, parseCsv } from './csv.js'
 import { RequestProblem } from './owner-errors.js'
 import { zodIssues } from './owner-input.js'
 
 /**
  * Turning an import file into orders, row by row, without writing anything: a JSON array of
- * schema.org Orders, or CSV with a header row naming some of {@link CSV_COLUMNS}. Each row comes
- * back either as a valid order or with its issues (paths and fixed messages, never the cell's
- * content), so a preview can show every problem at once and a real import can refuse the
- * whole file if any row is wrong.
+ * schema.org Orders, or CSV with a header row (csv-columns.ts says which names are understood).
+ * Each row comes back either as a valid order or with its issues — paths, and messages in words
+ * that name the row and say how to write the value, never the cell's content — so a preview can
+ * show every problem at once and a real import can refuse the whole file if any row is wrong.
  */
 export const IMPORT_MAX_ROWS = 10_000
-export const CSV_COLUMNS = ['seller', 'orderDate', 'orderNumber', 'category', 'currency', 'total', 'notes'] as const
-type CsvColumn = (typeof CSV_COLUMNS)[number]
-const REQUIRED: readonly CsvColumn[] = ['seller', 'orderDate', 'currency', 'total']
 
 export interface ImportRow {
   /** 0-based position among the data rows (the CSV header is not counted). */
   readonly index: number
   readonly order?: Order
   readonly issues?: ValidationIssue[]
+  /** A valid row that repeats a purchase already in the vault, or an earlier row of the file (import-duplicates.ts). */
+  readonly duplicate?: 'vault' | 'file'
+}
+
+/** How a CSV file is read: the owner's column mapping, and the currency of rows that name none. */
+export interface CsvImportOptions {
+  readonly columns?: ColumnMapping
+  readonly currency?: string
 }
 
 const problem = (title: string, issues?: ValidationIssue[]) => new RequestProblem({ status: 400, code: 'ERR_VALIDATION', title, ...(issues ? { issues } : {}) })
 
+/** What is wrong with a field, in words; keyed by the issue path's first part. */
+const FIELD_WORDS: Record<string, string> = {
+  seller: 'the seller is missing or longer than 200 characters',
+  orderDate: 'the date is not a date (use YYYY-MM-DD or DD.MM.YYYY)',
+  orderNumber: 'the order number is longer than 100 characters',
+  category: 'the category is empty or longer than 80 characters',
+  currency: 'the currency is not a three-letter code such as EUR',
+  total: 'the total is missing or not an amount (write it like 129.90 or 129,90)',
+  items: 'the items are not a list of up to 500 items, each with a name',
+  notes: 'the notes are longer than 4000 characters',
+}
+
+const rowIssue = (index: number, path: string, words: string): ValidationIssue => ({ path, message: `Row ${index + 1}: ${words}` })
+
 function checkRow(index: number, candidate: unknown, extra: ValidationIssue[] = []): ImportRow {
   const parsed = Order.safeParse(candidate)
   const skip = new Set(extra.map((i) => i.path))
-  const issues = [...extra, ...(parsed.success ? [] : zodIssues(parsed.error).filter((i) => !skip.has(i.path)))]
+  const found = parsed.success ? [] : zodIssues(parsed.error).filter((i) => !skip.has(i.path))
+  const worded = found.map((i) => {
+    const field = i.path.split('.')[0] ?? ''
+    return rowIssue(index, i.path, FIELD_WORDS[field] ?? (i.path === '' ? 'the order has properties an order does not have' : 'this value is not valid'))
+  })
+  // One message per field: zod may report a field twice (a union's branches).
+  const seen = new Set<string>()
+  const issues = [...extra, ...worded].filter((i) => (seen.has(i.path) ? false : (seen.add(i.path), true)))
   if (issues.length > 0) return { index, issues }
   return { index, order: parsed.data as Order }
 }
@@ -40,26 +68,16 @@ export function rowsFromJson(doc: unknown): ImportRow[] {
   return list.data.map((candidate, index) => checkRow(index, candidate))
 }
 
-const COLUMN_BY_NAME = new Map<string, CsvColumn>(CSV_COLUMNS.map((c) => [c.toLowerCase(), c]))
-/** A plain decimal amount: digits, optionally a point and up to four more (no exponent, no grouping). */
-const DECIMAL = /^[0-9]{1,13}(\.[0-9]{1,4})?$/
-
-function headerColumns(header: readonly string[]): CsvColumn[] {
-  const columns: CsvColumn[] = []
-  const issues: ValidationIssue[] = []
-  header.forEach((name, i) => {
-    const column = COLUMN_BY_NAME.get(name.trim().toLowerCase())
-    if (!column) issues.push({ path: `header.${i}`, message: `Unknown column; expected some of ${CSV_COLUMNS.join(', ')}` })
-    else if (columns.includes(column)) issues.push({ path: `header.${i}`, message: 'Column given twice' })
-    else columns.push(column)
-  })
-  for (const required of REQUIRED) if (!columns.includes(required)) issues.push({ path: 'header', message: `Missing column ${required}` })
-  if (issues.length > 0) throw problem('The CSV header is not usable', issues)
-  return columns
+/** `14.03.2026` (and `4.3.2026`) as the ISO date the vault keeps; ISO dates and instants pass as they are. */
+function dateCell(cell: string): string {
+  const dotted = /^(\d{1,2})\.(\d{1,2})\.(\d{4})$/.exec(cell)
+  if (!dotted) return cell
+  const [, d, m, y] = dotted as unknown as [string, string, string, string]
+  return `${y}-${m.padStart(2, '0')}-${d.padStart(2, '0')}`
 }
 
-/** A CSV import: header row, then one order per row; empty cells are left out. */
-export function rowsFromCsv(text: string): ImportRow[] {
+/** Reads a CSV file's header and records; a malformed file is refused with its line. */
+function csvRecords(text: string): { header: string[]; rows: string[][] } {
   let records: string[][]
   try {
     records = parseCsv(text, { maxRecords: IMPORT_MAX_ROWS + 1, maxFields: 50 })
@@ -69,17 +87,42 @@ export function rowsFromCsv(text: string): ImportRow[] {
   }
   const [header, ...rows] = records
   if (!header || rows.length === 0) throw problem('The CSV needs a header row and at least one order')
-  const columns = headerColumns(header)
+  return { header, rows }
+}
+
+/** How a CSV file's header is understood with the given options (for the preview's mapping step). */
+export function csvLayoutOf(text: string, options: CsvImportOptions = {}): CsvLayout {
+  return csvLayout(csvRecords(text).header, options.columns, options.currency)
+}
+
+/** Thrown when a CSV header is not usable as it stands: carries the layout, so the owner can map it. */
+export class CsvHeaderProblem extends RequestProblem {
+  readonly layout: CsvLayout
+  constructor(layout: CsvLayout) {
+    super({ status: 400, code: 'ERR_VALIDATION', title: 'The CSV header is not usable', issues: layoutIssues(layout) })
+    this.layout = layout
+  }
+}
+
+/** A CSV import: header row, then one order per row; empty cells are left out. */
+export function rowsFromCsv(text: string, options: CsvImportOptions = {}): ImportRow[] {
+  const { header, rows } = csvRecords(text)
+  const layout = csvLayout(header, options.columns, options.currency)
+  if (layoutIssues(layout).length > 0) throw new CsvHeaderProblem(layout)
   return rows.map((cells, index) => {
-    if (cells.length !== columns.length) return { index, issues: [{ path: '(row)', message: `Expected ${columns.length} cells` }] }
-    const candidate: Record<string, unknown> = {}
+    if (cells.length !== header.length) return { index, issues: [rowIssue(index, '(row)', `has ${cells.length} cells where the header has ${header.length}`)] }
+    const candidate: Record<string, unknown> = options.currency !== undefined ? { currency: options.currency } : {}
     const extra: ValidationIssue[] = []
-    columns.forEach((column, i) => {
-      const cell = (cells[i] as string).trim()
-      if (cell === '') return
-      if (column !== 'total') candidate[column] = cell
-      else if (DECIMAL.test(cell)) candidate.total = Number(cell)
-      else extra.push({ path: 'total', message: 'Expected a decimal amount such as 12.50' })
+    layout.columns.forEach((column, i) => {
+      const cell = (cells[i] ?? '').trim()
+      if (column === null || cell === '') return
+      if (column === 'total') {
+        const amount = parseAmountText(cell)
+        if (amount.ok) candidate.total = amount.value
+        else extra.push(rowIssue(index, 'total', `the total ${amountProblem(amount.reason)}`))
+      } else if (column === 'orderDate') candidate.orderDate = dateCell(cell)
+      else if (column === 'currency') candidate.currency = cell.toUpperCase()
+      else candidate[column] = cell
     })
     return checkRow(index, candidate, extra)
   })

@@ -1,17 +1,20 @@
 import { type Context, Hono } from 'hono'
 import { z } from 'zod'
-import { Order, type Order as OrderType, type ValidationIssue } from '@custos/vault'
+import { Order, type ValidationIssue } from '@custos/vault'
 import type { AppContext } from '../app-context.js'
 import { IMPORT_BODY_LIMIT, ownerBodyLimit } from './body-limits.js'
 import { type OwnerEnv, ownerGuard } from './owner-auth.js'
 import { RequestProblem } from './owner-errors.js'
 import { DateOrDateTime, RecordId, intParam, jsonBody, mediaType, parseJsonText, pathParam, queryParams, unsupportedMediaType } from './owner-input.js'
-import { type ImportRow, rowsFromCsv, rowsFromJson } from './purchase-import.js'
+import { CSV_COLUMNS } from './csv-columns.js'
+import { type ImportSource, importPurchases, ordersToImport, previewImport } from './purchase-import-service.js'
 
 /** `GET /owner/purchases` filters; they combine with AND. */
 export const PurchaseListQuery = z
   .object({
     seller: z.string().trim().min(1).max(200).optional(),
+    /** Part of a seller's name, case and accents ignored ("amazon" finds "Amazon.co.uk"). */
+    sellerContains: z.string().trim().min(1).max(200).optional(),
     category: z.string().trim().min(1).max(80).optional(),
     since: DateOrDateTime.optional(),
     until: DateOrDateTime.optional(),
@@ -20,13 +23,30 @@ export const PurchaseListQuery = z
   })
   .strict()
 
-export const ImportQuery = z.object({ preview: z.enum(['true', 'false']).optional() }).strict()
+/** One CSV column mapping entry per header cell: a column name, `ignore`, or empty/`auto` to keep what the header says. */
+const MAPPED = `(|auto|ignore|${CSV_COLUMNS.join('|')})`
+const COLUMN_LIST = new RegExp(`^${MAPPED}(,${MAPPED}){0,49}$`)
 
-/** Orders an import body holds: JSON (an array) or CSV, by media type. */
-async function importRows(c: Context): Promise<ImportRow[]> {
+export const ImportQuery = z
+  .object({
+    preview: z.enum(['true', 'false']).optional(),
+    /** CSV only: what each header cell holds, comma-separated in header order (e.g. `seller,orderDate,ignore,total`). */
+    columns: z.string().max(1000).regex(COLUMN_LIST, 'column names, comma-separated').optional(),
+    /** CSV only: the currency of every row (for files without a currency column). */
+    currency: z.string().regex(/^[A-Z]{3}$/, 'ISO 4217 currency code').optional(),
+    /** Rows that repeat a purchase already in the vault (or an earlier row): written (`import`, the default) or left out (`skip`). */
+    duplicates: z.enum(['import', 'skip']).optional(),
+  })
+  .strict()
+
+/** What an import body holds: JSON (an array) or CSV, by media type. */
+async function importSource(c: Context, q: z.output<typeof ImportQuery>): Promise<ImportSource> {
   const type = mediaType(c)
-  if (type === 'application/json') return rowsFromJson(parseJsonText(await c.req.text()))
-  if (type === 'text/csv') return rowsFromCsv(await c.req.text())
+  if (type === 'application/json') return { format: 'json', doc: parseJsonText(await c.req.text()) }
+  if (type === 'text/csv') {
+    const options = { ...(q.columns !== undefined ? { columns: q.columns.split(',') } : {}), ...(q.currency !== undefined ? { currency: q.currency } : {}) }
+    return { format: 'csv', text: await c.req.text(), options }
+  }
   throw unsupportedMediaType('application/json or text/csv')
 }
 
@@ -43,6 +63,7 @@ export function purchaseRoutes(app: AppContext): Hono<OwnerEnv> {
     const q = queryParams(c, PurchaseListQuery)
     const page = await app.vault.purchases.list({
       ...(q.seller !== undefined ? { seller: q.seller } : {}),
+      ...(q.sellerContains !== undefined ? { sellerContains: q.sellerContains } : {}),
       ...(q.category !== undefined ? { categories: [q.category] } : {}),
       ...(q.since !== undefined ? { since: q.since } : {}),
       ...(q.until !== undefined ? { until: q.until } : {}),
@@ -55,19 +76,19 @@ export function purchaseRoutes(app: AppContext): Hono<OwnerEnv> {
   routes.post('/', async (c) => c.json(await app.vault.purchases.add(await jsonBody(c, Order)), 201))
 
   routes.post('/import', ownerBodyLimit(IMPORT_BODY_LIMIT), async (c) => {
-    const { preview } = queryParams(c, ImportQuery)
-    const rows = await importRows(c)
+    const q = queryParams(c, ImportQuery)
+    const { rows, layout } = await previewImport(app.vault, await importSource(c, q))
     const invalid = rows.filter((r) => r.issues)
-    if (preview === 'true') return c.json({ rows, valid: rows.length - invalid.length, invalid: invalid.length })
+    const duplicates = rows.filter((r) => r.duplicate).length
+    if (q.preview === 'true') return c.json({ rows, valid: rows.length - invalid.length, invalid: invalid.length, duplicates, ...(layout ? { columns: layout.columns } : {}) })
     if (invalid.length > 0) {
       const issues: ValidationIssue[] = invalid.flatMap((r) => (r.issues ?? []).map((i) => ({ path: `${r.index}.${i.path}`, message: i.message }))).slice(0, 100)
       throw new RequestProblem({ status: 400, code: 'ERR_VALIDATION', title: `${invalid.length} of ${rows.length} rows are invalid; nothing was imported`, issues })
     }
-    const added = await app.vault.purchases.addMany(
-      rows.map((r) => r.order as OrderType),
-      { provenance: 'import' },
-    )
-    return c.json({ imported: added.length, ids: added.map((p) => p.id) }, 201)
+    // Duplicates are written unless asked otherwise: a client that imported before issue 10 keeps its meaning.
+    const orders = ordersToImport(rows, q.duplicates ?? 'import')
+    const added = orders.length > 0 ? await importPurchases(app.vault, orders) : []
+    return c.json({ imported: added.length, ids: added.map((p) => p.id), skippedDuplicates: rows.length - orders.length }, 201)
   })
 
   routes.get('/:id', async (c) => c.json(await app.vault.purchases.get(pathParam(c, 'id', RecordId))))

@@ -3,7 +3,7 @@ import { type Context, Hono } from 'hono'
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
 import { html } from 'hono/html'
 import { z } from 'zod'
-import { VaultError } from '@custos/vault'
+import { RECOVERY_WINDOW_SECONDS, VaultError } from '@custos/vault'
 import type { AppContext } from '../app-context.js'
 import { type UnmacedRow, authentic, rowMac } from '../db/stored-rows.js'
 import { htmlPage } from '../html-page.js'
@@ -38,6 +38,16 @@ export interface OwnerSession {
   readonly csrfHash: string
   /** The token to render into forms and send back in `csrf_token` / `X-CSRF-Token`. */
   readonly csrfToken: string
+  /**
+   * Set while this session may choose a new passphrase without the old one (issue 10): it was
+   * started by proving the recovery key, at most RECOVERY_WINDOW_SECONDS ago. An ISO time.
+   */
+  readonly recoveryUntil?: string
+}
+
+/** How a session was started: `recoveryKey` when the owner proved the recovery key (not the passphrase). */
+export interface StartSessionOptions {
+  readonly recoveryKey?: boolean
 }
 
 const csrfTokenFor = (app: AppContext, sessionId: string) => app.vault.hashSecret(`csrf:${sessionId}`)
@@ -66,7 +76,8 @@ export async function currentOwnerSession(app: AppContext, c: Context): Promise<
     .where('id_hash', '=', idHash)
     .where('row_mac', '=', checkedMac as Uint8Array)
     .execute()
-  return { idHash, csrfHash: row.csrf_hash, csrfToken: csrfTokenFor(app, id) }
+  const recovery = row.recovery_until !== null && row.recovery_until > touched.last_seen_at ? { recoveryUntil: row.recovery_until } : {}
+  return { idHash, csrfHash: row.csrf_hash, csrfToken: csrfTokenFor(app, id), ...recovery }
 }
 
 /** True when `token` is this session's CSRF token (compared as keyed hashes, in constant time). */
@@ -82,14 +93,17 @@ export function csrfTokenValid(app: AppContext, session: OwnerSession, token: un
  * (passphrase, recovery key, or the vault was just created). A fresh id every time (no session
  * fixation); a session already in the cookie ends. Returns the session's CSRF token.
  */
-export async function startOwnerSession(app: AppContext, c: Context): Promise<string> {
+export async function startOwnerSession(app: AppContext, c: Context, options: StartSessionOptions = {}): Promise<string> {
   const previous = getCookie(c, SESSION_COOKIE)
   if (previous !== undefined && SESSION_ID.test(previous)) await app.db.deleteFrom('owner_sessions').where('id_hash', '=', app.vault.hashSecret(previous)).execute()
   const now = app.now()
   await app.db.deleteFrom('owner_sessions').where('last_seen_at', '<', new Date(now.getTime() - IDLE_TIMEOUT_SECONDS * 1000).toISOString()).execute()
   const id = newSecret()
   const csrfToken = csrfTokenFor(app, id)
-  const row: UnmacedRow<'owner_sessions'> = { id_hash: app.vault.hashSecret(id), csrf_hash: app.vault.hashSecret(csrfToken), created_at: now.toISOString(), last_seen_at: now.toISOString() }
+  // The recovery window lives in the MAC'd row, so it cannot be opened or stretched by editing the
+  // database, and only this session (not another browser signed in with the passphrase) has it.
+  const recoveryUntil = options.recoveryKey === true ? new Date(now.getTime() + RECOVERY_WINDOW_SECONDS * 1000).toISOString() : null
+  const row: UnmacedRow<'owner_sessions'> = { id_hash: app.vault.hashSecret(id), csrf_hash: app.vault.hashSecret(csrfToken), created_at: now.toISOString(), last_seen_at: now.toISOString(), recovery_until: recoveryUntil }
   await app.db
     .insertInto('owner_sessions')
     .values({ ...row, row_mac: rowMac(app, 'owner_sessions', row) })
@@ -105,7 +119,8 @@ export async function endOwnerSession(app: AppContext, c: Context, session: Owne
   deleteCookie(c, SESSION_COOKIE, { httpOnly: true, secure: true, sameSite: 'Strict', path: '/' })
 }
 
-const SignIn = z.object({ passphrase: z.string().min(1).max(1024), return_to: z.string().max(200).optional() })
+/** The sign-in body (JSON from the owner API, a form from the consent page). */
+export const SignIn = z.object({ passphrase: z.string().min(1).max(1024), return_to: z.string().max(200).optional() })
 
 export function ownerSessionRoutes(app: AppContext): Hono {
   const routes = new Hono()

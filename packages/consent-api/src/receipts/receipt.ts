@@ -1,6 +1,8 @@
 import { SignJWT } from 'jose'
 import type { Grant, Vendor } from '@custos/vault'
 import type { AppContext } from '../app-context.js'
+import { loadClient } from '../oauth/client-record.js'
+import { ReceiptSettingsStore } from './receipt-settings.js'
 import { RECEIPT_ALG, type SigningKey, vaultSigningKey } from './signing-key.js'
 
 /**
@@ -13,29 +15,48 @@ import { RECEIPT_ALG, type SigningKey, vaultSigningKey } from './signing-key.js'
  * its revocation. The receipt id is `<grantId>.<revision>`, and `<grantId>.<revision>.revoked`
  * once revoked (the vault keeps the revision when revoking, so the suffix marks the event).
  * Nothing in a receipt depends on the wall clock — the timestamp is the event's — and Ed25519
- * signatures are deterministic, so the same event always yields the very same JWS.
+ * signatures are deterministic, so the same event yields the very same JWS for as long as the
+ * owner's jurisdiction setting and the vendor's registration stay as they are (a receipt is
+ * signed when asked for; one saved earlier keeps verifying).
  */
 export const RECEIPT_TYP = 'consent-receipt+jwt'
 
+/** The one purpose category Custos can vouch for (see {@link buildConsentReceipt}). */
+export const PURPOSE_CATEGORY = 'Core Function'
+
+/**
+ * The fields Kantara CR v1.1 requires (its §4 tables and the working group's JSON schema), plus
+ * `language` and the `custos` extension. Top-level keys of a JWT payload: `iss`, `iat` and `jti`
+ * are added when signing.
+ */
 export interface ConsentReceipt {
   readonly version: 'KI-CR-v1.1.0'
-  /** Seconds since the epoch, of the consent event (Kantara CR v1.1 §4.2). */
+  /** Whose law the consent is given under: the owner's setting (receipt-settings.ts). */
+  readonly jurisdiction: string
+  /** Seconds since the epoch, of the consent event. */
   readonly consentTimestamp: number
   readonly collectionMethod: 'Custos consent page'
   readonly consentReceiptID: string
+  /** ISO 639-1: the consent page is in English. */
+  readonly language: 'en'
   readonly piiPrincipalId: string
-  readonly piiControllers: readonly { piiController: string; contact?: string; piiControllerUrl?: string }[]
+  readonly piiControllers: readonly PiiController[]
+  /** The vendor's privacy policy (RFC 7591 `policy_uri`); empty when it registered none. */
+  readonly policyUrl: string
   readonly services: readonly {
-    service: 'custos_fields' | 'custos_purchases'
-    purposes: readonly {
-      purpose: string
-      consentType: 'EXPLICIT'
-      piiCategory: readonly string[]
-      termination: string
-      thirdPartyDisclosure: false
+    readonly service: string
+    readonly purposes: readonly {
+      readonly purpose: string
+      readonly purposeCategory: readonly string[]
+      readonly consentType: 'EXPLICIT'
+      readonly piiCategory: readonly string[]
+      readonly primaryPurpose: true
+      readonly termination: string
+      readonly thirdPartyDisclosure: false
     }[]
   }[]
   readonly sensitive: false
+  readonly spiCat: readonly string[]
   readonly custos: {
     readonly grantId: string
     readonly revision: number
@@ -48,31 +69,89 @@ export interface ConsentReceipt {
   }
 }
 
+/**
+ * The vendor as a Kantara PII controller. Its contact fields come from what RFC 7591 lets a client
+ * register: `client_name`, `client_uri` and `contacts` ("typically email addresses"; a `tel:` URI
+ * or an international number there becomes the phone). RFC 7591 has no postal address, so
+ * `address` is an empty object, and an email or phone the vendor did not give is an empty string:
+ * present, as the specification requires, and saying plainly that the vendor left it out.
+ */
+export interface PiiController {
+  readonly piiController: string
+  readonly contact: string
+  readonly address: Readonly<Record<string, string>>
+  readonly email: string
+  readonly phone: string
+  readonly piiControllerUrl?: string
+}
+
+/** What the receipt says beyond the grant and the vendor: who, where, and the vendor's policy. */
+export interface ReceiptContext {
+  readonly piiPrincipalId: string
+  readonly jurisdiction: string
+  /** RFC 7591 `policy_uri` of the vendor's client, when registered. */
+  readonly policyUrl?: string
+}
+
 export function receiptId(grant: Pick<Grant, 'id' | 'revision' | 'status'>): string {
   return `${grant.id}.${grant.revision}${grant.status === 'revoked' ? '.revoked' : ''}`
 }
 
-/** The receipt of a grant's current revision (pure: everything it says comes in). */
-export function buildConsentReceipt(grant: Grant, vendor: Vendor, piiPrincipalId: string): ConsentReceipt {
-  const purpose = (piiCategory: readonly string[]) => ({ purpose: grant.purpose, consentType: 'EXPLICIT' as const, piiCategory, termination: grant.expiresAt, thirdPartyDisclosure: false as const })
+const EMAIL = /^(?:mailto:)?([^\s@]+@[^\s@]+)$/i
+const PHONE = /^(?:tel:)?(\+[0-9][0-9 ().-]{5,30})$/i
+
+export function piiControllerOf(vendor: Pick<Vendor, 'name' | 'uri' | 'contacts'>): PiiController {
+  const contacts = vendor.contacts ?? []
+  const email = contacts.map((c) => EMAIL.exec(c)?.[1]).find((v) => v !== undefined)
+  const phone = contacts.map((c) => PHONE.exec(c)?.[1]).find((v) => v !== undefined)
+  return {
+    piiController: vendor.name,
+    contact: contacts[0] ?? vendor.name,
+    address: {},
+    email: email ?? '',
+    phone: phone ?? '',
+    ...(vendor.uri !== undefined ? { piiControllerUrl: vendor.uri } : {}),
+  }
+}
+
+/**
+ * The receipt of a grant's current revision (pure: everything it says comes in).
+ *
+ * One service, named after the vendor's client (RFC 7591 `client_name`, the vendor's own name for
+ * it), with one purpose — the vendor's stated purpose, which the owner approved — whose PII
+ * categories are the granted field selectors and `purchases` when the purchase slice is granted.
+ * The purpose category is Kantara's "Core Function": the vault knows only that the owner chose to
+ * share with this vendor for the purpose it stated, not how the vendor sorts its own uses.
+ */
+export function buildConsentReceipt(grant: Grant, vendor: Vendor, context: ReceiptContext): ConsentReceipt {
   return {
     version: 'KI-CR-v1.1.0',
+    jurisdiction: context.jurisdiction,
     consentTimestamp: Math.floor(Date.parse(grant.updatedAt) / 1000),
     collectionMethod: 'Custos consent page',
     consentReceiptID: receiptId(grant),
-    piiPrincipalId,
-    piiControllers: [
+    language: 'en',
+    piiPrincipalId: context.piiPrincipalId,
+    piiControllers: [piiControllerOf(vendor)],
+    policyUrl: context.policyUrl ?? '',
+    services: [
       {
-        piiController: vendor.name,
-        ...(vendor.contacts?.[0] !== undefined ? { contact: vendor.contacts[0] } : {}),
-        ...(vendor.uri !== undefined ? { piiControllerUrl: vendor.uri } : {}),
+        service: vendor.name,
+        purposes: [
+          {
+            purpose: grant.purpose,
+            purposeCategory: [PURPOSE_CATEGORY],
+            consentType: 'EXPLICIT',
+            piiCategory: [...grant.fields, ...(grant.purchases ? ['purchases'] : [])],
+            primaryPurpose: true,
+            termination: grant.expiresAt,
+            thirdPartyDisclosure: false,
+          },
+        ],
       },
     ],
-    services: [
-      ...(grant.fields.length > 0 ? [{ service: 'custos_fields' as const, purposes: [purpose(grant.fields)] }] : []),
-      ...(grant.purchases ? [{ service: 'custos_purchases' as const, purposes: [purpose(['purchases'])] }] : []),
-    ],
     sensitive: false,
+    spiCat: [],
     custos: {
       grantId: grant.id,
       revision: grant.revision,
@@ -104,8 +183,16 @@ export function principalPseudonym(app: AppContext, vendorId: string): string {
   return `urn:custos:principal:${app.vault.hashSecret(`custos/receipt-principal/v1:${vendorId}`).slice(0, 32)}`
 }
 
-/** The signed receipt of a grant's current revision. */
+/**
+ * The signed receipt of a grant's current revision: the jurisdiction is the owner's setting as it
+ * stands, the policy the vendor's registered `policy_uri`.
+ */
 export async function consentReceiptFor(app: AppContext, grant: Grant, vendor: Vendor): Promise<string> {
-  const receipt = buildConsentReceipt(grant, vendor, principalPseudonym(app, grant.vendorId))
+  const [{ jurisdiction }, client] = await Promise.all([new ReceiptSettingsStore(app).get(), loadClient(app, grant.vendorId)])
+  const receipt = buildConsentReceipt(grant, vendor, {
+    piiPrincipalId: principalPseudonym(app, grant.vendorId),
+    jurisdiction,
+    ...(client?.policyUri !== undefined ? { policyUrl: client.policyUri } : {}),
+  })
   return signConsentReceipt(await vaultSigningKey(app.vault), receipt, app.config.issuer)
 }

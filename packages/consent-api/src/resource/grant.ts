@@ -2,6 +2,7 @@ import { Hono } from 'hono'
 import type { AppContext } from '../app-context.js'
 import { consentReceiptFor } from '../receipts/receipt.js'
 import type { ResourceEnv } from './bearer.js'
+import { toVendorSlice } from '../oauth/vendor-purchase-slice.js'
 
 /**
  * `GET /v1/grant` → what this token may do, until when and for what purpose, with the signed
@@ -16,15 +17,12 @@ export function grantRoutes(app: AppContext): Hono<ResourceEnv> {
     // Decided and logged by the vault's refusal policy: a look at the grant is an access too.
     const { grant, vendor } = await app.vault.access.authorize(grantId, { vendorId: clientId, record: 'grant.viewed' })
     const receipt = await consentReceiptFor(app, grant, vendor)
-    const slice = grant.purchases
     return c.json(
       {
         grant_id: grant.id,
         vendor_id: grant.vendorId,
         fields: grant.fields,
-        purchases: slice
-          ? { made_with_vendor: slice.madeWithVendor, ...(slice.categories ? { categories: slice.categories } : {}), ...(slice.since ? { since: slice.since } : {}) }
-          : null,
+        purchases: grant.purchases ? toVendorSlice(grant.purchases) : null,
         actions: grant.actions,
         purpose: grant.purpose,
         expires_at: grant.expiresAt,

@@ -3,10 +3,12 @@ import { Order } from '@custos/vault'
 import type { RouteDoc } from '../openapi/openapi-document.js'
 import { PurchasesQuery } from './purchases.js'
 
+/** RFC 6750 §3 errors: the challenge is in WWW-Authenticate, and the body repeats it (resource-error.ts). */
+const BEARER_ERROR = z.object({ error: z.string().optional(), error_description: z.string().optional() })
 const AUTH_ERRORS = {
-  '400': { description: 'invalid_request (RFC 6750 §3.1): a malformed Authorization header, or a token outside it', type: 'application/json' },
-  '401': { description: 'invalid_token / invalid_dpop_proof, or no credentials; see WWW-Authenticate', type: 'application/json' },
-  '403': { description: 'insufficient_scope: the grant does not allow this', type: 'application/json' },
+  '400': { description: 'invalid_request (RFC 6750 §3.1): a malformed Authorization header, or a token outside it', schema: BEARER_ERROR },
+  '401': { description: 'invalid_token / invalid_dpop_proof, or no credentials; see WWW-Authenticate', schema: BEARER_ERROR },
+  '403': { description: 'insufficient_scope: the grant does not allow this', schema: BEARER_ERROR },
   '406': { description: 'Sealed delivery asked for, but no X25519 key is registered' },
   '503': { description: 'The vault is sealed' },
 } as const

@@ -20,20 +20,26 @@ const STATUS = { invalid_request: 400, invalid_token: 401, invalid_dpop_proof: 4
 export class ResourceAuthError extends Error {
   readonly error: ResourceErrorCode | undefined
   readonly scheme: ChallengeScheme
+  /** RFC 6750 §3 `scope`: for `insufficient_scope`, the scope the request needs. */
+  readonly scope: string | undefined
   /**
    * @param error undefined when the request carried no credentials at all: RFC 6750 §3.1 says the
-   *   challenge then SHOULD NOT include an error code.
+   *   challenge then SHOULD NOT include an error code (and the body carries none either).
+   * @param scope the scope the request needs (`insufficient_scope`, RFC 6750 §3.1), space-delimited.
    */
-  constructor(error: ResourceErrorCode | undefined, description: string, scheme: ChallengeScheme) {
+  constructor(error: ResourceErrorCode | undefined, description: string, scheme: ChallengeScheme, scope?: string) {
     super(description)
     this.error = error
     this.scheme = scheme
+    this.scope = scope
   }
 }
 
 function challenge(app: AppContext, scheme: 'Bearer' | 'DPoP', err: ResourceAuthError): string {
   const params = [`realm="custos"`]
   if (err.error !== undefined) params.push(`error="${err.error}"`, `error_description="${err.message}"`)
+  // RFC 6750 §3: scope tokens are NQCHAR (no `"` or `\`), so the value is a valid quoted-string.
+  if (err.scope !== undefined) params.push(`scope="${err.scope}"`)
   if (scheme === 'DPoP') params.push(`algs="${DPOP_ALGS.join(' ')}"`)
   params.push(`resource_metadata="${app.config.issuer}/.well-known/oauth-protected-resource"`)
   return `${scheme} ${params.join(', ')}`
@@ -42,7 +48,9 @@ function challenge(app: AppContext, scheme: 'Bearer' | 'DPoP', err: ResourceAuth
 export function resourceAuthErrorResponse(app: AppContext, c: Context, err: ResourceAuthError): Response {
   const schemes = err.scheme === 'both' ? (['Bearer', 'DPoP'] as const) : [err.scheme]
   const status = err.error === undefined ? 401 : STATUS[err.error]
-  return c.json({ error: err.error ?? 'invalid_token', error_description: err.message }, status, {
+  // RFC 6750 §3.1: a request without credentials gets no error code, in the challenge or the body.
+  const body = err.error === undefined ? { error_description: err.message } : { error: err.error, error_description: err.message }
+  return c.json(body, status, {
     // RFC 7235 §4.1: several challenges in one field, comma-separated.
     'www-authenticate': schemes.map((s) => challenge(app, s, err)).join(', '),
     'cache-control': 'no-store',

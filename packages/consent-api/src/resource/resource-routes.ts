@@ -15,6 +15,15 @@ import { sealedDelivery } from './sealed-delivery.js'
  * vendor's is `invalid_token` (401 — the token no longer stands for a live grant), a missing action or
  * purchase slice is `insufficient_scope` (403). Other vault errors are problem+json.
  */
+/**
+ * RFC 6750 §3 `scope` of an `insufficient_scope` challenge: the scope the refused request needs.
+ * The profile has none to name — any `read:<field>` would do, so none is claimed.
+ */
+function neededScope(method: string, path: string): string | undefined {
+  if (!path.endsWith('/purchases')) return undefined
+  return method === 'POST' ? 'append:purchases' : 'read:purchases'
+}
+
 export function resourceRoutes(app: AppContext): Hono<ResourceEnv> {
   const routes = new Hono<ResourceEnv>()
   routes.use('*', bearerAuth(app), sealedDelivery(app))
@@ -39,7 +48,7 @@ export function resourceRoutes(app: AppContext): Hono<ResourceEnv> {
         case 'ERR_TOKEN_USED':
           return resourceAuthErrorResponse(app, c, new ResourceAuthError('invalid_token', 'The grant behind this access token is no longer valid', scheme))
         case 'ERR_GRANT_SCOPE':
-          return resourceAuthErrorResponse(app, c, new ResourceAuthError('insufficient_scope', 'The grant does not allow this request', scheme))
+          return resourceAuthErrorResponse(app, c, new ResourceAuthError('insufficient_scope', 'The grant does not allow this request', scheme, neededScope(c.req.method, c.req.path)))
         default:
           return errorResponse(c, err)
       }

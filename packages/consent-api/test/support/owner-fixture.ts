@@ -135,6 +135,8 @@ export const GUARDED_ROUTES: readonly { method: string; path: string; json?: unk
   { method: 'PUT', path: '/owner/registration', json: { mode: 'token' } },
   { method: 'POST', path: '/owner/registration/tokens', json: { label: 'Fjord Outdoor' } },
   { method: 'DELETE', path: '/owner/registration/tokens/:token' },
+  { method: 'GET', path: '/owner/receipt-settings' },
+  { method: 'PUT', path: '/owner/receipt-settings', json: { jurisdiction: 'DE' } },
 ]
 
 /** A vendor with an active read + append grant, and a pending inbox receipt, for the routes' ids. */

@@ -35,6 +35,8 @@ export const AuditAction = z.enum([
   'vault.backed_up',
   'vault.restored',
   'audit.break_acknowledged',
+  'purchases.linked',
+  'purchases.unlinked',
 ])
 export type AuditAction = z.infer<typeof AuditAction>
 

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { COUNTRY_CODES } from './country-codes.js'
 
 /**
  * The field vocabulary: dotted paths aligned with schema.org `Person` where a property exists
@@ -9,6 +10,29 @@ import { z } from 'zod'
 const text = (max = 200) => z.string().trim().min(1).max(max)
 const list = <T extends z.ZodType>(item: T, max = 50) => z.array(item).max(max)
 
+/**
+ * What the labels ask for, checked as they say it (issue 10): messages are words for the owner and
+ * never repeat what was typed (a refused value may be anything, and errors travel to logs).
+ */
+const COUNTRY_MESSAGE = 'Use a two-letter country code, such as DE, GB or US.'
+const TELEPHONE_MESSAGE = 'Use an international number: a + and the country code, then the number (8 to 15 digits in all), such as +49 30 1234567.'
+
+/** ISO 3166-1 alpha-2, an assigned code only (`de` is read as `DE`; `UK` and `Germany` are refused). */
+const countryCode = z
+  .string()
+  .trim()
+  .toUpperCase()
+  .refine((code) => COUNTRY_CODES.has(code), COUNTRY_MESSAGE)
+
+/**
+ * An ITU-T E.164 number — `+`, a country code that does not start with 0, 8 to 15 digits in all —
+ * written as people write it (E.123 international notation: spaces, dashes, dots and brackets
+ * between the digits). The separators are ignored when counting and kept when storing, so the
+ * number reads back as the owner wrote it (and vendors that showed it keep seeing the same text).
+ * Values stored before this check are read as they are; only a new write must pass it.
+ */
+const telephone = z.string().trim().regex(/^\+[ (]*[1-9](?:[ ().-]*[0-9]){7,14}[ ().-]*$/, TELEPHONE_MESSAGE)
+
 /** schema.org `PostalAddress`. */
 export const PostalAddress = z
   .object({
@@ -16,12 +40,11 @@ export const PostalAddress = z
     addressLocality: text(),
     addressRegion: text().optional(),
     postalCode: text(32).optional(),
-    addressCountry: z.string().regex(/^[A-Z]{2}$/, 'ISO 3166-1 alpha-2 country code'),
+    addressCountry: countryCode,
     recipient: text().optional(),
   })
   .strict()
 
-const countryCode = z.string().regex(/^[A-Z]{2}$/, 'ISO 3166-1 alpha-2 country code')
 const languageTag = z.string().regex(/^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$/, 'BCP 47 language tag')
 const isoDate = z.iso.date()
 
@@ -42,7 +65,7 @@ export const VOCABULARY = {
   alternateName: def(text(), 'Preferred name', 'identity'),
   email: def(z.email(), 'Email', 'contact'),
   'emails.other': def(list(z.email(), 20), 'Other emails', 'contact'),
-  telephone: def(z.string().regex(/^\+?[0-9 ()\-.]{4,32}$/, 'telephone number'), 'Telephone', 'contact'),
+  telephone: def(telephone, 'Telephone', 'contact'),
   'address.home': def(PostalAddress, 'Home address', 'address'),
   'address.shipping': def(PostalAddress, 'Shipping address', 'address'),
   'address.billing': def(PostalAddress, 'Billing address', 'address'),
@@ -77,8 +100,16 @@ export type KnownFieldPath = keyof typeof VOCABULARY
 /** Owner-defined fields: `custom.<segment>[.<segment>…]`, up to five segments. */
 export const CUSTOM_PATH = /^custom(\.[a-z][a-zA-Z0-9_-]{0,63}){1,5}$/
 
-/** Values of custom fields: plain JSON scalars or a short list of strings. */
-export const CustomValue = z.union([z.string().max(4000), z.number().finite(), z.boolean(), list(z.string().max(400), 100)])
+/** A custom field's own value: a plain JSON scalar or a short list of strings. */
+const CustomPlainValue = z.union([z.string().max(4000), z.number().finite(), z.boolean(), list(z.string().max(400), 100)])
+
+/**
+ * Values of custom fields: a plain value, or `{ label, value }` when the owner named the field in
+ * words its path cannot hold ("favourite colour" is stored at `custom.favourite-colour`). The
+ * label is a value, so it is encrypted with it and a vendor granted the field learns what it means;
+ * fields stored before labels existed are plain values and read as before.
+ */
+export const CustomValue = z.union([CustomPlainValue, z.object({ label: text(200), value: CustomPlainValue }).strict()])
 
 /** Largest accepted encoded value, in bytes of JSON. */
 export const MAX_VALUE_BYTES = 16 * 1024

@@ -16,6 +16,8 @@ export function purchasePlace(vaultId: string, id: string): Place {
 export const PurchaseFilter = z
   .object({
     seller: z.string().trim().min(1).max(200).optional(),
+    /** Sellers whose name contains this, ignoring case, accents and spacing ("amazon" finds "Amazon.co.uk"). */
+    sellerContains: z.string().trim().min(1).max(200).optional(),
     categories: z.array(z.string().trim().min(1).max(80)).min(1).max(50).optional(),
     vendorId: z.string().max(64).optional(),
     /** Orders on or after this instant or date. */
@@ -86,14 +88,19 @@ const BATCH_EXTRA = 8
  * Lists purchases newest first by keyset pagination over (order_date, id). Seller and category
  * filters go through truncated blind indexes, so candidates are decrypted and re-checked; the
  * loop keeps reading until the page is full, so false positives never shorten a page.
+ * `sellers` (the names a search by part of a name found, see seller-directory.ts) is one more
+ * AND: any of these exact names, through their indexes.
  */
 export async function queryPurchases(
   ctx: VaultContext,
   filter: z.output<typeof PurchaseFilter>,
   status: 'accepted' | 'pending',
+  sellers?: readonly string[],
 ): Promise<Page<Purchase>> {
   const keys = ctx.keys()
   const sellerIdx = filter.seller === undefined ? undefined : blindIndex(ctx.sodium, keys.subkey('sellerIndex'), filter.seller)
+  const anyIdx = sellers === undefined ? undefined : [...new Set(sellers.map((s) => blindIndex(ctx.sodium, keys.subkey('sellerIndex'), s)))]
+  const anyNorm = sellers === undefined ? undefined : new Set(sellers.map(normalizeForIndex))
   const categoryIdx = filter.categories?.map((c) => blindIndex(ctx.sodium, keys.subkey('categoryIndex'), c))
   const sellerNorm = filter.seller === undefined ? undefined : normalizeForIndex(filter.seller)
   const categoryNorm = filter.categories?.map(normalizeForIndex)
@@ -105,12 +112,13 @@ export async function queryPurchases(
   for (;;) {
     const want = filter.limit - items.length
     // Blind-index false positives seen so far predict more: widen the next batch by as many again.
-    const batch = want + 1 + (sellerIdx || categoryIdx ? BATCH_EXTRA + 2 * misses : 0)
+    const batch = want + 1 + (sellerIdx || anyIdx || categoryIdx ? BATCH_EXTRA + 2 * misses : 0)
     const rows = await ctx.db
       .selectFrom('purchases')
       .select(PURCHASE_COLUMNS)
       .where('status', '=', status)
       .$if(sellerIdx !== undefined, (q) => q.where('seller_index', '=', sellerIdx as string))
+      .$if(anyIdx !== undefined, (q) => q.where('seller_index', 'in', anyIdx as string[]))
       .$if(categoryIdx !== undefined, (q) => q.where('category_index', 'in', categoryIdx as string[]))
       .$if(filter.vendorId !== undefined, (q) => q.where('vendor_id', '=', filter.vendorId as string))
       .$if(since !== undefined, (q) => q.where('order_date', '>=', since as string))
@@ -128,6 +136,7 @@ export async function queryPurchases(
       const purchase = decryptPurchase(ctx, row)
       if (
         (sellerNorm !== undefined && normalizeForIndex(purchase.seller) !== sellerNorm) ||
+        (anyNorm !== undefined && !anyNorm.has(normalizeForIndex(purchase.seller))) ||
         (categoryNorm !== undefined && (purchase.category === undefined || !categoryNorm.includes(normalizeForIndex(purchase.category))))
       ) {
         misses++

@@ -5,9 +5,11 @@ import type { PurchasesTable, VaultDatabase } from '../db/schema.js'
 import { NotFoundError, ValidationError, issuesFromZod } from '../errors.js'
 import { authenticated } from '../integrity/row-auth.js'
 import { writeTerm } from '../keys/write-term.js'
-import { blindIndex } from './blind-index.js'
+import { blindIndex, normalizeForIndex } from './blind-index.js'
 import { Order, type OrderInput, type Provenance, type Purchase, orderInstant } from './order.js'
 import { PURCHASE_COLUMNS, type Page, type PurchaseFilter, decryptPurchase, parsePurchaseFilter, purchasePlace, queryPurchases } from './purchase-query.js'
+import { SellerDirectory, type SellerSummary } from './seller-directory.js'
+import { linkSellerToVendor } from './seller-link.js'
 
 export function parseOrder(input: unknown, prefix = ''): Order {
   const parsed = Order.safeParse(input)
@@ -59,8 +61,10 @@ export interface AddPurchaseOptions {
  */
 export class PurchaseStore {
   readonly #ctx: VaultContext
+  readonly #sellers: SellerDirectory
   constructor(ctx: VaultContext) {
     this.#ctx = ctx
+    this.#sellers = new SellerDirectory(ctx)
   }
 
   /**
@@ -90,6 +94,7 @@ export class PurchaseStore {
       return rows
     })
     for (const row of rows) ctx.emit({ type: 'purchase.added', purchaseId: row.id, provenance })
+    await this.#sellers.noteAdded(parsed.map((o) => o.seller))
     return rows.map((row, i) => ({
       ...(parsed[i] as Order),
       id: row.id,
@@ -113,6 +118,8 @@ export class PurchaseStore {
         .where('id', '=', id)
         .execute()
     })
+    // A renamed seller is invisible to the directory's fingerprint (same count, same dates).
+    if (normalizeForIndex(parsed.seller) !== normalizeForIndex(current.seller)) this.#sellers.clear()
     return { ...parsed, id, provenance: current.provenance, status: current.status, ...(current.vendorId ? { vendorId: current.vendorId } : {}), createdAt: current.createdAt }
   }
 
@@ -138,7 +145,43 @@ export class PurchaseStore {
    */
   async list(filter: PurchaseFilter = {}): Promise<Page<Purchase>> {
     this.#ctx.keys()
-    return queryPurchases(this.#ctx, parsePurchaseFilter(filter), 'accepted')
+    const parsed = parsePurchaseFilter(filter)
+    // An exact seller stays on its blind-index path; a part of a name is first looked up among
+    // the decrypted sellers (seller-directory.ts), then each match through its index.
+    if (parsed.sellerContains === undefined) return queryPurchases(this.#ctx, parsed, 'accepted')
+    const names = (await this.#sellers.matching(parsed.sellerContains)).map((s) => s.seller)
+    if (names.length === 0) return { items: [] }
+    return queryPurchases(this.#ctx, parsed, 'accepted', names)
+  }
+
+  /**
+   * The distinct sellers of the accepted purchases with their purchase counts, most purchases
+   * first; with `contains`, only those whose name contains it (case, accents and spacing ignored).
+   *
+   * @example
+   * await vault.purchases.sellers({ contains: 'amazon' }) // [{ seller: 'Amazon.co.uk', purchases: 12 }]
+   */
+  async sellers(options: { contains?: string; limit?: number } = {}): Promise<SellerSummary[]> {
+    this.#ctx.keys()
+    const limit = options.limit ?? 50
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new TypeError('limit must be an integer from 1 to 1000')
+    if (options.contains !== undefined && options.contains.trim() !== '') return this.#sellers.matching(options.contains.trim().slice(0, 200), limit)
+    return (await this.#sellers.all()).slice(0, limit)
+  }
+
+  /**
+   * Links the owner's purchases from `seller` (typed in or imported; exact name, case and spacing
+   * ignored) to a registered vendor, so grants for "purchases made with" that vendor include them;
+   * `vendorId: null` unlinks those linked to `from` (or any vendor when `from` is absent). Receipts a vendor sent
+   * keep their vendor. Returns how many purchases changed.
+   *
+   * @example
+   * await vault.purchases.linkSeller('Fjord Outdoor', shop.id) // 3
+   */
+  async linkSeller(seller: string, vendorId: string | null, from?: string): Promise<number> {
+    this.#ctx.keys()
+    if (typeof seller !== 'string' || seller.trim() === '' || seller.length > 200) throw new ValidationError([{ path: 'seller', message: 'Expected a seller name of 1 to 200 characters' }])
+    return linkSellerToVendor(this.#ctx, seller, vendorId, from)
   }
 
   /** Deletes a purchase; ERR_NOT_FOUND if there is none. */
@@ -146,6 +189,8 @@ export class PurchaseStore {
     this.#ctx.keys()
     const result = await this.#ctx.db.deleteFrom('purchases').where('id', '=', id).executeTakeFirst()
     if (Number(result.numDeletedRows) === 0) throw new NotFoundError('Purchase')
+    // A count that drops and rises again (delete one, add one) could leave the same fingerprint.
+    this.#sellers.clear()
     this.#ctx.emit({ type: 'purchase.deleted', purchaseId: id })
   }
 }

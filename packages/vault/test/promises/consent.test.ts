@@ -24,7 +24,7 @@ const SAMPLES: Record<string, readonly [unknown, unknown]> = {
   alternateName: ['Countess', 'Amazing Grace'],
   email: ['ada@example.org', 'grace@example.net'],
   'emails.other': [['ada@work.example'], ['g@a.example', 'h@b.example']],
-  telephone: ['+44 20 7946 0958', '(555) 010-0199'],
+  telephone: ['+44 20 7946 0958', '+1 (555) 010-0199'],
   'address.home': [
     { streetAddress: '12 St James Square', addressLocality: 'London', addressCountry: 'GB' },
     { streetAddress: '1 Navy Way', addressLocality: 'Arlington', addressRegion: 'VA', postalCode: '22201', addressCountry: 'US' },

@@ -4,6 +4,7 @@ import { z } from 'zod'
 import { type AuditAction, type AuditEntry, type AuditOrigin, type AuditFilter, type AuditVerification, fieldLabel } from '@custos/vault'
 import type { OwnerPageKit } from '@custos/consent-api'
 import { type Html, csrfField, fixedMessage, notice, page } from './layout.js'
+import { localTime } from './local-time.js'
 import { type PageEnv, ownerGate } from './owner-gate.js'
 
 /**
@@ -28,7 +29,7 @@ export const AUTO_VERIFY_MAX = 50_000
 export const KINDS = {
   reads: { label: 'Vendor reads', actions: ['grant.read', 'grant.viewed'] },
   refused: { label: 'Refused vendor requests', actions: ['grant.refused'] },
-  grants: { label: 'Grant changes', actions: ['grant.created', 'grant.narrowed', 'grant.revoked'] },
+  grants: { label: 'Grant changes (and purchases linked to a vendor)', actions: ['grant.created', 'grant.narrowed', 'grant.revoked', 'purchases.linked', 'purchases.unlinked'] },
   vendors: { label: 'Vendors registered or blocked', actions: ['vendor.registered', 'vendor.blocked', 'vendor.unblocked'] },
   inbox: { label: 'Inbox', actions: ['inbox.appended', 'inbox.accepted', 'inbox.rejected'] },
   tokens: { label: 'Vendor sign-ins (tokens issued or renewed)', actions: ['token.issued', 'token.refreshed'] },
@@ -112,15 +113,26 @@ function refusal(e: AuditEntry, vendor: string): string {
   return `${vendor} was refused${times}: ${REFUSALS[e.detail ?? ''] ?? e.detail ?? 'not allowed'}`
 }
 
+/**
+ * What a vendor read, in words: the fields' labels and, when it asked for purchases, how many it
+ * got — `purchaseIds` is present, even empty, exactly when purchases were read (issue 10: a read
+ * of purchases was told as "nothing"). '' when it read nothing at all.
+ */
+export function readText(e: AuditEntry): string {
+  const fields = (e.paths ?? []).map(fieldLabel).join(', ')
+  const n = e.purchaseIds?.length
+  const purchases = n === undefined ? '' : n === 0 ? 'no purchases (none match its grant)' : `${n} purchase${n === 1 ? '' : 's'}`
+  return [fields, purchases].filter(Boolean).join(' and ')
+}
+
 /** One entry in words: who did what, with field labels (never values: the log holds none). */
 export function describe(e: AuditEntry, vendorName: (id: string | undefined) => string): string {
   const vendor = vendorName(e.vendorId)
   const fields = (e.paths ?? []).map(fieldLabel).join(', ')
   const purchases = e.purchaseIds?.length ?? 0
-  const nPurchases = `${purchases} purchase${purchases === 1 ? '' : 's'}`
   switch (e.action) {
     case 'grant.read':
-      return `${vendor} read ${[fields || (purchases === 0 ? 'nothing (no granted field has a value)' : ''), purchases > 0 ? nPurchases : ''].filter(Boolean).join(' and ')}`
+      return `${vendor} read ${readText(e) || 'nothing (no granted field has a value)'}`
     case 'grant.refused':
       return refusal(e, vendor)
     case 'grant.viewed':
@@ -173,6 +185,10 @@ export function describe(e: AuditEntry, vendorName: (id: string | undefined) => 
       return 'You made an encrypted backup'
     case 'vault.restored':
       return `The vault was restored from a backup${from(e)}`
+    case 'purchases.linked':
+      return `You linked ${purchases === 1 ? 'a purchase' : `${purchases} purchases`} to ${vendor}: its grants that share purchases made with it now include them`
+    case 'purchases.unlinked':
+      return `You unlinked ${purchases === 1 ? 'a purchase' : `${purchases} purchases`} from ${vendor}`
     case 'audit.break_acknowledged':
       return `You acknowledged that the log was damaged${e.detail ? ` (${describeBreak(e.detail)})` : ''}`
   }
@@ -242,7 +258,7 @@ ${
     ? html`<p class="empty">No entries match.</p>`
     : html`<ol class="timeline" reversed>${shown.map(
         (e) =>
-          html`<li class="entry ${e.outcome === 'refused' ? 'refused' : ''}" data-seq="${e.seq}" data-action="${e.action}"><time datetime="${e.at}">${e.at.slice(0, 10)} ${e.at.slice(11, 19)} UTC</time> <span class="what">${describe(e, vendorName)}</span> <span class="muted">#${e.seq}</span></li>`,
+          html`<li class="entry ${e.outcome === 'refused' ? 'refused' : ''}" data-seq="${e.seq}" data-action="${e.action}">${localTime(e.at, c.var.timeZone, 'second')} <span class="what">${describe(e, vendorName)}</span> <span class="muted">#${e.seq}</span></li>`,
       )}</ol>`
 }
 <nav class="pager" aria-label="Pages">${q.before !== undefined ? html`<a href="/log${search(q)}">Newest</a>` : ''}${more && last ? html` <a href="/log${search(q, last.seq)}" rel="next">Older entries</a>` : ''}</nav>`,

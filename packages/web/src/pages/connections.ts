@@ -4,7 +4,9 @@ import { type AuditEntry, fieldLabel, type Grant, NotFoundError, type Vault, typ
 import { type OwnerPageKit, vendorMonogram } from '@custos/consent-api'
 import { readForm } from './form-values.js'
 import { type Html, csrfField, fixedMessage, notice, page } from './layout.js'
+import { localTime, zonedText } from './local-time.js'
 import { type PageEnv, ownerGate } from './owner-gate.js'
+import { readText } from './access-log.js'
 
 /**
  * `/connections` (PRODUCT.md owner step 5; issue 4 page 6): per vendor who it is and what it may
@@ -44,8 +46,6 @@ async function lastReads(vault: Vault, grantIds: readonly string[]): Promise<Map
 }
 
 
-const when = (iso: string) => `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`
-
 function sliceText(g: Grant, vendor: Vendor): string {
   const s = g.purchases
   if (!s) return ''
@@ -54,14 +54,27 @@ function sliceText(g: Grant, vendor: Vendor): string {
     .join(', ')
 }
 
-function lastReadText(read: AuditEntry | undefined): Html {
+function lastReadText(read: AuditEntry | undefined, zone: string): Html {
   if (!read) return html`<span class="muted">Never read</span>`
-  const fields = read.paths ?? []
-  const purchases = read.purchaseIds?.length ?? 0
-  return html`<time datetime="${read.at}">${when(read.at)}</time>: ${fields.length > 0 ? fields.map(fieldLabel).join(', ') : 'no fields'}${purchases > 0 ? `, ${purchases} purchase${purchases === 1 ? '' : 's'}` : ''}`
+  return html`${localTime(read.at, zone)}: ${readText(read) || 'nothing (no granted field has a value)'}`
 }
 
-function narrowForm(g: Grant, vendor: Vendor, now: Date, csrfToken: string): Html {
+/**
+ * A grant's state as it works now (issue 10: a blocked vendor's grant showed a green "Active"):
+ * an active grant of a blocked vendor is refused on every request, so it says Blocked.
+ */
+function badge(g: Grant, vendor: Vendor): Html {
+  if (g.status === 'active') return vendor.blocked ? html`<span class="badge error">Blocked</span>` : html`<span class="badge ok">Active</span>`
+  return html`<span class="badge error">${g.status === 'revoked' ? 'Revoked' : 'Expired'}</span>`
+}
+
+/** When it ends, ended, or — revoked, whatever its end date was — when it was revoked (the grant's last change). */
+function endFact(g: Grant, zone: string): Html {
+  if (g.status === 'revoked') return html`<dt>Revoked</dt><dd>${localTime(g.updatedAt, zone)}</dd>`
+  return html`<dt>${g.status === 'expired' ? 'Ended' : 'Ends'}</dt><dd>${localTime(g.expiresAt, zone)}</dd>`
+}
+
+function narrowForm(g: Grant, vendor: Vendor, now: Date, csrfToken: string, zone: string): Html {
   const remaining = (Date.parse(g.expiresAt) - now.getTime()) / 1000
   const shorter = SHORTER.filter((o) => o.seconds < remaining)
   const slice = sliceText(g, vendor)
@@ -73,38 +86,37 @@ ${
       )}</fieldset>`
     : ''
 }${slice ? html`<fieldset><legend>Purchases</legend><label class="check"><input type="checkbox" name="purchases" value="keep" checked> ${slice}</label></fieldset>` : ''}
-<label for="expires-${g.id}">Ends</label><select id="expires-${g.id}" name="expires"><option value="keep" selected>Keep: ${when(g.expiresAt)}</option>${shorter.map((o) => html`<option value="${o.seconds}">${o.label}</option>`)}</select>
+<label for="expires-${g.id}">Ends</label><select id="expires-${g.id}" name="expires"><option value="keep" selected>Keep: ${zonedText(g.expiresAt, zone)}</option>${shorter.map((o) => html`<option value="${o.seconds}">${o.label}</option>`)}</select>
 <p><button type="submit">Narrow</button></p></form></details>`
 }
 
-function grantCard(g: Grant, vendor: Vendor, read: AuditEntry | undefined, now: Date, csrfToken: string): Html {
+function grantCard(g: Grant, vendor: Vendor, read: AuditEntry | undefined, now: Date, csrfToken: string, zone: string): Html {
   const slice = sliceText(g, vendor)
-  const badge = g.status === 'active' ? html`<span class="badge ok">Active</span>` : html`<span class="badge error">${g.status === 'revoked' ? 'Revoked' : 'Expired'}</span>`
-  return html`<article class="grant card" id="grant-${g.id}" aria-labelledby="grant-${g.id}-purpose"><h4 id="grant-${g.id}-purpose">${g.purpose} ${badge}</h4>
+  return html`<article class="grant card" id="grant-${g.id}" aria-labelledby="grant-${g.id}-purpose"><h4 id="grant-${g.id}-purpose">${g.purpose} ${badge(g, vendor)}</h4>
 <dl class="facts"><dt>Fields</dt><dd>${g.fields.length > 0 ? g.fields.map((f) => html`<span class="field-chip">${fieldLabel(f)}</span> `) : html`<span class="muted">none</span>`}</dd>
 ${slice ? html`<dt>Purchases</dt><dd>${slice}</dd>` : ''}
 <dt>May</dt><dd>${g.actions.map((a) => (a === 'read' ? 'read' : 'add receipts to your inbox')).join(' and ')}</dd>
-<dt>${g.status === 'expired' ? 'Ended' : 'Ends'}</dt><dd><time datetime="${g.expiresAt}">${when(g.expiresAt)}</time></dd>
+${endFact(g, zone)}
 ${g.acceptedTerms.length > 0 ? html`<dt>Accepted your terms</dt><dd>${g.acceptedTerms.join(', ')}</dd>` : ''}
-<dt>Granted</dt><dd>${when(g.createdAt)}${g.revision > 1 ? ` (changed ${when(g.updatedAt)})` : ''}</dd>
-<dt>Last read</dt><dd class="last-read">${lastReadText(read)}</dd></dl>
+<dt>Granted</dt><dd>${localTime(g.createdAt, zone)}${g.revision > 1 ? html` (changed ${localTime(g.updatedAt, zone)})` : ''}</dd>
+<dt>Last read</dt><dd class="last-read">${lastReadText(read, zone)}</dd></dl>
 <p><a href="/connections/grants/${g.id}/receipt" download>Download consent receipt</a> <span class="muted">(signed; verifiable against this vault's public key)</span></p>
 ${
   g.status === 'active'
-    ? html`${narrowForm(g, vendor, now, csrfToken)}<form method="post" action="/connections/grants/${g.id}/revoke" class="inline">${csrfField(csrfToken)}<button type="submit" class="danger" data-confirm="Revoke this grant? ${vendor.name} loses access at once.">Revoke</button></form>`
+    ? html`${narrowForm(g, vendor, now, csrfToken, zone)}<form method="post" action="/connections/grants/${g.id}/revoke" class="inline">${csrfField(csrfToken)}<button type="submit" class="danger" data-confirm="Revoke this grant? ${vendor.name} loses access at once.">Revoke</button></form>`
     : ''
 }</article>`
 }
 
-function vendorSection(v: Vendor, grants: readonly Grant[], reads: Map<string, AuditEntry>, now: Date, csrfToken: string): Html {
+function vendorSection(v: Vendor, grants: readonly Grant[], reads: Map<string, AuditEntry>, now: Date, csrfToken: string, zone: string): Html {
   const active = grants.filter((g) => g.status === 'active')
   const past = grants.filter((g) => g.status !== 'active')
   return html`<section class="vendor-card" id="vendor-${v.id}" aria-labelledby="vendor-${v.id}-name">
 <div class="vendor">${vendorMonogram(v.name)}<div><h2 id="vendor-${v.id}-name">${v.name}${v.blocked ? html` <span class="badge error">Blocked</span>` : ''}</h2>
 <p class="muted">${v.uri ? html`<a href="${v.uri}" rel="noopener noreferrer">${v.uri}</a> · ` : ''}registered <time datetime="${v.createdAt}">${v.createdAt.slice(0, 10)}</time></p></div></div>
 ${v.blocked ? html`<p class="notice error">Blocked: every request from ${v.name} is refused and it cannot ask for new access.</p>` : ''}
-${active.length > 0 ? html`<h3>Active grants</h3>${active.map((g) => grantCard(g, v, reads.get(g.id), now, csrfToken))}` : html`<p class="muted">No active grants.</p>`}
-${past.length > 0 ? html`<details><summary>Past grants (${past.length})</summary>${past.map((g) => grantCard(g, v, reads.get(g.id), now, csrfToken))}</details>` : ''}
+${active.length > 0 ? html`<h3>${v.blocked ? 'Grants (stopped while the vendor is blocked)' : 'Active grants'}</h3>${active.map((g) => grantCard(g, v, reads.get(g.id), now, csrfToken, zone))}` : html`<p class="muted">No active grants.</p>`}
+${past.length > 0 ? html`<details><summary>Past grants (${past.length})</summary>${past.map((g) => grantCard(g, v, reads.get(g.id), now, csrfToken, zone))}</details>` : ''}
 <form method="post" action="/connections/vendors/${v.id}/block" class="inline">${csrfField(csrfToken)}<input type="hidden" name="blocked" value="${v.blocked ? 'false' : 'true'}">${
     v.blocked
       ? html`<button type="submit" class="secondary">Unblock vendor</button>`
@@ -145,7 +157,7 @@ export function connectionPages(kit: OwnerPageKit): Hono<PageEnv> {
       'Connections',
       html`<h1>Connections</h1>${notice('ok', fixedMessage(DONE, c.req.query('done')))}${notice('error', fixedMessage(ERRORS, c.req.query('error')))}
 <p class="muted">The vendors you have connected, what each may see, and when it last looked.</p>
-${vendors.length === 0 ? html`<p class="empty">No vendor has asked for access yet.</p>` : vendors.map((v) => vendorSection(v, grants.filter((g) => g.vendorId === v.id), reads, now, csrfToken))}`,
+${vendors.length === 0 ? html`<p class="empty">No vendor has asked for access yet.</p>` : vendors.map((v) => vendorSection(v, grants.filter((g) => g.vendorId === v.id), reads, now, csrfToken, c.var.timeZone))}`,
       { csrfToken, current: '/connections' },
     )
   })

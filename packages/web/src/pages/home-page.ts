@@ -1,9 +1,10 @@
 import { Hono } from 'hono'
 import { html } from 'hono/html'
 import type { OwnerPageKit } from '@custos/consent-api'
-import { fieldLabel } from '@custos/vault'
 import { type PageEnv, ownerGate } from './owner-gate.js'
 import { notice, page } from './layout.js'
+import { readText } from './access-log.js'
+import { localTime } from './local-time.js'
 
 const PAGE = 500
 const atMost = (n: number, more: boolean) => (more ? `${n}+` : String(n))
@@ -45,8 +46,8 @@ ${card('/inbox', atMost(inbox.items.length, inbox.nextCursor !== undefined), 'wa
 ${
   reads.length === 0
     ? html`<p>No vendor has read anything yet.</p>`
-    : html`<div class="table-wrap"><table><thead><tr><th scope="col">When (UTC)</th><th scope="col">Vendor</th><th scope="col">Fields read</th></tr></thead><tbody>${reads.map(
-        (r) => html`<tr><td><time datetime="${r.at}">${r.at.slice(0, 16).replace('T', ' ')}</time></td><td>${(r.vendorId && names.get(r.vendorId)) ?? r.vendorId ?? '—'}</td><td>${(r.paths ?? []).map(fieldLabel).join(', ') || '—'}</td></tr>`,
+    : html`<div class="table-wrap"><table><thead><tr><th scope="col">When</th><th scope="col">Vendor</th><th scope="col">What it read</th></tr></thead><tbody>${reads.map(
+        (r) => html`<tr><td>${localTime(r.at, c.var.timeZone)}</td><td>${(r.vendorId && names.get(r.vendorId)) ?? r.vendorId ?? '—'}</td><td>${readText(r) || 'nothing'}</td></tr>`,
       )}</tbody></table></div>`
 }
 <p><a href="/log">Access log</a> — every vendor read and grant change, with a check that the log was not altered.</p>`,

@@ -3,6 +3,7 @@ import { html } from 'hono/html'
 import { type Purchase, ValidationError, VaultError } from '@custos/vault'
 import type { OwnerPageKit } from '@custos/consent-api'
 import { type Html, csrfField, fixedMessage, notice, page } from './layout.js'
+import { localTime } from './local-time.js'
 import { type PageEnv, ownerGate } from './owner-gate.js'
 import { formatAmount } from './spending-chart.js'
 
@@ -17,10 +18,10 @@ const ID = /^[A-Za-z0-9_-]{1,64}$/
 const DONE: Record<string, string> = { accepted: 'Receipt accepted: it is now in your purchases.', rejected: 'Receipt rejected and deleted.' }
 const ERRORS: Record<string, string> = { ERR_NOT_FOUND: 'That receipt was already decided.' }
 
-function receipt(p: Purchase, vendorName: string, csrfToken: string): Html {
+function receipt(p: Purchase, vendorName: string, csrfToken: string, zone: string): Html {
   const label = `${p.seller}, ${p.orderDate.slice(0, 10)}`
   return html`<article class="card receipt" aria-label="Receipt from ${vendorName}: ${label}"><h2>${p.seller} <span class="muted">· ${formatAmount(p.total, p.currency)}</span></h2>
-<p class="muted">Sent by ${vendorName} on ${p.createdAt.slice(0, 10)} · ordered ${p.orderDate.slice(0, 10)}${p.orderNumber ? ` · order #${p.orderNumber}` : ''}${p.category ? ` · ${p.category}` : ''}</p>
+<p class="muted">Sent by ${vendorName} on ${localTime(p.createdAt, zone)} · ordered ${p.orderDate.slice(0, 10)}${p.orderNumber ? ` · order #${p.orderNumber}` : ''}${p.category ? ` · ${p.category}` : ''}</p>
 ${p.items.length > 0 ? html`<ul>${p.items.map((it) => html`<li>${it.quantity} × ${it.name}${it.price !== undefined ? ` (${formatAmount(it.price, p.currency)})` : ''}</li>`)}</ul>` : ''}
 ${p.notes ? html`<p>${p.notes}</p>` : ''}
 <form method="post" action="/inbox/${p.id}/accept" class="inline">${csrfField(csrfToken)}<button type="submit" aria-label="Accept receipt ${label}">Accept</button></form>
@@ -50,7 +51,7 @@ export function inboxPages(kit: OwnerPageKit): Hono<PageEnv> {
       'Inbox',
       html`<h1>Inbox</h1>${notice('ok', fixedMessage(DONE, c.req.query('done')))}${notice('error', error)}
 <p class="muted">Receipts vendors sent you. No vendor can see them until you accept one into your purchases.</p>
-${listed.items.length === 0 ? html`<p class="empty">Your inbox is empty.</p>` : listed.items.map((p) => receipt(p, vendors.get(p.vendorId ?? '') ?? 'an unknown vendor', csrfToken))}
+${listed.items.length === 0 ? html`<p class="empty">Your inbox is empty.</p>` : listed.items.map((p) => receipt(p, vendors.get(p.vendorId ?? '') ?? 'an unknown vendor', csrfToken, c.var.timeZone))}
 <nav class="pager" aria-label="Pages">${cursor ? html`<a href="/inbox">First page</a>` : ''}${listed.nextCursor !== undefined ? html` <a href="/inbox?cursor=${encodeURIComponent(listed.nextCursor)}" rel="next">Next page</a>` : ''}</nav>`,
       { csrfToken, current: '/inbox' },
     )

@@ -5,7 +5,7 @@ import { notice, page } from './layout.js'
 
 /** Hono environment of signed-in pages: the session is on `c.var.session`. */
 export interface PageEnv {
-  Variables: { session: OwnerSession; auditBroken: boolean }
+  Variables: { session: OwnerSession; auditBroken: boolean; timeZone: string }
 }
 
 /**
@@ -32,6 +32,8 @@ export function ownerGate(kit: OwnerPageKit): MiddlewareHandler<PageEnv> {
     // One row and one MAC (vault.audit.trusted): every signed-in page shows the broken-log banner
     // until the owner acknowledges the break (SECURITY.md, "The barrier").
     c.set('auditBroken', !(await kit.vault.audit.trusted()))
+    // The zone the page's times are shown in (pages/local-time.ts): one small row per page.
+    c.set('timeZone', await kit.timeZone.get())
     await next()
   }
 }

@@ -1,6 +1,7 @@
 import { html } from 'hono/html'
 import { type KnownFieldPath, VOCABULARY, schemaFor } from '@custos/vault'
 import type { ValidationIssue } from '@custos/vault'
+import type { Problem } from './error-summary.js'
 import type { Html } from './layout.js'
 
 /**
@@ -190,6 +191,25 @@ export function issuesByInput(path: KnownFieldPath, issues: readonly ValidationI
   }
 }
 
+/**
+ * The problems of a refused profile form, in the page's order, each in words with the field's label
+ * ("Home address — Town or city: This is needed.") and the id of the box it belongs to.
+ */
+export function profileProblems(errors: ReadonlyMap<string, string[]>): Problem[] {
+  const problems: Problem[] = []
+  for (const path of Object.keys(VOCABULARY) as KnownFieldPath[]) {
+    for (const name of new Set([path, ...inputNames(path)])) {
+      const messages = errors.get(name)
+      if (!messages) continue
+      const part = ADDRESS_PARTS.find(([p]) => name === `${path}.${p}`)
+      const label = part ? `${VOCABULARY[path].label} — ${part[1]}` : VOCABULARY[path].label
+      // A whole-field problem of a group of boxes (an address, a set of choices) points at its fieldset.
+      problems.push({ target: inputId(name), text: `${label}: ${messages.join(' ')}` })
+    }
+  }
+  return problems
+}
+
 /** One field's editor with its label, hint and any errors in place (aria-describedby). */
 export function fieldEditor(path: KnownFieldPath, raw: RawForm, errors: ReadonlyMap<string, string[]>): Html {
   const k = fieldKind(path)
@@ -218,12 +238,12 @@ export function fieldEditor(path: KnownFieldPath, raw: RawForm, errors: Readonly
       return html`<div class="field">${marker}<label for="${inputId(path)}">${label}</label>${hintText}
 <textarea id="${inputId(path)}" name="${path}" rows="3"${describe(path)}>${raw.get(path) ?? ''}</textarea>${errorText(path)}</div>`
     case 'choices':
-      return html`<fieldset class="field"${errors.has(path) ? html` aria-describedby="${inputId(path)}-error"` : ''}><legend>${label}</legend>${marker}${k.options.map(
+      return html`<fieldset class="field" id="${inputId(path)}"${errors.has(path) ? html` aria-describedby="${inputId(path)}-error"` : ''}><legend>${label}</legend>${marker}${k.options.map(
         (o) =>
           html`<label class="check" for="${inputId(`${path}:${o}`)}"><input type="checkbox" id="${inputId(`${path}:${o}`)}" name="${path}:${o}"${raw.has(`${path}:${o}`) ? html` checked` : ''}> ${o}</label>`,
       )}${errorText(path)}</fieldset>`
     case 'address':
-      return html`<fieldset class="field"><legend>${label}</legend>${marker}${errorText(path)}${ADDRESS_PARTS.map(
+      return html`<fieldset class="field" id="${inputId(path)}"><legend>${label}</legend>${marker}${errorText(path)}${ADDRESS_PARTS.map(
         ([part, partLabel, auto]) => {
           const name = `${path}.${part}`
           const section = path.split('.')[1] === 'billing' ? 'billing' : 'shipping'

@@ -1,11 +1,13 @@
 import { type Context, Hono } from 'hono'
 import { html } from 'hono/html'
 import type { OwnerPageKit } from '@custos/consent-api'
-import { CUSTOM_PATH, type FieldEntry, type FieldPath, type KnownFieldPath, VOCABULARY, VaultError, isFieldPath, schemaFor } from '@custos/vault'
+import { type FieldEntry, type KnownFieldPath, VOCABULARY, VaultError, isFieldPath, schemaFor } from '@custos/vault'
+import { customFieldName } from './custom-field-name.js'
+import { type Problem, PROBLEMS_ID, errorSummary } from './error-summary.js'
 import { type FormValues, readForm } from './form-values.js'
 import { type Html, csrfField, notice, page } from './layout.js'
 import { type PageEnv, ownerGate } from './owner-gate.js'
-import { GROUP_TITLES, type RawForm, fieldEditor, fieldIssues, groupedPaths, inputNames, issuesByInput, rawFromValue, valueFromRaw } from './profile-fields.js'
+import { GROUP_TITLES, type RawForm, fieldEditor, fieldIssues, groupedPaths, inputNames, issuesByInput, profileProblems, rawFromValue, valueFromRaw } from './profile-fields.js'
 
 /** Fixed notices chosen by a query flag (nothing the request says is echoed). */
 const DONE: Record<string, string> = {
@@ -25,11 +27,18 @@ interface CustomFormState {
   readonly errors: ReadonlyMap<'name' | 'value', string>
 }
 
+type Group = (typeof VOCABULARY)[KnownFieldPath]['group']
+/** A group's name in a URL and an id (`contact preferences` → `contact-preferences`). */
+const groupKey = (group: string) => group.replace(/ /g, '-')
+const sectionOf = (key: string | undefined) => groupedPaths().find(([group]) => groupKey(group) === key)
+
 /**
- * Profile and preferences (PRODUCT.md step 2): the whole field vocabulary, grouped, in one form.
- * Saving validates every field first (so every mistake shows at once, in place, with what the
- * owner typed kept) and then writes all changed fields in one transaction; a box left empty
- * removes that field. Owner-defined `custom.*` fields are added and deleted with their own forms.
+ * Profile and preferences (PRODUCT.md step 2): the field vocabulary in groups, each group its own
+ * form with its own Save (issue 10: one 6,450 px form with one Save at the bottom, at phone width),
+ * which saves that group only. Saving validates the group's fields first (every mistake shows at
+ * once: listed at the top, where focus goes, and in place, with what the owner typed kept) and
+ * then writes them in one transaction; a box left empty removes that field, other groups stay as
+ * they are. Owner-defined `custom.*` fields are added and deleted with their own forms.
  */
 export function profilePages(kit: OwnerPageKit): Hono<PageEnv> {
   const routes = new Hono<PageEnv>()
@@ -39,20 +48,28 @@ export function profilePages(kit: OwnerPageKit): Hono<PageEnv> {
     const entries = await kit.vault.fields.list()
     const raw = state.raw ?? storedRaw(entries)
     const flag = Object.keys(DONE).find((k) => c.req.query(k) === '1')
+    const saved = flag === 'saved' && status === 200 ? sectionOf(c.req.query('section'))?.[0] : undefined
     const token = c.var.session.csrfToken
-    const errorCount = state.errors?.size ?? 0
+    const errors = state.errors ?? new Map<string, string[]>()
+    const customProblems: Problem[] = [...(state.custom?.errors ?? [])].map(([f, text]) => ({ target: `custom-${f}`, text: `${f === 'name' ? 'Field name' : 'Value'}: ${text}` }))
+    const summary =
+      errors.size > 0
+        ? errorSummary(`Nothing was saved: ${errors.size === 1 ? 'one field needs' : `${errors.size} fields need`} a correction.`, profileProblems(errors))
+        : errorSummary('The field was not added.', customProblems)
     return page(
       c,
       status,
       'Profile',
       html`<h1>Profile and preferences</h1>
-${flag && status === 200 ? notice('ok', DONE[flag]) : ''}${errorCount > 0 ? notice('error', `Nothing was saved: ${errorCount === 1 ? 'one field needs' : `${errorCount} fields need`} a correction (marked below).`) : ''}
-<p class="muted">Everything here is encrypted in your vault. A vendor sees a field only if you approve it.</p>
-<form method="post" action="/profile" novalidate>${csrfField(token)}
-${groupedPaths().map(([group, paths]) => html`<fieldset><legend>${GROUP_TITLES[group as keyof typeof GROUP_TITLES]}</legend>${paths.map((p) => fieldEditor(p, raw, state.errors ?? new Map()))}</fieldset>`)}
-<p class="muted">Leave a box empty to remove that field.</p>
+${flag && status === 200 && saved === undefined ? notice('ok', DONE[flag]) : ''}${summary}
+<p class="muted">Everything here is encrypted in your vault. A vendor sees a field only if you approve it. Each part saves on its own; leave a box empty to remove that field.</p>
+${groupedPaths().map(([group, paths]) => {
+  const title = GROUP_TITLES[group as Group]
+  return html`<section class="profile-section" id="section-${groupKey(group)}">${saved === group ? notice('ok', `“${title}” is saved.`) : ''}<form method="post" action="/profile#${PROBLEMS_ID}" novalidate aria-label="${title}">${csrfField(token)}<input type="hidden" name="section" value="${groupKey(group)}">
+<fieldset><legend>${title}</legend>${paths.map((p) => fieldEditor(p, raw, errors))}</fieldset>
 <p><button type="submit">Save</button></p>
-</form>
+</form></section>`
+})}
 ${customSection(entries, token, state.custom)}`,
       { csrfToken: token, current: '/profile' },
     )
@@ -62,7 +79,9 @@ ${customSection(entries, token, state.custom)}`,
 
   routes.post('/profile', gate, async (c) => {
     const form = await readForm(c)
-    const shown = form.all('shown').filter((p): p is KnownFieldPath => Object.hasOwn(VOCABULARY, p))
+    // A section's form saves that section only; a form without one (an older page) saves what it shows.
+    const section = sectionOf(form.optional('section'))
+    const shown = form.all('shown').filter((p): p is KnownFieldPath => Object.hasOwn(VOCABULARY, p) && (section === undefined || section[1].includes(p as KnownFieldPath)))
     const raw: RawForm = new Map()
     for (const path of shown) for (const name of inputNames(path)) if (form.has(name)) raw.set(name, form.text(name))
     const errors = new Map<string, string[]>()
@@ -90,14 +109,14 @@ ${customSection(entries, token, state.custom)}`,
     }
     const stored = new Set((await kit.vault.fields.list()).map((e) => e.path))
     for (const path of cleared) if (stored.has(path)) await kit.vault.fields.delete(path)
-    return c.redirect('/profile?saved=1', 303)
+    return c.redirect(section ? `/profile?saved=1&section=${groupKey(section[0])}#section-${groupKey(section[0])}` : '/profile?saved=1', 303)
   })
 
   routes.post('/profile/custom', gate, async (c) => {
     const form = await readForm(c)
     const state = customFromForm(form)
     if (state.errors.size > 0 || state.parsed === undefined) return render(c, 400, { custom: state })
-    await kit.vault.fields.set(state.path as FieldPath, state.parsed)
+    await kit.vault.fields.set(state.path, state.label === undefined ? state.parsed : { label: state.label, value: state.parsed })
     return c.redirect('/profile?added=1#custom', 303)
   })
 
@@ -128,15 +147,13 @@ function keepUnshown(raw: RawForm, entries: readonly FieldEntry[], shown: readon
   return new Map([...stored, ...raw])
 }
 
-function customFromForm(form: FormValues): CustomFormState & { path: string; parsed: unknown } {
-  const name = form.text('name').trim()
+function customFromForm(form: FormValues): CustomFormState & { path: `custom.${string}`; label: string | undefined; parsed: unknown } {
+  const name = form.text('name')
   const kind = form.text('kind')
   const text = form.text('value')
   const errors = new Map<'name' | 'value', string>()
-  const path = `custom.${name.replace(/^custom\./, '')}`
-  if (!CUSTOM_PATH.test(path)) {
-    errors.set('name', 'Use up to five words joined by dots, each starting with a small letter and made of letters, digits, - or _ (for example loyalty.airline).')
-  }
+  const named = customFieldName(name)
+  if (!named.ok) errors.set('name', named.message)
   let value: unknown
   if (!Object.hasOwn(CUSTOM_KINDS, kind)) errors.set('value', 'Choose what kind of value this is.')
   else if ((kind as CustomKind) === 'number') {
@@ -160,7 +177,14 @@ function customFromForm(form: FormValues): CustomFormState & { path: string; par
     const parsed = schemaFor('custom.x')?.safeParse(value)
     if (!parsed?.success) errors.set('value', 'That value is too long (at most 4000 characters, or 100 entries of 400).')
   }
-  return { name, kind, value: text, errors, path, parsed: errors.size === 0 ? value : undefined }
+  return { name, kind, value: text, errors, path: named.ok ? named.path : 'custom.x', label: named.ok ? named.label : undefined, parsed: errors.size === 0 ? value : undefined }
+}
+
+/** A stored custom value: `{ label, value }` when the owner named it in words, else the value itself. */
+function labelled(e: FieldEntry): { name: string; value: unknown } {
+  const v = e.value
+  if (typeof v === 'object' && v !== null && !Array.isArray(v) && 'label' in v && 'value' in v && typeof v.label === 'string') return { name: v.label, value: v.value }
+  return { name: e.path.slice('custom.'.length), value: v }
 }
 
 function showValue(value: unknown): string {
@@ -179,15 +203,15 @@ function customSection(entries: readonly FieldEntry[], token: string, state: Cus
 ${
   custom.length > 0
     ? html`<div class="table-wrap"><table><caption class="muted">Your own fields</caption><thead><tr><th scope="col">Name</th><th scope="col">Value</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead><tbody>
-${custom.map(
-  (e) => html`<tr><td>${e.path.slice('custom.'.length)}</td><td>${showValue(e.value)}</td><td><form method="post" action="/profile/delete" class="inline">${csrfField(token)}<input type="hidden" name="path" value="${e.path}"><button type="submit" class="secondary" aria-label="Delete ${e.path.slice('custom.'.length)}">Delete</button></form></td></tr>`,
-)}</tbody></table></div>`
+${custom.map((e) => {
+  const { name, value } = labelled(e)
+  return html`<tr><td>${name}</td><td>${showValue(value)}</td><td><form method="post" action="/profile/delete" class="inline">${csrfField(token)}<input type="hidden" name="path" value="${e.path}"><button type="submit" class="secondary" aria-label="Delete ${name}">Delete</button></form></td></tr>`
+})}</tbody></table></div>`
     : html`<p>You have not added any yet.</p>`
 }
-${state && state.errors.size > 0 ? notice('error', 'The field was not added: see below.') : ''}
-<form method="post" action="/profile/custom" novalidate>${csrfField(token)}
+<form method="post" action="/profile/custom#${PROBLEMS_ID}" novalidate>${csrfField(token)}
 <div class="row">
-<div><label for="custom-name">Field name</label><input type="text" id="custom-name" name="name" value="${state?.name ?? ''}" placeholder="loyalty.airline" autocomplete="off"${described('name')}>${errorText('name')}</div>
+<div><label for="custom-name">Field name <span class="muted">(in your own words; a dot groups fields, as in loyalty.airline)</span></label><input type="text" id="custom-name" name="name" value="${state?.name ?? ''}" placeholder="favourite colour" autocomplete="off"${described('name')}>${errorText('name')}</div>
 <div><label for="custom-kind">Kind</label><select id="custom-kind" name="kind">${Object.entries(CUSTOM_KINDS).map(
     ([k, label]) => html`<option value="${k}"${(state?.kind ?? 'text') === k ? html` selected` : ''}>${label}</option>`,
   )}</select></div>

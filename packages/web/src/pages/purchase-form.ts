@@ -1,5 +1,6 @@
 import { html } from 'hono/html'
 import { Order, type OrderInput, type Purchase } from '@custos/vault'
+import { AMOUNT_HINT, amountProblem, parseAmountText } from '@custos/consent-api'
 import { type Html, csrfField } from './layout.js'
 
 /**
@@ -25,8 +26,6 @@ export interface PurchaseFormValues {
 /** Field path (as the vault's issues name it) → message. */
 export type FormErrors = ReadonlyMap<string, string>
 
-/** A plain decimal amount: digits, optionally a point and up to four more. */
-const DECIMAL = /^[0-9]{1,13}(\.[0-9]{1,4})?$/
 const MAX_ITEM_ROWS = 500
 
 function one(body: FormBody, name: string): string {
@@ -81,8 +80,11 @@ export function orderFromForm(v: PurchaseFormValues, keepDate?: string): { ok: t
   const errors = new Map<string, string>()
   const amount = (text: string, path: string): number | undefined => {
     if (text === '') return undefined
-    if (!DECIMAL.test(text)) errors.set(path, 'Enter an amount such as 12.50')
-    return Number(text)
+    // The import reads amounts with the same parser (consent-api owner/amount-text.ts).
+    const parsed = parseAmountText(text)
+    if (parsed.ok) return parsed.value
+    errors.set(path, parsed.reason === 'ambiguous' ? `This amount ${amountProblem('ambiguous')}` : 'Enter an amount such as 129.90 or 129,90')
+    return Number.NaN
   }
   const total = amount(v.total, 'total')
   const items = v.items.map((it, i) => {
@@ -119,12 +121,12 @@ const MESSAGES: Record<string, string> = {
   orderNumber: 'Up to 100 characters',
   category: 'Up to 80 characters',
   currency: 'Enter a three-letter currency code such as EUR',
-  total: 'Enter the total paid, such as 12.50',
+  total: 'Enter the total paid, such as 129.90 or 129,90',
   notes: 'Up to 4000 characters',
   'items.name': 'Enter the item name (up to 300 characters)',
   'items.sku': 'Up to 100 characters',
   'items.quantity': 'Enter a whole number',
-  'items.price': 'Enter an amount such as 12.50',
+  'items.price': 'Enter an amount such as 12.50 or 12,50',
   items: 'At most 500 items',
 }
 
@@ -142,11 +144,11 @@ export function purchaseForm(o: { action: string; submit: string; values: Purcha
   return html`${errors.size > 0 ? html`<p class="notice error" role="alert">The purchase was not saved: please correct the ${errors.size === 1 ? 'field' : `${errors.size} fields`} marked below.</p>` : ''}
 <form method="post" action="${o.action}" novalidate>${csrfField(o.csrfToken)}
 <div class="row">${input('seller', 'Seller', v.seller, errors, 'seller', { required: true })}${input('orderDate', 'Order date', v.orderDate, errors, 'orderDate', { type: 'date', required: true })}</div>
-<div class="row">${input('total', 'Total paid', v.total, errors, 'total', { required: true, hint: 'For example 129.90', extra: 'decimal' })}${input('currency', 'Currency', v.currency, errors, 'currency', { required: true, hint: 'Three letters, such as EUR or USD' })}</div>
+<div class="row">${input('total', 'Total paid', v.total, errors, 'total', { required: true, hint: AMOUNT_HINT, extra: 'decimal' })}${input('currency', 'Currency', v.currency, errors, 'currency', { required: true, hint: 'Three letters, such as EUR or USD' })}</div>
 <div class="row">${input('category', 'Category (optional)', v.category, errors, 'category')}${input('orderNumber', 'Order number (optional)', v.orderNumber, errors, 'orderNumber')}</div>
 <fieldset><legend>Items (optional)</legend>${items.map(
     (it, i) => html`<div class="row item-row">${input(`item-${i}-name`, `Item ${i + 1} name`, it.name, errors, `items.${i}.name`, { name: 'item_name' })}${input(`item-${i}-quantity`, 'Quantity', it.quantity, errors, `items.${i}.quantity`, { name: 'item_quantity', type: 'number' })}${input(`item-${i}-price`, 'Price', it.price, errors, `items.${i}.price`, { name: 'item_price', extra: 'decimal' })}${input(`item-${i}-sku`, 'SKU', it.sku, errors, `items.${i}.sku`, { name: 'item_sku' })}</div>`,
-  )}<p class="muted">Leave a row empty to skip it; save to get another empty row.</p></fieldset>
+  )}<p class="muted">Leave a row empty to skip it; save to get another empty row. ${AMOUNT_HINT}</p></fieldset>
 <div class="form-field"><label for="notes">Notes (optional)</label>${notesError ? html`<p class="field-error" id="notes-error">${notesError}</p>` : ''}<textarea id="notes" name="notes"${notesError ? html` aria-invalid="true" aria-describedby="notes-error"` : ''}>${v.notes}</textarea></div>
 <p><button type="submit">${o.submit}</button> <a href="/purchases" class="button secondary">Cancel</a></p>
 </form>`

@@ -2,8 +2,8 @@ import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { html } from 'hono/html'
 import type { Order, ValidationIssue } from '@custos/vault'
-import type { ImportRow, OwnerPageKit } from '@custos/consent-api'
-import { readForm } from './form-values.js'
+import { AMOUNT_HINT, COLUMN_WORDS, CSV_COLUMNS, type CsvImportOptions, type CsvLayout, type ImportRow, type OwnerPageKit, importPurchases, ordersToImport } from '@custos/consent-api'
+import { type FormValues, readForm } from './form-values.js'
 import { type Html, csrfField, notice, page } from './layout.js'
 import { type PageEnv, ownerGate } from './owner-gate.js'
 import { formatAmount } from './spending-chart.js'
@@ -11,8 +11,10 @@ import { formatAmount } from './spending-chart.js'
 /**
  * `/purchases/import`: CSV or JSON purchase imports in two steps. "Preview import" uploads the
  * file and shows every row — valid, or with its issues (fixed messages, never the cell echoed)
- * — and writes nothing; "Import N purchases" writes the N valid rows in one transaction. The
- * file is not kept on the server between the steps: its text rides back in a hidden field of the
+ * — and writes nothing; "Import N purchases" writes the N valid rows in one transaction. A CSV
+ * header the import does not understand leads to a mapping step first (a select per column); rows
+ * that repeat a purchase already in the vault (or an earlier row) are marked and left out unless
+ * the owner ticks "import them anyway". The file is not kept on the server between the steps: its text rides back in a hidden field of the
  * confirm form, bounded by {@link FILE_MAX_BYTES}, and is parsed again on confirm; if it no longer
  * yields N valid rows (edited in between), nothing is written and the owner previews again.
  */
@@ -42,11 +44,12 @@ function uploadForm(csrfToken: string): Html {
 <label for="import-file">File (CSV or JSON, up to ${FILE_MAX_BYTES / 1024 / 1024} MB)</label><input type="file" id="import-file" name="file" accept=".csv,.json,text/csv,application/json" required aria-describedby="import-help">
 <label for="import-format">Format</label><select id="import-format" name="format"><option value="auto">Detect from the file</option><option value="csv">CSV</option><option value="json">JSON</option></select>
 <p><button type="submit">Preview import</button></p></form>
-<div id="import-help" class="muted"><p>CSV: a header row naming some of <code>seller, orderDate, orderNumber, category, currency, total, notes</code> (seller, orderDate, currency and total are required), then one purchase per row. Dates as <code>2026-03-14</code>, amounts as <code>129.90</code>.</p>
+<div id="import-help" class="muted"><p>CSV (separated by commas, semicolons or tabs, as spreadsheets save it): a header row, then one purchase per row. Common column names are understood in several languages — seller, merchant, shop or Händler; date, order date or Datum; amount, total or Betrag; currency or Währung; order number or Bestellnummer; category; notes — and you can say what other columns hold in the next step. Seller, date and total are required; the currency too, unless you choose one for every row. Dates as <code>2026-03-14</code> or <code>14.03.2026</code>. ${AMOUNT_HINT}</p>
+<p>Rows that repeat a purchase you already have (same seller, date, total and order number) are marked in the preview and left out unless you choose otherwise.</p>
 <p>JSON: an array of orders such as <code>[{"seller": "Fjord Outdoor", "orderDate": "2026-03-14", "currency": "EUR", "total": 129.9}]</code>, optionally with <code>items</code>.</p></div>`
 }
 
-const issueList = (issues: readonly ValidationIssue[]) => html`<ul class="issues">${issues.map((i) => html`<li><code>${i.path}</code>: ${i.message}</li>`)}</ul>`
+const issueList = (issues: readonly ValidationIssue[]) => html`<ul class="issues">${issues.map((i) => html`<li>${i.message}</li>`)}</ul>`
 
 function previewTable(rows: readonly ImportRow[]): Html {
   const valid = rows.filter((r) => r.order)
@@ -57,13 +60,40 @@ function previewTable(rows: readonly ImportRow[]): Html {
     const o = r.order as Order | undefined
     return r.issues
       ? html`<tr class="row-invalid"><td>${r.index + 1}</td><td colspan="4"><span class="badge error">Will be skipped</span>${issueList(r.issues)}</td></tr>`
-      : html`<tr><td>${r.index + 1}</td><td>${o?.orderDate.slice(0, 10)}</td><td>${o?.seller}</td><td>${o?.category ?? ''}</td><td>${o ? formatAmount(o.total, o.currency) : ''}</td></tr>`
+      : html`<tr${r.duplicate ? html` class="row-duplicate"` : ''}><td>${r.index + 1}</td><td>${o?.orderDate.slice(0, 10)}</td><td>${o?.seller}${r.duplicate ? html` <span class="badge">${r.duplicate === 'vault' ? 'Already in your purchases' : 'Repeats an earlier row'}</span>` : ''}</td><td>${o?.category ?? ''}</td><td class="num">${o ? formatAmount(o.total, o.currency) : ''}</td></tr>`
   }
   return html`<div class="table-wrap"><table class="import-preview"><caption>Rows in the file</caption><thead><tr><th scope="col">Row</th><th scope="col">Date</th><th scope="col">Seller</th><th scope="col">Category</th><th scope="col">Total</th></tr></thead>
 <tbody>${[...shownInvalid, ...shownValid].sort((a, b) => a.index - b.index).map(row)}</tbody></table></div>
 ${valid.length > shownValid.length ? html`<p class="muted">${valid.length - shownValid.length} more valid rows are not listed.</p>` : ''}${
     invalid.length > shownInvalid.length ? html`<p class="muted">${invalid.length - shownInvalid.length} more rows with issues are not listed.</p>` : ''
   }`
+}
+
+/** The owner's column mapping and default currency from the mapping step (or the hidden fields that carry them on). */
+function csvOptions(form: FormValues): CsvImportOptions {
+  const mapped = form.text('columns')
+  const selects = form.all('column')
+  const columns = selects.length > 0 ? selects : mapped !== '' ? mapped.split(',') : undefined
+  const currency = form.text('currency_all').toUpperCase()
+  return { ...(columns ? { columns: columns.slice(0, 50) } : {}), ...(/^[A-Z]{3}$/.test(currency) ? { currency } : {}) }
+}
+
+function hiddenOptions(options: CsvImportOptions): Html {
+  return html`${options.columns ? html`<input type="hidden" name="columns" value="${options.columns.join(',')}">` : ''}${options.currency ? html`<input type="hidden" name="currency_all" value="${options.currency}">` : ''}`
+}
+
+/** The mapping step: what each column of the file holds (a select per column), and one currency for every row when no column holds it. */
+function mappingForm(csrfToken: string, text: string, layout: CsvLayout, options: CsvImportOptions): Html {
+  const choice = (i: number) => layout.columns[i] ?? 'ignore'
+  const needsCurrency = !layout.columns.includes('currency')
+  return html`<form method="post" action="/purchases/import" enctype="multipart/form-data" class="column-mapping">${csrfField(csrfToken)}<input type="hidden" name="step" value="preview"><input type="hidden" name="format" value="csv"><input type="hidden" name="content" value="${text}">
+<fieldset><legend>What each column holds</legend>${layout.headers.map(
+    (header, i) => html`<div class="form-field"><label for="column-${i}">Column ${i + 1}${header.trim() ? html` “${header}”` : ''}${layout.unknown.includes(i) ? html` <span class="badge error">not recognised</span>` : ''}</label><select id="column-${i}" name="column"><option value="ignore"${choice(i) === 'ignore' ? html` selected` : ''}>Leave out</option>${CSV_COLUMNS.map(
+      (col) => html`<option value="${col}"${choice(i) === col ? html` selected` : ''}>${COLUMN_WORDS[col][0]?.toUpperCase()}${COLUMN_WORDS[col].slice(1)}</option>`,
+    )}</select></div>`,
+  )}</fieldset>
+${needsCurrency ? html`<div class="form-field"><label for="currency-all">Currency of every row (no column holds it)</label><input type="text" id="currency-all" name="currency_all" value="${options.currency ?? 'EUR'}" maxlength="3"></div>` : ''}
+<p><button type="submit">Preview import</button> <a href="/purchases/import">Choose another file</a></p></form>`
 }
 
 export function purchaseImportPages(kit: OwnerPageKit): Hono<PageEnv> {
@@ -85,44 +115,62 @@ export function purchaseImportPages(kit: OwnerPageKit): Hono<PageEnv> {
     const form = await readForm(c)
     const again = (status: 400 | 413, message: string, issues: readonly ValidationIssue[] = []) =>
       show(c, status, html`${notice('error', message)}${issues.length > 0 ? issueList(issues) : ''}${uploadForm(csrfToken)}`)
+    const tooLarge = () => again(413, `The file is too large: at most ${FILE_MAX_BYTES / 1024 / 1024} MB.`)
+    // Measured with LF line ends: the CRLFs the browser added to a field are not the owner's file growing.
+    const fieldTooLarge = (text: string) => new TextEncoder().encode(text.replace(/\r\n/g, '\n')).byteLength > FILE_MAX_BYTES
+    const options = csvOptions(form)
 
     if (form.text('step') === 'confirm') {
       const text = form.text('content')
       const format = form.text('format')
       const expected = Number(form.text('expected'))
       if ((format !== 'csv' && format !== 'json') || text === '' || !Number.isInteger(expected) || expected < 1) return again(400, 'The import form was incomplete. Choose the file again.')
-      // Measured with LF line ends: the CRLFs the browser added are not the owner's file growing.
-      if (new TextEncoder().encode(text.replace(/\r\n/g, '\n')).byteLength > FILE_MAX_BYTES) return again(413, `The file is too large: at most ${FILE_MAX_BYTES / 1024 / 1024} MB.`)
-      const preview = kit.importRows(format, text)
-      const orders = preview.ok ? preview.rows.flatMap((r) => (r.order ? [r.order] : [])) : []
-      if (orders.length !== expected) return again(400, 'The file changed since the preview, so nothing was imported. Preview it again.')
-      await kit.vault.purchases.addMany(orders, { provenance: 'import' })
+      if (fieldTooLarge(text)) return tooLarge()
+      const preview = await kit.importRows(format, text, options)
+      const orders = preview.ok ? ordersToImport(preview.rows, form.has('import_duplicates') ? 'import' : 'skip') : []
+      const valid = preview.ok ? preview.rows.filter((r) => r.order).length : 0
+      if (valid !== expected) return again(400, 'The file changed since the preview, so nothing was imported. Preview it again.')
+      if (orders.length > 0) await importPurchases(kit.vault, orders)
       return c.redirect(`/purchases?imported=${orders.length}`, 303)
     }
 
-    const file = form.file('file')
-    if (!file) return again(400, 'Choose a CSV or JSON file to preview.')
-    if (file.size > FILE_MAX_BYTES) return again(413, `The file is too large: at most ${FILE_MAX_BYTES / 1024 / 1024} MB.`)
-    let text: string
-    try {
-      text = new TextDecoder('utf-8', { fatal: true }).decode(await file.arrayBuffer()).replace(/^\uFEFF/, '')
-    } catch {
-      return again(400, 'The file is not UTF-8 text. Save it as UTF-8 CSV or JSON and try again.')
+    // A first preview carries the file; a preview after the mapping step carries its text back.
+    let text = form.text('content')
+    let format: Format = form.text('format') === 'json' ? 'json' : 'csv'
+    if (text !== '') {
+      if (fieldTooLarge(text)) return tooLarge()
+    } else {
+      const file = form.file('file')
+      if (!file) return again(400, 'Choose a CSV or JSON file to preview.')
+      if (file.size > FILE_MAX_BYTES) return tooLarge()
+      try {
+        text = new TextDecoder('utf-8', { fatal: true }).decode(await file.arrayBuffer()).replace(/^\uFEFF/, '')
+      } catch {
+        return again(400, 'The file is not UTF-8 text. Save it as UTF-8 CSV or JSON and try again.')
+      }
+      format = detectFormat(form.text('format'), file.name, text)
     }
-    const format = detectFormat(form.text('format'), file.name, text)
-    const preview = kit.importRows(format, text)
-    if (!preview.ok) return again(400, `${preview.title}. Nothing was imported.`, preview.issues)
+    const preview = await kit.importRows(format, text, options)
+    if (!preview.ok) {
+      if (preview.layout) return show(c, 400, html`${notice('error', `${preview.title}: say what each column holds. Nothing was imported.`)}${issueList(preview.issues)}${mappingForm(csrfToken, text, preview.layout, options)}`)
+      return again(400, `${preview.title}. Nothing was imported.`, preview.issues)
+    }
     const valid = preview.rows.filter((r) => r.order).length
     const invalid = preview.rows.length - valid
+    const duplicates = preview.rows.filter((r) => r.duplicate).length
+    const fresh = valid - duplicates
     return show(
       c,
       200,
-      html`<p role="status">${format.toUpperCase()} file with ${preview.rows.length} row${preview.rows.length === 1 ? '' : 's'}: <strong>${valid} valid</strong>${invalid > 0 ? html`, <strong class="error">${invalid} with issues</strong> (they will be skipped; fix them in the file and import it again to add them)` : ''}. Nothing has been imported yet.</p>
+      html`<p role="status">${format.toUpperCase()} file with ${preview.rows.length} row${preview.rows.length === 1 ? '' : 's'}: <strong>${valid} valid</strong>${invalid > 0 ? html`, <strong class="error">${invalid} with issues</strong> (they will be skipped; fix them in the file and import it again to add them)` : ''}${
+        duplicates > 0 ? html`, <strong>${duplicates} already in your purchases or repeated in the file</strong> (skipped unless you tick the box below)` : ''
+      }. Nothing has been imported yet.</p>
 ${previewTable(preview.rows)}
 ${
   valid > 0
-    ? html`<form method="post" action="/purchases/import" enctype="multipart/form-data">${csrfField(csrfToken)}<input type="hidden" name="step" value="confirm"><input type="hidden" name="format" value="${format}"><input type="hidden" name="expected" value="${valid}"><input type="hidden" name="content" value="${text}">
-<p><button type="submit">Import ${valid} purchase${valid === 1 ? '' : 's'}</button> <a href="/purchases/import">Choose another file</a></p></form>`
+    ? html`<form method="post" action="/purchases/import" enctype="multipart/form-data">${csrfField(csrfToken)}<input type="hidden" name="step" value="confirm"><input type="hidden" name="format" value="${format}"><input type="hidden" name="expected" value="${valid}">${hiddenOptions(options)}<input type="hidden" name="content" value="${text}">
+${duplicates > 0 ? html`<p><label class="check"><input type="checkbox" name="import_duplicates" value="yes"> Import the ${duplicates} duplicate${duplicates === 1 ? '' : 's'} anyway</label></p>` : ''}
+<p><button type="submit">Import ${fresh} purchase${fresh === 1 ? '' : 's'}</button> <a href="/purchases/import">Choose another file</a></p></form>`
     : html`<p>No row can be imported. <a href="/purchases/import">Choose another file</a></p>`
 }`,
     )

@@ -1,9 +1,10 @@
-import { Hono } from 'hono'
+import { type Context, Hono } from 'hono'
 import { html } from 'hono/html'
 import { z } from 'zod'
 import { NotFoundError, type Purchase, type PurchaseFilter, ValidationError, VaultError } from '@custos/vault'
 import type { OwnerPageKit } from '@custos/consent-api'
 import { type Html, csrfField, fixedMessage, notice, page } from './layout.js'
+import { localTime } from './local-time.js'
 import { type PageEnv, ownerGate } from './owner-gate.js'
 import { EMPTY_FORM, type FormBody, type FormErrors, formValuesFromBody, formValuesFromPurchase, orderFromForm, purchaseForm } from './purchase-form.js'
 import { purchaseImportPages } from './purchase-import-page.js'
@@ -38,7 +39,9 @@ const PAGE_SIZE = 50
 export function vaultFilter(q: PurchaseQuery): Omit<PurchaseFilter, 'cursor' | 'limit'> {
   const nextDay = (d: string) => new Date(Date.parse(`${d}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10)
   return {
-    ...(q.seller !== undefined ? { seller: q.seller } : {}),
+    // Part of a name finds every seller containing it ("Amazon" → "Amazon.co.uk"): the vault looks
+    // among its decrypted sellers, then lists each match through its blind index.
+    ...(q.seller !== undefined ? { sellerContains: q.seller } : {}),
     ...(q.category !== undefined ? { categories: [q.category] } : {}),
     ...(q.from !== undefined ? { since: q.from } : {}),
     ...(q.to !== undefined ? { until: nextDay(q.to) } : {}),
@@ -63,14 +66,20 @@ function parseQuery(raw: Record<string, string>): { q: PurchaseQuery; error?: st
 
 function filterForm(q: PurchaseQuery, action: string): Html {
   return html`<form method="get" action="${action}" class="filters" role="search" aria-label="Filter purchases"><div class="row">
-<div><label for="f-seller">Seller</label><input type="search" id="f-seller" name="seller" value="${q.seller ?? ''}" aria-describedby="f-seller-hint"><p class="muted hint" id="f-seller-hint">The whole name, as on the receipt; capitals and extra spaces do not matter. (Names are stored encrypted, so parts of a name cannot be searched.)</p></div>
+<div><label for="f-seller">Seller</label><input type="search" id="f-seller" name="seller" value="${q.seller ?? ''}" aria-describedby="f-seller-hint"><p class="muted hint" id="f-seller-hint">All or part of the name: “amazon” finds Amazon.co.uk. Capitals and accents do not matter.</p></div>
 <div><label for="f-category">Category</label><input type="search" id="f-category" name="category" value="${q.category ?? ''}"></div>
 <div><label for="f-from">From</label><input type="date" id="f-from" name="from" value="${q.from ?? ''}"></div>
 <div><label for="f-to">To</label><input type="date" id="f-to" name="to" value="${q.to ?? ''}"></div>
 </div>${q.limit !== undefined ? html`<input type="hidden" name="limit" value="${q.limit}">` : ''}<p><button type="submit">Filter</button> <a href="${action}">Clear filters</a></p></form>`
 }
 
-const DONE: Record<string, string> = { added: 'Purchase added.', saved: 'Purchase saved.', deleted: 'Purchase deleted.' }
+const DONE: Record<string, string> = {
+  added: 'Purchase added.',
+  saved: 'Purchase saved.',
+  deleted: 'Purchase deleted.',
+  linked: 'Purchases from that seller now count as made with the vendor.',
+  unlinked: 'Purchases from that seller no longer count as made with the vendor.',
+}
 
 function purchaseRow(p: Purchase, csrfToken: string): Html {
   return html`<tr><td>${p.orderDate.slice(0, 10)}</td><td>${p.seller}${p.orderNumber ? html`<div class="muted">#${p.orderNumber}</div>` : ''}</td><td>${p.category ?? ''}</td><td class="num">${formatAmount(p.total, p.currency)}</td><td>${
@@ -195,6 +204,26 @@ ${charts.length === 0 ? html`<p class="empty">No purchases to chart.</p>` : char
     return c.redirect('/purchases?done=saved', 303)
   })
 
+  // Links (or unlinks) every purchase from this purchase's seller to a vendor (vault purchases.linkSeller).
+  routes.post('/:id/vendor', async (c) => {
+    const p = await load(c.req.param('id'))
+    if (!p || p.provenance === 'vendor') return missing(c, c.var.session.csrfToken)
+    const chosen = (await formBody(c)).vendor
+    const vendorId = typeof chosen === 'string' ? chosen.trim() : ''
+    if (vendorId === '') {
+      await kit.vault.purchases.linkSeller(p.seller, null, p.vendorId)
+      return c.redirect('/purchases?done=unlinked', 303)
+    }
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(vendorId)) return missing(c, c.var.session.csrfToken)
+    try {
+      await kit.vault.purchases.linkSeller(p.seller, vendorId)
+    } catch (err) {
+      if (err instanceof NotFoundError) return missing(c, c.var.session.csrfToken)
+      throw err
+    }
+    return c.redirect('/purchases?done=linked', 303)
+  })
+
   routes.post('/:id/delete', async (c) => {
     const p = await load(c.req.param('id'))
     if (!p) return missing(c, c.var.session.csrfToken)
@@ -206,15 +235,30 @@ ${charts.length === 0 ? html`<p class="empty">No purchases to chart.</p>` : char
     return c.redirect('/purchases?done=deleted', 303)
   })
 
-  function editPage(c: Parameters<typeof page>[0], p: Purchase, values: ReturnType<typeof formValuesFromPurchase>, errors: FormErrors, status: 200 | 400, csrfToken: string) {
+  /** Whether purchases from this seller count as made with a vendor, and the form to change it. */
+  async function vendorLink(p: Purchase, csrfToken: string): Promise<Html | ''> {
+    if (p.provenance === 'vendor') return ''
+    const vendors = await kit.vault.vendors.list()
+    const linked = vendors.find((v) => v.id === p.vendorId)
+    if (linked)
+      return html`<section aria-labelledby="vendor-link"><h2 id="vendor-link">Made with a vendor</h2><p>Purchases from ${p.seller} count as made with ${linked.name}: its grants for “purchases you made with” it include them.</p>
+<form method="post" action="/purchases/${p.id}/vendor">${csrfField(csrfToken)}<input type="hidden" name="vendor" value=""><button type="submit" class="secondary">Unlink ${p.seller} from ${linked.name}</button></form></section>`
+    if (vendors.length === 0) return ''
+    return html`<section aria-labelledby="vendor-link"><h2 id="vendor-link">Made with a vendor</h2>
+<form method="post" action="/purchases/${p.id}/vendor">${csrfField(csrfToken)}<label for="link-vendor">Purchases from ${p.seller} were made with</label><select id="link-vendor" name="vendor">${vendors.map((v) => html`<option value="${v.id}">${v.name}</option>`)}</select>
+<p class="muted">A vendor's grants for “purchases you made with” it then include every purchase from this seller.</p><p><button type="submit" class="secondary">Link</button></p></form></section>`
+  }
+
+  async function editPage(c: Context<PageEnv>, p: Purchase, values: ReturnType<typeof formValuesFromPurchase>, errors: FormErrors, status: 200 | 400, csrfToken: string) {
     const provenance = { owner: 'typed in by you', import: 'imported from a file', vendor: 'sent by a vendor and accepted by you' }[p.provenance]
+    const link = await vendorLink(p, csrfToken)
     return page(
       c,
       status,
       'Edit purchase',
-      html`<h1>Edit purchase</h1><p class="muted">Added ${p.createdAt.slice(0, 10)}, ${provenance}.</p>
+      html`<h1>Edit purchase</h1><p class="muted">Added ${localTime(p.createdAt, c.var.timeZone)}, ${provenance}.</p>
 ${purchaseForm({ action: `/purchases/${p.id}/edit`, submit: 'Save', values, errors, csrfToken })}
-<form method="post" action="/purchases/${p.id}/delete">${csrfField(csrfToken)}<button type="submit" class="danger" data-confirm="Delete this purchase?">Delete</button></form>`,
+<form method="post" action="/purchases/${p.id}/delete">${csrfField(csrfToken)}<button type="submit" class="danger" data-confirm="Delete this purchase?">Delete</button></form>${link}`,
       { csrfToken, current: '/purchases' },
     )
   }

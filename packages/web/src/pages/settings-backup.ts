@@ -4,14 +4,27 @@ import { readForm } from './form-values.js'
 import { type PageEnv, ownerGate } from './owner-gate.js'
 import { restoreBodyLimit, restoreRefusal, restoreUpload } from './restore-upload.js'
 import { renderSettings } from './settings-view.js'
+import { secretRefusal } from './unlock-forms.js'
 
 /** Export (plain JSON), encrypted backup (streamed) and restore, all from the settings page. */
 export function settingsBackupRoutes(kit: OwnerPageKit): Hono<PageEnv> {
   const routes = new Hono<PageEnv>()
   const gate = ownerGate(kit)
 
-  // POST (with the CSRF token), not a link: each download is an audited act on the vault.
+  // POST (with the CSRF token), not a link: each download is an audited act on the vault. The
+  // export is everything in plaintext, so it asks for the passphrase again (issue 10), as a
+  // password manager does: a browser left signed in is not enough. Checked by the vault,
+  // throttled and audited like an unlock.
   routes.post('/settings/export', gate, async (c) => {
+    const passphrase = (await readForm(c)).text('passphrase')
+    if (!passphrase || passphrase.length > 1024) return renderSettings(c, kit, 400, { export: 'Type your passphrase to download the export.' })
+    try {
+      await kit.vault.verifyOwner({ passphrase }, { origin: 'browser' })
+    } catch (err) {
+      const refusal = secretRefusal(err, kit.now())
+      if (!refusal) throw err
+      return renderSettings(c, kit, refusal.status, { export: refusal.status === 401 ? 'That is not your passphrase. Nothing was exported.' : refusal.message })
+    }
     const doc = await kit.vault.exportJson()
     return c.body(JSON.stringify(doc, null, 2), 200, downloadHeaders('application/json; charset=utf-8', `custos-export-${day(kit.now())}.json`))
   })

@@ -1,19 +1,20 @@
 import { Hono } from 'hono'
 import type { OwnerPageKit } from '@custos/consent-api'
-import { VaultError } from '@custos/vault'
 import { readForm } from './form-values.js'
 import { type PageEnv, ownerGate } from './owner-gate.js'
-import { newPassphraseProblem } from './passphrase-strength.js'
 import { settingsBackupRoutes } from './settings-backup.js'
+import { settingsPassphraseRoutes } from './settings-passphrase.js'
+import { settingsSessionRoutes } from './settings-sessions.js'
 import { settingsRegistrationRoutes } from './settings-registration.js'
+import { settingsTimeZoneRoutes } from './settings-time-zone.js'
 import { renderSettings } from './settings-view.js'
-import { secretRefusal } from './unlock-forms.js'
 
 /** What the owner types to delete the vault: a deliberate act, not a slipped click. */
 export const DELETE_PHRASE = 'delete my vault'
 
 /**
- * `/settings` (PRODUCT.md step 6): change the passphrase, rotate keys with progress, (in
+ * `/settings` (PRODUCT.md step 6): rotate keys with progress, (in settings-passphrase.ts) change
+ * the passphrase, (in settings-sessions.ts) sign out other browsers, (in
  * settings-registration.ts) who may register applications, and (in settings-backup.ts) export,
  * back up and restore; delete the vault with a typed confirmation.
  */
@@ -22,29 +23,6 @@ export function settingsPages(kit: OwnerPageKit): Hono<PageEnv> {
   const gate = ownerGate(kit)
 
   routes.get('/settings', gate, (c) => renderSettings(c, kit, 200))
-
-  routes.post('/settings/passphrase', gate, async (c) => {
-    const form = await readForm(c)
-    const current = form.text('current_passphrase')
-    const next = form.text('new_passphrase')
-    if (!current) return renderSettings(c, kit, 400, { passphrase: { field: 'current', message: 'Type your current passphrase.' } })
-    const problem = await newPassphraseProblem(next, form.text('confirm_passphrase'))
-    if (problem) return renderSettings(c, kit, 400, { passphrase: problem })
-    if (next === current) return renderSettings(c, kit, 400, { passphrase: { field: 'new', message: 'The new passphrase is the same as the current one.' } })
-    try {
-      await kit.vault.changePassphrase(current, next)
-    } catch (err) {
-      const refusal = secretRefusal(err, kit.now())
-      if (refusal) return renderSettings(c, kit, refusal.status, { passphrase: { field: 'current', message: refusal.status === 401 ? 'That is not your current passphrase.' : refusal.message } })
-      if (err instanceof VaultError && err.code === 'ERR_WEAK_PASSPHRASE') return renderSettings(c, kit, 400, { passphrase: { field: 'new', message: err.message } })
-      throw err
-    }
-    // Whoever signed in with the old passphrase (another browser) is out; this browser gets a
-    // fresh session id and CSRF token (SECURITY.md 24).
-    await kit.endAllSessions()
-    await kit.startSession(c)
-    return c.redirect('/settings?done=passphrase', 303)
-  })
 
   routes.post('/settings/rotate', gate, async (c) => {
     const started = kit.keyJob.start(kit.vault, kit.now)
@@ -64,7 +42,10 @@ export function settingsPages(kit: OwnerPageKit): Hono<PageEnv> {
     return c.redirect('/setup?deleted=1', 303)
   })
 
+  routes.route('/', settingsPassphraseRoutes(kit))
+  routes.route('/', settingsSessionRoutes(kit))
   routes.route('/', settingsBackupRoutes(kit))
   routes.route('/', settingsRegistrationRoutes(kit))
+  routes.route('/', settingsTimeZoneRoutes(kit))
   return routes
 }

@@ -5,25 +5,34 @@ import type { OwnerPageKit, RotationState } from '@custos/consent-api'
 import type { VaultStatus } from '@custos/vault'
 import { type Html, csrfField, fixedMessage, notice, page } from './layout.js'
 import type { PageEnv } from './owner-gate.js'
-import { STRENGTH_LABELS } from './passphrase-strength.js'
+import { type PassphraseError, passphraseSection } from './passphrase-section.js'
 import { type RestoreProblem, restoreFields } from './restore-upload.js'
 import { type NewRegistrationToken, registrationSection } from './registration-section.js'
+import { sessionsSection } from './sessions-section.js'
+import { timeZoneSection } from './time-zone-section.js'
 
 /** Errors shown in place on the settings page, one per form at most. */
 export interface SettingsErrors {
-  readonly passphrase?: { readonly field: 'current' | 'new' | 'confirm'; readonly message: string }
+  readonly passphrase?: PassphraseError
+  readonly sessions?: string
+  /** The export's passphrase check (a plaintext export asks for it again). */
+  readonly export?: string
   readonly rotate?: string
   readonly restore?: RestoreProblem
   readonly delete?: string
   readonly registration?: string
+  readonly timeZone?: string
 }
 
 /** Fixed notices chosen by `?done=` (nothing the request says is echoed). */
 const DONE: Record<string, string> = {
   passphrase: 'Your passphrase is changed. Other browsers were signed out.',
+  'session-ended': 'That browser is signed out.',
+  'sessions-ended': 'Every other browser is signed out.',
   rotation: 'Key rotation started.',
   registration: 'Who may connect is saved.',
   'token-revoked': 'The registration token is revoked.',
+  'time-zone': 'Your time zone is saved: times are now shown in it.',
 }
 
 const errorBlock = (id: string, message: string | undefined) => (message ? html`<p class="field-error" id="${id}" role="alert">${message}</p>` : '')
@@ -41,23 +50,11 @@ export async function renderSettings(c: Context<PageEnv>, kit: OwnerPageKit, sta
   const token = c.var.session.csrfToken
   const vaultStatus = await kit.vault.status()
   const done = fixedMessage(DONE, c.req.query('done'))
-  const p = errors.passphrase
-  const pe = (f: 'current' | 'new' | 'confirm') => (p?.field === f ? p.message : undefined)
   const body = html`<h1>Settings</h1>
 ${status === 200 ? notice('ok', done) : ''}
-<section aria-labelledby="passphrase-h"><h2 id="passphrase-h">Passphrase</h2>
-<form method="post" action="/settings/passphrase">${csrfField(token)}
-<label for="current_passphrase">Current passphrase</label>
-<input type="password" id="current_passphrase" name="current_passphrase" autocomplete="current-password" required${describedBy('current-error', pe('current'))}>${errorBlock('current-error', pe('current'))}
-<label for="new_passphrase">New passphrase</label>
-<p class="muted hint" id="new-hint">At least 14 characters; four or more ordinary words work well.</p>
-<input type="password" id="new_passphrase" name="new_passphrase" autocomplete="new-password" required data-strength="new-strength"${describedBy('new-error', pe('new'), 'new-hint')}>${errorBlock('new-error', pe('new'))}
-<div class="meter" id="new-strength" aria-hidden="true"><span></span></div>
-<p class="muted" aria-live="polite">Strength: <span id="new-strength-label">${STRENGTH_LABELS[0]}</span></p>
-<label for="confirm_passphrase">Type the new passphrase again</label>
-<input type="password" id="confirm_passphrase" name="confirm_passphrase" autocomplete="new-password" required${describedBy('confirm-error', pe('confirm'))}>${errorBlock('confirm-error', pe('confirm'))}
-<p><button type="submit">Change passphrase</button></p>
-</form></section>
+${passphraseSection(c.var.session, c.var.timeZone, errors.passphrase)}
+
+${await sessionsSection(kit, c.var.session, c.var.timeZone, errors.sessions)}
 
 <section aria-labelledby="keys-h"><h2 id="keys-h">Encryption keys</h2>
 ${rotationView(kit.keyJob.state, vaultStatus)}
@@ -69,9 +66,14 @@ ${errors.rotate ? notice('error', errors.rotate) : ''}
 
 ${await registrationSection(kit, token, errors.registration, created)}
 
+${timeZoneSection(kit, token, c.var.timeZone, kit.now(), errors.timeZone)}
+
 <section aria-labelledby="export-h"><h2 id="export-h">Export and backup</h2>
 <p><strong>Export</strong>: everything in your vault as readable JSON, to keep or to take to another service. It is <em>not</em> encrypted — store it carefully.</p>
-<form method="post" action="/settings/export">${csrfField(token)}<p><button type="submit" class="secondary">Download export</button></p></form>
+<form method="post" action="/settings/export">${csrfField(token)}
+<label for="export_passphrase">Your passphrase (a readable export needs it again)</label>
+<input type="password" id="export_passphrase" name="passphrase" autocomplete="current-password" required${describedBy('export-error', errors.export)}>${errorBlock('export-error', errors.export)}
+<p><button type="submit" class="secondary">Download export</button></p></form>
 <p><strong>Encrypted backup</strong>: a complete copy that only your passphrase or recovery key can open. Use it to move to a new computer or to recover from a lost disk.</p>
 <form method="post" action="/settings/backup">${csrfField(token)}<p><button type="submit" class="secondary">Download backup</button></p></form>
 </section>

@@ -144,8 +144,22 @@ function recoveryKeyPage(recoveryKey: string, csrfToken: string): Html {
 ${notice('ok', 'Your vault is created and unlocked.')}
 <p>This is your <strong>recovery key</strong>. It opens your vault if you forget your passphrase, and it opens your encrypted backups. <strong>It is shown only this once</strong> — Custos does not keep a copy.</p>
 <p class="recovery" id="recovery-key">${recoveryKey}</p>
-<p>Write it down or print this page, and keep it apart from this computer (for example with your important papers). Anyone with this key and a copy of your vault can open it.</p>
+<p class="actions no-print"><a class="button secondary" href="${recoveryKeyDataUrl(recoveryKey)}" download="custos-recovery-key.txt">Download as a text file</a>
+<button type="button" class="secondary" data-copy="recovery-key" data-copied="Copied" hidden>Copy</button>
+<button type="button" class="secondary" data-print hidden>Print</button></p>
+<p>Write it down, print this page or keep the text file, and keep it apart from this computer (for example with your important papers). Anyone with this key and a copy of your vault can open it.</p>
 ${savedForm(csrfToken)}`
+}
+
+/**
+ * The recovery key as a `.txt` download that needs no script and no second request (issue 10):
+ * a `data:` link with `download`. The key exists only in this response (the server keeps no
+ * copy), so no later form post could produce it; and the page's CSP governs what a page loads,
+ * not which link the owner saves. Copy and Print are custos.js buttons, hidden without script.
+ */
+function recoveryKeyDataUrl(recoveryKey: string): string {
+  const text = `Custos recovery key\r\n\r\n${recoveryKey}\r\n\r\nIt opens your vault if you forget your passphrase, and it opens your encrypted backups.\r\nKeep it apart from the computer your vault is on.\r\n`
+  return `data:text/plain;charset=utf-8,${encodeURIComponent(text)}`
 }
 
 function restoreSection(problem: RestoreProblem | undefined): Html {

@@ -35,7 +35,7 @@ ${err('passphrase', 'passphrase-error')}
 <input type="text" id="recovery_key" name="recovery_key" autocomplete="off" autocapitalize="characters" spellcheck="false" required${described('recovery', 'recovery-error')}>
 ${err('recovery', 'recovery-error')}
 <p><button type="submit">${o.button} with recovery key</button></p>
-<p class="muted">This opens the vault; then choose a new passphrase under Settings.</p>
+<p class="muted">This opens the vault and takes you to Settings, where you choose a new passphrase without the old one (within 15 minutes).</p>
 </form></details>`
 }
 

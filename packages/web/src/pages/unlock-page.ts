@@ -53,8 +53,11 @@ ${secretForms({ action: '/unlock', button: 'Unlock', next })}`)
       if (!refusal) throw err
       return again(refusal.status, secret.form, refusal.message)
     }
-    await kit.startSession(c)
-    return c.redirect(next ?? '/', 303)
+    // A recovery key means a forgotten passphrase: this session may choose a new one without it
+    // for a while, and goes straight to where that is done (issue 10).
+    const recovering = secret.form === 'recovery'
+    await kit.startSession(c, { recoveryKey: recovering })
+    return c.redirect(next ?? (recovering ? '/settings#passphrase-h' : '/'), 303)
   })
 
   return routes

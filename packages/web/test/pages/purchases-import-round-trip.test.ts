@@ -20,12 +20,14 @@ function asBrowserSendsBack(html: string): Record<string, string> {
 describe('/purchases/import near the size limit', () => {
   it('imports an LF file just under the limit after the browser turned its line ends into CRLF', async () => {
     const p = await pageClient()
-    const header = 'seller,orderDate,currency,total,notes\n'
-    const row = (notes: string) => `Fjord Outdoor,2026-03-14,EUR,12.50,${notes}\n`
+    // Each row its own order number (fixed width, so every full row has the same size): since
+    // issue 10, identical rows would be marked as repeats and left out of the import.
+    const header = 'seller,orderDate,orderNumber,currency,total,notes\n'
     const rows: string[] = []
+    const row = (notes: string) => `Fjord Outdoor,2026-03-14,N${String(rows.length).padStart(5, '0')},EUR,12.50,${notes}\n`
     let size = header.length
-    const full = row('n'.repeat(3900))
-    while (size + full.length < FILE_MAX_BYTES - 200) {
+    while (size + row('n'.repeat(3900)).length < FILE_MAX_BYTES - 200) {
+      const full = row('n'.repeat(3900))
       rows.push(full)
       size += full.length
     }

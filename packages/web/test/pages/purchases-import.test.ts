@@ -27,8 +27,9 @@ describe('/purchases/import', () => {
     const rows = tableRows(preview.html, 'import-preview')
     expect(rows).toHaveLength(4)
     expect(rows[0]).toContain('Fjord Outdoor')
-    expect(rows[1]).toBe('2 Will be skipped orderDate : Invalid input')
-    expect(rows[2]).toBe('3 Will be skipped total : Expected a decimal amount such as 12.50')
+    // Issue 10: what is wrong, in words that name the row and say how to write it.
+    expect(rows[1]).toBe('2 Will be skipped Row 2: the date is not a date (use YYYY-MM-DD or DD.MM.YYYY)')
+    expect(rows[2]).toBe('3 Will be skipped Row 3: the total is not an amount: write it like 129.90 or 129,90')
     expect(rows[3]).toContain('Smith, Sons &amp; Co')
     // The issue never echoes the cell's content.
     expect(rows[1]).not.toContain('14/03/2026')
@@ -66,8 +67,10 @@ describe('/purchases/import', () => {
     const p = await pageClient()
     const badHeader = await p.post('/purchases/import', { step: 'preview', format: 'csv', file: new File(['shop,when\nA,B'], 'x.csv') }, { multipart: true })
     expect(badHeader.status).toBe(400)
-    expect(badHeader.html).toContain('The CSV header is not usable. Nothing was imported.')
-    expect(badHeader.html).toContain('Missing column seller')
+    // Issue 10: "shop" is understood as the seller; the unknown column is asked about.
+    expect(badHeader.html).toContain('The CSV header is not usable: say what each column holds. Nothing was imported.')
+    expect(badHeader.html).toContain('No column holds the date')
+    expect(badHeader.html).toContain('Column 2 has a name this import does not know')
     expect(badHeader.html).not.toContain('value="confirm"')
     const badJson = await p.post('/purchases/import', { step: 'preview', format: 'json', file: new File(['[{'], 'x.json') }, { multipart: true })
     expect(badJson.html).toContain('The file is not valid JSON')

@@ -94,15 +94,17 @@ describe('/purchases', () => {
 
   it('shows validation errors in place, keeps what was typed, and adds nothing', async () => {
     const p = await pageClient()
-    const res = await p.post('/purchases/new', { seller: '', orderDate: '2026-03-14', total: '12,50', currency: 'EURO', item_name: [''], item_quantity: ['3'], item_price: ['1.5'] })
+    // Issue 10: '12,50' is now a valid amount; '1,250' (a thousand and more, or one and a quarter?) is refused.
+    const res = await p.post('/purchases/new', { seller: '', orderDate: '2026-03-14', total: '1,250', currency: 'EURO', item_name: ['', ''], item_quantity: ['3', ''], item_price: ['1.5', 'abc'] })
     expect(res.status).toBe(400)
     expect(res.html).toContain('role="alert"')
     expect(res.html).toMatch(/<p class="field-error" id="seller-error">Enter the seller[^<]*<\/p><input type="text" id="seller" name="seller" value="" required aria-invalid="true" aria-describedby="seller-error">/)
-    expect(res.html).toMatch(/id="total-error">Enter an amount such as 12.50</)
+    expect(res.html).toMatch(/id="total-error">This amount can be read two ways: write 1234.00 or 1.234,00 for over a thousand/)
+    expect(res.html).toMatch(/id="item-1-price-error">Enter an amount such as 129.90 or 129,90</)
     expect(res.html).toMatch(/id="currency-error">Enter a three-letter currency code/)
     // An item row with a price but no name is an error on that row's name.
     expect(res.html).toMatch(/id="item-0-name-error">Enter the item name/)
-    expect(res.html).toContain('value="12,50"')
+    expect(res.html).toContain('value="1,250"')
     expect(res.html).toContain('value="2026-03-14"')
     expect(res.html).not.toContain('id="orderDate-error"')
     expect((await p.vault.purchases.list()).items).toHaveLength(0)

@@ -84,7 +84,8 @@ describe('settings page (issue 4, web app 9)', () => {
     await f.vault.fields.set('name.given', 'Ada')
     const csrfMissing = await f.browser.post('/settings/export', {})
     expect(csrfMissing.status).toBe(403)
-    const res = await f.browser.post('/settings/export', { csrf_token: await f.browser.csrf() })
+    // Issue 10: a plaintext export asks for the passphrase again.
+    const res = await f.browser.post('/settings/export', { csrf_token: await f.browser.csrf(), passphrase: PASSPHRASE })
     expect(res.status).toBe(200)
     expect(res.headers.get('content-disposition')).toMatch(/^attachment; filename="custos-export-\d{4}-\d{2}-\d{2}\.json"$/)
     const doc = VaultExport.parse(await res.json())

@@ -54,7 +54,8 @@ describe('lock, unlock and sign-in pages (issue 4, web app 2)', () => {
     expect(typo.status).toBe(400)
     expect(textOf(await typo.text())).toContain('does not look like a recovery key')
     const ok = await f.browser.post('/unlock', { recovery_key: f.testVault?.recoveryKey as string })
-    expect([ok.status, ok.headers.get('location')]).toEqual([303, '/'])
+    // Issue 10: a recovery key means a forgotten passphrase, so the browser goes on to choose a new one.
+    expect([ok.status, ok.headers.get('location')]).toEqual([303, '/settings#passphrase-h'])
     expect(f.vault.isUnsealed()).toBe(true)
     expect((await f.browser.get('/')).status).toBe(200)
   })

@@ -1,7 +1,8 @@
 /**
  * `custos serve`: everything on one port — the consent API, the owner API and the owner's web
  * app (`createWebApp`). A first run finds no vault and creates none: it serves the browser's
- * set-up page. With an unseal key file it unlocks at start. SIGINT/SIGTERM: stop accepting,
+ * set-up page. With an unseal key file it unlocks at start. It writes `custos.run.json` (its URL
+ * and pid, run-file.ts) into the data folder for `custos status`. SIGINT/SIGTERM: stop accepting,
  * let in-flight requests finish (at most DRAIN_MS), then `vault.close()` flushes the audit
  * group commit, and the process exits 0.
  */
@@ -13,6 +14,7 @@ import { FIX_PERMISSIONS_OPTION, OPEN_FOLDER_MESSAGE, guardDataFolder } from '..
 import { CliError, EXIT } from '../exit-codes.js'
 import { type Logger, createLogger, errorFields, logVaultEvent } from '../logger.js'
 import { describeError, openVault } from '../open-vault.js'
+import { writeRunFile } from '../run-file.js'
 import { readUnsealKeyFile } from '../unseal-key-file.js'
 
 /** How long a shutdown waits for in-flight requests before cutting their connections. */
@@ -107,6 +109,17 @@ async function run({ values, io }: Invocation): Promise<number> {
     // The issuer is in every token and metadata document: vendors cannot reach "0.0.0.0".
     log.warn('listening on all interfaces without a public URL: set --public-url to the address browsers and vendors use', { url: settings.publicUrl })
   }
+  // The run file tells `custos status` (and the owner) where this data folder is served, whatever
+  // port was chosen. Before "listening", so whoever waits for that line finds it. A failure to
+  // write it costs only that convenience: a warning, and the server runs on.
+  let runFile: { remove(): void } | undefined
+  try {
+    const written = writeRunFile(settings.data, settings.publicUrl, new Date())
+    runFile = written
+    if (written.previous) log.warn('another custos serve seemed to serve this data folder; its run file is replaced', { pid: written.previous.pid, url: written.previous.url })
+  } catch (err) {
+    log.warn('cannot write the run file: custos status will not find this server by its data folder', { error: (err as NodeJS.ErrnoException).code ?? 'unknown' })
+  }
   log.info('listening', { url: settings.publicUrl, listen: `${settings.host}:${settings.port}`, engine: database.engine, data: location })
 
   return new Promise<number>((resolve) => {
@@ -121,6 +134,7 @@ async function run({ values, io }: Invocation): Promise<number> {
       // close(): stop accepting, wait for in-flight requests; idle keep-alive sockets need not wait.
       server.close(() => {
         clearTimeout(force)
+        runFile?.remove()
         vault
           .close()
           .then(() => {
@@ -147,6 +161,8 @@ export const serveCommand: Command = {
   details: `The first run finds no vault and opens the set-up page in the browser; nothing is created
 until the owner sets a passphrase there. Logs are JSON lines on stdout. SIGINT/SIGTERM
 finish in-flight requests (up to ${DRAIN_MS / 1000} s), flush the audit log, and exit 0.
+While it runs, DATA/custos.run.json (mode 0600) holds its URL and process id, so that
+custos status finds it from the data folder; a clean shutdown removes it.
 Settings also come from CUSTOS_* variables and DATA/custos.json (see custos --help).
 A data folder that group or others can use gets a warning on stderr; --fix-permissions makes it
 0700 and its files 0600.`,

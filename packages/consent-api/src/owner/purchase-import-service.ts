@@ -1,0 +1,53 @@
+import type { Order, Purchase, ValidationIssue, Vault } from '@custos/vault'
+import type { CsvLayout } from './csv-columns.js'
+import { markDuplicates } from './import-duplicates.js'
+import { RequestProblem } from './owner-errors.js'
+import { type CsvImportOptions, CsvHeaderProblem, type ImportRow, csvLayoutOf, rowsFromCsv, rowsFromJson } from './purchase-import.js'
+
+/**
+ * The owner's purchase import as one service with two skins: `POST /owner/purchases/import` and
+ * the web page `/purchases/import` both preview with {@link previewImport} and write with
+ * {@link importPurchases}, so they read files, map columns, word problems and spot duplicates
+ * the same way.
+ */
+export type ImportSource = { readonly format: 'csv'; readonly text: string; readonly options?: CsvImportOptions } | { readonly format: 'json'; readonly doc: unknown }
+
+/** A preview: every row (valid, with issues, or a duplicate) and, for CSV, how its columns were understood. */
+export interface ImportPreviewRows {
+  readonly rows: ImportRow[]
+  readonly layout?: CsvLayout
+}
+
+/** Parses and checks the file and marks duplicates; writes nothing. A file unusable as a whole throws a 400 problem. */
+export async function previewImport(vault: Vault, source: ImportSource): Promise<ImportPreviewRows> {
+  if (source.format === 'json') return { rows: await markDuplicates(vault, rowsFromJson(source.doc)) }
+  const rows = rowsFromCsv(source.text, source.options)
+  return { rows: await markDuplicates(vault, rows), layout: csvLayoutOf(source.text, source.options) }
+}
+
+/** What a rejected file tells the owner: a title, fixed issues and, for a header to map, its layout. */
+export interface ImportRefusal {
+  readonly title: string
+  readonly issues: readonly ValidationIssue[]
+  readonly layout?: CsvLayout
+}
+
+/** The refusal a thrown problem describes, or undefined for anything else (rethrow it). */
+export function importRefusal(err: unknown): ImportRefusal | undefined {
+  if (err instanceof CsvHeaderProblem) return { title: err.problem.title, issues: err.problem.issues ?? [], layout: err.layout }
+  if (err instanceof RequestProblem) return { title: err.problem.title, issues: err.problem.issues ?? [] }
+  return undefined
+}
+
+/** Whether rows marked as duplicates are written too (`import`) or left out (`skip`). */
+export type DuplicateChoice = 'skip' | 'import'
+
+/** The orders an import writes: valid rows, less duplicates unless asked for. */
+export function ordersToImport(rows: readonly ImportRow[], duplicates: DuplicateChoice): Order[] {
+  return rows.flatMap((r) => (r.order && (duplicates === 'import' || r.duplicate === undefined) ? [r.order] : []))
+}
+
+/** Writes the orders in one transaction, as imported purchases. */
+export function importPurchases(vault: Vault, orders: readonly Order[]): Promise<Purchase[]> {
+  return vault.purchases.addMany(orders, { provenance: 'import' })
+}
