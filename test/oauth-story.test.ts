@@ -323,7 +323,7 @@ describe('story 1: a vendor with client_secret_basic and Bearer tokens', () => {
     const grantView = (await grantRes.json()) as { grant_id: string; fields: string[]; receipt: string }
     expect(grantView).toMatchObject({ grant_id: fresh.grantId, fields: ['prefs.sizes.shoe'] })
     const receipt = await verifyReceipt(world, grantView.receipt)
-    expect(receipt).toMatchObject({ iss: issuer, jti: `${fresh.grantId}.2`, services: expect.arrayContaining([expect.objectContaining({ service: 'custos_fields', purposes: [expect.objectContaining({ piiCategory: ['prefs.sizes.shoe'] })] })]) })
+    expect(receipt).toMatchObject({ iss: issuer, jti: `${fresh.grantId}.2`, services: expect.arrayContaining([expect.objectContaining({ service: 'Fjord Outdoor', purposes: [expect.objectContaining({ piiCategory: ['prefs.sizes.shoe', 'purchases'] })] })]) })
 
     // The owner revokes: the next read is refused (RFC 6750 §3.1 invalid_token), introspection says inactive.
     await vault.grants.revoke(fresh.grantId)
