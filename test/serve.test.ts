@@ -5,7 +5,7 @@
  * `/healthz` and `/readyz` (`uninitialized`), logs JSON lines with the URL to open, and exits 0
  * on SIGTERM.
  */
-import { type ChildProcess, spawn } from 'node:child_process'
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
@@ -33,11 +33,18 @@ function freePort(): Promise<number> {
 describe('pnpm start', () => {
   it('serves a fresh data folder uninitialized (the set-up page creates the vault), logs JSON, and exits 0 on SIGTERM', async () => {
     const start = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start
-    const [runner, entry, ...args] = start.split(' ')
-    expect(runner).toBe('tsx')
+    // `tsc -b … && node packages/web/dist/cli/main.js serve`: the build steps run first, as the
+    // shell would; the last step is spawned directly, so the run file's pid is the server's own.
+    const steps = start.split(' && ')
+    const [runner, entry, ...args] = (steps.pop() as string).split(' ')
+    expect(runner).toBe('node')
+    for (const step of steps) {
+      const [bin, ...stepArgs] = step.split(' ')
+      execFileSync(join(root, 'node_modules/.bin', bin as string), stepArgs, { cwd: root, stdio: 'pipe' })
+    }
     dir = mkdtempSync(join(tmpdir(), 'custos-serve-'))
     const port = await freePort()
-    child = spawn(process.execPath, ['--import', 'tsx', join(root, entry as string), ...args], {
+    child = spawn(process.execPath, [join(root, entry as string), ...args], {
       cwd: root,
       env: { ...process.env, CUSTOS_DATA: dir, CUSTOS_PORT: String(port) },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -12,7 +12,7 @@
 import { parseArgs } from 'node:util'
 import { z } from 'zod'
 
-export const BENCHMARKS = ['library', 'unlock', 'listing', 'rotation', 'backup', 'http', 'token', 'memory'] as const
+export const BENCHMARKS = ['cli', 'library', 'unlock', 'listing', 'rotation', 'backup', 'http', 'token', 'memory'] as const
 export type BenchmarkName = (typeof BENCHMARKS)[number]
 
 const Options = z

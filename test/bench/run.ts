@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { type BenchmarkName, parseBenchArgs } from './args.js'
+import { cliBench } from './cli.js'
 import type { BenchContext } from './context.js'
 import { libraryBench } from './library.js'
 import { memoryBench } from './memory.js'
@@ -58,6 +59,7 @@ async function attempt(name: string, bench: () => Promise<Section>): Promise<Sec
 async function runAll(): Promise<Section[]> {
   const sections: Section[] = []
   const heading = (what: string): Section => ({ rows: [{ what: `**${what}**`, figure: '', baseline: '', ratio: '', target: '', result: '—' }], notes: [] })
+  if (has('cli')) sections.push(heading('The custos command'), await attempt('cli', () => cliBench(ctx)))
   if (has('library')) sections.push(heading('Library'), await attempt('library', () => libraryBench(ctx)))
   if (has('unlock')) sections.push(await attempt('unlock', () => unlockBench(ctx)))
   const scaleParts = (['listing', 'rotation', 'backup'] as const).filter(has) as ScalePart[]

@@ -5,7 +5,7 @@
  * back with `state` and `iss` (RFC 9207). SECURITY.md promises 16 and 24.
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import { PASSPHRASE } from '../../vault/test/support/test-vault.js'
+import { PASSPHRASE } from '@custos/vault/testing'
 import { FORM, ISSUER, PROFILE, REDIRECT, checkedBoxes, disposeFixtures, form, oauthFixture, pendingId, pkce } from './support/oauth-fixture.js'
 
 afterEach(disposeFixtures)

@@ -11,7 +11,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { type Vault, createVault } from '@custos/vault'
 import { createApp } from '../src/index.js'
-import { PASSPHRASE } from '../../vault/test/support/test-vault.js'
+import { PASSPHRASE } from '@custos/vault/testing'
 import { disposeFixtures, resourceFixture } from './support/resource-fixture.js'
 
 const others: Vault[] = []

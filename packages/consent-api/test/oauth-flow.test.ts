@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check'
 import { afterEach, describe, expect, it } from 'vitest'
-import { PASSPHRASE } from '../../vault/test/support/test-vault.js'
+import { PASSPHRASE } from '@custos/vault/testing'
 import { FORM, ISSUER, PROFILE, REDIRECT, type TokenResponse, basic, disposeFixtures, form, oauthFixture, pkce } from './support/oauth-fixture.js'
 
 afterEach(disposeFixtures)

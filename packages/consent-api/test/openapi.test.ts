@@ -8,7 +8,7 @@ import { validate } from '@readme/openapi-parser'
 import { createConfig, lintFromString } from '@redocly/openapi-core'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createApp } from '../src/index.js'
-import { type TestVault, createTestVault } from '../../vault/test/support/test-vault.js'
+import { type TestVault, createTestVault } from '@custos/vault/testing'
 import { documentedOperations, missingFrom, pathShape, servedOperations } from './support/route-table.js'
 
 let tv: TestVault | undefined

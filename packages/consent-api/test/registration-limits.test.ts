@@ -12,7 +12,7 @@ import { createAdaptorServer } from '@hono/node-server'
 import { afterEach, describe, expect, it } from 'vitest'
 import { type Vault, createVault } from '@custos/vault'
 import { createApp } from '../src/index.js'
-import { PASSPHRASE, type TestVault, createTestVault } from '../../vault/test/support/test-vault.js'
+import { PASSPHRASE, type TestVault, createTestVault } from '@custos/vault/testing'
 
 const ISSUER = 'https://vault.example'
 const live: TestVault[] = []

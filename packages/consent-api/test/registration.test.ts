@@ -5,7 +5,7 @@
 import fc from 'fast-check'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createApp } from '../src/index.js'
-import { type TestVault, createTestVault } from '../../vault/test/support/test-vault.js'
+import { type TestVault, createTestVault } from '@custos/vault/testing'
 
 const ISSUER = 'https://vault.example'
 let tv: TestVault | undefined

@@ -6,8 +6,8 @@
  * vault's first unlock after the upgrade, and only then. On both engines (file scan: SQLite).
  */
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { PASSPHRASE, engine } from '../../vault/test/support/test-vault.js'
-import { allStoredRows, canary, fileHits, hits } from '../../vault/test/support/canary-scan.js'
+import { PASSPHRASE, engine } from '@custos/vault/testing'
+import { allStoredRows, canary, fileHits, hits } from '@custos/vault/testing'
 import { apiRowAdopter } from '../src/db/adopt-api-rows.js'
 import { sealedPlace } from '../src/db/stored-rows.js'
 import { createApp } from '../src/index.js'

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createApp } from '../src/index.js'
-import { type TestVault, createTestVault } from '../../vault/test/support/test-vault.js'
+import { type TestVault, createTestVault } from '@custos/vault/testing'
 
 let tv: TestVault | undefined
 afterEach(async () => {

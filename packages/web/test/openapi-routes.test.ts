@@ -6,8 +6,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { createApp } from '@custos/consent-api'
-import { createTestVault } from '../../vault/test/support/test-vault.js'
-import { documentedOperations, missingFrom, servedOperations } from '../../consent-api/test/support/route-table.js'
+import { createTestVault } from '@custos/vault/testing'
+import { documentedOperations, missingFrom, servedOperations } from '@custos/consent-api/testing'
 import { type PagesFixture, signedInPages } from './support/web-fixture.js'
 
 /** The API's namespaces: everything under them is the API's, and documented. */

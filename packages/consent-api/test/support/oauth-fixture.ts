@@ -6,7 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { type CryptoKey, type JWK, SignJWT, calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose'
 import { createApp } from '../../src/index.js'
-import { PASSPHRASE, type TestVault, createTestVault } from '../../../vault/test/support/test-vault.js'
+import { PASSPHRASE, type TestVault, createTestVault } from '@custos/vault/testing'
 
 export const ISSUER = 'https://vault.example'
 export const REDIRECT = 'https://fjord.example/cb'

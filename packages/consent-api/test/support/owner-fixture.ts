@@ -10,7 +10,7 @@ import { parseConfig } from '../../src/config.js'
 import type { ApiTables } from '../../src/db/api-schema.js'
 import { createApp } from '../../src/index.js'
 import { RegistrationPolicy } from '../../src/oauth/registration-policy.js'
-import { PASSPHRASE, type TestVault, createTestVault } from '../../../vault/test/support/test-vault.js'
+import { PASSPHRASE, type TestVault, createTestVault } from '@custos/vault/testing'
 
 export { PASSPHRASE }
 export const ISSUER = 'https://vault.example'

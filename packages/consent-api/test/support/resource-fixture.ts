@@ -12,7 +12,7 @@ import { parseConfig } from '../../src/config.js'
 import type { ApiTables } from '../../src/db/api-schema.js'
 import { createApp } from '../../src/index.js'
 import { issueTokens } from '../../src/oauth/tokens.js'
-import { type TestVault, createTestVault } from '../../../vault/test/support/test-vault.js'
+import { type TestVault, createTestVault } from '@custos/vault/testing'
 
 export const ISSUER = 'https://vault.example'
 

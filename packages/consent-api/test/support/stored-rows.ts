@@ -5,7 +5,7 @@
  * them (envelope re-sealed, MAC renewed).
  */
 import type { Kysely } from 'kysely'
-import type { TestVault } from '../../../vault/test/support/test-vault.js'
+import type { TestVault } from '@custos/vault/testing'
 import type { ApiTables } from '../../src/db/api-schema.js'
 import { type AuthenticatedTable, type UnmacedRow, authenticated, sealedPlace } from '../../src/db/stored-rows.js'
 

@@ -7,8 +7,8 @@
 import { readFileSync } from 'node:fs'
 import { dirname, isAbsolute, join, resolve } from 'node:path'
 import { z } from 'zod'
-import { Limits } from '@custos/consent-api'
-import { issuesFromZod } from '@custos/vault'
+import { Limits } from '@custos/consent-api/limits'
+import { issuesFromZod } from '@custos/vault/validation'
 import type { OptionSpecs } from './args.js'
 import { CliError, EXIT } from './exit-codes.js'
 

@@ -1,37 +1,14 @@
 #!/usr/bin/env node
 /**
  * `custos`: the self-hoster's command. Entry point — with config.ts the only code that reads
- * argv and the environment (STYLE.md). Dispatches to one file per subcommand; every failure
- * becomes one line on stderr and a documented exit code (exit-codes.ts), never a stack trace.
+ * argv and the environment (STYLE.md). Dispatches to one file per subcommand, imported only when
+ * it runs (command-table.ts), so `--help` loads no vault; every failure becomes one line on stderr
+ * and a documented exit code (exit-codes.ts), never a stack trace.
  */
-import { type CliIo, type Command, commandHelp, parseCommandArgs } from './args.js'
-import { backupCommand } from './commands/backup.js'
-import { exportCommand } from './commands/export.js'
-import { importCommand } from './commands/import.js'
-import { initCommand } from './commands/init.js'
-import { passwdCommand } from './commands/passwd.js'
-import { restoreCommand } from './commands/restore.js'
-import { rotateKeysCommand } from './commands/rotate-keys.js'
-import { serveCommand } from './commands/serve.js'
-import { statusCommand } from './commands/status.js'
-import { unlockCommand } from './commands/unlock.js'
-import { verifyAuditCommand } from './commands/verify-audit.js'
+import { type CliIo, commandHelp, parseCommandArgs } from './args.js'
+import { COMMANDS } from './command-table.js'
 import { EXIT, EXIT_CODES_HELP } from './exit-codes.js'
 import { describeError } from './open-vault.js'
-
-const COMMANDS: readonly Command[] = [
-  serveCommand,
-  initCommand,
-  unlockCommand,
-  statusCommand,
-  passwdCommand,
-  rotateKeysCommand,
-  backupCommand,
-  restoreCommand,
-  exportCommand,
-  importCommand,
-  verifyAuditCommand,
-]
 
 function mainHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length))
@@ -65,14 +42,15 @@ async function main(argv: readonly string[], io: CliIo): Promise<number> {
     io.stdout.write(mainHelp())
     return name === undefined ? EXIT.usage : EXIT.ok
   }
-  const command = COMMANDS.find((c) => c.name === name)
-  if (!command) {
+  const entry = COMMANDS.find((c) => c.name === name)
+  if (!entry) {
     io.stderr.write(`custos: unknown command "${name.slice(0, 40)}" (commands: ${COMMANDS.map((c) => c.name).join(', ')}; see custos --help)\n`)
     return EXIT.usage
   }
   // `npm start -- --port 8080` habits: pnpm passes the `--` through; no command takes a positional starting with `-`.
   if (rest[0] === '--') rest.shift()
   try {
+    const command = await entry.load()
     const { values, positionals } = parseCommandArgs(command, rest)
     if (values.help) {
       io.stdout.write(commandHelp(command))

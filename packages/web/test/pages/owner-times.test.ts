@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import type { AuditEntry } from '@custos/vault'
 import { describe as describeEntry, readText } from '../../src/pages/access-log.js'
-import { editRow } from '../../../consent-api/test/support/stored-rows.js'
+import { editRow } from '@custos/consent-api/testing'
 import { connectedVendor, disposePageClients, pageClient, text } from '../support/page-client.js'
 
 afterEach(disposePageClients)

@@ -7,7 +7,7 @@
 import type { Hono } from 'hono'
 import type { Vault } from '@custos/vault'
 import { createWebApp } from '../../src/web-app.js'
-import { PASSPHRASE, type TestVault, createTestVault } from '../../../vault/test/support/test-vault.js'
+import { PASSPHRASE, type TestVault, createTestVault } from '@custos/vault/testing'
 
 export { PASSPHRASE }
 export const ISSUER = 'http://127.0.0.1'

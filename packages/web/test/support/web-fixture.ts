@@ -6,7 +6,7 @@
  */
 import type { Hono } from 'hono'
 import { type Vault, createVault } from '@custos/vault'
-import { type TestDatabase, type TestVault, createTestDatabase, createTestVault, PASSPHRASE } from '../../../vault/test/support/test-vault.js'
+import { type TestDatabase, type TestVault, createTestDatabase, createTestVault, PASSPHRASE } from '@custos/vault/testing'
 import { createWebApp } from '../../src/web-app.js'
 
 export { PASSPHRASE }
