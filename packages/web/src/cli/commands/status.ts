@@ -11,7 +11,7 @@
 import type { Command, Invocation } from '../args.js'
 import { STORAGE_OPTIONS, resolveSettings } from '../config.js'
 import { EXIT } from '../exit-codes.js'
-import { openVault, storageExists, unlockVault } from '../open-vault.js'
+import { openVault, sqliteFile, storageExists, unlockVault } from '../open-vault.js'
 import { createSecretReader } from '../passphrase-input.js'
 import { readRunFile } from '../run-file.js'
 import { PASSPHRASE_OPTIONS, readCredentials } from '../unlocked-vault.js'
@@ -64,12 +64,22 @@ async function run({ values, io }: Invocation): Promise<number> {
   // The state the server reports, when one answers with a vault state; else this process's view.
   const served = VAULT_STATES.has(server.state) ? (server.state as StatusReport['state']) : undefined
   let report: StatusReport
+  const wantsUnlock = values.unlock || values['passphrase-file'] !== undefined || values['recovery-key'] || values['recovery-key-file'] !== undefined
   if (!storageExists(settings)) {
     report = { state: served ?? 'uninitialized', database: 'none yet', ...base }
+  } else if (!wantsUnlock && !settings.databaseUrl) {
+    // Reporting only, on SQLite: read the file's plaintext metadata without opening the vault
+    // (no migrations, keys or libsodium), so the command answers in a fraction of a second.
+    const { peekSqliteVault } = await import('@custos/vault/peek')
+    const peek = peekSqliteVault(sqliteFile(settings))
+    report = { state: served ?? peek.state, database: sqliteFile(settings), ...base }
+    if (peek.state === 'sealed') {
+      Object.assign(report, { vaultId: peek.vaultId, createdAt: peek.createdAt, kdf: peek.kdf })
+      if (report.state === 'sealed') Object.assign(report, { failedUnlocks: peek.failedUnlocks, ...(peek.unlockBlockedUntil ? { unlockBlockedUntil: peek.unlockBlockedUntil } : {}) })
+    }
   } else {
     const { vault, database, location } = await openVault(settings, { create: false })
     try {
-      const wantsUnlock = values.unlock || values['passphrase-file'] !== undefined || values['recovery-key'] || values['recovery-key-file'] !== undefined
       if (wantsUnlock) await unlockVault(vault, await readCredentials(values, createSecretReader(io)))
       const status = await vault.status()
       report = { state: served ?? status.state, database: location, ...base }
