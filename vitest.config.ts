@@ -5,6 +5,14 @@ import { defineConfig } from 'vitest/config'
  * real PostgreSQL server started by test/setup/postgres.ts — so both engines are held to the
  * same tests in the same `pnpm test`.
  */
+/**
+ * Tests run on the TypeScript sources: the `source` export condition, for the client and the
+ * server (SSR) resolver alike — Vite applies `resolve.conditions` to the client only, and without
+ * it the server side would load the packages' last build from dist/ (or not find a workspace-only
+ * export such as `@custos/vault/testing` at all).
+ */
+const source = { resolve: { conditions: ['source'] }, ssr: { resolve: { conditions: ['source'] } } }
+
 const engineTests = ['packages/vault/src/**/*.test.ts', 'packages/vault/test/**/*.test.ts', 'packages/consent-api/src/**/*.test.ts', 'packages/consent-api/test/**/*.test.ts']
 
 export default defineConfig({
@@ -15,12 +23,12 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        resolve: { conditions: ['source'] },
+        ...source,
         test: { name: 'sqlite', include: engineTests, env: { CUSTOS_TEST_ENGINE: 'sqlite' } },
       },
       {
         extends: true,
-        resolve: { conditions: ['source'] },
+        ...source,
         test: {
           name: 'postgres',
           include: engineTests,
@@ -30,7 +38,7 @@ export default defineConfig({
       },
       {
         extends: true,
-        resolve: { conditions: ['source'] },
+        ...source,
         test: { name: 'stories', include: ['test/**/*.test.ts', 'packages/web/src/**/*.test.ts', 'packages/web/test/**/*.test.ts'], globalSetup: ['./test/setup/postgres.ts', './test/setup/chromium.ts'] },
       },
     ],
