@@ -23,7 +23,7 @@ import { type OwnerPages, ownerPageKit } from './owner/page-kit.js'
 import { RotationJob } from './owner/rotation-job.js'
 import { jwksRoutes } from './receipts/jwks.js'
 import { resourceRoutes } from './resource/resource-routes.js'
-import { UNEXPECTED_ERROR_HOOK, errorResponse, problemResponse } from './problem.js'
+import { UNEXPECTED_ERROR_HOOK, apiProblem, errorResponse, problemResponse, sealedResponse } from './problem.js'
 
 /** What createApp needs: everything passed in, nothing read from the environment. */
 export interface AppDeps {
@@ -68,7 +68,7 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
   }
   const defaultBodyLimit = bodyLimit({
     maxSize: config.bodyLimitBytes,
-    onError: (c) => problemResponse(c, { status: 413, code: 'ERR_BODY_TOO_LARGE', title: 'The request body is too large' }),
+    onError: (c) => problemResponse(c, apiProblem('ERR_BODY_TOO_LARGE')),
   })
   // Owner restores and imports apply their own, larger limits once the session is checked.
   // GET and HEAD carry no body (the node server passes none on), and asking for one would make
@@ -90,9 +90,7 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
   // Everything below reads or writes vault data: sealed → 503 (SECURITY.md promise 6).
   const requireUnsealed: MiddlewareHandler = async (c, next) => {
     // In memory, no query: this runs on every request (SECURITY.md promise 6).
-    if (!ctx.vault.isUnsealed()) {
-      return problemResponse(c, { status: 503, code: 'ERR_VAULT_LOCKED', title: 'The vault is sealed' }, { 'retry-after': '60' })
-    }
+    if (!ctx.vault.isUnsealed()) return sealedResponse(c)
     await next()
   }
   app.use('/oauth/*', requireUnsealed)
@@ -110,8 +108,8 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
   app.route('/v1', resourceRoutes(ctx))
   if (deps.pages) app.route('/', deps.pages(ownerPageKit(ctx, keyJob)))
 
-  app.notFound((c) => problemResponse(c, { status: 404, code: 'ERR_ROUTE_NOT_FOUND', title: 'No such endpoint' }))
-  // Vault errors through problem.ts's table, storage faults 503, anything else one opaque 500.
+  app.notFound((c) => problemResponse(c, apiProblem('ERR_ROUTE_NOT_FOUND')))
+  // Vault errors through api-problems.ts's table, storage faults 503, anything else one opaque 500.
   app.onError((err, c) => errorResponse(c, err))
   return app
 }

@@ -19,5 +19,6 @@ export { ordersToImport, importPurchases, type DuplicateChoice } from './owner/p
 export { AMOUNT_HINT, amountProblem, parseAmountText, type AmountText } from './owner/amount-text.js'
 export { humanDuration } from './oauth/consent-page.js'
 export { vendorMonogram } from './vendor-monogram.js'
-export { problemFromVaultError, isStorageUnavailable, reportUnexpected, type Problem } from './problem.js'
+export { apiProblem, errorAnswer, problemFromVaultError, isStorageUnavailable, reportUnexpected, zodIssues, type ErrorAnswer, type Problem } from './problem.js'
+export { PROBLEMS, OAUTH_ERRORS, problemRow, problemType, type ProblemCode, type ApiProblemCode, type ProblemRow, type OAuthErrorCode, type OAuthErrorRow } from './api-problems.js'
 export { backupDownload, downloadHeaders, day } from './owner/backup-download.js'

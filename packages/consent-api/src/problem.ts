@@ -1,75 +1,63 @@
 import type { Context } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
-import { VaultError, type VaultErrorCode } from '@custos/vault'
+import type { z } from 'zod'
+import { VaultError, type ValidationIssue, issuesFromZod } from '@custos/vault'
+import { type ProblemCode, problemRow, problemType } from './api-problems.js'
 import { RateLimitedError } from './limits/rate-limiter.js'
 
 /**
- * RFC 9457 problem details for everything that is not an OAuth endpoint. One table maps vault
- * error codes to statuses; messages are the vault's (which never carry values) or fixed text —
+ * RFC 9457 problem details for everything that is not an OAuth endpoint, rendered from the one
+ * table of `api-problems.ts`. Messages are the vault's (which never carry values) or fixed text —
  * input is never echoed back and nothing internal (stack, SQL) ever leaves (SECURITY.md 23).
  */
 export interface Problem {
   readonly status: ContentfulStatusCode
-  readonly code: string
+  readonly code: ProblemCode
   readonly title: string
   readonly detail?: string
-  readonly issues?: readonly { path: string; message: string }[]
-}
-
-const STATUS: Record<VaultErrorCode, ContentfulStatusCode> = {
-  ERR_VAULT_LOCKED: 503,
-  ERR_VAULT_UNINITIALIZED: 503,
-  ERR_VAULT_EXISTS: 409,
-  ERR_UNLOCK_FAILED: 401,
-  ERR_UNLOCK_THROTTLED: 429,
-  ERR_RECOVERY_KEY_FORMAT: 400,
-  ERR_RECOVERY_REQUIRED: 403,
-  ERR_WEAK_PASSPHRASE: 400,
-  ERR_INTEGRITY: 500,
-  ERR_UNSUPPORTED_FORMAT: 500,
-  ERR_VALIDATION: 400,
-  ERR_UNKNOWN_PATH: 400,
-  ERR_VALUE_TOO_LARGE: 413,
-  ERR_NOT_FOUND: 404,
-  ERR_GRANT_EXPIRED: 403,
-  ERR_GRANT_REVOKED: 403,
-  ERR_GRANT_SCOPE: 403,
-  ERR_VENDOR_BLOCKED: 403,
-  // A token pointed at another vendor's grant: to the vendor, a grant that does not exist.
-  ERR_GRANT_MISMATCH: 404,
-  ERR_TOKEN_REVOKED: 401,
-  ERR_TOKEN_EXPIRED: 401,
-  ERR_TOKEN_USED: 401,
-  ERR_AUDIT_WRITE: 503,
-  ERR_AUDIT_BROKEN: 503,
-  ERR_BACKUP_INVALID: 400,
-  ERR_IMPORT_INVALID: 400,
-  ERR_CONFLICT: 409,
-  // A vendor's pending receipts are at the cap: retry once the owner has reviewed them (inbox-limits test).
-  ERR_INBOX_FULL: 429,
-  ERR_CRYPTO_UNAVAILABLE: 500,
+  readonly issues?: readonly ValidationIssue[]
 }
 
 /**
- * `Retry-After` (RFC 9110 §10.2.3) for refusals that clear with time rather than with another
- * request. A full inbox clears when the owner reviews it, which no server can predict: an hour
- * keeps a well-behaved vendor from asking in a tight loop, and a 429 tells it to keep the receipt
- * and retry, where a 409 would tell it to give the receipt up.
+ * The problem of `code` as the table says, with the raising site's own fixed title and issues when
+ * it has more precise ones.
+ *
+ * @example
+ * throw new RequestProblem(apiProblem('ERR_KEYS_BUSY'))
+ * return problemResponse(c, apiProblem('ERR_VALIDATION', 'Invalid query', issues))
  */
-const RETRY_AFTER_SECONDS: Partial<Record<VaultErrorCode, number>> = { ERR_INBOX_FULL: 3600 }
+export function apiProblem(code: ProblemCode, title?: string, issues?: readonly ValidationIssue[]): Problem {
+  const row = problemRow(code)
+  return { status: row.status, code, title: title ?? row.title, ...(issues ? { issues } : {}) }
+}
 
+/** A vault error through the table: its own message and issues, or only the row's title when the row is opaque. */
 export function problemFromVaultError(err: VaultError): Problem {
-  const status = STATUS[err.code] ?? 500
-  // 5xx from the vault are integrity or platform failures: say so without any detail.
-  if (status >= 500 && err.code !== 'ERR_VAULT_LOCKED' && err.code !== 'ERR_VAULT_UNINITIALIZED' && err.code !== 'ERR_AUDIT_WRITE') {
-    return { status, code: err.code, title: 'Internal error' }
-  }
-  return { status, code: err.code, title: err.message, ...(err.issues.length > 0 ? { issues: err.issues } : {}) }
+  const row = problemRow(err.code)
+  // Integrity or platform failures: say so without any detail.
+  if (row.opaque) return { status: row.status, code: err.code, title: row.title }
+  return apiProblem(err.code, err.message, err.issues.length > 0 ? err.issues : undefined)
+}
+
+/** At most this many issues in one answer: enough to fix a request, too few to make a big one. */
+const MAX_ISSUES = 50
+
+/**
+ * The one way a zod failure becomes problem issues: the vault's translator (`issuesFromZod`:
+ * fixed words chosen by the issue's kind, paths naming only schema properties and indices), so no
+ * value, key or parameter the request carried is ever echoed back (SECURITY.md 23).
+ *
+ * @example
+ * const parsed = Query.safeParse(c.req.query())
+ * if (!parsed.success) return problemResponse(c, apiProblem('ERR_VALIDATION', 'Invalid query', zodIssues(parsed.error)))
+ */
+export function zodIssues(error: z.ZodError, options: { readonly prefix?: string; readonly max?: number } = {}): ValidationIssue[] {
+  return issuesFromZod(error.issues.slice(0, options.max ?? MAX_ISSUES), options.prefix)
 }
 
 export function problemResponse(c: Context, problem: Problem, headers: Record<string, string> = {}): Response {
   const body = {
-    type: `https://custos.dev/problems/${problem.code.toLowerCase().replace(/^err_/, '').replace(/_/g, '-')}`,
+    type: problemType(problem.code),
     title: problem.title,
     status: problem.status,
     code: problem.code,
@@ -77,6 +65,14 @@ export function problemResponse(c: Context, problem: Problem, headers: Record<st
     ...(problem.issues ? { issues: problem.issues } : {}),
   }
   return c.body(JSON.stringify(body), problem.status, { 'content-type': 'application/problem+json', 'cache-control': 'no-store', ...headers })
+}
+
+/**
+ * The answer while the vault is sealed (SECURITY.md promise 6): 503 — the owner, not time, unseals
+ * it, so a minute between retries rather than the table's few seconds.
+ */
+export function sealedResponse(c: Context): Response {
+  return problemResponse(c, apiProblem('ERR_VAULT_LOCKED', 'The vault is sealed'), { 'retry-after': '60' })
 }
 
 /**
@@ -100,30 +96,45 @@ export function isStorageUnavailable(err: unknown): boolean {
 const STORAGE_CODES = /^(SQLITE_(READONLY|FULL|BUSY|LOCKED|IOERR|CANTOPEN|NOMEM|PROTOCOL)\w*|08\w{3}|53\w{3}|57P0[1-4]|25006|28000|28P01|40001|40P01|3D000|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENOTFOUND)$/
 const PG_CONNECTION_MESSAGES = /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Cannot use a pool after calling end)/
 
-export const STORAGE_UNAVAILABLE: Problem = { status: 503, code: 'ERR_STORAGE_UNAVAILABLE', title: 'The database is unavailable; try again later' }
+/** What an error means at the HTTP edge: its problem, the headers that go with it, whether the operator must hear of it. */
+export interface ErrorAnswer {
+  readonly problem: Problem
+  readonly headers: Readonly<Record<string, string>>
+  /** An opaque 500: the client learns nothing, so the operator must (AppDeps.onUnexpectedError). */
+  readonly unexpected: boolean
+}
+
+const retryAfter = (seconds: number | undefined): Record<string, string> => (seconds === undefined ? {} : { 'retry-after': String(seconds) })
 
 /**
- * The answer to an error nothing else handled: a vault error through the table above, a storage
- * fault as 503 with Retry-After, anything else one opaque 500 — never a stack, SQL or value.
+ * Classifies an error nothing else handled: a rate limit as 429 with its Retry-After (RFC 6585
+ * §4), a vault error through the table, a storage fault as 503 with Retry-After, anything else one
+ * opaque 500 — never a stack, SQL or value. The API's `onError` and the web pages' error page both
+ * answer from this, so both doors answer alike.
  */
-export function errorResponse(c: Context, err: unknown): Response {
-  // RFC 6585 §4: too many requests, and when to try again (RFC 9110 §10.2.3).
-  if (err instanceof RateLimitedError) {
-    return problemResponse(c, { status: 429, code: err.code, title: err.message }, { 'retry-after': String(err.retryAfterSeconds) })
-  }
+export function errorAnswer(err: unknown): ErrorAnswer {
+  if (err instanceof RateLimitedError) return { problem: apiProblem('ERR_RATE_LIMITED', err.message), headers: retryAfter(err.retryAfterSeconds), unexpected: false }
   if (isVaultError(err)) {
     const problem = problemFromVaultError(err)
     // A vault 500 caused by the database being away is a 503 like any other storage fault.
     if (problem.status !== 500 || !isStorageUnavailable(err)) {
       // ERR_INTEGRITY and the like: stored data or the code is wrong — the operator must hear of it.
-      if (problem.status === 500) reportUnexpected(c, err)
-      const retryAfter = RETRY_AFTER_SECONDS[err.code] ?? (problem.status === 503 ? 5 : undefined)
-      return problemResponse(c, problem, retryAfter !== undefined ? { 'retry-after': String(retryAfter) } : {})
+      return { problem, headers: retryAfter(problemRow(err.code).retryAfterSeconds), unexpected: problem.status === 500 }
     }
   }
-  if (isStorageUnavailable(err)) return problemResponse(c, STORAGE_UNAVAILABLE, { 'retry-after': '5' })
-  reportUnexpected(c, err)
-  return problemResponse(c, { status: 500, code: 'ERR_INTERNAL', title: 'Internal error' })
+  if (isStorageUnavailable(err)) return answerOf('ERR_STORAGE_UNAVAILABLE', false)
+  return answerOf('ERR_INTERNAL', true)
+}
+
+function answerOf(code: ProblemCode, unexpected: boolean): ErrorAnswer {
+  return { problem: apiProblem(code), headers: retryAfter(problemRow(code).retryAfterSeconds), unexpected }
+}
+
+/** The problem+json answer to an error nothing else handled ({@link errorAnswer}); reports opaque 500s. */
+export function errorResponse(c: Context, err: unknown): Response {
+  const answer = errorAnswer(err)
+  if (answer.unexpected) reportUnexpected(c, err)
+  return problemResponse(c, answer.problem, answer.headers)
 }
 
 /** Where createApp keeps its `onUnexpectedError` hook for the request (a context variable every sub-app sees). */

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { GrantAction, GrantInput, PurchaseSlice, VOCABULARY } from '@custos/vault'
+import type { OAuthJsonErrorCode } from '../api-problems.js'
 import type { AppContext } from '../app-context.js'
 import { type RegisteredClient, loadClient, vendorBlocked } from './client-record.js'
 import { isKnownSelector } from './field-selectors.js'
@@ -97,7 +98,7 @@ export class RequestPageError extends Error {
 /** Sent back to the client at its (validated) redirect URI (RFC 6749 §4.1.2.1). */
 export class RequestRedirectError extends Error {
   constructor(
-    readonly error: string,
+    readonly error: OAuthJsonErrorCode,
     description: string,
     readonly redirectUri: string,
     readonly state: string | undefined,
@@ -178,7 +179,7 @@ export async function validateAuthorizationRequest(app: AppContext, params: OAut
   }
 }
 
-type Fail = (error: string, description: string) => never
+type Fail = (error: OAuthJsonErrorCode, description: string) => never
 
 /** `scope` and/or `authorization_details` → the access asked for. */
 function parseAccess(client: RegisteredClient, params: OAuthParams, fail: Fail): RequestedAccess {

@@ -59,7 +59,7 @@ const REASONS = {
 export type ClientAuthFailure = keyof typeof REASONS
 
 function failed(basic: boolean, reason: ClientAuthFailure): OAuthError {
-  return new OAuthError('invalid_client', REASONS[reason], 401, basic ? { 'www-authenticate': 'Basic realm="custos", charset="UTF-8"' } : {})
+  return new OAuthError('invalid_client', REASONS[reason], basic ? { 'www-authenticate': 'Basic realm="custos", charset="UTF-8"' } : {})
 }
 
 const SECRET_METHODS: readonly ClientAuthMethod[] = ['client_secret_basic', 'client_secret_post']

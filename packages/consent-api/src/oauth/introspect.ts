@@ -23,7 +23,7 @@ export function introspectRoutes(app: AppContext): Hono {
       const params = await readFormBody(c)
       const client = await authenticateClient(app, c, params, `${app.config.issuer}/oauth/introspect`)
       // RFC 7662 §2.1 wants the caller authorized: a public client proves nothing (metadata.ts lists no `none` here).
-      if (client.authMethod === 'none') throw new OAuthError('invalid_client', 'Client authentication failed: public clients may not introspect tokens', 401)
+      if (client.authMethod === 'none') throw new OAuthError('invalid_client', 'Client authentication failed: public clients may not introspect tokens')
       const token = requiredParam(params, 'token', 4096)
       const headers = { 'cache-control': 'no-store', pragma: 'no-cache' }
       const hint = params.values.get('token_type_hint')

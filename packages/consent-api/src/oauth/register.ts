@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { Hono } from 'hono'
-import { issuesFromZod } from '@custos/vault'
 import type { AppContext } from '../app-context.js'
+import { zodIssues } from '../problem.js'
 import { OAuthError, oauthErrorResponse } from './oauth-error.js'
 import { ClientMetadata } from './client-metadata.js'
 import { storeClient } from './client-record.js'
@@ -41,8 +41,8 @@ export function registerRoutes(app: AppContext): Hono {
     if (!parsed.success) {
       // RFC 7591 §3.2.2: invalid_redirect_uri when a redirect URI is the problem.
       const redirect = parsed.error.issues.some((i) => i.path[0] === 'redirect_uris')
-      // Fixed words and schema names only (the vault's translator): the body is never echoed.
-      const [issue] = issuesFromZod(parsed.error.issues.slice(0, 1))
+      // Fixed words and schema names only (the one zod translator): the body is never echoed.
+      const [issue] = zodIssues(parsed.error, { max: 1 })
       return oauthErrorResponse(c, new OAuthError(redirect ? 'invalid_redirect_uri' : 'invalid_client_metadata', issue ? `${issue.path}: ${issue.message}` : 'Invalid client metadata'))
     }
     const m = parsed.data

@@ -100,7 +100,7 @@ export class RegistrationPolicy {
       if (Number(used.numUpdatedRows) === 1) return
     }
     const missing = authorization === undefined
-    throw new OAuthError('invalid_token', 'Registration needs a valid initial access token from the vault owner', 401, {
+    throw new OAuthError('invalid_token', 'Registration needs a valid initial access token from the vault owner', {
       'www-authenticate': missing ? 'Bearer realm="custos"' : 'Bearer realm="custos", error="invalid_token", error_description="The initial access token is not valid"',
     })
   }

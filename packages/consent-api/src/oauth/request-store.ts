@@ -64,7 +64,7 @@ export async function storeRequest(app: AppContext, stage: Stage, request: Autho
     return room
   })
   if (wait !== undefined) {
-    throw new OAuthError('temporarily_unavailable', 'Too many authorization requests are waiting; try again later', 429, { 'retry-after': String(Math.max(1, Math.ceil(wait))) })
+    throw new OAuthError('temporarily_unavailable', 'Too many authorization requests are waiting; try again later', { 'retry-after': String(Math.max(1, Math.ceil(wait))) })
   }
   return id
 }

@@ -1,6 +1,6 @@
 import { bodyLimit } from 'hono/body-limit'
 import type { MiddlewareHandler } from 'hono'
-import { problemResponse } from '../problem.js'
+import { apiProblem, problemResponse } from '../problem.js'
 
 /**
  * Owner routes that take larger bodies than the app-wide limit: imports (a purchase history, a
@@ -29,7 +29,7 @@ export function hasOwnBodyLimit(path: string): boolean {
   return OWNER_BODY_LIMITS.has(path)
 }
 
-export const tooLarge = { status: 413, code: 'ERR_BODY_TOO_LARGE', title: 'The request body is too large' } as const
+export const tooLarge = apiProblem('ERR_BODY_TOO_LARGE')
 
 /** hono's body limit with the API's 413 problem. */
 export function ownerBodyLimit(maxSize: number): MiddlewareHandler {

@@ -3,7 +3,7 @@ import { deleteCookie } from 'hono/cookie'
 import { z } from 'zod'
 import { type Credentials, VaultExport } from '@custos/vault'
 import type { AppContext } from '../app-context.js'
-import { problemResponse } from '../problem.js'
+import { apiProblem, problemResponse } from '../problem.js'
 import { backupDownload, day, downloadHeaders } from './backup-download.js'
 import { BodyTooLargeError, IMPORT_BODY_LIMIT, RESTORE_BODY_LIMIT, limitedChunks, ownerBodyLimit, tooLarge } from './body-limits.js'
 import { type OwnerEnv, ownerGuard } from './owner-auth.js'
@@ -31,7 +31,7 @@ function restoreCredentials(passphraseHeader: string | undefined, recoveryKey: s
     try {
       passphrase = decodeURIComponent(passphraseHeader)
     } catch {
-      throw new RequestProblem({ status: 400, code: 'ERR_VALIDATION', title: 'X-Backup-Passphrase must be percent-encoded UTF-8' })
+      throw new RequestProblem(apiProblem('ERR_VALIDATION', 'X-Backup-Passphrase must be percent-encoded UTF-8'))
     }
   }
   const parsed = validate(RestoreCredentials, { passphrase, recoveryKey }, 'Give exactly one of X-Backup-Passphrase or X-Backup-Recovery-Key')
@@ -72,11 +72,11 @@ export function exitRoutes(app: AppContext, keyJob: RotationJob): Hono<OwnerEnv>
     const declared = c.req.header('content-length')
     if (declared !== undefined && !c.req.header('transfer-encoding') && Number(declared) > RESTORE_BODY_LIMIT) return problemResponse(c, tooLarge)
     const body = c.req.raw.body
-    if (!body) throw new RequestProblem({ status: 400, code: 'ERR_BACKUP_INVALID', title: 'The request has no backup in its body' })
+    if (!body) throw new RequestProblem(apiProblem('ERR_BACKUP_INVALID', 'The request has no backup in its body'))
     try {
       // Never beside a key rotation: the restore wipes the keys a rotation is using.
       const done = await keyJob.runExclusive(() => app.vault.restore(limitedChunks(body, RESTORE_BODY_LIMIT), credentials, { origin: 'api' }))
-      if (!done) throw new RequestProblem({ status: 409, code: 'ERR_KEYS_BUSY', title: 'A key rotation or a restore is running' })
+      if (!done) throw new RequestProblem(apiProblem('ERR_KEYS_BUSY'))
     } catch (err) {
       if (err instanceof BodyTooLargeError) return problemResponse(c, tooLarge)
       throw err

@@ -3,6 +3,7 @@ import { z } from 'zod'
 import { CUSTOM_PATH, type FieldPath, VOCABULARY, isFieldPath, schemaFor } from '@custos/vault'
 import type { AppContext } from '../app-context.js'
 import { type OwnerEnv, ownerGuard } from './owner-auth.js'
+import { apiProblem } from '../problem.js'
 import { RequestProblem } from './owner-errors.js'
 import { jsonBody } from './owner-input.js'
 
@@ -18,7 +19,7 @@ const describe = (path: string) =>
 function fieldPath(raw: string): FieldPath {
   // Checked here too, so an unknown path is refused before the body is read.
   if (raw.length > 400 || !isFieldPath(raw)) {
-    throw new RequestProblem({ status: 400, code: 'ERR_UNKNOWN_PATH', title: 'Unknown field path', issues: [{ path: 'path', message: 'not a field of the vocabulary or a custom.* path' }] })
+    throw new RequestProblem(apiProblem('ERR_UNKNOWN_PATH', 'Unknown field path', [{ path: 'path', message: 'not a field of the vocabulary or a custom.* path' }]))
   }
   return raw
 }

@@ -2,6 +2,7 @@ import { Hono } from 'hono'
 import { z } from 'zod'
 import type { AppContext } from '../app-context.js'
 import { type OwnerEnv, ownerGuard } from './owner-auth.js'
+import { apiProblem } from '../problem.js'
 import { RequestProblem } from './owner-errors.js'
 import { jsonBody } from './owner-input.js'
 import type { RotationJob } from './rotation-job.js'
@@ -34,7 +35,7 @@ export function keyRoutes(app: AppContext, job: RotationJob): Hono<OwnerEnv> {
 
   routes.post('/rotate', (c) => {
     const started = job.start(app.vault, app.now)
-    if (!started) throw new RequestProblem({ status: 409, code: 'ERR_KEYS_BUSY', title: 'A key rotation or a restore is running' })
+    if (!started) throw new RequestProblem(apiProblem('ERR_KEYS_BUSY'))
     return c.json(started, 202, { location: '/owner/keys/rotation' })
   })
 

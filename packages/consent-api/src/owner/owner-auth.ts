@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from 'hono'
 import type { AppContext } from '../app-context.js'
-import { problemResponse } from '../problem.js'
+import { apiProblem, problemResponse, sealedResponse } from '../problem.js'
 import { type OwnerSession, csrfTokenValid, currentOwnerSession } from './session.js'
 
 /** Hono environment of guarded owner routes: the live session is on `c.var.ownerSession`. */
@@ -26,13 +26,11 @@ const SAFE_METHODS = new Set(['GET', 'HEAD'])
 export function ownerGuard(app: AppContext): MiddlewareHandler<OwnerEnv> {
   return async function ownerGuard(c, next) {
     // In memory, no query (the vault's hot-path check).
-    if (!app.vault.isUnsealed()) {
-      return problemResponse(c, { status: 503, code: 'ERR_VAULT_LOCKED', title: 'The vault is sealed' }, { 'retry-after': '60' })
-    }
+    if (!app.vault.isUnsealed()) return sealedResponse(c)
     const session = await currentOwnerSession(app, c)
-    if (!session) return problemResponse(c, { status: 401, code: 'ERR_NO_SESSION', title: 'Not signed in' })
+    if (!session) return problemResponse(c, apiProblem('ERR_NO_SESSION'))
     if (!SAFE_METHODS.has(c.req.method) && !csrfTokenValid(app, session, c.req.header('x-csrf-token'))) {
-      return problemResponse(c, { status: 403, code: 'ERR_CSRF', title: 'Missing or wrong CSRF token' })
+      return problemResponse(c, apiProblem('ERR_CSRF'))
     }
     c.set('ownerSession', session)
     await next()

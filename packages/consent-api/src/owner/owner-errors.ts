@@ -23,8 +23,8 @@ export function retryAfterSeconds(err: UnlockThrottledError, now: Date): string 
 
 /**
  * The owner API's `onError`: input problems as they are, vault errors through the one table of
- * `problem.ts` (a throttled unlock with `Retry-After`), storage faults 503, anything else one opaque 500 — never a
- * stack, SQL or value (SECURITY.md 23).
+ * `api-problems.ts` (a throttled unlock with `Retry-After` from its `retryAt`), storage faults 503,
+ * anything else one opaque 500 — never a stack, SQL or value (SECURITY.md 23).
  */
 export function ownerErrorHandler(now: () => Date) {
   return function ownerError(err: Error, c: Context): Response {

@@ -1,21 +1,16 @@
 import type { Context } from 'hono'
 import { z } from 'zod'
-import { type ValidationIssue, issuesFromZod } from '@custos/vault'
+import type { ValidationIssue } from '@custos/vault'
+import { apiProblem, zodIssues } from '../problem.js'
 import { RequestProblem } from './owner-errors.js'
 
 /**
  * Reading untrusted input of the owner API: every body, query and path parameter goes through a
  * zod schema (SECURITY.md 22), and failures become 4xx problems that name *where* the input is
- * wrong, never *what* it was: the vault's one translator (`issuesFromZod`) gives fixed words and
- * names no key the caller chose.
+ * wrong, never *what* it was: the one translator (problem.ts `zodIssues`, over the vault's
+ * `issuesFromZod`) gives fixed words and names no key the caller chose.
  */
-const MAX_ISSUES = 50
-
-export function zodIssues(error: z.ZodError, prefix = ''): ValidationIssue[] {
-  return issuesFromZod(error.issues.slice(0, MAX_ISSUES), prefix)
-}
-
-const invalid = (title: string, issues?: ValidationIssue[]) => new RequestProblem({ status: 400, code: 'ERR_VALIDATION', title, ...(issues ? { issues } : {}) })
+const invalid = (title: string, issues?: ValidationIssue[]) => new RequestProblem(apiProblem('ERR_VALIDATION', title, issues))
 
 /** The media type of the request, lower-cased, without parameters ('' when absent). */
 export function mediaType(c: Context): string {
@@ -23,7 +18,7 @@ export function mediaType(c: Context): string {
 }
 
 export function unsupportedMediaType(expected: string): RequestProblem {
-  return new RequestProblem({ status: 415, code: 'ERR_UNSUPPORTED_MEDIA_TYPE', title: `The request body must be ${expected}` })
+  return new RequestProblem(apiProblem('ERR_UNSUPPORTED_MEDIA_TYPE', `The request body must be ${expected}`))
 }
 
 /**
@@ -57,7 +52,7 @@ export function pathParam<S extends z.ZodType>(c: Context, name: string, schema:
 
 export function validate<S extends z.ZodType>(schema: S, value: unknown, title: string, prefix = ''): z.output<S> {
   const parsed = schema.safeParse(value)
-  if (!parsed.success) throw invalid(title, zodIssues(parsed.error, prefix))
+  if (!parsed.success) throw invalid(title, zodIssues(parsed.error, { prefix }))
   return parsed.data
 }
 

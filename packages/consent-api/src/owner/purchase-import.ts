@@ -1,10 +1,10 @@
 import { z } from 'zod'
 import { Order, type ValidationIssue } from '@custos/vault'
+import { apiProblem, zodIssues } from '../problem.js'
 import { amountProblem, parseAmountText } from './amount-text.js'
 import { type ColumnMapping, type CsvLayout, csvLayout, layoutIssues } from './csv-columns.js'
 import { CsvSyntaxError, parseCsv } from './csv.js'
 import { RequestProblem } from './owner-errors.js'
-import { zodIssues } from './owner-input.js'
 
 /**
  * Turning an import file into orders, row by row, without writing anything: a JSON array of
@@ -30,7 +30,7 @@ export interface CsvImportOptions {
   readonly currency?: string
 }
 
-const problem = (title: string, issues?: ValidationIssue[]) => new RequestProblem({ status: 400, code: 'ERR_VALIDATION', title, ...(issues ? { issues } : {}) })
+const problem = (title: string, issues?: ValidationIssue[]) => new RequestProblem(apiProblem('ERR_VALIDATION', title, issues))
 
 /** What is wrong with a field, in words; keyed by the issue path's first part. */
 const FIELD_WORDS: Record<string, string> = {
@@ -99,7 +99,7 @@ export function csvLayoutOf(text: string, options: CsvImportOptions = {}): CsvLa
 export class CsvHeaderProblem extends RequestProblem {
   readonly layout: CsvLayout
   constructor(layout: CsvLayout) {
-    super({ status: 400, code: 'ERR_VALIDATION', title: 'The CSV header is not usable', issues: layoutIssues(layout) })
+    super(apiProblem('ERR_VALIDATION', 'The CSV header is not usable', layoutIssues(layout)))
     this.layout = layout
   }
 }

@@ -4,6 +4,7 @@ import { Order, type ValidationIssue } from '@custos/vault'
 import type { AppContext } from '../app-context.js'
 import { IMPORT_BODY_LIMIT, ownerBodyLimit } from './body-limits.js'
 import { type OwnerEnv, ownerGuard } from './owner-auth.js'
+import { apiProblem } from '../problem.js'
 import { RequestProblem } from './owner-errors.js'
 import { DateOrDateTime, RecordId, intParam, jsonBody, mediaType, parseJsonText, pathParam, queryParams, unsupportedMediaType } from './owner-input.js'
 import { CSV_COLUMNS } from './csv-columns.js'
@@ -83,7 +84,7 @@ export function purchaseRoutes(app: AppContext): Hono<OwnerEnv> {
     if (q.preview === 'true') return c.json({ rows, valid: rows.length - invalid.length, invalid: invalid.length, duplicates, ...(layout ? { columns: layout.columns } : {}) })
     if (invalid.length > 0) {
       const issues: ValidationIssue[] = invalid.flatMap((r) => (r.issues ?? []).map((i) => ({ path: `${r.index}.${i.path}`, message: i.message }))).slice(0, 100)
-      throw new RequestProblem({ status: 400, code: 'ERR_VALIDATION', title: `${invalid.length} of ${rows.length} rows are invalid; nothing was imported`, issues })
+      throw new RequestProblem(apiProblem('ERR_VALIDATION', `${invalid.length} of ${rows.length} rows are invalid; nothing was imported`, issues))
     }
     // Duplicates are written unless asked otherwise: a client that imported before issue 10 keeps its meaning.
     const orders = ordersToImport(rows, q.duplicates ?? 'import')

@@ -3,6 +3,7 @@ import { z } from 'zod'
 import type { AppContext } from '../app-context.js'
 import { RegistrationMode, RegistrationPolicy } from '../oauth/registration-policy.js'
 import { type OwnerEnv, ownerGuard } from './owner-auth.js'
+import { apiProblem } from '../problem.js'
 import { RequestProblem } from './owner-errors.js'
 import { jsonBody, pathParam } from './owner-input.js'
 
@@ -39,7 +40,7 @@ export function registrationRoutes(app: AppContext): Hono<OwnerEnv> {
 
   routes.delete('/tokens/:id', async (c) => {
     if (!(await policy.revokeToken(pathParam(c, 'id', TokenId)))) {
-      throw new RequestProblem({ status: 404, code: 'ERR_NOT_FOUND', title: 'No such initial access token' })
+      throw new RequestProblem(apiProblem('ERR_NOT_FOUND', 'No such initial access token'))
     }
     return c.body(null, 204)
   })

@@ -8,7 +8,7 @@ import type { AppContext } from '../app-context.js'
 import { type UnmacedRow, authentic, rowMac } from '../db/stored-rows.js'
 import { htmlPage } from '../html-page.js'
 import { newSecret } from '../oauth/tokens.js'
-import { problemResponse } from '../problem.js'
+import { apiProblem, problemResponse, sealedResponse } from '../problem.js'
 
 /**
  * Owner sessions (SECURITY.md promise 24). `POST /owner/session` checks the passphrase with
@@ -128,13 +128,13 @@ export function ownerSessionRoutes(app: AppContext): Hono {
   routes.post('/', async (c) => {
     // Sessions are keyed with the unsealed vault's keys: nothing to sign in to while sealed (and
     // no reason to run the KDF on a guess).
-    if ((await app.vault.status()).state !== 'unsealed') return problemResponse(c, { status: 503, code: 'ERR_VAULT_LOCKED', title: 'The vault is sealed' }, { 'retry-after': '60' })
+    if ((await app.vault.status()).state !== 'unsealed') return sealedResponse(c)
     const type = (c.req.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase()
     const fromForm = type === 'application/x-www-form-urlencoded'
     let body: unknown
     if (fromForm) body = Object.fromEntries(new URLSearchParams(await c.req.text()))
     else if (type === 'application/json') body = await c.req.json().catch(() => undefined)
-    else return problemResponse(c, { status: 415, code: 'ERR_UNSUPPORTED_MEDIA_TYPE', title: 'Send a form or JSON' })
+    else return problemResponse(c, apiProblem('ERR_UNSUPPORTED_MEDIA_TYPE', 'Send a form or JSON'))
     // A form is posted by the consent page only: another site posting it from the owner's browser
     // would spend the unlock throttle on guesses (SECURITY.md 8) or sign the browser in unasked.
     // The consent decision's rule (oauth/authorize.ts), checked before the passphrase is read.
@@ -146,7 +146,7 @@ export function ownerSessionRoutes(app: AppContext): Hono {
       }
     }
     const parsed = SignIn.safeParse(body)
-    if (!parsed.success) return problemResponse(c, { status: 400, code: 'ERR_VALIDATION', title: 'A passphrase is required' })
+    if (!parsed.success) return problemResponse(c, apiProblem('ERR_VALIDATION', 'A passphrase is required'))
     const returnTo = parsed.data.return_to !== undefined && RETURN_TO.test(parsed.data.return_to) ? parsed.data.return_to : undefined
 
     try {
@@ -170,8 +170,8 @@ export function ownerSessionRoutes(app: AppContext): Hono {
 
   routes.delete('/', async (c) => {
     const session = await currentOwnerSession(app, c)
-    if (!session) return problemResponse(c, { status: 401, code: 'ERR_NO_SESSION', title: 'Not signed in' })
-    if (!csrfTokenValid(app, session, c.req.header('x-csrf-token'))) return problemResponse(c, { status: 403, code: 'ERR_CSRF', title: 'Missing or wrong CSRF token' })
+    if (!session) return problemResponse(c, apiProblem('ERR_NO_SESSION'))
+    if (!csrfTokenValid(app, session, c.req.header('x-csrf-token'))) return problemResponse(c, apiProblem('ERR_CSRF'))
     await endOwnerSession(app, c, session)
     return c.body(null, 204)
   })

@@ -3,6 +3,7 @@ import { deleteCookie } from 'hono/cookie'
 import { z } from 'zod'
 import { AuditOrigin, type VaultStatus } from '@custos/vault'
 import type { AppContext } from '../app-context.js'
+import { apiProblem } from '../problem.js'
 import { type OwnerEnv, ownerGuard } from './owner-auth.js'
 import { RequestProblem } from './owner-errors.js'
 import { jsonBody } from './owner-input.js'
@@ -56,20 +57,15 @@ export function statusRoutes(app: AppContext): Hono<OwnerEnv> {
 
   routes.get('/status', async (c) => c.json(statusView(await app.vault.status())))
 
-  // One unlock at a time, and none on an unsealed vault: unlocking replaces the key object that
-  // requests and a key rotation in flight are using, and wipes the old one under them.
-  let unlocking: Promise<unknown> = Promise.resolve()
   routes.post('/unlock', async (c) => {
     const body = await jsonBody(c, UnlockBody)
     const credentials = 'recoveryKey' in body ? { recoveryKey: body.recoveryKey } : { passphrase: body.passphrase }
-    const run = unlocking.then(async () => {
-      if (app.vault.isUnsealed()) {
-        throw new RequestProblem({ status: 409, code: 'ERR_ALREADY_UNSEALED', title: 'The vault is already unsealed; sign in with POST /owner/session' })
-      }
-      await app.vault.unlock(credentials, { origin: body.origin ?? 'api' })
-    })
-    unlocking = run.catch(() => undefined)
-    await run
+    const alreadyUnsealed = () => new RequestProblem(apiProblem('ERR_ALREADY_UNSEALED'))
+    // An unsealed vault is answered before any Argon2 work. Unlocks that race past this check
+    // are queued by the vault itself, one at a time, and the losers told so: they get the same 409.
+    if (app.vault.isUnsealed()) throw alreadyUnsealed()
+    const result = await app.vault.unlock(credentials, { origin: body.origin ?? 'api' })
+    if (result === 'already-unsealed') throw alreadyUnsealed()
     return c.json(statusView(await app.vault.status()))
   })
 

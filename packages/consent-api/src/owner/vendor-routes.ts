@@ -1,33 +1,25 @@
 import { Hono } from 'hono'
 import { z } from 'zod'
-import type { Vault } from '@custos/vault'
+import type { AuditEntry, Grant, Vault } from '@custos/vault'
 import type { AppContext } from '../app-context.js'
 import { type OwnerEnv, ownerGuard } from './owner-auth.js'
 import { RecordId, jsonBody, pathParam } from './owner-input.js'
 
 export const BlockBody = z.object({ blocked: z.boolean() }).strict()
 
-/** How far back `lastReadAt` looks: the newest this many vendor reads of the audit log. */
-const READ_SCAN_LIMIT = 50_000
-const PAGE = 1000
-
 /**
- * When each vendor last read through a grant, from the audit log (newest first), in one pass
- * that stops once every vendor is found or {@link READ_SCAN_LIMIT} reads were looked at — so the
- * cost of listing vendors stays bounded however long the log grows.
+ * When each vendor last read through a grant: the newest of its grants' last reads, each one
+ * indexed lookup in the audit log (the vault's `audit.lastReadPerGrant`), however long it grows.
  */
-async function lastReads(vault: Vault, vendorIds: readonly string[]): Promise<Map<string, string>> {
-  const found = new Map<string, string>()
-  const wanted = new Set(vendorIds)
-  let before: number | undefined
-  for (let scanned = 0; scanned < READ_SCAN_LIMIT && found.size < wanted.size; ) {
-    const entries = await vault.audit.list({ action: 'grant.read', limit: PAGE, ...(before !== undefined ? { before } : {}) })
-    for (const e of entries) if (e.vendorId !== undefined && wanted.has(e.vendorId) && !found.has(e.vendorId)) found.set(e.vendorId, e.at)
-    scanned += entries.length
-    if (entries.length < PAGE) break
-    before = entries[entries.length - 1]?.seq
+async function lastReads(vault: Vault, grants: readonly Grant[]): Promise<Map<string, string>> {
+  const reads = await vault.audit.lastReadPerGrant(grants.map((g) => g.id))
+  const newest = new Map<string, AuditEntry>()
+  for (const g of grants) {
+    const read = reads.get(g.id)
+    const known = newest.get(g.vendorId)
+    if (read && (!known || read.seq > known.seq)) newest.set(g.vendorId, read)
   }
-  return found
+  return new Map([...newest].map(([vendorId, read]) => [vendorId, read.at]))
 }
 
 /**
@@ -41,10 +33,7 @@ export function vendorRoutes(app: AppContext): Hono<OwnerEnv> {
 
   routes.get('/', async (c) => {
     const [vendors, grants] = await Promise.all([app.vault.vendors.list(), app.vault.grants.list()])
-    const reads = await lastReads(
-      app.vault,
-      vendors.map((v) => v.id),
-    )
+    const reads = await lastReads(app.vault, grants)
     return c.json({
       vendors: vendors.map((v) => {
         const own = grants.filter((g) => g.vendorId === v.id)

@@ -1,6 +1,6 @@
 import { Hono } from 'hono'
 import type { AppContext } from '../app-context.js'
-import { problemResponse } from '../problem.js'
+import { sealedResponse } from '../problem.js'
 import { vaultPublicJwk } from './signing-key.js'
 
 /**
@@ -12,7 +12,7 @@ export function jwksRoutes(app: AppContext): Hono {
   const routes = new Hono()
   routes.get('/', async (c) => {
     const jwk = await vaultPublicJwk(app.vault)
-    if (!jwk) return problemResponse(c, { status: 503, code: 'ERR_VAULT_LOCKED', title: 'The vault is sealed' }, { 'retry-after': '60' })
+    if (!jwk) return sealedResponse(c)
     return c.json({ keys: [jwk] }, 200, { 'cache-control': 'public, max-age=300' })
   })
   return routes

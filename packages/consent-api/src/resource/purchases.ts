@@ -1,8 +1,8 @@
 import { Hono } from 'hono'
 import { z } from 'zod'
-import { Order, VaultError, issuesFromZod } from '@custos/vault'
+import { Order, VaultError } from '@custos/vault'
 import type { AppContext } from '../app-context.js'
-import { problemResponse } from '../problem.js'
+import { apiProblem, problemResponse, zodIssues } from '../problem.js'
 import type { ResourceEnv } from './bearer.js'
 import { RateLimiter } from '../limits/rate-limiter.js'
 
@@ -13,7 +13,7 @@ export const PurchasesQuery = z.object({
 })
 
 /** Where and why, in fixed words (the vault's translator): a vendor's input is never echoed back. */
-const issuesOf = (error: z.ZodError) => issuesFromZod(error.issues.slice(0, 20))
+const issuesOf = (error: z.ZodError) => zodIssues(error, { max: 20 })
 
 /**
  * `GET /v1/purchases?cursor=&limit=` — the grant's purchase slice, newest first, one page at a
@@ -27,7 +27,7 @@ export function purchasesRoutes(app: AppContext): Hono<ResourceEnv> {
 
   routes.get('/', async (c) => {
     const query = PurchasesQuery.safeParse(c.req.query())
-    if (!query.success) return problemResponse(c, { status: 400, code: 'ERR_VALIDATION', title: 'Invalid query', issues: issuesOf(query.error) })
+    if (!query.success) return problemResponse(c, apiProblem('ERR_VALIDATION', 'Invalid query', issuesOf(query.error)))
     const { cursor, limit } = query.data
     const { clientId, grantId, changeToken } = c.get('access')
     const slice = await app.vault.readThroughGrant(grantId, {
@@ -48,16 +48,16 @@ export function purchasesRoutes(app: AppContext): Hono<ResourceEnv> {
     await app.vault.access.authorize(grantId, { vendorId: clientId, action: 'append' })
     const type = c.req.header('content-type')?.toLowerCase() ?? ''
     if (!/^application\/json\s*(;|$)/.test(type)) {
-      return problemResponse(c, { status: 415, code: 'ERR_UNSUPPORTED_MEDIA_TYPE', title: 'The request body must be application/json' })
+      return problemResponse(c, apiProblem('ERR_UNSUPPORTED_MEDIA_TYPE', 'The request body must be application/json'))
     }
     let json: unknown
     try {
       json = await c.req.json()
     } catch {
-      return problemResponse(c, { status: 400, code: 'ERR_VALIDATION', title: 'The request body is not valid JSON' })
+      return problemResponse(c, apiProblem('ERR_VALIDATION', 'The request body is not valid JSON'))
     }
     const order = Order.safeParse(json)
-    if (!order.success) return problemResponse(c, { status: 400, code: 'ERR_VALIDATION', title: 'Invalid order', issues: issuesOf(order.error) })
+    if (!order.success) return problemResponse(c, apiProblem('ERR_VALIDATION', 'Invalid order', issuesOf(order.error)))
     // One vendor must not flood the owner's inbox (limits/limits-config.ts): a rate per vendor,
     // counted in the database, and a cap on its receipts awaiting review (ERR_INBOX_FULL).
     const { appendsPerVendor, pendingPerVendor } = app.config.limits

@@ -1,4 +1,5 @@
 import type { Context } from 'hono'
+import { type BearerErrorCode, OAUTH_ERRORS } from '../api-problems.js'
 import type { AppContext } from '../app-context.js'
 import { DPOP_ALGS } from '../oauth/dpop.js'
 
@@ -8,14 +9,13 @@ import { DPOP_ALGS } from '../oauth/dpop.js'
  * the DPoP scheme with `algs` (RFC 9449 §7.1). The body repeats `error` and `error_description`
  * as JSON. Descriptions are fixed text (never input) and contain no `"` or `\`, so they are valid
  * quoted-strings. Each challenge also points at the RFC 9728 protected-resource metadata
- * (`resource_metadata`, RFC 9728 §5.1).
+ * (`resource_metadata`, RFC 9728 §5.1). Codes and statuses are the `challenge` column of
+ * `api-problems.ts`'s OAuth table.
  */
-export type ResourceErrorCode = 'invalid_request' | 'invalid_token' | 'insufficient_scope' | 'invalid_dpop_proof'
+export type ResourceErrorCode = BearerErrorCode
 
 /** Which authentication scheme the challenge names: the one in use, or both when none was given. */
 export type ChallengeScheme = 'Bearer' | 'DPoP' | 'both'
-
-const STATUS = { invalid_request: 400, invalid_token: 401, invalid_dpop_proof: 401, insufficient_scope: 403 } as const
 
 export class ResourceAuthError extends Error {
   readonly error: ResourceErrorCode | undefined
@@ -47,7 +47,7 @@ function challenge(app: AppContext, scheme: 'Bearer' | 'DPoP', err: ResourceAuth
 
 export function resourceAuthErrorResponse(app: AppContext, c: Context, err: ResourceAuthError): Response {
   const schemes = err.scheme === 'both' ? (['Bearer', 'DPoP'] as const) : [err.scheme]
-  const status = err.error === undefined ? 401 : STATUS[err.error]
+  const status = err.error === undefined ? 401 : OAUTH_ERRORS[err.error].challenge
   // RFC 6750 §3.1: a request without credentials gets no error code, in the challenge or the body.
   const body = err.error === undefined ? { error_description: err.message } : { error: err.error, error_description: err.message }
   return c.json(body, status, {

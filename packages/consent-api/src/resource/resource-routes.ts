@@ -1,5 +1,6 @@
 import { Hono } from 'hono'
 import type { AppContext } from '../app-context.js'
+import { problemRow } from '../api-problems.js'
 import { errorResponse, isVaultError } from '../problem.js'
 import { type ResourceEnv, type VendorAccess, bearerAuth } from './bearer.js'
 import { grantRoutes } from './grant.js'
@@ -11,9 +12,10 @@ import { sealedDelivery } from './sealed-delivery.js'
 /**
  * The vendor resource API under `/v1`: every request authenticated by {@link bearerAuth}, then
  * optionally sealed ({@link sealedDelivery}), then served. The vault's refusals become RFC 6750
- * §3.1 errors: a revoked or expired grant, a blocked vendor, a vanished grant or another
- * vendor's is `invalid_token` (401 — the token no longer stands for a live grant), a missing action or
- * purchase slice is `insufficient_scope` (403). Other vault errors are problem+json.
+ * §3.1 errors as the `bearer` column of `api-problems.ts` says: a revoked or expired grant, a
+ * blocked vendor, a vanished grant or another vendor's is `invalid_token` (401 — the token no
+ * longer stands for a live grant), a missing action or purchase slice is `insufficient_scope`
+ * (403). Other vault errors are problem+json.
  */
 /**
  * RFC 6750 §3 `scope` of an `insufficient_scope` challenge: the scope the refused request needs.
@@ -32,28 +34,13 @@ export function resourceRoutes(app: AppContext): Hono<ResourceEnv> {
   routes.route('/grant', grantRoutes(app))
   routes.onError((err, c) => {
     if (err instanceof ResourceAuthError) return resourceAuthErrorResponse(app, c, err)
-    if (isVaultError(err)) {
+    const bearer = isVaultError(err) ? problemRow(err.code).bearer : undefined
+    if (bearer) {
       const access = c.var.access as VendorAccess | undefined
-      const scheme = access?.scheme ?? 'Bearer'
-      switch (err.code) {
-        case 'ERR_GRANT_REVOKED':
-        case 'ERR_GRANT_EXPIRED':
-        case 'ERR_VENDOR_BLOCKED':
-        case 'ERR_NOT_FOUND':
-        // The token's client does not own the grant (a tampered token row): to the vendor, a
-        // grant that does not exist; the vault has logged it as this vendor's refusal.
-        case 'ERR_GRANT_MISMATCH':
-        case 'ERR_TOKEN_REVOKED':
-        case 'ERR_TOKEN_EXPIRED':
-        case 'ERR_TOKEN_USED':
-          return resourceAuthErrorResponse(app, c, new ResourceAuthError('invalid_token', 'The grant behind this access token is no longer valid', scheme))
-        case 'ERR_GRANT_SCOPE':
-          return resourceAuthErrorResponse(app, c, new ResourceAuthError('insufficient_scope', 'The grant does not allow this request', scheme, neededScope(c.req.method, c.req.path)))
-        default:
-          return errorResponse(c, err)
-      }
+      const scope = bearer.error === 'insufficient_scope' ? neededScope(c.req.method, c.req.path) : undefined
+      return resourceAuthErrorResponse(app, c, new ResourceAuthError(bearer.error, bearer.description, access?.scheme ?? 'Bearer', scope))
     }
-    // Storage faults 503; anything else one opaque 500 — never a stack, SQL or value.
+    // Other vault errors through the table, storage faults 503; anything else one opaque 500 — never a stack, SQL or value.
     return errorResponse(c, err)
   })
   return routes

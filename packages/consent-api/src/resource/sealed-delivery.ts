@@ -4,7 +4,7 @@ import { z } from 'zod'
 import type { AppContext } from '../app-context.js'
 import { loadSodium } from '../crypto/sodium.js'
 import { loadClient } from '../oauth/client-record.js'
-import { problemResponse } from '../problem.js'
+import { apiProblem, problemResponse } from '../problem.js'
 import { RECEIPT_ALG, vaultSigningKey } from '../receipts/signing-key.js'
 import type { ResourceEnv } from './bearer.js'
 
@@ -42,7 +42,7 @@ export function sealedDelivery(app: AppContext): MiddlewareHandler<ResourceEnv> 
     const { clientId } = c.var.access
     const recipient = await vendorSealingKey(app, clientId)
     if (!recipient) {
-      return problemResponse(c, { status: 406, code: 'ERR_NOT_ACCEPTABLE', title: 'No X25519 key is registered for sealed delivery' }, { vary: 'Accept' })
+      return problemResponse(c, apiProblem('ERR_NOT_ACCEPTABLE', 'No X25519 key is registered for sealed delivery'), { vary: 'Accept' })
     }
     await next()
     const res = c.res

@@ -1,6 +1,6 @@
 import { Hono } from 'hono'
 import { html } from 'hono/html'
-import { type AuditEntry, fieldLabel, type Grant, NotFoundError, type Vault, type Vendor, VaultError } from '@custos/vault'
+import { type AuditEntry, fieldLabel, type Grant, NotFoundError, type Vendor, VaultError } from '@custos/vault'
 import { type OwnerPageKit, vendorMonogram } from '@custos/consent-api'
 import { readForm } from './form-values.js'
 import { type Html, csrfField, fixedMessage, notice, page } from './layout.js'
@@ -17,9 +17,6 @@ import { readText } from './access-log.js'
  * the signed consent receipt of a grant's current revision.
  */
 
-/** How far back "last read" looks: the newest this many vendor reads (as the owner API's vendor list). */
-const READ_SCAN_LIMIT = 50_000
-const READ_PAGE = 1000
 const ID = /^[A-Za-z0-9_-]{1,64}$/
 /** Earlier expiries the narrow form offers (from now), when earlier than the grant's own. */
 const SHORTER = [
@@ -29,22 +26,6 @@ const SHORTER = [
   { seconds: 30 * 86_400, label: 'in 30 days' },
   { seconds: 90 * 86_400, label: 'in 90 days' },
 ] as const
-
-/** Each grant's newest read, in one bounded pass over the log, newest first. */
-async function lastReads(vault: Vault, grantIds: readonly string[]): Promise<Map<string, AuditEntry>> {
-  const found = new Map<string, AuditEntry>()
-  const wanted = new Set(grantIds)
-  let before: number | undefined
-  for (let scanned = 0; scanned < READ_SCAN_LIMIT && found.size < wanted.size; ) {
-    const entries = await vault.audit.list({ action: 'grant.read', limit: READ_PAGE, ...(before !== undefined ? { before } : {}) })
-    for (const e of entries) if (e.grantId !== undefined && wanted.has(e.grantId) && !found.has(e.grantId)) found.set(e.grantId, e)
-    scanned += entries.length
-    if (entries.length < READ_PAGE) break
-    before = entries[entries.length - 1]?.seq
-  }
-  return found
-}
-
 
 function sliceText(g: Grant, vendor: Vendor): string {
   const s = g.purchases
@@ -146,10 +127,8 @@ export function connectionPages(kit: OwnerPageKit): Hono<PageEnv> {
   routes.get('/', async (c) => {
     const csrfToken = c.var.session.csrfToken
     const [vendors, grants] = await Promise.all([kit.vault.vendors.list(), kit.vault.grants.list()])
-    const reads = await lastReads(
-      kit.vault,
-      grants.map((g) => g.id),
-    )
+    // Each grant's newest read, one indexed lookup per grant (the vault's audit.lastReadPerGrant).
+    const reads = await kit.vault.audit.lastReadPerGrant(grants.map((g) => g.id))
     const now = kit.now()
     return page(
       c,

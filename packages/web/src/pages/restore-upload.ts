@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { html } from 'hono/html'
+import { PROBLEMS } from '@custos/consent-api'
 import { type Credentials, VaultError } from '@custos/vault'
 import type { FormValues } from './form-values.js'
 import { type Html, notice, page } from './layout.js'
@@ -42,12 +43,13 @@ export async function restoreUpload(form: FormValues): Promise<{ bytes: Uint8Arr
 export function restoreRefusal(err: unknown, now: Date): { status: 400 | 401 | 429; problem: RestoreProblem } | undefined {
   const secret = secretRefusal(err, now)
   if (secret) {
-    const message = secret.status === 401 ? 'That passphrase or recovery key does not open this backup. Nothing was restored.' : secret.message
+    const message = secret.status === PROBLEMS.ERR_UNLOCK_FAILED.status ? 'That passphrase or recovery key does not open this backup. Nothing was restored.' : secret.message
     return { status: secret.status, problem: { field: 'secret', message } }
   }
+  // A damaged or foreign file is the upload's fault, not the server's: answered as the API answers a bad backup.
   if (err instanceof VaultError && ['ERR_BACKUP_INVALID', 'ERR_INTEGRITY', 'ERR_UNSUPPORTED_FORMAT'].includes(err.code)) {
     return {
-      status: 400,
+      status: PROBLEMS.ERR_BACKUP_INVALID.status,
       problem: { field: 'backup', message: 'This file is not a complete, unaltered Custos backup — it may be cut short or changed. Nothing was restored; your vault is exactly as it was.' },
     }
   }

@@ -1,4 +1,5 @@
 import { html } from 'hono/html'
+import { PROBLEMS } from '@custos/consent-api'
 import { UnlockThrottledError, VaultError } from '@custos/vault'
 import type { FormValues } from './form-values.js'
 import type { Html } from './layout.js'
@@ -60,15 +61,16 @@ export function throttleMessage(retryAt: Date, now: Date): string {
 /**
  * What to tell the owner when the vault refused a secret; undefined for errors that are not about
  * the secret (those go to the error page). Deliberately no hint about *why* (SECURITY.md 7).
+ * Statuses are the API's for the same codes (api-problems.ts), so both doors answer alike.
  */
 export function secretRefusal(err: unknown, now: Date): { status: 400 | 401 | 429; message: string } | undefined {
-  if (err instanceof UnlockThrottledError) return { status: 429, message: throttleMessage(err.retryAt, now) }
+  if (err instanceof UnlockThrottledError) return { status: PROBLEMS.ERR_UNLOCK_THROTTLED.status, message: throttleMessage(err.retryAt, now) }
   if (!(err instanceof VaultError)) return undefined
   switch (err.code) {
     case 'ERR_UNLOCK_FAILED':
-      return { status: 401, message: 'That was not accepted. Check the passphrase or recovery key and try again.' }
+      return { status: PROBLEMS.ERR_UNLOCK_FAILED.status, message: 'That was not accepted. Check the passphrase or recovery key and try again.' }
     case 'ERR_RECOVERY_KEY_FORMAT':
-      return { status: 400, message: 'That does not look like a recovery key. Type it as it was shown at set-up (groups of letters and digits).' }
+      return { status: PROBLEMS.ERR_RECOVERY_KEY_FORMAT.status, message: 'That does not look like a recovery key. Type it as it was shown at set-up (groups of letters and digits).' }
     default:
       return undefined
   }

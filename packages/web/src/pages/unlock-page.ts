@@ -14,9 +14,6 @@ import { secretForms, secretRefusal, submittedSecret, throttleMessage } from './
  */
 export function unlockPages(kit: OwnerPageKit): Hono {
   const routes = new Hono()
-  // One unlock at a time from these pages: an unlock replaces the key object in use, so a second
-  // one racing it must see the first one's outcome (then it finds the vault unsealed).
-  let unlocking: Promise<unknown> = Promise.resolve()
 
   routes.get('/unlock', async (c) => {
     const status = await kit.vault.status()
@@ -38,16 +35,12 @@ ${secretForms({ action: '/unlock', button: 'Unlock', next })}`)
     const again = (status: 400 | 401 | 429, which: 'passphrase' | 'recovery', message: string) =>
       page(c, status, 'Unlock your vault', html`<h1>Unlock your vault</h1>${secretForms({ action: '/unlock', button: 'Unlock', next, error: { form: which, message } })}`)
     if (!secret) return again(400, 'passphrase', 'Type your passphrase, or open the recovery key form.')
-    const run = unlocking.then(async () => {
-      if (kit.vault.isUnsealed()) return 'already' as const
-      await kit.vault.unlock(secret.credentials, { origin: 'browser' })
-      return 'unlocked' as const
-    })
-    unlocking = run.catch(() => undefined)
+    // Someone unlocked it first: this browser still has to prove it is the owner. The vault runs
+    // one unlock at a time, so of two racing past this check the second is told the same.
+    const signIn = () => c.redirect(next ? `/signin?next=${encodeURIComponent(next)}` : '/signin', 303)
+    if (kit.vault.isUnsealed()) return signIn()
     try {
-      const outcome = await run
-      // Someone unlocked it first: this browser still has to prove it is the owner.
-      if (outcome === 'already') return c.redirect(next ? `/signin?next=${encodeURIComponent(next)}` : '/signin', 303)
+      if ((await kit.vault.unlock(secret.credentials, { origin: 'browser' })) === 'already-unsealed') return signIn()
     } catch (err) {
       const refusal = secretRefusal(err, kit.now())
       if (!refusal) throw err
