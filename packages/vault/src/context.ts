@@ -5,6 +5,7 @@ import type { Sodium } from './crypto/sodium.js'
 import type { DatabaseHandle } from './db/open-database.js'
 import type { Engine, VaultDatabase } from './db/schema.js'
 import type { VaultEvent } from './events.js'
+import type { GrantReadCache } from './grants/grant-read-cache.js'
 import type { RowAuth } from './integrity/row-auth.js'
 import type { UnsealedKeys } from './keys/unsealed-keys.js'
 
@@ -27,6 +28,8 @@ export interface VaultContext {
   readonly rows: RowAuth
   /** Whether grant reads may reuse a slice under an unchanged change token (see read-through-grant.ts). */
   readonly grantReadCache: boolean
+  /** The grant read path's compiled queries and decrypted bodies and slices, cleared whenever the keys leave custody. */
+  readonly grantReads: GrantReadCache
 }
 
 /** A new random id: 16 bytes, base64url, with a readable type prefix. */

@@ -5,15 +5,18 @@
  */
 import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
+import { wireVault } from '../src/create-vault.js'
 import { type Vault, createVault } from '../src/index.js'
-import { PASSPHRASE, type TestVault, createTestVault, engine } from './support/test-vault.js'
+import { PASSPHRASE, type TestDatabase, type TestVault, createTestDatabase, createTestVault, engine } from './support/test-vault.js'
 
 let tv: TestVault | undefined
 const others: Vault[] = []
+const databases: TestDatabase[] = []
 afterEach(async () => {
   for (const v of others.splice(0)) await v.close().catch(() => undefined)
   await tv?.dispose()
   tv = undefined
+  for (const d of databases.splice(0)) await d.dispose()
 })
 
 async function grantedVault(now?: () => Date) {
@@ -126,5 +129,35 @@ describe('grant read cache', () => {
     await expect(vault.readThroughGrant(grant.id)).rejects.toMatchObject({ code: 'ERR_VAULT_LOCKED' })
     await vault.unlock(PASSPHRASE)
     expect((await vault.readThroughGrant(grant.id)).fields.email).toBe('ada@example.org')
+  })
+
+  it('a lock drops every decrypted body and slice at once, and a read that was under way cannot put one back (issue 11)', async () => {
+    const db = await createTestDatabase()
+    databases.push(db)
+    const { vault, grantReads } = await wireVault({ database: db.open(), kdf: 'interactive' })
+    others.push(vault)
+    await vault.initialize(PASSPHRASE)
+    await vault.fields.set('email', 'ada@example.org')
+    const shop = await vault.vendors.register({ name: 'Shop' })
+    const grant = await vault.grants.create({ vendorId: shop.id, fields: ['email'], actions: ['read'], purpose: 'p', durationSeconds: 3600 })
+    await vault.readThroughGrant(grant.id)
+    expect(grantReads.size).toBeGreaterThan(0)
+    await vault.lock()
+    // Not left for the garbage collector: gone when lock() resolves (SECURITY.md promise 6).
+    expect(grantReads.size).toBe(0)
+
+    await vault.unlock(PASSPHRASE)
+    await vault.readThroughGrant(grant.id)
+    expect(grantReads.size).toBeGreaterThan(0)
+    // A read racing a lock: whichever finishes first, nothing decrypted is held afterwards.
+    const racing = vault.readThroughGrant(grant.id).catch(() => undefined)
+    await vault.lock()
+    await racing
+    expect(grantReads.size).toBe(0)
+
+    await vault.unlock(PASSPHRASE)
+    await vault.readThroughGrant(grant.id)
+    await vault.close()
+    expect(grantReads.size).toBe(0)
   })
 })

@@ -6,6 +6,7 @@ import { ValidationError, issuesFromZod } from '../errors.js'
 import { equalBytes } from '../crypto/bytes.js'
 import { type AuditEntry, AuditAction, chainHash, entryFromCanonical, entryMac, genesisHash, headMacOf } from './audit-entry.js'
 import { HEAD_COLUMNS, headAnchored, headState } from './audit-log.js'
+import { lastReadPerGrant } from './grant-reads.js'
 
 export const AuditFilter = z
   .object({
@@ -81,6 +82,20 @@ export class AuditReader {
       if (rows.length < PAGE) return out
       before = rows[rows.length - 1]?.seq
     }
+  }
+
+  /**
+   * Each grant's newest vendor read (`grant.read` entry), by grant id; grants never read are
+   * absent. One indexed lookup per grant, however long the log — for "last read" beside each
+   * grant or vendor, instead of scanning the log newest first. A vendor's last read is the newest
+   * of its grants'.
+   *
+   * @example
+   * const reads = await vault.audit.lastReadPerGrant(grants.map((g) => g.id))
+   * const when = reads.get(grant.id)?.at ?? 'never'
+   */
+  async lastReadPerGrant(grantIds: readonly string[]): Promise<Map<string, AuditEntry>> {
+    return lastReadPerGrant(this.#ctx, grantIds)
   }
 
   /**

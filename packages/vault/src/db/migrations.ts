@@ -103,6 +103,23 @@ function migrations(engine: Engine): Record<string, Migration> {
         await db.schema.alterTable('vault_meta').addColumn('row_auth_version', 'integer', (c) => c.notNull().defaultTo(0)).execute()
       },
     },
+    '0003_audit_grant_reads': {
+      async up(db: Kysely<any>) {
+        // Each grant's newest vendor read (audit.lastReadPerGrant) is one backward step in this
+        // index, however long the log. It is built from the chained entry text itself, so it needs
+        // no column the chain does not cover, and restores and imports keep it right by themselves.
+        // The expressions never raise on any text — a damaged entry must not make the log
+        // unwritable or this migration fail: SQLite checks json_valid first, PostgreSQL (where a
+        // cast to jsonb would raise) matches the canonical text `canonicalEntry` writes. The
+        // query in audit/grant-reads.ts repeats them character for character, or the planner
+        // would not use the index.
+        if (engine === 'postgres') {
+          await sql`create index audit_grant_read on audit ((substring(entry from '"grantId":"([A-Za-z0-9_-]{1,64})"')), seq) where entry like '%"action":"grant.read"%'`.execute(db)
+        } else {
+          await sql`create index audit_grant_read on audit (json_extract(entry, '$.grantId'), seq) where json_valid(entry) and json_extract(entry, '$.action') = 'grant.read'`.execute(db)
+        }
+      },
+    },
   }
 }
 

@@ -1,8 +1,6 @@
-import { sql } from 'kysely'
 import type { VaultContext } from '../context.js'
 import { toBytes } from '../crypto/bytes.js'
 import { envelopeTerm, openJson } from '../crypto/envelope.js'
-import { HotQuery } from '../db/hot-query.js'
 import type { DatabaseHandle } from '../db/open-database.js'
 import type { GrantsTable } from '../db/schema.js'
 import { NotFoundError, ValidationError, VaultError } from '../errors.js'
@@ -11,9 +9,10 @@ import { selectorMatches } from '../fields/selectors.js'
 import type { UnsealedKeys } from '../keys/unsealed-keys.js'
 import type { Purchase } from '../purchases/order.js'
 import { type Page, parsePurchaseFilter, queryPurchases } from '../purchases/purchase-query.js'
-import { checkGrantRow, decryptGrantBody, grantStatus, grantView, ledgerEpoch } from './grant-store.js'
+import { checkGrantRow, decryptGrantBody, grantStatus, grantView } from './grant-store.js'
 import { checkVendorRow } from './vendor-store.js'
 import type { Grant, GrantAction, GrantBody } from './grant.js'
+import type { GrantRow } from './grant-read-cache.js'
 import { type GrantCaller, assertVendorId } from './vendor-attempt.js'
 import type { Refusal } from '../audit/refusal-burst.js'
 
@@ -45,116 +44,20 @@ export interface ReadThroughGrantOptions {
   readonly vendorId?: string
 }
 
-type GrantRow = GrantsTable & {
-  vendor_body: Uint8Array
-  vendor_blocked: number
-  vendor_term: number
-  vendor_created_at: string
-  vendor_row_mac: Uint8Array | null
-  ledger_epoch: number | null
-}
-type FieldRow = { path: string; value: Uint8Array }
-
 /**
- * Hot-path queries of one vault, compiled once. Field queries depend on the shape of the grant
- * (how many exact paths, how many subtrees), so they are cached per shape.
+ * A grant body decrypted once per unseal and reused while the stored row is the same: the vault's
+ * read cache (grants/grant-read-cache.ts) keeps it, and drops it with the keys.
  */
-class GrantReadQueries {
-  readonly grant: HotQuery<GrantRow>
-  readonly #ctx: VaultContext
-  readonly #fields = new Map<string, HotQuery<FieldRow>>()
-
-  constructor(ctx: VaultContext) {
-    this.#ctx = ctx
-    this.grant = new HotQuery(
-      ctx.handle,
-      ctx.db
-        .selectFrom('grants')
-        .innerJoin('vendors', 'vendors.id', 'grants.vendor_id')
-        .selectAll('grants')
-        .select(['vendors.body as vendor_body', 'vendors.blocked as vendor_blocked', 'vendors.term as vendor_term', 'vendors.created_at as vendor_created_at', 'vendors.row_mac as vendor_row_mac'])
-        // The epoch in the same statement: one snapshot with the rows it authenticates.
-        .select(ledgerEpoch)
-        .where('grants.id', '=', ''),
-    )
-  }
-
-  /**
-   * Selects the rows of the granted paths only — exact paths by equality, subtrees by a LIKE on
-   * their escaped prefix — so the work grows with the grant, not with the whole profile. The
-   * caller still re-checks every path in JavaScript; SQL only narrows.
-   */
-  fields(selectors: readonly string[]): { query: HotQuery<FieldRow>; parameters: string[] } {
-    const exact = selectors.filter((s) => !s.endsWith('.*'))
-    const prefixes = selectors.filter((s) => s.endsWith('.*')).map((s) => `${s.slice(0, -1).replace(/[\\%_]/g, (c) => `\\${c}`)}%`)
-    const shape = `${exact.length}:${prefixes.length}`
-    let query = this.#fields.get(shape)
-    if (!query) {
-      query = new HotQuery(
-        this.#ctx.handle,
-        this.#ctx.db
-          .selectFrom('fields')
-          .select(['path', 'value'])
-          .where((eb) =>
-            eb.or([
-              ...(exact.length > 0 ? [eb('path', 'in', exact.map(() => ''))] : []),
-              ...prefixes.map(() => eb(sql`path`, 'like', sql`${''} escape '\\'`)),
-            ]),
-          ),
-      )
-      this.#fields.set(shape, query)
-    }
-    return { query, parameters: [...exact, ...prefixes] }
-  }
-}
-
-const queriesByContext = new WeakMap<VaultContext, GrantReadQueries>()
-function queries(ctx: VaultContext): GrantReadQueries {
-  let q = queriesByContext.get(ctx)
-  if (!q) queriesByContext.set(ctx, (q = new GrantReadQueries(ctx)))
-  return q
-}
-
-/**
- * Decrypted grant bodies of the current unseal, by grant id, reused while the stored row is
- * the same (same revision and the very same ciphertext bytes). Keyed by the key object, so a
- * lock drops the cache with the keys. Status, expiry and vendor blocking are *not* cached:
- * they come from the row read on every request, so revocation takes effect at once.
- */
-const bodyCache = new WeakMap<UnsealedKeys, Map<string, { revision: number; envelope: Uint8Array; body: GrantBody }>>()
-
 function cachedBody(ctx: VaultContext, keys: UnsealedKeys, row: GrantsTable): GrantBody {
-  let cache = bodyCache.get(keys)
-  if (!cache) bodyCache.set(keys, (cache = new Map()))
   const envelope = toBytes(row.body)
-  const hit = cache.get(row.id)
-  if (hit && hit.revision === row.revision && Buffer.compare(hit.envelope, envelope) === 0) return hit.body
+  const hit = ctx.grantReads.body(keys, row, envelope)
+  if (hit) return hit
   const body = decryptGrantBody(ctx, row.id, envelope)
-  if (cache.size >= 10_000) cache.clear()
-  cache.set(row.id, { revision: row.revision, envelope, body })
+  ctx.grantReads.keepBody(keys, row, envelope, body)
   return body
 }
 
 type LiveGrant = { grant: Grant; row: GrantsTable; joined: GrantRow }
-
-/**
- * The granted fields of a grant as last read, valid while the database's change token is the
- * same (SQLite: `PRAGMA data_version` plus this connection's own writes — see DatabaseHandle).
- * An equal token proves no row changed, so the grant row and the decrypted slice are exactly
- * what a fresh read would return; any write anywhere, by this process or another, invalidates it.
- * Expiry is still evaluated against the clock on every read, and every read is still audited
- * durably. The cache lives and dies with the unsealed keys: locking drops it. Values are frozen
- * so a caller cannot change what the next caller gets.
- */
-interface CachedSlice {
-  readonly token: string
-  readonly row: GrantRow
-  /** The grant as seen when cached (frozen); reused while its status under the clock is the same. */
-  readonly grant: Grant
-  readonly fields: Readonly<Record<string, unknown>>
-}
-const sliceCache = new WeakMap<UnsealedKeys, Map<string, CachedSlice>>()
-const MAX_CACHED_SLICES = 1_000
 
 function deepFreeze<T>(value: T): T {
   if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
@@ -179,7 +82,7 @@ function deepFreeze<T>(value: T): T {
 export async function liveGrant(ctx: VaultContext, grantId: string, action: GrantAction | undefined, cached?: { row: GrantRow; grant: Grant }, caller?: GrantCaller): Promise<LiveGrant> {
   const keys = ctx.keys()
   if (typeof grantId !== 'string') throw new TypeError('grantId must be a string')
-  const row = cached?.row ?? (await queries(ctx).grant.run([grantId]))[0]
+  const row = cached?.row ?? (await ctx.grantReads.grantQuery.run([grantId]))[0]
   if (!row) {
     if (caller) await ctx.refusals.refuse(refusalOf(caller.vendorId, grantId, 'ERR_NOT_FOUND'))
     throw new NotFoundError('Grant')
@@ -240,11 +143,9 @@ function refusalOf(vendorId: string, grantId: string, detail: string): Refusal {
  */
 export async function readThroughGrant(ctx: VaultContext, grantId: string, options: ReadThroughGrantOptions = {}): Promise<GrantedSlice> {
   const keys = ctx.keys()
-  let cache = sliceCache.get(keys)
-  if (!cache) sliceCache.set(keys, (cache = new Map()))
   // Taken before reading: if anything is written meanwhile, the entry stored below is already stale.
   const token = ctx.grantReadCache && ctx.handle.changeToken ? (options.changeToken ?? ctx.handle.changeToken()) : undefined
-  const hit = token === undefined ? undefined : cache.get(grantId)
+  const hit = token === undefined ? undefined : ctx.grantReads.slice(keys, grantId)
   const cached = hit?.token === token ? hit : undefined
   if (options.vendorId !== undefined) assertVendorId(options.vendorId)
   const { grant, joined } = await liveGrant(ctx, grantId, 'read', cached, options.vendorId !== undefined ? { vendorId: options.vendorId } : undefined)
@@ -254,7 +155,7 @@ export async function readThroughGrant(ctx: VaultContext, grantId: string, optio
     if (cached) {
       fields = { ...cached.fields }
     } else {
-      const { query, parameters } = queries(ctx).fields(grant.fields)
+      const { query, parameters } = ctx.grantReads.fieldQuery(grant.fields)
       const rows = await query.run(parameters)
       rows.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
       for (const row of rows) {
@@ -262,10 +163,7 @@ export async function readThroughGrant(ctx: VaultContext, grantId: string, optio
         const envelope = row.value
         fields[row.path] = deepFreeze(openJson(ctx.sodium, keys.termKey(envelopeTerm(envelope)), fieldPlace(keys.vaultId, row.path), envelope))
       }
-      if (token !== undefined) {
-        if (cache.size >= MAX_CACHED_SLICES) cache.clear()
-        cache.set(grantId, { token, row: joined, grant: deepFreeze(grant), fields: { ...fields } })
-      }
+      if (token !== undefined) ctx.grantReads.keepSlice(keys, grantId, { token, row: joined, grant: deepFreeze(grant), fields: { ...fields } })
     }
   }
   let purchases: Page<Purchase> | undefined

@@ -57,6 +57,11 @@ export class UnsealedKeys {
     return this.#currentTerm
   }
 
+  /** Whether {@link wipe} ran: what was decrypted under wiped keys must not be kept (grants/grant-read-cache.ts). */
+  get wiped(): boolean {
+    return this.#wiped
+  }
+
   /**
    * Refuses use after {@link wipe}: whoever still holds this object after a lock (a backup stream
    * or rotation started before it) must fail with ERR_VAULT_LOCKED, not derive subkeys from the

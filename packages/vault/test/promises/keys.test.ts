@@ -190,6 +190,27 @@ describe('promise 6: sealed until unlocked', () => {
     expect((await tv.vault.status()).state).toBe('unsealed')
   })
 
+  it('promise 6: unlock says what it did — one of two racing unlocks unsealed, the other found it unsealed; a recovery key proved either way counts for a reset (issue 11)', async () => {
+    const tv = await newVault()
+    await tv.vault.lock()
+    const results = await Promise.all([tv.vault.unlock(PASSPHRASE), tv.vault.unlock({ recoveryKey: tv.recoveryKey })])
+    expect([...results].sort()).toEqual(['already-unsealed', 'unlocked'])
+    expect(await tv.vault.unlock(PASSPHRASE)).toBe('already-unsealed')
+    // The recovery key was proved (by whichever unlock it was): a reset without the old passphrase goes through.
+    await tv.vault.resetPassphrase('fig yak quartz lantern meadow orbit')
+    await tv.vault.lock()
+    expect(await tv.vault.unlock('fig yak quartz lantern meadow orbit')).toBe('unlocked')
+  })
+
+  it('promise 8: a right secret that finds the vault already unsealed counts as no failed attempt', async () => {
+    const tv = await newVault()
+    for (let i = 0; i < 6; i++) expect(await tv.vault.unlock(PASSPHRASE)).toBe('already-unsealed')
+    await tv.vault.lock()
+    // Six attempts that each reserved a failure would have blocked unlocking by now.
+    expect(await tv.vault.status()).toMatchObject({ state: 'sealed', failedUnlocks: 0 })
+    expect(await tv.vault.unlock(PASSPHRASE)).toBe('unlocked')
+  })
+
   it('promise 6: lock wipes keys — the root key and the data key held in memory are overwritten with zeros', async () => {
     const tv = await newVault()
     await populated(tv)
