@@ -15,7 +15,7 @@ import { createApp } from '@custos/consent-api'
 import { createVault, openSqlite } from '@custos/vault'
 import type { ApiTables } from '../../packages/consent-api/src/db/api-schema.js'
 import { parseConfig } from '../../packages/consent-api/src/config.js'
-import { issueTokens } from '../../packages/consent-api/src/oauth/tokens.js'
+import { TokenStore } from '../../packages/consent-api/src/store/token-store.js'
 import { GRANTED_FIELDS, OTHER_FIELDS, PASSPHRASE } from './fixtures.js'
 
 const mode = process.argv[2]
@@ -44,8 +44,8 @@ async function custos(): Promise<{ fetch: (req: Request) => Response | Promise<R
   })
   const { client_id: clientId } = (await registered.json()) as { client_id: string }
   const grant = await vault.grants.create({ vendorId: clientId, fields: Object.keys(GRANTED_FIELDS), actions: ['read'], purpose: 'Benchmark', durationSeconds: 86_400 })
-  const ctx = { vault, db: handle.db as unknown as Kysely<ApiTables>, config: parseConfig({ issuer: ISSUER, accessTokenSeconds: 3600 }), now: () => new Date() }
-  const { accessToken } = await issueTokens(ctx, { clientId, grantId: grant.id, dpopJkt: null })
+  const tokens = new TokenStore({ vault, db: handle.db as unknown as Kysely<ApiTables>, config: parseConfig({ issuer: ISSUER, accessTokenSeconds: 3600 }), now: () => new Date() })
+  const { accessToken } = await tokens.issue({ clientId, grantId: grant.id, dpopJkt: null })
   return { fetch: app.fetch, token: accessToken }
 }
 

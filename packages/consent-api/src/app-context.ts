@@ -1,9 +1,10 @@
 import type { DatabaseHandle, Vault } from '@custos/vault'
 import type { AppConfig } from './config.js'
 import type { ApiDb } from './db/api-schema.js'
+import type { Stores } from './store/stores.js'
 
-/** What every route of the API shares; wired by hand in createApp. */
-export interface AppContext {
+/** What the stores are built from (store/stores.ts): the vault, the API's tables, the settings and the clock. */
+export interface StoreContext {
   readonly vault: Vault
   readonly db: ApiDb
   readonly config: AppConfig
@@ -15,4 +16,13 @@ export interface AppContext {
    * (db/stored-rows.ts). createApp's `onUnexpectedError`; absent in some test contexts.
    */
   readonly onUnexpectedError?: (err: unknown) => void
+}
+
+/**
+ * What every route of the API shares; wired by hand in createApp. The stores are built once per
+ * app, so what they remember (the token lookup cache, the replay table's sweep clock, remote key
+ * sets, the signing key's public half) lives and dies with the app, never in a module.
+ */
+export interface AppContext extends StoreContext {
+  readonly stores: Stores
 }

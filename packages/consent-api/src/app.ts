@@ -2,7 +2,7 @@ import { Hono, type MiddlewareHandler } from 'hono'
 import type { Kysely } from 'kysely'
 import { bodyLimit } from 'hono/body-limit'
 import type { DatabaseHandle, Vault } from '@custos/vault'
-import type { AppContext } from './app-context.js'
+import type { AppContext, StoreContext } from './app-context.js'
 import { type AppConfigInput, parseConfig } from './config.js'
 import type { ApiTables } from './db/api-schema.js'
 import { prepareApiStorage } from './db/api-storage.js'
@@ -20,9 +20,10 @@ import { ownerSessionRoutes } from './owner/session.js'
 import { hasOwnBodyLimit } from './owner/body-limits.js'
 import { ownerRoutes } from './owner/owner-routes.js'
 import { type OwnerPages, ownerPageKit } from './owner/page-kit.js'
-import { RotationJob } from './owner/rotation-job.js'
+import { ownerActionsFor } from './owner/owner-actions.js'
 import { jwksRoutes } from './receipts/jwks.js'
 import { resourceRoutes } from './resource/resource-routes.js'
+import { createStores } from './store/stores.js'
 import { UNEXPECTED_ERROR_HOOK, apiProblem, errorResponse, problemResponse, sealedResponse } from './problem.js'
 
 /** What createApp needs: everything passed in, nothing read from the environment. */
@@ -57,7 +58,9 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
   // The API's tables live beside the vault's in the same database; this typed view sees only them.
   const db = deps.database.db as unknown as Kysely<ApiTables>
   const onUnexpectedError = deps.onUnexpectedError
-  const ctx: AppContext = { vault: deps.vault, db, config, now, database: deps.database, ...(onUnexpectedError ? { onUnexpectedError } : {}) }
+  const base: StoreContext = { vault: deps.vault, db, config, now, database: deps.database, ...(onUnexpectedError ? { onUnexpectedError } : {}) }
+  // Every store once, here: their caches live and die with this app (store/stores.ts).
+  const ctx: AppContext = { ...base, stores: createStores(base) }
 
   const app = new Hono()
   if (onUnexpectedError) {
@@ -102,11 +105,11 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
   app.route('/oauth/revoke', revokeRoutes(ctx))
   app.route('/oauth/introspect', introspectRoutes(ctx))
   app.route('/owner/session', ownerSessionRoutes(ctx))
-  // Rotation and restore both change the keys: the owner API and the pages share one job.
-  const keyJob = new RotationJob()
-  app.route('/owner', ownerRoutes(ctx, keyJob))
+  // Each owner use case once (owner/owner-actions.ts), for the owner API and the pages alike.
+  const owner = ownerActionsFor(ctx)
+  app.route('/owner', ownerRoutes(ctx, owner))
   app.route('/v1', resourceRoutes(ctx))
-  if (deps.pages) app.route('/', deps.pages(ownerPageKit(ctx, keyJob)))
+  if (deps.pages) app.route('/', deps.pages(ownerPageKit(ctx, owner)))
 
   app.notFound((c) => problemResponse(c, apiProblem('ERR_ROUTE_NOT_FOUND')))
   // Vault errors through api-problems.ts's table, storage faults 503, anything else one opaque 500.

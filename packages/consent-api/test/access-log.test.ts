@@ -14,8 +14,8 @@ import type { AppContext } from '../src/app-context.js'
 import { parseConfig } from '../src/config.js'
 import type { ApiTables } from '../src/db/api-schema.js'
 import { rowMac } from '../src/db/stored-rows.js'
-import { revokeGrant } from '../src/owner/grant-routes.js'
-import { revokeToken } from '../src/oauth/tokens.js'
+import { ownerActionsFor } from '../src/owner/owner-actions.js'
+import { createStores } from '../src/store/stores.js'
 import { ISSUER, type TokenResponse, disposeFixtures as disposeOAuth, oauthFixture } from './support/oauth-fixture.js'
 import { disposeOwnerFixtures, ownerFixture, PASSPHRASE } from './support/owner-fixture.js'
 import { PROFILE, bearerError, disposeFixtures as disposeResource, resourceFixture } from './support/resource-fixture.js'
@@ -62,7 +62,7 @@ describe('vendor requests refused after a revoke are in the log', () => {
     const f = await resourceFixture()
     const { vendorId, grantId, token } = await f.vendorWithToken()
     expect((await f.get('/v1/profile', token)).status).toBe(200)
-    await revokeGrant(f.ctx, grantId)
+    await ownerActionsFor(f.ctx).grants.revoke(grantId)
     expect(await bearerError(await f.get('/v1/profile', token))).toMatchObject(OPAQUE)
     expect(summary(await refusals(f.tv.vault))).toEqual([[`vendor:${vendorId}`, grantId, 'ERR_GRANT_REVOKED', 1]])
     // The grant lookup and the append through the same dead token are refusals of the same burst.
@@ -78,7 +78,7 @@ describe('vendor requests refused after a revoke are in the log', () => {
   it('a token the vendor revoked itself, and an expired one, are logged with their own reasons on a live grant', async () => {
     const f = await resourceFixture()
     const { vendorId, grantId, token } = await f.vendorWithToken()
-    await revokeToken(f.ctx, token, vendorId)
+    await f.ctx.stores.tokens.revoke(token, vendorId)
     expect(await bearerError(await f.get('/v1/profile', token))).toMatchObject(OPAQUE)
     const second = await f.token(vendorId, grantId)
     f.advance(601)
@@ -170,7 +170,8 @@ describe('confused deputy: a token row edited to point at another vendor’s gra
 
   it('refresh: B’s refresh token pointed at A’s grant gets invalid_grant and no tokens — the refusal is B’s when the row is vouched for, nobody’s when it fails its MAC', async () => {
     const f = await oauthFixture()
-    const ctx: AppContext = { vault: f.tv.vault, db: f.tv.handle.db as unknown as Kysely<ApiTables>, config: parseConfig({ issuer: ISSUER }), now: f.now }
+    const base = { vault: f.tv.vault, db: f.tv.handle.db as unknown as Kysely<ApiTables>, config: parseConfig({ issuer: ISSUER }), now: f.now }
+    const ctx: AppContext = { ...base, stores: createStores(base) }
     const clientA = await f.register()
     const clientB = await f.register({ client_name: 'Book Nook' })
     const first = await f.code(clientA)

@@ -10,8 +10,8 @@ import fc from 'fast-check'
 import type { Kysely } from 'kysely'
 import { afterEach, describe, expect, it } from 'vitest'
 import { parseConfig } from '../src/config.js'
+import { TokenStore } from '../src/store/token-store.js'
 import type { ApiTables } from '../src/db/api-schema.js'
-import { issueTokens } from '../src/oauth/tokens.js'
 import { FORM, ISSUER, REDIRECT, disposeFixtures, form, oauthFixture, pkce } from './support/oauth-fixture.js'
 
 afterEach(disposeFixtures)
@@ -52,8 +52,8 @@ describe('no error answer of the API contains input', () => {
     const client = await f.register()
     const auth = await client.auth()
     const grant = await f.tv.vault.grants.create({ vendorId: client.id, fields: ['email'], purchases: { madeWithVendor: true }, actions: ['read', 'append'], purpose: 'p', durationSeconds: 3600 })
-    const ctx = { vault: f.tv.vault, db: f.tv.handle.db as unknown as Kysely<ApiTables>, config: parseConfig({ issuer: ISSUER }), now: f.now }
-    const { accessToken } = await issueTokens(ctx, { clientId: client.id, grantId: grant.id, dpopJkt: null })
+    const tokens = new TokenStore({ vault: f.tv.vault, db: f.tv.handle.db as unknown as Kysely<ApiTables>, config: parseConfig({ issuer: ISSUER }), now: f.now })
+    const { accessToken } = await tokens.issue({ clientId: client.id, grantId: grant.id, dpopJkt: null })
     const ownerHeaders = { cookie: owner.cookie, 'x-csrf-token': owner.csrf }
     const vendorHeaders = { authorization: `Bearer ${accessToken}` }
     const authorize = (extra: Record<string, string>) => `/oauth/authorize?${form({ client_id: client.id, response_type: 'code', redirect_uri: REDIRECT, scope: 'read:email', code_challenge: pkce().challenge, code_challenge_method: 'S256', state: 's', ...extra })}`

@@ -5,7 +5,6 @@
  */
 import { createLocalJWKSet, jwtVerify } from 'jose'
 import { afterEach, describe, expect, it } from 'vitest'
-import { findToken, issueTokens } from '../src/oauth/tokens.js'
 import { ORDER, type Owner, type OwnerFixture, disposeOwnerFixtures, ownerFixture, seedIds } from './support/owner-fixture.js'
 
 afterEach(disposeOwnerFixtures)
@@ -160,20 +159,20 @@ describe('grants', () => {
   it('revoking a grant through the owner API makes its access and refresh tokens inactive at once', async () => {
     const { f, owner } = await signedIn()
     const ids = await seedIds(f)
-    const tokens = await issueTokens(f.ctx, { clientId: ids.vendor as string, grantId: ids.grant as string, dpopJkt: null })
+    const tokens = await f.ctx.stores.tokens.issue({ clientId: ids.vendor as string, grantId: ids.grant as string, dpopJkt: null })
     const unrelated = await f.tv.vault.grants.create({ vendorId: ids.vendor as string, fields: ['email'], actions: ['read'], purpose: 'Other', durationSeconds: 3600 })
-    const kept = await issueTokens(f.ctx, { clientId: ids.vendor as string, grantId: unrelated.id, dpopJkt: null })
-    expect(await findToken(f.ctx, tokens.accessToken, 'access')).toBeDefined()
+    const kept = await f.ctx.stores.tokens.issue({ clientId: ids.vendor as string, grantId: unrelated.id, dpopJkt: null })
+    expect(await f.ctx.stores.tokens.find(tokens.accessToken, 'access')).toBeDefined()
     const before = await f.app.request('/v1/profile', { headers: { authorization: `Bearer ${tokens.accessToken}` } })
     expect(before.status).toBe(200)
 
     expect(await f.json(owner, 'POST', `/owner/grants/${ids.grant}/revoke`)).toMatchObject({ id: ids.grant, status: 'revoked' })
-    expect(await findToken(f.ctx, tokens.accessToken, 'access')).toBeUndefined()
-    expect(await findToken(f.ctx, tokens.refreshToken, 'refresh')).toBeUndefined()
+    expect(await f.ctx.stores.tokens.find(tokens.accessToken, 'access')).toBeUndefined()
+    expect(await f.ctx.stores.tokens.find(tokens.refreshToken, 'refresh')).toBeUndefined()
     const after = await f.app.request('/v1/profile', { headers: { authorization: `Bearer ${tokens.accessToken}` } })
     expect(after.status).toBe(401)
     // Only that grant's tokens.
-    expect(await findToken(f.ctx, kept.accessToken, 'access')).toBeDefined()
+    expect(await f.ctx.stores.tokens.find(kept.accessToken, 'access')).toBeDefined()
     const receipt = await f.json<{ receipt: string }>(owner, 'GET', `/owner/grants/${ids.grant}/receipt`)
     expect(receipt.receipt.split('.')).toHaveLength(3)
     expect((await f.call(owner, 'POST', '/owner/grants/grt_nothere/revoke')).status).toBe(404)

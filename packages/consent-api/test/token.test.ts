@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import type { AppContext } from '../src/app-context.js'
 import { parseConfig } from '../src/config.js'
 import type { ApiTables } from '../src/db/api-schema.js'
-import { issueCode } from '../src/oauth/authorization-codes.js'
+import { createStores } from '../src/store/stores.js'
 import { FORM, ISSUER, REDIRECT, TOKEN_URL, type TokenResponse, disposeFixtures, dpopKey, form, oauthFixture } from './support/oauth-fixture.js'
 
 afterEach(disposeFixtures)
@@ -56,9 +56,10 @@ describe('authorization_code grant', () => {
   it('promise 16: a code_verifier for a code issued without a challenge is refused', async () => {
     const f = await oauthFixture()
     const client = await f.register()
-    const ctx: AppContext = { vault: f.tv.vault, db: f.tv.handle.db as unknown as Kysely<ApiTables>, config: parseConfig({ issuer: ISSUER }), now: f.now }
+    const base = { vault: f.tv.vault, db: f.tv.handle.db as unknown as Kysely<ApiTables>, config: parseConfig({ issuer: ISSUER }), now: f.now }
+    const ctx: AppContext = { ...base, stores: createStores(base) }
     const grant = await f.tv.vault.grants.create({ vendorId: client.id, fields: ['email'], actions: ['read'], purpose: 'x', durationSeconds: 3600 })
-    const code = await issueCode(ctx, { clientId: client.id, grantId: grant.id, redirectUri: REDIRECT, codeChallenge: '', dpopJkt: null })
+    const code = await ctx.stores.codes.issue({ clientId: client.id, grantId: grant.id, redirectUri: REDIRECT, codeChallenge: '', dpopJkt: null })
     expect(await errorOf(await f.exchange(client, code, 'v'.repeat(43)))).toEqual({ status: 400, error: 'invalid_grant' })
   })
 

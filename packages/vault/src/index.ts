@@ -16,8 +16,6 @@ export { createVault, type CreateVaultOptions } from './create-vault.js'
 export type { OwnerActionOptions, Vault, VaultStatus } from './vault.js'
 export { RECOVERY_WINDOW_SECONDS, type UnlockResult } from './keys/key-custody.js'
 export { openSqlite, openPostgres, type DatabaseHandle, type PostgresOptions } from './db/open-database.js'
-export { HotQuery } from './db/hot-query.js'
-export { withSchemaLock } from './db/schema-lock.js'
 export type { Engine } from './db/schema.js'
 export {
   VaultError,

@@ -8,10 +8,9 @@ import { type DatabaseHandle, type Vault, createVault } from '@custos/vault'
 import { type AppDeps, createApp } from '@custos/consent-api'
 import type { Hono } from 'hono'
 import type { Kysely } from 'kysely'
-import type { AppContext } from '../../../packages/consent-api/src/app-context.js'
 import { parseConfig } from '../../../packages/consent-api/src/config.js'
 import type { ApiTables } from '../../../packages/consent-api/src/db/api-schema.js'
-import { issueTokens } from '../../../packages/consent-api/src/oauth/tokens.js'
+import { TokenStore } from '../../../packages/consent-api/src/store/token-store.js'
 
 export const ISSUER = 'https://vault.example'
 export const PASSPHRASE = 'a reliable vault passphrase'
@@ -48,7 +47,7 @@ export async function inProcessWorld(database: DatabaseHandle, build: (deps: App
   // Access tokens long enough that none expires during a test; refresh is exercised explicitly.
   const config = { issuer: ISSUER, accessTokenSeconds: 3600 }
   const app = await build({ vault, database, config })
-  const ctx: AppContext = { vault, db: database.db as unknown as Kysely<ApiTables>, config: parseConfig(config), now: () => new Date(), database }
+  const tokenStore = new TokenStore({ vault, db: database.db as unknown as Kysely<ApiTables>, config: parseConfig(config), now: () => new Date(), database })
 
   const reg = await app.request('/oauth/register', {
     method: 'POST',
@@ -58,7 +57,7 @@ export async function inProcessWorld(database: DatabaseHandle, build: (deps: App
   if (reg.status !== 201) throw new Error(`registration failed: ${reg.status}`)
   const { client_id: clientId, client_secret: clientSecret } = (await reg.json()) as { client_id: string; client_secret: string }
   const grant = await vault.grants.create({ vendorId: clientId, fields: ['email', 'prefs.sizes.*'], actions: ['read', 'append'], purpose: 'Sizing', durationSeconds: 86_400 })
-  const tokens = await issueTokens(ctx, { clientId, grantId: grant.id, dpopJkt: null })
+  const tokens = await tokenStore.issue({ clientId, grantId: grant.id, dpopJkt: null })
 
   const session = await app.request('/owner/session', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ passphrase: PASSPHRASE }) })
   if (session.status !== 201) throw new Error(`sign-in failed: ${session.status}`)

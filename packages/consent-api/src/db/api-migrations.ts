@@ -1,5 +1,6 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely'
-import { type DatabaseHandle, type Engine, withSchemaLock } from '@custos/vault'
+import type { DatabaseHandle } from '@custos/vault'
+import { type Engine, withSchemaLock } from '@custos/vault/storage'
 
 /** A migration of the API's tables; `engine` for the few types that differ (bytes: bytea / blob). */
 interface ApiMigration {

@@ -1,7 +1,7 @@
 import { IntegrityError, type RowValue, type SealedPlace } from '@custos/vault'
 import type { Selectable } from 'kysely'
 import type { z } from 'zod'
-import type { AppContext } from '../app-context.js'
+import type { StoreContext } from '../app-context.js'
 import type { ApiTables } from './api-schema.js'
 
 /**
@@ -15,7 +15,7 @@ import type { ApiTables } from './api-schema.js'
  * row lets anyone do. `sealed` is the envelope of the confidential columns (already bound to its
  * row by its associated data; MAC'd all the same, so it cannot be put back from an older copy on
  * its own). The empty legacy columns (`metadata`, `params`, …) are never read, so not covered.
- * `dpop_jti` has no MAC: see oauth/jti-replay.ts.
+ * `dpop_jti` has no MAC: see store/jti-store.ts.
  */
 export type AuthenticatedTable = 'oauth_clients' | 'oauth_requests' | 'oauth_codes' | 'oauth_tokens' | 'owner_sessions' | 'api_settings'
 
@@ -53,7 +53,7 @@ export const authenticated: { readonly [T in AuthenticatedTable]: (row: UnmacedR
 }
 
 /** The MAC to store with `row`. Sealed: ERR_VAULT_LOCKED. */
-export function rowMac<T extends AuthenticatedTable>(app: AppContext, table: T, row: UnmacedRow<T>): Uint8Array {
+export function rowMac<T extends AuthenticatedTable>(app: Pick<StoreContext, 'vault'>, table: T, row: UnmacedRow<T>): Uint8Array {
   return app.vault.rows.mac(table, authenticated[table](row))
 }
 
@@ -64,7 +64,7 @@ export function rowMac<T extends AuthenticatedTable>(app: AppContext, table: T, 
  * invalid_client, signed out) and never access; and the operator is told, through createApp's
  * `onUnexpectedError`, with an ERR_INTEGRITY whose stack names the store that refused the row.
  */
-export function authentic<T extends AuthenticatedTable>(app: AppContext, table: T, row: UnmacedRow<T> & { readonly row_mac: Uint8Array | null }): boolean {
+export function authentic<T extends AuthenticatedTable>(app: Pick<StoreContext, 'vault' | 'onUnexpectedError'>, table: T, row: UnmacedRow<T> & { readonly row_mac: Uint8Array | null }): boolean {
   if (app.vault.rows.verifies(table, authenticated[table](row), row.row_mac)) return true
   const err = new IntegrityError()
   Error.captureStackTrace(err, authentic)
@@ -85,7 +85,7 @@ export function sealedPlace(table: 'oauth_clients' | 'oauth_requests' | 'oauth_c
  * Opens a row's envelope and parses it. Reached only for rows whose MAC verified, so a failure
  * here is no attacker's edit but a bug or a foreign key: ERR_INTEGRITY, the API's opaque 500.
  */
-export function openSealed<S extends z.ZodType>(app: AppContext, place: SealedPlace, envelope: Uint8Array | null, schema: S): z.output<S> {
+export function openSealed<S extends z.ZodType>(app: Pick<StoreContext, 'vault'>, place: SealedPlace, envelope: Uint8Array | null, schema: S): z.output<S> {
   const parsed = schema.safeParse(app.vault.envelopes.open(place, envelope))
   if (!parsed.success) throw new IntegrityError()
   return parsed.data

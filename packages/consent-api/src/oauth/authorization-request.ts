@@ -1,12 +1,13 @@
 import { z } from 'zod'
-import { GrantAction, GrantInput, PurchaseSlice, VOCABULARY } from '@custos/vault'
+import { GrantAction, GrantInput, type PurchaseSlice, VOCABULARY } from '@custos/vault'
 import type { OAuthJsonErrorCode } from '../api-problems.js'
 import type { AppContext } from '../app-context.js'
-import { type RegisteredClient, loadClient, vendorBlocked } from './client-record.js'
 import { isKnownSelector } from './field-selectors.js'
 import type { OAuthParams } from './form-body.js'
 import { isUsableRedirectUri, matchesRegisteredRedirect } from './redirect-uri.js'
-import { VendorPurchaseSliceInput } from './vendor-purchase-slice.js'
+import { VendorPurchaseSliceInput } from '../protocol/vendor-purchase-slice.js'
+import type { RegisteredClient } from '../store/client-store.js'
+import type { AuthorizationRequest, RequestedAccess } from '../store/request-store.js'
 
 /**
  * Parsing and validating an authorization request (RFC 6749 §4.1.1), as it arrives at
@@ -47,7 +48,7 @@ export const CustosFieldsDetail = z
   .object({
     type: z.literal('custos_fields'),
     fields: z.array(z.string().max(200).refine(isKnownSelector, 'unknown field path')).max(200).default([]),
-    // `made_with_vendor` (the earlier `madeWithVendor` still accepted): vendor-purchase-slice.ts.
+    // `made_with_vendor` (the earlier `madeWithVendor` still accepted): protocol/vendor-purchase-slice.ts.
     purchases: VendorPurchaseSliceInput.optional(),
     actions: z.array(GrantAction).min(1).max(2),
     purpose: z.string().trim().min(1).max(500),
@@ -58,29 +59,6 @@ export const CustosFieldsDetail = z
   .refine((d) => d.actions.includes('read') || (d.fields.length === 0 && d.purchases === undefined), 'fields and purchases are read: add the read action')
 const AuthorizationDetails = z.array(CustosFieldsDetail).length(1)
 
-/** What the vendor asks for, normalized: the grant the owner will be shown. */
-export const RequestedAccess = z.object({
-  fields: z.array(z.string()),
-  purchases: PurchaseSlice.optional(),
-  actions: z.array(GrantAction),
-  purpose: z.string(),
-  durationSeconds: z.number().int(),
-  acceptedTerms: z.array(z.string()),
-})
-export type RequestedAccess = z.output<typeof RequestedAccess>
-
-/** A validated authorization request, as stored between the request and the owner's decision. */
-export const AuthorizationRequest = z.object({
-  clientId: z.string(),
-  redirectUri: z.string(),
-  /** Whether the request carried `redirect_uri`; then the token request must repeat it (RFC 6749 §4.1.3). */
-  redirectUriSent: z.boolean(),
-  state: z.string().optional(),
-  codeChallenge: z.string(),
-  dpopJkt: z.string().optional(),
-  access: RequestedAccess,
-})
-export type AuthorizationRequest = z.output<typeof AuthorizationRequest>
 
 /**
  * Shown to the user, never redirected: the redirect URI is not trusted (RFC 6749 §4.1.2.1).
@@ -112,9 +90,9 @@ export async function resolveClientAndRedirect(app: AppContext, params: OAuthPar
   if (params.repeated.has('client_id') || params.repeated.has('redirect_uri')) throw new RequestPageError('client_id or redirect_uri is malformed', 'The request is malformed.')
   const clientId = params.values.get('client_id')
   if (client && clientId !== undefined && clientId !== client.clientId) throw new RequestPageError('client_id or redirect_uri is malformed', 'The request is malformed.')
-  const known = client ?? (clientId === undefined ? undefined : await loadClient(app, clientId))
+  const known = client ?? (clientId === undefined ? undefined : await app.stores.clients.load(clientId))
   if (!known) throw new RequestPageError('Unknown client', 'The application that sent you here is not registered with this vault.')
-  if (await vendorBlocked(app, known.clientId)) throw new RequestPageError('Unknown client', 'The application that sent you here is blocked in this vault.')
+  if (await app.stores.clients.vendorBlocked(known.clientId)) throw new RequestPageError('Unknown client', 'The application that sent you here is blocked in this vault.')
   const given = params.values.get('redirect_uri')
   if (given !== undefined) {
     // Exact string comparison: no normalization, no prefix or pattern matching — but any port

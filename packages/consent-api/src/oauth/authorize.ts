@@ -1,17 +1,16 @@
 import { type Context, Hono } from 'hono'
+import { getCookie } from 'hono/cookie'
 import { type GrantInput, VaultError } from '@custos/vault'
 import type { AppContext } from '../app-context.js'
 import { errorPage } from '../html-page.js'
-import { csrfTokenValid, currentOwnerSession } from '../owner/session.js'
-import { issueCode } from './authorization-codes.js'
-import { type AuthorizationRequest, RequestPageError, RequestRedirectError, type RequestedAccess, redirectWith, validateAuthorizationRequest } from './authorization-request.js'
-import { vendorBlocked } from './client-record.js'
+import { type AuthorizationRequest, PENDING_SECONDS, REQUEST_URI_PREFIX, type RequestedAccess } from '../store/request-store.js'
+import { type OwnerSession, SESSION_COOKIE } from '../store/session-store.js'
+import { RequestPageError, RequestRedirectError, redirectWith, validateAuthorizationRequest } from './authorization-request.js'
 import { isUsableRedirectUri } from './redirect-uri.js'
 import { renderConsentPage } from './consent-page.js'
 import { sellerCandidates } from './seller-candidates.js'
 import { type OAuthParams, paramsFrom } from './form-body.js'
-import { OAuthError, oauthErrorResponse } from './oauth-error.js'
-import { PENDING_SECONDS, REQUEST_URI_PREFIX, findRequest, storeRequest, takeRequest } from './request-store.js'
+import { oauthErrorResponse, requestsWaiting } from './oauth-error.js'
 
 /**
  * The authorization endpoint (RFC 6749 §3.1, §4.1.1) and the owner's decision.
@@ -35,9 +34,9 @@ export function authorizeRoutes(app: AppContext): Hono {
 
   routes.get('/pending/:id', async (c) => {
     const id = c.req.param('id')
-    const request = await findRequest(app, 'pending', id)
+    const request = await app.stores.requests.find('pending', id)
     if (!request) return errorPage(c, 400, 'This request has expired or was already decided. Start again at the application’s site.')
-    if (await vendorBlocked(app, request.clientId)) return errorPage(c, 403, 'The application that sent you here is blocked in this vault.')
+    if (await app.stores.clients.vendorBlocked(request.clientId)) return errorPage(c, 403, 'The application that sent you here is blocked in this vault.')
     return consent(app, c, id, request)
   })
 
@@ -59,15 +58,10 @@ async function authorize(app: AppContext, c: Context, params: OAuthParams): Prom
     }
     throw err
   }
-  let id: string
-  try {
-    id = await storeRequest(app, 'pending', request, PENDING_SECONDS)
-  } catch (err) {
-    // Too many requests waiting (request-store.ts): 429 with Retry-After, as OAuth error JSON.
-    if (err instanceof OAuthError) return oauthErrorResponse(c, err)
-    throw err
-  }
-  return consent(app, c, id, request)
+  const stored = await app.stores.requests.store('pending', request, PENDING_SECONDS)
+  // Too many requests waiting (store/request-store.ts): 429 with Retry-After, as OAuth error JSON.
+  if (!stored.ok) return oauthErrorResponse(c, requestsWaiting(stored.retryAfterSeconds))
+  return consent(app, c, stored.id, request)
 }
 
 /** RFC 9126 §4: only the pushed parameters count; the request_uri is single-use and the client's own. */
@@ -77,17 +71,25 @@ async function pushedRequest(app: AppContext, params: OAuthParams): Promise<Auth
   const clientId = params.values.get('client_id')
   const uri = params.values.get('request_uri') ?? ''
   if (clientId === undefined || !uri.startsWith(REQUEST_URI_PREFIX)) throw malformed
-  const request = await takeRequest(app, 'pushed', uri.slice(REQUEST_URI_PREFIX.length), clientId)
+  const request = await app.stores.requests.take('pushed', uri.slice(REQUEST_URI_PREFIX.length), clientId)
   if (!request) throw new RequestPageError('invalid request_uri', 'This request has expired or was already used. Start again at the application’s site.')
-  if (await vendorBlocked(app, request.clientId)) throw new RequestPageError('Unknown client', 'The application that sent you here is blocked in this vault.')
+  if (await app.stores.clients.vendorBlocked(request.clientId)) throw new RequestPageError('Unknown client', 'The application that sent you here is blocked in this vault.')
   return request
+}
+
+/**
+ * The owner's session of this browser, if signed in: the cookie the owner API sets, read here
+ * and checked by the session store (its idle timer restarted), never by the owner routes.
+ */
+function ownerSession(app: AppContext, c: Context): Promise<OwnerSession | undefined> {
+  return app.stores.sessions.find(getCookie(c, SESSION_COOKIE))
 }
 
 async function consent(app: AppContext, c: Context, pendingId: string, request: AuthorizationRequest): Promise<Response> {
   // A request stored by an older version may name a redirect URI that cannot be used (redirect-uri.ts).
   if (!isUsableRedirectUri(request.redirectUri)) return errorPage(c, 400, BAD_RETURN_ADDRESS)
   const vendor = await app.vault.vendors.get(request.clientId)
-  const session = await currentOwnerSession(app, c)
+  const session = await ownerSession(app, c)
   const sellers = session && request.access.purchases?.madeWithVendor ? await sellerCandidates(app.vault, vendor.name) : undefined
   const owner = session ? { csrfToken: session.csrfToken, values: await app.vault.fields.list(request.access.fields), ...(sellers ? { sellers } : {}) } : undefined
   return renderConsentPage(c, { issuer: app.config.issuer, pendingId, request, vendor, ...(owner ? { owner } : {}) })
@@ -102,11 +104,11 @@ async function decide(app: AppContext, c: Context): Promise<Response> {
   if ((origin !== undefined && origin !== new URL(app.config.issuer).origin) || (site !== undefined && site !== 'same-origin')) return errorPage(c, 403, 'This decision did not come from the consent page.')
   const form = new URLSearchParams(await c.req.text())
 
-  const session = await currentOwnerSession(app, c)
+  const session = await ownerSession(app, c)
   if (!session) return errorPage(c, 401, 'Sign in to your vault to decide. Your session may have timed out.')
-  if (!csrfTokenValid(app, session, form.get('csrf_token'))) return errorPage(c, 403, 'This decision did not come from the consent page.')
+  if (!app.stores.sessions.csrfValid(session, form.get('csrf_token'))) return errorPage(c, 403, 'This decision did not come from the consent page.')
   const id = form.get('request_id') ?? ''
-  const pending = await findRequest(app, 'pending', id)
+  const pending = await app.stores.requests.find('pending', id)
   if (!pending) return errorPage(c, 400, 'This request has expired or was already decided. Start again at the application’s site.')
   const decision = form.get('decision')
   if (decision !== 'approve' && decision !== 'deny') return errorPage(c, 400, 'Choose Approve or Deny.')
@@ -116,7 +118,7 @@ async function decide(app: AppContext, c: Context): Promise<Response> {
   // leave a grant (and a code) behind that no client will ever receive.
   const to = (request: AuthorizationRequest, params: Record<string, string>) => redirectWith(request.redirectUri, { ...params, state: request.state, iss: app.config.issuer })
   if (to(pending, {}) === undefined) return errorPage(c, 400, BAD_RETURN_ADDRESS)
-  const request = await takeRequest(app, 'pending', id)
+  const request = await app.stores.requests.take('pending', id)
   if (!request) return errorPage(c, 400, 'This request has expired or was already decided. Start again at the application’s site.')
   if (to(request, {}) === undefined) return errorPage(c, 400, BAD_RETURN_ADDRESS)
 
@@ -135,7 +137,7 @@ async function decide(app: AppContext, c: Context): Promise<Response> {
     if (err instanceof VaultError && (err.code === 'ERR_VENDOR_BLOCKED' || err.code === 'ERR_NOT_FOUND')) return back({ error: 'access_denied', error_description: 'The owner denied the request' })
     throw err
   }
-  const code = await issueCode(app, {
+  const code = await app.stores.codes.issue({
     clientId: request.clientId,
     grantId,
     redirectUri: request.redirectUriSent ? request.redirectUri : '',

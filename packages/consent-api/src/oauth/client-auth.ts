@@ -1,11 +1,10 @@
 import { timingSafeEqual } from 'node:crypto'
 import type { Context } from 'hono'
-import { type JWTVerifyGetKey, type JSONWebKeySet, createLocalJWKSet, createRemoteJWKSet, decodeJwt, errors as joseErrors, jwtVerify } from 'jose'
+import { type JWTVerifyGetKey, type JSONWebKeySet, createLocalJWKSet, decodeJwt, errors as joseErrors, jwtVerify } from 'jose'
 import type { AppContext } from '../app-context.js'
-import { type RegisteredClient, loadClient, vendorBlocked } from './client-record.js'
+import type { RegisteredClient } from '../store/client-store.js'
 import type { OAuthParams } from './form-body.js'
 import { OAuthError } from './oauth-error.js'
-import { claimJti } from './jti-replay.js'
 
 /**
  * Client authentication at the token, PAR, revocation and introspection endpoints.
@@ -81,7 +80,7 @@ export async function authenticateClient(app: AppContext, c: Context, params: OA
   else if (assertion) client = await viaAssertion(app, params, endpoint)
   else client = await viaNone(app, params)
 
-  if (await vendorBlocked(app, client.clientId)) throw failed(basic, 'blocked')
+  if (await app.stores.clients.vendorBlocked(client.clientId)) throw failed(basic, 'blocked')
   return client
 }
 
@@ -89,7 +88,7 @@ export async function authenticateClient(app: AppContext, c: Context, params: OA
 async function viaNone(app: AppContext, params: OAuthParams): Promise<RegisteredClient> {
   const id = params.values.get('client_id')
   if (id === undefined) throw failed(false, 'none')
-  const client = await loadClient(app, id)
+  const client = await app.stores.clients.load(id)
   if (!client) throw failed(false, 'unknown')
   if (client.authMethod !== 'none') throw failed(false, 'none')
   return client
@@ -126,7 +125,7 @@ function decodeBasic(header: string): { id: string; secret: string } | undefined
 }
 
 async function checkSecret(app: AppContext, clientId: string, secret: string, basic: boolean): Promise<RegisteredClient> {
-  const client = await loadClient(app, clientId)
+  const client = await app.stores.clients.load(clientId)
   if (!client) throw failed(basic, 'unknown')
   // Either secret method for a secret client (see above); never for a key or public client.
   if (!SECRET_METHODS.includes(client.authMethod) || client.secretHash === null) throw failed(basic, 'method')
@@ -151,7 +150,7 @@ async function viaAssertion(app: AppContext, params: OAuthParams, endpoint: stri
   if (typeof claimedIssuer !== 'string') throw failed(false, 'issuer')
   const given = params.values.get('client_id')
   if (given !== undefined && given !== claimedIssuer) throw failed(false, 'issuer')
-  const client = await loadClient(app, claimedIssuer)
+  const client = await app.stores.clients.load(claimedIssuer)
   if (!client) throw failed(false, 'unknown')
   if (client.authMethod !== 'private_key_jwt') throw failed(false, 'method')
 
@@ -183,7 +182,7 @@ async function viaAssertion(app: AppContext, params: OAuthParams, endpoint: stri
 
 /** RFC 7523 §3 item 7: a `jti` is accepted once; the insert fails on one seen before. */
 async function claimAssertionJti(app: AppContext, clientId: string, jti: string, exp: number): Promise<void> {
-  if (!(await claimJti(app, `client_assertion:${clientId}:${jti}`, new Date((exp + CLOCK_TOLERANCE_SECONDS) * 1000)))) throw failed(false, 'replay')
+  if (!(await app.stores.jti.claim(`client_assertion:${clientId}:${jti}`, new Date((exp + CLOCK_TOLERANCE_SECONDS) * 1000)))) throw failed(false, 'replay')
 }
 
 /** Which rule jose's verification refused (its stable error codes and the claim named), in our words. */
@@ -200,15 +199,8 @@ function assertionFailure(err: unknown): ClientAuthFailure {
   return 'signature' // no matching key, a bad signature, a refused algorithm
 }
 
-const remoteKeySets = new WeakMap<AppContext, Map<string, JWTVerifyGetKey>>()
-
+/** The client's registered keys: its `jwks`, or the app's cached set of its `jwks_uri` (store/remote-key-sets.ts). */
 function keysOf(app: AppContext, client: RegisteredClient): JWTVerifyGetKey {
   if (client.jwks) return createLocalJWKSet(client.jwks as unknown as JSONWebKeySet)
-  const uri = client.jwksUri as string
-  // One cached remote set per jwks_uri: jose refreshes it on an unknown `kid`, with a cooldown.
-  let sets = remoteKeySets.get(app)
-  if (!sets) remoteKeySets.set(app, (sets = new Map()))
-  let set = sets.get(uri)
-  if (!set) sets.set(uri, (set = createRemoteJWKSet(new URL(uri), { timeoutDuration: 5000 })))
-  return set
+  return app.stores.remoteKeySets.forUri(client.jwksUri as string)
 }

@@ -1,6 +1,6 @@
 import type { Context } from 'hono'
 import type { AppContext } from '../app-context.js'
-import { DpopError, verifyDpopProof } from './dpop.js'
+import { DpopError, verifyDpopProof } from '../protocol/dpop-proof.js'
 import { OAuthError } from './oauth-error.js'
 
 /**

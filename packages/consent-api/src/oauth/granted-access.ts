@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { type Grant, GrantAction } from '@custos/vault'
-import { VendorPurchaseSlice, toVendorSlice } from './vendor-purchase-slice.js'
+import { VendorPurchaseSlice, toVendorSlice } from '../protocol/vendor-purchase-slice.js'
 
 /**
  * What a grant allows, in the words of the token response (RFC 6749 §5.1 `scope`, RFC 9396 §7

@@ -3,11 +3,11 @@ import type { AppContext } from '../app-context.js'
 import { authenticateClient } from './client-auth.js'
 import { readFormBody, requiredParam } from './form-body.js'
 import type { Grant } from '@custos/vault'
-import { isRefusal } from './credential-refusal.js'
+import { isRefusal } from '../protocol/credential-refusal.js'
 import { OAuthError } from './oauth-error.js'
 import { grantedDetails, grantedScope } from './granted-access.js'
 import { oauthEndpoint } from './oauth-endpoint.js'
-import { type TokenRecord, findToken } from './tokens.js'
+import type { TokenRecord } from '../store/token-store.js'
 
 /**
  * RFC 7662 token introspection, for the authenticated client's own tokens. Inactive — just
@@ -29,7 +29,7 @@ export function introspectRoutes(app: AppContext): Hono {
       const hint = params.values.get('token_type_hint')
       const kinds: ('access' | 'refresh')[] = hint === 'refresh_token' ? ['refresh', 'access'] : ['access', 'refresh']
       let record: TokenRecord | undefined
-      for (const kind of kinds) record ??= await findToken(app, token, kind)
+      for (const kind of kinds) record ??= await app.stores.tokens.find(token, kind)
       const grant = record && record.clientId === client.clientId ? await liveGrant(app, record.grantId, client.clientId) : undefined
       if (!record || !grant) return c.json({ active: false }, 200, headers)
       return c.json(

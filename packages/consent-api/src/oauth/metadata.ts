@@ -1,7 +1,7 @@
 import { Hono } from 'hono'
 import type { AppContext } from '../app-context.js'
-import { RECEIPT_ALG } from '../receipts/signing-key.js'
-import { DPOP_ALGS } from './dpop.js'
+import { DPOP_ALGS } from '../protocol/dpop-proof.js'
+import { RECEIPT_ALG } from '../store/signing-key-store.js'
 import { CLIENT_ASSERTION_ALGS } from './client-auth.js'
 import { SCOPES_SUPPORTED } from './authorization-request.js'
 

@@ -19,6 +19,15 @@ export class OAuthError extends Error {
   }
 }
 
+/**
+ * The answer of `/oauth/par` and `/oauth/authorize` when too many authorization requests wait
+ * (store/request-store.ts): 429 `temporarily_unavailable` with Retry-After (RFC 9126 §2.3,
+ * RFC 6585 §4), until the oldest waiting request expires.
+ */
+export function requestsWaiting(retryAfterSeconds: number): OAuthError {
+  return new OAuthError('temporarily_unavailable', 'Too many authorization requests are waiting; try again later', { 'retry-after': String(retryAfterSeconds) })
+}
+
 export function oauthErrorResponse(c: Context, err: OAuthError): Response {
   return c.json({ error: err.error, error_description: err.message }, err.status, { 'cache-control': 'no-store', pragma: 'no-cache', ...err.headers })
 }

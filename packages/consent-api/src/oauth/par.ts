@@ -1,12 +1,12 @@
 import { Hono } from 'hono'
 import type { AppContext } from '../app-context.js'
-import { type AuthorizationRequest, RequestPageError, RequestRedirectError, validateAuthorizationRequest } from './authorization-request.js'
+import { type AuthorizationRequest, REQUEST_URI_PREFIX } from '../store/request-store.js'
+import { RequestPageError, RequestRedirectError, validateAuthorizationRequest } from './authorization-request.js'
 import { authenticateClient } from './client-auth.js'
 import { dpopProofKey } from './dpop-header.js'
 import { readFormBody } from './form-body.js'
-import { OAuthError } from './oauth-error.js'
+import { OAuthError, requestsWaiting } from './oauth-error.js'
 import { oauthEndpoint } from './oauth-endpoint.js'
-import { REQUEST_URI_PREFIX, storeRequest } from './request-store.js'
 
 /**
  * RFC 9126 pushed authorization requests: the client authenticates and pushes the request over
@@ -39,8 +39,9 @@ export function parRoutes(app: AppContext): Hono {
         if (request.dpopJkt !== undefined && request.dpopJkt !== jkt) throw new OAuthError('invalid_dpop_proof', 'dpop_jkt does not match the DPoP proof')
         request = { ...request, dpopJkt: jkt }
       }
-      const id = await storeRequest(app, 'pushed', request, app.config.requestUriSeconds)
-      return c.json({ request_uri: `${REQUEST_URI_PREFIX}${id}`, expires_in: app.config.requestUriSeconds }, 201, { 'cache-control': 'no-store', pragma: 'no-cache' })
+      const stored = await app.stores.requests.store('pushed', request, app.config.requestUriSeconds)
+      if (!stored.ok) throw requestsWaiting(stored.retryAfterSeconds)
+      return c.json({ request_uri: `${REQUEST_URI_PREFIX}${stored.id}`, expires_in: app.config.requestUriSeconds }, 201, { 'cache-control': 'no-store', pragma: 'no-cache' })
     }),
   )
   return routes

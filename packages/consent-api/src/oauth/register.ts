@@ -4,8 +4,7 @@ import type { AppContext } from '../app-context.js'
 import { zodIssues } from '../problem.js'
 import { OAuthError, oauthErrorResponse } from './oauth-error.js'
 import { ClientMetadata } from './client-metadata.js'
-import { storeClient } from './client-record.js'
-import { RegistrationPolicy } from './registration-policy.js'
+import { admitRegistration } from './registration-admission.js'
 import { addressKey } from '../limits/client-address.js'
 import { RateLimiter } from '../limits/rate-limiter.js'
 
@@ -15,18 +14,17 @@ import { RateLimiter } from '../limits/rate-limiter.js'
  * (for the secret methods) is returned once and stored only as a keyed hash.
  *
  * Before anything is created: the owner's registration mode (an initial access token may be
- * required, RFC 7591 §3 — registration-policy.ts), then, once the metadata is valid, the
+ * required, RFC 7591 §3 — store/registration-policy.ts), then, once the metadata is valid, the
  * registration limits per client address and in total (limits/; 429 with Retry-After, RFC 6585
  * §4). Invalid requests create nothing and so use up no allowance.
  */
 export function registerRoutes(app: AppContext): Hono {
   const routes = new Hono()
-  const policy = new RegistrationPolicy(app)
   const limiter = new RateLimiter(app)
   const { registrationsPerAddress, registrations } = app.config.limits
   routes.post('/', async (c) => {
     try {
-      await policy.admit(c)
+      await admitRegistration(app.stores.registration, c)
     } catch (err) {
       if (err instanceof OAuthError) return oauthErrorResponse(c, err)
       throw err
@@ -57,8 +55,8 @@ export function registerRoutes(app: AppContext): Hono {
     const secret = m.token_endpoint_auth_method === 'private_key_jwt' || m.token_endpoint_auth_method === 'none' ? undefined : randomBytes(32).toString('base64url')
     const issuedAt = Math.floor(app.now().getTime() / 1000)
     const { redirect_uris, token_endpoint_auth_method, ...rest } = m
-    // Sealed and MAC'd (client-record.ts): the vendor's name, site and contacts are not plaintext at rest.
-    await storeClient(app, { clientId: vendor.id, secretHash: secret ? app.vault.hashSecret(secret) : null, authMethod: token_endpoint_auth_method, redirectUris: redirect_uris, metadata: rest })
+    // Sealed and MAC'd (store/client-store.ts): the vendor's name, site and contacts are not plaintext at rest.
+    await app.stores.clients.store({ clientId: vendor.id, secretHash: secret ? app.vault.hashSecret(secret) : null, authMethod: token_endpoint_auth_method, redirectUris: redirect_uris, metadata: rest })
     return c.json(
       {
         client_id: vendor.id,

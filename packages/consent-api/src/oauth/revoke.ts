@@ -3,7 +3,6 @@ import type { AppContext } from '../app-context.js'
 import { authenticateClient } from './client-auth.js'
 import { readFormBody, requiredParam } from './form-body.js'
 import { oauthEndpoint } from './oauth-endpoint.js'
-import { revokeToken } from './tokens.js'
 
 /**
  * RFC 7009 token revocation: the client authenticates and names one of its tokens; a refresh
@@ -19,7 +18,7 @@ export function revokeRoutes(app: AppContext): Hono {
       const params = await readFormBody(c)
       const client = await authenticateClient(app, c, params, `${app.config.issuer}/oauth/revoke`)
       const token = requiredParam(params, 'token', 4096)
-      await revokeToken(app, token, client.clientId)
+      await app.stores.tokens.revoke(token, client.clientId)
       return c.body(null, 200, { 'cache-control': 'no-store', pragma: 'no-cache' })
     }),
   )

@@ -2,17 +2,16 @@ import { createHash, timingSafeEqual } from 'node:crypto'
 import { type Context, Hono } from 'hono'
 import type { Grant, VendorAttempt } from '@custos/vault'
 import type { AppContext } from '../app-context.js'
-import { redeemCode } from './authorization-codes.js'
 import { authenticateClient } from './client-auth.js'
-import type { RegisteredClient } from './client-record.js'
+import { isRefusal, refuseCredential } from '../protocol/credential-refusal.js'
+import type { RegisteredClient } from '../store/client-store.js'
+import type { IssuedTokens } from '../store/token-store.js'
 import { dpopProofKey } from './dpop-header.js'
 import { type OAuthParams, readFormBody, requiredParam } from './form-body.js'
-import { isRefusal, refuseCredential } from './credential-refusal.js'
 import { grantedDetails, grantedScope } from './granted-access.js'
 import { OAuthError } from './oauth-error.js'
 import { matchesRegisteredRedirect } from './redirect-uri.js'
 import { oauthEndpoint } from './oauth-endpoint.js'
-import { type IssuedTokens, issueTokens, lookupToken, revokeFamily, rotateRefreshToken } from './tokens.js'
 
 /**
  * The token endpoint (RFC 6749 §3.2): `authorization_code` (§4.1.3, with PKCE, RFC 7636 §4.6)
@@ -54,7 +53,7 @@ async function dpopKey(app: AppContext, c: Context, client: RegisteredClient, en
 }
 
 async function exchangeCode(app: AppContext, c: Context, client: RegisteredClient, params: OAuthParams, jkt: string | null): Promise<Response> {
-  const redemption = await redeemCode(app, requiredParam(params, 'code', 200), client.clientId)
+  const redemption = await app.stores.codes.redeem(requiredParam(params, 'code', 200), client.clientId)
   if (!redemption.ok) {
     await refuseCredential(
       app,
@@ -89,13 +88,13 @@ async function exchangeCode(app: AppContext, c: Context, client: RegisteredClien
 
   // Logged before the tokens exist: nothing leaves that the log does not show (SECURITY.md 19).
   const grant = await authorizedGrant(app, code.grant_id, { vendorId: client.clientId, record: 'token.issued' })
-  const tokens = await issueTokens(app, { clientId: client.clientId, grantId: grant.id, dpopJkt: jkt, grantExpiresAt: grant.expiresAt })
+  const tokens = await app.stores.tokens.issue({ clientId: client.clientId, grantId: grant.id, dpopJkt: jkt, grantExpiresAt: grant.expiresAt })
   return tokenResponse(c, client, tokens, jkt, grant)
 }
 
 async function refresh(app: AppContext, c: Context, client: RegisteredClient, params: OAuthParams, jkt: string | null): Promise<Response> {
   const presented = requiredParam(params, 'refresh_token', 512)
-  const found = await lookupToken(app, presented, 'refresh')
+  const found = await app.stores.tokens.lookup(presented, 'refresh')
   const current = found.record
   // Unknown, used (→ reuse: the family is revoked), revoked, expired or another client's: logged as
   // this client's refusal, answered invalid_grant whichever it was.
@@ -108,7 +107,7 @@ async function refresh(app: AppContext, c: Context, client: RegisteredClient, pa
   const dead = current.clientId !== client.clientId ? 'ERR_GRANT_MISMATCH' : found.reason
   if (dead !== undefined) {
     // RFC 9700 §4.14.2: a used refresh token presented again means it leaked — its family dies.
-    if (dead === 'ERR_TOKEN_USED') await revokeFamily(app, current.familyId)
+    if (dead === 'ERR_TOKEN_USED') await app.stores.tokens.revokeFamily(current.familyId)
     await refuseCredential(app, { vendorId: client.clientId, grantId: current.grantId, credential: dead })
     throw new OAuthError('invalid_grant', 'The refresh token is invalid, expired or already used')
   }
@@ -130,10 +129,10 @@ async function refresh(app: AppContext, c: Context, client: RegisteredClient, pa
     const granted = new Set(grantedScope(live).split(' '))
     if (scope.split(' ').some((s) => s !== '' && !granted.has(s))) throw new OAuthError('invalid_scope', 'The scope exceeds the grant')
   }
-  const outcome = await rotateRefreshToken(app, presented, client.clientId, jkt, live.expiresAt)
+  const outcome = await app.stores.tokens.rotateRefresh(presented, client.clientId, jkt, live.expiresAt)
   if (!outcome.ok) {
     // Lost a race (a concurrent use: reuse, the family revoked; or a revoke meanwhile).
-    const again = await lookupToken(app, presented, 'refresh')
+    const again = await app.stores.tokens.lookup(presented, 'refresh')
     await refuseCredential(app, { vendorId: client.clientId, grantId: current.grantId, credential: again.reason ?? 'ERR_TOKEN_USED' })
     throw new OAuthError('invalid_grant', 'The refresh token is invalid, expired or already used')
   }

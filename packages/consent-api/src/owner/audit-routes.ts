@@ -2,6 +2,7 @@ import { Hono } from 'hono'
 import { z } from 'zod'
 import { AuditAction, type AuditFilter } from '@custos/vault'
 import type { AppContext } from '../app-context.js'
+import type { OwnerActions } from './owner-actions.js'
 import { type OwnerEnv, ownerGuard } from './owner-auth.js'
 import { RecordId, intParam, validate } from './owner-input.js'
 
@@ -31,26 +32,26 @@ export const AuditQuery = z
  * walks the whole hash chain and names the first bad entry (SECURITY.md 20); a damaged log stops
  * vendor reads until `POST /owner/audit/acknowledge` records the damage in a new anchored entry.
  */
-export function auditRoutes(app: AppContext): Hono<OwnerEnv> {
+export function auditRoutes(app: AppContext, actions: OwnerActions): Hono<OwnerEnv> {
   const routes = new Hono<OwnerEnv>()
   routes.use('*', ownerGuard(app))
 
   routes.get('/', async (c) => {
-    const actions = c.req.queries('action')
-    const q = validate(AuditQuery, { ...c.req.query(), ...(actions ? { action: actions } : {}) }, 'Invalid query')
+    const repeated = c.req.queries('action')
+    const q = validate(AuditQuery, { ...c.req.query(), ...(repeated ? { action: repeated } : {}) }, 'Invalid query')
     const filter = Object.fromEntries(Object.entries(q).filter(([, v]) => v !== undefined)) as AuditFilter
-    const entries = await app.vault.audit.list(filter)
+    const entries = await actions.read.audit.list(filter)
     const last = entries[entries.length - 1]
     // A full page may have more behind it: the client passes nextBefore as `before`.
     const full = entries.length === (q.limit ?? DEFAULT_LIMIT)
     return c.json({ entries, ...(full && last !== undefined ? { nextBefore: last.seq } : {}) })
   })
 
-  routes.get('/verify', async (c) => c.json(await app.vault.audit.verify()))
+  routes.get('/verify', async (c) => c.json(await actions.read.audit.verify()))
 
   // The owner acknowledges a damaged log (SECURITY.md, "The barrier"): a new anchored entry records
   // the damage and vendor reads resume. Answers the verification that was acknowledged.
-  routes.post('/acknowledge', async (c) => c.json(await app.vault.audit.acknowledgeBreak()))
+  routes.post('/acknowledge', async (c) => c.json(await actions.audit.acknowledgeBreak()))
 
   return routes
 }

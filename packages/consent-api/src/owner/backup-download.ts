@@ -1,12 +1,18 @@
 import type { Vault } from '@custos/vault'
 
+/** A download: the body and its headers (an attachment, never cached or sniffed). */
+export interface BackupDownload {
+  readonly body: ReadableStream<Uint8Array>
+  readonly headers: Record<string, string>
+}
+
 /**
- * The encrypted backup as a download, shared by `GET /owner/backup` and the settings page. The
+ * The encrypted backup as a download, the owner actions' `backup()` (`GET /owner/backup`, the settings page). The
  * first chunk is read before any header is sent, so a refusal (sealed, integrity) still becomes a
  * proper error response; a failure later cuts the stream short, and a cut-short backup lacks its
  * final tag, so every restore refuses it.
  */
-export async function backupDownload(vault: Vault, now: Date): Promise<{ readonly body: ReadableStream<Uint8Array>; readonly headers: Record<string, string> }> {
+export async function backupDownload(vault: Vault, now: Date): Promise<BackupDownload> {
   const chunks = vault.backup()[Symbol.asyncIterator]()
   const first = await chunks.next()
   const body = new ReadableStream<Uint8Array>({

@@ -4,14 +4,14 @@ import { z } from 'zod'
 import { type Credentials, VaultExport } from '@custos/vault'
 import type { AppContext } from '../app-context.js'
 import { apiProblem, problemResponse } from '../problem.js'
-import { backupDownload, day, downloadHeaders } from './backup-download.js'
+import { day, downloadHeaders } from './backup-download.js'
 import { BodyTooLargeError, IMPORT_BODY_LIMIT, RESTORE_BODY_LIMIT, limitedChunks, ownerBodyLimit, tooLarge } from './body-limits.js'
+import type { OwnerActions } from './owner-actions.js'
 import { type OwnerEnv, ownerGuard } from './owner-auth.js'
 import { RequestProblem } from './owner-errors.js'
 import { jsonBody, mediaType, queryParams, unsupportedMediaType, validate } from './owner-input.js'
-import type { RotationJob } from './rotation-job.js'
-import { SESSION_COOKIE } from './session.js'
-import { endAllOwnerSessions, statusView } from './status-routes.js'
+import { SESSION_COOKIE } from '../store/session-store.js'
+import { statusView } from './status-routes.js'
 
 export const ImportModeQuery = z.object({ mode: z.enum(['merge', 'replace']).default('merge') }).strict()
 
@@ -45,23 +45,23 @@ function restoreCredentials(passphraseHeader: string | undefined, recoveryKey: s
  * written), `GET /owner/backup` (the encrypted backup, streamed) and `POST /owner/restore`
  * (a backup's bytes; the vault verifies the whole stream before replacing anything, SECURITY.md 12).
  */
-export function exitRoutes(app: AppContext, keyJob: RotationJob): Hono<OwnerEnv> {
+export function exitRoutes(app: AppContext, actions: OwnerActions): Hono<OwnerEnv> {
   const routes = new Hono<OwnerEnv>()
   const guard = ownerGuard(app)
 
   routes.get('/export', guard, async (c) => {
-    const doc = await app.vault.exportJson()
+    const doc = await actions.exportJson()
     return c.body(JSON.stringify(doc, null, 2), 200, downloadHeaders('application/json; charset=utf-8', `custos-export-${day(app.now())}.json`))
   })
 
   routes.post('/import', guard, ownerBodyLimit(IMPORT_BODY_LIMIT), async (c) => {
     const { mode } = queryParams(c, ImportModeQuery)
     const doc = await jsonBody(c, VaultExport)
-    return c.json(await app.vault.importJson(doc, { mode }))
+    return c.json(await actions.importJson(doc, mode))
   })
 
   routes.get('/backup', guard, async (c) => {
-    const { body, headers } = await backupDownload(app.vault, app.now())
+    const { body, headers } = await actions.backup()
     return c.body(body, 200, headers)
   })
 
@@ -74,17 +74,15 @@ export function exitRoutes(app: AppContext, keyJob: RotationJob): Hono<OwnerEnv>
     const body = c.req.raw.body
     if (!body) throw new RequestProblem(apiProblem('ERR_BACKUP_INVALID', 'The request has no backup in its body'))
     try {
-      // Never beside a key rotation: the restore wipes the keys a rotation is using.
-      const done = await keyJob.runExclusive(() => app.vault.restore(limitedChunks(body, RESTORE_BODY_LIMIT), credentials, { origin: 'api' }))
-      if (!done) throw new RequestProblem(apiProblem('ERR_KEYS_BUSY'))
+      // Never beside a key rotation (409); once restored, every owner session has ended.
+      if ((await actions.restore(limitedChunks(body, RESTORE_BODY_LIMIT), credentials, { origin: 'api' })) === 'busy') throw new RequestProblem(apiProblem('ERR_KEYS_BUSY'))
     } catch (err) {
       if (err instanceof BodyTooLargeError) return problemResponse(c, tooLarge)
       throw err
     }
-    // The vault now has the backup's keys and contents: every session, this one too, ends.
-    await endAllOwnerSessions(app)
+    // This one too: its cookie goes.
     deleteCookie(c, SESSION_COOKIE, { httpOnly: true, secure: true, sameSite: 'Strict', path: '/' })
-    return c.json(statusView(await app.vault.status()))
+    return c.json(statusView(await actions.read.status()))
   })
 
   return routes

@@ -2,6 +2,7 @@ import { Hono } from 'hono'
 import { z } from 'zod'
 import { CUSTOM_PATH, type FieldPath, VOCABULARY, isFieldPath, schemaFor } from '@custos/vault'
 import type { AppContext } from '../app-context.js'
+import type { OwnerActions } from './owner-actions.js'
 import { type OwnerEnv, ownerGuard } from './owner-auth.js'
 import { apiProblem } from '../problem.js'
 import { RequestProblem } from './owner-errors.js'
@@ -43,24 +44,24 @@ function vocabularyView(): unknown {
  * Profile fields: `GET /owner/fields` (every stored field with its vocabulary label and group),
  * `PUT /owner/fields/:path` `{ value }`, `DELETE /owner/fields/:path`.
  */
-export function fieldRoutes(app: AppContext): Hono<OwnerEnv> {
+export function fieldRoutes(app: AppContext, actions: OwnerActions): Hono<OwnerEnv> {
   const routes = new Hono<OwnerEnv>()
   routes.use('*', ownerGuard(app))
 
   routes.get('/', async (c) => {
-    const fields = await app.vault.fields.list()
+    const fields = await actions.read.fields.list()
     return c.json({ fields: fields.map((f) => ({ path: f.path, value: f.value, updatedAt: f.updatedAt, ...describe(f.path) })) })
   })
 
   routes.put('/:path', async (c) => {
     const path = fieldPath(c.req.param('path'))
     const { value } = await jsonBody(c, FieldBody)
-    await app.vault.fields.set(path, value)
-    return c.json({ path, value: await app.vault.fields.get(path), ...describe(path) })
+    await actions.fields.set(path, value)
+    return c.json({ path, value: await actions.read.fields.get(path), ...describe(path) })
   })
 
   routes.delete('/:path', async (c) => {
-    await app.vault.fields.delete(fieldPath(c.req.param('path')))
+    await actions.fields.delete(fieldPath(c.req.param('path')))
     return c.body(null, 204)
   })
 

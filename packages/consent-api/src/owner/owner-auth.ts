@@ -1,7 +1,8 @@
 import type { MiddlewareHandler } from 'hono'
 import type { AppContext } from '../app-context.js'
 import { apiProblem, problemResponse, sealedResponse } from '../problem.js'
-import { type OwnerSession, csrfTokenValid, currentOwnerSession } from './session.js'
+import type { OwnerSession } from '../store/session-store.js'
+import { csrfTokenValid, currentOwnerSession } from './session.js'
 
 /** Hono environment of guarded owner routes: the live session is on `c.var.ownerSession`. */
 export interface OwnerEnv {

@@ -89,7 +89,7 @@ export const ownerRouteDocs: readonly RouteDoc[] = [
     summary: 'Change the passphrase (the current one is checked, throttled like unlock)',
     body: json(PassphraseBody),
     responses: {
-      '204': { description: 'Changed' },
+      '204': { description: 'Changed; every other owner session is signed out (this one stays)' },
       '400': { description: "Invalid input (ERR_VALIDATION), or a new passphrase the vault's policy refuses — under 14 characters or too easy to guess (ERR_WEAK_PASSPHRASE; the title says why)" },
       '401': { description: 'Wrong current passphrase (ERR_UNLOCK_FAILED), or no session' },
       '429': { description: 'Throttled' },

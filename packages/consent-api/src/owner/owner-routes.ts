@@ -6,12 +6,12 @@ import { fieldRoutes, vocabularyRoutes } from './field-routes.js'
 import { grantRoutes } from './grant-routes.js'
 import { inboxRoutes } from './inbox-routes.js'
 import { keyRoutes, passphraseRoutes } from './key-routes.js'
+import type { OwnerActions } from './owner-actions.js'
 import { type OwnerEnv, noStore } from './owner-auth.js'
 import { ownerErrorHandler } from './owner-errors.js'
 import { purchaseRoutes } from './purchase-routes.js'
 import { receiptSettingsRoutes } from './receipt-settings-routes.js'
 import { registrationRoutes } from './registration-routes.js'
-import type { RotationJob } from './rotation-job.js'
 import { statusRoutes } from './status-routes.js'
 import { vendorRoutes } from './vendor-routes.js'
 
@@ -20,28 +20,28 @@ import { vendorRoutes } from './vendor-routes.js'
  * zod-validated, RFC 9457 problems, `Cache-Control: no-store` on every answer. Each route module
  * puts {@link ownerGuard} (sealed → 503, no session → 401, no CSRF token → 403) in front of its
  * routes itself, so a module cannot be mounted unguarded by accident; only `GET /status` and
- * `POST /unlock` are open.
+ * `POST /unlock` are open. The routes do HTTP only (parse, guard, answer): every use case is the
+ * owner actions' (owner-actions.ts), which the web pages call too.
  *
  * @example
- * app.route('/owner', ownerRoutes(ctx))
+ * app.route('/owner', ownerRoutes(ctx, ownerActionsFor(ctx)))
  */
-/** `keyJob`: rotation and restore both change the keys, so the API and the web pages share one job and they never overlap. */
-export function ownerRoutes(app: AppContext, keyJob: RotationJob): Hono<OwnerEnv> {
+export function ownerRoutes(app: AppContext, actions: OwnerActions): Hono<OwnerEnv> {
   const routes = new Hono<OwnerEnv>()
   routes.use('*', noStore)
-  routes.route('/', statusRoutes(app))
-  routes.route('/', exitRoutes(app, keyJob))
-  routes.route('/fields', fieldRoutes(app))
+  routes.route('/', statusRoutes(app, actions))
+  routes.route('/', exitRoutes(app, actions))
+  routes.route('/fields', fieldRoutes(app, actions))
   routes.route('/vocabulary', vocabularyRoutes(app))
-  routes.route('/purchases', purchaseRoutes(app))
-  routes.route('/vendors', vendorRoutes(app))
-  routes.route('/grants', grantRoutes(app))
-  routes.route('/inbox', inboxRoutes(app))
-  routes.route('/audit', auditRoutes(app))
-  routes.route('/passphrase', passphraseRoutes(app))
-  routes.route('/keys', keyRoutes(app, keyJob))
-  routes.route('/registration', registrationRoutes(app))
-  routes.route('/receipt-settings', receiptSettingsRoutes(app))
+  routes.route('/purchases', purchaseRoutes(app, actions))
+  routes.route('/vendors', vendorRoutes(app, actions))
+  routes.route('/grants', grantRoutes(app, actions))
+  routes.route('/inbox', inboxRoutes(app, actions))
+  routes.route('/audit', auditRoutes(app, actions))
+  routes.route('/passphrase', passphraseRoutes(app, actions))
+  routes.route('/keys', keyRoutes(app, actions))
+  routes.route('/registration', registrationRoutes(app, actions))
+  routes.route('/receipt-settings', receiptSettingsRoutes(app, actions))
   routes.onError(ownerErrorHandler(app.now))
   return routes
 }

@@ -1,14 +1,13 @@
-import type { Order, Purchase, ValidationIssue, Vault } from '@custos/vault'
+import type { Order, ValidationIssue, Vault } from '@custos/vault'
 import type { CsvLayout } from './csv-columns.js'
 import { markDuplicates } from './import-duplicates.js'
 import { RequestProblem } from './owner-errors.js'
 import { type CsvImportOptions, CsvHeaderProblem, type ImportRow, csvLayoutOf, rowsFromCsv, rowsFromJson } from './purchase-import.js'
 
 /**
- * The owner's purchase import as one service with two skins: `POST /owner/purchases/import` and
- * the web page `/purchases/import` both preview with {@link previewImport} and write with
- * {@link importPurchases}, so they read files, map columns, word problems and spot duplicates
- * the same way.
+ * The owner's purchase import, used by the owner actions (owner-data-actions.ts) that
+ * `POST /owner/purchases/import` and the web page `/purchases/import` both call: one way to read
+ * files, map columns, word problems and spot duplicates.
  */
 export type ImportSource = { readonly format: 'csv'; readonly text: string; readonly options?: CsvImportOptions } | { readonly format: 'json'; readonly doc: unknown }
 
@@ -39,15 +38,13 @@ export function importRefusal(err: unknown): ImportRefusal | undefined {
   return undefined
 }
 
+/** A preview for a page: the rows, or why the file as a whole is unusable (with its CSV layout when mapping columns can fix it). */
+export type ImportPreview = ({ readonly ok: true } & ImportPreviewRows) | ({ readonly ok: false } & ImportRefusal)
+
 /** Whether rows marked as duplicates are written too (`import`) or left out (`skip`). */
 export type DuplicateChoice = 'skip' | 'import'
 
 /** The orders an import writes: valid rows, less duplicates unless asked for. */
 export function ordersToImport(rows: readonly ImportRow[], duplicates: DuplicateChoice): Order[] {
   return rows.flatMap((r) => (r.order && (duplicates === 'import' || r.duplicate === undefined) ? [r.order] : []))
-}
-
-/** Writes the orders in one transaction, as imported purchases. */
-export function importPurchases(vault: Vault, orders: readonly Order[]): Promise<Purchase[]> {
-  return vault.purchases.addMany(orders, { provenance: 'import' })
 }

@@ -3,12 +3,13 @@ import { z } from 'zod'
 import { Order, type ValidationIssue } from '@custos/vault'
 import type { AppContext } from '../app-context.js'
 import { IMPORT_BODY_LIMIT, ownerBodyLimit } from './body-limits.js'
+import type { OwnerActions } from './owner-actions.js'
 import { type OwnerEnv, ownerGuard } from './owner-auth.js'
 import { apiProblem } from '../problem.js'
 import { RequestProblem } from './owner-errors.js'
 import { DateOrDateTime, RecordId, intParam, jsonBody, mediaType, parseJsonText, pathParam, queryParams, unsupportedMediaType } from './owner-input.js'
 import { CSV_COLUMNS } from './csv-columns.js'
-import { type ImportSource, importPurchases, ordersToImport, previewImport } from './purchase-import-service.js'
+import type { ImportSource } from './purchase-import-service.js'
 
 /** `GET /owner/purchases` filters; they combine with AND. */
 export const PurchaseListQuery = z
@@ -56,13 +57,13 @@ async function importSource(c: Context, q: z.output<typeof ImportQuery>): Promis
  * delete, and import. An import with `?preview=true` parses and checks every row and writes
  * nothing; a real import writes all rows in one transaction or, if any row is invalid, none.
  */
-export function purchaseRoutes(app: AppContext): Hono<OwnerEnv> {
+export function purchaseRoutes(app: AppContext, actions: OwnerActions): Hono<OwnerEnv> {
   const routes = new Hono<OwnerEnv>()
   routes.use('*', ownerGuard(app))
 
   routes.get('/', async (c) => {
     const q = queryParams(c, PurchaseListQuery)
-    const page = await app.vault.purchases.list({
+    const page = await actions.read.purchases.list({
       ...(q.seller !== undefined ? { seller: q.seller } : {}),
       ...(q.sellerContains !== undefined ? { sellerContains: q.sellerContains } : {}),
       ...(q.category !== undefined ? { categories: [q.category] } : {}),
@@ -74,11 +75,11 @@ export function purchaseRoutes(app: AppContext): Hono<OwnerEnv> {
     return c.json({ items: page.items, ...(page.nextCursor !== undefined ? { nextCursor: page.nextCursor } : {}) })
   })
 
-  routes.post('/', async (c) => c.json(await app.vault.purchases.add(await jsonBody(c, Order)), 201))
+  routes.post('/', async (c) => c.json(await actions.purchases.add(await jsonBody(c, Order)), 201))
 
   routes.post('/import', ownerBodyLimit(IMPORT_BODY_LIMIT), async (c) => {
     const q = queryParams(c, ImportQuery)
-    const { rows, layout } = await previewImport(app.vault, await importSource(c, q))
+    const { rows, layout } = await actions.purchases.preview(await importSource(c, q))
     const invalid = rows.filter((r) => r.issues)
     const duplicates = rows.filter((r) => r.duplicate).length
     if (q.preview === 'true') return c.json({ rows, valid: rows.length - invalid.length, invalid: invalid.length, duplicates, ...(layout ? { columns: layout.columns } : {}) })
@@ -87,20 +88,19 @@ export function purchaseRoutes(app: AppContext): Hono<OwnerEnv> {
       throw new RequestProblem(apiProblem('ERR_VALIDATION', `${invalid.length} of ${rows.length} rows are invalid; nothing was imported`, issues))
     }
     // Duplicates are written unless asked otherwise: a client that imported before issue 10 keeps its meaning.
-    const orders = ordersToImport(rows, q.duplicates ?? 'import')
-    const added = orders.length > 0 ? await importPurchases(app.vault, orders) : []
-    return c.json({ imported: added.length, ids: added.map((p) => p.id), skippedDuplicates: rows.length - orders.length }, 201)
+    const added = await actions.purchases.commitImport(rows, q.duplicates ?? 'import')
+    return c.json({ imported: added.length, ids: added.map((p) => p.id), skippedDuplicates: rows.length - added.length }, 201)
   })
 
-  routes.get('/:id', async (c) => c.json(await app.vault.purchases.get(pathParam(c, 'id', RecordId))))
+  routes.get('/:id', async (c) => c.json(await actions.read.purchases.get(pathParam(c, 'id', RecordId))))
 
   routes.put('/:id', async (c) => {
     const id = pathParam(c, 'id', RecordId)
-    return c.json(await app.vault.purchases.update(id, await jsonBody(c, Order)))
+    return c.json(await actions.purchases.update(id, await jsonBody(c, Order)))
   })
 
   routes.delete('/:id', async (c) => {
-    await app.vault.purchases.delete(pathParam(c, 'id', RecordId))
+    await actions.purchases.delete(pathParam(c, 'id', RecordId))
     return c.body(null, 204)
   })
 

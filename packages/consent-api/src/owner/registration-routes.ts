@@ -1,7 +1,8 @@
 import { Hono } from 'hono'
 import { z } from 'zod'
 import type { AppContext } from '../app-context.js'
-import { RegistrationMode, RegistrationPolicy } from '../oauth/registration-policy.js'
+import { RegistrationMode } from '../store/registration-policy.js'
+import type { OwnerActions } from './owner-actions.js'
 import { type OwnerEnv, ownerGuard } from './owner-auth.js'
 import { apiProblem } from '../problem.js'
 import { RequestProblem } from './owner-errors.js'
@@ -18,9 +19,9 @@ const TokenId = z.string().regex(/^rtk_[A-Za-z0-9_-]{16}$/, 'not a token id')
  * `POST /owner/registration/tokens` `{ label? }` → 201 with the token, shown this once;
  * `DELETE /owner/registration/tokens/:id` → 204 (revoked at once, on every server).
  */
-export function registrationRoutes(app: AppContext): Hono<OwnerEnv> {
+export function registrationRoutes(app: AppContext, actions: OwnerActions): Hono<OwnerEnv> {
   const routes = new Hono<OwnerEnv>()
-  const policy = new RegistrationPolicy(app)
+  const policy = actions.registration
   routes.use('*', ownerGuard(app))
 
   const view = async () => ({ mode: await policy.mode(), tokens: await policy.tokens() })

@@ -4,10 +4,11 @@ import { z } from 'zod'
 import { AuditOrigin, type VaultStatus } from '@custos/vault'
 import type { AppContext } from '../app-context.js'
 import { apiProblem } from '../problem.js'
+import type { OwnerActions } from './owner-actions.js'
 import { type OwnerEnv, ownerGuard } from './owner-auth.js'
 import { RequestProblem } from './owner-errors.js'
 import { jsonBody } from './owner-input.js'
-import { SESSION_COOKIE } from './session.js'
+import { SESSION_COOKIE } from '../store/session-store.js'
 
 /**
  * `POST /owner/unlock`: the passphrase or the recovery key, exactly one — and optionally where the
@@ -38,11 +39,6 @@ export function statusView(status: VaultStatus): z.output<typeof StatusView> {
   }
 }
 
-/** Ends every owner session: their cookies stop working, whoever holds them. */
-export async function endAllOwnerSessions(app: AppContext): Promise<void> {
-  await app.db.deleteFrom('owner_sessions').execute()
-}
-
 /**
  * The vault's state. `GET /owner/status` and `POST /owner/unlock` need no session and work
  * sealed (there is nothing else to sign in to); unlock is throttled by the vault before Argon2
@@ -52,26 +48,22 @@ export async function endAllOwnerSessions(app: AppContext): Promise<void> {
  * `POST /owner/lock` (session + CSRF) seals the vault and ends every owner session, so a cookie
  * left in some browser cannot come back to life at the next unlock.
  */
-export function statusRoutes(app: AppContext): Hono<OwnerEnv> {
+export function statusRoutes(app: AppContext, actions: OwnerActions): Hono<OwnerEnv> {
   const routes = new Hono<OwnerEnv>()
 
-  routes.get('/status', async (c) => c.json(statusView(await app.vault.status())))
+  routes.get('/status', async (c) => c.json(statusView(await actions.read.status())))
 
   routes.post('/unlock', async (c) => {
     const body = await jsonBody(c, UnlockBody)
     const credentials = 'recoveryKey' in body ? { recoveryKey: body.recoveryKey } : { passphrase: body.passphrase }
-    const alreadyUnsealed = () => new RequestProblem(apiProblem('ERR_ALREADY_UNSEALED'))
-    // An unsealed vault is answered before any Argon2 work. Unlocks that race past this check
-    // are queued by the vault itself, one at a time, and the losers told so: they get the same 409.
-    if (app.vault.isUnsealed()) throw alreadyUnsealed()
-    const result = await app.vault.unlock(credentials, { origin: body.origin ?? 'api' })
-    if (result === 'already-unsealed') throw alreadyUnsealed()
-    return c.json(statusView(await app.vault.status()))
+    // Already unsealed (before any Argon2 work, or a racing unlock won): 409.
+    if ((await actions.unlock(credentials, { origin: body.origin ?? 'api' })) === 'already-unsealed') throw new RequestProblem(apiProblem('ERR_ALREADY_UNSEALED'))
+    return c.json(statusView(await actions.read.status()))
   })
 
   routes.post('/lock', ownerGuard(app), async (c) => {
-    await app.vault.lock({ origin: 'api' })
-    await endAllOwnerSessions(app)
+    // Sealed, and every owner session ended (the actions' lock); this browser's cookie goes too.
+    await actions.lock({ origin: 'api' })
     deleteCookie(c, SESSION_COOKIE, { httpOnly: true, secure: true, sameSite: 'Strict', path: '/' })
     return c.body(null, 204)
   })

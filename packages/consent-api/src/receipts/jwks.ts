@@ -1,7 +1,6 @@
 import { Hono } from 'hono'
 import type { AppContext } from '../app-context.js'
 import { sealedResponse } from '../problem.js'
-import { vaultPublicJwk } from './signing-key.js'
 
 /**
  * `GET /.well-known/jwks.json` — the vault's public signing key as an RFC 7517 §5 JWK Set, for
@@ -11,7 +10,7 @@ import { vaultPublicJwk } from './signing-key.js'
 export function jwksRoutes(app: AppContext): Hono {
   const routes = new Hono()
   routes.get('/', async (c) => {
-    const jwk = await vaultPublicJwk(app.vault)
+    const jwk = await app.stores.signingKeys.publicJwk()
     if (!jwk) return sealedResponse(c)
     return c.json({ keys: [jwk] }, 200, { 'cache-control': 'public, max-age=300' })
   })

@@ -1,9 +1,8 @@
 import { SignJWT } from 'jose'
 import type { Grant, Vendor } from '@custos/vault'
 import type { AppContext } from '../app-context.js'
-import { loadClient } from '../oauth/client-record.js'
 import { ReceiptSettingsStore } from './receipt-settings.js'
-import { RECEIPT_ALG, type SigningKey, vaultSigningKey } from './signing-key.js'
+import { RECEIPT_ALG, type SigningKey } from '../store/signing-key-store.js'
 
 /**
  * Consent receipts: a record of one consent event, shaped after the Kantara Initiative Consent
@@ -188,11 +187,11 @@ export function principalPseudonym(app: AppContext, vendorId: string): string {
  * stands, the policy the vendor's registered `policy_uri`.
  */
 export async function consentReceiptFor(app: AppContext, grant: Grant, vendor: Vendor): Promise<string> {
-  const [{ jurisdiction }, client] = await Promise.all([new ReceiptSettingsStore(app).get(), loadClient(app, grant.vendorId)])
+  const [{ jurisdiction }, client] = await Promise.all([new ReceiptSettingsStore(app).get(), app.stores.clients.load(grant.vendorId)])
   const receipt = buildConsentReceipt(grant, vendor, {
     piiPrincipalId: principalPseudonym(app, grant.vendorId),
     jurisdiction,
     ...(client?.policyUri !== undefined ? { policyUrl: client.policyUri } : {}),
   })
-  return signConsentReceipt(await vaultSigningKey(app.vault), receipt, app.config.issuer)
+  return signConsentReceipt(await app.stores.signingKeys.signingKey(), receipt, app.config.issuer)
 }

@@ -1,8 +1,7 @@
 import type { MiddlewareHandler } from 'hono'
 import type { AppContext } from '../app-context.js'
-import { DpopError, verifyDpopProof } from '../oauth/dpop.js'
-import { refuseCredential } from '../oauth/credential-refusal.js'
-import { lookupToken } from '../oauth/tokens.js'
+import { refuseCredential } from '../protocol/credential-refusal.js'
+import { DpopError, verifyDpopProof } from '../protocol/dpop-proof.js'
 import { ResourceAuthError } from './resource-error.js'
 
 /** Who is calling, once {@link bearerAuth} has let the request through. */
@@ -77,7 +76,7 @@ export function bearerAuth(app: AppContext): MiddlewareHandler<ResourceEnv> {
     const scheme = match[1]?.toLowerCase() === 'dpop' ? 'DPoP' : 'Bearer'
     const token = match[2] as string
 
-    const found = await lookupToken(app, token, 'access')
+    const found = await app.stores.tokens.lookup(token, 'access')
     if (!found.live) {
       // Logged as a refusal of the token's vendor and grant (a revoke revokes the grant's tokens,
       // so this is where a read after a revoke ends), or counted as nobody's when it matches no

@@ -2,7 +2,7 @@ import { Hono } from 'hono'
 import type { AppContext } from '../app-context.js'
 import { consentReceiptFor } from '../receipts/receipt.js'
 import type { ResourceEnv } from './bearer.js'
-import { toVendorSlice } from '../oauth/vendor-purchase-slice.js'
+import { toVendorSlice } from '../protocol/vendor-purchase-slice.js'
 
 /**
  * `GET /v1/grant` → what this token may do, until when and for what purpose, with the signed

@@ -1,7 +1,7 @@
 import type { Context } from 'hono'
 import { type BearerErrorCode, OAUTH_ERRORS } from '../api-problems.js'
 import type { AppContext } from '../app-context.js'
-import { DPOP_ALGS } from '../oauth/dpop.js'
+import { DPOP_ALGS } from '../protocol/dpop-proof.js'
 
 /**
  * Errors of the vendor resource API in the shapes standard OAuth clients understand: RFC 6750 §3

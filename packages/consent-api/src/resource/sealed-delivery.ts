@@ -3,9 +3,8 @@ import type { MiddlewareHandler } from 'hono'
 import { z } from 'zod'
 import type { AppContext } from '../app-context.js'
 import { loadSodium } from '../crypto/sodium.js'
-import { loadClient } from '../oauth/client-record.js'
 import { apiProblem, problemResponse } from '../problem.js'
-import { RECEIPT_ALG, vaultSigningKey } from '../receipts/signing-key.js'
+import { RECEIPT_ALG } from '../store/signing-key-store.js'
 import type { ResourceEnv } from './bearer.js'
 
 export const SEALED_MEDIA_TYPE = 'application/custos-sealed'
@@ -48,7 +47,7 @@ export function sealedDelivery(app: AppContext): MiddlewareHandler<ResourceEnv> 
     const res = c.res
     if (res.status < 200 || res.status >= 300 || !(res.headers.get('content-type') ?? '').startsWith('application/json')) return
     const body = new Uint8Array(await res.arrayBuffer())
-    const key = await vaultSigningKey(app.vault)
+    const key = await app.stores.signingKeys.signingKey()
     const jws = await new CompactSign(body)
       .setProtectedHeader({
         alg: RECEIPT_ALG,
@@ -81,7 +80,7 @@ export function acceptsSealed(accept: string | undefined): boolean {
 
 async function vendorSealingKey(app: AppContext, clientId: string): Promise<Uint8Array | undefined> {
   // The client as the vault vouches for it (row MAC, sealed metadata): an edited key is no key.
-  const client = await loadClient(app, clientId)
+  const client = await app.stores.clients.load(clientId)
   if (!client) return undefined
   const parsed = SealingMetadata.safeParse({ custos_x25519_public_key: client.x25519PublicKey })
   const encoded = parsed.success ? parsed.data.custos_x25519_public_key : undefined

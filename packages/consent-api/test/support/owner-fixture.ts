@@ -9,7 +9,7 @@ import type { AppContext } from '../../src/app-context.js'
 import { parseConfig } from '../../src/config.js'
 import type { ApiTables } from '../../src/db/api-schema.js'
 import { createApp } from '../../src/index.js'
-import { RegistrationPolicy } from '../../src/oauth/registration-policy.js'
+import { createStores } from '../../src/store/stores.js'
 import { PASSPHRASE, type TestVault, createTestVault } from '@custos/vault/testing'
 
 export { PASSPHRASE }
@@ -47,8 +47,9 @@ export async function ownerFixture(options: { vault?: (v: Vault) => Vault } = {}
   const tv = await createTestVault({ now })
   live.push(tv)
   const app = await createApp({ vault: options.vault ? options.vault(tv.vault) : tv.vault, database: tv.handle, config: { issuer: ISSUER }, now })
-  // The same context createApp builds, for the token store in tests.
-  const ctx: AppContext = { vault: tv.vault, db: tv.handle.db as unknown as Kysely<ApiTables>, config: parseConfig({ issuer: ISSUER }), now }
+  // A context like the one createApp builds (its own stores), for the stores in tests.
+  const base = { vault: tv.vault, db: tv.handle.db as unknown as Kysely<ApiTables>, config: parseConfig({ issuer: ISSUER }), now }
+  const ctx: AppContext = { ...base, stores: createStores(base) }
 
   const f = {
     tv,
@@ -146,7 +147,7 @@ export async function seedIds(f: OwnerFixture): Promise<Record<string, string>> 
   const grant = await f.tv.vault.grants.create({ vendorId: vendor.id, fields: ['email', 'prefs.sizes.*'], actions: ['read', 'append'], purpose: 'Sizing', durationSeconds: 86400 })
   const purchase = await f.tv.vault.purchases.add(ORDER)
   const pending = await f.tv.vault.inbox.append(grant.id, { ...ORDER, orderDate: '2026-04-01' })
-  const token = await new RegistrationPolicy(f.ctx).createToken('Fjord Outdoor')
+  const token = await f.ctx.stores.registration.createToken('Fjord Outdoor')
   return { vendor: vendor.id, grant: grant.id, purchase: purchase.id, pending: pending.id, token: token.id }
 }
 

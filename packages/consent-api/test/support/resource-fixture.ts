@@ -11,7 +11,7 @@ import type { AppContext } from '../../src/app-context.js'
 import { parseConfig } from '../../src/config.js'
 import type { ApiTables } from '../../src/db/api-schema.js'
 import { createApp } from '../../src/index.js'
-import { issueTokens } from '../../src/oauth/tokens.js'
+import { createStores } from '../../src/store/stores.js'
 import { type TestVault, createTestVault } from '@custos/vault/testing'
 
 export const ISSUER = 'https://vault.example'
@@ -58,7 +58,8 @@ export async function resourceFixture(): Promise<ResourceFixture> {
   live.push(tv)
   await tv.vault.fields.setMany(PROFILE)
   const app = await createApp({ vault: tv.vault, database: tv.handle, config: { issuer: ISSUER }, now })
-  const ctx: AppContext = { vault: tv.vault, db: tv.handle.db as unknown as Kysely<ApiTables>, config: parseConfig({ issuer: ISSUER }), now }
+  const base = { vault: tv.vault, db: tv.handle.db as unknown as Kysely<ApiTables>, config: parseConfig({ issuer: ISSUER }), now }
+  const ctx: AppContext = { ...base, stores: createStores(base) }
 
   const fixture: ResourceFixture = {
     tv,
@@ -90,7 +91,7 @@ export async function resourceFixture(): Promise<ResourceFixture> {
       return grant.id
     },
     async token(vendorId, grantId, dpopJkt = null) {
-      return (await issueTokens(ctx, { clientId: vendorId, grantId, dpopJkt })).accessToken
+      return (await ctx.stores.tokens.issue({ clientId: vendorId, grantId, dpopJkt })).accessToken
     },
     async vendorWithToken(input = {}, metadata = {}) {
       const vendorId = await fixture.registerVendor(metadata)

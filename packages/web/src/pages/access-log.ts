@@ -234,9 +234,9 @@ export function accessLogPages(kit: OwnerPageKit, options: { autoVerifyMax?: num
   routes.get('/', async (c) => {
     const parsed = LogQuery.safeParse(c.req.query())
     const q: LogQuery = parsed.success ? parsed.data : {}
-    const [entries, newest, vendors] = await Promise.all([kit.vault.audit.list(auditFilter(q)), kit.vault.audit.list({ limit: 1 }), kit.vault.vendors.list()])
+    const [entries, newest, vendors] = await Promise.all([kit.actions.read.audit.list(auditFilter(q)), kit.actions.read.audit.list({ limit: 1 }), kit.actions.read.vendors.list()])
     const size = newest[0]?.seq ?? 0
-    const verification = size <= autoVerifyMax || q.verify === '1' ? await kit.vault.audit.verify() : { skipped: size }
+    const verification = size <= autoVerifyMax || q.verify === '1' ? await kit.actions.read.audit.verify() : { skipped: size }
     const names = new Map(vendors.map((v) => [v.id, v.name]))
     const vendorName = (id: string | undefined) => (id === undefined ? 'A vendor' : (names.get(id) ?? `Vendor ${id}`))
     const shown = entries.slice(0, PAGE_SIZE)
@@ -267,7 +267,7 @@ ${
   })
 
   routes.post('/acknowledge', async (c) => {
-    await kit.vault.audit.acknowledgeBreak()
+    await kit.actions.audit.acknowledgeBreak()
     return c.redirect('/log?done=acknowledged', 303)
   })
 

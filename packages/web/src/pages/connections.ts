@@ -89,7 +89,7 @@ ${
 }</article>`
 }
 
-function vendorSection(v: Vendor, grants: readonly Grant[], reads: Map<string, AuditEntry>, now: Date, csrfToken: string, zone: string): Html {
+function vendorSection(v: Vendor, grants: readonly Grant[], reads: ReadonlyMap<string, AuditEntry>, now: Date, csrfToken: string, zone: string): Html {
   const active = grants.filter((g) => g.status === 'active')
   const past = grants.filter((g) => g.status !== 'active')
   return html`<section class="vendor-card" id="vendor-${v.id}" aria-labelledby="vendor-${v.id}-name">
@@ -126,9 +126,8 @@ export function connectionPages(kit: OwnerPageKit): Hono<PageEnv> {
 
   routes.get('/', async (c) => {
     const csrfToken = c.var.session.csrfToken
-    const [vendors, grants] = await Promise.all([kit.vault.vendors.list(), kit.vault.grants.list()])
     // Each grant's newest read, one indexed lookup per grant (the vault's audit.lastReadPerGrant).
-    const reads = await kit.vault.audit.lastReadPerGrant(grants.map((g) => g.id))
+    const { vendors, grants, lastReads: reads } = await kit.actions.read.connections()
     const now = kit.now()
     return page(
       c,
@@ -161,7 +160,7 @@ ${vendors.length === 0 ? html`<p class="empty">No vendor has asked for access ye
     const form = await readForm(c)
     const ticked = new Set(form.all('field'))
     return act(c, `#grant-${id}`, async () => {
-      const grant = await kit.vault.grants.get(id)
+      const grant = await kit.actions.read.grants.get(id)
       const fields = grant.fields.filter((f) => ticked.has(f))
       const dropPurchases = grant.purchases !== undefined && !form.has('purchases')
       const seconds = SHORTER.find((o) => String(o.seconds) === form.text('expires'))?.seconds
@@ -169,7 +168,7 @@ ${vendors.length === 0 ? html`<p class="empty">No vendor has asked for access ye
       if (fields.length === grant.fields.length && !dropPurchases && expiresAt === undefined) return 'done=unchanged'
       // A read grant that reads nothing is a revocation in disguise: say so rather than keep it.
       if (grant.actions.includes('read') && fields.length === 0 && (dropPurchases || grant.purchases === undefined)) return 'error=empty'
-      await kit.vault.grants.narrow(id, { fields, ...(dropPurchases ? { purchases: null } : {}), ...(expiresAt !== undefined ? { expiresAt } : {}) })
+      await kit.actions.grants.narrow(id, { fields, ...(dropPurchases ? { purchases: null } : {}), ...(expiresAt !== undefined ? { expiresAt } : {}) })
       return 'done=narrowed'
     })
   })
@@ -178,7 +177,7 @@ ${vendors.length === 0 ? html`<p class="empty">No vendor has asked for access ye
     const id = c.req.param('id')
     if (!ID.test(id)) return notFound(c)
     return act(c, `#grant-${id}`, async () => {
-      await kit.revokeGrant(id)
+      await kit.actions.grants.revoke(id)
       return 'done=revoked'
     })
   })
@@ -187,7 +186,7 @@ ${vendors.length === 0 ? html`<p class="empty">No vendor has asked for access ye
     const id = c.req.param('id')
     if (!ID.test(id)) return notFound(c)
     try {
-      const jws = await kit.consentReceipt(id)
+      const jws = await kit.actions.grants.receipt(id)
       // RFC 7519 §10.3.1: a JWT's media type; a download, never rendered.
       return c.body(jws, 200, {
         'content-type': 'application/jwt',
@@ -206,7 +205,7 @@ ${vendors.length === 0 ? html`<p class="empty">No vendor has asked for access ye
     if (!ID.test(id)) return notFound(c)
     const blocked = (await readForm(c)).text('blocked') !== 'false'
     return act(c, `#vendor-${id}`, async () => {
-      await kit.vault.vendors.setBlocked(id, blocked)
+      await kit.actions.vendors.setBlocked(id, blocked)
       return blocked ? 'done=blocked' : 'done=unblocked'
     })
   })

@@ -17,14 +17,14 @@ export function homePages(kit: OwnerPageKit): Hono<PageEnv> {
   const routes = new Hono<PageEnv>()
 
   routes.get('/', ownerGate(kit), async (c) => {
-    const { vault } = kit
+    const { read } = kit.actions
     const [fields, purchases, grants, inbox, vendors, reads] = await Promise.all([
-      vault.fields.list(),
-      vault.purchases.list({ limit: PAGE }),
-      vault.grants.list({ status: 'active' }),
-      vault.inbox.list({ limit: 100 }),
-      vault.vendors.list(),
-      vault.audit.list({ action: 'grant.read', limit: 5 }),
+      read.fields.list(),
+      read.purchases.list({ limit: PAGE }),
+      read.grants.list({ status: 'active' }),
+      read.inbox.list({ limit: 100 }),
+      read.vendors.list(),
+      read.audit.list({ action: 'grant.read', limit: 5 }),
     ])
     const names = new Map(vendors.map((v) => [v.id, v.name]))
     const connected = new Set(grants.map((g) => g.vendorId)).size

@@ -38,13 +38,13 @@ export function inboxPages(kit: OwnerPageKit): Hono<PageEnv> {
     let listed: { items: Purchase[]; nextCursor?: string }
     let error = fixedMessage(ERRORS, c.req.query('error'))
     try {
-      listed = await kit.vault.inbox.list({ limit: PAGE_SIZE, ...(cursor ? { cursor } : {}) })
+      listed = await kit.actions.read.inbox.list({ limit: PAGE_SIZE, ...(cursor ? { cursor } : {}) })
     } catch (err) {
       if (!(err instanceof ValidationError)) throw err
       error = 'That page link is no longer valid; showing the first page.'
-      listed = await kit.vault.inbox.list({ limit: PAGE_SIZE })
+      listed = await kit.actions.read.inbox.list({ limit: PAGE_SIZE })
     }
-    const vendors = new Map((await kit.vault.vendors.list()).map((v) => [v.id, v.name]))
+    const vendors = new Map((await kit.actions.read.vendors.list()).map((v) => [v.id, v.name]))
     return page(
       c,
       200,
@@ -62,7 +62,7 @@ ${listed.items.length === 0 ? html`<p class="empty">Your inbox is empty.</p>` : 
       const id = c.req.param('id')
       try {
         if (!ID.test(id)) return c.redirect('/inbox?error=ERR_NOT_FOUND', 303)
-        await (decision === 'accept' ? kit.vault.inbox.accept(id) : kit.vault.inbox.reject(id))
+        await (decision === 'accept' ? kit.actions.inbox.accept(id) : kit.actions.inbox.reject(id))
       } catch (err) {
         if (err instanceof VaultError && err.code === 'ERR_NOT_FOUND') return c.redirect('/inbox?error=ERR_NOT_FOUND', 303)
         throw err

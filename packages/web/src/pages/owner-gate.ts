@@ -16,8 +16,8 @@ export interface PageEnv {
  */
 export function ownerGate(kit: OwnerPageKit): MiddlewareHandler<PageEnv> {
   return async function ownerGate(c, next) {
-    if (!kit.vault.isUnsealed()) {
-      const status = await kit.vault.status()
+    if (!kit.actions.read.isUnsealed()) {
+      const status = await kit.actions.read.status()
       return c.redirect(status.state === 'uninitialized' ? '/setup' : '/unlock', 303)
     }
     const session = await kit.session(c)
@@ -31,9 +31,9 @@ export function ownerGate(kit: OwnerPageKit): MiddlewareHandler<PageEnv> {
     c.set('session', session)
     // One row and one MAC (vault.audit.trusted): every signed-in page shows the broken-log banner
     // until the owner acknowledges the break (SECURITY.md, "The barrier").
-    c.set('auditBroken', !(await kit.vault.audit.trusted()))
+    c.set('auditBroken', !(await kit.actions.read.audit.trusted()))
     // The zone the page's times are shown in (pages/local-time.ts): one small row per page.
-    c.set('timeZone', await kit.timeZone.get())
+    c.set('timeZone', await kit.actions.timeZone.get())
     await next()
   }
 }

@@ -45,7 +45,7 @@ export function profilePages(kit: OwnerPageKit): Hono<PageEnv> {
   const gate = ownerGate(kit)
 
   const render = async (c: Context<PageEnv>, status: 200 | 400, state: { raw?: RawForm; errors?: Map<string, string[]>; custom?: CustomFormState } = {}) => {
-    const entries = await kit.vault.fields.list()
+    const entries = await kit.actions.read.fields.list()
     const raw = state.raw ?? storedRaw(entries)
     const flag = Object.keys(DONE).find((k) => c.req.query(k) === '1')
     const saved = flag === 'saved' && status === 200 ? sectionOf(c.req.query('section'))?.[0] : undefined
@@ -97,9 +97,9 @@ ${customSection(entries, token, state.custom)}`,
       if (issues.length > 0) issuesByInput(path, issues, errors)
       else set[path] = value
     }
-    if (errors.size > 0) return render(c, 400, { raw: keepUnshown(raw, await kit.vault.fields.list(), shown), errors })
+    if (errors.size > 0) return render(c, 400, { raw: keepUnshown(raw, await kit.actions.read.fields.list(), shown), errors })
     try {
-      if (Object.keys(set).length > 0) await kit.vault.fields.setMany(set)
+      if (Object.keys(set).length > 0) await kit.actions.fields.setMany(set)
     } catch (err) {
       // The vault's own checks (a size limit) have the last word: shown in place the same way.
       if (!(err instanceof VaultError) || err.issues.length === 0) throw err
@@ -107,8 +107,8 @@ ${customSection(entries, token, state.custom)}`,
       if (errors.size === 0) throw err
       return render(c, 400, { raw, errors })
     }
-    const stored = new Set((await kit.vault.fields.list()).map((e) => e.path))
-    for (const path of cleared) if (stored.has(path)) await kit.vault.fields.delete(path)
+    const stored = new Set((await kit.actions.read.fields.list()).map((e) => e.path))
+    for (const path of cleared) if (stored.has(path)) await kit.actions.fields.delete(path)
     return c.redirect(section ? `/profile?saved=1&section=${groupKey(section[0])}#section-${groupKey(section[0])}` : '/profile?saved=1', 303)
   })
 
@@ -116,7 +116,7 @@ ${customSection(entries, token, state.custom)}`,
     const form = await readForm(c)
     const state = customFromForm(form)
     if (state.errors.size > 0 || state.parsed === undefined) return render(c, 400, { custom: state })
-    await kit.vault.fields.set(state.path, state.label === undefined ? state.parsed : { label: state.label, value: state.parsed })
+    await kit.actions.fields.set(state.path, state.label === undefined ? state.parsed : { label: state.label, value: state.parsed })
     return c.redirect('/profile?added=1#custom', 303)
   })
 
@@ -124,7 +124,7 @@ ${customSection(entries, token, state.custom)}`,
     const path = (await readForm(c)).text('path')
     if (!isFieldPath(path)) return page(c, 400, 'Profile', html`<h1>Profile</h1>${notice('error', 'There is no such field.')}<p><a href="/profile">Back to the profile</a></p>`, { csrfToken: c.var.session.csrfToken, current: '/profile' })
     try {
-      await kit.vault.fields.delete(path)
+      await kit.actions.fields.delete(path)
     } catch (err) {
       // Already gone (another tab): the owner's wish is met.
       if (!(err instanceof VaultError && err.code === 'ERR_NOT_FOUND')) throw err

@@ -2,7 +2,7 @@ import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { html } from 'hono/html'
 import type { Order, ValidationIssue } from '@custos/vault'
-import { AMOUNT_HINT, COLUMN_WORDS, CSV_COLUMNS, type CsvImportOptions, type CsvLayout, type ImportRow, type OwnerPageKit, importPurchases, ordersToImport } from '@custos/consent-api'
+import { AMOUNT_HINT, COLUMN_WORDS, CSV_COLUMNS, type CsvImportOptions, type CsvLayout, type ImportRow, type OwnerPageKit } from '@custos/consent-api'
 import { type FormValues, readForm } from './form-values.js'
 import { type Html, csrfField, notice, page } from './layout.js'
 import { type PageEnv, ownerGate } from './owner-gate.js'
@@ -102,7 +102,7 @@ export function purchaseImportPages(kit: OwnerPageKit): Hono<PageEnv> {
   // The larger limit applies only once a session cookie is found, so nobody without a session
   // makes the server read more than the default — the gate then checks the CSRF field.
   const limit = bodyLimit({ maxSize: BODY_MAX_BYTES, onError: (c) => c.text(`The file is too large: at most ${FILE_MAX_BYTES / 1024 / 1024} MB.`, 413) })
-  routes.use('*', async (c, next) => (c.req.method === 'POST' && kit.vault.isUnsealed() && (await kit.session(c)) ? limit(c, next) : next()))
+  routes.use('*', async (c, next) => (c.req.method === 'POST' && kit.actions.read.isUnsealed() && (await kit.session(c)) ? limit(c, next) : next()))
   routes.use('*', ownerGate(kit))
 
   const show = (c: Parameters<typeof page>[0], status: 200 | 400 | 413, body: Html) =>
@@ -126,12 +126,11 @@ export function purchaseImportPages(kit: OwnerPageKit): Hono<PageEnv> {
       const expected = Number(form.text('expected'))
       if ((format !== 'csv' && format !== 'json') || text === '' || !Number.isInteger(expected) || expected < 1) return again(400, 'The import form was incomplete. Choose the file again.')
       if (fieldTooLarge(text)) return tooLarge()
-      const preview = await kit.importRows(format, text, options)
-      const orders = preview.ok ? ordersToImport(preview.rows, form.has('import_duplicates') ? 'import' : 'skip') : []
+      const preview = await kit.actions.purchases.previewText(format, text, options)
       const valid = preview.ok ? preview.rows.filter((r) => r.order).length : 0
-      if (valid !== expected) return again(400, 'The file changed since the preview, so nothing was imported. Preview it again.')
-      if (orders.length > 0) await importPurchases(kit.vault, orders)
-      return c.redirect(`/purchases?imported=${orders.length}`, 303)
+      if (!preview.ok || valid !== expected) return again(400, 'The file changed since the preview, so nothing was imported. Preview it again.')
+      const added = await kit.actions.purchases.commitImport(preview.rows, form.has('import_duplicates') ? 'import' : 'skip')
+      return c.redirect(`/purchases?imported=${added.length}`, 303)
     }
 
     // A first preview carries the file; a preview after the mapping step carries its text back.
@@ -150,7 +149,7 @@ export function purchaseImportPages(kit: OwnerPageKit): Hono<PageEnv> {
       }
       format = detectFormat(form.text('format'), file.name, text)
     }
-    const preview = await kit.importRows(format, text, options)
+    const preview = await kit.actions.purchases.previewText(format, text, options)
     if (!preview.ok) {
       if (preview.layout) return show(c, 400, html`${notice('error', `${preview.title}: say what each column holds. Nothing was imported.`)}${issueList(preview.issues)}${mappingForm(csrfToken, text, preview.layout, options)}`)
       return again(400, `${preview.title}. Nothing was imported.`, preview.issues)

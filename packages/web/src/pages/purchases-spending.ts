@@ -53,12 +53,12 @@ function running(r: Map<string, Running>, p: Purchase): Running {
 }
 
 /** Totals of the purchases matching `filter` (no cursor or limit: the walk sets those). */
-export async function spendingTotals(vault: Vault, filter: Omit<PurchaseFilter, 'cursor' | 'limit'>, scanLimit = SCAN_LIMIT): Promise<SpendingTotals> {
+export async function spendingTotals(reads: { readonly purchases: Pick<Vault['purchases'], 'list'> }, filter: Omit<PurchaseFilter, 'cursor' | 'limit'>, scanLimit = SCAN_LIMIT): Promise<SpendingTotals> {
   const byCurrency = new Map<string, Running>()
   let scanned = 0
   let cursor: string | undefined
   for (;;) {
-    const page = await vault.purchases.list({ ...filter, limit: Math.min(PAGE, scanLimit - scanned), ...(cursor !== undefined ? { cursor } : {}) })
+    const page = await reads.purchases.list({ ...filter, limit: Math.min(PAGE, scanLimit - scanned), ...(cursor !== undefined ? { cursor } : {}) })
     for (const p of page.items) {
       const units = Math.round(p.total * UNIT)
       const acc = running(byCurrency, p)

@@ -103,11 +103,11 @@ export function purchasePages(kit: OwnerPageKit): Hono<PageEnv> {
     let listed: { items: Purchase[]; nextCursor?: string } = { items: [] }
     let listError = error
     try {
-      listed = await kit.vault.purchases.list({ ...vaultFilter(q), limit: q.limit ?? PAGE_SIZE, ...(q.cursor !== undefined ? { cursor: q.cursor } : {}) })
+      listed = await kit.actions.read.purchases.list({ ...vaultFilter(q), limit: q.limit ?? PAGE_SIZE, ...(q.cursor !== undefined ? { cursor: q.cursor } : {}) })
     } catch (err) {
       if (!(err instanceof ValidationError)) throw err
       listError = 'That page link is no longer valid; showing the first page.'
-      listed = await kit.vault.purchases.list({ ...vaultFilter(q), limit: q.limit ?? PAGE_SIZE })
+      listed = await kit.actions.read.purchases.list({ ...vaultFilter(q), limit: q.limit ?? PAGE_SIZE })
     }
     const done = fixedMessage(DONE, c.req.query('done'))
     const imported = Number(c.req.query('imported'))
@@ -135,7 +135,7 @@ ${
 
   routes.get('/spending', async (c) => {
     const { q, error } = parseQuery(c.req.query())
-    const totals = await spendingTotals(kit.vault, vaultFilter(q))
+    const totals = await spendingTotals(kit.actions.read, vaultFilter(q))
     const charts = totals.currencies.map(
       (t, i) => html`<section aria-labelledby="cur-${i}"><h2 id="cur-${i}">${t.currency}: ${formatAmount(t.total, t.currency)} over ${t.count} purchase${t.count === 1 ? '' : 's'}</h2>
 ${spendingFigure({ id: `month-${i}`, title: `Spending by month (${t.currency})`, description: `Total spent in ${t.currency} per month, oldest first, up to the newest ${MONTHS_SHOWN} months with purchases.`, currency: t.currency, bars: t.byMonth }, 'Month')}
@@ -168,14 +168,14 @@ ${charts.length === 0 ? html`<p class="empty">No purchases to chart.</p>` : char
     const values = formValuesFromBody(await formBody(c))
     const result = orderFromForm(values)
     if (!result.ok) return formPage(c, 400, 'Add purchase', purchaseForm({ action: '/purchases/new', submit: 'Add purchase', values, errors: result.errors, csrfToken }), csrfToken)
-    await kit.vault.purchases.add(result.order)
+    await kit.actions.purchases.add(result.order)
     return c.redirect('/purchases?done=added', 303)
   })
 
   const load = async (id: string): Promise<Purchase | undefined> => {
     if (!/^[A-Za-z0-9_-]{1,64}$/.test(id)) return undefined
     try {
-      const p = await kit.vault.purchases.get(id)
+      const p = await kit.actions.read.purchases.get(id)
       // Pending receipts belong to the inbox, not to the history's editor.
       return p.status === 'accepted' ? p : undefined
     } catch (err) {
@@ -200,7 +200,7 @@ ${charts.length === 0 ? html`<p class="empty">No purchases to chart.</p>` : char
     const values = formValuesFromBody(await formBody(c))
     const result = orderFromForm(values, p.orderDate)
     if (!result.ok) return editPage(c, p, values, result.errors, 400, csrfToken)
-    await kit.vault.purchases.update(p.id, result.order)
+    await kit.actions.purchases.update(p.id, result.order)
     return c.redirect('/purchases?done=saved', 303)
   })
 
@@ -211,12 +211,12 @@ ${charts.length === 0 ? html`<p class="empty">No purchases to chart.</p>` : char
     const chosen = (await formBody(c)).vendor
     const vendorId = typeof chosen === 'string' ? chosen.trim() : ''
     if (vendorId === '') {
-      await kit.vault.purchases.linkSeller(p.seller, null, p.vendorId)
+      await kit.actions.purchases.linkSeller(p.seller, null, p.vendorId)
       return c.redirect('/purchases?done=unlinked', 303)
     }
     if (!/^[A-Za-z0-9_-]{1,64}$/.test(vendorId)) return missing(c, c.var.session.csrfToken)
     try {
-      await kit.vault.purchases.linkSeller(p.seller, vendorId)
+      await kit.actions.purchases.linkSeller(p.seller, vendorId)
     } catch (err) {
       if (err instanceof NotFoundError) return missing(c, c.var.session.csrfToken)
       throw err
@@ -228,7 +228,7 @@ ${charts.length === 0 ? html`<p class="empty">No purchases to chart.</p>` : char
     const p = await load(c.req.param('id'))
     if (!p) return missing(c, c.var.session.csrfToken)
     try {
-      await kit.vault.purchases.delete(p.id)
+      await kit.actions.purchases.delete(p.id)
     } catch (err) {
       if (!(err instanceof VaultError && err.code === 'ERR_NOT_FOUND')) throw err
     }
@@ -238,7 +238,7 @@ ${charts.length === 0 ? html`<p class="empty">No purchases to chart.</p>` : char
   /** Whether purchases from this seller count as made with a vendor, and the form to change it. */
   async function vendorLink(p: Purchase, csrfToken: string): Promise<Html | ''> {
     if (p.provenance === 'vendor') return ''
-    const vendors = await kit.vault.vendors.list()
+    const vendors = await kit.actions.read.vendors.list()
     const linked = vendors.find((v) => v.id === p.vendorId)
     if (linked)
       return html`<section aria-labelledby="vendor-link"><h2 id="vendor-link">Made with a vendor</h2><p>Purchases from ${p.seller} count as made with ${linked.name}: its grants for “purchases you made with” it include them.</p>

@@ -14,7 +14,7 @@ export interface NewRegistrationToken {
  * developer. The same service as the owner API's `/owner/registration` (kit.registration).
  */
 export async function registrationSection(kit: OwnerPageKit, csrfToken: string, error: string | undefined, created: NewRegistrationToken | undefined): Promise<Html> {
-  const [mode, tokens] = await Promise.all([kit.registration.mode(), kit.registration.tokens()])
+  const [mode, tokens] = await Promise.all([kit.actions.registration.mode(), kit.actions.registration.tokens()])
   const radio = (value: 'open' | 'token', label: string) =>
     html`<label class="check"><input type="radio" name="mode" value="${value}"${mode === value ? html` checked` : ''}> ${label}</label>`
   return html`<section aria-labelledby="registration-h"><h2 id="registration-h">Who may connect</h2>

@@ -1,5 +1,5 @@
 import { Hono, type MiddlewareHandler } from 'hono'
-import { type OwnerPageKit, backupDownload, day, downloadHeaders } from '@custos/consent-api'
+import { type OwnerPageKit, day, downloadHeaders } from '@custos/consent-api'
 import { readForm } from './form-values.js'
 import { type PageEnv, ownerGate } from './owner-gate.js'
 import { restoreBodyLimit, restoreRefusal, restoreUpload } from './restore-upload.js'
@@ -19,18 +19,18 @@ export function settingsBackupRoutes(kit: OwnerPageKit): Hono<PageEnv> {
     const passphrase = (await readForm(c)).text('passphrase')
     if (!passphrase || passphrase.length > 1024) return renderSettings(c, kit, 400, { export: 'Type your passphrase to download the export.' })
     try {
-      await kit.vault.verifyOwner({ passphrase }, { origin: 'browser' })
+      await kit.actions.verifyOwner({ passphrase }, { origin: 'browser' })
     } catch (err) {
       const refusal = secretRefusal(err, kit.now())
       if (!refusal) throw err
       return renderSettings(c, kit, refusal.status, { export: refusal.status === 401 ? 'That is not your passphrase. Nothing was exported.' : refusal.message })
     }
-    const doc = await kit.vault.exportJson()
+    const doc = await kit.actions.exportJson()
     return c.body(JSON.stringify(doc, null, 2), 200, downloadHeaders('application/json; charset=utf-8', `custos-export-${day(kit.now())}.json`))
   })
 
   routes.post('/settings/backup', gate, async (c) => {
-    const { body, headers } = await backupDownload(kit.vault, kit.now())
+    const { body, headers } = await kit.actions.backup()
     return c.body(body, 200, headers)
   })
 
@@ -38,24 +38,24 @@ export function settingsBackupRoutes(kit: OwnerPageKit): Hono<PageEnv> {
   // cookie is found: hono's limit buffers a body sent without Content-Length whole before the next
   // handler runs, so a stranger's upload must meet the gate's redirect first, unread.
   const limit = restoreBodyLimit()
-  const limitForSessions: MiddlewareHandler<PageEnv> = async (c, next) => (kit.vault.isUnsealed() && (await kit.session(c)) ? limit(c, next) : next())
+  const limitForSessions: MiddlewareHandler<PageEnv> = async (c, next) => (kit.actions.read.isUnsealed() && (await kit.session(c)) ? limit(c, next) : next())
   routes.post('/settings/restore', limitForSessions, gate, async (c) => {
     const upload = await restoreUpload(await readForm(c))
     if (!('bytes' in upload)) return renderSettings(c, kit, 400, { restore: upload })
     const { bytes, credentials } = upload
-    let done: { value: void } | undefined
+    let done: 'restored' | 'busy'
     try {
       // Never beside a key rotation: the restore replaces the keys a rotation is using.
-      done = await kit.keyJob.runExclusive(() => kit.vault.restore(bytes, credentials, { origin: 'browser' }))
+      done = await kit.actions.restore(bytes, credentials, { origin: 'browser' })
     } catch (err) {
       const refusal = restoreRefusal(err, kit.now())
       if (!refusal) throw err
       return renderSettings(c, kit, refusal.status, { restore: refusal.problem })
     }
-    if (!done) return renderSettings(c, kit, 409, { restore: { field: 'backup', message: 'A key rotation is running. Nothing was restored; try again when it has finished.' } })
-    // The vault now holds the backup's contents and keys: every session ends, this one too.
+    if (done === 'busy') return renderSettings(c, kit, 409, { restore: { field: 'backup', message: 'A key rotation is running. Nothing was restored; try again when it has finished.' } })
+    // The vault now holds the backup's contents and keys: every session ended (the restore's
+    // own step), and this browser's cookie goes too.
     await kit.endSession(c, c.var.session)
-    await kit.endAllSessions()
     return c.redirect('/signin?restored=1', 303)
   })
 

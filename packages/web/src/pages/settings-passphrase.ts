@@ -28,8 +28,9 @@ export function settingsPassphraseRoutes(kit: OwnerPageKit): Hono<PageEnv> {
     if (problem) return renderSettings(c, kit, 400, { passphrase: problem })
     if (!recovering && next === current) return renderSettings(c, kit, 400, { passphrase: { field: 'new', message: 'The new passphrase is the same as the current one.' } })
     try {
-      if (recovering) await kit.vault.resetPassphrase(next, { origin: 'browser' })
-      else await kit.vault.changePassphrase(current, next)
+      // Either way every other browser is signed out (the actions' step).
+      if (recovering) await kit.actions.resetPassphrase(next, c.var.session, { origin: 'browser' })
+      else await kit.actions.changePassphrase(current, next, c.var.session)
     } catch (err) {
       if (err instanceof VaultError && err.code === 'ERR_WEAK_PASSPHRASE') return renderSettings(c, kit, 400, { passphrase: { field: 'new', message: err.message } })
       if (err instanceof VaultError && err.code === 'ERR_RECOVERY_REQUIRED') {
@@ -42,7 +43,6 @@ export function settingsPassphraseRoutes(kit: OwnerPageKit): Hono<PageEnv> {
     }
     // Whoever signed in with the old passphrase (another browser) is out; this browser gets a
     // fresh session id and CSRF token (SECURITY.md 24) — without the recovery window, now spent.
-    await kit.endAllSessions()
     await kit.startSession(c)
     return c.redirect('/settings?done=passphrase', 303)
   })

@@ -9,8 +9,8 @@ export function settingsTimeZoneRoutes(kit: OwnerPageKit): Hono<PageEnv> {
   const routes = new Hono<PageEnv>()
   routes.post('/settings/time-zone', ownerGate(kit), async (c) => {
     const zone = (await readForm(c)).text('time_zone')
-    if (!kit.timeZone.valid(zone)) return renderSettings(c, kit, 400, { timeZone: 'Choose a time zone from the list, such as Europe/Berlin.' })
-    await kit.timeZone.set(zone)
+    if (!kit.actions.timeZone.valid(zone)) return renderSettings(c, kit, 400, { timeZone: 'Choose a time zone from the list, such as Europe/Berlin.' })
+    await kit.actions.timeZone.set(zone)
     return c.redirect('/settings?done=time-zone#time-zone-h', 303)
   })
   return routes

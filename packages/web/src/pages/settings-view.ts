@@ -48,7 +48,7 @@ const describedBy = (id: string, message: string | undefined, hint?: string) => 
  */
 export async function renderSettings(c: Context<PageEnv>, kit: OwnerPageKit, status: ContentfulStatusCode, errors: SettingsErrors = {}, created?: NewRegistrationToken): Promise<Response> {
   const token = c.var.session.csrfToken
-  const vaultStatus = await kit.vault.status()
+  const vaultStatus = await kit.actions.read.status()
   const done = fixedMessage(DONE, c.req.query('done'))
   const body = html`<h1>Settings</h1>
 ${status === 200 ? notice('ok', done) : ''}
@@ -57,11 +57,11 @@ ${passphraseSection(c.var.session, c.var.timeZone, errors.passphrase)}
 ${await sessionsSection(kit, c.var.session, c.var.timeZone, errors.sessions)}
 
 <section aria-labelledby="keys-h"><h2 id="keys-h">Encryption keys</h2>
-${rotationView(kit.keyJob.state, vaultStatus)}
+${rotationView(kit.actions.keys.state, vaultStatus)}
 ${errors.rotate ? notice('error', errors.rotate) : ''}
 <form method="post" action="/settings/rotate">${csrfField(token)}
 <p class="muted">Rotating re-encrypts everything in your vault under a new key, while the vault stays in use. Do it if you think a copy of your vault and passphrase may have leaked.</p>
-<p><button type="submit"${kit.keyJob.busy ? html` disabled` : ''}>Rotate keys</button></p>
+<p><button type="submit"${kit.actions.keys.busy ? html` disabled` : ''}>Rotate keys</button></p>
 </form></section>
 
 ${await registrationSection(kit, token, errors.registration, created)}

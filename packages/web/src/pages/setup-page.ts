@@ -18,14 +18,14 @@ export function setupPages(kit: OwnerPageKit): Hono<PageEnv> {
   const routes = new Hono<PageEnv>()
 
   routes.get('/setup', async (c) => {
-    if ((await kit.vault.status()).state !== 'uninitialized') return c.redirect('/', 303)
+    if ((await kit.actions.read.status()).state !== 'uninitialized') return c.redirect('/', 303)
     const deleted = c.req.query('deleted') === '1' ? notice('ok', 'Your vault was deleted: its data and keys are erased. You can create a new one below.') : ''
     return page(c, 200, 'Create your vault', html`${deleted}${setupForm({})}${restoreSection(undefined)}`)
   })
 
   routes.post('/setup', async (c) => {
     if (crossSitePost(c, kit.issuer)) return crossSiteRefused(c, kit.issuer)
-    if ((await kit.vault.status()).state !== 'uninitialized') return alreadyCreated(c)
+    if ((await kit.actions.read.status()).state !== 'uninitialized') return alreadyCreated(c)
     const form = await readForm(c)
     const passphrase = form.text('passphrase')
     // The vault's policy decides (the meter in custos.js only approximates it while typing).
@@ -33,7 +33,7 @@ export function setupPages(kit: OwnerPageKit): Hono<PageEnv> {
     if (problem) return page(c, 400, 'Create your vault', html`${setupForm({ error: problem })}${restoreSection(undefined)}`)
     let recoveryKey: string
     try {
-      ;({ recoveryKey } = await kit.vault.initialize(passphrase))
+      ;({ recoveryKey } = await kit.actions.initialize(passphrase))
     } catch (err) {
       // Another browser (or the command line) created the vault while this one was typing: the
       // vault lets exactly one initialize win (its check runs inside the creating transaction).
@@ -52,24 +52,24 @@ export function setupPages(kit: OwnerPageKit): Hono<PageEnv> {
   // 128 MiB once a vault exists, or from another site.
   const refuseEarly: MiddlewareHandler<PageEnv> = async (c, next) => {
     if (crossSitePost(c, kit.issuer)) return crossSiteRefused(c, kit.issuer)
-    if ((await kit.vault.status()).state !== 'uninitialized') return alreadyCreated(c)
+    if ((await kit.actions.read.status()).state !== 'uninitialized') return alreadyCreated(c)
     await next()
   }
   routes.post('/setup/restore', refuseEarly, restoreBodyLimit(), async (c) => {
     // Again after the upload: another browser may have created a vault meanwhile.
-    if ((await kit.vault.status()).state !== 'uninitialized') return alreadyCreated(c)
+    if ((await kit.actions.read.status()).state !== 'uninitialized') return alreadyCreated(c)
     const again = (status: 400 | 401 | 429, problem: RestoreProblem) => page(c, status, 'Create your vault', html`${setupForm({})}${restoreSection(problem)}`)
     const upload = await restoreUpload(await readForm(c))
     if (!('bytes' in upload)) return again(400, upload)
-    let done: { value: void } | undefined
+    let done: 'restored' | 'busy'
     try {
-      done = await kit.keyJob.runExclusive(() => kit.vault.restore(upload.bytes, upload.credentials, { origin: 'browser' }))
+      done = await kit.actions.restore(upload.bytes, upload.credentials, { origin: 'browser' })
     } catch (err) {
       const refusal = restoreRefusal(err, kit.now())
       if (!refusal) throw err
       return again(refusal.status, refusal.problem)
     }
-    if (!done) return again(400, { field: 'backup', message: 'A restore is already running. Wait for it, then reload this page.' })
+    if (done === 'busy') return again(400, { field: 'backup', message: 'A restore is already running. Wait for it, then reload this page.' })
     await kit.startSession(c)
     return c.redirect('/?restored=1', 303)
   })
@@ -77,7 +77,7 @@ export function setupPages(kit: OwnerPageKit): Hono<PageEnv> {
   routes.post('/setup/done', ownerGate(kit), async (c) => {
     const form = await readForm(c)
     if (!form.has('saved')) {
-      const status = await kit.vault.status()
+      const status = await kit.actions.read.status()
       const created = status.state === 'unsealed' ? status.createdAt : ''
       return page(
         c,

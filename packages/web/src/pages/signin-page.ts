@@ -26,7 +26,7 @@ export function signinPages(kit: OwnerPageKit): Hono<PageEnv> {
   const routes = new Hono<PageEnv>()
 
   routes.get('/signin', async (c) => {
-    const status = await kit.vault.status()
+    const status = await kit.actions.read.status()
     const next = localNext(c.req.query('next'))
     if (status.state === 'uninitialized') return c.redirect('/setup', 303)
     if (status.state === 'sealed') return c.redirect(next ? `/unlock?next=${encodeURIComponent(next)}` : '/unlock', 303)
@@ -39,7 +39,7 @@ ${secretForms({ action: '/signin', button: 'Sign in', next })}`)
 
   routes.post('/signin', async (c) => {
     if (crossSitePost(c, kit.issuer)) return crossSiteRefused(c, kit.issuer)
-    if (!kit.vault.isUnsealed()) return c.redirect((await kit.vault.status()).state === 'uninitialized' ? '/setup' : '/unlock', 303)
+    if (!kit.actions.read.isUnsealed()) return c.redirect((await kit.actions.read.status()).state === 'uninitialized' ? '/setup' : '/unlock', 303)
     const form = await readForm(c)
     const next = localNext(form.optional('next'))
     const secret = submittedSecret(form)
@@ -47,7 +47,7 @@ ${secretForms({ action: '/signin', button: 'Sign in', next })}`)
       page(c, status, 'Sign in', html`<h1>Sign in</h1>${secretForms({ action: '/signin', button: 'Sign in', next, error: { form: which, message } })}`)
     if (!secret) return again(400, 'passphrase', 'Type your passphrase, or open the recovery key form.')
     try {
-      await kit.vault.verifyOwner(secret.credentials, { origin: 'browser' })
+      await kit.actions.verifyOwner(secret.credentials, { origin: 'browser' })
     } catch (err) {
       const refusal = secretRefusal(err, kit.now())
       if (!refusal) throw err
@@ -68,9 +68,9 @@ ${secretForms({ action: '/signin', button: 'Sign in', next })}`)
 
   routes.post('/lock', ownerGate(kit), async (c) => {
     await kit.endSession(c, c.var.session)
-    await kit.vault.lock({ origin: 'browser' })
-    // Every session, in every browser: a cookie left somewhere must not come back to life at the next unlock.
-    await kit.endAllSessions()
+    // Every session, in every browser, ends with the lock: a cookie left somewhere must not come
+    // back to life at the next unlock.
+    await kit.actions.lock({ origin: 'browser' })
     return c.redirect('/unlock?locked=1', 303)
   })
 

@@ -13,7 +13,7 @@ export function timeZoneSection(kit: OwnerPageKit, token: string, zone: string, 
 <form method="post" action="/settings/time-zone">${csrfField(token)}
 <label for="time_zone">Show times in</label>
 <p class="muted hint" id="time-zone-hint">Now: ${zonedText(now.toISOString(), zone)}. Point at a time on any page to see it in UTC.</p>
-<select id="time_zone" name="time_zone" aria-describedby="time-zone-hint${error ? ' time-zone-error' : ''}"${error ? html` aria-invalid="true"` : ''}>${kit.timeZone.choices.map(
+<select id="time_zone" name="time_zone" aria-describedby="time-zone-hint${error ? ' time-zone-error' : ''}"${error ? html` aria-invalid="true"` : ''}>${kit.actions.timeZone.choices.map(
     (z) => html`<option value="${z}"${z === zone ? html` selected` : ''}>${z.replace(/_/g, ' ')}</option>`,
   )}</select>${error ? html`<p class="field-error" id="time-zone-error" role="alert">${error}</p>` : ''}
 <p><button type="submit">Save time zone</button></p>

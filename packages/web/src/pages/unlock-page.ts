@@ -16,7 +16,7 @@ export function unlockPages(kit: OwnerPageKit): Hono {
   const routes = new Hono()
 
   routes.get('/unlock', async (c) => {
-    const status = await kit.vault.status()
+    const status = await kit.actions.read.status()
     if (status.state === 'uninitialized') return c.redirect('/setup', 303)
     const next = localNext(c.req.query('next'))
     if (status.state === 'unsealed') return c.redirect(next ? `/signin?next=${encodeURIComponent(next)}` : '/signin', 303)
@@ -35,12 +35,10 @@ ${secretForms({ action: '/unlock', button: 'Unlock', next })}`)
     const again = (status: 400 | 401 | 429, which: 'passphrase' | 'recovery', message: string) =>
       page(c, status, 'Unlock your vault', html`<h1>Unlock your vault</h1>${secretForms({ action: '/unlock', button: 'Unlock', next, error: { form: which, message } })}`)
     if (!secret) return again(400, 'passphrase', 'Type your passphrase, or open the recovery key form.')
-    // Someone unlocked it first: this browser still has to prove it is the owner. The vault runs
-    // one unlock at a time, so of two racing past this check the second is told the same.
+    // Someone unlocked it first (or won a race to it): this browser still has to prove it is the owner.
     const signIn = () => c.redirect(next ? `/signin?next=${encodeURIComponent(next)}` : '/signin', 303)
-    if (kit.vault.isUnsealed()) return signIn()
     try {
-      if ((await kit.vault.unlock(secret.credentials, { origin: 'browser' })) === 'already-unsealed') return signIn()
+      if ((await kit.actions.unlock(secret.credentials, { origin: 'browser' })) === 'already-unsealed') return signIn()
     } catch (err) {
       const refusal = secretRefusal(err, kit.now())
       if (!refusal) throw err

@@ -1,15 +1,15 @@
 import { createHash } from 'node:crypto'
 import { EmbeddedJWK, calculateJwkThumbprint, decodeProtectedHeader, jwtVerify } from 'jose'
 import type { AppContext } from '../app-context.js'
-import { claimJti } from './jti-replay.js'
 
 /**
  * DPoP proof verification (RFC 9449 §4.3). A proof is a JWT with `typ: dpop+jwt`, an asymmetric
  * `alg`, the public key in its `jwk` header, and claims `htm` (method), `htu` (URL without query
  * and fragment), `iat` (recent), `jti` (never seen before — stored hashed in the database so
- * every process shares the replay cache) and, when an access token is presented, `ath`
- * (base64url SHA-256 of the token). Returns the key's JWK thumbprint (RFC 7638), the `jkt`
- * tokens are bound to.
+ * every process shares the replay cache: store/jti-store.ts) and, when an access token is
+ * presented, `ath` (base64url SHA-256 of the token). Returns the key's JWK thumbprint (RFC 7638),
+ * the `jkt` tokens are bound to. Shared by the authorization server (token and PAR endpoints)
+ * and the resource server (DPoP-bound access tokens).
  */
 export const DPOP_ALGS = ['ES256', 'EdDSA', 'RS256', 'PS256'] as const
 const IAT_WINDOW_SECONDS = 60
@@ -46,7 +46,7 @@ export async function verifyDpopProof(
     if (ath !== expected) throw new DpopError('DPoP ath mismatch')
   }
   // Replay: the insert fails on a jti already seen within its window.
-  if (!(await claimJti(app, `dpop:${jti}`, new Date((nowSeconds + 2 * IAT_WINDOW_SECONDS) * 1000)))) throw new DpopError('DPoP proof replayed')
+  if (!(await app.stores.jti.claim(`dpop:${jti}`, new Date((nowSeconds + 2 * IAT_WINDOW_SECONDS) * 1000)))) throw new DpopError('DPoP proof replayed')
   return { jkt: await calculateJwkThumbprint(header.jwk, 'sha256') }
 }
 

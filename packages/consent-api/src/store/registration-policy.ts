@@ -1,10 +1,8 @@
 import { randomBytes } from 'node:crypto'
-import type { Context } from 'hono'
 import { z } from 'zod'
-import type { AppContext } from '../app-context.js'
+import type { StoreContext } from '../app-context.js'
 import { readSetting, writeSetting } from '../db/api-settings.js'
-import { OAuthError } from './oauth-error.js'
-import { newSecret } from './tokens.js'
+import { newSecret } from './new-secret.js'
 
 /**
  * Who may register a client (RFC 7591 §3), as the owner sets it:
@@ -15,7 +13,9 @@ import { newSecret } from './tokens.js'
  * The mode is a row of `api_settings` and the tokens rows of `registration_tokens`, so a restart
  * keeps them and every server on the database obeys the same ones at once. Tokens are 32 random
  * bytes, shown to the owner once and stored only as `vault.hashSecret(token)`. One service for
- * the owner API and the owner's settings page.
+ * the owner API, the owner's settings page and the registration endpoint, which admits a
+ * request through {@link RegistrationPolicy.useToken} (oauth/registration-admission.ts reads the
+ * header and answers RFC 6750).
  */
 export const RegistrationMode = z.enum(['open', 'token'])
 export type RegistrationMode = z.output<typeof RegistrationMode>
@@ -28,13 +28,11 @@ export interface RegistrationTokenView {
   readonly lastUsedAt: string | null
 }
 
-/** RFC 6750 §2.1: the scheme (case-insensitive, RFC 7235 §2.1) and a b64token. */
-const BEARER = /^bearer +([A-Za-z0-9\-._~+/]+=*)$/i
 const TOKEN_ID = /^rtk_[A-Za-z0-9_-]{16}$/
 
 export class RegistrationPolicy {
-  readonly #app: AppContext
-  constructor(app: AppContext) {
+  readonly #app: StoreContext
+  constructor(app: StoreContext) {
     this.#app = app
   }
 
@@ -83,25 +81,15 @@ export class RegistrationPolicy {
   }
 
   /**
-   * Lets a registration request through, or throws the RFC 6750 §3.1 answer (401): with no
-   * credentials, a bare `Bearer` challenge; with a wrong, revoked or malformed one,
-   * `invalid_token`. In `open` mode everything passes.
+   * Uses an initial access token: true when it is live (its last use is noted), false for a
+   * wrong or revoked one.
    */
-  async admit(c: Context): Promise<void> {
-    if ((await this.mode()) === 'open') return
-    const authorization = c.req.header('authorization')
-    const token = authorization === undefined || authorization.length > 4096 ? undefined : BEARER.exec(authorization)?.[1]
-    if (token !== undefined) {
-      const used = await this.#app.db
-        .updateTable('registration_tokens')
-        .set({ last_used_at: this.#app.now().toISOString() })
-        .where('token_hash', '=', this.#app.vault.hashSecret(token))
-        .executeTakeFirst()
-      if (Number(used.numUpdatedRows) === 1) return
-    }
-    const missing = authorization === undefined
-    throw new OAuthError('invalid_token', 'Registration needs a valid initial access token from the vault owner', {
-      'www-authenticate': missing ? 'Bearer realm="custos"' : 'Bearer realm="custos", error="invalid_token", error_description="The initial access token is not valid"',
-    })
+  async useToken(token: string): Promise<boolean> {
+    const used = await this.#app.db
+      .updateTable('registration_tokens')
+      .set({ last_used_at: this.#app.now().toISOString() })
+      .where('token_hash', '=', this.#app.vault.hashSecret(token))
+      .executeTakeFirst()
+    return Number(used.numUpdatedRows) === 1
   }
 }

@@ -1,0 +1,88 @@
+import type { AppContext } from '../app-context.js'
+import { consentReceiptFor } from '../receipts/receipt.js'
+import { type ReceiptSettings, ReceiptSettingsStore } from '../receipts/receipt-settings.js'
+import type { RegistrationPolicy } from '../store/registration-policy.js'
+import { type AccountActionsDeps, type OwnerAccountActions, ownerAccountActions } from './owner-account-actions.js'
+import { type DataActionsDeps, type OwnerDataActions, ownerDataActions } from './owner-data-actions.js'
+import { type OwnerReads, ownerReads } from './owner-reads.js'
+import { RotationJob } from './rotation-job.js'
+import { TimeZoneSetting } from './time-zone-setting.js'
+
+/** Who may register clients (RFC 7591 §3) and the initial access tokens, as the owner manages them. */
+export type RegistrationSettings = Pick<RegistrationPolicy, 'mode' | 'setMode' | 'tokens' | 'createToken' | 'revokeToken'>
+
+/** The owner's time zone for the pages' times (UTC until chosen in Settings). */
+export type TimeZoneSettings = Pick<TimeZoneSetting, 'choices' | 'valid' | 'get' | 'set'>
+
+/** What new consent receipts say about the owner (receipts/receipt-settings.ts). */
+export interface ReceiptSettingsAccess {
+  get(): Promise<ReceiptSettings>
+  set(settings: ReceiptSettings): Promise<ReceiptSettings>
+}
+
+/**
+ * Every use case of the vault's owner, once: the owner API (`/owner/*`, owner/*-routes.ts) and
+ * the owner's web pages (`@custos/web`, through the page kit) both call these and add only their
+ * own skin — parsing, sessions' cookies, JSON or HTML. Where a use case has steps (lock then end
+ * every session; destroy then erase the API's state; revoke a grant then its tokens; change the
+ * passphrase then sign out the other sessions; restore beside no rotation), they are here, so no
+ * door can do half of one.
+ *
+ * @example
+ * const actions = ownerActionsFor(ctx)
+ * await actions.lock({ origin: 'api' })              // sealed, and every owner session ended
+ * const fields = await actions.read.fields.list()
+ */
+export interface OwnerActions extends OwnerAccountActions, OwnerDataActions {
+  /** What the owner looks at: the vault's reads, nothing that writes. */
+  readonly read: OwnerReads
+  readonly registration: RegistrationSettings
+  readonly receiptSettings: ReceiptSettingsAccess
+  readonly timeZone: TimeZoneSettings
+}
+
+export interface OwnerActionsDeps extends AccountActionsDeps, DataActionsDeps {
+  readonly registration: RegistrationSettings
+  readonly receiptSettings: ReceiptSettingsAccess
+  readonly timeZone: TimeZoneSettings
+}
+
+/** The owner actions over their dependencies (tests pass their own; the app uses {@link ownerActionsFor}). */
+export function ownerActions(deps: OwnerActionsDeps): OwnerActions {
+  return Object.freeze({
+    ...ownerAccountActions(deps),
+    ...ownerDataActions(deps),
+    read: ownerReads(deps.vault),
+    registration: deps.registration,
+    receiptSettings: deps.receiptSettings,
+    timeZone: deps.timeZone,
+  })
+}
+
+/** The API's tables, children before the clients they name. */
+const API_TABLES = ['oauth_tokens', 'oauth_codes', 'oauth_requests', 'dpop_jti', 'owner_sessions', 'oauth_clients', 'registration_tokens', 'api_settings', 'rate_events'] as const
+
+/**
+ * The owner actions of one app, built once in createApp over its stores, with the one key job
+ * that keeps rotation, restore and destroy apart.
+ */
+export function ownerActionsFor(app: AppContext): OwnerActions {
+  return ownerActions({
+    vault: app.vault,
+    now: app.now,
+    keyJob: new RotationJob(),
+    sessions: app.stores.sessions,
+    async eraseApiState() {
+      // Registered clients, pending requests, codes, tokens, DPoP `jti`s, owner sessions, the
+      // registration mode and its tokens, rate counts: one transaction, so a crash leaves all or nothing.
+      await app.db.transaction().execute(async (trx) => {
+        for (const table of API_TABLES) await trx.deleteFrom(table).execute()
+      })
+    },
+    revokeGrantTokens: (grantId) => app.stores.tokens.revokeGrant(grantId),
+    signReceipt: (grant, vendor) => consentReceiptFor(app, grant, vendor),
+    registration: app.stores.registration,
+    receiptSettings: new ReceiptSettingsStore(app),
+    timeZone: new TimeZoneSetting(app),
+  })
+}

@@ -1,0 +1,145 @@
+import type { AuditVerification, FieldPath, Grant, GrantNarrowing, ImportResult, OrderInput, Purchase, Vault, VaultExport, Vendor } from '@custos/vault'
+import { type BackupDownload, backupDownload } from './backup-download.js'
+import type { CsvImportOptions, ImportRow } from './purchase-import.js'
+import { type DuplicateChoice, type ImportPreview, type ImportPreviewRows, type ImportSource, importRefusal, ordersToImport, previewImport } from './purchase-import-service.js'
+
+export interface DataActionsDeps {
+  readonly vault: Vault
+  readonly now: () => Date
+  /** Revokes every access and refresh token issued under a grant (store/token-store.ts). */
+  readonly revokeGrantTokens: (grantId: string) => Promise<void>
+  /** Signs a consent receipt (compact JWS) of a grant's current revision (receipts/receipt.ts). */
+  readonly signReceipt: (grant: Grant, vendor: Vendor) => Promise<string>
+}
+
+/**
+ * What the owner changes in the vault's contents: fields, purchases (and their import), the
+ * inbox, grants, vendors, the log's barrier, and the export, import and backup — each once, for
+ * the owner API and the pages alike. Most are the vault's own operation; the ones with steps
+ * (revoking a grant kills its tokens, an import previews before it writes) hold them here.
+ */
+export interface OwnerDataActions {
+  readonly fields: {
+    set(path: FieldPath, value: unknown): Promise<void>
+    /** Several fields in one transaction (all or none). */
+    setMany(values: Readonly<Record<string, unknown>>): Promise<void>
+    delete(path: FieldPath): Promise<void>
+  }
+  readonly purchases: {
+    add(order: OrderInput): Promise<Purchase>
+    update(id: string, order: OrderInput): Promise<Purchase>
+    delete(id: string): Promise<void>
+    /** Every purchase from `seller` counts as made with the vendor (or, with null, with none). */
+    linkSeller(seller: string, vendorId: string | null, from?: string): Promise<number>
+    /** Parses and checks an import file and marks duplicates; writes nothing. A file unusable as a whole throws its 400 problem. */
+    preview(source: ImportSource): Promise<ImportPreviewRows>
+    /** The same preview from a file's text, a file unusable as a whole answered as data (for a page to show), not thrown. */
+    previewText(format: 'csv' | 'json', text: string, options?: CsvImportOptions): Promise<ImportPreview>
+    /** Writes a preview's valid rows (less duplicates unless asked for) in one transaction, as imported purchases. */
+    commitImport(rows: readonly ImportRow[], duplicates: DuplicateChoice): Promise<Purchase[]>
+  }
+  readonly inbox: {
+    /** The receipt joins the history (linked to its vendor); answers it as now stored. */
+    accept(id: string): Promise<Purchase>
+    /** The receipt is deleted. */
+    reject(id: string): Promise<void>
+  }
+  readonly grants: {
+    /** Only ever less (the vault's `GrantNarrowing`). */
+    narrow(id: string, narrowing: GrantNarrowing): Promise<Grant>
+    /**
+     * Revokes the grant and every access and refresh token issued under it, so introspection
+     * answers `active: false` at once (SECURITY.md 15; RFC 7662 §2.2) — the vault already refuses
+     * reads through a revoked grant, this closes the token side too.
+     */
+    revoke(id: string): Promise<Grant>
+    /** The signed consent receipt (compact JWS, verifiable against `/.well-known/jwks.json`) of the grant's current revision. */
+    receipt(id: string): Promise<string>
+  }
+  readonly vendors: {
+    /** A blocked vendor's every request is refused by the vault until unblocked; answers the vendor as now stored. */
+    setBlocked(id: string, blocked: boolean): Promise<Vendor>
+  }
+  readonly audit: {
+    /**
+     * Records a damaged log's break in a new anchored entry, so vendor reads resume (SECURITY.md,
+     * "The barrier"); answers the verification that was acknowledged.
+     */
+    acknowledgeBreak(): Promise<AuditVerification>
+  }
+  /** The portable plaintext export (`custos-export` v1); audited by the vault. */
+  exportJson(): Promise<VaultExport>
+  /** Imports a portable export, validated whole before anything is written. */
+  importJson(doc: unknown, mode: 'merge' | 'replace'): Promise<ImportResult>
+  /** The encrypted backup as a download (see backup-download.ts); audited by the vault. */
+  backup(): Promise<BackupDownload>
+}
+
+export function ownerDataActions(deps: DataActionsDeps): OwnerDataActions {
+  const { vault } = deps
+  const preview = (source: ImportSource) => previewImport(vault, source)
+  return Object.freeze({
+    fields: Object.freeze({
+      set: (path: FieldPath, value: unknown) => vault.fields.set(path, value),
+      setMany: (values: Readonly<Record<string, unknown>>) => vault.fields.setMany(values),
+      delete: (path: FieldPath) => vault.fields.delete(path),
+    }),
+
+    purchases: Object.freeze({
+      add: (order: OrderInput) => vault.purchases.add(order),
+      update: (id: string, order: OrderInput) => vault.purchases.update(id, order),
+      delete: (id: string) => vault.purchases.delete(id),
+      linkSeller: (seller: string, vendorId: string | null, from?: string) => vault.purchases.linkSeller(seller, vendorId, from),
+      preview,
+      async previewText(format: 'csv' | 'json', text: string, options?: CsvImportOptions): Promise<ImportPreview> {
+        try {
+          const rows = await preview(format === 'csv' ? { format, text, ...(options ? { options } : {}) } : { format, doc: JSON.parse(text) })
+          return { ok: true, ...rows }
+        } catch (err) {
+          if (err instanceof SyntaxError) return { ok: false, title: 'The file is not valid JSON', issues: [] }
+          const refusal = importRefusal(err)
+          if (refusal) return { ok: false, ...refusal }
+          throw err
+        }
+      },
+      async commitImport(rows: readonly ImportRow[], duplicates: DuplicateChoice) {
+        const orders = ordersToImport(rows, duplicates)
+        return orders.length > 0 ? vault.purchases.addMany(orders, { provenance: 'import' }) : []
+      },
+    }),
+
+    inbox: Object.freeze({
+      async accept(id: string) {
+        await vault.inbox.accept(id)
+        return vault.purchases.get(id)
+      },
+      reject: (id: string) => vault.inbox.reject(id),
+    }),
+
+    grants: Object.freeze({
+      narrow: (id: string, narrowing: GrantNarrowing) => vault.grants.narrow(id, narrowing),
+      async revoke(id: string) {
+        const grant = await vault.grants.revoke(id)
+        await deps.revokeGrantTokens(id)
+        return grant
+      },
+      async receipt(id: string) {
+        const grant = await vault.grants.get(id)
+        return deps.signReceipt(grant, await vault.vendors.get(grant.vendorId))
+      },
+    }),
+
+    vendors: Object.freeze({
+      async setBlocked(id: string, blocked: boolean) {
+        await vault.vendors.setBlocked(id, blocked)
+        return vault.vendors.get(id)
+      },
+    }),
+
+    audit: Object.freeze({ acknowledgeBreak: () => vault.audit.acknowledgeBreak() }),
+
+    exportJson: () => vault.exportJson(),
+    importJson: (doc: unknown, mode: 'merge' | 'replace') => vault.importJson(doc, { mode }),
+    backup: () => backupDownload(vault, deps.now()),
+  })
+}

@@ -1,0 +1,49 @@
+import type { StoreContext } from '../app-context.js'
+import { ClientStore } from './client-store.js'
+import { CodeStore } from './code-store.js'
+import { JtiStore } from './jti-store.js'
+import { RegistrationPolicy } from './registration-policy.js'
+import { RemoteKeySets } from './remote-key-sets.js'
+import { RequestStore } from './request-store.js'
+import { SessionStore } from './session-store.js'
+import { SigningKeyStore } from './signing-key-store.js'
+import { TokenStore } from './token-store.js'
+
+/**
+ * The API's stores: everything it keeps between requests, each over its own tables (or, for the
+ * remote key sets and the signing key's public half, in memory). The route areas — oauth/,
+ * owner/, resource/ — reach state only through these, never through one another.
+ */
+export interface Stores {
+  readonly tokens: TokenStore
+  readonly codes: CodeStore
+  readonly requests: RequestStore
+  readonly clients: ClientStore
+  readonly jti: JtiStore
+  readonly sessions: SessionStore
+  readonly registration: RegistrationPolicy
+  readonly remoteKeySets: RemoteKeySets
+  readonly signingKeys: SigningKeyStore
+}
+
+/**
+ * Builds the stores of one app — once, in createApp — so what they cache lives exactly as long
+ * as the app (hono's app holds nothing global; neither does this).
+ *
+ * @example
+ * const ctx: AppContext = { ...base, stores: createStores(base) }
+ */
+export function createStores(app: StoreContext): Stores {
+  const tokens = new TokenStore(app)
+  return {
+    tokens,
+    codes: new CodeStore(app, tokens),
+    requests: new RequestStore(app),
+    clients: new ClientStore(app),
+    jti: new JtiStore(app),
+    sessions: new SessionStore(app),
+    registration: new RegistrationPolicy(app),
+    remoteKeySets: new RemoteKeySets(),
+    signingKeys: new SigningKeyStore(app.vault),
+  }
+}
