@@ -60,8 +60,6 @@ export function ownerActions(deps: OwnerActionsDeps): OwnerActions {
 }
 
 /** The API's tables, children before the clients they name. */
-const API_TABLES = ['oauth_tokens', 'oauth_codes', 'oauth_requests', 'dpop_jti', 'owner_sessions', 'oauth_clients', 'registration_tokens', 'api_settings', 'rate_events'] as const
-
 /**
  * The owner actions of one app, built once in createApp over its stores, with the one key job
  * that keeps rotation, restore and destroy apart.
@@ -72,13 +70,7 @@ export function ownerActionsFor(app: AppContext): OwnerActions {
     now: app.now,
     keyJob: new RotationJob(),
     sessions: app.stores.sessions,
-    async eraseApiState() {
-      // Registered clients, pending requests, codes, tokens, DPoP `jti`s, owner sessions, the
-      // registration mode and its tokens, rate counts: one transaction, so a crash leaves all or nothing.
-      await app.db.transaction().execute(async (trx) => {
-        for (const table of API_TABLES) await trx.deleteFrom(table).execute()
-      })
-    },
+    eraseApiState: () => app.stores.eraseAll(),
     revokeGrantTokens: (grantId) => app.stores.tokens.revokeGrant(grantId),
     signReceipt: (grant, vendor) => consentReceiptFor(app, grant, vendor),
     registration: app.stores.registration,

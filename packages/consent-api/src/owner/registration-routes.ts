@@ -13,7 +13,7 @@ export const RegistrationTokenBody = z.object({ label: z.string().trim().min(1).
 const TokenId = z.string().regex(/^rtk_[A-Za-z0-9_-]{16}$/, 'not a token id')
 
 /**
- * Who may register a client (RFC 7591 §3; oauth/registration-policy.ts):
+ * Who may register a client (RFC 7591 §3; store/registration-policy.ts):
  * `GET /owner/registration` — the mode and the live initial access tokens (never their values);
  * `PUT /owner/registration` `{ mode: 'open' | 'token' }`;
  * `POST /owner/registration/tokens` `{ label? }` → 201 with the token, shown this once;

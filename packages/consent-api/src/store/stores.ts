@@ -24,7 +24,17 @@ export interface Stores {
   readonly registration: RegistrationPolicy
   readonly remoteKeySets: RemoteKeySets
   readonly signingKeys: SigningKeyStore
+  /**
+   * Forgets all of the API's own state once the vault it belonged to is destroyed — registered
+   * clients, pending requests, codes, tokens, DPoP `jti`s, owner sessions, the registration mode
+   * and its tokens, rate counts — in one transaction, so a crash leaves all or nothing: a vault
+   * created next must not inherit the old one's vendors or their tokens.
+   */
+  eraseAll(): Promise<void>
 }
+
+/** Every table of the API's own state, children before the clients they name. */
+const API_TABLES = ['oauth_tokens', 'oauth_codes', 'oauth_requests', 'dpop_jti', 'owner_sessions', 'oauth_clients', 'registration_tokens', 'api_settings', 'rate_events'] as const
 
 /**
  * Builds the stores of one app — once, in createApp — so what they cache lives exactly as long
@@ -45,5 +55,10 @@ export function createStores(app: StoreContext): Stores {
     registration: new RegistrationPolicy(app),
     remoteKeySets: new RemoteKeySets(),
     signingKeys: new SigningKeyStore(app.vault),
+    async eraseAll() {
+      await app.db.transaction().execute(async (trx) => {
+        for (const table of API_TABLES) await trx.deleteFrom(table).execute()
+      })
+    },
   }
 }

@@ -6,7 +6,7 @@ import { localTime } from './local-time.js'
 /**
  * Settings → "Signed-in browsers" (issue 10): every live owner session — when it signed in, when
  * it was last active, which one is this browser — with a "Sign out" button for each other one
- * and one for all of them. Only handles reach the page (owner/session-list.ts), never a session
+ * and one for all of them. Only handles reach the page (the consent API's store/session-store.ts), never a session
  * id or its stored hash.
  */
 export async function sessionsSection(kit: OwnerPageKit, session: OwnerSession, zone: string, error?: string): Promise<Html> {
