@@ -13,7 +13,12 @@ import { defineConfig } from 'vitest/config'
  */
 const source = { resolve: { conditions: ['source'] }, ssr: { resolve: { conditions: ['source'] } } }
 
-const engineTests = ['packages/vault/src/**/*.test.ts', 'packages/vault/test/**/*.test.ts', 'packages/consent-api/src/**/*.test.ts', 'packages/consent-api/test/**/*.test.ts']
+const engineTests = [
+  'packages/vault/src/**/*.test.ts',
+  'packages/vault/test/**/*.test.ts',
+  'packages/consent-api/src/**/*.test.ts',
+  'packages/consent-api/test/**/*.test.ts',
+]
 
 export default defineConfig({
   test: {
@@ -39,7 +44,15 @@ export default defineConfig({
       {
         extends: true,
         ...source,
-        test: { name: 'stories', include: ['test/**/*.test.ts', 'packages/web/src/**/*.test.ts', 'packages/web/test/**/*.test.ts'], globalSetup: ['./test/setup/postgres.ts', './test/setup/chromium.ts'] },
+        test: {
+          name: 'stories',
+          include: [
+            'test/**/*.test.ts',
+            'packages/web/src/**/*.test.ts',
+            'packages/web/test/**/*.test.ts',
+          ],
+          globalSetup: ['./test/setup/postgres.ts', './test/setup/chromium.ts'],
+        },
       },
     ],
   },

@@ -31,13 +31,36 @@ describe('backup restores across engines', () => {
   it('SQLite → PostgreSQL → SQLite keeps every record and a valid audit chain', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'custos-story-'))
     cleanups.push(async () => rmSync(dir, { recursive: true, force: true }))
-    const sqliteVault = await createVault({ database: openSqlite(join(dir, 'a.db')), kdf: 'interactive' })
+    const sqliteVault = await createVault({
+      database: openSqlite(join(dir, 'a.db')),
+      kdf: 'interactive',
+    })
     cleanups.push(() => sqliteVault.close())
     await sqliteVault.initialize(PASS)
-    await sqliteVault.fields.setMany({ email: 'ada@example.org', 'prefs.diet': ['vegan'], 'custom.club': 'chess' })
+    await sqliteVault.fields.setMany({
+      email: 'ada@example.org',
+      'prefs.diet': ['vegan'],
+      'custom.club': 'chess',
+    })
     const shop = await sqliteVault.vendors.register({ name: 'Fjord Outdoor' })
-    await sqliteVault.purchases.add({ seller: 'Fjord Outdoor', orderDate: '2025-11-02', currency: 'EUR', total: 42, items: [{ name: 'Hat', quantity: 1 }] }, { vendorId: shop.id })
-    const grant = await sqliteVault.grants.create({ vendorId: shop.id, fields: ['email'], purchases: { madeWithVendor: true }, actions: ['read'], purpose: 'receipts', durationSeconds: 86400 })
+    await sqliteVault.purchases.add(
+      {
+        seller: 'Fjord Outdoor',
+        orderDate: '2025-11-02',
+        currency: 'EUR',
+        total: 42,
+        items: [{ name: 'Hat', quantity: 1 }],
+      },
+      { vendorId: shop.id },
+    )
+    const grant = await sqliteVault.grants.create({
+      vendorId: shop.id,
+      fields: ['email'],
+      purchases: { madeWithVendor: true },
+      actions: ['read'],
+      purpose: 'receipts',
+      durationSeconds: 86400,
+    })
     await sqliteVault.readThroughGrant(grant.id)
     const original = comparable(await sqliteVault.exportJson())
 

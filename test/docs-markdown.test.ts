@@ -32,7 +32,8 @@ const TABLE_ROW = /(^\s*\|.*\|\s*$)|(\|\s*:?-{3,}:?\s*\|)/
 describe('Markdown documents', () => {
   it('the detector finds the RELIABILITY.md slip (a table pasted into a shell block)', () => {
     // The slip as it was committed, shortened: the table replaced the word FIGURES.
-    const broken = '```sh\nCUSTOS_RELIABILITY_| what | figure |\n|---|---|\n| load: errors | 0 |\n| abuse: slowest client | 86 s |=/tmp/figures.json npx vitest run --project stories test/reliability\n```\n'
+    const broken =
+      '```sh\nCUSTOS_RELIABILITY_| what | figure |\n|---|---|\n| load: errors | 0 |\n| abuse: slowest client | 86 s |=/tmp/figures.json npx vitest run --project stories test/reliability\n```\n'
     expect(fencedBlocks(broken)[0]?.lines.filter((l) => TABLE_ROW.test(l))).toHaveLength(2)
   })
 
@@ -40,7 +41,9 @@ describe('Markdown documents', () => {
     expect(documents).toContain('RELIABILITY.md')
     for (const name of documents) {
       const text = readFileSync(join(root, name), 'utf8')
-      for (const block of fencedBlocks(text).filter((b) => ['sh', 'bash', 'shell', 'console', ''].includes(b.info))) {
+      for (const block of fencedBlocks(text).filter((b) =>
+        ['sh', 'bash', 'shell', 'console', ''].includes(b.info),
+      )) {
         expect([name, block.lines.filter((l) => TABLE_ROW.test(l))]).toEqual([name, []])
       }
     }
@@ -50,14 +53,21 @@ describe('Markdown documents', () => {
     const text = readFileSync(join(root, 'RELIABILITY.md'), 'utf8')
     const commands = fencedBlocks(text).find((b) => b.info === 'sh')
     expect(commands).toBeDefined()
-    const variables = [...new Set((commands?.lines ?? []).flatMap((l) => [...l.matchAll(/(?:^|\s)([A-Z][A-Z0-9_]*)=/g)].map((m) => m[1] as string)))]
+    const variables = [
+      ...new Set(
+        (commands?.lines ?? []).flatMap((l) =>
+          [...l.matchAll(/(?:^|\s)([A-Z][A-Z0-9_]*)=/g)].map((m) => m[1] as string),
+        ),
+      ),
+    ]
     expect(variables).toContain('CUSTOS_RELIABILITY_FIGURES')
     const dir = join(root, 'test/reliability')
     const sources = readdirSync(dir, { recursive: true, encoding: 'utf8' })
       .filter((file) => file.endsWith('.ts'))
       .map((file) => readFileSync(join(dir, file), 'utf8'))
       .join('\n')
-    for (const variable of variables) expect([variable, new RegExp(`\\b${variable}\\b`).test(sources)]).toEqual([variable, true])
+    for (const variable of variables)
+      expect([variable, new RegExp(`\\b${variable}\\b`).test(sources)]).toEqual([variable, true])
     const afterCommands = text.slice(text.indexOf('```', text.indexOf('```sh') + 5))
     expect(afterCommands).toMatch(/\n\| what \| figure \|\n\|---\|---\|\n/)
   })

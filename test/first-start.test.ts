@@ -21,11 +21,19 @@ describe('first start', () => {
     for (let round = 0; round < 5; round++) {
       const data = mkdtempSync(join(tmpdir(), 'custos-first-start-'))
       dirs.push(data)
-      const started = await Promise.allSettled([startServer({ data }), startServer({ data }), startServer({ data })])
+      const started = await Promise.allSettled([
+        startServer({ data }),
+        startServer({ data }),
+        startServer({ data }),
+      ])
       const servers = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []))
-      const answers = await Promise.all(servers.map((s: ServerProcess) => fetch(`${s.url}/readyz`).then((r) => r.json())))
+      const answers = await Promise.all(
+        servers.map((s: ServerProcess) => fetch(`${s.url}/readyz`).then((r) => r.json())),
+      )
       await Promise.all(servers.map((s) => s.stop()))
-      expect(started.map((r) => (r.status === 'rejected' ? String(r.reason).slice(0, 300) : 'up'))).toEqual(['up', 'up', 'up'])
+      expect(
+        started.map((r) => (r.status === 'rejected' ? String(r.reason).slice(0, 300) : 'up')),
+      ).toEqual(['up', 'up', 'up'])
       expect(answers).toEqual(Array(3).fill({ ready: false, state: 'uninitialized' }))
     }
   }, 120_000)

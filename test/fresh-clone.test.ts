@@ -35,7 +35,11 @@ function newcomerEnv(port: number): NodeJS.ProcessEnv {
   for (const [key, value] of Object.entries(process.env)) {
     if (/^(VITEST|NODE_ENV$|NODE_OPTIONS$|TEST$|PNPM_SCRIPT_SRC_DIR$|CUSTOS_)/.test(key)) continue
     // npm/pnpm's own run-time variables, but not a registry or proxy the machine is set up with.
-    if (/^npm_/i.test(key) && !/^npm_config_(registry|.*proxy|cafile|strict_ssl|store_dir|cache)$/i.test(key)) continue
+    if (
+      /^npm_/i.test(key) &&
+      !/^npm_config_(registry|.*proxy|cafile|strict_ssl|store_dir|cache)$/i.test(key)
+    )
+      continue
     env[key] = value
   }
   env.CUSTOS_PORT = String(port)
@@ -51,8 +55,11 @@ let child: ChildProcess | undefined
  */
 async function stopGroup(): Promise<number | null> {
   const process_ = child
-  if (!process_?.pid || process_.exitCode !== null || process_.signalCode !== null) return process_?.exitCode ?? null
-  const exited = new Promise<number | null>((resolve) => process_.once('exit', (code) => resolve(code)))
+  if (!process_?.pid || process_.exitCode !== null || process_.signalCode !== null)
+    return process_?.exitCode ?? null
+  const exited = new Promise<number | null>((resolve) =>
+    process_.once('exit', (code) => resolve(code)),
+  )
   process.kill(-process_.pid, 'SIGTERM')
   const timer = setTimeout(() => {
     try {
@@ -78,29 +85,50 @@ afterAll(async () => {
 }, 60_000)
 
 describe('the README first command, from a fresh clone', () => {
-  it('installs, starts, and the browser is sent to the set-up page', { timeout: 300_000 }, async () => {
+  it('installs, starts, and the browser is sent to the set-up page', {
+    timeout: 300_000,
+  }, async () => {
     const command = firstReadmeCommand()
     dir = mkdtempSync(join(tmpdir(), 'custos-fresh-clone-'))
     const clone = join(dir, 'custos')
-    execFileSync('git', ['clone', '--quiet', '--no-hardlinks', root, clone], { stdio: 'pipe', timeout: 60_000 })
+    execFileSync('git', ['clone', '--quiet', '--no-hardlinks', root, clone], {
+      stdio: 'pipe',
+      timeout: 60_000,
+    })
 
     const port = await freePort()
     let out = ''
-    child = spawn('sh', ['-c', command], { cwd: clone, env: newcomerEnv(port), stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+    child = spawn('sh', ['-c', command], {
+      cwd: clone,
+      env: newcomerEnv(port),
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    })
     child.stdout?.on('data', (d: Buffer) => (out += d.toString()))
     child.stderr?.on('data', (d: Buffer) => (out += d.toString()))
-    const exited = new Promise<number | null>((resolve) => child?.once('exit', (code) => resolve(code)))
+    const exited = new Promise<number | null>((resolve) =>
+      child?.once('exit', (code) => resolve(code)),
+    )
 
     // Wait for the server to answer (installing takes a while); a command that exits first has failed.
     const base = `http://127.0.0.1:${port}`
     const deadline = Date.now() + INSTALL_AND_START_MS
     let first: Response | undefined
     while (!first && Date.now() < deadline) {
-      const early = await Promise.race([exited.then((code) => ({ code })), new Promise((r) => setTimeout(r, 1000)).then(() => undefined)])
-      if (early) throw new Error(`the README command exited with ${early.code} before serving:\n${out.slice(-4000)}`)
+      const early = await Promise.race([
+        exited.then((code) => ({ code })),
+        new Promise((r) => setTimeout(r, 1000)).then(() => undefined),
+      ])
+      if (early)
+        throw new Error(
+          `the README command exited with ${early.code} before serving:\n${out.slice(-4000)}`,
+        )
       first = await fetch(`${base}/`, { redirect: 'manual' }).catch(() => undefined)
     }
-    if (!first) throw new Error(`nothing answered on ${base} within ${INSTALL_AND_START_MS / 1000} s:\n${out.slice(-4000)}`)
+    if (!first)
+      throw new Error(
+        `nothing answered on ${base} within ${INSTALL_AND_START_MS / 1000} s:\n${out.slice(-4000)}`,
+      )
 
     // A fresh data folder: the owner's first visit is sent to set-up…
     expect([302, 303, 307]).toContain(first.status)

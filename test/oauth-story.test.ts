@@ -74,7 +74,11 @@ async function startWorld(): Promise<World> {
   // Listen first (port 0: the OS picks a free port, no race), then build the app: the issuer
   // must be the real base URL, which is known only once the socket is bound.
   let app: Hono | undefined
-  const server = serve({ fetch: (req, env) => (app ? app.fetch(req, env) : new Response('starting', { status: 503 })), hostname: '127.0.0.1', port: 0 }) as Server
+  const server = serve({
+    fetch: (req, env) => (app ? app.fetch(req, env) : new Response('starting', { status: 503 })),
+    hostname: '127.0.0.1',
+    port: 0,
+  }) as Server
   cleanups.push(
     () =>
       new Promise<void>((resolve) => {
@@ -90,7 +94,14 @@ async function startWorld(): Promise<World> {
   const issuerUrl = new URL(issuer)
   const discovery = await oauth.discoveryRequest(issuerUrl, { algorithm: 'oauth2', ...loopback })
   const as = await oauth.processDiscoveryResponse(issuerUrl, discovery)
-  return { vault, issuer, as, browser: new OwnerBrowser(issuer), advance: (s) => void (offsetMs += s * 1000), url: (p) => new URL(p, issuer) }
+  return {
+    vault,
+    issuer,
+    as,
+    browser: new OwnerBrowser(issuer),
+    advance: (s) => void (offsetMs += s * 1000),
+    url: (p) => new URL(p, issuer),
+  }
 }
 
 interface Vendor {
@@ -99,15 +110,29 @@ interface Vendor {
   readonly dpop?: oauth.DPoPHandle
 }
 
-async function register(world: World, metadata: Partial<oauth.OmitSymbolProperties<oauth.Client>>): Promise<oauth.OmitSymbolProperties<oauth.Client>> {
-  const res = await oauth.dynamicClientRegistrationRequest(world.as, { client_name: 'Fjord Outdoor', redirect_uris: [REDIRECT_URI], ...metadata }, loopback)
+async function register(
+  world: World,
+  metadata: Partial<oauth.OmitSymbolProperties<oauth.Client>>,
+): Promise<oauth.OmitSymbolProperties<oauth.Client>> {
+  const res = await oauth.dynamicClientRegistrationRequest(
+    world.as,
+    { client_name: 'Fjord Outdoor', redirect_uris: [REDIRECT_URI], ...metadata },
+    loopback,
+  )
   expect(res.headers.get('cache-control')).toContain('no-store')
   return oauth.processDynamicClientRegistrationResponse(res)
 }
 
 /** RFC 9396 authorization details of the Custos type: what for, for how long (the fields come from `scope`). */
 function details(durationSeconds: number) {
-  return JSON.stringify([{ type: 'custos_fields', actions: ['read'], purpose: 'Recommend the right size and keep order history', duration_seconds: durationSeconds }])
+  return JSON.stringify([
+    {
+      type: 'custos_fields',
+      actions: ['read'],
+      purpose: 'Recommend the right size and keep order history',
+      duration_seconds: durationSeconds,
+    },
+  ])
 }
 
 /** What the owner does on the consent page: untick some requested fields and approve, or deny. */
@@ -117,10 +142,17 @@ interface Decision {
 }
 
 /** The owner in the browser: opens the authorization URL, logs in with the passphrase if asked, decides on the consent page. */
-async function ownerDecides(world: World, authorizationUrl: URL, decision: Decision): Promise<{ callback: URL; offered: string[] }> {
+async function ownerDecides(
+  world: World,
+  authorizationUrl: URL,
+  decision: Decision,
+): Promise<{ callback: URL; offered: string[] }> {
   let step = await world.browser.navigate(authorizationUrl)
   for (let pages = 0; pages < 4; pages++) {
-    if (step.kind === 'left') throw new Error(`left the server before the consent page: ${step.location.origin}${step.location.pathname}`)
+    if (step.kind === 'left')
+      throw new Error(
+        `left the server before the consent page: ${step.location.origin}${step.location.pathname}`,
+      )
     expect(step.status).toBe(200)
     const forms = parseForms(step.html)
     const login = forms.find((f) => f.controls.some((c) => c.type === 'password'))
@@ -133,9 +165,13 @@ async function ownerDecides(world: World, authorizationUrl: URL, decision: Decis
     if (!consent) throw new Error('no consent form on the page')
     const boxes = consent.controls.filter((c) => c.type === 'checkbox')
     for (const box of boxes) if (decision.untick?.includes(box.value)) box.checked = false
-    const button = pick(consent, decision.deny ? /deny|refuse|reject|cancel/i : /approve|allow|accept|grant|share/i)
+    const button = pick(
+      consent,
+      decision.deny ? /deny|refuse|reject|cancel/i : /approve|allow|accept|grant|share/i,
+    )
     const done = await world.browser.submit(step.url, consent, button)
-    if (done.kind !== 'left') throw new Error(`the decision did not redirect to the vendor (status ${done.status})`)
+    if (done.kind !== 'left')
+      throw new Error(`the decision did not redirect to the vendor (status ${done.status})`)
     // RFC 6749 §4.1.2 via a 303, so the browser turns the POST into a GET (RFC 9700 §4.11).
     expect(done.status).toBe(303)
     expect(`${done.location.origin}${done.location.pathname}`).toBe(REDIRECT_URI)
@@ -158,7 +194,12 @@ interface Authorized {
 }
 
 /** PAR → the owner's browser → callback → code exchange: the whole authorization code flow. */
-async function authorize(world: World, vendor: Vendor, decision: Decision = {}, durationSeconds = 30 * 86400): Promise<Authorized> {
+async function authorize(
+  world: World,
+  vendor: Vendor,
+  decision: Decision = {},
+  durationSeconds = 30 * 86400,
+): Promise<Authorized> {
   const { as } = world
   const dpop = vendor.dpop ? { DPoP: vendor.dpop } : {}
   const verifier = oauth.generateRandomCodeVerifier()
@@ -183,31 +224,58 @@ async function authorize(world: World, vendor: Vendor, decision: Decision = {}, 
   authorizationUrl.searchParams.set('client_id', vendor.client.client_id)
   authorizationUrl.searchParams.set('request_uri', request_uri)
 
-  const grantsBefore = new Set((await world.vault.grants.list({ vendorId: vendor.client.client_id })).map((g) => g.id))
+  const grantsBefore = new Set(
+    (await world.vault.grants.list({ vendorId: vendor.client.client_id })).map((g) => g.id),
+  )
   const { callback, offered } = await ownerDecides(world, authorizationUrl, decision)
   const params = oauth.validateAuthResponse(as, vendor.client, callback, state)
-  const tokenResponse = await oauth.authorizationCodeGrantRequest(as, vendor.client, vendor.auth, params, REDIRECT_URI, verifier, { ...loopback, ...dpop })
+  const tokenResponse = await oauth.authorizationCodeGrantRequest(
+    as,
+    vendor.client,
+    vendor.auth,
+    params,
+    REDIRECT_URI,
+    verifier,
+    { ...loopback, ...dpop },
+  )
   // SECURITY.md promise 17 / RFC 6749 §5.1: token responses must never be cached.
   expect(tokenResponse.headers.get('cache-control')).toContain('no-store')
   const tokens = await oauth.processAuthorizationCodeResponse(as, vendor.client, tokenResponse)
-  const created = (await world.vault.grants.list({ vendorId: vendor.client.client_id })).filter((g) => !grantsBefore.has(g.id))
+  const created = (await world.vault.grants.list({ vendorId: vendor.client.client_id })).filter(
+    (g) => !grantsBefore.has(g.id),
+  )
   expect(created).toHaveLength(1)
   return { tokens, grantId: created[0]!.id, offered }
 }
 
-async function readProfile(world: World, accessToken: string, dpop?: oauth.DPoPHandle): Promise<Record<string, unknown>> {
-  const res = await oauth.protectedResourceRequest(accessToken, 'GET', world.url('/v1/profile'), undefined, undefined, { ...loopback, ...(dpop ? { DPoP: dpop } : {}) })
+async function readProfile(
+  world: World,
+  accessToken: string,
+  dpop?: oauth.DPoPHandle,
+): Promise<Record<string, unknown>> {
+  const res = await oauth.protectedResourceRequest(
+    accessToken,
+    'GET',
+    world.url('/v1/profile'),
+    undefined,
+    undefined,
+    { ...loopback, ...(dpop ? { DPoP: dpop } : {}) },
+  )
   expect(res.status).toBe(200)
   return ((await res.json()) as { fields: Record<string, unknown> }).fields
 }
 
 /** The resource server refuses the token: 401 with an RFC 6750 §3 challenge (oauth4webapi raises it). */
-async function expectRefused(request: Promise<Response>, scheme: 'bearer' | 'dpop' = 'bearer'): Promise<oauth.WWWAuthenticateChallengeError> {
+async function expectRefused(
+  request: Promise<Response>,
+  scheme: 'bearer' | 'dpop' = 'bearer',
+): Promise<oauth.WWWAuthenticateChallengeError> {
   const outcome = await request.then(
     (res) => `HTTP ${res.status}`,
     (err: unknown) => err,
   )
-  if (!(outcome instanceof oauth.WWWAuthenticateChallengeError)) throw new Error(`expected a 401 challenge, got ${String(outcome)}`)
+  if (!(outcome instanceof oauth.WWWAuthenticateChallengeError))
+    throw new Error(`expected a 401 challenge, got ${String(outcome)}`)
   const challenge = outcome
   expect(challenge.status).toBe(401)
   expect(challenge.cause.find((c) => c.scheme === scheme)?.parameters.error).toBe('invalid_token')
@@ -216,26 +284,56 @@ async function expectRefused(request: Promise<Response>, scheme: 'bearer' | 'dpo
   return challenge
 }
 
-async function introspect(world: World, vendor: Vendor, token: string): Promise<oauth.IntrospectionResponse> {
-  const res = await oauth.introspectionRequest(world.as, vendor.client, vendor.auth, token, loopback)
+async function introspect(
+  world: World,
+  vendor: Vendor,
+  token: string,
+): Promise<oauth.IntrospectionResponse> {
+  const res = await oauth.introspectionRequest(
+    world.as,
+    vendor.client,
+    vendor.auth,
+    token,
+    loopback,
+  )
   return oauth.processIntrospectionResponse(world.as, vendor.client, res)
 }
 
-async function refresh(world: World, vendor: Vendor, refreshToken: string): Promise<oauth.TokenEndpointResponse> {
-  const res = await oauth.refreshTokenGrantRequest(world.as, vendor.client, vendor.auth, refreshToken, { ...loopback, ...(vendor.dpop ? { DPoP: vendor.dpop } : {}) })
+async function refresh(
+  world: World,
+  vendor: Vendor,
+  refreshToken: string,
+): Promise<oauth.TokenEndpointResponse> {
+  const res = await oauth.refreshTokenGrantRequest(
+    world.as,
+    vendor.client,
+    vendor.auth,
+    refreshToken,
+    { ...loopback, ...(vendor.dpop ? { DPoP: vendor.dpop } : {}) },
+  )
   expect(res.headers.get('cache-control')).toContain('no-store')
   return oauth.processRefreshTokenResponse(world.as, vendor.client, res)
 }
 
 /** Verifies a consent receipt (compact JWS, EdDSA) against the vault's published JWK Set, as any third party could. */
 async function verifyReceipt(world: World, jws: string): Promise<Record<string, unknown>> {
-  const jwks = (await (await fetch(world.url('/.well-known/jwks.json'))).json()) as { keys: (JsonWebKey & { kid?: string })[] }
+  const jwks = (await (await fetch(world.url('/.well-known/jwks.json'))).json()) as {
+    keys: (JsonWebKey & { kid?: string })[]
+  }
   const [header = '', payload = '', signature = ''] = jws.split('.')
-  const { alg, kid } = JSON.parse(Buffer.from(header, 'base64url').toString('utf8')) as { alg: string; kid: string }
+  const { alg, kid } = JSON.parse(Buffer.from(header, 'base64url').toString('utf8')) as {
+    alg: string
+    kid: string
+  }
   expect(alg).toBe('EdDSA')
   const jwk = jwks.keys.find((k) => k.kid === kid)
   expect(jwk).toBeDefined()
-  const valid = verifySignature(null, Buffer.from(`${header}.${payload}`), createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' }), Buffer.from(signature, 'base64url'))
+  const valid = verifySignature(
+    null,
+    Buffer.from(`${header}.${payload}`),
+    createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' }),
+    Buffer.from(signature, 'base64url'),
+  )
   expect(valid).toBe(true)
   return JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>
 }
@@ -256,21 +354,48 @@ describe('story 1: a vendor with client_secret_basic and Bearer tokens', () => {
       introspection_endpoint: `${issuer}/oauth/introspect`,
       code_challenge_methods_supported: ['S256'],
     })
-    expect(as.grant_types_supported).toEqual(expect.arrayContaining(['authorization_code', 'refresh_token']))
-    expect(as.token_endpoint_auth_methods_supported).toEqual(expect.arrayContaining(['client_secret_basic', 'private_key_jwt']))
+    expect(as.grant_types_supported).toEqual(
+      expect.arrayContaining(['authorization_code', 'refresh_token']),
+    )
+    expect(as.token_endpoint_auth_methods_supported).toEqual(
+      expect.arrayContaining(['client_secret_basic', 'private_key_jwt']),
+    )
     expect(as.authorization_details_types_supported).toContain('custos_fields')
     expect(as.dpop_signing_alg_values_supported).toContain('ES256')
 
     // Registration (RFC 7591): the vendor becomes a vault vendor the owner can see.
     const registered = await register(world, { token_endpoint_auth_method: 'client_secret_basic' })
     expect(registered.client_secret).toEqual(expect.any(String))
-    const vendor: Vendor = { client: { client_id: registered.client_id }, auth: oauth.ClientSecretBasic(registered.client_secret as string) }
-    expect(await vault.vendors.get(registered.client_id)).toMatchObject({ name: 'Fjord Outdoor', blocked: false })
-    await vault.purchases.add({ seller: 'Fjord Outdoor', orderDate: '2025-11-02', currency: 'EUR', total: 89, items: [{ name: 'Rain jacket', quantity: 1 }] }, { vendorId: registered.client_id })
-    await vault.purchases.add({ seller: 'Another Shop', orderDate: '2025-10-01', currency: 'EUR', total: 12, items: [{ name: 'Socks', quantity: 2 }] })
+    const vendor: Vendor = {
+      client: { client_id: registered.client_id },
+      auth: oauth.ClientSecretBasic(registered.client_secret as string),
+    }
+    expect(await vault.vendors.get(registered.client_id)).toMatchObject({
+      name: 'Fjord Outdoor',
+      blocked: false,
+    })
+    await vault.purchases.add(
+      {
+        seller: 'Fjord Outdoor',
+        orderDate: '2025-11-02',
+        currency: 'EUR',
+        total: 89,
+        items: [{ name: 'Rain jacket', quantity: 1 }],
+      },
+      { vendorId: registered.client_id },
+    )
+    await vault.purchases.add({
+      seller: 'Another Shop',
+      orderDate: '2025-10-01',
+      currency: 'EUR',
+      total: 12,
+      items: [{ name: 'Socks', quantity: 2 }],
+    })
 
     // The owner says no first: RFC 6749 §4.1.2.1 access_denied, and nothing is granted.
-    await expect(authorize(world, vendor, { deny: true })).rejects.toMatchObject({ error: 'access_denied' })
+    await expect(authorize(world, vendor, { deny: true })).rejects.toMatchObject({
+      error: 'access_denied',
+    })
     expect(await vault.grants.list({ vendorId: registered.client_id })).toEqual([])
 
     // Then approves everything but email.
@@ -285,16 +410,29 @@ describe('story 1: a vendor with client_secret_basic and Bearer tokens', () => {
     expect(grantedScope).toEqual(expect.arrayContaining(['read:prefs.sizes.*', 'read:purchases']))
     expect(grantedScope).not.toContain('read:email')
     expect(first.tokens.authorization_details?.[0]).toMatchObject({ type: 'custos_fields' })
-    expect(await vault.grants.get(first.grantId)).toMatchObject({ status: 'active', fields: ['prefs.sizes.*'] })
+    expect(await vault.grants.get(first.grantId)).toMatchObject({
+      status: 'active',
+      fields: ['prefs.sizes.*'],
+    })
 
     // Read: exactly the approved fields with values — never the unticked email, never ungranted ones.
     expect(await readProfile(world, first.tokens.access_token)).toEqual(SIZES)
-    const purchases = await oauth.protectedResourceRequest(first.tokens.access_token, 'GET', world.url('/v1/purchases'), undefined, undefined, loopback)
+    const purchases = await oauth.protectedResourceRequest(
+      first.tokens.access_token,
+      'GET',
+      world.url('/v1/purchases'),
+      undefined,
+      undefined,
+      loopback,
+    )
     expect(purchases.status).toBe(200)
     const purchaseText = await purchases.text()
     expect(purchaseText).toContain('Rain jacket')
     expect(purchaseText).not.toContain('Socks')
-    expect(await introspect(world, vendor, first.tokens.access_token)).toMatchObject({ active: true, client_id: registered.client_id })
+    expect(await introspect(world, vendor, first.tokens.access_token)).toMatchObject({
+      active: true,
+      client_id: registered.client_id,
+    })
 
     // Refresh (RFC 6749 §6): a new pair; the old refresh token is spent.
     const second = await refresh(world, vendor, first.tokens.refresh_token as string)
@@ -303,42 +441,117 @@ describe('story 1: a vendor with client_secret_basic and Bearer tokens', () => {
     expect(await readProfile(world, second.access_token)).toEqual(SIZES)
     // Reusing the old refresh token is theft as far as the server can tell (RFC 9700 §4.14.2):
     // invalid_grant, and the whole family dies — the newest access and refresh tokens too.
-    const reuse = await oauth.refreshTokenGrantRequest(as, vendor.client, vendor.auth, first.tokens.refresh_token as string, loopback)
-    await expect(oauth.processRefreshTokenResponse(as, vendor.client, reuse)).rejects.toMatchObject({ error: 'invalid_grant', status: 400 })
-    await expectRefused(oauth.protectedResourceRequest(second.access_token, 'GET', world.url('/v1/profile'), undefined, undefined, loopback))
-    await expect(refresh(world, vendor, second.refresh_token as string)).rejects.toMatchObject({ error: 'invalid_grant' })
+    const reuse = await oauth.refreshTokenGrantRequest(
+      as,
+      vendor.client,
+      vendor.auth,
+      first.tokens.refresh_token as string,
+      loopback,
+    )
+    await expect(oauth.processRefreshTokenResponse(as, vendor.client, reuse)).rejects.toMatchObject(
+      { error: 'invalid_grant', status: 400 },
+    )
+    await expectRefused(
+      oauth.protectedResourceRequest(
+        second.access_token,
+        'GET',
+        world.url('/v1/profile'),
+        undefined,
+        undefined,
+        loopback,
+      ),
+    )
+    await expect(refresh(world, vendor, second.refresh_token as string)).rejects.toMatchObject({
+      error: 'invalid_grant',
+    })
     expect(await introspect(world, vendor, second.access_token)).toMatchObject({ active: false })
 
     // Re-authorize for a fresh family (the owner's session is still open: no second login), all approved.
     const fresh = await authorize(world, vendor)
-    expect(await readProfile(world, fresh.tokens.access_token)).toEqual({ email: OWNER_FIELDS.email, ...SIZES })
+    expect(await readProfile(world, fresh.tokens.access_token)).toEqual({
+      email: OWNER_FIELDS.email,
+      ...SIZES,
+    })
 
     // The owner narrows the grant: the next read shows less.
     await vault.grants.narrow(fresh.grantId, { fields: ['prefs.sizes.shoe'] })
-    expect(await readProfile(world, fresh.tokens.access_token)).toEqual({ 'prefs.sizes.shoe': 'EU 42' })
+    expect(await readProfile(world, fresh.tokens.access_token)).toEqual({
+      'prefs.sizes.shoe': 'EU 42',
+    })
 
     // The vendor's copy of the consent: GET /v1/grant carries the receipt of the narrowed
     // revision, a JWS anyone can verify with the vault's public key.
-    const grantRes = await oauth.protectedResourceRequest(fresh.tokens.access_token, 'GET', world.url('/v1/grant'), undefined, undefined, loopback)
-    const grantView = (await grantRes.json()) as { grant_id: string; fields: string[]; receipt: string }
+    const grantRes = await oauth.protectedResourceRequest(
+      fresh.tokens.access_token,
+      'GET',
+      world.url('/v1/grant'),
+      undefined,
+      undefined,
+      loopback,
+    )
+    const grantView = (await grantRes.json()) as {
+      grant_id: string
+      fields: string[]
+      receipt: string
+    }
     expect(grantView).toMatchObject({ grant_id: fresh.grantId, fields: ['prefs.sizes.shoe'] })
     const receipt = await verifyReceipt(world, grantView.receipt)
-    expect(receipt).toMatchObject({ iss: issuer, jti: `${fresh.grantId}.2`, services: expect.arrayContaining([expect.objectContaining({ service: 'Fjord Outdoor', purposes: [expect.objectContaining({ piiCategory: ['prefs.sizes.shoe', 'purchases'] })] })]) })
+    expect(receipt).toMatchObject({
+      iss: issuer,
+      jti: `${fresh.grantId}.2`,
+      services: expect.arrayContaining([
+        expect.objectContaining({
+          service: 'Fjord Outdoor',
+          purposes: [expect.objectContaining({ piiCategory: ['prefs.sizes.shoe', 'purchases'] })],
+        }),
+      ]),
+    })
 
     // The owner revokes: the next read is refused (RFC 6750 §3.1 invalid_token), introspection says inactive.
     await vault.grants.revoke(fresh.grantId)
-    const refused = await expectRefused(oauth.protectedResourceRequest(fresh.tokens.access_token, 'GET', world.url('/v1/profile'), undefined, undefined, loopback))
-    expect(refused.response.headers.get('www-authenticate')).toMatch(/^Bearer\b.*error="invalid_token"/)
-    expect(await introspect(world, vendor, fresh.tokens.access_token)).toMatchObject({ active: false })
-    expect(await introspect(world, vendor, fresh.tokens.refresh_token as string)).toMatchObject({ active: false })
+    const refused = await expectRefused(
+      oauth.protectedResourceRequest(
+        fresh.tokens.access_token,
+        'GET',
+        world.url('/v1/profile'),
+        undefined,
+        undefined,
+        loopback,
+      ),
+    )
+    expect(refused.response.headers.get('www-authenticate')).toMatch(
+      /^Bearer\b.*error="invalid_token"/,
+    )
+    expect(await introspect(world, vendor, fresh.tokens.access_token)).toMatchObject({
+      active: false,
+    })
+    expect(await introspect(world, vendor, fresh.tokens.refresh_token as string)).toMatchObject({
+      active: false,
+    })
 
     // A new grant for ten minutes; past its expiry the token (valid for an hour) reads nothing.
     const short = await authorize(world, vendor, {}, 600)
-    expect(new Date((await vault.grants.get(short.grantId)).expiresAt).getTime() - Date.now()).toBeLessThanOrEqual(600_000)
-    expect(await readProfile(world, short.tokens.access_token)).toEqual({ email: OWNER_FIELDS.email, ...SIZES })
+    expect(
+      new Date((await vault.grants.get(short.grantId)).expiresAt).getTime() - Date.now(),
+    ).toBeLessThanOrEqual(600_000)
+    expect(await readProfile(world, short.tokens.access_token)).toEqual({
+      email: OWNER_FIELDS.email,
+      ...SIZES,
+    })
     world.advance(601)
-    await expectRefused(oauth.protectedResourceRequest(short.tokens.access_token, 'GET', world.url('/v1/profile'), undefined, undefined, loopback))
-    expect(await introspect(world, vendor, short.tokens.access_token)).toMatchObject({ active: false })
+    await expectRefused(
+      oauth.protectedResourceRequest(
+        short.tokens.access_token,
+        'GET',
+        world.url('/v1/profile'),
+        undefined,
+        undefined,
+        loopback,
+      ),
+    )
+    expect(await introspect(world, vendor, short.tokens.access_token)).toMatchObject({
+      active: false,
+    })
 
     // The audit log recorded every vendor read with the paths it returned, and the chain verifies.
     const reads = await vault.audit.list({ action: 'grant.read', grantId: first.grantId })
@@ -357,26 +570,55 @@ describe('story 1: a vendor with client_secret_basic and Bearer tokens', () => {
 describe('story 2: a vendor with DPoP-bound tokens', () => {
   it('tokens are token_type DPoP, reads carry proofs, and a Bearer presentation or another key is refused', async () => {
     const world = await startWorld()
-    const registered = await register(world, { token_endpoint_auth_method: 'client_secret_basic', dpop_bound_access_tokens: true })
+    const registered = await register(world, {
+      token_endpoint_auth_method: 'client_secret_basic',
+      dpop_bound_access_tokens: true,
+    })
     const client: oauth.Client = { client_id: registered.client_id }
     const dpop = oauth.DPoP(client, await oauth.generateKeyPair('ES256'))
-    const vendor: Vendor = { client, auth: oauth.ClientSecretBasic(registered.client_secret as string), dpop }
+    const vendor: Vendor = {
+      client,
+      auth: oauth.ClientSecretBasic(registered.client_secret as string),
+      dpop,
+    }
 
     const { tokens } = await authorize(world, vendor, { untick: ['email'] })
     expect(tokens.token_type).toBe('dpop')
     expect(await readProfile(world, tokens.access_token, dpop)).toEqual(SIZES)
     // RFC 9449 §6.2: introspection shows the key the token is bound to (`cnf.jkt`).
-    expect(await introspect(world, vendor, tokens.access_token)).toMatchObject({ active: true, cnf: { jkt: await dpop.calculateThumbprint() } })
+    expect(await introspect(world, vendor, tokens.access_token)).toMatchObject({
+      active: true,
+      cnf: { jkt: await dpop.calculateThumbprint() },
+    })
 
     // The bound token presented as a plain Bearer token (RFC 9449 §7.2): refused.
-    const asBearer = await oauth.protectedResourceRequest(tokens.access_token, 'GET', world.url('/v1/profile'), undefined, undefined, loopback).then(
-      (res) => res.status,
-      (err: unknown) => (err as oauth.WWWAuthenticateChallengeError).status,
-    )
+    const asBearer = await oauth
+      .protectedResourceRequest(
+        tokens.access_token,
+        'GET',
+        world.url('/v1/profile'),
+        undefined,
+        undefined,
+        loopback,
+      )
+      .then(
+        (res) => res.status,
+        (err: unknown) => (err as oauth.WWWAuthenticateChallengeError).status,
+      )
     expect(asBearer).toBe(401)
     // A thief with the token but another key: the proof's key is not the one the token is bound to.
     const thief = oauth.DPoP(client, await oauth.generateKeyPair('ES256'))
-    await expectRefused(oauth.protectedResourceRequest(tokens.access_token, 'GET', world.url('/v1/profile'), undefined, undefined, { ...loopback, DPoP: thief }), 'dpop')
+    await expectRefused(
+      oauth.protectedResourceRequest(
+        tokens.access_token,
+        'GET',
+        world.url('/v1/profile'),
+        undefined,
+        undefined,
+        { ...loopback, DPoP: thief },
+      ),
+      'dpop',
+    )
 
     // Refresh with a proof: the new access token is DPoP-bound to the same key and works.
     const renewed = await refresh(world, vendor, tokens.refresh_token as string)
@@ -391,15 +633,34 @@ describe('story 3: a vendor authenticating with private_key_jwt', () => {
     const keys = await oauth.generateKeyPair('ES256')
     const kid = 'fjord-2025'
     const jwk = await crypto.subtle.exportKey('jwk', keys.publicKey)
-    const registered = await register(world, { token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [{ kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y, kid, alg: 'ES256', use: 'sig' }] } })
+    const registered = await register(world, {
+      token_endpoint_auth_method: 'private_key_jwt',
+      jwks: {
+        keys: [{ kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y, kid, alg: 'ES256', use: 'sig' }],
+      },
+    })
     expect(registered.client_secret).toBeUndefined()
     const client: oauth.Client = { client_id: registered.client_id }
     const vendor: Vendor = { client, auth: oauth.PrivateKeyJwt({ key: keys.privateKey, kid }) }
 
     // An assertion signed by a key the client never registered is refused at PAR (RFC 7523 §3).
     const stranger = await oauth.generateKeyPair('ES256')
-    const forged = await oauth.pushedAuthorizationRequest(world.as, client, oauth.PrivateKeyJwt({ key: stranger.privateKey, kid }), { response_type: 'code', redirect_uri: REDIRECT_URI, scope: SCOPE, code_challenge: await oauth.calculatePKCECodeChallenge(oauth.generateRandomCodeVerifier()), code_challenge_method: 'S256' }, loopback)
-    await expect(oauth.processPushedAuthorizationResponse(world.as, client, forged)).rejects.toMatchObject({ error: 'invalid_client' })
+    const forged = await oauth.pushedAuthorizationRequest(
+      world.as,
+      client,
+      oauth.PrivateKeyJwt({ key: stranger.privateKey, kid }),
+      {
+        response_type: 'code',
+        redirect_uri: REDIRECT_URI,
+        scope: SCOPE,
+        code_challenge: await oauth.calculatePKCECodeChallenge(oauth.generateRandomCodeVerifier()),
+        code_challenge_method: 'S256',
+      },
+      loopback,
+    )
+    await expect(
+      oauth.processPushedAuthorizationResponse(world.as, client, forged),
+    ).rejects.toMatchObject({ error: 'invalid_client' })
 
     const { tokens } = await authorize(world, vendor, { untick: ['email'] })
     expect(await readProfile(world, tokens.access_token)).toEqual(SIZES)
@@ -408,9 +669,24 @@ describe('story 3: a vendor authenticating with private_key_jwt', () => {
     expect(await introspect(world, vendor, renewed.access_token)).toMatchObject({ active: true })
 
     // The vendor logs out (RFC 7009): revoking its refresh token ends the family.
-    const revocation = await oauth.revocationRequest(world.as, client, vendor.auth, renewed.refresh_token as string, loopback)
+    const revocation = await oauth.revocationRequest(
+      world.as,
+      client,
+      vendor.auth,
+      renewed.refresh_token as string,
+      loopback,
+    )
     await oauth.processRevocationResponse(revocation)
-    await expectRefused(oauth.protectedResourceRequest(renewed.access_token, 'GET', world.url('/v1/profile'), undefined, undefined, loopback))
+    await expectRefused(
+      oauth.protectedResourceRequest(
+        renewed.access_token,
+        'GET',
+        world.url('/v1/profile'),
+        undefined,
+        undefined,
+        loopback,
+      ),
+    )
     expect(await introspect(world, vendor, renewed.access_token)).toMatchObject({ active: false })
   })
 })

@@ -31,7 +31,11 @@ function plainEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {}
   for (const [key, value] of Object.entries(process.env)) {
     if (/^(VITEST|NODE_ENV$|NODE_OPTIONS$|TEST$|PNPM_|CUSTOS_)/.test(key)) continue
-    if (/^npm_/i.test(key) && !/^npm_config_(registry|.*proxy|cafile|strict_ssl|cache|nodedir)$/i.test(key)) continue
+    if (
+      /^npm_/i.test(key) &&
+      !/^npm_config_(registry|.*proxy|cafile|strict_ssl|cache|nodedir)$/i.test(key)
+    )
+      continue
     env[key] = value
   }
   return env
@@ -56,11 +60,17 @@ beforeAll(async () => {
   project = join(dir, 'project')
   prefix = join(dir, 'global')
   mkdirSync(project)
-  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'embedding-app', private: true, type: 'module' }))
+  writeFileSync(
+    join(project, 'package.json'),
+    JSON.stringify({ name: 'embedding-app', private: true, type: 'module' }),
+  )
   const npm = ['--no-audit', '--no-fund', '--loglevel=error']
   await Promise.all([
     run('npm', ['install', ...npm, ...tarballs], { cwd: project, env: plainEnv() }),
-    run('npm', ['install', '--global', '--prefix', prefix, ...npm, ...tarballs], { cwd: dir, env: plainEnv() }),
+    run('npm', ['install', '--global', '--prefix', prefix, ...npm, ...tarballs], {
+      cwd: dir,
+      env: plainEnv(),
+    }),
   ])
 }, INSTALL_MS)
 
@@ -72,7 +82,10 @@ describe('the packages as npm installs them', () => {
   it('runs the vault README example with plain node in an empty project: fields, grant, read, verified log', async () => {
     writeFileSync(join(project, 'example.mjs'), vaultReadmeExample())
     const data = join(project, 'custos.db')
-    const { stdout, stderr } = await run(process.execPath, ['example.mjs'], { cwd: project, env: plainEnv() })
+    const { stdout, stderr } = await run(process.execPath, ['example.mjs'], {
+      cwd: project,
+      env: plainEnv(),
+    })
     expect(stderr).toBe('')
     // The read through the grant prints exactly the granted slice, then the log verifies.
     expect(stdout).toContain("email: 'ada@example.org'")
@@ -89,23 +102,58 @@ describe('the packages as npm installs them', () => {
     const data = join(dir, 'data')
     const passphraseFile = join(dir, 'passphrase')
     writeFileSync(passphraseFile, 'orbit velvet canyon sparrow lantern\n', { mode: 0o600 })
-    const init = await run(bin, ['init', '--data', data, '--kdf', 'interactive', '--passphrase-file', passphraseFile], { env })
+    const init = await run(
+      bin,
+      ['init', '--data', data, '--kdf', 'interactive', '--passphrase-file', passphraseFile],
+      { env },
+    )
     expect(init.stdout).toMatch(/^Vault vault_\S+ created in /)
-    const status = JSON.parse((await run(bin, ['status', '--json', '--data', data], { env })).stdout) as { state: string; vaultId: string }
+    const status = JSON.parse(
+      (await run(bin, ['status', '--json', '--data', data], { env })).stdout,
+    ) as { state: string; vaultId: string }
     expect(status).toMatchObject({ state: 'sealed', vaultId: expect.stringMatching(/^vault_/) })
   })
 
-  it.each(PACKAGES.map((p, i) => [p.name, i] as const))('%s ships built JavaScript with declarations, its README, licence and changelog, and nothing else', (name, i) => {
-    const files = execFileSync('tar', ['-tzf', tarballs[i] as string], { encoding: 'utf8' }).trim().split('\n').map((f) => f.replace(/^package\//, ''))
-    expect(files).toEqual(expect.arrayContaining(['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'dist/index.js', 'dist/index.d.ts']))
-    expect(files.filter((f) => f.startsWith('src/') || f.startsWith('test/') || /\.test\.|tsbuildinfo|^tsconfig/.test(f))).toEqual([])
-    const manifest = execFileSync('tar', ['-xzOf', tarballs[i] as string, 'package/package.json'], { encoding: 'utf8' })
-    expect(manifest).not.toContain('workspace:')
-    const { exports } = JSON.parse(manifest) as { exports: Record<string, { import: string; types: string }> }
-    for (const target of Object.values(exports)) {
-      expect(files).toContain(target.import.replace(/^\.\//, ''))
-      expect(files).toContain(target.types.replace(/^\.\//, ''))
-    }
-    if (name === '@custos/web') expect(files).toEqual(expect.arrayContaining(['dist/cli/main.js', 'assets/custos.css']))
-  })
+  it.each(PACKAGES.map((p, i) => [p.name, i] as const))(
+    '%s ships built JavaScript with declarations, its README, licence and changelog, and nothing else',
+    (name, i) => {
+      const files = execFileSync('tar', ['-tzf', tarballs[i] as string], { encoding: 'utf8' })
+        .trim()
+        .split('\n')
+        .map((f) => f.replace(/^package\//, ''))
+      expect(files).toEqual(
+        expect.arrayContaining([
+          'package.json',
+          'README.md',
+          'LICENSE',
+          'CHANGELOG.md',
+          'dist/index.js',
+          'dist/index.d.ts',
+        ]),
+      )
+      expect(
+        files.filter(
+          (f) =>
+            f.startsWith('src/') ||
+            f.startsWith('test/') ||
+            /\.test\.|tsbuildinfo|^tsconfig/.test(f),
+        ),
+      ).toEqual([])
+      const manifest = execFileSync(
+        'tar',
+        ['-xzOf', tarballs[i] as string, 'package/package.json'],
+        { encoding: 'utf8' },
+      )
+      expect(manifest).not.toContain('workspace:')
+      const { exports } = JSON.parse(manifest) as {
+        exports: Record<string, { import: string; types: string }>
+      }
+      for (const target of Object.values(exports)) {
+        expect(files).toContain(target.import.replace(/^\.\//, ''))
+        expect(files).toContain(target.types.replace(/^\.\//, ''))
+      }
+      if (name === '@custos/web')
+        expect(files).toEqual(expect.arrayContaining(['dist/cli/main.js', 'assets/custos.css']))
+    },
+  )
 })

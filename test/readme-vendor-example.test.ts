@@ -20,8 +20,17 @@ interface Example {
 }
 
 const EXAMPLES = [
-  { marker: 'vendor-example', file: 'vendor-client.ts', load: () => import('../packages/consent-api/examples/vendor-client.js') as Promise<Example> },
-  { marker: 'vendor-example-openid-client', file: 'vendor-client-openid-client.ts', load: () => import('../packages/consent-api/examples/vendor-client-openid-client.js') as Promise<Example> },
+  {
+    marker: 'vendor-example',
+    file: 'vendor-client.ts',
+    load: () => import('../packages/consent-api/examples/vendor-client.js') as Promise<Example>,
+  },
+  {
+    marker: 'vendor-example-openid-client',
+    file: 'vendor-client-openid-client.ts',
+    load: () =>
+      import('../packages/consent-api/examples/vendor-client-openid-client.js') as Promise<Example>,
+  },
 ]
 
 let world: LoopbackVault | undefined
@@ -33,7 +42,9 @@ afterEach(async () => {
 
 describe.each(EXAMPLES)('README vendor example $file', ({ marker, file, load }) => {
   it('is exactly the example file', () => {
-    const block = new RegExp(`<!-- ${marker}:start -->\\n\`\`\`ts\\n([\\s\\S]*?)\`\`\`\\n<!-- ${marker}:end -->`).exec(readme)
+    const block = new RegExp(
+      `<!-- ${marker}:start -->\\n\`\`\`ts\\n([\\s\\S]*?)\`\`\`\\n<!-- ${marker}:end -->`,
+    ).exec(readme)
     expect(block, `README has the ${marker} block`).not.toBeNull()
     expect(block?.[1]).toBe(readFileSync(join(root, 'packages/consent-api/examples', file), 'utf8'))
   })
@@ -51,6 +62,9 @@ describe.each(EXAMPLES)('README vendor example $file', ({ marker, file, load }) 
     const callback = await world.approve(example.authorizeUrl)
     expect(`${callback.origin}${callback.pathname}`).toBe('https://shop.example/custos/callback')
     expect(callback.searchParams.has('code')).toBe(true)
-    expect(await example.onCallback(callback)).toEqual({ email: 'ada@example.org', 'prefs.sizes.shoe': 'EU 42' })
+    expect(await example.onCallback(callback)).toEqual({
+      email: 'ada@example.org',
+      'prefs.sizes.shoe': 'EU 42',
+    })
   })
 })

@@ -25,27 +25,45 @@ describe('README and CI', () => {
   it('.ci/run runs exactly the README test command, with the pnpm version packageManager pins', () => {
     const ci = readFileSync(join(root, '.ci/run'), 'utf8').trim().split('\n')
     expect(ci.at(-1)).toBe(commands[1])
-    const pinned = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { packageManager: string }).packageManager
+    const pinned = (
+      JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { packageManager: string }
+    ).packageManager
     for (const command of commands) expect(command).toContain(pinned)
   })
 })
 
 describe('README and the custos command', () => {
   const readme = readFileSync(join(root, 'README.md'), 'utf8')
-  const section = readme.slice(readme.indexOf('## The `custos` command'), readme.indexOf('\n## ', readme.indexOf('## The `custos` command') + 1))
+  const section = readme.slice(
+    readme.indexOf('## The `custos` command'),
+    readme.indexOf('\n## ', readme.indexOf('## The `custos` command') + 1),
+  )
 
   it('the first command runs `custos serve`, which creates nothing on first run (no generated passphrase any more)', () => {
-    const scripts = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts
+    const scripts = (
+      JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+        scripts: Record<string, string>
+      }
+    ).scripts
     // Both build first (incremental, about half a second when nothing changed), then run the compiled bin.
-    expect(scripts.start).toBe('tsc -b tsconfig.build.json && node packages/web/dist/cli/main.js serve')
+    expect(scripts.start).toBe(
+      'tsc -b tsconfig.build.json && node packages/web/dist/cli/main.js serve',
+    )
     expect(scripts.custos).toBe('tsc -b tsconfig.build.json && node packages/web/dist/cli/main.js')
     expect(readme).not.toContain('initial-passphrase')
     expect(readme).toMatch(/`start` runs `custos serve`/)
   })
 
   it('documents every subcommand, with one file per command in packages/web/src/cli/commands', () => {
-    const files = readdirSync(join(root, 'packages/web/src/cli/commands')).map((f) => f.replace(/\.ts$/, '')).sort()
-    const documented = [...section.matchAll(/^\| `([a-z][a-z-]*)(?: FILE)?`(?: \/ `([a-z-]+) FILE`)? \|/gm)].flatMap((m) => [m[1], m[2]]).filter((c): c is string => c !== undefined && c !== 'command').sort()
+    const files = readdirSync(join(root, 'packages/web/src/cli/commands'))
+      .map((f) => f.replace(/\.ts$/, ''))
+      .sort()
+    const documented = [
+      ...section.matchAll(/^\| `([a-z][a-z-]*)(?: FILE)?`(?: \/ `([a-z-]+) FILE`)? \|/gm),
+    ]
+      .flatMap((m) => [m[1], m[2]])
+      .filter((c): c is string => c !== undefined && c !== 'command')
+      .sort()
     expect(documented).toEqual(files)
   })
 
@@ -108,8 +126,16 @@ describe('README commands need only Node.js and npm (issue 10)', () => {
   })
 
   it('the npm scripts the README names exist in package.json', () => {
-    const scripts = Object.keys((JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts)
-    const named = [...[...blockLines, ...spans].join('\n').matchAll(/\bnpm run ([a-z][a-z-]*)/g)].map((m) => m[1] as string)
+    const scripts = Object.keys(
+      (
+        JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+          scripts: Record<string, string>
+        }
+      ).scripts,
+    )
+    const named = [
+      ...[...blockLines, ...spans].join('\n').matchAll(/\bnpm run ([a-z][a-z-]*)/g),
+    ].map((m) => m[1] as string)
     expect(named.length).toBeGreaterThan(3)
     for (const name of named) expect(scripts).toContain(name)
   })
@@ -117,10 +143,16 @@ describe('README commands need only Node.js and npm (issue 10)', () => {
   it.each([
     ['npm run custos -- --help', 'npm run custos -- --help'],
     ['npm start -- --port 8080', 'npm start -- --help'],
-  ])('the README says `%s`; `%s` runs with npm alone and prints the usage', async (shown, command) => {
-    expect(spans).toContain(shown)
-    const { code, stdout, stderr } = await run(command)
-    expect({ code, stderr: code === 0 ? '' : stderr.slice(-500) }).toEqual({ code: 0, stderr: '' })
-    expect(stdout).toMatch(/Usage: custos/)
-  })
+  ])(
+    'the README says `%s`; `%s` runs with npm alone and prints the usage',
+    async (shown, command) => {
+      expect(spans).toContain(shown)
+      const { code, stdout, stderr } = await run(command)
+      expect({ code, stderr: code === 0 ? '' : stderr.slice(-500) }).toEqual({
+        code: 0,
+        stderr: '',
+      })
+      expect(stdout).toMatch(/Usage: custos/)
+    },
+  )
 })

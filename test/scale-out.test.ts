@@ -15,7 +15,15 @@ import * as oauth from 'oauth4webapi'
 import pg from 'pg'
 import { afterEach, describe, expect, inject, it } from 'vitest'
 import { roundRobin } from './reliability/support/round-robin.js'
-import { OwnerBrowser, authorizeVendor, discover, loopback, rawRefresh, refreshTokens, registerVendor } from './reliability/support/vendor-flow.js'
+import {
+  OwnerBrowser,
+  authorizeVendor,
+  discover,
+  loopback,
+  rawRefresh,
+  refreshTokens,
+  registerVendor,
+} from './reliability/support/vendor-flow.js'
 import { type ServerProcess, freePort, initVault, startServer } from './support/server-process.js'
 
 const PASSPHRASE = 'two processes, one vault, one truth'
@@ -55,7 +63,9 @@ async function startCluster(): Promise<Cluster> {
   const lbPort = await freePort()
   const publicUrl = `http://127.0.0.1:${lbPort}`
   // Both processes: the same database URL and unseal key file, the load balancer's URL as issuer.
-  const [a, b] = await Promise.all([0, 1].map(() => startServer({ data, databaseUrl, keyFile, publicUrl })))
+  const [a, b] = await Promise.all(
+    [0, 1].map(() => startServer({ data, databaseUrl, keyFile, publicUrl })),
+  )
   for (const p of [a, b] as ServerProcess[]) cleanups.push(async () => void (await p.kill()))
   const lb = await roundRobin([(a as ServerProcess).url, (b as ServerProcess).url], lbPort)
   cleanups.push(() => lb.close())
@@ -63,27 +73,52 @@ async function startCluster(): Promise<Cluster> {
 }
 
 /** Owner API sign-in (JSON) at one process: the session cookie and CSRF token. */
-async function signIn(base: string, passphrase = PASSPHRASE): Promise<{ status: number; cookie: string; csrf: string }> {
-  const res = await fetch(`${base}/owner/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ passphrase }) })
+async function signIn(
+  base: string,
+  passphrase = PASSPHRASE,
+): Promise<{ status: number; cookie: string; csrf: string }> {
+  const res = await fetch(`${base}/owner/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ passphrase }),
+  })
   const body = (await res.json()) as { csrf_token?: string }
-  return { status: res.status, cookie: (res.headers.get('set-cookie') ?? '').split(';')[0] as string, csrf: body.csrf_token ?? '' }
+  return {
+    status: res.status,
+    cookie: (res.headers.get('set-cookie') ?? '').split(';')[0] as string,
+    csrf: body.csrf_token ?? '',
+  }
 }
 
-const ownerCall = (base: string, owner: { cookie: string; csrf: string }, method: string, path: string, json?: unknown) =>
+const ownerCall = (
+  base: string,
+  owner: { cookie: string; csrf: string },
+  method: string,
+  path: string,
+  json?: unknown,
+) =>
   fetch(`${base}${path}`, {
     method,
-    headers: { cookie: owner.cookie, 'x-csrf-token': owner.csrf, ...(json !== undefined ? { 'content-type': 'application/json' } : {}) },
+    headers: {
+      cookie: owner.cookie,
+      'x-csrf-token': owner.csrf,
+      ...(json !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
     ...(json !== undefined ? { body: JSON.stringify(json) } : {}),
   })
 
-const read = (base: string, token: string) => fetch(`${base}/v1/profile`, { headers: { authorization: `Bearer ${token}` } })
+const read = (base: string, token: string) =>
+  fetch(`${base}/v1/profile`, { headers: { authorization: `Bearer ${token}` } })
 
 describe('two custos serve processes over one PostgreSQL', () => {
   it('run the OAuth story alternately and share sessions, codes, refresh rotation, DPoP replays, throttling and one audit chain', async () => {
     const { a, b, lb } = await startCluster()
     const owner = await signIn(a.url)
     expect(owner.status).toBe(201)
-    for (const [path, value] of Object.entries(FIELDS)) expect((await ownerCall(b.url, owner, 'PUT', `/owner/fields/${path}`, { value })).status).toBe(200)
+    for (const [path, value] of Object.entries(FIELDS))
+      expect(
+        (await ownerCall(b.url, owner, 'PUT', `/owner/fields/${path}`, { value })).status,
+      ).toBe(200)
 
     // The whole story through the balancer: every step may land on either process.
     const as = await discover(lb.url)
@@ -91,7 +126,10 @@ describe('two custos serve processes over one PostgreSQL', () => {
     const vendor = await registerVendor(as, 'Fjord Outdoor')
     const browser = new OwnerBrowser(lb.url)
     const tokens = await authorizeVendor(as, vendor, browser, PASSPHRASE)
-    expect(lb.served.every((n) => n >= 3), `requests per process: ${lb.served.join(', ')}`).toBe(true)
+    expect(
+      lb.served.every((n) => n >= 3),
+      `requests per process: ${lb.served.join(', ')}`,
+    ).toBe(true)
 
     // A session started at one process is the session at the other; ended at the other, it is gone at both.
     const elsewhere = await ownerCall(b.url, owner, 'GET', '/owner/fields')
@@ -119,7 +157,10 @@ describe('two custos serve processes over one PostgreSQL', () => {
 
     // Two concurrent uses of one refresh token, one at each process: at most one wins.
     const fresh = await authorizeVendor(as, vendor, browser, PASSPHRASE)
-    const race = await Promise.all([rawRefresh(a.url, vendor, fresh.refresh_token as string), rawRefresh(b.url, vendor, fresh.refresh_token as string)])
+    const race = await Promise.all([
+      rawRefresh(a.url, vendor, fresh.refresh_token as string),
+      rawRefresh(b.url, vendor, fresh.refresh_token as string),
+    ])
     expect(race.filter((r) => r.status === 200).length).toBeLessThanOrEqual(1)
     for (const r of race) expect([200, 400]).toContain(r.status)
 
@@ -128,30 +169,59 @@ describe('two custos serve processes over one PostgreSQL', () => {
     const bound = await authorizeVendor(as, dpopVendor, browser, PASSPHRASE)
     expect(bound.token_type).toBe('dpop')
     let proof = ''
-    const atA = await oauth.protectedResourceRequest(bound.access_token, 'GET', new URL(`${lb.url}/v1/profile`), undefined, undefined, {
-      ...loopback,
-      DPoP: dpopVendor.dpop as oauth.DPoPHandle,
-      [oauth.customFetch]: (url, init) => {
-        proof = new Headers(init.headers).get('dpop') ?? ''
-        return fetch(url.replace(lb.url, a.url), init as RequestInit)
+    const atA = await oauth.protectedResourceRequest(
+      bound.access_token,
+      'GET',
+      new URL(`${lb.url}/v1/profile`),
+      undefined,
+      undefined,
+      {
+        ...loopback,
+        DPoP: dpopVendor.dpop as oauth.DPoPHandle,
+        [oauth.customFetch]: (url, init) => {
+          proof = new Headers(init.headers).get('dpop') ?? ''
+          return fetch(url.replace(lb.url, a.url), init as RequestInit)
+        },
       },
-    })
+    )
     expect(atA.status).toBe(200)
     expect(proof).not.toBe('')
-    const replayed = await fetch(`${b.url}/v1/profile`, { headers: { authorization: `DPoP ${bound.access_token}`, dpop: proof } })
+    const replayed = await fetch(`${b.url}/v1/profile`, {
+      headers: { authorization: `DPoP ${bound.access_token}`, dpop: proof },
+    })
     expect(replayed.status).toBe(401)
     expect(replayed.headers.get('www-authenticate')).toMatch(/^DPoP\b.*error="invalid_dpop_proof"/)
     // The bound family refreshes through the balancer as usual.
-    expect((await refreshTokens(as, dpopVendor, bound.refresh_token as string)).token_type).toBe('dpop')
+    expect((await refreshTokens(as, dpopVendor, bound.refresh_token as string)).token_type).toBe(
+      'dpop',
+    )
 
     // Concurrent audit appends from both processes: 64 reads at once, half at each; one chain.
-    const reader = await authorizeVendor(as, await registerVendor(as, 'Busy Reader'), browser, PASSPHRASE)
-    const before = ((await (await ownerCall(a.url, owner, 'GET', '/owner/audit?action=grant.read&limit=1000')).json()) as { entries: unknown[] }).entries.length
-    const reads = await Promise.all(Array.from({ length: 64 }, (_, i) => read(i % 2 === 0 ? a.url : b.url, reader.access_token)))
+    const reader = await authorizeVendor(
+      as,
+      await registerVendor(as, 'Busy Reader'),
+      browser,
+      PASSPHRASE,
+    )
+    const before = (
+      (await (
+        await ownerCall(a.url, owner, 'GET', '/owner/audit?action=grant.read&limit=1000')
+      ).json()) as { entries: unknown[] }
+    ).entries.length
+    const reads = await Promise.all(
+      Array.from({ length: 64 }, (_, i) => read(i % 2 === 0 ? a.url : b.url, reader.access_token)),
+    )
     expect(reads.map((r) => r.status)).toEqual(Array(64).fill(200))
-    const after = ((await (await ownerCall(b.url, owner, 'GET', '/owner/audit?action=grant.read&limit=1000')).json()) as { entries: unknown[] }).entries.length
+    const after = (
+      (await (
+        await ownerCall(b.url, owner, 'GET', '/owner/audit?action=grant.read&limit=1000')
+      ).json()) as { entries: unknown[] }
+    ).entries.length
     expect(after - before).toBe(64)
-    for (const base of [a.url, b.url]) expect(await (await ownerCall(base, owner, 'GET', '/owner/audit/verify')).json()).toMatchObject({ ok: true })
+    for (const base of [a.url, b.url])
+      expect(
+        await (await ownerCall(base, owner, 'GET', '/owner/audit/verify')).json(),
+      ).toMatchObject({ ok: true })
 
     // Signing out at B ends the session at A too.
     expect((await ownerCall(b.url, owner, 'DELETE', '/owner/session')).status).toBe(204)
@@ -160,7 +230,8 @@ describe('two custos serve processes over one PostgreSQL', () => {
     // The unlock throttle is one counter: wrong passphrases alternating between the processes
     // are refused from the fifth on, at both — even the right passphrase, until it expires.
     const attempts: number[] = []
-    for (let i = 0; i < 7; i++) attempts.push((await signIn(i % 2 === 0 ? a.url : b.url, `wrong guess ${i}`)).status)
+    for (let i = 0; i < 7; i++)
+      attempts.push((await signIn(i % 2 === 0 ? a.url : b.url, `wrong guess ${i}`)).status)
     expect(attempts.slice(0, 5)).toEqual([401, 401, 401, 401, 401])
     expect(attempts.slice(5)).toEqual([429, 429])
     expect((await signIn(a.url)).status).toBe(429)

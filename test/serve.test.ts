@@ -32,7 +32,9 @@ function freePort(): Promise<number> {
 
 describe('pnpm start', () => {
   it('serves a fresh data folder uninitialized (the set-up page creates the vault), logs JSON, and exits 0 on SIGTERM', async () => {
-    const start = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start
+    const start = (
+      JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }
+    ).scripts.start
     // `tsc -b … && node packages/web/dist/cli/main.js serve`: the build steps run first, as the
     // shell would; the last step is spawned directly, so the run file's pid is the server's own.
     const steps = start.split(' && ')
@@ -40,7 +42,10 @@ describe('pnpm start', () => {
     expect(runner).toBe('node')
     for (const step of steps) {
       const [bin, ...stepArgs] = step.split(' ')
-      execFileSync(join(root, 'node_modules/.bin', bin as string), stepArgs, { cwd: root, stdio: 'pipe' })
+      execFileSync(join(root, 'node_modules/.bin', bin as string), stepArgs, {
+        cwd: root,
+        stdio: 'pipe',
+      })
     }
     dir = mkdtempSync(join(tmpdir(), 'custos-serve-'))
     const port = await freePort()
@@ -51,26 +56,44 @@ describe('pnpm start', () => {
     })
     let out = ''
     child.stdout?.on('data', (d: Buffer) => (out += d.toString()))
-    for (let i = 0; i < 200 && !out.includes('"msg":"listening"'); i++) await new Promise((r) => setTimeout(r, 100))
-    const lines = out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)
-    expect(lines.find((l) => l.msg === 'listening')).toMatchObject({ level: 'info', url: `http://127.0.0.1:${port}` })
+    for (let i = 0; i < 200 && !out.includes('"msg":"listening"'); i++)
+      await new Promise((r) => setTimeout(r, 100))
+    const lines = out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+    expect(lines.find((l) => l.msg === 'listening')).toMatchObject({
+      level: 'info',
+      url: `http://127.0.0.1:${port}`,
+    })
 
     expect(await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()).toEqual({ ok: true })
     const ready = await fetch(`http://127.0.0.1:${port}/readyz`)
     expect(ready.status).toBe(503)
     expect(await ready.json()).toEqual({ ready: false, state: 'uninitialized' })
-    const meta = (await (await fetch(`http://127.0.0.1:${port}/.well-known/oauth-authorization-server`)).json()) as { issuer: string }
+    const meta = (await (
+      await fetch(`http://127.0.0.1:${port}/.well-known/oauth-authorization-server`)
+    ).json()) as { issuer: string }
     expect(meta.issuer).toBe(`http://127.0.0.1:${port}`)
     // No passphrase was invented and written anywhere: only the database exists, and the run
     // file (issue 10: where custos status finds this server) holds nothing but its URL and pid.
     expect(readdirSync(dir).filter((f) => !f.startsWith('custos.db'))).toEqual(['custos.run.json'])
-    expect(JSON.parse(readFileSync(join(dir, 'custos.run.json'), 'utf8'))).toEqual({ url: `http://127.0.0.1:${port}`, pid: child.pid, startedAt: expect.any(String) })
+    expect(JSON.parse(readFileSync(join(dir, 'custos.run.json'), 'utf8'))).toEqual({
+      url: `http://127.0.0.1:${port}`,
+      pid: child.pid,
+      startedAt: expect.any(String),
+    })
 
     child.kill('SIGTERM')
     const [code] = (await once(child, 'exit')) as [number | null]
     expect(code).toBe(0)
-    const after = out.trim().split('\n').map((l) => JSON.parse(l) as { msg: string; path?: string; status?: number })
-    expect(after.find((l) => l.msg === 'request' && l.path === '/readyz')).toMatchObject({ status: 503 })
+    const after = out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { msg: string; path?: string; status?: number })
+    expect(after.find((l) => l.msg === 'request' && l.path === '/readyz')).toMatchObject({
+      status: 503,
+    })
     expect(after.at(-1)?.msg).toBe('stopped')
   })
 })

@@ -52,20 +52,23 @@ export const IMPORT_RULES: readonly ImportRule[] = [
   {
     name: 'vault-knows-no-http',
     why: 'the vault is a library any transport can embed (STYLE.md): it imports no HTTP framework or server module',
-    refuses: (site) => placeOf(site.file).pkg === 'vault' && /^(hono|@hono\/.*|node:https?|https?|undici)$/.test(site.specifier),
+    refuses: (site) =>
+      placeOf(site.file).pkg === 'vault' &&
+      /^(hono|@hono\/.*|node:https?|https?|undici)$/.test(site.specifier),
   },
   {
     name: 'layers-point-down',
     why: 'vault ← consent-api ← web: nothing imports a package above its own, so there is no arrow back up and no cycle',
     refuses: (site) => {
       const from = placeOf(site.file).pkg
-      const to = custosSpecifier(site.specifier)?.pkg ?? (site.target ? placeOf(site.target).pkg : undefined)
+      const to =
+        custosSpecifier(site.specifier)?.pkg ?? (site.target ? placeOf(site.target).pkg : undefined)
       return from !== undefined && to !== undefined && LAYERS.indexOf(to) > LAYERS.indexOf(from)
     },
   },
   {
     name: 'public-entry-only',
-    why: "a package reaches another only through its exports (`@custos/vault`, `@custos/vault/testing`, …), never by a path into its src/ or test/, so a move inside one package breaks no other",
+    why: 'a package reaches another only through its exports (`@custos/vault`, `@custos/vault/testing`, …), never by a path into its src/ or test/, so a move inside one package breaks no other',
     refuses: (site, exportsOf) => {
       const from = placeOf(site.file).pkg
       const named = custosSpecifier(site.specifier)
@@ -86,12 +89,20 @@ export const IMPORT_RULES: readonly ImportRule[] = [
   {
     name: 'shipped-code-imports-no-tests',
     why: 'src/ is what npm installs; test/ is not shipped, so an import of it would break the installed package',
-    refuses: (site) => placeOf(site.file).area === 'src' && !site.file.endsWith('.test.ts') && site.target !== undefined && placeOf(site.target).area === 'test',
+    refuses: (site) =>
+      placeOf(site.file).area === 'src' &&
+      !site.file.endsWith('.test.ts') &&
+      site.target !== undefined &&
+      placeOf(site.target).area === 'test',
   },
 ]
 
 /** Static imports and re-exports start a line; dynamic imports may stand anywhere. */
-const SPECIFIERS = [/^\s*(?:import|export)\s[^'"]*?\bfrom\s*['"]([^'"]+)['"]/gm, /^\s*import\s*['"]([^'"]+)['"]/gm, /\bimport\(\s*['"]([^'"]+)['"]\s*\)/g]
+const SPECIFIERS = [
+  /^\s*(?:import|export)\s[^'"]*?\bfrom\s*['"]([^'"]+)['"]/gm,
+  /^\s*import\s*['"]([^'"]+)['"]/gm,
+  /\bimport\(\s*['"]([^'"]+)['"]\s*\)/g,
+]
 
 /** What `text` (the source of `file`) imports, with relative specifiers resolved to repository paths. */
 export function importsOf(file: string, text: string): ImportSite[] {
@@ -99,7 +110,11 @@ export function importsOf(file: string, text: string): ImportSite[] {
   for (const pattern of SPECIFIERS) {
     for (const match of text.matchAll(pattern)) {
       const specifier = match[1] as string
-      const target = specifier.startsWith('.') ? normalize(join(dirname(file), specifier)).split(sep).join('/') : undefined
+      const target = specifier.startsWith('.')
+        ? normalize(join(dirname(file), specifier))
+            .split(sep)
+            .join('/')
+        : undefined
       sites.push({ file, specifier, ...(target ? { target } : {}) })
     }
   }
@@ -107,15 +122,25 @@ export function importsOf(file: string, text: string): ImportSite[] {
 }
 
 /** Every import in `sites` that a rule refuses, as `rule: file → specifier`. */
-export function importViolations(sites: readonly ImportSite[], exportsOf: (pkg: Layer) => readonly string[], rules: readonly ImportRule[] = IMPORT_RULES): string[] {
-  return sites.flatMap((site) => rules.filter((rule) => rule.refuses(site, exportsOf)).map((rule) => `${rule.name}: ${site.file} → ${site.specifier}`))
+export function importViolations(
+  sites: readonly ImportSite[],
+  exportsOf: (pkg: Layer) => readonly string[],
+  rules: readonly ImportRule[] = IMPORT_RULES,
+): string[] {
+  return sites.flatMap((site) =>
+    rules
+      .filter((rule) => rule.refuses(site, exportsOf))
+      .map((rule) => `${rule.name}: ${site.file} → ${site.specifier}`),
+  )
 }
 
 /** The export sub-paths each package's package.json declares. */
 export function packageExports(root: string): (pkg: Layer) => readonly string[] {
   const byPackage = new Map(
     LAYERS.map((pkg) => {
-      const manifest = JSON.parse(readFileSync(join(root, 'packages', pkg, 'package.json'), 'utf8')) as { exports: Record<string, unknown> }
+      const manifest = JSON.parse(
+        readFileSync(join(root, 'packages', pkg, 'package.json'), 'utf8'),
+      ) as { exports: Record<string, unknown> }
       return [pkg, Object.keys(manifest.exports)] as const
     }),
   )

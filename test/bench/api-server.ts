@@ -22,19 +22,29 @@ export interface HeapReport {
   readonly rssBytes: number
 }
 
-async function custos(dir: string): Promise<{ fetch: (req: Request) => Response | Promise<Response>; close: () => Promise<void> }> {
+async function custos(
+  dir: string,
+): Promise<{ fetch: (req: Request) => Response | Promise<Response>; close: () => Promise<void> }> {
   const database = openSqlite(join(dir, 'server.db'))
   const vault = await createVault({ database })
   await vault.initialize(PASSPHRASE)
   await vault.fields.setMany({ ...GRANTED_FIELDS, ...OTHER_FIELDS })
-  const app = await createApp({ vault, database, config: { issuer: BENCH_ISSUER, accessTokenSeconds: 3600, limits: LOAD_TEST_LIMITS } })
+  const app = await createApp({
+    vault,
+    database,
+    config: { issuer: BENCH_ISSUER, accessTokenSeconds: 3600, limits: LOAD_TEST_LIMITS },
+  })
   return { fetch: app.fetch, close: () => vault.close() }
 }
 
 async function main(): Promise<void> {
   const [mode, dir] = process.argv.slice(2)
-  if (mode !== 'hello' && !(mode === 'custos' && dir)) throw new TypeError('usage: api-server.ts hello | custos <data dir>')
-  const target = mode === 'custos' ? await custos(dir as string) : { fetch: new Hono().get('/', (c) => c.text('Hello Hono!')).fetch, close: async () => {} }
+  if (mode !== 'hello' && !(mode === 'custos' && dir))
+    throw new TypeError('usage: api-server.ts hello | custos <data dir>')
+  const target =
+    mode === 'custos'
+      ? await custos(dir as string)
+      : { fetch: new Hono().get('/', (c) => c.text('Hello Hono!')).fetch, close: async () => {} }
   const server = serve({ fetch: target.fetch, hostname: '127.0.0.1', port: 0 }, (info) => {
     process.stdout.write(`${JSON.stringify({ port: info.port })}\n`)
   })

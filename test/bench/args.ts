@@ -12,7 +12,17 @@
 import { parseArgs } from 'node:util'
 import { z } from 'zod'
 
-export const BENCHMARKS = ['cli', 'library', 'unlock', 'listing', 'rotation', 'backup', 'http', 'token', 'memory'] as const
+export const BENCHMARKS = [
+  'cli',
+  'library',
+  'unlock',
+  'listing',
+  'rotation',
+  'backup',
+  'http',
+  'token',
+  'memory',
+] as const
 export type BenchmarkName = (typeof BENCHMARKS)[number]
 
 const Options = z
@@ -60,7 +70,10 @@ export function parseBenchArgs(argv: readonly string[], defaultOut: string): Ben
     out: values.out,
     conditions: values.conditions,
   })
-  if (!parsed.success) throw new Error(`pnpm bench: ${parsed.error.issues.map((i) => `--${String(i.path[0] ?? '').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: ${i.message}`).join('; ')}`)
+  if (!parsed.success)
+    throw new Error(
+      `pnpm bench: ${parsed.error.issues.map((i) => `--${String(i.path[0] ?? '').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: ${i.message}`).join('; ')}`,
+    )
   const o = parsed.data
   const all = o.only === undefined
   return {

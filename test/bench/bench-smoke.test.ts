@@ -10,8 +10,22 @@ import { type RssSample, rssTrend, soakHolds } from './rss-trend.js'
 import { type Row, formatTable, info, verdict } from './table.js'
 import { median } from './vendor-read.js'
 
-const met: Row = { what: 'vendor read', figure: '9,000 req/s', baseline: '30,000 req/s hello-world', ratio: '30%', target: '≥ 20%', result: verdict(9000 / 30000 >= 0.2) }
-const missed: Row = { what: '   its latency p50 / p99', figure: '4.00 ms / 22 ms', baseline: '1.00 ms / 3.00 ms', ratio: '—', target: 'p99 < 15 ms', result: verdict(22 < 15) }
+const met: Row = {
+  what: 'vendor read',
+  figure: '9,000 req/s',
+  baseline: '30,000 req/s hello-world',
+  ratio: '30%',
+  target: '≥ 20%',
+  result: verdict(9000 / 30000 >= 0.2),
+}
+const missed: Row = {
+  what: '   its latency p50 / p99',
+  figure: '4.00 ms / 22 ms',
+  baseline: '1.00 ms / 3.00 ms',
+  ratio: '—',
+  target: 'p99 < 15 ms',
+  result: verdict(22 < 15),
+}
 const plain = info('server RSS idle', '120 MB')
 
 describe('pass/fail', () => {
@@ -23,8 +37,12 @@ describe('pass/fail', () => {
   })
 
   it('names the missed targets (an indented row after the row it continues), and counts only rows that have one', () => {
-    expect(verdictLine([met, missed, plain])).toBe('Targets met: 1 of 2. Missed: vendor read — its latency p50 / p99.')
-    expect(verdictLine([plain, { ...met, result: 'FAIL' }])).toBe('Targets met: 0 of 1. Missed: vendor read.')
+    expect(verdictLine([met, missed, plain])).toBe(
+      'Targets met: 1 of 2. Missed: vendor read — its latency p50 / p99.',
+    )
+    expect(verdictLine([plain, { ...met, result: 'FAIL' }])).toBe(
+      'Targets met: 0 of 1. Missed: vendor read.',
+    )
     expect(verdictLine([met, plain])).toBe('Targets met: 1 of 1.')
   })
 
@@ -39,7 +57,9 @@ describe('the table', () => {
   it('is a Markdown table with aligned columns and a pass/fail header', () => {
     const lines = formatTable([met, missed, plain]).split('\n')
     expect(lines).toHaveLength(5)
-    expect(lines[0]).toMatch(/^\| what +\| figure +\| baseline \(same run\) +\| ratio +\| target +\| pass\/fail \|$/)
+    expect(lines[0]).toMatch(
+      /^\| what +\| figure +\| baseline \(same run\) +\| ratio +\| target +\| pass\/fail \|$/,
+    )
     expect(lines[1]).toMatch(/^\|(-+\|){6}$/)
     expect(new Set(lines.map((l) => l.length)).size).toBe(1)
     expect(lines[2]).toMatch(/\| pass +\|$/)
@@ -55,7 +75,13 @@ describe('the table', () => {
 
 describe('BENCHMARKS.md', () => {
   const doc = renderReport({
-    machine: { cpu: 'Test CPU 3000', cores: 2, memoryGb: 24, node: 'v20.0.0', platform: 'linux x64' },
+    machine: {
+      cpu: 'Test CPU 3000',
+      cores: 2,
+      memoryGb: 24,
+      node: 'v20.0.0',
+      platform: 'linux x64',
+    },
     date: '2026-01-02T03:04:05.000Z',
     wallSeconds: 754,
     settings: 'all benchmarks, full, soak 5 min',
@@ -82,38 +108,67 @@ describe('BENCHMARKS.md', () => {
 
 describe('the soak verdict', () => {
   const MB = 1e6
-  const series = (rss: (t: number) => number, seconds = 300, every = 2): RssSample[] => Array.from({ length: seconds / every + 1 }, (_, i) => ({ atSeconds: i * every, rssBytes: rss(i * every) }))
+  const series = (rss: (t: number) => number, seconds = 300, every = 2): RssSample[] =>
+    Array.from({ length: seconds / every + 1 }, (_, i) => ({
+      atSeconds: i * every,
+      rssBytes: rss(i * every),
+    }))
 
   it('holds for flat memory, with a slope near zero', () => {
-    const trend = rssTrend(series(() => 200 * MB), 60)
+    const trend = rssTrend(
+      series(() => 200 * MB),
+      60,
+    )
     expect(trend.growth).toBe(0)
     expect(trend.slopeMbPerMinute).toBe(0)
     expect(soakHolds(trend)).toBe(true)
   })
 
   it('fails steady growth: +50 % over the soak, 10 MB a minute', () => {
-    const trend = rssTrend(series((t) => 200 * MB + (t / 60) * 10 * MB), 60)
+    const trend = rssTrend(
+      series((t) => 200 * MB + (t / 60) * 10 * MB),
+      60,
+    )
     expect(trend.slopeMbPerMinute).toBeCloseTo(10, 6)
     expect(trend.growth).toBeGreaterThan(0.1)
     expect(soakHolds(trend)).toBe(false)
   })
 
   it('ignores what happens during the warm-up, and a lone garbage-collection peak', () => {
-    const trend = rssTrend(series((t) => (t < 60 ? 100 * MB + t * MB : t === 290 ? 400 * MB : 160 * MB)), 60)
+    const trend = rssTrend(
+      series((t) => (t < 60 ? 100 * MB + t * MB : t === 290 ? 400 * MB : 160 * MB)),
+      60,
+    )
     expect(trend.startBytes).toBe(160 * MB)
     expect(trend.endBytes).toBe(160 * MB)
     expect(soakHolds(trend)).toBe(true)
   })
 
   it('draws the line at 10 % growth', () => {
-    const at = (end: number) => soakHolds(rssTrend([0, 1, 2, 3, 4].map((i) => ({ atSeconds: i, rssBytes: i === 4 ? end : 100 * MB })), 0))
+    const at = (end: number) =>
+      soakHolds(
+        rssTrend(
+          [0, 1, 2, 3, 4].map((i) => ({ atSeconds: i, rssBytes: i === 4 ? end : 100 * MB })),
+          0,
+        ),
+      )
     expect(at(109 * MB)).toBe(true)
     expect(at(110 * MB)).toBe(false)
   })
 
   it('refuses a verdict on too few samples', () => {
-    expect(() => rssTrend(series(() => MB, 6, 2), 0)).toThrow(RangeError)
-    expect(() => rssTrend(series(() => MB, 300, 2), 295)).toThrow(RangeError)
+    expect(() =>
+      rssTrend(
+        series(() => MB, 6, 2),
+        0,
+      ),
+    ).toThrow(RangeError)
+    expect(() =>
+      rssTrend(
+        series(() => MB, 300, 2),
+        295,
+      ),
+    ).toThrow(RangeError)
   })
 })
 
@@ -136,7 +191,10 @@ describe('the command line', () => {
   })
 
   it('runs only the named benchmarks, comma-separated or repeated', () => {
-    const o = parseBenchArgs(['--only', 'token,memory', '--only', 'unlock', '--soak-minutes', '2'], OUT)
+    const o = parseBenchArgs(
+      ['--only', 'token,memory', '--only', 'unlock', '--soak-minutes', '2'],
+      OUT,
+    )
     expect([...o.selected].sort()).toEqual(['memory', 'token', 'unlock'])
     expect(o.all).toBe(false)
     expect(o.out).toBeUndefined()

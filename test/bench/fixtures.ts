@@ -3,7 +3,14 @@
  * a purchase history generated from a fixed seed (same sellers, dates and totals every run).
  */
 import { join } from 'node:path'
-import { type FieldPath, type OrderInput, type Vault, type VaultEventListener, createVault, openSqlite } from '@custos/vault'
+import {
+  type FieldPath,
+  type OrderInput,
+  type Vault,
+  type VaultEventListener,
+  createVault,
+  openSqlite,
+} from '@custos/vault'
 import { seededRandom } from './measure.js'
 
 export const PASSPHRASE = 'benchmark passphrase, not a secret'
@@ -17,7 +24,12 @@ export const GRANTED_FIELDS: Readonly<Record<string, unknown>> = {
   'name.family': 'Lovelace',
   email: 'ada@example.org',
   telephone: '+44 20 7946 0958',
-  'address.shipping': { streetAddress: '12 St James’s Square', addressLocality: 'London', postalCode: 'SW1Y 4JH', addressCountry: 'GB' },
+  'address.shipping': {
+    streetAddress: '12 St James’s Square',
+    addressLocality: 'London',
+    postalCode: 'SW1Y 4JH',
+    addressCountry: 'GB',
+  },
   birthDate: '1815-12-10',
   'prefs.sizes.shoe': 'EU 39',
   'prefs.sizes.top': 'M',
@@ -27,7 +39,11 @@ export const GRANTED_FIELDS: Readonly<Record<string, unknown>> = {
 
 /** Fields the vault holds but the grant does not name: they must be skipped, not decrypted. */
 export const OTHER_FIELDS: Readonly<Record<string, unknown>> = {
-  'address.home': { streetAddress: '1 Analytical Row', addressLocality: 'London', addressCountry: 'GB' },
+  'address.home': {
+    streetAddress: '1 Analytical Row',
+    addressLocality: 'London',
+    addressCountry: 'GB',
+  },
   jobTitle: 'Mathematician',
   worksFor: 'Analytical Engines Ltd',
   nationality: 'GB',
@@ -39,16 +55,52 @@ export const OTHER_FIELDS: Readonly<Record<string, unknown>> = {
  * A new initialized, unsealed vault on a SQLite file in `dir`. Throughput benches use the
  * `interactive` KDF preset: the KDF runs once at unlock and is measured separately.
  */
-export async function openBenchVault(dir: string, name: string, onEvent?: VaultEventListener, grantReadCache = true): Promise<Vault> {
-  const vault = await createVault({ database: openSqlite(join(dir, `${name}.db`)), kdf: 'interactive', grantReadCache, ...(onEvent ? { onEvent } : {}) })
+export async function openBenchVault(
+  dir: string,
+  name: string,
+  onEvent?: VaultEventListener,
+  grantReadCache = true,
+): Promise<Vault> {
+  const vault = await createVault({
+    database: openSqlite(join(dir, `${name}.db`)),
+    kdf: 'interactive',
+    grantReadCache,
+    ...(onEvent ? { onEvent } : {}),
+  })
   await vault.initialize(PASSPHRASE)
   return vault
 }
 
 export const FIELD_FOR_SET: FieldPath = 'prefs.sizes.shoe'
 
-const CATEGORIES = ['outdoor', 'books', 'groceries', 'electronics', 'clothing', 'home', 'toys', 'beauty', 'sports', 'garden', 'music', 'travel']
-const PRODUCTS = ['Rain jacket', 'Paperback', 'Coffee beans', 'USB-C cable', 'Wool socks', 'Desk lamp', 'Puzzle', 'Shampoo', 'Running shoes', 'Seeds', 'Vinyl record', 'Luggage tag']
+const CATEGORIES = [
+  'outdoor',
+  'books',
+  'groceries',
+  'electronics',
+  'clothing',
+  'home',
+  'toys',
+  'beauty',
+  'sports',
+  'garden',
+  'music',
+  'travel',
+]
+const PRODUCTS = [
+  'Rain jacket',
+  'Paperback',
+  'Coffee beans',
+  'USB-C cable',
+  'Wool socks',
+  'Desk lamp',
+  'Puzzle',
+  'Shampoo',
+  'Running shoes',
+  'Seeds',
+  'Vinyl record',
+  'Luggage tag',
+]
 const FROM = Date.UTC(2016, 0, 1)
 const TO = Date.UTC(2026, 0, 1)
 
@@ -64,14 +116,19 @@ export function* purchaseStream(count: number, sellers: number, seed = 42): Gene
   const random = seededRandom(seed)
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)] as T
   for (let i = 0; i < count; i++) {
-    const items = Array.from({ length: 1 + Math.floor(random() * 3) }, () => ({ name: pick(PRODUCTS), quantity: 1 + Math.floor(random() * 3), price: Math.round(random() * 20000) / 100 }))
+    const items = Array.from({ length: 1 + Math.floor(random() * 3) }, () => ({
+      name: pick(PRODUCTS),
+      quantity: 1 + Math.floor(random() * 3),
+      price: Math.round(random() * 20000) / 100,
+    }))
     yield {
       seller: sellerName(Math.floor(random() * sellers)),
       orderDate: new Date(FROM + Math.floor(random() * (TO - FROM))).toISOString(),
       orderNumber: `ORD-${100000 + i}`,
       category: pick(CATEGORIES),
       currency: 'EUR',
-      total: Math.round(items.reduce((sum, item) => sum + item.quantity * item.price, 0) * 100) / 100,
+      total:
+        Math.round(items.reduce((sum, item) => sum + item.quantity * item.price, 0) * 100) / 100,
       items,
     }
   }

@@ -23,7 +23,10 @@ const mode = process.argv[2]
 const commits = { count: 0, entries: 0 }
 const ISSUER = 'http://127.0.0.1'
 
-async function custos(): Promise<{ fetch: (req: Request) => Response | Promise<Response>; token: string }> {
+async function custos(): Promise<{
+  fetch: (req: Request) => Response | Promise<Response>
+  token: string
+}> {
   const handle = openSqlite(join(mkdtempSync(join(tmpdir(), 'custos-http-bench-')), 'vault.db'))
   const vault = await createVault({
     database: handle,
@@ -40,16 +43,33 @@ async function custos(): Promise<{ fetch: (req: Request) => Response | Promise<R
   const registered = await app.request('/oauth/register', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ client_name: 'Benchmark Shop', redirect_uris: ['https://shop.example/cb'] }),
+    body: JSON.stringify({
+      client_name: 'Benchmark Shop',
+      redirect_uris: ['https://shop.example/cb'],
+    }),
   })
   const { client_id: clientId } = (await registered.json()) as { client_id: string }
-  const grant = await vault.grants.create({ vendorId: clientId, fields: Object.keys(GRANTED_FIELDS), actions: ['read'], purpose: 'Benchmark', durationSeconds: 86_400 })
-  const tokens = new TokenStore({ vault, db: handle.db as unknown as Kysely<ApiTables>, config: parseConfig({ issuer: ISSUER, accessTokenSeconds: 3600 }), now: () => new Date() })
+  const grant = await vault.grants.create({
+    vendorId: clientId,
+    fields: Object.keys(GRANTED_FIELDS),
+    actions: ['read'],
+    purpose: 'Benchmark',
+    durationSeconds: 86_400,
+  })
+  const tokens = new TokenStore({
+    vault,
+    db: handle.db as unknown as Kysely<ApiTables>,
+    config: parseConfig({ issuer: ISSUER, accessTokenSeconds: 3600 }),
+    now: () => new Date(),
+  })
   const { accessToken } = await tokens.issue({ clientId, grantId: grant.id, dpopJkt: null })
   return { fetch: app.fetch, token: accessToken }
 }
 
-const target = mode === 'custos' ? await custos() : { fetch: new Hono().get('/', (c) => c.text('Hello Hono!')).fetch, token: undefined }
+const target =
+  mode === 'custos'
+    ? await custos()
+    : { fetch: new Hono().get('/', (c) => c.text('Hello Hono!')).fetch, token: undefined }
 // For profiling the steady state only (`CUSTOS_BENCH_CPU_PROFILE=out.cpuprofile`): the profile
 // starts after setup (key derivation, migrations, module loading) and is written at SIGTERM.
 const profileFile = process.env.CUSTOS_BENCH_CPU_PROFILE

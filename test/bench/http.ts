@@ -17,22 +17,41 @@ export interface HttpResult {
   readonly errors: number
 }
 
-async function start(mode: 'hello' | 'custos'): Promise<{ child: ChildProcess; port: number; token?: string }> {
+async function start(
+  mode: 'hello' | 'custos',
+): Promise<{ child: ChildProcess; port: number; token?: string }> {
   const script = fileURLToPath(new URL('./http-server.ts', import.meta.url))
-  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), script, mode], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), script, mode], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
   const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream })
-  const [line] = (await Promise.race([once(lines, 'line'), once(child, 'exit').then(() => ['exited'])])) as [string]
+  const [line] = (await Promise.race([
+    once(lines, 'line'),
+    once(child, 'exit').then(() => ['exited']),
+  ])) as [string]
   const info = JSON.parse(line) as { port: number; token?: string }
   return { child, port: info.port, ...(info.token ? { token: info.token } : {}) }
 }
 
-async function load(url: string, headers: Record<string, string>, seconds: number): Promise<HttpResult> {
+async function load(
+  url: string,
+  headers: Record<string, string>,
+  seconds: number,
+): Promise<HttpResult> {
   const result = await autocannon({ url, connections: 64, duration: seconds, headers })
-  return { requestsPerSecond: result.requests.average, p50Ms: result.latency.p50, p99Ms: result.latency.p99, non2xx: result.non2xx, errors: result.errors }
+  return {
+    requestsPerSecond: result.requests.average,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors,
+  }
 }
 
 /** Measures hello-world, then Custos; each server warmed up for 1 s first. */
-export async function measureHttp(seconds = 5): Promise<{ hello: HttpResult; profile: HttpResult }> {
+export async function measureHttp(
+  seconds = 5,
+): Promise<{ hello: HttpResult; profile: HttpResult }> {
   const hello = await start('hello')
   let helloResult: HttpResult
   try {

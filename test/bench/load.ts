@@ -54,8 +54,17 @@ export function refreshRequest(pool: RefreshPool, clientAuthorization: string): 
   return {
     method: 'POST',
     path: '/oauth/token',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: clientAuthorization },
-    setupRequest: (req) => ({ ...req, body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: pool.take() }).toString() }),
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: clientAuthorization,
+    },
+    setupRequest: (req) => ({
+      ...req,
+      body: new URLSearchParams({
+        grant_type: 'refresh_token',
+        refresh_token: pool.take(),
+      }).toString(),
+    }),
     onResponse: (status, body) => {
       if (status === 200) pool.give((JSON.parse(body) as { refresh_token: string }).refresh_token)
     },
@@ -63,11 +72,22 @@ export function refreshRequest(pool: RefreshPool, clientAuthorization: string): 
 }
 
 /** Runs `requests` in a loop on every connection for `seconds`. */
-export async function load(base: string, requests: autocannon.Request[], seconds: number): Promise<LoadResult> {
-  return summarize(await autocannon({ url: base, connections: CONNECTIONS, duration: seconds, requests }))
+export async function load(
+  base: string,
+  requests: autocannon.Request[],
+  seconds: number,
+): Promise<LoadResult> {
+  return summarize(
+    await autocannon({ url: base, connections: CONNECTIONS, duration: seconds, requests }),
+  )
 }
 
 /** GET `path` with `headers` on every connection for `seconds`. */
-export function loadGet(base: string, path: string, headers: Record<string, string>, seconds: number): Promise<LoadResult> {
+export function loadGet(
+  base: string,
+  path: string,
+  headers: Record<string, string>,
+  seconds: number,
+): Promise<LoadResult> {
   return load(base, [{ method: 'GET', path, headers }], seconds)
 }

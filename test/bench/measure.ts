@@ -29,7 +29,10 @@ export interface ThroughputOptions {
  * clock, not by timers: an operation that settles through microtasks alone (a synchronous
  * SQLite driver behind promises) never lets a timer fire, so a timer could never end the loop.
  */
-export async function throughput(op: (i: number) => Promise<unknown>, options: ThroughputOptions): Promise<Throughput> {
+export async function throughput(
+  op: (i: number) => Promise<unknown>,
+  options: ThroughputOptions,
+): Promise<Throughput> {
   const measureFrom = performance.now() + options.warmupMs
   const measureTo = measureFrom + options.durationMs
   let started = 0
@@ -50,7 +53,14 @@ export async function throughput(op: (i: number) => Promise<unknown>, options: T
   const cpu = process.cpuUsage(cpuBefore)
   latencies.sort((a, b) => a - b)
   const seconds = options.durationMs / 1000
-  return { ops: latencies.length, seconds, opsPerSecond: latencies.length / seconds, p50Ms: percentile(latencies, 0.5), p99Ms: percentile(latencies, 0.99), cpuMicrosPerOp: (cpu.user + cpu.system) / completed }
+  return {
+    ops: latencies.length,
+    seconds,
+    opsPerSecond: latencies.length / seconds,
+    p50Ms: percentile(latencies, 0.5),
+    p99Ms: percentile(latencies, 0.99),
+    cpuMicrosPerOp: (cpu.user + cpu.system) / completed,
+  }
 }
 
 /** The `q`-quantile of an ascending array (nearest rank). */
@@ -61,7 +71,11 @@ export function percentile(sorted: readonly number[], q: number): number {
 }
 
 /** Runs `op` sequentially `runs` times after `warmup` untimed runs; returns the sorted latencies in ms. */
-export async function latencies(op: (i: number) => Promise<unknown>, runs: number, warmup: number): Promise<number[]> {
+export async function latencies(
+  op: (i: number) => Promise<unknown>,
+  runs: number,
+  warmup: number,
+): Promise<number[]> {
   for (let i = 0; i < warmup; i++) await op(i)
   const out: number[] = []
   for (let i = 0; i < runs; i++) {

@@ -22,11 +22,13 @@ export interface ConnectedVendor {
 }
 
 async function expectStatus(res: Response, status: number, what: string): Promise<Response> {
-  if (res.status !== status) throw new Error(`${what}: HTTP ${res.status} ${(await res.text()).slice(0, 300)}`)
+  if (res.status !== status)
+    throw new Error(`${what}: HTTP ${res.status} ${(await res.text()).slice(0, 300)}`)
   return res
 }
 
-const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`
+const basic = (id: string, secret: string) =>
+  `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`
 
 /** Connects the vendor with `families` refresh-token families, plus one more for the access token. */
 export async function connectVendor(base: string, families: number): Promise<ConnectedVendor> {
@@ -43,7 +45,11 @@ export async function connectVendor(base: string, families: number): Promise<Con
   const clientAuthorization = basic(client.client_id, client.client_secret)
 
   const signedIn = await expectStatus(
-    await fetch(`${base}/owner/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ passphrase: PASSPHRASE }) }),
+    await fetch(`${base}/owner/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ passphrase: PASSPHRASE }),
+    }),
     201,
     'owner sign-in',
   )
@@ -65,11 +71,17 @@ export async function connectVendor(base: string, families: number): Promise<Con
       code_challenge_method: 'S256',
       state: randomBytes(8).toString('hex'),
     })
-    const page = await expectStatus(await fetch(`${base}/oauth/authorize?${query}`, { headers: { cookie: ownerCookie } }), 200, 'consent page')
+    const page = await expectStatus(
+      await fetch(`${base}/oauth/authorize?${query}`, { headers: { cookie: ownerCookie } }),
+      200,
+      'consent page',
+    )
     const html = await page.text()
     const id = /name="request_id" value="([A-Za-z0-9_-]+)"/.exec(html)?.[1]
     if (!id) throw new Error('no pending request id on the consent page')
-    const ticked = [...html.matchAll(/<input type="checkbox" name="([^"]+)" value="([^"]+)" checked>/g)].map((m) => [m[1] as string, (m[2] as string).replace(/&amp;/g, '&')])
+    const ticked = [
+      ...html.matchAll(/<input type="checkbox" name="([^"]+)" value="([^"]+)" checked>/g),
+    ].map((m) => [m[1] as string, (m[2] as string).replace(/&amp;/g, '&')])
     return { id, verifier, ticked }
   }
 
@@ -81,7 +93,12 @@ export async function connectVendor(base: string, families: number): Promise<Con
         method: 'POST',
         redirect: 'manual',
         headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: ownerCookie },
-        body: new URLSearchParams([['request_id', request.id], ['csrf_token', csrf], ...request.ticked, ['decision', 'approve']] as [string, string][]).toString(),
+        body: new URLSearchParams([
+          ['request_id', request.id],
+          ['csrf_token', csrf],
+          ...request.ticked,
+          ['decision', 'approve'],
+        ] as [string, string][]).toString(),
       }),
       303,
       'consent decision',
@@ -91,8 +108,16 @@ export async function connectVendor(base: string, families: number): Promise<Con
     const exchanged = await expectStatus(
       await fetch(`${base}/oauth/token`, {
         method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: clientAuthorization },
-        body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: request.verifier }).toString(),
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: clientAuthorization,
+        },
+        body: new URLSearchParams({
+          grant_type: 'authorization_code',
+          code,
+          redirect_uri: REDIRECT,
+          code_verifier: request.verifier,
+        }).toString(),
       }),
       200,
       'code exchange',
@@ -102,10 +127,23 @@ export async function connectVendor(base: string, families: number): Promise<Con
   const first = tokens[0]
   if (!first) throw new Error('no tokens issued')
 
-  const profile = await expectStatus(await fetch(`${base}/v1/profile`, { headers: { authorization: `Bearer ${first.access_token}` } }), 200, 'profile read')
+  const profile = await expectStatus(
+    await fetch(`${base}/v1/profile`, {
+      headers: { authorization: `Bearer ${first.access_token}` },
+    }),
+    200,
+    'profile read',
+  )
   const body = JSON.stringify(await profile.json())
-  if (!body.includes(String(GRANTED_FIELDS['email']))) throw new Error('the profile read does not carry the granted email')
+  if (!body.includes(String(GRANTED_FIELDS.email)))
+    throw new Error('the profile read does not carry the granted email')
 
   const left = await pending()
-  return { clientAuthorization, accessToken: first.access_token, refreshTokens: tokens.slice(1).map((t) => t.refresh_token), ownerCookie, pendingPath: `/oauth/authorize/pending/${left.id}` }
+  return {
+    clientAuthorization,
+    accessToken: first.access_token,
+    refreshTokens: tokens.slice(1).map((t) => t.refresh_token),
+    ownerCookie,
+    pendingPath: `/oauth/authorize/pending/${left.id}`,
+  }
 }

@@ -25,7 +25,11 @@ export interface RssTrend {
 /** The soak passes when memory after the warm-up grows by less than this fraction. */
 export const SOAK_GROWTH_LIMIT = 0.1
 
-const median = (values: readonly number[]) => percentile([...values].sort((a, b) => a - b), 0.5)
+const median = (values: readonly number[]) =>
+  percentile(
+    [...values].sort((a, b) => a - b),
+    0.5,
+  )
 
 /**
  * The trend of `samples` after `warmupSeconds`. Medians of fifths, not single samples, so one
@@ -34,7 +38,8 @@ const median = (values: readonly number[]) => percentile([...values].sort((a, b)
  */
 export function rssTrend(samples: readonly RssSample[], warmupSeconds: number): RssTrend {
   const steady = samples.filter((s) => s.atSeconds >= warmupSeconds)
-  if (steady.length < 5) throw new RangeError(`a trend needs at least 5 samples after the warm-up, got ${steady.length}`)
+  if (steady.length < 5)
+    throw new RangeError(`a trend needs at least 5 samples after the warm-up, got ${steady.length}`)
   const fifth = Math.max(1, Math.floor(steady.length / 5))
   const startBytes = median(steady.slice(0, fifth).map((s) => s.rssBytes))
   const endBytes = median(steady.slice(-fifth).map((s) => s.rssBytes))
@@ -43,7 +48,13 @@ export function rssTrend(samples: readonly RssSample[], warmupSeconds: number): 
   const covariance = steady.reduce((a, s) => a + (s.atSeconds - meanT) * (s.rssBytes - meanR), 0)
   const variance = steady.reduce((a, s) => a + (s.atSeconds - meanT) ** 2, 0)
   const bytesPerSecond = variance === 0 ? 0 : covariance / variance
-  return { startBytes, endBytes, growth: (endBytes - startBytes) / startBytes, slopeMbPerMinute: (bytesPerSecond * 60) / 1e6, samples: steady.length }
+  return {
+    startBytes,
+    endBytes,
+    growth: (endBytes - startBytes) / startBytes,
+    slopeMbPerMinute: (bytesPerSecond * 60) / 1e6,
+    samples: steady.length,
+  }
 }
 
 /** Whether the trend shows no growth worth the name (below {@link SOAK_GROWTH_LIMIT}). */

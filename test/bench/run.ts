@@ -36,7 +36,10 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 
 const startedAt = new Date()
 const t0 = performance.now()
-const progress = (text: string) => process.stderr.write(`… [${((performance.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${text}\n`)
+const progress = (text: string) =>
+  process.stderr.write(
+    `… [${((performance.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${text}\n`,
+  )
 const ctx: BenchContext = { dir, quick: options.quick, soakMinutes: options.soakMinutes, progress }
 const has = (name: BenchmarkName) => options.selected.has(name)
 
@@ -51,23 +54,45 @@ async function attempt(name: string, bench: () => Promise<Section>): Promise<Sec
     process.exitCode = 1
     const message = err instanceof Error ? err.message : String(err)
     progress(`${name} broke: ${err instanceof Error ? (err.stack ?? message) : message}`)
-    return { rows: [{ what: `${name}: the benchmark broke`, figure: message.slice(0, 160), baseline: '—', ratio: '—', target: 'runs', result: 'FAIL' }], notes: [] }
+    return {
+      rows: [
+        {
+          what: `${name}: the benchmark broke`,
+          figure: message.slice(0, 160),
+          baseline: '—',
+          ratio: '—',
+          target: 'runs',
+          result: 'FAIL',
+        },
+      ],
+      notes: [],
+    }
   }
 }
 
 /** Sections in report order, each run only when selected. */
 async function runAll(): Promise<Section[]> {
   const sections: Section[] = []
-  const heading = (what: string): Section => ({ rows: [{ what: `**${what}**`, figure: '', baseline: '', ratio: '', target: '', result: '—' }], notes: [] })
-  if (has('cli')) sections.push(heading('The custos command'), await attempt('cli', () => cliBench(ctx)))
-  if (has('library')) sections.push(heading('Library'), await attempt('library', () => libraryBench(ctx)))
+  const heading = (what: string): Section => ({
+    rows: [{ what: `**${what}**`, figure: '', baseline: '', ratio: '', target: '', result: '—' }],
+    notes: [],
+  })
+  if (has('cli'))
+    sections.push(heading('The custos command'), await attempt('cli', () => cliBench(ctx)))
+  if (has('library'))
+    sections.push(heading('Library'), await attempt('library', () => libraryBench(ctx)))
   if (has('unlock')) sections.push(await attempt('unlock', () => unlockBench(ctx)))
   const scaleParts = (['listing', 'rotation', 'backup'] as const).filter(has) as ScalePart[]
-  if (scaleParts.length > 0) sections.push(heading('Growth, rotation, backup'), await attempt(scaleParts.join(', '), () => scaleBench(ctx, new Set(scaleParts))))
+  if (scaleParts.length > 0)
+    sections.push(
+      heading('Growth, rotation, backup'),
+      await attempt(scaleParts.join(', '), () => scaleBench(ctx, new Set(scaleParts))),
+    )
   if (has('http') || has('token')) sections.push(heading('HTTP'))
   if (has('http')) sections.push(await attempt('http', () => vendorReadBench(ctx)))
   if (has('token')) sections.push(await attempt('token', () => tokenBench(ctx)))
-  if (has('memory')) sections.push(heading('Server memory'), await attempt('memory', () => memoryBench(ctx)))
+  if (has('memory'))
+    sections.push(heading('Server memory'), await attempt('memory', () => memoryBench(ctx)))
   return sections
 }
 
@@ -82,14 +107,37 @@ try {
   const rows: Row[] = sections.flatMap((s) => s.rows)
   const wallSeconds = (performance.now() - t0) / 1000
   const machine = thisMachine()
-  const settings = [options.all ? 'all benchmarks' : `only ${[...options.selected].join(', ')}`, options.quick ? 'quick (shortened: rough figures)' : 'full', has('memory') ? `soak ${options.soakMinutes} min` : ''].filter(Boolean).join(', ')
+  const settings = [
+    options.all ? 'all benchmarks' : `only ${[...options.selected].join(', ')}`,
+    options.quick ? 'quick (shortened: rough figures)' : 'full',
+    has('memory') ? `soak ${options.soakMinutes} min` : '',
+  ]
+    .filter(Boolean)
+    .join(', ')
   const conditions = `${options.conditions ? `${options.conditions} ` : ''}1-minute load average ${loadBefore.toFixed(1)} at the start and ${loadAfter.toFixed(1)} at the end, on ${machine.cores} cores.`
-  process.stdout.write(`\nCustos benchmarks — ${machine.cpu} × ${machine.cores}, Node ${machine.node}, ${startedAt.toISOString()}; ${settings}\n\n${formatTable(rows)}\n\n${verdictLine(rows)}\n`)
+  process.stdout.write(
+    `\nCustos benchmarks — ${machine.cpu} × ${machine.cores}, Node ${machine.node}, ${startedAt.toISOString()}; ${settings}\n\n${formatTable(rows)}\n\n${verdictLine(rows)}\n`,
+  )
   if (options.out) {
-    writeFileSync(options.out, renderReport({ machine, date: startedAt.toISOString(), wallSeconds, settings, conditions, rows, notes: sections.flatMap((s) => s.notes) }))
-    process.stdout.write(`Written to ${options.out} (wall time ${(wallSeconds / 60).toFixed(1)} min).\n`)
+    writeFileSync(
+      options.out,
+      renderReport({
+        machine,
+        date: startedAt.toISOString(),
+        wallSeconds,
+        settings,
+        conditions,
+        rows,
+        notes: sections.flatMap((s) => s.notes),
+      }),
+    )
+    process.stdout.write(
+      `Written to ${options.out} (wall time ${(wallSeconds / 60).toFixed(1)} min).\n`,
+    )
   } else {
-    process.stdout.write(`Not written to BENCHMARKS.md (${options.quick ? '--quick' : '--only'}); pass --out FILE to keep it.\n`)
+    process.stdout.write(
+      `Not written to BENCHMARKS.md (${options.quick ? '--quick' : '--only'}); pass --out FILE to keep it.\n`,
+    )
   }
 } finally {
   clearInterval(keepAlive)

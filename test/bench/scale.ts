@@ -10,7 +10,19 @@
  */
 import { createHash } from 'node:crypto'
 import { once } from 'node:events'
-import { closeSync, copyFileSync, createReadStream, createWriteStream, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs'
+import {
+  closeSync,
+  copyFileSync,
+  createReadStream,
+  createWriteStream,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+} from 'node:fs'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
@@ -19,7 +31,17 @@ import { type BenchContext, check } from './context.js'
 import { PASSPHRASE, openBenchVault, purchaseStream, sellerName, take } from './fixtures.js'
 import { latencies, percentile } from './measure.js'
 import { countRows, indexWalkLatencies } from './sqlite-baseline.js'
-import { type Row, type Section, info, mb, mbPerSecond, ms, perSecond, ratio, verdict } from './table.js'
+import {
+  type Row,
+  type Section,
+  info,
+  mb,
+  mbPerSecond,
+  ms,
+  perSecond,
+  ratio,
+  verdict,
+} from './table.js'
 
 const PAGE = 50
 const BATCH = 5_000
@@ -36,7 +58,12 @@ interface ListingAt {
   readonly walk: number[]
 }
 
-const count = (n: number) => (n >= 1e6 && n % 1e6 === 0 ? `${n / 1e6}M` : n >= 1e3 && n % 1e3 === 0 ? `${n / 1e3}k` : n.toLocaleString('en-US'))
+const count = (n: number) =>
+  n >= 1e6 && n % 1e6 === 0
+    ? `${n / 1e6}M`
+    : n >= 1e3 && n % 1e3 === 0
+      ? `${n / 1e3}k`
+      : n.toLocaleString('en-US')
 
 /** Where the largest vault is kept between runs (gitignored with node_modules). */
 const CACHE_DIR = fileURLToPath(new URL('../../node_modules/.cache/custos-bench/', import.meta.url))
@@ -67,7 +94,13 @@ class Filler {
   added = 0
   seconds = 0
 
-  constructor(vault: Vault, total: number, sellers: number, alreadyLoaded: number, deadline: number) {
+  constructor(
+    vault: Vault,
+    total: number,
+    sellers: number,
+    alreadyLoaded: number,
+    deadline: number,
+  ) {
     this.#vault = vault
     this.#stream = purchaseStream(total, sellers)
     // A resumed vault continues the same stream: skip what it already holds.
@@ -100,10 +133,13 @@ class Filler {
  * what its time box allows and the listing is measured at the size reached. A file that does
  * not open or list correctly is deleted and rebuilt.
  */
-async function openCachedVault(ctx: BenchContext): Promise<{ vault: Vault; file: string; loaded: number }> {
+async function openCachedVault(
+  ctx: BenchContext,
+): Promise<{ vault: Vault; file: string; loaded: number }> {
   mkdirSync(CACHE_DIR, { recursive: true })
   const name = `purchases-${cacheKey()}.db`
-  for (const f of readdirSync(CACHE_DIR)) if (!f.startsWith(name)) rmSync(join(CACHE_DIR, f), { force: true })
+  for (const f of readdirSync(CACHE_DIR))
+    if (!f.startsWith(name)) rmSync(join(CACHE_DIR, f), { force: true })
   const file = join(CACHE_DIR, name)
   try {
     const vault = await createVault({ database: openSqlite(file), kdf: 'interactive' })
@@ -112,7 +148,9 @@ async function openCachedVault(ctx: BenchContext): Promise<{ vault: Vault; file:
     else await vault.unlock(PASSPHRASE)
     return { vault, file, loaded: countRows(file, 'purchases') }
   } catch (err) {
-    ctx.progress(`the cached vault did not open (${err instanceof Error ? err.message : String(err)}): rebuilding it`)
+    ctx.progress(
+      `the cached vault did not open (${err instanceof Error ? err.message : String(err)}): rebuilding it`,
+    )
     for (const f of readdirSync(CACHE_DIR)) rmSync(join(CACHE_DIR, f), { force: true })
     const vault = await createVault({ database: openSqlite(file), kdf: 'interactive' })
     await vault.initialize(PASSPHRASE)
@@ -120,7 +158,10 @@ async function openCachedVault(ctx: BenchContext): Promise<{ vault: Vault; file:
   }
 }
 
-export async function scaleBench(ctx: BenchContext, parts: ReadonlySet<ScalePart>): Promise<Section> {
+export async function scaleBench(
+  ctx: BenchContext,
+  parts: ReadonlySet<ScalePart>,
+): Promise<Section> {
   const sizes = ctx.quick ? [2_000, 10_000, 40_000] : [10_000, 100_000, 1_000_000]
   const [smallest, middle, largest] = sizes as [number, number, number]
   const sellers = smallest / PER_SELLER_AT_SMALLEST
@@ -144,9 +185,12 @@ export async function scaleBench(ctx: BenchContext, parts: ReadonlySet<ScalePart
     fillers.push(filler)
     const steps = parts.has('listing') ? (cacheLargest ? [smallest, middle] : sizes) : [middle]
     for (const size of steps) {
-      ctx.progress(`loading purchases up to ${count(size)} with addMany (${BATCH.toLocaleString('en-US')} per call)`)
+      ctx.progress(
+        `loading purchases up to ${count(size)} with addMany (${BATCH.toLocaleString('en-US')} per call)`,
+      )
       boxed = !(await filler.fillTo(size))
-      if (parts.has('listing')) listings.push(await listing(ctx, vault, file, filler.loaded, sellers))
+      if (parts.has('listing'))
+        listings.push(await listing(ctx, vault, file, filler.loaded, sellers))
       if (boxed) break
       if (size === middle) {
         if (parts.has('rotation')) rows.push(...(await rotation(ctx, vault, filler.loaded)))
@@ -163,7 +207,9 @@ export async function scaleBench(ctx: BenchContext, parts: ReadonlySet<ScalePart
     try {
       const filler = new Filler(cached.vault, largest, sellers, cached.loaded, deadline)
       fillers.push(filler)
-      ctx.progress(`the ${count(largest)} vault (kept in ${CACHE_DIR}) holds ${count(cached.loaded)}: loading up to ${count(largest)} within the time box`)
+      ctx.progress(
+        `the ${count(largest)} vault (kept in ${CACHE_DIR}) holds ${count(cached.loaded)}: loading up to ${count(largest)} within the time box`,
+      )
       boxed = !(await filler.fillTo(largest))
       listings.push(await listing(ctx, cached.vault, cached.file, filler.loaded, sellers))
     } finally {
@@ -173,14 +219,22 @@ export async function scaleBench(ctx: BenchContext, parts: ReadonlySet<ScalePart
 
   const added = fillers.reduce((a, f) => a + f.added, 0)
   const seconds = fillers.reduce((a, f) => a + f.seconds, 0)
-  rows.unshift(info(`purchases.addMany load, ${BATCH.toLocaleString('en-US')} per call`, `${perSecond(added / seconds, 'purchases')} (${count(added)} in ${seconds.toFixed(0)} s)`))
+  rows.unshift(
+    info(
+      `purchases.addMany load, ${BATCH.toLocaleString('en-US')} per call`,
+      `${perSecond(added / seconds, 'purchases')} (${count(added)} in ${seconds.toFixed(0)} s)`,
+    ),
+  )
   if (listings.length > 0) rows.push(...listingRows(listings))
   const reached = listings.at(-1)?.purchases ?? 0
   if (cacheLargest)
     notes.push(
       `The ${count(largest)} vault is built once and kept between runs (node_modules/.cache/custos-bench, keyed by the vault's purchase, envelope and migration sources and the fixtures): this run found ${resumedFrom.toLocaleString('en-US')} purchases in it${boxed ? `, added what its ${loadBudgetSeconds} s loading time box allowed and stopped at ${reached.toLocaleString('en-US')} — the next run continues from there` : ` and ${resumedFrom >= largest ? 'loaded nothing' : `loaded the remaining ${(largest - resumedFrom).toLocaleString('en-US')}`}`}. The smaller sizes are built fresh each run. The load row counts this run's additions only.`,
     )
-  else if (boxed) notes.push(`Loading stopped at ${reached.toLocaleString('en-US')} purchases: the ${loadBudgetSeconds} s loading time box ran out; the growth row compares the largest size reached.`)
+  else if (boxed)
+    notes.push(
+      `Loading stopped at ${reached.toLocaleString('en-US')} purchases: the ${loadBudgetSeconds} s loading time box ran out; the growth row compares the largest size reached.`,
+    )
   notes.push(
     `Listing: \`purchases.list({ seller, limit: ${PAGE} })\`, sequential, over all ${sellers} sellers in turn (${PER_SELLER_AT_SMALLEST} purchases each at ${count(smallest)}, dates 2016–2025; same seeded data at every size), after 20 unmeasured calls. The baseline is the same index walk (status, seller_index, newest first, ${PAGE + 9} rows) in raw SQL on the vault's file, reading ciphertexts and decrypting nothing, so the ratio is the cost of decrypting, parsing and re-checking. The growth row divides the largest size's median by the smallest's: a linear cost would show ${(reached / smallest).toFixed(0)}×.`,
   )
@@ -191,15 +245,31 @@ export async function scaleBench(ctx: BenchContext, parts: ReadonlySet<ScalePart
   return { rows, notes }
 }
 
-async function listing(ctx: BenchContext, vault: Vault, file: string, purchases: number, sellers: number): Promise<ListingAt> {
+async function listing(
+  ctx: BenchContext,
+  vault: Vault,
+  file: string,
+  purchases: number,
+  sellers: number,
+): Promise<ListingAt> {
   const names = Array.from({ length: sellers }, (_, i) => sellerName(i))
-  const list = (i: number) => vault.purchases.list({ seller: names[i % names.length] as string, limit: PAGE })
+  const list = (i: number) =>
+    vault.purchases.list({ seller: names[i % names.length] as string, limit: PAGE })
   for (let i = 0; i < 3; i++) {
     const page = await list(i)
     const dates = page.items.map((p: Purchase) => p.orderDate)
-    check(page.items.length === PAGE && page.nextCursor !== undefined, 'a seller has more than one page')
-    check(page.items.every((p) => p.seller === names[i]), 'the page holds only that seller')
-    check(dates.every((d, j) => j === 0 || (dates[j - 1] as string) >= d), 'the page is newest first')
+    check(
+      page.items.length === PAGE && page.nextCursor !== undefined,
+      'a seller has more than one page',
+    )
+    check(
+      page.items.every((p) => p.seller === names[i]),
+      'the page holds only that seller',
+    )
+    check(
+      dates.every((d, j) => j === 0 || (dates[j - 1] as string) >= d),
+      'the page is newest first',
+    )
   }
   const runs = ctx.quick ? 100 : 400
   ctx.progress(`purchases.list({ seller, limit: ${PAGE} }) × ${runs} at ${count(purchases)}`)
@@ -240,8 +310,16 @@ async function rotation(ctx: BenchContext, vault: Vault, purchases: number): Pro
   const result = await vault.rotateKeys()
   const seconds = (performance.now() - t0) / 1000
   check(result.reencrypted >= purchases, 'the rotation re-encrypted every purchase')
-  check((await vault.purchases.list({ seller: sellerName(0), limit: 1 })).items.length === 1, 'purchases read back after the rotation')
-  return [info(`key rotation at ${count(purchases)} purchases (${result.reencrypted.toLocaleString('en-US')} records re-encrypted)`, `${perSecond(result.reencrypted / seconds, 'records')} (${seconds.toFixed(1)} s)`)]
+  check(
+    (await vault.purchases.list({ seller: sellerName(0), limit: 1 })).items.length === 1,
+    'purchases read back after the rotation',
+  )
+  return [
+    info(
+      `key rotation at ${count(purchases)} purchases (${result.reencrypted.toLocaleString('en-US')} records re-encrypted)`,
+      `${perSecond(result.reencrypted / seconds, 'records')} (${seconds.toFixed(1)} s)`,
+    ),
+  ]
 }
 
 function fsyncFile(path: string): void {
@@ -267,7 +345,10 @@ async function backupRestore(ctx: BenchContext, vault: Vault, purchases: number)
   const backupSeconds = (performance.now() - t0) / 1000
   const bytes = statSync(backupFile).size
 
-  const restored = await createVault({ database: openSqlite(join(ctx.dir, 'restored.db')), kdf: 'interactive' })
+  const restored = await createVault({
+    database: openSqlite(join(ctx.dir, 'restored.db')),
+    kdf: 'interactive',
+  })
   let restoreSeconds: number
   try {
     const t1 = performance.now()

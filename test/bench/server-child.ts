@@ -31,18 +31,29 @@ export function rssOf(pid: number): number {
   } catch {
     // no procfs: fall through to ps
   }
-  return Number(execFileSync('ps', ['-o', 'rss=', '-p', String(pid)], { encoding: 'utf8' }).trim()) * 1024
+  return (
+    Number(execFileSync('ps', ['-o', 'rss=', '-p', String(pid)], { encoding: 'utf8' }).trim()) *
+    1024
+  )
 }
 
 /** Starts api-server.ts in `mode` (custos needs a data dir) and waits for its port. */
 export async function startServer(mode: 'hello' | 'custos', dir?: string): Promise<ServerChild> {
   const script = fileURLToPath(new URL('./api-server.ts', import.meta.url))
-  const child: ChildProcess = spawn(process.execPath, ['--expose-gc', '--import', import.meta.resolve('tsx'), script, mode, ...(dir ? [dir] : [])], {
-    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
-  })
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--expose-gc', '--import', import.meta.resolve('tsx'), script, mode, ...(dir ? [dir] : [])],
+    {
+      stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+    },
+  )
   const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream })
-  const [line] = (await Promise.race([once(lines, 'line'), once(child, 'exit').then(() => [undefined])])) as [string | undefined]
-  if (line === undefined || child.pid === undefined) throw new Error(`the ${mode} server child exited before listening`)
+  const [line] = (await Promise.race([
+    once(lines, 'line'),
+    once(child, 'exit').then(() => [undefined]),
+  ])) as [string | undefined]
+  if (line === undefined || child.pid === undefined)
+    throw new Error(`the ${mode} server child exited before listening`)
   const { port } = JSON.parse(line) as { port: number }
   const pid = child.pid
   return {

@@ -76,7 +76,11 @@ export function indexWalkLatencies(file: string, runs: number, pageRows: number)
   const Database = loadBetterSqlite()
   const db = new Database(file, { readonly: true })
   try {
-    const indexes = (db.prepare('select distinct seller_index as i from purchases order by i limit ?').all(runs) as { i: string }[]).map((r) => r.i)
+    const indexes = (
+      db
+        .prepare('select distinct seller_index as i from purchases order by i limit ?')
+        .all(runs) as { i: string }[]
+    ).map((r) => r.i)
     const page = db.prepare(
       "select id, order_date, provenance, status, vendor_id, body, created_at from purchases where status = 'accepted' and seller_index = ? order by order_date desc, id desc limit ?",
     )

@@ -16,12 +16,18 @@ import { singleRowCommitsPerSecond } from './sqlite-baseline.js'
 import { type Section, ms, perSecond, percent } from './table.js'
 
 /** Sequential GETs with `fetch` (keep-alive), each checked; sorted latencies in ms. */
-async function sequentialGets(url: string, headers: Record<string, string>, runs: number, expect: string): Promise<number[]> {
+async function sequentialGets(
+  url: string,
+  headers: Record<string, string>,
+  runs: number,
+  expect: string,
+): Promise<number[]> {
   return latencies(
     async () => {
       const res = await fetch(url, { headers })
       const body = await res.text()
-      if (res.status !== 200 || !body.includes(expect)) throw new Error(`GET ${url}: HTTP ${res.status}`)
+      if (res.status !== 200 || !body.includes(expect))
+        throw new Error(`GET ${url}: HTTP ${res.status}`)
     },
     runs,
     20,
@@ -32,7 +38,9 @@ export async function tokenBench(ctx: BenchContext): Promise<Section> {
   const seconds = ctx.quick ? 2 : 5
   const pageRuns = ctx.quick ? 50 : 300
 
-  ctx.progress(`hello-world baseline: ${CONNECTIONS} connections, 1 s warm-up + ${seconds} s; ${pageRuns} sequential GETs`)
+  ctx.progress(
+    `hello-world baseline: ${CONNECTIONS} connections, 1 s warm-up + ${seconds} s; ${pageRuns} sequential GETs`,
+  )
   const hello = await startServer('hello')
   let helloLoad: LoadResult
   let helloPage: number[]
@@ -53,25 +61,40 @@ export async function tokenBench(ctx: BenchContext): Promise<Section> {
   try {
     // Two runs (warm-up, measure) each strand up to one token per connection: see RefreshPool.
     const families = CONNECTIONS * 3 + 16
-    ctx.progress(`connecting the vendor over HTTP (${families} authorization-code flows through the consent page)`)
+    ctx.progress(
+      `connecting the vendor over HTTP (${families} authorization-code flows through the consent page)`,
+    )
     const t0 = performance.now()
     const vendor = await connectVendor(server.base, families)
-    ctx.progress(`connected in ${((performance.now() - t0) / 1000).toFixed(1)} s; refresh_token grants, ${CONNECTIONS} connections, 1 s warm-up + ${seconds} s`)
+    ctx.progress(
+      `connected in ${((performance.now() - t0) / 1000).toFixed(1)} s; refresh_token grants, ${CONNECTIONS} connections, 1 s warm-up + ${seconds} s`,
+    )
     const pool = new RefreshPool(vendor.refreshTokens)
     await load(server.base, [refreshRequest(pool, vendor.clientAuthorization)], 1)
     refresh = await load(server.base, [refreshRequest(pool, vendor.clientAuthorization)], seconds)
     poolLeft = pool.size
-    check(refresh.errors === 0 && refresh.non2xx === 0, `every refresh succeeded (${refresh.non2xx} non-2xx, ${refresh.errors} errors)`)
+    check(
+      refresh.errors === 0 && refresh.non2xx === 0,
+      `every refresh succeeded (${refresh.non2xx} non-2xx, ${refresh.errors} errors)`,
+    )
 
     ctx.progress(`consent page for a signed-in owner, ${pageRuns} sequential GETs`)
-    consent = await sequentialGets(`${server.base}${vendor.pendingPath}`, { cookie: vendor.ownerCookie }, pageRuns, String(GRANTED_FIELDS['name.family']))
+    consent = await sequentialGets(
+      `${server.base}${vendor.pendingPath}`,
+      { cookie: vendor.ownerCookie },
+      pageRuns,
+      String(GRANTED_FIELDS['name.family']),
+    )
   } finally {
     await server.stop()
   }
 
   // The disk's durable-commit rate right after: a rotation commits (claim the old token, insert
   // the new pair), so this floor explains a token figure on a busy disk.
-  const commits = singleRowCommitsPerSecond(join(ctx.dir, 'token-commits.db'), { warmupMs: 300, durationMs: ctx.quick ? 500 : 2000 })
+  const commits = singleRowCommitsPerSecond(join(ctx.dir, 'token-commits.db'), {
+    warmupMs: 300,
+    durationMs: ctx.quick ? 500 : 2000,
+  })
   const p = (xs: number[], q: number) => percentile(xs, q)
   return {
     rows: [

@@ -30,7 +30,14 @@ export interface UnlockMemoryReport {
 /** The part of libsodium this file uses (its types live with @custos/vault, not here). */
 interface Sodium {
   ready: Promise<void>
-  crypto_pwhash(keyLength: number, password: string, salt: Uint8Array, opsLimit: number, memLimit: number, algorithm: number): Uint8Array
+  crypto_pwhash(
+    keyLength: number,
+    password: string,
+    salt: Uint8Array,
+    opsLimit: number,
+    memLimit: number,
+    algorithm: number,
+  ): Uint8Array
   randombytes_buf(length: number): Uint8Array
   crypto_pwhash_ALG_ARGON2ID13: number
 }
@@ -45,7 +52,14 @@ async function directArgon2(runs: number): Promise<number[]> {
   for (let i = 0; i < runs; i++) {
     const salt = sodium.randombytes_buf(16)
     const t0 = performance.now()
-    sodium.crypto_pwhash(32, PASSPHRASE, salt, opslimit, memlimit, sodium.crypto_pwhash_ALG_ARGON2ID13)
+    sodium.crypto_pwhash(
+      32,
+      PASSPHRASE,
+      salt,
+      opslimit,
+      memlimit,
+      sodium.crypto_pwhash_ALG_ARGON2ID13,
+    )
     out.push(performance.now() - t0)
   }
   return out
@@ -80,14 +94,24 @@ async function main(file: string, runs: number): Promise<UnlockMemoryReport> {
   }
   // Prove the vault is usable, then measure while it stays unsealed (a server holding it open).
   await vault.fields.set('email', 'ada@example.org')
-  if ((await vault.fields.get('email')) !== 'ada@example.org') throw new Error('unlocked vault did not read back a field')
+  if ((await vault.fields.get('email')) !== 'ada@example.org')
+    throw new Error('unlocked vault did not read back a field')
   const gcForced = await collectGarbage()
   await sleep(300)
   const { rss, heapUsed } = process.memoryUsage()
   const maxRssBytes = process.resourceUsage().maxRSS * 1024
   await vault.close()
   const argon2Ms = await directArgon2(runs)
-  return { preset: 'moderate', unlockMs, rssBytes: rss, rssBeforeKdfBytes, heapUsedBytes: heapUsed, maxRssBytes, gcForced, argon2Ms }
+  return {
+    preset: 'moderate',
+    unlockMs,
+    rssBytes: rss,
+    rssBeforeKdfBytes,
+    heapUsedBytes: heapUsed,
+    maxRssBytes,
+    gcForced,
+    argon2Ms,
+  }
 }
 
 const [file, runsArg] = process.argv.slice(2)

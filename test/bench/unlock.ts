@@ -17,11 +17,28 @@ const RSS_TARGET_BYTES = 400e6
 
 export async function unlockBench(ctx: BenchContext): Promise<Section> {
   const runs = ctx.quick ? 1 : 3
-  ctx.progress(`unlock at the default KDF preset in a child process (${runs} unlocks, then ${runs} bare Argon2id hashes)`)
+  ctx.progress(
+    `unlock at the default KDF preset in a child process (${runs} unlocks, then ${runs} bare Argon2id hashes)`,
+  )
   const child = fileURLToPath(new URL('./unlock-memory.ts', import.meta.url))
-  const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', '--import', import.meta.resolve('tsx'), child, join(ctx.dir, 'unlock.db'), String(runs)], { timeout: 300_000 })
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [
+      '--expose-gc',
+      '--import',
+      import.meta.resolve('tsx'),
+      child,
+      join(ctx.dir, 'unlock.db'),
+      String(runs),
+    ],
+    { timeout: 300_000 },
+  )
   const mem = JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as UnlockMemoryReport
-  const median = (xs: readonly number[]) => percentile([...xs].sort((a, b) => a - b), 0.5)
+  const median = (xs: readonly number[]) =>
+    percentile(
+      [...xs].sort((a, b) => a - b),
+      0.5,
+    )
   const unlock = median(mem.unlockMs)
   const argon2 = median(mem.argon2Ms)
   const { opslimit, memlimit } = KDF_PRESETS.moderate

@@ -26,7 +26,9 @@ export async function vendorReadBench(ctx: BenchContext): Promise<Section> {
   const rounds = ctx.quick ? 1 : 3
   const results: Awaited<ReturnType<typeof measureHttp>>[] = []
   for (let round = 1; round <= rounds; round++) {
-    ctx.progress(`HTTP round ${round} of ${rounds}: hello-world, then GET /v1/profile, 64 connections, 1 s warm-up + ${seconds} s each`)
+    ctx.progress(
+      `HTTP round ${round} of ${rounds}: hello-world, then GET /v1/profile, 64 connections, 1 s warm-up + ${seconds} s each`,
+    )
     results.push(await measureHttp(seconds))
   }
   const shares = results.map((r) => r.profile.requestsPerSecond / r.hello.requestsPerSecond)
@@ -36,7 +38,10 @@ export async function vendorReadBench(ctx: BenchContext): Promise<Section> {
   const profileRps = median(results.map((r) => r.profile.requestsPerSecond))
   const failures = results.reduce((n, r) => n + r.profile.non2xx + r.profile.errors, 0)
   const perRound = results
-    .map((r, i) => `round ${i + 1}: ${perSecond(r.profile.requestsPerSecond, 'req')} against ${perSecond(r.hello.requestsPerSecond, 'req')} (${percent(shares[i] as number)}), p50 / p99 ${ms(r.profile.p50Ms)} / ${ms(r.profile.p99Ms)}`)
+    .map(
+      (r, i) =>
+        `round ${i + 1}: ${perSecond(r.profile.requestsPerSecond, 'req')} against ${perSecond(r.hello.requestsPerSecond, 'req')} (${percent(shares[i] as number)}), p50 / p99 ${ms(r.profile.p50Ms)} / ${ms(r.profile.p99Ms)}`,
+    )
     .join('; ')
   return {
     rows: [

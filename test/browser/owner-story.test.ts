@@ -16,7 +16,13 @@ import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchChromium } from './support/chromium.js'
 import { type ServerProcess, startServer } from '../support/server-process.js'
-import { PageWatch, Screenshots, accessibilityProblems, focused, horizontalOverflow } from './support/page-watch.js'
+import {
+  PageWatch,
+  Screenshots,
+  accessibilityProblems,
+  focused,
+  horizontalOverflow,
+} from './support/page-watch.js'
 import { type TestVendor, startTestVendor } from './support/vendor-client.js'
 
 const root = join(import.meta.dirname, '..', '..')
@@ -92,7 +98,9 @@ async function tabTo(target: { id: string } | { name: string }, maxPresses = 20)
     const now = await focused(page)
     if ('id' in target ? now.id === target.id : now.name === target.name) return
   }
-  throw new Error(`Tab never reached ${JSON.stringify(target)} (focus is on ${JSON.stringify(await focused(page))})`)
+  throw new Error(
+    `Tab never reached ${JSON.stringify(target)} (focus is on ${JSON.stringify(await focused(page))})`,
+  )
 }
 
 type UrlMatch = string | RegExp | ((url: URL) => boolean)
@@ -121,7 +129,9 @@ describe('the owner, in Chromium, from set-up to revoking a vendor', { timeout: 
     const csp = response?.headers()['content-security-policy'] ?? ''
     expect(csp).toContain("script-src 'self'")
     expect(csp).not.toContain('unsafe-inline')
-    expect(await page.getByRole('heading', { level: 1 }).textContent()).toMatch(/create your vault/i)
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toMatch(
+      /create your vault/i,
+    )
     await snapshot(page, 'setup')
 
     // The two boxes disagree: refused, the reason beside the box it belongs to.
@@ -162,14 +172,20 @@ describe('the owner, in Chromium, from set-up to revoking a vendor', { timeout: 
 
   it('fills the profile section by section: a wrong email is listed at the top, where focus goes, with the rest kept; then fixed and saved', async () => {
     // Issue 10: each group is its own form with its own Save, which saves that group only.
-    const save = (section: string) => page.getByRole('form', { name: section, exact: true }).getByRole('button', { name: 'Save', exact: true })
+    const save = (section: string) =>
+      page
+        .getByRole('form', { name: section, exact: true })
+        .getByRole('button', { name: 'Save', exact: true })
     const sections = [
       ['Name', 'identity', ['Given name', 'Family name']],
       ['Contact', 'contact', ['Email', 'Telephone']],
       ['Sizes', 'sizes', ['Shoe size', 'Top size']],
     ] as const
     for (const [title, key, labels] of sections) {
-      for (const label of labels) await page.getByLabel(label, { exact: true }).fill(label === 'Email' ? 'ada.example.org' : PROFILE[label])
+      for (const label of labels)
+        await page
+          .getByLabel(label, { exact: true })
+          .fill(label === 'Email' ? 'ada.example.org' : PROFILE[label])
       if (key === 'contact') {
         watch.expectRefusal('/profile', 400)
         await submitAndWait(save(title), '**/profile#problems')
@@ -179,25 +195,37 @@ describe('the owner, in Chromium, from set-up to revoking a vendor', { timeout: 
         const email = page.getByLabel('Email', { exact: true })
         expect(await email.getAttribute('aria-invalid')).toBe('true')
         const described = (await email.getAttribute('aria-describedby')) ?? ''
-        const error = page.locator(`[id="${described.split(' ').find((id) => id.endsWith('-error'))}"]`)
+        const error = page.locator(
+          `[id="${described.split(' ').find((id) => id.endsWith('-error'))}"]`,
+        )
         expect(await error.textContent()).toMatch(/email address/i)
-        expect(await page.locator('#problems a[href="#f-email"]').textContent()).toMatch(/^Email: .*email address/i)
+        expect(await page.locator('#problems a[href="#f-email"]').textContent()).toMatch(
+          /^Email: .*email address/i,
+        )
         // What the owner typed is still there, and so is the section saved before.
-        expect(await page.getByLabel('Given name', { exact: true }).inputValue()).toBe(PROFILE['Given name'])
+        expect(await page.getByLabel('Given name', { exact: true }).inputValue()).toBe(
+          PROFILE['Given name'],
+        )
         expect(await email.inputValue()).toBe('ada.example.org')
         await snapshot(page, 'profile-invalid')
         await email.fill(PROFILE.Email)
       }
-      await submitAndWait(save(title), new RegExp(`/profile\\?saved=1&section=${key}#section-${key}$`))
+      await submitAndWait(
+        save(title),
+        new RegExp(`/profile\\?saved=1&section=${key}#section-${key}$`),
+      )
       await page.getByRole('status').filter({ hasText: 'is saved' }).waitFor()
     }
-    for (const [label, value] of Object.entries(PROFILE)) expect(await page.getByLabel(label, { exact: true }).inputValue()).toBe(value)
+    for (const [label, value] of Object.entries(PROFILE))
+      expect(await page.getByLabel(label, { exact: true }).inputValue()).toBe(value)
 
     // A field of the owner's own, named in words (issue 10: the page's own example was refused).
     await page.getByLabel('Field name').fill('favourite colour')
     await page.getByLabel('Value', { exact: true }).fill('teal')
     await submitAndWait(page.getByRole('button', { name: 'Add field' }), /\/profile\?added=1/)
-    expect(await page.locator('#custom ~ .table-wrap table').textContent()).toMatch(/favourite colour\s*teal/)
+    expect(await page.locator('#custom ~ .table-wrap table').textContent()).toMatch(
+      /favourite colour\s*teal/,
+    )
     await snapshot(page, 'profile')
   })
 
@@ -205,7 +233,9 @@ describe('the owner, in Chromium, from set-up to revoking a vendor', { timeout: 
     await submitAndWait(page.getByRole('link', { name: 'Purchases' }), '**/purchases')
     await snapshot(page, 'purchases-empty')
     await submitAndWait(page.getByRole('link', { name: /import/i }), '**/purchases/import')
-    await page.getByLabel(/^File/).setInputFiles({ name: 'orders.csv', mimeType: 'text/csv', buffer: Buffer.from(CSV) })
+    await page
+      .getByLabel(/^File/)
+      .setInputFiles({ name: 'orders.csv', mimeType: 'text/csv', buffer: Buffer.from(CSV) })
     await submitAndWait(page.getByRole('button', { name: 'Preview import' }), '**/purchases/import')
     const summary = await page.getByRole('status').textContent()
     expect(summary).toMatch(/5 rows/)
@@ -221,9 +251,13 @@ describe('the owner, in Chromium, from set-up to revoking a vendor', { timeout: 
     expect(await other.locator('main').textContent()).toContain('No purchases yet')
     await other.close()
 
-    await submitAndWait(page.getByRole('button', { name: 'Import 4 purchases' }), /\/purchases\?imported=4/)
+    await submitAndWait(
+      page.getByRole('button', { name: 'Import 4 purchases' }),
+      /\/purchases\?imported=4/,
+    )
     const table = await page.locator('main table').first().textContent()
-    for (const seller of ['Fjord Outdoor', 'Bakery Lund', 'Nordic Books']) expect(table).toContain(seller)
+    for (const seller of ['Fjord Outdoor', 'Bakery Lund', 'Nordic Books'])
+      expect(table).toContain(seller)
     expect(table).not.toContain('Broken Shop')
     await snapshot(page, 'purchases')
   })
@@ -236,7 +270,10 @@ describe('the owner, in Chromium, from set-up to revoking a vendor', { timeout: 
     await page.getByLabel('Currency', { exact: true }).fill('EUR')
     await page.getByLabel('Item 1 name', { exact: true }).fill('Flat white')
     await snapshot(page, 'purchase-new')
-    await submitAndWait(page.getByRole('button', { name: 'Add purchase' }), /\/purchases\?done=added/)
+    await submitAndWait(
+      page.getByRole('button', { name: 'Add purchase' }),
+      /\/purchases\?done=added/,
+    )
     expect(await page.locator('main table').first().textContent()).toContain('Corner Café')
 
     // The seller filter matches all or part of a name, any case (issue 10: decrypted seller list, then each match's blind index).
@@ -246,7 +283,10 @@ describe('the owner, in Chromium, from set-up to revoking a vendor', { timeout: 
     expect(await rows.count()).toBe(2)
     for (const row of await rows.allTextContents()) expect(row).toContain('Fjord Outdoor')
 
-    await submitAndWait(page.getByRole('link', { name: 'Spending charts' }), /\/purchases\/spending/)
+    await submitAndWait(
+      page.getByRole('link', { name: 'Spending charts' }),
+      /\/purchases\/spending/,
+    )
     await page.getByRole('link', { name: 'Clear filters' }).click()
     await page.waitForURL('**/purchases/spending')
     // Server-rendered SVG: by month and by seller, each with a title for screen readers.
@@ -257,14 +297,20 @@ describe('the owner, in Chromium, from set-up to revoking a vendor', { timeout: 
 
   it('a vendor asks; the owner unticks one field and approves; the vendor reads exactly the rest', async () => {
     vendor = await startTestVendor(server.url, 'Fjord Outdoor')
-    const pending = await vendor.startAuthorization({ scope: SCOPE, purpose: PURPOSE, durationSeconds: 30 * 86400, actions: ['read', 'append'] })
+    const pending = await vendor.startAuthorization({
+      scope: SCOPE,
+      purpose: PURPOSE,
+      durationSeconds: 30 * 86400,
+      actions: ['read', 'append'],
+    })
     const callback = vendor.nextCallback()
     await page.goto(pending.url.href)
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toContain('Fjord Outdoor')
     const consent = (await page.locator('body').textContent()) ?? ''
     expect(consent).toContain(PURPOSE)
     // The current values are previewed, so the owner sees what would be shared.
-    for (const value of [PROFILE.Email, PROFILE['Given name'], PROFILE['Shoe size']]) expect(consent).toContain(value)
+    for (const value of [PROFILE.Email, PROFILE['Given name'], PROFILE['Shoe size']])
+      expect(consent).toContain(value)
     await snapshot(page, 'consent')
 
     const emailBox = page.locator('input[type="checkbox"][name="field"][value="email"]')
@@ -279,10 +325,21 @@ describe('the owner, in Chromium, from set-up to revoking a vendor', { timeout: 
     accessToken = tokens.access_token
     const profile = await vendor.read(accessToken, '/v1/profile')
     expect(profile.status).toBe(200)
-    expect((profile.body as { fields: unknown }).fields).toEqual({ 'name.given': PROFILE['Given name'], 'prefs.sizes.shoe': PROFILE['Shoe size'], 'prefs.sizes.top': PROFILE['Top size'] })
+    expect((profile.body as { fields: unknown }).fields).toEqual({
+      'name.given': PROFILE['Given name'],
+      'prefs.sizes.shoe': PROFILE['Shoe size'],
+      'prefs.sizes.top': PROFILE['Top size'],
+    })
 
     // It also writes a receipt of the order it just took into the owner's inbox.
-    const receipt = await vendor.write(accessToken, '/v1/purchases', { seller: 'Fjord Outdoor', orderDate: '2026-06-01', orderNumber: 'F-2001', currency: 'EUR', total: 89, items: [{ name: 'Trail shoes EU 39' }] })
+    const receipt = await vendor.write(accessToken, '/v1/purchases', {
+      seller: 'Fjord Outdoor',
+      orderDate: '2026-06-01',
+      orderNumber: 'F-2001',
+      currency: 'EUR',
+      total: 89,
+      items: [{ name: 'Trail shoes EU 39' }],
+    })
     expect(receipt.status).toBe(202)
   })
 
@@ -296,7 +353,12 @@ describe('the owner, in Chromium, from set-up to revoking a vendor', { timeout: 
     expect(read).toContain('Fjord Outdoor')
     for (const label of ['Given name', 'Shoe size', 'Top size']) expect(read).toContain(label)
     expect(read).not.toContain('Email')
-    expect(await page.getByRole('status').filter({ hasText: /verified/i }).textContent()).toMatch(/intact/)
+    expect(
+      await page
+        .getByRole('status')
+        .filter({ hasText: /verified/i })
+        .textContent(),
+    ).toMatch(/intact/)
     await snapshot(page, 'access-log')
 
     await submitAndWait(page.getByRole('link', { name: 'Connections' }), '**/connections')
@@ -326,17 +388,25 @@ describe('the owner, in Chromium, from set-up to revoking a vendor', { timeout: 
     const grant = page.locator('article.grant').filter({ hasText: PURPOSE })
     await grant.getByText('Narrow this grant').click()
     await grant.locator('input[type="checkbox"][name="field"][value="prefs.sizes.*"]').uncheck()
-    await submitAndWait(grant.getByRole('button', { name: 'Narrow' }), /\/connections\?done=narrowed/)
+    await submitAndWait(
+      grant.getByRole('button', { name: 'Narrow' }),
+      /\/connections\?done=narrowed/,
+    )
     await page.getByRole('status').filter({ hasText: 'narrowed' }).waitFor()
     const read = await vendor.read(accessToken, '/v1/profile')
     expect(read.status).toBe(200)
-    expect((read.body as { fields: unknown }).fields).toEqual({ 'name.given': PROFILE['Given name'] })
+    expect((read.body as { fields: unknown }).fields).toEqual({
+      'name.given': PROFILE['Given name'],
+    })
   })
 
   it('revokes in one click, and the vendor’s next call is refused with 401', async () => {
     await page.goto(`${server.url}/connections`)
     const grant = page.locator('article.grant').filter({ hasText: PURPOSE })
-    await submitAndWait(grant.getByRole('button', { name: 'Revoke' }), /\/connections\?done=revoked/)
+    await submitAndWait(
+      grant.getByRole('button', { name: 'Revoke' }),
+      /\/connections\?done=revoked/,
+    )
     await page.getByRole('status').filter({ hasText: 'revoked' }).waitFor()
     await snapshot(page, 'connections-revoked')
 
@@ -352,15 +422,28 @@ describe('the owner, in Chromium, from set-up to revoking a vendor', { timeout: 
 
   it('settings, locking and unlocking', async () => {
     await submitAndWait(page.getByRole('link', { name: 'Settings' }), '**/settings')
-    for (const button of ['Change passphrase', 'Rotate keys', 'Download export', 'Download backup', 'Restore', 'Delete my vault']) {
-      expect(await page.getByRole('button', { name: button }).count(), button).toBeGreaterThanOrEqual(1)
+    for (const button of [
+      'Change passphrase',
+      'Rotate keys',
+      'Download export',
+      'Download backup',
+      'Restore',
+      'Delete my vault',
+    ]) {
+      expect(
+        await page.getByRole('button', { name: button }).count(),
+        button,
+      ).toBeGreaterThanOrEqual(1)
     }
     await snapshot(page, 'settings')
 
     await submitAndWait(page.getByRole('button', { name: 'Lock' }), /\/unlock/)
     await snapshot(page, 'unlock')
     await page.getByLabel('Passphrase', { exact: true }).fill(PASSPHRASE)
-    await submitAndWait(page.getByRole('button', { name: 'Unlock', exact: true }), (url) => url.pathname === '/')
+    await submitAndWait(
+      page.getByRole('button', { name: 'Unlock', exact: true }),
+      (url) => url.pathname === '/',
+    )
     // Home: the vault at a glance — 6 purchases (4 imported, 1 by hand, 1 accepted receipt), the revoked grant gone from "connected".
     const home = (await page.locator('main').textContent()) ?? ''
     expect(home).toMatch(/6\s+purchases/)
@@ -370,7 +453,12 @@ describe('the owner, in Chromium, from set-up to revoking a vendor', { timeout: 
   })
 
   it('at a phone’s width (390×844) the pages fit: nothing scrolls sideways', async () => {
-    const phone = await browser.newContext({ viewport: PHONE, isMobile: true, hasTouch: true, deviceScaleFactor: 2 })
+    const phone = await browser.newContext({
+      viewport: PHONE,
+      isMobile: true,
+      hasTouch: true,
+      deviceScaleFactor: 2,
+    })
     try {
       const mobile = await phone.newPage()
       watch.watch(mobile)
@@ -378,27 +466,52 @@ describe('the owner, in Chromium, from set-up to revoking a vendor', { timeout: 
       const fitsPhone = async (name: string) => {
         await snapshot(mobile, name)
         const o = await horizontalOverflow(mobile)
-        expect(o.scrollWidth, `${new URL(mobile.url()).pathname} is wider than the phone: ${o.widest}`).toBeLessThanOrEqual(o.innerWidth)
+        expect(
+          o.scrollWidth,
+          `${new URL(mobile.url()).pathname} is wider than the phone: ${o.widest}`,
+        ).toBeLessThanOrEqual(o.innerWidth)
       }
       // A second browser: signed out, so sign-in comes first (the vault stays unlocked).
       await mobile.goto(`${server.url}/profile`)
       expect(new URL(mobile.url()).pathname).toBe('/signin')
       await fitsPhone('phone-signin')
       await mobile.getByLabel('Passphrase', { exact: true }).fill(PASSPHRASE)
-      await navigation(mobile, () => mobile.getByRole('button', { name: 'Sign in', exact: true }).click(), '**/profile')
-      for (const path of ['/', '/profile', '/purchases', '/purchases/spending', '/connections', '/inbox', '/log', '/settings']) {
+      await navigation(
+        mobile,
+        () => mobile.getByRole('button', { name: 'Sign in', exact: true }).click(),
+        '**/profile',
+      )
+      for (const path of [
+        '/',
+        '/profile',
+        '/purchases',
+        '/purchases/spending',
+        '/connections',
+        '/inbox',
+        '/log',
+        '/settings',
+      ]) {
         await mobile.goto(`${server.url}${path}`)
         expect(new URL(mobile.url()).pathname).toBe(path)
         await fitsPhone(`phone-${path.slice(1).replace('/', '-') || 'home'}`)
       }
 
       // The vendor asks again; on the phone the consent page fits too, and this time the owner says no.
-      const pending = await vendor.startAuthorization({ scope: SCOPE, purpose: PURPOSE, durationSeconds: 7 * 86400, actions: ['read'] })
+      const pending = await vendor.startAuthorization({
+        scope: SCOPE,
+        purpose: PURPOSE,
+        durationSeconds: 7 * 86400,
+        actions: ['read'],
+      })
       const callback = vendor.nextCallback()
       await mobile.goto(pending.url.href)
       await mobile.getByRole('button', { name: 'Deny' }).waitFor()
       await fitsPhone('phone-consent')
-      await navigation(mobile, () => mobile.getByRole('button', { name: 'Deny' }).click(), `${vendor.redirectUri}?**`)
+      await navigation(
+        mobile,
+        () => mobile.getByRole('button', { name: 'Deny' }).click(),
+        `${vendor.redirectUri}?**`,
+      )
       const denied = await callback
       // RFC 6749 §4.1.2.1: the vendor learns only that the owner said no.
       expect(denied.searchParams.get('error')).toBe('access_denied')

@@ -19,11 +19,21 @@ export const PACKAGES = [
 ] as const
 
 /** What a package folder holds that a build or `pack` reads (tests, examples, node_modules and dist stay behind). */
-const COPIED = ['package.json', 'tsconfig.json', 'src', 'assets', 'README.md', 'LICENSE', 'CHANGELOG.md']
+const COPIED = [
+  'package.json',
+  'tsconfig.json',
+  'src',
+  'assets',
+  'README.md',
+  'LICENSE',
+  'CHANGELOG.md',
+]
 
 /** The pnpm the repository pins (package.json `packageManager`): `pack` turns `workspace:*` into versions, as npm's would not. */
 export function pnpmCommand(): string[] {
-  const pinned = (createRequire(import.meta.url)(join(root, 'package.json')) as { packageManager: string }).packageManager
+  const pinned = (
+    createRequire(import.meta.url)(join(root, 'package.json')) as { packageManager: string }
+  ).packageManager
   return ['--yes', pinned]
 }
 
@@ -34,7 +44,8 @@ export function pnpmCommand(): string[] {
  * in PACKAGES order.
  */
 export function buildAndPack(dir: string): string[] {
-  for (const file of ['tsconfig.base.json', 'tsconfig.build.json']) cpSync(join(root, file), join(dir, file))
+  for (const file of ['tsconfig.base.json', 'tsconfig.build.json'])
+    cpSync(join(root, file), join(dir, file))
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'custos-stage', private: true }))
   writeFileSync(join(dir, 'pnpm-workspace.yaml'), 'packages:\n  - packages/*\n')
   symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'))
@@ -42,15 +53,27 @@ export function buildAndPack(dir: string): string[] {
     const from = join(root, 'packages', name)
     const to = join(dir, 'packages', name)
     mkdirSync(to, { recursive: true })
-    for (const entry of readdirSync(from)) if (COPIED.includes(entry)) cpSync(join(from, entry), join(to, entry), { recursive: true, filter: (src) => !src.endsWith('.test.ts') })
+    for (const entry of readdirSync(from))
+      if (COPIED.includes(entry))
+        cpSync(join(from, entry), join(to, entry), {
+          recursive: true,
+          filter: (src) => !src.endsWith('.test.ts'),
+        })
     linkNodeModules(join(from, 'node_modules'), join(to, 'node_modules'), dir)
   }
   const tsc = createRequire(join(root, 'package.json')).resolve('typescript/bin/tsc')
-  execFileSync(process.execPath, [tsc, '-b', join(dir, 'tsconfig.build.json')], { cwd: dir, stdio: 'pipe' })
+  execFileSync(process.execPath, [tsc, '-b', join(dir, 'tsconfig.build.json')], {
+    cwd: dir,
+    stdio: 'pipe',
+  })
   const out = join(dir, 'tarballs')
   mkdirSync(out)
   return PACKAGES.map(({ dir: name }) => {
-    const json = execFileSync('npx', [...pnpmCommand(), 'pack', '--json', '--pack-destination', out], { cwd: join(dir, 'packages', name), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+    const json = execFileSync(
+      'npx',
+      [...pnpmCommand(), 'pack', '--json', '--pack-destination', out],
+      { cwd: join(dir, 'packages', name), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+    )
     return (JSON.parse(json) as { filename: string }).filename
   })
 }
@@ -61,7 +84,8 @@ function linkNodeModules(from: string, to: string, stage: string): void {
     if (entry === '.bin') continue
     if (entry === '@custos') {
       mkdirSync(join(to, entry))
-      for (const own of readdirSync(join(from, entry))) symlinkSync(join(stage, 'packages', own), join(to, entry, own))
+      for (const own of readdirSync(join(from, entry)))
+        symlinkSync(join(stage, 'packages', own), join(to, entry, own))
     } else symlinkSync(join(from, entry), join(to, entry))
   }
 }

@@ -41,33 +41,64 @@ async function served(options: { unsealed: boolean; second?: boolean }): Promise
   return servers
 }
 
-const unlock = (base: string, passphrase: string) => fetch(`${base}/owner/unlock`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ passphrase }) })
+const unlock = (base: string, passphrase: string) =>
+  fetch(`${base}/owner/unlock`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ passphrase }),
+  })
 
 /**
  * Starts a POST that claims (Content-Length) or streams (chunked) a body of `size` bytes, but
  * sends only its first `sent` bytes and then waits for the answer: a server that buffers before
  * deciding would wait forever; one that enforces the limit answers now.
  */
-function post(url: string, path: string, size: number, headers: Record<string, string>, chunked: boolean): Promise<{ status: number; type: string; body: string }> {
+function post(
+  url: string,
+  path: string,
+  size: number,
+  headers: Record<string, string>,
+  chunked: boolean,
+): Promise<{ status: number; type: string; body: string }> {
   const sent = chunked ? 256 * 1024 : 1024
   return new Promise((resolve, reject) => {
-    const req = request(new URL(path, url), { method: 'POST', headers: { ...headers, ...(chunked ? { 'transfer-encoding': 'chunked' } : { 'content-length': String(size) }) } }, (res) => {
-      let text = ''
-      res.on('data', (d: Buffer) => (text += d.toString()))
-      res.on('end', () => {
-        resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type'] ?? ''), body: text })
-        req.destroy()
-      })
-    })
-    req.on('error', (err: NodeJS.ErrnoException) => (err.code === 'EPIPE' || err.code === 'ECONNRESET' ? undefined : reject(err)))
+    const req = request(
+      new URL(path, url),
+      {
+        method: 'POST',
+        headers: {
+          ...headers,
+          ...(chunked ? { 'transfer-encoding': 'chunked' } : { 'content-length': String(size) }),
+        },
+      },
+      (res) => {
+        let text = ''
+        res.on('data', (d: Buffer) => (text += d.toString()))
+        res.on('end', () => {
+          resolve({
+            status: res.statusCode ?? 0,
+            type: String(res.headers['content-type'] ?? ''),
+            body: text,
+          })
+          req.destroy()
+        })
+      },
+    )
+    req.on('error', (err: NodeJS.ErrnoException) =>
+      err.code === 'EPIPE' || err.code === 'ECONNRESET' ? undefined : reject(err),
+    )
     req.on('close', () => resolve({ status: 0, type: '', body: 'closed without an answer' }))
-    for (let i = 0; i < sent; i += 16 * 1024) req.write(Buffer.alloc(Math.min(16 * 1024, sent - i), 'a'))
+    for (let i = 0; i < sent; i += 16 * 1024)
+      req.write(Buffer.alloc(Math.min(16 * 1024, sent - i), 'a'))
   })
 }
 
 describe('abuse', () => {
   it('unlock brute force across two processes on one database is throttled at both', async () => {
-    const [a, b] = (await served({ unsealed: false, second: true })) as [ServerProcess, ServerProcess]
+    const [a, b] = (await served({ unsealed: false, second: true })) as [
+      ServerProcess,
+      ServerProcess,
+    ]
     expect(await (await fetch(`${a.url}/owner/status`)).json()).toMatchObject({ state: 'sealed' })
     const statuses: number[] = []
     for (let i = 0; i < 8; i++) {
@@ -102,15 +133,25 @@ describe('abuse', () => {
     // The owner's import and restore allow more (16 / 512 MiB), and only with a session: without
     // one, a huge upload is refused before its body is read.
     for (const path of ['/owner/import', '/owner/restore']) {
-      const big = await post(server.url, path, 600 * 1024 * 1024, { 'content-type': 'application/octet-stream' }, false)
+      const big = await post(
+        server.url,
+        path,
+        600 * 1024 * 1024,
+        { 'content-type': 'application/octet-stream' },
+        false,
+      )
       expect([401, 403, 413], `${path} ${big.body.slice(0, 100)}`).toContain(big.status)
     }
     // 64 KiB of headers: Node refuses at the parser (431), before any Custos code runs.
     const flood = await new Promise<number>((resolve, reject) => {
-      const req = request(new URL('/healthz', server.url), { headers: { 'x-flood': 'f'.repeat(64 * 1024) } }, (res) => {
-        res.resume()
-        resolve(res.statusCode ?? 0)
-      })
+      const req = request(
+        new URL('/healthz', server.url),
+        { headers: { 'x-flood': 'f'.repeat(64 * 1024) } },
+        (res) => {
+          res.resume()
+          resolve(res.statusCode ?? 0)
+        },
+      )
       req.on('error', reject)
       req.end()
     })
@@ -124,7 +165,9 @@ describe('abuse', () => {
     const [server] = (await served({ unsealed: true })) as [ServerProcess]
     const fdsBefore = server.fdCount()
     const tricklers: Socket[] = []
-    cleanups.push(() => tricklers.forEach((s) => s.destroy()))
+    cleanups.push(() => {
+      for (const s of tricklers) s.destroy()
+    })
     await Promise.all(
       Array.from(
         { length: 200 },
@@ -142,18 +185,26 @@ describe('abuse', () => {
           }),
       ),
     )
-    const drip = setInterval(() => tricklers.forEach((s) => s.writable && s.write('x')), 250)
+    const drip = setInterval(() => {
+      for (const s of tricklers) if (s.writable) s.write('x')
+    }, 250)
     cleanups.push(() => clearInterval(drip))
     // Meanwhile honest clients are served: every one of 100 requests answers.
-    const honest = await Promise.all(Array.from({ length: 100 }, () => fetch(`${server.url}/readyz`).then((r) => r.status)))
+    const honest = await Promise.all(
+      Array.from({ length: 100 }, () => fetch(`${server.url}/readyz`).then((r) => r.status)),
+    )
     expect(honest).toEqual(Array(100).fill(200))
     expect(server.fdCount()).toBeGreaterThanOrEqual(fdsBefore + 200)
 
     // Left alone, the server cuts every trickler off by itself (`custos serve` sets headersTimeout
     // to 15 s, checked every 5 s): all 200 sockets close without the clients doing anything.
-    await Promise.all(tricklers.map((s) => (s.closed ? undefined : new Promise((resolve) => s.once('close', resolve)))))
+    await Promise.all(
+      tricklers.map((s) =>
+        s.closed ? undefined : new Promise((resolve) => s.once('close', resolve)),
+      ),
+    )
     clearInterval(drip)
-    tricklers.forEach((s) => s.destroy())
+    for (const s of tricklers) s.destroy()
     // Every socket they held is given back.
     let fds = server.fdCount()
     for (let i = 0; i < 40 && fds > fdsBefore + 2; i++) {

@@ -43,7 +43,10 @@ class Ledger {
       ['refresh', world.refresh()],
       ['owner fields', world.ownerCall('GET', '/owner/fields')],
       ['owner field write', world.ownerCall('PUT', `/owner/fields/custom.probe${n}`, { value })],
-      ['owner purchase', world.ownerCall('POST', '/owner/purchases', { ...ORDER, orderNumber: `P-${n}` })],
+      [
+        'owner purchase',
+        world.ownerCall('POST', '/owner/purchases', { ...ORDER, orderNumber: `P-${n}` }),
+      ],
       ['owner audit', world.ownerCall('GET', '/owner/audit?limit=5')],
       ['readiness', world.app.request('/readyz')],
     ]
@@ -52,7 +55,10 @@ class Ledger {
       const res = await pending
       const text = await res.text()
       statuses.push(res.status)
-      expect(res.status === 503 || res.status < 500, `${what} → ${res.status} ${text.slice(0, 200)}`).toBe(true)
+      expect(
+        res.status === 503 || res.status < 500,
+        `${what} → ${res.status} ${text.slice(0, 200)}`,
+      ).toBe(true)
       if (res.status === 503) {
         this.faults++
         if (what !== 'readiness') {
@@ -85,16 +91,24 @@ class Ledger {
 
   /** Every acknowledged write is there; every served read was audited; the chain verifies. */
   async audit(world: World): Promise<void> {
-    for (const [path, value] of this.fields) expect(await world.vault.fields.get(path as `custom.${string}`), path).toBe(value)
+    for (const [path, value] of this.fields)
+      expect(await world.vault.fields.get(path as `custom.${string}`), path).toBe(value)
     for (const id of this.purchases) expect((await world.vault.purchases.get(id)).id).toBe(id)
-    const reads = await world.vault.audit.list({ action: 'grant.read', grantId: world.grantId, limit: 1000 })
+    const reads = await world.vault.audit.list({
+      action: 'grant.read',
+      grantId: world.grantId,
+      limit: 1000,
+    })
     expect(reads.filter((e) => e.outcome === 'ok')).toHaveLength(this.servedReads)
     expect(await world.vault.audit.verify()).toMatchObject({ ok: true })
   }
 }
 
 /** Runs: healthy round, fault on, rounds during the fault (some 503 required), fault off, recovery, final audit. */
-async function campaign(world: World, fault: { on(): Promise<void> | void; off(): Promise<void> | void; rounds?: number }): Promise<Ledger> {
+async function campaign(
+  world: World,
+  fault: { on(): Promise<void> | void; off(): Promise<void> | void; rounds?: number },
+): Promise<Ledger> {
   const ledger = new Ledger()
   expect((await ledger.round(world)).every((s) => s < 300)).toBe(true)
   await fault.on()
@@ -133,17 +147,25 @@ describe('fault injection on SQLite', () => {
   it('full disk (max_page_count reached): 503 until space is back', async () => {
     const file = sqliteFile()
     const { world, handle } = await sqliteWorld(file)
-    const pages = async () => Number((await sql<{ page_count: number }>`pragma page_count`.execute(handle.db)).rows[0]?.page_count)
+    const pages = async () =>
+      Number(
+        (await sql<{ page_count: number }>`pragma page_count`.execute(handle.db)).rows[0]
+          ?.page_count,
+      )
     await campaign(world, {
       // Each round writes new rows; 12 rounds of 1 KiB notes outgrow any free space left in the pages.
-      on: async () => void (await sql.raw(`pragma max_page_count = ${await pages()}`).execute(handle.db)),
-      off: async () => void (await sql.raw('pragma max_page_count = 1073741823').execute(handle.db)),
+      on: async () =>
+        void (await sql.raw(`pragma max_page_count = ${await pages()}`).execute(handle.db)),
+      off: async () =>
+        void (await sql.raw('pragma max_page_count = 1073741823').execute(handle.db)),
       rounds: 12,
     })
   })
 
   // Each write waits out SQLite's 5 s busy_timeout before failing: the slowest case here.
-  it('locked by another process (a writer holding the lock past busy_timeout): 503, then served again', { timeout: 180_000 }, async () => {
+  it('locked by another process (a writer holding the lock past busy_timeout): 503, then served again', {
+    timeout: 180_000,
+  }, async () => {
     const file = sqliteFile()
     const { world } = await sqliteWorld(file)
     const other = new BetterSqlite3(file)
@@ -161,7 +183,10 @@ describe('fault injection on SQLite', () => {
     const other = new BetterSqlite3(file)
     cleanups.push(() => void other.close())
     const ledger = await campaign(world, {
-      on: () => void other.exec(`create trigger audit_fault before insert on audit begin select raise(abort, 'injected fault'); end`),
+      on: () =>
+        void other.exec(
+          `create trigger audit_fault before insert on audit begin select raise(abort, 'injected fault'); end`,
+        ),
       off: () => void other.exec('drop trigger audit_fault'),
     })
     expect(ledger.servedReads).toBeGreaterThan(0)
@@ -188,7 +213,10 @@ describe('fault injection on PostgreSQL', () => {
     cleanups.push(async () => {
       await world.vault.close().catch(() => undefined)
       await admin.query(`alter role ${role} login`)
-      await admin.query(`select pg_terminate_backend(pid) from pg_stat_activity where usename = $1`, [role])
+      await admin.query(
+        `select pg_terminate_backend(pid) from pg_stat_activity where usename = $1`,
+        [role],
+      )
       await admin.query(`drop schema ${role} cascade`)
       await admin.query(`drop role ${role}`)
       await admin.end()
@@ -196,7 +224,8 @@ describe('fault injection on PostgreSQL', () => {
     return { world, admin, role }
   }
 
-  const terminate = (admin: pg.Client, role: string) => admin.query(`select pg_terminate_backend(pid) from pg_stat_activity where usename = $1`, [role])
+  const terminate = (admin: pg.Client, role: string) =>
+    admin.query(`select pg_terminate_backend(pid) from pg_stat_activity where usename = $1`, [role])
 
   it('read-only database (default_transaction_read_only, connections cut): 503, recovery without restart', async () => {
     const { world, admin, role } = await postgresWorld()

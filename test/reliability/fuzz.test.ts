@@ -45,7 +45,10 @@ async function world(): Promise<World> {
 function bounded<T>(work: Promise<T>, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined
   const hang = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`hang: ${what} took over ${CASE_BOUND_MS} ms`)), CASE_BOUND_MS)
+    timer = setTimeout(
+      () => reject(new Error(`hang: ${what} took over ${CASE_BOUND_MS} ms`)),
+      CASE_BOUND_MS,
+    )
   })
   return Promise.race([work, hang]).finally(() => clearTimeout(timer))
 }
@@ -69,21 +72,87 @@ const CONTENT_TYPES = [
 describe('fuzzing every route', () => {
   it('random methods, paths, queries, headers, cookies, content types and bodies never give a 5xx, a leak or a hang', async () => {
     const w = await world()
-    const ids: Record<string, string> = { client: w.clientId, vendor: w.clientId, grant: w.grantId, id: w.grantId }
-    const purchase = (await (await w.ownerCall('POST', '/owner/purchases', { seller: 'Fjord', orderDate: '2026-01-02', currency: 'EUR', total: 5 })).json()) as { id: string }
+    const ids: Record<string, string> = {
+      client: w.clientId,
+      vendor: w.clientId,
+      grant: w.grantId,
+      id: w.grantId,
+    }
+    const purchase = (await (
+      await w.ownerCall('POST', '/owner/purchases', {
+        seller: 'Fjord',
+        orderDate: '2026-01-02',
+        currency: 'EUR',
+        total: 5,
+      })
+    ).json()) as { id: string }
     ids.purchase = purchase.id
     // The app's own route table: every registered method and path, middleware excluded.
-    const routes = [...new Map(w.app.routes.filter((r) => r.method !== 'ALL' && !r.path.endsWith('*')).map((r) => [`${r.method} ${r.path}`, r])).values()]
+    const routes = [
+      ...new Map(
+        w.app.routes
+          .filter((r) => r.method !== 'ALL' && !r.path.endsWith('*'))
+          .map((r) => [`${r.method} ${r.path}`, r]),
+      ).values(),
+    ]
     expect(routes.length).toBeGreaterThan(40)
     let owner = w.owner
 
     const segment = fc.oneof(
-      fc.constantFrom(...Object.values(ids), 'email', 'custom.a', 'prefs.sizes.*', '..', '%2e%2e', '%00', '%', '__proto__', 'constructor', 'x'.repeat(300)),
+      fc.constantFrom(
+        ...Object.values(ids),
+        'email',
+        'custom.a',
+        'prefs.sizes.*',
+        '..',
+        '%2e%2e',
+        '%00',
+        '%',
+        '__proto__',
+        'constructor',
+        'x'.repeat(300),
+      ),
       fc.string({ maxLength: 40 }).map(encodeURIComponent),
     )
     const query = fc.dictionary(
-      fc.oneof(fc.constantFrom('client_id', 'request_uri', 'response_type', 'redirect_uri', 'scope', 'state', 'code_challenge', 'code_challenge_method', 'authorization_details', 'limit', 'cursor', 'since', 'preview', 'mode', 'return_to', 'next', 'include'), fc.string({ maxLength: 10 })),
-      fc.oneof(fc.string({ maxLength: 60 }), fc.constantFrom(w.clientId, 'code', 'S256', 'https://fjord.example/cb', 'read:email', '-1', '1e309', '[]', '{"a":1}', '//evil.example', 'javascript:alert(1)')),
+      fc.oneof(
+        fc.constantFrom(
+          'client_id',
+          'request_uri',
+          'response_type',
+          'redirect_uri',
+          'scope',
+          'state',
+          'code_challenge',
+          'code_challenge_method',
+          'authorization_details',
+          'limit',
+          'cursor',
+          'since',
+          'preview',
+          'mode',
+          'return_to',
+          'next',
+          'include',
+        ),
+        fc.string({ maxLength: 10 }),
+      ),
+      fc.oneof(
+        fc.string({ maxLength: 60 }),
+        fc.constantFrom(
+          w.clientId,
+          'code',
+          'S256',
+          'https://fjord.example/cb',
+          'read:email',
+          '-1',
+          '1e309',
+          '[]',
+          '{"a":1}',
+          '//evil.example',
+          'javascript:alert(1)',
+        ),
+      ),
       { maxKeys: 6 },
     )
     const headers = fc.record(
@@ -95,10 +164,21 @@ describe('fuzzing every route', () => {
           fc.string({ maxLength: 100 }).map((s) => `Bearer ${s}`),
           fc.string({ maxLength: 60 }),
         ),
-        cookie: fc.oneof(fc.constant('owner'), fc.string({ maxLength: 80 }), fc.constant('custos_session=; x=%ff')),
+        cookie: fc.oneof(
+          fc.constant('owner'),
+          fc.string({ maxLength: 80 }),
+          fc.constant('custos_session=; x=%ff'),
+        ),
         'x-csrf-token': fc.oneof(fc.constant('owner'), fc.string({ maxLength: 40 })),
         dpop: fc.oneof(fc.string({ maxLength: 200 }), fc.constant('eyJhbGciOiJub25lIn0.e30.')),
-        accept: fc.constantFrom('*/*', 'text/html', 'application/json', 'application/custos-sealed', 'application/problem+json', ''),
+        accept: fc.constantFrom(
+          '*/*',
+          'text/html',
+          'application/json',
+          'application/custos-sealed',
+          'application/problem+json',
+          '',
+        ),
         origin: fc.constantFrom('https://vault.example', 'https://evil.example', 'null'),
         'sec-fetch-site': fc.constantFrom('same-origin', 'cross-site', 'none'),
         'x-backup-passphrase': fc.constantFrom(encodeURIComponent(PASSPHRASE), '%', 'wrong'),
@@ -107,7 +187,9 @@ describe('fuzzing every route', () => {
     )
     const body = fc.oneof(
       fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify(v)),
-      fc.dictionary(fc.string({ maxLength: 12 }), fc.string({ maxLength: 40 })).map((d) => new URLSearchParams(d).toString()),
+      fc
+        .dictionary(fc.string({ maxLength: 12 }), fc.string({ maxLength: 40 }))
+        .map((d) => new URLSearchParams(d).toString()),
       fc.string({ maxLength: 400 }),
       fc.uint8Array({ maxLength: 400 }),
       fc.constant(undefined),
@@ -126,7 +208,10 @@ describe('fuzzing every route', () => {
         body,
         async (route, method, segments, q, h, type, b) => {
           let k = 0
-          const path = route.path.replace(/:[A-Za-z_]+(\{[^}]*\})?/g, () => segments[k++ % segments.length] as string)
+          const path = route.path.replace(
+            /:[A-Za-z_]+(\{[^}]*\})?/g,
+            () => segments[k++ % segments.length] as string,
+          )
           const url = q ? `${path}?${new URLSearchParams(q).toString()}` : path
           const m = method ?? route.method
           const sent: Record<string, string> = { ...h }
@@ -135,7 +220,12 @@ describe('fuzzing every route', () => {
           if (type !== '') sent['content-type'] = type
           const withBody = b !== undefined && m !== 'GET' && m !== 'HEAD'
           const what = `${m} ${url.slice(0, 120)}`
-          const res = await bounded(Promise.resolve(w.app.request(url, { method: m, headers: sent, ...(withBody ? { body: b } : {}) })), what)
+          const res = await bounded(
+            Promise.resolve(
+              w.app.request(url, { method: m, headers: sent, ...(withBody ? { body: b } : {}) }),
+            ),
+            what,
+          )
           const text = await bounded(res.text(), `${what} (body)`)
           statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1)
           expect(res.status, `${what} → ${res.status} ${text.slice(0, 200)}`).toBeLessThan(500)
@@ -162,16 +252,27 @@ describe('fuzzing every route', () => {
 })
 
 async function signIn(w: World): Promise<{ cookie: string; csrf: string }> {
-  const res = await w.app.request('/owner/session', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ passphrase: PASSPHRASE }) })
+  const res = await w.app.request('/owner/session', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ passphrase: PASSPHRASE }),
+  })
   if (res.status !== 201) throw new Error(`sign-in failed: ${res.status}`)
-  return { cookie: (res.headers.get('set-cookie') ?? '').split(';')[0] as string, csrf: ((await res.json()) as { csrf_token: string }).csrf_token }
+  return {
+    cookie: (res.headers.get('set-cookie') ?? '').split(';')[0] as string,
+    csrf: ((await res.json()) as { csrf_token: string }).csrf_token,
+  }
 }
 
 /** Mutates a JSON document: drops, replaces or retypes values at random depths. */
 function mutated(doc: unknown): fc.Arbitrary<unknown> {
-  const leaf = fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.constantFrom(null, -1, 1e308, '', 'x'.repeat(20_000), [], {}, '__proto__', '2026-13-45'))
+  const leaf = fc.oneof(
+    fc.jsonValue({ maxDepth: 2 }),
+    fc.constantFrom(null, -1, 1e308, '', 'x'.repeat(20_000), [], {}, '__proto__', '2026-13-45'),
+  )
   const walk = (v: unknown, depth: number): fc.Arbitrary<unknown> => {
-    if (depth > 3) return fc.oneof({ weight: 5, arbitrary: fc.constant(v) }, { weight: 1, arbitrary: leaf })
+    if (depth > 3)
+      return fc.oneof({ weight: 5, arbitrary: fc.constant(v) }, { weight: 1, arbitrary: leaf })
     if (Array.isArray(v)) {
       if (v.length === 0) return fc.oneof(fc.constant(v), fc.array(leaf, { maxLength: 2 }))
       return fc.tuple(...v.slice(0, 4).map((x) => walk(x, depth + 1)), fc.boolean()).map((xs) => {
@@ -182,7 +283,15 @@ function mutated(doc: unknown): fc.Arbitrary<unknown> {
     if (v !== null && typeof v === 'object') {
       const entries = Object.entries(v as Record<string, unknown>)
       return fc
-        .tuple(...entries.map(([, x]) => fc.oneof({ weight: 6, arbitrary: walk(x, depth + 1) }, { weight: 1, arbitrary: fc.constant(Symbol.for('drop')) })), fc.option(fc.tuple(fc.string({ maxLength: 10 }), leaf)))
+        .tuple(
+          ...entries.map(([, x]) =>
+            fc.oneof(
+              { weight: 6, arbitrary: walk(x, depth + 1) },
+              { weight: 1, arbitrary: fc.constant(Symbol.for('drop')) },
+            ),
+          ),
+          fc.option(fc.tuple(fc.string({ maxLength: 10 }), leaf)),
+        )
         .map((xs) => {
           const extra = xs.pop() as [string, unknown] | null
           const out: Record<string, unknown> = {}
@@ -196,38 +305,57 @@ function mutated(doc: unknown): fc.Arbitrary<unknown> {
     return fc.oneof({ weight: 4, arbitrary: fc.constant(v) }, { weight: 1, arbitrary: leaf })
   }
   // The untouched document too, so the property also sees imports that succeed.
-  return fc.oneof({ weight: 1, arbitrary: fc.constant(doc) }, { weight: 5, arbitrary: walk(doc, 0) })
+  return fc.oneof(
+    { weight: 1, arbitrary: fc.constant(doc) },
+    { weight: 5, arbitrary: walk(doc, 0) },
+  )
 }
 
 describe('fuzzing import and restore files', () => {
   it('mutated exports are imported or refused with a typed error, and the vault stays verifiable', async () => {
     const source = await world()
-    await source.ownerCall('POST', '/owner/purchases', { seller: 'Fjord', orderDate: '2026-01-02', currency: 'EUR', total: 5, items: [{ name: 'Hat', quantity: 1, price: 5 }] })
+    await source.ownerCall('POST', '/owner/purchases', {
+      seller: 'Fjord',
+      orderDate: '2026-01-02',
+      currency: 'EUR',
+      total: 5,
+      items: [{ name: 'Hat', quantity: 1, price: 5 }],
+    })
     const exported = await source.vault.exportJson()
     const dir = mkdtempSync(join(tmpdir(), 'custos-fuzz-import-'))
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
-    const target = await createVault({ database: openSqlite(join(dir, 'target.db')), kdf: 'interactive' })
+    const target = await createVault({
+      database: openSqlite(join(dir, 'target.db')),
+      kdf: 'interactive',
+    })
     cleanups.push(() => target.close())
     await target.initialize(PASSPHRASE)
     const codes = new Map<string, number>()
     await fc.assert(
-      fc.asyncProperty(mutated(exported), fc.constantFrom('merge', 'replace') as fc.Arbitrary<'merge' | 'replace'>, async (doc, mode) => {
-        const outcome = await bounded(
-          target.importJson(doc, { mode }).then(
-            () => 'imported',
-            (err: unknown) => {
-              if (!(err instanceof VaultError)) throw err
-              return err.code
-            },
-          ),
-          'importJson',
-        )
-        codes.set(outcome, (codes.get(outcome) ?? 0) + 1)
-      }),
+      fc.asyncProperty(
+        mutated(exported),
+        fc.constantFrom('merge', 'replace') as fc.Arbitrary<'merge' | 'replace'>,
+        async (doc, mode) => {
+          const outcome = await bounded(
+            target.importJson(doc, { mode }).then(
+              () => 'imported',
+              (err: unknown) => {
+                if (!(err instanceof VaultError)) throw err
+                return err.code
+              },
+            ),
+            'importJson',
+          )
+          codes.set(outcome, (codes.get(outcome) ?? 0) + 1)
+        },
+      ),
       { numRuns: LONG ? 2000 : 300 },
     )
     expect(codes.get('imported') ?? 0).toBeGreaterThan(0)
-    expect([...codes.keys()].filter((c) => c !== 'imported').length, [...codes.keys()].join()).toBeGreaterThan(0)
+    expect(
+      [...codes.keys()].filter((c) => c !== 'imported').length,
+      [...codes.keys()].join(),
+    ).toBeGreaterThan(0)
     expect(await target.audit.verify()).toMatchObject({ ok: true })
   })
 
@@ -244,8 +372,12 @@ describe('fuzzing import and restore files', () => {
         return copy
       }),
       fc.nat(backup.length - 1).map((n) => backup.subarray(0, n)),
-      fc.tuple(fc.nat(backup.length - 1), fc.uint8Array({ minLength: 1, maxLength: 64 })).map(([i, junk]) => Buffer.concat([backup.subarray(0, i), junk, backup.subarray(i)])),
-      fc.uint8Array({ maxLength: 512 }).map((junk) => Buffer.concat([Buffer.from('CUSTOSBK'), junk])),
+      fc
+        .tuple(fc.nat(backup.length - 1), fc.uint8Array({ minLength: 1, maxLength: 64 }))
+        .map(([i, junk]) => Buffer.concat([backup.subarray(0, i), junk, backup.subarray(i)])),
+      fc
+        .uint8Array({ maxLength: 512 })
+        .map((junk) => Buffer.concat([Buffer.from('CUSTOSBK'), junk])),
     )
     await fc.assert(
       fc.asyncProperty(damaged, async (bytes) => {
@@ -263,15 +395,45 @@ describe('fuzzing import and restore files', () => {
     )
     expect(await w.vault.fields.list()).toEqual(fieldsBefore)
 
-    const csv = fc.array(fc.array(fc.oneof(fc.string({ maxLength: 16 }), fc.constantFrom('"', '""', '"a,b"', '\r', '\n', '2026-01-01', 'EUR', '12.5', '-0', '1e400')), { maxLength: 9 }), { maxLength: 8 })
-    const header = fc.constantFrom('seller,orderDate,orderNumber,category,currency,total,notes', 'seller,orderDate,currency,total', '\ufeffseller,orderDate,currency,total', 'x,y', '')
+    const csv = fc.array(
+      fc.array(
+        fc.oneof(
+          fc.string({ maxLength: 16 }),
+          fc.constantFrom(
+            '"',
+            '""',
+            '"a,b"',
+            '\r',
+            '\n',
+            '2026-01-01',
+            'EUR',
+            '12.5',
+            '-0',
+            '1e400',
+          ),
+        ),
+        { maxLength: 9 },
+      ),
+      { maxLength: 8 },
+    )
+    const header = fc.constantFrom(
+      'seller,orderDate,orderNumber,category,currency,total,notes',
+      'seller,orderDate,currency,total',
+      '\ufeffseller,orderDate,currency,total',
+      'x,y',
+      '',
+    )
     await fc.assert(
       fc.asyncProperty(header, csv, fc.boolean(), async (head, rows, preview) => {
         const res = await bounded(
           Promise.resolve(
             w.app.request(`/owner/purchases/import${preview ? '?preview=true' : ''}`, {
               method: 'POST',
-              headers: { cookie: w.owner.cookie, 'x-csrf-token': w.owner.csrf, 'content-type': 'text/csv' },
+              headers: {
+                cookie: w.owner.cookie,
+                'x-csrf-token': w.owner.csrf,
+                'content-type': 'text/csv',
+              },
               body: [head, ...rows.map((r) => r.join(','))].join('\n'),
             }),
           ),

@@ -12,9 +12,17 @@ export const CHROMIUM_PATH = '/usr/bin/chromium'
 
 export default function setup(): void {
   if (existsSync(CHROMIUM_PATH)) return
-  if (process.getuid?.() !== 0) throw new Error('Chromium is not installed; install Debian\'s "chromium" package (the test suite does this itself when run as root)')
+  if (process.getuid?.() !== 0)
+    throw new Error(
+      'Chromium is not installed; install Debian\'s "chromium" package (the test suite does this itself when run as root)',
+    )
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
   execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env, timeout: 300_000 })
-  execFileSync('apt-get', ['install', '-y', '-qq', 'chromium'], { stdio: 'inherit', env, timeout: 900_000 })
-  if (!existsSync(CHROMIUM_PATH)) throw new Error(`apt-get installed chromium but ${CHROMIUM_PATH} is missing`)
+  execFileSync('apt-get', ['install', '-y', '-qq', 'chromium'], {
+    stdio: 'inherit',
+    env,
+    timeout: 900_000,
+  })
+  if (!existsSync(CHROMIUM_PATH))
+    throw new Error(`apt-get installed chromium but ${CHROMIUM_PATH} is missing`)
 }

@@ -33,7 +33,11 @@ export async function startLoopbackVault(fields: Record<string, string>): Promis
   await vault.fields.setMany(fields)
   // Listen first (port 0: no race for a port), then build the app with the real base URL as issuer.
   let app: Hono | undefined
-  const server = serve({ fetch: (req, env) => (app ? app.fetch(req, env) : new Response('starting', { status: 503 })), hostname: '127.0.0.1', port: 0 }) as Server
+  const server = serve({
+    fetch: (req, env) => (app ? app.fetch(req, env) : new Response('starting', { status: 503 })),
+    hostname: '127.0.0.1',
+    port: 0,
+  }) as Server
   if (!server.listening) await new Promise((resolve) => server.once('listening', resolve))
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   app = await createApp({ vault, database, config: { issuer } })
@@ -50,7 +54,9 @@ export async function startLoopbackVault(fields: Record<string, string>): Promis
       const form = login ?? consent
       if (!form) throw new Error('neither a sign-in nor a consent form on the page')
       for (const c of form.controls) if (c.type === 'password') c.value = LOOPBACK_PASSPHRASE
-      const button = login ? submitters(form)[0] : submitters(form).find((b) => /approve/i.test(`${b.name} ${b.value} ${b.label}`))
+      const button = login
+        ? submitters(form)[0]
+        : submitters(form).find((b) => /approve/i.test(`${b.name} ${b.value} ${b.label}`))
       step = await browser.submit(step.url, form, button)
     }
     if (step.kind === 'left') return step.location

@@ -26,7 +26,9 @@ export interface HtmlForm {
   readonly controls: FormControl[]
 }
 
-export type Navigation = { readonly kind: 'page'; readonly url: URL; readonly status: number; readonly html: string } | { readonly kind: 'left'; readonly location: URL; readonly status: number }
+export type Navigation =
+  | { readonly kind: 'page'; readonly url: URL; readonly status: number; readonly html: string }
+  | { readonly kind: 'left'; readonly location: URL; readonly status: number }
 
 const ATTRIBUTE = /([^\s"'<>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?/g
 
@@ -35,7 +37,14 @@ function decodeEntities(text: string): string {
     const e = entity.toLowerCase()
     if (e.startsWith('#x')) return String.fromCodePoint(Number.parseInt(e.slice(2), 16))
     if (e.startsWith('#')) return String.fromCodePoint(Number.parseInt(e.slice(1), 10))
-    return ({ amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0' } as Record<string, string>)[e] ?? ''
+    return (
+      (
+        { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0' } as Record<
+          string,
+          string
+        >
+      )[e] ?? ''
+    )
   })
 }
 
@@ -48,7 +57,10 @@ function attributes(source: string): Map<string, string> {
   return map
 }
 
-const text = (html: string) => decodeEntities(html.replace(/<[^>]*>/g, ' ')).replace(/\s+/g, ' ').trim()
+const text = (html: string) =>
+  decodeEntities(html.replace(/<[^>]*>/g, ' '))
+    .replace(/\s+/g, ' ')
+    .trim()
 
 /** Parses the forms of a server-rendered page (enough HTML for a consent page, not a general parser). */
 export function parseForms(html: string): HtmlForm[] {
@@ -62,14 +74,17 @@ export function parseForms(html: string): HtmlForm[] {
       if (target) labels.set(target, text(l[2] ?? ''))
     }
     const controls: FormControl[] = []
-    const control = /<input\b([^>]*)>|<button\b([^>]*)>([\s\S]*?)<\/button>|<select\b([^>]*)>([\s\S]*?)<\/select>|<textarea\b([^>]*)>([\s\S]*?)<\/textarea>/gi
+    const control =
+      /<input\b([^>]*)>|<button\b([^>]*)>([\s\S]*?)<\/button>|<select\b([^>]*)>([\s\S]*?)<\/select>|<textarea\b([^>]*)>([\s\S]*?)<\/textarea>/gi
     for (const c of body.matchAll(control)) {
       if (c[1] !== undefined) {
         const a = attributes(c[1])
         const type = (a.get('type') ?? 'text').toLowerCase()
         const id = a.get('id')
         // A checkbox wrapped in its label: the label's text names it.
-        const wrapping = [...body.matchAll(/<label\b[^>]*>([\s\S]*?)<\/label>/gi)].find((l) => (l[1] ?? '').includes(c[0]))
+        const wrapping = [...body.matchAll(/<label\b[^>]*>([\s\S]*?)<\/label>/gi)].find((l) =>
+          (l[1] ?? '').includes(c[0]),
+        )
         controls.push({
           tag: 'input',
           type,
@@ -81,7 +96,15 @@ export function parseForms(html: string): HtmlForm[] {
         })
       } else if (c[2] !== undefined) {
         const a = attributes(c[2])
-        controls.push({ tag: 'button', type: (a.get('type') ?? 'submit').toLowerCase(), name: a.get('name') ?? '', value: a.get('value') ?? '', label: text(c[3] ?? ''), disabled: a.has('disabled'), checked: false })
+        controls.push({
+          tag: 'button',
+          type: (a.get('type') ?? 'submit').toLowerCase(),
+          name: a.get('name') ?? '',
+          value: a.get('value') ?? '',
+          label: text(c[3] ?? ''),
+          disabled: a.has('disabled'),
+          checked: false,
+        })
       } else if (c[4] !== undefined) {
         const a = attributes(c[4])
         const options = [...(c[5] ?? '').matchAll(/<option\b([^>]*)>([^<]*)/gi)].map((o) => {
@@ -89,18 +112,40 @@ export function parseForms(html: string): HtmlForm[] {
           return { value: oa.get('value') ?? text(o[2] ?? ''), selected: oa.has('selected') }
         })
         const chosen = options.find((o) => o.selected) ?? options[0]
-        controls.push({ tag: 'select', type: 'select', name: a.get('name') ?? '', value: chosen?.value ?? '', label: '', disabled: a.has('disabled'), checked: false })
+        controls.push({
+          tag: 'select',
+          type: 'select',
+          name: a.get('name') ?? '',
+          value: chosen?.value ?? '',
+          label: '',
+          disabled: a.has('disabled'),
+          checked: false,
+        })
       } else if (c[6] !== undefined) {
         const a = attributes(c[6])
-        controls.push({ tag: 'textarea', type: 'textarea', name: a.get('name') ?? '', value: decodeEntities(c[7] ?? ''), label: '', disabled: a.has('disabled'), checked: false })
+        controls.push({
+          tag: 'textarea',
+          type: 'textarea',
+          name: a.get('name') ?? '',
+          value: decodeEntities(c[7] ?? ''),
+          label: '',
+          disabled: a.has('disabled'),
+          checked: false,
+        })
       }
     }
-    forms.push({ action: attrs.get('action') ?? '', method: (attrs.get('method') ?? 'get').toLowerCase(), controls })
+    forms.push({
+      action: attrs.get('action') ?? '',
+      method: (attrs.get('method') ?? 'get').toLowerCase(),
+      controls,
+    })
   }
   return forms
 }
 
-const isSubmitter = (c: FormControl) => (c.tag === 'button' && c.type === 'submit') || (c.tag === 'input' && (c.type === 'submit' || c.type === 'image'))
+const isSubmitter = (c: FormControl) =>
+  (c.tag === 'button' && c.type === 'submit') ||
+  (c.tag === 'input' && (c.type === 'submit' || c.type === 'image'))
 
 /** The form data set (WHATWG HTML §4.10.21.4): checked boxes only, the one submitter only. */
 export function formData(form: HtmlForm, submitter?: FormControl): URLSearchParams {
@@ -137,19 +182,29 @@ export class OwnerBrowser {
 
   async #request(url: URL, form?: URLSearchParams): Promise<Response> {
     const headers = new Headers({ accept: 'text/html' })
-    if (this.#cookies.size > 0) headers.set('cookie', [...this.#cookies].map(([k, v]) => `${k}=${v}`).join('; '))
+    if (this.#cookies.size > 0)
+      headers.set('cookie', [...this.#cookies].map(([k, v]) => `${k}=${v}`).join('; '))
     if (form) {
       headers.set('content-type', 'application/x-www-form-urlencoded')
       headers.set('origin', this.#origin)
       headers.set('sec-fetch-site', 'same-origin')
     }
-    const res = await fetch(url, { method: form ? 'POST' : 'GET', headers, ...(form ? { body: form.toString() } : {}), redirect: 'manual' })
+    const res = await fetch(url, {
+      method: form ? 'POST' : 'GET',
+      headers,
+      ...(form ? { body: form.toString() } : {}),
+      redirect: 'manual',
+    })
     for (const line of res.headers.getSetCookie()) {
       const [pair = '', ...attrs] = line.split(';')
       const eq = pair.indexOf('=')
       if (eq <= 0) continue
       const name = pair.slice(0, eq).trim()
-      const expired = attrs.some((a) => /^\s*max-age\s*=\s*0\s*$/i.test(a)) || attrs.some((a) => /^\s*expires\s*=/i.test(a) && Date.parse(a.split('=')[1] ?? '') < Date.now())
+      const expired =
+        attrs.some((a) => /^\s*max-age\s*=\s*0\s*$/i.test(a)) ||
+        attrs.some(
+          (a) => /^\s*expires\s*=/i.test(a) && Date.parse(a.split('=')[1] ?? '') < Date.now(),
+        )
       if (expired) this.#cookies.delete(name)
       else this.#cookies.set(name, pair.slice(eq + 1).trim())
     }

@@ -53,15 +53,31 @@ export function freePort(): Promise<number> {
   })
 }
 
-const storageArgs = (at: VaultLocation) => ['--data', at.data, ...(at.databaseUrl ? ['--database-url', at.databaseUrl] : [])]
+const storageArgs = (at: VaultLocation) => [
+  '--data',
+  at.data,
+  ...(at.databaseUrl ? ['--database-url', at.databaseUrl] : []),
+]
 
 /** Runs one `custos` command to completion: exit code and output. */
-export function runCustos(args: readonly string[], timeoutMs = 60_000): Promise<{ code: number; stdout: string; stderr: string }> {
+export function runCustos(
+  args: readonly string[],
+  timeoutMs = 60_000,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', main, ...args], { cwd: root, timeout: timeoutMs, env: cleanEnv() }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0
-      resolve({ code, stdout, stderr })
-    })
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', main, ...args],
+      { cwd: root, timeout: timeoutMs, env: cleanEnv() },
+      (err, stdout, stderr) => {
+        const code = err
+          ? typeof (err as { code?: unknown }).code === 'number'
+            ? (err as { code: number }).code
+            : 1
+          : 0
+        resolve({ code, stdout, stderr })
+      },
+    )
   })
 }
 
@@ -74,11 +90,23 @@ function cleanEnv(): NodeJS.ProcessEnv {
  * `custos init` with the cheapest KDF; writes the passphrase to DATA/unseal.key (0600) for
  * `serve --unseal-key-file`. Returns the key file and the recovery key.
  */
-export async function initVault(at: VaultLocation, passphrase: string): Promise<{ keyFile: string; recoveryKey: string }> {
+export async function initVault(
+  at: VaultLocation,
+  passphrase: string,
+): Promise<{ keyFile: string; recoveryKey: string }> {
   const passphraseFile = join(at.data, 'passphrase.txt')
   writeFileSync(passphraseFile, `${passphrase}\n`, { mode: 0o600 })
   const keyFile = join(at.data, 'unseal.key')
-  const { code, stdout, stderr } = await runCustos(['init', ...storageArgs(at), '--kdf', 'interactive', '--passphrase-file', passphraseFile, '--write-unseal-key-file', keyFile])
+  const { code, stdout, stderr } = await runCustos([
+    'init',
+    ...storageArgs(at),
+    '--kdf',
+    'interactive',
+    '--passphrase-file',
+    passphraseFile,
+    '--write-unseal-key-file',
+    keyFile,
+  ])
   if (code !== 0) throw new Error(`custos init failed (${code}): ${stderr}`)
   const recoveryKey = /Recovery key: (\S+)/.exec(stdout)?.[1]
   if (!recoveryKey) throw new Error('custos init printed no recovery key')
@@ -89,15 +117,42 @@ export async function initVault(at: VaultLocation, passphrase: string): Promise<
  * Spawns `custos serve` and waits until it answers `/healthz` (at most 60 s). `limits` go into
  * DATA/custos.json (the only place the command takes them from).
  */
-export async function startServer(at: VaultLocation & { keyFile?: string; port?: number; publicUrl?: string; logLevel?: string; kdf?: string; limits?: Record<string, unknown> }): Promise<ServerProcess> {
+export async function startServer(
+  at: VaultLocation & {
+    keyFile?: string
+    port?: number
+    publicUrl?: string
+    logLevel?: string
+    kdf?: string
+    limits?: Record<string, unknown>
+  },
+): Promise<ServerProcess> {
   if (at.limits) {
     const file = join(at.data, 'custos.json')
-    const current = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {}
+    const current = existsSync(file)
+      ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>)
+      : {}
     writeFileSync(file, JSON.stringify({ ...current, limits: at.limits }), { mode: 0o600 })
   }
   const port = at.port ?? (await freePort())
-  const args = ['serve', ...storageArgs(at), '--host', '127.0.0.1', '--port', String(port), '--log-level', at.logLevel ?? 'warn', ...(at.keyFile ? ['--unseal-key-file', at.keyFile] : []), ...(at.publicUrl ? ['--public-url', at.publicUrl] : []), ...(at.kdf ? ['--kdf', at.kdf] : [])]
-  const child = spawn(process.execPath, ['--import', 'tsx', main, ...args], { cwd: root, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] })
+  const args = [
+    'serve',
+    ...storageArgs(at),
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--log-level',
+    at.logLevel ?? 'warn',
+    ...(at.keyFile ? ['--unseal-key-file', at.keyFile] : []),
+    ...(at.publicUrl ? ['--public-url', at.publicUrl] : []),
+    ...(at.kdf ? ['--kdf', at.kdf] : []),
+  ]
+  const child = spawn(process.execPath, ['--import', 'tsx', main, ...args], {
+    cwd: root,
+    env: cleanEnv(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   let out = ''
   const keep = (d: Buffer) => {
     out += d.toString()
@@ -109,7 +164,8 @@ export async function startServer(at: VaultLocation & { keyFile?: string; port?:
   const exit = once(child, 'exit').then(([code]) => (exited = code as number | null))
   const url = `http://127.0.0.1:${port}`
   for (let i = 0; ; i++) {
-    if (exited !== undefined) throw new Error(`custos serve exited (${exited}) before listening: ${out}`)
+    if (exited !== undefined)
+      throw new Error(`custos serve exited (${exited}) before listening: ${out}`)
     const ok = await fetch(`${url}/healthz`).then(
       (r) => r.ok,
       () => false,
@@ -146,6 +202,8 @@ export async function startServer(at: VaultLocation & { keyFile?: string; port?:
           return 'closed'
         }
       }),
-    rss: () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024,
+    rss: () =>
+      Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) *
+      1024,
   }
 }

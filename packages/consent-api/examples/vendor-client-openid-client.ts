@@ -8,11 +8,23 @@ const redirectUri = 'https://shop.example/custos/callback'
 // Custos is an OAuth 2.0 authorization server (RFC 8414 metadata), not an OpenID Provider: discover
 // with algorithm 'oauth2'. openid-client refuses plain http; allow it only for a vault on this
 // computer (http://127.0.0.1:…) — a customer's vault on the internet is https.
-const options: client.DynamicClientRegistrationRequestOptions = { algorithm: 'oauth2', execute: issuer.protocol === 'http:' ? [client.allowInsecureRequests] : [] }
+const options: client.DynamicClientRegistrationRequestOptions = {
+  algorithm: 'oauth2',
+  execute: issuer.protocol === 'http:' ? [client.allowInsecureRequests] : [],
+}
 
 // 1. Discover the authorization server and register once (RFC 7591). openid-client then sends the
 //    secret as client_secret_post; Custos accepts either secret method.
-const config = await client.dynamicClientRegistration(issuer, { client_name: 'Fjord Outdoor', redirect_uris: [redirectUri], client_uri: 'https://shop.example' }, undefined, options)
+const config = await client.dynamicClientRegistration(
+  issuer,
+  {
+    client_name: 'Fjord Outdoor',
+    redirect_uris: [redirectUri],
+    client_uri: 'https://shop.example',
+  },
+  undefined,
+  options,
+)
 
 // 2. Ask for fields (PKCE S256 is required), pushed first (RFC 9126), then send the customer's browser.
 const verifier = client.randomPKCECodeVerifier()
@@ -28,9 +40,17 @@ console.log(`Send the customer to ${authorizeUrl.href}`)
 
 // 3. At the callback: exchange the code. The response says what the customer actually approved.
 export async function onCallback(callbackUrl: URL): Promise<Record<string, unknown>> {
-  const tokens = await client.authorizationCodeGrant(config, callbackUrl, { pkceCodeVerifier: verifier, expectedState: state })
+  const tokens = await client.authorizationCodeGrant(config, callbackUrl, {
+    pkceCodeVerifier: verifier,
+    expectedState: state,
+  })
   // 4. Read only what was granted; every read is logged in the customer's vault.
-  const res = await client.fetchProtectedResource(config, tokens.access_token, new URL('/v1/profile', issuer), 'GET')
+  const res = await client.fetchProtectedResource(
+    config,
+    tokens.access_token,
+    new URL('/v1/profile', issuer),
+    'GET',
+  )
   if (!res.ok) throw new Error(`Custos answered ${res.status}`)
   return ((await res.json()) as { fields: Record<string, unknown> }).fields
 }

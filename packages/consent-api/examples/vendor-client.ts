@@ -10,9 +10,20 @@ const redirectUri = 'https://shop.example/custos/callback'
 const http = issuer.protocol === 'http:' ? { [oauth.allowInsecureRequests]: true } : {}
 
 // 1. Discover the authorization server (RFC 8414) and register once (RFC 7591).
-const as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...http }))
+const as = await oauth.processDiscoveryResponse(
+  issuer,
+  await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...http }),
+)
 const registered = await oauth.processDynamicClientRegistrationResponse(
-  await oauth.dynamicClientRegistrationRequest(as, { client_name: 'Fjord Outdoor', redirect_uris: [redirectUri], client_uri: 'https://shop.example' }, http),
+  await oauth.dynamicClientRegistrationRequest(
+    as,
+    {
+      client_name: 'Fjord Outdoor',
+      redirect_uris: [redirectUri],
+      client_uri: 'https://shop.example',
+    },
+    http,
+  ),
 )
 const client: oauth.Client = { client_id: registered.client_id }
 const auth = oauth.ClientSecretBasic(registered.client_secret as string)
@@ -46,9 +57,28 @@ console.log(`Send the customer to ${authorizeUrl.href}`)
 // 3. At the callback: exchange the code. The response says what the customer actually approved.
 export async function onCallback(callbackUrl: URL): Promise<Record<string, unknown>> {
   const params = oauth.validateAuthResponse(as, client, callbackUrl, state)
-  const tokens = await oauth.processAuthorizationCodeResponse(as, client, await oauth.authorizationCodeGrantRequest(as, client, auth, params, redirectUri, verifier, http))
+  const tokens = await oauth.processAuthorizationCodeResponse(
+    as,
+    client,
+    await oauth.authorizationCodeGrantRequest(
+      as,
+      client,
+      auth,
+      params,
+      redirectUri,
+      verifier,
+      http,
+    ),
+  )
   // 4. Read only what was granted; every read is logged in the customer's vault.
-  const res = await oauth.protectedResourceRequest(tokens.access_token, 'GET', new URL('/v1/profile', issuer), undefined, undefined, http)
+  const res = await oauth.protectedResourceRequest(
+    tokens.access_token,
+    'GET',
+    new URL('/v1/profile', issuer),
+    undefined,
+    undefined,
+    http,
+  )
   if (!res.ok) throw new Error(`Custos answered ${res.status}`)
   return ((await res.json()) as { fields: Record<string, unknown> }).fields
 }

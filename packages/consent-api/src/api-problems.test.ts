@@ -11,7 +11,15 @@ import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { VaultError } from '@custos/vault'
 import type { AppContext } from './app-context.js'
-import { OAUTH_ERRORS, type OAuthErrorCode, PROBLEMS, type ProblemCode, VAULT_PROBLEM_CODES, problemRow, problemType } from './api-problems.js'
+import {
+  OAUTH_ERRORS,
+  type OAuthErrorCode,
+  PROBLEMS,
+  type ProblemCode,
+  VAULT_PROBLEM_CODES,
+  problemRow,
+  problemType,
+} from './api-problems.js'
 import { RateLimitedError } from './limits/rate-limiter.js'
 import { OAuthError, oauthErrorResponse } from './oauth/oauth-error.js'
 import { apiProblem, errorAnswer, errorResponse, problemResponse, zodIssues } from './problem.js'
@@ -35,7 +43,12 @@ async function expectProblem(res: Response, code: ProblemCode, title: string): P
   expect(res.headers.get('content-type')).toBe('application/problem+json')
   expect(res.headers.get('cache-control')).toBe('no-store')
   // RFC 9457 §3.1: type, title and status are the members every problem carries; status repeats the response's.
-  expect(await res.json()).toMatchObject({ type: problemType(code), title, status: row.status, code })
+  expect(await res.json()).toMatchObject({
+    type: problemType(code),
+    title,
+    status: row.status,
+    code,
+  })
 }
 
 describe('the problem table', () => {
@@ -62,7 +75,12 @@ describe('the problem table', () => {
   })
 
   it('renders every row as RFC 9457 problem+json', async () => {
-    for (const code of CODES) await expectProblem(await answered((c) => problemResponse(c, apiProblem(code))), code, problemRow(code).title)
+    for (const code of CODES)
+      await expectProblem(
+        await answered((c) => problemResponse(c, apiProblem(code))),
+        code,
+        problemRow(code).title,
+      )
   })
 
   it('answers every vault code through app.onError as its row says: status, title, Retry-After', async () => {
@@ -70,7 +88,9 @@ describe('the problem table', () => {
       const row = problemRow(code)
       const res = await answered((c) => errorResponse(c, new VaultError(code, VAULT_MESSAGE)))
       await expectProblem(res, code, row.opaque ? row.title : VAULT_MESSAGE)
-      expect(res.headers.get('retry-after'), code).toBe(row.retryAfterSeconds === undefined ? null : String(row.retryAfterSeconds))
+      expect(res.headers.get('retry-after'), code).toBe(
+        row.retryAfterSeconds === undefined ? null : String(row.retryAfterSeconds),
+      )
     }
   })
 
@@ -78,19 +98,32 @@ describe('the problem table', () => {
     const limited = await answered((c) => errorResponse(c, new RateLimitedError(7)))
     await expectProblem(limited, 'ERR_RATE_LIMITED', PROBLEMS.ERR_RATE_LIMITED.title)
     expect(limited.headers.get('retry-after')).toBe('7')
-    const storage = await answered((c) => errorResponse(c, Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR' })))
+    const storage = await answered((c) =>
+      errorResponse(c, Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR' })),
+    )
     await expectProblem(storage, 'ERR_STORAGE_UNAVAILABLE', PROBLEMS.ERR_STORAGE_UNAVAILABLE.title)
-    expect(storage.headers.get('retry-after')).toBe(String(PROBLEMS.ERR_STORAGE_UNAVAILABLE.retryAfterSeconds))
+    expect(storage.headers.get('retry-after')).toBe(
+      String(PROBLEMS.ERR_STORAGE_UNAVAILABLE.retryAfterSeconds),
+    )
     // A vault 500 caused by the database being away is the storage row, not the vault's.
-    const wrapped = errorAnswer(new VaultError('ERR_INTEGRITY', VAULT_MESSAGE, { cause: Object.assign(new Error('x'), { code: 'SQLITE_BUSY' }) }))
-    expect(wrapped).toMatchObject({ problem: { code: 'ERR_STORAGE_UNAVAILABLE' }, unexpected: false })
+    const wrapped = errorAnswer(
+      new VaultError('ERR_INTEGRITY', VAULT_MESSAGE, {
+        cause: Object.assign(new Error('x'), { code: 'SQLITE_BUSY' }),
+      }),
+    )
+    expect(wrapped).toMatchObject({
+      problem: { code: 'ERR_STORAGE_UNAVAILABLE' },
+      unexpected: false,
+    })
     const other = await answered((c) => errorResponse(c, new TypeError('secret detail')))
     await expectProblem(other, 'ERR_INTERNAL', 'Internal error')
     expect(errorAnswer(new TypeError('x')).unexpected).toBe(true)
   })
 
   it('answers a code no row knows as an opaque 500', () => {
-    const unknown = errorAnswer(new VaultError('ERR_FROM_A_NEWER_VAULT' as never, 'detail that must not leave'))
+    const unknown = errorAnswer(
+      new VaultError('ERR_FROM_A_NEWER_VAULT' as never, 'detail that must not leave'),
+    )
     expect(unknown.problem).toMatchObject({ status: 500, title: 'Internal error' })
     expect(unknown.unexpected).toBe(true)
   })
@@ -102,8 +135,12 @@ describe('the OAuth error table', () => {
   it('gives every code a shape, and every status is 4xx or 5xx', () => {
     for (const code of OAUTH_CODES) {
       const row: { json?: number; challenge?: number; redirect?: true } = OAUTH_ERRORS[code]
-      expect(row.json !== undefined || row.challenge !== undefined || row.redirect === true, code).toBe(true)
-      for (const status of [row.json, row.challenge]) if (status !== undefined) expect(status >= 400 && status < 600, code).toBe(true)
+      expect(
+        row.json !== undefined || row.challenge !== undefined || row.redirect === true,
+        code,
+      ).toBe(true)
+      for (const status of [row.json, row.challenge])
+        if (status !== undefined) expect(status >= 400 && status < 600, code).toBe(true)
     }
   })
 
@@ -111,7 +148,9 @@ describe('the OAuth error table', () => {
     for (const code of OAUTH_CODES) {
       const status = (OAUTH_ERRORS[code] as { json?: number }).json
       if (status === undefined) continue
-      const res = await answered((c) => oauthErrorResponse(c, new OAuthError(code as never, 'Fixed text')))
+      const res = await answered((c) =>
+        oauthErrorResponse(c, new OAuthError(code as never, 'Fixed text')),
+      )
       expect(res.status, code).toBe(status)
       expect(res.headers.get('cache-control')).toBe('no-store')
       expect(await res.json()).toEqual({ error: code, error_description: 'Fixed text' })
@@ -122,9 +161,17 @@ describe('the OAuth error table', () => {
     for (const code of OAUTH_CODES) {
       const status = (OAUTH_ERRORS[code] as { challenge?: number }).challenge
       if (status === undefined) continue
-      const res = await answered((c) => resourceAuthErrorResponse(app, c, new ResourceAuthError(code as never, 'Fixed text', 'Bearer')))
+      const res = await answered((c) =>
+        resourceAuthErrorResponse(
+          app,
+          c,
+          new ResourceAuthError(code as never, 'Fixed text', 'Bearer'),
+        ),
+      )
       expect(res.status, code).toBe(status)
-      expect(res.headers.get('www-authenticate')).toMatch(new RegExp(`^Bearer realm="custos", error="${code}", error_description="Fixed text"`))
+      expect(res.headers.get('www-authenticate')).toMatch(
+        new RegExp(`^Bearer realm="custos", error="${code}", error_description="Fixed text"`),
+      )
       expect(await res.json()).toEqual({ error: code, error_description: 'Fixed text' })
     }
   })
@@ -151,7 +198,15 @@ describe('the one zod translator', () => {
   })
 
   it('names where the input is wrong in fixed words, never the input itself', () => {
-    const input = { email: SECRET, kind: SECRET, code: SECRET, note: SECRET, count: SECRET, sizes: { [SECRET]: SECRET, shoe: SECRET }, [SECRET]: SECRET }
+    const input = {
+      email: SECRET,
+      kind: SECRET,
+      code: SECRET,
+      note: SECRET,
+      count: SECRET,
+      sizes: { [SECRET]: SECRET, shoe: SECRET },
+      [SECRET]: SECRET,
+    }
     const parsed = Schema.safeParse(input)
     expect(parsed.success).toBe(false)
     const issues = zodIssues(parsed.error as z.ZodError, { prefix: 'body' })
@@ -178,8 +233,14 @@ describe('the call sites', () => {
 
   it('write no status of their own beside a problem code: the table gives it', () => {
     const here = new URL('.', import.meta.url).pathname
-    const files = [...sources(here), ...sources(join(here, '../../web/src'))].filter((f) => !f.endsWith('api-problems.ts'))
-    const inline = files.filter((f) => /status:\s*[45]\d\d\s*,\s*code:\s*'ERR_|new OAuthError\([^)]*,\s*[45]\d\d\b/.test(readFileSync(f, 'utf8')))
+    const files = [...sources(here), ...sources(join(here, '../../web/src'))].filter(
+      (f) => !f.endsWith('api-problems.ts'),
+    )
+    const inline = files.filter((f) =>
+      /status:\s*[45]\d\d\s*,\s*code:\s*'ERR_|new OAuthError\([^)]*,\s*[45]\d\d\b/.test(
+        readFileSync(f, 'utf8'),
+      ),
+    )
     expect(inline).toEqual([])
   })
 })

@@ -55,7 +55,10 @@ export interface ProblemRow {
 }
 
 /** The token no longer stands for a live grant (RFC 6750 §3.1 `invalid_token`). */
-const GRANT_GONE: BearerAnswer = { error: 'invalid_token', description: 'The grant behind this access token is no longer valid' }
+const GRANT_GONE: BearerAnswer = {
+  error: 'invalid_token',
+  description: 'The grant behind this access token is no longer valid',
+}
 
 /**
  * A 503 clears when the service is back: 5 seconds keeps clients from a tight loop. A full inbox
@@ -69,7 +72,11 @@ const OWNER_REVIEW = 3600
 /** The vault's codes (packages/vault/src/errors.ts), as the HTTP API answers them. */
 const vaultRows = {
   ERR_VAULT_LOCKED: { status: 503, title: 'The vault is sealed', retryAfterSeconds: SOON },
-  ERR_VAULT_UNINITIALIZED: { status: 503, title: 'The vault is not initialized', retryAfterSeconds: SOON },
+  ERR_VAULT_UNINITIALIZED: {
+    status: 503,
+    title: 'The vault is not initialized',
+    retryAfterSeconds: SOON,
+  },
   ERR_VAULT_EXISTS: { status: 409, title: 'A vault already exists' },
   ERR_UNLOCK_FAILED: { status: 401, title: 'Unlock failed' },
   // Retry-After comes from the error's own retryAt (owner-errors.ts).
@@ -85,7 +92,11 @@ const vaultRows = {
   ERR_NOT_FOUND: { status: 404, title: 'Not found', bearer: GRANT_GONE },
   ERR_GRANT_EXPIRED: { status: 403, title: 'The grant has expired', bearer: GRANT_GONE },
   ERR_GRANT_REVOKED: { status: 403, title: 'The grant was revoked', bearer: GRANT_GONE },
-  ERR_GRANT_SCOPE: { status: 403, title: 'The grant does not allow this', bearer: { error: 'insufficient_scope', description: 'The grant does not allow this request' } },
+  ERR_GRANT_SCOPE: {
+    status: 403,
+    title: 'The grant does not allow this',
+    bearer: { error: 'insufficient_scope', description: 'The grant does not allow this request' },
+  },
   ERR_VENDOR_BLOCKED: { status: 403, title: 'The vendor is blocked', bearer: GRANT_GONE },
   // A token pointed at another vendor's grant (a tampered token row): to the vendor, a grant that
   // does not exist; the vault has logged it as this vendor's refusal.
@@ -93,13 +104,21 @@ const vaultRows = {
   ERR_TOKEN_REVOKED: { status: 401, title: 'The token was revoked', bearer: GRANT_GONE },
   ERR_TOKEN_EXPIRED: { status: 401, title: 'The token has expired', bearer: GRANT_GONE },
   ERR_TOKEN_USED: { status: 401, title: 'The token was already used', bearer: GRANT_GONE },
-  ERR_AUDIT_WRITE: { status: 503, title: 'The access log could not be written', retryAfterSeconds: SOON },
+  ERR_AUDIT_WRITE: {
+    status: 503,
+    title: 'The access log could not be written',
+    retryAfterSeconds: SOON,
+  },
   ERR_AUDIT_BROKEN: { status: 503, title: 'Internal error', opaque: true, retryAfterSeconds: SOON },
   ERR_BACKUP_INVALID: { status: 400, title: 'Not a valid backup' },
   ERR_IMPORT_INVALID: { status: 400, title: 'Not a valid export' },
   ERR_CONFLICT: { status: 409, title: 'Conflict' },
   // A vendor's pending receipts are at the cap: retry once the owner has reviewed them.
-  ERR_INBOX_FULL: { status: 429, title: 'Too many pending receipts', retryAfterSeconds: OWNER_REVIEW },
+  ERR_INBOX_FULL: {
+    status: 429,
+    title: 'Too many pending receipts',
+    retryAfterSeconds: OWNER_REVIEW,
+  },
   ERR_CRYPTO_UNAVAILABLE: { status: 500, title: 'Internal error', opaque: true },
 } as const satisfies Record<VaultErrorCode, ProblemRow>
 
@@ -113,11 +132,18 @@ const apiRows = {
   // OWASP synchronizer token behind SameSite=Strict (SECURITY.md 24).
   ERR_CSRF: { status: 403, title: 'Missing or wrong CSRF token' },
   ERR_KEYS_BUSY: { status: 409, title: 'A key rotation or a restore is running' },
-  ERR_ALREADY_UNSEALED: { status: 409, title: 'The vault is already unsealed; sign in with POST /owner/session' },
+  ERR_ALREADY_UNSEALED: {
+    status: 409,
+    title: 'The vault is already unsealed; sign in with POST /owner/session',
+  },
   // RFC 6585 §4; Retry-After comes from the limiter's window (rate-limiter.ts).
   ERR_RATE_LIMITED: { status: 429, title: 'Too many requests; try again later' },
   // The database refused or could not be reached: fail closed, recover without a restart (problem.ts).
-  ERR_STORAGE_UNAVAILABLE: { status: 503, title: 'The database is unavailable; try again later', retryAfterSeconds: SOON },
+  ERR_STORAGE_UNAVAILABLE: {
+    status: 503,
+    title: 'The database is unavailable; try again later',
+    retryAfterSeconds: SOON,
+  },
   ERR_INTERNAL: { status: 500, title: 'Internal error', opaque: true },
 } as const satisfies Record<ApiProblemCode, ProblemRow>
 
@@ -131,7 +157,10 @@ export const VAULT_PROBLEM_CODES = Object.freeze(Object.keys(vaultRows) as Vault
  * @example
  * PROBLEMS.ERR_CSRF.status // 403
  */
-export const PROBLEMS = Object.freeze({ ...vaultRows, ...apiRows } satisfies Record<ProblemCode, ProblemRow>)
+export const PROBLEMS = Object.freeze({ ...vaultRows, ...apiRows } satisfies Record<
+  ProblemCode,
+  ProblemRow
+>)
 
 /**
  * The row of `code`. A code no row knows (a newer vault behind an older API) is answered as an
@@ -177,14 +206,23 @@ export interface OAuthErrorRow {
 }
 
 const oauthRows = {
-  invalid_request: { spec: 'RFC 6749 §4.1.2.1, §5.2; RFC 6750 §3.1', json: 400, challenge: 400, redirect: true },
+  invalid_request: {
+    spec: 'RFC 6749 §4.1.2.1, §5.2; RFC 6750 §3.1',
+    json: 400,
+    challenge: 400,
+    redirect: true,
+  },
   invalid_client: { spec: 'RFC 6749 §5.2', json: 401 },
   invalid_grant: { spec: 'RFC 6749 §5.2', json: 400 },
   unauthorized_client: { spec: 'RFC 6749 §5.2', json: 400 },
   unsupported_grant_type: { spec: 'RFC 6749 §5.2', json: 400 },
   invalid_scope: { spec: 'RFC 6749 §4.1.2.1, §5.2', json: 400, redirect: true },
   unsupported_response_type: { spec: 'RFC 6749 §4.1.2.1', json: 400, redirect: true },
-  request_not_supported: { spec: 'RFC 9101 §6.3; OpenID Connect Core §3.1.2.6', json: 400, redirect: true },
+  request_not_supported: {
+    spec: 'RFC 9101 §6.3; OpenID Connect Core §3.1.2.6',
+    json: 400,
+    redirect: true,
+  },
   invalid_authorization_details: { spec: 'RFC 9396 §5', json: 400, redirect: true },
   access_denied: { spec: 'RFC 6749 §4.1.2.1', redirect: true },
   // Too many authorization requests wait (request-store.ts): 429 with Retry-After (RFC 6585 §4).
@@ -201,7 +239,9 @@ const oauthRows = {
 /** The OAuth error table; rows keep their literal types, so the derived code unions below are exact. */
 export const OAUTH_ERRORS = Object.freeze(oauthRows)
 
-type CodesWith<K extends keyof OAuthErrorRow> = { [C in OAuthErrorCode]: (typeof oauthRows)[C] extends Record<K, unknown> ? C : never }[OAuthErrorCode]
+type CodesWith<K extends keyof OAuthErrorRow> = {
+  [C in OAuthErrorCode]: (typeof oauthRows)[C] extends Record<K, unknown> ? C : never
+}[OAuthErrorCode]
 
 /** Codes an OAuth endpoint may answer as RFC 6749 §5.2 JSON. */
 export type OAuthJsonErrorCode = CodesWith<'json'>

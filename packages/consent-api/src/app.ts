@@ -24,7 +24,13 @@ import { ownerActionsFor } from './owner/owner-actions.js'
 import { jwksRoutes } from './receipts/jwks.js'
 import { resourceRoutes } from './resource/resource-routes.js'
 import { createStores } from './store/stores.js'
-import { UNEXPECTED_ERROR_HOOK, apiProblem, errorResponse, problemResponse, sealedResponse } from './problem.js'
+import {
+  UNEXPECTED_ERROR_HOOK,
+  apiProblem,
+  errorResponse,
+  problemResponse,
+  sealedResponse,
+} from './problem.js'
 
 /** What createApp needs: everything passed in, nothing read from the environment. */
 export interface AppDeps {
@@ -58,7 +64,14 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
   // The API's tables live beside the vault's in the same database; this typed view sees only them.
   const db = deps.database.db as unknown as Kysely<ApiTables>
   const onUnexpectedError = deps.onUnexpectedError
-  const base: StoreContext = { vault: deps.vault, db, config, now, database: deps.database, ...(onUnexpectedError ? { onUnexpectedError } : {}) }
+  const base: StoreContext = {
+    vault: deps.vault,
+    db,
+    config,
+    now,
+    database: deps.database,
+    ...(onUnexpectedError ? { onUnexpectedError } : {}),
+  }
   // Every store once, here: their caches live and die with this app (store/stores.ts).
   const ctx: AppContext = { ...base, stores: createStores(base) }
 
@@ -76,18 +89,29 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
   // Owner restores and imports apply their own, larger limits once the session is checked.
   // GET and HEAD carry no body (the node server passes none on), and asking for one would make
   // @hono/node-server build a full WHATWG Request per vendor read: skipped, to the same effect.
-  app.use('*', (c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' || hasOwnBodyLimit(c.req.path) ? next() : defaultBodyLimit(c, next)))
+  app.use('*', (c, next) =>
+    c.req.method === 'GET' || c.req.method === 'HEAD' || hasOwnBodyLimit(c.req.path)
+      ? next()
+      : defaultBodyLimit(c, next),
+  )
   app.get('/healthz', (c) => c.json({ ok: true }))
   app.get('/readyz', async (c) => {
     const status = await ctx.vault.status()
-    return c.json({ ready: status.state === 'unsealed', state: status.state }, status.state === 'unsealed' ? 200 : 503)
+    return c.json(
+      { ready: status.state === 'unsealed', state: status.state },
+      status.state === 'unsealed' ? 200 : 503,
+    )
   })
   app.route('/.well-known/jwks.json', jwksRoutes(ctx))
   app.route('/.well-known', metadataRoutes(ctx))
   const openApi = openApiDocument(config.issuer, routeDocs)
   app.get('/openapi.json', (c) => c.json(openApi, 200, { 'cache-control': 'public, max-age=300' }))
   app.get('/docs', (c) =>
-    c.html(docsPage(openApi), 200, { 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'", 'x-content-type-options': 'nosniff' }),
+    c.html(docsPage(openApi), 200, {
+      'content-security-policy':
+        "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+      'x-content-type-options': 'nosniff',
+    }),
   )
 
   // Everything below reads or writes vault data: sealed → 503 (SECURITY.md promise 6).

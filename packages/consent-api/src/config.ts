@@ -8,12 +8,27 @@ import { Limits } from './limits/limits-config.js'
  */
 export const AppConfig = z
   .object({
-    issuer: z.url({ protocol: /^https?$/ }).refine((u) => !u.endsWith('/') && !u.includes('?') && !u.includes('#'), 'issuer must have no trailing slash, query or fragment'),
+    issuer: z
+      .url({ protocol: /^https?$/ })
+      .refine(
+        (u) => !u.endsWith('/') && !u.includes('?') && !u.includes('#'),
+        'issuer must have no trailing slash, query or fragment',
+      ),
     accessTokenSeconds: z.number().int().min(30).max(3600).default(600),
-    refreshTokenSeconds: z.number().int().min(300).max(366 * 86400).default(30 * 86400),
+    refreshTokenSeconds: z
+      .number()
+      .int()
+      .min(300)
+      .max(366 * 86400)
+      .default(30 * 86400),
     codeSeconds: z.number().int().min(10).max(600).default(60),
     requestUriSeconds: z.number().int().min(10).max(600).default(90),
-    bodyLimitBytes: z.number().int().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
+    bodyLimitBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .max(10 * 1024 * 1024)
+      .default(64 * 1024),
     /** Rate limits and the inbox cap (limits/limits-config.ts); every part has a default. */
     limits: Limits.prefault({}),
     /**

@@ -31,10 +31,19 @@ fieldset{border:1px solid #ccc;border-radius:6px;margin:1rem 0}label{display:blo
 button{font-size:1rem;padding:.5rem 1.2rem;margin-right:.5rem}.error{color:#a00}
 `
 
-export function htmlPage(c: Context, status: ContentfulStatusCode, title: string, body: Html, options: PageOptions = {}): Response | Promise<Response> {
+export function htmlPage(
+  c: Context,
+  status: ContentfulStatusCode,
+  title: string,
+  body: Html,
+  options: PageOptions = {},
+): Response | Promise<Response> {
   const nonce = randomBytes(16).toString('base64')
   const formAction = ["'self'", ...(options.formTargets ?? [])].join(' ')
-  c.header('content-security-policy', `default-src 'none'; style-src 'self' 'nonce-${nonce}'; img-src data:; form-action ${formAction}; frame-ancestors 'none'; base-uri 'none'`)
+  c.header(
+    'content-security-policy',
+    `default-src 'none'; style-src 'self' 'nonce-${nonce}'; img-src data:; form-action ${formAction}; frame-ancestors 'none'; base-uri 'none'`,
+  )
   c.header('x-frame-options', 'DENY')
   c.header('cache-control', 'no-store')
   c.header('pragma', 'no-cache')
@@ -55,6 +64,15 @@ export function htmlPage(c: Context, status: ContentfulStatusCode, title: string
 }
 
 /** An error shown to the person at the browser (fixed text; never the request's input). */
-export function errorPage(c: Context, status: ContentfulStatusCode, message: string): Response | Promise<Response> {
-  return htmlPage(c, status, 'Something is wrong', html`<h1>This request cannot go on</h1><p class="error">${message}</p><p class="muted">Nothing was shared. You can close this page.</p>`)
+export function errorPage(
+  c: Context,
+  status: ContentfulStatusCode,
+  message: string,
+): Response | Promise<Response> {
+  return htmlPage(
+    c,
+    status,
+    'Something is wrong',
+    html`<h1>This request cannot go on</h1><p class="error">${message}</p><p class="muted">Nothing was shared. You can close this page.</p>`,
+  )
 }

@@ -8,7 +8,12 @@ export { createApp, type AppDeps } from './app.js'
 export { prepareApiStorage } from './db/api-storage.js'
 export { AppConfig, type AppConfigInput } from './config.js'
 export type { OwnerPageKit, OwnerPages } from './owner/page-kit.js'
-export type { OwnerActions, RegistrationSettings, TimeZoneSettings, ReceiptSettingsAccess } from './owner/owner-actions.js'
+export type {
+  OwnerActions,
+  RegistrationSettings,
+  TimeZoneSettings,
+  ReceiptSettingsAccess,
+} from './owner/owner-actions.js'
 export type { OwnerAccountActions, KeyActions } from './owner/owner-account-actions.js'
 export type { OwnerDataActions } from './owner/owner-data-actions.js'
 export type { OwnerReads, Connections } from './owner/owner-reads.js'
@@ -18,10 +23,38 @@ export type { OwnerSession, OwnerSessionInfo, StartSessionOptions } from './stor
 export type { RotationState } from './owner/rotation-job.js'
 export type { ImportRow, CsvImportOptions } from './owner/purchase-import.js'
 export { CSV_COLUMNS, COLUMN_WORDS, type CsvColumn, type CsvLayout } from './owner/csv-columns.js'
-export { ordersToImport, type DuplicateChoice, type ImportPreview } from './owner/purchase-import-service.js'
-export { AMOUNT_HINT, amountProblem, parseAmountText, type AmountText } from './owner/amount-text.js'
+export {
+  ordersToImport,
+  type DuplicateChoice,
+  type ImportPreview,
+} from './owner/purchase-import-service.js'
+export {
+  AMOUNT_HINT,
+  amountProblem,
+  parseAmountText,
+  type AmountText,
+} from './owner/amount-text.js'
 export { humanDuration } from './oauth/consent-page.js'
 export { vendorMonogram } from './vendor-monogram.js'
-export { apiProblem, errorAnswer, problemFromVaultError, isStorageUnavailable, reportUnexpected, zodIssues, type ErrorAnswer, type Problem } from './problem.js'
-export { PROBLEMS, OAUTH_ERRORS, problemRow, problemType, type ProblemCode, type ApiProblemCode, type ProblemRow, type OAuthErrorCode, type OAuthErrorRow } from './api-problems.js'
+export {
+  apiProblem,
+  errorAnswer,
+  problemFromVaultError,
+  isStorageUnavailable,
+  reportUnexpected,
+  zodIssues,
+  type ErrorAnswer,
+  type Problem,
+} from './problem.js'
+export {
+  PROBLEMS,
+  OAUTH_ERRORS,
+  problemRow,
+  problemType,
+  type ProblemCode,
+  type ApiProblemCode,
+  type ProblemRow,
+  type OAuthErrorCode,
+  type OAuthErrorRow,
+} from './api-problems.js'
 export { downloadHeaders, day, type BackupDownload } from './owner/backup-download.js'

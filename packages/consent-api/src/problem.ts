@@ -26,7 +26,11 @@ export interface Problem {
  * throw new RequestProblem(apiProblem('ERR_KEYS_BUSY'))
  * return problemResponse(c, apiProblem('ERR_VALIDATION', 'Invalid query', issues))
  */
-export function apiProblem(code: ProblemCode, title?: string, issues?: readonly ValidationIssue[]): Problem {
+export function apiProblem(
+  code: ProblemCode,
+  title?: string,
+  issues?: readonly ValidationIssue[],
+): Problem {
   const row = problemRow(code)
   return { status: row.status, code, title: title ?? row.title, ...(issues ? { issues } : {}) }
 }
@@ -51,11 +55,18 @@ const MAX_ISSUES = 50
  * const parsed = Query.safeParse(c.req.query())
  * if (!parsed.success) return problemResponse(c, apiProblem('ERR_VALIDATION', 'Invalid query', zodIssues(parsed.error)))
  */
-export function zodIssues(error: z.ZodError, options: { readonly prefix?: string; readonly max?: number } = {}): ValidationIssue[] {
+export function zodIssues(
+  error: z.ZodError,
+  options: { readonly prefix?: string; readonly max?: number } = {},
+): ValidationIssue[] {
   return issuesFromZod(error.issues.slice(0, options.max ?? MAX_ISSUES), options.prefix)
 }
 
-export function problemResponse(c: Context, problem: Problem, headers: Record<string, string> = {}): Response {
+export function problemResponse(
+  c: Context,
+  problem: Problem,
+  headers: Record<string, string> = {},
+): Response {
   const body = {
     type: problemType(problem.code),
     title: problem.title,
@@ -64,7 +75,11 @@ export function problemResponse(c: Context, problem: Problem, headers: Record<st
     ...(problem.detail ? { detail: problem.detail } : {}),
     ...(problem.issues ? { issues: problem.issues } : {}),
   }
-  return c.body(JSON.stringify(body), problem.status, { 'content-type': 'application/problem+json', 'cache-control': 'no-store', ...headers })
+  return c.body(JSON.stringify(body), problem.status, {
+    'content-type': 'application/problem+json',
+    'cache-control': 'no-store',
+    ...headers,
+  })
 }
 
 /**
@@ -72,7 +87,9 @@ export function problemResponse(c: Context, problem: Problem, headers: Record<st
  * it, so a minute between retries rather than the table's few seconds.
  */
 export function sealedResponse(c: Context): Response {
-  return problemResponse(c, apiProblem('ERR_VAULT_LOCKED', 'The vault is sealed'), { 'retry-after': '60' })
+  return problemResponse(c, apiProblem('ERR_VAULT_LOCKED', 'The vault is sealed'), {
+    'retry-after': '60',
+  })
 }
 
 /**
@@ -93,8 +110,10 @@ export function isStorageUnavailable(err: unknown): boolean {
   return false
 }
 
-const STORAGE_CODES = /^(SQLITE_(READONLY|FULL|BUSY|LOCKED|IOERR|CANTOPEN|NOMEM|PROTOCOL)\w*|08\w{3}|53\w{3}|57P0[1-4]|25006|28000|28P01|40001|40P01|3D000|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENOTFOUND)$/
-const PG_CONNECTION_MESSAGES = /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Cannot use a pool after calling end)/
+const STORAGE_CODES =
+  /^(SQLITE_(READONLY|FULL|BUSY|LOCKED|IOERR|CANTOPEN|NOMEM|PROTOCOL)\w*|08\w{3}|53\w{3}|57P0[1-4]|25006|28000|28P01|40001|40P01|3D000|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENOTFOUND)$/
+const PG_CONNECTION_MESSAGES =
+  /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Cannot use a pool after calling end)/
 
 /** What an error means at the HTTP edge: its problem, the headers that go with it, whether the operator must hear of it. */
 export interface ErrorAnswer {
@@ -104,7 +123,8 @@ export interface ErrorAnswer {
   readonly unexpected: boolean
 }
 
-const retryAfter = (seconds: number | undefined): Record<string, string> => (seconds === undefined ? {} : { 'retry-after': String(seconds) })
+const retryAfter = (seconds: number | undefined): Record<string, string> =>
+  seconds === undefined ? {} : { 'retry-after': String(seconds) }
 
 /**
  * Classifies an error nothing else handled: a rate limit as 429 with its Retry-After (RFC 6585
@@ -113,13 +133,22 @@ const retryAfter = (seconds: number | undefined): Record<string, string> => (sec
  * answer from this, so both doors answer alike.
  */
 export function errorAnswer(err: unknown): ErrorAnswer {
-  if (err instanceof RateLimitedError) return { problem: apiProblem('ERR_RATE_LIMITED', err.message), headers: retryAfter(err.retryAfterSeconds), unexpected: false }
+  if (err instanceof RateLimitedError)
+    return {
+      problem: apiProblem('ERR_RATE_LIMITED', err.message),
+      headers: retryAfter(err.retryAfterSeconds),
+      unexpected: false,
+    }
   if (isVaultError(err)) {
     const problem = problemFromVaultError(err)
     // A vault 500 caused by the database being away is a 503 like any other storage fault.
     if (problem.status !== 500 || !isStorageUnavailable(err)) {
       // ERR_INTEGRITY and the like: stored data or the code is wrong — the operator must hear of it.
-      return { problem, headers: retryAfter(problemRow(err.code).retryAfterSeconds), unexpected: problem.status === 500 }
+      return {
+        problem,
+        headers: retryAfter(problemRow(err.code).retryAfterSeconds),
+        unexpected: problem.status === 500,
+      }
     }
   }
   if (isStorageUnavailable(err)) return answerOf('ERR_STORAGE_UNAVAILABLE', false)
@@ -127,7 +156,11 @@ export function errorAnswer(err: unknown): ErrorAnswer {
 }
 
 function answerOf(code: ProblemCode, unexpected: boolean): ErrorAnswer {
-  return { problem: apiProblem(code), headers: retryAfter(problemRow(code).retryAfterSeconds), unexpected }
+  return {
+    problem: apiProblem(code),
+    headers: retryAfter(problemRow(code).retryAfterSeconds),
+    unexpected,
+  }
 }
 
 /** The problem+json answer to an error nothing else handled ({@link errorAnswer}); reports opaque 500s. */

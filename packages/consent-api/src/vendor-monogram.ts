@@ -15,6 +15,10 @@ import type { HtmlEscapedString } from 'hono/utils/html'
  */
 export function vendorMonogram(name: string): HtmlEscapedString | Promise<HtmlEscapedString> {
   // The first grapheme, so an emoji or an accented letter stays whole.
-  const first = new Intl.Segmenter(undefined, { granularity: 'grapheme' }).segment(name.trim())[Symbol.iterator]().next().value?.segment ?? '?'
+  const first =
+    new Intl.Segmenter(undefined, { granularity: 'grapheme' })
+      .segment(name.trim())
+      [Symbol.iterator]()
+      .next().value?.segment ?? '?'
   return html`<span class="monogram" aria-hidden="true">${first.toLocaleUpperCase()}</span>`
 }

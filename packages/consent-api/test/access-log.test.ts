@@ -16,9 +16,19 @@ import type { ApiTables } from '../src/db/api-schema.js'
 import { rowMac } from '../src/db/stored-rows.js'
 import { ownerActionsFor } from '../src/owner/owner-actions.js'
 import { createStores } from '../src/store/stores.js'
-import { ISSUER, type TokenResponse, disposeFixtures as disposeOAuth, oauthFixture } from './support/oauth-fixture.js'
+import {
+  ISSUER,
+  type TokenResponse,
+  disposeFixtures as disposeOAuth,
+  oauthFixture,
+} from './support/oauth-fixture.js'
 import { disposeOwnerFixtures, ownerFixture, PASSPHRASE } from './support/owner-fixture.js'
-import { PROFILE, bearerError, disposeFixtures as disposeResource, resourceFixture } from './support/resource-fixture.js'
+import {
+  PROFILE,
+  bearerError,
+  disposeFixtures as disposeResource,
+  resourceFixture,
+} from './support/resource-fixture.js'
 
 afterEach(async () => {
   await disposeResource()
@@ -26,12 +36,26 @@ afterEach(async () => {
   await disposeOwnerFixtures()
 })
 
-const ORDER = { seller: 'Fjord Outdoor', orderDate: '2026-03-14T10:00:00Z', currency: 'EUR', total: 59 }
+const ORDER = {
+  seller: 'Fjord Outdoor',
+  orderDate: '2026-03-14T10:00:00Z',
+  currency: 'EUR',
+  total: 59,
+}
 /** What a vendor is told for a token that matches nothing: a refused known token must look exactly the same. */
-const OPAQUE = { status: 401, error: 'invalid_token', body: { error: 'invalid_token', error_description: 'The access token is invalid, expired or revoked' } }
+const OPAQUE = {
+  status: 401,
+  error: 'invalid_token',
+  body: {
+    error: 'invalid_token',
+    error_description: 'The access token is invalid, expired or revoked',
+  },
+}
 
-const refusals = (vault: Vault, filter: { grantId?: string; vendorId?: string } = {}) => vault.audit.list({ action: 'grant.refused', limit: 1000, ...filter })
-const summary = (entries: readonly AuditEntry[]) => entries.map((e) => [e.actor, e.grantId, e.detail, e.count ?? 1])
+const refusals = (vault: Vault, filter: { grantId?: string; vendorId?: string } = {}) =>
+  vault.audit.list({ action: 'grant.refused', limit: 1000, ...filter })
+const summary = (entries: readonly AuditEntry[]) =>
+  entries.map((e) => [e.actor, e.grantId, e.detail, e.count ?? 1])
 
 /** Writes the pending refusal counts (they are written at lock), then unlocks again. */
 async function flushCounts(vault: Vault): Promise<void> {
@@ -45,13 +69,25 @@ async function flushCounts(vault: Vault): Promise<void> {
  * re-MACs the edited row — a row the token store vouches for that points elsewhere all the same
  * (a bug in a store, or whoever holds the key) — which only the vault's refusal policy stops.
  */
-async function pointTokenAt(ctx: AppContext, token: string, grantId: string, { vouched }: { vouched: boolean }): Promise<void> {
+async function pointTokenAt(
+  ctx: AppContext,
+  token: string,
+  grantId: string,
+  { vouched }: { vouched: boolean },
+): Promise<void> {
   const hash = ctx.vault.hashSecret(token)
-  const { row_mac: _old, ...row } = await ctx.db.selectFrom('oauth_tokens').selectAll().where('token_hash', '=', hash).executeTakeFirstOrThrow()
+  const { row_mac: _old, ...row } = await ctx.db
+    .selectFrom('oauth_tokens')
+    .selectAll()
+    .where('token_hash', '=', hash)
+    .executeTakeFirstOrThrow()
   const edited = { ...row, grant_id: grantId }
   const { numUpdatedRows } = await ctx.db
     .updateTable('oauth_tokens')
-    .set({ grant_id: grantId, ...(vouched ? { row_mac: rowMac(ctx, 'oauth_tokens', edited) } : {}) })
+    .set({
+      grant_id: grantId,
+      ...(vouched ? { row_mac: rowMac(ctx, 'oauth_tokens', edited) } : {}),
+    })
     .where('token_hash', '=', hash)
     .executeTakeFirst()
   expect(Number(numUpdatedRows)).toBe(1)
@@ -64,10 +100,20 @@ describe('vendor requests refused after a revoke are in the log', () => {
     expect((await f.get('/v1/profile', token)).status).toBe(200)
     await ownerActionsFor(f.ctx).grants.revoke(grantId)
     expect(await bearerError(await f.get('/v1/profile', token))).toMatchObject(OPAQUE)
-    expect(summary(await refusals(f.tv.vault))).toEqual([[`vendor:${vendorId}`, grantId, 'ERR_GRANT_REVOKED', 1]])
+    expect(summary(await refusals(f.tv.vault))).toEqual([
+      [`vendor:${vendorId}`, grantId, 'ERR_GRANT_REVOKED', 1],
+    ])
     // The grant lookup and the append through the same dead token are refusals of the same burst.
     expect(await bearerError(await f.get('/v1/grant', token))).toMatchObject(OPAQUE)
-    expect(await bearerError(await f.app.request('/v1/purchases', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(ORDER) }))).toMatchObject(OPAQUE)
+    expect(
+      await bearerError(
+        await f.app.request('/v1/purchases', {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify(ORDER),
+        }),
+      ),
+    ).toMatchObject(OPAQUE)
     await flushCounts(f.tv.vault)
     expect(summary(await refusals(f.tv.vault))).toEqual([
       [`vendor:${vendorId}`, grantId, 'ERR_GRANT_REVOKED', 2],
@@ -91,7 +137,10 @@ describe('vendor requests refused after a revoke are in the log', () => {
 
   it('an access token that matches nothing cannot be attributed: it is counted as a system refusal', async () => {
     const f = await resourceFixture()
-    for (let i = 0; i < 3; i++) expect(await bearerError(await f.get('/v1/profile', `guess${i}${'A'.repeat(40)}`))).toMatchObject(OPAQUE)
+    for (let i = 0; i < 3; i++)
+      expect(
+        await bearerError(await f.get('/v1/profile', `guess${i}${'A'.repeat(40)}`)),
+      ).toMatchObject(OPAQUE)
     await flushCounts(f.tv.vault)
     expect(summary(await refusals(f.tv.vault))).toEqual([
       ['system', undefined, 'ERR_TOKEN_UNKNOWN', 2],
@@ -106,12 +155,21 @@ describe('grant lookups and appends', () => {
     const reader = await f.vendorWithToken({ durationSeconds: 120 })
     const viewed = await f.get('/v1/grant', reader.token)
     expect(viewed.status).toBe(200)
-    expect(await f.tv.vault.audit.list({ action: 'grant.viewed' })).toMatchObject([{ actor: `vendor:${reader.vendorId}`, grantId: reader.grantId, outcome: 'ok' }])
+    expect(await f.tv.vault.audit.list({ action: 'grant.viewed' })).toMatchObject([
+      { actor: `vendor:${reader.vendorId}`, grantId: reader.grantId, outcome: 'ok' },
+    ])
     // Without `append`: 403 as before, and now in the log.
-    const post = await f.app.request('/v1/purchases', { method: 'POST', headers: { authorization: `Bearer ${reader.token}`, 'content-type': 'application/json' }, body: JSON.stringify(ORDER) })
+    const post = await f.app.request('/v1/purchases', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${reader.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(ORDER),
+    })
     expect(await bearerError(post)).toMatchObject({ status: 403, error: 'insufficient_scope' })
     f.advance(121)
-    expect(await bearerError(await f.get('/v1/grant', reader.token))).toMatchObject({ status: 401, error: 'invalid_token' })
+    expect(await bearerError(await f.get('/v1/grant', reader.token))).toMatchObject({
+      status: 401,
+      error: 'invalid_token',
+    })
     expect(summary(await refusals(f.tv.vault))).toEqual([
       [`vendor:${reader.vendorId}`, reader.grantId, 'ERR_GRANT_EXPIRED', 1],
       [`vendor:${reader.vendorId}`, reader.grantId, 'ERR_GRANT_SCOPE', 1],
@@ -123,7 +181,10 @@ describe('confused deputy: a token row edited to point at another vendor’s gra
   /** Vendors A (email, telephone; read and append) and B (sizes), each with a token. */
   async function twoVendors() {
     const f = await resourceFixture()
-    const a = await f.vendorWithToken({ fields: ['email', 'telephone'], actions: ['read', 'append'] })
+    const a = await f.vendorWithToken({
+      fields: ['email', 'telephone'],
+      actions: ['read', 'append'],
+    })
     const b = await f.vendorWithToken({ fields: ['prefs.sizes.*'] })
     /** B's three kinds of request; each must be refused without anything of A leaving. */
     const attempts = async () => {
@@ -132,12 +193,24 @@ describe('confused deputy: a token row edited to point at another vendor’s gra
       expect(profile.status).toBe(401)
       expect(text).not.toContain(PROFILE.email)
       expect(text).not.toContain(PROFILE.telephone)
-      expect(await bearerError(await f.get('/v1/grant', b.token))).toMatchObject({ status: 401, error: 'invalid_token' })
-      const post = await f.app.request('/v1/purchases', { method: 'POST', headers: { authorization: `Bearer ${b.token}`, 'content-type': 'application/json' }, body: JSON.stringify(ORDER) })
+      expect(await bearerError(await f.get('/v1/grant', b.token))).toMatchObject({
+        status: 401,
+        error: 'invalid_token',
+      })
+      const post = await f.app.request('/v1/purchases', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${b.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(ORDER),
+      })
       expect(await bearerError(post)).toMatchObject({ status: 401, error: 'invalid_token' })
       expect((await f.tv.vault.inbox.list()).items).toEqual([])
       // Nothing is attributed to A: no read, no view, no append, no refusal.
-      expect(await f.tv.vault.audit.list({ vendorId: a.vendorId, action: ['grant.read', 'grant.viewed', 'grant.refused', 'inbox.appended'] })).toEqual([])
+      expect(
+        await f.tv.vault.audit.list({
+          vendorId: a.vendorId,
+          action: ['grant.read', 'grant.viewed', 'grant.refused', 'inbox.appended'],
+        }),
+      ).toEqual([])
     }
     return { f, a, b, attempts }
   }
@@ -170,7 +243,12 @@ describe('confused deputy: a token row edited to point at another vendor’s gra
 
   it('refresh: B’s refresh token pointed at A’s grant gets invalid_grant and no tokens — the refusal is B’s when the row is vouched for, nobody’s when it fails its MAC', async () => {
     const f = await oauthFixture()
-    const base = { vault: f.tv.vault, db: f.tv.handle.db as unknown as Kysely<ApiTables>, config: parseConfig({ issuer: ISSUER }), now: f.now }
+    const base = {
+      vault: f.tv.vault,
+      db: f.tv.handle.db as unknown as Kysely<ApiTables>,
+      config: parseConfig({ issuer: ISSUER }),
+      now: f.now,
+    }
     const ctx: AppContext = { ...base, stores: createStores(base) }
     const clientA = await f.register()
     const clientB = await f.register({ client_name: 'Book Nook' })
@@ -186,10 +264,17 @@ describe('confused deputy: a token row edited to point at another vendor’s gra
       expect([res.status, body.error, body.access_token]).toEqual([400, 'invalid_grant', undefined])
     }
     await refused(true)
-    expect(summary(await refusals(f.tv.vault))).toEqual([[`vendor:${clientB.id}`, grantA?.id, 'ERR_GRANT_MISMATCH', 1]])
+    expect(summary(await refusals(f.tv.vault))).toEqual([
+      [`vendor:${clientB.id}`, grantA?.id, 'ERR_GRANT_MISMATCH', 1],
+    ])
     await refused(false)
     // At the token endpoint the client is authenticated: an unknown refresh token is still its refusal.
-    expect(summary(await refusals(f.tv.vault))[0]).toEqual([`vendor:${clientB.id}`, undefined, 'ERR_TOKEN_UNKNOWN', 1])
+    expect(summary(await refusals(f.tv.vault))[0]).toEqual([
+      `vendor:${clientB.id}`,
+      undefined,
+      'ERR_TOKEN_UNKNOWN',
+      1,
+    ])
     expect(await f.tv.vault.audit.list({ action: 'token.refreshed' })).toEqual([])
   })
 })
@@ -205,17 +290,32 @@ describe('the token endpoint', () => {
     const refreshed = await f.refresh(client, issued.refresh_token)
     expect(refreshed.status).toBe(200)
     const next = (await refreshed.json()) as TokenResponse
-    expect((await f.tv.vault.audit.list({ action: ['token.issued', 'token.refreshed'] })).map((e) => [e.action, e.actor, e.grantId, e.outcome])).toEqual([
+    expect(
+      (await f.tv.vault.audit.list({ action: ['token.issued', 'token.refreshed'] })).map((e) => [
+        e.action,
+        e.actor,
+        e.grantId,
+        e.outcome,
+      ]),
+    ).toEqual([
       ['token.refreshed', `vendor:${client.id}`, grantId, 'ok'],
       ['token.issued', `vendor:${client.id}`, grantId, 'ok'],
     ])
 
     const owner = await f.signIn()
-    const revoke = await f.app.request(`/owner/grants/${grantId}/revoke`, { method: 'POST', headers: { cookie: owner.cookie, 'x-csrf-token': owner.csrf } })
+    const revoke = await f.app.request(`/owner/grants/${grantId}/revoke`, {
+      method: 'POST',
+      headers: { cookie: owner.cookie, 'x-csrf-token': owner.csrf },
+    })
     expect(revoke.status).toBe(200)
     const refused = await f.refresh(client, next.refresh_token)
-    expect([refused.status, ((await refused.json()) as { error: string }).error]).toEqual([400, 'invalid_grant'])
-    expect(summary(await refusals(f.tv.vault))).toEqual([[`vendor:${client.id}`, grantId, 'ERR_GRANT_REVOKED', 1]])
+    expect([refused.status, ((await refused.json()) as { error: string }).error]).toEqual([
+      400,
+      'invalid_grant',
+    ])
+    expect(summary(await refusals(f.tv.vault))).toEqual([
+      [`vendor:${client.id}`, grantId, 'ERR_GRANT_REVOKED', 1],
+    ])
   })
 
   it('a reused refresh token is logged as ERR_TOKEN_USED (and still revokes its family); an unknown one is the client’s ERR_TOKEN_UNKNOWN', async () => {
@@ -243,7 +343,9 @@ describe('the token endpoint', () => {
     expect((await f.exchange(client, code, verifier)).status).toBe(200)
     expect((await f.exchange(client, code, verifier)).status).toBe(400)
     const [grant] = await f.tv.vault.grants.list({ vendorId: client.id })
-    expect(summary(await refusals(f.tv.vault))).toEqual([[`vendor:${client.id}`, grant?.id, 'ERR_TOKEN_USED', 1]])
+    expect(summary(await refusals(f.tv.vault))).toEqual([
+      [`vendor:${client.id}`, grant?.id, 'ERR_TOKEN_USED', 1],
+    ])
   })
 })
 
@@ -251,13 +353,32 @@ describe('owner entries say where they came from (owner API)', () => {
   it('unlock through the API is `api`, through `custos unlock` (origin: cli) is `cli`; sign-in and lock are `api`; the audit listing returns them', async () => {
     const f = await ownerFixture()
     await f.tv.vault.lock({ origin: 'library' })
-    expect((await f.call(undefined, 'POST', '/owner/unlock', { json: { passphrase: PASSPHRASE } })).status).toBe(200)
+    expect(
+      (await f.call(undefined, 'POST', '/owner/unlock', { json: { passphrase: PASSPHRASE } }))
+        .status,
+    ).toBe(200)
     const owner = await f.signIn()
     expect((await f.call(owner, 'POST', '/owner/lock')).status).toBe(204)
-    expect((await f.call(undefined, 'POST', '/owner/unlock', { json: { passphrase: 'not it', origin: 'cli' } })).status).toBe(401)
-    expect((await f.call(undefined, 'POST', '/owner/unlock', { json: { passphrase: PASSPHRASE, origin: 'cli' } })).status).toBe(200)
+    expect(
+      (
+        await f.call(undefined, 'POST', '/owner/unlock', {
+          json: { passphrase: 'not it', origin: 'cli' },
+        })
+      ).status,
+    ).toBe(401)
+    expect(
+      (
+        await f.call(undefined, 'POST', '/owner/unlock', {
+          json: { passphrase: PASSPHRASE, origin: 'cli' },
+        })
+      ).status,
+    ).toBe(200)
     const again = await f.signIn()
-    const listed = await f.call(again, 'GET', '/owner/audit?action=vault.locked,vault.unlocked,vault.unlock_failed,owner.authenticated')
+    const listed = await f.call(
+      again,
+      'GET',
+      '/owner/audit?action=vault.locked,vault.unlocked,vault.unlock_failed,owner.authenticated',
+    )
     const { entries } = (await listed.json()) as { entries: AuditEntry[] }
     expect(entries.reverse().map((e) => [e.action, e.origin])).toEqual([
       ['vault.locked', 'library'],
@@ -274,7 +395,9 @@ describe('owner entries say where they came from (owner API)', () => {
     const f = await ownerFixture()
     await f.tv.vault.lock()
     for (const origin of ['browser-ish', 'CLI', 42]) {
-      const res = await f.call(undefined, 'POST', '/owner/unlock', { json: { passphrase: PASSPHRASE, origin } })
+      const res = await f.call(undefined, 'POST', '/owner/unlock', {
+        json: { passphrase: PASSPHRASE, origin },
+      })
       expect(res.status).toBe(400)
       expect(await res.text()).not.toContain(String(origin))
     }

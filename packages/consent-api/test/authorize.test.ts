@@ -6,7 +6,18 @@
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { PASSPHRASE } from '@custos/vault/testing'
-import { FORM, ISSUER, PROFILE, REDIRECT, checkedBoxes, disposeFixtures, form, oauthFixture, pendingId, pkce } from './support/oauth-fixture.js'
+import {
+  FORM,
+  ISSUER,
+  PROFILE,
+  REDIRECT,
+  checkedBoxes,
+  disposeFixtures,
+  form,
+  oauthFixture,
+  pendingId,
+  pkce,
+} from './support/oauth-fixture.js'
 
 afterEach(disposeFixtures)
 
@@ -32,9 +43,22 @@ describe('the consent page', () => {
   it('shows the vendor, each field with its current value, the purpose, slice, duration and terms — with strict headers', async () => {
     const f = await oauthFixture()
     const client = await f.register({ logo_uri: 'https://fjord.example/logo.png' })
-    const details = [{ type: 'custos_fields', fields: ['telephone'], purchases: { madeWithVendor: true, categories: ['outdoor'] }, actions: ['read', 'append'], purpose: 'Sizing advice', duration_seconds: 7 * 86400, accepted_terms: ['no-resale'] }]
+    const details = [
+      {
+        type: 'custos_fields',
+        fields: ['telephone'],
+        purchases: { madeWithVendor: true, categories: ['outdoor'] },
+        actions: ['read', 'append'],
+        purpose: 'Sizing advice',
+        duration_seconds: 7 * 86400,
+        accepted_terms: ['no-resale'],
+      },
+    ]
     const owner = await f.signIn()
-    const res = await f.authorize(request(client.id, { authorization_details: JSON.stringify(details) }), owner)
+    const res = await f.authorize(
+      request(client.id, { authorization_details: JSON.stringify(details) }),
+      owner,
+    )
     expect(res.status).toBe(200)
     const csp = res.headers.get('content-security-policy') ?? ''
     expect(csp).toContain("default-src 'none'")
@@ -48,7 +72,18 @@ describe('the consent page', () => {
     // The logo is never hot-linked (issue P1 — Trust, finding 3): a monogram stands in for it.
     expect(html).not.toContain('logo.png')
     expect(html).toContain('<span class="monogram" aria-hidden="true">F</span>')
-    for (const text of ['Fjord Outdoor', 'https://fjord.example', 'Sizing advice', 'no-resale', 'outdoor', '7 days', 'Shoe size', PROFILE.email, PROFILE['prefs.sizes.shoe'], PROFILE.telephone]) {
+    for (const text of [
+      'Fjord Outdoor',
+      'https://fjord.example',
+      'Sizing advice',
+      'no-resale',
+      'outdoor',
+      '7 days',
+      'Shoe size',
+      PROFILE.email,
+      PROFILE['prefs.sizes.shoe'],
+      PROFILE.telephone,
+    ]) {
       expect([text, html.includes(text)]).toEqual([text, true])
     }
     expect(checkedBoxes(html)).toEqual([
@@ -66,8 +101,20 @@ describe('the consent page', () => {
   it('escapes everything a vendor controls (its name, the purpose)', async () => {
     const f = await oauthFixture()
     const client = await f.register({ client_name: '<script>alert("name")</script>' })
-    const details = [{ type: 'custos_fields', fields: ['email'], actions: ['read'], purpose: '<img src=x onerror=alert(1)>' }]
-    const html = await (await f.authorize(request(client.id, { authorization_details: JSON.stringify(details) }), await f.signIn())).text()
+    const details = [
+      {
+        type: 'custos_fields',
+        fields: ['email'],
+        actions: ['read'],
+        purpose: '<img src=x onerror=alert(1)>',
+      },
+    ]
+    const html = await (
+      await f.authorize(
+        request(client.id, { authorization_details: JSON.stringify(details) }),
+        await f.signIn(),
+      )
+    ).text()
     expect(html).not.toContain('<script>alert')
     expect(html).not.toContain('<img src=x')
     expect(html).toContain('&lt;script&gt;alert(&quot;name&quot;)&lt;/script&gt;')
@@ -89,13 +136,20 @@ describe('the consent page', () => {
 
     // Signing in with the form: a 303 back to the pending request, with a hardened cookie.
     const returnTo = `/oauth/authorize/pending/${pendingId(html)}`
-    const login = await f.app.request('/owner/session', { method: 'POST', headers: FORM, body: form({ passphrase: PASSPHRASE, return_to: returnTo }) })
+    const login = await f.app.request('/owner/session', {
+      method: 'POST',
+      headers: FORM,
+      body: form({ passphrase: PASSPHRASE, return_to: returnTo }),
+    })
     expect(login.status).toBe(303)
     expect(login.headers.get('location')).toBe(returnTo)
     const cookie = login.headers.get('set-cookie') ?? ''
     expect(cookie).toMatch(/^custos_session=[A-Za-z0-9_-]{43};/)
-    for (const attribute of ['HttpOnly', 'Secure', 'SameSite=Strict', 'Path=/']) expect(cookie).toContain(attribute)
-    const again = await f.app.request(returnTo, { headers: { cookie: cookie.split(';')[0] as string } })
+    for (const attribute of ['HttpOnly', 'Secure', 'SameSite=Strict', 'Path=/'])
+      expect(cookie).toContain(attribute)
+    const again = await f.app.request(returnTo, {
+      headers: { cookie: cookie.split(';')[0] as string },
+    })
     expect(again.status).toBe(200)
     const signedIn = await again.text()
     expect(signedIn).toContain(PROFILE.email)
@@ -104,13 +158,25 @@ describe('the consent page', () => {
 
   it('sign-in refuses a wrong passphrase (no cookie) and never redirects off this server', async () => {
     const f = await oauthFixture()
-    const wrong = await f.app.request('/owner/session', { method: 'POST', headers: FORM, body: form({ passphrase: 'not the passphrase' }) })
+    const wrong = await f.app.request('/owner/session', {
+      method: 'POST',
+      headers: FORM,
+      body: form({ passphrase: 'not the passphrase' }),
+    })
     expect(wrong.status).toBe(401)
     expect(wrong.headers.get('set-cookie')).toBeNull()
-    const json = await f.app.request('/owner/session', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ passphrase: 'nope' }) })
+    const json = await f.app.request('/owner/session', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ passphrase: 'nope' }),
+    })
     expect(json.status).toBe(401)
     expect(json.headers.get('content-type')).toBe('application/problem+json')
-    const open = await f.app.request('/owner/session', { method: 'POST', headers: FORM, body: form({ passphrase: PASSPHRASE, return_to: 'https://evil.example/' }) })
+    const open = await f.app.request('/owner/session', {
+      method: 'POST',
+      headers: FORM,
+      body: form({ passphrase: PASSPHRASE, return_to: 'https://evil.example/' }),
+    })
     expect(open.status).toBe(303)
     expect(open.headers.get('location')).toBe('/')
   })
@@ -119,25 +185,42 @@ describe('the consent page', () => {
     const f = await oauthFixture()
     const owner = await f.signIn()
     const id = owner.cookie.split('=')[1] as string
-    const rows = (await f.tv.handle.db.selectFrom('owner_sessions' as never).selectAll().execute()) as Record<string, string>[]
+    const rows = (await f.tv.handle.db
+      .selectFrom('owner_sessions' as never)
+      .selectAll()
+      .execute()) as Record<string, string>[]
     expect(rows).toHaveLength(1)
     expect(JSON.stringify(rows)).not.toContain(id)
     expect(JSON.stringify(rows)).not.toContain(owner.csrf)
 
     const client = await f.register()
     f.advance(14 * 60)
-    expect(await (await f.authorize(request(client.id), owner)).text()).toContain('name="csrf_token"')
+    expect(await (await f.authorize(request(client.id), owner)).text()).toContain(
+      'name="csrf_token"',
+    )
     f.advance(14 * 60) // idle 14 minutes since the last use: still alive
-    expect(await (await f.authorize(request(client.id), owner)).text()).toContain('name="csrf_token"')
+    expect(await (await f.authorize(request(client.id), owner)).text()).toContain(
+      'name="csrf_token"',
+    )
     f.advance(15 * 60 + 1)
-    expect(await (await f.authorize(request(client.id), owner)).text()).not.toContain('name="csrf_token"')
+    expect(await (await f.authorize(request(client.id), owner)).text()).not.toContain(
+      'name="csrf_token"',
+    )
 
     const again = await f.signIn()
-    const noCsrf = await f.app.request('/owner/session', { method: 'DELETE', headers: { cookie: again.cookie } })
+    const noCsrf = await f.app.request('/owner/session', {
+      method: 'DELETE',
+      headers: { cookie: again.cookie },
+    })
     expect(noCsrf.status).toBe(403)
-    const out = await f.app.request('/owner/session', { method: 'DELETE', headers: { cookie: again.cookie, 'x-csrf-token': again.csrf } })
+    const out = await f.app.request('/owner/session', {
+      method: 'DELETE',
+      headers: { cookie: again.cookie, 'x-csrf-token': again.csrf },
+    })
     expect(out.status).toBe(204)
-    expect(await (await f.authorize(request(client.id), again)).text()).not.toContain('name="csrf_token"')
+    expect(await (await f.authorize(request(client.id), again)).text()).not.toContain(
+      'name="csrf_token"',
+    )
   })
 })
 
@@ -150,7 +233,11 @@ describe('sealed (SECURITY.md promise 6)', () => {
       await f.authorize(request(client.id)),
       await f.post('/oauth/par', client, request(client.id)),
       await f.post('/oauth/token', client, { grant_type: 'refresh_token', refresh_token: 'x' }),
-      await f.app.request('/owner/session', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ passphrase: PASSPHRASE }) }),
+      await f.app.request('/owner/session', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ passphrase: PASSPHRASE }),
+      }),
     ]
     for (const res of attempts) {
       expect(res.status).toBe(503)
@@ -164,7 +251,15 @@ describe('errors before the redirect URI is validated are shown, never redirecte
   it('redirect URIs match exactly: near misses of the registered one are refused on a page', async () => {
     const f = await oauthFixture()
     const client = await f.register()
-    for (const uri of ['https://fjord.example/cb/', 'https://FJORD.example/cb', 'https://fjord.example/cb?x=1', 'http://fjord.example/cb', 'https://fjord.example/c', 'https://fjord.example/cb#', 'https://evil.example/cb']) {
+    for (const uri of [
+      'https://fjord.example/cb/',
+      'https://FJORD.example/cb',
+      'https://fjord.example/cb?x=1',
+      'http://fjord.example/cb',
+      'https://fjord.example/c',
+      'https://fjord.example/cb#',
+      'https://evil.example/cb',
+    ]) {
       const res = await f.authorize(request(client.id, { redirect_uri: uri }))
       expect([uri, res.status, res.headers.get('location')]).toEqual([uri, 400, null])
       expect(res.headers.get('content-type')).toContain('text/html')
@@ -204,10 +299,21 @@ describe('errors after the redirect URI is validated go back to the client with 
     const client = await f.register()
     const { code_challenge: _c, ...noChallenge } = request(client.id)
     const { code_challenge_method: _m, ...noMethod } = request(client.id)
-    for (const query of [noChallenge, noMethod, request(client.id, { code_challenge_method: 'plain' }), request(client.id, { code_challenge: 'too-short' })]) {
-      const { target, params } = errorRedirect(await f.app.request(`/oauth/authorize?${form(query)}`))
+    for (const query of [
+      noChallenge,
+      noMethod,
+      request(client.id, { code_challenge_method: 'plain' }),
+      request(client.id, { code_challenge: 'too-short' }),
+    ]) {
+      const { target, params } = errorRedirect(
+        await f.app.request(`/oauth/authorize?${form(query)}`),
+      )
       expect(target).toBe(REDIRECT)
-      expect(Object.fromEntries(params)).toMatchObject({ error: 'invalid_request', state: 'xyz-state', iss: ISSUER })
+      expect(Object.fromEntries(params)).toMatchObject({
+        error: 'invalid_request',
+        state: 'xyz-state',
+        iss: ISSUER,
+      })
       expect(params.has('code')).toBe(false)
     }
     expect(await f.tv.vault.grants.list()).toEqual([])
@@ -224,28 +330,65 @@ describe('errors after the redirect URI is validated go back to the client with 
       [{ scope: 'append:email' }, 'invalid_scope'],
       [{ scope: 'read:nothing.*' }, 'invalid_scope'],
       [{ scope: '' }, 'invalid_scope'],
-      [{ authorization_details: '[{"type":"custos_fields","fields":["ssn"],"actions":["read"],"purpose":"x"}]' }, 'invalid_authorization_details'],
-      [{ authorization_details: '[{"type":"payment_initiation","actions":["read"]}]' }, 'invalid_authorization_details'],
-      [{ authorization_details: '[{"type":"custos_fields","fields":["email"],"actions":["read"]}]' }, 'invalid_authorization_details'],
+      [
+        {
+          authorization_details:
+            '[{"type":"custos_fields","fields":["ssn"],"actions":["read"],"purpose":"x"}]',
+        },
+        'invalid_authorization_details',
+      ],
+      [
+        { authorization_details: '[{"type":"payment_initiation","actions":["read"]}]' },
+        'invalid_authorization_details',
+      ],
+      [
+        {
+          authorization_details: '[{"type":"custos_fields","fields":["email"],"actions":["read"]}]',
+        },
+        'invalid_authorization_details',
+      ],
       [{ authorization_details: '{"type":"custos_fields"}' }, 'invalid_authorization_details'],
       [{ authorization_details: 'not json' }, 'invalid_authorization_details'],
-      [{ authorization_details: '[{"type":"custos_fields","fields":["email"],"actions":["append"],"purpose":"x"}]' }, 'invalid_authorization_details'],
-      [{ authorization_details: '[{"type":"custos_fields","fields":["email"],"actions":["read"],"purpose":"x","duration_seconds":5}]' }, 'invalid_authorization_details'],
+      [
+        {
+          authorization_details:
+            '[{"type":"custos_fields","fields":["email"],"actions":["append"],"purpose":"x"}]',
+        },
+        'invalid_authorization_details',
+      ],
+      [
+        {
+          authorization_details:
+            '[{"type":"custos_fields","fields":["email"],"actions":["read"],"purpose":"x","duration_seconds":5}]',
+        },
+        'invalid_authorization_details',
+      ],
       [{ response_mode: 'fragment' }, 'invalid_request'],
       [{ request: 'eyJhbGciOiJub25lIn0.e30.' }, 'request_not_supported'],
     ]
     for (const [extra, error] of cases) {
-      const { params } = errorRedirect(await f.app.request(`/oauth/authorize?${form(request(client.id, extra))}`))
-      expect([extra, params.get('error'), params.get('state'), params.get('iss')]).toEqual([extra, error, 'xyz-state', ISSUER])
+      const { params } = errorRedirect(
+        await f.app.request(`/oauth/authorize?${form(request(client.id, extra))}`),
+      )
+      expect([extra, params.get('error'), params.get('state'), params.get('iss')]).toEqual([
+        extra,
+        error,
+        'xyz-state',
+        ISSUER,
+      ])
     }
   })
 
   it('a repeated parameter is invalid_request (RFC 6749 §3.1), and an invalid state is not echoed', async () => {
     const f = await oauthFixture()
     const client = await f.register()
-    const repeated = errorRedirect(await f.app.request(`/oauth/authorize?${form(request(client.id))}&scope=read:telephone`))
+    const repeated = errorRedirect(
+      await f.app.request(`/oauth/authorize?${form(request(client.id))}&scope=read:telephone`),
+    )
     expect(repeated.params.get('error')).toBe('invalid_request')
-    const badState = errorRedirect(await f.app.request(`/oauth/authorize?${form(request(client.id, { state: 'a\u0000b' }))}`))
+    const badState = errorRedirect(
+      await f.app.request(`/oauth/authorize?${form(request(client.id, { state: 'a\u0000b' }))}`),
+    )
     expect(badState.params.get('error')).toBe('invalid_request')
     expect(badState.params.has('state')).toBe(false)
   })
@@ -266,7 +409,12 @@ describe('the owner decides', () => {
     expect(back.searchParams.get('iss')).toBe(ISSUER)
     expect(back.searchParams.get('code')).toMatch(/^[A-Za-z0-9_-]{43}$/)
     const [grant] = await f.tv.vault.grants.list({ vendorId: client.id })
-    expect(grant).toMatchObject({ fields: ['prefs.sizes.*'], actions: ['read'], purpose: 'Requested by Fjord Outdoor', status: 'active' })
+    expect(grant).toMatchObject({
+      fields: ['prefs.sizes.*'],
+      actions: ['read'],
+      purpose: 'Requested by Fjord Outdoor',
+      status: 'active',
+    })
     expect(Date.parse(grant!.expiresAt) - f.now().getTime()).toBe(86400_000)
   })
 
@@ -275,7 +423,13 @@ describe('the owner decides', () => {
     const client = await f.register()
     const owner = await f.signIn()
     const html = await (await f.authorize(request(client.id), owner)).text()
-    const res = await f.decide(owner, [['request_id', pendingId(html)], ['csrf_token', owner.csrf], ['field', 'email'], ['duration_seconds', String(10 * 365 * 86400)], ['decision', 'approve']])
+    const res = await f.decide(owner, [
+      ['request_id', pendingId(html)],
+      ['csrf_token', owner.csrf],
+      ['field', 'email'],
+      ['duration_seconds', String(10 * 365 * 86400)],
+      ['decision', 'approve'],
+    ])
     expect(res.status).toBe(400)
     expect(res.headers.get('location')).toBeNull()
     expect(await f.tv.vault.grants.list()).toEqual([])
@@ -284,9 +438,16 @@ describe('the owner decides', () => {
   it('deny (or unticking everything) sends access_denied with state and iss, and grants nothing', async () => {
     const f = await oauthFixture()
     const client = await f.register()
-    for (const decision of [[['decision', 'deny']], [['decision', 'approve']]] as [string, string][][]) {
+    for (const decision of [[['decision', 'deny']], [['decision', 'approve']]] as [
+      string,
+      string,
+    ][][]) {
       const back = await f.consent(request(client.id), () => decision)
-      expect(Object.fromEntries(back.searchParams)).toMatchObject({ error: 'access_denied', state: 'xyz-state', iss: ISSUER })
+      expect(Object.fromEntries(back.searchParams)).toMatchObject({
+        error: 'access_denied',
+        state: 'xyz-state',
+        iss: ISSUER,
+      })
       expect(back.searchParams.has('code')).toBe(false)
     }
     expect(await f.tv.vault.grants.list()).toEqual([])
@@ -298,18 +459,47 @@ describe('the owner decides', () => {
     const owner = await f.signIn()
     const other = await f.signIn()
     const html = await (await f.authorize(request(client.id), owner)).text()
-    const base: [string, string][] = [['request_id', pendingId(html)], ['field', 'email'], ['decision', 'approve']]
+    const base: [string, string][] = [
+      ['request_id', pendingId(html)],
+      ['field', 'email'],
+      ['decision', 'approve'],
+    ]
     const attempts: [string, Response][] = [
-      ['no session', await f.app.request('/oauth/authorize/decision', { method: 'POST', headers: FORM, body: new URLSearchParams([...base, ['csrf_token', owner.csrf]]).toString() })],
+      [
+        'no session',
+        await f.app.request('/oauth/authorize/decision', {
+          method: 'POST',
+          headers: FORM,
+          body: new URLSearchParams([...base, ['csrf_token', owner.csrf]]).toString(),
+        }),
+      ],
       ['no token', await f.decide(owner, base)],
       ['another session’s token', await f.decide(owner, [...base, ['csrf_token', other.csrf]])],
-      ['cross-site origin', await f.decide(owner, [...base, ['csrf_token', owner.csrf]], { origin: 'https://evil.example' })],
-      ['cross-site fetch', await f.decide(owner, [...base, ['csrf_token', owner.csrf]], { 'sec-fetch-site': 'cross-site' })],
+      [
+        'cross-site origin',
+        await f.decide(owner, [...base, ['csrf_token', owner.csrf]], {
+          origin: 'https://evil.example',
+        }),
+      ],
+      [
+        'cross-site fetch',
+        await f.decide(owner, [...base, ['csrf_token', owner.csrf]], {
+          'sec-fetch-site': 'cross-site',
+        }),
+      ],
     ]
-    for (const [what, res] of attempts) expect([what, res.status >= 400 && res.status < 500, res.headers.get('location')]).toEqual([what, true, null])
+    for (const [what, res] of attempts)
+      expect([what, res.status >= 400 && res.status < 500, res.headers.get('location')]).toEqual([
+        what,
+        true,
+        null,
+      ])
     expect(await f.tv.vault.grants.list()).toEqual([])
     // The pending request survived the forgeries and the real owner can still decide, once.
-    const ok = await f.decide(owner, [...base, ['csrf_token', owner.csrf]], { origin: ISSUER, 'sec-fetch-site': 'same-origin' })
+    const ok = await f.decide(owner, [...base, ['csrf_token', owner.csrf]], {
+      origin: ISSUER,
+      'sec-fetch-site': 'same-origin',
+    })
     expect(ok.status).toBe(303)
     const replay = await f.decide(owner, [...base, ['csrf_token', owner.csrf]])
     expect(replay.status).toBe(400)
@@ -319,10 +509,31 @@ describe('the owner decides', () => {
   it('scope-only requests get a default purpose and duration; rich requests carry theirs into the grant', async () => {
     const f = await oauthFixture()
     const client = await f.register()
-    const details = [{ type: 'custos_fields', fields: ['email'], purchases: { madeWithVendor: true }, actions: ['read', 'append'], purpose: 'Order history', duration_seconds: 3600, accepted_terms: ['no-resale', 'delete-on-exit'] }]
-    await f.consent(request(client.id, { scope: 'read:name.given', authorization_details: JSON.stringify(details) }))
+    const details = [
+      {
+        type: 'custos_fields',
+        fields: ['email'],
+        purchases: { madeWithVendor: true },
+        actions: ['read', 'append'],
+        purpose: 'Order history',
+        duration_seconds: 3600,
+        accepted_terms: ['no-resale', 'delete-on-exit'],
+      },
+    ]
+    await f.consent(
+      request(client.id, {
+        scope: 'read:name.given',
+        authorization_details: JSON.stringify(details),
+      }),
+    )
     const [grant] = await f.tv.vault.grants.list({ vendorId: client.id })
-    expect(grant).toMatchObject({ fields: ['name.given', 'email'], purchases: { madeWithVendor: true }, actions: ['read', 'append'], purpose: 'Order history', acceptedTerms: ['no-resale', 'delete-on-exit'] })
+    expect(grant).toMatchObject({
+      fields: ['name.given', 'email'],
+      purchases: { madeWithVendor: true },
+      actions: ['read', 'append'],
+      purpose: 'Order history',
+      acceptedTerms: ['no-resale', 'delete-on-exit'],
+    })
     expect(Date.parse(grant!.expiresAt) - f.now().getTime()).toBe(3600_000)
   })
 })
@@ -338,7 +549,10 @@ describe('pushed authorization requests (RFC 9126)', () => {
     expect(body.request_uri).toMatch(/^urn:ietf:params:oauth:request_uri:[A-Za-z0-9_-]{43}$/)
     expect(body.expires_in).toBe(90)
     const owner = await f.signIn()
-    const first = await f.authorize({ client_id: client.id, request_uri: body.request_uri, scope: 'read:telephone' }, owner)
+    const first = await f.authorize(
+      { client_id: client.id, request_uri: body.request_uri, scope: 'read:telephone' },
+      owner,
+    )
     expect(first.status).toBe(200)
     const html = await first.text()
     expect(html).toContain(PROFILE.email)
@@ -364,7 +578,11 @@ describe('pushed authorization requests (RFC 9126)', () => {
   it('requires client authentication and answers validation errors directly as JSON', async () => {
     const f = await oauthFixture()
     const client = await f.register()
-    const anonymous = await f.app.request('/oauth/par', { method: 'POST', headers: FORM, body: form(request(client.id)) })
+    const anonymous = await f.app.request('/oauth/par', {
+      method: 'POST',
+      headers: FORM,
+      body: form(request(client.id)),
+    })
     expect(anonymous.status).toBe(401)
     expect(((await anonymous.json()) as { error: string }).error).toBe('invalid_client')
     const cases: [Record<string, string>, string][] = [
@@ -375,7 +593,11 @@ describe('pushed authorization requests (RFC 9126)', () => {
     ]
     for (const [extra, error] of cases) {
       const res = await f.post('/oauth/par', client, request(client.id, extra))
-      expect([extra, res.status, ((await res.json()) as { error: string }).error]).toEqual([extra, 400, error])
+      expect([extra, res.status, ((await res.json()) as { error: string }).error]).toEqual([
+        extra,
+        400,
+        error,
+      ])
       expect(res.headers.get('location')).toBeNull()
     }
   })

@@ -24,10 +24,28 @@ const ORDER = { seller: 'Fjord Outdoor', orderDate: '2026-03-14', currency: 'EUR
 
 async function setup(limits: Record<string, unknown>) {
   const f = await resourceFixture()
-  const app = await createApp({ vault: f.tv.vault, database: f.tv.handle, config: { issuer: 'https://vault.example', limits }, now: f.now })
+  const app = await createApp({
+    vault: f.tv.vault,
+    database: f.tv.handle,
+    config: { issuer: 'https://vault.example', limits },
+    now: f.now,
+  })
   const vendor = async () => {
-    const { vendorId, grantId, token } = await f.vendorWithToken({ fields: [], actions: ['append'] })
-    return { vendorId, grantId, token, append: (on = app) => on.request('/v1/purchases', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(ORDER) }) }
+    const { vendorId, grantId, token } = await f.vendorWithToken({
+      fields: [],
+      actions: ['append'],
+    })
+    return {
+      vendorId,
+      grantId,
+      token,
+      append: (on = app) =>
+        on.request('/v1/purchases', {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify(ORDER),
+        }),
+    }
   }
   return { f, app, vendor }
 }
@@ -82,7 +100,15 @@ describe('inbox limits per vendor', () => {
     const vaultB = await createVault({ database: handleB, kdf: 'interactive', now: s.f.now })
     others.push(vaultB)
     await vaultB.unlock(PASSPHRASE)
-    const appB = await createApp({ vault: vaultB, database: handleB, config: { issuer: 'https://vault.example', limits: { pendingPerVendor: 3, appendsPerVendor: { max: 4, seconds: 60 } } }, now: s.f.now })
+    const appB = await createApp({
+      vault: vaultB,
+      database: handleB,
+      config: {
+        issuer: 'https://vault.example',
+        limits: { pendingPerVendor: 3, appendsPerVendor: { max: 4, seconds: 60 } },
+      },
+      now: s.f.now,
+    })
     const a = await s.vendor()
     expect((await a.append()).status).toBe(202)
     expect((await a.append(appB)).status).toBe(202)
@@ -92,7 +118,8 @@ describe('inbox limits per vendor', () => {
     const b = await s.vendor()
     for (let i = 0; i < 3; i++) expect((await b.append()).status).toBe(202)
     await s.f.tv.vault.inbox.list().then(async (page) => {
-      for (const item of page.items) if (item.vendorId === b.vendorId) await s.f.tv.vault.inbox.accept(item.id)
+      for (const item of page.items)
+        if (item.vendorId === b.vendorId) await s.f.tv.vault.inbox.accept(item.id)
     })
     // B's 4th append in the window on the server whose rate is 4 per minute: the count is shared.
     expect((await b.append(appB)).status).toBe(202)
@@ -102,7 +129,12 @@ describe('inbox limits per vendor', () => {
   it('defaults: 100 pending receipts per vendor', async () => {
     const f = await resourceFixture()
     const { token } = await f.vendorWithToken({ fields: [], actions: ['append'] })
-    const append = () => f.app.request('/v1/purchases', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(ORDER) })
+    const append = () =>
+      f.app.request('/v1/purchases', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(ORDER),
+      })
     const statuses: number[] = []
     for (let i = 0; i < 101; i++) statuses.push((await append()).status)
     expect(statuses.slice(0, 100).every((st) => st === 202)).toBe(true)

@@ -12,7 +12,15 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { parseConfig } from '../src/config.js'
 import { TokenStore } from '../src/store/token-store.js'
 import type { ApiTables } from '../src/db/api-schema.js'
-import { FORM, ISSUER, REDIRECT, disposeFixtures, form, oauthFixture, pkce } from './support/oauth-fixture.js'
+import {
+  FORM,
+  ISSUER,
+  REDIRECT,
+  disposeFixtures,
+  form,
+  oauthFixture,
+  pkce,
+} from './support/oauth-fixture.js'
 
 afterEach(disposeFixtures)
 
@@ -51,67 +59,326 @@ describe('no error answer of the API contains input', () => {
     const owner = await f.signIn()
     const client = await f.register()
     const auth = await client.auth()
-    const grant = await f.tv.vault.grants.create({ vendorId: client.id, fields: ['email'], purchases: { madeWithVendor: true }, actions: ['read', 'append'], purpose: 'p', durationSeconds: 3600 })
-    const tokens = new TokenStore({ vault: f.tv.vault, db: f.tv.handle.db as unknown as Kysely<ApiTables>, config: parseConfig({ issuer: ISSUER }), now: f.now })
-    const { accessToken } = await tokens.issue({ clientId: client.id, grantId: grant.id, dpopJkt: null })
+    const grant = await f.tv.vault.grants.create({
+      vendorId: client.id,
+      fields: ['email'],
+      purchases: { madeWithVendor: true },
+      actions: ['read', 'append'],
+      purpose: 'p',
+      durationSeconds: 3600,
+    })
+    const tokens = new TokenStore({
+      vault: f.tv.vault,
+      db: f.tv.handle.db as unknown as Kysely<ApiTables>,
+      config: parseConfig({ issuer: ISSUER }),
+      now: f.now,
+    })
+    const { accessToken } = await tokens.issue({
+      clientId: client.id,
+      grantId: grant.id,
+      dpopJkt: null,
+    })
     const ownerHeaders = { cookie: owner.cookie, 'x-csrf-token': owner.csrf }
     const vendorHeaders = { authorization: `Bearer ${accessToken}` }
-    const authorize = (extra: Record<string, string>) => `/oauth/authorize?${form({ client_id: client.id, response_type: 'code', redirect_uri: REDIRECT, scope: 'read:email', code_challenge: pkce().challenge, code_challenge_method: 'S256', state: 's', ...extra })}`
+    const authorize = (extra: Record<string, string>) =>
+      `/oauth/authorize?${form({ client_id: client.id, response_type: 'code', redirect_uri: REDIRECT, scope: 'read:email', code_challenge: pkce().challenge, code_challenge_method: 'S256', state: 's', ...extra })}`
 
     const probes = (m: string): Probe[] => {
       const e = encodeURIComponent(m)
       return [
         // Owner API.
-        { name: 'field path', method: 'PUT', path: `/owner/fields/${e}`, headers: ownerHeaders, json: { value: 'x' } },
-        { name: 'custom field path', method: 'PUT', path: `/owner/fields/custom.9${e}`, headers: ownerHeaders, json: { value: 'x' } },
-        { name: 'enum field value', method: 'PUT', path: '/owner/fields/prefs.contact.channel', headers: ownerHeaders, json: { value: m } },
-        { name: 'list field value', method: 'PUT', path: '/owner/fields/prefs.diet', headers: ownerHeaders, json: { value: [m] } },
-        { name: 'address unknown key', method: 'PUT', path: '/owner/fields/address.home', headers: ownerHeaders, json: { value: { ...ADDRESS, [m]: m } } },
-        { name: 'field body unknown key', method: 'PUT', path: '/owner/fields/email', headers: ownerHeaders, json: { value: 'a@b.example', [m]: 1 } },
+        {
+          name: 'field path',
+          method: 'PUT',
+          path: `/owner/fields/${e}`,
+          headers: ownerHeaders,
+          json: { value: 'x' },
+        },
+        {
+          name: 'custom field path',
+          method: 'PUT',
+          path: `/owner/fields/custom.9${e}`,
+          headers: ownerHeaders,
+          json: { value: 'x' },
+        },
+        {
+          name: 'enum field value',
+          method: 'PUT',
+          path: '/owner/fields/prefs.contact.channel',
+          headers: ownerHeaders,
+          json: { value: m },
+        },
+        {
+          name: 'list field value',
+          method: 'PUT',
+          path: '/owner/fields/prefs.diet',
+          headers: ownerHeaders,
+          json: { value: [m] },
+        },
+        {
+          name: 'address unknown key',
+          method: 'PUT',
+          path: '/owner/fields/address.home',
+          headers: ownerHeaders,
+          json: { value: { ...ADDRESS, [m]: m } },
+        },
+        {
+          name: 'field body unknown key',
+          method: 'PUT',
+          path: '/owner/fields/email',
+          headers: ownerHeaders,
+          json: { value: 'a@b.example', [m]: 1 },
+        },
         { name: 'purchase query key', path: `/owner/purchases?${e}=1`, headers: ownerHeaders },
-        { name: 'purchase query values', path: `/owner/purchases?since=${e}&limit=${e}&cursor=${e}`, headers: ownerHeaders },
-        { name: 'purchase unknown key', method: 'POST', path: '/owner/purchases', headers: ownerHeaders, json: { ...ORDER, [m]: 1 } },
-        { name: 'purchase values', method: 'POST', path: '/owner/purchases', headers: ownerHeaders, json: { ...ORDER, currency: m, orderDate: m, items: [{ name: 'x', [m]: 1 }] } },
+        {
+          name: 'purchase query values',
+          path: `/owner/purchases?since=${e}&limit=${e}&cursor=${e}`,
+          headers: ownerHeaders,
+        },
+        {
+          name: 'purchase unknown key',
+          method: 'POST',
+          path: '/owner/purchases',
+          headers: ownerHeaders,
+          json: { ...ORDER, [m]: 1 },
+        },
+        {
+          name: 'purchase values',
+          method: 'POST',
+          path: '/owner/purchases',
+          headers: ownerHeaders,
+          json: { ...ORDER, currency: m, orderDate: m, items: [{ name: 'x', [m]: 1 }] },
+        },
         { name: 'purchase id', path: `/owner/purchases/${e}`, headers: ownerHeaders },
-        { name: 'import JSON rows', method: 'POST', path: '/owner/purchases/import', headers: ownerHeaders, json: [{ ...ORDER, [m]: 1, currency: m }] },
-        { name: 'import CSV', method: 'POST', path: '/owner/purchases/import', headers: { ...ownerHeaders, 'content-type': 'text/csv' }, body: `seller,orderDate,currency,total,${m}\n${m},${m},${m},${m},${m}` },
-        { name: 'vendor id and body', method: 'POST', path: `/owner/vendors/${e}/block`, headers: ownerHeaders, json: { blocked: m, [m]: 1 } },
-        { name: 'grant narrowing', method: 'POST', path: `/owner/grants/${grant.id}/narrow`, headers: ownerHeaders, json: { fields: [m], [m]: 1 } },
+        {
+          name: 'import JSON rows',
+          method: 'POST',
+          path: '/owner/purchases/import',
+          headers: ownerHeaders,
+          json: [{ ...ORDER, [m]: 1, currency: m }],
+        },
+        {
+          name: 'import CSV',
+          method: 'POST',
+          path: '/owner/purchases/import',
+          headers: { ...ownerHeaders, 'content-type': 'text/csv' },
+          body: `seller,orderDate,currency,total,${m}\n${m},${m},${m},${m},${m}`,
+        },
+        {
+          name: 'vendor id and body',
+          method: 'POST',
+          path: `/owner/vendors/${e}/block`,
+          headers: ownerHeaders,
+          json: { blocked: m, [m]: 1 },
+        },
+        {
+          name: 'grant narrowing',
+          method: 'POST',
+          path: `/owner/grants/${grant.id}/narrow`,
+          headers: ownerHeaders,
+          json: { fields: [m], [m]: 1 },
+        },
         { name: 'grant id', path: `/owner/grants/${e}`, headers: ownerHeaders },
         { name: 'audit filter', path: `/owner/audit?action=${e}&${e}=1`, headers: ownerHeaders },
-        { name: 'import document', method: 'POST', path: `/owner/import?mode=${e}`, headers: ownerHeaders, json: { format: m, [m]: 1 } },
-        { name: 'import document fields', method: 'POST', path: '/owner/import?mode=merge', headers: ownerHeaders, json: { format: 'custos-export', version: 1, exportedAt: '2026-01-01T00:00:00Z', vaultId: 'v', fields: { [m]: m }, purchases: [], vendors: [], grants: [], audit: [] } },
-        { name: 'inbox id', method: 'POST', path: `/owner/inbox/${e}/accept`, headers: ownerHeaders },
-        { name: 'sign-in body', method: 'POST', path: '/owner/session', json: { passphrase: 7, [m]: m } },
+        {
+          name: 'import document',
+          method: 'POST',
+          path: `/owner/import?mode=${e}`,
+          headers: ownerHeaders,
+          json: { format: m, [m]: 1 },
+        },
+        {
+          name: 'import document fields',
+          method: 'POST',
+          path: '/owner/import?mode=merge',
+          headers: ownerHeaders,
+          json: {
+            format: 'custos-export',
+            version: 1,
+            exportedAt: '2026-01-01T00:00:00Z',
+            vaultId: 'v',
+            fields: { [m]: m },
+            purchases: [],
+            vendors: [],
+            grants: [],
+            audit: [],
+          },
+        },
+        {
+          name: 'inbox id',
+          method: 'POST',
+          path: `/owner/inbox/${e}/accept`,
+          headers: ownerHeaders,
+        },
+        {
+          name: 'sign-in body',
+          method: 'POST',
+          path: '/owner/session',
+          json: { passphrase: 7, [m]: m },
+        },
         // OAuth endpoints.
-        { name: 'register redirect', method: 'POST', path: '/oauth/register', json: { client_name: 'x', redirect_uris: [m] } },
-        { name: 'register values', method: 'POST', path: '/oauth/register', json: { client_name: 'x', redirect_uris: [REDIRECT], token_endpoint_auth_method: m, grant_types: [m], logo_uri: m, [m]: m } },
-        { name: 'register jwks', method: 'POST', path: '/oauth/register', json: { client_name: 'x', redirect_uris: [REDIRECT], token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [], [m]: 1 }, jwks_uri: m } },
+        {
+          name: 'register redirect',
+          method: 'POST',
+          path: '/oauth/register',
+          json: { client_name: 'x', redirect_uris: [m] },
+        },
+        {
+          name: 'register values',
+          method: 'POST',
+          path: '/oauth/register',
+          json: {
+            client_name: 'x',
+            redirect_uris: [REDIRECT],
+            token_endpoint_auth_method: m,
+            grant_types: [m],
+            logo_uri: m,
+            [m]: m,
+          },
+        },
+        {
+          name: 'register jwks',
+          method: 'POST',
+          path: '/oauth/register',
+          json: {
+            client_name: 'x',
+            redirect_uris: [REDIRECT],
+            token_endpoint_auth_method: 'private_key_jwt',
+            jwks: { keys: [], [m]: 1 },
+            jwks_uri: m,
+          },
+        },
         { name: 'authorize client', path: `/oauth/authorize?client_id=${e}&redirect_uri=${e}` },
         { name: 'authorize redirect', path: authorize({ redirect_uri: m }) },
-        { name: 'authorize response_type', path: authorize({ response_type: m, response_mode: m }) },
+        {
+          name: 'authorize response_type',
+          path: authorize({ response_type: m, response_mode: m }),
+        },
         { name: 'authorize scope', path: authorize({ scope: `read:${m} ${m}` }) },
-        { name: 'authorize details', path: authorize({ authorization_details: JSON.stringify([{ type: m, [m]: 1, fields: [m], actions: [m] }]) }) },
-        { name: 'authorize details valid type', path: authorize({ authorization_details: JSON.stringify([{ type: 'custos_fields', fields: [m], actions: ['read'], purpose: 'p', [m]: 1 }]) }) },
-        { name: 'authorize pkce', path: authorize({ code_challenge: m, code_challenge_method: m, dpop_jkt: m }) },
-        { name: 'authorize request_uri', path: `/oauth/authorize?client_id=${client.id}&request_uri=${e}` },
+        {
+          name: 'authorize details',
+          path: authorize({
+            authorization_details: JSON.stringify([{ type: m, [m]: 1, fields: [m], actions: [m] }]),
+          }),
+        },
+        {
+          name: 'authorize details valid type',
+          path: authorize({
+            authorization_details: JSON.stringify([
+              { type: 'custos_fields', fields: [m], actions: ['read'], purpose: 'p', [m]: 1 },
+            ]),
+          }),
+        },
+        {
+          name: 'authorize pkce',
+          path: authorize({ code_challenge: m, code_challenge_method: m, dpop_jkt: m }),
+        },
+        {
+          name: 'authorize request_uri',
+          path: `/oauth/authorize?client_id=${client.id}&request_uri=${e}`,
+        },
         { name: 'pending id', path: `/oauth/authorize/pending/${e}` },
-        { name: 'decision', method: 'POST', path: '/oauth/authorize/decision', headers: { ...FORM, cookie: owner.cookie }, form: { request_id: m, csrf_token: owner.csrf, decision: m } },
-        { name: 'par', method: 'POST', path: '/oauth/par', headers: { ...FORM, ...auth.headers }, form: { response_type: m, scope: m, redirect_uri: m, code_challenge: m } },
-        { name: 'token grant type', method: 'POST', path: '/oauth/token', headers: { ...FORM, ...auth.headers }, form: { grant_type: m, code: m, redirect_uri: m, code_verifier: m } },
-        { name: 'token code', method: 'POST', path: '/oauth/token', headers: { ...FORM, ...auth.headers }, form: { grant_type: 'authorization_code', code: m, redirect_uri: m, code_verifier: m } },
-        { name: 'token refresh', method: 'POST', path: '/oauth/token', headers: { ...FORM, ...auth.headers }, form: { grant_type: 'refresh_token', refresh_token: m, scope: m } },
-        { name: 'token client', method: 'POST', path: '/oauth/token', headers: FORM, form: { grant_type: 'authorization_code', client_id: m, client_secret: m, code: m } },
-        { name: 'token assertion', method: 'POST', path: '/oauth/token', headers: FORM, form: { grant_type: 'authorization_code', client_assertion_type: m, client_assertion: m, code: m } },
-        { name: 'token DPoP', method: 'POST', path: '/oauth/token', headers: { ...FORM, ...auth.headers, dpop: m }, form: { grant_type: 'refresh_token', refresh_token: m } },
-        { name: 'revoke', method: 'POST', path: '/oauth/revoke', headers: { ...FORM, ...auth.headers }, form: { token: m, token_type_hint: m } },
-        { name: 'introspect', method: 'POST', path: '/oauth/introspect', headers: FORM, form: { token: m } },
+        {
+          name: 'decision',
+          method: 'POST',
+          path: '/oauth/authorize/decision',
+          headers: { ...FORM, cookie: owner.cookie },
+          form: { request_id: m, csrf_token: owner.csrf, decision: m },
+        },
+        {
+          name: 'par',
+          method: 'POST',
+          path: '/oauth/par',
+          headers: { ...FORM, ...auth.headers },
+          form: { response_type: m, scope: m, redirect_uri: m, code_challenge: m },
+        },
+        {
+          name: 'token grant type',
+          method: 'POST',
+          path: '/oauth/token',
+          headers: { ...FORM, ...auth.headers },
+          form: { grant_type: m, code: m, redirect_uri: m, code_verifier: m },
+        },
+        {
+          name: 'token code',
+          method: 'POST',
+          path: '/oauth/token',
+          headers: { ...FORM, ...auth.headers },
+          form: { grant_type: 'authorization_code', code: m, redirect_uri: m, code_verifier: m },
+        },
+        {
+          name: 'token refresh',
+          method: 'POST',
+          path: '/oauth/token',
+          headers: { ...FORM, ...auth.headers },
+          form: { grant_type: 'refresh_token', refresh_token: m, scope: m },
+        },
+        {
+          name: 'token client',
+          method: 'POST',
+          path: '/oauth/token',
+          headers: FORM,
+          form: { grant_type: 'authorization_code', client_id: m, client_secret: m, code: m },
+        },
+        {
+          name: 'token assertion',
+          method: 'POST',
+          path: '/oauth/token',
+          headers: FORM,
+          form: {
+            grant_type: 'authorization_code',
+            client_assertion_type: m,
+            client_assertion: m,
+            code: m,
+          },
+        },
+        {
+          name: 'token DPoP',
+          method: 'POST',
+          path: '/oauth/token',
+          headers: { ...FORM, ...auth.headers, dpop: m },
+          form: { grant_type: 'refresh_token', refresh_token: m },
+        },
+        {
+          name: 'revoke',
+          method: 'POST',
+          path: '/oauth/revoke',
+          headers: { ...FORM, ...auth.headers },
+          form: { token: m, token_type_hint: m },
+        },
+        {
+          name: 'introspect',
+          method: 'POST',
+          path: '/oauth/introspect',
+          headers: FORM,
+          form: { token: m },
+        },
         // Vendor resource API.
         { name: 'bearer token', path: '/v1/profile', headers: { authorization: `Bearer ${m}` } },
-        { name: 'DPoP token', path: '/v1/profile', headers: { authorization: `DPoP ${m}`, dpop: m } },
-        { name: 'purchases query', path: `/v1/purchases?limit=${e}&cursor=${e}`, headers: vendorHeaders },
-        { name: 'append unknown key', method: 'POST', path: '/v1/purchases', headers: vendorHeaders, json: { ...ORDER, [m]: 1 } },
-        { name: 'append values', method: 'POST', path: '/v1/purchases', headers: vendorHeaders, json: { ...ORDER, currency: m, items: [{ name: 'x', [m]: m }] } },
+        {
+          name: 'DPoP token',
+          path: '/v1/profile',
+          headers: { authorization: `DPoP ${m}`, dpop: m },
+        },
+        {
+          name: 'purchases query',
+          path: `/v1/purchases?limit=${e}&cursor=${e}`,
+          headers: vendorHeaders,
+        },
+        {
+          name: 'append unknown key',
+          method: 'POST',
+          path: '/v1/purchases',
+          headers: vendorHeaders,
+          json: { ...ORDER, [m]: 1 },
+        },
+        {
+          name: 'append values',
+          method: 'POST',
+          path: '/v1/purchases',
+          headers: vendorHeaders,
+          json: { ...ORDER, currency: m, items: [{ name: 'x', [m]: m }] },
+        },
       ]
     }
 
@@ -128,7 +395,11 @@ describe('no error answer of the API contains input', () => {
             body = JSON.stringify(p.json)
           }
           if (p.form !== undefined) body = form(p.form)
-          const res = await f.app.request(p.path, { method: p.method ?? 'GET', headers, ...(body !== undefined ? { body } : {}) })
+          const res = await f.app.request(p.path, {
+            method: p.method ?? 'GET',
+            headers,
+            ...(body !== undefined ? { body } : {}),
+          })
           // Only refusals are searched: a success may return what was stored.
           if (res.status < 300) continue
           refused++

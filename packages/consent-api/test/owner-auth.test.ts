@@ -6,7 +6,15 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { openApiDocument } from '../src/openapi/openapi-document.js'
 import { ownerRouteDocs } from '../src/owner/owner-docs.js'
-import { GUARDED_ROUTES, type OwnerFixture, PASSPHRASE, disposeOwnerFixtures, fill, ownerFixture, seedIds } from './support/owner-fixture.js'
+import {
+  GUARDED_ROUTES,
+  type OwnerFixture,
+  PASSPHRASE,
+  disposeOwnerFixtures,
+  fill,
+  ownerFixture,
+  seedIds,
+} from './support/owner-fixture.js'
 
 afterEach(disposeOwnerFixtures)
 
@@ -36,28 +44,40 @@ describe('status and unlock (no session)', () => {
   it('unlock with a wrong passphrase is 401, with the passphrase or recovery key unseals; then a session can start', async () => {
     const f = await ownerFixture()
     await f.tv.vault.lock()
-    const wrong = await f.call(undefined, 'POST', '/owner/unlock', { json: { passphrase: 'not it' } })
+    const wrong = await f.call(undefined, 'POST', '/owner/unlock', {
+      json: { passphrase: 'not it' },
+    })
     expect(wrong.status).toBe(401)
     expect((await problem(wrong)).code).toBe('ERR_UNLOCK_FAILED')
     expect((await f.tv.vault.status()).state).toBe('sealed')
 
-    expect(await f.json(undefined, 'POST', '/owner/unlock', { json: { passphrase: PASSPHRASE } })).toMatchObject({ state: 'unsealed' })
+    expect(
+      await f.json(undefined, 'POST', '/owner/unlock', { json: { passphrase: PASSPHRASE } }),
+    ).toMatchObject({ state: 'unsealed' })
     const owner = await f.signIn()
     expect((await f.call(owner, 'GET', '/owner/fields')).status).toBe(200)
 
     await f.tv.vault.lock()
-    expect(await f.json(undefined, 'POST', '/owner/unlock', { json: { recoveryKey: f.tv.recoveryKey } })).toMatchObject({ state: 'unsealed' })
+    expect(
+      await f.json(undefined, 'POST', '/owner/unlock', { json: { recoveryKey: f.tv.recoveryKey } }),
+    ).toMatchObject({ state: 'unsealed' })
   })
 
   it('unlocking an unsealed vault is 409 and leaves the keys in use alone', async () => {
     const f = await ownerFixture()
     const owner = await f.signIn()
-    const res = await f.call(undefined, 'POST', '/owner/unlock', { json: { passphrase: PASSPHRASE } })
+    const res = await f.call(undefined, 'POST', '/owner/unlock', {
+      json: { passphrase: PASSPHRASE },
+    })
     expect(res.status).toBe(409)
     expect((await problem(res)).code).toBe('ERR_ALREADY_UNSEALED')
     // Two at once while sealed: one unseals, the other finds it unsealed.
     await f.tv.vault.lock()
-    const both = await Promise.all([0, 1].map(() => f.call(undefined, 'POST', '/owner/unlock', { json: { passphrase: PASSPHRASE } })))
+    const both = await Promise.all(
+      [0, 1].map(() =>
+        f.call(undefined, 'POST', '/owner/unlock', { json: { passphrase: PASSPHRASE } }),
+      ),
+    )
     expect(both.map((r) => r.status).sort()).toEqual([200, 409])
     expect((await f.tv.vault.audit.list({ action: 'vault.unlocked' })).length).toBe(1)
     expect((await f.call(owner, 'GET', '/owner/fields')).status).toBe(200)
@@ -66,12 +86,20 @@ describe('status and unlock (no session)', () => {
   it('unlock refuses a body that is neither a passphrase nor a recovery key, and anything but JSON', async () => {
     const f = await ownerFixture()
     await f.tv.vault.lock()
-    for (const json of [{}, { passphrase: PASSPHRASE, recoveryKey: 'x' }, { passphrase: 42 }, { password: PASSPHRASE }]) {
+    for (const json of [
+      {},
+      { passphrase: PASSPHRASE, recoveryKey: 'x' },
+      { passphrase: 42 },
+      { password: PASSPHRASE },
+    ]) {
       const res = await f.call(undefined, 'POST', '/owner/unlock', { json })
       expect(res.status).toBe(400)
       expect((await problem(res)).code).toBe('ERR_VALIDATION')
     }
-    const form = await f.call(undefined, 'POST', '/owner/unlock', { body: `passphrase=${encodeURIComponent(PASSPHRASE)}`, type: 'application/x-www-form-urlencoded' })
+    const form = await f.call(undefined, 'POST', '/owner/unlock', {
+      body: `passphrase=${encodeURIComponent(PASSPHRASE)}`,
+      type: 'application/x-www-form-urlencoded',
+    })
     expect(form.status).toBe(415)
     expect((await f.tv.vault.status()).state).toBe('sealed')
   })
@@ -81,7 +109,9 @@ describe('status and unlock (no session)', () => {
     await f.tv.vault.lock()
     let throttled: Response | undefined
     for (let i = 0; i < 10 && !throttled; i++) {
-      const res = await f.call(undefined, 'POST', '/owner/unlock', { json: { passphrase: `wrong ${i}` } })
+      const res = await f.call(undefined, 'POST', '/owner/unlock', {
+        json: { passphrase: `wrong ${i}` },
+      })
       if (res.status === 429) throttled = res
       else expect(res.status).toBe(401)
     }
@@ -89,12 +119,19 @@ describe('status and unlock (no session)', () => {
     expect((await problem(throttled as Response)).code).toBe('ERR_UNLOCK_THROTTLED')
     const retryAfter = Number(throttled?.headers.get('retry-after'))
     expect(retryAfter).toBeGreaterThanOrEqual(1)
-    const right = await f.call(undefined, 'POST', '/owner/unlock', { json: { passphrase: PASSPHRASE } })
+    const right = await f.call(undefined, 'POST', '/owner/unlock', {
+      json: { passphrase: PASSPHRASE },
+    })
     expect(right.status).toBe(429)
     expect(Number(right.headers.get('retry-after'))).toBeGreaterThanOrEqual(1)
-    expect((await f.json(undefined, 'GET', '/owner/status')).unlockBlockedUntil).toEqual(expect.any(String))
+    expect((await f.json(undefined, 'GET', '/owner/status')).unlockBlockedUntil).toEqual(
+      expect.any(String),
+    )
     f.advance(retryAfter + 1)
-    expect((await f.call(undefined, 'POST', '/owner/unlock', { json: { passphrase: PASSPHRASE } })).status).toBe(200)
+    expect(
+      (await f.call(undefined, 'POST', '/owner/unlock', { json: { passphrase: PASSPHRASE } }))
+        .status,
+    ).toBe(200)
   })
 })
 
@@ -104,7 +141,9 @@ describe('sessions', () => {
     const { setCookie } = await f.signIn()
     const attributes = setCookie.split(';').map((a) => a.trim().toLowerCase())
     expect(attributes[0]).toMatch(/^custos_session=[a-z0-9_-]{43}$/)
-    expect(attributes).toEqual(expect.arrayContaining(['httponly', 'secure', 'samesite=strict', 'path=/']))
+    expect(attributes).toEqual(
+      expect.arrayContaining(['httponly', 'secure', 'samesite=strict', 'path=/']),
+    )
   })
 
   it('an idle session dies after 15 minutes; every request restarts the idle timer', async () => {
@@ -131,7 +170,8 @@ describe('sessions', () => {
     expect(res.headers.get('set-cookie')).toMatch(/custos_session=;/)
     expect((await f.tv.vault.status()).state).toBe('sealed')
     await f.json(undefined, 'POST', '/owner/unlock', { json: { passphrase: PASSPHRASE } })
-    for (const who of [owner, other]) expect((await f.call(who, 'GET', '/owner/fields')).status).toBe(401)
+    for (const who of [owner, other])
+      expect((await f.call(who, 'GET', '/owner/fields')).status).toBe(401)
   })
 })
 
@@ -165,30 +205,41 @@ describe('the guard on every other route', () => {
     ['no CSRF token', () => null],
     ['a wrong CSRF token', () => 'x'.repeat(64)],
     ["another session's CSRF token", (other: string) => other],
-  ] as const)('with %s, every state-changing route is 403 and changes nothing', async (_name, token) => {
-    const f = await setup()
-    const owner = await f.signIn()
-    const other = await f.signIn()
-    for (const route of UNSAFE) {
-      const res = await f.call(owner, route.method, fill(route.path, ids), { csrf: token(other.csrf), ...(route.json !== undefined ? { json: route.json } : {}) })
-      expect([route.method, route.path, res.status]).toEqual([route.method, route.path, 403])
-      expect((await problem(res)).code).toBe('ERR_CSRF')
-    }
-    expect(await f.tv.vault.fields.get('email')).toBe('ada@example.org')
-    expect((await f.tv.vault.grants.get(ids.grant as string)).status).toBe('active')
-    expect((await f.tv.vault.vendors.get(ids.vendor as string)).blocked).toBe(false)
-    expect((await f.tv.vault.purchases.list()).items).toHaveLength(1)
-    expect((await f.tv.vault.status()).state).toBe('unsealed')
-    // The session itself is still good: the refusals did not sign anyone out.
-    expect((await f.call(owner, 'GET', '/owner/fields')).status).toBe(200)
-  })
+  ] as const)(
+    'with %s, every state-changing route is 403 and changes nothing',
+    async (_name, token) => {
+      const f = await setup()
+      const owner = await f.signIn()
+      const other = await f.signIn()
+      for (const route of UNSAFE) {
+        const res = await f.call(owner, route.method, fill(route.path, ids), {
+          csrf: token(other.csrf),
+          ...(route.json !== undefined ? { json: route.json } : {}),
+        })
+        expect([route.method, route.path, res.status]).toEqual([route.method, route.path, 403])
+        expect((await problem(res)).code).toBe('ERR_CSRF')
+      }
+      expect(await f.tv.vault.fields.get('email')).toBe('ada@example.org')
+      expect((await f.tv.vault.grants.get(ids.grant as string)).status).toBe('active')
+      expect((await f.tv.vault.vendors.get(ids.vendor as string)).blocked).toBe(false)
+      expect((await f.tv.vault.purchases.list()).items).toHaveLength(1)
+      expect((await f.tv.vault.status()).state).toBe('unsealed')
+      // The session itself is still good: the refusals did not sign anyone out.
+      expect((await f.call(owner, 'GET', '/owner/fields')).status).toBe(200)
+    },
+  )
 
   it('while sealed, every route is 503 with Retry-After — before the session is even looked at', async () => {
     const f = await setup()
     const owner = await f.signIn()
     await f.tv.vault.lock()
     for (const route of GUARDED_ROUTES) {
-      const res = await f.call(owner, route.method, fill(route.path, ids), route.json !== undefined ? { json: route.json } : {})
+      const res = await f.call(
+        owner,
+        route.method,
+        fill(route.path, ids),
+        route.json !== undefined ? { json: route.json } : {},
+      )
       expect([route.method, route.path, res.status]).toEqual([route.method, route.path, 503])
       expect(res.headers.get('retry-after')).toBe('60')
       expect((await problem(res)).code).toBe('ERR_VAULT_LOCKED')
@@ -200,10 +251,16 @@ describe('the guard on every other route', () => {
     const owner = await f.signIn()
     for (const route of GUARDED_ROUTES.filter((r) => r.method === 'GET')) {
       const res = await f.call(owner, 'GET', fill(route.path, ids))
-      expect([route.path, res.status, res.headers.get('cache-control')]).toEqual([route.path, 200, 'no-store'])
+      expect([route.path, res.status, res.headers.get('cache-control')]).toEqual([
+        route.path,
+        200,
+        'no-store',
+      ])
       await res.arrayBuffer()
     }
-    expect((await f.call(owner, 'GET', '/owner/nope')).headers.get('cache-control')).toBe('no-store')
+    expect((await f.call(owner, 'GET', '/owner/nope')).headers.get('cache-control')).toBe(
+      'no-store',
+    )
   })
 })
 
@@ -211,16 +268,42 @@ describe('OpenAPI description of the owner API', () => {
   it('documents exactly the owner routes there are, and every schema renders', async () => {
     const f = await ownerFixture()
     const documented = ownerRouteDocs.map((d) => `${d.method.toUpperCase()} ${d.path}`).sort()
-    const served = [...GUARDED_ROUTES, { method: 'GET', path: '/owner/status' }, { method: 'POST', path: '/owner/unlock' }]
-      .map((r) => `${r.method} ${r.path.replace(/\?.*$/, '').replace(/\/fields\/email$/, '/fields/{path}').replace(/:[a-z]+/g, (m) => (m === ':vendor' || m === ':grant' || m === ':purchase' || m === ':pending' || m === ':token' ? '{id}' : m))}`)
+    const served = [
+      ...GUARDED_ROUTES,
+      { method: 'GET', path: '/owner/status' },
+      { method: 'POST', path: '/owner/unlock' },
+    ]
+      .map(
+        (r) =>
+          `${r.method} ${r.path
+            .replace(/\?.*$/, '')
+            .replace(/\/fields\/email$/, '/fields/{path}')
+            .replace(/:[a-z]+/g, (m) =>
+              m === ':vendor' ||
+              m === ':grant' ||
+              m === ':purchase' ||
+              m === ':pending' ||
+              m === ':token'
+                ? '{id}'
+                : m,
+            )}`,
+      )
       .sort()
     expect(documented).toEqual(served)
-    const doc = openApiDocument('https://vault.example', ownerRouteDocs) as { paths: Record<string, unknown> }
+    const doc = openApiDocument('https://vault.example', ownerRouteDocs) as {
+      paths: Record<string, unknown>
+    }
     expect(Object.keys(doc.paths)).toContain('/owner/purchases/import')
     const owner = await f.signIn()
     for (const d of ownerRouteDocs) {
-      const res = await f.call(owner, d.method.toUpperCase(), d.path.replace(/\{[^}]+\}/g, 'x'), { csrf: 'wrong' })
-      expect([d.method, d.path, (await res.text()).includes('ERR_ROUTE_NOT_FOUND')]).toEqual([d.method, d.path, false])
+      const res = await f.call(owner, d.method.toUpperCase(), d.path.replace(/\{[^}]+\}/g, 'x'), {
+        csrf: 'wrong',
+      })
+      expect([d.method, d.path, (await res.text()).includes('ERR_ROUTE_NOT_FOUND')]).toEqual([
+        d.method,
+        d.path,
+        false,
+      ])
     }
   })
 })

@@ -6,16 +6,51 @@
 import fc from 'fast-check'
 import { afterEach, describe, expect, it } from 'vitest'
 import { CsvSyntaxError, parseCsv } from '../src/owner/csv.js'
-import { ORDER, type Owner, type OwnerFixture, disposeOwnerFixtures, ownerFixture } from './support/owner-fixture.js'
+import {
+  ORDER,
+  type Owner,
+  type OwnerFixture,
+  disposeOwnerFixtures,
+  ownerFixture,
+} from './support/owner-fixture.js'
 
 afterEach(disposeOwnerFixtures)
 
 describe('parseCsv (RFC 4180)', () => {
   it.each([
-    ['plain fields, LF', 'a,b\n1,2\n', [['a', 'b'], ['1', '2']]],
-    ['CRLF and no final line break', 'a,b\r\n1,2', [['a', 'b'], ['1', '2']]],
-    ['quoted comma, line break and doubled quote', 'a,b\r\n"x, y","line1\r\nline2 ""q"""\r\n', [['a', 'b'], ['x, y', 'line1\r\nline2 "q"']]],
-    ['empty fields and a trailing comma', 'a,,c\n,\n1,2,', [['a', '', 'c'], ['', ''], ['1', '2', '']]],
+    [
+      'plain fields, LF',
+      'a,b\n1,2\n',
+      [
+        ['a', 'b'],
+        ['1', '2'],
+      ],
+    ],
+    [
+      'CRLF and no final line break',
+      'a,b\r\n1,2',
+      [
+        ['a', 'b'],
+        ['1', '2'],
+      ],
+    ],
+    [
+      'quoted comma, line break and doubled quote',
+      'a,b\r\n"x, y","line1\r\nline2 ""q"""\r\n',
+      [
+        ['a', 'b'],
+        ['x, y', 'line1\r\nline2 "q"'],
+      ],
+    ],
+    [
+      'empty fields and a trailing comma',
+      'a,,c\n,\n1,2,',
+      [
+        ['a', '', 'c'],
+        ['', ''],
+        ['1', '2', ''],
+      ],
+    ],
     ['a byte-order mark and blank lines', '\ufeffa\n\n\nb\n', [['a'], ['b']]],
     ['an empty quoted field is a record', '""\n', [['']]],
     ['nothing', '', []],
@@ -46,14 +81,29 @@ describe('parseCsv (RFC 4180)', () => {
   })
 
   it('reads back exactly what an RFC 4180 writer wrote (property)', () => {
-    const field = fc.string({ unit: fc.constantFrom('a', 'Z', ' ', ',', '"', '\n', '\r', 'é', '1') })
+    const field = fc.string({
+      unit: fc.constantFrom('a', 'Z', ' ', ',', '"', '\n', '\r', 'é', '1'),
+    })
     const write = (rows: string[][], quoteAll: boolean) =>
-      rows.map((r) => r.map((v) => (quoteAll || /[",\r\n]/.test(v) || v === '' ? `"${v.replace(/"/g, '""')}"` : v)).join(',')).join('\r\n')
+      rows
+        .map((r) =>
+          r
+            .map((v) =>
+              quoteAll || /[",\r\n]/.test(v) || v === '' ? `"${v.replace(/"/g, '""')}"` : v,
+            )
+            .join(','),
+        )
+        .join('\r\n')
     fc.assert(
-      fc.property(fc.array(fc.array(field, { minLength: 1, maxLength: 6 }), { maxLength: 8 }), fc.boolean(), fc.boolean(), (rows, quoteAll, finalBreak) => {
-        const text = write(rows, quoteAll) + (finalBreak && rows.length > 0 ? '\r\n' : '')
-        expect(parseCsv(text)).toEqual(rows)
-      }),
+      fc.property(
+        fc.array(fc.array(field, { minLength: 1, maxLength: 6 }), { maxLength: 8 }),
+        fc.boolean(),
+        fc.boolean(),
+        (rows, quoteAll, finalBreak) => {
+          const text = write(rows, quoteAll) + (finalBreak && rows.length > 0 ? '\r\n' : '')
+          expect(parseCsv(text)).toEqual(rows)
+        },
+      ),
       { numRuns: 500 },
     )
   })
@@ -67,7 +117,11 @@ async function signedIn(): Promise<{ f: OwnerFixture; owner: Owner }> {
   return { f, owner: await f.signIn() }
 }
 
-const importCsv = (f: OwnerFixture, owner: Owner, text: string, query = '') => f.call(owner, 'POST', `/owner/purchases/import${query}`, { body: text, type: 'text/csv; charset=utf-8' })
+const importCsv = (f: OwnerFixture, owner: Owner, text: string, query = '') =>
+  f.call(owner, 'POST', `/owner/purchases/import${query}`, {
+    body: text,
+    type: 'text/csv; charset=utf-8',
+  })
 
 describe('POST /owner/purchases/import', () => {
   it('previews a CSV: every row parsed or with its issues, nothing written', async () => {
@@ -79,10 +133,33 @@ describe('POST /owner/purchases/import', () => {
     )
     const res = await importCsv(f, owner, text, '?preview=true')
     expect(res.status).toBe(200)
-    const body = (await res.json()) as { rows: { index: number; order?: Record<string, unknown>; issues?: { path: string; message: string }[] }[]; valid: number; invalid: number }
+    const body = (await res.json()) as {
+      rows: {
+        index: number
+        order?: Record<string, unknown>
+        issues?: { path: string; message: string }[]
+      }[]
+      valid: number
+      invalid: number
+    }
     expect([body.valid, body.invalid]).toEqual([2, 1])
-    expect(body.rows[0]?.order).toEqual({ seller: 'Fjord Outdoor, AS', orderDate: '2026-03-14', orderNumber: 'A-1', category: 'outdoor', currency: 'EUR', total: 129.9, notes: 'Rain jacket, "blue"', items: [] })
-    expect(body.rows[1]?.order).toEqual({ seller: 'Nordlys Books', orderDate: '2026-01-02', currency: 'NOK', total: 12, items: [] })
+    expect(body.rows[0]?.order).toEqual({
+      seller: 'Fjord Outdoor, AS',
+      orderDate: '2026-03-14',
+      orderNumber: 'A-1',
+      category: 'outdoor',
+      currency: 'EUR',
+      total: 129.9,
+      notes: 'Rain jacket, "blue"',
+      items: [],
+    })
+    expect(body.rows[1]?.order).toEqual({
+      seller: 'Nordlys Books',
+      orderDate: '2026-01-02',
+      currency: 'NOK',
+      total: 12,
+      items: [],
+    })
     expect(body.rows[2]?.issues?.map((i) => i.path).sort()).toEqual(['orderDate', 'total'])
     expect(JSON.stringify(body.rows[2])).not.toContain('canary')
     expect((await f.tv.vault.purchases.list()).items).toEqual([])
@@ -90,7 +167,10 @@ describe('POST /owner/purchases/import', () => {
 
   it('a real import with one bad row writes nothing and names the row', async () => {
     const { f, owner } = await signedIn()
-    const rows = Array.from({ length: 20 }, (_, i) => `Shop ${i},2026-02-${String(i + 1).padStart(2, '0')},,,EUR,${i}.50,`)
+    const rows = Array.from(
+      { length: 20 },
+      (_, i) => `Shop ${i},2026-02-${String(i + 1).padStart(2, '0')},,,EUR,${i}.50,`,
+    )
     rows.splice(13, 0, 'Shop X,2026-02-30,,,EUR,1,')
     const res = await importCsv(f, owner, csv(...rows))
     expect(res.status).toBe(400)
@@ -111,15 +191,35 @@ describe('POST /owner/purchases/import', () => {
 
   it('imports a JSON array of orders the same way, all or nothing', async () => {
     const { f, owner } = await signedIn()
-    const bad = await f.call(owner, 'POST', '/owner/purchases/import', { json: [ORDER, { ...ORDER, currency: 'eur' }] })
+    const bad = await f.call(owner, 'POST', '/owner/purchases/import', {
+      json: [ORDER, { ...ORDER, currency: 'eur' }],
+    })
     expect(bad.status).toBe(400)
-    expect(((await bad.json()) as { issues: { path: string }[] }).issues.map((i) => i.path)).toEqual(['1.currency'])
+    expect(
+      ((await bad.json()) as { issues: { path: string }[] }).issues.map((i) => i.path),
+    ).toEqual(['1.currency'])
     expect((await f.tv.vault.purchases.list()).items).toEqual([])
-    const preview = await f.json<{ valid: number }>(owner, 'POST', '/owner/purchases/import?preview=true', { json: [ORDER, ORDER] })
+    const preview = await f.json<{ valid: number }>(
+      owner,
+      'POST',
+      '/owner/purchases/import?preview=true',
+      { json: [ORDER, ORDER] },
+    )
     expect(preview.valid).toBe(2)
     expect((await f.tv.vault.purchases.list()).items).toEqual([])
-    expect((await f.json<{ imported: number }>(owner, 'POST', '/owner/purchases/import', { json: [ORDER, ORDER] }, 201)).imported).toBe(2)
-    for (const json of [[], {}, 'x']) expect((await f.call(owner, 'POST', '/owner/purchases/import', { json })).status).toBe(400)
+    expect(
+      (
+        await f.json<{ imported: number }>(
+          owner,
+          'POST',
+          '/owner/purchases/import',
+          { json: [ORDER, ORDER] },
+          201,
+        )
+      ).imported,
+    ).toBe(2)
+    for (const json of [[], {}, 'x'])
+      expect((await f.call(owner, 'POST', '/owner/purchases/import', { json })).status).toBe(400)
   })
 
   it('refuses unusable CSV headers, malformed CSV and other media types before looking at rows', async () => {
@@ -137,8 +237,18 @@ describe('POST /owner/purchases/import', () => {
       expect([name, res.status]).toEqual([name, 400])
       expect(await res.text()).not.toContain('<img')
     }
-    expect((await f.call(owner, 'POST', '/owner/purchases/import', { body: csv('A,2026-01-01,,,EUR,1,'), type: 'text/plain' })).status).toBe(415)
-    expect((await f.call(owner, 'POST', '/owner/purchases/import?preview=maybe', { json: [ORDER] })).status).toBe(400)
+    expect(
+      (
+        await f.call(owner, 'POST', '/owner/purchases/import', {
+          body: csv('A,2026-01-01,,,EUR,1,'),
+          type: 'text/plain',
+        })
+      ).status,
+    ).toBe(415)
+    expect(
+      (await f.call(owner, 'POST', '/owner/purchases/import?preview=maybe', { json: [ORDER] }))
+        .status,
+    ).toBe(400)
     expect((await f.tv.vault.purchases.list()).items).toEqual([])
   })
 
@@ -149,7 +259,10 @@ describe('POST /owner/purchases/import', () => {
     const text = csv(...rows)
     expect(text.length).toBeGreaterThan(64 * 1024)
     // The same size elsewhere is refused by the app-wide limit.
-    const elsewhere = await f.call(owner, 'POST', '/owner/purchases', { body: JSON.stringify({ ...ORDER, notes: text }), type: 'application/json' })
+    const elsewhere = await f.call(owner, 'POST', '/owner/purchases', {
+      body: JSON.stringify({ ...ORDER, notes: text }),
+      type: 'application/json',
+    })
     expect(elsewhere.status).toBe(413)
     const res = await importCsv(f, owner, text)
     expect(res.status).toBe(201)

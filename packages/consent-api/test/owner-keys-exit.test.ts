@@ -4,11 +4,20 @@
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import type { Vault } from '@custos/vault'
-import { ORDER, type Owner, type OwnerFixture, PASSPHRASE, disposeOwnerFixtures, ownerFixture } from './support/owner-fixture.js'
+import {
+  ORDER,
+  type Owner,
+  type OwnerFixture,
+  PASSPHRASE,
+  disposeOwnerFixtures,
+  ownerFixture,
+} from './support/owner-fixture.js'
 
 afterEach(disposeOwnerFixtures)
 
-async function signedIn(options?: Parameters<typeof ownerFixture>[0]): Promise<{ f: OwnerFixture; owner: Owner }> {
+async function signedIn(
+  options?: Parameters<typeof ownerFixture>[0],
+): Promise<{ f: OwnerFixture; owner: Owner }> {
   const f = await ownerFixture(options)
   return { f, owner: await f.signIn() }
 }
@@ -18,19 +27,44 @@ const NEW_PASSPHRASE = 'a brand new long passphrase'
 describe('passphrase', () => {
   it('changes the passphrase after checking the current one; the old one stops working', async () => {
     const { f, owner } = await signedIn()
-    const wrong = await f.call(owner, 'POST', '/owner/passphrase', { json: { current: 'not it', next: NEW_PASSPHRASE } })
-    expect([wrong.status, ((await wrong.json()) as { code: string }).code]).toEqual([401, 'ERR_UNLOCK_FAILED'])
-    const short = await f.call(owner, 'POST', '/owner/passphrase', { json: { current: PASSPHRASE, next: 'short' } })
-    expect([short.status, ((await short.json()) as { code: string }).code]).toEqual([400, 'ERR_WEAK_PASSPHRASE'])
+    const wrong = await f.call(owner, 'POST', '/owner/passphrase', {
+      json: { current: 'not it', next: NEW_PASSPHRASE },
+    })
+    expect([wrong.status, ((await wrong.json()) as { code: string }).code]).toEqual([
+      401,
+      'ERR_UNLOCK_FAILED',
+    ])
+    const short = await f.call(owner, 'POST', '/owner/passphrase', {
+      json: { current: PASSPHRASE, next: 'short' },
+    })
+    expect([short.status, ((await short.json()) as { code: string }).code]).toEqual([
+      400,
+      'ERR_WEAK_PASSPHRASE',
+    ])
     // Long enough for a length rule, guessed at once: refused by the vault's policy, the reason in the problem's title.
     for (const next of ['a'.repeat(20), 'passwordpassword']) {
-      const weak = await f.call(owner, 'POST', '/owner/passphrase', { json: { current: PASSPHRASE, next } })
-      expect([next, weak.status, weak.headers.get('content-type')]).toEqual([next, 400, 'application/problem+json'])
+      const weak = await f.call(owner, 'POST', '/owner/passphrase', {
+        json: { current: PASSPHRASE, next },
+      })
+      expect([next, weak.status, weak.headers.get('content-type')]).toEqual([
+        next,
+        400,
+        'application/problem+json',
+      ])
       const problem = (await weak.json()) as { code: string; title: string }
-      expect(problem).toMatchObject({ code: 'ERR_WEAK_PASSPHRASE', title: expect.stringMatching(/^The passphrase is too easy to guess\. \S/) })
+      expect(problem).toMatchObject({
+        code: 'ERR_WEAK_PASSPHRASE',
+        title: expect.stringMatching(/^The passphrase is too easy to guess\. \S/),
+      })
       expect(JSON.stringify(problem)).not.toContain(next)
     }
-    expect((await f.call(owner, 'POST', '/owner/passphrase', { json: { current: PASSPHRASE, next: NEW_PASSPHRASE } })).status).toBe(204)
+    expect(
+      (
+        await f.call(owner, 'POST', '/owner/passphrase', {
+          json: { current: PASSPHRASE, next: NEW_PASSPHRASE },
+        })
+      ).status,
+    ).toBe(204)
     // The session goes on; a new sign-in needs the new passphrase.
     expect((await f.call(owner, 'GET', '/owner/fields')).status).toBe(200)
     await expect(f.signIn(PASSPHRASE)).rejects.toThrow(/401/)
@@ -53,22 +87,61 @@ describe('key rotation', () => {
       },
     })
     const { f, owner } = await signedIn({ vault: gated })
-    await f.tv.vault.fields.setMany({ email: 'ada@example.org', 'name.given': 'Ada', 'custom.a': 'x', 'custom.b': 'y' })
+    await f.tv.vault.fields.setMany({
+      email: 'ada@example.org',
+      'name.given': 'Ada',
+      'custom.a': 'x',
+      'custom.b': 'y',
+    })
     await f.tv.vault.purchases.addMany([ORDER, ORDER, ORDER])
 
-    expect(await f.json(owner, 'GET', '/owner/keys/rotation')).toEqual({ running: false, term: null, done: 0, total: 0, pending: false })
-    const started = await f.json<{ id: string; running: boolean }>(owner, 'POST', '/owner/keys/rotate', {}, 202)
+    expect(await f.json(owner, 'GET', '/owner/keys/rotation')).toEqual({
+      running: false,
+      term: null,
+      done: 0,
+      total: 0,
+      pending: false,
+    })
+    const started = await f.json<{ id: string; running: boolean }>(
+      owner,
+      'POST',
+      '/owner/keys/rotate',
+      {},
+      202,
+    )
     expect(started).toMatchObject({ running: true, id: expect.stringMatching(/^rot_/) })
     const busy = await f.call(owner, 'POST', '/owner/keys/rotate')
-    expect([busy.status, ((await busy.json()) as { code: string }).code]).toEqual([409, 'ERR_KEYS_BUSY'])
-    expect(await f.json(owner, 'GET', '/owner/keys/rotation')).toMatchObject({ id: started.id, running: true })
+    expect([busy.status, ((await busy.json()) as { code: string }).code]).toEqual([
+      409,
+      'ERR_KEYS_BUSY',
+    ])
+    expect(await f.json(owner, 'GET', '/owner/keys/rotation')).toMatchObject({
+      id: started.id,
+      running: true,
+    })
     // A restore would wipe the keys the rotation is using: refused until it is done.
     const backup = new Uint8Array(await (await f.call(owner, 'GET', '/owner/backup')).arrayBuffer())
-    const restore = await f.call(owner, 'POST', '/owner/restore', { body: backup, type: 'application/octet-stream', headers: { 'x-backup-passphrase': encodeURIComponent(PASSPHRASE) } })
-    expect([restore.status, ((await restore.json()) as { code: string }).code]).toEqual([409, 'ERR_KEYS_BUSY'])
+    const restore = await f.call(owner, 'POST', '/owner/restore', {
+      body: backup,
+      type: 'application/octet-stream',
+      headers: { 'x-backup-passphrase': encodeURIComponent(PASSPHRASE) },
+    })
+    expect([restore.status, ((await restore.json()) as { code: string }).code]).toEqual([
+      409,
+      'ERR_KEYS_BUSY',
+    ])
 
     release()
-    let progress: { running: boolean; term: number; done: number; total: number; error?: string; pending: boolean } | undefined
+    let progress:
+      | {
+          running: boolean
+          term: number
+          done: number
+          total: number
+          error?: string
+          pending: boolean
+        }
+      | undefined
     for (let i = 0; i < 200; i++) {
       progress = await f.json(owner, 'GET', '/owner/keys/rotation')
       if (!progress?.running) break
@@ -84,11 +157,17 @@ describe('key rotation', () => {
   })
 
   it('a rotation that fails reports its error code and can be started again', async () => {
-    const failing = (v: Vault): Vault => ({ ...v, rotateKeys: async () => Promise.reject(Object.assign(new Error('x'), { name: 'Boom' })) })
+    const failing = (v: Vault): Vault => ({
+      ...v,
+      rotateKeys: async () => Promise.reject(Object.assign(new Error('x'), { name: 'Boom' })),
+    })
     const { f, owner } = await signedIn({ vault: failing })
     await f.json(owner, 'POST', '/owner/keys/rotate', {}, 202)
     await new Promise((r) => setTimeout(r, 10))
-    expect(await f.json(owner, 'GET', '/owner/keys/rotation')).toMatchObject({ running: false, error: 'ERR_INTERNAL' })
+    expect(await f.json(owner, 'GET', '/owner/keys/rotation')).toMatchObject({
+      running: false,
+      error: 'ERR_INTERNAL',
+    })
     await f.json(owner, 'POST', '/owner/keys/rotate', {}, 202)
   })
 })
@@ -100,14 +179,19 @@ describe('export and import', () => {
     await f.tv.vault.purchases.add(ORDER)
     const res = await f.call(owner, 'GET', '/owner/export')
     expect(res.status).toBe(200)
-    expect(res.headers.get('content-disposition')).toMatch(/^attachment; filename="custos-export-\d{4}-\d{2}-\d{2}\.json"$/)
+    expect(res.headers.get('content-disposition')).toMatch(
+      /^attachment; filename="custos-export-\d{4}-\d{2}-\d{2}\.json"$/,
+    )
     expect(res.headers.get('cache-control')).toBe('no-store')
     const doc = (await res.json()) as { fields: Record<string, unknown> }
     expect(doc.fields.email).toBe('ada@example.org')
 
     await f.tv.vault.fields.set('email', 'changed@example.org')
     await f.tv.vault.fields.set('telephone', '+47 22 00 00 00')
-    expect(await f.json(owner, 'POST', '/owner/import?mode=replace', { json: doc })).toMatchObject({ fields: 1, purchases: 1 })
+    expect(await f.json(owner, 'POST', '/owner/import?mode=replace', { json: doc })).toMatchObject({
+      fields: 1,
+      purchases: 1,
+    })
     expect(await f.tv.vault.fields.get('email')).toBe('ada@example.org')
     expect(await f.tv.vault.fields.get('telephone')).toBeUndefined()
 
@@ -134,7 +218,9 @@ describe('backup and restore over HTTP', () => {
     const { f, owner } = await signedIn()
     await f.tv.vault.fields.set('email', 'ada@example.org')
     // Enough data for a backup larger than the app-wide body limit.
-    await f.tv.vault.purchases.addMany(Array.from({ length: 60 }, (_, i) => ({ ...ORDER, total: i, notes: 'n'.repeat(2000) })))
+    await f.tv.vault.purchases.addMany(
+      Array.from({ length: 60 }, (_, i) => ({ ...ORDER, total: i, notes: 'n'.repeat(2000) })),
+    )
     const res = await f.call(owner, 'GET', '/owner/backup')
     expect(res.status).toBe(200)
     expect(res.headers.get('content-type')).toBe('application/octet-stream')
@@ -146,7 +232,11 @@ describe('backup and restore over HTTP', () => {
     await f.tv.vault.fields.set('email', 'changed@example.org')
     await f.tv.vault.purchases.add({ ...ORDER, total: 999 })
 
-    const restored = await f.call(owner, 'POST', '/owner/restore', { body: backup, type: 'application/octet-stream', headers: { 'x-backup-passphrase': encodeURIComponent(PASSPHRASE) } })
+    const restored = await f.call(owner, 'POST', '/owner/restore', {
+      body: backup,
+      type: 'application/octet-stream',
+      headers: { 'x-backup-passphrase': encodeURIComponent(PASSPHRASE) },
+    })
     expect(restored.status).toBe(200)
     expect(await restored.json()).toMatchObject({ state: 'unsealed' })
     expect(restored.headers.get('set-cookie')).toMatch(/custos_session=;/)
@@ -158,7 +248,11 @@ describe('backup and restore over HTTP', () => {
 
     // With the recovery key instead of the passphrase.
     await f.tv.vault.fields.set('email', 'changed@example.org')
-    const byKey = await f.call(again, 'POST', '/owner/restore', { body: backup, type: 'application/octet-stream', headers: { 'x-backup-recovery-key': f.tv.recoveryKey } })
+    const byKey = await f.call(again, 'POST', '/owner/restore', {
+      body: backup,
+      type: 'application/octet-stream',
+      headers: { 'x-backup-recovery-key': f.tv.recoveryKey },
+    })
     expect(byKey.status).toBe(200)
     expect(await f.tv.vault.fields.get('email')).toBe('ada@example.org')
   })
@@ -171,19 +265,47 @@ describe('backup and restore over HTTP', () => {
     const flipped = backup.slice()
     flipped[backup.length - 40] = (flipped[backup.length - 40] as number) ^ 1
     const pass = { 'x-backup-passphrase': encodeURIComponent(PASSPHRASE) }
-    const cases: [string, RequestInit['body'], Record<string, string>, string | undefined, number][] = [
-      ['wrong passphrase', backup, { 'x-backup-passphrase': 'nope' }, 'application/octet-stream', 401],
+    const cases: [
+      string,
+      RequestInit['body'],
+      Record<string, string>,
+      string | undefined,
+      number,
+    ][] = [
+      [
+        'wrong passphrase',
+        backup,
+        { 'x-backup-passphrase': 'nope' },
+        'application/octet-stream',
+        401,
+      ],
       ['damaged', flipped, pass, 'application/octet-stream', 400],
       ['truncated', backup.slice(0, backup.length - 100), pass, 'application/octet-stream', 400],
       ['not a backup', new TextEncoder().encode('hello'), pass, 'application/octet-stream', 400],
       ['no credentials', backup, {}, 'application/octet-stream', 400],
-      ['both credentials', backup, { ...pass, 'x-backup-recovery-key': f.tv.recoveryKey }, 'application/octet-stream', 400],
-      ['bad percent-encoding', backup, { 'x-backup-passphrase': '%E0%A4%A' }, 'application/octet-stream', 400],
+      [
+        'both credentials',
+        backup,
+        { ...pass, 'x-backup-recovery-key': f.tv.recoveryKey },
+        'application/octet-stream',
+        400,
+      ],
+      [
+        'bad percent-encoding',
+        backup,
+        { 'x-backup-passphrase': '%E0%A4%A' },
+        'application/octet-stream',
+        400,
+      ],
       ['json', backup, pass, 'application/json', 415],
       ['no body', '', pass, 'application/octet-stream', 400],
     ]
     for (const [name, body, headers, type, status] of cases) {
-      const res = await f.call(owner, 'POST', '/owner/restore', { body, headers, ...(type ? { type } : {}) })
+      const res = await f.call(owner, 'POST', '/owner/restore', {
+        body,
+        headers,
+        ...(type ? { type } : {}),
+      })
       expect([name, res.status]).toEqual([name, status])
       expect(res.headers.get('content-type')).toBe('application/problem+json')
     }
@@ -206,7 +328,12 @@ describe('backup and restore over HTTP', () => {
         controller.enqueue(new Uint8Array(1024 * 1024))
       },
     })
-    const anonymous = await f.app.request('/owner/restore', { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: endless, duplex: 'half' } as RequestInit)
+    const anonymous = await f.app.request('/owner/restore', {
+      method: 'POST',
+      headers: { 'content-type': 'application/octet-stream' },
+      body: endless,
+      duplex: 'half',
+    } as RequestInit)
     expect(anonymous.status).toBe(401)
     expect(pulled).toBeLessThanOrEqual(2)
   })

@@ -6,7 +6,13 @@
 import { readFileSync } from 'node:fs'
 import sodium from 'libsodium-wrappers-sumo'
 import { Ajv2020 } from 'ajv/dist/2020.js'
-import { type JWTPayload, calculateJwkThumbprint, createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose'
+import {
+  type JWTPayload,
+  calculateJwkThumbprint,
+  createLocalJWKSet,
+  decodeProtectedHeader,
+  jwtVerify,
+} from 'jose'
 import { afterEach, describe, expect, it } from 'vitest'
 import { PASSPHRASE } from '@custos/vault/testing'
 import { createApp } from '../src/index.js'
@@ -18,7 +24,12 @@ afterEach(disposeFixtures)
 
 /** Kantara CR v1.1's required fields as a JSON schema (see the fixture's $comment for its source). */
 const kantara = new Ajv2020({ strict: false, allErrors: true, logger: false }).compile(
-  JSON.parse(readFileSync(new URL('./fixtures/kantara-consent-receipt-v1.1.schema.json', import.meta.url), 'utf8')) as Record<string, unknown>,
+  JSON.parse(
+    readFileSync(
+      new URL('./fixtures/kantara-consent-receipt-v1.1.schema.json', import.meta.url),
+      'utf8',
+    ),
+  ) as Record<string, unknown>,
 )
 
 type Fixture = Awaited<ReturnType<typeof resourceFixture>>
@@ -30,7 +41,11 @@ async function jwks(app: Fixture['app']) {
 }
 
 async function verify(app: Fixture['app'], receipt: string) {
-  const { payload, protectedHeader } = await jwtVerify(receipt, createLocalJWKSet((await jwks(app)) as never), { issuer: ISSUER, typ: 'consent-receipt+jwt', algorithms: ['EdDSA'] })
+  const { payload, protectedHeader } = await jwtVerify(
+    receipt,
+    createLocalJWKSet((await jwks(app)) as never),
+    { issuer: ISSUER, typ: 'consent-receipt+jwt', algorithms: ['EdDSA'] },
+  )
   return { payload: payload as JWTPayload & Record<string, never>, protectedHeader }
 }
 
@@ -43,7 +58,9 @@ async function receiptOf(f: Fixture, token: string): Promise<string> {
 describe('consent receipts', () => {
   it('verify against /.well-known/jwks.json with jose, and carry the Kantara CR v1.1 fields', async () => {
     const f = await resourceFixture()
-    const { vendorId, grantId, token } = await f.vendorWithToken({ purchases: { madeWithVendor: true } })
+    const { vendorId, grantId, token } = await f.vendorWithToken({
+      purchases: { madeWithVendor: true },
+    })
     const receipt = await receiptOf(f, token)
     const { payload, protectedHeader } = await verify(f.app, receipt)
     const grant = await f.tv.vault.grants.get(grantId)
@@ -58,7 +75,16 @@ describe('consent receipts', () => {
       collectionMethod: 'Custos consent page',
       consentReceiptID: `${grantId}.1`,
       language: 'en',
-      piiControllers: [{ piiController: 'Fjord Outdoor', contact: 'privacy@fjord.example', address: {}, email: 'privacy@fjord.example', phone: '', piiControllerUrl: 'https://fjord.example' }],
+      piiControllers: [
+        {
+          piiController: 'Fjord Outdoor',
+          contact: 'privacy@fjord.example',
+          address: {},
+          email: 'privacy@fjord.example',
+          phone: '',
+          piiControllerUrl: 'https://fjord.example',
+        },
+      ],
       policyUrl: '',
       // Issue 10: `service` names the vendor's service, not an authorization-detail type; the
       // granted field selectors and the purchase slice are the purpose's PII categories.
@@ -80,14 +106,24 @@ describe('consent receipts', () => {
       ],
       sensitive: false,
       spiCat: [],
-      custos: { grantId, revision: 1, status: 'active', actions: ['read'], purchases: { madeWithVendor: true }, acceptedTerms: ['no-resale'], expiresAt: grant.expiresAt },
+      custos: {
+        grantId,
+        revision: 1,
+        status: 'active',
+        actions: ['read'],
+        purchases: { madeWithVendor: true },
+        acceptedTerms: ['no-resale'],
+        expiresAt: grant.expiresAt,
+      },
     })
     // A pairwise pseudonym: neither the vault id nor the same for another vendor.
     const { vaultId } = (await f.tv.vault.status()) as { vaultId: string }
     expect(payload.piiPrincipalId).toMatch(/^urn:custos:principal:[0-9a-f]{32}$/)
     expect(JSON.stringify(payload)).not.toContain(vaultId)
     const other = await f.vendorWithToken({}, { client_name: 'Other Shop' })
-    expect((await verify(f.app, await receiptOf(f, other.token))).payload.piiPrincipalId).not.toBe(payload.piiPrincipalId)
+    expect((await verify(f.app, await receiptOf(f, other.token))).payload.piiPrincipalId).not.toBe(
+      payload.piiPrincipalId,
+    )
     expect(vendorId).not.toBe(other.vendorId)
   })
 
@@ -98,10 +134,14 @@ describe('consent receipts', () => {
     const [key] = keys as [Record<string, string>]
     expect(Object.keys(key).sort()).toEqual(['alg', 'crv', 'kid', 'kty', 'use', 'x'])
     expect(key).toMatchObject({ kty: 'OKP', crv: 'Ed25519', use: 'sig', alg: 'EdDSA' })
-    expect(key.kid).toBe(await calculateJwkThumbprint({ kty: 'OKP', crv: 'Ed25519', x: key.x as string }))
+    expect(key.kid).toBe(
+      await calculateJwkThumbprint({ kty: 'OKP', crv: 'Ed25519', x: key.x as string }),
+    )
     const { token } = await f.vendorWithToken()
     expect(decodeProtectedHeader(await receiptOf(f, token)).kid).toBe(key.kid)
-    const meta = (await (await f.app.request('/.well-known/oauth-authorization-server')).json()) as Record<string, unknown>
+    const meta = (await (
+      await f.app.request('/.well-known/oauth-authorization-server')
+    ).json()) as Record<string, unknown>
     expect(meta.jwks_uri).toBe(`${ISSUER}/.well-known/jwks.json`)
   })
 
@@ -109,7 +149,10 @@ describe('consent receipts', () => {
     const f = await resourceFixture()
     await sodium.ready
     const seed = f.tv.vault.signingSeed()
-    const expected = sodium.to_base64(sodium.crypto_sign_seed_keypair(seed).publicKey, sodium.base64_variants.URLSAFE_NO_PADDING)
+    const expected = sodium.to_base64(
+      sodium.crypto_sign_seed_keypair(seed).publicKey,
+      sodium.base64_variants.URLSAFE_NO_PADDING,
+    )
     const before = (await jwks(f.app)).keys[0]
     expect(before?.x).toBe(expected)
     const { token } = await f.vendorWithToken()
@@ -128,7 +171,11 @@ describe('consent receipts', () => {
     const before = await jwks(f.app)
     await f.tv.vault.lock()
     expect(await jwks(f.app)).toEqual(before)
-    const fresh = await createApp({ vault: await f.tv.reopen(), database: f.tv.handle, config: { issuer: ISSUER } })
+    const fresh = await createApp({
+      vault: await f.tv.reopen(),
+      database: f.tv.handle,
+      config: { issuer: ISSUER },
+    })
     const res = await fresh.request('/.well-known/jwks.json')
     expect(res.status).toBe(503)
     expect(res.headers.get('content-type')).toBe('application/problem+json')
@@ -143,8 +190,15 @@ describe('consent receipts', () => {
     await f.tv.vault.grants.narrow(grantId, { fields: ['email'] })
     const second = await receiptOf(f, token)
     const { payload } = await verify(f.app, second)
-    expect(payload).toMatchObject({ consentReceiptID: `${grantId}.2`, jti: `${grantId}.2`, custos: { revision: 2 } })
-    expect((payload.services as unknown as { purposes: { piiCategory: string[] }[] }[])[0]?.purposes[0]?.piiCategory).toEqual(['email'])
+    expect(payload).toMatchObject({
+      consentReceiptID: `${grantId}.2`,
+      jti: `${grantId}.2`,
+      custos: { revision: 2 },
+    })
+    expect(
+      (payload.services as unknown as { purposes: { piiCategory: string[] }[] }[])[0]?.purposes[0]
+        ?.piiCategory,
+    ).toEqual(['email'])
     expect(payload.consentTimestamp).toBe(Math.floor(f.now().getTime() / 1000))
     // The earlier receipt still verifies: it records what was consented to then.
     expect((await verify(f.app, first)).payload.consentReceiptID).toBe(`${grantId}.1`)
@@ -156,8 +210,15 @@ describe('consent receipts', () => {
     await f.tv.vault.grants.revoke(grantId)
     expect((await f.get('/v1/grant', token)).status).toBe(401)
     const grant = await f.tv.vault.grants.get(grantId)
-    const receipt = await consentReceiptFor(f.ctx, grant, await f.tv.vault.vendors.get(grant.vendorId))
-    expect((await verify(f.app, receipt)).payload).toMatchObject({ consentReceiptID: `${grantId}.1.revoked`, custos: { status: 'revoked' } })
+    const receipt = await consentReceiptFor(
+      f.ctx,
+      grant,
+      await f.tv.vault.vendors.get(grant.vendorId),
+    )
+    expect((await verify(f.app, receipt)).payload).toMatchObject({
+      consentReceiptID: `${grantId}.1.revoked`,
+      custos: { status: 'revoked' },
+    })
   })
 
   it('a receipt altered in any part, or signed by another key, does not verify', async () => {
@@ -165,7 +226,9 @@ describe('consent receipts', () => {
     const { token } = await f.vendorWithToken()
     const receipt = await receiptOf(f, token)
     const [header, payload, signature] = receipt.split('.') as [string, string, string]
-    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as { services: { purposes: { piiCategory: string[] }[] }[] }
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as {
+      services: { purposes: { piiCategory: string[] }[] }[]
+    }
     claims.services[0]!.purposes[0]!.piiCategory.push('telephone')
     const widened = `${header}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.${signature}`
     await expect(verify(f.app, widened)).rejects.toThrow()
@@ -176,25 +239,50 @@ describe('consent receipts', () => {
     await expect(verify(g.app, receipt)).rejects.toThrow()
   })
 
-  it('issue 10: carry every field Kantara CR v1.1 requires — the owner\'s jurisdiction, the vendor\'s RFC 7591 policy and contacts — and validate against its JSON schema', async () => {
+  it("issue 10: carry every field Kantara CR v1.1 requires — the owner's jurisdiction, the vendor's RFC 7591 policy and contacts — and validate against its JSON schema", async () => {
     const f = await resourceFixture()
     await new ReceiptSettingsStore(f.ctx).set({ jurisdiction: 'DE' })
     const { grantId, token } = await f.vendorWithToken(
       { purchases: { madeWithVendor: true } },
-      { policy_uri: 'https://fjord.example/privacy', contacts: ['Data protection office', 'mailto:dpo@fjord.example', 'tel:+49301234567'] },
+      {
+        policy_uri: 'https://fjord.example/privacy',
+        contacts: ['Data protection office', 'mailto:dpo@fjord.example', 'tel:+49301234567'],
+      },
     )
     const { payload } = await verify(f.app, await receiptOf(f, token))
     expect(kantara(payload), JSON.stringify(kantara.errors)).toBe(true)
     expect(payload).toMatchObject({
       jurisdiction: 'DE',
       policyUrl: 'https://fjord.example/privacy',
-      piiControllers: [{ piiController: 'Fjord Outdoor', contact: 'Data protection office', address: {}, email: 'dpo@fjord.example', phone: '+49301234567', piiControllerUrl: 'https://fjord.example' }],
-      services: [{ service: 'Fjord Outdoor', purposes: [{ purposeCategory: ['Core Function'], piiCategory: ['email', 'prefs.sizes.*', 'purchases'] }] }],
+      piiControllers: [
+        {
+          piiController: 'Fjord Outdoor',
+          contact: 'Data protection office',
+          address: {},
+          email: 'dpo@fjord.example',
+          phone: '+49301234567',
+          piiControllerUrl: 'https://fjord.example',
+        },
+      ],
+      services: [
+        {
+          service: 'Fjord Outdoor',
+          purposes: [
+            {
+              purposeCategory: ['Core Function'],
+              piiCategory: ['email', 'prefs.sizes.*', 'purchases'],
+            },
+          ],
+        },
+      ],
       consentReceiptID: `${grantId}.1`,
     })
     // A vendor that registered nothing but its name still gets a receipt the schema accepts.
     const bare = await f.vendorWithToken({}, { client_uri: undefined, contacts: undefined })
-    expect(kantara((await verify(f.app, await receiptOf(f, bare.token))).payload), JSON.stringify(kantara.errors)).toBe(true)
+    expect(
+      kantara((await verify(f.app, await receiptOf(f, bare.token))).payload),
+      JSON.stringify(kantara.errors),
+    ).toBe(true)
     // The schema has teeth: the receipt as it was before issue 10 (no jurisdiction, no policyUrl,
     // no purposeCategory, no controller contact fields) does not pass.
     const { jurisdiction: _j, policyUrl: _p, ...before } = payload as Record<string, unknown>
@@ -209,7 +297,11 @@ describe('consent receipts', () => {
     await settings.set({ jurisdiction: 'US-CA' })
     expect(await settings.get()).toEqual({ jurisdiction: 'US-CA' })
     // A value edited in the database without the vault's key is not put into a signed receipt.
-    await f.ctx.db.updateTable('api_settings').set({ value: 'XX' }).where('name', '=', 'receipt_jurisdiction').execute()
+    await f.ctx.db
+      .updateTable('api_settings')
+      .set({ value: 'XX' })
+      .where('name', '=', 'receipt_jurisdiction')
+      .execute()
     expect(await settings.get()).toEqual({ jurisdiction: 'EU' })
   })
 })

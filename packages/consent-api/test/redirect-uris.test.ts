@@ -7,7 +7,15 @@
  * before the redirect that carries its code can be built.
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import { ISSUER, REDIRECT, checkedBoxes, disposeFixtures, oauthFixture, pendingId, pkce } from './support/oauth-fixture.js'
+import {
+  ISSUER,
+  REDIRECT,
+  checkedBoxes,
+  disposeFixtures,
+  oauthFixture,
+  pendingId,
+  pkce,
+} from './support/oauth-fixture.js'
 import { rewriteAuthentic, rowsOf } from './support/stored-rows.js'
 
 afterEach(disposeFixtures)
@@ -44,8 +52,14 @@ const request = (clientId: string, extra: Record<string, string> = {}) => ({
  * Puts `uri` into a registered client's stored row, as an older version could have written it
  * (and the upgrade adopted: sealed and MAC'd as it stood — support/stored-rows.ts).
  */
-async function storeRedirect(f: Awaited<ReturnType<typeof oauthFixture>>, clientId: string, uris: string[]): Promise<void> {
-  await rewriteAuthentic(f.tv, 'oauth_clients', clientId, (_row, sealed) => ({ sealed: { ...(sealed as object), redirect_uris: uris } }))
+async function storeRedirect(
+  f: Awaited<ReturnType<typeof oauthFixture>>,
+  clientId: string,
+  uris: string[],
+): Promise<void> {
+  await rewriteAuthentic(f.tv, 'oauth_clients', clientId, (_row, sealed) => ({
+    sealed: { ...(sealed as object), redirect_uris: uris },
+  }))
 }
 
 describe('registration refuses redirect URIs the parser would change (RFC 7591 §3.2.2)', () => {
@@ -65,7 +79,13 @@ describe('registration refuses redirect URIs the parser would change (RFC 7591 �
 
   it('ordinary redirect URIs, with a query or a port, are still accepted', async () => {
     const f = await oauthFixture()
-    for (const uri of ['https://fjord.example/cb?x=1&y=2', 'https://fjord.example:8443/cb', 'http://127.0.0.1:8123/cb', 'https://fjord.example/', 'https://xn--fjrd-ira.example/cb']) {
+    for (const uri of [
+      'https://fjord.example/cb?x=1&y=2',
+      'https://fjord.example:8443/cb',
+      'http://127.0.0.1:8123/cb',
+      'https://fjord.example/',
+      'https://xn--fjrd-ira.example/cb',
+    ]) {
       await expect(f.register({ redirect_uris: [uri] })).resolves.toHaveProperty('id')
     }
   })
@@ -77,7 +97,11 @@ describe('a bad redirect URI already stored never makes a 500 and never leaves a
     for (const bad of [`${REDIRECT}\r\nSet-Cookie: a=b`, ` ${REDIRECT}`]) {
       const client = await f.register()
       await storeRedirect(f, client.id, [bad])
-      for (const query of [request(client.id, { redirect_uri: bad, response_type: 'token' }), request(client.id, { redirect_uri: bad }), { ...request(client.id), redirect_uri: '' }]) {
+      for (const query of [
+        request(client.id, { redirect_uri: bad, response_type: 'token' }),
+        request(client.id, { redirect_uri: bad }),
+        { ...request(client.id), redirect_uri: '' },
+      ]) {
         const q = Object.fromEntries(Object.entries(query).filter(([, v]) => v !== ''))
         const res = await f.authorize(q, await f.signIn())
         expect(res.status).toBe(400)
@@ -91,7 +115,9 @@ describe('a bad redirect URI already stored never makes a 500 and never leaves a
     const f = await oauthFixture()
     const client = await f.register()
     await storeRedirect(f, client.id, [`${REDIRECT}\n`])
-    const res = await f.post('/oauth/par', client, { ...request(client.id, { redirect_uri: `${REDIRECT}\n` }) })
+    const res = await f.post('/oauth/par', client, {
+      ...request(client.id, { redirect_uri: `${REDIRECT}\n` }),
+    })
     expect(res.status).toBe(400)
     expect(((await res.json()) as { error: string }).error).toBe('invalid_request')
   })
@@ -108,15 +134,27 @@ describe('a bad redirect URI already stored never makes a 500 and never leaves a
     const [row] = await rowsOf(f.tv, 'oauth_requests')
     await rewriteAuthentic(f.tv, 'oauth_requests', row?.id ?? '', (_row, sealed) => {
       const params = sealed as { request: { redirectUri: string } }
-      return { sealed: { ...params, request: { ...params.request, redirectUri: `${REDIRECT}\r\nSet-Cookie: a=b` } } }
+      return {
+        sealed: {
+          ...params,
+          request: { ...params.request, redirectUri: `${REDIRECT}\r\nSet-Cookie: a=b` },
+        },
+      }
     })
 
-    const res = await f.decide(owner, [['request_id', id], ['csrf_token', owner.csrf], ...checkedBoxes(html), ['decision', 'approve']])
+    const res = await f.decide(owner, [
+      ['request_id', id],
+      ['csrf_token', owner.csrf],
+      ...checkedBoxes(html),
+      ['decision', 'approve'],
+    ])
     expect(res.status).toBe(400)
     expect(res.headers.get('location')).toBeNull()
     expect(await f.tv.vault.grants.list()).toEqual([])
     // The consent page itself for that request is an error page too, not a 500.
-    const again = await f.app.request(`/oauth/authorize/pending/${id}`, { headers: { cookie: owner.cookie } })
+    const again = await f.app.request(`/oauth/authorize/pending/${id}`, {
+      headers: { cookie: owner.cookie },
+    })
     expect(again.status).toBe(400)
     expect(again.headers.get('location')).toBeNull()
   })

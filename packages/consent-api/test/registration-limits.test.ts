@@ -23,18 +23,40 @@ afterEach(async () => {
 })
 
 /** What @hono/node-server hands the app: the request's socket (getConnInfo reads its address). */
-const socket = (address: string) => ({ incoming: { socket: { remoteAddress: address, remotePort: 50000, remoteFamily: address.includes(':') ? 'IPv6' : 'IPv4' } } })
+const socket = (address: string) => ({
+  incoming: {
+    socket: {
+      remoteAddress: address,
+      remotePort: 50000,
+      remoteFamily: address.includes(':') ? 'IPv6' : 'IPv4',
+    },
+  },
+})
 
 async function setup(config: Record<string, unknown> = {}) {
   let t = Date.now()
   const now = () => new Date(t)
   const tv = await createTestVault({ now })
   live.push(tv)
-  const app = await createApp({ vault: tv.vault, database: tv.handle, config: { issuer: ISSUER, ...config }, now })
-  const register = (app_: typeof app, from: string, headers: Record<string, string> = {}, name = 'Fjord Outdoor') =>
+  const app = await createApp({
+    vault: tv.vault,
+    database: tv.handle,
+    config: { issuer: ISSUER, ...config },
+    now,
+  })
+  const register = (
+    app_: typeof app,
+    from: string,
+    headers: Record<string, string> = {},
+    name = 'Fjord Outdoor',
+  ) =>
     app_.request(
       '/oauth/register',
-      { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ client_name: name, redirect_uris: ['https://fjord.example/cb'] }) },
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ client_name: name, redirect_uris: ['https://fjord.example/cb'] }),
+      },
       socket(from),
     )
   return {
@@ -63,7 +85,9 @@ async function expectLimited(res: Response, atMostSeconds: number) {
 describe('registration limits', () => {
   it('the attack of the finding: 300 rapid registrations from one address leave only the per-address allowance (defaults)', async () => {
     const s = await setup()
-    const statuses = await Promise.all(Array.from({ length: 300 }, async () => (await s.register('198.51.100.9')).status))
+    const statuses = await Promise.all(
+      Array.from({ length: 300 }, async () => (await s.register('198.51.100.9')).status),
+    )
     const created = statuses.filter((st) => st === 201).length
     // Exactly the allowance: a burst gets neither more through, nor fewer by counting its own refusals.
     expect(created).toBe(10)
@@ -96,7 +120,12 @@ describe('registration limits', () => {
     const vaultB = await createVault({ database: handleB, kdf: 'interactive', now: s.now })
     others.push(vaultB)
     await vaultB.unlock(PASSPHRASE)
-    const appB = await createApp({ vault: vaultB, database: handleB, config: { issuer: ISSUER, limits: { registrations: { max: 4, seconds: 600 } } }, now: s.now })
+    const appB = await createApp({
+      vault: vaultB,
+      database: handleB,
+      config: { issuer: ISSUER, limits: { registrations: { max: 4, seconds: 600 } } },
+      now: s.now,
+    })
     expect((await s.register('192.0.2.1')).status).toBe(201)
     expect((await s.registerOn(appB, '192.0.2.2')).status).toBe(201)
     expect((await s.register('192.0.2.3')).status).toBe(201)
@@ -111,11 +140,21 @@ describe('registration limits', () => {
     // Same socket, another claimed address: still the same client.
     await expectLimited(await plain.register('127.0.0.1', { 'x-forwarded-for': '192.0.2.2' }), 60)
 
-    const proxied = await setup({ trustedProxies: 1, limits: { registrationsPerAddress: { max: 1, seconds: 60 } } })
-    expect((await proxied.register('127.0.0.1', { 'x-forwarded-for': '192.0.2.1' })).status).toBe(201)
-    expect((await proxied.register('127.0.0.1', { 'x-forwarded-for': '192.0.2.2' })).status).toBe(201)
+    const proxied = await setup({
+      trustedProxies: 1,
+      limits: { registrationsPerAddress: { max: 1, seconds: 60 } },
+    })
+    expect((await proxied.register('127.0.0.1', { 'x-forwarded-for': '192.0.2.1' })).status).toBe(
+      201,
+    )
+    expect((await proxied.register('127.0.0.1', { 'x-forwarded-for': '192.0.2.2' })).status).toBe(
+      201,
+    )
     // A client cannot pick its address by sending its own X-Forwarded-For: the proxy appends the real one.
-    await expectLimited(await proxied.register('127.0.0.1', { 'x-forwarded-for': '10.9.9.9, 192.0.2.2' }), 60)
+    await expectLimited(
+      await proxied.register('127.0.0.1', { 'x-forwarded-for': '10.9.9.9, 192.0.2.2' }),
+      60,
+    )
   })
 
   it('over a real socket (as custos serve runs it), the peer address counts and a forged X-Forwarded-For does not', async () => {
@@ -128,13 +167,24 @@ describe('registration limits', () => {
         fetch(`http://127.0.0.1:${port}/oauth/register`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', 'x-forwarded-for': forwardedFor },
-          body: JSON.stringify({ client_name: 'Fjord Outdoor', redirect_uris: ['https://fjord.example/cb'] }),
+          body: JSON.stringify({
+            client_name: 'Fjord Outdoor',
+            redirect_uris: ['https://fjord.example/cb'],
+          }),
         })
       expect((await post('192.0.2.1')).status).toBe(201)
       expect((await post('192.0.2.2')).status).toBe(201)
       await expectLimited(await post('192.0.2.3'), 60)
       // The socket's address was seen (not the "no address" bucket of in-process requests).
-      expect((await s.app.request('/oauth/register', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ client_name: 'x', redirect_uris: ['https://fjord.example/cb'] }) })).status).toBe(201)
+      expect(
+        (
+          await s.app.request('/oauth/register', {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ client_name: 'x', redirect_uris: ['https://fjord.example/cb'] }),
+          })
+        ).status,
+      ).toBe(201)
     } finally {
       server.closeAllConnections()
       await new Promise((resolve) => server.close(resolve))
@@ -144,7 +194,15 @@ describe('registration limits', () => {
   it('refused or invalid registrations do not use up the allowance', async () => {
     const s = await setup({ limits: { registrationsPerAddress: { max: 2, seconds: 60 } } })
     for (let i = 0; i < 5; i++) {
-      const bad = await s.app.request('/oauth/register', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"client_name":"x","redirect_uris":["http://x.example/cb"]}' }, socket('203.0.113.8'))
+      const bad = await s.app.request(
+        '/oauth/register',
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{"client_name":"x","redirect_uris":["http://x.example/cb"]}',
+        },
+        socket('203.0.113.8'),
+      )
       expect(bad.status).toBe(400)
     }
     expect((await s.register('203.0.113.8')).status).toBe(201)
@@ -158,8 +216,18 @@ describe('registration limits', () => {
   it('limits are configuration: invalid numbers are refused when the app is built', async () => {
     const tv = await createTestVault()
     live.push(tv)
-    for (const limits of [{ registrations: { max: 0, seconds: 60 } }, { registrationsPerAddress: { max: 5, seconds: 0 } }, { unknown: 1 }]) {
-      await expect(createApp({ vault: tv.vault, database: tv.handle, config: { issuer: ISSUER, limits } as never })).rejects.toThrow()
+    for (const limits of [
+      { registrations: { max: 0, seconds: 60 } },
+      { registrationsPerAddress: { max: 5, seconds: 0 } },
+      { unknown: 1 },
+    ]) {
+      await expect(
+        createApp({
+          vault: tv.vault,
+          database: tv.handle,
+          config: { issuer: ISSUER, limits } as never,
+        }),
+      ).rejects.toThrow()
     }
   })
 })

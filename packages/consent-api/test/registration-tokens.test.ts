@@ -10,7 +10,12 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { type Vault, createVault } from '@custos/vault'
 import { createApp } from '../src/index.js'
 import { editRow } from './support/stored-rows.js'
-import { PASSPHRASE, disposeOwnerFixtures, ownerFixture, type OwnerFixture } from './support/owner-fixture.js'
+import {
+  PASSPHRASE,
+  disposeOwnerFixtures,
+  ownerFixture,
+  type OwnerFixture,
+} from './support/owner-fixture.js'
 
 const others: Vault[] = []
 afterEach(async () => {
@@ -21,7 +26,11 @@ afterEach(async () => {
 const CLIENT = { client_name: 'Fjord Outdoor', redirect_uris: ['https://fjord.example/cb'] }
 
 const register = (app: OwnerFixture['app'], headers: Record<string, string> = {}) =>
-  app.request('/oauth/register', { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(CLIENT) })
+  app.request('/oauth/register', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(CLIENT),
+  })
 
 /** RFC 6750 §3.1: 401; the challenge names the error only when credentials were sent. */
 async function expectInvalidToken(res: Response, sent = true) {
@@ -52,31 +61,59 @@ describe('registration mode and initial access tokens (RFC 7591 §3)', () => {
   it('with mode "token", only a live initial access token registers; it is shown once and stored hashed; revoked, it stops', async () => {
     const f = await ownerFixture()
     const owner = await f.signIn()
-    expect(await f.json(owner, 'PUT', '/owner/registration', { json: { mode: 'token' } })).toEqual({ mode: 'token', tokens: [] })
+    expect(await f.json(owner, 'PUT', '/owner/registration', { json: { mode: 'token' } })).toEqual({
+      mode: 'token',
+      tokens: [],
+    })
 
     await expectInvalidToken(await register(f.app), false)
     await expectInvalidToken(await register(f.app, { authorization: 'Bearer not-a-token' }))
     await expectInvalidToken(await register(f.app, { authorization: 'Basic Zm9vOmJhcg==' }))
     expect(await f.tv.vault.vendors.list()).toEqual([])
 
-    const created = await f.json<{ id: string; token: string; label: string; createdAt: string }>(owner, 'POST', '/owner/registration/tokens', { json: { label: 'Fjord Outdoor' } }, 201)
+    const created = await f.json<{ id: string; token: string; label: string; createdAt: string }>(
+      owner,
+      'POST',
+      '/owner/registration/tokens',
+      { json: { label: 'Fjord Outdoor' } },
+      201,
+    )
     expect(created.token).toMatch(/^[A-Za-z0-9_-]{43}$/)
     expect(created.label).toBe('Fjord Outdoor')
-    const rows = await f.tv.handle.db.selectFrom('registration_tokens' as never).selectAll().execute()
+    const rows = await f.tv.handle.db
+      .selectFrom('registration_tokens' as never)
+      .selectAll()
+      .execute()
     expect(JSON.stringify(rows)).not.toContain(created.token)
-    expect((rows[0] as { token_hash: string }).token_hash).toBe(f.tv.vault.hashSecret(created.token))
+    expect((rows[0] as { token_hash: string }).token_hash).toBe(
+      f.tv.vault.hashSecret(created.token),
+    )
 
-    const listed = await f.json<{ mode: string; tokens: Record<string, unknown>[] }>(owner, 'GET', '/owner/registration')
-    expect(listed.tokens).toEqual([{ id: created.id, label: 'Fjord Outdoor', createdAt: created.createdAt, lastUsedAt: null }])
+    const listed = await f.json<{ mode: string; tokens: Record<string, unknown>[] }>(
+      owner,
+      'GET',
+      '/owner/registration',
+    )
+    expect(listed.tokens).toEqual([
+      { id: created.id, label: 'Fjord Outdoor', createdAt: created.createdAt, lastUsedAt: null },
+    ])
     expect(JSON.stringify(listed)).not.toContain(created.token)
 
     expect((await register(f.app, { authorization: `Bearer ${created.token}` })).status).toBe(201)
     expect((await register(f.app, { authorization: `bearer ${created.token}` })).status).toBe(201)
-    const used = await f.json<{ tokens: { lastUsedAt: string | null }[] }>(owner, 'GET', '/owner/registration')
+    const used = await f.json<{ tokens: { lastUsedAt: string | null }[] }>(
+      owner,
+      'GET',
+      '/owner/registration',
+    )
     expect(used.tokens[0]?.lastUsedAt).toMatch(/^\d{4}-/)
 
-    expect((await f.call(owner, 'DELETE', `/owner/registration/tokens/${created.id}`)).status).toBe(204)
-    expect((await f.call(owner, 'DELETE', `/owner/registration/tokens/${created.id}`)).status).toBe(404)
+    expect((await f.call(owner, 'DELETE', `/owner/registration/tokens/${created.id}`)).status).toBe(
+      204,
+    )
+    expect((await f.call(owner, 'DELETE', `/owner/registration/tokens/${created.id}`)).status).toBe(
+      404,
+    )
     await expectInvalidToken(await register(f.app, { authorization: `Bearer ${created.token}` }))
     expect(await f.tv.vault.vendors.list()).toHaveLength(2)
 
@@ -89,19 +126,33 @@ describe('registration mode and initial access tokens (RFC 7591 §3)', () => {
     const f = await ownerFixture()
     const owner = await f.signIn()
     await f.json(owner, 'PUT', '/owner/registration', { json: { mode: 'token' } })
-    const { token } = await f.json<{ token: string }>(owner, 'POST', '/owner/registration/tokens', { json: {} }, 201)
+    const { token } = await f.json<{ token: string }>(
+      owner,
+      'POST',
+      '/owner/registration/tokens',
+      { json: {} },
+      201,
+    )
 
     const handleB = f.tv.db.open()
     const vaultB = await createVault({ database: handleB, kdf: 'interactive' })
     others.push(vaultB)
     await vaultB.unlock(PASSPHRASE)
-    const appB = await createApp({ vault: vaultB, database: handleB, config: { issuer: 'https://vault.example' } })
+    const appB = await createApp({
+      vault: vaultB,
+      database: handleB,
+      config: { issuer: 'https://vault.example' },
+    })
     await expectInvalidToken(await register(appB), false)
     expect((await register(appB, { authorization: `Bearer ${token}` })).status).toBe(201)
 
     const restarted = await f.tv.reopen()
     await restarted.unlock(PASSPHRASE)
-    const appC = await createApp({ vault: restarted, database: f.tv.handle, config: { issuer: 'https://vault.example' } })
+    const appC = await createApp({
+      vault: restarted,
+      database: f.tv.handle,
+      config: { issuer: 'https://vault.example' },
+    })
     await expectInvalidToken(await register(appC), false)
     expect((await register(appC, { authorization: `Bearer ${token}` })).status).toBe(201)
   })
@@ -110,13 +161,28 @@ describe('registration mode and initial access tokens (RFC 7591 §3)', () => {
     const f = await ownerFixture()
     const owner = await f.signIn()
     expect((await f.call(undefined, 'GET', '/owner/registration')).status).toBe(401)
-    expect((await f.call(owner, 'PUT', '/owner/registration', { json: { mode: 'token' }, csrf: null })).status).toBe(403)
-    expect((await f.call(owner, 'POST', '/owner/registration/tokens', { json: {}, csrf: null })).status).toBe(403)
-    const bad = await f.call(owner, 'PUT', '/owner/registration', { json: { mode: '<script>CANARY</script>' } })
+    expect(
+      (await f.call(owner, 'PUT', '/owner/registration', { json: { mode: 'token' }, csrf: null }))
+        .status,
+    ).toBe(403)
+    expect(
+      (await f.call(owner, 'POST', '/owner/registration/tokens', { json: {}, csrf: null })).status,
+    ).toBe(403)
+    const bad = await f.call(owner, 'PUT', '/owner/registration', {
+      json: { mode: '<script>CANARY</script>' },
+    })
     expect(bad.status).toBe(400)
     expect(await bad.text()).not.toContain('CANARY')
-    expect((await f.call(owner, 'POST', '/owner/registration/tokens', { json: { label: 'x'.repeat(201) } })).status).toBe(400)
-    expect((await f.call(owner, 'DELETE', '/owner/registration/tokens/%3Cscript%3E')).status).toBe(400)
+    expect(
+      (
+        await f.call(owner, 'POST', '/owner/registration/tokens', {
+          json: { label: 'x'.repeat(201) },
+        })
+      ).status,
+    ).toBe(400)
+    expect((await f.call(owner, 'DELETE', '/owner/registration/tokens/%3Cscript%3E')).status).toBe(
+      400,
+    )
     expect(await f.json(owner, 'GET', '/owner/registration')).toEqual({ mode: 'open', tokens: [] })
   })
 })

@@ -21,7 +21,10 @@ async function live(f: Awaited<ReturnType<typeof resourceFixture>>) {
 }
 
 /** Runs `work` on a second connection to the fixture's database, as another process would. */
-async function fromAnotherConnection(f: Awaited<ReturnType<typeof resourceFixture>>, work: (db: Kysely<ApiTables>) => Promise<void>) {
+async function fromAnotherConnection(
+  f: Awaited<ReturnType<typeof resourceFixture>>,
+  work: (db: Kysely<ApiTables>) => Promise<void>,
+) {
   const other = f.tv.db.open()
   try {
     await work(other.db as unknown as Kysely<ApiTables>)
@@ -34,7 +37,12 @@ async function fromAnotherConnection(f: Awaited<ReturnType<typeof resourceFixtur
  * Changes token rows on `db` the way a server does — each row written back with its new MAC
  * (db/stored-rows.ts) — so what is tested is revocation and expiry, not tampering.
  */
-async function updateTokens(f: Awaited<ReturnType<typeof resourceFixture>>, db: Kysely<ApiTables>, changes: Partial<OAuthTokensTable>, clientId?: string) {
+async function updateTokens(
+  f: Awaited<ReturnType<typeof resourceFixture>>,
+  db: Kysely<ApiTables>,
+  changes: Partial<OAuthTokensTable>,
+  clientId?: string,
+) {
   const rows = await db
     .selectFrom('oauth_tokens')
     .selectAll()
@@ -44,7 +52,10 @@ async function updateTokens(f: Awaited<ReturnType<typeof resourceFixture>>, db: 
     const { row_mac: _old, ...values } = { ...row, ...changes }
     await db
       .updateTable('oauth_tokens')
-      .set({ ...changes, row_mac: f.tv.vault.rows.mac('oauth_tokens', authenticated.oauth_tokens(values)) })
+      .set({
+        ...changes,
+        row_mac: f.tv.vault.rows.mac('oauth_tokens', authenticated.oauth_tokens(values)),
+      })
       .where('token_hash', '=', row.token_hash)
       .execute()
   }
@@ -55,28 +66,52 @@ describe('access-token lookups on the read path', () => {
     const f = await resourceFixture()
     const { token } = await live(f)
     await updateTokens(f, f.ctx.db, { revoked_at: f.now().toISOString() })
-    expect(await bearerError(await f.get('/v1/profile', token))).toMatchObject({ status: 401, error: 'invalid_token' })
+    expect(await bearerError(await f.get('/v1/profile', token))).toMatchObject({
+      status: 401,
+      error: 'invalid_token',
+    })
   })
 
   it('a token revoked or erased through another connection on the same database is refused at the next read', async () => {
     const f = await resourceFixture()
     const first = await live(f)
     const second = await live(f)
-    await fromAnotherConnection(f, (db) => updateTokens(f, db, { revoked_at: f.now().toISOString() }, first.vendorId))
-    expect(await bearerError(await f.get('/v1/profile', first.token))).toMatchObject({ status: 401, error: 'invalid_token' })
+    await fromAnotherConnection(f, (db) =>
+      updateTokens(f, db, { revoked_at: f.now().toISOString() }, first.vendorId),
+    )
+    expect(await bearerError(await f.get('/v1/profile', first.token))).toMatchObject({
+      status: 401,
+      error: 'invalid_token',
+    })
     expect((await f.get('/v1/profile', second.token)).status).toBe(200)
-    await fromAnotherConnection(f, (db) => db.deleteFrom('oauth_tokens').execute().then(() => undefined))
-    expect(await bearerError(await f.get('/v1/profile', second.token))).toMatchObject({ status: 401, error: 'invalid_token' })
+    await fromAnotherConnection(f, (db) =>
+      db
+        .deleteFrom('oauth_tokens')
+        .execute()
+        .then(() => undefined),
+    )
+    expect(await bearerError(await f.get('/v1/profile', second.token))).toMatchObject({
+      status: 401,
+      error: 'invalid_token',
+    })
   })
 
   it('a token whose expiry another connection brought forward, or whose time ran out, is refused at the next read', async () => {
     const f = await resourceFixture()
     const first = await live(f)
     const second = await live(f)
-    await fromAnotherConnection(f, (db) => updateTokens(f, db, { expires_at: f.now().toISOString() }, first.vendorId))
-    expect(await bearerError(await f.get('/v1/profile', first.token))).toMatchObject({ status: 401, error: 'invalid_token' })
+    await fromAnotherConnection(f, (db) =>
+      updateTokens(f, db, { expires_at: f.now().toISOString() }, first.vendorId),
+    )
+    expect(await bearerError(await f.get('/v1/profile', first.token))).toMatchObject({
+      status: 401,
+      error: 'invalid_token',
+    })
     expect((await f.get('/v1/profile', second.token)).status).toBe(200)
     f.advance(f.ctx.config.accessTokenSeconds + 1)
-    expect(await bearerError(await f.get('/v1/profile', second.token))).toMatchObject({ status: 401, error: 'invalid_token' })
+    expect(await bearerError(await f.get('/v1/profile', second.token))).toMatchObject({
+      status: 401,
+      error: 'invalid_token',
+    })
   })
 })

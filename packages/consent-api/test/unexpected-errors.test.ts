@@ -18,7 +18,12 @@ describe('unexpected errors', () => {
   it('answer an opaque 500 and are handed to onUnexpectedError with the original error', async () => {
     tv = await createTestVault()
     const reported: unknown[] = []
-    const app = await createApp({ vault: tv.vault, database: tv.handle, config: { issuer: 'http://127.0.0.1' }, onUnexpectedError: (err) => reported.push(err) })
+    const app = await createApp({
+      vault: tv.vault,
+      database: tv.handle,
+      config: { issuer: 'http://127.0.0.1' },
+      onUnexpectedError: (err) => reported.push(err),
+    })
     const boom = new TypeError('secret detail that must not reach the client')
     vi.spyOn(tv.vault, 'status').mockRejectedValue(boom)
     const res = await app.request('/readyz')
@@ -32,12 +37,23 @@ describe('unexpected errors', () => {
   it('are not reported when they are storage faults (503) or when no hook is given', async () => {
     tv = await createTestVault()
     const reported: unknown[] = []
-    const app = await createApp({ vault: tv.vault, database: tv.handle, config: { issuer: 'http://127.0.0.1' }, onUnexpectedError: (err) => reported.push(err) })
-    vi.spyOn(tv.vault, 'status').mockRejectedValue(Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' }))
+    const app = await createApp({
+      vault: tv.vault,
+      database: tv.handle,
+      config: { issuer: 'http://127.0.0.1' },
+      onUnexpectedError: (err) => reported.push(err),
+    })
+    vi.spyOn(tv.vault, 'status').mockRejectedValue(
+      Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' }),
+    )
     expect((await app.request('/readyz')).status).toBe(503)
     expect(reported).toEqual([])
 
-    const silent = await createApp({ vault: tv.vault, database: tv.handle, config: { issuer: 'http://127.0.0.1' } })
+    const silent = await createApp({
+      vault: tv.vault,
+      database: tv.handle,
+      config: { issuer: 'http://127.0.0.1' },
+    })
     vi.spyOn(tv.vault, 'status').mockRejectedValue(new Error('boom'))
     expect((await silent.request('/readyz')).status).toBe(500)
   })

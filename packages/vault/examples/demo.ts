@@ -40,7 +40,12 @@ if ((await vault.fields.list()).length === 0) {
     'name.given': 'Ada',
     'name.family': 'Lovelace',
     email: 'ada@example.org',
-    'address.shipping': { streetAddress: '12 St James Square', addressLocality: 'London', postalCode: 'SW1Y 4JH', addressCountry: 'GB' },
+    'address.shipping': {
+      streetAddress: '12 St James Square',
+      addressLocality: 'London',
+      postalCode: 'SW1Y 4JH',
+      addressCountry: 'GB',
+    },
     'prefs.sizes.shoe': 'EU 39',
     'prefs.sizes.top': 'S',
     'prefs.diet': ['vegetarian'],
@@ -54,7 +59,14 @@ say(`Profile: ${(await vault.fields.list()).map((f) => f.path).join(', ')}`)
 
 const shop = await vault.vendors.register({ name: 'Fjord Outdoor', uri: 'https://fjord.example' })
 await vault.purchases.add(
-  { seller: 'Fjord Outdoor', orderDate: '2026-03-14', currency: 'EUR', total: 129.9, category: 'outdoor', items: [{ name: 'Rain jacket', quantity: 1, price: 129.9 }] },
+  {
+    seller: 'Fjord Outdoor',
+    orderDate: '2026-03-14',
+    currency: 'EUR',
+    total: 129.9,
+    category: 'outdoor',
+    items: [{ name: 'Rain jacket', quantity: 1, price: 129.9 }],
+  },
   { vendorId: shop.id },
 )
 const grant = await vault.grants.create({
@@ -65,12 +77,22 @@ const grant = await vault.grants.create({
   purpose: 'Size recommendations and order history',
   durationSeconds: 30 * 24 * 3600,
 })
-say(`Granted ${shop.name}: ${grant.fields.join(', ')} + purchases made with it, until ${grant.expiresAt}`)
+say(
+  `Granted ${shop.name}: ${grant.fields.join(', ')} + purchases made with it, until ${grant.expiresAt}`,
+)
 
 const slice = await vault.readThroughGrant(grant.id)
-say(`${shop.name} reads: ${JSON.stringify(slice.fields)} and ${slice.purchases?.items.length ?? 0} purchase(s) — nothing else`)
+say(
+  `${shop.name} reads: ${JSON.stringify(slice.fields)} and ${slice.purchases?.items.length ?? 0} purchase(s) — nothing else`,
+)
 
-await vault.inbox.append(grant.id, { seller: 'Fjord Outdoor', orderDate: new Date().toISOString(), currency: 'EUR', total: 24.5, items: [{ name: 'Wool socks', quantity: 2, price: 12.25 }] })
+await vault.inbox.append(grant.id, {
+  seller: 'Fjord Outdoor',
+  orderDate: new Date().toISOString(),
+  currency: 'EUR',
+  total: 24.5,
+  items: [{ name: 'Wool socks', quantity: 2, price: 12.25 }],
+})
 say(`${shop.name} left a receipt in the inbox: ${(await vault.inbox.list()).items.length} pending`)
 
 await vault.grants.revoke(grant.id)
@@ -83,7 +105,12 @@ try {
 const log = await vault.audit.list({ limit: 5 })
 say()
 say('Latest audit entries:')
-for (const e of log) say(`  #${e.seq} ${e.at} ${e.action} ${e.actor}${e.paths?.length ? ` [${e.paths.join(', ')}]` : ''}${e.detail ? ` (${e.detail})` : ''}`)
+for (const e of log)
+  say(
+    `  #${e.seq} ${e.at} ${e.action} ${e.actor}${e.paths?.length ? ` [${e.paths.join(', ')}]` : ''}${e.detail ? ` (${e.detail})` : ''}`,
+  )
 const verification = await vault.audit.verify()
-say(`Audit chain: ${verification.ok ? `intact (${verification.entries} entries)` : `DAMAGED at entry ${verification.firstBadSeq}`}`)
+say(
+  `Audit chain: ${verification.ok ? `intact (${verification.entries} entries)` : `DAMAGED at entry ${verification.firstBadSeq}`}`,
+)
 await vault.close()

@@ -100,7 +100,15 @@ export async function wireVault(options: CreateVaultOptions): Promise<WiredVault
   const custody = new KeyCustody({ now, onSeal: () => grantReads.clear() })
   const requireKeys = () => custody.require()
   const keysIfUnsealed = () => custody.ifUnsealed()
-  const audit = new AuditLog({ db: database.db, engine: database.engine, handle: database, sodium, now, keysIfUnsealed, onFlush: (n) => emit({ type: 'audit.flushed', entries: n }) })
+  const audit = new AuditLog({
+    db: database.db,
+    engine: database.engine,
+    handle: database,
+    sodium,
+    now,
+    keysIfUnsealed,
+    onFlush: (n) => emit({ type: 'audit.flushed', entries: n }),
+  })
   // Vendor refusals, aggregated per burst (audit/refusal-burst.ts); pending counts are written at lock and close.
   const refusals = new RefusalBurst({ append: (input) => audit.appendDurable(input), now })
   const ctx: VaultContext = {
@@ -129,7 +137,8 @@ export async function wireVault(options: CreateVaultOptions): Promise<WiredVault
     access: retryOnUnknownTerm(ctx, new AccessPolicy(ctx)),
   }
   const reads = retryOnUnknownTerm(ctx, {
-    readThroughGrant: (grantId: string, opts?: ReadThroughGrantOptions) => readThroughGrant(ctx, grantId, opts),
+    readThroughGrant: (grantId: string, opts?: ReadThroughGrantOptions) =>
+      readThroughGrant(ctx, grantId, opts),
     exportJson: () => exportVault(ctx, stores),
   })
   const ownerKeys = ownerKeyActions({ ctx, custody, externalRows, preset })
@@ -141,13 +150,32 @@ export async function wireVault(options: CreateVaultOptions): Promise<WiredVault
     envelopes: new ExternalValues(sodium, requireKeys),
 
     async status() {
-      const meta = await ctx.db.selectFrom('vault_meta').selectAll().where('id', '=', 1).executeTakeFirst()
+      const meta = await ctx.db
+        .selectFrom('vault_meta')
+        .selectAll()
+        .where('id', '=', 1)
+        .executeTakeFirst()
       if (!meta) return { state: 'uninitialized' }
       if (!custody.isUnsealed) {
-        const blocked = meta.unlock_blocked_until && new Date(meta.unlock_blocked_until) > now() ? { unlockBlockedUntil: meta.unlock_blocked_until } : {}
-        return { state: 'sealed', vaultId: meta.vault_id, createdAt: meta.created_at, failedUnlocks: meta.failed_unlocks, ...blocked }
+        const blocked =
+          meta.unlock_blocked_until && new Date(meta.unlock_blocked_until) > now()
+            ? { unlockBlockedUntil: meta.unlock_blocked_until }
+            : {}
+        return {
+          state: 'sealed',
+          vaultId: meta.vault_id,
+          createdAt: meta.created_at,
+          failedUnlocks: meta.failed_unlocks,
+          ...blocked,
+        }
       }
-      return { state: 'unsealed', vaultId: meta.vault_id, createdAt: meta.created_at, currentTerm: meta.current_term, rotationPending: meta.rotation_target !== null }
+      return {
+        state: 'unsealed',
+        vaultId: meta.vault_id,
+        createdAt: meta.created_at,
+        currentTerm: meta.current_term,
+        rotationPending: meta.rotation_target !== null,
+      }
     },
 
     isUnsealed() {
@@ -161,7 +189,9 @@ export async function wireVault(options: CreateVaultOptions): Promise<WiredVault
       if (wasUnsealed) {
         // Written while the keys can still MAC it. Locking is the safe direction: an entry that
         // cannot be written (a full disk) must not keep the keys in memory, so the lock goes on.
-        await audit.appendDurable({ action: 'vault.locked', actor: 'owner', origin }).catch(() => undefined)
+        await audit
+          .appendDurable({ action: 'vault.locked', actor: 'owner', origin })
+          .catch(() => undefined)
       }
       await audit.drain()
       custody.seal()
@@ -193,14 +223,22 @@ export async function wireVault(options: CreateVaultOptions): Promise<WiredVault
           bytes += chunk.length
           yield chunk
         }
-        await ctx.db.transaction().execute((trx) => audit.appendInTransaction(trx, [{ action: 'vault.backed_up', actor: 'owner' }]))
+        await ctx.db
+          .transaction()
+          .execute((trx) =>
+            audit.appendInTransaction(trx, [{ action: 'vault.backed_up', actor: 'owner' }]),
+          )
         emit({ type: 'backup.created', bytes })
       })()
     },
 
     async restore(source, credentials, opts) {
       const origin = originOf(opts)
-      const meta = await ctx.db.selectFrom('vault_meta').select('id').where('id', '=', 1).executeTakeFirst()
+      const meta = await ctx.db
+        .selectFrom('vault_meta')
+        .select('id')
+        .where('id', '=', 1)
+        .executeTakeFirst()
       // Replacing an existing vault needs it unsealed: whoever restores over it must own it.
       if (meta && !custody.isUnsealed) throw new VaultLockedError()
       const verified = await verifyBackup(ctx, await collectBytes(source), credentials)
@@ -214,8 +252,15 @@ export async function wireVault(options: CreateVaultOptions): Promise<WiredVault
         throw err
       }
       const restoredMeta = await requireMeta(ctx)
-      const method = typeof credentials === 'object' && 'recoveryKey' in credentials ? 'recovery-key' : 'passphrase'
-      await ownerKeys.unseal(restoredMeta.vault_id, verified.root, restoredMeta.current_term, { method, action: 'vault.restored', origin })
+      const method =
+        typeof credentials === 'object' && 'recoveryKey' in credentials
+          ? 'recovery-key'
+          : 'passphrase'
+      await ownerKeys.unseal(restoredMeta.vault_id, verified.root, restoredMeta.current_term, {
+        method,
+        action: 'vault.restored',
+        origin,
+      })
       emit({ type: 'vault.restored' })
     },
 
@@ -235,7 +280,16 @@ export async function wireVault(options: CreateVaultOptions): Promise<WiredVault
       await ctx.db.transaction().execute(async (trx) => {
         // Crypto-erase first: without the wrapped keys no copy of any ciphertext can be opened.
         await trx.updateTable('keyring').set({ wrapped_key: null }).execute()
-        for (const table of ['audit', 'purchases', 'grants', 'vendors', 'fields', 'keyring', 'vault_meta'] as const) await trx.deleteFrom(table).execute()
+        for (const table of [
+          'audit',
+          'purchases',
+          'grants',
+          'vendors',
+          'fields',
+          'keyring',
+          'vault_meta',
+        ] as const)
+          await trx.deleteFrom(table).execute()
       })
       await database.scrub()
       custody.seal()

@@ -56,7 +56,11 @@ export class VaultError extends Error {
   /** Validation issues, when the error is about input. */
   readonly issues: readonly ValidationIssue[]
 
-  constructor(code: VaultErrorCode, message: string, options?: { issues?: readonly ValidationIssue[]; cause?: unknown }) {
+  constructor(
+    code: VaultErrorCode,
+    message: string,
+    options?: { issues?: readonly ValidationIssue[]; cause?: unknown },
+  ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause })
     this.name = 'VaultError'
     this.code = code

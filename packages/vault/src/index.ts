@@ -15,7 +15,12 @@
 export { createVault, type CreateVaultOptions } from './create-vault.js'
 export type { OwnerActionOptions, Vault, VaultStatus } from './vault.js'
 export { RECOVERY_WINDOW_SECONDS, type UnlockResult } from './keys/key-custody.js'
-export { openSqlite, openPostgres, type DatabaseHandle, type PostgresOptions } from './db/open-database.js'
+export {
+  openSqlite,
+  openPostgres,
+  type DatabaseHandle,
+  type PostgresOptions,
+} from './db/open-database.js'
 export type { Engine } from './db/schema.js'
 export {
   VaultError,
@@ -31,18 +36,46 @@ export {
 } from './errors.js'
 export type { VaultEvent, VaultEventListener } from './events.js'
 export type { Credentials } from './keys/lifecycle.js'
-export { checkPassphrase, MIN_PASSPHRASE_CHARS, MAX_PASSPHRASE_BYTES, MIN_PASSPHRASE_SCORE, type PassphraseCheck, type PassphraseScore } from './keys/passphrase-policy.js'
+export {
+  checkPassphrase,
+  MIN_PASSPHRASE_CHARS,
+  MAX_PASSPHRASE_BYTES,
+  MIN_PASSPHRASE_SCORE,
+  type PassphraseCheck,
+  type PassphraseScore,
+} from './keys/passphrase-policy.js'
 export type { RotateKeysOptions, RotationProgress, RotationResult } from './keys/rotation.js'
 export { KDF_PRESETS, type KdfPreset } from './crypto/kdf.js'
-export { VOCABULARY, PostalAddress, CUSTOM_PATH, MAX_VALUE_BYTES, isFieldPath, schemaFor, type FieldPath, type KnownFieldPath } from './fields/vocabulary.js'
+export {
+  VOCABULARY,
+  PostalAddress,
+  CUSTOM_PATH,
+  MAX_VALUE_BYTES,
+  isFieldPath,
+  schemaFor,
+  type FieldPath,
+  type KnownFieldPath,
+} from './fields/vocabulary.js'
 export { selectorMatches } from './fields/selectors.js'
 export { fieldLabel } from './fields/field-labels.js'
 export type { FieldEntry } from './fields/field-store.js'
-export { Order, OrderItem, type OrderInput, type Purchase, type Provenance } from './purchases/order.js'
+export {
+  Order,
+  OrderItem,
+  type OrderInput,
+  type Purchase,
+  type Provenance,
+} from './purchases/order.js'
 export type { PurchaseFilter, Page } from './purchases/purchase-query.js'
 export type { AddPurchaseOptions } from './purchases/purchase-store.js'
 export type { SellerSummary } from './purchases/seller-directory.js'
-export { GrantInput, GrantNarrowing, PurchaseSlice, GrantAction, type Grant } from './grants/grant.js'
+export {
+  GrantInput,
+  GrantNarrowing,
+  PurchaseSlice,
+  GrantAction,
+  type Grant,
+} from './grants/grant.js'
 export { VendorInput, type Vendor } from './grants/vendor.js'
 export type { GrantedSlice, ReadThroughGrantOptions } from './grants/read-through-grant.js'
 export type { AccessPolicy, AuthorizedAccess } from './grants/access-policy.js'

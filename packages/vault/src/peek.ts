@@ -44,9 +44,15 @@ interface MetaRow {
 export function peekSqliteVault(file: string, now: Date = new Date()): VaultPeek {
   const db = new BetterSqlite3(file, { readonly: true, fileMustExist: true })
   try {
-    const table = db.prepare("select 1 from sqlite_master where type = 'table' and name = 'vault_meta'").get()
+    const table = db
+      .prepare("select 1 from sqlite_master where type = 'table' and name = 'vault_meta'")
+      .get()
     if (!table) return { state: 'uninitialized' }
-    const meta = db.prepare('select vault_id, created_at, kdf_params, failed_unlocks, unlock_blocked_until from vault_meta where id = 1').get() as MetaRow | undefined
+    const meta = db
+      .prepare(
+        'select vault_id, created_at, kdf_params, failed_unlocks, unlock_blocked_until from vault_meta where id = 1',
+      )
+      .get() as MetaRow | undefined
     if (!meta) return { state: 'uninitialized' }
     const kdf = JSON.parse(meta.kdf_params) as KdfParams
     return {

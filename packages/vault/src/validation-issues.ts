@@ -22,7 +22,10 @@ export function issuesFromZod(issues: readonly z.core.$ZodIssue[], prefix = ''):
     // invalid_key: the last segment is the rejected key itself.
     const segments = issue.code === 'invalid_key' ? issue.path.slice(0, -1) : issue.path
     const inner = segments.map(pathSegment).join('.')
-    return { path: [prefix, inner].filter(Boolean).join('.') || '(root)', message: issueMessage(issue) }
+    return {
+      path: [prefix, inner].filter(Boolean).join('.') || '(root)',
+      message: issueMessage(issue),
+    }
   })
 }
 
@@ -34,7 +37,24 @@ function pathSegment(segment: PropertyKey): string {
 }
 
 /** zod's type names (of the schema, never of the input) that may appear in "Expected …". */
-const TYPES = new Set(['string', 'number', 'int', 'boolean', 'bigint', 'object', 'array', 'null', 'date', 'map', 'set', 'tuple', 'record', 'file', 'symbol', 'nan'])
+const TYPES = new Set([
+  'string',
+  'number',
+  'int',
+  'boolean',
+  'bigint',
+  'object',
+  'array',
+  'null',
+  'date',
+  'map',
+  'set',
+  'tuple',
+  'record',
+  'file',
+  'symbol',
+  'nan',
+])
 const FORMATS: Readonly<Record<string, string>> = {
   email: 'Invalid email address',
   url: 'Invalid URL',
@@ -60,13 +80,25 @@ function issueMessage(issue: z.core.$ZodIssue): string {
       if (/received undefined$/.test(issue.message)) return 'Required'
       return TYPES.has(issue.expected) ? `Expected ${issue.expected}` : 'Wrong type'
     case 'too_big':
-      return bound('At most', 'Less than', issue.origin, issue.maximum, issue.inclusive) ?? 'Too large'
+      return (
+        bound('At most', 'Less than', issue.origin, issue.maximum, issue.inclusive) ?? 'Too large'
+      )
     case 'too_small':
-      if (issue.minimum === 1 && issue.inclusive !== false && (issue.origin === 'string' || issue.origin === 'array')) return 'Must not be empty'
-      return bound('At least', 'More than', issue.origin, issue.minimum, issue.inclusive) ?? 'Too small'
+      if (
+        issue.minimum === 1 &&
+        issue.inclusive !== false &&
+        (issue.origin === 'string' || issue.origin === 'array')
+      )
+        return 'Must not be empty'
+      return (
+        bound('At least', 'More than', issue.origin, issue.minimum, issue.inclusive) ?? 'Too small'
+      )
     case 'invalid_format':
       // A pattern's message is the schema author's (zod's default starts "Invalid string: must match pattern").
-      if (issue.format === 'regex') return /^Invalid string\b/.test(issue.message) ? 'Does not have the expected format' : issue.message
+      if (issue.format === 'regex')
+        return /^Invalid string\b/.test(issue.message)
+          ? 'Does not have the expected format'
+          : issue.message
       return FORMATS[issue.format] ?? 'Invalid format'
     case 'not_multiple_of':
       return 'Not a multiple of the allowed step'
@@ -88,7 +120,13 @@ function issueMessage(issue: z.core.$ZodIssue): string {
   }
 }
 
-function bound(inclusiveWord: string, exclusiveWord: string, origin: string, limit: unknown, inclusive: boolean | undefined): string | undefined {
+function bound(
+  inclusiveWord: string,
+  exclusiveWord: string,
+  origin: string,
+  limit: unknown,
+  inclusive: boolean | undefined,
+): string | undefined {
   if (typeof limit !== 'number' || !Number.isFinite(limit)) return undefined
   const word = inclusive === false ? exclusiveWord : inclusiveWord
   if (origin === 'string') return `${word} ${limit} characters`

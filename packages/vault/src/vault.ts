@@ -29,8 +29,20 @@ export interface OwnerActionOptions {
 /** Where the vault stands. */
 export type VaultStatus =
   | { readonly state: 'uninitialized' }
-  | { readonly state: 'sealed'; readonly vaultId: string; readonly createdAt: string; readonly failedUnlocks: number; readonly unlockBlockedUntil?: string }
-  | { readonly state: 'unsealed'; readonly vaultId: string; readonly createdAt: string; readonly currentTerm: number; readonly rotationPending: boolean }
+  | {
+      readonly state: 'sealed'
+      readonly vaultId: string
+      readonly createdAt: string
+      readonly failedUnlocks: number
+      readonly unlockBlockedUntil?: string
+    }
+  | {
+      readonly state: 'unsealed'
+      readonly vaultId: string
+      readonly createdAt: string
+      readonly currentTerm: number
+      readonly rotationPending: boolean
+    }
 
 /** The vault: what `createVault` returns. */
 export interface Vault {
@@ -66,7 +78,11 @@ export interface Vault {
   /** Changes the passphrase after checking the current one; only the root-key wrap changes. A weak `next` gives `ERR_WEAK_PASSPHRASE` before the current one is tried. */
   changePassphrase(current: string | Uint8Array, next: string | Uint8Array): Promise<void>
   /** Sets a new passphrase with the recovery key (forgotten passphrase); leaves the vault unsealed. A weak one gives `ERR_WEAK_PASSPHRASE` before the key is tried. */
-  recover(recoveryKey: string, newPassphrase: string | Uint8Array, options?: OwnerActionOptions): Promise<void>
+  recover(
+    recoveryKey: string,
+    newPassphrase: string | Uint8Array,
+    options?: OwnerActionOptions,
+  ): Promise<void>
   /**
    * Sets a new passphrase without the current one, for an owner who forgot it and has just proved
    * the recovery key to this vault object (`unlock` or `verifyOwner` with `{ recoveryKey }`)
@@ -116,7 +132,11 @@ export interface Vault {
   /** An encrypted, consistent backup as a stream of chunks. */
   backup(): AsyncIterable<Uint8Array>
   /** Verifies a whole backup, then replaces this vault with it; the vault is unsealed with the backup's keys afterwards. */
-  restore(source: Uint8Array | AsyncIterable<Uint8Array>, credentials: Credentials, options?: OwnerActionOptions): Promise<void>
+  restore(
+    source: Uint8Array | AsyncIterable<Uint8Array>,
+    credentials: Credentials,
+    options?: OwnerActionOptions,
+  ): Promise<void>
   /**
    * A keyed BLAKE2b-256 (the `tokenHash` subkey) of a bearer secret — an access or refresh token,
    * an authorization code, a client secret — as hex. Callers store this, never the secret

@@ -23,23 +23,41 @@ async function readsOnRecord() {
   await vault.fields.setMany({ email: 'ada@example.org', 'prefs.sizes.shoe': 'EU 38' })
   const one = await vault.vendors.register({ name: 'Fjord Outdoor' })
   const two = await vault.vendors.register({ name: 'Book Nook' })
-  const grant = (vendorId: string, fields: string[]) => vault.grants.create({ vendorId, fields, actions: ['read'], purpose: 'p', durationSeconds: 86_400 })
-  const [a, b, c, d] = [await grant(one.id, ['email']), await grant(one.id, ['prefs.sizes.*']), await grant(two.id, ['email']), await grant(two.id, ['email'])]
+  const grant = (vendorId: string, fields: string[]) =>
+    vault.grants.create({
+      vendorId,
+      fields,
+      actions: ['read'],
+      purpose: 'p',
+      durationSeconds: 86_400,
+    })
+  const [a, b, c, d] = [
+    await grant(one.id, ['email']),
+    await grant(one.id, ['prefs.sizes.*']),
+    await grant(two.id, ['email']),
+    await grant(two.id, ['email']),
+  ]
   await vault.readThroughGrant(a.id, { vendorId: one.id })
   await vault.readThroughGrant(b.id, { vendorId: one.id })
   await vault.readThroughGrant(c.id, { vendorId: two.id })
   await vault.readThroughGrant(a.id, { vendorId: one.id, include: ['fields'] })
   // Entries about a grant that are not reads: a refusal and a narrowing come after the last read.
-  await expect(vault.readThroughGrant(c.id, { vendorId: one.id })).rejects.toMatchObject({ code: 'ERR_GRANT_MISMATCH' })
+  await expect(vault.readThroughGrant(c.id, { vendorId: one.id })).rejects.toMatchObject({
+    code: 'ERR_GRANT_MISMATCH',
+  })
   await vault.grants.narrow(b.id, { fields: ['prefs.sizes.shoe'] })
   return { vault, one, two, a, b, c, d }
 }
 
 /** What the Connections page and the vendor list did before: the log newest first, the first read of each grant. */
-async function scanned(vault: Vault, grantIds: readonly string[]): Promise<Map<string, AuditEntry>> {
+async function scanned(
+  vault: Vault,
+  grantIds: readonly string[],
+): Promise<Map<string, AuditEntry>> {
   const found = new Map<string, AuditEntry>()
   for (const e of await vault.audit.list({ action: 'grant.read', limit: 1000 })) {
-    if (e.grantId !== undefined && grantIds.includes(e.grantId) && !found.has(e.grantId)) found.set(e.grantId, e)
+    if (e.grantId !== undefined && grantIds.includes(e.grantId) && !found.has(e.grantId))
+      found.set(e.grantId, e)
   }
   return found
 }
@@ -56,17 +74,28 @@ describe('audit.lastReadPerGrant', () => {
     expect(readsOfA).toHaveLength(2)
     expect(reads.get(a.id)?.seq).toBe(readsOfA[0]?.seq)
     // Asking for fewer, or twice for one, changes nothing about each answer.
-    expect(await vault.audit.lastReadPerGrant([c.id, c.id])).toEqual(new Map([[c.id, reads.get(c.id)]]))
+    expect(await vault.audit.lastReadPerGrant([c.id, c.id])).toEqual(
+      new Map([[c.id, reads.get(c.id)]]),
+    )
     expect(await vault.audit.lastReadPerGrant([])).toEqual(new Map())
   })
 
   it('refuses what is not a list of ids, and answers nothing while sealed', async () => {
     const { vault, a } = await readsOnRecord()
-    for (const bad of ['not a list', [42], ['x'.repeat(65)], Array.from({ length: 10_001 }, () => a.id)]) {
-      await expect(vault.audit.lastReadPerGrant(bad as string[])).rejects.toMatchObject({ code: 'ERR_VALIDATION' })
+    for (const bad of [
+      'not a list',
+      [42],
+      ['x'.repeat(65)],
+      Array.from({ length: 10_001 }, () => a.id),
+    ]) {
+      await expect(vault.audit.lastReadPerGrant(bad as string[])).rejects.toMatchObject({
+        code: 'ERR_VALIDATION',
+      })
     }
     await vault.lock()
-    await expect(vault.audit.lastReadPerGrant([a.id])).rejects.toMatchObject({ code: 'ERR_VAULT_LOCKED' })
+    await expect(vault.audit.lastReadPerGrant([a.id])).rejects.toMatchObject({
+      code: 'ERR_VAULT_LOCKED',
+    })
   })
 
   it('is one indexed lookup per grant: the plan uses audit_grant_read on this engine', async () => {
@@ -74,12 +103,20 @@ describe('audit.lastReadPerGrant', () => {
     const db = (tv as TestVault).handle.db
     const plan =
       engine === 'sqlite'
-        ? (await sql<{ detail: string }>`explain query plan ${NEWEST_READS.sqlite([a.id, b.id])}`.execute(db)).rows.map((r) => r.detail)
+        ? (
+            await sql<{
+              detail: string
+            }>`explain query plan ${NEWEST_READS.sqlite([a.id, b.id])}`.execute(db)
+          ).rows.map((r) => r.detail)
         : // A handful of rows would make a sequential scan the cheaper plan; with it priced out, an
           // index the query cannot use would still show up as one.
           await db.transaction().execute(async (trx) => {
             await sql`set local enable_seqscan = off`.execute(trx)
-            return (await sql<{ 'QUERY PLAN': string }>`explain ${NEWEST_READS.postgres([a.id, b.id])}`.execute(trx)).rows.map((r) => r['QUERY PLAN'])
+            return (
+              await sql<{
+                'QUERY PLAN': string
+              }>`explain ${NEWEST_READS.postgres([a.id, b.id])}`.execute(trx)
+            ).rows.map((r) => r['QUERY PLAN'])
           })
     expect(plan.join('\n')).toContain('audit_grant_read')
   })
@@ -90,7 +127,11 @@ describe('audit.lastReadPerGrant', () => {
     const before = await vault.audit.lastReadPerGrant([a.id, c.id])
     // Someone who can write the database garbles the vault.created entry: the index must not
     // refuse the write (its expressions never raise), nor the vault's next appends.
-    await db.updateTable('audit').set({ entry: '{"action":"grant.read", not json' }).where('seq', '=', 1).execute()
+    await db
+      .updateTable('audit')
+      .set({ entry: '{"action":"grant.read", not json' })
+      .where('seq', '=', 1)
+      .execute()
     await vault.readThroughGrant(c.id)
     const after = await vault.audit.lastReadPerGrant([a.id, c.id])
     expect(after.get(a.id)).toEqual(before.get(a.id))

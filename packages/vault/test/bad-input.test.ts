@@ -6,7 +6,14 @@
  */
 import fc from 'fast-check'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { type FieldPath, type OrderInput, type Vault, type VaultExport, MAX_VALUE_BYTES, VaultError } from '../src/index.js'
+import {
+  type FieldPath,
+  type OrderInput,
+  type Vault,
+  type VaultExport,
+  MAX_VALUE_BYTES,
+  VaultError,
+} from '../src/index.js'
 import { type TestVault, createTestVault } from './support/test-vault.js'
 
 const vaults: TestVault[] = []
@@ -31,19 +38,40 @@ async function populate(vault: Vault) {
   await vault.fields.setMany({
     email: 'ada@example.org',
     'name.given': 'Ada',
-    'address.home': { streetAddress: '12 St James Square', addressLocality: 'London', addressCountry: 'GB' },
+    'address.home': {
+      streetAddress: '12 St James Square',
+      addressLocality: 'London',
+      addressCountry: 'GB',
+    },
     'prefs.sizes.shoe': 'EU 39',
     'prefs.diet': ['vegetarian'],
     'custom.loyalty.airline': 'FF 1234',
     'custom.pets.count': 2,
   })
-  const shop = await vault.vendors.register({ name: 'Fjord Outdoor', uri: 'https://fjord.example', contacts: ['orders@fjord.example'] })
+  const shop = await vault.vendors.register({
+    name: 'Fjord Outdoor',
+    uri: 'https://fjord.example',
+    contacts: ['orders@fjord.example'],
+  })
   const other = await vault.vendors.register({ name: 'Nordic Shoes' })
   await vault.purchases.add(
-    { seller: 'Fjord Outdoor', orderDate: '2026-03-14T10:00:00+01:00', currency: 'EUR', total: 129.9, category: 'outdoor', items: [{ name: 'Rain jacket', price: 129.9 }] },
+    {
+      seller: 'Fjord Outdoor',
+      orderDate: '2026-03-14T10:00:00+01:00',
+      currency: 'EUR',
+      total: 129.9,
+      category: 'outdoor',
+      items: [{ name: 'Rain jacket', price: 129.9 }],
+    },
     { vendorId: shop.id },
   )
-  await vault.purchases.add({ seller: 'Market', orderDate: '2025-12-01', currency: 'GBP', total: 3.5, notes: 'apples' })
+  await vault.purchases.add({
+    seller: 'Market',
+    orderDate: '2025-12-01',
+    currency: 'GBP',
+    total: 3.5,
+    notes: 'apples',
+  })
   const grant = await vault.grants.create({
     vendorId: shop.id,
     fields: ['email', 'prefs.sizes.*'],
@@ -53,14 +81,30 @@ async function populate(vault: Vault) {
     acceptedTerms: ['terms-v1'],
     durationSeconds: 86_400,
   })
-  const revoked = await vault.grants.create({ vendorId: other.id, fields: ['name.*'], actions: ['read'], purpose: 'Greeting', durationSeconds: 3600 })
+  const revoked = await vault.grants.create({
+    vendorId: other.id,
+    fields: ['name.*'],
+    actions: ['read'],
+    purpose: 'Greeting',
+    durationSeconds: 3600,
+  })
   await vault.grants.revoke(revoked.id)
-  await vault.inbox.append(grant.id, { seller: 'Fjord Outdoor', orderDate: '2026-03-20', currency: 'EUR', total: 19, items: [{ name: 'Socks', quantity: 2 }] })
+  await vault.inbox.append(grant.id, {
+    seller: 'Fjord Outdoor',
+    orderDate: '2026-03-20',
+    currency: 'EUR',
+    total: 19,
+    items: [{ name: 'Socks', quantity: 2 }],
+  })
   return { shop, other, grant }
 }
 
 /** Runs `action`, expects a refusal with `code`, and checks the stored data did not change. */
-async function refusedWithoutChange(vault: Vault, action: () => Promise<unknown>, code: string): Promise<VaultError> {
+async function refusedWithoutChange(
+  vault: Vault,
+  action: () => Promise<unknown>,
+  code: string,
+): Promise<VaultError> {
   const before = await snapshot(vault)
   const err = await action().then(
     () => undefined,
@@ -89,7 +133,9 @@ describe('bad input: fields', () => {
     const { vault } = tv
     const before = await snapshot(vault)
     for (const path of [42, null, undefined, {}, ['email'], Symbol('email')]) {
-      await expect(vault.fields.set(path as unknown as FieldPath, 'x')).rejects.toBeInstanceOf(TypeError)
+      await expect(vault.fields.set(path as unknown as FieldPath, 'x')).rejects.toBeInstanceOf(
+        TypeError,
+      )
       await expect(vault.fields.get(path as unknown as FieldPath)).rejects.toBeInstanceOf(TypeError)
     }
     await expect(vault.readThroughGrant(42 as unknown as string)).rejects.toBeInstanceOf(TypeError)
@@ -99,14 +145,42 @@ describe('bad input: fields', () => {
 
   it('unknown paths are ERR_UNKNOWN_PATH on set, get and delete, and nothing changes', async () => {
     const { vault } = tv
-    const unknown = ['nmae.given', 'Email', 'email.primary', 'prefs.sizes', 'prefs.sizes.*', 'custom', 'custom.', 'custom.Upper', 'custom.a.b.c.d.e.f', 'custom..a', '__proto__', 'constructor', 'toString', '', ' email']
+    const unknown = [
+      'nmae.given',
+      'Email',
+      'email.primary',
+      'prefs.sizes',
+      'prefs.sizes.*',
+      'custom',
+      'custom.',
+      'custom.Upper',
+      'custom.a.b.c.d.e.f',
+      'custom..a',
+      '__proto__',
+      'constructor',
+      'toString',
+      '',
+      ' email',
+    ]
     for (const path of unknown) {
-      const err = await refusedWithoutChange(vault, () => vault.fields.set(path as FieldPath, 'value'), 'ERR_UNKNOWN_PATH')
+      const err = await refusedWithoutChange(
+        vault,
+        () => vault.fields.set(path as FieldPath, 'value'),
+        'ERR_UNKNOWN_PATH',
+      )
       expect(err.issues.length).toBeGreaterThan(0)
-      await expect(vault.fields.get(path as FieldPath), path).rejects.toMatchObject({ code: 'ERR_UNKNOWN_PATH' })
-      await expect(vault.fields.delete(path as FieldPath), path).rejects.toMatchObject({ code: 'ERR_UNKNOWN_PATH' })
+      await expect(vault.fields.get(path as FieldPath), path).rejects.toMatchObject({
+        code: 'ERR_UNKNOWN_PATH',
+      })
+      await expect(vault.fields.delete(path as FieldPath), path).rejects.toMatchObject({
+        code: 'ERR_UNKNOWN_PATH',
+      })
     }
-    await refusedWithoutChange(vault, () => vault.fields.setMany({ 'name.family': 'Lovelace', 'name.middle': 'Augusta' }), 'ERR_UNKNOWN_PATH')
+    await refusedWithoutChange(
+      vault,
+      () => vault.fields.setMany({ 'name.family': 'Lovelace', 'name.middle': 'Augusta' }),
+      'ERR_UNKNOWN_PATH',
+    )
   })
 
   it('invalid values are ERR_VALIDATION with issues naming the path, never the value', async () => {
@@ -125,20 +199,48 @@ describe('bad input: fields', () => {
       ['prefs.contact.channel', `pigeon-${secret}`, 'prefs.contact.channel'],
       ['prefs.currency', `euro${secret}`, 'prefs.currency'],
       ['knowsLanguage', ['en', `not a tag ${secret}`], 'knowsLanguage.1'],
-      ['address.home', { streetAddress: `1 ${secret} St`, addressLocality: 'London', addressCountry: `uk-${secret}` }, 'address.home.addressCountry'],
-      ['address.home', { streetAddress: `1 ${secret} St`, addressLocality: 'London', addressCountry: 'GB', planet: secret }, 'address.home'],
+      [
+        'address.home',
+        {
+          streetAddress: `1 ${secret} St`,
+          addressLocality: 'London',
+          addressCountry: `uk-${secret}`,
+        },
+        'address.home.addressCountry',
+      ],
+      [
+        'address.home',
+        {
+          streetAddress: `1 ${secret} St`,
+          addressLocality: 'London',
+          addressCountry: 'GB',
+          planet: secret,
+        },
+        'address.home',
+      ],
       ['custom.note', { nested: secret }, 'custom.note'],
       ['custom.note', Number.NaN, 'custom.note'],
       ['custom.note', [1, 2, secret], 'custom.note'],
     ]
     for (const [path, value, issuePath] of cases) {
-      const err = await refusedWithoutChange(vault, () => vault.fields.set(path as FieldPath, value), 'ERR_VALIDATION')
-      expect(err.issues.map((i) => i.path), `${path} ${JSON.stringify(value)}`).toContain(issuePath)
+      const err = await refusedWithoutChange(
+        vault,
+        () => vault.fields.set(path as FieldPath, value),
+        'ERR_VALIDATION',
+      )
+      expect(
+        err.issues.map((i) => i.path),
+        `${path} ${JSON.stringify(value)}`,
+      ).toContain(issuePath)
       for (const issue of err.issues) expect(issue.path.startsWith(path)).toBe(true)
       expectNoEcho(err, secret)
     }
     // setMany is all or none: one bad value keeps the good ones out too.
-    const err = await refusedWithoutChange(vault, () => vault.fields.setMany({ 'name.family': 'Lovelace', email: `bad ${secret}` }), 'ERR_VALIDATION')
+    const err = await refusedWithoutChange(
+      vault,
+      () => vault.fields.setMany({ 'name.family': 'Lovelace', email: `bad ${secret}` }),
+      'ERR_VALIDATION',
+    )
     expectNoEcho(err, secret)
     expect(await vault.fields.get('name.family')).toBeUndefined()
   })
@@ -148,15 +250,31 @@ describe('bad input: fields', () => {
     const item = 'Q'.repeat(399)
     const big = Array.from({ length: 100 }, () => item)
     expect(JSON.stringify(big).length).toBeGreaterThan(MAX_VALUE_BYTES)
-    const err = await refusedWithoutChange(vault, () => vault.fields.set('custom.big', big), 'ERR_VALUE_TOO_LARGE')
+    const err = await refusedWithoutChange(
+      vault,
+      () => vault.fields.set('custom.big', big),
+      'ERR_VALUE_TOO_LARGE',
+    )
     expect(err.issues).toEqual([{ path: 'custom.big', message: expect.any(String) }])
     expectNoEcho(err, item)
     // Multi-byte text counts in bytes, not characters: 41 items of 100 four-byte characters each.
     const wide = Array.from({ length: 41 }, () => '😀'.repeat(100))
-    await refusedWithoutChange(vault, () => vault.fields.set('custom.wide', wide), 'ERR_VALUE_TOO_LARGE')
-    await refusedWithoutChange(vault, () => vault.fields.setMany({ 'custom.small': 'ok', 'custom.big': big }), 'ERR_VALUE_TOO_LARGE')
+    await refusedWithoutChange(
+      vault,
+      () => vault.fields.set('custom.wide', wide),
+      'ERR_VALUE_TOO_LARGE',
+    )
+    await refusedWithoutChange(
+      vault,
+      () => vault.fields.setMany({ 'custom.small': 'ok', 'custom.big': big }),
+      'ERR_VALUE_TOO_LARGE',
+    )
     // Beyond a schema's own limits it is a validation error instead.
-    await refusedWithoutChange(vault, () => vault.fields.set('custom.note', 'x'.repeat(4001)), 'ERR_VALIDATION')
+    await refusedWithoutChange(
+      vault,
+      () => vault.fields.set('custom.note', 'x'.repeat(4001)),
+      'ERR_VALIDATION',
+    )
   })
 })
 
@@ -170,7 +288,12 @@ describe('bad input: purchases, grants and cursors', () => {
 
   it('malformed purchases are ERR_VALIDATION naming the field; batches are all or none', async () => {
     const { vault } = tv
-    const good: OrderInput = { seller: 'Fjord', orderDate: '2026-01-01', currency: 'EUR', total: 10 }
+    const good: OrderInput = {
+      seller: 'Fjord',
+      orderDate: '2026-01-01',
+      currency: 'EUR',
+      total: 10,
+    }
     const cases: [unknown, string][] = [
       [null, '(root)'],
       ['a receipt', '(root)'],
@@ -192,21 +315,54 @@ describe('bad input: purchases, grants and cursors', () => {
       [{ ...good, notes: 'n'.repeat(4001) }, 'notes'],
     ]
     for (const [input, path] of cases) {
-      const err = await refusedWithoutChange(vault, () => vault.purchases.add(input as OrderInput), 'ERR_VALIDATION')
-      expect(err.issues.map((i) => i.path), JSON.stringify(input)).toContain(path)
+      const err = await refusedWithoutChange(
+        vault,
+        () => vault.purchases.add(input as OrderInput),
+        'ERR_VALIDATION',
+      )
+      expect(
+        err.issues.map((i) => i.path),
+        JSON.stringify(input),
+      ).toContain(path)
     }
-    await refusedWithoutChange(vault, () => vault.purchases.addMany([good, good, { ...good, total: -5 }]), 'ERR_VALIDATION')
-    await refusedWithoutChange(vault, () => vault.purchases.add(good, { vendorId: 'ven_unknown' }), 'ERR_NOT_FOUND')
+    await refusedWithoutChange(
+      vault,
+      () => vault.purchases.addMany([good, good, { ...good, total: -5 }]),
+      'ERR_VALIDATION',
+    )
+    await refusedWithoutChange(
+      vault,
+      () => vault.purchases.add(good, { vendorId: 'ven_unknown' }),
+      'ERR_NOT_FOUND',
+    )
     const [existing] = (await vault.purchases.list()).items
-    await refusedWithoutChange(vault, () => vault.purchases.update((existing as { id: string }).id, { ...good, currency: 'euro' }), 'ERR_VALIDATION')
-    await refusedWithoutChange(vault, () => vault.inbox.append(ids.grant.id, { ...good, total: -1 }), 'ERR_VALIDATION')
+    await refusedWithoutChange(
+      vault,
+      () => vault.purchases.update((existing as { id: string }).id, { ...good, currency: 'euro' }),
+      'ERR_VALIDATION',
+    )
+    await refusedWithoutChange(
+      vault,
+      () => vault.inbox.append(ids.grant.id, { ...good, total: -1 }),
+      'ERR_VALIDATION',
+    )
     await refusedWithoutChange(vault, () => vault.vendors.register({ name: '' }), 'ERR_VALIDATION')
-    await refusedWithoutChange(vault, () => vault.vendors.register({ name: 'x', uri: 'javascript:alert(1)' }), 'ERR_VALIDATION')
+    await refusedWithoutChange(
+      vault,
+      () => vault.vendors.register({ name: 'x', uri: 'javascript:alert(1)' }),
+      'ERR_VALIDATION',
+    )
   })
 
   it('malformed grants are refused with a stable code and create nothing', async () => {
     const { vault } = tv
-    const base = { vendorId: ids.shop.id, fields: ['email'], actions: ['read' as const], purpose: 'Fit', durationSeconds: 3600 }
+    const base = {
+      vendorId: ids.shop.id,
+      fields: ['email'],
+      actions: ['read' as const],
+      purpose: 'Fit',
+      durationSeconds: 3600,
+    }
     const cases: [unknown, string][] = [
       [{ ...base, actions: [] }, 'ERR_VALIDATION'],
       [{ ...base, actions: ['write'] }, 'ERR_VALIDATION'],
@@ -214,7 +370,10 @@ describe('bad input: purchases, grants and cursors', () => {
       [{ ...base, expiresAt: '2030-01-01T00:00:00Z' }, 'ERR_VALIDATION'],
       [{ ...base, durationSeconds: 1 }, 'ERR_VALIDATION'],
       [{ ...base, durationSeconds: 10 * 366 * 86_400 }, 'ERR_VALIDATION'],
-      [{ ...base, durationSeconds: undefined, expiresAt: '2000-01-01T00:00:00Z' }, 'ERR_VALIDATION'],
+      [
+        { ...base, durationSeconds: undefined, expiresAt: '2000-01-01T00:00:00Z' },
+        'ERR_VALIDATION',
+      ],
       [{ ...base, fields: [] }, 'ERR_VALIDATION'],
       [{ ...base, purpose: ' ' }, 'ERR_VALIDATION'],
       [{ ...base, purchases: { madeWithVendor: 'yes' } }, 'ERR_VALIDATION'],
@@ -226,31 +385,76 @@ describe('bad input: purchases, grants and cursors', () => {
       [null, 'ERR_VALIDATION'],
     ]
     for (const [input, code] of cases) {
-      await refusedWithoutChange(vault, () => vault.grants.create(input as Parameters<Vault['grants']['create']>[0]), code)
+      await refusedWithoutChange(
+        vault,
+        () => vault.grants.create(input as Parameters<Vault['grants']['create']>[0]),
+        code,
+      )
     }
-    await refusedWithoutChange(vault, () => vault.grants.narrow(ids.grant.id, { fields: 'email' } as unknown as { fields: string[] }), 'ERR_VALIDATION')
-    await refusedWithoutChange(vault, () => vault.grants.narrow(ids.grant.id, { expiresAt: 'tomorrow' }), 'ERR_VALIDATION')
-    await refusedWithoutChange(vault, () => vault.grants.narrow('grt_unknown', { fields: ['email'] }), 'ERR_NOT_FOUND')
+    await refusedWithoutChange(
+      vault,
+      () =>
+        vault.grants.narrow(ids.grant.id, { fields: 'email' } as unknown as { fields: string[] }),
+      'ERR_VALIDATION',
+    )
+    await refusedWithoutChange(
+      vault,
+      () => vault.grants.narrow(ids.grant.id, { expiresAt: 'tomorrow' }),
+      'ERR_VALIDATION',
+    )
+    await refusedWithoutChange(
+      vault,
+      () => vault.grants.narrow('grt_unknown', { fields: ['email'] }),
+      'ERR_NOT_FOUND',
+    )
   })
 
   it('malformed cursors and limits are ERR_VALIDATION on every listing', async () => {
     const { vault } = tv
     const b64 = (text: string) => Buffer.from(text).toString('base64url')
-    const cursors = ['garbage', '', '!!!', b64('not json'), b64('{"d":1,"i":2}'), b64('[]'), b64('null'), b64('{"d":"x"}'), 'x'.repeat(201)]
+    const cursors = [
+      'garbage',
+      '',
+      '!!!',
+      b64('not json'),
+      b64('{"d":1,"i":2}'),
+      b64('[]'),
+      b64('null'),
+      b64('{"d":"x"}'),
+      'x'.repeat(201),
+    ]
     for (const cursor of cursors) {
       const err = await vault.purchases.list({ cursor }).catch((e: unknown) => e)
       expect(err, cursor).toMatchObject({ code: 'ERR_VALIDATION' })
-      await expect(vault.purchases.list({ seller: 'Fjord', cursor }), cursor).rejects.toMatchObject({ code: 'ERR_VALIDATION' })
-      await expect(vault.inbox.list({ cursor }), cursor).rejects.toMatchObject({ code: 'ERR_VALIDATION' })
-      await expect(vault.readThroughGrant(ids.grant.id, { purchases: { cursor } }), cursor).rejects.toMatchObject({ code: 'ERR_VALIDATION' })
+      await expect(vault.purchases.list({ seller: 'Fjord', cursor }), cursor).rejects.toMatchObject(
+        { code: 'ERR_VALIDATION' },
+      )
+      await expect(vault.inbox.list({ cursor }), cursor).rejects.toMatchObject({
+        code: 'ERR_VALIDATION',
+      })
+      await expect(
+        vault.readThroughGrant(ids.grant.id, { purchases: { cursor } }),
+        cursor,
+      ).rejects.toMatchObject({ code: 'ERR_VALIDATION' })
     }
     for (const limit of [0, -1, 1.5, 501, Number.NaN]) {
-      await expect(vault.purchases.list({ limit }), String(limit)).rejects.toMatchObject({ code: 'ERR_VALIDATION' })
-      await expect(vault.readThroughGrant(ids.grant.id, { purchases: { limit } }), String(limit)).rejects.toMatchObject({ code: 'ERR_VALIDATION' })
+      await expect(vault.purchases.list({ limit }), String(limit)).rejects.toMatchObject({
+        code: 'ERR_VALIDATION',
+      })
+      await expect(
+        vault.readThroughGrant(ids.grant.id, { purchases: { limit } }),
+        String(limit),
+      ).rejects.toMatchObject({ code: 'ERR_VALIDATION' })
     }
-    await expect(vault.purchases.list({ cursor: 42 } as unknown as { cursor: string })).rejects.toMatchObject({ code: 'ERR_VALIDATION' })
-    await expect(vault.purchases.list({ since: 'last week' })).rejects.toMatchObject({ code: 'ERR_VALIDATION' })
-    await expect(vault.purchases.list({ unknown: 1 } as never)).rejects.toMatchObject({ code: 'ERR_VALIDATION' })
+    await expect(
+      vault.purchases.list({ cursor: 42 } as unknown as { cursor: string }),
+    ).rejects.toMatchObject({ code: 'ERR_VALIDATION' })
+    await expect(vault.purchases.list({ since: 'last week' })).rejects.toMatchObject({
+      code: 'ERR_VALIDATION',
+    })
+    await expect(vault.purchases.list({ unknown: 1 } as never)).rejects.toMatchObject({
+      code: 'ERR_VALIDATION',
+    })
     await expect(vault.audit.list({ limit: 0 })).rejects.toMatchObject({ code: 'ERR_VALIDATION' })
     // A well-formed cursor with hostile contents is just a position: parameters, never SQL.
     const hostile = b64(JSON.stringify({ d: "' OR 1=1 --", i: '"; DROP TABLE purchases; --' }))
@@ -288,31 +492,129 @@ describe('bad input: importJson', () => {
       ['unknown top-level key', variant((d) => (d.extra = true))],
       ['bad field value', variant((d) => (d.fields.email = 'not an email'))],
       ['unknown field path', variant((d) => (d.fields['nmae.given'] = 'Ada'))],
-      ['oversized field', variant((d) => (d.fields['custom.big'] = Array.from({ length: 100 }, () => 'Q'.repeat(399))))],
-      ['purchase with an unknown vendor', variant((d) => (d.purchases[0] = { ...(d.purchases[0] as VaultExport['purchases'][number]), vendorId: 'ven_unknown' }))],
-      ['malformed purchase', variant((d) => (d.purchases[1] = { ...(d.purchases[1] as VaultExport['purchases'][number]), total: -1 }))],
-      ['grant with an unknown selector', variant((d) => (d.grants[0] = { ...(d.grants[0] as VaultExport['grants'][number]), fields: ['email', 'prefs.size.*'] }))],
-      ['grant with an unknown vendor', variant((d) => (d.grants[0] = { ...(d.grants[0] as VaultExport['grants'][number]), vendorId: 'ven_unknown' }))],
-      ['grant with a bad action', variant((d) => (d.grants[0] = { ...(d.grants[0] as VaultExport['grants'][number]), actions: ['write' as 'read'] }))],
-      ['vendor without a name', variant((d) => (d.vendors[0] = { id: shopId, blocked: false, createdAt: d.exportedAt } as VaultExport['vendors'][number]))],
+      [
+        'oversized field',
+        variant(
+          (d) => (d.fields['custom.big'] = Array.from({ length: 100 }, () => 'Q'.repeat(399))),
+        ),
+      ],
+      [
+        'purchase with an unknown vendor',
+        variant(
+          (d) =>
+            (d.purchases[0] = {
+              ...(d.purchases[0] as VaultExport['purchases'][number]),
+              vendorId: 'ven_unknown',
+            }),
+        ),
+      ],
+      [
+        'malformed purchase',
+        variant(
+          (d) =>
+            (d.purchases[1] = {
+              ...(d.purchases[1] as VaultExport['purchases'][number]),
+              total: -1,
+            }),
+        ),
+      ],
+      [
+        'grant with an unknown selector',
+        variant(
+          (d) =>
+            (d.grants[0] = {
+              ...(d.grants[0] as VaultExport['grants'][number]),
+              fields: ['email', 'prefs.size.*'],
+            }),
+        ),
+      ],
+      [
+        'grant with an unknown vendor',
+        variant(
+          (d) =>
+            (d.grants[0] = {
+              ...(d.grants[0] as VaultExport['grants'][number]),
+              vendorId: 'ven_unknown',
+            }),
+        ),
+      ],
+      [
+        'grant with a bad action',
+        variant(
+          (d) =>
+            (d.grants[0] = {
+              ...(d.grants[0] as VaultExport['grants'][number]),
+              actions: ['write' as 'read'],
+            }),
+        ),
+      ],
+      [
+        'vendor without a name',
+        variant(
+          (d) =>
+            (d.vendors[0] = {
+              id: shopId,
+              blocked: false,
+              createdAt: d.exportedAt,
+            } as VaultExport['vendors'][number]),
+        ),
+      ],
       ['purchases not an array', variant((d) => ((d as Record<string, unknown>).purchases = {}))],
     ]
     for (const [name, bad] of cases) {
-      const err = await refusedWithoutChange(vault, () => vault.importJson(bad), 'ERR_IMPORT_INVALID')
+      const err = await refusedWithoutChange(
+        vault,
+        () => vault.importJson(bad),
+        'ERR_IMPORT_INVALID',
+      )
       expect(err.issues.length, name).toBeGreaterThan(0)
-      await refusedWithoutChange(vault, () => vault.importJson(bad, { mode: 'replace' }), 'ERR_IMPORT_INVALID')
+      await refusedWithoutChange(
+        vault,
+        () => vault.importJson(bad, { mode: 'replace' }),
+        'ERR_IMPORT_INVALID',
+      )
     }
   })
 
   it('importJson: ids and numbers a database column could not hold (NUL characters, > 32-bit revisions) are ERR_IMPORT_INVALID up front, on every engine', async () => {
     const { vault } = tv
     const cases: [string, unknown][] = [
-      ['grant revision beyond 32 bits', variant((d) => (d.grants[0] = { ...(d.grants[0] as VaultExport['grants'][number]), revision: 2 ** 40 }))],
-      ['NUL in a vendor id', variant((d) => (d.vendors.push({ ...(d.vendors[0] as VaultExport['vendors'][number]), id: 'ven_\u0000x' })))],
-      ['NUL in a purchase id', variant((d) => (d.purchases[0] = { ...(d.purchases[0] as VaultExport['purchases'][number]), id: 'pur_\u0000x' }))],
+      [
+        'grant revision beyond 32 bits',
+        variant(
+          (d) =>
+            (d.grants[0] = {
+              ...(d.grants[0] as VaultExport['grants'][number]),
+              revision: 2 ** 40,
+            }),
+        ),
+      ],
+      [
+        'NUL in a vendor id',
+        variant((d) =>
+          d.vendors.push({
+            ...(d.vendors[0] as VaultExport['vendors'][number]),
+            id: 'ven_\u0000x',
+          }),
+        ),
+      ],
+      [
+        'NUL in a purchase id',
+        variant(
+          (d) =>
+            (d.purchases[0] = {
+              ...(d.purchases[0] as VaultExport['purchases'][number]),
+              id: 'pur_\u0000x',
+            }),
+        ),
+      ],
     ]
     for (const [name, bad] of cases) {
-      const err = await refusedWithoutChange(vault, () => vault.importJson(bad, { mode: 'replace' }), 'ERR_IMPORT_INVALID')
+      const err = await refusedWithoutChange(
+        vault,
+        () => vault.importJson(bad, { mode: 'replace' }),
+        'ERR_IMPORT_INVALID',
+      )
       expect(err.issues.length, name).toBeGreaterThan(0)
     }
   })
@@ -321,14 +623,25 @@ describe('bad input: importJson', () => {
     const { vault } = tv
     const before = await snapshot(vault)
     await fc.assert(
-      fc.asyncProperty(fc.anything({ withBigInt: true, withDate: true, withMap: true, withSet: true, withTypedArray: true, withSparseArray: true, withNullPrototype: true }), async (garbage) => {
-        const err = await vault.importJson(garbage).then(
-          () => undefined,
-          (e: unknown) => e,
-        )
-        expect(err).toBeInstanceOf(VaultError)
-        expect(err).toMatchObject({ code: 'ERR_IMPORT_INVALID' })
-      }),
+      fc.asyncProperty(
+        fc.anything({
+          withBigInt: true,
+          withDate: true,
+          withMap: true,
+          withSet: true,
+          withTypedArray: true,
+          withSparseArray: true,
+          withNullPrototype: true,
+        }),
+        async (garbage) => {
+          const err = await vault.importJson(garbage).then(
+            () => undefined,
+            (e: unknown) => e,
+          )
+          expect(err).toBeInstanceOf(VaultError)
+          expect(err).toMatchObject({ code: 'ERR_IMPORT_INVALID' })
+        },
+      ),
       { numRuns: 300 },
     )
     expect(await snapshot(vault)).toEqual(before)
@@ -336,11 +649,44 @@ describe('bad input: importJson', () => {
 
   it('importJson: a valid export with one part replaced by garbage either imports or is ERR_IMPORT_INVALID, and a refusal changes nothing', async () => {
     const { vault } = tv
-    const keys = ['format', 'version', 'exportedAt', 'vaultId', 'fields', 'purchases', 'vendors', 'grants', 'audit'] as const
+    const keys = [
+      'format',
+      'version',
+      'exportedAt',
+      'vaultId',
+      'fields',
+      'purchases',
+      'vendors',
+      'grants',
+      'audit',
+    ] as const
     const target = fc.oneof(
       fc.record({ where: fc.constantFrom(...keys), inner: fc.constant(undefined) }),
-      fc.record({ where: fc.constantFrom('purchases', 'vendors', 'grants'), inner: fc.constantFrom('id', 'vendorId', 'createdAt', 'fields', 'purchases', 'total', 'items', 'name', 'status', 'revision') }),
-      fc.record({ where: fc.constant('fields'), inner: fc.constantFrom('email', 'address.home', 'custom.pets.count', 'prefs.diet', 'custom.x') }),
+      fc.record({
+        where: fc.constantFrom('purchases', 'vendors', 'grants'),
+        inner: fc.constantFrom(
+          'id',
+          'vendorId',
+          'createdAt',
+          'fields',
+          'purchases',
+          'total',
+          'items',
+          'name',
+          'status',
+          'revision',
+        ),
+      }),
+      fc.record({
+        where: fc.constant('fields'),
+        inner: fc.constantFrom(
+          'email',
+          'address.home',
+          'custom.pets.count',
+          'prefs.diet',
+          'custom.x',
+        ),
+      }),
     )
     await fc.assert(
       fc.asyncProperty(target, fc.anything(), async ({ where, inner }, garbage) => {
@@ -393,6 +739,11 @@ describe('export round-trip', () => {
     // Importing the same document again (merge) changes nothing.
     await target.vault.importJson(first)
     const third = await target.vault.exportJson()
-    expect({ f: third.fields, p: third.purchases, v: third.vendors, g: third.grants }).toEqual({ f: first.fields, p: first.purchases, v: first.vendors, g: first.grants })
+    expect({ f: third.fields, p: third.purchases, v: third.vendors, g: third.grants }).toEqual({
+      f: first.fields,
+      p: first.purchases,
+      v: first.vendors,
+      g: first.grants,
+    })
   })
 })

@@ -35,7 +35,9 @@ describe('hashSecret', () => {
     expect(tv.vault.hashSecret('refresh-xyz')).toBe(h)
     await tv.vault.changePassphrase(PASSPHRASE, 'another long passphrase')
     const reopened = await tv.reopen()
-    expect(() => reopened.hashSecret('refresh-xyz')).toThrow(expect.objectContaining({ code: 'ERR_VAULT_LOCKED' }))
+    expect(() => reopened.hashSecret('refresh-xyz')).toThrow(
+      expect.objectContaining({ code: 'ERR_VAULT_LOCKED' }),
+    )
     await reopened.unlock('another long passphrase')
     expect(reopened.hashSecret('refresh-xyz')).toBe(h)
     expect(() => reopened.hashSecret(42 as unknown as string)).toThrow(TypeError)
@@ -49,8 +51,13 @@ describe('verifyOwner', () => {
     await tv.vault.verifyOwner({ recoveryKey: tv.recoveryKey })
     expect((await tv.vault.status()).state).toBe('unsealed')
     expect(await tv.vault.audit.list({ action: 'owner.authenticated' })).toHaveLength(2)
-    for (let i = 0; i < 5; i++) await expect(tv.vault.verifyOwner('wrong passphrase!')).rejects.toMatchObject({ code: 'ERR_UNLOCK_FAILED' })
-    await expect(tv.vault.verifyOwner(PASSPHRASE)).rejects.toMatchObject({ code: 'ERR_UNLOCK_THROTTLED' })
+    for (let i = 0; i < 5; i++)
+      await expect(tv.vault.verifyOwner('wrong passphrase!')).rejects.toMatchObject({
+        code: 'ERR_UNLOCK_FAILED',
+      })
+    await expect(tv.vault.verifyOwner(PASSPHRASE)).rejects.toMatchObject({
+      code: 'ERR_UNLOCK_THROTTLED',
+    })
     expect((await tv.vault.status()).state).toBe('unsealed')
     expect(await tv.vault.audit.verify()).toMatchObject({ ok: true })
   })
@@ -61,14 +68,18 @@ describe('signingSeed', () => {
     const tv = await vault()
     const seed = tv.vault.signingSeed()
     expect(seed).toHaveLength(32)
-    expect(Buffer.from(seed).toString('hex')).not.toBe(tv.vault.hashSecret('custos/receipt-signing-key/v1'))
+    expect(Buffer.from(seed).toString('hex')).not.toBe(
+      tv.vault.hashSecret('custos/receipt-signing-key/v1'),
+    )
     seed.fill(0) // a copy: wiping it does not touch the vault's key
     expect(tv.vault.signingSeed().some((b) => b !== 0)).toBe(true)
     const hex = Buffer.from(tv.vault.signingSeed()).toString('hex')
     await tv.vault.rotateKeys()
     await tv.vault.changePassphrase(PASSPHRASE, 'a different passphrase')
     const reopened = await tv.reopen()
-    expect(() => reopened.signingSeed()).toThrow(expect.objectContaining({ code: 'ERR_VAULT_LOCKED' }))
+    expect(() => reopened.signingSeed()).toThrow(
+      expect.objectContaining({ code: 'ERR_VAULT_LOCKED' }),
+    )
     await reopened.unlock('a different passphrase')
     expect(Buffer.from(reopened.signingSeed()).toString('hex')).toBe(hex)
   })

@@ -22,13 +22,22 @@ describe('inbox cap per vendor', () => {
     const { vault } = tv
     const grantFor = async (name: string) => {
       const vendor = await vault.vendors.register({ name })
-      return (await vault.grants.create({ vendorId: vendor.id, actions: ['append'], purpose: 'Receipts', durationSeconds: 3600 })).id
+      return (
+        await vault.grants.create({
+          vendorId: vendor.id,
+          actions: ['append'],
+          purpose: 'Receipts',
+          durationSeconds: 3600,
+        })
+      ).id
     }
     const fjord = await grantFor('Fjord Outdoor')
     const other = await grantFor('Nordic Shoes')
     const first = await vault.inbox.append(fjord, order, { maxPending: 2 })
     await vault.inbox.append(fjord, order, { maxPending: 2 })
-    const refused = await vault.inbox.append(fjord, order, { maxPending: 2 }).catch((err: unknown) => err)
+    const refused = await vault.inbox
+      .append(fjord, order, { maxPending: 2 })
+      .catch((err: unknown) => err)
     expect(refused).toBeInstanceOf(VaultError)
     expect(refused).toMatchObject({ code: 'ERR_INBOX_FULL' })
     expect((await vault.inbox.list()).items).toHaveLength(2)
@@ -39,7 +48,9 @@ describe('inbox cap per vendor', () => {
     // Accepting one frees a place; receipts in the history do not count.
     await vault.inbox.accept(first.id)
     await vault.inbox.append(fjord, order, { maxPending: 2 })
-    await expect(vault.inbox.append(fjord, order, { maxPending: 2 })).rejects.toMatchObject({ code: 'ERR_INBOX_FULL' })
+    await expect(vault.inbox.append(fjord, order, { maxPending: 2 })).rejects.toMatchObject({
+      code: 'ERR_INBOX_FULL',
+    })
     // Without a cap the library itself does not limit (the caller decides).
     await vault.inbox.append(fjord, order)
   })
@@ -47,7 +58,15 @@ describe('inbox cap per vendor', () => {
   it('refuses a maxPending that is not a positive integer as caller misuse', async () => {
     tv = await createTestVault()
     const vendor = await tv.vault.vendors.register({ name: 'Fjord Outdoor' })
-    const grant = await tv.vault.grants.create({ vendorId: vendor.id, actions: ['append'], purpose: 'Receipts', durationSeconds: 3600 })
-    for (const maxPending of [0, -1, 1.5, Number.NaN]) await expect(tv.vault.inbox.append(grant.id, order, { maxPending })).rejects.toBeInstanceOf(TypeError)
+    const grant = await tv.vault.grants.create({
+      vendorId: vendor.id,
+      actions: ['append'],
+      purpose: 'Receipts',
+      durationSeconds: 3600,
+    })
+    for (const maxPending of [0, -1, 1.5, Number.NaN])
+      await expect(tv.vault.inbox.append(grant.id, order, { maxPending })).rejects.toBeInstanceOf(
+        TypeError,
+      )
   })
 })

@@ -48,17 +48,32 @@ describe('two instances on one database', () => {
   // PostgreSQL only: two better-sqlite3 connections in *one* process cannot overlap transactions
   // (the busy handler blocks the very event loop the other transaction needs to finish); on
   // SQLite, separate processes take turns through busy_timeout instead.
-  it.skipIf(engine === 'sqlite')('concurrent writers on both instances with audited changes never deadlock and keep one valid chain', async () => {
-    tv = await createTestVault()
-    const b = await createVault({ database: tv.db.open(), kdf: 'interactive' })
-    others.push(b)
-    await b.unlock(PASSPHRASE)
-    const work = (v: Vault, tag: string) =>
-      Promise.all(Array.from({ length: 15 }, (_, i) => v.vendors.register({ name: `${tag} ${i}` }).then((vendor) => v.grants.create({ vendorId: vendor.id, fields: ['email'], actions: ['read'], purpose: 'p', durationSeconds: 600 }))))
-    const [fromA, fromB] = await Promise.all([work(tv.vault, 'A'), work(b, 'B')])
-    expect(fromA).toHaveLength(15)
-    expect(fromB).toHaveLength(15)
-    expect(await tv.vault.grants.list()).toHaveLength(30)
-    expect(await tv.vault.audit.verify()).toMatchObject({ ok: true })
-  })
+  it.skipIf(engine === 'sqlite')(
+    'concurrent writers on both instances with audited changes never deadlock and keep one valid chain',
+    async () => {
+      tv = await createTestVault()
+      const b = await createVault({ database: tv.db.open(), kdf: 'interactive' })
+      others.push(b)
+      await b.unlock(PASSPHRASE)
+      const work = (v: Vault, tag: string) =>
+        Promise.all(
+          Array.from({ length: 15 }, (_, i) =>
+            v.vendors.register({ name: `${tag} ${i}` }).then((vendor) =>
+              v.grants.create({
+                vendorId: vendor.id,
+                fields: ['email'],
+                actions: ['read'],
+                purpose: 'p',
+                durationSeconds: 600,
+              }),
+            ),
+          ),
+        )
+      const [fromA, fromB] = await Promise.all([work(tv.vault, 'A'), work(b, 'B')])
+      expect(fromA).toHaveLength(15)
+      expect(fromB).toHaveLength(15)
+      expect(await tv.vault.grants.list()).toHaveLength(30)
+      expect(await tv.vault.audit.verify()).toMatchObject({ ok: true })
+    },
+  )
 })

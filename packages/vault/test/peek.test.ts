@@ -26,12 +26,20 @@ describe('peekSqliteVault', () => {
     expect(peekSqliteVault(file)).toEqual({ state: 'uninitialized' })
     await vault.initialize(PASSPHRASE)
     await vault.lock()
-    await expect(vault.unlock('not the passphrase at all, no')).rejects.toMatchObject({ code: 'ERR_UNLOCK_FAILED' })
+    await expect(vault.unlock('not the passphrase at all, no')).rejects.toMatchObject({
+      code: 'ERR_UNLOCK_FAILED',
+    })
     const status = await vault.status()
     await vault.close()
     const before = readFileSync(file)
     const peek = peekSqliteVault(file)
-    expect(peek).toEqual({ ...status, kdf: { opslimit: KDF_PRESETS.interactive.opslimit, memlimit: KDF_PRESETS.interactive.memlimit } })
+    expect(peek).toEqual({
+      ...status,
+      kdf: {
+        opslimit: KDF_PRESETS.interactive.opslimit,
+        memlimit: KDF_PRESETS.interactive.memlimit,
+      },
+    })
     expect(peek).toMatchObject({ state: 'sealed', failedUnlocks: 1 })
     expect(readFileSync(file).equals(before)).toBe(true)
   })
@@ -45,9 +53,17 @@ describe('peekSqliteVault', () => {
     await vault.close()
     const until = '2030-01-01T00:00:00.000Z'
     const raw = openSqlite(file)
-    await raw.db.updateTable('vault_meta').set({ unlock_blocked_until: until }).where('id', '=', 1).execute()
+    await raw.db
+      .updateTable('vault_meta')
+      .set({ unlock_blocked_until: until })
+      .where('id', '=', 1)
+      .execute()
     await raw.close()
-    expect(peekSqliteVault(file, new Date('2029-12-31T23:59:59Z'))).toMatchObject({ unlockBlockedUntil: until })
-    expect(peekSqliteVault(file, new Date('2030-01-01T00:00:01Z'))).not.toHaveProperty('unlockBlockedUntil')
+    expect(peekSqliteVault(file, new Date('2029-12-31T23:59:59Z'))).toMatchObject({
+      unlockBlockedUntil: until,
+    })
+    expect(peekSqliteVault(file, new Date('2030-01-01T00:00:01Z'))).not.toHaveProperty(
+      'unlockBlockedUntil',
+    )
   })
 })

@@ -7,7 +7,14 @@ import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
 import { wireVault } from '../src/create-vault.js'
 import { type Vault, createVault } from '../src/index.js'
-import { PASSPHRASE, type TestDatabase, type TestVault, createTestDatabase, createTestVault, engine } from './support/test-vault.js'
+import {
+  PASSPHRASE,
+  type TestDatabase,
+  type TestVault,
+  createTestDatabase,
+  createTestVault,
+  engine,
+} from './support/test-vault.js'
 
 let tv: TestVault | undefined
 const others: Vault[] = []
@@ -22,9 +29,22 @@ afterEach(async () => {
 async function grantedVault(now?: () => Date) {
   tv = await createTestVault(now ? { now } : {})
   const { vault } = tv
-  await vault.fields.setMany({ email: 'ada@example.org', 'address.shipping': { streetAddress: '1 Road', addressLocality: 'London', addressCountry: 'GB' } })
+  await vault.fields.setMany({
+    email: 'ada@example.org',
+    'address.shipping': {
+      streetAddress: '1 Road',
+      addressLocality: 'London',
+      addressCountry: 'GB',
+    },
+  })
   const shop = await vault.vendors.register({ name: 'Shop' })
-  const grant = await vault.grants.create({ vendorId: shop.id, fields: ['email', 'address.*'], actions: ['read'], purpose: 'p', durationSeconds: 3600 })
+  const grant = await vault.grants.create({
+    vendorId: shop.id,
+    fields: ['email', 'address.*'],
+    actions: ['read'],
+    purpose: 'p',
+    durationSeconds: 3600,
+  })
   return { vault, shop, grant }
 }
 
@@ -46,11 +66,15 @@ describe('grant read cache', () => {
     await vault.grants.narrow(grant.id, { fields: ['email'] })
     expect(Object.keys((await vault.readThroughGrant(grant.id)).fields)).toEqual(['email'])
     await vault.vendors.setBlocked(shop.id, true)
-    await expect(vault.readThroughGrant(grant.id)).rejects.toMatchObject({ code: 'ERR_VENDOR_BLOCKED' })
+    await expect(vault.readThroughGrant(grant.id)).rejects.toMatchObject({
+      code: 'ERR_VENDOR_BLOCKED',
+    })
     await vault.vendors.setBlocked(shop.id, false)
     await vault.readThroughGrant(grant.id)
     await vault.grants.revoke(grant.id)
-    await expect(vault.readThroughGrant(grant.id)).rejects.toMatchObject({ code: 'ERR_GRANT_REVOKED' })
+    await expect(vault.readThroughGrant(grant.id)).rejects.toMatchObject({
+      code: 'ERR_GRANT_REVOKED',
+    })
   })
 
   it('expiry is checked against the clock even when the slice is cached', async () => {
@@ -59,7 +83,9 @@ describe('grant read cache', () => {
     await vault.readThroughGrant(grant.id)
     await vault.readThroughGrant(grant.id)
     clock = new Date('2026-06-01T01:00:01Z')
-    await expect(vault.readThroughGrant(grant.id)).rejects.toMatchObject({ code: 'ERR_GRANT_EXPIRED' })
+    await expect(vault.readThroughGrant(grant.id)).rejects.toMatchObject({
+      code: 'ERR_GRANT_EXPIRED',
+    })
   })
 
   it('changes committed by another instance on the same database show at the next read', async () => {
@@ -71,39 +97,61 @@ describe('grant read cache', () => {
     await other.fields.set('email', 'from-the-other@example.org')
     expect((await vault.readThroughGrant(grant.id)).fields.email).toBe('from-the-other@example.org')
     await other.grants.revoke(grant.id)
-    await expect(vault.readThroughGrant(grant.id)).rejects.toMatchObject({ code: 'ERR_GRANT_REVOKED' })
+    await expect(vault.readThroughGrant(grant.id)).rejects.toMatchObject({
+      code: 'ERR_GRANT_REVOKED',
+    })
   })
 
-  it.skipIf(engine !== 'sqlite')('a ciphertext tampered with through another connection fails the next read instead of being served from memory', async () => {
-    const { vault, grant } = await grantedVault()
-    await vault.readThroughGrant(grant.id)
-    const raw = new Database((tv as TestVault).db.file as string)
-    const row = raw.prepare('select value from fields where path = ?').get('email') as { value: Buffer }
-    const flipped = Buffer.from(row.value)
-    flipped[flipped.length - 1] = (flipped[flipped.length - 1] as number) ^ 1
-    raw.prepare('update fields set value = ? where path = ?').run(flipped, 'email')
-    raw.close()
-    await expect(vault.readThroughGrant(grant.id)).rejects.toMatchObject({ code: 'ERR_INTEGRITY' })
-  })
+  it.skipIf(engine !== 'sqlite')(
+    'a ciphertext tampered with through another connection fails the next read instead of being served from memory',
+    async () => {
+      const { vault, grant } = await grantedVault()
+      await vault.readThroughGrant(grant.id)
+      const raw = new Database((tv as TestVault).db.file as string)
+      const row = raw.prepare('select value from fields where path = ?').get('email') as {
+        value: Buffer
+      }
+      const flipped = Buffer.from(row.value)
+      flipped[flipped.length - 1] = (flipped[flipped.length - 1] as number) ^ 1
+      raw.prepare('update fields set value = ? where path = ?').run(flipped, 'email')
+      raw.close()
+      await expect(vault.readThroughGrant(grant.id)).rejects.toMatchObject({
+        code: 'ERR_INTEGRITY',
+      })
+    },
+  )
 
-  it.skipIf(engine !== 'sqlite')('a change token passed by the caller answers as of that token, and a later read with a fresh one sees every change since', async () => {
-    const { vault, grant } = await grantedVault()
-    const handle = (tv as TestVault).handle
-    const arrived = handle.changeToken?.() as string
-    expect((await vault.readThroughGrant(grant.id, { changeToken: arrived })).fields.email).toBe('ada@example.org')
-    await vault.fields.set('email', 'new@example.org')
-    const now = handle.changeToken?.() as string
-    expect(now).not.toBe(arrived)
-    expect((await vault.readThroughGrant(grant.id, { changeToken: now })).fields.email).toBe('new@example.org')
-    expect((await vault.readThroughGrant(grant.id)).fields.email).toBe('new@example.org')
-    await vault.grants.revoke(grant.id)
-    await expect(vault.readThroughGrant(grant.id, { changeToken: handle.changeToken?.() as string })).rejects.toMatchObject({ code: 'ERR_GRANT_REVOKED' })
-    // A request that arrived before the revocation may still be answered as of its arrival;
-    // it is audited like any other read.
-    expect((await vault.readThroughGrant(grant.id, { changeToken: now })).fields.email).toBe('new@example.org')
-    await expect(vault.readThroughGrant(grant.id)).rejects.toMatchObject({ code: 'ERR_GRANT_REVOKED' })
-    expect(await vault.audit.list({ action: 'grant.read', grantId: grant.id })).toHaveLength(4)
-  })
+  it.skipIf(engine !== 'sqlite')(
+    'a change token passed by the caller answers as of that token, and a later read with a fresh one sees every change since',
+    async () => {
+      const { vault, grant } = await grantedVault()
+      const handle = (tv as TestVault).handle
+      const arrived = handle.changeToken?.() as string
+      expect((await vault.readThroughGrant(grant.id, { changeToken: arrived })).fields.email).toBe(
+        'ada@example.org',
+      )
+      await vault.fields.set('email', 'new@example.org')
+      const now = handle.changeToken?.() as string
+      expect(now).not.toBe(arrived)
+      expect((await vault.readThroughGrant(grant.id, { changeToken: now })).fields.email).toBe(
+        'new@example.org',
+      )
+      expect((await vault.readThroughGrant(grant.id)).fields.email).toBe('new@example.org')
+      await vault.grants.revoke(grant.id)
+      await expect(
+        vault.readThroughGrant(grant.id, { changeToken: handle.changeToken?.() as string }),
+      ).rejects.toMatchObject({ code: 'ERR_GRANT_REVOKED' })
+      // A request that arrived before the revocation may still be answered as of its arrival;
+      // it is audited like any other read.
+      expect((await vault.readThroughGrant(grant.id, { changeToken: now })).fields.email).toBe(
+        'new@example.org',
+      )
+      await expect(vault.readThroughGrant(grant.id)).rejects.toMatchObject({
+        code: 'ERR_GRANT_REVOKED',
+      })
+      expect(await vault.audit.list({ action: 'grant.read', grantId: grant.id })).toHaveLength(4)
+    },
+  )
 
   it('a caller changing the returned values does not change what the next caller reads', async () => {
     const { vault, grant } = await grantedVault()
@@ -118,7 +166,9 @@ describe('grant read cache', () => {
     }
     const third = await vault.readThroughGrant(grant.id)
     expect(third.fields.email).toBe('ada@example.org')
-    expect((third.fields['address.shipping'] as { addressLocality: string }).addressLocality).toBe('London')
+    expect((third.fields['address.shipping'] as { addressLocality: string }).addressLocality).toBe(
+      'London',
+    )
     expect(first.fields.email).toBe('ada@example.org')
   })
 
@@ -126,7 +176,9 @@ describe('grant read cache', () => {
     const { vault, grant } = await grantedVault()
     await vault.readThroughGrant(grant.id)
     await vault.lock()
-    await expect(vault.readThroughGrant(grant.id)).rejects.toMatchObject({ code: 'ERR_VAULT_LOCKED' })
+    await expect(vault.readThroughGrant(grant.id)).rejects.toMatchObject({
+      code: 'ERR_VAULT_LOCKED',
+    })
     await vault.unlock(PASSPHRASE)
     expect((await vault.readThroughGrant(grant.id)).fields.email).toBe('ada@example.org')
   })
@@ -139,7 +191,13 @@ describe('grant read cache', () => {
     await vault.initialize(PASSPHRASE)
     await vault.fields.set('email', 'ada@example.org')
     const shop = await vault.vendors.register({ name: 'Shop' })
-    const grant = await vault.grants.create({ vendorId: shop.id, fields: ['email'], actions: ['read'], purpose: 'p', durationSeconds: 3600 })
+    const grant = await vault.grants.create({
+      vendorId: shop.id,
+      fields: ['email'],
+      actions: ['read'],
+      purpose: 'p',
+      durationSeconds: 3600,
+    })
     await vault.readThroughGrant(grant.id)
     expect(grantReads.size).toBeGreaterThan(0)
     await vault.lock()

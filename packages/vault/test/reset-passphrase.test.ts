@@ -58,12 +58,16 @@ describe('issue 10: resetPassphrase after a recovery-key proof', () => {
     await tv.vault.verifyOwner({ recoveryKey: tv.recoveryKey })
     expect(await code(() => tv!.vault.resetPassphrase('short'))).toBe('ERR_WEAK_PASSPHRASE')
     expect(await code(() => tv!.vault.resetPassphrase(NEXT))).toBe('ok')
-    expect(await code(() => tv!.vault.resetPassphrase(`${NEXT} again`))).toBe('ERR_RECOVERY_REQUIRED')
+    expect(await code(() => tv!.vault.resetPassphrase(`${NEXT} again`))).toBe(
+      'ERR_RECOVERY_REQUIRED',
+    )
 
     await tv.vault.verifyOwner({ recoveryKey: tv.recoveryKey })
     await tv.vault.lock()
     await tv.vault.unlock(NEXT)
-    expect(await code(() => tv!.vault.resetPassphrase(`${NEXT} again`))).toBe('ERR_RECOVERY_REQUIRED')
+    expect(await code(() => tv!.vault.resetPassphrase(`${NEXT} again`))).toBe(
+      'ERR_RECOVERY_REQUIRED',
+    )
   })
 
   it('refuses while sealed', async () => {

@@ -14,14 +14,25 @@ afterEach(async () => {
   tv = undefined
 })
 
-const order = (seller: string, orderDate: string, total = 1): OrderInput => ({ seller, orderDate, currency: 'EUR', total })
+const order = (seller: string, orderDate: string, total = 1): OrderInput => ({
+  seller,
+  orderDate,
+  currency: 'EUR',
+  total,
+})
 
 describe('seller search by part of a name', () => {
   it('finds Amazon.co.uk for "amazon" and Café Müller for "cafe mul", exact names unchanged, pages included', async () => {
     tv = await createTestVault()
     const { vault } = tv
-    await vault.purchases.addMany([order('Amazon.co.uk', '2026-01-01'), order('amazon.de', '2026-01-02'), order('Café Müller', '2026-01-03'), order('Book Nook', '2026-01-04')])
-    const sellers = async (part: string) => (await vault.purchases.list({ sellerContains: part })).items.map((p) => p.seller)
+    await vault.purchases.addMany([
+      order('Amazon.co.uk', '2026-01-01'),
+      order('amazon.de', '2026-01-02'),
+      order('Café Müller', '2026-01-03'),
+      order('Book Nook', '2026-01-04'),
+    ])
+    const sellers = async (part: string) =>
+      (await vault.purchases.list({ sellerContains: part })).items.map((p) => p.seller)
     expect(await sellers('Amazon')).toEqual(['amazon.de', 'Amazon.co.uk'])
     expect(await sellers('cafe mul')).toEqual(['Café Müller'])
     expect(await sellers('zzz')).toEqual([])
@@ -39,7 +50,11 @@ describe('seller search by part of a name', () => {
     // Pagination over several matched sellers.
     const first = await vault.purchases.list({ sellerContains: 'amazon', limit: 1 })
     expect(first.items.map((p) => p.seller)).toEqual(['amazon.de'])
-    const second = await vault.purchases.list({ sellerContains: 'amazon', limit: 1, cursor: first.nextCursor as string })
+    const second = await vault.purchases.list({
+      sellerContains: 'amazon',
+      limit: 1,
+      cursor: first.nextCursor as string,
+    })
     expect(second.items.map((p) => p.seller)).toEqual(['Amazon.co.uk'])
   })
 })
@@ -50,11 +65,25 @@ describe('linking a seller to a vendor', () => {
     const { vault } = tv
     const shop = await vault.vendors.register({ name: 'Fjord Outdoor' })
     const other = await vault.vendors.register({ name: 'Nordlys' })
-    await vault.purchases.addMany([order('Fjord Outdoor', '2026-01-01'), order('fjord  outdoor', '2026-01-02'), order('Book Nook', '2026-01-03')])
-    const grant = await vault.grants.create({ vendorId: shop.id, fields: [], purchases: { madeWithVendor: true }, actions: ['read', 'append'], purpose: 'Receipts', durationSeconds: 3600 })
+    await vault.purchases.addMany([
+      order('Fjord Outdoor', '2026-01-01'),
+      order('fjord  outdoor', '2026-01-02'),
+      order('Book Nook', '2026-01-03'),
+    ])
+    const grant = await vault.grants.create({
+      vendorId: shop.id,
+      fields: [],
+      purchases: { madeWithVendor: true },
+      actions: ['read', 'append'],
+      purpose: 'Receipts',
+      durationSeconds: 3600,
+    })
     const receipt = await vault.inbox.append(grant.id, order('Fjord Outdoor', '2026-01-04'))
     await vault.inbox.accept(receipt.id)
-    const sliceSellers = async () => ((await vault.readThroughGrant(grant.id)).purchases?.items ?? []).map((p) => `${p.seller} ${p.orderDate}`)
+    const sliceSellers = async () =>
+      ((await vault.readThroughGrant(grant.id)).purchases?.items ?? []).map(
+        (p) => `${p.seller} ${p.orderDate}`,
+      )
     // Before issue 10: only the receipt counted.
     expect(await sliceSellers()).toEqual(['Fjord Outdoor 2026-01-04'])
 
@@ -63,7 +92,11 @@ describe('linking a seller to a vendor', () => {
     const [linked] = await vault.audit.list({ action: 'purchases.linked', limit: 1 })
     expect(linked).toMatchObject({ actor: 'owner', vendorId: shop.id })
     expect(linked?.purchaseIds).toHaveLength(2)
-    expect(await sliceSellers()).toEqual(['Fjord Outdoor 2026-01-04', 'fjord  outdoor 2026-01-02', 'Fjord Outdoor 2026-01-01'])
+    expect(await sliceSellers()).toEqual([
+      'Fjord Outdoor 2026-01-04',
+      'fjord  outdoor 2026-01-02',
+      'Fjord Outdoor 2026-01-01',
+    ])
     // Linking again changes nothing; the rows still authenticate (every read checks their MAC).
     expect(await vault.purchases.linkSeller('Fjord Outdoor', shop.id)).toBe(0)
     const all = (await vault.purchases.list()).items
@@ -73,6 +106,8 @@ describe('linking a seller to a vendor', () => {
     expect(await vault.purchases.linkSeller('Fjord Outdoor', null, other.id)).toBe(0)
     expect(await vault.purchases.linkSeller('Fjord Outdoor', null, shop.id)).toBe(2)
     expect(await sliceSellers()).toEqual(['Fjord Outdoor 2026-01-04'])
-    await expect(vault.purchases.linkSeller('Fjord Outdoor', 'ven_missing')).rejects.toMatchObject({ code: 'ERR_NOT_FOUND' })
+    await expect(vault.purchases.linkSeller('Fjord Outdoor', 'ven_missing')).rejects.toMatchObject({
+      code: 'ERR_NOT_FOUND',
+    })
   })
 })

@@ -24,38 +24,75 @@ async function twoVendors() {
   await vault.fields.setMany({ email: 'ada@example.org', 'prefs.sizes.shoe': 'EU 38' })
   const a = await vault.vendors.register({ name: 'Fjord Outdoor' })
   const b = await vault.vendors.register({ name: 'Book Nook' })
-  const grantA = await vault.grants.create({ vendorId: a.id, fields: ['email', 'prefs.sizes.*'], actions: ['read', 'append'], purpose: 'Sizing', durationSeconds: 86_400 })
-  const grantB = await vault.grants.create({ vendorId: b.id, fields: ['email'], actions: ['read'], purpose: 'Newsletter', durationSeconds: 86_400 })
+  const grantA = await vault.grants.create({
+    vendorId: a.id,
+    fields: ['email', 'prefs.sizes.*'],
+    actions: ['read', 'append'],
+    purpose: 'Sizing',
+    durationSeconds: 86_400,
+  })
+  const grantB = await vault.grants.create({
+    vendorId: b.id,
+    fields: ['email'],
+    actions: ['read'],
+    purpose: 'Newsletter',
+    durationSeconds: 86_400,
+  })
   return { vault, a, b, grantA, grantB, advance: (seconds: number) => void (t += seconds * 1000) }
 }
 
-const refusals = (vault: Vault, filter: { grantId?: string; vendorId?: string } = {}) => vault.audit.list({ action: 'grant.refused', limit: 1000, ...filter })
+const refusals = (vault: Vault, filter: { grantId?: string; vendorId?: string } = {}) =>
+  vault.audit.list({ action: 'grant.refused', limit: 1000, ...filter })
 const total = (entries: readonly AuditEntry[]) => entries.reduce((n, e) => n + (e.count ?? 1), 0)
 const newestSeq = async (vault: Vault) => (await vault.audit.list({ limit: 1 }))[0]?.seq ?? 0
 
 describe('one refusal policy', () => {
   it('confused deputy: a vendor reading through a grant it does not own is refused (ERR_GRANT_MISMATCH) and the refusal is logged for that vendor', async () => {
     const { vault, a, b, grantA } = await twoVendors()
-    await expect(vault.readThroughGrant(grantA.id, { vendorId: b.id })).rejects.toMatchObject({ code: 'ERR_GRANT_MISMATCH' })
-    await expect(vault.access.authorize(grantA.id, { vendorId: b.id })).rejects.toMatchObject({ code: 'ERR_GRANT_MISMATCH' })
-    await expect(vault.inbox.append(grantA.id, { seller: 'Book Nook', orderDate: '2026-03-14', currency: 'EUR', total: 5 }, { vendorId: b.id })).rejects.toMatchObject({ code: 'ERR_GRANT_MISMATCH' })
+    await expect(vault.readThroughGrant(grantA.id, { vendorId: b.id })).rejects.toMatchObject({
+      code: 'ERR_GRANT_MISMATCH',
+    })
+    await expect(vault.access.authorize(grantA.id, { vendorId: b.id })).rejects.toMatchObject({
+      code: 'ERR_GRANT_MISMATCH',
+    })
+    await expect(
+      vault.inbox.append(
+        grantA.id,
+        { seller: 'Book Nook', orderDate: '2026-03-14', currency: 'EUR', total: 5 },
+        { vendorId: b.id },
+      ),
+    ).rejects.toMatchObject({ code: 'ERR_GRANT_MISMATCH' })
     const [refused] = await refusals(vault, { vendorId: b.id })
-    expect(refused).toMatchObject({ actor: `vendor:${b.id}`, vendorId: b.id, grantId: grantA.id, outcome: 'refused', detail: 'ERR_GRANT_MISMATCH' })
+    expect(refused).toMatchObject({
+      actor: `vendor:${b.id}`,
+      vendorId: b.id,
+      grantId: grantA.id,
+      outcome: 'refused',
+      detail: 'ERR_GRANT_MISMATCH',
+    })
     // Nothing of A's grant was read, and nothing is attributed to A.
     expect(await vault.audit.list({ action: 'grant.read' })).toEqual([])
     expect(await refusals(vault, { vendorId: a.id })).toEqual([])
     // The owner of the grant still reads.
-    expect((await vault.readThroughGrant(grantA.id, { vendorId: a.id })).fields).toEqual({ email: 'ada@example.org', 'prefs.sizes.shoe': 'EU 38' })
+    expect((await vault.readThroughGrant(grantA.id, { vendorId: a.id })).fields).toEqual({
+      email: 'ada@example.org',
+      'prefs.sizes.shoe': 'EU 38',
+    })
   })
 
   it('access.authorize: revoked, expired, blocked, missing action and a dead credential are refused with their code and logged; a live grant is logged as what the vendor got', async () => {
     const { vault, a, b, grantA, grantB, advance } = await twoVendors()
-    const viewed = await vault.access.authorize(grantA.id, { vendorId: a.id, record: 'grant.viewed' })
+    const viewed = await vault.access.authorize(grantA.id, {
+      vendorId: a.id,
+      record: 'grant.viewed',
+    })
     expect(viewed.grant.id).toBe(grantA.id)
     expect(viewed.vendor).toMatchObject({ id: a.id, name: 'Fjord Outdoor', blocked: false })
     await vault.access.authorize(grantA.id, { vendorId: a.id, record: 'token.refreshed' })
     await vault.access.authorize(grantA.id, { vendorId: a.id, record: 'token.issued' })
-    const okEntries = await vault.audit.list({ action: ['grant.viewed', 'token.refreshed', 'token.issued'] })
+    const okEntries = await vault.audit.list({
+      action: ['grant.viewed', 'token.refreshed', 'token.issued'],
+    })
     expect(okEntries.map((e) => [e.action, e.actor, e.grantId, e.vendorId, e.outcome])).toEqual([
       ['token.issued', `vendor:${a.id}`, grantA.id, a.id, 'ok'],
       ['token.refreshed', `vendor:${a.id}`, grantA.id, a.id, 'ok'],
@@ -66,19 +103,39 @@ describe('one refusal policy', () => {
     await vault.access.authorize(grantA.id, { vendorId: a.id, action: 'append' })
     expect(await newestSeq(vault)).toBe(before)
 
-    await expect(vault.access.authorize(grantB.id, { vendorId: b.id, action: 'append' })).rejects.toMatchObject({ code: 'ERR_GRANT_SCOPE' })
+    await expect(
+      vault.access.authorize(grantB.id, { vendorId: b.id, action: 'append' }),
+    ).rejects.toMatchObject({ code: 'ERR_GRANT_SCOPE' })
     // A dead credential on a live grant is refused with the credential's reason…
-    await expect(vault.access.authorize(grantA.id, { vendorId: a.id, credential: 'ERR_TOKEN_REVOKED' })).rejects.toMatchObject({ code: 'ERR_TOKEN_REVOKED' })
-    await expect(vault.access.authorize(grantA.id, { vendorId: a.id, credential: 'ERR_TOKEN_USED' })).rejects.toMatchObject({ code: 'ERR_TOKEN_USED' })
+    await expect(
+      vault.access.authorize(grantA.id, { vendorId: a.id, credential: 'ERR_TOKEN_REVOKED' }),
+    ).rejects.toMatchObject({ code: 'ERR_TOKEN_REVOKED' })
+    await expect(
+      vault.access.authorize(grantA.id, { vendorId: a.id, credential: 'ERR_TOKEN_USED' }),
+    ).rejects.toMatchObject({ code: 'ERR_TOKEN_USED' })
     await vault.vendors.setBlocked(b.id, true)
-    await expect(vault.access.authorize(grantB.id, { vendorId: b.id })).rejects.toMatchObject({ code: 'ERR_VENDOR_BLOCKED' })
+    await expect(vault.access.authorize(grantB.id, { vendorId: b.id })).rejects.toMatchObject({
+      code: 'ERR_VENDOR_BLOCKED',
+    })
     await vault.grants.revoke(grantA.id)
     // …but the grant's own state comes first: the token died because the grant was revoked.
-    await expect(vault.access.authorize(grantA.id, { vendorId: a.id, credential: 'ERR_TOKEN_REVOKED' })).rejects.toMatchObject({ code: 'ERR_GRANT_REVOKED' })
-    await expect(vault.access.authorize('grt_missing', { vendorId: a.id })).rejects.toMatchObject({ code: 'ERR_NOT_FOUND' })
-    const grantC = await vault.grants.create({ vendorId: a.id, fields: ['email'], actions: ['read'], purpose: 'Short', durationSeconds: 60 })
+    await expect(
+      vault.access.authorize(grantA.id, { vendorId: a.id, credential: 'ERR_TOKEN_REVOKED' }),
+    ).rejects.toMatchObject({ code: 'ERR_GRANT_REVOKED' })
+    await expect(vault.access.authorize('grt_missing', { vendorId: a.id })).rejects.toMatchObject({
+      code: 'ERR_NOT_FOUND',
+    })
+    const grantC = await vault.grants.create({
+      vendorId: a.id,
+      fields: ['email'],
+      actions: ['read'],
+      purpose: 'Short',
+      durationSeconds: 60,
+    })
     advance(61)
-    await expect(vault.access.authorize(grantC.id, { vendorId: a.id, record: 'token.refreshed' })).rejects.toMatchObject({ code: 'ERR_GRANT_EXPIRED' })
+    await expect(
+      vault.access.authorize(grantC.id, { vendorId: a.id, record: 'token.refreshed' }),
+    ).rejects.toMatchObject({ code: 'ERR_GRANT_EXPIRED' })
 
     const logged = (await refusals(vault)).map((e) => [e.actor, e.grantId, e.detail])
     expect(logged).toEqual([
@@ -105,9 +162,15 @@ describe('one refusal policy', () => {
 
   it('caller misuse is a TypeError', async () => {
     const { vault, grantA } = await twoVendors()
-    await expect(vault.access.authorize(grantA.id, { vendorId: 'not a vendor id!' })).rejects.toBeInstanceOf(TypeError)
-    await expect(vault.access.authorize(grantA.id, { vendorId: 'ven_x', credential: 'ERR_NOPE' as never })).rejects.toBeInstanceOf(TypeError)
-    await expect(vault.readThroughGrant(grantA.id, { vendorId: 42 as never })).rejects.toBeInstanceOf(TypeError)
+    await expect(
+      vault.access.authorize(grantA.id, { vendorId: 'not a vendor id!' }),
+    ).rejects.toBeInstanceOf(TypeError)
+    await expect(
+      vault.access.authorize(grantA.id, { vendorId: 'ven_x', credential: 'ERR_NOPE' as never }),
+    ).rejects.toBeInstanceOf(TypeError)
+    await expect(
+      vault.readThroughGrant(grantA.id, { vendorId: 42 as never }),
+    ).rejects.toBeInstanceOf(TypeError)
   })
 })
 
@@ -118,7 +181,12 @@ describe('refusal bursts', () => {
     const before = await newestSeq(vault)
     const N = 10_000
     for (let i = 0; i < N; i += 250) {
-      const burst = Array.from({ length: 250 }, () => vault.readThroughGrant(grantA.id, { vendorId: a.id }).then(() => 'read', (err: { code?: string }) => err.code))
+      const burst = Array.from({ length: 250 }, () =>
+        vault.readThroughGrant(grantA.id, { vendorId: a.id }).then(
+          () => 'read',
+          (err: { code?: string }) => err.code,
+        ),
+      )
       expect(new Set(await Promise.all(burst))).toEqual(new Set(['ERR_GRANT_REVOKED']))
     }
     // The first refusal is logged at once; the rest of the window is one entry with a count,
@@ -129,7 +197,9 @@ describe('refusal bursts', () => {
     const entries = await refusals(vault, { grantId: grantA.id })
     expect(entries.length).toBeLessThanOrEqual(3)
     expect(total(entries)).toBe(N)
-    expect(entries.every((e) => e.actor === `vendor:${a.id}` && e.detail === 'ERR_GRANT_REVOKED')).toBe(true)
+    expect(
+      entries.every((e) => e.actor === `vendor:${a.id}` && e.detail === 'ERR_GRANT_REVOKED'),
+    ).toBe(true)
     // Bounded: the refusals, the lock and the unlock.
     expect((await newestSeq(vault)) - before).toBeLessThanOrEqual(5)
     expect((await vault.audit.verify()).ok).toBe(true)
@@ -139,7 +209,8 @@ describe('refusal bursts', () => {
     const { vault, a, b, grantA, grantB, advance } = await twoVendors()
     await vault.grants.revoke(grantA.id)
     await vault.grants.revoke(grantB.id)
-    const refuse = (grantId: string, vendorId: string) => vault.readThroughGrant(grantId, { vendorId }).catch(() => undefined)
+    const refuse = (grantId: string, vendorId: string) =>
+      vault.readThroughGrant(grantId, { vendorId }).catch(() => undefined)
     for (let i = 0; i < 5; i++) await refuse(grantA.id, a.id)
     for (let i = 0; i < 3; i++) await refuse(grantB.id, b.id)
     await refuse(grantA.id, b.id) // another reason (a mismatch): its own entry at once
@@ -167,12 +238,18 @@ describe('owner entries say where they came from', () => {
     tv = await createTestVault()
     const vault = tv.vault
     await vault.lock({ origin: 'cli' })
-    await expect(vault.unlock('wrong passphrase', { origin: 'api' })).rejects.toMatchObject({ code: 'ERR_UNLOCK_FAILED' })
+    await expect(vault.unlock('wrong passphrase', { origin: 'api' })).rejects.toMatchObject({
+      code: 'ERR_UNLOCK_FAILED',
+    })
     await vault.unlock(PASSPHRASE, { origin: 'browser' })
     await vault.verifyOwner(PASSPHRASE, { origin: 'api' })
     await vault.lock()
     await vault.unlock({ recoveryKey: tv.recoveryKey })
-    const entries = (await vault.audit.list({ action: ['vault.locked', 'vault.unlocked', 'vault.unlock_failed', 'owner.authenticated'] })).reverse()
+    const entries = (
+      await vault.audit.list({
+        action: ['vault.locked', 'vault.unlocked', 'vault.unlock_failed', 'owner.authenticated'],
+      })
+    ).reverse()
     expect(entries.map((e) => [e.action, e.origin, e.detail])).toEqual([
       ['vault.locked', 'cli', undefined],
       ['vault.unlock_failed', 'api', 'passphrase'],
@@ -192,6 +269,8 @@ describe('owner entries say where they came from', () => {
     await vault.lock()
     await vault.unlock(PASSPHRASE)
     expect(await vault.audit.list({ action: 'vault.locked' })).toHaveLength(1)
-    await expect(vault.unlock(PASSPHRASE, { origin: 'elsewhere' as never })).rejects.toBeInstanceOf(TypeError)
+    await expect(vault.unlock(PASSPHRASE, { origin: 'elsewhere' as never })).rejects.toBeInstanceOf(
+      TypeError,
+    )
   })
 })

@@ -1,13 +1,12 @@
 // Progressive enhancement only: every page works without this file. Served from 'self' under a
 // CSP with no inline script (SECURITY.md promise 24). Each enhancement looks for its own markup.
-'use strict'
-;(function () {
+;(() => {
   // Passphrase strength meter: <input data-strength="meterId">.
   for (const input of document.querySelectorAll('input[data-strength]')) {
     const meter = document.getElementById(input.dataset.strength)
     if (!meter) continue
     const bar = meter.querySelector('span')
-    const label = document.getElementById(input.dataset.strength + '-label')
+    const label = document.getElementById(`${input.dataset.strength}-label`)
     const update = () => {
       const score = strength(input.value)
       if (bar) bar.style.width = `${score * 25}%`
@@ -23,11 +22,15 @@
     const chars = Array.from(p)
     if (chars.length < 8) return 0
     const distinct = new Set(chars.map((c) => c.toLowerCase())).size
-    const words = p.trim().split(/[\s.,;:_-]+/).filter((w) => w.length >= 2).length
+    const words = p
+      .trim()
+      .split(/[\s.,;:_-]+/)
+      .filter((w) => w.length >= 2).length
     const classes = [/[a-z]/, /[A-Z]/, /[0-9]/, /[^A-Za-z0-9]/].filter((r) => r.test(p)).length
     // Neighbouring characters one apart or equal ("abcd", "1234", "aaaa") add almost nothing.
     let steps = 0
-    for (let i = 1; i < chars.length; i++) if (Math.abs(chars[i].codePointAt(0) - chars[i - 1].codePointAt(0)) <= 1) steps++
+    for (let i = 1; i < chars.length; i++)
+      if (Math.abs(chars[i].codePointAt(0) - chars[i - 1].codePointAt(0)) <= 1) steps++
     let score = chars.length >= 20 ? 3 : chars.length >= 14 ? 2 : 1
     if (words >= 3 || (classes >= 3 && distinct >= 10)) score++
     if (distinct < 8 || steps * 2 >= chars.length) score = Math.min(score, 1)
@@ -36,7 +39,8 @@
   }
   // Live progress: <progress data-poll="/url"> reloads the page until the job is done.
   const poll = document.querySelector('[data-poll-reload]')
-  if (poll) setTimeout(() => location.reload(), Number(poll.getAttribute('data-poll-reload')) || 1500)
+  if (poll)
+    setTimeout(() => location.reload(), Number(poll.getAttribute('data-poll-reload')) || 1500)
   // Idle sign-out: the server ends the session 15 minutes after this browser's last request, so
   // the page leaves for the sign-in page then, taking the owner's data off the screen. Typing or
   // scrolling sends no request and restarts nothing: the deadline is fixed when the page loads.
@@ -48,7 +52,8 @@
       if (Date.now() >= deadline) location.assign('/signin?idle=1')
     }
     setTimeout(check, idle + 5000)
-    for (const e of ['focus', 'pageshow', 'visibilitychange', 'keydown', 'pointerdown']) addEventListener(e, check, { passive: true })
+    for (const e of ['focus', 'pageshow', 'visibilitychange', 'keydown', 'pointerdown'])
+      addEventListener(e, check, { passive: true })
   }
   // Confirmations for destructive buttons: <button data-confirm="text">.
   for (const b of document.querySelectorAll('button[data-confirm]')) {

@@ -27,12 +27,22 @@ afterEach(async () => {
 describe('the served app and the OpenAPI document', () => {
   it('documents every API route; what it leaves out are the pages, outside the API namespaces', async () => {
     f = await signedInPages()
-    const doc = (await (await f.app.request('/openapi.json')).json()) as { paths: Record<string, Record<string, unknown>> }
+    const doc = (await (await f.app.request('/openapi.json')).json()) as {
+      paths: Record<string, Record<string, unknown>>
+    }
     const documented = documentedOperations(doc)
     const served = servedOperations(f.app.routes)
     const bare = await createTestVault()
     try {
-      const api = servedOperations((await createApp({ vault: bare.vault, database: bare.handle, config: { issuer: 'http://127.0.0.1' } })).routes)
+      const api = servedOperations(
+        (
+          await createApp({
+            vault: bare.vault,
+            database: bare.handle,
+            config: { issuer: 'http://127.0.0.1' },
+          })
+        ).routes,
+      )
       const pages = missingFrom(served, api)
       expect(pages.length).toBeGreaterThan(5)
       expect(missingFrom(served, documented)).toEqual(pages)

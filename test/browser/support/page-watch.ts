@@ -36,9 +36,15 @@ export class PageWatch {
       const text = message.text()
       const url = message.location().url || page.url()
       if (this.#isExpected(text, url)) return
-      this.problems.push({ kind: /Content Security Policy/i.test(text) ? 'csp' : 'console', text, url })
+      this.problems.push({
+        kind: /Content Security Policy/i.test(text) ? 'csp' : 'console',
+        text,
+        url,
+      })
     })
-    page.on('pageerror', (error) => this.problems.push({ kind: 'pageerror', text: error.message, url: page.url() }))
+    page.on('pageerror', (error) =>
+      this.problems.push({ kind: 'pageerror', text: error.message, url: page.url() }),
+    )
   }
 
   /** The next answer for `path` is meant to be an error page with this status. */
@@ -79,7 +85,9 @@ export class Screenshots {
  * sticking out furthest, so a failure says where to look. Runs in the page; written as source
  * text because the test project has no DOM type library.
  */
-export function horizontalOverflow(page: Page): Promise<{ scrollWidth: number; innerWidth: number; widest: string }> {
+export function horizontalOverflow(
+  page: Page,
+): Promise<{ scrollWidth: number; innerWidth: number; widest: string }> {
   return page.evaluate(`(() => {
     const innerWidth = window.innerWidth
     let widest = ''
@@ -97,7 +105,9 @@ export function horizontalOverflow(page: Page): Promise<{ scrollWidth: number; i
 }
 
 /** The id (or tag) of the focused element, to follow keyboard focus. */
-export function focused(page: Page): Promise<{ id: string; tag: string; name: string; type: string; text: string }> {
+export function focused(
+  page: Page,
+): Promise<{ id: string; tag: string; name: string; type: string; text: string }> {
   return page.evaluate(`(() => {
     const el = document.activeElement
     return { id: el?.id ?? '', tag: el?.tagName.toLowerCase() ?? '', name: el?.getAttribute('name') ?? '', type: el?.getAttribute('type') ?? '', text: (el?.textContent ?? '').trim() }

@@ -39,7 +39,12 @@ export interface TestVendor {
   /** The vendor's callback endpoint (its redirect_uri). */
   readonly redirectUri: string
   /** PAR with the given scope and purpose: returns the authorization URL for the owner's browser. */
-  startAuthorization(request: { scope: string; purpose: string; durationSeconds: number; actions: readonly ('read' | 'append')[] }): Promise<PendingAuthorization>
+  startAuthorization(request: {
+    scope: string
+    purpose: string
+    durationSeconds: number
+    actions: readonly ('read' | 'append')[]
+  }): Promise<PendingAuthorization>
   /** Resolves with the next callback URL the vendor's listener receives (code and state in the query). */
   nextCallback(): Promise<URL>
   /** Checks the callback (state, iss per RFC 9207) and exchanges the code (with the PKCE verifier) for tokens. */
@@ -58,7 +63,9 @@ export async function startTestVendor(issuer: string, name: string): Promise<Tes
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', `http://${req.headers.host ?? '127.0.0.1'}`)
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' })
-    res.end(`<!doctype html><html lang="en"><head><title>${name}</title></head><body><h1>Thanks — ${name} is connected</h1></body></html>`)
+    res.end(
+      `<!doctype html><html lang="en"><head><title>${name}</title></head><body><h1>Thanks — ${name} is connected</h1></body></html>`,
+    )
     if (url.pathname !== '/callback') return
     const resolve = waiting.shift()
     if (resolve) resolve(url)
@@ -69,19 +76,43 @@ export async function startTestVendor(issuer: string, name: string): Promise<Tes
   const redirectUri = `http://127.0.0.1:${(server.address() as AddressInfo).port}/callback`
 
   const issuerUrl = new URL(issuer)
-  const as = await oauth.processDiscoveryResponse(issuerUrl, await oauth.discoveryRequest(issuerUrl, { algorithm: 'oauth2', ...loopback }))
+  const as = await oauth.processDiscoveryResponse(
+    issuerUrl,
+    await oauth.discoveryRequest(issuerUrl, { algorithm: 'oauth2', ...loopback }),
+  )
   const registered = await oauth.processDynamicClientRegistrationResponse(
-    await oauth.dynamicClientRegistrationRequest(as, { client_name: name, client_uri: 'https://fjord.example', redirect_uris: [redirectUri], token_endpoint_auth_method: 'client_secret_basic' }, loopback),
+    await oauth.dynamicClientRegistrationRequest(
+      as,
+      {
+        client_name: name,
+        client_uri: 'https://fjord.example',
+        redirect_uris: [redirectUri],
+        token_endpoint_auth_method: 'client_secret_basic',
+      },
+      loopback,
+    ),
   )
   const client: oauth.Client = { client_id: registered.client_id }
   const auth = oauth.ClientSecretBasic(registered.client_secret as string)
 
-  async function resource(accessToken: string, method: 'GET' | 'POST', path: string, body?: unknown): Promise<ResourceResponse> {
+  async function resource(
+    accessToken: string,
+    method: 'GET' | 'POST',
+    path: string,
+    body?: unknown,
+  ): Promise<ResourceResponse> {
     const headers = new Headers({ accept: 'application/json' })
     if (body !== undefined) headers.set('content-type', 'application/json')
     let res: Response
     try {
-      res = await oauth.protectedResourceRequest(accessToken, method, new URL(path, issuer), headers, body === undefined ? undefined : JSON.stringify(body), loopback)
+      res = await oauth.protectedResourceRequest(
+        accessToken,
+        method,
+        new URL(path, issuer),
+        headers,
+        body === undefined ? undefined : JSON.stringify(body),
+        loopback,
+      )
     } catch (err) {
       // oauth4webapi raises a 401's WWW-Authenticate challenge (RFC 6750 §3); the story asserts on the refusal itself.
       if (!(err instanceof oauth.WWWAuthenticateChallengeError)) throw err
@@ -94,7 +125,11 @@ export async function startTestVendor(issuer: string, name: string): Promise<Tes
     } catch {
       // Keep the raw text: a non-JSON body is itself a finding the story reports.
     }
-    return { status: res.status, body: parsed, wwwAuthenticate: res.headers.get('www-authenticate') }
+    return {
+      status: res.status,
+      body: parsed,
+      wwwAuthenticate: res.headers.get('www-authenticate'),
+    }
   }
 
   return {
@@ -112,7 +147,9 @@ export async function startTestVendor(issuer: string, name: string): Promise<Tes
           response_type: 'code',
           redirect_uri: redirectUri,
           scope,
-          authorization_details: JSON.stringify([{ type: 'custos_fields', actions, purpose, duration_seconds: durationSeconds }]),
+          authorization_details: JSON.stringify([
+            { type: 'custos_fields', actions, purpose, duration_seconds: durationSeconds },
+          ]),
           code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
           code_challenge_method: 'S256',
           state,
@@ -132,7 +169,15 @@ export async function startTestVendor(issuer: string, name: string): Promise<Tes
     },
     async exchange(pending, callback) {
       const params = oauth.validateAuthResponse(as, client, callback, pending.state)
-      const response = await oauth.authorizationCodeGrantRequest(as, client, auth, params, redirectUri, pending.verifier, loopback)
+      const response = await oauth.authorizationCodeGrantRequest(
+        as,
+        client,
+        auth,
+        params,
+        redirectUri,
+        pending.verifier,
+        loopback,
+      )
       return oauth.processAuthorizationCodeResponse(as, client, response)
     },
     read: (accessToken, path) => resource(accessToken, 'GET', path),

@@ -10,7 +10,9 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 export function recordFigures(name: string, figures: Record<string, unknown>): void {
   const file = process.env.CUSTOS_RELIABILITY_FIGURES
   if (!file) return
-  const all = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {}
+  const all = existsSync(file)
+    ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>)
+    : {}
   all[name] = { ...figures, at: new Date().toISOString() }
   writeFileSync(file, `${JSON.stringify(all, null, 2)}\n`)
 }

@@ -14,7 +14,13 @@ import { TokenStore } from '../../../packages/consent-api/src/store/token-store.
 
 export const ISSUER = 'https://vault.example'
 export const PASSPHRASE = 'a reliable vault passphrase'
-export const PROFILE = { email: 'ada@example.org', 'name.given': 'Ada', 'prefs.sizes.shoe': 'EU 38', 'prefs.sizes.top': 'S', telephone: '+44 20 7946 0000' } as const
+export const PROFILE = {
+  email: 'ada@example.org',
+  'name.given': 'Ada',
+  'prefs.sizes.shoe': 'EU 38',
+  'prefs.sizes.top': 'S',
+  telephone: '+44 20 7946 0000',
+} as const
 
 export interface Owner {
   readonly cookie: string
@@ -40,28 +46,57 @@ export interface World {
 }
 
 /** `build` makes the served app (default: the consent API; the fuzz passes the whole web app). */
-export async function inProcessWorld(database: DatabaseHandle, build: (deps: AppDeps) => Promise<Hono> = createApp): Promise<World> {
+export async function inProcessWorld(
+  database: DatabaseHandle,
+  build: (deps: AppDeps) => Promise<Hono> = createApp,
+): Promise<World> {
   const vault = await createVault({ database, kdf: 'interactive' })
   await vault.initialize(PASSPHRASE)
   await vault.fields.setMany(PROFILE)
   // Access tokens long enough that none expires during a test; refresh is exercised explicitly.
   const config = { issuer: ISSUER, accessTokenSeconds: 3600 }
   const app = await build({ vault, database, config })
-  const tokenStore = new TokenStore({ vault, db: database.db as unknown as Kysely<ApiTables>, config: parseConfig(config), now: () => new Date(), database })
+  const tokenStore = new TokenStore({
+    vault,
+    db: database.db as unknown as Kysely<ApiTables>,
+    config: parseConfig(config),
+    now: () => new Date(),
+    database,
+  })
 
   const reg = await app.request('/oauth/register', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ client_name: 'Fjord Outdoor', client_uri: 'https://fjord.example', redirect_uris: ['https://fjord.example/cb'] }),
+    body: JSON.stringify({
+      client_name: 'Fjord Outdoor',
+      client_uri: 'https://fjord.example',
+      redirect_uris: ['https://fjord.example/cb'],
+    }),
   })
   if (reg.status !== 201) throw new Error(`registration failed: ${reg.status}`)
-  const { client_id: clientId, client_secret: clientSecret } = (await reg.json()) as { client_id: string; client_secret: string }
-  const grant = await vault.grants.create({ vendorId: clientId, fields: ['email', 'prefs.sizes.*'], actions: ['read', 'append'], purpose: 'Sizing', durationSeconds: 86_400 })
+  const { client_id: clientId, client_secret: clientSecret } = (await reg.json()) as {
+    client_id: string
+    client_secret: string
+  }
+  const grant = await vault.grants.create({
+    vendorId: clientId,
+    fields: ['email', 'prefs.sizes.*'],
+    actions: ['read', 'append'],
+    purpose: 'Sizing',
+    durationSeconds: 86_400,
+  })
   const tokens = await tokenStore.issue({ clientId, grantId: grant.id, dpopJkt: null })
 
-  const session = await app.request('/owner/session', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ passphrase: PASSPHRASE }) })
+  const session = await app.request('/owner/session', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ passphrase: PASSPHRASE }),
+  })
   if (session.status !== 201) throw new Error(`sign-in failed: ${session.status}`)
-  const owner: Owner = { cookie: (session.headers.get('set-cookie') ?? '').split(';')[0] as string, csrf: ((await session.json()) as { csrf_token: string }).csrf_token }
+  const owner: Owner = {
+    cookie: (session.headers.get('set-cookie') ?? '').split(';')[0] as string,
+    csrf: ((await session.json()) as { csrf_token: string }).csrf_token,
+  }
   const basic = `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`).toString('base64')}`
 
   const world: World = {
@@ -73,20 +108,29 @@ export async function inProcessWorld(database: DatabaseHandle, build: (deps: App
     accessToken: tokens.accessToken,
     refreshToken: tokens.refreshToken,
     owner,
-    readProfile: async () => app.request('/v1/profile', { headers: { authorization: `Bearer ${tokens.accessToken}` } }),
+    readProfile: async () =>
+      app.request('/v1/profile', { headers: { authorization: `Bearer ${tokens.accessToken}` } }),
     async refresh() {
       const res = await app.request('/oauth/token', {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic },
-        body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: world.refreshToken }).toString(),
+        body: new URLSearchParams({
+          grant_type: 'refresh_token',
+          refresh_token: world.refreshToken,
+        }).toString(),
       })
-      if (res.status === 200) world.refreshToken = ((await res.clone().json()) as { refresh_token: string }).refresh_token
+      if (res.status === 200)
+        world.refreshToken = ((await res.clone().json()) as { refresh_token: string }).refresh_token
       return res
     },
     ownerCall: async (method, path, json) =>
       app.request(path, {
         method,
-        headers: { cookie: owner.cookie, 'x-csrf-token': owner.csrf, ...(json !== undefined ? { 'content-type': 'application/json' } : {}) },
+        headers: {
+          cookie: owner.cookie,
+          'x-csrf-token': owner.csrf,
+          ...(json !== undefined ? { 'content-type': 'application/json' } : {}),
+        },
         ...(json !== undefined ? { body: JSON.stringify(json) } : {}),
       }),
   }

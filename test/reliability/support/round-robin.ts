@@ -4,7 +4,13 @@
  * tags the response with `x-backend: <index>` so a test can see who answered. Like any load
  * balancer in front of Custos, it is the public URL (the issuer) the processes are configured with.
  */
-import { type IncomingMessage, type Server, type ServerResponse, createServer, request } from 'node:http'
+import {
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+  createServer,
+  request,
+} from 'node:http'
 import type { AddressInfo } from 'node:net'
 
 export interface RoundRobin {

@@ -25,26 +25,48 @@ export interface Vendor {
 
 export async function discover(issuer: string): Promise<oauth.AuthorizationServer> {
   const url = new URL(issuer)
-  return oauth.processDiscoveryResponse(url, await oauth.discoveryRequest(url, { algorithm: 'oauth2', ...loopback }))
+  return oauth.processDiscoveryResponse(
+    url,
+    await oauth.discoveryRequest(url, { algorithm: 'oauth2', ...loopback }),
+  )
 }
 
-export async function registerVendor(as: oauth.AuthorizationServer, name: string, options: { dpop?: boolean } = {}): Promise<Vendor> {
+export async function registerVendor(
+  as: oauth.AuthorizationServer,
+  name: string,
+  options: { dpop?: boolean } = {},
+): Promise<Vendor> {
   const res = await oauth.dynamicClientRegistrationRequest(
     as,
-    { client_name: name, redirect_uris: [REDIRECT_URI], token_endpoint_auth_method: 'client_secret_basic', ...(options.dpop ? { dpop_bound_access_tokens: true } : {}) },
+    {
+      client_name: name,
+      redirect_uris: [REDIRECT_URI],
+      token_endpoint_auth_method: 'client_secret_basic',
+      ...(options.dpop ? { dpop_bound_access_tokens: true } : {}),
+    },
     loopback,
   )
   const registered = await oauth.processDynamicClientRegistrationResponse(res)
   const client: oauth.Client = { client_id: registered.client_id }
   const secret = registered.client_secret as string
-  return { client, auth: oauth.ClientSecretBasic(secret), secret, ...(options.dpop ? { dpop: oauth.DPoP(client, await oauth.generateKeyPair('ES256')) } : {}) }
+  return {
+    client,
+    auth: oauth.ClientSecretBasic(secret),
+    secret,
+    ...(options.dpop ? { dpop: oauth.DPoP(client, await oauth.generateKeyPair('ES256')) } : {}),
+  }
 }
 
 /** The owner in a browser: signs in with the passphrase when asked and approves everything asked. */
-async function ownerApproves(browser: OwnerBrowser, authorizationUrl: URL, passphrase: string): Promise<URL> {
+async function ownerApproves(
+  browser: OwnerBrowser,
+  authorizationUrl: URL,
+  passphrase: string,
+): Promise<URL> {
   let step = await browser.navigate(authorizationUrl)
   for (let pages = 0; pages < 4; pages++) {
-    if (step.kind === 'left') throw new Error(`left the server before the consent page: ${step.location.origin}`)
+    if (step.kind === 'left')
+      throw new Error(`left the server before the consent page: ${step.location.origin}`)
     if (step.status !== 200) throw new Error(`consent flow: HTTP ${step.status}`)
     const forms = parseForms(step.html)
     const login = forms.find((f) => f.controls.some((c) => c.type === 'password'))
@@ -55,16 +77,24 @@ async function ownerApproves(browser: OwnerBrowser, authorizationUrl: URL, passp
     }
     const consent = forms.find((f) => f.controls.some((c) => c.type === 'checkbox'))
     if (!consent) throw new Error('no consent form on the page')
-    const approve = submitters(consent).find((b) => /approve|allow|accept|grant|share/i.test(`${b.name} ${b.value} ${b.label}`))
+    const approve = submitters(consent).find((b) =>
+      /approve|allow|accept|grant|share/i.test(`${b.name} ${b.value} ${b.label}`),
+    )
     const done = await browser.submit(step.url, consent, approve)
-    if (done.kind !== 'left') throw new Error(`the decision did not redirect to the vendor (status ${done.status})`)
+    if (done.kind !== 'left')
+      throw new Error(`the decision did not redirect to the vendor (status ${done.status})`)
     return done.location
   }
   throw new Error('never reached the consent page')
 }
 
 /** PAR → the owner's browser → callback → code exchange. */
-export async function authorizeVendor(as: oauth.AuthorizationServer, vendor: Vendor, browser: OwnerBrowser, passphrase: string): Promise<oauth.TokenEndpointResponse> {
+export async function authorizeVendor(
+  as: oauth.AuthorizationServer,
+  vendor: Vendor,
+  browser: OwnerBrowser,
+  passphrase: string,
+): Promise<oauth.TokenEndpointResponse> {
   const dpop = vendor.dpop ? { DPoP: vendor.dpop } : {}
   const verifier = oauth.generateRandomCodeVerifier()
   const state = oauth.generateRandomState()
@@ -76,7 +106,14 @@ export async function authorizeVendor(as: oauth.AuthorizationServer, vendor: Ven
       response_type: 'code',
       redirect_uri: REDIRECT_URI,
       scope: SCOPE,
-      authorization_details: JSON.stringify([{ type: 'custos_fields', actions: ['read', 'append'], purpose: 'Reliability campaign', duration_seconds: 86_400 }]),
+      authorization_details: JSON.stringify([
+        {
+          type: 'custos_fields',
+          actions: ['read', 'append'],
+          purpose: 'Reliability campaign',
+          duration_seconds: 86_400,
+        },
+      ]),
       code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
       code_challenge_method: 'S256',
       state,
@@ -89,17 +126,37 @@ export async function authorizeVendor(as: oauth.AuthorizationServer, vendor: Ven
   url.searchParams.set('request_uri', request_uri)
   const callback = await ownerApproves(browser, url, passphrase)
   const params = oauth.validateAuthResponse(as, vendor.client, callback, state)
-  const res = await oauth.authorizationCodeGrantRequest(as, vendor.client, vendor.auth, params, REDIRECT_URI, verifier, { ...loopback, ...dpop })
+  const res = await oauth.authorizationCodeGrantRequest(
+    as,
+    vendor.client,
+    vendor.auth,
+    params,
+    REDIRECT_URI,
+    verifier,
+    { ...loopback, ...dpop },
+  )
   return oauth.processAuthorizationCodeResponse(as, vendor.client, res)
 }
 
-export async function refreshTokens(as: oauth.AuthorizationServer, vendor: Vendor, refreshToken: string): Promise<oauth.TokenEndpointResponse> {
-  const res = await oauth.refreshTokenGrantRequest(as, vendor.client, vendor.auth, refreshToken, { ...loopback, ...(vendor.dpop ? { DPoP: vendor.dpop } : {}) })
+export async function refreshTokens(
+  as: oauth.AuthorizationServer,
+  vendor: Vendor,
+  refreshToken: string,
+): Promise<oauth.TokenEndpointResponse> {
+  const res = await oauth.refreshTokenGrantRequest(as, vendor.client, vendor.auth, refreshToken, {
+    ...loopback,
+    ...(vendor.dpop ? { DPoP: vendor.dpop } : {}),
+  })
   return oauth.processRefreshTokenResponse(as, vendor.client, res)
 }
 
 /** A plain (not oauth4webapi) refresh request to one given base URL: for cross-process checks. */
-export function rawRefresh(baseUrl: string, vendor: Vendor, refreshToken: string, headers: Record<string, string> = {}): Promise<Response> {
+export function rawRefresh(
+  baseUrl: string,
+  vendor: Vendor,
+  refreshToken: string,
+  headers: Record<string, string> = {},
+): Promise<Response> {
   return fetch(`${baseUrl}/oauth/token`, {
     method: 'POST',
     headers: {
@@ -107,7 +164,10 @@ export function rawRefresh(baseUrl: string, vendor: Vendor, refreshToken: string
       authorization: `Basic ${Buffer.from(`${encodeURIComponent(vendor.client.client_id)}:${encodeURIComponent(vendor.secret)}`).toString('base64')}`,
       ...headers,
     },
-    body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }).toString(),
+    body: new URLSearchParams({
+      grant_type: 'refresh_token',
+      refresh_token: refreshToken,
+    }).toString(),
   })
 }
 

@@ -11,8 +11,13 @@ let loaded: Promise<Sodium> | undefined
  */
 export function loadSodium(): Promise<Sodium> {
   loaded ??= sodiumModule.ready.then(() => {
-    if (typeof sodiumModule.crypto_box_seal !== 'function' || typeof sodiumModule.crypto_sign_seed_keypair !== 'function') {
-      throw new Error('libsodium-wrappers-sumo with crypto_box_seal and crypto_sign_seed_keypair is required')
+    if (
+      typeof sodiumModule.crypto_box_seal !== 'function' ||
+      typeof sodiumModule.crypto_sign_seed_keypair !== 'function'
+    ) {
+      throw new Error(
+        'libsodium-wrappers-sumo with crypto_box_seal and crypto_sign_seed_keypair is required',
+      )
     }
     return sodiumModule
   })

@@ -22,7 +22,11 @@ export function apiRowAdopter(envelopes: ValueSealer, now: () => Date): RowAdopt
     const db = trx as Transaction<ApiTables>
     const at = now().toISOString()
     for (const table of ['oauth_requests', 'oauth_codes', 'oauth_tokens'] as const) {
-      await db.deleteFrom(table).where('row_mac', 'is', null).where('expires_at', '<=', at).execute()
+      await db
+        .deleteFrom(table)
+        .where('row_mac', 'is', null)
+        .where('expires_at', '<=', at)
+        .execute()
     }
     await adoptClients(db, rows, envelopes)
     await adoptRequests(db, rows, envelopes)
@@ -33,7 +37,10 @@ export function apiRowAdopter(envelopes: ValueSealer, now: () => Date): RowAdopt
 }
 
 /** Pages through the rows of a table still without a MAC; each page's rows get one, so the next page is new. */
-async function eachLegacyPage<T>(select: () => Promise<T[]>, adopt: (row: T) => Promise<void>): Promise<void> {
+async function eachLegacyPage<T>(
+  select: () => Promise<T[]>,
+  adopt: (row: T) => Promise<void>,
+): Promise<void> {
   for (;;) {
     const page = await select()
     for (const row of page) await adopt(row)
@@ -49,9 +56,20 @@ function parsed(text: string): unknown {
   }
 }
 
-async function adoptClients(db: Transaction<ApiTables>, rows: RowAuthenticator, envelopes: ValueSealer): Promise<void> {
+async function adoptClients(
+  db: Transaction<ApiTables>,
+  rows: RowAuthenticator,
+  envelopes: ValueSealer,
+): Promise<void> {
   await eachLegacyPage(
-    () => db.selectFrom('oauth_clients').selectAll().where('row_mac', 'is', null).orderBy('client_id').limit(PAGE).execute(),
+    () =>
+      db
+        .selectFrom('oauth_clients')
+        .selectAll()
+        .where('row_mac', 'is', null)
+        .orderBy('client_id')
+        .limit(PAGE)
+        .execute(),
     async (row) => {
       const redirectUris = parsed(row.redirect_uris)
       const metadata = parsed(row.metadata)
@@ -59,20 +77,39 @@ async function adoptClients(db: Transaction<ApiTables>, rows: RowAuthenticator, 
         await db.deleteFrom('oauth_clients').where('client_id', '=', row.client_id).execute()
         return
       }
-      const sealed = envelopes.seal(sealedPlace('oauth_clients', row.client_id), { redirect_uris: redirectUris, metadata })
+      const sealed = envelopes.seal(sealedPlace('oauth_clients', row.client_id), {
+        redirect_uris: redirectUris,
+        metadata,
+      })
       const adopted = { ...row, redirect_uris: '', metadata: '', sealed }
       await db
         .updateTable('oauth_clients')
-        .set({ redirect_uris: '', metadata: '', sealed, row_mac: rows.mac('oauth_clients', authenticated.oauth_clients(adopted)) })
+        .set({
+          redirect_uris: '',
+          metadata: '',
+          sealed,
+          row_mac: rows.mac('oauth_clients', authenticated.oauth_clients(adopted)),
+        })
         .where('client_id', '=', row.client_id)
         .execute()
     },
   )
 }
 
-async function adoptRequests(db: Transaction<ApiTables>, rows: RowAuthenticator, envelopes: ValueSealer): Promise<void> {
+async function adoptRequests(
+  db: Transaction<ApiTables>,
+  rows: RowAuthenticator,
+  envelopes: ValueSealer,
+): Promise<void> {
   await eachLegacyPage(
-    () => db.selectFrom('oauth_requests').selectAll().where('row_mac', 'is', null).orderBy('id').limit(PAGE).execute(),
+    () =>
+      db
+        .selectFrom('oauth_requests')
+        .selectAll()
+        .where('row_mac', 'is', null)
+        .orderBy('id')
+        .limit(PAGE)
+        .execute(),
     async (row) => {
       const params = parsed(row.params)
       if (typeof params !== 'object' || params === null) {
@@ -84,22 +121,43 @@ async function adoptRequests(db: Transaction<ApiTables>, rows: RowAuthenticator,
       const adopted = { ...row, params: '', sealed }
       await db
         .updateTable('oauth_requests')
-        .set({ params: '', sealed, row_mac: rows.mac('oauth_requests', authenticated.oauth_requests(adopted)) })
+        .set({
+          params: '',
+          sealed,
+          row_mac: rows.mac('oauth_requests', authenticated.oauth_requests(adopted)),
+        })
         .where('id', '=', row.id)
         .execute()
     },
   )
 }
 
-async function adoptCodes(db: Transaction<ApiTables>, rows: RowAuthenticator, envelopes: ValueSealer): Promise<void> {
+async function adoptCodes(
+  db: Transaction<ApiTables>,
+  rows: RowAuthenticator,
+  envelopes: ValueSealer,
+): Promise<void> {
   await eachLegacyPage(
-    () => db.selectFrom('oauth_codes').selectAll().where('row_mac', 'is', null).orderBy('code_hash').limit(PAGE).execute(),
+    () =>
+      db
+        .selectFrom('oauth_codes')
+        .selectAll()
+        .where('row_mac', 'is', null)
+        .orderBy('code_hash')
+        .limit(PAGE)
+        .execute(),
     async (row) => {
-      const sealed = envelopes.seal(sealedPlace('oauth_codes', row.code_hash), { redirect_uri: row.redirect_uri })
+      const sealed = envelopes.seal(sealedPlace('oauth_codes', row.code_hash), {
+        redirect_uri: row.redirect_uri,
+      })
       const adopted = { ...row, redirect_uri: '', sealed }
       await db
         .updateTable('oauth_codes')
-        .set({ redirect_uri: '', sealed, row_mac: rows.mac('oauth_codes', authenticated.oauth_codes(adopted)) })
+        .set({
+          redirect_uri: '',
+          sealed,
+          row_mac: rows.mac('oauth_codes', authenticated.oauth_codes(adopted)),
+        })
         .where('code_hash', '=', row.code_hash)
         .execute()
     },
@@ -108,7 +166,14 @@ async function adoptCodes(db: Transaction<ApiTables>, rows: RowAuthenticator, en
 
 async function adoptTokens(db: Transaction<ApiTables>, rows: RowAuthenticator): Promise<void> {
   await eachLegacyPage(
-    () => db.selectFrom('oauth_tokens').selectAll().where('row_mac', 'is', null).orderBy('token_hash').limit(PAGE).execute(),
+    () =>
+      db
+        .selectFrom('oauth_tokens')
+        .selectAll()
+        .where('row_mac', 'is', null)
+        .orderBy('token_hash')
+        .limit(PAGE)
+        .execute(),
     async (row) => {
       await db
         .updateTable('oauth_tokens')
@@ -121,7 +186,14 @@ async function adoptTokens(db: Transaction<ApiTables>, rows: RowAuthenticator): 
 
 async function adoptSessions(db: Transaction<ApiTables>, rows: RowAuthenticator): Promise<void> {
   await eachLegacyPage(
-    () => db.selectFrom('owner_sessions').selectAll().where('row_mac', 'is', null).orderBy('id_hash').limit(PAGE).execute(),
+    () =>
+      db
+        .selectFrom('owner_sessions')
+        .selectAll()
+        .where('row_mac', 'is', null)
+        .orderBy('id_hash')
+        .limit(PAGE)
+        .execute(),
     async (row) => {
       await db
         .updateTable('owner_sessions')

@@ -53,8 +53,16 @@ const MIGRATIONS: Record<string, ApiMigration> = {
         .addColumn('used_at', 'text')
         .addColumn('created_at', 'text', (c) => c.notNull())
         .execute()
-      await db.schema.createIndex('oauth_tokens_family').on('oauth_tokens').column('family_id').execute()
-      await db.schema.createIndex('oauth_tokens_grant').on('oauth_tokens').column('grant_id').execute()
+      await db.schema
+        .createIndex('oauth_tokens_family')
+        .on('oauth_tokens')
+        .column('family_id')
+        .execute()
+      await db.schema
+        .createIndex('oauth_tokens_grant')
+        .on('oauth_tokens')
+        .column('grant_id')
+        .execute()
       await db.schema
         .createTable('dpop_jti')
         .addColumn('jti_hash', 'text', (c) => c.primaryKey())
@@ -85,8 +93,16 @@ const MIGRATIONS: Record<string, ApiMigration> = {
         .addColumn('at', 'text', (c) => c.notNull())
         .addColumn('expires_at', 'text', (c) => c.notNull())
         .execute()
-      await db.schema.createIndex('rate_events_bucket').on('rate_events').columns(['bucket', 'at']).execute()
-      await db.schema.createIndex('rate_events_expiry').on('rate_events').column('expires_at').execute()
+      await db.schema
+        .createIndex('rate_events_bucket')
+        .on('rate_events')
+        .columns(['bucket', 'at'])
+        .execute()
+      await db.schema
+        .createIndex('rate_events_expiry')
+        .on('rate_events')
+        .column('expires_at')
+        .execute()
       // The owner's settings of the API (the registration mode, RFC 7591 §3).
       await db.schema
         .createTable('api_settings')
@@ -115,16 +131,40 @@ const MIGRATIONS: Record<string, ApiMigration> = {
       // columns stay (SQLite cannot drop a NOT NULL column in place) and are written empty.
       const bytes = sql.raw(engine === 'postgres' ? 'bytea' : 'blob')
       // api_settings: the registration mode (whether anyone may register a client) is the owner's.
-      for (const table of ['oauth_clients', 'oauth_requests', 'oauth_codes', 'oauth_tokens', 'owner_sessions', 'api_settings']) {
+      for (const table of [
+        'oauth_clients',
+        'oauth_requests',
+        'oauth_codes',
+        'oauth_tokens',
+        'owner_sessions',
+        'api_settings',
+      ]) {
         await db.schema.alterTable(table).addColumn('row_mac', bytes).execute()
       }
-      for (const table of ['oauth_clients', 'oauth_requests', 'oauth_codes']) await db.schema.alterTable(table).addColumn('sealed', bytes).execute()
+      for (const table of ['oauth_clients', 'oauth_requests', 'oauth_codes'])
+        await db.schema.alterTable(table).addColumn('sealed', bytes).execute()
       // The caps on pending requests count the unexpired ones, per client and in all.
-      await db.schema.createIndex('oauth_requests_client').on('oauth_requests').columns(['client_id', 'expires_at']).execute()
-      await db.schema.createIndex('oauth_requests_expiry').on('oauth_requests').column('expires_at').execute()
+      await db.schema
+        .createIndex('oauth_requests_client')
+        .on('oauth_requests')
+        .columns(['client_id', 'expires_at'])
+        .execute()
+      await db.schema
+        .createIndex('oauth_requests_expiry')
+        .on('oauth_requests')
+        .column('expires_at')
+        .execute()
       // Expired codes and tokens are purged in bounded batches (db/expired-rows.ts).
-      await db.schema.createIndex('oauth_codes_expiry').on('oauth_codes').column('expires_at').execute()
-      await db.schema.createIndex('oauth_tokens_expiry').on('oauth_tokens').column('expires_at').execute()
+      await db.schema
+        .createIndex('oauth_codes_expiry')
+        .on('oauth_codes')
+        .column('expires_at')
+        .execute()
+      await db.schema
+        .createIndex('oauth_tokens_expiry')
+        .on('oauth_tokens')
+        .column('expires_at')
+        .execute()
     },
   },
   '0005_session_recovery': {
@@ -143,14 +183,23 @@ class ApiMigrations implements MigrationProvider {
   }
 
   async getMigrations(): Promise<Record<string, Migration>> {
-    return Object.fromEntries(Object.entries(MIGRATIONS).map(([name, m]) => [name, { up: (db: Kysely<any>) => m.up(db, this.#engine) }]))
+    return Object.fromEntries(
+      Object.entries(MIGRATIONS).map(([name, m]) => [
+        name,
+        { up: (db: Kysely<any>) => m.up(db, this.#engine) },
+      ]),
+    )
   }
 }
 
 /** Brings the API's tables up to date in the vault's database. */
 export async function migrateApi(database: DatabaseHandle): Promise<void> {
   const db = database.db as unknown as Kysely<any>
-  const schema = database.engine === 'postgres' ? (await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db)).rows[0]?.schema : undefined
+  const schema =
+    database.engine === 'postgres'
+      ? (await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db))
+          .rows[0]?.schema
+      : undefined
   const migrator = new Migrator({
     db,
     provider: new ApiMigrations(database.engine),

@@ -10,19 +10,32 @@ export type SettingName = 'registration_mode' | 'owner_time_zone' | 'receipt_jur
  * a row the key does not vouch for reads as absent, so each setting falls back to its own safe
  * default, and an edit in the database cannot change what the owner chose.
  */
-export async function readSetting(app: StoreContext, name: SettingName): Promise<string | undefined> {
-  const row = await app.db.selectFrom('api_settings').selectAll().where('name', '=', name).executeTakeFirst()
+export async function readSetting(
+  app: StoreContext,
+  name: SettingName,
+): Promise<string | undefined> {
+  const row = await app.db
+    .selectFrom('api_settings')
+    .selectAll()
+    .where('name', '=', name)
+    .executeTakeFirst()
   return row && authentic(app, 'api_settings', row) ? row.value : undefined
 }
 
 /** Stores a setting (already validated by its owner), MAC'd. Sealed: ERR_VAULT_LOCKED. */
-export async function writeSetting(app: StoreContext, name: SettingName, value: string): Promise<void> {
+export async function writeSetting(
+  app: StoreContext,
+  name: SettingName,
+  value: string,
+): Promise<void> {
   const updatedAt = app.now().toISOString()
   const row = { name, value, updated_at: updatedAt }
   const mac = rowMac(app, 'api_settings', row)
   await app.db
     .insertInto('api_settings')
     .values({ ...row, row_mac: mac })
-    .onConflict((oc) => oc.column('name').doUpdateSet({ value, updated_at: updatedAt, row_mac: mac }))
+    .onConflict((oc) =>
+      oc.column('name').doUpdateSet({ value, updated_at: updatedAt, row_mac: mac }),
+    )
     .execute()
 }

@@ -16,7 +16,11 @@ import { migrateApi } from './api-migrations.js'
  * await prepareApiStorage({ vault, database })
  * await vault.unlock(passphrase)
  */
-export async function prepareApiStorage(deps: { readonly vault: Vault; readonly database: DatabaseHandle; readonly now?: () => Date }): Promise<void> {
+export async function prepareApiStorage(deps: {
+  readonly vault: Vault
+  readonly database: DatabaseHandle
+  readonly now?: () => Date
+}): Promise<void> {
   await migrateApi(deps.database)
   deps.vault.rows.onUpgrade(apiRowAdopter(deps.vault.envelopes, deps.now ?? (() => new Date())))
 }

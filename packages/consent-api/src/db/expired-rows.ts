@@ -13,7 +13,13 @@ export const PURGE_BATCH = 50
  * rows removes up to fifty dead ones, and nothing sits forever (issue "P1 — Trust", finding 2:
  * undecided requests were never purged).
  */
-export async function purgeExpired(db: ApiDb, table: keyof typeof KEY, before: Date): Promise<void> {
+export async function purgeExpired(
+  db: ApiDb,
+  table: keyof typeof KEY,
+  before: Date,
+): Promise<void> {
   const key = sql.ref(KEY[table])
-  await sql`delete from ${sql.table(table)} where ${key} in (select ${key} from ${sql.table(table)} where expires_at < ${before.toISOString()} limit ${PURGE_BATCH})`.execute(db)
+  await sql`delete from ${sql.table(table)} where ${key} in (select ${key} from ${sql.table(table)} where expires_at < ${before.toISOString()} limit ${PURGE_BATCH})`.execute(
+    db,
+  )
 }

@@ -17,15 +17,33 @@ import type { ApiTables } from './api-schema.js'
  * its own). The empty legacy columns (`metadata`, `params`, …) are never read, so not covered.
  * `dpop_jti` has no MAC: see store/jti-store.ts.
  */
-export type AuthenticatedTable = 'oauth_clients' | 'oauth_requests' | 'oauth_codes' | 'oauth_tokens' | 'owner_sessions' | 'api_settings'
+export type AuthenticatedTable =
+  | 'oauth_clients'
+  | 'oauth_requests'
+  | 'oauth_codes'
+  | 'oauth_tokens'
+  | 'owner_sessions'
+  | 'api_settings'
 
 /** A row as the MAC sees it: every column but the MAC itself. */
 export type UnmacedRow<T extends AuthenticatedTable> = Omit<Selectable<ApiTables[T]>, 'row_mac'>
 
-export const authenticated: { readonly [T in AuthenticatedTable]: (row: UnmacedRow<T>) => RowValue[] } = {
+export const authenticated: {
+  readonly [T in AuthenticatedTable]: (row: UnmacedRow<T>) => RowValue[]
+} = {
   oauth_clients: (r) => [r.client_id, r.secret_hash, r.auth_method, r.sealed, r.created_at],
   oauth_requests: (r) => [r.id, r.client_id, r.sealed, r.expires_at, r.created_at],
-  oauth_codes: (r) => [r.code_hash, r.client_id, r.grant_id, r.sealed, r.code_challenge, r.dpop_jkt, r.expires_at, r.used_at, r.created_at],
+  oauth_codes: (r) => [
+    r.code_hash,
+    r.client_id,
+    r.grant_id,
+    r.sealed,
+    r.code_challenge,
+    r.dpop_jkt,
+    r.expires_at,
+    r.used_at,
+    r.created_at,
+  ],
   /*
    * A token row binds everything that decides what it does. What a *rollback* of one token row —
    * putting back an older authentic version of it — can and cannot do: it can undo what happened
@@ -38,7 +56,18 @@ export const authenticated: { readonly [T in AuthenticatedTable]: (row: UnmacedR
    * So a rolled-back token never outlives its grant and never gives more than the live grant
    * allows — the same bound as a token that was simply never revoked.
    */
-  oauth_tokens: (r) => [r.token_hash, r.kind, r.client_id, r.grant_id, r.family_id, r.dpop_jkt, r.expires_at, r.revoked_at, r.used_at, r.created_at],
+  oauth_tokens: (r) => [
+    r.token_hash,
+    r.kind,
+    r.client_id,
+    r.grant_id,
+    r.family_id,
+    r.dpop_jkt,
+    r.expires_at,
+    r.revoked_at,
+    r.used_at,
+    r.created_at,
+  ],
   /*
    * A session's times bound it (idle timeout, lifetime) and its CSRF hash guards every change:
    * pushing last_seen_at forward or swapping csrf_hash fails the check. A saved older copy only
@@ -47,13 +76,23 @@ export const authenticated: { readonly [T in AuthenticatedTable]: (row: UnmacedR
    * appended only when set, so rows MAC'd before migration 0005 still verify; the encoding is
    * self-delimiting, so adding, removing or moving it fails the check.
    */
-  owner_sessions: (r) => [r.id_hash, r.csrf_hash, r.created_at, r.last_seen_at, ...(r.recovery_until === null ? [] : [r.recovery_until])],
+  owner_sessions: (r) => [
+    r.id_hash,
+    r.csrf_hash,
+    r.created_at,
+    r.last_seen_at,
+    ...(r.recovery_until === null ? [] : [r.recovery_until]),
+  ],
   // The owner's settings (the registration mode): an edited one falls back to the strictest.
   api_settings: (r) => [r.name, r.value, r.updated_at],
 }
 
 /** The MAC to store with `row`. Sealed: ERR_VAULT_LOCKED. */
-export function rowMac<T extends AuthenticatedTable>(app: Pick<StoreContext, 'vault'>, table: T, row: UnmacedRow<T>): Uint8Array {
+export function rowMac<T extends AuthenticatedTable>(
+  app: Pick<StoreContext, 'vault'>,
+  table: T,
+  row: UnmacedRow<T>,
+): Uint8Array {
   return app.vault.rows.mac(table, authenticated[table](row))
 }
 
@@ -64,7 +103,11 @@ export function rowMac<T extends AuthenticatedTable>(app: Pick<StoreContext, 'va
  * invalid_client, signed out) and never access; and the operator is told, through createApp's
  * `onUnexpectedError`, with an ERR_INTEGRITY whose stack names the store that refused the row.
  */
-export function authentic<T extends AuthenticatedTable>(app: Pick<StoreContext, 'vault' | 'onUnexpectedError'>, table: T, row: UnmacedRow<T> & { readonly row_mac: Uint8Array | null }): boolean {
+export function authentic<T extends AuthenticatedTable>(
+  app: Pick<StoreContext, 'vault' | 'onUnexpectedError'>,
+  table: T,
+  row: UnmacedRow<T> & { readonly row_mac: Uint8Array | null },
+): boolean {
   if (app.vault.rows.verifies(table, authenticated[table](row), row.row_mac)) return true
   const err = new IntegrityError()
   Error.captureStackTrace(err, authentic)
@@ -77,7 +120,10 @@ export function authentic<T extends AuthenticatedTable>(app: Pick<StoreContext, 
 }
 
 /** Where a row's `sealed` envelope lives (its associated data). */
-export function sealedPlace(table: 'oauth_clients' | 'oauth_requests' | 'oauth_codes', recordId: string): SealedPlace {
+export function sealedPlace(
+  table: 'oauth_clients' | 'oauth_requests' | 'oauth_codes',
+  recordId: string,
+): SealedPlace {
   return { table, column: 'sealed', recordId }
 }
 
@@ -85,7 +131,12 @@ export function sealedPlace(table: 'oauth_clients' | 'oauth_requests' | 'oauth_c
  * Opens a row's envelope and parses it. Reached only for rows whose MAC verified, so a failure
  * here is no attacker's edit but a bug or a foreign key: ERR_INTEGRITY, the API's opaque 500.
  */
-export function openSealed<S extends z.ZodType>(app: Pick<StoreContext, 'vault'>, place: SealedPlace, envelope: Uint8Array | null, schema: S): z.output<S> {
+export function openSealed<S extends z.ZodType>(
+  app: Pick<StoreContext, 'vault'>,
+  place: SealedPlace,
+  envelope: Uint8Array | null,
+  schema: S,
+): z.output<S> {
   const parsed = schema.safeParse(app.vault.envelopes.open(place, envelope))
   if (!parsed.success) throw new IntegrityError()
   return parsed.data

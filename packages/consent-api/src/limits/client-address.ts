@@ -33,5 +33,7 @@ export function clientAddress(c: Context, trustedProxies: number): string | unde
  */
 export function addressKey(app: AppContext, c: Context): string {
   const address = clientAddress(c, app.config.trustedProxies)
-  return address === undefined ? 'unknown' : app.vault.hashSecret(`custos/rate-address/v1:${address}`)
+  return address === undefined
+    ? 'unknown'
+    : app.vault.hashSecret(`custos/rate-address/v1:${address}`)
 }

@@ -9,7 +9,11 @@ import { z } from 'zod'
 export const RateWindow = z
   .object({
     max: z.number().int().min(1).max(1_000_000),
-    seconds: z.number().int().min(1).max(7 * 86400),
+    seconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(7 * 86400),
   })
   .strict()
 export type RateWindow = z.output<typeof RateWindow>

@@ -55,25 +55,39 @@ export class RateLimiter {
     const postgres = this.#app.database?.engine === 'postgres'
     await this.#app.db.transaction().execute(async (trx) => {
       if (postgres) {
-        for (const bucket of [...new Set(limits.map((l) => l.bucket))].sort()) await sql`select pg_advisory_xact_lock(hashtextextended(${`custos/rate/${bucket}`}, 0))`.execute(trx)
+        for (const bucket of [...new Set(limits.map((l) => l.bucket))].sort())
+          await sql`select pg_advisory_xact_lock(hashtextextended(${`custos/rate/${bucket}`}, 0))`.execute(
+            trx,
+          )
       }
       let waitSeconds = 0
       for (const { bucket, window } of limits) {
         const counted = await trx
           .selectFrom('rate_events')
-          .select((eb) => [eb.fn.countAll<number | string>().as('events'), eb.fn.min('at').as('oldest')])
+          .select((eb) => [
+            eb.fn.countAll<number | string>().as('events'),
+            eb.fn.min('at').as('oldest'),
+          ])
           .where('bucket', '=', bucket)
           .where('at', '>', new Date(now.getTime() - window.seconds * 1000).toISOString())
           .executeTakeFirstOrThrow()
         if (Number(counted.events) < window.max) continue
         // A place frees when the oldest event in the window leaves it.
-        const oldest = typeof counted.oldest === 'string' ? Date.parse(counted.oldest) : now.getTime()
+        const oldest =
+          typeof counted.oldest === 'string' ? Date.parse(counted.oldest) : now.getTime()
         waitSeconds = Math.max(waitSeconds, (oldest + window.seconds * 1000 - now.getTime()) / 1000)
       }
       if (waitSeconds > 0) throw new RateLimitedError(waitSeconds)
       await trx
         .insertInto('rate_events')
-        .values(limits.map(({ bucket, window }) => ({ id: randomBytes(16).toString('base64url'), bucket, at, expires_at: new Date(now.getTime() + window.seconds * 1000).toISOString() })))
+        .values(
+          limits.map(({ bucket, window }) => ({
+            id: randomBytes(16).toString('base64url'),
+            bucket,
+            at,
+            expires_at: new Date(now.getTime() + window.seconds * 1000).toISOString(),
+          })),
+        )
         .execute()
     })
   }

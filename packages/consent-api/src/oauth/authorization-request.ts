@@ -47,7 +47,10 @@ export const SCOPES_SUPPORTED: readonly string[] = (() => {
 export const CustosFieldsDetail = z
   .object({
     type: z.literal('custos_fields'),
-    fields: z.array(z.string().max(200).refine(isKnownSelector, 'unknown field path')).max(200).default([]),
+    fields: z
+      .array(z.string().max(200).refine(isKnownSelector, 'unknown field path'))
+      .max(200)
+      .default([]),
     // `made_with_vendor` (the earlier `madeWithVendor` still accepted): protocol/vendor-purchase-slice.ts.
     purchases: VendorPurchaseSliceInput.optional(),
     actions: z.array(GrantAction).min(1).max(2),
@@ -56,9 +59,11 @@ export const CustosFieldsDetail = z
     accepted_terms: z.array(z.string().min(1).max(200)).max(20).default([]),
   })
   .strict()
-  .refine((d) => d.actions.includes('read') || (d.fields.length === 0 && d.purchases === undefined), 'fields and purchases are read: add the read action')
+  .refine(
+    (d) => d.actions.includes('read') || (d.fields.length === 0 && d.purchases === undefined),
+    'fields and purchases are read: add the read action',
+  )
 const AuthorizationDetails = z.array(CustosFieldsDetail).length(1)
-
 
 /**
  * Shown to the user, never redirected: the redirect URI is not trusted (RFC 6749 §4.1.2.1).
@@ -86,23 +91,52 @@ export class RequestRedirectError extends Error {
 }
 
 /** Phase 1: the client and the redirect URI, exactly as registered (RFC 9700 §2.1). */
-export async function resolveClientAndRedirect(app: AppContext, params: OAuthParams, client?: RegisteredClient): Promise<{ client: RegisteredClient; redirectUri: string; redirectUriSent: boolean }> {
-  if (params.repeated.has('client_id') || params.repeated.has('redirect_uri')) throw new RequestPageError('client_id or redirect_uri is malformed', 'The request is malformed.')
+export async function resolveClientAndRedirect(
+  app: AppContext,
+  params: OAuthParams,
+  client?: RegisteredClient,
+): Promise<{ client: RegisteredClient; redirectUri: string; redirectUriSent: boolean }> {
+  if (params.repeated.has('client_id') || params.repeated.has('redirect_uri'))
+    throw new RequestPageError(
+      'client_id or redirect_uri is malformed',
+      'The request is malformed.',
+    )
   const clientId = params.values.get('client_id')
-  if (client && clientId !== undefined && clientId !== client.clientId) throw new RequestPageError('client_id or redirect_uri is malformed', 'The request is malformed.')
-  const known = client ?? (clientId === undefined ? undefined : await app.stores.clients.load(clientId))
-  if (!known) throw new RequestPageError('Unknown client', 'The application that sent you here is not registered with this vault.')
-  if (await app.stores.clients.vendorBlocked(known.clientId)) throw new RequestPageError('Unknown client', 'The application that sent you here is blocked in this vault.')
+  if (client && clientId !== undefined && clientId !== client.clientId)
+    throw new RequestPageError(
+      'client_id or redirect_uri is malformed',
+      'The request is malformed.',
+    )
+  const known =
+    client ?? (clientId === undefined ? undefined : await app.stores.clients.load(clientId))
+  if (!known)
+    throw new RequestPageError(
+      'Unknown client',
+      'The application that sent you here is not registered with this vault.',
+    )
+  if (await app.stores.clients.vendorBlocked(known.clientId))
+    throw new RequestPageError(
+      'Unknown client',
+      'The application that sent you here is blocked in this vault.',
+    )
   const given = params.values.get('redirect_uri')
   if (given !== undefined) {
     // Exact string comparison: no normalization, no prefix or pattern matching — but any port
     // for a loopback IP redirect URI (RFC 8252 §7.3; redirect-uri.ts).
-    if (!matchesRegisteredRedirect(known.redirectUris, given)) throw new RequestPageError('redirect_uri is not registered for this client', 'The application sent you here with a return address it did not register.')
+    if (!matchesRegisteredRedirect(known.redirectUris, given))
+      throw new RequestPageError(
+        'redirect_uri is not registered for this client',
+        'The application sent you here with a return address it did not register.',
+      )
     return { client: known, redirectUri: usable(given), redirectUriSent: true }
   }
   // RFC 6749 §3.1.2.3: optional only when exactly one redirect URI is registered.
   const [only] = known.redirectUris
-  if (known.redirectUris.length !== 1 || only === undefined) throw new RequestPageError('redirect_uri is required when several are registered', 'The application did not say where to send you back.')
+  if (known.redirectUris.length !== 1 || only === undefined)
+    throw new RequestPageError(
+      'redirect_uri is required when several are registered',
+      'The application did not say where to send you back.',
+    )
   return { client: known, redirectUri: usable(only), redirectUriSent: false }
 }
 
@@ -112,7 +146,11 @@ export async function resolveClientAndRedirect(app: AppContext, params: OAuthPar
  * than a 500 at the redirect (RFC 6749 §4.1.2.1: an invalid redirect URI is never redirected to).
  */
 function usable(redirectUri: string): string {
-  if (!isUsableRedirectUri(redirectUri)) throw new RequestPageError('the registered redirect_uri is invalid', 'The application registered a return address this vault cannot use. Ask the application to register again.')
+  if (!isUsableRedirectUri(redirectUri))
+    throw new RequestPageError(
+      'the registered redirect_uri is invalid',
+      'The application registered a return address this vault cannot use. Ask the application to register again.',
+    )
   return redirectUri
 }
 
@@ -120,30 +158,48 @@ function usable(redirectUri: string): string {
  * Validates an authorization request. Throws {@link RequestPageError} or
  * {@link RequestRedirectError}. `client` is given when the client is already authenticated (PAR).
  */
-export async function validateAuthorizationRequest(app: AppContext, params: OAuthParams, client?: RegisteredClient): Promise<AuthorizationRequest> {
+export async function validateAuthorizationRequest(
+  app: AppContext,
+  params: OAuthParams,
+  client?: RegisteredClient,
+): Promise<AuthorizationRequest> {
   const resolved = await resolveClientAndRedirect(app, params, client)
   const rawState = params.values.get('state')
-  const state = rawState !== undefined && STATE.test(rawState) && !params.repeated.has('state') ? rawState : undefined
+  const state =
+    rawState !== undefined && STATE.test(rawState) && !params.repeated.has('state')
+      ? rawState
+      : undefined
   const fail: Fail = (error, description) => {
     throw new RequestRedirectError(error, description, resolved.redirectUri, state)
   }
   if (params.repeated.size > 0) fail('invalid_request', 'A parameter was given more than once')
-  if (rawState !== undefined && state === undefined) fail('invalid_request', 'state must be printable ASCII, at most 1024 characters')
+  if (rawState !== undefined && state === undefined)
+    fail('invalid_request', 'state must be printable ASCII, at most 1024 characters')
   const responseType = params.values.get('response_type')
   if (responseType === undefined) fail('invalid_request', 'Missing parameter: response_type')
-  if (responseType !== 'code') fail('unsupported_response_type', 'Only response_type=code is supported')
+  if (responseType !== 'code')
+    fail('unsupported_response_type', 'Only response_type=code is supported')
   const responseMode = params.values.get('response_mode')
-  if (responseMode !== undefined && responseMode !== 'query') fail('invalid_request', 'Only response_mode=query is supported')
-  if (params.values.has('request')) fail('request_not_supported', 'Request objects are not supported; use pushed authorization requests')
+  if (responseMode !== undefined && responseMode !== 'query')
+    fail('invalid_request', 'Only response_mode=query is supported')
+  if (params.values.has('request'))
+    fail(
+      'request_not_supported',
+      'Request objects are not supported; use pushed authorization requests',
+    )
   if (params.values.has('request_uri')) fail('invalid_request', 'request_uri is not accepted here')
 
   // RFC 7636 §4.4.1 and RFC 9700 §2.1.1: PKCE is required, and only S256 (plain is refused).
   const challenge = params.values.get('code_challenge')
-  if (challenge === undefined) fail('invalid_request', 'PKCE is required: code_challenge with code_challenge_method=S256')
-  if (params.values.get('code_challenge_method') !== 'S256') fail('invalid_request', 'Only code_challenge_method=S256 is supported')
-  if (!CODE_CHALLENGE.test(challenge)) fail('invalid_request', 'code_challenge must be 43 base64url characters')
+  if (challenge === undefined)
+    fail('invalid_request', 'PKCE is required: code_challenge with code_challenge_method=S256')
+  if (params.values.get('code_challenge_method') !== 'S256')
+    fail('invalid_request', 'Only code_challenge_method=S256 is supported')
+  if (!CODE_CHALLENGE.test(challenge))
+    fail('invalid_request', 'code_challenge must be 43 base64url characters')
   const dpopJkt = params.values.get('dpop_jkt')
-  if (dpopJkt !== undefined && !JKT.test(dpopJkt)) fail('invalid_request', 'dpop_jkt must be a SHA-256 JWK thumbprint')
+  if (dpopJkt !== undefined && !JKT.test(dpopJkt))
+    fail('invalid_request', 'dpop_jkt must be a SHA-256 JWK thumbprint')
 
   const access = parseAccess(resolved.client, params, fail)
   return {
@@ -163,7 +219,8 @@ type Fail = (error: OAuthJsonErrorCode, description: string) => never
 function parseAccess(client: RegisteredClient, params: OAuthParams, fail: Fail): RequestedAccess {
   const scope = params.values.get('scope')
   const detailsText = params.values.get('authorization_details')
-  if (scope === undefined && detailsText === undefined) fail('invalid_scope', 'Ask for access with scope or authorization_details')
+  if (scope === undefined && detailsText === undefined)
+    fail('invalid_scope', 'Ask for access with scope or authorization_details')
 
   const fields = new Set<string>()
   const actions = new Set<'read' | 'append'>()
@@ -171,7 +228,8 @@ function parseAccess(client: RegisteredClient, params: OAuthParams, fail: Fail):
   if (scope !== undefined) {
     // RFC 6749 §3.3: space-delimited, case-sensitive scope tokens.
     const tokens = scope.split(' ').filter((t) => t !== '')
-    if (tokens.length === 0 || tokens.length > 200 || scope.length > 8192) fail('invalid_scope', 'The scope is empty or too long')
+    if (tokens.length === 0 || tokens.length > 200 || scope.length > 8192)
+      fail('invalid_scope', 'The scope is empty or too long')
     for (const token of tokens) {
       if (token === 'read:purchases') {
         purchases = { madeWithVendor: true }
@@ -196,7 +254,11 @@ function parseAccess(client: RegisteredClient, params: OAuthParams, fail: Fail):
       json = undefined
     }
     const parsed = AuthorizationDetails.safeParse(json)
-    if (!parsed.success) fail('invalid_authorization_details', 'authorization_details must be a JSON array with one valid custos_fields object')
+    if (!parsed.success)
+      fail(
+        'invalid_authorization_details',
+        'authorization_details must be a JSON array with one valid custos_fields object',
+      )
     detail = parsed.data[0]
     for (const f of detail?.fields ?? []) fields.add(f)
     for (const a of detail?.actions ?? []) actions.add(a)
@@ -213,7 +275,11 @@ function parseAccess(client: RegisteredClient, params: OAuthParams, fail: Fail):
   }
   // The vault's own rules for a grant, checked now so the owner is never shown an impossible one.
   const grant = GrantInput.safeParse({ vendorId: client.clientId, ...access })
-  if (!grant.success) fail(detail ? 'invalid_authorization_details' : 'invalid_scope', 'The access asked for is not a valid grant')
+  if (!grant.success)
+    fail(
+      detail ? 'invalid_authorization_details' : 'invalid_scope',
+      'The access asked for is not a valid grant',
+    )
   return access
 }
 
@@ -222,9 +288,13 @@ function parseAccess(client: RegisteredClient, params: OAuthParams, fail: Fail):
  * (RFC 6749 §4.1.2). Undefined when the stored URI is not usable (see redirect-uri.ts): callers
  * build it before they change anything, and show an error page instead.
  */
-export function redirectWith(redirectUri: string, params: Record<string, string | undefined>): string | undefined {
+export function redirectWith(
+  redirectUri: string,
+  params: Record<string, string | undefined>,
+): string | undefined {
   if (!isUsableRedirectUri(redirectUri)) return undefined
   const query = new URLSearchParams()
-  for (const [name, value] of Object.entries(params)) if (value !== undefined) query.set(name, value)
+  for (const [name, value] of Object.entries(params))
+    if (value !== undefined) query.set(name, value)
   return `${redirectUri}${redirectUri.includes('?') ? '&' : '?'}${query.toString()}`
 }

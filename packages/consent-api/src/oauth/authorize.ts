@@ -3,9 +3,19 @@ import { getCookie } from 'hono/cookie'
 import { type GrantInput, VaultError } from '@custos/vault'
 import type { AppContext } from '../app-context.js'
 import { errorPage } from '../html-page.js'
-import { type AuthorizationRequest, PENDING_SECONDS, REQUEST_URI_PREFIX, type RequestedAccess } from '../store/request-store.js'
+import {
+  type AuthorizationRequest,
+  PENDING_SECONDS,
+  REQUEST_URI_PREFIX,
+  type RequestedAccess,
+} from '../store/request-store.js'
 import { type OwnerSession, SESSION_COOKIE } from '../store/session-store.js'
-import { RequestPageError, RequestRedirectError, redirectWith, validateAuthorizationRequest } from './authorization-request.js'
+import {
+  RequestPageError,
+  RequestRedirectError,
+  redirectWith,
+  validateAuthorizationRequest,
+} from './authorization-request.js'
 import { isUsableRedirectUri } from './redirect-uri.js'
 import { renderConsentPage } from './consent-page.js'
 import { sellerCandidates } from './seller-candidates.js'
@@ -28,15 +38,22 @@ export function authorizeRoutes(app: AppContext): Hono {
   routes.get('/', (c) => authorize(app, c, paramsFrom(new URL(c.req.url).searchParams)))
   routes.post('/', async (c) => {
     const type = (c.req.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase()
-    if (type !== 'application/x-www-form-urlencoded') return errorPage(c, 400, 'The request is malformed.')
+    if (type !== 'application/x-www-form-urlencoded')
+      return errorPage(c, 400, 'The request is malformed.')
     return authorize(app, c, paramsFrom(new URLSearchParams(await c.req.text())))
   })
 
   routes.get('/pending/:id', async (c) => {
     const id = c.req.param('id')
     const request = await app.stores.requests.find('pending', id)
-    if (!request) return errorPage(c, 400, 'This request has expired or was already decided. Start again at the application’s site.')
-    if (await app.stores.clients.vendorBlocked(request.clientId)) return errorPage(c, 403, 'The application that sent you here is blocked in this vault.')
+    if (!request)
+      return errorPage(
+        c,
+        400,
+        'This request has expired or was already decided. Start again at the application’s site.',
+      )
+    if (await app.stores.clients.vendorBlocked(request.clientId))
+      return errorPage(c, 403, 'The application that sent you here is blocked in this vault.')
     return consent(app, c, id, request)
   })
 
@@ -44,16 +61,24 @@ export function authorizeRoutes(app: AppContext): Hono {
   return routes
 }
 
-const BAD_RETURN_ADDRESS = 'The application registered a return address this vault cannot use. Nothing was shared. Ask the application to register again.'
+const BAD_RETURN_ADDRESS =
+  'The application registered a return address this vault cannot use. Nothing was shared. Ask the application to register again.'
 
 async function authorize(app: AppContext, c: Context, params: OAuthParams): Promise<Response> {
   let request: AuthorizationRequest
   try {
-    request = params.values.has('request_uri') ? await pushedRequest(app, params) : await validateAuthorizationRequest(app, params)
+    request = params.values.has('request_uri')
+      ? await pushedRequest(app, params)
+      : await validateAuthorizationRequest(app, params)
   } catch (err) {
     if (err instanceof RequestPageError) return errorPage(c, 400, err.userMessage)
     if (err instanceof RequestRedirectError) {
-      const to = redirectWith(err.redirectUri, { error: err.error, error_description: err.message, state: err.state, iss: app.config.issuer })
+      const to = redirectWith(err.redirectUri, {
+        error: err.error,
+        error_description: err.message,
+        state: err.state,
+        iss: app.config.issuer,
+      })
       return to === undefined ? errorPage(c, 400, BAD_RETURN_ADDRESS) : c.redirect(to, 302)
     }
     throw err
@@ -71,9 +96,21 @@ async function pushedRequest(app: AppContext, params: OAuthParams): Promise<Auth
   const clientId = params.values.get('client_id')
   const uri = params.values.get('request_uri') ?? ''
   if (clientId === undefined || !uri.startsWith(REQUEST_URI_PREFIX)) throw malformed
-  const request = await app.stores.requests.take('pushed', uri.slice(REQUEST_URI_PREFIX.length), clientId)
-  if (!request) throw new RequestPageError('invalid request_uri', 'This request has expired or was already used. Start again at the application’s site.')
-  if (await app.stores.clients.vendorBlocked(request.clientId)) throw new RequestPageError('Unknown client', 'The application that sent you here is blocked in this vault.')
+  const request = await app.stores.requests.take(
+    'pushed',
+    uri.slice(REQUEST_URI_PREFIX.length),
+    clientId,
+  )
+  if (!request)
+    throw new RequestPageError(
+      'invalid request_uri',
+      'This request has expired or was already used. Start again at the application’s site.',
+    )
+  if (await app.stores.clients.vendorBlocked(request.clientId))
+    throw new RequestPageError(
+      'Unknown client',
+      'The application that sent you here is blocked in this vault.',
+    )
   return request
 }
 
@@ -85,56 +122,103 @@ function ownerSession(app: AppContext, c: Context): Promise<OwnerSession | undef
   return app.stores.sessions.find(getCookie(c, SESSION_COOKIE))
 }
 
-async function consent(app: AppContext, c: Context, pendingId: string, request: AuthorizationRequest): Promise<Response> {
+async function consent(
+  app: AppContext,
+  c: Context,
+  pendingId: string,
+  request: AuthorizationRequest,
+): Promise<Response> {
   // A request stored by an older version may name a redirect URI that cannot be used (redirect-uri.ts).
   if (!isUsableRedirectUri(request.redirectUri)) return errorPage(c, 400, BAD_RETURN_ADDRESS)
   const vendor = await app.vault.vendors.get(request.clientId)
   const session = await ownerSession(app, c)
-  const sellers = session && request.access.purchases?.madeWithVendor ? await sellerCandidates(app.vault, vendor.name) : undefined
-  const owner = session ? { csrfToken: session.csrfToken, values: await app.vault.fields.list(request.access.fields), ...(sellers ? { sellers } : {}) } : undefined
-  return renderConsentPage(c, { issuer: app.config.issuer, pendingId, request, vendor, ...(owner ? { owner } : {}) })
+  const sellers =
+    session && request.access.purchases?.madeWithVendor
+      ? await sellerCandidates(app.vault, vendor.name)
+      : undefined
+  const owner = session
+    ? {
+        csrfToken: session.csrfToken,
+        values: await app.vault.fields.list(request.access.fields),
+        ...(sellers ? { sellers } : {}),
+      }
+    : undefined
+  return renderConsentPage(c, {
+    issuer: app.config.issuer,
+    pendingId,
+    request,
+    vendor,
+    ...(owner ? { owner } : {}),
+  })
 }
 
 async function decide(app: AppContext, c: Context): Promise<Response> {
   const type = (c.req.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase()
-  if (type !== 'application/x-www-form-urlencoded') return errorPage(c, 400, 'The request is malformed.')
+  if (type !== 'application/x-www-form-urlencoded')
+    return errorPage(c, 400, 'The request is malformed.')
   // Defence in depth beside the CSRF token: a decision is only ever posted by our own page.
   const origin = c.req.header('origin')
   const site = c.req.header('sec-fetch-site')
-  if ((origin !== undefined && origin !== new URL(app.config.issuer).origin) || (site !== undefined && site !== 'same-origin')) return errorPage(c, 403, 'This decision did not come from the consent page.')
+  if (
+    (origin !== undefined && origin !== new URL(app.config.issuer).origin) ||
+    (site !== undefined && site !== 'same-origin')
+  )
+    return errorPage(c, 403, 'This decision did not come from the consent page.')
   const form = new URLSearchParams(await c.req.text())
 
   const session = await ownerSession(app, c)
-  if (!session) return errorPage(c, 401, 'Sign in to your vault to decide. Your session may have timed out.')
-  if (!app.stores.sessions.csrfValid(session, form.get('csrf_token'))) return errorPage(c, 403, 'This decision did not come from the consent page.')
+  if (!session)
+    return errorPage(c, 401, 'Sign in to your vault to decide. Your session may have timed out.')
+  if (!app.stores.sessions.csrfValid(session, form.get('csrf_token')))
+    return errorPage(c, 403, 'This decision did not come from the consent page.')
   const id = form.get('request_id') ?? ''
   const pending = await app.stores.requests.find('pending', id)
-  if (!pending) return errorPage(c, 400, 'This request has expired or was already decided. Start again at the application’s site.')
+  if (!pending)
+    return errorPage(
+      c,
+      400,
+      'This request has expired or was already decided. Start again at the application’s site.',
+    )
   const decision = form.get('decision')
-  if (decision !== 'approve' && decision !== 'deny') return errorPage(c, 400, 'Choose Approve or Deny.')
+  if (decision !== 'approve' && decision !== 'deny')
+    return errorPage(c, 400, 'Choose Approve or Deny.')
   const grant = decision === 'approve' ? approved(pending.access, form) : undefined
   if (grant === 'invalid') return errorPage(c, 400, 'The duration can only be shortened.')
   // The way back is built before anything is granted: a redirect that cannot be built must not
   // leave a grant (and a code) behind that no client will ever receive.
-  const to = (request: AuthorizationRequest, params: Record<string, string>) => redirectWith(request.redirectUri, { ...params, state: request.state, iss: app.config.issuer })
+  const to = (request: AuthorizationRequest, params: Record<string, string>) =>
+    redirectWith(request.redirectUri, { ...params, state: request.state, iss: app.config.issuer })
   if (to(pending, {}) === undefined) return errorPage(c, 400, BAD_RETURN_ADDRESS)
   const request = await app.stores.requests.take('pending', id)
-  if (!request) return errorPage(c, 400, 'This request has expired or was already decided. Start again at the application’s site.')
+  if (!request)
+    return errorPage(
+      c,
+      400,
+      'This request has expired or was already decided. Start again at the application’s site.',
+    )
   if (to(request, {}) === undefined) return errorPage(c, 400, BAD_RETURN_ADDRESS)
 
   const back = (params: Record<string, string>) => {
     const location = to(request, params)
-    return location === undefined ? errorPage(c, 400, BAD_RETURN_ADDRESS) : c.redirect(location, 303)
+    return location === undefined
+      ? errorPage(c, 400, BAD_RETURN_ADDRESS)
+      : c.redirect(location, 303)
   }
   // RFC 6749 §4.1.2.1: the owner said no (or unticked everything).
-  if (!grant) return back({ error: 'access_denied', error_description: 'The owner denied the request' })
+  if (!grant)
+    return back({ error: 'access_denied', error_description: 'The owner denied the request' })
   let grantId: string
   try {
     // Linked first: a link without a grant shares nothing, a grant whose links failed would share less than the page said.
-    if (grant.purchases?.madeWithVendor) await linkChosenSellers(app, request.clientId, form.getAll('link_seller'))
+    if (grant.purchases?.madeWithVendor)
+      await linkChosenSellers(app, request.clientId, form.getAll('link_seller'))
     grantId = (await app.vault.grants.create({ vendorId: request.clientId, ...grant })).id
   } catch (err) {
-    if (err instanceof VaultError && (err.code === 'ERR_VENDOR_BLOCKED' || err.code === 'ERR_NOT_FOUND')) return back({ error: 'access_denied', error_description: 'The owner denied the request' })
+    if (
+      err instanceof VaultError &&
+      (err.code === 'ERR_VENDOR_BLOCKED' || err.code === 'ERR_NOT_FOUND')
+    )
+      return back({ error: 'access_denied', error_description: 'The owner denied the request' })
     throw err
   }
   const code = await app.stores.codes.issue({
@@ -152,11 +236,16 @@ async function decide(app: AppContext, c: Context): Promise<Response> {
  * sellers the page offered count (recomputed here, never taken from the form on trust): a forged
  * form cannot link an unrelated seller's purchases to this vendor.
  */
-async function linkChosenSellers(app: AppContext, vendorId: string, chosen: readonly string[]): Promise<void> {
+async function linkChosenSellers(
+  app: AppContext,
+  vendorId: string,
+  chosen: readonly string[],
+): Promise<void> {
   if (chosen.length === 0) return
   const vendor = await app.vault.vendors.get(vendorId)
   const offered = new Set((await sellerCandidates(app.vault, vendor.name)).map((s) => s.seller))
-  for (const seller of new Set(chosen)) if (offered.has(seller)) await app.vault.purchases.linkSeller(seller, vendorId)
+  for (const seller of new Set(chosen))
+    if (offered.has(seller)) await app.vault.purchases.linkSeller(seller, vendorId)
 }
 
 /**
@@ -164,13 +253,22 @@ async function linkChosenSellers(app: AppContext, vendorId: string, chosen: read
  * anything else in the form ignored) and never longer than asked. Undefined when nothing is
  * left; 'invalid' when the form asks for a longer duration than the request.
  */
-function approved(access: RequestedAccess, form: URLSearchParams): Omit<GrantInput, 'vendorId'> | undefined | 'invalid' {
+function approved(
+  access: RequestedAccess,
+  form: URLSearchParams,
+): Omit<GrantInput, 'vendorId'> | undefined | 'invalid' {
   const durationText = form.get('duration_seconds')
-  const durationSeconds = durationText === null ? access.durationSeconds : /^[0-9]{1,9}$/.test(durationText) ? Number(durationText) : Number.NaN
+  const durationSeconds =
+    durationText === null
+      ? access.durationSeconds
+      : /^[0-9]{1,9}$/.test(durationText)
+        ? Number(durationText)
+        : Number.NaN
   if (!(durationSeconds >= 60 && durationSeconds <= access.durationSeconds)) return 'invalid'
   const chosen = new Set(form.getAll('field'))
   const fields = access.fields.filter((f) => chosen.has(f))
-  const purchases = access.purchases && form.get('purchases') === 'read' ? access.purchases : undefined
+  const purchases =
+    access.purchases && form.get('purchases') === 'read' ? access.purchases : undefined
   const read = access.actions.includes('read') && (fields.length > 0 || purchases !== undefined)
   const append = access.actions.includes('append') && form.get('append') === 'purchases'
   if (!read && !append) return undefined

@@ -1,6 +1,13 @@
 import { timingSafeEqual } from 'node:crypto'
 import type { Context } from 'hono'
-import { type JWTVerifyGetKey, type JSONWebKeySet, createLocalJWKSet, decodeJwt, errors as joseErrors, jwtVerify } from 'jose'
+import {
+  type JWTVerifyGetKey,
+  type JSONWebKeySet,
+  createLocalJWKSet,
+  decodeJwt,
+  errors as joseErrors,
+  jwtVerify,
+} from 'jose'
 import type { AppContext } from '../app-context.js'
 import type { RegisteredClient } from '../store/client-store.js'
 import type { OAuthParams } from './form-body.js'
@@ -32,7 +39,19 @@ import { OAuthError } from './oauth-error.js'
  */
 export const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'
 /** Asymmetric algorithms only: `client_secret_jwt` (HMAC) is not offered. */
-export const CLIENT_ASSERTION_ALGS = ['ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512']
+export const CLIENT_ASSERTION_ALGS = [
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+  'Ed25519',
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+]
 const MAX_ASSERTION_LIFETIME_SECONDS = 300
 const CLOCK_TOLERANCE_SECONDS = 30
 const MAX_SECRET_LENGTH = 512
@@ -44,21 +63,28 @@ const REASONS = {
   none: 'Client authentication failed: no client credentials were sent',
   malformed: 'Client authentication failed: the credentials are malformed',
   unknown: 'Client authentication failed: unknown client',
-  method: 'Client authentication failed: this client is registered for another authentication method',
+  method:
+    'Client authentication failed: this client is registered for another authentication method',
   secret: 'Client authentication failed: the client secret is wrong',
   blocked: 'Client authentication failed: the vault owner has blocked this client',
   assertion: 'Client authentication failed: the client assertion is malformed or not a JWT',
-  signature: 'Client authentication failed: the client assertion signature does not verify with a registered key',
+  signature:
+    'Client authentication failed: the client assertion signature does not verify with a registered key',
   audience: 'Client authentication failed: the client assertion audience is not this server',
   issuer: 'Client authentication failed: the client assertion iss and sub must be the client id',
-  expiry: 'Client authentication failed: the client assertion has expired, is not yet valid, or lives longer than five minutes',
+  expiry:
+    'Client authentication failed: the client assertion has expired, is not yet valid, or lives longer than five minutes',
   jti: 'Client authentication failed: the client assertion needs a jti',
   replay: 'Client authentication failed: the client assertion was already used',
 } as const
 export type ClientAuthFailure = keyof typeof REASONS
 
 function failed(basic: boolean, reason: ClientAuthFailure): OAuthError {
-  return new OAuthError('invalid_client', REASONS[reason], basic ? { 'www-authenticate': 'Basic realm="custos", charset="UTF-8"' } : {})
+  return new OAuthError(
+    'invalid_client',
+    REASONS[reason],
+    basic ? { 'www-authenticate': 'Basic realm="custos", charset="UTF-8"' } : {},
+  )
 }
 
 const SECRET_METHODS: readonly ClientAuthMethod[] = ['client_secret_basic', 'client_secret_post']
@@ -67,12 +93,19 @@ const SECRET_METHODS: readonly ClientAuthMethod[] = ['client_secret_basic', 'cli
  * Authenticates the client of a back-channel request, or throws `invalid_client`.
  * `endpoint` is the full URL of the endpoint, an accepted `aud` of client assertions.
  */
-export async function authenticateClient(app: AppContext, c: Context, params: OAuthParams, endpoint: string): Promise<RegisteredClient> {
+export async function authenticateClient(
+  app: AppContext,
+  c: Context,
+  params: OAuthParams,
+  endpoint: string,
+): Promise<RegisteredClient> {
   const authorization = c.req.header('authorization')
   const basic = authorization !== undefined && /^basic\s/i.test(authorization)
   const post = params.values.has('client_secret')
-  const assertion = params.values.has('client_assertion') || params.values.has('client_assertion_type')
-  if (Number(basic) + Number(post) + Number(assertion) > 1) throw new OAuthError('invalid_request', 'Use exactly one client authentication method')
+  const assertion =
+    params.values.has('client_assertion') || params.values.has('client_assertion_type')
+  if (Number(basic) + Number(post) + Number(assertion) > 1)
+    throw new OAuthError('invalid_request', 'Use exactly one client authentication method')
 
   let client: RegisteredClient
   if (basic) client = await viaBasic(app, authorization, params)
@@ -94,7 +127,11 @@ async function viaNone(app: AppContext, params: OAuthParams): Promise<Registered
   return client
 }
 
-async function viaBasic(app: AppContext, authorization: string, params: OAuthParams): Promise<RegisteredClient> {
+async function viaBasic(
+  app: AppContext,
+  authorization: string,
+  params: OAuthParams,
+): Promise<RegisteredClient> {
   const credentials = decodeBasic(authorization)
   if (!credentials) throw failed(true, 'malformed')
   const given = params.values.get('client_id')
@@ -124,23 +161,35 @@ function decodeBasic(header: string): { id: string; secret: string } | undefined
   }
 }
 
-async function checkSecret(app: AppContext, clientId: string, secret: string, basic: boolean): Promise<RegisteredClient> {
+async function checkSecret(
+  app: AppContext,
+  clientId: string,
+  secret: string,
+  basic: boolean,
+): Promise<RegisteredClient> {
   const client = await app.stores.clients.load(clientId)
   if (!client) throw failed(basic, 'unknown')
   // Either secret method for a secret client (see above); never for a key or public client.
-  if (!SECRET_METHODS.includes(client.authMethod) || client.secretHash === null) throw failed(basic, 'method')
+  if (!SECRET_METHODS.includes(client.authMethod) || client.secretHash === null)
+    throw failed(basic, 'method')
   if (secret.length === 0 || secret.length > MAX_SECRET_LENGTH) throw failed(basic, 'secret')
   // Both sides are keyed hashes of equal length; compared in constant time all the same.
   const given = Buffer.from(app.vault.hashSecret(secret), 'hex')
   const stored = Buffer.from(client.secretHash, 'hex')
-  if (given.length !== stored.length || !timingSafeEqual(given, stored)) throw failed(basic, 'secret')
+  if (given.length !== stored.length || !timingSafeEqual(given, stored))
+    throw failed(basic, 'secret')
   return client
 }
 
-async function viaAssertion(app: AppContext, params: OAuthParams, endpoint: string): Promise<RegisteredClient> {
+async function viaAssertion(
+  app: AppContext,
+  params: OAuthParams,
+  endpoint: string,
+): Promise<RegisteredClient> {
   const type = params.values.get('client_assertion_type')
   const jwt = params.values.get('client_assertion')
-  if (type !== CLIENT_ASSERTION_TYPE || jwt === undefined || jwt.length > 8192) throw failed(false, 'assertion')
+  if (type !== CLIENT_ASSERTION_TYPE || jwt === undefined || jwt.length > 8192)
+    throw failed(false, 'assertion')
   let claimedIssuer: unknown
   try {
     claimedIssuer = decodeJwt(jwt).iss
@@ -174,22 +223,40 @@ async function viaAssertion(app: AppContext, params: OAuthParams, endpoint: stri
   const nowSeconds = Math.floor(now.getTime() / 1000)
   const { exp, jti } = payload
   // Short-lived assertions only, so the replay table stays small and a leaked one dies soon.
-  if (typeof exp !== 'number' || exp > nowSeconds + MAX_ASSERTION_LIFETIME_SECONDS + CLOCK_TOLERANCE_SECONDS) throw failed(false, 'expiry')
+  if (
+    typeof exp !== 'number' ||
+    exp > nowSeconds + MAX_ASSERTION_LIFETIME_SECONDS + CLOCK_TOLERANCE_SECONDS
+  )
+    throw failed(false, 'expiry')
   if (typeof jti !== 'string' || jti.length === 0 || jti.length > 256) throw failed(false, 'jti')
   await claimAssertionJti(app, client.clientId, jti, exp)
   return client
 }
 
 /** RFC 7523 §3 item 7: a `jti` is accepted once; the insert fails on one seen before. */
-async function claimAssertionJti(app: AppContext, clientId: string, jti: string, exp: number): Promise<void> {
-  if (!(await app.stores.jti.claim(`client_assertion:${clientId}:${jti}`, new Date((exp + CLOCK_TOLERANCE_SECONDS) * 1000)))) throw failed(false, 'replay')
+async function claimAssertionJti(
+  app: AppContext,
+  clientId: string,
+  jti: string,
+  exp: number,
+): Promise<void> {
+  if (
+    !(await app.stores.jti.claim(
+      `client_assertion:${clientId}:${jti}`,
+      new Date((exp + CLOCK_TOLERANCE_SECONDS) * 1000),
+    ))
+  )
+    throw failed(false, 'replay')
 }
 
 /** Which rule jose's verification refused (its stable error codes and the claim named), in our words. */
 function assertionFailure(err: unknown): ClientAuthFailure {
   const code = err instanceof joseErrors.JOSEError ? err.code : undefined
   if (code === 'ERR_JWT_EXPIRED') return 'expiry'
-  if (code === 'ERR_JWT_CLAIM_VALIDATION_FAILED' && err instanceof joseErrors.JWTClaimValidationFailed) {
+  if (
+    code === 'ERR_JWT_CLAIM_VALIDATION_FAILED' &&
+    err instanceof joseErrors.JWTClaimValidationFailed
+  ) {
     if (err.claim === 'aud') return 'audience'
     if (err.claim === 'iss' || err.claim === 'sub') return 'issuer'
     if (err.claim === 'jti') return 'jti'

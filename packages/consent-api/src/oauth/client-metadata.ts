@@ -34,22 +34,45 @@ export const ClientMetadata = z
     redirect_uris: z.array(RedirectUri).min(1).max(10),
     /** RFC 7591 §2 makes it optional: without one, the vendor is named after its redirect URI (below). */
     client_name: z.string().trim().min(1).max(200).optional(),
-    client_uri: z.url({ protocol: /^https?$/ }).max(2000).optional(),
-    logo_uri: z.url({ protocol: /^https$/ }).max(2000).optional(),
+    client_uri: z
+      .url({ protocol: /^https?$/ })
+      .max(2000)
+      .optional(),
+    logo_uri: z
+      .url({ protocol: /^https$/ })
+      .max(2000)
+      .optional(),
     contacts: z.array(z.string().trim().min(1).max(200)).max(10).optional(),
     /** RFC 7591 §2: the vendor's privacy policy, the `policyUrl` of its consent receipts (receipts/receipt.ts). */
-    policy_uri: z.url({ protocol: /^https?$/ }).max(2000).optional(),
-    tos_uri: z.url({ protocol: /^https?$/ }).max(2000).optional(),
+    policy_uri: z
+      .url({ protocol: /^https?$/ })
+      .max(2000)
+      .optional(),
+    tos_uri: z
+      .url({ protocol: /^https?$/ })
+      .max(2000)
+      .optional(),
     /** `none`: a public client (native or single-page app, RFC 8252 §8.4); its tokens are DPoP-bound. */
-    token_endpoint_auth_method: z.enum(['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none']).default('client_secret_basic'),
-    grant_types: z.array(z.enum(['authorization_code', 'refresh_token'])).min(1).default(['authorization_code', 'refresh_token']),
+    token_endpoint_auth_method: z
+      .enum(['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'])
+      .default('client_secret_basic'),
+    grant_types: z
+      .array(z.enum(['authorization_code', 'refresh_token']))
+      .min(1)
+      .default(['authorization_code', 'refresh_token']),
     response_types: z.array(z.literal('code')).min(1).default(['code']),
     jwks: Jwks.optional(),
-    jwks_uri: z.url({ protocol: /^https$/ }).max(2000).optional(),
+    jwks_uri: z
+      .url({ protocol: /^https$/ })
+      .max(2000)
+      .optional(),
     /** RFC 9449 §5.2: when true, every access token of this client must be DPoP-bound. */
     dpop_bound_access_tokens: z.boolean().default(false),
     /** Custos extension: an X25519 public key (32 bytes, base64url) for sealed responses. */
-    custos_x25519_public_key: z.string().regex(/^[A-Za-z0-9_-]{43}$/, '32 bytes, base64url').optional(),
+    custos_x25519_public_key: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{43}$/, '32 bytes, base64url')
+      .optional(),
     scope: z.string().max(2000).optional(),
     software_id: z.string().max(200).optional(),
     software_version: z.string().max(100).optional(),
@@ -58,7 +81,11 @@ export const ClientMetadata = z
   .strip()
   .superRefine((m, ctx) => {
     if (m.token_endpoint_auth_method === 'private_key_jwt' && !m.jwks === !m.jwks_uri) {
-      ctx.addIssue({ code: 'custom', path: ['jwks'], message: 'private_key_jwt needs exactly one of jwks or jwks_uri' })
+      ctx.addIssue({
+        code: 'custom',
+        path: ['jwks'],
+        message: 'private_key_jwt needs exactly one of jwks or jwks_uri',
+      })
     }
     if (m.token_endpoint_auth_method !== 'private_key_jwt' && (m.jwks || m.jwks_uri)) {
       ctx.addIssue({ code: 'custom', path: ['jwks'], message: 'jwks is only for private_key_jwt' })

@@ -23,10 +23,23 @@ export interface ConsentView {
   readonly request: AuthorizationRequest
   readonly vendor: Vendor
   /** Present when the owner is signed in: the CSRF token and the current values to preview. */
-  readonly owner?: { readonly csrfToken: string; readonly values: readonly FieldEntry[]; readonly sellers?: readonly SellerCandidate[] }
+  readonly owner?: {
+    readonly csrfToken: string
+    readonly values: readonly FieldEntry[]
+    readonly sellers?: readonly SellerCandidate[]
+  }
 }
 
-const DURATIONS = [3600, 86400, 7 * 86400, 30 * 86400, 90 * 86400, 180 * 86400, 365 * 86400, 730 * 86400]
+const DURATIONS = [
+  3600,
+  86400,
+  7 * 86400,
+  30 * 86400,
+  90 * 86400,
+  180 * 86400,
+  365 * 86400,
+  730 * 86400,
+]
 
 export function humanDuration(seconds: number): string {
   const unit = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`
@@ -63,7 +76,12 @@ function purchaseSlice(view: ConsentView): string {
 /** A host as people read it: no `www.`, no trailing dot, lower case. */
 const siteOf = (url: string): string | undefined => {
   try {
-    return new URL(url).hostname.toLowerCase().replace(/\.$/, '').replace(/^www\./, '') || undefined
+    return (
+      new URL(url).hostname
+        .toLowerCase()
+        .replace(/\.$/, '')
+        .replace(/^www\./, '') || undefined
+    )
   } catch {
     return undefined
   }
@@ -74,7 +92,10 @@ const siteOf = (url: string): string | undefined => {
  * the same host, or one a subdomain of the other (`shop.fjord.example` under `fjord.example`).
  * A mismatch is not proof of fraud, but it is what a look-alike application would show.
  */
-export function websiteMatches(clientUri: string | undefined, redirectUri: string): boolean | undefined {
+export function websiteMatches(
+  clientUri: string | undefined,
+  redirectUri: string,
+): boolean | undefined {
   const site = clientUri === undefined ? undefined : siteOf(clientUri)
   const back = siteOf(redirectUri)
   if (site === undefined || back === undefined) return undefined
@@ -83,11 +104,14 @@ export function websiteMatches(clientUri: string | undefined, redirectUri: strin
 
 function websiteLine(view: ConsentView): Html {
   const { vendor, request } = view
-  const back = siteOf(request.redirectUri) ?? new URL(request.redirectUri).protocol.replace(/:$/, '')
+  const back =
+    siteOf(request.redirectUri) ?? new URL(request.redirectUri).protocol.replace(/:$/, '')
   const site = vendor.uri === undefined ? undefined : siteOf(vendor.uri)
   const match = websiteMatches(vendor.uri, request.redirectUri)
-  if (site === undefined) return html`<p class="site-check">${vendor.name} names no website; after you decide you go to <strong>${back}</strong>.</p>`
-  if (match) return html`<p class="site-check ok">${vendor.name} says its website is <strong>${site}</strong>; after you decide you go back to <strong>${back}</strong>.</p>`
+  if (site === undefined)
+    return html`<p class="site-check">${vendor.name} names no website; after you decide you go to <strong>${back}</strong>.</p>`
+  if (match)
+    return html`<p class="site-check ok">${vendor.name} says its website is <strong>${site}</strong>; after you decide you go back to <strong>${back}</strong>.</p>`
   return html`<p class="notice error site-check" role="note">Careful: ${vendor.name} says its website is <strong>${site}</strong>, but after you decide you are sent to <strong>${back}</strong>, a different site. Approve only if you trust it.</p>`
 }
 
@@ -107,7 +131,8 @@ function sellerLinks(view: ConsentView): Html | '' {
   if (sellers.length === 0)
     return html`<p class="muted">None of your purchases names a seller like ${name}: only receipts ${name} sends and you accept are shared. You can link a seller to ${name} later by editing one of its purchases.</p>`
   return html`<div class="seller-links"><p>Which of your sellers are ${name}? Purchases from the sellers you tick are shared as made with ${name}, together with the receipts ${name} sends and you accept.</p>${sellers.map(
-    (s) => html`<label class="check"><input type="checkbox" name="link_seller" value="${s.seller}"${s.preselected ? html` checked` : ''}> ${s.seller} <span class="muted">(shares ${s.purchases} purchase${s.purchases === 1 ? '' : 's'})</span></label>`,
+    (s) =>
+      html`<label class="check"><input type="checkbox" name="link_seller" value="${s.seller}"${s.preselected ? html` checked` : ''}> ${s.seller} <span class="muted">(shares ${s.purchases} purchase${s.purchases === 1 ? '' : 's'})</span></label>`,
   )}</div>`
 }
 
@@ -116,7 +141,13 @@ function fieldRows(view: ConsentView): Html[] {
     const label = html`<strong>${selectorLabel(selector)}</strong> <span class="muted">(${selector})</span>`
     if (!view.owner) return html`<li>${label}</li>`
     const values = view.owner.values.filter((v) => selectorMatches(selector, v.path))
-    const shown = values.length === 0 ? html`<div class="value">no value yet</div>` : values.map((v) => html`<div class="value">${v.path === selector ? '' : `${selectorLabel(v.path)}: `}${preview(v.value)}</div>`)
+    const shown =
+      values.length === 0
+        ? html`<div class="value">no value yet</div>`
+        : values.map(
+            (v) =>
+              html`<div class="value">${v.path === selector ? '' : `${selectorLabel(v.path)}: `}${preview(v.value)}</div>`,
+          )
     return html`<label class="check"><input type="checkbox" name="field" value="${selector}" checked> ${label}</label>${shown}`
   })
 }

@@ -9,14 +9,20 @@ import { OAuthError } from './oauth-error.js'
  * arrives joined with commas, which no JWS contains. An invalid proof is `invalid_dpop_proof`
  * (§5.1), with a fixed description.
  */
-export async function dpopProofKey(app: AppContext, c: Context, endpoint: string): Promise<string | null> {
+export async function dpopProofKey(
+  app: AppContext,
+  c: Context,
+  endpoint: string,
+): Promise<string | null> {
   const proof = c.req.raw.headers.get('dpop')
   if (proof === null) return null
-  if (proof.includes(',')) throw new OAuthError('invalid_dpop_proof', 'Exactly one DPoP proof is required')
+  if (proof.includes(','))
+    throw new OAuthError('invalid_dpop_proof', 'Exactly one DPoP proof is required')
   try {
     return (await verifyDpopProof(app, proof, { method: 'POST', url: endpoint })).jkt
   } catch (err) {
-    if (err instanceof DpopError) throw new OAuthError('invalid_dpop_proof', 'The DPoP proof is invalid')
+    if (err instanceof DpopError)
+      throw new OAuthError('invalid_dpop_proof', 'The DPoP proof is invalid')
     throw err
   }
 }

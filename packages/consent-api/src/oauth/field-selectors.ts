@@ -12,7 +12,11 @@ export function isKnownSelector(selector: string): boolean {
   if (typeof selector !== 'string' || selector.length > 200) return false
   if (!SUBTREE.test(selector)) return isFieldPath(selector)
   const prefix = selector.slice(0, -1)
-  if (prefix === 'custom.' || (prefix.startsWith('custom.') && CUSTOM_PATH.test(prefix.slice(0, -1)))) return true
+  if (
+    prefix === 'custom.' ||
+    (prefix.startsWith('custom.') && CUSTOM_PATH.test(prefix.slice(0, -1)))
+  )
+    return true
   return Object.keys(VOCABULARY).some((path) => path.startsWith(prefix))
 }
 

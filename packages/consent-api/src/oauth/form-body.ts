@@ -28,18 +28,22 @@ export function paramsFrom(search: URLSearchParams): OAuthParams {
  * never accepted in a URL, where logs and referrers keep them (SECURITY.md promise 17).
  */
 export async function readFormBody(c: Context): Promise<OAuthParams> {
-  if (new URL(c.req.url).search !== '') throw new OAuthError('invalid_request', 'Parameters are not accepted in the query string')
+  if (new URL(c.req.url).search !== '')
+    throw new OAuthError('invalid_request', 'Parameters are not accepted in the query string')
   const type = (c.req.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase()
-  if (type !== 'application/x-www-form-urlencoded') throw new OAuthError('invalid_request', 'The body must be application/x-www-form-urlencoded')
+  if (type !== 'application/x-www-form-urlencoded')
+    throw new OAuthError('invalid_request', 'The body must be application/x-www-form-urlencoded')
   const params = paramsFrom(new URLSearchParams(await c.req.text()))
-  if (params.repeated.size > 0) throw new OAuthError('invalid_request', 'A parameter was given more than once')
+  if (params.repeated.size > 0)
+    throw new OAuthError('invalid_request', 'A parameter was given more than once')
   return params
 }
 
 /** A parameter that must be present and non-empty, or `invalid_request`. */
 export function requiredParam(params: OAuthParams, name: string, max = 2048): string {
   const value = params.values.get(name)
-  if (value === undefined || value === '') throw new OAuthError('invalid_request', `Missing parameter: ${name}`)
+  if (value === undefined || value === '')
+    throw new OAuthError('invalid_request', `Missing parameter: ${name}`)
   if (value.length > max) throw new OAuthError('invalid_request', `Parameter too long: ${name}`)
   return value
 }

@@ -21,16 +21,29 @@ export function introspectRoutes(app: AppContext): Hono {
     '/',
     oauthEndpoint(async (c) => {
       const params = await readFormBody(c)
-      const client = await authenticateClient(app, c, params, `${app.config.issuer}/oauth/introspect`)
+      const client = await authenticateClient(
+        app,
+        c,
+        params,
+        `${app.config.issuer}/oauth/introspect`,
+      )
       // RFC 7662 §2.1 wants the caller authorized: a public client proves nothing (metadata.ts lists no `none` here).
-      if (client.authMethod === 'none') throw new OAuthError('invalid_client', 'Client authentication failed: public clients may not introspect tokens')
+      if (client.authMethod === 'none')
+        throw new OAuthError(
+          'invalid_client',
+          'Client authentication failed: public clients may not introspect tokens',
+        )
       const token = requiredParam(params, 'token', 4096)
       const headers = { 'cache-control': 'no-store', pragma: 'no-cache' }
       const hint = params.values.get('token_type_hint')
-      const kinds: ('access' | 'refresh')[] = hint === 'refresh_token' ? ['refresh', 'access'] : ['access', 'refresh']
+      const kinds: ('access' | 'refresh')[] =
+        hint === 'refresh_token' ? ['refresh', 'access'] : ['access', 'refresh']
       let record: TokenRecord | undefined
       for (const kind of kinds) record ??= await app.stores.tokens.find(token, kind)
-      const grant = record && record.clientId === client.clientId ? await liveGrant(app, record.grantId, client.clientId) : undefined
+      const grant =
+        record && record.clientId === client.clientId
+          ? await liveGrant(app, record.grantId, client.clientId)
+          : undefined
       if (!record || !grant) return c.json({ active: false }, 200, headers)
       return c.json(
         {
@@ -39,12 +52,16 @@ export function introspectRoutes(app: AppContext): Hono {
           scope: grantedScope(grant),
           authorization_details: grantedDetails(grant),
           // A token never outlives its grant.
-          exp: Math.floor(Math.min(Date.parse(record.expiresAt), Date.parse(grant.expiresAt)) / 1000),
+          exp: Math.floor(
+            Math.min(Date.parse(record.expiresAt), Date.parse(grant.expiresAt)) / 1000,
+          ),
           // From the row the lookup checked (its MAC covers created_at), not a second, unchecked read.
           iat: Math.floor(Date.parse(record.issuedAt) / 1000),
           iss: app.config.issuer,
           // RFC 7662 §2.2: token_type is an RFC 6749 §5.1 access token type; refresh tokens have none.
-          ...(record.kind === 'access' ? { token_type: record.dpopJkt !== null ? 'DPoP' : 'Bearer' } : {}),
+          ...(record.kind === 'access'
+            ? { token_type: record.dpopJkt !== null ? 'DPoP' : 'Bearer' }
+            : {}),
           ...(record.dpopJkt !== null ? { cnf: { jkt: record.dpopJkt } } : {}),
         },
         200,
@@ -60,7 +77,11 @@ export function introspectRoutes(app: AppContext): Hono {
  * is logged there); undefined when refused. Nothing is recorded when it is live: introspection
  * says what a token may do, it releases none of the owner's data.
  */
-async function liveGrant(app: AppContext, grantId: string, clientId: string): Promise<Grant | undefined> {
+async function liveGrant(
+  app: AppContext,
+  grantId: string,
+  clientId: string,
+): Promise<Grant | undefined> {
   try {
     return (await app.vault.access.authorize(grantId, { vendorId: clientId })).grant
   } catch (err) {

@@ -19,7 +19,12 @@ export function authorizationServerMetadata(app: AppContext): Record<string, unk
     grant_types_supported: ['authorization_code', 'refresh_token'],
     code_challenge_methods_supported: ['S256'],
     // `none`: public clients (native and single-page apps), PKCE and DPoP required (RFC 8252 §8.4, RFC 9449 §5).
-    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
+    token_endpoint_auth_methods_supported: [
+      'client_secret_basic',
+      'client_secret_post',
+      'private_key_jwt',
+      'none',
+    ],
     authorization_details_types_supported: ['custos_fields'],
     // The authorization flow (oauth/authorize, par, token, revoke, introspect).
     authorization_endpoint: `${issuer}/oauth/authorize`,
@@ -28,9 +33,18 @@ export function authorizationServerMetadata(app: AppContext): Record<string, unk
     require_pushed_authorization_requests: false,
     revocation_endpoint: `${issuer}/oauth/revoke`,
     // RFC 7009 §2.1: public clients may revoke their own tokens.
-    revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
+    revocation_endpoint_auth_methods_supported: [
+      'client_secret_basic',
+      'client_secret_post',
+      'private_key_jwt',
+      'none',
+    ],
     introspection_endpoint: `${issuer}/oauth/introspect`,
-    introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
+    introspection_endpoint_auth_methods_supported: [
+      'client_secret_basic',
+      'client_secret_post',
+      'private_key_jwt',
+    ],
     token_endpoint_auth_signing_alg_values_supported: CLIENT_ASSERTION_ALGS,
     revocation_endpoint_auth_signing_alg_values_supported: CLIENT_ASSERTION_ALGS,
     introspection_endpoint_auth_signing_alg_values_supported: CLIENT_ASSERTION_ALGS,
@@ -64,7 +78,9 @@ export function protectedResourceMetadata(app: AppContext): Record<string, unkno
 export function metadataRoutes(app: AppContext): Hono {
   const routes = new Hono()
   const cache = { 'cache-control': 'public, max-age=300' }
-  routes.get('/oauth-authorization-server', (c) => c.json(authorizationServerMetadata(app), 200, cache))
+  routes.get('/oauth-authorization-server', (c) =>
+    c.json(authorizationServerMetadata(app), 200, cache),
+  )
   routes.get('/oauth-protected-resource', (c) => c.json(protectedResourceMetadata(app), 200, cache))
   return routes
 }

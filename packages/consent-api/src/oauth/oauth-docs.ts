@@ -14,19 +14,30 @@ const SEALED = { '503': { description: 'The vault is sealed' } } as const
 const ClientAuthFields = {
   client_id: z.string().optional(),
   client_secret: z.string().optional().describe('client_secret_post'),
-  client_assertion_type: z.literal('urn:ietf:params:oauth:client-assertion-type:jwt-bearer').optional(),
+  client_assertion_type: z
+    .literal('urn:ietf:params:oauth:client-assertion-type:jwt-bearer')
+    .optional(),
   client_assertion: z.string().optional().describe('private_key_jwt (RFC 7523)'),
 }
 
 const AuthorizationParameters = z.object({
   response_type: z.literal('code'),
   client_id: z.string(),
-  redirect_uri: z.string().optional().describe('required when more than one is registered; matched exactly'),
+  redirect_uri: z
+    .string()
+    .optional()
+    .describe('required when more than one is registered; matched exactly'),
   state: z.string().optional(),
   code_challenge: z.string().describe('BASE64URL(SHA-256(code_verifier)) — RFC 7636'),
   code_challenge_method: z.literal('S256'),
-  scope: z.string().optional().describe('space-separated read:<field path or subtree>, read:purchases, append:purchases'),
-  authorization_details: z.string().optional().describe('JSON array with one custos_fields object (RFC 9396)'),
+  scope: z
+    .string()
+    .optional()
+    .describe('space-separated read:<field path or subtree>, read:purchases, append:purchases'),
+  authorization_details: z
+    .string()
+    .optional()
+    .describe('JSON array with one custos_fields object (RFC 9396)'),
   dpop_jkt: z.string().optional().describe('RFC 9449 §10'),
 })
 
@@ -34,7 +45,10 @@ const TokenResponse = z.object({
   access_token: z.string(),
   token_type: z.enum(['Bearer', 'DPoP']),
   expires_in: z.number().int(),
-  refresh_token: z.string().optional().describe('for clients registered with the refresh_token grant'),
+  refresh_token: z
+    .string()
+    .optional()
+    .describe('for clients registered with the refresh_token grant'),
   scope: z.string(),
   // What was granted, not what was asked for (granted-access.ts; RFC 9396 §7).
   authorization_details: z.array(GrantedDetail),
@@ -49,14 +63,18 @@ export const oauthRouteDocs: readonly RouteDoc[] = [
     path: '/.well-known/oauth-authorization-server',
     tag: 'Discovery',
     summary: 'Authorization server metadata (RFC 8414)',
-    responses: { '200': { description: 'The metadata', schema: z.record(z.string(), z.unknown()) } },
+    responses: {
+      '200': { description: 'The metadata', schema: z.record(z.string(), z.unknown()) },
+    },
   },
   {
     method: 'get',
     path: '/.well-known/oauth-protected-resource',
     tag: 'Discovery',
     summary: 'Protected resource metadata (RFC 9728)',
-    responses: { '200': { description: 'The metadata', schema: z.record(z.string(), z.unknown()) } },
+    responses: {
+      '200': { description: 'The metadata', schema: z.record(z.string(), z.unknown()) },
+    },
   },
   {
     method: 'post',
@@ -67,10 +85,16 @@ export const oauthRouteDocs: readonly RouteDoc[] = [
       'The client becomes a vendor of the vault, which the owner sees and can block. A client secret is returned once. When the owner requires it, an initial access token (RFC 7591 §3) goes in `Authorization: Bearer`. Registrations are limited per client address and in total.',
     body: { type: 'application/json', schema: ClientMetadata },
     responses: {
-      '201': { description: 'Registered; client_id, client_secret (secret methods) and the metadata' },
+      '201': {
+        description: 'Registered; client_id, client_secret (secret methods) and the metadata',
+      },
       '400': oauthError('invalid_redirect_uri or invalid_client_metadata'),
-      '401': oauthError('invalid_token: the owner requires an initial access token, and none or a wrong one was sent'),
-      '429': { description: 'Too many registrations (problem+json ERR_RATE_LIMITED); see Retry-After' },
+      '401': oauthError(
+        'invalid_token: the owner requires an initial access token, and none or a wrong one was sent',
+      ),
+      '429': {
+        description: 'Too many registrations (problem+json ERR_RATE_LIMITED); see Retry-After',
+      },
       ...SEALED,
     },
   },
@@ -80,9 +104,15 @@ export const oauthRouteDocs: readonly RouteDoc[] = [
     tag: 'OAuth',
     summary: 'Pushed authorization request (RFC 9126)',
     auth: 'client',
-    body: { type: 'application/x-www-form-urlencoded', schema: AuthorizationParameters.extend(ClientAuthFields) },
+    body: {
+      type: 'application/x-www-form-urlencoded',
+      schema: AuthorizationParameters.extend(ClientAuthFields),
+    },
     responses: {
-      '201': { description: 'request_uri and expires_in', schema: z.object({ request_uri: z.string(), expires_in: z.number().int() }) },
+      '201': {
+        description: 'request_uri and expires_in',
+        schema: z.object({ request_uri: z.string(), expires_in: z.number().int() }),
+      },
       '400': oauthError('invalid_request, invalid_scope, invalid_authorization_details'),
       '401': oauthError('invalid_client'),
       ...SEALED,
@@ -93,12 +123,17 @@ export const oauthRouteDocs: readonly RouteDoc[] = [
     path: '/oauth/authorize',
     tag: 'OAuth',
     summary: 'Authorization endpoint: the owner’s consent page (RFC 6749 §4.1.1)',
-    description: 'Either the parameters below, or client_id + request_uri from PAR. Renders the consent page; the decision redirects to the redirect URI with code, state and iss (RFC 9207), or error=access_denied.',
+    description:
+      'Either the parameters below, or client_id + request_uri from PAR. Renders the consent page; the decision redirects to the redirect URI with code, state and iss (RFC 9207), or error=access_denied.',
     query: AuthorizationParameters.partial().extend({ request_uri: z.string().optional() }),
     responses: {
       '200': { description: 'The consent page (HTML)', type: 'text/html' },
       '302': { description: 'Redirect with an error to a validated redirect URI' },
-      '400': { description: 'An error page (never redirected before the client and redirect URI are validated)', type: 'text/html' },
+      '400': {
+        description:
+          'An error page (never redirected before the client and redirect URI are validated)',
+        type: 'text/html',
+      },
       '429': oauthError('Too many authorization requests wait for the owner; see Retry-After'),
       ...SEALED,
     },
@@ -107,8 +142,12 @@ export const oauthRouteDocs: readonly RouteDoc[] = [
     method: 'post',
     path: '/oauth/authorize',
     tag: 'OAuth',
-    summary: 'Authorization endpoint with the parameters in a form body (RFC 6749 §3.1 allows POST)',
-    body: { type: 'application/x-www-form-urlencoded', schema: AuthorizationParameters.partial().extend({ request_uri: z.string().optional() }) },
+    summary:
+      'Authorization endpoint with the parameters in a form body (RFC 6749 §3.1 allows POST)',
+    body: {
+      type: 'application/x-www-form-urlencoded',
+      schema: AuthorizationParameters.partial().extend({ request_uri: z.string().optional() }),
+    },
     responses: {
       '200': PAGE('The consent page'),
       '302': { description: 'Redirect with an error to a validated redirect URI' },
@@ -123,19 +162,33 @@ export const oauthRouteDocs: readonly RouteDoc[] = [
     tag: 'OAuth',
     summary: 'The consent page of a validated authorization request, shown to the owner',
     pathParams: { id: 'The pending request, as the authorization endpoint named it' },
-    responses: { '200': PAGE('The consent page, or a sign-in form without an owner session'), '400': PAGE('Expired or already decided'), '403': PAGE('The vendor is blocked'), ...SEALED },
+    responses: {
+      '200': PAGE('The consent page, or a sign-in form without an owner session'),
+      '400': PAGE('Expired or already decided'),
+      '403': PAGE('The vendor is blocked'),
+      ...SEALED,
+    },
   },
   {
     method: 'post',
     path: '/oauth/authorize/decision',
     tag: 'OAuth',
-    summary: "The owner's decision from the consent page (same-origin form with the session's CSRF token)",
+    summary:
+      "The owner's decision from the consent page (same-origin form with the session's CSRF token)",
     body: {
       type: 'application/x-www-form-urlencoded',
-      schema: z.object({ request_id: z.string(), decision: z.enum(['approve', 'deny']), csrf_token: z.string() }).catchall(z.string()),
+      schema: z
+        .object({
+          request_id: z.string(),
+          decision: z.enum(['approve', 'deny']),
+          csrf_token: z.string(),
+        })
+        .catchall(z.string()),
     },
     responses: {
-      '303': { description: 'Back to the vendor: code, state and iss (RFC 9207), or error=access_denied' },
+      '303': {
+        description: 'Back to the vendor: code, state and iss (RFC 9207), or error=access_denied',
+      },
       '400': PAGE('Expired, already decided, or a malformed decision'),
       '401': PAGE('No owner session'),
       '403': PAGE('Not from the consent page (origin or CSRF token)'),
@@ -147,7 +200,8 @@ export const oauthRouteDocs: readonly RouteDoc[] = [
     path: '/oauth/token',
     tag: 'OAuth',
     summary: 'Token endpoint: authorization_code and refresh_token grants (RFC 6749 §4.1.3, §6)',
-    description: 'PKCE verified; codes single-use; refresh tokens rotate and reuse revokes the family. With a DPoP header the tokens are bound (RFC 9449). Cache-Control: no-store.',
+    description:
+      'PKCE verified; codes single-use; refresh tokens rotate and reuse revokes the family. With a DPoP header the tokens are bound (RFC 9449). Cache-Control: no-store.',
     auth: 'client',
     body: {
       type: 'application/x-www-form-urlencoded',
@@ -160,7 +214,14 @@ export const oauthRouteDocs: readonly RouteDoc[] = [
         ...ClientAuthFields,
       }),
     },
-    responses: { '200': { description: 'Tokens, with what was actually approved', schema: TokenResponse }, '400': oauthError('invalid_grant, invalid_request, unsupported_grant_type, invalid_dpop_proof'), '401': oauthError('invalid_client'), ...SEALED },
+    responses: {
+      '200': { description: 'Tokens, with what was actually approved', schema: TokenResponse },
+      '400': oauthError(
+        'invalid_grant, invalid_request, unsupported_grant_type, invalid_dpop_proof',
+      ),
+      '401': oauthError('invalid_client'),
+      ...SEALED,
+    },
   },
   {
     method: 'post',
@@ -168,8 +229,19 @@ export const oauthRouteDocs: readonly RouteDoc[] = [
     tag: 'OAuth',
     summary: 'Token revocation (RFC 7009)',
     auth: 'client',
-    body: { type: 'application/x-www-form-urlencoded', schema: z.object({ token: z.string(), token_type_hint: z.string().optional(), ...ClientAuthFields }) },
-    responses: { '200': { description: 'Revoked (also for unknown tokens)' }, '401': oauthError('invalid_client'), ...SEALED },
+    body: {
+      type: 'application/x-www-form-urlencoded',
+      schema: z.object({
+        token: z.string(),
+        token_type_hint: z.string().optional(),
+        ...ClientAuthFields,
+      }),
+    },
+    responses: {
+      '200': { description: 'Revoked (also for unknown tokens)' },
+      '401': oauthError('invalid_client'),
+      ...SEALED,
+    },
   },
   {
     method: 'post',
@@ -177,9 +249,20 @@ export const oauthRouteDocs: readonly RouteDoc[] = [
     tag: 'OAuth',
     summary: 'Token introspection (RFC 7662)',
     auth: 'client',
-    body: { type: 'application/x-www-form-urlencoded', schema: z.object({ token: z.string(), token_type_hint: z.string().optional(), ...ClientAuthFields }) },
+    body: {
+      type: 'application/x-www-form-urlencoded',
+      schema: z.object({
+        token: z.string(),
+        token_type_hint: z.string().optional(),
+        ...ClientAuthFields,
+      }),
+    },
     responses: {
-      '200': { description: 'active:false for unknown, expired, revoked or foreign tokens, or tokens of a dead grant', schema: z.object({ active: z.boolean() }).catchall(z.unknown()) },
+      '200': {
+        description:
+          'active:false for unknown, expired, revoked or foreign tokens, or tokens of a dead grant',
+        schema: z.object({ active: z.boolean() }).catchall(z.unknown()),
+      },
       '401': oauthError('invalid_client'),
       ...SEALED,
     },

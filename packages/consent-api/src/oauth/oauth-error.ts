@@ -11,7 +11,11 @@ export class OAuthError extends Error {
   readonly error: OAuthJsonErrorCode
   readonly status: ContentfulStatusCode
   readonly headers: Record<string, string>
-  constructor(error: OAuthJsonErrorCode, description: string, headers: Record<string, string> = {}) {
+  constructor(
+    error: OAuthJsonErrorCode,
+    description: string,
+    headers: Record<string, string> = {},
+  ) {
     super(description)
     this.error = error
     this.status = OAUTH_ERRORS[error].json
@@ -25,9 +29,17 @@ export class OAuthError extends Error {
  * RFC 6585 §4), until the oldest waiting request expires.
  */
 export function requestsWaiting(retryAfterSeconds: number): OAuthError {
-  return new OAuthError('temporarily_unavailable', 'Too many authorization requests are waiting; try again later', { 'retry-after': String(retryAfterSeconds) })
+  return new OAuthError(
+    'temporarily_unavailable',
+    'Too many authorization requests are waiting; try again later',
+    { 'retry-after': String(retryAfterSeconds) },
+  )
 }
 
 export function oauthErrorResponse(c: Context, err: OAuthError): Response {
-  return c.json({ error: err.error, error_description: err.message }, err.status, { 'cache-control': 'no-store', pragma: 'no-cache', ...err.headers })
+  return c.json({ error: err.error, error_description: err.message }, err.status, {
+    'cache-control': 'no-store',
+    pragma: 'no-cache',
+    ...err.headers,
+  })
 }

@@ -1,7 +1,11 @@
 import { Hono } from 'hono'
 import type { AppContext } from '../app-context.js'
 import { type AuthorizationRequest, REQUEST_URI_PREFIX } from '../store/request-store.js'
-import { RequestPageError, RequestRedirectError, validateAuthorizationRequest } from './authorization-request.js'
+import {
+  RequestPageError,
+  RequestRedirectError,
+  validateAuthorizationRequest,
+} from './authorization-request.js'
 import { authenticateClient } from './client-auth.js'
 import { dpopProofKey } from './dpop-header.js'
 import { readFormBody } from './form-body.js'
@@ -22,7 +26,8 @@ export function parRoutes(app: AppContext): Hono {
       const params = await readFormBody(c)
       const client = await authenticateClient(app, c, params, endpoint)
       // RFC 9126 §2.1: a pushed request must not itself reference a request_uri.
-      if (params.values.has('request_uri')) throw new OAuthError('invalid_request', 'request_uri is not accepted at the PAR endpoint')
+      if (params.values.has('request_uri'))
+        throw new OAuthError('invalid_request', 'request_uri is not accepted at the PAR endpoint')
       let request: AuthorizationRequest
       try {
         request = await validateAuthorizationRequest(app, params, client)
@@ -36,12 +41,24 @@ export function parRoutes(app: AppContext): Hono {
       // dpop_jkt would; when both are sent they must name the same key.
       const jkt = await dpopProofKey(app, c, endpoint)
       if (jkt !== null) {
-        if (request.dpopJkt !== undefined && request.dpopJkt !== jkt) throw new OAuthError('invalid_dpop_proof', 'dpop_jkt does not match the DPoP proof')
+        if (request.dpopJkt !== undefined && request.dpopJkt !== jkt)
+          throw new OAuthError('invalid_dpop_proof', 'dpop_jkt does not match the DPoP proof')
         request = { ...request, dpopJkt: jkt }
       }
-      const stored = await app.stores.requests.store('pushed', request, app.config.requestUriSeconds)
+      const stored = await app.stores.requests.store(
+        'pushed',
+        request,
+        app.config.requestUriSeconds,
+      )
       if (!stored.ok) throw requestsWaiting(stored.retryAfterSeconds)
-      return c.json({ request_uri: `${REQUEST_URI_PREFIX}${stored.id}`, expires_in: app.config.requestUriSeconds }, 201, { 'cache-control': 'no-store', pragma: 'no-cache' })
+      return c.json(
+        {
+          request_uri: `${REQUEST_URI_PREFIX}${stored.id}`,
+          expires_in: app.config.requestUriSeconds,
+        },
+        201,
+        { 'cache-control': 'no-store', pragma: 'no-cache' },
+      )
     }),
   )
   return routes

@@ -30,7 +30,8 @@ export function redirectUriProblem(value: string): string | undefined {
   if (url.hash !== '' || value.includes('#')) return 'must not contain a fragment'
   if (url.href !== value) return 'must be written exactly as the URL parser serializes it'
   if (url.protocol === 'https:') return undefined
-  if (url.protocol === 'http:' && ['127.0.0.1', '[::1]', 'localhost'].includes(url.hostname)) return undefined
+  if (url.protocol === 'http:' && ['127.0.0.1', '[::1]', 'localhost'].includes(url.hostname))
+    return undefined
   if (PRIVATE_USE_SCHEME.test(url.protocol)) return undefined
   return 'must be https (http only for loopback, or a reverse-domain private-use scheme)'
 }
@@ -59,7 +60,12 @@ export function matchesRegisteredRedirect(registered: readonly string[], given: 
     } catch {
       return false
     }
-    return url.protocol === 'http:' && url.hostname === asked.hostname && url.pathname === asked.pathname && url.search === asked.search
+    return (
+      url.protocol === 'http:' &&
+      url.hostname === asked.hostname &&
+      url.pathname === asked.pathname &&
+      url.search === asked.search
+    )
   })
 }
 
@@ -75,5 +81,7 @@ export function redirectTarget(redirectUri: string): string {
 
 /** True when a (stored) redirect URI may be used in a `Location` header. */
 export function isUsableRedirectUri(value: unknown): value is string {
-  return typeof value === 'string' && value.length <= 2000 && redirectUriProblem(value) === undefined
+  return (
+    typeof value === 'string' && value.length <= 2000 && redirectUriProblem(value) === undefined
+  )
 }

@@ -33,7 +33,10 @@ export function registerRoutes(app: AppContext): Hono {
     try {
       json = await c.req.json()
     } catch {
-      return oauthErrorResponse(c, new OAuthError('invalid_client_metadata', 'The request body must be a JSON object'))
+      return oauthErrorResponse(
+        c,
+        new OAuthError('invalid_client_metadata', 'The request body must be a JSON object'),
+      )
     }
     const parsed = ClientMetadata.safeParse(json)
     if (!parsed.success) {
@@ -41,10 +44,19 @@ export function registerRoutes(app: AppContext): Hono {
       const redirect = parsed.error.issues.some((i) => i.path[0] === 'redirect_uris')
       // Fixed words and schema names only (the one zod translator): the body is never echoed.
       const [issue] = zodIssues(parsed.error, { max: 1 })
-      return oauthErrorResponse(c, new OAuthError(redirect ? 'invalid_redirect_uri' : 'invalid_client_metadata', issue ? `${issue.path}: ${issue.message}` : 'Invalid client metadata'))
+      return oauthErrorResponse(
+        c,
+        new OAuthError(
+          redirect ? 'invalid_redirect_uri' : 'invalid_client_metadata',
+          issue ? `${issue.path}: ${issue.message}` : 'Invalid client metadata',
+        ),
+      )
     }
     const m = parsed.data
-    await limiter.hit({ bucket: `register:address:${addressKey(app, c)}`, window: registrationsPerAddress }, { bucket: 'register:all', window: registrations })
+    await limiter.hit(
+      { bucket: `register:address:${addressKey(app, c)}`, window: registrationsPerAddress },
+      { bucket: 'register:all', window: registrations },
+    )
     const vendor = await app.vault.vendors.register({
       name: m.client_name,
       ...(m.client_uri ? { uri: m.client_uri } : {}),
@@ -52,11 +64,20 @@ export function registerRoutes(app: AppContext): Hono {
       ...(m.contacts ? { contacts: m.contacts } : {}),
     })
     // Key clients prove themselves with their key, public clients (`none`) with nothing: no secret.
-    const secret = m.token_endpoint_auth_method === 'private_key_jwt' || m.token_endpoint_auth_method === 'none' ? undefined : randomBytes(32).toString('base64url')
+    const secret =
+      m.token_endpoint_auth_method === 'private_key_jwt' || m.token_endpoint_auth_method === 'none'
+        ? undefined
+        : randomBytes(32).toString('base64url')
     const issuedAt = Math.floor(app.now().getTime() / 1000)
     const { redirect_uris, token_endpoint_auth_method, ...rest } = m
     // Sealed and MAC'd (store/client-store.ts): the vendor's name, site and contacts are not plaintext at rest.
-    await app.stores.clients.store({ clientId: vendor.id, secretHash: secret ? app.vault.hashSecret(secret) : null, authMethod: token_endpoint_auth_method, redirectUris: redirect_uris, metadata: rest })
+    await app.stores.clients.store({
+      clientId: vendor.id,
+      secretHash: secret ? app.vault.hashSecret(secret) : null,
+      authMethod: token_endpoint_auth_method,
+      redirectUris: redirect_uris,
+      metadata: rest,
+    })
     return c.json(
       {
         client_id: vendor.id,

@@ -14,10 +14,19 @@ const MAX_AUTHORIZATION = 4096
 export async function admitRegistration(policy: RegistrationPolicy, c: Context): Promise<void> {
   if ((await policy.mode()) === 'open') return
   const authorization = c.req.header('authorization')
-  const token = authorization === undefined || authorization.length > MAX_AUTHORIZATION ? undefined : BEARER.exec(authorization)?.[1]
+  const token =
+    authorization === undefined || authorization.length > MAX_AUTHORIZATION
+      ? undefined
+      : BEARER.exec(authorization)?.[1]
   if (token !== undefined && (await policy.useToken(token))) return
   const missing = authorization === undefined
-  throw new OAuthError('invalid_token', 'Registration needs a valid initial access token from the vault owner', {
-    'www-authenticate': missing ? 'Bearer realm="custos"' : 'Bearer realm="custos", error="invalid_token", error_description="The initial access token is not valid"',
-  })
+  throw new OAuthError(
+    'invalid_token',
+    'Registration needs a valid initial access token from the vault owner',
+    {
+      'www-authenticate': missing
+        ? 'Bearer realm="custos"'
+        : 'Bearer realm="custos", error="invalid_token", error_description="The initial access token is not valid"',
+    },
+  )
 }

@@ -40,11 +40,16 @@ export function resembles(seller: string, vendorName: string): boolean {
 }
 
 /** The owner's sellers that resemble the vendor's name, the equal ones first, then by purchases. */
-export async function sellerCandidates(vault: Vault, vendorName: string): Promise<SellerCandidate[]> {
+export async function sellerCandidates(
+  vault: Vault,
+  vendorName: string,
+): Promise<SellerCandidate[]> {
   // Asking the vault for sellers containing the vendor's first word keeps a large history's
   // rarely used sellers in view (the vault's list is otherwise cut at its busiest sellers).
   const word = vendorName.trim().split(/[\s.,\-_/&]+/)[0] ?? ''
-  const all = await vault.purchases.sellers(word.length >= 3 ? { contains: word, limit: 1000 } : { limit: 1000 })
+  const all = await vault.purchases.sellers(
+    word.length >= 3 ? { contains: word, limit: 1000 } : { limit: 1000 },
+  )
   const v = foldName(vendorName)
   return all
     .filter((s) => resembles(s.seller, vendorName))

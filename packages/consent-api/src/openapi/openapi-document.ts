@@ -19,13 +19,25 @@ export interface RouteDoc {
   readonly summary: string
   readonly description?: string
   /** The request body: its media type and schema. */
-  readonly body?: { readonly type: 'application/json' | 'application/x-www-form-urlencoded' | 'text/csv' | 'application/octet-stream'; readonly schema: z.ZodType }
+  readonly body?: {
+    readonly type:
+      | 'application/json'
+      | 'application/x-www-form-urlencoded'
+      | 'text/csv'
+      | 'application/octet-stream'
+    readonly schema: z.ZodType
+  }
   readonly query?: z.ZodObject
   /** Descriptions of the `{name}` path parameters; the parameters themselves come from the path. */
   readonly pathParams?: Readonly<Record<string, string>>
   /** `bearer` for vendor resources (Bearer or DPoP), `client` for client authentication, `owner` for the session cookie. */
   readonly auth?: 'bearer' | 'client' | 'owner'
-  readonly responses: Readonly<Record<string, { readonly description: string; readonly schema?: z.ZodType; readonly type?: string }>>
+  readonly responses: Readonly<
+    Record<
+      string,
+      { readonly description: string; readonly schema?: z.ZodType; readonly type?: string }
+    >
+  >
 }
 
 /** RFC 9457 problem details, as problem.ts writes them. */
@@ -47,7 +59,10 @@ const TAGS: Readonly<Record<RouteDoc['tag'], string>> = {
 }
 
 const jsonSchema = (schema: z.ZodType, io: 'input' | 'output') => {
-  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, {
+    io,
+    unrepresentable: 'any',
+  }) as Record<string, unknown>
   return rest
 }
 
@@ -68,13 +83,18 @@ export function operationIdOf(method: string, path: string): string {
     .filter(Boolean)
     .flatMap((segment) => {
       const template = /^\{(.+)\}$/.exec(segment)
-      return template ? ['by', ...(template[1] as string).split(/[^A-Za-z0-9]+/)] : segment.split(/[^A-Za-z0-9]+/)
+      return template
+        ? ['by', ...(template[1] as string).split(/[^A-Za-z0-9]+/)]
+        : segment.split(/[^A-Za-z0-9]+/)
     })
     .filter(Boolean)
   return [method.toLowerCase(), ...words.map((w) => w[0]!.toUpperCase() + w.slice(1))].join('')
 }
 
-export function openApiDocument(issuer: string, routes: readonly RouteDoc[]): Record<string, unknown> {
+export function openApiDocument(
+  issuer: string,
+  routes: readonly RouteDoc[],
+): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {}
   for (const route of routes) {
     const parameters = [
@@ -97,18 +117,45 @@ export function openApiDocument(issuer: string, routes: readonly RouteDoc[]): Re
       tags: [route.tag],
       summary: route.summary,
       ...(route.description ? { description: route.description } : {}),
-      ...(route.auth ? { security: [route.auth === 'bearer' ? { bearer: [] } : route.auth === 'client' ? { clientBasic: [] } : { ownerSession: [] }] } : { security: [] }),
+      ...(route.auth
+        ? {
+            security: [
+              route.auth === 'bearer'
+                ? { bearer: [] }
+                : route.auth === 'client'
+                  ? { clientBasic: [] }
+                  : { ownerSession: [] },
+            ],
+          }
+        : { security: [] }),
       ...(parameters.length > 0 ? { parameters } : {}),
-      ...(route.body ? { requestBody: { required: true, content: { [route.body.type]: { schema: jsonSchema(route.body.schema, 'input') } } } } : {}),
+      ...(route.body
+        ? {
+            requestBody: {
+              required: true,
+              content: { [route.body.type]: { schema: jsonSchema(route.body.schema, 'input') } },
+            },
+          }
+        : {}),
       responses: Object.fromEntries(
         Object.entries(route.responses).map(([status, r]) => [
           status,
           {
             description: r.description,
             ...(r.schema
-              ? { content: { [r.type ?? 'application/json']: { schema: jsonSchema(r.schema, 'output') } } }
+              ? {
+                  content: {
+                    [r.type ?? 'application/json']: { schema: jsonSchema(r.schema, 'output') },
+                  },
+                }
               : Number(status) >= 400 && !r.type
-                ? { content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } }
+                ? {
+                    content: {
+                      'application/problem+json': {
+                        schema: { $ref: '#/components/schemas/Problem' },
+                      },
+                    },
+                  }
                 : r.type
                   ? { content: { [r.type]: {} } }
                   : {}),
@@ -131,8 +178,18 @@ export function openApiDocument(issuer: string, routes: readonly RouteDoc[]): Re
     paths,
     components: {
       securitySchemes: {
-        bearer: { type: 'http', scheme: 'bearer', description: 'An access token in the Authorization header (Bearer, or DPoP with a DPoP proof header, RFC 9449).' },
-        clientBasic: { type: 'http', scheme: 'basic', description: 'client_secret_basic; client_secret_post and private_key_jwt are accepted in the form too.' },
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          description:
+            'An access token in the Authorization header (Bearer, or DPoP with a DPoP proof header, RFC 9449).',
+        },
+        clientBasic: {
+          type: 'http',
+          scheme: 'basic',
+          description:
+            'client_secret_basic; client_secret_post and private_key_jwt are accepted in the form too.',
+        },
         ownerSession: { type: 'apiKey', in: 'cookie', name: 'custos_session' },
       },
       schemas: { Problem: jsonSchema(Problem, 'output') },

@@ -17,21 +17,28 @@ export const routeDocs: readonly RouteDoc[] = [
     path: '/healthz',
     tag: 'Operations',
     summary: 'Liveness',
-    responses: { '200': { description: 'The process answers', schema: z.object({ ok: z.literal(true) }) } },
+    responses: {
+      '200': { description: 'The process answers', schema: z.object({ ok: z.literal(true) }) },
+    },
   },
   {
     method: 'get',
     path: '/readyz',
     tag: 'Operations',
     summary: 'Readiness: 200 when the vault is unsealed',
-    responses: { '200': { description: 'Unsealed', schema: Readiness }, '503': { description: 'Sealed or not created', schema: Readiness } },
+    responses: {
+      '200': { description: 'Unsealed', schema: Readiness },
+      '503': { description: 'Sealed or not created', schema: Readiness },
+    },
   },
   {
     method: 'get',
     path: '/openapi.json',
     tag: 'Operations',
     summary: 'This document (OpenAPI 3.1)',
-    responses: { '200': { description: 'The document', schema: z.record(z.string(), z.unknown()) } },
+    responses: {
+      '200': { description: 'The document', schema: z.record(z.string(), z.unknown()) },
+    },
   },
   {
     method: 'get',

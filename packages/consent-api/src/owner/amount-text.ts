@@ -12,10 +12,13 @@
  * parseAmountText('1.234,56')  // { ok: true, value: 1234.56 }
  * parseAmountText('1,234')     // { ok: false, reason: 'ambiguous' }
  */
-export type AmountText = { readonly ok: true; readonly value: number } | { readonly ok: false; readonly reason: 'format' | 'ambiguous' }
+export type AmountText =
+  | { readonly ok: true; readonly value: number }
+  | { readonly ok: false; readonly reason: 'format' | 'ambiguous' }
 
 /** How to write an amount, for hints next to amount boxes and in messages. */
-export const AMOUNT_HINT = 'Write amounts like 129.90 or 129,90; with thousands, 1234.56, 1,234.56 or 1.234,56.'
+export const AMOUNT_HINT =
+  'Write amounts like 129.90 or 129,90; with thousands, 1234.56, 1,234.56 or 1.234,56.'
 
 /** Digits with an optional decimal part after the given mark (at most four decimals, as the vault keeps). */
 const plain = (mark: '.' | ',') => new RegExp(`^[0-9]{1,13}(\\${mark}[0-9]{1,4})?$`)
@@ -38,11 +41,19 @@ export function parseAmountText(raw: string): AmountText {
     if (at >= 0 && text.length - at - 1 === 3) return { ok: false, reason: 'ambiguous' }
     return { ok: true, value: Number(text.replace(',', '.')) }
   }
-  const grouped = (separator: string, decimal: string) => Number(text.split(separator).join('').replace(decimal, '.'))
+  const grouped = (separator: string, decimal: string) =>
+    Number(text.split(separator).join('').replace(decimal, '.'))
   // `1,234` matched neither above; with grouping alone and no decimals it is still the ambiguous case.
-  if (GROUPED_COMMA.test(text)) return text.includes('.') || text.split(',').length > 2 ? { ok: true, value: grouped(',', '.') } : { ok: false, reason: 'ambiguous' }
-  if (GROUPED_POINT.test(text)) return text.includes(',') || text.split('.').length > 2 ? { ok: true, value: grouped('.', ',') } : { ok: false, reason: 'ambiguous' }
-  if (GROUPED_SPACE.test(text)) return { ok: true, value: Number(text.replace(/ /g, '').replace(',', '.')) }
+  if (GROUPED_COMMA.test(text))
+    return text.includes('.') || text.split(',').length > 2
+      ? { ok: true, value: grouped(',', '.') }
+      : { ok: false, reason: 'ambiguous' }
+  if (GROUPED_POINT.test(text))
+    return text.includes(',') || text.split('.').length > 2
+      ? { ok: true, value: grouped('.', ',') }
+      : { ok: false, reason: 'ambiguous' }
+  if (GROUPED_SPACE.test(text))
+    return { ok: true, value: Number(text.replace(/ /g, '').replace(',', '.')) }
   return { ok: false, reason: 'format' }
 }
 

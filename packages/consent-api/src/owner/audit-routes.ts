@@ -38,8 +38,14 @@ export function auditRoutes(app: AppContext, actions: OwnerActions): Hono<OwnerE
 
   routes.get('/', async (c) => {
     const repeated = c.req.queries('action')
-    const q = validate(AuditQuery, { ...c.req.query(), ...(repeated ? { action: repeated } : {}) }, 'Invalid query')
-    const filter = Object.fromEntries(Object.entries(q).filter(([, v]) => v !== undefined)) as AuditFilter
+    const q = validate(
+      AuditQuery,
+      { ...c.req.query(), ...(repeated ? { action: repeated } : {}) },
+      'Invalid query',
+    )
+    const filter = Object.fromEntries(
+      Object.entries(q).filter(([, v]) => v !== undefined),
+    ) as AuditFilter
     const entries = await actions.read.audit.list(filter)
     const last = entries[entries.length - 1]
     // A full page may have more behind it: the client passes nextBefore as `before`.

@@ -33,12 +33,20 @@ export async function backupDownload(vault: Vault, now: Date): Promise<BackupDow
       await chunks.return?.()
     },
   })
-  return { body, headers: downloadHeaders('application/octet-stream', `custos-backup-${day(now)}.custos`) }
+  return {
+    body,
+    headers: downloadHeaders('application/octet-stream', `custos-backup-${day(now)}.custos`),
+  }
 }
 
 /** Headers of an owner download: an attachment, never cached or sniffed. */
 export function downloadHeaders(type: string, filename: string): Record<string, string> {
-  return { 'content-type': type, 'content-disposition': `attachment; filename="${filename}"`, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' }
+  return {
+    'content-type': type,
+    'content-disposition': `attachment; filename="${filename}"`,
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+  }
 }
 
 /** The date part of a download's file name (UTC). */

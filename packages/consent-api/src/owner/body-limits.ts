@@ -47,7 +47,10 @@ export class BodyTooLargeError extends Error {
  * The request body as chunks, refusing (with {@link BodyTooLargeError}) once more than `maxSize`
  * bytes arrived — for bodies handed on as a stream rather than buffered twice.
  */
-export async function* limitedChunks(body: ReadableStream<Uint8Array>, maxSize: number): AsyncGenerator<Uint8Array> {
+export async function* limitedChunks(
+  body: ReadableStream<Uint8Array>,
+  maxSize: number,
+): AsyncGenerator<Uint8Array> {
   const reader = body.getReader()
   let size = 0
   try {

@@ -39,7 +39,11 @@ const DELIMITERS: readonly CsvDelimiter[] = [',', ';', '\t']
  * quotes on its first non-blank line (the header); a comma when none does.
  */
 export function detectDelimiter(text: string): CsvDelimiter {
-  const first = text.replace(/^\uFEFF/, '').split(/\r?\n/).find((l) => l.trim() !== '') ?? ''
+  const first =
+    text
+      .replace(/^\uFEFF/, '')
+      .split(/\r?\n/)
+      .find((l) => l.trim() !== '') ?? ''
   const unquoted = first.replace(/"[^"]*"/g, '')
   let best: CsvDelimiter = ','
   let most = 0
@@ -62,7 +66,13 @@ function lineOfUnclosedQuote(text: string, delimiter: string): number {
     if (inQuotes) {
       if (text[i + 1] === '"') i++
       else inQuotes = false
-    } else if (i === 0 || text[i - 1] === delimiter || text[i - 1] === '\n' || text[i - 1] === '\r' || (i === 1 && text[0] === '\uFEFF')) {
+    } else if (
+      i === 0 ||
+      text[i - 1] === delimiter ||
+      text[i - 1] === '\n' ||
+      text[i - 1] === '\r' ||
+      (i === 1 && text[0] === '\uFEFF')
+    ) {
       inQuotes = true
       opened = line
     }
@@ -77,7 +87,11 @@ const MESSAGES: Record<string, string> = {
   CSV_QUOTE_NOT_CLOSED: 'A quoted field is never closed',
 }
 
-export function parseCsv(text: string, limits: CsvLimits = {}, delimiter: CsvDelimiter = detectDelimiter(text)): string[][] {
+export function parseCsv(
+  text: string,
+  limits: CsvLimits = {},
+  delimiter: CsvDelimiter = detectDelimiter(text),
+): string[][] {
   const maxRecords = limits.maxRecords ?? 10_001
   const maxFields = limits.maxFields ?? 100
   let records: string[][]
@@ -92,7 +106,10 @@ export function parseCsv(text: string, limits: CsvLimits = {}, delimiter: CsvDel
     }) as string[][]
   } catch (err) {
     if (err instanceof CsvError) {
-      const line = err.code === 'CSV_QUOTE_NOT_CLOSED' ? lineOfUnclosedQuote(text, delimiter) : Number((err as CsvError & { lines?: number }).lines ?? 1)
+      const line =
+        err.code === 'CSV_QUOTE_NOT_CLOSED'
+          ? lineOfUnclosedQuote(text, delimiter)
+          : Number((err as CsvError & { lines?: number }).lines ?? 1)
       throw new CsvSyntaxError(line, MESSAGES[err.code] ?? 'The file is not readable CSV')
     }
     throw err

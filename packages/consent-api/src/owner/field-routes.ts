@@ -15,18 +15,30 @@ export const FieldBody = z
   .refine((b) => b.value !== undefined, { message: 'value is required', path: ['value'] })
 
 const describe = (path: string) =>
-  Object.hasOwn(VOCABULARY, path) ? { label: VOCABULARY[path as keyof typeof VOCABULARY].label, group: VOCABULARY[path as keyof typeof VOCABULARY].group } : { label: path, group: 'custom' }
+  Object.hasOwn(VOCABULARY, path)
+    ? {
+        label: VOCABULARY[path as keyof typeof VOCABULARY].label,
+        group: VOCABULARY[path as keyof typeof VOCABULARY].group,
+      }
+    : { label: path, group: 'custom' }
 
 function fieldPath(raw: string): FieldPath {
   // Checked here too, so an unknown path is refused before the body is read.
   if (raw.length > 400 || !isFieldPath(raw)) {
-    throw new RequestProblem(apiProblem('ERR_UNKNOWN_PATH', 'Unknown field path', [{ path: 'path', message: 'not a field of the vocabulary or a custom.* path' }]))
+    throw new RequestProblem(
+      apiProblem('ERR_UNKNOWN_PATH', 'Unknown field path', [
+        { path: 'path', message: 'not a field of the vocabulary or a custom.* path' },
+      ]),
+    )
   }
   return raw
 }
 
 const jsonSchemaOf = (schema: z.ZodType) => {
-  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, {
+    io: 'input',
+    unrepresentable: 'any',
+  }) as Record<string, unknown>
   return rest
 }
 
@@ -34,8 +46,16 @@ const jsonSchemaOf = (schema: z.ZodType) => {
 let vocabulary: unknown
 function vocabularyView(): unknown {
   vocabulary ??= {
-    fields: Object.entries(VOCABULARY).map(([path, def]) => ({ path, label: def.label, group: def.group, schema: jsonSchemaOf(def.schema) })),
-    custom: { pattern: CUSTOM_PATH.source, schema: jsonSchemaOf(schemaFor('custom.example') as z.ZodType) },
+    fields: Object.entries(VOCABULARY).map(([path, def]) => ({
+      path,
+      label: def.label,
+      group: def.group,
+      schema: jsonSchemaOf(def.schema),
+    })),
+    custom: {
+      pattern: CUSTOM_PATH.source,
+      schema: jsonSchemaOf(schemaFor('custom.example') as z.ZodType),
+    },
   }
   return vocabulary
 }
@@ -50,7 +70,14 @@ export function fieldRoutes(app: AppContext, actions: OwnerActions): Hono<OwnerE
 
   routes.get('/', async (c) => {
     const fields = await actions.read.fields.list()
-    return c.json({ fields: fields.map((f) => ({ path: f.path, value: f.value, updatedAt: f.updatedAt, ...describe(f.path) })) })
+    return c.json({
+      fields: fields.map((f) => ({
+        path: f.path,
+        value: f.value,
+        updatedAt: f.updatedAt,
+        ...describe(f.path),
+      })),
+    })
   })
 
   routes.put('/:path', async (c) => {

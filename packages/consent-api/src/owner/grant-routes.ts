@@ -25,20 +25,29 @@ export function grantRoutes(app: AppContext, actions: OwnerActions): Hono<OwnerE
 
   routes.get('/', async (c) => {
     const q = queryParams(c, GrantListQuery)
-    const grants = await actions.read.grants.list({ ...(q.vendorId !== undefined ? { vendorId: q.vendorId } : {}), ...(q.status !== undefined ? { status: q.status } : {}) })
+    const grants = await actions.read.grants.list({
+      ...(q.vendorId !== undefined ? { vendorId: q.vendorId } : {}),
+      ...(q.status !== undefined ? { status: q.status } : {}),
+    })
     return c.json({ grants })
   })
 
-  routes.get('/:id', async (c) => c.json(await actions.read.grants.get(pathParam(c, 'id', RecordId))))
+  routes.get('/:id', async (c) =>
+    c.json(await actions.read.grants.get(pathParam(c, 'id', RecordId))),
+  )
 
   routes.post('/:id/narrow', async (c) => {
     const id = pathParam(c, 'id', RecordId)
     return c.json(await actions.grants.narrow(id, await jsonBody(c, GrantNarrowing)))
   })
 
-  routes.post('/:id/revoke', async (c) => c.json(await actions.grants.revoke(pathParam(c, 'id', RecordId))))
+  routes.post('/:id/revoke', async (c) =>
+    c.json(await actions.grants.revoke(pathParam(c, 'id', RecordId))),
+  )
 
-  routes.get('/:id/receipt', async (c) => c.json({ receipt: await actions.grants.receipt(pathParam(c, 'id', RecordId)) }))
+  routes.get('/:id/receipt', async (c) =>
+    c.json({ receipt: await actions.grants.receipt(pathParam(c, 'id', RecordId)) }),
+  )
 
   return routes
 }

@@ -7,13 +7,23 @@ import type { ImportRow } from './purchase-import.js'
  * is already in the vault, or an earlier row of the file says the same. The vault is asked once
  * per seller of the file, for the file's date range only, through the seller's blind index.
  */
-export function duplicateKey(o: Pick<Order, 'seller' | 'orderDate' | 'currency' | 'total' | 'orderNumber'>): string {
+export function duplicateKey(
+  o: Pick<Order, 'seller' | 'orderDate' | 'currency' | 'total' | 'orderNumber'>,
+): string {
   const seller = o.seller.normalize('NFKC').trim().toLowerCase().replace(/\s+/g, ' ')
-  return JSON.stringify([seller, o.orderDate.slice(0, 10), o.currency, Math.round(o.total * 10_000), (o.orderNumber ?? '').trim().toLowerCase()])
+  return JSON.stringify([
+    seller,
+    o.orderDate.slice(0, 10),
+    o.currency,
+    Math.round(o.total * 10_000),
+    (o.orderNumber ?? '').trim().toLowerCase(),
+  ])
 }
 
-const nextDay = (day: string) => new Date(Date.parse(`${day}T00:00:00Z`) + 2 * 86_400_000).toISOString().slice(0, 10)
-const dayBefore = (day: string) => new Date(Date.parse(`${day}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10)
+const nextDay = (day: string) =>
+  new Date(Date.parse(`${day}T00:00:00Z`) + 2 * 86_400_000).toISOString().slice(0, 10)
+const dayBefore = (day: string) =>
+  new Date(Date.parse(`${day}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10)
 
 async function keysInVault(vault: Vault, rows: readonly ImportRow[]): Promise<Set<string>> {
   const bySeller = new Map<string, { seller: string; first: string; last: string }>()
@@ -33,7 +43,13 @@ async function keysInVault(vault: Vault, rows: readonly ImportRow[]): Promise<Se
     // A day either side: an instant with an offset may fall on a neighbouring UTC day.
     let cursor: string | undefined
     do {
-      const page = await vault.purchases.list({ seller, since: dayBefore(first), until: nextDay(last), limit: 500, ...(cursor !== undefined ? { cursor } : {}) })
+      const page = await vault.purchases.list({
+        seller,
+        since: dayBefore(first),
+        until: nextDay(last),
+        limit: 500,
+        ...(cursor !== undefined ? { cursor } : {}),
+      })
       for (const p of page.items) keys.add(duplicateKey(p))
       cursor = page.nextCursor
     } while (cursor !== undefined)
@@ -42,7 +58,10 @@ async function keysInVault(vault: Vault, rows: readonly ImportRow[]): Promise<Se
 }
 
 /** The rows with duplicates marked (valid rows only; a row with issues is skipped anyway). */
-export async function markDuplicates(vault: Vault, rows: readonly ImportRow[]): Promise<ImportRow[]> {
+export async function markDuplicates(
+  vault: Vault,
+  rows: readonly ImportRow[],
+): Promise<ImportRow[]> {
   const inVault = await keysInVault(vault, rows)
   const inFile = new Set<string>()
   return rows.map((r) => {

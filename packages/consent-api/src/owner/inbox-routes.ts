@@ -5,7 +5,9 @@ import type { OwnerActions } from './owner-actions.js'
 import { type OwnerEnv, ownerGuard } from './owner-auth.js'
 import { RecordId, intParam, pathParam, queryParams } from './owner-input.js'
 
-export const InboxQuery = z.object({ cursor: z.string().min(1).max(200).optional(), limit: intParam(1, 500).optional() }).strict()
+export const InboxQuery = z
+  .object({ cursor: z.string().min(1).max(200).optional(), limit: intParam(1, 500).optional() })
+  .strict()
 
 /**
  * The inbox: receipts vendors appended through `append` grants wait here, pending and invisible
@@ -17,8 +19,14 @@ export function inboxRoutes(app: AppContext, actions: OwnerActions): Hono<OwnerE
 
   routes.get('/', async (c) => {
     const q = queryParams(c, InboxQuery)
-    const page = await actions.read.inbox.list({ ...(q.cursor !== undefined ? { cursor: q.cursor } : {}), ...(q.limit !== undefined ? { limit: q.limit } : {}) })
-    return c.json({ items: page.items, ...(page.nextCursor !== undefined ? { nextCursor: page.nextCursor } : {}) })
+    const page = await actions.read.inbox.list({
+      ...(q.cursor !== undefined ? { cursor: q.cursor } : {}),
+      ...(q.limit !== undefined ? { limit: q.limit } : {}),
+    })
+    return c.json({
+      items: page.items,
+      ...(page.nextCursor !== undefined ? { nextCursor: page.nextCursor } : {}),
+    })
   })
 
   routes.post('/:id/accept', async (c) => {

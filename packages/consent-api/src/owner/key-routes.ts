@@ -7,7 +7,9 @@ import { type OwnerEnv, ownerGuard } from './owner-auth.js'
 import { RequestProblem } from './owner-errors.js'
 import { jsonBody } from './owner-input.js'
 
-export const PassphraseBody = z.object({ current: z.string().min(1).max(1024), next: z.string().min(1).max(1024) }).strict()
+export const PassphraseBody = z
+  .object({ current: z.string().min(1).max(1024), next: z.string().min(1).max(1024) })
+  .strict()
 
 /**
  * `POST /owner/passphrase` `{ current, next }`: the vault checks the current passphrase

@@ -65,7 +65,11 @@ export interface OwnerAccountActions {
    * rotation; then every owner session ends — the vault now has the backup's keys and contents.
    * `busy` (nothing done) while a rotation or another restore runs.
    */
-  restore(backup: Uint8Array | AsyncIterable<Uint8Array>, credentials: Credentials, options: OwnerActionOptions): Promise<'restored' | 'busy'>
+  restore(
+    backup: Uint8Array | AsyncIterable<Uint8Array>,
+    credentials: Credentials,
+    options: OwnerActionOptions,
+  ): Promise<'restored' | 'busy'>
   /**
    * Crypto-erases the vault, never beside a rotation or restore (both hold the keys it erases),
    * then the API's state: its vendors' registrations and tokens, and every session.
@@ -87,7 +91,8 @@ export function ownerAccountActions(deps: AccountActionsDeps): OwnerAccountActio
       return vault.unlock(credentials, options)
     },
 
-    verifyOwner: (credentials: Credentials, options: OwnerActionOptions) => vault.verifyOwner(credentials, options),
+    verifyOwner: (credentials: Credentials, options: OwnerActionOptions) =>
+      vault.verifyOwner(credentials, options),
 
     async lock(options: OwnerActionOptions) {
       await vault.lock(options)
@@ -104,7 +109,11 @@ export function ownerAccountActions(deps: AccountActionsDeps): OwnerAccountActio
       await sessions.endOthers(keep)
     },
 
-    async restore(backup: Uint8Array | AsyncIterable<Uint8Array>, credentials: Credentials, options: OwnerActionOptions) {
+    async restore(
+      backup: Uint8Array | AsyncIterable<Uint8Array>,
+      credentials: Credentials,
+      options: OwnerActionOptions,
+    ) {
       const done = await keyJob.runExclusive(() => vault.restore(backup, credentials, options))
       if (!done) return 'busy' as const
       await sessions.endAll()

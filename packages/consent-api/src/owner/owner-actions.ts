@@ -2,14 +2,25 @@ import type { AppContext } from '../app-context.js'
 import { consentReceiptFor } from '../receipts/receipt.js'
 import { type ReceiptSettings, ReceiptSettingsStore } from '../receipts/receipt-settings.js'
 import type { RegistrationPolicy } from '../store/registration-policy.js'
-import { type AccountActionsDeps, type OwnerAccountActions, ownerAccountActions } from './owner-account-actions.js'
-import { type DataActionsDeps, type OwnerDataActions, ownerDataActions } from './owner-data-actions.js'
+import {
+  type AccountActionsDeps,
+  type OwnerAccountActions,
+  ownerAccountActions,
+} from './owner-account-actions.js'
+import {
+  type DataActionsDeps,
+  type OwnerDataActions,
+  ownerDataActions,
+} from './owner-data-actions.js'
 import { type OwnerReads, ownerReads } from './owner-reads.js'
 import { RotationJob } from './rotation-job.js'
 import { TimeZoneSetting } from './time-zone-setting.js'
 
 /** Who may register clients (RFC 7591 §3) and the initial access tokens, as the owner manages them. */
-export type RegistrationSettings = Pick<RegistrationPolicy, 'mode' | 'setMode' | 'tokens' | 'createToken' | 'revokeToken'>
+export type RegistrationSettings = Pick<
+  RegistrationPolicy,
+  'mode' | 'setMode' | 'tokens' | 'createToken' | 'revokeToken'
+>
 
 /** The owner's time zone for the pages' times (UTC until chosen in Settings). */
 export type TimeZoneSettings = Pick<TimeZoneSetting, 'choices' | 'valid' | 'get' | 'set'>

@@ -30,7 +30,10 @@ export function ownerGuard(app: AppContext): MiddlewareHandler<OwnerEnv> {
     if (!app.vault.isUnsealed()) return sealedResponse(c)
     const session = await currentOwnerSession(app, c)
     if (!session) return problemResponse(c, apiProblem('ERR_NO_SESSION'))
-    if (!SAFE_METHODS.has(c.req.method) && !csrfTokenValid(app, session, c.req.header('x-csrf-token'))) {
+    if (
+      !SAFE_METHODS.has(c.req.method) &&
+      !csrfTokenValid(app, session, c.req.header('x-csrf-token'))
+    ) {
       return problemResponse(c, apiProblem('ERR_CSRF'))
     }
     c.set('ownerSession', session)

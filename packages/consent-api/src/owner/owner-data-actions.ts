@@ -1,7 +1,26 @@
-import type { AuditVerification, FieldPath, Grant, GrantNarrowing, ImportResult, OrderInput, Purchase, Vault, VaultExport, Vendor } from '@custos/vault'
+import type {
+  AuditVerification,
+  FieldPath,
+  Grant,
+  GrantNarrowing,
+  ImportResult,
+  OrderInput,
+  Purchase,
+  Vault,
+  VaultExport,
+  Vendor,
+} from '@custos/vault'
 import { type BackupDownload, backupDownload } from './backup-download.js'
 import type { CsvImportOptions, ImportRow } from './purchase-import.js'
-import { type DuplicateChoice, type ImportPreview, type ImportPreviewRows, type ImportSource, importRefusal, ordersToImport, previewImport } from './purchase-import-service.js'
+import {
+  type DuplicateChoice,
+  type ImportPreview,
+  type ImportPreviewRows,
+  type ImportSource,
+  importRefusal,
+  ordersToImport,
+  previewImport,
+} from './purchase-import-service.js'
 
 export interface DataActionsDeps {
   readonly vault: Vault
@@ -34,7 +53,11 @@ export interface OwnerDataActions {
     /** Parses and checks an import file and marks duplicates; writes nothing. A file unusable as a whole throws its 400 problem. */
     preview(source: ImportSource): Promise<ImportPreviewRows>
     /** The same preview from a file's text, a file unusable as a whole answered as data (for a page to show), not thrown. */
-    previewText(format: 'csv' | 'json', text: string, options?: CsvImportOptions): Promise<ImportPreview>
+    previewText(
+      format: 'csv' | 'json',
+      text: string,
+      options?: CsvImportOptions,
+    ): Promise<ImportPreview>
     /** Writes a preview's valid rows (less duplicates unless asked for) in one transaction, as imported purchases. */
     commitImport(rows: readonly ImportRow[], duplicates: DuplicateChoice): Promise<Purchase[]>
   }
@@ -89,14 +112,24 @@ export function ownerDataActions(deps: DataActionsDeps): OwnerDataActions {
       add: (order: OrderInput) => vault.purchases.add(order),
       update: (id: string, order: OrderInput) => vault.purchases.update(id, order),
       delete: (id: string) => vault.purchases.delete(id),
-      linkSeller: (seller: string, vendorId: string | null, from?: string) => vault.purchases.linkSeller(seller, vendorId, from),
+      linkSeller: (seller: string, vendorId: string | null, from?: string) =>
+        vault.purchases.linkSeller(seller, vendorId, from),
       preview,
-      async previewText(format: 'csv' | 'json', text: string, options?: CsvImportOptions): Promise<ImportPreview> {
+      async previewText(
+        format: 'csv' | 'json',
+        text: string,
+        options?: CsvImportOptions,
+      ): Promise<ImportPreview> {
         try {
-          const rows = await preview(format === 'csv' ? { format, text, ...(options ? { options } : {}) } : { format, doc: JSON.parse(text) })
+          const rows = await preview(
+            format === 'csv'
+              ? { format, text, ...(options ? { options } : {}) }
+              : { format, doc: JSON.parse(text) },
+          )
           return { ok: true, ...rows }
         } catch (err) {
-          if (err instanceof SyntaxError) return { ok: false, title: 'The file is not valid JSON', issues: [] }
+          if (err instanceof SyntaxError)
+            return { ok: false, title: 'The file is not valid JSON', issues: [] }
           const refusal = importRefusal(err)
           if (refusal) return { ok: false, ...refusal }
           throw err

@@ -29,7 +29,10 @@ export function retryAfterSeconds(err: UnlockThrottledError, now: Date): string 
 export function ownerErrorHandler(now: () => Date) {
   return function ownerError(err: Error, c: Context): Response {
     if (err instanceof RequestProblem) return problemResponse(c, err.problem)
-    if (err instanceof UnlockThrottledError) return problemResponse(c, problemFromVaultError(err), { 'retry-after': retryAfterSeconds(err, now()) })
+    if (err instanceof UnlockThrottledError)
+      return problemResponse(c, problemFromVaultError(err), {
+        'retry-after': retryAfterSeconds(err, now()),
+      })
     return errorResponse(c, err)
   }
 }

@@ -10,7 +10,8 @@ import { RequestProblem } from './owner-errors.js'
  * wrong, never *what* it was: the one translator (problem.ts `zodIssues`, over the vault's
  * `issuesFromZod`) gives fixed words and names no key the caller chose.
  */
-const invalid = (title: string, issues?: ValidationIssue[]) => new RequestProblem(apiProblem('ERR_VALIDATION', title, issues))
+const invalid = (title: string, issues?: ValidationIssue[]) =>
+  new RequestProblem(apiProblem('ERR_VALIDATION', title, issues))
 
 /** The media type of the request, lower-cased, without parameters ('' when absent). */
 export function mediaType(c: Context): string {
@@ -18,7 +19,9 @@ export function mediaType(c: Context): string {
 }
 
 export function unsupportedMediaType(expected: string): RequestProblem {
-  return new RequestProblem(apiProblem('ERR_UNSUPPORTED_MEDIA_TYPE', `The request body must be ${expected}`))
+  return new RequestProblem(
+    apiProblem('ERR_UNSUPPORTED_MEDIA_TYPE', `The request body must be ${expected}`),
+  )
 }
 
 /**
@@ -50,14 +53,23 @@ export function pathParam<S extends z.ZodType>(c: Context, name: string, schema:
   return validate(schema, c.req.param(name), 'Invalid path parameter', name)
 }
 
-export function validate<S extends z.ZodType>(schema: S, value: unknown, title: string, prefix = ''): z.output<S> {
+export function validate<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  title: string,
+  prefix = '',
+): z.output<S> {
   const parsed = schema.safeParse(value)
   if (!parsed.success) throw invalid(title, zodIssues(parsed.error, { prefix }))
   return parsed.data
 }
 
 /** Ids the vault hands out (`pur_…`, `grt_…`, vendor ids): short, URL-safe. */
-export const RecordId = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'not an id')
+export const RecordId = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_-]+$/, 'not an id')
 
 /** A decimal integer in a query string, within bounds. */
 export const intParam = (min: number, max: number) =>

@@ -39,15 +39,37 @@ export function ownerReads(vault: Vault): OwnerReads {
   return Object.freeze({
     status: () => vault.status(),
     isUnsealed: () => vault.isUnsealed(),
-    fields: Object.freeze({ list: (selectors?: readonly string[]) => vault.fields.list(selectors), get: (path: Parameters<Vault['fields']['get']>[0]) => vault.fields.get(path) }),
-    purchases: Object.freeze({ list: (filter?: Parameters<Vault['purchases']['list']>[0]) => vault.purchases.list(filter), get: (id: string) => vault.purchases.get(id) }),
-    vendors: Object.freeze({ list: () => vault.vendors.list(), get: (id: string) => vault.vendors.get(id) }),
-    grants: Object.freeze({ list: (filter?: Parameters<Vault['grants']['list']>[0]) => vault.grants.list(filter), get: (id: string) => vault.grants.get(id) }),
-    inbox: Object.freeze({ list: (options?: Parameters<Vault['inbox']['list']>[0]) => vault.inbox.list(options) }),
-    audit: Object.freeze({ list: (filter?: Parameters<Vault['audit']['list']>[0]) => vault.audit.list(filter), verify: () => vault.audit.verify(), trusted: () => vault.audit.trusted() }),
+    fields: Object.freeze({
+      list: (selectors?: readonly string[]) => vault.fields.list(selectors),
+      get: (path: Parameters<Vault['fields']['get']>[0]) => vault.fields.get(path),
+    }),
+    purchases: Object.freeze({
+      list: (filter?: Parameters<Vault['purchases']['list']>[0]) => vault.purchases.list(filter),
+      get: (id: string) => vault.purchases.get(id),
+    }),
+    vendors: Object.freeze({
+      list: () => vault.vendors.list(),
+      get: (id: string) => vault.vendors.get(id),
+    }),
+    grants: Object.freeze({
+      list: (filter?: Parameters<Vault['grants']['list']>[0]) => vault.grants.list(filter),
+      get: (id: string) => vault.grants.get(id),
+    }),
+    inbox: Object.freeze({
+      list: (options?: Parameters<Vault['inbox']['list']>[0]) => vault.inbox.list(options),
+    }),
+    audit: Object.freeze({
+      list: (filter?: Parameters<Vault['audit']['list']>[0]) => vault.audit.list(filter),
+      verify: () => vault.audit.verify(),
+      trusted: () => vault.audit.trusted(),
+    }),
     async connections() {
       const [vendors, grants] = await Promise.all([vault.vendors.list(), vault.grants.list()])
-      return { vendors, grants, lastReads: await vault.audit.lastReadPerGrant(grants.map((g) => g.id)) }
+      return {
+        vendors,
+        grants,
+        lastReads: await vault.audit.lastReadPerGrant(grants.map((g) => g.id)),
+      }
     },
   })
 }

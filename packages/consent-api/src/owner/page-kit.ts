@@ -2,7 +2,12 @@ import type { Context, Hono } from 'hono'
 import type { AppContext } from '../app-context.js'
 import type { OwnerSession, OwnerSessionInfo, StartSessionOptions } from '../store/session-store.js'
 import type { OwnerActions } from './owner-actions.js'
-import { csrfTokenValid, currentOwnerSession, endOwnerSession, startOwnerSession } from './session.js'
+import {
+  csrfTokenValid,
+  currentOwnerSession,
+  endOwnerSession,
+  startOwnerSession,
+} from './session.js'
 
 /**
  * What the owner's web pages (`@custos/web`) get from the API they are served beside: the owner

@@ -2,14 +2,23 @@ import type { Order, ValidationIssue, Vault } from '@custos/vault'
 import type { CsvLayout } from './csv-columns.js'
 import { markDuplicates } from './import-duplicates.js'
 import { RequestProblem } from './owner-errors.js'
-import { type CsvImportOptions, CsvHeaderProblem, type ImportRow, csvLayoutOf, rowsFromCsv, rowsFromJson } from './purchase-import.js'
+import {
+  type CsvImportOptions,
+  CsvHeaderProblem,
+  type ImportRow,
+  csvLayoutOf,
+  rowsFromCsv,
+  rowsFromJson,
+} from './purchase-import.js'
 
 /**
  * The owner's purchase import, used by the owner actions (owner-data-actions.ts) that
  * `POST /owner/purchases/import` and the web page `/purchases/import` both call: one way to read
  * files, map columns, word problems and spot duplicates.
  */
-export type ImportSource = { readonly format: 'csv'; readonly text: string; readonly options?: CsvImportOptions } | { readonly format: 'json'; readonly doc: unknown }
+export type ImportSource =
+  | { readonly format: 'csv'; readonly text: string; readonly options?: CsvImportOptions }
+  | { readonly format: 'json'; readonly doc: unknown }
 
 /** A preview: every row (valid, with issues, or a duplicate) and, for CSV, how its columns were understood. */
 export interface ImportPreviewRows {
@@ -18,10 +27,17 @@ export interface ImportPreviewRows {
 }
 
 /** Parses and checks the file and marks duplicates; writes nothing. A file unusable as a whole throws a 400 problem. */
-export async function previewImport(vault: Vault, source: ImportSource): Promise<ImportPreviewRows> {
-  if (source.format === 'json') return { rows: await markDuplicates(vault, rowsFromJson(source.doc)) }
+export async function previewImport(
+  vault: Vault,
+  source: ImportSource,
+): Promise<ImportPreviewRows> {
+  if (source.format === 'json')
+    return { rows: await markDuplicates(vault, rowsFromJson(source.doc)) }
   const rows = rowsFromCsv(source.text, source.options)
-  return { rows: await markDuplicates(vault, rows), layout: csvLayoutOf(source.text, source.options) }
+  return {
+    rows: await markDuplicates(vault, rows),
+    layout: csvLayoutOf(source.text, source.options),
+  }
 }
 
 /** What a rejected file tells the owner: a title, fixed issues and, for a header to map, its layout. */
@@ -33,18 +49,24 @@ export interface ImportRefusal {
 
 /** The refusal a thrown problem describes, or undefined for anything else (rethrow it). */
 export function importRefusal(err: unknown): ImportRefusal | undefined {
-  if (err instanceof CsvHeaderProblem) return { title: err.problem.title, issues: err.problem.issues ?? [], layout: err.layout }
-  if (err instanceof RequestProblem) return { title: err.problem.title, issues: err.problem.issues ?? [] }
+  if (err instanceof CsvHeaderProblem)
+    return { title: err.problem.title, issues: err.problem.issues ?? [], layout: err.layout }
+  if (err instanceof RequestProblem)
+    return { title: err.problem.title, issues: err.problem.issues ?? [] }
   return undefined
 }
 
 /** A preview for a page: the rows, or why the file as a whole is unusable (with its CSV layout when mapping columns can fix it). */
-export type ImportPreview = ({ readonly ok: true } & ImportPreviewRows) | ({ readonly ok: false } & ImportRefusal)
+export type ImportPreview =
+  | ({ readonly ok: true } & ImportPreviewRows)
+  | ({ readonly ok: false } & ImportRefusal)
 
 /** Whether rows marked as duplicates are written too (`import`) or left out (`skip`). */
 export type DuplicateChoice = 'skip' | 'import'
 
 /** The orders an import writes: valid rows, less duplicates unless asked for. */
 export function ordersToImport(rows: readonly ImportRow[], duplicates: DuplicateChoice): Order[] {
-  return rows.flatMap((r) => (r.order && (duplicates === 'import' || r.duplicate === undefined) ? [r.order] : []))
+  return rows.flatMap((r) =>
+    r.order && (duplicates === 'import' || r.duplicate === undefined) ? [r.order] : [],
+  )
 }

@@ -30,7 +30,8 @@ export interface CsvImportOptions {
   readonly currency?: string
 }
 
-const problem = (title: string, issues?: ValidationIssue[]) => new RequestProblem(apiProblem('ERR_VALIDATION', title, issues))
+const problem = (title: string, issues?: ValidationIssue[]) =>
+  new RequestProblem(apiProblem('ERR_VALIDATION', title, issues))
 
 /** What is wrong with a field, in words; keyed by the issue path's first part. */
 const FIELD_WORDS: Record<string, string> = {
@@ -44,7 +45,10 @@ const FIELD_WORDS: Record<string, string> = {
   notes: 'the notes are longer than 4000 characters',
 }
 
-const rowIssue = (index: number, path: string, words: string): ValidationIssue => ({ path, message: `Row ${index + 1}: ${words}` })
+const rowIssue = (index: number, path: string, words: string): ValidationIssue => ({
+  path,
+  message: `Row ${index + 1}: ${words}`,
+})
 
 function checkRow(index: number, candidate: unknown, extra: ValidationIssue[] = []): ImportRow {
   const parsed = Order.safeParse(candidate)
@@ -52,11 +56,22 @@ function checkRow(index: number, candidate: unknown, extra: ValidationIssue[] = 
   const found = parsed.success ? [] : zodIssues(parsed.error).filter((i) => !skip.has(i.path))
   const worded = found.map((i) => {
     const field = i.path.split('.')[0] ?? ''
-    return rowIssue(index, i.path, FIELD_WORDS[field] ?? (i.path === '' ? 'the order has properties an order does not have' : 'this value is not valid'))
+    return rowIssue(
+      index,
+      i.path,
+      FIELD_WORDS[field] ??
+        (i.path === ''
+          ? 'the order has properties an order does not have'
+          : 'this value is not valid'),
+    )
   })
   // One message per field: zod may report a field twice (a union's branches).
   const seen = new Set<string>()
-  const issues = [...extra, ...worded].filter((i) => (seen.has(i.path) ? false : (seen.add(i.path), true)))
+  const issues = [...extra, ...worded].filter((i) => {
+    if (seen.has(i.path)) return false
+    seen.add(i.path)
+    return true
+  })
   if (issues.length > 0) return { index, issues }
   return { index, order: parsed.data as Order }
 }
@@ -82,11 +97,13 @@ function csvRecords(text: string): { header: string[]; rows: string[][] } {
   try {
     records = parseCsv(text, { maxRecords: IMPORT_MAX_ROWS + 1, maxFields: 50 })
   } catch (err) {
-    if (err instanceof CsvSyntaxError) throw problem('The CSV is malformed', [{ path: `line ${err.line}`, message: err.message }])
+    if (err instanceof CsvSyntaxError)
+      throw problem('The CSV is malformed', [{ path: `line ${err.line}`, message: err.message }])
     throw err
   }
   const [header, ...rows] = records
-  if (!header || rows.length === 0) throw problem('The CSV needs a header row and at least one order')
+  if (!header || rows.length === 0)
+    throw problem('The CSV needs a header row and at least one order')
   return { header, rows }
 }
 
@@ -110,8 +127,19 @@ export function rowsFromCsv(text: string, options: CsvImportOptions = {}): Impor
   const layout = csvLayout(header, options.columns, options.currency)
   if (layoutIssues(layout).length > 0) throw new CsvHeaderProblem(layout)
   return rows.map((cells, index) => {
-    if (cells.length !== header.length) return { index, issues: [rowIssue(index, '(row)', `has ${cells.length} cells where the header has ${header.length}`)] }
-    const candidate: Record<string, unknown> = options.currency !== undefined ? { currency: options.currency } : {}
+    if (cells.length !== header.length)
+      return {
+        index,
+        issues: [
+          rowIssue(
+            index,
+            '(row)',
+            `has ${cells.length} cells where the header has ${header.length}`,
+          ),
+        ],
+      }
+    const candidate: Record<string, unknown> =
+      options.currency !== undefined ? { currency: options.currency } : {}
     const extra: ValidationIssue[] = []
     layout.columns.forEach((column, i) => {
       const cell = (cells[i] ?? '').trim()

@@ -7,7 +7,17 @@ import type { OwnerActions } from './owner-actions.js'
 import { type OwnerEnv, ownerGuard } from './owner-auth.js'
 import { apiProblem } from '../problem.js'
 import { RequestProblem } from './owner-errors.js'
-import { DateOrDateTime, RecordId, intParam, jsonBody, mediaType, parseJsonText, pathParam, queryParams, unsupportedMediaType } from './owner-input.js'
+import {
+  DateOrDateTime,
+  RecordId,
+  intParam,
+  jsonBody,
+  mediaType,
+  parseJsonText,
+  pathParam,
+  queryParams,
+  unsupportedMediaType,
+} from './owner-input.js'
 import { CSV_COLUMNS } from './csv-columns.js'
 import type { ImportSource } from './purchase-import-service.js'
 
@@ -35,7 +45,10 @@ export const ImportQuery = z
     /** CSV only: what each header cell holds, comma-separated in header order (e.g. `seller,orderDate,ignore,total`). */
     columns: z.string().max(1000).regex(COLUMN_LIST, 'column names, comma-separated').optional(),
     /** CSV only: the currency of every row (for files without a currency column). */
-    currency: z.string().regex(/^[A-Z]{3}$/, 'ISO 4217 currency code').optional(),
+    currency: z
+      .string()
+      .regex(/^[A-Z]{3}$/, 'ISO 4217 currency code')
+      .optional(),
     /** Rows that repeat a purchase already in the vault (or an earlier row): written (`import`, the default) or left out (`skip`). */
     duplicates: z.enum(['import', 'skip']).optional(),
   })
@@ -46,7 +59,10 @@ async function importSource(c: Context, q: z.output<typeof ImportQuery>): Promis
   const type = mediaType(c)
   if (type === 'application/json') return { format: 'json', doc: parseJsonText(await c.req.text()) }
   if (type === 'text/csv') {
-    const options = { ...(q.columns !== undefined ? { columns: q.columns.split(',') } : {}), ...(q.currency !== undefined ? { currency: q.currency } : {}) }
+    const options = {
+      ...(q.columns !== undefined ? { columns: q.columns.split(',') } : {}),
+      ...(q.currency !== undefined ? { currency: q.currency } : {}),
+    }
     return { format: 'csv', text: await c.req.text(), options }
   }
   throw unsupportedMediaType('application/json or text/csv')
@@ -72,7 +88,10 @@ export function purchaseRoutes(app: AppContext, actions: OwnerActions): Hono<Own
       ...(q.cursor !== undefined ? { cursor: q.cursor } : {}),
       ...(q.limit !== undefined ? { limit: q.limit } : {}),
     })
-    return c.json({ items: page.items, ...(page.nextCursor !== undefined ? { nextCursor: page.nextCursor } : {}) })
+    return c.json({
+      items: page.items,
+      ...(page.nextCursor !== undefined ? { nextCursor: page.nextCursor } : {}),
+    })
   })
 
   routes.post('/', async (c) => c.json(await actions.purchases.add(await jsonBody(c, Order)), 201))
@@ -82,17 +101,43 @@ export function purchaseRoutes(app: AppContext, actions: OwnerActions): Hono<Own
     const { rows, layout } = await actions.purchases.preview(await importSource(c, q))
     const invalid = rows.filter((r) => r.issues)
     const duplicates = rows.filter((r) => r.duplicate).length
-    if (q.preview === 'true') return c.json({ rows, valid: rows.length - invalid.length, invalid: invalid.length, duplicates, ...(layout ? { columns: layout.columns } : {}) })
+    if (q.preview === 'true')
+      return c.json({
+        rows,
+        valid: rows.length - invalid.length,
+        invalid: invalid.length,
+        duplicates,
+        ...(layout ? { columns: layout.columns } : {}),
+      })
     if (invalid.length > 0) {
-      const issues: ValidationIssue[] = invalid.flatMap((r) => (r.issues ?? []).map((i) => ({ path: `${r.index}.${i.path}`, message: i.message }))).slice(0, 100)
-      throw new RequestProblem(apiProblem('ERR_VALIDATION', `${invalid.length} of ${rows.length} rows are invalid; nothing was imported`, issues))
+      const issues: ValidationIssue[] = invalid
+        .flatMap((r) =>
+          (r.issues ?? []).map((i) => ({ path: `${r.index}.${i.path}`, message: i.message })),
+        )
+        .slice(0, 100)
+      throw new RequestProblem(
+        apiProblem(
+          'ERR_VALIDATION',
+          `${invalid.length} of ${rows.length} rows are invalid; nothing was imported`,
+          issues,
+        ),
+      )
     }
     // Duplicates are written unless asked otherwise: a client that imported before issue 10 keeps its meaning.
     const added = await actions.purchases.commitImport(rows, q.duplicates ?? 'import')
-    return c.json({ imported: added.length, ids: added.map((p) => p.id), skippedDuplicates: rows.length - added.length }, 201)
+    return c.json(
+      {
+        imported: added.length,
+        ids: added.map((p) => p.id),
+        skippedDuplicates: rows.length - added.length,
+      },
+      201,
+    )
   })
 
-  routes.get('/:id', async (c) => c.json(await actions.read.purchases.get(pathParam(c, 'id', RecordId))))
+  routes.get('/:id', async (c) =>
+    c.json(await actions.read.purchases.get(pathParam(c, 'id', RecordId))),
+  )
 
   routes.put('/:id', async (c) => {
     const id = pathParam(c, 'id', RecordId)

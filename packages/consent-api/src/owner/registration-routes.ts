@@ -9,7 +9,9 @@ import { RequestProblem } from './owner-errors.js'
 import { jsonBody, pathParam } from './owner-input.js'
 
 export const RegistrationModeBody = z.object({ mode: RegistrationMode }).strict()
-export const RegistrationTokenBody = z.object({ label: z.string().trim().min(1).max(200).optional() }).strict()
+export const RegistrationTokenBody = z
+  .object({ label: z.string().trim().min(1).max(200).optional() })
+  .strict()
 const TokenId = z.string().regex(/^rtk_[A-Za-z0-9_-]{16}$/, 'not a token id')
 
 /**

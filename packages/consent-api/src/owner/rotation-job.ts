@@ -53,7 +53,14 @@ export class RotationJob {
   start(vault: Vault, now: () => Date): RotationState | undefined {
     if (this.busy) return undefined
     const id = `rot_${randomBytes(12).toString('base64url')}`
-    const state: RotationState = { id, running: true, term: null, done: 0, total: 0, startedAt: now().toISOString() }
+    const state: RotationState = {
+      id,
+      running: true,
+      term: null,
+      done: 0,
+      total: 0,
+      startedAt: now().toISOString(),
+    }
     this.#state = state
     const update = (patch: Partial<RotationState>) => {
       // A finished job's late callbacks never overwrite the next job's state.
@@ -63,7 +70,12 @@ export class RotationJob {
       .rotateKeys({ onProgress: (p) => update({ term: p.term, done: p.done, total: p.total }) })
       .then(
         (result) => update({ running: false, term: result.term, finishedAt: now().toISOString() }),
-        (err: unknown) => update({ running: false, finishedAt: now().toISOString(), error: err instanceof VaultError ? err.code : 'ERR_INTERNAL' }),
+        (err: unknown) =>
+          update({
+            running: false,
+            finishedAt: now().toISOString(),
+            error: err instanceof VaultError ? err.code : 'ERR_INTERNAL',
+          }),
       )
     return state
   }

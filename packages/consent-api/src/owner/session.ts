@@ -6,7 +6,12 @@ import { VaultError } from '@custos/vault'
 import type { AppContext } from '../app-context.js'
 import { htmlPage } from '../html-page.js'
 import { apiProblem, problemResponse, sealedResponse } from '../problem.js'
-import { IDLE_TIMEOUT_SECONDS, type OwnerSession, SESSION_COOKIE, type StartSessionOptions } from '../store/session-store.js'
+import {
+  IDLE_TIMEOUT_SECONDS,
+  type OwnerSession,
+  SESSION_COOKIE,
+  type StartSessionOptions,
+} from '../store/session-store.js'
 
 /**
  * Owner sessions over HTTP (SECURITY.md promise 24). `POST /owner/session` checks the passphrase
@@ -22,7 +27,10 @@ const RETURN_TO = /^\/oauth\/authorize\/pending\/[A-Za-z0-9_-]{43}$/
 const COOKIE_OPTIONS = { httpOnly: true, secure: true, sameSite: 'Strict', path: '/' } as const
 
 /** The owner's live session of this request, touched (idle timer restarted); undefined if none. */
-export function currentOwnerSession(app: AppContext, c: Context): Promise<OwnerSession | undefined> {
+export function currentOwnerSession(
+  app: AppContext,
+  c: Context,
+): Promise<OwnerSession | undefined> {
   return app.stores.sessions.find(getCookie(c, SESSION_COOKIE))
 }
 
@@ -36,7 +44,11 @@ export function csrfTokenValid(app: AppContext, session: OwnerSession, token: un
  * (passphrase, recovery key, or the vault was just created). A fresh id every time (no session
  * fixation); a session already in the cookie ends. Returns the session's CSRF token.
  */
-export async function startOwnerSession(app: AppContext, c: Context, options: StartSessionOptions = {}): Promise<string> {
+export async function startOwnerSession(
+  app: AppContext,
+  c: Context,
+  options: StartSessionOptions = {},
+): Promise<string> {
   const { id, csrfToken } = await app.stores.sessions.start(getCookie(c, SESSION_COOKIE), options)
   setCookie(c, SESSION_COOKIE, id, COOKIE_OPTIONS)
   c.header('cache-control', 'no-store')
@@ -44,13 +56,20 @@ export async function startOwnerSession(app: AppContext, c: Context, options: St
 }
 
 /** Ends one session and clears its cookie. */
-export async function endOwnerSession(app: AppContext, c: Context, session: OwnerSession): Promise<void> {
+export async function endOwnerSession(
+  app: AppContext,
+  c: Context,
+  session: OwnerSession,
+): Promise<void> {
   await app.stores.sessions.end(session)
   deleteCookie(c, SESSION_COOKIE, COOKIE_OPTIONS)
 }
 
 /** The sign-in body (JSON from the owner API, a form from the consent page). */
-export const SignIn = z.object({ passphrase: z.string().min(1).max(1024), return_to: z.string().max(200).optional() })
+export const SignIn = z.object({
+  passphrase: z.string().min(1).max(1024),
+  return_to: z.string().max(200).optional(),
+})
 
 export function ownerSessionRoutes(app: AppContext): Hono {
   const routes = new Hono()
@@ -71,19 +90,36 @@ export function ownerSessionRoutes(app: AppContext): Hono {
     if (fromForm) {
       const origin = c.req.header('origin')
       const site = c.req.header('sec-fetch-site')
-      if ((origin !== undefined && origin !== new URL(app.config.issuer).origin) || (site !== undefined && site !== 'same-origin' && site !== 'none')) {
-        return htmlPage(c, 403, 'Sign-in refused', html`<h1>Sign-in refused</h1><p class="error">This sign-in did not come from the consent page. Nothing was checked.</p>`)
+      if (
+        (origin !== undefined && origin !== new URL(app.config.issuer).origin) ||
+        (site !== undefined && site !== 'same-origin' && site !== 'none')
+      ) {
+        return htmlPage(
+          c,
+          403,
+          'Sign-in refused',
+          html`<h1>Sign-in refused</h1><p class="error">This sign-in did not come from the consent page. Nothing was checked.</p>`,
+        )
       }
     }
     const parsed = SignIn.safeParse(body)
-    if (!parsed.success) return problemResponse(c, apiProblem('ERR_VALIDATION', 'A passphrase is required'))
-    const returnTo = parsed.data.return_to !== undefined && RETURN_TO.test(parsed.data.return_to) ? parsed.data.return_to : undefined
+    if (!parsed.success)
+      return problemResponse(c, apiProblem('ERR_VALIDATION', 'A passphrase is required'))
+    const returnTo =
+      parsed.data.return_to !== undefined && RETURN_TO.test(parsed.data.return_to)
+        ? parsed.data.return_to
+        : undefined
 
     try {
       // The form is the consent page's (a browser); JSON is the owner API's.
       await app.vault.verifyOwner(parsed.data.passphrase, { origin: fromForm ? 'browser' : 'api' })
     } catch (err) {
-      if (!(err instanceof VaultError) || !fromForm || (err.code !== 'ERR_UNLOCK_FAILED' && err.code !== 'ERR_UNLOCK_THROTTLED')) throw err
+      if (
+        !(err instanceof VaultError) ||
+        !fromForm ||
+        (err.code !== 'ERR_UNLOCK_FAILED' && err.code !== 'ERR_UNLOCK_THROTTLED')
+      )
+        throw err
       const throttled = err.code === 'ERR_UNLOCK_THROTTLED'
       return htmlPage(
         c,
@@ -101,7 +137,8 @@ export function ownerSessionRoutes(app: AppContext): Hono {
   routes.delete('/', async (c) => {
     const session = await currentOwnerSession(app, c)
     if (!session) return problemResponse(c, apiProblem('ERR_NO_SESSION'))
-    if (!csrfTokenValid(app, session, c.req.header('x-csrf-token'))) return problemResponse(c, apiProblem('ERR_CSRF'))
+    if (!csrfTokenValid(app, session, c.req.header('x-csrf-token')))
+      return problemResponse(c, apiProblem('ERR_CSRF'))
     await endOwnerSession(app, c, session)
     return c.body(null, 204)
   })

@@ -33,9 +33,19 @@ export function statusView(status: VaultStatus): z.output<typeof StatusView> {
     case 'uninitialized':
       return { state: status.state }
     case 'sealed':
-      return { state: status.state, vaultId: status.vaultId, createdAt: status.createdAt, ...(status.unlockBlockedUntil ? { unlockBlockedUntil: status.unlockBlockedUntil } : {}) }
+      return {
+        state: status.state,
+        vaultId: status.vaultId,
+        createdAt: status.createdAt,
+        ...(status.unlockBlockedUntil ? { unlockBlockedUntil: status.unlockBlockedUntil } : {}),
+      }
     case 'unsealed':
-      return { state: status.state, vaultId: status.vaultId, createdAt: status.createdAt, rotationPending: status.rotationPending }
+      return {
+        state: status.state,
+        vaultId: status.vaultId,
+        createdAt: status.createdAt,
+        rotationPending: status.rotationPending,
+      }
   }
 }
 
@@ -55,9 +65,13 @@ export function statusRoutes(app: AppContext, actions: OwnerActions): Hono<Owner
 
   routes.post('/unlock', async (c) => {
     const body = await jsonBody(c, UnlockBody)
-    const credentials = 'recoveryKey' in body ? { recoveryKey: body.recoveryKey } : { passphrase: body.passphrase }
+    const credentials =
+      'recoveryKey' in body ? { recoveryKey: body.recoveryKey } : { passphrase: body.passphrase }
     // Already unsealed (before any Argon2 work, or a racing unlock won): 409.
-    if ((await actions.unlock(credentials, { origin: body.origin ?? 'api' })) === 'already-unsealed') throw new RequestProblem(apiProblem('ERR_ALREADY_UNSEALED'))
+    if (
+      (await actions.unlock(credentials, { origin: body.origin ?? 'api' })) === 'already-unsealed'
+    )
+      throw new RequestProblem(apiProblem('ERR_ALREADY_UNSEALED'))
     return c.json(statusView(await actions.read.status()))
   })
 

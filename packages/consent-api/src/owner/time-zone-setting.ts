@@ -6,10 +6,15 @@ import { readSetting, writeSetting } from '../db/api-settings.js'
 const ZONES: ReadonlySet<string> = new Set(['UTC', ...Intl.supportedValuesOf('timeZone')])
 
 /** The zones the owner may choose from, `UTC` first and the rest in alphabetical order. */
-export const TIME_ZONES: readonly string[] = Object.freeze(['UTC', ...[...ZONES].filter((z) => z !== 'UTC').sort()])
+export const TIME_ZONES: readonly string[] = Object.freeze([
+  'UTC',
+  ...[...ZONES].filter((z) => z !== 'UTC').sort(),
+])
 
 /** An IANA time zone name the runtime can format in (`Europe/Berlin`); the message never repeats the input. */
-export const TimeZone = z.string().refine((zone) => ZONES.has(zone), 'Choose a time zone from the list, such as Europe/Berlin.')
+export const TimeZone = z
+  .string()
+  .refine((zone) => ZONES.has(zone), 'Choose a time zone from the list, such as Europe/Berlin.')
 
 /**
  * The owner's time zone (issue 10: every time was UTC only): the owner's pages show times in it,

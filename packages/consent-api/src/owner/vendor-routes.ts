@@ -35,7 +35,12 @@ export function vendorRoutes(app: AppContext, actions: OwnerActions): Hono<Owner
     return c.json({
       vendors: connections.vendors.map((v) => {
         const own = connections.grants.filter((g) => g.vendorId === v.id)
-        return { ...v, grants: own.length, activeGrants: own.filter((g) => g.status === 'active').length, lastReadAt: reads.get(v.id) ?? null }
+        return {
+          ...v,
+          grants: own.length,
+          activeGrants: own.filter((g) => g.status === 'active').length,
+          lastReadAt: reads.get(v.id) ?? null,
+        }
       }),
     })
   })

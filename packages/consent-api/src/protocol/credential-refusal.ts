@@ -34,9 +34,15 @@ export type DeadCredential =
  * answers any bad credential, so the vendor learns nothing from the difference.
  */
 export async function refuseCredential(app: AppContext, dead: DeadCredential): Promise<void> {
-  if (dead.grantId === undefined) return app.vault.access.refuseUnknownCredential(dead.vendorId !== undefined ? { vendorId: dead.vendorId } : {})
+  if (dead.grantId === undefined)
+    return app.vault.access.refuseUnknownCredential(
+      dead.vendorId !== undefined ? { vendorId: dead.vendorId } : {},
+    )
   try {
-    await app.vault.access.authorize(dead.grantId, { vendorId: dead.vendorId, credential: dead.credential })
+    await app.vault.access.authorize(dead.grantId, {
+      vendorId: dead.vendorId,
+      credential: dead.credential,
+    })
   } catch (err) {
     // A dead credential is always refused; only a failure to log it (a broken log, storage) goes on.
     if (!isRefusal(err)) throw err

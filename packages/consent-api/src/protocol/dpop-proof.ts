@@ -21,32 +21,46 @@ export async function verifyDpopProof(
   proof: string,
   request: { method: string; url: string; accessToken?: string },
 ): Promise<{ jkt: string }> {
-  if (typeof proof !== 'string' || proof.length > 8192 || proof.split('.').length !== 3) throw new DpopError('malformed DPoP proof')
+  if (typeof proof !== 'string' || proof.length > 8192 || proof.split('.').length !== 3)
+    throw new DpopError('malformed DPoP proof')
   let header: ReturnType<typeof decodeProtectedHeader>
   try {
     header = decodeProtectedHeader(proof)
   } catch {
     throw new DpopError('malformed DPoP proof')
   }
-  if (header.typ !== 'dpop+jwt' || !header.jwk || 'd' in header.jwk) throw new DpopError('DPoP proof header invalid')
+  if (header.typ !== 'dpop+jwt' || !header.jwk || 'd' in header.jwk)
+    throw new DpopError('DPoP proof header invalid')
   let payload: Record<string, unknown>
   try {
-    ;({ payload } = await jwtVerify(proof, EmbeddedJWK, { typ: 'dpop+jwt', algorithms: [...DPOP_ALGS] }))
+    ;({ payload } = await jwtVerify(proof, EmbeddedJWK, {
+      typ: 'dpop+jwt',
+      algorithms: [...DPOP_ALGS],
+    }))
   } catch {
     throw new DpopError('DPoP proof signature invalid')
   }
   const nowSeconds = Math.floor(app.now().getTime() / 1000)
   const { htm, htu, iat, jti, ath } = payload
   if (htm !== request.method) throw new DpopError('DPoP htm mismatch')
-  if (typeof htu !== 'string' || normalizeHtu(htu) !== normalizeHtu(request.url)) throw new DpopError('DPoP htu mismatch')
-  if (typeof iat !== 'number' || Math.abs(nowSeconds - iat) > IAT_WINDOW_SECONDS) throw new DpopError('DPoP iat outside the window')
-  if (typeof jti !== 'string' || jti.length < 8 || jti.length > 256) throw new DpopError('DPoP jti invalid')
+  if (typeof htu !== 'string' || normalizeHtu(htu) !== normalizeHtu(request.url))
+    throw new DpopError('DPoP htu mismatch')
+  if (typeof iat !== 'number' || Math.abs(nowSeconds - iat) > IAT_WINDOW_SECONDS)
+    throw new DpopError('DPoP iat outside the window')
+  if (typeof jti !== 'string' || jti.length < 8 || jti.length > 256)
+    throw new DpopError('DPoP jti invalid')
   if (request.accessToken !== undefined) {
     const expected = createHash('sha256').update(request.accessToken).digest('base64url')
     if (ath !== expected) throw new DpopError('DPoP ath mismatch')
   }
   // Replay: the insert fails on a jti already seen within its window.
-  if (!(await app.stores.jti.claim(`dpop:${jti}`, new Date((nowSeconds + 2 * IAT_WINDOW_SECONDS) * 1000)))) throw new DpopError('DPoP proof replayed')
+  if (
+    !(await app.stores.jti.claim(
+      `dpop:${jti}`,
+      new Date((nowSeconds + 2 * IAT_WINDOW_SECONDS) * 1000),
+    ))
+  )
+    throw new DpopError('DPoP proof replayed')
   return { jkt: await calculateJwkThumbprint(header.jwk, 'sha256') }
 }
 

@@ -28,7 +28,13 @@ export const VendorPurchaseSliceInput = z
     since: PurchaseSlice.shape.since,
   })
   .strict()
-  .refine((s) => s.made_with_vendor === undefined || s.madeWithVendor === undefined || s.made_with_vendor === s.madeWithVendor, 'made_with_vendor and madeWithVendor disagree')
+  .refine(
+    (s) =>
+      s.made_with_vendor === undefined ||
+      s.madeWithVendor === undefined ||
+      s.made_with_vendor === s.madeWithVendor,
+    'made_with_vendor and madeWithVendor disagree',
+  )
   .transform(
     (s): PurchaseSlice => ({
       madeWithVendor: s.made_with_vendor ?? s.madeWithVendor ?? true,
@@ -39,5 +45,9 @@ export const VendorPurchaseSliceInput = z
 
 /** The vault's slice as vendors read it. */
 export function toVendorSlice(slice: PurchaseSlice): VendorPurchaseSlice {
-  return { made_with_vendor: slice.madeWithVendor, ...(slice.categories ? { categories: slice.categories } : {}), ...(slice.since ? { since: slice.since } : {}) }
+  return {
+    made_with_vendor: slice.madeWithVendor,
+    ...(slice.categories ? { categories: slice.categories } : {}),
+    ...(slice.since ? { since: slice.since } : {}),
+  }
 }

@@ -17,7 +17,12 @@ import { readSetting, writeSetting } from '../db/api-settings.js'
  * key does not vouch for is ignored and the default applies, so an edit in the database cannot
  * put words into a signed receipt.
  */
-export const Jurisdiction = z.string().regex(/^[A-Z]{2}(-[A-Z0-9]{1,3})?$/, 'an ISO 3166-1 alpha-2 code such as DE or EU, or an ISO 3166-2 code such as US-CA')
+export const Jurisdiction = z
+  .string()
+  .regex(
+    /^[A-Z]{2}(-[A-Z0-9]{1,3})?$/,
+    'an ISO 3166-1 alpha-2 code such as DE or EU, or an ISO 3166-2 code such as US-CA',
+  )
 
 export const ReceiptSettings = z.object({ jurisdiction: Jurisdiction }).strict()
 export type ReceiptSettings = z.output<typeof ReceiptSettings>
@@ -31,7 +36,9 @@ export class ReceiptSettingsStore {
   }
 
   async get(): Promise<ReceiptSettings> {
-    const jurisdiction = Jurisdiction.safeParse(await readSetting(this.#app, 'receipt_jurisdiction'))
+    const jurisdiction = Jurisdiction.safeParse(
+      await readSetting(this.#app, 'receipt_jurisdiction'),
+    )
     return jurisdiction.success ? { jurisdiction: jurisdiction.data } : DEFAULT_RECEIPT_SETTINGS
   }
 

@@ -122,7 +122,11 @@ export function piiControllerOf(vendor: Pick<Vendor, 'name' | 'uri' | 'contacts'
  * The purpose category is Kantara's "Core Function": the vault knows only that the owner chose to
  * share with this vendor for the purpose it stated, not how the vendor sorts its own uses.
  */
-export function buildConsentReceipt(grant: Grant, vendor: Vendor, context: ReceiptContext): ConsentReceipt {
+export function buildConsentReceipt(
+  grant: Grant,
+  vendor: Vendor,
+  context: ReceiptContext,
+): ConsentReceipt {
   return {
     version: 'KI-CR-v1.1.0',
     jurisdiction: context.jurisdiction,
@@ -164,7 +168,11 @@ export function buildConsentReceipt(grant: Grant, vendor: Vendor, context: Recei
 }
 
 /** Signs a receipt: `iss` = the issuer, `iat` = the event's time, `jti` = the receipt id. */
-export function signConsentReceipt(key: SigningKey, receipt: ConsentReceipt, issuer: string): Promise<string> {
+export function signConsentReceipt(
+  key: SigningKey,
+  receipt: ConsentReceipt,
+  issuer: string,
+): Promise<string> {
   return new SignJWT({ ...receipt })
     .setProtectedHeader({ alg: RECEIPT_ALG, typ: RECEIPT_TYP, kid: key.publicJwk.kid })
     .setIssuer(issuer)
@@ -186,8 +194,15 @@ export function principalPseudonym(app: AppContext, vendorId: string): string {
  * The signed receipt of a grant's current revision: the jurisdiction is the owner's setting as it
  * stands, the policy the vendor's registered `policy_uri`.
  */
-export async function consentReceiptFor(app: AppContext, grant: Grant, vendor: Vendor): Promise<string> {
-  const [{ jurisdiction }, client] = await Promise.all([new ReceiptSettingsStore(app).get(), app.stores.clients.load(grant.vendorId)])
+export async function consentReceiptFor(
+  app: AppContext,
+  grant: Grant,
+  vendor: Vendor,
+): Promise<string> {
+  const [{ jurisdiction }, client] = await Promise.all([
+    new ReceiptSettingsStore(app).get(),
+    app.stores.clients.load(grant.vendorId),
+  ])
   const receipt = buildConsentReceipt(grant, vendor, {
     piiPrincipalId: principalPseudonym(app, grant.vendorId),
     jurisdiction,

@@ -51,7 +51,11 @@ export function bearerAuth(app: AppContext): MiddlewareHandler<ResourceEnv> {
     // Parsing the URL only when it has a query keeps the common request free of a URL object.
     const url = c.req.url
     if (url.includes('?') && new URL(url).searchParams.has('access_token')) {
-      throw new ResourceAuthError('invalid_request', 'Access tokens are accepted only in the Authorization header', 'Bearer')
+      throw new ResourceAuthError(
+        'invalid_request',
+        'Access tokens are accepted only in the Authorization header',
+        'Bearer',
+      )
     }
     const type = c.req.header('content-type')?.toLowerCase() ?? ''
     if (type.startsWith('application/x-www-form-urlencoded')) {
@@ -61,17 +65,33 @@ export function bearerAuth(app: AppContext): MiddlewareHandler<ResourceEnv> {
       } catch {
         form = undefined
       }
-      if (form?.has('access_token')) throw new ResourceAuthError('invalid_request', 'Access tokens are accepted only in the Authorization header', 'Bearer')
+      if (form?.has('access_token'))
+        throw new ResourceAuthError(
+          'invalid_request',
+          'Access tokens are accepted only in the Authorization header',
+          'Bearer',
+        )
     }
 
     const authorization = c.req.header('authorization')?.trim() ?? ''
-    if (authorization === '') throw new ResourceAuthError(undefined, 'An access token is required', 'both')
-    if (authorization.length > MAX_AUTHORIZATION) throw new ResourceAuthError('invalid_request', 'The Authorization header is malformed', 'Bearer')
+    if (authorization === '')
+      throw new ResourceAuthError(undefined, 'An access token is required', 'both')
+    if (authorization.length > MAX_AUTHORIZATION)
+      throw new ResourceAuthError(
+        'invalid_request',
+        'The Authorization header is malformed',
+        'Bearer',
+      )
     const match = CREDENTIALS.exec(authorization)
     if (!match) {
       const named = OTHER_SCHEME.exec(authorization)?.[0].trim().toLowerCase()
-      if (named !== undefined && named !== 'bearer' && named !== 'dpop') throw new ResourceAuthError(undefined, 'An access token is required', 'both')
-      throw new ResourceAuthError('invalid_request', 'The Authorization header is malformed', named === 'dpop' ? 'DPoP' : 'Bearer')
+      if (named !== undefined && named !== 'bearer' && named !== 'dpop')
+        throw new ResourceAuthError(undefined, 'An access token is required', 'both')
+      throw new ResourceAuthError(
+        'invalid_request',
+        'The Authorization header is malformed',
+        named === 'dpop' ? 'DPoP' : 'Bearer',
+      )
     }
     const scheme = match[1]?.toLowerCase() === 'dpop' ? 'DPoP' : 'Bearer'
     const token = match[2] as string
@@ -81,30 +101,60 @@ export function bearerAuth(app: AppContext): MiddlewareHandler<ResourceEnv> {
       // Logged as a refusal of the token's vendor and grant (a revoke revokes the grant's tokens,
       // so this is where a read after a revoke ends), or counted as nobody's when it matches no
       // row; the answer is the same opaque invalid_token either way.
-      await refuseCredential(app, found.record ? { vendorId: found.record.clientId, grantId: found.record.grantId, credential: found.reason } : {})
-      throw new ResourceAuthError('invalid_token', 'The access token is invalid, expired or revoked', scheme)
+      await refuseCredential(
+        app,
+        found.record
+          ? {
+              vendorId: found.record.clientId,
+              grantId: found.record.grantId,
+              credential: found.reason,
+            }
+          : {},
+      )
+      throw new ResourceAuthError(
+        'invalid_token',
+        'The access token is invalid, expired or revoked',
+        scheme,
+      )
     }
     const record = found.record
 
     if (record.dpopJkt !== null) {
-      if (scheme !== 'DPoP') throw new ResourceAuthError('invalid_token', 'This access token must be used with the DPoP scheme', 'DPoP')
+      if (scheme !== 'DPoP')
+        throw new ResourceAuthError(
+          'invalid_token',
+          'This access token must be used with the DPoP scheme',
+          'DPoP',
+        )
       const proof = c.req.header('dpop')
-      if (proof === undefined) throw new ResourceAuthError('invalid_dpop_proof', 'A DPoP proof is required', 'DPoP')
+      if (proof === undefined)
+        throw new ResourceAuthError('invalid_dpop_proof', 'A DPoP proof is required', 'DPoP')
       let jkt: string
       try {
         // RFC 9449 §4.3 step 9: htu is the request URI without query and fragment, here always
         // under the configured issuer (the public base URL), never a Host header.
-        ;({ jkt } = await verifyDpopProof(app, proof, { method: c.req.method, url: `${app.config.issuer}${c.req.path}`, accessToken: token }))
+        ;({ jkt } = await verifyDpopProof(app, proof, {
+          method: c.req.method,
+          url: `${app.config.issuer}${c.req.path}`,
+          accessToken: token,
+        }))
       } catch (err) {
-        if (err instanceof DpopError) throw new ResourceAuthError('invalid_dpop_proof', 'The DPoP proof is invalid', 'DPoP')
+        if (err instanceof DpopError)
+          throw new ResourceAuthError('invalid_dpop_proof', 'The DPoP proof is invalid', 'DPoP')
         throw err
       }
-      if (jkt !== record.dpopJkt) throw new ResourceAuthError('invalid_token', 'Invalid DPoP key binding', 'DPoP')
+      if (jkt !== record.dpopJkt)
+        throw new ResourceAuthError('invalid_token', 'Invalid DPoP key binding', 'DPoP')
     } else if (scheme === 'DPoP') {
       throw new ResourceAuthError('invalid_token', 'This access token is not DPoP-bound', 'DPoP')
     }
 
-    c.set('access', { clientId: record.clientId, grantId: record.grantId, scheme, ...(record.changeToken !== undefined ? { changeToken: record.changeToken } : {}) })
+    c.set('access', {
+      clientId: record.clientId,
+      grantId: record.grantId,
+      scheme,
+      ...(record.changeToken !== undefined ? { changeToken: record.changeToken } : {}),
+    })
     await next()
   }
 }

@@ -15,7 +15,10 @@ export function grantRoutes(app: AppContext): Hono<ResourceEnv> {
   routes.get('/', async (c) => {
     const { clientId, grantId } = c.var.access
     // Decided and logged by the vault's refusal policy: a look at the grant is an access too.
-    const { grant, vendor } = await app.vault.access.authorize(grantId, { vendorId: clientId, record: 'grant.viewed' })
+    const { grant, vendor } = await app.vault.access.authorize(grantId, {
+      vendorId: clientId,
+      record: 'grant.viewed',
+    })
     const receipt = await consentReceiptFor(app, grant, vendor)
     return c.json(
       {

@@ -13,7 +13,11 @@ export function profileRoutes(app: AppContext): Hono<ResourceEnv> {
     // c.get, not c.var: hono builds a fresh object of all variables on every c.var access.
     const { clientId, grantId, changeToken } = c.get('access')
     // vendorId: the token's client must own the grant (confused deputy) — a compare, no query.
-    const { fields } = await app.vault.readThroughGrant(grantId, { include: ['fields'], vendorId: clientId, ...(changeToken !== undefined ? { changeToken } : {}) })
+    const { fields } = await app.vault.readThroughGrant(grantId, {
+      include: ['fields'],
+      vendorId: clientId,
+      ...(changeToken !== undefined ? { changeToken } : {}),
+    })
     return c.json({ fields }, 200, { 'cache-control': 'no-store' })
   })
   return routes

@@ -27,18 +27,30 @@ export function purchasesRoutes(app: AppContext): Hono<ResourceEnv> {
 
   routes.get('/', async (c) => {
     const query = PurchasesQuery.safeParse(c.req.query())
-    if (!query.success) return problemResponse(c, apiProblem('ERR_VALIDATION', 'Invalid query', issuesOf(query.error)))
+    if (!query.success)
+      return problemResponse(
+        c,
+        apiProblem('ERR_VALIDATION', 'Invalid query', issuesOf(query.error)),
+      )
     const { cursor, limit } = query.data
     const { clientId, grantId, changeToken } = c.get('access')
     const slice = await app.vault.readThroughGrant(grantId, {
       include: ['purchases'],
       vendorId: clientId,
       ...(changeToken !== undefined ? { changeToken } : {}),
-      purchases: { ...(cursor !== undefined ? { cursor } : {}), ...(limit !== undefined ? { limit } : {}) },
+      purchases: {
+        ...(cursor !== undefined ? { cursor } : {}),
+        ...(limit !== undefined ? { limit } : {}),
+      },
     })
-    if (!slice.purchases) throw new VaultError('ERR_GRANT_SCOPE', 'This grant does not allow reading purchases')
+    if (!slice.purchases)
+      throw new VaultError('ERR_GRANT_SCOPE', 'This grant does not allow reading purchases')
     const { items, nextCursor } = slice.purchases
-    return c.json({ items, ...(nextCursor !== undefined ? { next_cursor: nextCursor } : {}) }, 200, { 'cache-control': 'no-store' })
+    return c.json(
+      { items, ...(nextCursor !== undefined ? { next_cursor: nextCursor } : {}) },
+      200,
+      { 'cache-control': 'no-store' },
+    )
   })
 
   routes.post('/', async (c) => {
@@ -48,7 +60,10 @@ export function purchasesRoutes(app: AppContext): Hono<ResourceEnv> {
     await app.vault.access.authorize(grantId, { vendorId: clientId, action: 'append' })
     const type = c.req.header('content-type')?.toLowerCase() ?? ''
     if (!/^application\/json\s*(;|$)/.test(type)) {
-      return problemResponse(c, apiProblem('ERR_UNSUPPORTED_MEDIA_TYPE', 'The request body must be application/json'))
+      return problemResponse(
+        c,
+        apiProblem('ERR_UNSUPPORTED_MEDIA_TYPE', 'The request body must be application/json'),
+      )
     }
     let json: unknown
     try {
@@ -57,13 +72,22 @@ export function purchasesRoutes(app: AppContext): Hono<ResourceEnv> {
       return problemResponse(c, apiProblem('ERR_VALIDATION', 'The request body is not valid JSON'))
     }
     const order = Order.safeParse(json)
-    if (!order.success) return problemResponse(c, apiProblem('ERR_VALIDATION', 'Invalid order', issuesOf(order.error)))
+    if (!order.success)
+      return problemResponse(
+        c,
+        apiProblem('ERR_VALIDATION', 'Invalid order', issuesOf(order.error)),
+      )
     // One vendor must not flood the owner's inbox (limits/limits-config.ts): a rate per vendor,
     // counted in the database, and a cap on its receipts awaiting review (ERR_INBOX_FULL).
     const { appendsPerVendor, pendingPerVendor } = app.config.limits
     await limiter.hit({ bucket: `append:${c.var.access.clientId}`, window: appendsPerVendor })
-    const pending = await app.vault.inbox.append(grantId, order.data, { maxPending: pendingPerVendor, vendorId: clientId })
-    return c.json({ id: pending.id, status: 'pending' as const }, 202, { 'cache-control': 'no-store' })
+    const pending = await app.vault.inbox.append(grantId, order.data, {
+      maxPending: pendingPerVendor,
+      vendorId: clientId,
+    })
+    return c.json({ id: pending.id, status: 'pending' as const }, 202, {
+      'cache-control': 'no-store',
+    })
   })
 
   return routes

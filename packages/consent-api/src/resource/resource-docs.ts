@@ -4,16 +4,27 @@ import type { RouteDoc } from '../openapi/openapi-document.js'
 import { PurchasesQuery } from './purchases.js'
 
 /** RFC 6750 §3 errors: the challenge is in WWW-Authenticate, and the body repeats it (resource-error.ts). */
-const BEARER_ERROR = z.object({ error: z.string().optional(), error_description: z.string().optional() })
+const BEARER_ERROR = z.object({
+  error: z.string().optional(),
+  error_description: z.string().optional(),
+})
 const AUTH_ERRORS = {
-  '400': { description: 'invalid_request (RFC 6750 §3.1): a malformed Authorization header, or a token outside it', schema: BEARER_ERROR },
-  '401': { description: 'invalid_token / invalid_dpop_proof, or no credentials; see WWW-Authenticate', schema: BEARER_ERROR },
+  '400': {
+    description:
+      'invalid_request (RFC 6750 §3.1): a malformed Authorization header, or a token outside it',
+    schema: BEARER_ERROR,
+  },
+  '401': {
+    description: 'invalid_token / invalid_dpop_proof, or no credentials; see WWW-Authenticate',
+    schema: BEARER_ERROR,
+  },
   '403': { description: 'insufficient_scope: the grant does not allow this', schema: BEARER_ERROR },
   '406': { description: 'Sealed delivery asked for, but no X25519 key is registered' },
   '503': { description: 'The vault is sealed' },
 } as const
 
-const SEALED_NOTE = 'With `Accept: application/custos-sealed` (and a registered `custos_x25519_public_key`), the JSON body comes signed (compact JWS, EdDSA, key in /.well-known/jwks.json) and sealed to that key (libsodium crypto_box_seal).'
+const SEALED_NOTE =
+  'With `Accept: application/custos-sealed` (and a registered `custos_x25519_public_key`), the JSON body comes signed (compact JWS, EdDSA, key in /.well-known/jwks.json) and sealed to that key (libsodium crypto_box_seal).'
 
 /** The vendor resource API and the signing key, for the OpenAPI document. */
 export const resourceRouteDocs: readonly RouteDoc[] = [
@@ -24,7 +35,13 @@ export const resourceRouteDocs: readonly RouteDoc[] = [
     summary: 'The granted profile fields that have values',
     description: SEALED_NOTE,
     auth: 'bearer',
-    responses: { '200': { description: 'Granted fields by path', schema: z.object({ fields: z.record(z.string(), z.unknown()) }) }, ...AUTH_ERRORS },
+    responses: {
+      '200': {
+        description: 'Granted fields by path',
+        schema: z.object({ fields: z.record(z.string(), z.unknown()) }),
+      },
+      ...AUTH_ERRORS,
+    },
   },
   {
     method: 'get',
@@ -34,7 +51,16 @@ export const resourceRouteDocs: readonly RouteDoc[] = [
     description: SEALED_NOTE,
     auth: 'bearer',
     query: PurchasesQuery,
-    responses: { '200': { description: 'One page', schema: z.object({ items: z.array(z.record(z.string(), z.unknown())), next_cursor: z.string().optional() }) }, ...AUTH_ERRORS },
+    responses: {
+      '200': {
+        description: 'One page',
+        schema: z.object({
+          items: z.array(z.record(z.string(), z.unknown())),
+          next_cursor: z.string().optional(),
+        }),
+      },
+      ...AUTH_ERRORS,
+    },
   },
   {
     method: 'post',
@@ -45,28 +71,42 @@ export const resourceRouteDocs: readonly RouteDoc[] = [
     auth: 'bearer',
     body: { type: 'application/json', schema: Order },
     responses: {
-      '202': { description: 'Pending in the inbox', schema: z.object({ id: z.string(), status: z.literal('pending') }) },
+      '202': {
+        description: 'Pending in the inbox',
+        schema: z.object({ id: z.string(), status: z.literal('pending') }),
+      },
       ...AUTH_ERRORS,
       '400': { description: 'invalid_request, or an invalid order (problem+json with issues)' },
       '415': { description: 'The body must be application/json' },
-      '429': { description: 'Too many appends from this vendor (ERR_RATE_LIMITED), or too many of its receipts await the owner (ERR_INBOX_FULL); see Retry-After' },
+      '429': {
+        description:
+          'Too many appends from this vendor (ERR_RATE_LIMITED), or too many of its receipts await the owner (ERR_INBOX_FULL); see Retry-After',
+      },
     },
   },
   {
     method: 'get',
     path: '/v1/grant',
     tag: 'Vendor resources',
-    summary: 'What this token may do, until when, for what purpose, with the signed consent receipt',
+    summary:
+      'What this token may do, until when, for what purpose, with the signed consent receipt',
     description: SEALED_NOTE,
     auth: 'bearer',
     responses: {
       '200': {
-        description: 'The grant and its consent receipt (a JWT, typ consent-receipt+jwt, verifiable with /.well-known/jwks.json)',
+        description:
+          'The grant and its consent receipt (a JWT, typ consent-receipt+jwt, verifiable with /.well-known/jwks.json)',
         schema: z.object({
           grant_id: z.string(),
           vendor_id: z.string(),
           fields: z.array(z.string()),
-          purchases: z.object({ made_with_vendor: z.boolean(), categories: z.array(z.string()).optional(), since: z.string().optional() }).nullable(),
+          purchases: z
+            .object({
+              made_with_vendor: z.boolean(),
+              categories: z.array(z.string()).optional(),
+              since: z.string().optional(),
+            })
+            .nullable(),
           actions: z.array(z.enum(['read', 'append'])),
           purpose: z.string(),
           expires_at: z.string(),
@@ -84,6 +124,12 @@ export const resourceRouteDocs: readonly RouteDoc[] = [
     path: '/.well-known/jwks.json',
     tag: 'Discovery',
     summary: "The vault's public signing key (consent receipts, sealed responses) as a JWK Set",
-    responses: { '200': { description: 'RFC 7517 JWK Set', schema: z.object({ keys: z.array(z.record(z.string(), z.string())) }) }, '503': { description: 'The vault is sealed and this process has not seen the key yet' } },
+    responses: {
+      '200': {
+        description: 'RFC 7517 JWK Set',
+        schema: z.object({ keys: z.array(z.record(z.string(), z.string())) }),
+      },
+      '503': { description: 'The vault is sealed and this process has not seen the key yet' },
+    },
   },
 ]

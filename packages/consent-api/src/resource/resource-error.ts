@@ -27,7 +27,12 @@ export class ResourceAuthError extends Error {
    *   challenge then SHOULD NOT include an error code (and the body carries none either).
    * @param scope the scope the request needs (`insufficient_scope`, RFC 6750 §3.1), space-delimited.
    */
-  constructor(error: ResourceErrorCode | undefined, description: string, scheme: ChallengeScheme, scope?: string) {
+  constructor(
+    error: ResourceErrorCode | undefined,
+    description: string,
+    scheme: ChallengeScheme,
+    scope?: string,
+  ) {
     super(description)
     this.error = error
     this.scheme = scheme
@@ -37,7 +42,8 @@ export class ResourceAuthError extends Error {
 
 function challenge(app: AppContext, scheme: 'Bearer' | 'DPoP', err: ResourceAuthError): string {
   const params = [`realm="custos"`]
-  if (err.error !== undefined) params.push(`error="${err.error}"`, `error_description="${err.message}"`)
+  if (err.error !== undefined)
+    params.push(`error="${err.error}"`, `error_description="${err.message}"`)
   // RFC 6750 §3: scope tokens are NQCHAR (no `"` or `\`), so the value is a valid quoted-string.
   if (err.scope !== undefined) params.push(`scope="${err.scope}"`)
   if (scheme === 'DPoP') params.push(`algs="${DPOP_ALGS.join(' ')}"`)
@@ -45,11 +51,18 @@ function challenge(app: AppContext, scheme: 'Bearer' | 'DPoP', err: ResourceAuth
   return `${scheme} ${params.join(', ')}`
 }
 
-export function resourceAuthErrorResponse(app: AppContext, c: Context, err: ResourceAuthError): Response {
+export function resourceAuthErrorResponse(
+  app: AppContext,
+  c: Context,
+  err: ResourceAuthError,
+): Response {
   const schemes = err.scheme === 'both' ? (['Bearer', 'DPoP'] as const) : [err.scheme]
   const status = err.error === undefined ? 401 : OAUTH_ERRORS[err.error].challenge
   // RFC 6750 §3.1: a request without credentials gets no error code, in the challenge or the body.
-  const body = err.error === undefined ? { error_description: err.message } : { error: err.error, error_description: err.message }
+  const body =
+    err.error === undefined
+      ? { error_description: err.message }
+      : { error: err.error, error_description: err.message }
   return c.json(body, status, {
     // RFC 7235 §4.1: several challenges in one field, comma-separated.
     'www-authenticate': schemes.map((s) => challenge(app, s, err)).join(', '),

@@ -37,8 +37,13 @@ export function resourceRoutes(app: AppContext): Hono<ResourceEnv> {
     const bearer = isVaultError(err) ? problemRow(err.code).bearer : undefined
     if (bearer) {
       const access = c.var.access as VendorAccess | undefined
-      const scope = bearer.error === 'insufficient_scope' ? neededScope(c.req.method, c.req.path) : undefined
-      return resourceAuthErrorResponse(app, c, new ResourceAuthError(bearer.error, bearer.description, access?.scheme ?? 'Bearer', scope))
+      const scope =
+        bearer.error === 'insufficient_scope' ? neededScope(c.req.method, c.req.path) : undefined
+      return resourceAuthErrorResponse(
+        app,
+        c,
+        new ResourceAuthError(bearer.error, bearer.description, access?.scheme ?? 'Bearer', scope),
+      )
     }
     // Other vault errors through the table, storage faults 503; anything else one opaque 500 — never a stack, SQL or value.
     return errorResponse(c, err)

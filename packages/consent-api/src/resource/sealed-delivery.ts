@@ -11,7 +11,12 @@ export const SEALED_MEDIA_TYPE = 'application/custos-sealed'
 export const SEALED_JWS_TYP = 'custos-response+jws'
 
 /** The part of a client's stored RFC 7591 metadata this needs (validated again on the way out). */
-const SealingMetadata = z.object({ custos_x25519_public_key: z.string().regex(/^[A-Za-z0-9_-]{43}$/).optional() })
+const SealingMetadata = z.object({
+  custos_x25519_public_key: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{43}$/)
+    .optional(),
+})
 
 /**
  * Sealed delivery (SECURITY.md key hierarchy, item 8): when a vendor registered an X25519 public
@@ -41,11 +46,20 @@ export function sealedDelivery(app: AppContext): MiddlewareHandler<ResourceEnv> 
     const { clientId } = c.var.access
     const recipient = await vendorSealingKey(app, clientId)
     if (!recipient) {
-      return problemResponse(c, apiProblem('ERR_NOT_ACCEPTABLE', 'No X25519 key is registered for sealed delivery'), { vary: 'Accept' })
+      return problemResponse(
+        c,
+        apiProblem('ERR_NOT_ACCEPTABLE', 'No X25519 key is registered for sealed delivery'),
+        { vary: 'Accept' },
+      )
     }
     await next()
     const res = c.res
-    if (res.status < 200 || res.status >= 300 || !(res.headers.get('content-type') ?? '').startsWith('application/json')) return
+    if (
+      res.status < 200 ||
+      res.status >= 300 ||
+      !(res.headers.get('content-type') ?? '').startsWith('application/json')
+    )
+      return
     const body = new Uint8Array(await res.arrayBuffer())
     const key = await app.stores.signingKeys.signingKey()
     const jws = await new CompactSign(body)
@@ -63,7 +77,10 @@ export function sealedDelivery(app: AppContext): MiddlewareHandler<ResourceEnv> 
     const sealed = sodium.crypto_box_seal(jws, recipient)
     // Drop the JSON response first so none of its headers (a length, a type) carry over.
     c.res = undefined
-    c.res = new Response(sealed, { status: res.status, headers: { 'content-type': SEALED_MEDIA_TYPE, 'cache-control': 'no-store', vary: 'Accept' } })
+    c.res = new Response(sealed, {
+      status: res.status,
+      headers: { 'content-type': SEALED_MEDIA_TYPE, 'cache-control': 'no-store', vary: 'Accept' },
+    })
   }
 }
 
@@ -78,7 +95,10 @@ export function acceptsSealed(accept: string | undefined): boolean {
   })
 }
 
-async function vendorSealingKey(app: AppContext, clientId: string): Promise<Uint8Array | undefined> {
+async function vendorSealingKey(
+  app: AppContext,
+  clientId: string,
+): Promise<Uint8Array | undefined> {
   // The client as the vault vouches for it (row MAC, sealed metadata): an edited key is no key.
   const client = await app.stores.clients.load(clientId)
   if (!client) return undefined

@@ -30,7 +30,10 @@ const StoredMetadata = z.object({
 })
 
 /** What `sealed` holds: the registered redirect URIs and the rest of the RFC 7591 metadata. */
-export const SealedClient = z.object({ redirect_uris: z.array(z.string()), metadata: StoredMetadata })
+export const SealedClient = z.object({
+  redirect_uris: z.array(z.string()),
+  metadata: StoredMetadata,
+})
 
 export interface RegisteredClient {
   readonly clientId: string
@@ -78,7 +81,10 @@ export class ClientStore {
       auth_method: client.authMethod,
       redirect_uris: '',
       metadata: '',
-      sealed: app.vault.envelopes.seal(sealedPlace('oauth_clients', client.clientId), { redirect_uris: client.redirectUris, metadata: client.metadata }),
+      sealed: app.vault.envelopes.seal(sealedPlace('oauth_clients', client.clientId), {
+        redirect_uris: client.redirectUris,
+        metadata: client.metadata,
+      }),
       created_at: app.now().toISOString(),
     }
     await app.db
@@ -91,9 +97,18 @@ export class ClientStore {
   async load(clientId: string): Promise<RegisteredClient | undefined> {
     if (typeof clientId !== 'string' || !CLIENT_ID.test(clientId)) return undefined
     const app = this.#app
-    const row = await app.db.selectFrom('oauth_clients').selectAll().where('client_id', '=', clientId).executeTakeFirst()
+    const row = await app.db
+      .selectFrom('oauth_clients')
+      .selectAll()
+      .where('client_id', '=', clientId)
+      .executeTakeFirst()
     if (!row || !authentic(app, 'oauth_clients', row)) return undefined
-    const sealed = openSealed(app, sealedPlace('oauth_clients', row.client_id), row.sealed, SealedClient)
+    const sealed = openSealed(
+      app,
+      sealedPlace('oauth_clients', row.client_id),
+      row.sealed,
+      SealedClient,
+    )
     const meta = sealed.metadata
     return {
       clientId: row.client_id,

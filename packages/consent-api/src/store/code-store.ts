@@ -64,7 +64,9 @@ export class CodeStore {
       client_id: input.clientId,
       grant_id: input.grantId,
       redirect_uri: '',
-      sealed: app.vault.envelopes.seal(sealedPlace('oauth_codes', codeHash), { redirect_uri: input.redirectUri }),
+      sealed: app.vault.envelopes.seal(sealedPlace('oauth_codes', codeHash), {
+        redirect_uri: input.redirectUri,
+      }),
       code_challenge: input.codeChallenge,
       dpop_jkt: input.dpopJkt,
       expires_at: new Date(now.getTime() + app.config.codeSeconds * 1000).toISOString(),
@@ -87,8 +89,13 @@ export class CodeStore {
     if (typeof code !== 'string' || !CODE.test(code)) return { ok: false, reason: 'unknown' }
     const app = this.#app
     const hash = app.vault.hashSecret(code)
-    const row = await app.db.selectFrom('oauth_codes').selectAll().where('code_hash', '=', hash).executeTakeFirst()
-    if (!row || !authentic(app, 'oauth_codes', row) || row.client_id !== clientId) return { ok: false, reason: 'unknown' }
+    const row = await app.db
+      .selectFrom('oauth_codes')
+      .selectAll()
+      .where('code_hash', '=', hash)
+      .executeTakeFirst()
+    if (!row || !authentic(app, 'oauth_codes', row) || row.client_id !== clientId)
+      return { ok: false, reason: 'unknown' }
     if (row.used_at !== null) {
       await this.#tokens.revokeGrant(row.grant_id)
       return { ok: false, reason: 'reused', grantId: row.grant_id }

@@ -32,7 +32,14 @@ describe('JtiStore', () => {
     const first = new JtiStore(f.context())
     expect(await first.claim('client_assertion:x:1', new Date(f.now().getTime() + 1000))).toBe(true)
     f.advance(5)
-    expect(await first.claim('client_assertion:x:1', new Date(f.now().getTime() + 1000))).toBe(false)
-    expect(await new JtiStore(f.context()).claim('client_assertion:x:1', new Date(f.now().getTime() + 1000))).toBe(true)
+    expect(await first.claim('client_assertion:x:1', new Date(f.now().getTime() + 1000))).toBe(
+      false,
+    )
+    expect(
+      await new JtiStore(f.context()).claim(
+        'client_assertion:x:1',
+        new Date(f.now().getTime() + 1000),
+      ),
+    ).toBe(true)
   })
 })

@@ -37,7 +37,10 @@ export class JtiStore {
       await app.db.deleteFrom('dpop_jti').where('expires_at', '<', now.toISOString()).execute()
     }
     try {
-      await app.db.insertInto('dpop_jti').values({ jti_hash: app.vault.hashSecret(key), expires_at: expiresAt.toISOString() }).execute()
+      await app.db
+        .insertInto('dpop_jti')
+        .values({ jti_hash: app.vault.hashSecret(key), expires_at: expiresAt.toISOString() })
+        .execute()
       return true
     } catch {
       return false

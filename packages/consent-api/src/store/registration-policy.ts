@@ -45,7 +45,11 @@ export class RegistrationPolicy {
     if (stored === undefined) {
       // No row: open. A row the vault's key does not vouch for reads as absent too — but an edit
       // must not open registration, so tell the two apart before falling back.
-      const present = await this.#app.db.selectFrom('api_settings').select('name').where('name', '=', 'registration_mode').executeTakeFirst()
+      const present = await this.#app.db
+        .selectFrom('api_settings')
+        .select('name')
+        .where('name', '=', 'registration_mode')
+        .executeTakeFirst()
       return present ? 'token' : 'open'
     }
     const mode = RegistrationMode.safeParse(stored)
@@ -58,17 +62,38 @@ export class RegistrationPolicy {
 
   /** The live tokens, newest first. */
   async tokens(): Promise<RegistrationTokenView[]> {
-    const rows = await this.#app.db.selectFrom('registration_tokens').select(['id', 'label', 'created_at', 'last_used_at']).orderBy('created_at', 'desc').orderBy('id').execute()
-    return rows.map((r) => ({ id: r.id, label: r.label, createdAt: r.created_at, lastUsedAt: r.last_used_at }))
+    const rows = await this.#app.db
+      .selectFrom('registration_tokens')
+      .select(['id', 'label', 'created_at', 'last_used_at'])
+      .orderBy('created_at', 'desc')
+      .orderBy('id')
+      .execute()
+    return rows.map((r) => ({
+      id: r.id,
+      label: r.label,
+      createdAt: r.created_at,
+      lastUsedAt: r.last_used_at,
+    }))
   }
 
   /** Creates a token: the only time its value is known outside the vendor's hands. */
   async createToken(label?: string): Promise<RegistrationTokenView & { readonly token: string }> {
     const token = newSecret()
-    const view = { id: `rtk_${randomBytes(12).toString('base64url')}`, label: label ?? null, createdAt: this.#app.now().toISOString(), lastUsedAt: null }
+    const view = {
+      id: `rtk_${randomBytes(12).toString('base64url')}`,
+      label: label ?? null,
+      createdAt: this.#app.now().toISOString(),
+      lastUsedAt: null,
+    }
     await this.#app.db
       .insertInto('registration_tokens')
-      .values({ id: view.id, token_hash: this.#app.vault.hashSecret(token), label: view.label, created_at: view.createdAt, last_used_at: null })
+      .values({
+        id: view.id,
+        token_hash: this.#app.vault.hashSecret(token),
+        label: view.label,
+        created_at: view.createdAt,
+        last_used_at: null,
+      })
       .execute()
     return { ...view, token }
   }
@@ -76,7 +101,10 @@ export class RegistrationPolicy {
   /** Deletes a token; false when there was none with that id. */
   async revokeToken(id: string): Promise<boolean> {
     if (!TOKEN_ID.test(id)) return false
-    const deleted = await this.#app.db.deleteFrom('registration_tokens').where('id', '=', id).executeTakeFirst()
+    const deleted = await this.#app.db
+      .deleteFrom('registration_tokens')
+      .where('id', '=', id)
+      .executeTakeFirst()
     return Number(deleted.numDeletedRows) === 1
   }
 

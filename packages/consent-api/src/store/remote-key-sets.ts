@@ -18,7 +18,11 @@ export class RemoteKeySets {
 
   forUri(uri: string): JWTVerifyGetKey {
     let set = this.#sets.get(uri)
-    if (!set) this.#sets.set(uri, (set = createRemoteJWKSet(new URL(uri), { timeoutDuration: FETCH_TIMEOUT_MS })))
+    if (!set)
+      this.#sets.set(
+        uri,
+        (set = createRemoteJWKSet(new URL(uri), { timeoutDuration: FETCH_TIMEOUT_MS })),
+      )
     return set
   }
 }

@@ -52,10 +52,15 @@ export const AuthorizationRequest = z.object({
 export type AuthorizationRequest = z.output<typeof AuthorizationRequest>
 
 export type RequestStage = 'pushed' | 'pending'
-const StoredRequest = z.object({ stage: z.enum(['pushed', 'pending']), request: AuthorizationRequest })
+const StoredRequest = z.object({
+  stage: z.enum(['pushed', 'pending']),
+  request: AuthorizationRequest,
+})
 
 /** A request stored under its id, or no room: the seconds until the oldest waiting one expires. */
-export type StoreOutcome = { readonly ok: true; readonly id: string } | { readonly ok: false; readonly retryAfterSeconds: number }
+export type StoreOutcome =
+  | { readonly ok: true; readonly id: string }
+  | { readonly ok: false; readonly retryAfterSeconds: number }
 
 /**
  * @example
@@ -74,7 +79,11 @@ export class RequestStore {
    * requests as `config.limits` allows: then nothing is stored and the answer says how long until
    * the oldest of them expires (the Retry-After of the endpoints' 429, RFC 9126 §2.3, RFC 6585 §4).
    */
-  async store(stage: RequestStage, request: AuthorizationRequest, seconds: number): Promise<StoreOutcome> {
+  async store(
+    stage: RequestStage,
+    request: AuthorizationRequest,
+    seconds: number,
+  ): Promise<StoreOutcome> {
     const app = this.#app
     const now = app.now()
     await purgeExpired(app.db, 'oauth_requests', now)
@@ -93,7 +102,8 @@ export class RequestStore {
     // inserting first and counting after refuses every request of a burst that overshoots.
     const wait = await app.db.transaction().execute(async (trx) => {
       if (app.database?.engine === 'postgres') {
-        for (const bucket of ['custos/requests/all', `custos/requests/${request.clientId}`].sort()) await sql`select pg_advisory_xact_lock(hashtextextended(${bucket}, 0))`.execute(trx)
+        for (const bucket of ['custos/requests/all', `custos/requests/${request.clientId}`].sort())
+          await sql`select pg_advisory_xact_lock(hashtextextended(${bucket}, 0))`.execute(trx)
       }
       const room = await waitForRoom(trx, app.config.limits, request.clientId, now)
       if (room === undefined) {
@@ -104,7 +114,9 @@ export class RequestStore {
       }
       return room
     })
-    return wait === undefined ? { ok: true, id } : { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(wait)) }
+    return wait === undefined
+      ? { ok: true, id }
+      : { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(wait)) }
   }
 
   /** Reads a live request of `stage` without consuming it. */
@@ -116,38 +128,80 @@ export class RequestStore {
    * Consumes a live request of `stage` (of `clientId` when given): the conditional delete — of
    * exactly the row that was checked — makes it single-use even when two processes race for it.
    */
-  async take(stage: RequestStage, id: string, clientId?: string): Promise<AuthorizationRequest | undefined> {
+  async take(
+    stage: RequestStage,
+    id: string,
+    clientId?: string,
+  ): Promise<AuthorizationRequest | undefined> {
     const live = await this.#live(stage, id)
     if (!live || (clientId !== undefined && live.request.clientId !== clientId)) return undefined
-    const deleted = await this.#app.db.deleteFrom('oauth_requests').where('id', '=', id).where('row_mac', '=', live.mac).executeTakeFirst()
+    const deleted = await this.#app.db
+      .deleteFrom('oauth_requests')
+      .where('id', '=', id)
+      .where('row_mac', '=', live.mac)
+      .executeTakeFirst()
     return Number(deleted.numDeletedRows) === 1 ? live.request : undefined
   }
 
   /** A live, authentic request of `stage` with the MAC that was checked (for the guarded delete). */
-  async #live(stage: RequestStage, id: string): Promise<{ request: AuthorizationRequest; mac: Uint8Array } | undefined> {
+  async #live(
+    stage: RequestStage,
+    id: string,
+  ): Promise<{ request: AuthorizationRequest; mac: Uint8Array } | undefined> {
     if (typeof id !== 'string' || !REQUEST_ID.test(id)) return undefined
     const app = this.#app
-    const row = await app.db.selectFrom('oauth_requests').selectAll().where('id', '=', id).executeTakeFirst()
-    if (!row || row.expires_at <= app.now().toISOString() || !authentic(app, 'oauth_requests', row) || row.row_mac === null) return undefined
+    const row = await app.db
+      .selectFrom('oauth_requests')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst()
+    if (
+      !row ||
+      row.expires_at <= app.now().toISOString() ||
+      !authentic(app, 'oauth_requests', row) ||
+      row.row_mac === null
+    )
+      return undefined
     // A request stored by an older version that no longer parses is as good as expired.
-    const stored = StoredRequest.safeParse(app.vault.envelopes.open(sealedPlace('oauth_requests', id), row.sealed))
-    if (!stored.success || stored.data.stage !== stage || stored.data.request.clientId !== row.client_id) return undefined
+    const stored = StoredRequest.safeParse(
+      app.vault.envelopes.open(sealedPlace('oauth_requests', id), row.sealed),
+    )
+    if (
+      !stored.success ||
+      stored.data.stage !== stage ||
+      stored.data.request.clientId !== row.client_id
+    )
+      return undefined
     return { request: stored.data.request, mac: row.row_mac }
   }
 }
 
 /** Seconds until a place frees, when a cap is exceeded; undefined when there is room. */
-async function waitForRoom(db: Transaction<ApiTables>, limits: StoreContext['config']['limits'], clientId: string, now: Date): Promise<number | undefined> {
+async function waitForRoom(
+  db: Transaction<ApiTables>,
+  limits: StoreContext['config']['limits'],
+  clientId: string,
+  now: Date,
+): Promise<number | undefined> {
   const { authorizationRequestsPerClient, authorizationRequests } = limits
   const live = db
     .selectFrom('oauth_requests')
-    .select((eb) => [eb.fn.countAll<number | string>().as('n'), eb.fn.min('expires_at').as('first')])
+    .select((eb) => [
+      eb.fn.countAll<number | string>().as('n'),
+      eb.fn.min('expires_at').as('first'),
+    ])
     .where('expires_at', '>', now.toISOString())
   for (const [count, max] of [
-    [await live.where('client_id', '=', clientId).executeTakeFirstOrThrow(), authorizationRequestsPerClient],
+    [
+      await live.where('client_id', '=', clientId).executeTakeFirstOrThrow(),
+      authorizationRequestsPerClient,
+    ],
     [await live.executeTakeFirstOrThrow(), authorizationRequests],
   ] as const) {
-    if (Number(count.n) >= max) return (typeof count.first === 'string' ? Date.parse(count.first) - now.getTime() : 60_000) / 1000
+    if (Number(count.n) >= max)
+      return (
+        (typeof count.first === 'string' ? Date.parse(count.first) - now.getTime() : 60_000) / 1000
+      )
   }
   return undefined
 }

@@ -46,7 +46,9 @@ describe('SessionStore', () => {
     expect(listed.map((s) => s.current).sort()).toEqual([false, false, true])
     const other = listed.find((s) => !s.current)
     expect(await sessions.endByHandle(current, other?.handle as string)).toBe(true)
-    expect(await sessions.endByHandle(current, listed.find((s) => s.current)?.handle as string)).toBe(false)
+    expect(
+      await sessions.endByHandle(current, listed.find((s) => s.current)?.handle as string),
+    ).toBe(false)
     expect(await sessions.list(current)).toHaveLength(2)
 
     await sessions.endOthers(current)

@@ -72,12 +72,20 @@ export class SessionStore {
     if (!app.vault.isUnsealed()) return undefined
     if (id === undefined || !SESSION_ID.test(id)) return undefined
     const idHash = app.vault.hashSecret(id)
-    const row = await app.db.selectFrom('owner_sessions').selectAll().where('id_hash', '=', idHash).executeTakeFirst()
+    const row = await app.db
+      .selectFrom('owner_sessions')
+      .selectAll()
+      .where('id_hash', '=', idHash)
+      .executeTakeFirst()
     if (!row) return undefined
     const now = app.now()
     const idleSince = new Date(now.getTime() - IDLE_TIMEOUT_SECONDS * 1000).toISOString()
     const bornAfter = new Date(now.getTime() - MAX_LIFETIME_SECONDS * 1000).toISOString()
-    if (!authentic(app, 'owner_sessions', row) || row.last_seen_at <= idleSince || row.created_at <= bornAfter) {
+    if (
+      !authentic(app, 'owner_sessions', row) ||
+      row.last_seen_at <= idleSince ||
+      row.created_at <= bornAfter
+    ) {
       await app.db.deleteFrom('owner_sessions').where('id_hash', '=', idHash).execute()
       return undefined
     }
@@ -90,7 +98,10 @@ export class SessionStore {
       .where('id_hash', '=', idHash)
       .where('row_mac', '=', checkedMac as Uint8Array)
       .execute()
-    const recovery = row.recovery_until !== null && row.recovery_until > touched.last_seen_at ? { recoveryUntil: row.recovery_until } : {}
+    const recovery =
+      row.recovery_until !== null && row.recovery_until > touched.last_seen_at
+        ? { recoveryUntil: row.recovery_until }
+        : {}
     return { idHash, csrfHash: row.csrf_hash, csrfToken: this.#csrfTokenFor(id), ...recovery }
   }
 
@@ -107,17 +118,40 @@ export class SessionStore {
    * the vault was just created). A fresh id every time (no session fixation); the session of
    * `previousId` (the cookie the browser sent) ends. Returns the new id and its CSRF token.
    */
-  async start(previousId: string | undefined, options: StartSessionOptions = {}): Promise<{ readonly id: string; readonly csrfToken: string }> {
+  async start(
+    previousId: string | undefined,
+    options: StartSessionOptions = {},
+  ): Promise<{ readonly id: string; readonly csrfToken: string }> {
     const app = this.#app
-    if (previousId !== undefined && SESSION_ID.test(previousId)) await app.db.deleteFrom('owner_sessions').where('id_hash', '=', app.vault.hashSecret(previousId)).execute()
+    if (previousId !== undefined && SESSION_ID.test(previousId))
+      await app.db
+        .deleteFrom('owner_sessions')
+        .where('id_hash', '=', app.vault.hashSecret(previousId))
+        .execute()
     const now = app.now()
-    await app.db.deleteFrom('owner_sessions').where('last_seen_at', '<', new Date(now.getTime() - IDLE_TIMEOUT_SECONDS * 1000).toISOString()).execute()
+    await app.db
+      .deleteFrom('owner_sessions')
+      .where(
+        'last_seen_at',
+        '<',
+        new Date(now.getTime() - IDLE_TIMEOUT_SECONDS * 1000).toISOString(),
+      )
+      .execute()
     const id = newSecret()
     const csrfToken = this.#csrfTokenFor(id)
     // The recovery window lives in the MAC'd row, so it cannot be opened or stretched by editing the
     // database, and only this session (not another browser signed in with the passphrase) has it.
-    const recoveryUntil = options.recoveryKey === true ? new Date(now.getTime() + RECOVERY_WINDOW_SECONDS * 1000).toISOString() : null
-    const row: UnmacedRow<'owner_sessions'> = { id_hash: app.vault.hashSecret(id), csrf_hash: app.vault.hashSecret(csrfToken), created_at: now.toISOString(), last_seen_at: now.toISOString(), recovery_until: recoveryUntil }
+    const recoveryUntil =
+      options.recoveryKey === true
+        ? new Date(now.getTime() + RECOVERY_WINDOW_SECONDS * 1000).toISOString()
+        : null
+    const row: UnmacedRow<'owner_sessions'> = {
+      id_hash: app.vault.hashSecret(id),
+      csrf_hash: app.vault.hashSecret(csrfToken),
+      created_at: now.toISOString(),
+      last_seen_at: now.toISOString(),
+      recovery_until: recoveryUntil,
+    }
     await app.db
       .insertInto('owner_sessions')
       .values({ ...row, row_mac: rowMac(app, 'owner_sessions', row) })
@@ -132,12 +166,19 @@ export class SessionStore {
 
   /** The owner's signed-in browsers (live: authentic, not idle), most recently active first, this one marked. */
   async list(current: OwnerSession): Promise<OwnerSessionInfo[]> {
-    return (await this.#liveRows()).map((row) => ({ handle: this.#handleOf(row.id_hash), createdAt: row.created_at, lastSeenAt: row.last_seen_at, current: row.id_hash === current.idHash }))
+    return (await this.#liveRows()).map((row) => ({
+      handle: this.#handleOf(row.id_hash),
+      createdAt: row.created_at,
+      lastSeenAt: row.last_seen_at,
+      current: row.id_hash === current.idHash,
+    }))
   }
 
   /** Signs out the session named by `handle` (never the current one: that is the Sign out button). True if one ended. */
   async endByHandle(current: OwnerSession, handle: string): Promise<boolean> {
-    const row = (await this.#liveRows()).find((r) => r.id_hash !== current.idHash && this.#handleOf(r.id_hash) === handle)
+    const row = (await this.#liveRows()).find(
+      (r) => r.id_hash !== current.idHash && this.#handleOf(r.id_hash) === handle,
+    )
     if (!row) return false
     await this.#app.db.deleteFrom('owner_sessions').where('id_hash', '=', row.id_hash).execute()
     return true
@@ -164,7 +205,12 @@ export class SessionStore {
   async #liveRows() {
     const app = this.#app
     const idleSince = new Date(app.now().getTime() - IDLE_TIMEOUT_SECONDS * 1000).toISOString()
-    const rows = await app.db.selectFrom('owner_sessions').selectAll().where('last_seen_at', '>', idleSince).orderBy('last_seen_at', 'desc').execute()
+    const rows = await app.db
+      .selectFrom('owner_sessions')
+      .selectAll()
+      .where('last_seen_at', '>', idleSince)
+      .orderBy('last_seen_at', 'desc')
+      .execute()
     // An edited row is not listed: it signs nobody in (find deletes it at its next use).
     return rows.filter((row) => authentic(app, 'owner_sessions', row))
   }

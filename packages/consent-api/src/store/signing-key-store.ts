@@ -55,7 +55,10 @@ export class SigningKeyStore {
     return this.#withKeyPair(async (seed, publicJwk) => {
       // RFC 8037 §2: for Ed25519 the JWK's `d` is the 32-byte seed.
       const d = sodium.to_base64(seed, sodium.base64_variants.URLSAFE_NO_PADDING)
-      const privateKey = (await importJWK({ kty: 'OKP', crv: 'Ed25519', x: publicJwk.x, d }, RECEIPT_ALG)) as CryptoKey
+      const privateKey = (await importJWK(
+        { kty: 'OKP', crv: 'Ed25519', x: publicJwk.x, d },
+        RECEIPT_ALG,
+      )) as CryptoKey
       return { privateKey, publicJwk }
     })
   }
@@ -74,14 +77,23 @@ export class SigningKeyStore {
    * Runs `use` with the derived seed and key pair, then wipes their bytes (the base64 strings made
    * from them cannot be wiped and are dropped at once). ERR_VAULT_LOCKED while sealed.
    */
-  async #withKeyPair<T>(use: (seed: Uint8Array, publicJwk: PublicSigningJwk) => Promise<T>): Promise<T> {
+  async #withKeyPair<T>(
+    use: (seed: Uint8Array, publicJwk: PublicSigningJwk) => Promise<T>,
+  ): Promise<T> {
     const sodium = await loadSodium()
     const seed = this.#vault.signingSeed()
     const pair = sodium.crypto_sign_seed_keypair(seed)
     try {
       const x = sodium.to_base64(pair.publicKey, sodium.base64_variants.URLSAFE_NO_PADDING)
       const kid = await calculateJwkThumbprint({ kty: 'OKP', crv: 'Ed25519', x }, 'sha256')
-      const publicJwk: PublicSigningJwk = Object.freeze({ kty: 'OKP', crv: 'Ed25519', x, kid, use: 'sig', alg: RECEIPT_ALG })
+      const publicJwk: PublicSigningJwk = Object.freeze({
+        kty: 'OKP',
+        crv: 'Ed25519',
+        x,
+        kid,
+        use: 'sig',
+        alg: RECEIPT_ALG,
+      })
       this.#lastPublicJwk = publicJwk
       return await use(seed, publicJwk)
     } finally {

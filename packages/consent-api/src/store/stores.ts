@@ -34,7 +34,17 @@ export interface Stores {
 }
 
 /** Every table of the API's own state, children before the clients they name. */
-const API_TABLES = ['oauth_tokens', 'oauth_codes', 'oauth_requests', 'dpop_jti', 'owner_sessions', 'oauth_clients', 'registration_tokens', 'api_settings', 'rate_events'] as const
+const API_TABLES = [
+  'oauth_tokens',
+  'oauth_codes',
+  'oauth_requests',
+  'dpop_jti',
+  'owner_sessions',
+  'oauth_clients',
+  'registration_tokens',
+  'api_settings',
+  'rate_events',
+] as const
 
 /**
  * Builds the stores of one app — once, in createApp — so what they cache lives exactly as long

@@ -17,7 +17,11 @@ describe('TokenStore lookups', () => {
     const f = await storeFixture()
     const [one, two] = [f.context(), f.context()]
     const [a, b] = [new TokenStore(one), new TokenStore(two)]
-    const { accessToken } = await a.issue({ clientId: 'vendor-1', grantId: 'grant-1', dpopJkt: null })
+    const { accessToken } = await a.issue({
+      clientId: 'vendor-1',
+      grantId: 'grant-1',
+      dpopJkt: null,
+    })
 
     expect((await a.lookup(accessToken, 'access')).live).toBe(true)
     const afterFirst = one.reads()
@@ -33,26 +37,42 @@ describe('TokenStore lookups', () => {
     const [a, b] = [new TokenStore(f.context()), new TokenStore(f.context())]
     const first = await a.issue({ clientId: 'vendor-1', grantId: 'grant-1', dpopJkt: null })
     const second = await a.issue({ clientId: 'vendor-2', grantId: 'grant-2', dpopJkt: null })
-    for (const store of [a, b]) for (const { accessToken } of [first, second]) expect((await store.lookup(accessToken, 'access')).live).toBe(true)
+    for (const store of [a, b])
+      for (const { accessToken } of [first, second])
+        expect((await store.lookup(accessToken, 'access')).live).toBe(true)
 
     await b.revokeGrant('grant-1')
     for (const store of [a, b]) {
-      expect(await store.lookup(first.accessToken, 'access')).toMatchObject({ live: false, reason: 'ERR_TOKEN_REVOKED' })
+      expect(await store.lookup(first.accessToken, 'access')).toMatchObject({
+        live: false,
+        reason: 'ERR_TOKEN_REVOKED',
+      })
       expect((await store.lookup(second.accessToken, 'access')).live).toBe(true)
     }
     await a.revoke(second.accessToken, 'vendor-2')
-    for (const store of [a, b]) expect(await store.lookup(second.accessToken, 'access')).toMatchObject({ live: false, reason: 'ERR_TOKEN_REVOKED' })
+    for (const store of [a, b])
+      expect(await store.lookup(second.accessToken, 'access')).toMatchObject({
+        live: false,
+        reason: 'ERR_TOKEN_REVOKED',
+      })
   })
 
   it('check a cached row against the clock at every lookup', async () => {
     const f = await storeFixture()
     const context = f.context()
     const tokens = new TokenStore(context)
-    const { accessToken, expiresIn } = await tokens.issue({ clientId: 'vendor-1', grantId: 'grant-1', dpopJkt: null })
+    const { accessToken, expiresIn } = await tokens.issue({
+      clientId: 'vendor-1',
+      grantId: 'grant-1',
+      dpopJkt: null,
+    })
     expect((await tokens.lookup(accessToken, 'access')).live).toBe(true)
     const reads = context.reads()
     f.advance(expiresIn)
-    expect(await tokens.lookup(accessToken, 'access')).toMatchObject({ live: false, reason: 'ERR_TOKEN_EXPIRED' })
+    expect(await tokens.lookup(accessToken, 'access')).toMatchObject({
+      live: false,
+      reason: 'ERR_TOKEN_EXPIRED',
+    })
     // Served from the cache all the same: the expiry is checked on the row, not by a new select.
     expect(context.reads()).toBe(reads)
   })

@@ -71,7 +71,8 @@ type TokenRow = Selectable<OAuthTokensTable>
 const MAX_TOKEN_LENGTH = 512
 const MAX_CACHED_TOKENS = 10_000
 
-const usable = (token: unknown): token is string => typeof token === 'string' && token.length > 0 && token.length <= MAX_TOKEN_LENGTH
+const usable = (token: unknown): token is string =>
+  typeof token === 'string' && token.length > 0 && token.length <= MAX_TOKEN_LENGTH
 
 /**
  * @example
@@ -98,7 +99,12 @@ export class TokenStore {
 
   constructor(app: StoreContext) {
     this.#app = app
-    this.#byHash = app.database ? new HotQuery(app.database, app.db.selectFrom('oauth_tokens').selectAll().where('token_hash', '=', '')) : undefined
+    this.#byHash = app.database
+      ? new HotQuery(
+          app.database,
+          app.db.selectFrom('oauth_tokens').selectAll().where('token_hash', '=', ''),
+        )
+      : undefined
   }
 
   /** Issues an access + refresh token pair for a grant (a new family unless `familyId` is given). */
@@ -115,10 +121,19 @@ export class TokenStore {
     if (!usable(token)) return { live: false }
     const { row, tag } = await this.#row(this.#app.vault.hashSecret(token), kind)
     if (!row || row.kind !== kind) return { live: false }
-    const record: TokenRecord = { ...recordOf(row), ...(tag !== undefined ? { changeToken: tag } : {}) }
+    const record: TokenRecord = {
+      ...recordOf(row),
+      ...(tag !== undefined ? { changeToken: tag } : {}),
+    }
     // A used refresh token first: presenting it again is reuse (RFC 9700 §4.14.2), revoked or not.
     const reason: DeadTokenReason | undefined =
-      kind === 'refresh' && row.used_at !== null ? 'ERR_TOKEN_USED' : row.revoked_at !== null ? 'ERR_TOKEN_REVOKED' : row.expires_at <= this.#app.now().toISOString() ? 'ERR_TOKEN_EXPIRED' : undefined
+      kind === 'refresh' && row.used_at !== null
+        ? 'ERR_TOKEN_USED'
+        : row.revoked_at !== null
+          ? 'ERR_TOKEN_REVOKED'
+          : row.expires_at <= this.#app.now().toISOString()
+            ? 'ERR_TOKEN_EXPIRED'
+            : undefined
     return reason === undefined ? { live: true, record } : { live: false, record, reason }
   }
 
@@ -136,13 +151,24 @@ export class TokenStore {
    * transaction with a conditional update, so two concurrent uses cannot both succeed (also across
    * processes). A second use of a used token revokes the family (reuse detection).
    */
-  async rotateRefresh(token: string, clientId: string, dpopJkt: string | null, grantExpiresAt?: string): Promise<RotationOutcome> {
+  async rotateRefresh(
+    token: string,
+    clientId: string,
+    dpopJkt: string | null,
+    grantExpiresAt?: string,
+  ): Promise<RotationOutcome> {
     if (!usable(token)) return { ok: false, reason: 'unknown' }
     const app = this.#app
     const hash = app.vault.hashSecret(token)
     const now = app.now().toISOString()
-    const row = this.#checked(await app.db.selectFrom('oauth_tokens').selectAll().where('token_hash', '=', hash).executeTakeFirst())
-    if (!row || row.kind !== 'refresh') return { ok: false, reason: 'unknown' }
+    const row = this.#checked(
+      await app.db
+        .selectFrom('oauth_tokens')
+        .selectAll()
+        .where('token_hash', '=', hash)
+        .executeTakeFirst(),
+    )
+    if (row?.kind !== 'refresh') return { ok: false, reason: 'unknown' }
     if (row.client_id !== clientId) return { ok: false, reason: 'client_mismatch' }
     if (row.used_at !== null) {
       await this.revokeFamily(row.family_id)
@@ -164,7 +190,14 @@ export class TokenStore {
       if (Number(claimed.numUpdatedRows) !== 1) return undefined
       // The new pair is bound to the key of this refresh's proof (RFC 9449 §5; token.ts has already
       // required it to be the family's key for a public client), else keeps the family's binding.
-      return this.#issue(trx, { clientId, grantId: row.grant_id, dpopJkt: dpopJkt ?? row.dpop_jkt, familyId: row.family_id, refreshExpiresAt: row.expires_at, ...(grantExpiresAt !== undefined ? { grantExpiresAt } : {}) })
+      return this.#issue(trx, {
+        clientId,
+        grantId: row.grant_id,
+        dpopJkt: dpopJkt ?? row.dpop_jkt,
+        familyId: row.family_id,
+        refreshExpiresAt: row.expires_at,
+        ...(grantExpiresAt !== undefined ? { grantExpiresAt } : {}),
+      })
     })
     if (!tokens) {
       // Lost a race with a concurrent use of the same token: that is reuse too.
@@ -188,7 +221,13 @@ export class TokenStore {
   async revoke(token: string, clientId: string): Promise<void> {
     if (!usable(token)) return
     const hash = this.#app.vault.hashSecret(token)
-    const row = this.#checked(await this.#app.db.selectFrom('oauth_tokens').selectAll().where('token_hash', '=', hash).executeTakeFirst())
+    const row = this.#checked(
+      await this.#app.db
+        .selectFrom('oauth_tokens')
+        .selectAll()
+        .where('token_hash', '=', hash)
+        .executeTakeFirst(),
+    )
     // RFC 7009 §2.1: a token of another client is not revoked, and the answer is the same 200.
     if (!row || row.client_id !== clientId) return
     if (row.kind === 'refresh') await this.revokeFamily(row.family_id)
@@ -204,14 +243,40 @@ export class TokenStore {
     const refreshToken = newSecret()
     // An access token never outlives its grant, and `expires_in` says so (RFC 6749 §5.1): a vendor
     // told 600 s while the grant ends in 60 would act on a token that is dead long before.
-    const grantEnds = input.grantExpiresAt === undefined ? Number.POSITIVE_INFINITY : Date.parse(input.grantExpiresAt)
-    const accessSeconds = Math.max(0, Math.min(app.config.accessTokenSeconds, Math.floor((grantEnds - now.getTime()) / 1000)))
+    const grantEnds =
+      input.grantExpiresAt === undefined
+        ? Number.POSITIVE_INFINITY
+        : Date.parse(input.grantExpiresAt)
+    const accessSeconds = Math.max(
+      0,
+      Math.min(app.config.accessTokenSeconds, Math.floor((grantEnds - now.getTime()) / 1000)),
+    )
     const accessExpires = new Date(now.getTime() + accessSeconds * 1000).toISOString()
-    const refreshExpires = input.refreshExpiresAt ?? new Date(now.getTime() + app.config.refreshTokenSeconds * 1000).toISOString()
-    const base = { client_id: input.clientId, grant_id: input.grantId, family_id: familyId, dpop_jkt: input.dpopJkt, revoked_at: null, used_at: null, created_at: now.toISOString() }
+    const refreshExpires =
+      input.refreshExpiresAt ??
+      new Date(now.getTime() + app.config.refreshTokenSeconds * 1000).toISOString()
+    const base = {
+      client_id: input.clientId,
+      grant_id: input.grantId,
+      family_id: familyId,
+      dpop_jkt: input.dpopJkt,
+      revoked_at: null,
+      used_at: null,
+      created_at: now.toISOString(),
+    }
     const rows: UnmacedRow<'oauth_tokens'>[] = [
-      { ...base, token_hash: app.vault.hashSecret(accessToken), kind: 'access', expires_at: accessExpires },
-      { ...base, token_hash: app.vault.hashSecret(refreshToken), kind: 'refresh', expires_at: refreshExpires },
+      {
+        ...base,
+        token_hash: app.vault.hashSecret(accessToken),
+        kind: 'access',
+        expires_at: accessExpires,
+      },
+      {
+        ...base,
+        token_hash: app.vault.hashSecret(refreshToken),
+        kind: 'refresh',
+        expires_at: refreshExpires,
+      },
     ]
     // Tokens dead for a day go, a few per pair issued (the day keeps them for the access log's reasons).
     await purgeExpired(db, 'oauth_tokens', new Date(now.getTime() - 86400_000))
@@ -225,7 +290,16 @@ export class TokenStore {
   /** The row of `hash`, from the lookup cache when the change token proves it current (see #accessRows). */
   async #row(hash: string, kind: TokenKind): Promise<{ row: TokenRow | undefined; tag?: string }> {
     const database = this.#app.database
-    if (!database || !this.#byHash) return { row: this.#checked(await this.#app.db.selectFrom('oauth_tokens').selectAll().where('token_hash', '=', hash).executeTakeFirst()) }
+    if (!database || !this.#byHash)
+      return {
+        row: this.#checked(
+          await this.#app.db
+            .selectFrom('oauth_tokens')
+            .selectAll()
+            .where('token_hash', '=', hash)
+            .executeTakeFirst(),
+        ),
+      }
     // Taken before the select: a write that lands meanwhile leaves the stored entry already stale.
     const tag = kind === 'access' ? database.changeToken?.() : undefined
     if (tag !== undefined) {
@@ -258,7 +332,10 @@ export class TokenStore {
    * also guarded by the MAC that was checked, so a row changed meanwhile is never overwritten with
    * one computed from stale values.
    */
-  async #revokeWhere(column: 'family_id' | 'grant_id' | 'token_hash', value: string): Promise<void> {
+  async #revokeWhere(
+    column: 'family_id' | 'grant_id' | 'token_hash',
+    value: string,
+  ): Promise<void> {
     const app = this.#app
     const now = app.now().toISOString()
     await app.db.transaction().execute(async (trx) => {
@@ -275,7 +352,10 @@ export class TokenStore {
         const { row_mac: checkedMac, ...values } = row
         await trx
           .updateTable('oauth_tokens')
-          .set({ revoked_at: now, row_mac: rowMac(app, 'oauth_tokens', { ...values, revoked_at: now }) })
+          .set({
+            revoked_at: now,
+            row_mac: rowMac(app, 'oauth_tokens', { ...values, revoked_at: now }),
+          })
           .where('token_hash', '=', row.token_hash)
           .where('row_mac', '=', checkedMac as Uint8Array)
           .execute()
@@ -285,5 +365,13 @@ export class TokenStore {
 }
 
 function recordOf(row: TokenRow): TokenRecord {
-  return { kind: row.kind, clientId: row.client_id, grantId: row.grant_id, familyId: row.family_id, dpopJkt: row.dpop_jkt, expiresAt: row.expires_at, issuedAt: row.created_at }
+  return {
+    kind: row.kind,
+    clientId: row.client_id,
+    grantId: row.grant_id,
+    familyId: row.family_id,
+    dpopJkt: row.dpop_jkt,
+    expiresAt: row.expires_at,
+    issuedAt: row.created_at,
+  }
 }

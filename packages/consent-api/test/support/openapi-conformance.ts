@@ -42,7 +42,9 @@ export class ResponseConformance {
     this.#ajv.addSchema({ $id: 'openapi:components', $defs: doc.components?.schemas ?? {} })
     this.#templates = Object.keys(doc.paths).map((template) => ({
       template,
-      regex: new RegExp(`^${template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[^}]+\}/g, '[^/]+')}$`),
+      regex: new RegExp(
+        `^${template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[^}]+\}/g, '[^/]+')}$`,
+      ),
     }))
   }
 
@@ -59,7 +61,9 @@ export class ResponseConformance {
     const template = this.template(pathname)
     const operation = template === undefined ? undefined : this.#doc.paths[template]?.[m]
     if (template === undefined || operation === undefined) {
-      this.problems.push(`${method} ${pathname}: no such operation in the document (answered ${res.status})`)
+      this.problems.push(
+        `${method} ${pathname}: no such operation in the document (answered ${res.status})`,
+      )
       return
     }
     const key = `${method.toUpperCase()} ${template} ${res.status}`
@@ -73,21 +77,27 @@ export class ResponseConformance {
     const type = (res.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? ''
     const media = documented.content[type]
     if (!media) {
-      this.problems.push(`${key}: Content-Type ${type || '(none)'}, documented ${Object.keys(documented.content).join(', ')}`)
+      this.problems.push(
+        `${key}: Content-Type ${type || '(none)'}, documented ${Object.keys(documented.content).join(', ')}`,
+      )
       return
     }
     if (!media.schema || !(type === 'application/json' || type.endsWith('+json'))) return
     const body: unknown = await res.clone().json()
     const validate = this.#validator(`${key} ${type}`, media.schema)
     if (!validate(body)) {
-      this.problems.push(`${key}: body does not match its schema: ${this.#ajv.errorsText(validate.errors, { separator: '; ' })}`)
+      this.problems.push(
+        `${key}: body does not match its schema: ${this.#ajv.errorsText(validate.errors, { separator: '; ' })}`,
+      )
     }
   }
 
   #validator(key: string, schema: Record<string, unknown>): ValidateFunction {
     let validate = this.#validators.get(key)
     if (!validate) {
-      const rebased = JSON.parse(JSON.stringify(schema).replaceAll('"#/components/schemas/', '"openapi:components#/$defs/')) as Record<string, unknown>
+      const rebased = JSON.parse(
+        JSON.stringify(schema).replaceAll('"#/components/schemas/', '"openapi:components#/$defs/'),
+      ) as Record<string, unknown>
       validate = this.#ajv.compile(rebased)
       this.#validators.set(key, validate)
     }
@@ -96,7 +106,11 @@ export class ResponseConformance {
 }
 
 interface RequestingApp {
-  request: (input: string | Request | URL, init?: RequestInit, ...rest: never[]) => Response | Promise<Response>
+  request: (
+    input: string | Request | URL,
+    init?: RequestInit,
+    ...rest: never[]
+  ) => Response | Promise<Response>
 }
 
 /**

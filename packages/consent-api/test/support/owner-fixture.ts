@@ -46,9 +46,19 @@ export async function ownerFixture(options: { vault?: (v: Vault) => Vault } = {}
   const now = () => new Date(t)
   const tv = await createTestVault({ now })
   live.push(tv)
-  const app = await createApp({ vault: options.vault ? options.vault(tv.vault) : tv.vault, database: tv.handle, config: { issuer: ISSUER }, now })
+  const app = await createApp({
+    vault: options.vault ? options.vault(tv.vault) : tv.vault,
+    database: tv.handle,
+    config: { issuer: ISSUER },
+    now,
+  })
   // A context like the one createApp builds (its own stores), for the stores in tests.
-  const base = { vault: tv.vault, db: tv.handle.db as unknown as Kysely<ApiTables>, config: parseConfig({ issuer: ISSUER }), now }
+  const base = {
+    vault: tv.vault,
+    db: tv.handle.db as unknown as Kysely<ApiTables>,
+    config: parseConfig({ issuer: ISSUER }),
+    now,
+  }
   const ctx: AppContext = { ...base, stores: createStores(base) }
 
   const f = {
@@ -61,14 +71,27 @@ export async function ownerFixture(options: { vault?: (v: Vault) => Vault } = {}
     },
 
     async signIn(passphrase: string = PASSPHRASE): Promise<Owner> {
-      const res = await app.request('/owner/session', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ passphrase }) })
+      const res = await app.request('/owner/session', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ passphrase }),
+      })
       if (res.status !== 201) throw new Error(`sign-in failed: ${res.status}`)
       const setCookie = res.headers.get('set-cookie') ?? ''
-      return { cookie: setCookie.split(';')[0] as string, csrf: ((await res.json()) as { csrf_token: string }).csrf_token, setCookie }
+      return {
+        cookie: setCookie.split(';')[0] as string,
+        csrf: ((await res.json()) as { csrf_token: string }).csrf_token,
+        setCookie,
+      }
     },
 
     /** A request as the web app makes it: session cookie, CSRF token on unsafe methods, JSON. */
-    async call(owner: Owner | undefined, method: string, path: string, o: CallOptions = {}): Promise<Response> {
+    async call(
+      owner: Owner | undefined,
+      method: string,
+      path: string,
+      o: CallOptions = {},
+    ): Promise<Response> {
       const headers: Record<string, string> = {}
       if (owner) headers.cookie = owner.cookie
       const csrf = o.csrf === undefined ? owner?.csrf : o.csrf
@@ -79,13 +102,26 @@ export async function ownerFixture(options: { vault?: (v: Vault) => Vault } = {}
         body = JSON.stringify(o.json)
       }
       if (o.type !== undefined) headers['content-type'] = o.type
-      return app.request(path, { method, headers: { ...headers, ...o.headers }, ...(body !== undefined ? { body } : {}) })
+      return app.request(path, {
+        method,
+        headers: { ...headers, ...o.headers },
+        ...(body !== undefined ? { body } : {}),
+      })
     },
 
     /** Calls and parses the JSON answer, failing loudly on an unexpected status. */
-    async json<T = Record<string, unknown>>(owner: Owner | undefined, method: string, path: string, o: CallOptions = {}, status = 200): Promise<T> {
+    async json<T = Record<string, unknown>>(
+      owner: Owner | undefined,
+      method: string,
+      path: string,
+      o: CallOptions = {},
+      status = 200,
+    ): Promise<T> {
       const res = await f.call(owner, method, path, o)
-      if (res.status !== status) throw new Error(`${method} ${path}: expected ${status}, got ${res.status} ${await res.text()}`)
+      if (res.status !== status)
+        throw new Error(
+          `${method} ${path}: expected ${status}, got ${res.status} ${await res.text()}`,
+        )
       return (await res.json()) as T
     },
   }
@@ -94,7 +130,14 @@ export async function ownerFixture(options: { vault?: (v: Vault) => Vault } = {}
 
 export type OwnerFixture = Awaited<ReturnType<typeof ownerFixture>>
 
-export const ORDER = { seller: 'Fjord Outdoor', orderDate: '2026-03-14', currency: 'EUR', total: 129.9, category: 'outdoor', items: [{ name: 'Rain jacket', quantity: 1, price: 129.9 }] }
+export const ORDER = {
+  seller: 'Fjord Outdoor',
+  orderDate: '2026-03-14',
+  currency: 'EUR',
+  total: 129.9,
+  category: 'outdoor',
+  items: [{ name: 'Rain jacket', quantity: 1, price: 129.9 }],
+}
 
 /**
  * Every guarded owner route, with a body that would pass validation where one is needed, so a
@@ -125,7 +168,11 @@ export const GUARDED_ROUTES: readonly { method: string; path: string; json?: unk
   { method: 'GET', path: '/owner/audit' },
   { method: 'GET', path: '/owner/audit/verify' },
   { method: 'POST', path: '/owner/audit/acknowledge' },
-  { method: 'POST', path: '/owner/passphrase', json: { current: PASSPHRASE, next: 'a brand new long passphrase' } },
+  {
+    method: 'POST',
+    path: '/owner/passphrase',
+    json: { current: PASSPHRASE, next: 'a brand new long passphrase' },
+  },
   { method: 'POST', path: '/owner/keys/rotate' },
   { method: 'GET', path: '/owner/keys/rotation' },
   { method: 'GET', path: '/owner/export' },
@@ -142,13 +189,29 @@ export const GUARDED_ROUTES: readonly { method: string; path: string; json?: unk
 
 /** A vendor with an active read + append grant, and a pending inbox receipt, for the routes' ids. */
 export async function seedIds(f: OwnerFixture): Promise<Record<string, string>> {
-  const vendor = await f.tv.vault.vendors.register({ name: 'Fjord Outdoor', uri: 'https://fjord.example' })
+  const vendor = await f.tv.vault.vendors.register({
+    name: 'Fjord Outdoor',
+    uri: 'https://fjord.example',
+  })
   await f.tv.vault.fields.set('email', 'ada@example.org')
-  const grant = await f.tv.vault.grants.create({ vendorId: vendor.id, fields: ['email', 'prefs.sizes.*'], actions: ['read', 'append'], purpose: 'Sizing', durationSeconds: 86400 })
+  const grant = await f.tv.vault.grants.create({
+    vendorId: vendor.id,
+    fields: ['email', 'prefs.sizes.*'],
+    actions: ['read', 'append'],
+    purpose: 'Sizing',
+    durationSeconds: 86400,
+  })
   const purchase = await f.tv.vault.purchases.add(ORDER)
   const pending = await f.tv.vault.inbox.append(grant.id, { ...ORDER, orderDate: '2026-04-01' })
   const token = await f.ctx.stores.registration.createToken('Fjord Outdoor')
-  return { vendor: vendor.id, grant: grant.id, purchase: purchase.id, pending: pending.id, token: token.id }
+  return {
+    vendor: vendor.id,
+    grant: grant.id,
+    purchase: purchase.id,
+    pending: pending.id,
+    token: token.id,
+  }
 }
 
-export const fill = (path: string, ids: Record<string, string>) => path.replace(/:([a-z]+)/g, (_m, name: string) => ids[name] ?? name)
+export const fill = (path: string, ids: Record<string, string>) =>
+  path.replace(/:([a-z]+)/g, (_m, name: string) => ids[name] ?? name)

@@ -4,7 +4,14 @@
  * and tokens minted straight from the token store (the OAuth flow is tested elsewhere).
  */
 import { createHash, randomUUID } from 'node:crypto'
-import { type CryptoKey, type JWK, SignJWT, calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose'
+import {
+  type CryptoKey,
+  type JWK,
+  SignJWT,
+  calculateJwkThumbprint,
+  exportJWK,
+  generateKeyPair,
+} from 'jose'
 import type { Kysely } from 'kysely'
 import type { GrantInput } from '@custos/vault'
 import type { AppContext } from '../../src/app-context.js'
@@ -38,8 +45,15 @@ export interface ResourceFixture {
   grant(vendorId: string, input?: Partial<GrantInput>): Promise<string>
   token(vendorId: string, grantId: string, dpopJkt?: string | null): Promise<string>
   /** A vendor with a read grant on email and sizes, and a bearer token for it. */
-  vendorWithToken(input?: Partial<GrantInput>, metadata?: Record<string, unknown>): Promise<{ vendorId: string; grantId: string; token: string }>
-  get(path: string, token: string, init?: { headers?: Record<string, string>; scheme?: string }): Promise<Response>
+  vendorWithToken(
+    input?: Partial<GrantInput>,
+    metadata?: Record<string, unknown>,
+  ): Promise<{ vendorId: string; grantId: string; token: string }>
+  get(
+    path: string,
+    token: string,
+    init?: { headers?: Record<string, string>; scheme?: string },
+  ): Promise<Response>
 }
 
 let live: TestVault[] = []
@@ -57,8 +71,18 @@ export async function resourceFixture(): Promise<ResourceFixture> {
   const tv = await createTestVault({ now })
   live.push(tv)
   await tv.vault.fields.setMany(PROFILE)
-  const app = await createApp({ vault: tv.vault, database: tv.handle, config: { issuer: ISSUER }, now })
-  const base = { vault: tv.vault, db: tv.handle.db as unknown as Kysely<ApiTables>, config: parseConfig({ issuer: ISSUER }), now }
+  const app = await createApp({
+    vault: tv.vault,
+    database: tv.handle,
+    config: { issuer: ISSUER },
+    now,
+  })
+  const base = {
+    vault: tv.vault,
+    db: tv.handle.db as unknown as Kysely<ApiTables>,
+    config: parseConfig({ issuer: ISSUER }),
+    now,
+  }
   const ctx: AppContext = { ...base, stores: createStores(base) }
 
   const fixture: ResourceFixture = {
@@ -73,7 +97,13 @@ export async function resourceFixture(): Promise<ResourceFixture> {
       const res = await app.request('/oauth/register', {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ client_name: 'Fjord Outdoor', client_uri: 'https://fjord.example', contacts: ['privacy@fjord.example'], redirect_uris: ['https://fjord.example/cb'], ...metadata }),
+        body: JSON.stringify({
+          client_name: 'Fjord Outdoor',
+          client_uri: 'https://fjord.example',
+          contacts: ['privacy@fjord.example'],
+          redirect_uris: ['https://fjord.example/cb'],
+          ...metadata,
+        }),
       })
       if (res.status !== 201) throw new Error(`registration failed: ${res.status}`)
       return ((await res.json()) as { client_id: string }).client_id
@@ -99,7 +129,9 @@ export async function resourceFixture(): Promise<ResourceFixture> {
       return { vendorId, grantId, token: await fixture.token(vendorId, grantId) }
     },
     async get(path, token, init = {}) {
-      return app.request(path, { headers: { authorization: `${init.scheme ?? 'Bearer'} ${token}`, ...init.headers } })
+      return app.request(path, {
+        headers: { authorization: `${init.scheme ?? 'Bearer'} ${token}`, ...init.headers },
+      })
     },
   }
   return fixture
@@ -109,7 +141,12 @@ export async function resourceFixture(): Promise<ResourceFixture> {
 export interface DpopKey {
   readonly jwk: JWK
   readonly jkt: string
-  proof(method: string, url: string, accessToken: string | undefined, claims?: Record<string, unknown>): Promise<string>
+  proof(
+    method: string,
+    url: string,
+    accessToken: string | undefined,
+    claims?: Record<string, unknown>,
+  ): Promise<string>
 }
 
 export async function dpopKey(now: () => Date): Promise<DpopKey> {
@@ -118,12 +155,25 @@ export async function dpopKey(now: () => Date): Promise<DpopKey> {
   return {
     jwk,
     jkt: await calculateJwkThumbprint(jwk),
-    proof: (method, url, accessToken, claims = {}) => sign(privateKey, jwk, now, { htm: method, htu: url, ...(accessToken !== undefined ? { ath: ath(accessToken) } : {}), ...claims }),
+    proof: (method, url, accessToken, claims = {}) =>
+      sign(privateKey, jwk, now, {
+        htm: method,
+        htu: url,
+        ...(accessToken !== undefined ? { ath: ath(accessToken) } : {}),
+        ...claims,
+      }),
   }
 }
 
-function sign(privateKey: CryptoKey, jwk: JWK, now: () => Date, claims: Record<string, unknown>): Promise<string> {
-  return new SignJWT({ jti: randomUUID(), iat: Math.floor(now().getTime() / 1000), ...claims }).setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk }).sign(privateKey)
+function sign(
+  privateKey: CryptoKey,
+  jwk: JWK,
+  now: () => Date,
+  claims: Record<string, unknown>,
+): Promise<string> {
+  return new SignJWT({ jti: randomUUID(), iat: Math.floor(now().getTime() / 1000), ...claims })
+    .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk })
+    .sign(privateKey)
 }
 
 export function ath(accessToken: string): string {
@@ -131,7 +181,12 @@ export function ath(accessToken: string): string {
 }
 
 /** Parses the RFC 6750 error out of a response: status, scheme(s) and params of WWW-Authenticate, and the body. */
-export async function bearerError(res: Response): Promise<{ status: number; challenge: string; error?: string; body: { error?: string; error_description?: string } }> {
+export async function bearerError(res: Response): Promise<{
+  status: number
+  challenge: string
+  error?: string
+  body: { error?: string; error_description?: string }
+}> {
   const challenge = res.headers.get('www-authenticate') ?? ''
   const error = /error="([^"]*)"/.exec(challenge)?.[1]
   const body = (await res.json()) as { error?: string; error_description?: string }

@@ -10,7 +10,9 @@ export interface RegisteredRoute {
 
 /** `/owner/fields/:path{.+}` and `/owner/fields/{path}` → `/owner/fields/{}`; no trailing slash. */
 export function pathShape(path: string): string {
-  const shaped = path.replace(/:[A-Za-z0-9_]+(?:\{(?:[^{}]|\{[^}]*\})*\})?\??/g, '{}').replace(/\{[A-Za-z0-9_]+\}/g, '{}')
+  const shaped = path
+    .replace(/:[A-Za-z0-9_]+(?:\{(?:[^{}]|\{[^}]*\})*\})?\??/g, '{}')
+    .replace(/\{[A-Za-z0-9_]+\}/g, '{}')
   return shaped.length > 1 ? shaped.replace(/\/+$/, '') : shaped
 }
 
@@ -19,12 +21,23 @@ export function pathShape(path: string): string {
  * not an endpoint; everything else is, including a handler on a wildcard path.
  */
 export function servedOperations(routes: readonly RegisteredRoute[]): Set<string> {
-  return new Set(routes.filter((r) => r.method !== 'ALL').map((r) => `${r.method.toUpperCase()} ${pathShape(r.path)}`))
+  return new Set(
+    routes
+      .filter((r) => r.method !== 'ALL')
+      .map((r) => `${r.method.toUpperCase()} ${pathShape(r.path)}`),
+  )
 }
 
-export function documentedOperations(doc: { paths: Record<string, Record<string, unknown>> }): Set<string> {
-  return new Set(Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((method) => `${method.toUpperCase()} ${pathShape(path)}`)))
+export function documentedOperations(doc: {
+  paths: Record<string, Record<string, unknown>>
+}): Set<string> {
+  return new Set(
+    Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.keys(ops).map((method) => `${method.toUpperCase()} ${pathShape(path)}`),
+    ),
+  )
 }
 
 /** What is in `a` and not in `b`, sorted. */
-export const missingFrom = (a: Set<string>, b: Set<string>): string[] => [...a].filter((x) => !b.has(x)).sort()
+export const missingFrom = (a: Set<string>, b: Set<string>): string[] =>
+  [...a].filter((x) => !b.has(x)).sort()

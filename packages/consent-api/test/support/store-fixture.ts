@@ -56,7 +56,14 @@ export async function storeFixture(): Promise<StoreFixture> {
             },
           }
         : handle
-      return { vault: tv.vault, db: handle.db as unknown as Kysely<ApiTables>, config, now, database, reads: () => reads }
+      return {
+        vault: tv.vault,
+        db: handle.db as unknown as Kysely<ApiTables>,
+        config,
+        now,
+        database,
+        reads: () => reads,
+      }
     },
   }
 }

@@ -7,34 +7,62 @@
 import type { Kysely } from 'kysely'
 import type { TestVault } from '@custos/vault/testing'
 import type { ApiTables } from '../../src/db/api-schema.js'
-import { type AuthenticatedTable, type UnmacedRow, authenticated, sealedPlace } from '../../src/db/stored-rows.js'
+import {
+  type AuthenticatedTable,
+  type UnmacedRow,
+  authenticated,
+  sealedPlace,
+} from '../../src/db/stored-rows.js'
 
-export const KEY = { oauth_clients: 'client_id', oauth_requests: 'id', oauth_codes: 'code_hash', oauth_tokens: 'token_hash', owner_sessions: 'id_hash', api_settings: 'name' } as const
+export const KEY = {
+  oauth_clients: 'client_id',
+  oauth_requests: 'id',
+  oauth_codes: 'code_hash',
+  oauth_tokens: 'token_hash',
+  owner_sessions: 'id_hash',
+  api_settings: 'name',
+} as const
 
 export type StoredRow<T extends AuthenticatedTable> = UnmacedRow<T> & { row_mac: Uint8Array | null }
 
 const apiDb = (tv: TestVault) => tv.handle.db as unknown as Kysely<ApiTables>
 /** The same database seen as one untyped table, for edits of any column of any of these tables. */
-const looseDb = (tv: TestVault) => tv.handle.db as unknown as Kysely<{ row: Record<string, unknown> }>
+const looseDb = (tv: TestVault) =>
+  tv.handle.db as unknown as Kysely<{ row: Record<string, unknown> }>
 
 type SealedTable = 'oauth_clients' | 'oauth_requests' | 'oauth_codes'
-const hasEnvelope = (table: AuthenticatedTable): table is SealedTable => table === 'oauth_clients' || table === 'oauth_requests' || table === 'oauth_codes'
+const hasEnvelope = (table: AuthenticatedTable): table is SealedTable =>
+  table === 'oauth_clients' || table === 'oauth_requests' || table === 'oauth_codes'
 
 /** Every row of an API table, as stored. */
-export async function rowsOf<T extends AuthenticatedTable>(tv: TestVault, table: T): Promise<StoredRow<T>[]> {
+export async function rowsOf<T extends AuthenticatedTable>(
+  tv: TestVault,
+  table: T,
+): Promise<StoredRow<T>[]> {
   return (await apiDb(tv).selectFrom(table).selectAll().execute()) as unknown as StoredRow<T>[]
 }
 
 /** One row by primary key, as stored. */
-export async function rowOf<T extends AuthenticatedTable>(tv: TestVault, table: T, key: string): Promise<StoredRow<T>> {
-  const rows = (await rowsOf(tv, table)).filter((r) => (r as Record<string, unknown>)[KEY[table]] === key)
+export async function rowOf<T extends AuthenticatedTable>(
+  tv: TestVault,
+  table: T,
+  key: string,
+): Promise<StoredRow<T>> {
+  const rows = (await rowsOf(tv, table)).filter(
+    (r) => (r as Record<string, unknown>)[KEY[table]] === key,
+  )
   const [row] = rows
   if (!row) throw new Error(`no ${table} row ${key}`)
   return row
 }
 
 /** Sets columns of one row straight in the database, the MAC left as it was — the attacker's edit. */
-export async function editRow<T extends AuthenticatedTable>(tv: TestVault, table: T, key: string, changes: Partial<StoredRow<T>>): Promise<void> {
+export async function editRow<T extends AuthenticatedTable>(
+  tv: TestVault,
+  table: T,
+  key: string,
+  changes: Partial<StoredRow<T>>,
+): Promise<void> {
   const result = await looseDb(tv)
     .updateTable(table as string as 'row')
     .set(changes as Record<string, unknown>)
@@ -44,7 +72,12 @@ export async function editRow<T extends AuthenticatedTable>(tv: TestVault, table
 }
 
 /** Replaces a row by another row's stored values (its primary key kept): a swap, MAC and all. */
-export async function putRow<T extends AuthenticatedTable>(tv: TestVault, table: T, key: string, values: StoredRow<T>): Promise<void> {
+export async function putRow<T extends AuthenticatedTable>(
+  tv: TestVault,
+  table: T,
+  key: string,
+  values: StoredRow<T>,
+): Promise<void> {
   const { [KEY[table]]: _key, ...rest } = values as Record<string, unknown>
   await editRow(tv, table, key, rest as Partial<StoredRow<T>>)
 }
@@ -58,16 +91,27 @@ export async function rewriteAuthentic<T extends AuthenticatedTable>(
   tv: TestVault,
   table: T,
   key: string,
-  change: (row: StoredRow<T>, sealed: unknown) => { sealed?: unknown; columns?: Partial<UnmacedRow<T>> },
+  change: (
+    row: StoredRow<T>,
+    sealed: unknown,
+  ) => { sealed?: unknown; columns?: Partial<UnmacedRow<T>> },
 ): Promise<void> {
   const row = await rowOf(tv, table, key)
   const sealedTable: AuthenticatedTable = table
   const envelope = hasEnvelope(sealedTable) ? sealedTable : undefined
   const stored = row as unknown as { sealed?: Uint8Array | null }
-  const opened = envelope ? tv.vault.envelopes.open(sealedPlace(envelope, key), stored.sealed ?? null) : undefined
+  const opened = envelope
+    ? tv.vault.envelopes.open(sealedPlace(envelope, key), stored.sealed ?? null)
+    : undefined
   const next = change(row, opened)
   const { row_mac: _mac, ...values } = { ...row, ...next.columns }
-  const sealed = envelope && next.sealed !== undefined ? { sealed: tv.vault.envelopes.seal(sealedPlace(envelope, key), next.sealed) } : {}
+  const sealed =
+    envelope && next.sealed !== undefined
+      ? { sealed: tv.vault.envelopes.seal(sealedPlace(envelope, key), next.sealed) }
+      : {}
   const rewritten = { ...values, ...sealed } as unknown as UnmacedRow<T>
-  await editRow(tv, table, key, { ...rewritten, row_mac: tv.vault.rows.mac(table, authenticated[table](rewritten)) } as Partial<StoredRow<T>>)
+  await editRow(tv, table, key, {
+    ...rewritten,
+    row_mac: tv.vault.rows.mac(table, authenticated[table](rewritten)),
+  } as Partial<StoredRow<T>>)
 }

@@ -69,7 +69,10 @@ export const AuditEntryInput = z.object({
 })
 export type AuditEntryInput = z.input<typeof AuditEntryInput>
 
-export const AuditEntry = AuditEntryInput.extend({ seq: z.number().int().positive(), at: z.string() })
+export const AuditEntry = AuditEntryInput.extend({
+  seq: z.number().int().positive(),
+  at: z.string(),
+})
 export type AuditEntry = z.output<typeof AuditEntry>
 
 /**
@@ -110,7 +113,8 @@ export const GENESIS_HASH = new Uint8Array(32)
  * bytes are unchanged — audit-log.test.ts checks them against the WASM build. The `sodium`
  * parameter stays so callers need not care which binding computes them.
  */
-const view = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+const view = (bytes: Uint8Array): Buffer =>
+  Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
 const ENTRY_MAC_LABEL = Buffer.from('custos/audit/v1\0', 'latin1')
 const HEAD_MAC_LABEL = Buffer.from('custos/head/v1\0\0', 'latin1')
 const HEAD_MAC_LABEL_V2 = Buffer.from('custos/head/v2\0\0', 'latin1')
@@ -165,15 +169,28 @@ export function headMacOf(_sodium: Sodium, auditKey: Uint8Array, head: HeadState
   numbers.writeUInt32BE(head.anchorSeq, 8)
   numbers.writeUInt32BE(head.rowAuthVersion, 12)
   const out = new Uint8Array(32)
-  sodiumNative.crypto_generichash_batch(view(out), [HEAD_MAC_LABEL_V2, numbers, view(head.hash)], view(auditKey))
+  sodiumNative.crypto_generichash_batch(
+    view(out),
+    [HEAD_MAC_LABEL_V2, numbers, view(head.hash)],
+    view(auditKey),
+  )
   return out
 }
 
 /** The first form of the head MAC (count + last hash), used by logs from before row authentication. */
-export function headMac(_sodium: Sodium, auditKey: Uint8Array, seq: number, hash: Uint8Array): Uint8Array {
+export function headMac(
+  _sodium: Sodium,
+  auditKey: Uint8Array,
+  seq: number,
+  hash: Uint8Array,
+): Uint8Array {
   const count = Buffer.alloc(4)
   count.writeUInt32BE(seq, 0)
   const out = new Uint8Array(32)
-  sodiumNative.crypto_generichash_batch(view(out), [HEAD_MAC_LABEL, count, view(hash)], view(auditKey))
+  sodiumNative.crypto_generichash_batch(
+    view(out),
+    [HEAD_MAC_LABEL, count, view(hash)],
+    view(auditKey),
+  )
   return out
 }

@@ -5,7 +5,16 @@ import type { DatabaseHandle, SyncStatements } from '../db/open-database.js'
 import type { Engine, VaultDatabase } from '../db/schema.js'
 import { VaultError, VaultLockedError } from '../errors.js'
 import type { UnsealedKeys } from '../keys/unsealed-keys.js'
-import { type AuditEntry, type AuditEntryInput, type HeadState, canonicalEntry, chainHash, entryMac, genesisHash, headMacOf } from './audit-entry.js'
+import {
+  type AuditEntry,
+  type AuditEntryInput,
+  type HeadState,
+  canonicalEntry,
+  chainHash,
+  entryMac,
+  genesisHash,
+  headMacOf,
+} from './audit-entry.js'
 
 type Db = Kysely<VaultDatabase> | Transaction<VaultDatabase>
 
@@ -17,9 +26,24 @@ interface Pending {
 
 const INSERT_CHUNK = 500
 
-type AuditRow = { seq: number; at: string; entry: string; prev_hash: Uint8Array; hash: Uint8Array; mac: Uint8Array | null }
+type AuditRow = {
+  seq: number
+  at: string
+  entry: string
+  prev_hash: Uint8Array
+  hash: Uint8Array
+  mac: Uint8Array | null
+}
 /** The `vault_meta` columns the chain extends from and the head MAC covers. */
-export const HEAD_COLUMNS = ['audit_head_seq', 'audit_head_hash', 'audit_head_mac', 'ledger_epoch', 'audit_anchor_seq', 'row_auth_version', 'vault_id'] as const
+export const HEAD_COLUMNS = [
+  'audit_head_seq',
+  'audit_head_hash',
+  'audit_head_mac',
+  'ledger_epoch',
+  'audit_anchor_seq',
+  'row_auth_version',
+  'vault_id',
+] as const
 export type Head = {
   audit_head_seq: number
   audit_head_hash: Uint8Array | null
@@ -31,8 +55,18 @@ export type Head = {
 }
 
 /** The head as its MAC sees it, optionally at another end of the chain (sealTail's last MAC'd entry). */
-export function headState(head: Head, seq = head.audit_head_seq, hash: Uint8Array | null = head.audit_head_hash): HeadState {
-  return { seq, hash: hash ? new Uint8Array(hash) : genesisHash(head.vault_id, head.row_auth_version), epoch: Number(head.ledger_epoch), anchorSeq: Number(head.audit_anchor_seq), rowAuthVersion: Number(head.row_auth_version) }
+export function headState(
+  head: Head,
+  seq = head.audit_head_seq,
+  hash: Uint8Array | null = head.audit_head_hash,
+): HeadState {
+  return {
+    seq,
+    hash: hash ? new Uint8Array(hash) : genesisHash(head.vault_id, head.row_auth_version),
+    epoch: Number(head.ledger_epoch),
+    anchorSeq: Number(head.audit_anchor_seq),
+    rowAuthVersion: Number(head.row_auth_version),
+  }
 }
 
 /**
@@ -40,9 +74,26 @@ export function headState(head: Head, seq = head.audit_head_seq, hash: Uint8Arra
  * (`vault.created`) is the only one that may extend an empty, unMAC'd head — so wiping the log
  * and resetting the head to zero is not a fresh start but a broken log.
  */
-export function headAnchored(sodium: Sodium, auditKey: Uint8Array, head: Head, first?: AuditEntryInput): boolean {
-  if (head.audit_head_seq === 0) return head.audit_head_mac === null && head.audit_head_hash === null && first?.action === 'vault.created'
-  return head.audit_head_mac !== null && equalBytes(sodium, headMacOf(sodium, auditKey, headState(head)), new Uint8Array(head.audit_head_mac))
+export function headAnchored(
+  sodium: Sodium,
+  auditKey: Uint8Array,
+  head: Head,
+  first?: AuditEntryInput,
+): boolean {
+  if (head.audit_head_seq === 0)
+    return (
+      head.audit_head_mac === null &&
+      head.audit_head_hash === null &&
+      first?.action === 'vault.created'
+    )
+  return (
+    head.audit_head_mac !== null &&
+    equalBytes(
+      sodium,
+      headMacOf(sodium, auditKey, headState(head)),
+      new Uint8Array(head.audit_head_mac),
+    )
+  )
 }
 
 /** How an extension treats a head nobody vouches for (see {@link AuditLog.appendInTransaction}). */
@@ -111,17 +162,42 @@ export class AuditLog {
   readonly #deps: AuditLogDeps
   #queue: Pending[] = []
   #flushing = false
-  readonly #sql: { head: Template; insert: Template; head_update: Template; head_update_mac: Template }
+  readonly #sql: {
+    head: Template
+    insert: Template
+    head_update: Template
+    head_update_mac: Template
+  }
 
   constructor(deps: AuditLogDeps) {
     this.#deps = deps
-    const names = <T extends string>(...columns: T[]) => Object.fromEntries(columns.map((c) => [c, c])) as unknown as Record<T, never>
+    const names = <T extends string>(...columns: T[]) =>
+      Object.fromEntries(columns.map((c) => [c, c])) as unknown as Record<T, never>
     const { db } = deps
     this.#sql = {
-      head: new Template(db.selectFrom('vault_meta').select(HEAD_COLUMNS).where('id', '=', 1).compile()),
-      insert: new Template(db.insertInto('audit').values(names('seq', 'at', 'entry', 'prev_hash', 'hash', 'mac')).compile()),
-      head_update: new Template(db.updateTable('vault_meta').set(names('audit_head_seq', 'audit_head_hash')).where('id', '=', 1).compile()),
-      head_update_mac: new Template(db.updateTable('vault_meta').set(names('audit_head_seq', 'audit_head_hash', 'audit_head_mac')).where('id', '=', 1).compile()),
+      head: new Template(
+        db.selectFrom('vault_meta').select(HEAD_COLUMNS).where('id', '=', 1).compile(),
+      ),
+      insert: new Template(
+        db
+          .insertInto('audit')
+          .values(names('seq', 'at', 'entry', 'prev_hash', 'hash', 'mac'))
+          .compile(),
+      ),
+      head_update: new Template(
+        db
+          .updateTable('vault_meta')
+          .set(names('audit_head_seq', 'audit_head_hash'))
+          .where('id', '=', 1)
+          .compile(),
+      ),
+      head_update_mac: new Template(
+        db
+          .updateTable('vault_meta')
+          .set(names('audit_head_seq', 'audit_head_hash', 'audit_head_mac'))
+          .where('id', '=', 1)
+          .compile(),
+      ),
     }
   }
 
@@ -130,7 +206,11 @@ export class AuditLog {
    * audit key is copied and wiped here, so a lock() cannot wipe it halfway — with the live key, a
    * lock while a transaction awaits would MAC the head with zeros and mark a sound entry as forged.
    */
-  #extend(head: Head | undefined, inputs: readonly AuditEntryInput[], mode: ExtendMode = {}): Extension {
+  #extend(
+    head: Head | undefined,
+    inputs: readonly AuditEntryInput[],
+    mode: ExtendMode = {},
+  ): Extension {
     if (!head) throw new VaultError('ERR_VAULT_UNINITIALIZED', 'The vault has not been created')
     const { sodium, now } = this.#deps
     const liveKey = this.#deps.keysIfUnsealed()?.subkey('auditMac')
@@ -152,13 +232,18 @@ export class AuditLog {
       } else if (inputs.some((input) => input.actor.startsWith('vendor:'))) {
         // Fail closed: no vendor access is granted while the log cannot be trusted.
         auditKey.fill(0)
-        throw new VaultError('ERR_AUDIT_BROKEN', 'The access log is damaged; the owner must review it')
+        throw new VaultError(
+          'ERR_AUDIT_BROKEN',
+          'The access log is damaged; the owner must review it',
+        )
       } else {
         writeHeadMac = false
       }
     }
     let seq = head.audit_head_seq
-    let prev: Uint8Array = head.audit_head_hash ? new Uint8Array(head.audit_head_hash) : genesisHash(head.vault_id, head.row_auth_version)
+    let prev: Uint8Array = head.audit_head_hash
+      ? new Uint8Array(head.audit_head_hash)
+      : genesisHash(head.vault_id, head.row_auth_version)
     const at = now().toISOString()
     const entries: AuditEntry[] = []
     const rows: AuditRow[] = []
@@ -168,12 +253,25 @@ export class AuditLog {
       const entry: AuditEntry = { ...input, outcome: input.outcome ?? 'ok', seq: ++seq, at }
       const canonical = canonicalEntry(entry)
       const hash = chainHash(sodium, prev, canonical)
-      rows.push({ seq, at, entry: canonical, prev_hash: prev, hash, mac: auditKey ? entryMac(sodium, auditKey, hash) : null })
+      rows.push({
+        seq,
+        at,
+        entry: canonical,
+        prev_hash: prev,
+        hash,
+        mac: auditKey ? entryMac(sodium, auditKey, hash) : null,
+      })
       entries.push(entry)
       prev = hash
     }
     const headMacValue =
-      auditKey && writeHeadMac ? headMacOf(sodium, auditKey, headState({ ...head, audit_anchor_seq: anchorSeq ?? head.audit_anchor_seq }, seq, prev)) : undefined
+      auditKey && writeHeadMac
+        ? headMacOf(
+            sodium,
+            auditKey,
+            headState({ ...head, audit_anchor_seq: anchorSeq ?? head.audit_anchor_seq }, seq, prev),
+          )
+        : undefined
     auditKey?.fill(0)
     return { entries, rows, seq, hash: prev, headMac: headMacValue, anchorSeq }
   }
@@ -185,10 +283,20 @@ export class AuditLog {
   #appendNow(inputs: readonly AuditEntryInput[]): AuditEntry[] | undefined {
     const sql = this.#sql
     const done = this.#deps.handle?.transactionNow?.((statements: SyncStatements) => {
-      const extension = this.#extend(statements.all(sql.head.sql, sql.head.bind({}))[0] as Head | undefined, inputs)
+      const extension = this.#extend(
+        statements.all(sql.head.sql, sql.head.bind({}))[0] as Head | undefined,
+        inputs,
+      )
       for (const row of extension.rows) statements.run(sql.insert.sql, sql.insert.bind(row))
       const update = extension.headMac ? sql.head_update_mac : sql.head_update
-      statements.run(update.sql, update.bind({ audit_head_seq: extension.seq, audit_head_hash: extension.hash, audit_head_mac: extension.headMac }))
+      statements.run(
+        update.sql,
+        update.bind({
+          audit_head_seq: extension.seq,
+          audit_head_hash: extension.hash,
+          audit_head_mac: extension.headMac,
+        }),
+      )
       return extension.entries
     })
     return done?.result
@@ -201,7 +309,11 @@ export class AuditLog {
    * otherwise a broken log: vendor entries are refused (ERR_AUDIT_BROKEN, so no data leaves), the
    * owner's are written without re-anchoring the head, until the owner acknowledges it (AuditReader.acknowledgeBreak).
    */
-  async appendInTransaction(trx: Transaction<VaultDatabase>, inputs: readonly AuditEntryInput[], mode: Pick<ExtendMode, 'reanchor'> = {}): Promise<AuditEntry[]> {
+  async appendInTransaction(
+    trx: Transaction<VaultDatabase>,
+    inputs: readonly AuditEntryInput[],
+    mode: Pick<ExtendMode, 'reanchor'> = {},
+  ): Promise<AuditEntry[]> {
     if (inputs.length === 0) return []
     const readHead = () =>
       trx
@@ -222,7 +334,10 @@ export class AuditLog {
     const { entries, rows, seq, hash: prev, headMac: headMacValue, anchorSeq } = extension
     try {
       for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-        await trx.insertInto('audit').values(rows.slice(i, i + INSERT_CHUNK)).execute()
+        await trx
+          .insertInto('audit')
+          .values(rows.slice(i, i + INSERT_CHUNK))
+          .execute()
       }
       await trx
         .updateTable('vault_meta')
@@ -271,11 +386,19 @@ export class AuditLog {
           // The synchronous path cannot repair a head (that needs queries): take the other one.
           if (!(err instanceof UnanchoredHead)) throw err
         }
-        const entries = fast ?? (await this.#deps.db.transaction().execute((trx) => this.appendInTransaction(trx, inputs)))
-        batch.forEach((p, i) => p.resolve(entries[i] as AuditEntry))
+        const entries =
+          fast ??
+          (await this.#deps.db
+            .transaction()
+            .execute((trx) => this.appendInTransaction(trx, inputs)))
+        for (const [i, p] of batch.entries()) p.resolve(entries[i] as AuditEntry)
         this.#deps.onFlush?.(entries.length)
       } catch (cause) {
-        const err = cause instanceof VaultError && (cause.code === 'ERR_VAULT_UNINITIALIZED' || cause.code === 'ERR_AUDIT_BROKEN') ? cause : new VaultError('ERR_AUDIT_WRITE', 'The audit log could not be written', { cause })
+        const err =
+          cause instanceof VaultError &&
+          (cause.code === 'ERR_VAULT_UNINITIALIZED' || cause.code === 'ERR_AUDIT_BROKEN')
+            ? cause
+            : new VaultError('ERR_AUDIT_WRITE', 'The audit log could not be written', { cause })
         for (const p of batch) p.reject(err)
       }
     }
@@ -290,12 +413,19 @@ export class AuditLog {
    */
   async setLedgerEpoch(trx: Transaction<VaultDatabase>, epoch: number): Promise<void> {
     const { sodium } = this.#deps
-    const head = await trx.selectFrom('vault_meta').select(HEAD_COLUMNS).where('id', '=', 1).$if(this.#deps.engine === 'postgres', (q) => q.forUpdate()).executeTakeFirstOrThrow()
+    const head = await trx
+      .selectFrom('vault_meta')
+      .select(HEAD_COLUMNS)
+      .where('id', '=', 1)
+      .$if(this.#deps.engine === 'postgres', (q) => q.forUpdate())
+      .executeTakeFirstOrThrow()
     const liveKey = this.#deps.keysIfUnsealed()?.subkey('auditMac')
     if (!liveKey) throw new VaultLockedError()
     const auditKey = new Uint8Array(liveKey)
     const anchored = head.audit_head_seq > 0 && headAnchored(sodium, auditKey, head)
-    const mac = anchored ? headMacOf(sodium, auditKey, headState({ ...head, ledger_epoch: epoch })) : undefined
+    const mac = anchored
+      ? headMacOf(sodium, auditKey, headState({ ...head, ledger_epoch: epoch }))
+      : undefined
     auditKey.fill(0)
     await trx
       .updateTable('vault_meta')
@@ -310,7 +440,11 @@ export class AuditLog {
    * until the owner acknowledges the break (SECURITY.md, "The barrier").
    */
   async markBroken(): Promise<void> {
-    await this.#deps.db.updateTable('vault_meta').set({ audit_head_mac: null }).where('id', '=', 1).execute()
+    await this.#deps.db
+      .updateTable('vault_meta')
+      .set({ audit_head_mac: null })
+      .where('id', '=', 1)
+      .execute()
   }
 
   /** Waits until every queued entry is committed (or failed): used before lock and close. */
@@ -331,21 +465,44 @@ export class AuditLog {
   async sealTail(trx: Db, keys: UnsealedKeys): Promise<void> {
     const { sodium } = this.#deps
     const auditKey = new Uint8Array(keys.subkey('auditMac')) // a copy, for the same reason as above
-    const tail = await trx.selectFrom('audit').select(['seq', 'entry', 'prev_hash', 'hash']).where('mac', 'is', null).orderBy('seq').execute()
+    const tail = await trx
+      .selectFrom('audit')
+      .select(['seq', 'entry', 'prev_hash', 'hash'])
+      .where('mac', 'is', null)
+      .orderBy('seq')
+      .execute()
     if (tail.length === 0) return
-    const lastSealed = await trx.selectFrom('audit').select(['seq', 'hash']).where('mac', 'is not', null).orderBy('seq', 'desc').limit(1).executeTakeFirst()
-    const head = await trx.selectFrom('vault_meta').select(HEAD_COLUMNS).where('id', '=', 1).executeTakeFirstOrThrow()
+    const lastSealed = await trx
+      .selectFrom('audit')
+      .select(['seq', 'hash'])
+      .where('mac', 'is not', null)
+      .orderBy('seq', 'desc')
+      .limit(1)
+      .executeTakeFirst()
+    const head = await trx
+      .selectFrom('vault_meta')
+      .select(HEAD_COLUMNS)
+      .where('id', '=', 1)
+      .executeTakeFirstOrThrow()
     const anchored =
       lastSealed !== undefined &&
       head.audit_head_mac !== null &&
-      equalBytes(sodium, headMacOf(sodium, auditKey, headState(head, lastSealed.seq, lastSealed.hash)), new Uint8Array(head.audit_head_mac))
+      equalBytes(
+        sodium,
+        headMacOf(sodium, auditKey, headState(head, lastSealed.seq, lastSealed.hash)),
+        new Uint8Array(head.audit_head_mac),
+      )
     for (const row of tail) {
       // Past the last MAC'd entry and not anchored by the head: leave it unsealed for verify() to name.
       if (!anchored && row.seq > (lastSealed?.seq ?? 0)) break
       const hash = chainHash(sodium, new Uint8Array(row.prev_hash), row.entry)
       // A tail entry that does not hash correctly is left unsealed: verify() will name it.
       if (equalBytes(sodium, hash, new Uint8Array(row.hash))) {
-        await trx.updateTable('audit').set({ mac: entryMac(sodium, auditKey, hash) }).where('seq', '=', row.seq).execute()
+        await trx
+          .updateTable('audit')
+          .set({ mac: entryMac(sodium, auditKey, hash) })
+          .where('seq', '=', row.seq)
+          .execute()
       }
     }
     if (!anchored) return

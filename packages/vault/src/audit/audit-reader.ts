@@ -4,7 +4,15 @@ import type { VaultContext } from '../context.js'
 import type { AuditTable, VaultDatabase } from '../db/schema.js'
 import { ValidationError, issuesFromZod } from '../errors.js'
 import { equalBytes } from '../crypto/bytes.js'
-import { type AuditEntry, AuditAction, chainHash, entryFromCanonical, entryMac, genesisHash, headMacOf } from './audit-entry.js'
+import {
+  type AuditEntry,
+  AuditAction,
+  chainHash,
+  entryFromCanonical,
+  entryMac,
+  genesisHash,
+  headMacOf,
+} from './audit-entry.js'
 import { HEAD_COLUMNS, headAnchored, headState } from './audit-log.js'
 import { lastReadPerGrant } from './grant-reads.js'
 
@@ -31,7 +39,12 @@ export type AuditVerification =
       /** The newest break the owner acknowledged, if any: the log is verified from that entry on. */
       acknowledged?: { seq: number; firstBadSeq: number; reason: string }
     }
-  | { ok: false; entries: number; firstBadSeq: number; reason: 'missing' | 'reordered' | 'altered' | 'unauthenticated' | 'truncated' }
+  | {
+      ok: false
+      entries: number
+      firstBadSeq: number
+      reason: 'missing' | 'reordered' | 'altered' | 'unauthenticated' | 'truncated'
+    }
 
 const PAGE = 2000
 
@@ -57,7 +70,8 @@ export class AuditReader {
     const parsed = AuditFilter.safeParse(filter)
     if (!parsed.success) throw new ValidationError(issuesFromZod(parsed.error.issues))
     const f = parsed.data
-    const actions = f.action === undefined ? undefined : Array.isArray(f.action) ? f.action : [f.action]
+    const actions =
+      f.action === undefined ? undefined : Array.isArray(f.action) ? f.action : [f.action]
     const out: AuditEntry[] = []
     let before = f.before
     // Filters on entry contents run after parsing, so scan in pages until the limit is met.
@@ -66,8 +80,12 @@ export class AuditReader {
         .selectFrom('audit')
         .select(['seq', 'entry'])
         .$if(before !== undefined, (q) => q.where('seq', '<', before as number))
-        .$if(f.since !== undefined, (q) => q.where('at', '>=', new Date(f.since as string).toISOString()))
-        .$if(f.until !== undefined, (q) => q.where('at', '<', new Date(f.until as string).toISOString()))
+        .$if(f.since !== undefined, (q) =>
+          q.where('at', '>=', new Date(f.since as string).toISOString()),
+        )
+        .$if(f.until !== undefined, (q) =>
+          q.where('at', '<', new Date(f.until as string).toISOString()),
+        )
         .orderBy('seq', 'desc')
         .limit(PAGE)
         .execute()
@@ -120,8 +138,16 @@ export class AuditReader {
    */
   async trusted(): Promise<boolean> {
     const auditKey = this.#ctx.keys().subkey('auditMac')
-    const head = await this.#ctx.db.selectFrom('vault_meta').select(HEAD_COLUMNS).where('id', '=', 1).executeTakeFirst()
-    return head !== undefined && head.audit_head_seq > 0 && headAnchored(this.#ctx.sodium, auditKey, head)
+    const head = await this.#ctx.db
+      .selectFrom('vault_meta')
+      .select(HEAD_COLUMNS)
+      .where('id', '=', 1)
+      .executeTakeFirst()
+    return (
+      head !== undefined &&
+      head.audit_head_seq > 0 &&
+      headAnchored(this.#ctx.sodium, auditKey, head)
+    )
   }
 
   /**
@@ -140,7 +166,18 @@ export class AuditReader {
     if (found.ok) return found
     await this.#ctx.audit.drain()
     await this.#ctx.db.transaction().execute((trx) =>
-      this.#ctx.audit.appendInTransaction(trx, [{ action: 'audit.break_acknowledged', actor: 'owner', outcome: 'ok', detail: `${found.reason}@${found.firstBadSeq}` }], { reanchor: true }),
+      this.#ctx.audit.appendInTransaction(
+        trx,
+        [
+          {
+            action: 'audit.break_acknowledged',
+            actor: 'owner',
+            outcome: 'ok',
+            detail: `${found.reason}@${found.firstBadSeq}`,
+          },
+        ],
+        { reanchor: true },
+      ),
     )
     this.#ctx.emit({ type: 'audit.break_acknowledged', firstBadSeq: found.firstBadSeq })
     return found
@@ -149,7 +186,11 @@ export class AuditReader {
   async #walkChain(): Promise<AuditVerification> {
     const { sodium, db, engine } = this.#ctx
     const auditKey = this.#ctx.keys().subkey('auditMac')
-    const meta = await db.selectFrom('vault_meta').select(['vault_id', 'row_auth_version', 'audit_anchor_seq']).where('id', '=', 1).executeTakeFirstOrThrow()
+    const meta = await db
+      .selectFrom('vault_meta')
+      .select(['vault_id', 'row_auth_version', 'audit_anchor_seq'])
+      .where('id', '=', 1)
+      .executeTakeFirstOrThrow()
     const anchorSeq = Number(meta.audit_anchor_seq)
     let expectedSeq = 1
     let prev: Uint8Array = genesisHash(meta.vault_id, Number(meta.row_auth_version))
@@ -160,7 +201,8 @@ export class AuditReader {
     const walk = (rows: readonly Selectable<AuditTable>[]): Bad | undefined => {
       for (const row of rows) {
         count++
-        if (row.seq !== expectedSeq) return { ok: false, entries: count, firstBadSeq: expectedSeq, reason: 'missing' }
+        if (row.seq !== expectedSeq)
+          return { ok: false, entries: count, firstBadSeq: expectedSeq, reason: 'missing' }
         const hash = chainHash(sodium, prev, row.entry)
         let seqInEntry: unknown
         try {
@@ -171,9 +213,14 @@ export class AuditReader {
         if (!equalBytes(sodium, new Uint8Array(row.prev_hash), prev)) {
           return { ok: false, entries: count, firstBadSeq: row.seq, reason: 'reordered' }
         }
-        if (seqInEntry !== row.seq) return { ok: false, entries: count, firstBadSeq: row.seq, reason: 'reordered' }
-        if (!equalBytes(sodium, hash, new Uint8Array(row.hash))) return { ok: false, entries: count, firstBadSeq: row.seq, reason: 'altered' }
-        if (!row.mac || !equalBytes(sodium, entryMac(sodium, auditKey, hash), new Uint8Array(row.mac))) {
+        if (seqInEntry !== row.seq)
+          return { ok: false, entries: count, firstBadSeq: row.seq, reason: 'reordered' }
+        if (!equalBytes(sodium, hash, new Uint8Array(row.hash)))
+          return { ok: false, entries: count, firstBadSeq: row.seq, reason: 'altered' }
+        if (
+          !row.mac ||
+          !equalBytes(sodium, entryMac(sodium, auditKey, hash), new Uint8Array(row.mac))
+        ) {
           return { ok: false, entries: count, firstBadSeq: row.seq, reason: 'unauthenticated' }
         }
         prev = hash
@@ -185,9 +232,16 @@ export class AuditReader {
      * A break before the acknowledged anchor is on record: the walk resumes at the acknowledging
      * entry, which vouches for itself (its MAC covers its hash, its hash its link and contents).
      */
-    const resumeAtAnchor = async (q: Kysely<VaultDatabase> | Transaction<VaultDatabase>, bad: Bad): Promise<boolean> => {
+    const resumeAtAnchor = async (
+      q: Kysely<VaultDatabase> | Transaction<VaultDatabase>,
+      bad: Bad,
+    ): Promise<boolean> => {
       if (acknowledged || anchorSeq <= bad.firstBadSeq) return false
-      const row = await q.selectFrom('audit').selectAll().where('seq', '=', anchorSeq).executeTakeFirst()
+      const row = await q
+        .selectFrom('audit')
+        .selectAll()
+        .where('seq', '=', anchorSeq)
+        .executeTakeFirst()
       if (!row) return false
       const hash = chainHash(sodium, new Uint8Array(row.prev_hash), row.entry)
       let entry: AuditEntry
@@ -196,8 +250,17 @@ export class AuditReader {
       } catch {
         return false
       }
-      if (entry.action !== 'audit.break_acknowledged' || entry.seq !== anchorSeq || !equalBytes(sodium, hash, new Uint8Array(row.hash))) return false
-      if (!row.mac || !equalBytes(sodium, entryMac(sodium, auditKey, hash), new Uint8Array(row.mac))) return false
+      if (
+        entry.action !== 'audit.break_acknowledged' ||
+        entry.seq !== anchorSeq ||
+        !equalBytes(sodium, hash, new Uint8Array(row.hash))
+      )
+        return false
+      if (
+        !row.mac ||
+        !equalBytes(sodium, entryMac(sodium, auditKey, hash), new Uint8Array(row.mac))
+      )
+        return false
       acknowledged = { seq: anchorSeq, firstBadSeq: bad.firstBadSeq, reason: bad.reason }
       prev = hash
       expectedSeq = anchorSeq + 1
@@ -205,9 +268,17 @@ export class AuditReader {
       return true
     }
     /** Walks every page from the next expected entry to the last one `q` can see. */
-    const walkRest = async (q: Kysely<VaultDatabase> | Transaction<VaultDatabase>): Promise<Bad | undefined> => {
+    const walkRest = async (
+      q: Kysely<VaultDatabase> | Transaction<VaultDatabase>,
+    ): Promise<Bad | undefined> => {
       for (;;) {
-        const rows = await q.selectFrom('audit').selectAll().where('seq', '>=', expectedSeq).orderBy('seq').limit(PAGE).execute()
+        const rows = await q
+          .selectFrom('audit')
+          .selectAll()
+          .where('seq', '>=', expectedSeq)
+          .orderBy('seq')
+          .limit(PAGE)
+          .execute()
         const bad = walk(rows)
         if (bad && (await resumeAtAnchor(q, bad))) continue
         if (bad || rows.length < PAGE) return bad
@@ -221,11 +292,18 @@ export class AuditReader {
     // default READ COMMITTED gives each statement its own snapshot, hence REPEATABLE READ).
     const early = await walkRest(db)
     if (early) return early
-    const snapshot = engine === 'postgres' ? db.transaction().setIsolationLevel('repeatable read') : db.transaction()
+    const snapshot =
+      engine === 'postgres'
+        ? db.transaction().setIsolationLevel('repeatable read')
+        : db.transaction()
     return snapshot.execute(async (trx): Promise<AuditVerification> => {
       const bad = await walkRest(trx)
       if (bad) return bad
-      const head = await trx.selectFrom('vault_meta').select(HEAD_COLUMNS).where('id', '=', 1).executeTakeFirstOrThrow()
+      const head = await trx
+        .selectFrom('vault_meta')
+        .select(HEAD_COLUMNS)
+        .where('id', '=', 1)
+        .executeTakeFirstOrThrow()
       const lastSeq = expectedSeq - 1
       // A vault's log is never empty (its first entry is vault.created), and the head must be the
       // last entry, vouched for by the head MAC — which also covers the ledger epoch and anchor.
@@ -235,9 +313,24 @@ export class AuditReader {
         head.audit_head_hash !== null &&
         head.audit_head_mac !== null &&
         equalBytes(sodium, new Uint8Array(head.audit_head_hash), prev) &&
-        equalBytes(sodium, headMacOf(sodium, auditKey, headState(head, lastSeq, prev)), new Uint8Array(head.audit_head_mac))
-      if (!headOk) return { ok: false, entries: count, firstBadSeq: Math.min(head.audit_head_seq, lastSeq) + 1, reason: 'truncated' }
-      return { ok: true, entries: count, headSeq: lastSeq, ...(acknowledged ? { acknowledged } : {}) }
+        equalBytes(
+          sodium,
+          headMacOf(sodium, auditKey, headState(head, lastSeq, prev)),
+          new Uint8Array(head.audit_head_mac),
+        )
+      if (!headOk)
+        return {
+          ok: false,
+          entries: count,
+          firstBadSeq: Math.min(head.audit_head_seq, lastSeq) + 1,
+          reason: 'truncated',
+        }
+      return {
+        ok: true,
+        entries: count,
+        headSeq: lastSeq,
+        ...(acknowledged ? { acknowledged } : {}),
+      }
     })
   }
 }

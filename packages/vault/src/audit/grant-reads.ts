@@ -38,7 +38,10 @@ export const NEWEST_READS = {
  * The rows the index finds are parsed like every listed entry and checked again — a read of the
  * grant it is filed under — so the index only narrows, the chained entry decides.
  */
-export async function lastReadPerGrant(ctx: VaultContext, grantIds: readonly string[]): Promise<Map<string, AuditEntry>> {
+export async function lastReadPerGrant(
+  ctx: VaultContext,
+  grantIds: readonly string[],
+): Promise<Map<string, AuditEntry>> {
   ctx.keys()
   const parsed = GrantIds.safeParse(grantIds)
   if (!parsed.success) throw new ValidationError(issuesFromZod(parsed.error.issues))
@@ -48,7 +51,8 @@ export async function lastReadPerGrant(ctx: VaultContext, grantIds: readonly str
   const { rows } = await NEWEST_READS[ctx.engine]([...wanted]).execute(ctx.db)
   for (const row of rows) {
     const entry = entryFromCanonical(row.entry)
-    if (entry.action !== 'grant.read' || entry.grantId === undefined || !wanted.has(entry.grantId)) continue
+    if (entry.action !== 'grant.read' || entry.grantId === undefined || !wanted.has(entry.grantId))
+      continue
     const known = found.get(entry.grantId)
     if (!known || known.seq < entry.seq) found.set(entry.grantId, entry)
   }

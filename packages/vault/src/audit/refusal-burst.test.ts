@@ -19,10 +19,20 @@ function burst(windowMs = 60_000) {
     now: () => new Date(t),
     windowMs,
   })
-  return { b, written, advance: (ms: number) => void (t += ms), failWrites: (on: boolean) => void (fail = on) }
+  return {
+    b,
+    written,
+    advance: (ms: number) => void (t += ms),
+    failWrites: (on: boolean) => void (fail = on),
+  }
 }
 
-const R = { actor: 'vendor:ven_a', vendorId: 'ven_a', grantId: 'grt_a', detail: 'ERR_GRANT_REVOKED' } as const
+const R = {
+  actor: 'vendor:ven_a',
+  vendorId: 'ven_a',
+  grantId: 'grt_a',
+  detail: 'ERR_GRANT_REVOKED',
+} as const
 
 describe('RefusalBurst', () => {
   it('writes the first refusal of a window at once and the rest as one counted entry when the next window opens', async () => {

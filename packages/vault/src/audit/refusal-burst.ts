@@ -100,7 +100,12 @@ export class RefusalBurst {
     if (counted === 0) return Promise.resolve()
     return this.#deps.append(entryOf(refusal, counted)).then(
       () => undefined,
-      () => this.#carry(`${refusal.actor}\n${refusal.grantId ?? ''}\n${refusal.detail}`, refusal, counted),
+      () =>
+        this.#carry(
+          `${refusal.actor}\n${refusal.grantId ?? ''}\n${refusal.detail}`,
+          refusal,
+          counted,
+        ),
     )
   }
 

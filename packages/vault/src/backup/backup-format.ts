@@ -34,23 +34,41 @@ export const BackupHeader = z
 export type BackupHeader = z.infer<typeof BackupHeader>
 
 /** Table order matters for restore: meta and keyring first. */
-export const BACKUP_TABLES = ['vault_meta', 'keyring', 'vendors', 'grants', 'fields', 'purchases', 'audit'] as const
+export const BACKUP_TABLES = [
+  'vault_meta',
+  'keyring',
+  'vendors',
+  'grants',
+  'fields',
+  'purchases',
+  'audit',
+] as const
 export type BackupTable = (typeof BACKUP_TABLES)[number]
 
-export function backupInvalid(reason = 'The backup is damaged, truncated or not a Custos backup'): VaultError {
+export function backupInvalid(
+  reason = 'The backup is damaged, truncated or not a Custos backup',
+): VaultError {
   return new VaultError('ERR_BACKUP_INVALID', reason)
 }
 
 /** JSON with byte arrays as {"$b": base64}. */
 export function encodeRow(row: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v instanceof Uint8Array ? { $b: Buffer.from(v).toString('base64') } : v]))
+  return Object.fromEntries(
+    Object.entries(row).map(([k, v]) => [
+      k,
+      v instanceof Uint8Array ? { $b: Buffer.from(v).toString('base64') } : v,
+    ]),
+  )
 }
 
 export function decodeRow(row: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(
     Object.entries(row).map(([k, v]) => [
       k,
-      v !== null && typeof v === 'object' && '$b' in v && typeof (v as { $b: unknown }).$b === 'string'
+      v !== null &&
+      typeof v === 'object' &&
+      '$b' in v &&
+      typeof (v as { $b: unknown }).$b === 'string'
         ? new Uint8Array(Buffer.from((v as { $b: string }).$b, 'base64'))
         : v,
     ]),

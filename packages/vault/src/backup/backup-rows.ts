@@ -34,8 +34,17 @@ export const BACKUP_ROW_SCHEMAS: Record<BackupTable, z.ZodType<Record<string, un
       row_auth_version: int.optional(),
     })
     .strict(),
-  keyring: z.object({ term: int, wrapped_key: bytes.nullable(), created_at: text, retired_at: text.nullable() }).strict(),
-  vendors: z.object({ id: text, body: bytes, blocked: int, term: int, created_at: text, row_mac: rowMac }).strict(),
+  keyring: z
+    .object({
+      term: int,
+      wrapped_key: bytes.nullable(),
+      created_at: text,
+      retired_at: text.nullable(),
+    })
+    .strict(),
+  vendors: z
+    .object({ id: text, body: bytes, blocked: int, term: int, created_at: text, row_mac: rowMac })
+    .strict(),
   grants: z
     .object({
       id: text,
@@ -66,5 +75,14 @@ export const BACKUP_ROW_SCHEMAS: Record<BackupTable, z.ZodType<Record<string, un
       row_mac: rowMac,
     })
     .strict(),
-  audit: z.object({ seq: int, at: text, entry: z.string().max(100_000), prev_hash: bytes, hash: bytes, mac: bytes.nullable() }).strict(),
+  audit: z
+    .object({
+      seq: int,
+      at: text,
+      entry: z.string().max(100_000),
+      prev_hash: bytes,
+      hash: bytes,
+      mac: bytes.nullable(),
+    })
+    .strict(),
 }

@@ -1,7 +1,14 @@
 import type { VaultContext } from '../context.js'
 import { toBytes } from '../crypto/bytes.js'
 import type { UnsealedKeys } from '../keys/unsealed-keys.js'
-import { BACKUP_TABLES, BACKUP_VERSION, BackupHeader, FRAME_BYTES, MAGIC, encodeRow } from './backup-format.js'
+import {
+  BACKUP_TABLES,
+  BACKUP_VERSION,
+  type BackupHeader,
+  FRAME_BYTES,
+  MAGIC,
+  encodeRow,
+} from './backup-format.js'
 
 function u32(n: number): Uint8Array {
   const b = new Uint8Array(4)
@@ -15,18 +22,31 @@ function u32(n: number): Uint8Array {
  * REPEATABLE READ), then streams it out encrypted with libsodium secretstream. The snapshot's
  * rows are raw ciphertexts; nothing is decrypted to make a backup.
  */
-export async function* createBackup(ctx: VaultContext, keys: UnsealedKeys): AsyncGenerator<Uint8Array> {
+export async function* createBackup(
+  ctx: VaultContext,
+  keys: UnsealedKeys,
+): AsyncGenerator<Uint8Array> {
   const { sodium } = ctx
-  const builder = ctx.engine === 'postgres' ? ctx.db.transaction().setIsolationLevel('repeatable read') : ctx.db.transaction()
+  const builder =
+    ctx.engine === 'postgres'
+      ? ctx.db.transaction().setIsolationLevel('repeatable read')
+      : ctx.db.transaction()
   const snapshot = await builder.execute(async (trx) => {
-      const tables: [string, Record<string, unknown>[]][] = []
-      for (const table of BACKUP_TABLES) {
-        const rows = await trx.selectFrom(table).selectAll().execute()
-        tables.push([table, rows as Record<string, unknown>[]])
+    const tables: [string, Record<string, unknown>[]][] = []
+    for (const table of BACKUP_TABLES) {
+      const rows = await trx.selectFrom(table).selectAll().execute()
+      tables.push([table, rows as Record<string, unknown>[]])
+    }
+    return tables
+  })
+  const meta = snapshot[0]?.[1][0] as
+    | {
+        vault_id: string
+        kdf_params: string
+        wrapped_root_passphrase: Uint8Array
+        wrapped_root_recovery: Uint8Array
       }
-      return tables
-    })
-  const meta = snapshot[0]?.[1][0] as { vault_id: string; kdf_params: string; wrapped_root_passphrase: Uint8Array; wrapped_root_recovery: Uint8Array } | undefined
+    | undefined
   if (!meta) throw new Error('vault_meta missing in snapshot')
   const header: BackupHeader = {
     vaultId: meta.vault_id,
@@ -44,7 +64,9 @@ export async function* createBackup(ctx: VaultContext, keys: UnsealedKeys): Asyn
   prefix.set(headerJson, MAGIC.length + 5)
   yield prefix
 
-  const { state, header: streamHeader } = sodium.crypto_secretstream_xchacha20poly1305_init_push(keys.subkey('backup'))
+  const { state, header: streamHeader } = sodium.crypto_secretstream_xchacha20poly1305_init_push(
+    keys.subkey('backup'),
+  )
   yield streamHeader
   const encoder = new TextEncoder()
   let pending: string[] = []
@@ -62,11 +84,14 @@ export async function* createBackup(ctx: VaultContext, keys: UnsealedKeys): Asyn
   }
   for (const [table, rows] of snapshot) {
     for (const row of rows) {
-      const normalized = Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v instanceof Uint8Array ? toBytes(v) : v]))
+      const normalized = Object.fromEntries(
+        Object.entries(row).map(([k, v]) => [k, v instanceof Uint8Array ? toBytes(v) : v]),
+      )
       const line = `${JSON.stringify({ t: table, r: encodeRow(normalized) })}\n`
       pending.push(line)
       pendingBytes += line.length
-      if (pendingBytes >= FRAME_BYTES) yield frame(sodium.crypto_secretstream_xchacha20poly1305_TAG_MESSAGE)
+      if (pendingBytes >= FRAME_BYTES)
+        yield frame(sodium.crypto_secretstream_xchacha20poly1305_TAG_MESSAGE)
     }
   }
   yield frame(sodium.crypto_secretstream_xchacha20poly1305_TAG_FINAL)

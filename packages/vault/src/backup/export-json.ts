@@ -11,7 +11,11 @@ import { Order } from '../purchases/order.js'
  */
 // Ids as the vault makes them (`ven_…`, base64url): the alphabet the audit log's actor accepts,
 // and nothing a database text column refuses (PostgreSQL rejects NUL characters).
-const id = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'an id')
+const id = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_-]+$/, 'an id')
 const instant = z.iso.datetime({ offset: true })
 
 export const ExportedPurchase = Order.extend({
@@ -34,7 +38,11 @@ export const ExportedGrant = z
     purpose: z.string().min(1).max(500),
     acceptedTerms: z.array(z.string().max(200)).max(20),
     status: z.enum(['active', 'revoked', 'expired']),
-    revision: z.number().int().positive().max(2 ** 31 - 1), // an `integer` column on PostgreSQL
+    revision: z
+      .number()
+      .int()
+      .positive()
+      .max(2 ** 31 - 1), // an `integer` column on PostgreSQL
     createdAt: instant,
     updatedAt: instant,
     expiresAt: instant,
@@ -55,4 +63,3 @@ export const VaultExport = z
   })
   .strict()
 export type VaultExport = z.output<typeof VaultExport>
-

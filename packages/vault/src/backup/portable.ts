@@ -56,7 +56,11 @@ export async function exportVault(ctx: VaultContext, stores: Stores): Promise<Va
     grants: (await stores.grants.list()).map((g) => ({ ...g })),
     audit,
   }
-  await ctx.db.transaction().execute((trx) => ctx.audit.appendInTransaction(trx, [{ action: 'vault.exported', actor: 'owner' }]))
+  await ctx.db
+    .transaction()
+    .execute((trx) =>
+      ctx.audit.appendInTransaction(trx, [{ action: 'vault.exported', actor: 'owner' }]),
+    )
   return doc
 }
 
@@ -76,14 +80,23 @@ export interface ImportResult {
  * The audit entries of the exported vault are not replayed: this vault's chain cannot vouch
  * for another's. The import itself is audited.
  */
-export async function importVault(ctx: VaultContext, doc: unknown, mode: 'merge' | 'replace'): Promise<ImportResult> {
+export async function importVault(
+  ctx: VaultContext,
+  doc: unknown,
+  mode: 'merge' | 'replace',
+): Promise<ImportResult> {
   const keys = ctx.keys()
   const parsed = VaultExportSchema.safeParse(doc)
   if (!parsed.success) {
-    throw new VaultError('ERR_IMPORT_INVALID', 'Not a valid custos-export document', { issues: issuesFromZod(parsed.error.issues.slice(0, 50)) })
+    throw new VaultError('ERR_IMPORT_INVALID', 'Not a valid custos-export document', {
+      issues: issuesFromZod(parsed.error.issues.slice(0, 50)),
+    })
   }
   const data = parsed.data
-  const invalid = (path: string, message: string) => new VaultError('ERR_IMPORT_INVALID', 'Not a valid custos-export document', { issues: [{ path, message }] })
+  const invalid = (path: string, message: string) =>
+    new VaultError('ERR_IMPORT_INVALID', 'Not a valid custos-export document', {
+      issues: [{ path, message }],
+    })
   const { sodium } = ctx
   const now = ctx.now().toISOString()
   // Validate everything first; encrypt inside the transaction, under the term it reads.
@@ -91,12 +104,16 @@ export async function importVault(ctx: VaultContext, doc: unknown, mode: 'merge'
     try {
       return [path, validateField(path, value)] as const
     } catch (err) {
-      throw new VaultError('ERR_IMPORT_INVALID', 'Not a valid custos-export document', { issues: err instanceof VaultError ? err.issues : [], cause: err })
+      throw new VaultError('ERR_IMPORT_INVALID', 'Not a valid custos-export document', {
+        issues: err instanceof VaultError ? err.issues : [],
+        cause: err,
+      })
     }
   })
   const vendorIds = new Set(data.vendors.map((v) => v.id))
   data.purchases.forEach((p, i) => {
-    if (p.vendorId !== undefined && !vendorIds.has(p.vendorId)) throw invalid(`purchases.${i}.vendorId`, 'unknown vendor')
+    if (p.vendorId !== undefined && !vendorIds.has(p.vendorId))
+      throw invalid(`purchases.${i}.vendorId`, 'unknown vendor')
   })
   data.grants.forEach((g, i) => {
     if (!vendorIds.has(g.vendorId)) throw invalid(`grants.${i}.vendorId`, 'unknown vendor')
@@ -107,10 +124,21 @@ export async function importVault(ctx: VaultContext, doc: unknown, mode: 'merge'
     }
   })
   const rowsUnder = ({ term, key, epoch }: { term: number; key: Uint8Array; epoch: number }) => ({
-    fieldRows: fields.map(([path, value]) => ({ path, value: sealJson(sodium, key, term, fieldPlace(keys.vaultId, path), value), term, updated_at: now })),
+    fieldRows: fields.map(([path, value]) => ({
+      path,
+      value: sealJson(sodium, key, term, fieldPlace(keys.vaultId, path), value),
+      term,
+      updated_at: now,
+    })),
     vendorRows: data.vendors.map((v) => {
       const { id, blocked, createdAt, ...body } = v
-      const row = { id, body: sealJson(sodium, key, term, vendorPlace(keys.vaultId, id), body), blocked: blocked ? 1 : 0, term, created_at: createdAt }
+      const row = {
+        id,
+        body: sealJson(sodium, key, term, vendorPlace(keys.vaultId, id), body),
+        blocked: blocked ? 1 : 0,
+        term,
+        created_at: createdAt,
+      }
       return { ...row, row_mac: ctx.rows.mac('vendors', authenticated.vendors(row, epoch)) }
     }),
     purchaseRows: data.purchases.map((p) => {
@@ -118,7 +146,13 @@ export async function importVault(ctx: VaultContext, doc: unknown, mode: 'merge'
       return purchaseRow(ctx, id, order, { provenance, status, vendorId, createdAt }, { term, key })
     }),
     grantRows: data.grants.map((g): GrantsTable => {
-      const body = { fields: g.fields, ...(g.purchases ? { purchases: g.purchases } : {}), actions: g.actions, purpose: g.purpose, acceptedTerms: g.acceptedTerms }
+      const body = {
+        fields: g.fields,
+        ...(g.purchases ? { purchases: g.purchases } : {}),
+        actions: g.actions,
+        purpose: g.purpose,
+        acceptedTerms: g.acceptedTerms,
+      }
       const row = {
         id: g.id,
         vendor_id: g.vendorId,
@@ -133,32 +167,42 @@ export async function importVault(ctx: VaultContext, doc: unknown, mode: 'merge'
       return { ...row, row_mac: ctx.rows.mac('grants', authenticated.grants(row, epoch)) }
     }),
   })
-  const { fieldRows, purchaseRows, vendorRows, grantRows } = await ctx.db.transaction().execute(async (trx) => {
-    const rows = rowsUnder(await writeTerm(ctx, trx))
-    const { fieldRows, vendorRows, purchaseRows, grantRows } = rows
-    if (mode === 'replace') {
-      for (const table of ['purchases', 'grants', 'vendors', 'fields'] as const) await trx.deleteFrom(table).execute()
-    }
-    // Delete-then-insert rather than ON CONFLICT: one portable statement pair per record, both engines.
-    for (const row of vendorRows) {
-      await trx.deleteFrom('vendors').where('id', '=', row.id).execute()
-      await trx.insertInto('vendors').values(row).execute()
-    }
-    for (const row of grantRows) {
-      await trx.deleteFrom('grants').where('id', '=', row.id).execute()
-      await trx.insertInto('grants').values(row).execute()
-    }
-    for (const row of fieldRows) {
-      await trx.deleteFrom('fields').where('path', '=', row.path).execute()
-      await trx.insertInto('fields').values(row).execute()
-    }
-    for (const row of purchaseRows) {
-      await trx.deleteFrom('purchases').where('id', '=', row.id).execute()
-      await trx.insertInto('purchases').values(row).execute()
-    }
-    await ctx.audit.appendInTransaction(trx, [{ action: 'vault.imported', actor: 'owner', detail: mode }])
-    return rows
-  })
+  const { fieldRows, purchaseRows, vendorRows, grantRows } = await ctx.db
+    .transaction()
+    .execute(async (trx) => {
+      const rows = rowsUnder(await writeTerm(ctx, trx))
+      const { fieldRows, vendorRows, purchaseRows, grantRows } = rows
+      if (mode === 'replace') {
+        for (const table of ['purchases', 'grants', 'vendors', 'fields'] as const)
+          await trx.deleteFrom(table).execute()
+      }
+      // Delete-then-insert rather than ON CONFLICT: one portable statement pair per record, both engines.
+      for (const row of vendorRows) {
+        await trx.deleteFrom('vendors').where('id', '=', row.id).execute()
+        await trx.insertInto('vendors').values(row).execute()
+      }
+      for (const row of grantRows) {
+        await trx.deleteFrom('grants').where('id', '=', row.id).execute()
+        await trx.insertInto('grants').values(row).execute()
+      }
+      for (const row of fieldRows) {
+        await trx.deleteFrom('fields').where('path', '=', row.path).execute()
+        await trx.insertInto('fields').values(row).execute()
+      }
+      for (const row of purchaseRows) {
+        await trx.deleteFrom('purchases').where('id', '=', row.id).execute()
+        await trx.insertInto('purchases').values(row).execute()
+      }
+      await ctx.audit.appendInTransaction(trx, [
+        { action: 'vault.imported', actor: 'owner', detail: mode },
+      ])
+      return rows
+    })
   ctx.emit({ type: 'vault.imported', fields: fieldRows.length, purchases: purchaseRows.length })
-  return { fields: fieldRows.length, purchases: purchaseRows.length, vendors: vendorRows.length, grants: grantRows.length }
+  return {
+    fields: fieldRows.length,
+    purchases: purchaseRows.length,
+    vendors: vendorRows.length,
+    grants: grantRows.length,
+  }
 }

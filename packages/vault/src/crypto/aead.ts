@@ -10,21 +10,45 @@ import sodiumNative from 'sodium-native'
  * Results are plain `Uint8Array`s, never Buffers: `Buffer#slice` returns a view where
  * `Uint8Array#slice` copies, and key-handling code relies on `slice()` making a copy.
  */
-const view = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+const view = (bytes: Uint8Array): Buffer =>
+  Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
 
 export const aead = {
   /** Returns ciphertext ‖ tag. */
   encrypt(plaintext: Uint8Array, ad: Uint8Array, nonce: Uint8Array, key: Uint8Array): Uint8Array {
-    const out = new Uint8Array(plaintext.length + sodiumNative.crypto_aead_xchacha20poly1305_ietf_ABYTES)
-    sodiumNative.crypto_aead_xchacha20poly1305_ietf_encrypt(view(out), view(plaintext), view(ad), null, view(nonce), view(key))
+    const out = new Uint8Array(
+      plaintext.length + sodiumNative.crypto_aead_xchacha20poly1305_ietf_ABYTES,
+    )
+    sodiumNative.crypto_aead_xchacha20poly1305_ietf_encrypt(
+      view(out),
+      view(plaintext),
+      view(ad),
+      null,
+      view(nonce),
+      view(key),
+    )
     return out
   },
   /** Returns the plaintext, or undefined when authentication fails. */
-  decrypt(ciphertext: Uint8Array, ad: Uint8Array, nonce: Uint8Array, key: Uint8Array): Uint8Array | undefined {
+  decrypt(
+    ciphertext: Uint8Array,
+    ad: Uint8Array,
+    nonce: Uint8Array,
+    key: Uint8Array,
+  ): Uint8Array | undefined {
     if (ciphertext.length < sodiumNative.crypto_aead_xchacha20poly1305_ietf_ABYTES) return undefined
-    const out = new Uint8Array(ciphertext.length - sodiumNative.crypto_aead_xchacha20poly1305_ietf_ABYTES)
+    const out = new Uint8Array(
+      ciphertext.length - sodiumNative.crypto_aead_xchacha20poly1305_ietf_ABYTES,
+    )
     try {
-      sodiumNative.crypto_aead_xchacha20poly1305_ietf_decrypt(view(out), null, view(ciphertext), view(ad), view(nonce), view(key))
+      sodiumNative.crypto_aead_xchacha20poly1305_ietf_decrypt(
+        view(out),
+        null,
+        view(ciphertext),
+        view(ad),
+        view(nonce),
+        view(key),
+      )
       return out
     } catch {
       return undefined

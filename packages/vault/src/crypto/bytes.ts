@@ -16,6 +16,7 @@ const encoder = new TextEncoder()
 export function passphraseBytes(passphrase: string | Uint8Array): Uint8Array {
   // new Uint8Array(x) always copies; Buffer#slice would return a view of the caller's (possibly pooled) memory.
   if (passphrase instanceof Uint8Array) return new Uint8Array(passphrase)
-  if (typeof passphrase !== 'string') throw new TypeError('passphrase must be a string or Uint8Array')
+  if (typeof passphrase !== 'string')
+    throw new TypeError('passphrase must be a string or Uint8Array')
   return encoder.encode(passphrase.normalize('NFKC'))
 }

@@ -21,17 +21,34 @@ const Fixture = z.object({
         name: z.string(),
         key: Hex,
         term: z.number().int().min(0),
-        place: z.object({ table: z.string(), column: z.string(), recordId: z.string(), vaultId: z.string() }),
+        place: z.object({
+          table: z.string(),
+          column: z.string(),
+          recordId: z.string(),
+          vaultId: z.string(),
+        }),
         plaintextHex: Hex,
         json: z.unknown().optional(),
         envelope: Hex,
       }),
     )
     .min(1),
-  kdf: z.array(z.object({ name: z.string(), passphrase: z.string(), nfkcHex: Hex, params: KdfParams, kek: Hex })).min(1),
+  kdf: z
+    .array(
+      z.object({
+        name: z.string(),
+        passphrase: z.string(),
+        nfkcHex: Hex,
+        params: KdfParams,
+        kek: Hex,
+      }),
+    )
+    .min(1),
 })
 
-const fixture = Fixture.parse(JSON.parse(readFileSync(new URL('./fixtures/envelope-v1.json', import.meta.url), 'utf8')))
+const fixture = Fixture.parse(
+  JSON.parse(readFileSync(new URL('./fixtures/envelope-v1.json', import.meta.url), 'utf8')),
+)
 const fromHex = (hex: string): Uint8Array => Uint8Array.from(Buffer.from(hex, 'hex'))
 const toHex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex')
 
@@ -44,7 +61,9 @@ function errorCode(fn: () => unknown): string {
   try {
     fn()
   } catch (err) {
-    return err instanceof Error && 'code' in err ? String(err.code) : `not a VaultError: ${String(err)}`
+    return err instanceof Error && 'code' in err
+      ? String(err.code)
+      : `not a VaultError: ${String(err)}`
   }
   return 'no error'
 }
@@ -53,7 +72,9 @@ async function asyncErrorCode(fn: () => Promise<unknown>): Promise<string> {
   try {
     await fn()
   } catch (err) {
-    return err instanceof Error && 'code' in err ? String(err.code) : `not a VaultError: ${String(err)}`
+    return err instanceof Error && 'code' in err
+      ? String(err.code)
+      : `not a VaultError: ${String(err)}`
   }
   return 'no error'
 }
@@ -63,7 +84,13 @@ function variantsOf(place: Place): Place[] {
   const out: Place[] = []
   for (const part of ['table', 'column', 'recordId', 'vaultId'] as const) {
     const v = place[part]
-    for (const changed of [`${v}x`, v.slice(0, -1), '', `${v.slice(0, -1)}${v.endsWith('a') ? 'b' : 'a'}`, v.toUpperCase() === v ? v.toLowerCase() : v.toUpperCase()]) {
+    for (const changed of [
+      `${v}x`,
+      v.slice(0, -1),
+      '',
+      `${v.slice(0, -1)}${v.endsWith('a') ? 'b' : 'a'}`,
+      v.toUpperCase() === v ? v.toLowerCase() : v.toUpperCase(),
+    ]) {
       if (changed !== v) out.push({ ...place, [part]: changed })
     }
   }
@@ -73,25 +100,35 @@ function variantsOf(place: Place): Place[] {
 }
 
 describe('v1 envelope known-answer vectors', () => {
-  it.each(fixture.envelopes.map((e) => [e.name, e] as const))('promise 5: the committed v1 envelope "%s" still opens to its plaintext', (_name, e) => {
-    const envelope = fromHex(e.envelope)
-    expect(envelope[0]).toBe(1)
-    expect(envelopeTerm(envelope)).toBe(e.term)
-    expect(toHex(open(sodium, fromHex(e.key), e.place, envelope))).toBe(e.plaintextHex)
-    if (e.json !== undefined) expect(openJson(sodium, fromHex(e.key), e.place, envelope)).toEqual(e.json)
-  })
+  it.each(fixture.envelopes.map((e) => [e.name, e] as const))(
+    'promise 5: the committed v1 envelope "%s" still opens to its plaintext',
+    (_name, e) => {
+      const envelope = fromHex(e.envelope)
+      expect(envelope[0]).toBe(1)
+      expect(envelopeTerm(envelope)).toBe(e.term)
+      expect(toHex(open(sodium, fromHex(e.key), e.place, envelope))).toBe(e.plaintextHex)
+      if (e.json !== undefined)
+        expect(openJson(sodium, fromHex(e.key), e.place, envelope)).toEqual(e.json)
+    },
+  )
 
-  it.each(fixture.envelopes.map((e) => [e.name, e] as const))('promise 3: the committed envelope "%s" fails with ERR_INTEGRITY under any other place', (_name, e) => {
-    const envelope = fromHex(e.envelope)
-    const variants = variantsOf(e.place)
-    expect(variants.length).toBeGreaterThan(12)
-    for (const place of variants) expect(errorCode(() => open(sodium, fromHex(e.key), place, envelope))).toBe('ERR_INTEGRITY')
-    // … and under the place of every other vector.
-    for (const other of fixture.envelopes) {
-      if (other === e) continue
-      expect(errorCode(() => open(sodium, fromHex(e.key), other.place, envelope))).toBe('ERR_INTEGRITY')
-    }
-  })
+  it.each(fixture.envelopes.map((e) => [e.name, e] as const))(
+    'promise 3: the committed envelope "%s" fails with ERR_INTEGRITY under any other place',
+    (_name, e) => {
+      const envelope = fromHex(e.envelope)
+      const variants = variantsOf(e.place)
+      expect(variants.length).toBeGreaterThan(12)
+      for (const place of variants)
+        expect(errorCode(() => open(sodium, fromHex(e.key), place, envelope))).toBe('ERR_INTEGRITY')
+      // … and under the place of every other vector.
+      for (const other of fixture.envelopes) {
+        if (other === e) continue
+        expect(errorCode(() => open(sodium, fromHex(e.key), other.place, envelope))).toBe(
+          'ERR_INTEGRITY',
+        )
+      }
+    },
+  )
 
   it('promise 2: flipping any single bit of a committed envelope fails (header → ERR_UNSUPPORTED_FORMAT or ERR_INTEGRITY, body → ERR_INTEGRITY)', () => {
     const e = fixture.envelopes[0]
@@ -104,7 +141,11 @@ describe('v1 envelope known-answer vectors', () => {
         const code = errorCode(() => open(sodium, fromHex(e.key), e.place, tampered))
         // Byte 0 is the version (any change is an unknown version); bytes 1–4 the term, which the
         // associated data authenticates, so relabelling fails the tag; the rest is nonce, ciphertext and tag.
-        expect([pos, bit, code]).toEqual([pos, bit, pos === 0 ? 'ERR_UNSUPPORTED_FORMAT' : 'ERR_INTEGRITY'])
+        expect([pos, bit, code]).toEqual([
+          pos,
+          bit,
+          pos === 0 ? 'ERR_UNSUPPORTED_FORMAT' : 'ERR_INTEGRITY',
+        ])
       }
     }
   })
@@ -129,15 +170,18 @@ describe('v1 envelope known-answer vectors', () => {
 })
 
 describe('Argon2id KEK known-answer vectors', () => {
-  it.each(fixture.kdf.map((v) => [v.name, v] as const))('key hierarchy 1: deriveKek at the INTERACTIVE preset still gives the committed KEK for "%s"', async (_name, v) => {
-    expect(v.params).toMatchObject({ alg: 'argon2id13', ...KDF_PRESETS.interactive })
-    const bytes = passphraseBytes(v.passphrase)
-    expect(toHex(bytes)).toBe(v.nfkcHex)
-    const kek = await deriveKek(sodium, bytes, v.params)
-    expect(toHex(kek)).toBe(v.kek)
-    // deriveKek works on a copy: the caller's passphrase bytes are left for the caller to wipe.
-    expect(toHex(bytes)).toBe(v.nfkcHex)
-  })
+  it.each(fixture.kdf.map((v) => [v.name, v] as const))(
+    'key hierarchy 1: deriveKek at the INTERACTIVE preset still gives the committed KEK for "%s"',
+    async (_name, v) => {
+      expect(v.params).toMatchObject({ alg: 'argon2id13', ...KDF_PRESETS.interactive })
+      const bytes = passphraseBytes(v.passphrase)
+      expect(toHex(bytes)).toBe(v.nfkcHex)
+      const kek = await deriveKek(sodium, bytes, v.params)
+      expect(toHex(kek)).toBe(v.kek)
+      // deriveKek works on a copy: the caller's passphrase bytes are left for the caller to wipe.
+      expect(toHex(bytes)).toBe(v.nfkcHex)
+    },
+  )
 
   it('key hierarchy 1: the NFKC vector really differs from its normalized form, and the normalized form derives the same KEK', async () => {
     const v = fixture.kdf.find((k) => k.passphrase !== k.passphrase.normalize('NFKC'))
@@ -165,7 +209,9 @@ describe('Argon2id KEK known-answer vectors', () => {
       { ...v.params, salt: 'short' },
       { ...v.params, alg: 'argon2i13' },
     ]) {
-      expect(await asyncErrorCode(async () => deriveKek(sodium, pass, params as KdfParams))).toBe('ERR_UNSUPPORTED_FORMAT')
+      expect(await asyncErrorCode(async () => deriveKek(sodium, pass, params as KdfParams))).toBe(
+        'ERR_UNSUPPORTED_FORMAT',
+      )
     }
   })
 })

@@ -31,7 +31,9 @@ const encoder = new TextEncoder()
 
 function associatedData(place: Place, header: Uint8Array): Uint8Array {
   // NUL separators: none of the parts may contain NUL, so the encoding is injective.
-  const prefix = encoder.encode(`custos/envelope/v1\0${place.table}\0${place.column}\0${place.recordId}\0${place.vaultId}\0`)
+  const prefix = encoder.encode(
+    `custos/envelope/v1\0${place.table}\0${place.column}\0${place.recordId}\0${place.vaultId}\0`,
+  )
   const ad = new Uint8Array(prefix.length + header.length)
   ad.set(prefix, 0)
   ad.set(header, prefix.length)
@@ -57,11 +59,18 @@ export function envelopeTerm(envelope: Uint8Array): number {
 }
 
 function checkKey(key: Uint8Array): void {
-  if (!(key instanceof Uint8Array) || key.length !== KEY_BYTES) throw new TypeError('key must be a 32-byte Uint8Array')
+  if (!(key instanceof Uint8Array) || key.length !== KEY_BYTES)
+    throw new TypeError('key must be a 32-byte Uint8Array')
 }
 
 /** Encrypts `plaintext` for `place` under `key`, labelled with `term`. A fresh random nonce every time (promise 4). */
-export function seal(_sodium: Sodium, key: Uint8Array, term: number, place: Place, plaintext: Uint8Array): Uint8Array {
+export function seal(
+  _sodium: Sodium,
+  key: Uint8Array,
+  term: number,
+  place: Place,
+  plaintext: Uint8Array,
+): Uint8Array {
   checkKey(key)
   const h = header(term)
   const nonce = aead.random(NONCE_BYTES)
@@ -79,7 +88,12 @@ export function seal(_sodium: Sodium, key: Uint8Array, term: number, place: Plac
  * Decrypts an envelope. Any tampering, wrong place, wrong key or wrong term gives the same
  * opaque {@link IntegrityError}; an unknown version byte is refused before decrypting.
  */
-export function open(_sodium: Sodium, key: Uint8Array, place: Place, envelope: Uint8Array): Uint8Array {
+export function open(
+  _sodium: Sodium,
+  key: Uint8Array,
+  place: Place,
+  envelope: Uint8Array,
+): Uint8Array {
   checkKey(key)
   envelopeTerm(envelope)
   const h = envelope.subarray(0, HEADER_BYTES)
@@ -111,7 +125,13 @@ function unpad(padded: Uint8Array): Uint8Array {
 }
 
 /** Envelope of a JSON value. */
-export function sealJson(sodium: Sodium, key: Uint8Array, term: number, place: Place, value: unknown): Uint8Array {
+export function sealJson(
+  sodium: Sodium,
+  key: Uint8Array,
+  term: number,
+  place: Place,
+  value: unknown,
+): Uint8Array {
   const bytes = encoder.encode(JSON.stringify(value))
   const out = seal(sodium, key, term, place, bytes)
   bytes.fill(0)
@@ -121,7 +141,12 @@ export function sealJson(sodium: Sodium, key: Uint8Array, term: number, place: P
 const decoder = new TextDecoder('utf-8', { fatal: true })
 
 /** Opens an envelope holding JSON. A plaintext that is not JSON counts as an integrity failure. */
-export function openJson(sodium: Sodium, key: Uint8Array, place: Place, envelope: Uint8Array): unknown {
+export function openJson(
+  sodium: Sodium,
+  key: Uint8Array,
+  place: Place,
+  envelope: Uint8Array,
+): unknown {
   const bytes = open(sodium, key, place, envelope)
   try {
     return JSON.parse(decoder.decode(bytes))

@@ -38,18 +38,28 @@ describe('vault.envelopes', () => {
     expect(Buffer.from(sealed).includes(Buffer.from('Fjord'))).toBe(false)
     expect(tv.vault.envelopes.open(place, sealed)).toEqual(value)
     // A fresh nonce every time.
-    expect(Buffer.from(tv.vault.envelopes.seal(place, value)).equals(Buffer.from(sealed))).toBe(false)
-    for (const moved of [{ ...place, recordId: 'ven_2' }, { ...place, column: 'metadata' }, { ...place, table: 'oauth_requests' }]) {
+    expect(Buffer.from(tv.vault.envelopes.seal(place, value)).equals(Buffer.from(sealed))).toBe(
+      false,
+    )
+    for (const moved of [
+      { ...place, recordId: 'ven_2' },
+      { ...place, column: 'metadata' },
+      { ...place, table: 'oauth_requests' },
+    ]) {
       expect(codeOf(() => tv.vault.envelopes.open(moved, sealed))).toBe('ERR_INTEGRITY')
     }
     expect(codeOf(() => other.vault.envelopes.open(place, sealed))).toBe('ERR_INTEGRITY')
     for (const i of [0, 5, 30, sealed.length - 1]) {
       const flipped = Uint8Array.from(sealed)
       flipped[i] = (flipped[i] as number) ^ 1
-      expect(['ERR_INTEGRITY', 'ERR_UNSUPPORTED_FORMAT']).toContain(codeOf(() => tv.vault.envelopes.open(place, flipped)))
+      expect(['ERR_INTEGRITY', 'ERR_UNSUPPORTED_FORMAT']).toContain(
+        codeOf(() => tv.vault.envelopes.open(place, flipped)),
+      )
     }
     expect(codeOf(() => tv.vault.envelopes.open(place, null))).toBe('ERR_INTEGRITY')
-    expect(codeOf(() => tv.vault.envelopes.seal({ ...place, recordId: 'a\0b' }, value))).toBe('TypeError')
+    expect(codeOf(() => tv.vault.envelopes.seal({ ...place, recordId: 'a\0b' }, value))).toBe(
+      'TypeError',
+    )
   })
 
   it('needs the unsealed vault, and outlives key rotation and passphrase changes', async () => {

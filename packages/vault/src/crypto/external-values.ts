@@ -64,7 +64,13 @@ export class ExternalValues implements ValueSealer {
 
   seal(place: SealedPlace, value: unknown): Uint8Array {
     const keys = this.#keys()
-    return sealJson(this.#sodium, keys.subkey('externalSeal'), EXTERNAL_TERM, fullPlace(place, keys.vaultId), value)
+    return sealJson(
+      this.#sodium,
+      keys.subkey('externalSeal'),
+      EXTERNAL_TERM,
+      fullPlace(place, keys.vaultId),
+      value,
+    )
   }
 
   open(place: SealedPlace, envelope: Uint8Array | null | undefined): unknown {
@@ -78,7 +84,8 @@ export class ExternalValues implements ValueSealer {
 function fullPlace(place: SealedPlace, vaultId: string) {
   // Caller misuse, not bad data: a NUL would make the associated data ambiguous.
   for (const part of [place.table, place.column, place.recordId]) {
-    if (typeof part !== 'string' || part.length === 0 || part.includes('\0')) throw new TypeError('place parts must be non-empty strings without NUL')
+    if (typeof part !== 'string' || part.length === 0 || part.includes('\0'))
+      throw new TypeError('place parts must be non-empty strings without NUL')
   }
   return { table: place.table, column: place.column, recordId: place.recordId, vaultId }
 }

@@ -7,9 +7,16 @@ import sodium from 'libsodium-wrappers-sumo'
 await sodium.ready
 const { passphrase, salt, opslimit, memlimit } = workerData
 try {
-  const key = sodium.crypto_pwhash(32, passphrase, salt, opslimit, memlimit, sodium.crypto_pwhash_ALG_ARGON2ID13)
+  const key = sodium.crypto_pwhash(
+    32,
+    passphrase,
+    salt,
+    opslimit,
+    memlimit,
+    sodium.crypto_pwhash_ALG_ARGON2ID13,
+  )
   sodium.memzero(passphrase)
   parentPort.postMessage({ key }, [key.buffer])
 } catch (err) {
-  parentPort.postMessage({ error: String(err && err.message) })
+  parentPort.postMessage({ error: String(err?.message) })
 }

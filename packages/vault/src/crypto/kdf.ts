@@ -19,14 +19,21 @@ export type KdfPreset = keyof typeof KDF_PRESETS
 export const KdfParams = z.object({
   alg: z.literal('argon2id13'),
   opslimit: z.number().int().min(KDF_PRESETS.interactive.opslimit).max(64),
-  memlimit: z.number().int().min(KDF_PRESETS.interactive.memlimit).max(4 * 1024 * 1024 * 1024),
+  memlimit: z
+    .number()
+    .int()
+    .min(KDF_PRESETS.interactive.memlimit)
+    .max(4 * 1024 * 1024 * 1024),
   salt: z.string().regex(/^[A-Za-z0-9_-]{22}$/, 'salt must be 16 bytes, base64url'),
 })
 export type KdfParams = z.infer<typeof KdfParams>
 
 export function newKdfParams(sodium: Sodium, preset: KdfPreset): KdfParams {
   const { opslimit, memlimit } = KDF_PRESETS[preset]
-  const salt = sodium.to_base64(sodium.randombytes_buf(16), sodium.base64_variants.URLSAFE_NO_PADDING)
+  const salt = sodium.to_base64(
+    sodium.randombytes_buf(16),
+    sodium.base64_variants.URLSAFE_NO_PADDING,
+  )
   return { alg: 'argon2id13', opslimit, memlimit, salt }
 }
 
@@ -40,9 +47,14 @@ export function kdfParamsAad(params: KdfParams): string {
  * exits afterwards (its WASM memory is then released) and that keeps the event loop free.
  * The passphrase bytes are transferred to the worker and wiped there.
  */
-export function deriveKek(sodium: Sodium, passphrase: Uint8Array, params: KdfParams): Promise<Uint8Array> {
+export function deriveKek(
+  sodium: Sodium,
+  passphrase: Uint8Array,
+  params: KdfParams,
+): Promise<Uint8Array> {
   const parsed = KdfParams.safeParse(params)
-  if (!parsed.success) throw new VaultError('ERR_UNSUPPORTED_FORMAT', 'Unsupported key-derivation parameters')
+  if (!parsed.success)
+    throw new VaultError('ERR_UNSUPPORTED_FORMAT', 'Unsupported key-derivation parameters')
   const salt = sodium.from_base64(params.salt, sodium.base64_variants.URLSAFE_NO_PADDING)
   const copy = new Uint8Array(passphrase) // a real copy, even of a Buffer: its buffer is transferred below
   return new Promise((resolve, reject) => {

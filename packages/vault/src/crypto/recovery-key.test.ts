@@ -21,9 +21,15 @@ describe('recovery key text', () => {
       if (body[i] === '-') continue
       const swapped = body[i] === 'A' ? 'B' : 'A'
       const typo = `CUSTOS-${body.slice(0, i)}${swapped}${body.slice(i + 1)}`
-      expect(() => parseRecoveryKey(sodium, typo)).toThrow(expect.objectContaining({ code: 'ERR_RECOVERY_KEY_FORMAT' }))
+      expect(() => parseRecoveryKey(sodium, typo)).toThrow(
+        expect.objectContaining({ code: 'ERR_RECOVERY_KEY_FORMAT' }),
+      )
     }
-    expect(() => parseRecoveryKey(sodium, 'CUSTOS-ABC')).toThrow(expect.objectContaining({ code: 'ERR_RECOVERY_KEY_FORMAT' }))
-    expect(() => parseRecoveryKey(sodium, 'not a key at all!')).toThrow(expect.objectContaining({ code: 'ERR_RECOVERY_KEY_FORMAT' }))
+    expect(() => parseRecoveryKey(sodium, 'CUSTOS-ABC')).toThrow(
+      expect.objectContaining({ code: 'ERR_RECOVERY_KEY_FORMAT' }),
+    )
+    expect(() => parseRecoveryKey(sodium, 'not a key at all!')).toThrow(
+      expect.objectContaining({ code: 'ERR_RECOVERY_KEY_FORMAT' }),
+    )
   })
 })

@@ -61,11 +61,15 @@ export function parseRecoveryKey(sodium: Sodium, text: string): Uint8Array {
   const bytes = fromBase32(body)
   // Only the canonical encoding is accepted: the last character's unused low bits must be zero,
   // so every single-character typo changes the decoded bytes and trips the checksum.
-  if (!bytes || bytes.length !== 34 || toBase32(bytes) !== body) throw new VaultError('ERR_RECOVERY_KEY_FORMAT', 'That is not a Custos recovery key')
+  if (bytes?.length !== 34 || toBase32(bytes) !== body)
+    throw new VaultError('ERR_RECOVERY_KEY_FORMAT', 'That is not a Custos recovery key')
   const key = bytes.slice(0, 32)
   const sum = checksum(sodium, key)
   if (sum[0] !== bytes[32] || sum[1] !== bytes[33]) {
-    throw new VaultError('ERR_RECOVERY_KEY_FORMAT', 'The recovery key has a typo (checksum mismatch)')
+    throw new VaultError(
+      'ERR_RECOVERY_KEY_FORMAT',
+      'The recovery key has a typo (checksum mismatch)',
+    )
   }
   return key
 }

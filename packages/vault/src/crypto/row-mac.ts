@@ -44,7 +44,14 @@ function encode(vaultId: string, table: string, values: readonly RowValue[]): Bu
   let at = 0
   for (const value of all) {
     const size = sizeOf(value)
-    const tag = value === null || value === undefined ? TAG.null : typeof value === 'string' ? TAG.text : typeof value === 'number' ? TAG.integer : TAG.bytes
+    const tag =
+      value === null || value === undefined
+        ? TAG.null
+        : typeof value === 'string'
+          ? TAG.text
+          : typeof value === 'number'
+            ? TAG.integer
+            : TAG.bytes
     out.writeUInt8(tag, at)
     out.writeUInt32BE(size, at + 1)
     at += 5
@@ -63,8 +70,18 @@ function encode(vaultId: string, table: string, values: readonly RowValue[]): Bu
  * first (SECURITY.md, "The barrier"). Through `sodium-native` like the audit MACs: it runs on
  * every vendor read.
  */
-export function rowMac(label: Buffer, key: Uint8Array, vaultId: string, table: string, values: readonly RowValue[]): Uint8Array {
+export function rowMac(
+  label: Buffer,
+  key: Uint8Array,
+  vaultId: string,
+  table: string,
+  values: readonly RowValue[],
+): Uint8Array {
   const out = new Uint8Array(32)
-  sodiumNative.crypto_generichash_batch(Buffer.from(out.buffer), [label, encode(vaultId, table, values)], Buffer.from(key.buffer, key.byteOffset, key.byteLength))
+  sodiumNative.crypto_generichash_batch(
+    Buffer.from(out.buffer),
+    [label, encode(vaultId, table, values)],
+    Buffer.from(key.buffer, key.byteOffset, key.byteLength),
+  )
   return out
 }

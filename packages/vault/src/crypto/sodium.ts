@@ -19,7 +19,10 @@ export function loadSodium(): Promise<Sodium> {
       typeof s.crypto_pwhash_MEMLIMIT_INTERACTIVE !== 'number' ||
       typeof s.crypto_secretstream_xchacha20poly1305_pull !== 'function'
     ) {
-      throw new VaultError('ERR_CRYPTO_UNAVAILABLE', 'libsodium-wrappers-sumo with crypto_pwhash is required')
+      throw new VaultError(
+        'ERR_CRYPTO_UNAVAILABLE',
+        'libsodium-wrappers-sumo with crypto_pwhash is required',
+      )
     }
     return s
   })

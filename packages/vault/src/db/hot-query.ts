@@ -23,7 +23,9 @@ export class HotQuery<Row> {
   async run(parameters: readonly unknown[]): Promise<Row[]> {
     const now = this.#handle.readNow?.(this.#sql, parameters)
     if (now) return now as Row[]
-    const result = await this.#handle.db.executeQuery<Row>(CompiledQuery.raw(this.#sql, [...parameters]))
+    const result = await this.#handle.db.executeQuery<Row>(
+      CompiledQuery.raw(this.#sql, [...parameters]),
+    )
     return result.rows
   }
 }

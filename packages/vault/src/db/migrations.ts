@@ -56,9 +56,21 @@ function migrations(engine: Engine): Record<string, Migration> {
           .addColumn('created_at', 'text', (c) => c.notNull())
           .execute()
         // The seller listing walks this index newest first and stops after one page.
-        await db.schema.createIndex('purchases_seller').on('purchases').columns(['status', 'seller_index', 'order_date', 'id']).execute()
-        await db.schema.createIndex('purchases_date').on('purchases').columns(['status', 'order_date', 'id']).execute()
-        await db.schema.createIndex('purchases_vendor').on('purchases').columns(['vendor_id', 'status', 'order_date']).execute()
+        await db.schema
+          .createIndex('purchases_seller')
+          .on('purchases')
+          .columns(['status', 'seller_index', 'order_date', 'id'])
+          .execute()
+        await db.schema
+          .createIndex('purchases_date')
+          .on('purchases')
+          .columns(['status', 'order_date', 'id'])
+          .execute()
+        await db.schema
+          .createIndex('purchases_vendor')
+          .on('purchases')
+          .columns(['vendor_id', 'status', 'order_date'])
+          .execute()
         await db.schema.createIndex('purchases_term').on('purchases').columns(['term']).execute()
         await db.schema
           .createTable('vendors')
@@ -97,10 +109,20 @@ function migrations(engine: Engine): Record<string, Migration> {
       async up(db: Kysely<any>) {
         // Access-deciding rows carry a MAC under a root-derived key (SECURITY.md, "The barrier").
         // Rows already stored get theirs at the first unlock after this upgrade.
-        for (const table of ['grants', 'vendors', 'purchases']) await db.schema.alterTable(table).addColumn('row_mac', sql.raw(bytes)).execute()
-        await db.schema.alterTable('vault_meta').addColumn('ledger_epoch', 'integer', (c) => c.notNull().defaultTo(0)).execute()
-        await db.schema.alterTable('vault_meta').addColumn('audit_anchor_seq', 'integer', (c) => c.notNull().defaultTo(0)).execute()
-        await db.schema.alterTable('vault_meta').addColumn('row_auth_version', 'integer', (c) => c.notNull().defaultTo(0)).execute()
+        for (const table of ['grants', 'vendors', 'purchases'])
+          await db.schema.alterTable(table).addColumn('row_mac', sql.raw(bytes)).execute()
+        await db.schema
+          .alterTable('vault_meta')
+          .addColumn('ledger_epoch', 'integer', (c) => c.notNull().defaultTo(0))
+          .execute()
+        await db.schema
+          .alterTable('vault_meta')
+          .addColumn('audit_anchor_seq', 'integer', (c) => c.notNull().defaultTo(0))
+          .execute()
+        await db.schema
+          .alterTable('vault_meta')
+          .addColumn('row_auth_version', 'integer', (c) => c.notNull().defaultTo(0))
+          .execute()
       },
     },
     '0003_audit_grant_reads': {
@@ -114,9 +136,13 @@ function migrations(engine: Engine): Record<string, Migration> {
         // query in audit/grant-reads.ts repeats them character for character, or the planner
         // would not use the index.
         if (engine === 'postgres') {
-          await sql`create index audit_grant_read on audit ((substring(entry from '"grantId":"([A-Za-z0-9_-]{1,64})"')), seq) where entry like '%"action":"grant.read"%'`.execute(db)
+          await sql`create index audit_grant_read on audit ((substring(entry from '"grantId":"([A-Za-z0-9_-]{1,64})"')), seq) where entry like '%"action":"grant.read"%'`.execute(
+            db,
+          )
         } else {
-          await sql`create index audit_grant_read on audit (json_extract(entry, '$.grantId'), seq) where json_valid(entry) and json_extract(entry, '$.action') = 'grant.read'`.execute(db)
+          await sql`create index audit_grant_read on audit (json_extract(entry, '$.grantId'), seq) where json_valid(entry) and json_extract(entry, '$.action') = 'grant.read'`.execute(
+            db,
+          )
         }
       },
     },
@@ -138,7 +164,11 @@ export async function migrateToLatest(db: Kysely<any>, engine: Engine): Promise<
   // Kysely looks for its migration tables in *every* schema unless told which one: a second
   // vault (or any custos_migration table) elsewhere in the same PostgreSQL database would make
   // it skip creating them here and fail. Pin them to the schema the vault's tables go to.
-  const schema = engine === 'postgres' ? (await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db)).rows[0]?.schema : undefined
+  const schema =
+    engine === 'postgres'
+      ? (await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db))
+          .rows[0]?.schema
+      : undefined
   const migrator = new Migrator({
     db,
     provider: new CodeMigrationProvider(engine),
@@ -149,6 +179,8 @@ export async function migrateToLatest(db: Kysely<any>, engine: Engine): Promise<
   const { error, results } = await withSchemaLock(db, engine, () => migrator.migrateToLatest())
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown'
-    throw new VaultError('ERR_UNSUPPORTED_FORMAT', `Database migration ${failed} failed`, { cause: error })
+    throw new VaultError('ERR_UNSUPPORTED_FORMAT', `Database migration ${failed} failed`, {
+      cause: error,
+    })
   }
 }

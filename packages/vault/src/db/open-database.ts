@@ -1,5 +1,11 @@
 import BetterSqlite3 from 'better-sqlite3'
-import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase, type SqliteStatement } from 'kysely'
+import {
+  Kysely,
+  PostgresDialect,
+  SqliteDialect,
+  type SqliteDatabase,
+  type SqliteStatement,
+} from 'kysely'
 import pg from 'pg'
 import { createPrivateFile, tightenFileMode } from './private-file.js'
 import type { Engine, VaultDatabase } from './schema.js'
@@ -33,7 +39,9 @@ export interface DatabaseHandle {
    * undefined without calling `work` while another transaction is open on the connection (the
    * caller then goes through Kysely, which waits for it to end).
    */
-  readonly transactionNow?: <T>(work: (statements: SyncStatements) => T) => { readonly result: T } | undefined
+  readonly transactionNow?: <T>(
+    work: (statements: SyncStatements) => T,
+  ) => { readonly result: T } | undefined
   /** Runs `PRAGMA integrity_check` (SQLite) or a trivial query (PostgreSQL); resolves true when sound. */
   integrityCheck(): Promise<boolean>
   /** Physically removes deleted rows (SQLite: truncate the WAL and VACUUM; PostgreSQL: VACUUM), after a destroy. */
@@ -49,7 +57,8 @@ export interface SyncStatements {
 
 const STATEMENT_CACHE_SIZE = 256
 /** Statements that change no record a read could cache: transaction control and audit appends. */
-const AUDIT_ONLY = /^(begin|commit|rollback|savepoint|release|insert into "audit"|update "vault_meta" set "audit_head_seq")/i
+const AUDIT_ONLY =
+  /^(begin|commit|rollback|savepoint|release|insert into "audit"|update "vault_meta" set "audit_head_seq")/i
 
 /**
  * Kysely's stock SQLite driver prepares every statement again on each query (≈ 54k point
@@ -58,7 +67,11 @@ const AUDIT_ONLY = /^(begin|commit|rollback|savepoint|release|insert into "audit
  * serves both engines at full speed. better-sqlite3 statements are reusable and, the driver
  * being one connection behind a mutex, never used by two queries at once.
  */
-function cachingDatabase(raw: BetterSqlite3.Database, cache: Map<string, SqliteStatement>, onWrite: () => void): SqliteDatabase {
+function cachingDatabase(
+  raw: BetterSqlite3.Database,
+  cache: Map<string, SqliteStatement>,
+  onWrite: () => void,
+): SqliteDatabase {
   return {
     close: () => raw.close(),
     prepare(sqlText: string): SqliteStatement {
@@ -189,7 +202,8 @@ function ownPool(connectionString: string, max: number): pg.Pool {
  * const vault = await createVault({ database: openPostgres({ connectionString: 'postgres://custos@127.0.0.1/custos' }) })
  */
 export function openPostgres(options: PostgresOptions): DatabaseHandle {
-  const pool = 'pool' in options ? options.pool : ownPool(options.connectionString, options.max ?? 10)
+  const pool =
+    'pool' in options ? options.pool : ownPool(options.connectionString, options.max ?? 10)
   const db = new Kysely<VaultDatabase>({ dialect: new PostgresDialect({ pool }) })
   return {
     db,
@@ -199,7 +213,16 @@ export function openPostgres(options: PostgresOptions): DatabaseHandle {
       return rows[0]?.ok === 1
     },
     async scrub() {
-      for (const table of ['audit', 'purchases', 'grants', 'vendors', 'fields', 'keyring', 'vault_meta']) await pool.query(`vacuum full ${table}`)
+      for (const table of [
+        'audit',
+        'purchases',
+        'grants',
+        'vendors',
+        'fields',
+        'keyring',
+        'vault_meta',
+      ])
+        await pool.query(`vacuum full ${table}`)
     },
     close: () => db.destroy(),
   }

@@ -43,7 +43,10 @@ describe.skipIf(process.platform === 'win32')('openSqlite file modes', () => {
     for (const mask of [0o022, 0o002, 0o000]) {
       restoreUmask.push(process.umask(mask))
       const file = join(tempFolder(), 'custos.db')
-      expect([mask, await modesAfterOpening(file)]).toEqual([mask, { db: 0o600, wal: 0o600, shm: 0o600 }])
+      expect([mask, await modesAfterOpening(file)]).toEqual([
+        mask,
+        { db: 0o600, wal: 0o600, shm: 0o600 },
+      ])
       process.umask(restoreUmask.pop() as number)
     }
   })
@@ -73,7 +76,9 @@ describe.skipIf(process.platform === 'win32')('openSqlite file modes', () => {
     new BetterSqlite3(file).close()
     chmodSync(file, 0o444)
     try {
-      openSqlite(file).close().catch(() => undefined)
+      openSqlite(file)
+        .close()
+        .catch(() => undefined)
     } catch {
       // Opening a read-only file may fail later; the mode is what this test is about.
     }

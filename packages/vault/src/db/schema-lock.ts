@@ -11,7 +11,11 @@ import type { Engine } from './schema.js'
  * halfway leaves nothing behind. `work` reports failure by returning `{ error }`, as Kysely's
  * migrator does, or by throwing; either way the transaction rolls back.
  */
-export async function withSchemaLock<T extends { error?: unknown }>(db: Kysely<any>, engine: Engine, work: () => Promise<T>): Promise<T> {
+export async function withSchemaLock<T extends { error?: unknown }>(
+  db: Kysely<any>,
+  engine: Engine,
+  work: () => Promise<T>,
+): Promise<T> {
   if (engine !== 'sqlite') return work()
   await sql`begin immediate`.execute(db)
   let outcome: T

@@ -11,7 +11,9 @@ describe('fieldLabel', () => {
   it('names a subtree by the fields it covers, never by its path', () => {
     expect(fieldLabel('name.*')).toBe('Given name, Family name, Middle names and 2 more')
     expect(fieldLabel('prefs.brands.*')).toBe('Brands I like and Brands I avoid')
-    expect(fieldLabel('prefs.contact.*')).toBe('Preferred channel, How often and Language for messages')
+    expect(fieldLabel('prefs.contact.*')).toBe(
+      'Preferred channel, How often and Language for messages',
+    )
     expect(fieldLabel('custom.*')).toBe('All your own fields')
     expect(fieldLabel('custom.loyalty.*')).toBe('Your own fields under “loyalty”')
   })

@@ -19,7 +19,10 @@ export interface FieldEntry {
 
 function assertPath(path: string): asserts path is FieldPath {
   if (typeof path !== 'string') throw new TypeError('path must be a string')
-  if (!isFieldPath(path)) throw new VaultError('ERR_UNKNOWN_PATH', 'Unknown field path', { issues: [{ path: 'path', message: 'not a field of the vocabulary or a custom.* path' }] })
+  if (!isFieldPath(path))
+    throw new VaultError('ERR_UNKNOWN_PATH', 'Unknown field path', {
+      issues: [{ path: 'path', message: 'not a field of the vocabulary or a custom.* path' }],
+    })
 }
 
 /** Validates a value for `path` against its schema and size limit; returns the normalized value. */
@@ -27,9 +30,17 @@ export function validateField(path: string, value: unknown): unknown {
   assertPath(path)
   const schema = schemaFor(path)
   const parsed = schema?.safeParse(value)
-  if (!parsed?.success) throw new ValidationError(issuesFromZod(parsed?.error.issues ?? [], path), 'Invalid field value')
+  if (!parsed?.success)
+    throw new ValidationError(
+      issuesFromZod(parsed?.error.issues ?? [], path),
+      'Invalid field value',
+    )
   if (new TextEncoder().encode(JSON.stringify(parsed.data)).length > MAX_VALUE_BYTES) {
-    throw new VaultError('ERR_VALUE_TOO_LARGE', `A field value is larger than ${MAX_VALUE_BYTES} bytes`, { issues: [{ path, message: 'too large' }] })
+    throw new VaultError(
+      'ERR_VALUE_TOO_LARGE',
+      `A field value is larger than ${MAX_VALUE_BYTES} bytes`,
+      { issues: [{ path, message: 'too large' }] },
+    )
   }
   return parsed.data
 }
@@ -63,7 +74,9 @@ export class FieldStore {
       await trx
         .insertInto('fields')
         .values({ path, value: envelope, term, updated_at: updatedAt })
-        .onConflict((oc) => oc.column('path').doUpdateSet({ value: envelope, term, updated_at: updatedAt }))
+        .onConflict((oc) =>
+          oc.column('path').doUpdateSet({ value: envelope, term, updated_at: updatedAt }),
+        )
         .execute()
     })
     this.#ctx.emit({ type: 'field.set', path })
@@ -73,12 +86,25 @@ export class FieldStore {
   async setMany(values: Readonly<Record<string, unknown>>): Promise<void> {
     const keys = this.#ctx.keys()
     const now = this.#ctx.now().toISOString()
-    const clean = Object.entries(values).map(([path, value]) => [path, validateField(path, value)] as const)
+    const clean = Object.entries(values).map(
+      ([path, value]) => [path, validateField(path, value)] as const,
+    )
     const rows = await this.#ctx.db.transaction().execute(async (trx) => {
       const { term, key } = await writeTerm(this.#ctx, trx)
-      const rows = clean.map(([path, value]) => ({ path, value: sealJson(this.#ctx.sodium, key, term, fieldPlace(keys.vaultId, path), value), term, updated_at: now }))
+      const rows = clean.map(([path, value]) => ({
+        path,
+        value: sealJson(this.#ctx.sodium, key, term, fieldPlace(keys.vaultId, path), value),
+        term,
+        updated_at: now,
+      }))
       for (const row of rows) {
-        await trx.insertInto('fields').values(row).onConflict((oc) => oc.column('path').doUpdateSet({ value: row.value, term, updated_at: now })).execute()
+        await trx
+          .insertInto('fields')
+          .values(row)
+          .onConflict((oc) =>
+            oc.column('path').doUpdateSet({ value: row.value, term, updated_at: now }),
+          )
+          .execute()
       }
       return rows
     })
@@ -92,9 +118,13 @@ export class FieldStore {
    * const email = await vault.fields.get('email') // 'ada@example.org'
    */
   async get(path: FieldPath): Promise<unknown> {
-    const keys = this.#ctx.keys()
+    this.#ctx.keys() // sealed: ERR_VAULT_LOCKED before any query
     assertPath(path)
-    const row = await this.#ctx.db.selectFrom('fields').select(['value']).where('path', '=', path).executeTakeFirst()
+    const row = await this.#ctx.db
+      .selectFrom('fields')
+      .select(['value'])
+      .where('path', '=', path)
+      .executeTakeFirst()
     if (!row) return undefined
     return this.#decrypt(path, toBytes(row.value))
   }
@@ -107,23 +137,39 @@ export class FieldStore {
    */
   async list(selectors?: readonly string[]): Promise<FieldEntry[]> {
     this.#ctx.keys()
-    const rows = await this.#ctx.db.selectFrom('fields').select(['path', 'value', 'updated_at']).orderBy('path').execute()
+    const rows = await this.#ctx.db
+      .selectFrom('fields')
+      .select(['path', 'value', 'updated_at'])
+      .orderBy('path')
+      .execute()
     return rows
       .filter((row) => !selectors || selectors.some((s) => selectorMatches(s, row.path)))
-      .map((row) => ({ path: row.path as FieldPath, value: this.#decrypt(row.path, toBytes(row.value)), updatedAt: row.updated_at }))
+      .map((row) => ({
+        path: row.path as FieldPath,
+        value: this.#decrypt(row.path, toBytes(row.value)),
+        updatedAt: row.updated_at,
+      }))
   }
 
   /** Deletes a field; ERR_NOT_FOUND when it had no value. */
   async delete(path: FieldPath): Promise<void> {
     this.#ctx.keys()
     assertPath(path)
-    const result = await this.#ctx.db.deleteFrom('fields').where('path', '=', path).executeTakeFirst()
+    const result = await this.#ctx.db
+      .deleteFrom('fields')
+      .where('path', '=', path)
+      .executeTakeFirst()
     if (Number(result.numDeletedRows) === 0) throw new NotFoundError('Field')
     this.#ctx.emit({ type: 'field.deleted', path })
   }
 
   #decrypt(path: string, envelope: Uint8Array): unknown {
     const keys = this.#ctx.keys()
-    return openJson(this.#ctx.sodium, keys.termKey(envelopeTerm(envelope)), fieldPlace(keys.vaultId, path), envelope)
+    return openJson(
+      this.#ctx.sodium,
+      keys.termKey(envelopeTerm(envelope)),
+      fieldPlace(keys.vaultId, path),
+      envelope,
+    )
   }
 }

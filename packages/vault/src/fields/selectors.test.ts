@@ -16,9 +16,22 @@ describe('field selectors', () => {
   })
 
   it('refuses selectors that name nothing in the vocabulary (deny by default)', () => {
-    expect(() => assertSelectors(['email', 'prefs.sizes.*', 'custom.*', 'custom.club.*', 'custom.a'])).not.toThrow()
-    for (const bad of ['emial', 'prefs.size.*', '*', 'custom', 'custom.', 'password', 'prefs.*.shoe', 'name.given.*']) {
-      expect(() => assertSelectors([bad]), bad).toThrow(expect.objectContaining({ code: 'ERR_UNKNOWN_PATH' }))
+    expect(() =>
+      assertSelectors(['email', 'prefs.sizes.*', 'custom.*', 'custom.club.*', 'custom.a']),
+    ).not.toThrow()
+    for (const bad of [
+      'emial',
+      'prefs.size.*',
+      '*',
+      'custom',
+      'custom.',
+      'password',
+      'prefs.*.shoe',
+      'name.given.*',
+    ]) {
+      expect(() => assertSelectors([bad]), bad).toThrow(
+        expect.objectContaining({ code: 'ERR_UNKNOWN_PATH' }),
+      )
     }
   })
 
@@ -33,14 +46,29 @@ describe('field selectors', () => {
   })
 
   it('cover: a narrowed selector set never reaches a path the wider one did not', () => {
-    const selector = fc.oneof(fc.constantFrom(...paths), fc.constantFrom('name.*', 'prefs.*', 'prefs.sizes.*', 'prefs.contact.*', 'address.*', 'custom.*'))
+    const selector = fc.oneof(
+      fc.constantFrom(...paths),
+      fc.constantFrom(
+        'name.*',
+        'prefs.*',
+        'prefs.sizes.*',
+        'prefs.contact.*',
+        'address.*',
+        'custom.*',
+      ),
+    )
     fc.assert(
-      fc.property(fc.array(selector, { maxLength: 6 }), fc.array(selector, { maxLength: 6 }), (outer, inner) => {
-        if (!selectorsCover(outer, inner)) return
-        for (const path of [...paths, 'custom.x', 'custom.x.y']) {
-          if (inner.some((s) => selectorMatches(s, path))) expect(outer.some((s) => selectorMatches(s, path))).toBe(true)
-        }
-      }),
+      fc.property(
+        fc.array(selector, { maxLength: 6 }),
+        fc.array(selector, { maxLength: 6 }),
+        (outer, inner) => {
+          if (!selectorsCover(outer, inner)) return
+          for (const path of [...paths, 'custom.x', 'custom.x.y']) {
+            if (inner.some((s) => selectorMatches(s, path)))
+              expect(outer.some((s) => selectorMatches(s, path))).toBe(true)
+          }
+        },
+      ),
       { numRuns: 300 },
     )
     expect(selectorsCover(['prefs.*'], ['prefs.sizes.*', 'prefs.diet'])).toBe(true)

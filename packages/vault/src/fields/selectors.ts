@@ -16,16 +16,23 @@ export function selectorMatches(selector: string, path: string): boolean {
 
 function knownSubtree(selector: string): boolean {
   const prefix = selector.slice(0, -1)
-  if (prefix === 'custom.' || (prefix.startsWith('custom.') && CUSTOM_PATH.test(prefix.slice(0, -1)))) return true
+  if (
+    prefix === 'custom.' ||
+    (prefix.startsWith('custom.') && CUSTOM_PATH.test(prefix.slice(0, -1)))
+  )
+    return true
   return Object.keys(VOCABULARY).some((path) => path.startsWith(prefix))
 }
 
 /** Throws ERR_UNKNOWN_PATH for selectors that name nothing Custos knows. */
 export function assertSelectors(selectors: readonly string[]): void {
   const issues = selectors.flatMap((s, i) =>
-    (SUBTREE.test(s) ? knownSubtree(s) : isFieldPath(s)) ? [] : [{ path: `fields.${i}`, message: 'unknown field path or subtree' }],
+    (SUBTREE.test(s) ? knownSubtree(s) : isFieldPath(s))
+      ? []
+      : [{ path: `fields.${i}`, message: 'unknown field path or subtree' }],
   )
-  if (issues.length > 0) throw new VaultError('ERR_UNKNOWN_PATH', 'Unknown field path or subtree', { issues })
+  if (issues.length > 0)
+    throw new VaultError('ERR_UNKNOWN_PATH', 'Unknown field path or subtree', { issues })
 }
 
 /** True when every path `inner` covers is also covered by `outer` (used to forbid widening a grant). */

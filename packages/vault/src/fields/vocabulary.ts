@@ -15,7 +15,8 @@ const list = <T extends z.ZodType>(item: T, max = 50) => z.array(item).max(max)
  * never repeat what was typed (a refused value may be anything, and errors travel to logs).
  */
 const COUNTRY_MESSAGE = 'Use a two-letter country code, such as DE, GB or US.'
-const TELEPHONE_MESSAGE = 'Use an international number: a + and the country code, then the number (8 to 15 digits in all), such as +49 30 1234567.'
+const TELEPHONE_MESSAGE =
+  'Use an international number: a + and the country code, then the number (8 to 15 digits in all), such as +49 30 1234567.'
 
 /** ISO 3166-1 alpha-2, an assigned code only (`de` is read as `DE`; `UK` and `Germany` are refused). */
 const countryCode = z
@@ -31,7 +32,10 @@ const countryCode = z
  * number reads back as the owner wrote it (and vendors that showed it keep seeing the same text).
  * Values stored before this check are read as they are; only a new write must pass it.
  */
-const telephone = z.string().trim().regex(/^\+[ (]*[1-9](?:[ ().-]*[0-9]){7,14}[ ().-]*$/, TELEPHONE_MESSAGE)
+const telephone = z
+  .string()
+  .trim()
+  .regex(/^\+[ (]*[1-9](?:[ ().-]*[0-9]){7,14}[ ().-]*$/, TELEPHONE_MESSAGE)
 
 /** schema.org `PostalAddress`. */
 export const PostalAddress = z
@@ -51,10 +55,23 @@ const isoDate = z.iso.date()
 interface FieldDefinition {
   readonly schema: z.ZodType
   readonly label: string
-  readonly group: 'identity' | 'contact' | 'address' | 'about' | 'sizes' | 'diet' | 'contact preferences' | 'brands' | 'shopping'
+  readonly group:
+    | 'identity'
+    | 'contact'
+    | 'address'
+    | 'about'
+    | 'sizes'
+    | 'diet'
+    | 'contact preferences'
+    | 'brands'
+    | 'shopping'
 }
 
-const def = (schema: z.ZodType, label: string, group: FieldDefinition['group']): FieldDefinition => ({ schema, label, group })
+const def = (
+  schema: z.ZodType,
+  label: string,
+  group: FieldDefinition['group'],
+): FieldDefinition => ({ schema, label, group })
 
 export const VOCABULARY = {
   'name.given': def(text(), 'Given name', 'identity'),
@@ -81,17 +98,42 @@ export const VOCABULARY = {
   'prefs.sizes.dress': def(text(40), 'Dress size', 'sizes'),
   'prefs.sizes.ring': def(text(40), 'Ring size', 'sizes'),
   'prefs.diet': def(
-    list(z.enum(['vegetarian', 'vegan', 'pescatarian', 'halal', 'kosher', 'gluten-free', 'lactose-free', 'low-sugar', 'other']), 10),
+    list(
+      z.enum([
+        'vegetarian',
+        'vegan',
+        'pescatarian',
+        'halal',
+        'kosher',
+        'gluten-free',
+        'lactose-free',
+        'low-sugar',
+        'other',
+      ]),
+      10,
+    ),
     'Diet',
     'diet',
   ),
   'prefs.allergies': def(list(text(80), 30), 'Allergies', 'diet'),
-  'prefs.contact.channel': def(z.enum(['email', 'sms', 'phone', 'post', 'app', 'none']), 'Preferred channel', 'contact preferences'),
-  'prefs.contact.frequency': def(z.enum(['never', 'monthly', 'weekly', 'daily', 'transactional-only']), 'How often', 'contact preferences'),
+  'prefs.contact.channel': def(
+    z.enum(['email', 'sms', 'phone', 'post', 'app', 'none']),
+    'Preferred channel',
+    'contact preferences',
+  ),
+  'prefs.contact.frequency': def(
+    z.enum(['never', 'monthly', 'weekly', 'daily', 'transactional-only']),
+    'How often',
+    'contact preferences',
+  ),
   'prefs.contact.language': def(languageTag, 'Language for messages', 'contact preferences'),
   'prefs.brands.liked': def(list(text(80), 100), 'Brands I like', 'brands'),
   'prefs.brands.avoid': def(list(text(80), 100), 'Brands I avoid', 'brands'),
-  'prefs.currency': def(z.string().regex(/^[A-Z]{3}$/, 'ISO 4217 currency code'), 'Currency', 'shopping'),
+  'prefs.currency': def(
+    z.string().regex(/^[A-Z]{3}$/, 'ISO 4217 currency code'),
+    'Currency',
+    'shopping',
+  ),
   'prefs.interests': def(list(text(80), 100), 'Interests', 'shopping'),
 } as const satisfies Record<string, FieldDefinition>
 
@@ -101,7 +143,12 @@ export type KnownFieldPath = keyof typeof VOCABULARY
 export const CUSTOM_PATH = /^custom(\.[a-z][a-zA-Z0-9_-]{0,63}){1,5}$/
 
 /** A custom field's own value: a plain JSON scalar or a short list of strings. */
-const CustomPlainValue = z.union([z.string().max(4000), z.number().finite(), z.boolean(), list(z.string().max(400), 100)])
+const CustomPlainValue = z.union([
+  z.string().max(4000),
+  z.number().finite(),
+  z.boolean(),
+  list(z.string().max(400), 100),
+])
 
 /**
  * Values of custom fields: a plain value, or `{ label, value }` when the owner named the field in
@@ -109,7 +156,10 @@ const CustomPlainValue = z.union([z.string().max(4000), z.number().finite(), z.b
  * label is a value, so it is encrypted with it and a vendor granted the field learns what it means;
  * fields stored before labels existed are plain values and read as before.
  */
-export const CustomValue = z.union([CustomPlainValue, z.object({ label: text(200), value: CustomPlainValue }).strict()])
+export const CustomValue = z.union([
+  CustomPlainValue,
+  z.object({ label: text(200), value: CustomPlainValue }).strict(),
+])
 
 /** Largest accepted encoded value, in bytes of JSON. */
 export const MAX_VALUE_BYTES = 16 * 1024

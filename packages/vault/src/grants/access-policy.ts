@@ -39,12 +39,27 @@ export class AccessPolicy {
     const ctx = this.#ctx
     ctx.keys()
     const parsed = VendorAttempt.safeParse(attempt)
-    if (!parsed.success) throw new TypeError('attempt must be { vendorId, action?, credential?, record? }')
+    if (!parsed.success)
+      throw new TypeError('attempt must be { vendorId, action?, credential?, record? }')
     const { vendorId, action, credential, record } = parsed.data
-    const { grant, joined } = await liveGrant(ctx, grantId, action, undefined, { vendorId, ...(credential !== undefined ? { credential } : {}) })
+    const { grant, joined } = await liveGrant(ctx, grantId, action, undefined, {
+      vendorId,
+      ...(credential !== undefined ? { credential } : {}),
+    })
     // The vendor row came with the grant, authenticated by liveGrant: no second query.
-    const vendor = decryptVendor(ctx, { id: joined.vendor_id, body: joined.vendor_body, blocked: joined.vendor_blocked, created_at: joined.vendor_created_at })
-    if (record !== undefined) await ctx.audit.appendDurable({ action: record, actor: `vendor:${vendorId}`, grantId, vendorId })
+    const vendor = decryptVendor(ctx, {
+      id: joined.vendor_id,
+      body: joined.vendor_body,
+      blocked: joined.vendor_blocked,
+      created_at: joined.vendor_created_at,
+    })
+    if (record !== undefined)
+      await ctx.audit.appendDurable({
+        action: record,
+        actor: `vendor:${vendorId}`,
+        grantId,
+        vendorId,
+      })
     return { grant, vendor }
   }
 
@@ -58,6 +73,10 @@ export class AccessPolicy {
     this.#ctx.keys()
     const { vendorId } = options
     if (vendorId !== undefined) assertVendorId(vendorId)
-    await this.#ctx.refusals.refuse(vendorId !== undefined ? { actor: `vendor:${vendorId}`, vendorId, detail: 'ERR_TOKEN_UNKNOWN' } : { actor: 'system', detail: 'ERR_TOKEN_UNKNOWN' })
+    await this.#ctx.refusals.refuse(
+      vendorId !== undefined
+        ? { actor: `vendor:${vendorId}`, vendorId, detail: 'ERR_TOKEN_UNKNOWN' }
+        : { actor: 'system', detail: 'ERR_TOKEN_UNKNOWN' },
+    )
   }
 }

@@ -72,7 +72,13 @@ export class GrantReadCache {
         .selectFrom('grants')
         .innerJoin('vendors', 'vendors.id', 'grants.vendor_id')
         .selectAll('grants')
-        .select(['vendors.body as vendor_body', 'vendors.blocked as vendor_blocked', 'vendors.term as vendor_term', 'vendors.created_at as vendor_created_at', 'vendors.row_mac as vendor_row_mac'])
+        .select([
+          'vendors.body as vendor_body',
+          'vendors.blocked as vendor_blocked',
+          'vendors.term as vendor_term',
+          'vendors.created_at as vendor_created_at',
+          'vendors.row_mac as vendor_row_mac',
+        ])
         // The epoch in the same statement: one snapshot with the rows it authenticates.
         .select(ledgerEpoch)
         .where('grants.id', '=', ''),
@@ -87,7 +93,9 @@ export class GrantReadCache {
    */
   fieldQuery(selectors: readonly string[]): { query: HotQuery<FieldRow>; parameters: string[] } {
     const exact = selectors.filter((s) => !s.endsWith('.*'))
-    const prefixes = selectors.filter((s) => s.endsWith('.*')).map((s) => `${s.slice(0, -1).replace(/[\\%_]/g, (c) => `\\${c}`)}%`)
+    const prefixes = selectors
+      .filter((s) => s.endsWith('.*'))
+      .map((s) => `${s.slice(0, -1).replace(/[\\%_]/g, (c) => `\\${c}`)}%`)
     const shape = `${exact.length}:${prefixes.length}`
     let query = this.#fieldQueries.get(shape)
     if (!query) {
@@ -98,7 +106,15 @@ export class GrantReadCache {
           .select(['path', 'value'])
           .where((eb) =>
             eb.or([
-              ...(exact.length > 0 ? [eb('path', 'in', exact.map(() => ''))] : []),
+              ...(exact.length > 0
+                ? [
+                    eb(
+                      'path',
+                      'in',
+                      exact.map(() => ''),
+                    ),
+                  ]
+                : []),
               ...prefixes.map(() => eb(sql`path`, 'like', sql`${''} escape '\\'`)),
             ]),
           ),
@@ -112,7 +128,9 @@ export class GrantReadCache {
   body(keys: UnsealedKeys, row: GrantsTable, envelope: Uint8Array): GrantBody | undefined {
     if (!this.#holds(keys)) return undefined
     const hit = this.#bodies.get(row.id)
-    return hit && hit.revision === row.revision && Buffer.compare(hit.envelope, envelope) === 0 ? hit.body : undefined
+    return hit && hit.revision === row.revision && Buffer.compare(hit.envelope, envelope) === 0
+      ? hit.body
+      : undefined
   }
 
   /** Keeps a body decrypted under `keys`, unless those keys are no longer the ones in custody. */

@@ -16,7 +16,10 @@ export function grantPlace(vaultId: string, id: string): Place {
   return { table: 'grants', column: 'body', recordId: id, vaultId }
 }
 
-export function grantStatus(row: Pick<GrantsTable, 'status' | 'expires_at'>, now: Date): Grant['status'] {
+export function grantStatus(
+  row: Pick<GrantsTable, 'status' | 'expires_at'>,
+  now: Date,
+): Grant['status'] {
   if (row.status === 'revoked') return 'revoked'
   return new Date(row.expires_at) <= now ? 'expired' : 'active'
 }
@@ -26,7 +29,11 @@ export function grantStatus(row: Pick<GrantsTable, 'status' | 'expires_at'>, now
  * snapshot). The id is a literal, not a parameter, so hot queries bind only their own parameters.
  */
 export const ledgerEpoch = (eb: ExpressionBuilder<VaultDatabase, keyof VaultDatabase>) =>
-  eb.selectFrom('vault_meta').select('ledger_epoch').where('vault_meta.id', '=', sql.lit(1)).as('ledger_epoch')
+  eb
+    .selectFrom('vault_meta')
+    .select('ledger_epoch')
+    .where('vault_meta.id', '=', sql.lit(1))
+    .as('ledger_epoch')
 
 /** Throws ERR_INTEGRITY unless the grant row is authentic under the ledger epoch (integrity/ledger.ts). */
 export function checkGrantRow(ctx: VaultContext, row: GrantsTable, epoch: number): void {
@@ -35,7 +42,14 @@ export function checkGrantRow(ctx: VaultContext, row: GrantsTable, epoch: number
 
 export function decryptGrantBody(ctx: VaultContext, id: string, envelope: Uint8Array): GrantBody {
   const keys = ctx.keys()
-  return GrantBody.parse(openJson(ctx.sodium, keys.termKey(envelopeTerm(envelope)), grantPlace(keys.vaultId, id), envelope))
+  return GrantBody.parse(
+    openJson(
+      ctx.sodium,
+      keys.termKey(envelopeTerm(envelope)),
+      grantPlace(keys.vaultId, id),
+      envelope,
+    ),
+  )
 }
 
 export function decryptGrant(ctx: VaultContext, row: GrantsTable): Grant {
@@ -65,9 +79,11 @@ function sliceWithin(outer: PurchaseSlice | undefined, inner: PurchaseSlice | un
   if (inner === undefined) return true
   if (outer === undefined) return false
   if (outer.madeWithVendor && !inner.madeWithVendor) return false
-  if (outer.categories && !(inner.categories ?? []).every((c) => outer.categories?.includes(c))) return false
+  if (outer.categories && !(inner.categories ?? []).every((c) => outer.categories?.includes(c)))
+    return false
   if (outer.categories && !inner.categories) return false
-  if (outer.since && (!inner.since || orderInstant(inner.since) < orderInstant(outer.since))) return false
+  if (outer.since && (!inner.since || orderInstant(inner.since) < orderInstant(outer.since)))
+    return false
   return true
 }
 
@@ -95,12 +111,20 @@ export class GrantStore {
     const ctx = this.#ctx
     const keys = ctx.keys()
     const parsed = GrantInput.safeParse(input)
-    if (!parsed.success) throw new ValidationError(issuesFromZod(parsed.error.issues), 'Invalid grant')
+    if (!parsed.success)
+      throw new ValidationError(issuesFromZod(parsed.error.issues), 'Invalid grant')
     const g = parsed.data
     assertSelectors(g.fields)
     const now = ctx.now()
-    const expiresAt = g.expiresAt !== undefined ? new Date(g.expiresAt) : new Date(now.getTime() + (g.durationSeconds as number) * 1000)
-    if (expiresAt <= now) throw new ValidationError([{ path: 'expiresAt', message: 'must be in the future' }], 'Invalid grant')
+    const expiresAt =
+      g.expiresAt !== undefined
+        ? new Date(g.expiresAt)
+        : new Date(now.getTime() + (g.durationSeconds as number) * 1000)
+    if (expiresAt <= now)
+      throw new ValidationError(
+        [{ path: 'expiresAt', message: 'must be in the future' }],
+        'Invalid grant',
+      )
     const id = newId(ctx.sodium, 'grt')
     const body: GrantBody = {
       fields: [...new Set(g.fields)],
@@ -112,7 +136,11 @@ export class GrantStore {
     let row: GrantsTable | undefined
     await ctx.db.transaction().execute(async (trx) => {
       const { term, key, epoch } = await writeTerm(ctx, trx)
-      const vendor = await trx.selectFrom('vendors').selectAll().where('id', '=', g.vendorId).executeTakeFirst()
+      const vendor = await trx
+        .selectFrom('vendors')
+        .selectAll()
+        .where('id', '=', g.vendorId)
+        .executeTakeFirst()
       if (!vendor) throw new NotFoundError('Vendor')
       checkVendorRow(ctx, vendor, epoch)
       if (vendor.blocked === 1) throw new VaultError('ERR_VENDOR_BLOCKED', 'This vendor is blocked')
@@ -129,7 +157,15 @@ export class GrantStore {
       }
       row = { ...values, row_mac: ctx.rows.mac('grants', authenticated.grants(values, epoch)) }
       await trx.insertInto('grants').values(row).execute()
-      await ctx.audit.appendInTransaction(trx, [{ action: 'grant.created', actor: 'owner', grantId: id, vendorId: g.vendorId, paths: body.fields }])
+      await ctx.audit.appendInTransaction(trx, [
+        {
+          action: 'grant.created',
+          actor: 'owner',
+          grantId: id,
+          vendorId: g.vendorId,
+          paths: body.fields,
+        },
+      ])
     })
     ctx.emit({ type: 'grant.created', grantId: id, vendorId: g.vendorId })
     return decryptGrant(ctx, row as GrantsTable)
@@ -137,7 +173,12 @@ export class GrantStore {
 
   async get(id: string): Promise<Grant> {
     this.#ctx.keys()
-    const row = await this.#ctx.db.selectFrom('grants').selectAll().select(ledgerEpoch).where('id', '=', id).executeTakeFirst()
+    const row = await this.#ctx.db
+      .selectFrom('grants')
+      .selectAll()
+      .select(ledgerEpoch)
+      .where('id', '=', id)
+      .executeTakeFirst()
     if (!row) throw new NotFoundError('Grant')
     checkGrantRow(this.#ctx, row, Number(row.ledger_epoch))
     return decryptGrant(this.#ctx, row)
@@ -150,7 +191,9 @@ export class GrantStore {
       .selectFrom('grants')
       .selectAll()
       .select(ledgerEpoch)
-      .$if(filter.vendorId !== undefined, (q) => q.where('vendor_id', '=', filter.vendorId as string))
+      .$if(filter.vendorId !== undefined, (q) =>
+        q.where('vendor_id', '=', filter.vendorId as string),
+      )
       .orderBy('created_at', 'desc')
       .orderBy('id', 'desc')
       .execute()
@@ -173,27 +216,43 @@ export class GrantStore {
     const ctx = this.#ctx
     const keys = ctx.keys()
     const parsed = GrantNarrowing.safeParse(narrowing)
-    if (!parsed.success) throw new ValidationError(issuesFromZod(parsed.error.issues), 'Invalid narrowing')
+    if (!parsed.success)
+      throw new ValidationError(issuesFromZod(parsed.error.issues), 'Invalid narrowing')
     const n = parsed.data
     if (n.fields) assertSelectors(n.fields)
     let updated: GrantsTable | undefined
     await ctx.db.transaction().execute(async (trx) => {
       const { term, key, epoch } = await writeTerm(ctx, trx)
-      const row = await trx.selectFrom('grants').selectAll().where('id', '=', id).$if(ctx.engine === 'postgres', (q) => q.forUpdate()).executeTakeFirst()
+      const row = await trx
+        .selectFrom('grants')
+        .selectAll()
+        .where('id', '=', id)
+        .$if(ctx.engine === 'postgres', (q) => q.forUpdate())
+        .executeTakeFirst()
       if (!row) throw new NotFoundError('Grant')
       checkGrantRow(ctx, row, epoch)
       const current = decryptGrant(ctx, row)
-      if (current.status === 'revoked') throw new VaultError('ERR_GRANT_REVOKED', 'This grant has been revoked')
-      if (current.status === 'expired') throw new VaultError('ERR_GRANT_EXPIRED', 'This grant has expired')
+      if (current.status === 'revoked')
+        throw new VaultError('ERR_GRANT_REVOKED', 'This grant has been revoked')
+      if (current.status === 'expired')
+        throw new VaultError('ERR_GRANT_EXPIRED', 'This grant has expired')
       const fields = n.fields ? [...new Set(n.fields)] : current.fields
       if (!selectorsCover(current.fields, fields)) throw scopeError('Narrowing cannot add fields')
       const purchases = n.purchases === null ? undefined : (n.purchases ?? current.purchases)
-      if (!sliceWithin(current.purchases, purchases)) throw scopeError('Narrowing cannot widen the purchase slice')
+      if (!sliceWithin(current.purchases, purchases))
+        throw scopeError('Narrowing cannot widen the purchase slice')
       const actions = n.actions ? [...new Set(n.actions)] : current.actions
-      if (!actions.every((a) => current.actions.includes(a))) throw scopeError('Narrowing cannot add actions')
+      if (!actions.every((a) => current.actions.includes(a)))
+        throw scopeError('Narrowing cannot add actions')
       const expiresAt = n.expiresAt ? new Date(n.expiresAt).toISOString() : current.expiresAt
       if (expiresAt > current.expiresAt) throw scopeError('Narrowing cannot extend the expiry')
-      const body: GrantBody = { fields, ...(purchases ? { purchases } : {}), actions, purpose: current.purpose, acceptedTerms: current.acceptedTerms }
+      const body: GrantBody = {
+        fields,
+        ...(purchases ? { purchases } : {}),
+        actions,
+        purpose: current.purpose,
+        acceptedTerms: current.acceptedTerms,
+      }
       const { row_mac: _old, ...values } = {
         ...row,
         expires_at: expiresAt,
@@ -205,7 +264,15 @@ export class GrantStore {
       // Narrowing takes access away: a saved copy of the wider row must stop verifying.
       const next = await advanceLedger(ctx, trx, epoch, { grants: [values] })
       updated = { ...values, row_mac: ctx.rows.mac('grants', authenticated.grants(values, next)) }
-      await ctx.audit.appendInTransaction(trx, [{ action: 'grant.narrowed', actor: 'owner', grantId: id, vendorId: row.vendor_id, paths: fields }])
+      await ctx.audit.appendInTransaction(trx, [
+        {
+          action: 'grant.narrowed',
+          actor: 'owner',
+          grantId: id,
+          vendorId: row.vendor_id,
+          paths: fields,
+        },
+      ])
     })
     const result = decryptGrant(ctx, updated as GrantsTable)
     ctx.emit({ type: 'grant.narrowed', grantId: id, revision: result.revision })
@@ -222,14 +289,25 @@ export class GrantStore {
     let row: GrantsTable | undefined
     await ctx.db.transaction().execute(async (trx) => {
       const { epoch } = await writeTerm(ctx, trx)
-      row = await trx.selectFrom('grants').selectAll().where('id', '=', id).$if(ctx.engine === 'postgres', (q) => q.forUpdate()).executeTakeFirst()
+      row = await trx
+        .selectFrom('grants')
+        .selectAll()
+        .where('id', '=', id)
+        .$if(ctx.engine === 'postgres', (q) => q.forUpdate())
+        .executeTakeFirst()
       if (!row) throw new NotFoundError('Grant')
       checkGrantRow(ctx, row, epoch)
       if (row.status === 'revoked') return
-      const { row_mac: _old, ...values } = { ...row, status: 'revoked' as const, updated_at: ctx.now().toISOString() }
+      const { row_mac: _old, ...values } = {
+        ...row,
+        status: 'revoked' as const,
+        updated_at: ctx.now().toISOString(),
+      }
       // A saved copy of the active row must stop verifying (integrity/ledger.ts).
       const next = await advanceLedger(ctx, trx, epoch, { grants: [values] })
-      await ctx.audit.appendInTransaction(trx, [{ action: 'grant.revoked', actor: 'owner', grantId: id, vendorId: row.vendor_id }])
+      await ctx.audit.appendInTransaction(trx, [
+        { action: 'grant.revoked', actor: 'owner', grantId: id, vendorId: row.vendor_id },
+      ])
       row = { ...values, row_mac: ctx.rows.mac('grants', authenticated.grants(values, next)) }
     })
     ctx.emit({ type: 'grant.revoked', grantId: id })

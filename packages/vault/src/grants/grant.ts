@@ -32,8 +32,14 @@ export const GrantInput = z
     acceptedTerms: z.array(z.string().min(1).max(200)).max(20).default([]),
   })
   .strict()
-  .refine((g) => (g.expiresAt === undefined) !== (g.durationSeconds === undefined), { message: 'give exactly one of expiresAt or durationSeconds', path: ['expiresAt'] })
-  .refine((g) => !g.actions.includes('read') || g.fields.length > 0 || g.purchases !== undefined, { message: 'a read grant needs fields or a purchase slice', path: ['fields'] })
+  .refine((g) => (g.expiresAt === undefined) !== (g.durationSeconds === undefined), {
+    message: 'give exactly one of expiresAt or durationSeconds',
+    path: ['expiresAt'],
+  })
+  .refine((g) => !g.actions.includes('read') || g.fields.length > 0 || g.purchases !== undefined, {
+    message: 'a read grant needs fields or a purchase slice',
+    path: ['fields'],
+  })
 export type GrantInput = z.input<typeof GrantInput>
 
 /** How a grant may be narrowed: every part optional, each must be within the current grant. */

@@ -31,13 +31,24 @@ export class Inbox {
    * @example
    * const pending = await vault.inbox.append(grant.id, { seller: 'Fjord Outdoor', orderDate: '2026-03-14T10:00:00Z', currency: 'EUR', total: 59 })
    */
-  async append(grantId: string, order: OrderInput, options: { readonly vendorId?: string; readonly maxPending?: number } = {}): Promise<Purchase> {
+  async append(
+    grantId: string,
+    order: OrderInput,
+    options: { readonly vendorId?: string; readonly maxPending?: number } = {},
+  ): Promise<Purchase> {
     const ctx = this.#ctx
     const { maxPending } = options
-    if (maxPending !== undefined && !(Number.isSafeInteger(maxPending) && maxPending > 0)) throw new TypeError('maxPending must be a positive integer')
+    if (maxPending !== undefined && !(Number.isSafeInteger(maxPending) && maxPending > 0))
+      throw new TypeError('maxPending must be a positive integer')
     const parsed = parseOrder(order)
     if (options.vendorId !== undefined) assertVendorId(options.vendorId)
-    const { grant } = await liveGrant(ctx, grantId, 'append', undefined, options.vendorId !== undefined ? { vendorId: options.vendorId } : undefined)
+    const { grant } = await liveGrant(
+      ctx,
+      grantId,
+      'append',
+      undefined,
+      options.vendorId !== undefined ? { vendorId: options.vendorId } : undefined,
+    )
     const id = newId(ctx.sodium, 'pur')
     const createdAt = ctx.now().toISOString()
     await ctx.db.transaction().execute(async (trx) => {
@@ -48,14 +59,39 @@ export class Inbox {
           .where('vendor_id', '=', grant.vendorId)
           .where('status', '=', 'pending')
           .executeTakeFirstOrThrow()
-        if (Number(pending) >= maxPending) throw new VaultError('ERR_INBOX_FULL', 'The inbox holds too many pending receipts from this vendor; the owner must review them first')
+        if (Number(pending) >= maxPending)
+          throw new VaultError(
+            'ERR_INBOX_FULL',
+            'The inbox holds too many pending receipts from this vendor; the owner must review them first',
+          )
       }
-      const row = purchaseRow(ctx, id, parsed, { provenance: 'vendor', status: 'pending', vendorId: grant.vendorId, createdAt }, await writeTerm(ctx, trx))
+      const row = purchaseRow(
+        ctx,
+        id,
+        parsed,
+        { provenance: 'vendor', status: 'pending', vendorId: grant.vendorId, createdAt },
+        await writeTerm(ctx, trx),
+      )
       await trx.insertInto('purchases').values(row).execute()
-      await ctx.audit.appendInTransaction(trx, [{ action: 'inbox.appended', actor: `vendor:${grant.vendorId}`, grantId, vendorId: grant.vendorId, purchaseIds: [id] }])
+      await ctx.audit.appendInTransaction(trx, [
+        {
+          action: 'inbox.appended',
+          actor: `vendor:${grant.vendorId}`,
+          grantId,
+          vendorId: grant.vendorId,
+          purchaseIds: [id],
+        },
+      ])
     })
     ctx.emit({ type: 'inbox.appended', purchaseId: id, vendorId: grant.vendorId })
-    return { ...parsed, id, provenance: 'vendor', status: 'pending', vendorId: grant.vendorId, createdAt }
+    return {
+      ...parsed,
+      id,
+      provenance: 'vendor',
+      status: 'pending',
+      vendorId: grant.vendorId,
+      createdAt,
+    }
   }
 
   /** Pending receipts, newest first. */
@@ -78,17 +114,33 @@ export class Inbox {
     const ctx = this.#ctx
     ctx.keys()
     await ctx.db.transaction().execute(async (trx) => {
-      const row = await trx.selectFrom('purchases').selectAll().where('id', '=', id).where('status', '=', 'pending').executeTakeFirst()
+      const row = await trx
+        .selectFrom('purchases')
+        .selectAll()
+        .where('id', '=', id)
+        .where('status', '=', 'pending')
+        .executeTakeFirst()
       if (!row) throw new NotFoundError('Pending purchase')
       // The row decides who sees the receipt once accepted (its vendor link): believe it only if authentic.
       ctx.rows.check('purchases', authenticated.purchases(row), row.row_mac)
       if (accept) {
         const values = { ...row, status: 'accepted' as const }
-        await trx.updateTable('purchases').set({ status: 'accepted', row_mac: ctx.rows.mac('purchases', authenticated.purchases(values)) }).where('id', '=', id).execute()
-      }
-      else await trx.deleteFrom('purchases').where('id', '=', id).execute()
+        await trx
+          .updateTable('purchases')
+          .set({
+            status: 'accepted',
+            row_mac: ctx.rows.mac('purchases', authenticated.purchases(values)),
+          })
+          .where('id', '=', id)
+          .execute()
+      } else await trx.deleteFrom('purchases').where('id', '=', id).execute()
       await ctx.audit.appendInTransaction(trx, [
-        { action: accept ? 'inbox.accepted' : 'inbox.rejected', actor: 'owner', purchaseIds: [id], ...(row.vendor_id ? { vendorId: row.vendor_id } : {}) },
+        {
+          action: accept ? 'inbox.accepted' : 'inbox.rejected',
+          actor: 'owner',
+          purchaseIds: [id],
+          ...(row.vendor_id ? { vendorId: row.vendor_id } : {}),
+        },
       ])
     })
     ctx.emit({ type: 'inbox.decided', purchaseId: id, accepted: accept })

@@ -79,7 +79,13 @@ function deepFreeze<T>(value: T): T {
  *   belongs to, and why that credential is dead if it is. Without it (the library's own callers)
  *   the grant's vendor is assumed and a missing grant is not logged.
  */
-export async function liveGrant(ctx: VaultContext, grantId: string, action: GrantAction | undefined, cached?: { row: GrantRow; grant: Grant }, caller?: GrantCaller): Promise<LiveGrant> {
+export async function liveGrant(
+  ctx: VaultContext,
+  grantId: string,
+  action: GrantAction | undefined,
+  cached?: { row: GrantRow; grant: Grant },
+  caller?: GrantCaller,
+): Promise<LiveGrant> {
   const keys = ctx.keys()
   if (typeof grantId !== 'string') throw new TypeError('grantId must be a string')
   const row = cached?.row ?? (await ctx.grantReads.grantQuery.run([grantId]))[0]
@@ -87,13 +93,32 @@ export async function liveGrant(ctx: VaultContext, grantId: string, action: Gran
     if (caller) await ctx.refusals.refuse(refusalOf(caller.vendorId, grantId, 'ERR_NOT_FOUND'))
     throw new NotFoundError('Grant')
   }
-  const { vendor_body, vendor_blocked, vendor_term, vendor_created_at, vendor_row_mac, ledger_epoch, ...grantRow } = row
+  const {
+    vendor_body,
+    vendor_blocked,
+    vendor_term,
+    vendor_created_at,
+    vendor_row_mac,
+    ledger_epoch,
+    ...grantRow
+  } = row
   if (!cached) {
     // The barrier (SECURITY.md): the grant row and its vendor's row decide this access, so both
     // must be authentic and current before anything is believed. A cached row was checked when read.
     const epoch = Number(ledger_epoch)
     checkGrantRow(ctx, grantRow, epoch)
-    checkVendorRow(ctx, { id: grantRow.vendor_id, body: vendor_body, blocked: vendor_blocked, term: vendor_term, created_at: vendor_created_at, row_mac: vendor_row_mac }, epoch)
+    checkVendorRow(
+      ctx,
+      {
+        id: grantRow.vendor_id,
+        body: vendor_body,
+        blocked: vendor_blocked,
+        term: vendor_term,
+        created_at: vendor_created_at,
+        row_mac: vendor_row_mac,
+      },
+      epoch,
+    )
   }
   // Confused deputy: a token pointing one vendor at another's grant (an edited token row that
   // got past its store's MAC, or a store's bug) must not read that grant, nor be logged as that
@@ -105,7 +130,10 @@ export async function liveGrant(ctx: VaultContext, grantId: string, action: Gran
   }
   // The status is always evaluated against the clock now; an unchanged row with an unchanged
   // status is the very view a fresh decryption would build.
-  const grant = cached && grantStatus(grantRow, ctx.now()) === cached.grant.status ? cached.grant : grantView(ctx, grantRow, cachedBody(ctx, keys, grantRow))
+  const grant =
+    cached && grantStatus(grantRow, ctx.now()) === cached.grant.status
+      ? cached.grant
+      : grantView(ctx, grantRow, cachedBody(ctx, keys, grantRow))
   const refusal =
     grant.status === 'revoked'
       ? new VaultError('ERR_GRANT_REVOKED', 'This grant has been revoked')
@@ -131,7 +159,12 @@ const GRANT_ID = /^[A-Za-z0-9_-]{1,64}$/
 
 /** A vendor's refusal as logged; a grant id that could not be one (a tampered token row) is left out. */
 function refusalOf(vendorId: string, grantId: string, detail: string): Refusal {
-  return { actor: `vendor:${vendorId}`, vendorId, ...(GRANT_ID.test(grantId) ? { grantId } : {}), detail }
+  return {
+    actor: `vendor:${vendorId}`,
+    vendorId,
+    ...(GRANT_ID.test(grantId) ? { grantId } : {}),
+    detail,
+  }
 }
 
 /**
@@ -141,14 +174,27 @@ function refusalOf(vendorId: string, grantId: string, detail: string): Refusal {
  * purchase ids — no values) is durable before this resolves; if it cannot be written, the read
  * fails and nothing is returned (promise 19).
  */
-export async function readThroughGrant(ctx: VaultContext, grantId: string, options: ReadThroughGrantOptions = {}): Promise<GrantedSlice> {
+export async function readThroughGrant(
+  ctx: VaultContext,
+  grantId: string,
+  options: ReadThroughGrantOptions = {},
+): Promise<GrantedSlice> {
   const keys = ctx.keys()
   // Taken before reading: if anything is written meanwhile, the entry stored below is already stale.
-  const token = ctx.grantReadCache && ctx.handle.changeToken ? (options.changeToken ?? ctx.handle.changeToken()) : undefined
+  const token =
+    ctx.grantReadCache && ctx.handle.changeToken
+      ? (options.changeToken ?? ctx.handle.changeToken())
+      : undefined
   const hit = token === undefined ? undefined : ctx.grantReads.slice(keys, grantId)
   const cached = hit?.token === token ? hit : undefined
   if (options.vendorId !== undefined) assertVendorId(options.vendorId)
-  const { grant, joined } = await liveGrant(ctx, grantId, 'read', cached, options.vendorId !== undefined ? { vendorId: options.vendorId } : undefined)
+  const { grant, joined } = await liveGrant(
+    ctx,
+    grantId,
+    'read',
+    cached,
+    options.vendorId !== undefined ? { vendorId: options.vendorId } : undefined,
+  )
   const include = options.include ?? ['fields', 'purchases']
   let fields: Record<string, unknown> = {}
   if (include.includes('fields') && grant.fields.length > 0) {
@@ -161,16 +207,30 @@ export async function readThroughGrant(ctx: VaultContext, grantId: string, optio
       for (const row of rows) {
         if (!grant.fields.some((s) => selectorMatches(s, row.path))) continue
         const envelope = row.value
-        fields[row.path] = deepFreeze(openJson(ctx.sodium, keys.termKey(envelopeTerm(envelope)), fieldPlace(keys.vaultId, row.path), envelope))
+        fields[row.path] = deepFreeze(
+          openJson(
+            ctx.sodium,
+            keys.termKey(envelopeTerm(envelope)),
+            fieldPlace(keys.vaultId, row.path),
+            envelope,
+          ),
+        )
       }
-      if (token !== undefined) ctx.grantReads.keepSlice(keys, grantId, { token, row: joined, grant: deepFreeze(grant), fields: { ...fields } })
+      if (token !== undefined)
+        ctx.grantReads.keepSlice(keys, grantId, {
+          token,
+          row: joined,
+          grant: deepFreeze(grant),
+          fields: { ...fields },
+        })
     }
   }
   let purchases: Page<Purchase> | undefined
   if (include.includes('purchases') && grant.purchases) {
     const slice = grant.purchases
     const limit = options.purchases?.limit ?? 50
-    if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new ValidationError([{ path: 'limit', message: 'must be an integer from 1 to 500' }])
+    if (!Number.isInteger(limit) || limit < 1 || limit > 500)
+      throw new ValidationError([{ path: 'limit', message: 'must be an integer from 1 to 500' }])
     const filter = parsePurchaseFilter({
       ...(slice.madeWithVendor ? { vendorId: grant.vendorId } : {}),
       ...(slice.categories ? { categories: slice.categories } : {}),
@@ -189,6 +249,11 @@ export async function readThroughGrant(ctx: VaultContext, grantId: string, optio
     paths,
     ...(purchases ? { purchaseIds: purchases.items.map((p) => p.id) } : {}),
   })
-  ctx.emit({ type: 'grant.read', grantId, fieldCount: paths.length, purchaseCount: purchases?.items.length ?? 0 })
+  ctx.emit({
+    type: 'grant.read',
+    grantId,
+    fieldCount: paths.length,
+    purchaseCount: purchases?.items.length ?? 0,
+  })
   return { grant, fields, ...(purchases ? { purchases } : {}) }
 }

@@ -10,7 +10,12 @@ const VendorId = z.string().regex(VENDOR_ID)
  * tokens): revoked, expired, a refresh token or code already used, or one issued to another
  * client. Refused with this reason — unless the grant itself is refused first.
  */
-export const CredentialRefusal = z.enum(['ERR_TOKEN_REVOKED', 'ERR_TOKEN_EXPIRED', 'ERR_TOKEN_USED', 'ERR_GRANT_MISMATCH'])
+export const CredentialRefusal = z.enum([
+  'ERR_TOKEN_REVOKED',
+  'ERR_TOKEN_EXPIRED',
+  'ERR_TOKEN_USED',
+  'ERR_GRANT_MISMATCH',
+])
 export type CredentialRefusal = z.infer<typeof CredentialRefusal>
 
 /** Who is asking through a grant: the vendor its credential belongs to, and whether that credential is dead. */
@@ -46,5 +51,6 @@ export type VendorAttempt = z.input<typeof VendorAttempt>
  * TypeError. A plain regex test, not a schema parse: it runs on every vendor read.
  */
 export function assertVendorId(vendorId: unknown): asserts vendorId is string {
-  if (typeof vendorId !== 'string' || !VENDOR_ID.test(vendorId)) throw new TypeError('vendorId must be a vendor id')
+  if (typeof vendorId !== 'string' || !VENDOR_ID.test(vendorId))
+    throw new TypeError('vendorId must be a vendor id')
 }

@@ -14,10 +14,15 @@ export function vendorPlace(vaultId: string, id: string): Place {
 }
 
 /** A vendor as callers see it, from its row (checked by the caller: {@link checkVendorRow}). */
-export function decryptVendor(ctx: VaultContext, row: Pick<VendorsTable, 'id' | 'body' | 'blocked' | 'created_at'>): Vendor {
+export function decryptVendor(
+  ctx: VaultContext,
+  row: Pick<VendorsTable, 'id' | 'body' | 'blocked' | 'created_at'>,
+): Vendor {
   const keys = ctx.keys()
   const body = toBytes(row.body)
-  const data = VendorInput.parse(openJson(ctx.sodium, keys.termKey(envelopeTerm(body)), vendorPlace(keys.vaultId, row.id), body))
+  const data = VendorInput.parse(
+    openJson(ctx.sodium, keys.termKey(envelopeTerm(body)), vendorPlace(keys.vaultId, row.id), body),
+  )
   return { ...data, id: row.id, blocked: row.blocked === 1, createdAt: row.created_at }
 }
 
@@ -43,17 +48,29 @@ export class VendorStore {
     const ctx = this.#ctx
     const keys = ctx.keys()
     const parsed = VendorInput.safeParse(input)
-    if (!parsed.success) throw new ValidationError(issuesFromZod(parsed.error.issues), 'Invalid vendor')
+    if (!parsed.success)
+      throw new ValidationError(issuesFromZod(parsed.error.issues), 'Invalid vendor')
     const id = options.id ?? newId(ctx.sodium, 'ven')
     const createdAt = ctx.now().toISOString()
     await ctx.db.transaction().execute(async (trx) => {
       const { term, key, epoch } = await writeTerm(ctx, trx)
-      const values = { id, body: sealJson(ctx.sodium, key, term, vendorPlace(keys.vaultId, id), parsed.data), blocked: 0, term, created_at: createdAt }
+      const values = {
+        id,
+        body: sealJson(ctx.sodium, key, term, vendorPlace(keys.vaultId, id), parsed.data),
+        blocked: 0,
+        term,
+        created_at: createdAt,
+      }
       await trx
         .insertInto('vendors')
-        .values({ ...values, row_mac: ctx.rows.mac('vendors', authenticated.vendors(values, epoch)) })
+        .values({
+          ...values,
+          row_mac: ctx.rows.mac('vendors', authenticated.vendors(values, epoch)),
+        })
         .execute()
-      await ctx.audit.appendInTransaction(trx, [{ action: 'vendor.registered', actor: 'owner', vendorId: id }])
+      await ctx.audit.appendInTransaction(trx, [
+        { action: 'vendor.registered', actor: 'owner', vendorId: id },
+      ])
     })
     ctx.emit({ type: 'vendor.registered', vendorId: id })
     return { ...parsed.data, id, blocked: false, createdAt }
@@ -61,7 +78,12 @@ export class VendorStore {
 
   async get(id: string): Promise<Vendor> {
     this.#ctx.keys()
-    const row = await this.#ctx.db.selectFrom('vendors').selectAll().select(ledgerEpoch).where('id', '=', id).executeTakeFirst()
+    const row = await this.#ctx.db
+      .selectFrom('vendors')
+      .selectAll()
+      .select(ledgerEpoch)
+      .where('id', '=', id)
+      .executeTakeFirst()
     if (!row) throw new NotFoundError('Vendor')
     checkVendorRow(this.#ctx, row, Number(row.ledger_epoch))
     return decryptVendor(this.#ctx, row)
@@ -69,7 +91,13 @@ export class VendorStore {
 
   async list(): Promise<Vendor[]> {
     this.#ctx.keys()
-    const rows = await this.#ctx.db.selectFrom('vendors').selectAll().select(ledgerEpoch).orderBy('created_at').orderBy('id').execute()
+    const rows = await this.#ctx.db
+      .selectFrom('vendors')
+      .selectAll()
+      .select(ledgerEpoch)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute()
     return rows.map((row) => {
       checkVendorRow(this.#ctx, row, Number(row.ledger_epoch))
       return decryptVendor(this.#ctx, row)
@@ -85,7 +113,11 @@ export class VendorStore {
     ctx.keys()
     await ctx.db.transaction().execute(async (trx) => {
       const { epoch } = await writeTerm(ctx, trx)
-      const row = await trx.selectFrom('vendors').selectAll().where('id', '=', id).executeTakeFirst()
+      const row = await trx
+        .selectFrom('vendors')
+        .selectAll()
+        .where('id', '=', id)
+        .executeTakeFirst()
       if (!row) throw new NotFoundError('Vendor')
       checkVendorRow(ctx, row, epoch)
       const { row_mac: _old, ...values } = { ...row, blocked: blocked ? 1 : 0 }
@@ -93,11 +125,19 @@ export class VendorStore {
         // Blocking takes access away: a saved copy of the unblocked row must stop verifying.
         await advanceLedger(ctx, trx, epoch, { vendors: [values] })
       } else {
-        await trx.updateTable('vendors').set({ blocked: 0, row_mac: ctx.rows.mac('vendors', authenticated.vendors(values, epoch)) }).where('id', '=', id).execute()
+        await trx
+          .updateTable('vendors')
+          .set({
+            blocked: 0,
+            row_mac: ctx.rows.mac('vendors', authenticated.vendors(values, epoch)),
+          })
+          .where('id', '=', id)
+          .execute()
       }
-      await ctx.audit.appendInTransaction(trx, [{ action: blocked ? 'vendor.blocked' : 'vendor.unblocked', actor: 'owner', vendorId: id }])
+      await ctx.audit.appendInTransaction(trx, [
+        { action: blocked ? 'vendor.blocked' : 'vendor.unblocked', actor: 'owner', vendorId: id },
+      ])
     })
     ctx.emit({ type: 'vendor.blocked', vendorId: id, blocked })
   }
-
 }

@@ -4,8 +4,14 @@ import { z } from 'zod'
 export const VendorInput = z
   .object({
     name: z.string().trim().min(1).max(200),
-    uri: z.url({ protocol: /^https?$/ }).max(2000).optional(),
-    logoUri: z.url({ protocol: /^https?$/ }).max(2000).optional(),
+    uri: z
+      .url({ protocol: /^https?$/ })
+      .max(2000)
+      .optional(),
+    logoUri: z
+      .url({ protocol: /^https?$/ })
+      .max(2000)
+      .optional(),
     contacts: z.array(z.string().trim().min(1).max(200)).max(10).optional(),
   })
   .strict()

@@ -6,6 +6,7 @@ import { RowAuth, type RowValue } from './row-auth.js'
  * Adopts rows an application stored before they were authenticated: called once, inside the
  * transaction of the first unlock after the upgrade (see {@link ExternalRows.onUpgrade}).
  */
+// biome-ignore lint/suspicious/noExplicitAny: the application's own schema, which the vault does not know
 export type RowAdopter = (trx: Transaction<any>, rows: RowAuthenticator) => Promise<void>
 
 /**
@@ -46,6 +47,7 @@ export class ExternalRows extends RowAuth implements RowAuthenticator {
     this.#adopters.push(adopter)
   }
 
+  // biome-ignore lint/suspicious/noExplicitAny: the application's own schema, which the vault does not know
   async adopt(trx: Transaction<any>): Promise<void> {
     for (const adopter of this.#adopters) await adopter(trx, this)
   }

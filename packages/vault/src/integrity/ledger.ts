@@ -29,14 +29,23 @@ export interface LedgerChange {
  * The cost is one pass over the grant and vendor rows per revocation, narrowing or block — rare,
  * owner-driven writes — and nothing on reads.
  */
-export async function advanceLedger(ctx: VaultContext, trx: Transaction<VaultDatabase>, epoch: number, change: LedgerChange = {}): Promise<number> {
+export async function advanceLedger(
+  ctx: VaultContext,
+  trx: Transaction<VaultDatabase>,
+  epoch: number,
+  change: LedgerChange = {},
+): Promise<number> {
   const next = epoch + 1
   const grantChanges = new Map((change.grants ?? []).map((g) => [g.id, g]))
   const vendorChanges = new Map((change.vendors ?? []).map((v) => [v.id, v]))
   const grants = await trx.selectFrom('grants').selectAll().execute()
   for (const stored of grants) {
     const row = { ...stored, body: toBytes(stored.body) }
-    ctx.rows.check('grants', authenticated.grants(row, epoch), stored.row_mac && toBytes(stored.row_mac))
+    ctx.rows.check(
+      'grants',
+      authenticated.grants(row, epoch),
+      stored.row_mac && toBytes(stored.row_mac),
+    )
     const { row_mac: _old, ...values } = { ...row, ...grantChanges.get(row.id) }
     await trx
       .updateTable('grants')
@@ -47,7 +56,11 @@ export async function advanceLedger(ctx: VaultContext, trx: Transaction<VaultDat
   const vendors = await trx.selectFrom('vendors').selectAll().execute()
   for (const stored of vendors) {
     const row = { ...stored, body: toBytes(stored.body) }
-    ctx.rows.check('vendors', authenticated.vendors(row, epoch), stored.row_mac && toBytes(stored.row_mac))
+    ctx.rows.check(
+      'vendors',
+      authenticated.vendors(row, epoch),
+      stored.row_mac && toBytes(stored.row_mac),
+    )
     const { row_mac: _old, ...values } = { ...row, ...vendorChanges.get(row.id) }
     await trx
       .updateTable('vendors')

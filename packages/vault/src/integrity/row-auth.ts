@@ -28,7 +28,14 @@ export const authenticated = {
     row.updated_at,
     epoch,
   ],
-  vendors: (row: Omit<VendorsTable, 'row_mac'>, epoch: number): RowValue[] => [row.id, row.body, row.blocked, row.term, row.created_at, epoch],
+  vendors: (row: Omit<VendorsTable, 'row_mac'>, epoch: number): RowValue[] => [
+    row.id,
+    row.body,
+    row.blocked,
+    row.term,
+    row.created_at,
+    epoch,
+  ],
   purchases: (row: Omit<PurchasesTable, 'row_mac' | 'body' | 'term'>): RowValue[] => [
     row.id,
     row.order_date,
@@ -70,10 +77,17 @@ export class RowAuth {
     if (!this.verifies(table, values, mac)) throw new IntegrityError()
   }
 
-  verifies(table: string, values: readonly RowValue[], mac: Uint8Array | null | undefined): boolean {
-    if (!mac || mac.length !== 32) return false
+  verifies(
+    table: string,
+    values: readonly RowValue[],
+    mac: Uint8Array | null | undefined,
+  ): boolean {
+    if (mac?.length !== 32) return false
     const expected = this.mac(table, values)
     // Constant-time, natively: this runs for every row a vendor read relies on.
-    return sodiumNative.sodium_memcmp(Buffer.from(expected.buffer), Buffer.from(mac.buffer, mac.byteOffset, mac.byteLength))
+    return sodiumNative.sodium_memcmp(
+      Buffer.from(expected.buffer),
+      Buffer.from(mac.buffer, mac.byteOffset, mac.byteLength),
+    )
   }
 }

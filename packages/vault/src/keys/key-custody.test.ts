@@ -23,7 +23,12 @@ describe('KeyCustody (SECURITY.md promise 6)', () => {
     expect(c.require()).toBe(keys)
     const before = seals()
     c.seal()
-    expect([c.isUnsealed, c.ifUnsealed(), keys.wiped, seals()]).toEqual([false, undefined, true, before + 1])
+    expect([c.isUnsealed, c.ifUnsealed(), keys.wiped, seals()]).toEqual([
+      false,
+      undefined,
+      true,
+      before + 1,
+    ])
   })
 
   it('new keys replace the old ones only after wiping them; an unseal whose record fails leaves the vault sealed and the new keys wiped', async () => {
@@ -33,11 +38,17 @@ describe('KeyCustody (SECURITY.md promise 6)', () => {
     const second = freshKeys()
     let seenDuringRecord: UnsealedKeys | undefined
     await c.unseal(second, async () => void (seenDuringRecord = c.require()))
-    expect([first.wiped, seenDuringRecord === second, c.require() === second]).toEqual([true, true, true])
+    expect([first.wiped, seenDuringRecord === second, c.require() === second]).toEqual([
+      true,
+      true,
+      true,
+    ])
 
     const third = freshKeys()
     const sealsBefore = seals()
-    await expect(c.unseal(third, async () => Promise.reject(new Error('disk full')))).rejects.toThrow('disk full')
+    await expect(
+      c.unseal(third, async () => Promise.reject(new Error('disk full'))),
+    ).rejects.toThrow('disk full')
     expect([c.isUnsealed, third.wiped, second.wiped]).toEqual([false, true, true])
     expect(seals()).toBeGreaterThan(sealsBefore)
   })

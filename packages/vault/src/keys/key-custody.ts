@@ -76,7 +76,10 @@ export class KeyCustody {
    * own database work, which needs the new keys in place (its audit entry is MAC'd with them).
    * If `record` fails, `fresh` is wiped and the vault is left sealed: never half unsealed.
    */
-  async unseal(fresh: UnsealedKeys, record: () => Promise<void> = async () => undefined): Promise<void> {
+  async unseal(
+    fresh: UnsealedKeys,
+    record: () => Promise<void> = async () => undefined,
+  ): Promise<void> {
     this.seal()
     this.#keys = fresh
     try {
@@ -119,7 +122,8 @@ export class KeyCustody {
    */
   spendRecoveryProof(): boolean {
     const provedAt = this.#recoveryProvedAt
-    if (provedAt === undefined || this.#now().getTime() - provedAt > RECOVERY_WINDOW_SECONDS * 1000) return false
+    if (provedAt === undefined || this.#now().getTime() - provedAt > RECOVERY_WINDOW_SECONDS * 1000)
+      return false
     this.#recoveryProvedAt = undefined
     return true
   }

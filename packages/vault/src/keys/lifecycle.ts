@@ -4,7 +4,14 @@ import type { AuditOrigin } from '../audit/audit-entry.js'
 import type { VaultContext } from '../context.js'
 import { passphraseBytes, toBytes } from '../crypto/bytes.js'
 import { open, seal } from '../crypto/envelope.js'
-import { type KdfParams, type KdfPreset, KdfParams as KdfParamsSchema, deriveKek, kdfParamsAad, newKdfParams } from '../crypto/kdf.js'
+import {
+  type KdfParams,
+  type KdfPreset,
+  KdfParams as KdfParamsSchema,
+  deriveKek,
+  kdfParamsAad,
+  newKdfParams,
+} from '../crypto/kdf.js'
 import { formatRecoveryKey, parseRecoveryKey } from '../crypto/recovery-key.js'
 import type { VaultDatabase, VaultMetaTable } from '../db/schema.js'
 import { IntegrityError, UnlockFailedError, UnlockThrottledError, VaultError } from '../errors.js'
@@ -13,7 +20,11 @@ import { blockedUntilAfter } from './throttle.js'
 import { ROOT_WRAP_TERM, UnsealedKeys, wrapTermKey } from './unsealed-keys.js'
 
 /** How the owner proves who they are: the passphrase, or the recovery key shown at creation. */
-export type Credentials = string | Uint8Array | { passphrase: string | Uint8Array } | { recoveryKey: string }
+export type Credentials =
+  | string
+  | Uint8Array
+  | { passphrase: string | Uint8Array }
+  | { recoveryKey: string }
 
 /** Refuses a new passphrase the policy does not accept (passphrase-policy.ts), then hands back its bytes. */
 async function checkNewPassphrase(passphrase: string | Uint8Array): Promise<Uint8Array> {
@@ -31,13 +42,21 @@ export async function assertNewPassphrase(passphrase: string | Uint8Array): Prom
 }
 
 function passphrasePlace(vaultId: string, params: KdfParams) {
-  return { table: 'vault_meta', column: 'wrapped_root_passphrase', recordId: kdfParamsAad(params), vaultId }
+  return {
+    table: 'vault_meta',
+    column: 'wrapped_root_passphrase',
+    recordId: kdfParamsAad(params),
+    vaultId,
+  }
 }
 function recoveryPlace(vaultId: string) {
   return { table: 'vault_meta', column: 'wrapped_root_recovery', recordId: 'recovery', vaultId }
 }
 
-async function readMeta(ctx: VaultContext, trx?: Transaction<VaultDatabase>): Promise<VaultMetaTable | undefined> {
+async function readMeta(
+  ctx: VaultContext,
+  trx?: Transaction<VaultDatabase>,
+): Promise<VaultMetaTable | undefined> {
   return (trx ?? ctx.db)
     .selectFrom('vault_meta')
     .selectAll()
@@ -57,11 +76,15 @@ export async function createKeys(
   ctx: VaultContext,
   passphrase: string | Uint8Array,
   preset: KdfPreset,
-  inTransaction: (trx: Transaction<VaultDatabase>, keys: UnsealedKeys) => Promise<void> = async () => undefined,
+  inTransaction: (
+    trx: Transaction<VaultDatabase>,
+    keys: UnsealedKeys,
+  ) => Promise<void> = async () => undefined,
 ): Promise<{ keys: UnsealedKeys; recoveryKey: string }> {
   const { sodium } = ctx
   const pass = await checkNewPassphrase(passphrase)
-  if (await readMeta(ctx)) throw new VaultError('ERR_VAULT_EXISTS', 'A vault already exists in this database')
+  if (await readMeta(ctx))
+    throw new VaultError('ERR_VAULT_EXISTS', 'A vault already exists in this database')
   const vaultId = `vault_${sodium.to_base64(sodium.randombytes_buf(16), sodium.base64_variants.URLSAFE_NO_PADDING)}`
   const params = newKdfParams(sodium, preset)
   const kek = await deriveKek(sodium, pass, params)
@@ -77,7 +100,8 @@ export async function createKeys(
   keys.setCurrentTerm(1, termKey)
   try {
     await ctx.db.transaction().execute(async (trx) => {
-      if (await readMeta(ctx, trx)) throw new VaultError('ERR_VAULT_EXISTS', 'A vault already exists in this database')
+      if (await readMeta(ctx, trx))
+        throw new VaultError('ERR_VAULT_EXISTS', 'A vault already exists in this database')
       await trx
         .insertInto('vault_meta')
         .values({
@@ -100,7 +124,15 @@ export async function createKeys(
           row_auth_version: 2,
         })
         .execute()
-      await trx.insertInto('keyring').values({ term: 1, wrapped_key: wrapTermKey(sodium, root, vaultId, 1, termKey), created_at: now, retired_at: null }).execute()
+      await trx
+        .insertInto('keyring')
+        .values({
+          term: 1,
+          wrapped_key: wrapTermKey(sodium, root, vaultId, 1, termKey),
+          created_at: now,
+          retired_at: null,
+        })
+        .execute()
       await inTransaction(trx, keys)
     })
   } catch (err) {
@@ -113,10 +145,19 @@ export async function createKeys(
 }
 
 /** Loads every live data key of the keyring into `keys`. */
-export async function loadKeyring(ctx: VaultContext, keys: UnsealedKeys, currentTerm: number): Promise<void> {
-  const rows = await ctx.db.selectFrom('keyring').select(['term', 'wrapped_key']).where('wrapped_key', 'is not', null).execute()
+export async function loadKeyring(
+  ctx: VaultContext,
+  keys: UnsealedKeys,
+  currentTerm: number,
+): Promise<void> {
+  const rows = await ctx.db
+    .selectFrom('keyring')
+    .select(['term', 'wrapped_key'])
+    .where('wrapped_key', 'is not', null)
+    .execute()
   for (const row of rows) {
-    if (row.wrapped_key && !keys.hasTerm(row.term)) keys.addWrappedTerm(row.term, toBytes(row.wrapped_key))
+    if (row.wrapped_key && !keys.hasTerm(row.term))
+      keys.addWrappedTerm(row.term, toBytes(row.wrapped_key))
   }
   keys.setCurrentTerm(currentTerm)
 }
@@ -128,55 +169,94 @@ type UnwrapResult = { root: Uint8Array; method: 'passphrase' | 'recovery-key' }
  * both end in the same UnlockFailedError (promise 7): there is no password hash to compare
  * with, only the AEAD tag of the wrapped root key.
  */
-export async function unwrapRoot(ctx: VaultContext, credentials: Credentials, origin?: AuditOrigin): Promise<{ meta: VaultMetaTable } & UnwrapResult> {
+export async function unwrapRoot(
+  ctx: VaultContext,
+  credentials: Credentials,
+  origin?: AuditOrigin,
+): Promise<{ meta: VaultMetaTable } & UnwrapResult> {
   const { sodium } = ctx
-  const recoveryText = typeof credentials === 'object' && 'recoveryKey' in credentials ? credentials.recoveryKey : undefined
+  const recoveryText =
+    typeof credentials === 'object' && 'recoveryKey' in credentials
+      ? credentials.recoveryKey
+      : undefined
   // Parse before counting: a typo in a recovery key reveals nothing and should not burn an attempt.
   const recovery = recoveryText === undefined ? undefined : parseRecoveryKey(sodium, recoveryText)
   const pass =
     recovery === undefined
-      ? passphraseBytes(typeof credentials === 'object' && !(credentials instanceof Uint8Array) && 'passphrase' in credentials ? credentials.passphrase : (credentials as string | Uint8Array))
+      ? passphraseBytes(
+          typeof credentials === 'object' &&
+            !(credentials instanceof Uint8Array) &&
+            'passphrase' in credentials
+            ? credentials.passphrase
+            : (credentials as string | Uint8Array),
+        )
       : undefined
 
   // Reserve the attempt first (see throttle.ts).
-  const meta = await ctx.db.transaction().execute(async (trx) => {
-    const m = await readMeta(ctx, trx)
-    if (!m) throw new VaultError('ERR_VAULT_UNINITIALIZED', 'The vault has not been created yet')
-    const now = ctx.now()
-    if (m.unlock_blocked_until && new Date(m.unlock_blocked_until) > now) throw new UnlockThrottledError(new Date(m.unlock_blocked_until))
-    const attempt = m.failed_unlocks + 1
-    await trx
-      .updateTable('vault_meta')
-      .set({ failed_unlocks: attempt, unlock_blocked_until: blockedUntilAfter(attempt, now)?.toISOString() ?? null })
-      .where('id', '=', 1)
-      .execute()
-    return m
-  }).catch((err: unknown) => {
-    if (pass) sodium.memzero(pass)
-    if (recovery) sodium.memzero(recovery)
-    if (err instanceof UnlockThrottledError) ctx.emit({ type: 'vault.unlock_failed', throttled: true })
-    throw err
-  })
+  const meta = await ctx.db
+    .transaction()
+    .execute(async (trx) => {
+      const m = await readMeta(ctx, trx)
+      if (!m) throw new VaultError('ERR_VAULT_UNINITIALIZED', 'The vault has not been created yet')
+      const now = ctx.now()
+      if (m.unlock_blocked_until && new Date(m.unlock_blocked_until) > now)
+        throw new UnlockThrottledError(new Date(m.unlock_blocked_until))
+      const attempt = m.failed_unlocks + 1
+      await trx
+        .updateTable('vault_meta')
+        .set({
+          failed_unlocks: attempt,
+          unlock_blocked_until: blockedUntilAfter(attempt, now)?.toISOString() ?? null,
+        })
+        .where('id', '=', 1)
+        .execute()
+      return m
+    })
+    .catch((err: unknown) => {
+      if (pass) sodium.memzero(pass)
+      if (recovery) sodium.memzero(recovery)
+      if (err instanceof UnlockThrottledError)
+        ctx.emit({ type: 'vault.unlock_failed', throttled: true })
+      throw err
+    })
 
   let root: Uint8Array | undefined
   try {
     if (recovery) {
-      root = open(sodium, recovery, recoveryPlace(meta.vault_id), toBytes(meta.wrapped_root_recovery))
+      root = open(
+        sodium,
+        recovery,
+        recoveryPlace(meta.vault_id),
+        toBytes(meta.wrapped_root_recovery),
+      )
     } else if (pass) {
       const parsed = KdfParamsSchema.safeParse(JSON.parse(meta.kdf_params))
       if (!parsed.success) throw new IntegrityError()
       const kek = await deriveKek(sodium, pass, parsed.data)
       try {
-        root = open(sodium, kek, passphrasePlace(meta.vault_id, parsed.data), toBytes(meta.wrapped_root_passphrase))
+        root = open(
+          sodium,
+          kek,
+          passphrasePlace(meta.vault_id, parsed.data),
+          toBytes(meta.wrapped_root_passphrase),
+        )
       } finally {
         sodium.memzero(kek)
       }
     }
-    if (!root || root.length !== 32) throw new IntegrityError()
+    if (root?.length !== 32) throw new IntegrityError()
   } catch (err) {
     if (err instanceof VaultError && err.code === 'ERR_CRYPTO_UNAVAILABLE') throw err
     await ctx.db.transaction().execute((trx) =>
-      ctx.audit.appendInTransaction(trx, [{ action: 'vault.unlock_failed', actor: 'owner', outcome: 'refused', detail: recovery ? 'recovery-key' : 'passphrase', ...(origin ? { origin } : {}) }]),
+      ctx.audit.appendInTransaction(trx, [
+        {
+          action: 'vault.unlock_failed',
+          actor: 'owner',
+          outcome: 'refused',
+          detail: recovery ? 'recovery-key' : 'passphrase',
+          ...(origin ? { origin } : {}),
+        },
+      ]),
     )
     ctx.emit({ type: 'vault.unlock_failed', throttled: false })
     throw new UnlockFailedError()
@@ -197,15 +277,31 @@ export async function passphraseWrap(
   keys: UnsealedKeys,
   newPassphrase: string | Uint8Array,
   preset: KdfPreset,
-): Promise<Pick<VaultMetaTable, 'kdf_params' | 'wrapped_root_passphrase' | 'failed_unlocks' | 'unlock_blocked_until'>> {
+): Promise<
+  Pick<
+    VaultMetaTable,
+    'kdf_params' | 'wrapped_root_passphrase' | 'failed_unlocks' | 'unlock_blocked_until'
+  >
+> {
   const { sodium } = ctx
   const pass = await checkNewPassphrase(newPassphrase)
   const params = newKdfParams(sodium, preset)
   const kek = await deriveKek(sodium, pass, params)
   sodium.memzero(pass)
-  const wrapped = seal(sodium, kek, ROOT_WRAP_TERM, passphrasePlace(keys.vaultId, params), keys.root)
+  const wrapped = seal(
+    sodium,
+    kek,
+    ROOT_WRAP_TERM,
+    passphrasePlace(keys.vaultId, params),
+    keys.root,
+  )
   sodium.memzero(kek)
-  return { kdf_params: JSON.stringify(params), wrapped_root_passphrase: wrapped, failed_unlocks: 0, unlock_blocked_until: null }
+  return {
+    kdf_params: JSON.stringify(params),
+    wrapped_root_passphrase: wrapped,
+    failed_unlocks: 0,
+    unlock_blocked_until: null,
+  }
 }
 
 export const KdfPresetSchema = z.enum(['interactive', 'moderate', 'sensitive'])

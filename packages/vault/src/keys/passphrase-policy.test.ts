@@ -5,7 +5,11 @@
  */
 import { describe, expect, it } from 'vitest'
 import { VaultError } from '../errors.js'
-import { MIN_PASSPHRASE_SCORE, assertPassphraseAllowed, checkPassphrase } from './passphrase-policy.js'
+import {
+  MIN_PASSPHRASE_SCORE,
+  assertPassphraseAllowed,
+  checkPassphrase,
+} from './passphrase-policy.js'
 
 /** The error `assertPassphraseAllowed` throws, or undefined when it accepts. */
 async function refusal(passphrase: string | Uint8Array): Promise<VaultError | undefined> {
@@ -18,8 +22,23 @@ async function refusal(passphrase: string | Uint8Array): Promise<VaultError | un
   }
 }
 
-const TOO_SHORT = ['', 'password', 'correcthorse', 'Tr0ub4dor&3', 'short1234', 'Ñandú café öl' /* 13 characters, 17 bytes */]
-const TOO_EASY = ['a'.repeat(20), 'aaaaaaaaaaaaaaaaaaaa', 'passwordpassword', 'abcdefghijklmnopqrst', '12345678901234567890', 'qwertyuiopasdfgh', 'iloveyouiloveyou']
+const TOO_SHORT = [
+  '',
+  'password',
+  'correcthorse',
+  'Tr0ub4dor&3',
+  'short1234',
+  'Ñandú café öl' /* 13 characters, 17 bytes */,
+]
+const TOO_EASY = [
+  'a'.repeat(20),
+  'aaaaaaaaaaaaaaaaaaaa',
+  'passwordpassword',
+  'abcdefghijklmnopqrst',
+  '12345678901234567890',
+  'qwertyuiopasdfgh',
+  'iloveyouiloveyou',
+]
 
 describe('checkPassphrase', () => {
   it('refuses passphrases shorter than 14 characters, saying so', async () => {
@@ -31,7 +50,7 @@ describe('checkPassphrase', () => {
     }
   })
 
-  it('refuses long but guessable passphrases, with zxcvbn\'s warning or suggestion', async () => {
+  it("refuses long but guessable passphrases, with zxcvbn's warning or suggestion", async () => {
     for (const p of TOO_EASY) {
       const verdict = await checkPassphrase(p)
       expect([p, verdict.ok]).toEqual([p, false])
@@ -41,26 +60,43 @@ describe('checkPassphrase', () => {
       expect(reason.length).toBeGreaterThan('The passphrase is too easy to guess. '.length + 10)
       expect(verdict.score).toBeLessThan(MIN_PASSPHRASE_SCORE)
     }
-    expect(await checkPassphrase('a'.repeat(20))).toMatchObject({ reason: expect.stringContaining('Repeated characters are easy to guess.') })
+    expect(await checkPassphrase('a'.repeat(20))).toMatchObject({
+      reason: expect.stringContaining('Repeated characters are easy to guess.'),
+    })
   })
 
   it('accepts a few random ordinary words, and 14 characters are enough', async () => {
-    for (const p of ['orbit velvet canyon sparrow', 'tangerine glacier whistle parade', 'fig yak quartz' /* exactly 14 */]) {
+    for (const p of [
+      'orbit velvet canyon sparrow',
+      'tangerine glacier whistle parade',
+      'fig yak quartz' /* exactly 14 */,
+    ]) {
       const verdict = await checkPassphrase(p)
       expect([p, verdict]).toEqual([p, { ok: true, score: expect.any(Number) }])
       expect(verdict.score).toBeGreaterThanOrEqual(MIN_PASSPHRASE_SCORE)
     }
     // Bytes are read as UTF-8, as the vault hashes them.
-    expect(await checkPassphrase(new TextEncoder().encode('orbit velvet canyon sparrow'))).toMatchObject({ ok: true })
-    expect(await checkPassphrase(new TextEncoder().encode('a'.repeat(20)))).toMatchObject({ ok: false })
+    expect(
+      await checkPassphrase(new TextEncoder().encode('orbit velvet canyon sparrow')),
+    ).toMatchObject({ ok: true })
+    expect(await checkPassphrase(new TextEncoder().encode('a'.repeat(20)))).toMatchObject({
+      ok: false,
+    })
   })
 
   it('refuses more than 1024 bytes (counted after NFKC, in UTF-8), and accepts exactly 1024', async () => {
     const words = 'orbit velvet canyon sparrow '.repeat(40)
     expect(await checkPassphrase(words.slice(0, 1024))).toMatchObject({ ok: true })
-    expect(await checkPassphrase(words.slice(0, 1025))).toEqual({ ok: false, reason: 'The passphrase is too long: at most 1024 bytes.', score: 0 })
+    expect(await checkPassphrase(words.slice(0, 1025))).toEqual({
+      ok: false,
+      reason: 'The passphrase is too long: at most 1024 bytes.',
+      score: 0,
+    })
     // 513 two-byte characters: few characters, too many bytes.
-    expect(await checkPassphrase(`${'é'.repeat(513)}`)).toMatchObject({ ok: false, reason: expect.stringContaining('too long') })
+    expect(await checkPassphrase(`${'é'.repeat(513)}`)).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('too long'),
+    })
   })
 
   it('answers quickly even for a long, odd passphrase (it runs on every form submit)', async () => {

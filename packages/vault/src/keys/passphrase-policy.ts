@@ -30,7 +30,9 @@ export type PassphraseScore = 0 | 1 | 2 | 3 | 4
  * passphrase or any part of it — fit to show beside the form field. A refused passphrase's
  * score is always below {@link MIN_PASSPHRASE_SCORE}, so a meter never praises what is refused.
  */
-export type PassphraseCheck = { readonly ok: true; readonly score: PassphraseScore } | { readonly ok: false; readonly reason: string; readonly score: PassphraseScore }
+export type PassphraseCheck =
+  | { readonly ok: true; readonly score: PassphraseScore }
+  | { readonly ok: false; readonly reason: string; readonly score: PassphraseScore }
 
 /**
  * zxcvbn judges this many characters at most. Its matching cost grows steeply with length
@@ -54,7 +56,10 @@ function advice(english: TranslationKeys): TranslationKeys {
       extendedRepeat: 'Repeated patterns of characters are easy to guess.',
       sequences: 'Common sequences of letters or digits are easy to guess.',
     },
-    suggestions: { ...english.suggestions, l33t: 'Avoid predictable substitutions of symbols or digits for letters.' },
+    suggestions: {
+      ...english.suggestions,
+      l33t: 'Avoid predictable substitutions of symbols or digits for letters.',
+    },
     timeEstimation: english.timeEstimation,
   }
 }
@@ -68,7 +73,11 @@ let estimator: Promise<ZxcvbnFactory> | undefined
  * state between checks, so one instance serves every vault in the process.
  */
 function loadEstimator(): Promise<ZxcvbnFactory> {
-  estimator ??= Promise.all([import('@zxcvbn-ts/core'), import('@zxcvbn-ts/language-common'), import('@zxcvbn-ts/language-en')])
+  estimator ??= Promise.all([
+    import('@zxcvbn-ts/core'),
+    import('@zxcvbn-ts/language-common'),
+    import('@zxcvbn-ts/language-en'),
+  ])
     .then(([core, common, english]) => {
       const options: OptionsType = {
         translations: advice(english.translations),
@@ -133,9 +142,12 @@ export async function checkPassphrase(passphrase: string | Uint8Array): Promise<
   if (bytes > MAX_PASSPHRASE_BYTES) return { ok: false, reason: TOO_LONG, score: 0 }
   const { score, feedback } = (await loadEstimator()).check(text)
   const refusedScore = Math.min(score, MIN_PASSPHRASE_SCORE - 1) as PassphraseScore
-  if ([...text].length < MIN_PASSPHRASE_CHARS) return { ok: false, reason: TOO_SHORT, score: refusedScore }
+  if ([...text].length < MIN_PASSPHRASE_CHARS)
+    return { ok: false, reason: TOO_SHORT, score: refusedScore }
   if (score < MIN_PASSPHRASE_SCORE) {
-    const why = [TOO_EASY, feedback.warning ?? '', feedback.suggestions[0] ?? WORDS_HINT].filter(Boolean).join(' ')
+    const why = [TOO_EASY, feedback.warning ?? '', feedback.suggestions[0] ?? WORDS_HINT]
+      .filter(Boolean)
+      .join(' ')
     return { ok: false, reason: why, score: refusedScore }
   }
   return { ok: true, score }

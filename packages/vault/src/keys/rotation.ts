@@ -38,12 +38,24 @@ const ENCRYPTED = [
   { table: 'purchases', key: 'id', column: 'body', place: purchasePlace },
   { table: 'vendors', key: 'id', column: 'body', place: vendorPlace },
   { table: 'grants', key: 'id', column: 'body', place: grantPlace },
-] as const satisfies readonly { table: string; key: string; column: string; place: (vaultId: string, id: string) => Place }[]
+] as const satisfies readonly {
+  table: string
+  key: string
+  column: string
+  place: (vaultId: string, id: string) => Place
+}[]
 
-async function countOlder(db: Kysely<VaultDatabase> | Transaction<VaultDatabase>, term: number): Promise<number> {
+async function countOlder(
+  db: Kysely<VaultDatabase> | Transaction<VaultDatabase>,
+  term: number,
+): Promise<number> {
   let total = 0
   for (const t of ENCRYPTED) {
-    const row = await db.selectFrom(t.table).select((eb) => eb.fn.countAll<number | string>().as('n')).where('term', '<', term).executeTakeFirstOrThrow()
+    const row = await db
+      .selectFrom(t.table)
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .where('term', '<', term)
+      .executeTakeFirstOrThrow()
     total += Number(row.n)
   }
   return total
@@ -54,14 +66,33 @@ async function countOlder(db: Kysely<VaultDatabase> | Transaction<VaultDatabase>
  * a rotation must never vouch for a row someone edited. Undefined when the row changed since the
  * batch was read (the guarded update then skips it, and the next pass picks it up).
  */
-async function remac(ctx: VaultContext, trx: Transaction<VaultDatabase>, table: 'grants' | 'vendors', id: string, term: number, body: Uint8Array, target: number, epoch: number): Promise<Uint8Array | undefined> {
+async function remac(
+  ctx: VaultContext,
+  trx: Transaction<VaultDatabase>,
+  table: 'grants' | 'vendors',
+  id: string,
+  term: number,
+  body: Uint8Array,
+  target: number,
+  epoch: number,
+): Promise<Uint8Array | undefined> {
   if (table === 'grants') {
-    const stored = await trx.selectFrom('grants').selectAll().where('id', '=', id).where('term', '=', term).executeTakeFirst()
+    const stored = await trx
+      .selectFrom('grants')
+      .selectAll()
+      .where('id', '=', id)
+      .where('term', '=', term)
+      .executeTakeFirst()
     if (!stored) return undefined
     checkGrantRow(ctx, stored, epoch)
     return ctx.rows.mac('grants', authenticated.grants({ ...stored, body, term: target }, epoch))
   }
-  const stored = await trx.selectFrom('vendors').selectAll().where('id', '=', id).where('term', '=', term).executeTakeFirst()
+  const stored = await trx
+    .selectFrom('vendors')
+    .selectAll()
+    .where('id', '=', id)
+    .where('term', '=', term)
+    .executeTakeFirst()
   if (!stored) return undefined
   checkVendorRow(ctx, stored, epoch)
   return ctx.rows.mac('vendors', authenticated.vendors({ ...stored, body, term: target }, epoch))
@@ -77,27 +108,59 @@ async function remac(ctx: VaultContext, trx: Transaction<VaultDatabase>, table: 
  * point leaves every record readable under a term still in the keyring, and calling this again
  * continues the same rotation instead of starting another.
  */
-export async function rotateKeys(ctx: VaultContext, keys: UnsealedKeys, options: RotateKeysOptions = {}): Promise<RotationResult> {
+export async function rotateKeys(
+  ctx: VaultContext,
+  keys: UnsealedKeys,
+  options: RotateKeysOptions = {},
+): Promise<RotationResult> {
   const { sodium } = ctx
   const batchSize = options.batchSize ?? 500
-  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) throw new TypeError('batchSize must be an integer from 1 to 10000')
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000)
+    throw new TypeError('batchSize must be an integer from 1 to 10000')
 
   const target = await ctx.db.transaction().execute(async (trx) => {
-    const meta = await trx.selectFrom('vault_meta').select(['rotation_target']).where('id', '=', 1).$if(ctx.engine === 'postgres', (q) => q.forUpdate()).executeTakeFirstOrThrow()
+    const meta = await trx
+      .selectFrom('vault_meta')
+      .select(['rotation_target'])
+      .where('id', '=', 1)
+      .$if(ctx.engine === 'postgres', (q) => q.forUpdate())
+      .executeTakeFirstOrThrow()
     if (meta.rotation_target !== null) return meta.rotation_target
-    const max = await trx.selectFrom('keyring').select((eb) => eb.fn.max<number>('term').as('term')).executeTakeFirstOrThrow()
+    const max = await trx
+      .selectFrom('keyring')
+      .select((eb) => eb.fn.max<number>('term').as('term'))
+      .executeTakeFirstOrThrow()
     const term = Number(max.term) + 1
     const key = sodium.crypto_aead_xchacha20poly1305_ietf_keygen()
     const now = ctx.now().toISOString()
-    await trx.insertInto('keyring').values({ term, wrapped_key: wrapTermKey(sodium, keys.root, keys.vaultId, term, key), created_at: now, retired_at: null }).execute()
-    await trx.updateTable('vault_meta').set({ current_term: term, rotation_target: term }).where('id', '=', 1).execute()
-    await ctx.audit.appendInTransaction(trx, [{ action: 'keys.rotation_started', actor: 'owner', detail: `term-${term}` }])
+    await trx
+      .insertInto('keyring')
+      .values({
+        term,
+        wrapped_key: wrapTermKey(sodium, keys.root, keys.vaultId, term, key),
+        created_at: now,
+        retired_at: null,
+      })
+      .execute()
+    await trx
+      .updateTable('vault_meta')
+      .set({ current_term: term, rotation_target: term })
+      .where('id', '=', 1)
+      .execute()
+    await ctx.audit.appendInTransaction(trx, [
+      { action: 'keys.rotation_started', actor: 'owner', detail: `term-${term}` },
+    ])
     sodium.memzero(key)
     return term
   })
   // Load the new term from the keyring, whether this call or a crashed earlier one created it.
-  const wrapped = await ctx.db.selectFrom('keyring').select('wrapped_key').where('term', '=', target).executeTakeFirstOrThrow()
-  if (!wrapped.wrapped_key) throw new VaultError('ERR_INTEGRITY', 'Stored data failed its integrity check')
+  const wrapped = await ctx.db
+    .selectFrom('keyring')
+    .select('wrapped_key')
+    .where('term', '=', target)
+    .executeTakeFirstOrThrow()
+  if (!wrapped.wrapped_key)
+    throw new VaultError('ERR_INTEGRITY', 'Stored data failed its integrity check')
   if (!keys.hasTerm(target)) keys.addWrappedTerm(target, toBytes(wrapped.wrapped_key))
   keys.setCurrentTerm(target)
   const newKey = keys.termKey(target)
@@ -125,10 +188,17 @@ export async function rotateKeys(ctx: VaultContext, keys: UnsealedKeys, options:
           const plain = open(sodium, keys.termKey(envelopeTerm(envelope)), place, envelope)
           const fresh = seal(sodium, newKey, target, place, plain)
           sodium.memzero(plain)
-          const rowMac = t.table === 'grants' || t.table === 'vendors' ? await remac(ctx, trx, t.table, row.id, row.term, fresh, target, epoch) : undefined
+          const rowMac =
+            t.table === 'grants' || t.table === 'vendors'
+              ? await remac(ctx, trx, t.table, row.id, row.term, fresh, target, epoch)
+              : undefined
           await trx
             .updateTable(t.table)
-            .set({ [t.column]: fresh, term: target, ...(rowMac ? { row_mac: rowMac } : {}) } as never)
+            .set({
+              [t.column]: fresh,
+              term: target,
+              ...(rowMac ? { row_mac: rowMac } : {}),
+            } as never)
             .where(t.key as never, '=', row.id as never)
             .where('term', '=', row.term as never)
             .execute()
@@ -142,12 +212,28 @@ export async function rotateKeys(ctx: VaultContext, keys: UnsealedKeys, options:
 
   const retired = await ctx.db.transaction().execute(async (trx) => {
     const left = await countOlder(trx, target)
-    if (left > 0) throw new VaultError('ERR_CONFLICT', 'Records were written under an old key during rotation; run the rotation again')
-    const old = await trx.selectFrom('keyring').select('term').where('term', '<', target).where('retired_at', 'is', null).execute()
+    if (left > 0)
+      throw new VaultError(
+        'ERR_CONFLICT',
+        'Records were written under an old key during rotation; run the rotation again',
+      )
+    const old = await trx
+      .selectFrom('keyring')
+      .select('term')
+      .where('term', '<', target)
+      .where('retired_at', 'is', null)
+      .execute()
     const now = ctx.now().toISOString()
-    await trx.updateTable('keyring').set({ wrapped_key: null, retired_at: now }).where('term', '<', target).where('retired_at', 'is', null).execute()
+    await trx
+      .updateTable('keyring')
+      .set({ wrapped_key: null, retired_at: now })
+      .where('term', '<', target)
+      .where('retired_at', 'is', null)
+      .execute()
     await trx.updateTable('vault_meta').set({ rotation_target: null }).where('id', '=', 1).execute()
-    await ctx.audit.appendInTransaction(trx, [{ action: 'keys.rotated', actor: 'owner', detail: `term-${target}` }])
+    await ctx.audit.appendInTransaction(trx, [
+      { action: 'keys.rotated', actor: 'owner', detail: `term-${target}` },
+    ])
     return old.map((r) => r.term)
   })
   for (const term of retired) keys.dropTerm(term)

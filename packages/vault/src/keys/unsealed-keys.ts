@@ -29,7 +29,13 @@ export function termPlace(vaultId: string, term: number): Place {
 /** Root-key wraps use term 0, a label no data key ever has. */
 export const ROOT_WRAP_TERM = 0
 
-export function wrapTermKey(sodium: Sodium, root: Uint8Array, vaultId: string, term: number, key: Uint8Array): Uint8Array {
+export function wrapTermKey(
+  sodium: Sodium,
+  root: Uint8Array,
+  vaultId: string,
+  term: number,
+  key: Uint8Array,
+): Uint8Array {
   return seal(sodium, root, ROOT_WRAP_TERM, termPlace(vaultId, term), key)
 }
 
@@ -81,7 +87,8 @@ export class UnsealedKeys {
   addWrappedTerm(term: number, wrapped: Uint8Array): void {
     this.#live()
     const key = open(this.#sodium, this.#root, termPlace(this.vaultId, term), wrapped)
-    if (key.length !== 32) throw new VaultError('ERR_INTEGRITY', 'Stored data failed its integrity check')
+    if (key.length !== 32)
+      throw new VaultError('ERR_INTEGRITY', 'Stored data failed its integrity check')
     this.#terms.set(term, key)
   }
 

@@ -20,10 +20,29 @@ import type { UnsealedKeys } from './unsealed-keys.js'
  * upgrade would deadlock.
  */
 /** Loads keyring terms this process does not hold yet and adopts the stored current term. */
-export async function refreshKeyring(ctx: VaultContext, db: Kysely<VaultDatabase> | Transaction<VaultDatabase>, keys: UnsealedKeys, currentTerm?: number): Promise<void> {
-  const rows = await db.selectFrom('keyring').select(['term', 'wrapped_key']).where('wrapped_key', 'is not', null).execute()
-  for (const row of rows) if (row.wrapped_key && !keys.hasTerm(row.term)) keys.addWrappedTerm(row.term, toBytes(row.wrapped_key))
-  const term = currentTerm ?? (await db.selectFrom('vault_meta').select('current_term').where('id', '=', 1).executeTakeFirstOrThrow()).current_term
+export async function refreshKeyring(
+  _ctx: VaultContext,
+  db: Kysely<VaultDatabase> | Transaction<VaultDatabase>,
+  keys: UnsealedKeys,
+  currentTerm?: number,
+): Promise<void> {
+  const rows = await db
+    .selectFrom('keyring')
+    .select(['term', 'wrapped_key'])
+    .where('wrapped_key', 'is not', null)
+    .execute()
+  for (const row of rows)
+    if (row.wrapped_key && !keys.hasTerm(row.term))
+      keys.addWrappedTerm(row.term, toBytes(row.wrapped_key))
+  const term =
+    currentTerm ??
+    (
+      await db
+        .selectFrom('vault_meta')
+        .select('current_term')
+        .where('id', '=', 1)
+        .executeTakeFirstOrThrow()
+    ).current_term
   keys.setCurrentTerm(term)
 }
 
@@ -55,7 +74,10 @@ export function retryOnUnknownTerm<T extends object>(ctx: VaultContext, store: T
  * integrity/ledger.ts), read under the same lock: an epoch advance in another process waits for
  * this write, or this write for it, so no row is ever MAC'd under an epoch that has moved on.
  */
-export async function writeTerm(ctx: VaultContext, trx: Transaction<VaultDatabase>): Promise<{ term: number; key: Uint8Array; epoch: number }> {
+export async function writeTerm(
+  ctx: VaultContext,
+  trx: Transaction<VaultDatabase>,
+): Promise<{ term: number; key: Uint8Array; epoch: number }> {
   const keys = ctx.keys()
   const meta = await trx
     .selectFrom('vault_meta')
@@ -63,6 +85,7 @@ export async function writeTerm(ctx: VaultContext, trx: Transaction<VaultDatabas
     .where('id', '=', 1)
     .$if(ctx.engine === 'postgres', (q) => q.forUpdate())
     .executeTakeFirstOrThrow()
-  if (meta.current_term !== keys.currentTerm || !keys.hasTerm(meta.current_term)) await refreshKeyring(ctx, trx, keys, meta.current_term)
+  if (meta.current_term !== keys.currentTerm || !keys.hasTerm(meta.current_term))
+    await refreshKeyring(ctx, trx, keys, meta.current_term)
   return { term: meta.current_term, key: keys.termKey(meta.current_term), epoch: meta.ledger_epoch }
 }

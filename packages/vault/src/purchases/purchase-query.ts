@@ -57,7 +57,18 @@ export function parsePurchaseFilter(filter: PurchaseFilter): z.output<typeof Pur
 }
 
 /** The columns a purchase is read with: its plaintext state (all authenticated, see integrity/row-auth.ts) and its body. */
-export const PURCHASE_COLUMNS = ['id', 'order_date', 'seller_index', 'category_index', 'provenance', 'status', 'vendor_id', 'body', 'created_at', 'row_mac'] as const
+export const PURCHASE_COLUMNS = [
+  'id',
+  'order_date',
+  'seller_index',
+  'category_index',
+  'provenance',
+  'status',
+  'vendor_id',
+  'body',
+  'created_at',
+  'row_mac',
+] as const
 type Row = Pick<PurchasesTable, (typeof PURCHASE_COLUMNS)[number]>
 
 /**
@@ -71,7 +82,12 @@ export function decryptPurchase(ctx: VaultContext, row: Row): Purchase {
   const body = toBytes(row.body)
   // No schema check on the way out: the body was validated on the way in and the AEAD proves
   // it is byte for byte what the vault wrote, for this row.
-  const order = openJson(ctx.sodium, keys.termKey(envelopeTerm(body)), purchasePlace(keys.vaultId, row.id), body) as Order
+  const order = openJson(
+    ctx.sodium,
+    keys.termKey(envelopeTerm(body)),
+    purchasePlace(keys.vaultId, row.id),
+    body,
+  ) as Order
   return {
     ...order,
     id: row.id,
@@ -98,10 +114,18 @@ export async function queryPurchases(
   sellers?: readonly string[],
 ): Promise<Page<Purchase>> {
   const keys = ctx.keys()
-  const sellerIdx = filter.seller === undefined ? undefined : blindIndex(ctx.sodium, keys.subkey('sellerIndex'), filter.seller)
-  const anyIdx = sellers === undefined ? undefined : [...new Set(sellers.map((s) => blindIndex(ctx.sodium, keys.subkey('sellerIndex'), s)))]
+  const sellerIdx =
+    filter.seller === undefined
+      ? undefined
+      : blindIndex(ctx.sodium, keys.subkey('sellerIndex'), filter.seller)
+  const anyIdx =
+    sellers === undefined
+      ? undefined
+      : [...new Set(sellers.map((s) => blindIndex(ctx.sodium, keys.subkey('sellerIndex'), s)))]
   const anyNorm = sellers === undefined ? undefined : new Set(sellers.map(normalizeForIndex))
-  const categoryIdx = filter.categories?.map((c) => blindIndex(ctx.sodium, keys.subkey('categoryIndex'), c))
+  const categoryIdx = filter.categories?.map((c) =>
+    blindIndex(ctx.sodium, keys.subkey('categoryIndex'), c),
+  )
   const sellerNorm = filter.seller === undefined ? undefined : normalizeForIndex(filter.seller)
   const categoryNorm = filter.categories?.map(normalizeForIndex)
   const since = filter.since === undefined ? undefined : orderInstant(filter.since)
@@ -119,13 +143,23 @@ export async function queryPurchases(
       .where('status', '=', status)
       .$if(sellerIdx !== undefined, (q) => q.where('seller_index', '=', sellerIdx as string))
       .$if(anyIdx !== undefined, (q) => q.where('seller_index', 'in', anyIdx as string[]))
-      .$if(categoryIdx !== undefined, (q) => q.where('category_index', 'in', categoryIdx as string[]))
-      .$if(filter.vendorId !== undefined, (q) => q.where('vendor_id', '=', filter.vendorId as string))
+      .$if(categoryIdx !== undefined, (q) =>
+        q.where('category_index', 'in', categoryIdx as string[]),
+      )
+      .$if(filter.vendorId !== undefined, (q) =>
+        q.where('vendor_id', '=', filter.vendorId as string),
+      )
       .$if(since !== undefined, (q) => q.where('order_date', '>=', since as string))
       .$if(until !== undefined, (q) => q.where('order_date', '<', until as string))
       .$if(after !== undefined, (q) =>
         q.where((eb) =>
-          eb.or([eb('order_date', '<', (after as { d: string }).d), eb.and([eb('order_date', '=', (after as { d: string }).d), eb('id', '<', (after as { i: string }).i)])]),
+          eb.or([
+            eb('order_date', '<', (after as { d: string }).d),
+            eb.and([
+              eb('order_date', '=', (after as { d: string }).d),
+              eb('id', '<', (after as { i: string }).i),
+            ]),
+          ]),
         ),
       )
       .orderBy('order_date', 'desc')
@@ -137,7 +171,9 @@ export async function queryPurchases(
       if (
         (sellerNorm !== undefined && normalizeForIndex(purchase.seller) !== sellerNorm) ||
         (anyNorm !== undefined && !anyNorm.has(normalizeForIndex(purchase.seller))) ||
-        (categoryNorm !== undefined && (purchase.category === undefined || !categoryNorm.includes(normalizeForIndex(purchase.category))))
+        (categoryNorm !== undefined &&
+          (purchase.category === undefined ||
+            !categoryNorm.includes(normalizeForIndex(purchase.category))))
       ) {
         misses++
         continue
@@ -145,7 +181,10 @@ export async function queryPurchases(
       if (items.length === filter.limit) {
         // One more real match exists: the page is full and the cursor points at its last item.
         const last = items[items.length - 1] as Purchase
-        return { items, nextCursor: encodeCursor({ order_date: orderInstant(last.orderDate), id: last.id }) }
+        return {
+          items,
+          nextCursor: encodeCursor({ order_date: orderInstant(last.orderDate), id: last.id }),
+        }
       }
       items.push(purchase)
     }

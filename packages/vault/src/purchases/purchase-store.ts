@@ -7,13 +7,22 @@ import { authenticated } from '../integrity/row-auth.js'
 import { writeTerm } from '../keys/write-term.js'
 import { blindIndex, normalizeForIndex } from './blind-index.js'
 import { Order, type OrderInput, type Provenance, type Purchase, orderInstant } from './order.js'
-import { PURCHASE_COLUMNS, type Page, type PurchaseFilter, decryptPurchase, parsePurchaseFilter, purchasePlace, queryPurchases } from './purchase-query.js'
+import {
+  PURCHASE_COLUMNS,
+  type Page,
+  type PurchaseFilter,
+  decryptPurchase,
+  parsePurchaseFilter,
+  purchasePlace,
+  queryPurchases,
+} from './purchase-query.js'
 import { SellerDirectory, type SellerSummary } from './seller-directory.js'
 import { linkSellerToVendor } from './seller-link.js'
 
 export function parseOrder(input: unknown, prefix = ''): Order {
   const parsed = Order.safeParse(input)
-  if (!parsed.success) throw new ValidationError(issuesFromZod(parsed.error.issues, prefix), 'Invalid purchase')
+  if (!parsed.success)
+    throw new ValidationError(issuesFromZod(parsed.error.issues, prefix), 'Invalid purchase')
   return parsed.data
 }
 
@@ -22,7 +31,12 @@ export function purchaseRow(
   ctx: VaultContext,
   id: string,
   order: Order,
-  meta: { provenance: Provenance; status: 'accepted' | 'pending'; vendorId?: string | undefined; createdAt: string },
+  meta: {
+    provenance: Provenance
+    status: 'accepted' | 'pending'
+    vendorId?: string | undefined
+    createdAt: string
+  },
   { term, key }: { term: number; key: Uint8Array },
 ): PurchasesTable {
   const keys = ctx.keys()
@@ -30,7 +44,10 @@ export function purchaseRow(
     id,
     order_date: orderInstant(order.orderDate),
     seller_index: blindIndex(ctx.sodium, keys.subkey('sellerIndex'), order.seller),
-    category_index: order.category === undefined ? null : blindIndex(ctx.sodium, keys.subkey('categoryIndex'), order.category),
+    category_index:
+      order.category === undefined
+        ? null
+        : blindIndex(ctx.sodium, keys.subkey('categoryIndex'), order.category),
     provenance: meta.provenance,
     status: meta.status,
     vendor_id: meta.vendorId ?? null,
@@ -41,9 +58,16 @@ export function purchaseRow(
   return { ...row, row_mac: ctx.rows.mac('purchases', authenticated.purchases(row)) }
 }
 
-async function assertVendor(trx: Transaction<VaultDatabase>, vendorId: string | undefined): Promise<void> {
+async function assertVendor(
+  trx: Transaction<VaultDatabase>,
+  vendorId: string | undefined,
+): Promise<void> {
   if (vendorId === undefined) return
-  const found = await trx.selectFrom('vendors').select('id').where('id', '=', vendorId).executeTakeFirst()
+  const found = await trx
+    .selectFrom('vendors')
+    .select('id')
+    .where('id', '=', vendorId)
+    .executeTakeFirst()
   if (!found) throw new NotFoundError('Vendor')
 }
 
@@ -80,7 +104,10 @@ export class PurchaseStore {
   }
 
   /** Adds many purchases in one transaction (all or none); used by imports. */
-  async addMany(orders: readonly OrderInput[], options: AddPurchaseOptions = {}): Promise<Purchase[]> {
+  async addMany(
+    orders: readonly OrderInput[],
+    options: AddPurchaseOptions = {},
+  ): Promise<Purchase[]> {
     const ctx = this.#ctx
     ctx.keys()
     const parsed = orders.map((o, i) => parseOrder(o, orders.length > 1 ? String(i) : ''))
@@ -89,8 +116,20 @@ export class PurchaseStore {
     const rows = await ctx.db.transaction().execute(async (trx) => {
       await assertVendor(trx, options.vendorId)
       const sealing = await writeTerm(ctx, trx)
-      const rows = parsed.map((order) => purchaseRow(ctx, newId(ctx.sodium, 'pur'), order, { provenance, status: 'accepted', vendorId: options.vendorId, createdAt }, sealing))
-      for (let i = 0; i < rows.length; i += 200) await trx.insertInto('purchases').values(rows.slice(i, i + 200)).execute()
+      const rows = parsed.map((order) =>
+        purchaseRow(
+          ctx,
+          newId(ctx.sodium, 'pur'),
+          order,
+          { provenance, status: 'accepted', vendorId: options.vendorId, createdAt },
+          sealing,
+        ),
+      )
+      for (let i = 0; i < rows.length; i += 200)
+        await trx
+          .insertInto('purchases')
+          .values(rows.slice(i, i + 200))
+          .execute()
       return rows
     })
     for (const row of rows) ctx.emit({ type: 'purchase.added', purchaseId: row.id, provenance })
@@ -111,16 +150,42 @@ export class PurchaseStore {
     const current = await this.get(id)
     const parsed = parseOrder(order)
     await ctx.db.transaction().execute(async (trx) => {
-      const row = purchaseRow(ctx, id, parsed, { provenance: current.provenance, status: current.status, vendorId: current.vendorId, createdAt: current.createdAt }, await writeTerm(ctx, trx))
+      const row = purchaseRow(
+        ctx,
+        id,
+        parsed,
+        {
+          provenance: current.provenance,
+          status: current.status,
+          vendorId: current.vendorId,
+          createdAt: current.createdAt,
+        },
+        await writeTerm(ctx, trx),
+      )
       await trx
         .updateTable('purchases')
-        .set({ order_date: row.order_date, seller_index: row.seller_index, category_index: row.category_index, body: row.body, term: row.term, row_mac: row.row_mac })
+        .set({
+          order_date: row.order_date,
+          seller_index: row.seller_index,
+          category_index: row.category_index,
+          body: row.body,
+          term: row.term,
+          row_mac: row.row_mac,
+        })
         .where('id', '=', id)
         .execute()
     })
     // A renamed seller is invisible to the directory's fingerprint (same count, same dates).
-    if (normalizeForIndex(parsed.seller) !== normalizeForIndex(current.seller)) this.#sellers.clear()
-    return { ...parsed, id, provenance: current.provenance, status: current.status, ...(current.vendorId ? { vendorId: current.vendorId } : {}), createdAt: current.createdAt }
+    if (normalizeForIndex(parsed.seller) !== normalizeForIndex(current.seller))
+      this.#sellers.clear()
+    return {
+      ...parsed,
+      id,
+      provenance: current.provenance,
+      status: current.status,
+      ...(current.vendorId ? { vendorId: current.vendorId } : {}),
+      createdAt: current.createdAt,
+    }
   }
 
   /** Reads one purchase (accepted or pending); ERR_NOT_FOUND if there is none. */
@@ -164,8 +229,10 @@ export class PurchaseStore {
   async sellers(options: { contains?: string; limit?: number } = {}): Promise<SellerSummary[]> {
     this.#ctx.keys()
     const limit = options.limit ?? 50
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new TypeError('limit must be an integer from 1 to 1000')
-    if (options.contains !== undefined && options.contains.trim() !== '') return this.#sellers.matching(options.contains.trim().slice(0, 200), limit)
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+      throw new TypeError('limit must be an integer from 1 to 1000')
+    if (options.contains !== undefined && options.contains.trim() !== '')
+      return this.#sellers.matching(options.contains.trim().slice(0, 200), limit)
     return (await this.#sellers.all()).slice(0, limit)
   }
 
@@ -180,14 +247,20 @@ export class PurchaseStore {
    */
   async linkSeller(seller: string, vendorId: string | null, from?: string): Promise<number> {
     this.#ctx.keys()
-    if (typeof seller !== 'string' || seller.trim() === '' || seller.length > 200) throw new ValidationError([{ path: 'seller', message: 'Expected a seller name of 1 to 200 characters' }])
+    if (typeof seller !== 'string' || seller.trim() === '' || seller.length > 200)
+      throw new ValidationError([
+        { path: 'seller', message: 'Expected a seller name of 1 to 200 characters' },
+      ])
     return linkSellerToVendor(this.#ctx, seller, vendorId, from)
   }
 
   /** Deletes a purchase; ERR_NOT_FOUND if there is none. */
   async delete(id: string): Promise<void> {
     this.#ctx.keys()
-    const result = await this.#ctx.db.deleteFrom('purchases').where('id', '=', id).executeTakeFirst()
+    const result = await this.#ctx.db
+      .deleteFrom('purchases')
+      .where('id', '=', id)
+      .executeTakeFirst()
     if (Number(result.numDeletedRows) === 0) throw new NotFoundError('Purchase')
     // A count that drops and rises again (delete one, add one) could leave the same fingerprint.
     this.#sellers.clear()

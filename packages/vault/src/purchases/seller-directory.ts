@@ -48,7 +48,11 @@ export class SellerDirectory {
   async #fingerprint(): Promise<string> {
     const row = await this.#ctx.db
       .selectFrom('purchases')
-      .select([sql<number>`count(*)`.as('n'), sql<string | null>`max(created_at)`.as('c'), sql<string | null>`max(order_date)`.as('d')])
+      .select([
+        sql<number>`count(*)`.as('n'),
+        sql<string | null>`max(created_at)`.as('c'),
+        sql<string | null>`max(order_date)`.as('d'),
+      ])
       .where('status', '=', 'accepted')
       .executeTakeFirstOrThrow()
     return `${row.n}|${row.c ?? ''}|${row.d ?? ''}`
@@ -94,13 +98,18 @@ export class SellerDirectory {
   async matching(part: string, limit = 50): Promise<SellerSummary[]> {
     const needle = foldSeller(part)
     const found: SellerSummary[] = []
-    for (const s of (await this.#current()).sellers.values()) if (foldSeller(s.seller).includes(needle)) found.push({ ...s })
-    return found.sort((a, b) => b.purchases - a.purchases || a.seller.localeCompare(b.seller)).slice(0, limit)
+    for (const s of (await this.#current()).sellers.values())
+      if (foldSeller(s.seller).includes(needle)) found.push({ ...s })
+    return found
+      .sort((a, b) => b.purchases - a.purchases || a.seller.localeCompare(b.seller))
+      .slice(0, limit)
   }
 
   /** Every seller (up to the bounds), most purchases first. */
   async all(): Promise<SellerSummary[]> {
-    return [...(await this.#current()).sellers.values()].map((s) => ({ ...s })).sort((a, b) => b.purchases - a.purchases || a.seller.localeCompare(b.seller))
+    return [...(await this.#current()).sellers.values()]
+      .map((s) => ({ ...s }))
+      .sort((a, b) => b.purchases - a.purchases || a.seller.localeCompare(b.seller))
   }
 
   /**

@@ -12,13 +12,22 @@ import { PURCHASE_COLUMNS, decryptPurchase } from './purchase-query.js'
  * row is read and checked before it is rewritten, and rewritten with a fresh MAC, in one
  * transaction. Receipts a vendor sent keep the vendor that sent them.
  */
-export async function linkSellerToVendor(ctx: VaultContext, seller: string, vendorId: string | null, from?: string): Promise<number> {
+export async function linkSellerToVendor(
+  ctx: VaultContext,
+  seller: string,
+  vendorId: string | null,
+  from?: string,
+): Promise<number> {
   const keys = ctx.keys()
   const index = blindIndex(ctx.sodium, keys.subkey('sellerIndex'), seller)
   const wanted = normalizeForIndex(seller)
   const changed = await ctx.db.transaction().execute(async (trx) => {
     if (vendorId !== null) {
-      const vendor = await trx.selectFrom('vendors').select('id').where('id', '=', vendorId).executeTakeFirst()
+      const vendor = await trx
+        .selectFrom('vendors')
+        .select('id')
+        .where('id', '=', vendorId)
+        .executeTakeFirst()
       if (!vendor) throw new NotFoundError('Vendor')
     }
     const rows = await trx
@@ -38,7 +47,10 @@ export async function linkSellerToVendor(ctx: VaultContext, seller: string, vend
       const values = { ...row, vendor_id: vendorId }
       await trx
         .updateTable('purchases')
-        .set({ vendor_id: vendorId, row_mac: ctx.rows.mac('purchases', authenticated.purchases(values)) })
+        .set({
+          vendor_id: vendorId,
+          row_mac: ctx.rows.mac('purchases', authenticated.purchases(values)),
+        })
         .where('id', '=', row.id)
         .execute()
       linked.push(row.id)
@@ -47,7 +59,15 @@ export async function linkSellerToVendor(ctx: VaultContext, seller: string, vend
     // What a "purchases made with" grant shows changed: the owner's log says so, with the purchase
     // ids (never the seller's name), in the same transaction.
     const vendor = vendorId ?? from
-    if (count > 0) await ctx.audit.appendInTransaction(trx, [{ action: vendorId === null ? 'purchases.unlinked' : 'purchases.linked', actor: 'owner', purchaseIds: linked.slice(0, 1000), ...(vendor ? { vendorId: vendor } : {}) }])
+    if (count > 0)
+      await ctx.audit.appendInTransaction(trx, [
+        {
+          action: vendorId === null ? 'purchases.unlinked' : 'purchases.linked',
+          actor: 'owner',
+          purchaseIds: linked.slice(0, 1000),
+          ...(vendor ? { vendorId: vendor } : {}),
+        },
+      ])
     return count
   })
   ctx.emit({ type: 'purchases.linked', vendorId, count: changed })

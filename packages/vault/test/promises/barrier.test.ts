@@ -32,19 +32,45 @@ async function connected(): Promise<{ vault: Vault; vendorId: string; grantId: s
   const { vault } = tv
   await vault.fields.setMany({ email: 'ada@example.org', 'name.given': 'Ada' })
   const shop = await vault.vendors.register({ name: 'Fjord Outdoor' })
-  await vault.purchases.add({ seller: 'Fjord Outdoor', orderDate: '2026-01-02', currency: 'EUR', total: 20 }, { vendorId: shop.id })
-  const grant = await vault.grants.create({ vendorId: shop.id, fields: ['email'], purchases: { madeWithVendor: true }, actions: ['read', 'append'], purpose: 'Orders', durationSeconds: 3600 })
+  await vault.purchases.add(
+    { seller: 'Fjord Outdoor', orderDate: '2026-01-02', currency: 'EUR', total: 20 },
+    { vendorId: shop.id },
+  )
+  const grant = await vault.grants.create({
+    vendorId: shop.id,
+    fields: ['email'],
+    purchases: { madeWithVendor: true },
+    actions: ['read', 'append'],
+    purpose: 'Orders',
+    durationSeconds: 3600,
+  })
   await vault.readThroughGrant(grant.id)
   return { vault, vendorId: shop.id, grantId: grant.id }
 }
 
-async function row(db: Db, table: 'grants' | 'vendors', id: string): Promise<Record<string, unknown>> {
-  return (await db.selectFrom(table).selectAll().where('id', '=', id).executeTakeFirstOrThrow()) as Record<string, unknown>
+async function row(
+  db: Db,
+  table: 'grants' | 'vendors',
+  id: string,
+): Promise<Record<string, unknown>> {
+  return (await db
+    .selectFrom(table)
+    .selectAll()
+    .where('id', '=', id)
+    .executeTakeFirstOrThrow()) as Record<string, unknown>
 }
 
-async function putBack(db: Db, table: 'grants' | 'vendors', saved: Record<string, unknown>): Promise<void> {
+async function putBack(
+  db: Db,
+  table: 'grants' | 'vendors',
+  saved: Record<string, unknown>,
+): Promise<void> {
   const { id, ...rest } = saved
-  await db.updateTable(table).set(rest as never).where('id', '=', id as string).execute()
+  await db
+    .updateTable(table)
+    .set(rest as never)
+    .where('id', '=', id as string)
+    .execute()
 }
 
 /** A second process on the same database, sealed. */
@@ -73,7 +99,16 @@ describe('the barrier: access-deciding rows are authenticated', () => {
     const db = (tv as TestVault).handle.db
     await db.updateTable('grants').set({ status: 'active' }).where('id', '=', grantId).execute()
     expect(await codeOf(() => vault.readThroughGrant(grantId))).toBe('ERR_INTEGRITY')
-    expect(await codeOf(() => vault.inbox.append(grantId, { seller: 'X', orderDate: '2026-01-01', currency: 'EUR', total: 1 }))).toBe('ERR_INTEGRITY')
+    expect(
+      await codeOf(() =>
+        vault.inbox.append(grantId, {
+          seller: 'X',
+          orderDate: '2026-01-01',
+          currency: 'EUR',
+          total: 1,
+        }),
+      ),
+    ).toBe('ERR_INTEGRITY')
     expect(await codeOf(() => vault.grants.get(grantId))).toBe('ERR_INTEGRITY')
     // Also after a restart: nothing in memory vouches for the row any more.
     const again = await restart()
@@ -83,7 +118,11 @@ describe('the barrier: access-deciding rows are authenticated', () => {
   it("a grant's expiry moved later in the database is refused with ERR_INTEGRITY", async () => {
     const { vault, grantId } = await connected()
     const db = (tv as TestVault).handle.db
-    await db.updateTable('grants').set({ expires_at: '2099-01-01T00:00:00.000Z' }).where('id', '=', grantId).execute()
+    await db
+      .updateTable('grants')
+      .set({ expires_at: '2099-01-01T00:00:00.000Z' })
+      .where('id', '=', grantId)
+      .execute()
     expect(await codeOf(() => vault.readThroughGrant(grantId))).toBe('ERR_INTEGRITY')
   })
 
@@ -98,8 +137,14 @@ describe('the barrier: access-deciding rows are authenticated', () => {
     // Putting the epoch back too (and every row the revocation re-MAC'd) makes the rows match
     // again — but the head MAC covers the epoch, so the log is broken and no vendor read goes through.
     await putBack(db, 'vendors', savedVendor)
-    const { ledger_epoch } = await db.selectFrom('vault_meta').select('ledger_epoch').executeTakeFirstOrThrow()
-    await db.updateTable('vault_meta').set({ ledger_epoch: ledger_epoch - 1 }).execute()
+    const { ledger_epoch } = await db
+      .selectFrom('vault_meta')
+      .select('ledger_epoch')
+      .executeTakeFirstOrThrow()
+    await db
+      .updateTable('vault_meta')
+      .set({ ledger_epoch: ledger_epoch - 1 })
+      .execute()
     const again = await restart()
     expect(await codeOf(() => again.readThroughGrant(grantId))).toBe('ERR_AUDIT_BROKEN')
     expect(await again.audit.verify()).toMatchObject({ ok: false, reason: 'truncated' })
@@ -128,11 +173,21 @@ describe('the barrier: access-deciding rows are authenticated', () => {
   it("a grant moved to another vendor, or two grants' rows swapped, are refused", async () => {
     const { vault, grantId } = await connected()
     const other = await vault.vendors.register({ name: 'Other Shop' })
-    const otherGrant = await vault.grants.create({ vendorId: other.id, fields: ['name.given'], actions: ['read'], purpose: 'Other', durationSeconds: 3600 })
+    const otherGrant = await vault.grants.create({
+      vendorId: other.id,
+      fields: ['name.given'],
+      actions: ['read'],
+      purpose: 'Other',
+      durationSeconds: 3600,
+    })
     const db = (tv as TestVault).handle.db
     await db.updateTable('grants').set({ vendor_id: other.id }).where('id', '=', grantId).execute()
     expect(await codeOf(() => vault.readThroughGrant(grantId))).toBe('ERR_INTEGRITY')
-    await db.updateTable('grants').set({ vendor_id: (await row(db, 'grants', otherGrant.id)).vendor_id as string }).where('id', '=', grantId).execute()
+    await db
+      .updateTable('grants')
+      .set({ vendor_id: (await row(db, 'grants', otherGrant.id)).vendor_id as string })
+      .where('id', '=', grantId)
+      .execute()
     // Swap every column but the id: each row now carries the other's MAC.
     const a = await row(db, 'grants', grantId)
     const b = await row(db, 'grants', otherGrant.id)
@@ -142,23 +197,49 @@ describe('the barrier: access-deciding rows are authenticated', () => {
     expect(await codeOf(() => vault.readThroughGrant(otherGrant.id))).toBe('ERR_INTEGRITY')
   })
 
-  it("a pending receipt marked accepted, or a purchase linked to another vendor, in the database is refused, not shown", async () => {
+  it('a pending receipt marked accepted, or a purchase linked to another vendor, in the database is refused, not shown', async () => {
     const { vault, vendorId, grantId } = await connected()
-    const pending = await vault.inbox.append(grantId, { seller: 'Fjord Outdoor', orderDate: '2026-02-01', currency: 'EUR', total: 5 })
+    const pending = await vault.inbox.append(grantId, {
+      seller: 'Fjord Outdoor',
+      orderDate: '2026-02-01',
+      currency: 'EUR',
+      total: 5,
+    })
     const db = (tv as TestVault).handle.db
-    await db.updateTable('purchases').set({ status: 'accepted' }).where('id', '=', pending.id).execute()
+    await db
+      .updateTable('purchases')
+      .set({ status: 'accepted' })
+      .where('id', '=', pending.id)
+      .execute()
     expect(await codeOf(() => vault.purchases.list())).toBe('ERR_INTEGRITY')
     expect(await codeOf(() => vault.readThroughGrant(grantId))).toBe('ERR_INTEGRITY')
-    await db.updateTable('purchases').set({ status: 'pending' }).where('id', '=', pending.id).execute()
-    const mine = await vault.purchases.add({ seller: 'Somewhere Else', orderDate: '2026-03-01', currency: 'EUR', total: 7 })
-    await db.updateTable('purchases').set({ vendor_id: vendorId }).where('id', '=', mine.id).execute()
+    await db
+      .updateTable('purchases')
+      .set({ status: 'pending' })
+      .where('id', '=', pending.id)
+      .execute()
+    const mine = await vault.purchases.add({
+      seller: 'Somewhere Else',
+      orderDate: '2026-03-01',
+      currency: 'EUR',
+      total: 7,
+    })
+    await db
+      .updateTable('purchases')
+      .set({ vendor_id: vendorId })
+      .where('id', '=', mine.id)
+      .execute()
     expect(await codeOf(() => vault.readThroughGrant(grantId))).toBe('ERR_INTEGRITY')
   })
 })
 
 describe('the barrier: the access log is anchored', () => {
   async function tail(db: Db, n: number): Promise<{ seq: number; hash: Uint8Array }> {
-    const entry = await db.selectFrom('audit').select(['seq', 'hash']).where('seq', '=', n).executeTakeFirstOrThrow()
+    const entry = await db
+      .selectFrom('audit')
+      .select(['seq', 'hash'])
+      .where('seq', '=', n)
+      .executeTakeFirstOrThrow()
     return { seq: entry.seq, hash: entry.hash }
   }
 
@@ -168,7 +249,10 @@ describe('the barrier: the access log is anchored', () => {
     const cut = 3
     const keep = await tail(db, cut)
     await db.deleteFrom('audit').where('seq', '>', cut).execute()
-    await db.updateTable('vault_meta').set({ audit_head_seq: keep.seq, audit_head_hash: keep.hash }).execute()
+    await db
+      .updateTable('vault_meta')
+      .set({ audit_head_seq: keep.seq, audit_head_hash: keep.hash })
+      .execute()
     const vault = await restart()
     // The unlock itself still works (the owner must get in), but must not vouch for the forged head.
     const verdict = await vault.audit.verify()
@@ -182,7 +266,10 @@ describe('the barrier: the access log is anchored', () => {
     const { grantId } = await connected()
     const db = (tv as TestVault).handle.db
     await db.deleteFrom('audit').execute()
-    await db.updateTable('vault_meta').set({ audit_head_seq: 0, audit_head_hash: null, audit_head_mac: null }).execute()
+    await db
+      .updateTable('vault_meta')
+      .set({ audit_head_seq: 0, audit_head_hash: null, audit_head_mac: null })
+      .execute()
     const vault = await restart()
     expect(await vault.audit.verify()).toMatchObject({ ok: false })
     expect(await codeOf(() => vault.readThroughGrant(grantId))).toBe('ERR_AUDIT_BROKEN')
@@ -192,10 +279,22 @@ describe('the barrier: the access log is anchored', () => {
     const { vault, grantId } = await connected()
     const db = (tv as TestVault).handle.db
     // An entry in the middle edited: the head MAC is still right, only a full walk sees it.
-    const target = await db.selectFrom('audit').select(['seq', 'entry']).where('seq', '=', 2).executeTakeFirstOrThrow()
-    await db.updateTable('audit').set({ entry: target.entry.replace('"ok"', '"refused"') }).where('seq', '=', 2).execute()
+    const target = await db
+      .selectFrom('audit')
+      .select(['seq', 'entry'])
+      .where('seq', '=', 2)
+      .executeTakeFirstOrThrow()
+    await db
+      .updateTable('audit')
+      .set({ entry: target.entry.replace('"ok"', '"refused"') })
+      .where('seq', '=', 2)
+      .execute()
     expect(await codeOf(() => vault.readThroughGrant(grantId))).toBe('no error')
-    expect(await vault.audit.verify()).toMatchObject({ ok: false, firstBadSeq: 2, reason: 'altered' })
+    expect(await vault.audit.verify()).toMatchObject({
+      ok: false,
+      firstBadSeq: 2,
+      reason: 'altered',
+    })
     expect(await codeOf(() => vault.readThroughGrant(grantId))).toBe('ERR_AUDIT_BROKEN')
     const second = await secondInstance()
     await second.unlock(PASSPHRASE)
@@ -212,14 +311,23 @@ describe('the barrier: the access log is anchored', () => {
     expect(await codeOf(() => second.readThroughGrant(grantId))).toBe('no error')
     expect(await second.audit.verify()).toMatchObject({ ok: true })
     // Damage after the acknowledgement is caught again.
-    await db.updateTable('audit').set({ entry: sql<string>`replace(entry, '"ok"', '"refused"')` }).where('seq', '=', (ack?.seq ?? 0) + 1).execute()
-    expect(await second.audit.verify()).toMatchObject({ ok: false, firstBadSeq: (ack?.seq ?? 0) + 1 })
+    await db
+      .updateTable('audit')
+      .set({ entry: sql<string>`replace(entry, '"ok"', '"refused"')` })
+      .where('seq', '=', (ack?.seq ?? 0) + 1)
+      .execute()
+    expect(await second.audit.verify()).toMatchObject({
+      ok: false,
+      firstBadSeq: (ack?.seq ?? 0) + 1,
+    })
   })
 
   it('entries written while sealed (failed unlocks from another process) are still sealed by the next unlock and do not break the log', async () => {
     const { vault, grantId } = await connected()
     const other = await secondInstance()
-    await expect(other.unlock('not the passphrase at all')).rejects.toMatchObject({ code: 'ERR_UNLOCK_FAILED' })
+    await expect(other.unlock('not the passphrase at all')).rejects.toMatchObject({
+      code: 'ERR_UNLOCK_FAILED',
+    })
     // The first process is still unsealed: its next append meets a head advanced by an unMAC'd entry.
     expect(await codeOf(() => vault.readThroughGrant(grantId))).toBe('no error')
     expect(await vault.audit.verify()).toMatchObject({ ok: true })

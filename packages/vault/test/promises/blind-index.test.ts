@@ -18,14 +18,23 @@ async function newVault(): Promise<TestVault> {
   return tv
 }
 
-const order = (seller: string, orderDate: string, extra: Partial<OrderInput> = {}): OrderInput => ({ seller, orderDate, currency: 'EUR', total: 1, ...extra })
+const order = (seller: string, orderDate: string, extra: Partial<OrderInput> = {}): OrderInput => ({
+  seller,
+  orderDate,
+  currency: 'EUR',
+  total: 1,
+  ...extra,
+})
 
 /** Lists every page of a filter, checking the pagination contract on the way; returns the pages. */
 async function allPages(vault: Vault, filter: PurchaseFilter): Promise<Page<Purchase>[]> {
   const pages: Page<Purchase>[] = []
   let cursor: string | undefined
   for (;;) {
-    const page = await vault.purchases.list({ ...filter, ...(cursor === undefined ? {} : { cursor }) })
+    const page = await vault.purchases.list({
+      ...filter,
+      ...(cursor === undefined ? {} : { cursor }),
+    })
     pages.push(page)
     cursor = page.nextCursor
     if (cursor === undefined) return pages
@@ -35,13 +44,20 @@ async function allPages(vault: Vault, filter: PurchaseFilter): Promise<Page<Purc
 }
 
 function sellerIndexes(tv: TestVault) {
-  return tv.handle.db.selectFrom('purchases').select(['id', 'seller_index', 'category_index']).execute()
+  return tv.handle.db
+    .selectFrom('purchases')
+    .select(['id', 'seller_index', 'category_index'])
+    .execute()
 }
 
 describe('promise 25: keyed, truncated blind indexes', () => {
   it('promise 25: the stored seller and category indexes are 16 bits (4 hex chars)', async () => {
     const tv = await newVault()
-    await tv.vault.purchases.addMany(Array.from({ length: 20 }, (_, i) => order(`Seller number ${i}`, '2026-01-01', { category: `category ${i % 3}` })))
+    await tv.vault.purchases.addMany(
+      Array.from({ length: 20 }, (_, i) =>
+        order(`Seller number ${i}`, '2026-01-01', { category: `category ${i % 3}` }),
+      ),
+    )
     const rows = await sellerIndexes(tv)
     expect(rows).toHaveLength(20)
     for (const row of rows) {
@@ -67,9 +83,15 @@ describe('promise 25: keyed, truncated blind indexes', () => {
     expect(inA.filter((idx, i) => idx === inB[i]).length).toBeLessThanOrEqual(1)
     // And the category index uses its own subkey: the same text does not index the same as a seller.
     await a.vault.purchases.add(order('shoes', '2026-01-01', { category: 'shoes' }))
-    const rows = await a.handle.db.selectFrom('purchases').select(['seller_index', 'category_index']).where('category_index', 'is not', null).execute()
+    const rows = await a.handle.db
+      .selectFrom('purchases')
+      .select(['seller_index', 'category_index'])
+      .where('category_index', 'is not', null)
+      .execute()
     expect(rows).toHaveLength(1)
-    const [{ seller_index, category_index }] = rows as [{ seller_index: string; category_index: string }]
+    const [{ seller_index, category_index }] = rows as [
+      { seller_index: string; category_index: string },
+    ]
     expect(seller_index).not.toBe(category_index)
   })
 
@@ -85,12 +107,23 @@ describe('promise 25: keyed, truncated blind indexes', () => {
     const idx = (id: string) => rows.find((r) => r.id === id)?.seller_index
     expect(idx(p2.id)).toBe(idx(p1.id))
     expect(idx(p3.id)).toBe(idx(p1.id))
-    for (const query of ['fjord outdoor', 'FJORD OUTDOOR', ' Fjord\tOutdoor ', 'fjord\n\noutdoor', 'ｆｊｏｒｄ　ｏｕｔｄｏｏｒ']) {
+    for (const query of [
+      'fjord outdoor',
+      'FJORD OUTDOOR',
+      ' Fjord\tOutdoor ',
+      'fjord\n\noutdoor',
+      'ｆｊｏｒｄ　ｏｕｔｄｏｏｒ',
+    ]) {
       const { items } = await vault.purchases.list({ seller: query })
-      expect(items.map((p) => p.id), query).toEqual([p1.id, p2.id, p3.id])
+      expect(
+        items.map((p) => p.id),
+        query,
+      ).toEqual([p1.id, p2.id, p3.id])
     }
     // Each purchase keeps the seller text as it was written.
-    expect((await vault.purchases.list({ seller: 'fjord outdoor' })).items.map((p) => p.seller)).toEqual(['Fjord Outdoor', 'FJORD   outdoor', 'Ｆｊｏｒｄ Outdoor'])
+    expect(
+      (await vault.purchases.list({ seller: 'fjord outdoor' })).items.map((p) => p.seller),
+    ).toEqual(['Fjord Outdoor', 'FJORD   outdoor', 'Ｆｊｏｒｄ Outdoor'])
   })
 
   it('promise 25: when two sellers collide in the index, listing by seller still returns exactly that seller, across ≥ 3 pages', async () => {
@@ -99,7 +132,9 @@ describe('promise 25: keyed, truncated blind indexes', () => {
     const db = tv.handle.db
     // With 16 bits, 1,500 distinct sellers hold a colliding pair with probability 1 − e^(−1500²/2¹⁷) > 0.9999.
     const names = Array.from({ length: 1500 }, (_, i) => `Generated Seller ${i}`)
-    const seeded = await vault.purchases.addMany(names.map((n, i) => order(n, `2020-01-${String((i % 28) + 1).padStart(2, '0')}`)))
+    const seeded = await vault.purchases.addMany(
+      names.map((n, i) => order(n, `2020-01-${String((i % 28) + 1).padStart(2, '0')}`)),
+    )
     const rows = await sellerIndexes(tv)
     const byIndex = new Map<string, string[]>()
     for (const p of seeded) {
@@ -111,10 +146,26 @@ describe('promise 25: keyed, truncated blind indexes', () => {
     const [a, b] = pair as [string, string]
 
     // Interleave both sellers' purchases in time, with ties on the same date, so every page sees false positives.
-    const dates = ['2026-01-10', '2026-01-10', '2026-01-09', '2026-01-08T12:00:00Z', '2026-01-08T12:00:00Z', '2026-01-07', '2026-01-06']
-    const ofA = await vault.purchases.addMany(dates.map((d, i) => order(a.toUpperCase(), d, { total: i })))
-    const ofB = await vault.purchases.addMany([...dates, ...dates].map((d, i) => order(b, d, { total: 100 + i })))
-    const indexRows = await db.selectFrom('purchases').select(['id', 'seller_index']).where('id', 'in', [ofA[0]?.id as string, ofB[0]?.id as string]).execute()
+    const dates = [
+      '2026-01-10',
+      '2026-01-10',
+      '2026-01-09',
+      '2026-01-08T12:00:00Z',
+      '2026-01-08T12:00:00Z',
+      '2026-01-07',
+      '2026-01-06',
+    ]
+    const ofA = await vault.purchases.addMany(
+      dates.map((d, i) => order(a.toUpperCase(), d, { total: i })),
+    )
+    const ofB = await vault.purchases.addMany(
+      [...dates, ...dates].map((d, i) => order(b, d, { total: 100 + i })),
+    )
+    const indexRows = await db
+      .selectFrom('purchases')
+      .select(['id', 'seller_index'])
+      .where('id', 'in', [ofA[0]?.id as string, ofB[0]?.id as string])
+      .execute()
     expect(new Set(indexRows.map((r) => r.seller_index)).size).toBe(1)
 
     for (const [seller, mine] of [
@@ -125,11 +176,16 @@ describe('promise 25: keyed, truncated blind indexes', () => {
         const pages = await allPages(vault, { seller: ` ${seller.toLowerCase()} `, limit })
         expect(pages.length).toBeGreaterThanOrEqual(Math.min(3, Math.ceil(mine.length / limit)))
         const seen = pages.flatMap((p) => p.items)
-        expect(seen.map((p) => p.id).sort(), `${seller} limit ${limit}`).toEqual(mine.map((p) => p.id).sort())
+        expect(seen.map((p) => p.id).sort(), `${seller} limit ${limit}`).toEqual(
+          mine.map((p) => p.id).sort(),
+        )
         expect(new Set(seen.map((p) => p.id)).size).toBe(seen.length)
         for (const p of seen) expect(p.seller.toLowerCase()).toBe(seller.toLowerCase())
         // One total order across pages: newest first, ties by id.
-        const keys = seen.map((p) => `${new Date(p.orderDate.length === 10 ? `${p.orderDate}T00:00:00Z` : p.orderDate).toISOString()}|${p.id}`)
+        const keys = seen.map(
+          (p) =>
+            `${new Date(p.orderDate.length === 10 ? `${p.orderDate}T00:00:00Z` : p.orderDate).toISOString()}|${p.id}`,
+        )
         expect(keys).toEqual([...keys].sort().reverse())
       }
     }
@@ -141,21 +197,46 @@ describe('promise 25: keyed, truncated blind indexes', () => {
     const { vault } = tv
     const shop = await vault.vendors.register({ name: 'Fjord' })
     const mine = await vault.purchases.addMany(
-      Array.from({ length: 11 }, (_, i) => order('Fjord Outdoor', `2026-02-${String(20 - i).padStart(2, '0')}`, { category: i % 2 === 0 ? 'shoes' : 'outdoor' })),
+      Array.from({ length: 11 }, (_, i) =>
+        order('Fjord Outdoor', `2026-02-${String(20 - i).padStart(2, '0')}`, {
+          category: i % 2 === 0 ? 'shoes' : 'outdoor',
+        }),
+      ),
       { vendorId: shop.id },
     )
-    await vault.purchases.addMany(Array.from({ length: 9 }, (_, i) => order(`Other ${i}`, `2026-02-${String(20 - i).padStart(2, '0')}`, { category: 'shoes' })))
+    await vault.purchases.addMany(
+      Array.from({ length: 9 }, (_, i) =>
+        order(`Other ${i}`, `2026-02-${String(20 - i).padStart(2, '0')}`, { category: 'shoes' }),
+      ),
+    )
     const pages = await allPages(vault, { seller: 'fjord outdoor', limit: 4 })
     expect(pages.map((p) => p.items.length)).toEqual([4, 4, 3])
     expect(pages.flatMap((p) => p.items.map((i) => i.id))).toEqual(mine.map((p) => p.id))
-    const shoes = await allPages(vault, { seller: 'Fjord Outdoor', categories: ['SHOES'], limit: 2 })
+    const shoes = await allPages(vault, {
+      seller: 'Fjord Outdoor',
+      categories: ['SHOES'],
+      limit: 2,
+    })
     expect(shoes.map((p) => p.items.length)).toEqual([2, 2, 2])
-    expect(shoes.flatMap((p) => p.items.map((i) => i.id))).toEqual(mine.filter((_, i) => i % 2 === 0).map((p) => p.id))
-    const since = await allPages(vault, { seller: 'Fjord Outdoor', since: '2026-02-15', vendorId: shop.id, limit: 2 })
-    expect(since.flatMap((p) => p.items.map((i) => i.id))).toEqual(mine.slice(0, 6).map((p) => p.id))
+    expect(shoes.flatMap((p) => p.items.map((i) => i.id))).toEqual(
+      mine.filter((_, i) => i % 2 === 0).map((p) => p.id),
+    )
+    const since = await allPages(vault, {
+      seller: 'Fjord Outdoor',
+      since: '2026-02-15',
+      vendorId: shop.id,
+      limit: 2,
+    })
+    expect(since.flatMap((p) => p.items.map((i) => i.id))).toEqual(
+      mine.slice(0, 6).map((p) => p.id),
+    )
     // A cursor from one listing used again gives the same next page (cursors are stable positions, not sessions).
     const first = await vault.purchases.list({ seller: 'Fjord Outdoor', limit: 4 })
-    const again = await vault.purchases.list({ seller: 'Fjord Outdoor', limit: 4, cursor: first.nextCursor as string })
+    const again = await vault.purchases.list({
+      seller: 'Fjord Outdoor',
+      limit: 4,
+      cursor: first.nextCursor as string,
+    })
     expect(again.items.map((p) => p.id)).toEqual(pages[1]?.items.map((p) => p.id))
   })
 })

@@ -14,9 +14,24 @@ import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import fc from 'fast-check'
 import { afterEach, describe, expect, it } from 'vitest'
-import { type AuditEntry, type Credentials, type DatabaseHandle, type OrderInput, type Vault, type VaultExport, VaultError, createVault } from '../../src/index.js'
+import {
+  type AuditEntry,
+  type Credentials,
+  type DatabaseHandle,
+  type OrderInput,
+  type Vault,
+  type VaultExport,
+  VaultError,
+  createVault,
+} from '../../src/index.js'
 import type { CrashLine, CrashOrder, CrashWorkerConfig } from '../support/crash-worker.js'
-import { PASSPHRASE, type TestDatabase, createTestDatabase, createTestVault, engine } from '../support/test-vault.js'
+import {
+  PASSPHRASE,
+  type TestDatabase,
+  createTestDatabase,
+  createTestVault,
+  engine,
+} from '../support/test-vault.js'
 
 const WORKER = fileURLToPath(new URL('../support/crash-worker.ts', import.meta.url))
 const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url))
@@ -57,15 +72,35 @@ function comparable(doc: VaultExport): Omit<VaultExport, 'exportedAt' | 'audit'>
   return rest
 }
 
-const TABLES = ['vault_meta', 'keyring', 'fields', 'purchases', 'vendors', 'grants', 'audit'] as const
+const TABLES = [
+  'vault_meta',
+  'keyring',
+  'fields',
+  'purchases',
+  'vendors',
+  'grants',
+  'audit',
+] as const
 
 /** Every row of every table, bytes as hex, in a stable order: "untouched" means this is equal. */
 async function rawSnapshot(handle: DatabaseHandle): Promise<Record<string, string[]>> {
   const out: Record<string, string[]> = {}
   for (const table of TABLES) {
-    const rows = (await handle.db.selectFrom(table).selectAll().execute()) as Record<string, unknown>[]
+    const rows = (await handle.db.selectFrom(table).selectAll().execute()) as Record<
+      string,
+      unknown
+    >[]
     out[table] = rows
-      .map((row) => JSON.stringify(Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v instanceof Uint8Array ? `hex:${Buffer.from(v).toString('hex')}` : v]))))
+      .map((row) =>
+        JSON.stringify(
+          Object.fromEntries(
+            Object.entries(row).map(([k, v]) => [
+              k,
+              v instanceof Uint8Array ? `hex:${Buffer.from(v).toString('hex')}` : v,
+            ]),
+          ),
+        ),
+      )
       .sort()
   }
   return out
@@ -106,8 +141,14 @@ interface WorkerRun {
  * `afterReadyMs` after it reported ready. Resolves when the process and its pipes are closed,
  * so every line it printed has been read.
  */
-function runWorker(config: CrashWorkerConfig, kill: { afterReadyMs?: number; killWhen?: (lines: readonly CrashLine[]) => boolean }): Promise<WorkerRun> {
-  const child = spawn(process.execPath, ['--import', 'tsx', WORKER, JSON.stringify(config)], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+function runWorker(
+  config: CrashWorkerConfig,
+  kill: { afterReadyMs?: number; killWhen?: (lines: readonly CrashLine[]) => boolean },
+): Promise<WorkerRun> {
+  const child = spawn(process.execPath, ['--import', 'tsx', WORKER, JSON.stringify(config)], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   children.add(child)
   const lines: CrashLine[] = []
   let stderr = ''
@@ -120,7 +161,8 @@ function runWorker(config: CrashWorkerConfig, kill: { afterReadyMs?: number; kil
   createInterface({ input: child.stdout }).on('line', (text) => {
     const line = JSON.parse(text) as CrashLine
     lines.push(line)
-    if (line.type === 'ready' && kill.afterReadyMs !== undefined) setTimeout(killNow, kill.afterReadyMs)
+    if (line.type === 'ready' && kill.afterReadyMs !== undefined)
+      setTimeout(killNow, kill.afterReadyMs)
     if (kill.killWhen?.(lines)) killNow()
   })
   return new Promise((resolve) => {
@@ -136,7 +178,10 @@ function runWorker(config: CrashWorkerConfig, kill: { afterReadyMs?: number; kil
 class Ledger {
   readonly fields = new Map<string, string>()
   readonly purchases = new Map<string, CrashOrder>()
-  readonly grants = new Map<string, { fields: string[]; revision: number; revoked: boolean; read: boolean }>()
+  readonly grants = new Map<
+    string,
+    { fields: string[]; revision: number; revoked: boolean; read: boolean }
+  >()
   counterPath = ''
   lastCounterAck: number | undefined
   lastCounterAttempt: number | undefined
@@ -148,7 +193,10 @@ class Ledger {
       switch (line.type) {
         case 'field':
           this.fields.set(line.path, line.value)
-          this.nextStart = Math.max(this.nextStart, Math.floor(Number(line.path.split('.n')[1]) / 3) + 1)
+          this.nextStart = Math.max(
+            this.nextStart,
+            Math.floor(Number(line.path.split('.n')[1]) / 3) + 1,
+          )
           break
         case 'counter-attempt':
           this.counterPath = line.path
@@ -162,10 +210,18 @@ class Ledger {
           this.purchases.set(line.id, line.order)
           break
         case 'grant-created':
-          this.grants.set(line.id, { fields: line.fields, revision: 1, revoked: false, read: false })
+          this.grants.set(line.id, {
+            fields: line.fields,
+            revision: 1,
+            revoked: false,
+            read: false,
+          })
           break
         case 'grant-narrowed':
-          Object.assign(this.grants.get(line.id) ?? {}, { fields: line.fields, revision: line.revision })
+          Object.assign(this.grants.get(line.id) ?? {}, {
+            fields: line.fields,
+            revision: line.revision,
+          })
           break
         case 'grant-read':
           Object.assign(this.grants.get(line.id) ?? {}, { read: true })
@@ -182,13 +238,19 @@ class Ledger {
 
   /** Every acknowledged write is in `vault`, with its value. */
   async check(vault: Vault): Promise<void> {
-    const stored = new Map((await vault.fields.list(['custom.crash.*'])).map((f) => [f.path as string, f.value]))
+    const stored = new Map(
+      (await vault.fields.list(['custom.crash.*'])).map((f) => [f.path as string, f.value]),
+    )
     for (const [path, value] of this.fields) expect(stored.get(path), path).toBe(value)
 
     // The overwritten counter holds the last acknowledged value or a later attempted one.
     if (this.lastCounterAttempt !== undefined) {
       const counter = stored.get(this.counterPath)
-      if (this.lastCounterAck === undefined) expect(counter === undefined || (typeof counter === 'number' && counter <= this.lastCounterAttempt)).toBe(true)
+      if (this.lastCounterAck === undefined)
+        expect(
+          counter === undefined ||
+            (typeof counter === 'number' && counter <= this.lastCounterAttempt),
+        ).toBe(true)
       else {
         expect(counter).toBeTypeOf('number')
         expect(counter as number).toBeGreaterThanOrEqual(this.lastCounterAck)
@@ -196,7 +258,8 @@ class Ledger {
       }
     }
 
-    for (const [id, order] of this.purchases) expect(await vault.purchases.get(id)).toMatchObject(order)
+    for (const [id, order] of this.purchases)
+      expect(await vault.purchases.get(id)).toMatchObject(order)
 
     const grants = new Map((await vault.grants.list()).map((g) => [g.id, g]))
     const audit = await allAudit(vault)
@@ -215,112 +278,149 @@ class Ledger {
   }
 }
 
-describe.skipIf(engine !== 'sqlite')('durability under SIGKILL (SQLite file, child process)', () => {
-  it('promise 11: SIGKILL at random moments loses no acknowledged write; the file passes integrity_check, unlocks, and the audit chain verifies', async () => {
-    const db = await freshDatabase()
-    const file = db.file as string
-    const setup = await openVault(db)
-    await setup.vault.initialize(PASSPHRASE)
-    const vendor = await setup.vault.vendors.register({ name: 'Crash Outdoor' })
-    await setup.vault.close()
+describe.skipIf(engine !== 'sqlite')(
+  'durability under SIGKILL (SQLite file, child process)',
+  () => {
+    it('promise 11: SIGKILL at random moments loses no acknowledged write; the file passes integrity_check, unlocks, and the audit chain verifies', async () => {
+      const db = await freshDatabase()
+      const file = db.file as string
+      const setup = await openVault(db)
+      await setup.vault.initialize(PASSPHRASE)
+      const vendor = await setup.vault.vendors.register({ name: 'Crash Outdoor' })
+      await setup.vault.close()
 
-    const ledger = new Ledger()
-    await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 200, max: 1500 }), async (afterReadyMs) => {
-        const run = await runWorker({ file, passphrase: PASSPHRASE, mode: 'writes', start: ledger.nextStart, vendorId: vendor.id }, { afterReadyMs })
-        // Killed by us while writing, not dead of its own error.
-        expect(run.signal, run.stderr).toBe('SIGKILL')
-        expect(run.lines[0]?.type).toBe('ready')
-        ledger.record(run.lines)
-
-        const { vault, handle } = await openVault(db)
-        expect(await handle.integrityCheck()).toBe(true)
-        await vault.unlock(PASSPHRASE)
-        await ledger.check(vault)
-        expect(await vault.audit.verify()).toMatchObject({ ok: true })
-        await vault.close()
-      }),
-      { numRuns: 5, endOnFailure: true },
-    )
-    // The rounds really wrote: hundreds of acknowledged writes of every kind were checked.
-    expect(ledger.acks).toBeGreaterThan(100)
-    expect(ledger.purchases.size).toBeGreaterThan(5)
-    expect([...ledger.grants.values()].filter((g) => g.read && g.revoked).length).toBeGreaterThan(2)
-  })
-
-  it('promise 10: SIGKILL at random points of rotateKeys leaves a vault that unlocks with every record intact; rotating again completes and retires the old terms', async () => {
-    const db = await freshDatabase()
-    const file = db.file as string
-    const setup = await openVault(db)
-    const { vault: v0 } = setup
-    await v0.initialize(PASSPHRASE)
-    await seedEveryKind(v0, { fields: 200, vendors: 30, purchases: 200, grants: 120 })
-    const baseline = comparable(await v0.exportJson())
-    await v0.close()
-
-    let interrupted = 0
-    await fc.assert(
-      fc.asyncProperty(fc.oneof({ arbitrary: fc.constant(-1), weight: 1 }, { arbitrary: fc.double({ min: 0, max: 0.9, noNaN: true }), weight: 4 }), async (fraction) => {
-        // -1: kill as soon as it is unlocked (inside the first transaction or before it);
-        // otherwise once the reported progress passes `fraction` of the records to move.
-        const run = await runWorker(
-          { file, passphrase: PASSPHRASE, mode: 'rotate', batchSize: 5 },
-          {
-            killWhen: (lines) => {
-              const last = lines[lines.length - 1]
-              if (fraction < 0) return last?.type === 'ready'
-              return last?.type === 'rotation-progress' && last.done >= fraction * last.total
+      const ledger = new Ledger()
+      await fc.assert(
+        fc.asyncProperty(fc.integer({ min: 200, max: 1500 }), async (afterReadyMs) => {
+          const run = await runWorker(
+            {
+              file,
+              passphrase: PASSPHRASE,
+              mode: 'writes',
+              start: ledger.nextStart,
+              vendorId: vendor.id,
             },
+            { afterReadyMs },
+          )
+          // Killed by us while writing, not dead of its own error.
+          expect(run.signal, run.stderr).toBe('SIGKILL')
+          expect(run.lines[0]?.type).toBe('ready')
+          ledger.record(run.lines)
+
+          const { vault, handle } = await openVault(db)
+          expect(await handle.integrityCheck()).toBe(true)
+          await vault.unlock(PASSPHRASE)
+          await ledger.check(vault)
+          expect(await vault.audit.verify()).toMatchObject({ ok: true })
+          await vault.close()
+        }),
+        { numRuns: 5, endOnFailure: true },
+      )
+      // The rounds really wrote: hundreds of acknowledged writes of every kind were checked.
+      expect(ledger.acks).toBeGreaterThan(100)
+      expect(ledger.purchases.size).toBeGreaterThan(5)
+      expect([...ledger.grants.values()].filter((g) => g.read && g.revoked).length).toBeGreaterThan(
+        2,
+      )
+    })
+
+    it('promise 10: SIGKILL at random points of rotateKeys leaves a vault that unlocks with every record intact; rotating again completes and retires the old terms', async () => {
+      const db = await freshDatabase()
+      const file = db.file as string
+      const setup = await openVault(db)
+      const { vault: v0 } = setup
+      await v0.initialize(PASSPHRASE)
+      await seedEveryKind(v0, { fields: 200, vendors: 30, purchases: 200, grants: 120 })
+      const baseline = comparable(await v0.exportJson())
+      await v0.close()
+
+      let interrupted = 0
+      await fc.assert(
+        fc.asyncProperty(
+          fc.oneof(
+            { arbitrary: fc.constant(-1), weight: 1 },
+            { arbitrary: fc.double({ min: 0, max: 0.9, noNaN: true }), weight: 4 },
+          ),
+          async (fraction) => {
+            // -1: kill as soon as it is unlocked (inside the first transaction or before it);
+            // otherwise once the reported progress passes `fraction` of the records to move.
+            const run = await runWorker(
+              { file, passphrase: PASSPHRASE, mode: 'rotate', batchSize: 5 },
+              {
+                killWhen: (lines) => {
+                  const last = lines[lines.length - 1]
+                  if (fraction < 0) return last?.type === 'ready'
+                  return last?.type === 'rotation-progress' && last.done >= fraction * last.total
+                },
+              },
+            )
+            // Killed by us, or finished the rotation before the kill landed; never failed on its own.
+            expect(run.signal === 'SIGKILL' || run.code === 0, run.stderr).toBe(true)
+            const progress = run.lines.filter((l) => l.type === 'rotation-progress')
+            const finished = run.lines.some((l) => l.type === 'rotation-done')
+            const last = progress[progress.length - 1]
+
+            const { vault, handle } = await openVault(db)
+            expect(await handle.integrityCheck()).toBe(true)
+            await vault.unlock(PASSPHRASE)
+            const status = await vault.status()
+            if (finished)
+              expect(status).toMatchObject({ state: 'unsealed', rotationPending: false })
+            else if (last && last.done < last.total) {
+              // Killed with records still to move: the rotation is recorded as pending.
+              expect(status).toMatchObject({
+                state: 'unsealed',
+                rotationPending: true,
+                currentTerm: last.term,
+              })
+              interrupted++
+            }
+            expect(comparable(await vault.exportJson())).toEqual(baseline)
+            expect(await vault.audit.verify()).toMatchObject({ ok: true })
+            await vault.close()
           },
-        )
-        // Killed by us, or finished the rotation before the kill landed; never failed on its own.
-        expect(run.signal === 'SIGKILL' || run.code === 0, run.stderr).toBe(true)
-        const progress = run.lines.filter((l) => l.type === 'rotation-progress')
-        const finished = run.lines.some((l) => l.type === 'rotation-done')
-        const last = progress[progress.length - 1]
+        ),
+        // The examples make sure a long rotation is cut early and one is cut before it starts.
+        { numRuns: 4, endOnFailure: true, examples: [[0.3], [-1]] },
+      )
+      expect(interrupted).toBeGreaterThan(0)
 
-        const { vault, handle } = await openVault(db)
-        expect(await handle.integrityCheck()).toBe(true)
-        await vault.unlock(PASSPHRASE)
-        const status = await vault.status()
-        if (finished) expect(status).toMatchObject({ state: 'unsealed', rotationPending: false })
-        else if (last && last.done < last.total) {
-          // Killed with records still to move: the rotation is recorded as pending.
-          expect(status).toMatchObject({ state: 'unsealed', rotationPending: true, currentTerm: last.term })
-          interrupted++
-        }
-        expect(comparable(await vault.exportJson())).toEqual(baseline)
-        expect(await vault.audit.verify()).toMatchObject({ ok: true })
-        await vault.close()
-      }),
-      // The examples make sure a long rotation is cut early and one is cut before it starts.
-      { numRuns: 4, endOnFailure: true, examples: [[0.3], [-1]] },
-    )
-    expect(interrupted).toBeGreaterThan(0)
+      const { vault, handle } = await openVault(db)
+      await vault.unlock(PASSPHRASE)
+      const result = await vault.rotateKeys()
+      expect(await vault.status()).toMatchObject({
+        state: 'unsealed',
+        rotationPending: false,
+        currentTerm: result.term,
+      })
+      await expectRotatedTo(handle, result.term)
+      expect(comparable(await vault.exportJson())).toEqual(baseline)
+      expect(await vault.audit.verify()).toMatchObject({ ok: true })
 
-    const { vault, handle } = await openVault(db)
-    await vault.unlock(PASSPHRASE)
-    const result = await vault.rotateKeys()
-    expect(await vault.status()).toMatchObject({ state: 'unsealed', rotationPending: false, currentTerm: result.term })
-    await expectRotatedTo(handle, result.term)
-    expect(comparable(await vault.exportJson())).toEqual(baseline)
-    expect(await vault.audit.verify()).toMatchObject({ ok: true })
-
-    // And after a restart the retired terms are not needed: everything opens with the new one.
-    await vault.close()
-    const again = await openVault(db)
-    await again.vault.unlock(PASSPHRASE)
-    expect(comparable(await again.vault.exportJson())).toEqual(baseline)
-  })
-})
+      // And after a restart the retired terms are not needed: everything opens with the new one.
+      await vault.close()
+      const again = await openVault(db)
+      await again.vault.unlock(PASSPHRASE)
+      expect(comparable(await again.vault.exportJson())).toEqual(baseline)
+    })
+  },
+)
 
 /** Fields, vendors, purchases and grants (some narrowed, some revoked), all on the current term. */
-async function seedEveryKind(vault: Vault, n: { fields: number; vendors: number; purchases: number; grants: number }): Promise<void> {
+async function seedEveryKind(
+  vault: Vault,
+  n: { fields: number; vendors: number; purchases: number; grants: number },
+): Promise<void> {
   const values: Record<string, unknown> = { email: 'ada@example.org', 'name.given': 'Ada' }
-  for (let i = 0; i < n.fields; i++) values[`custom.seed.n${i}`] = i % 3 === 0 ? i : `seed value ${i} ${randomBytes(4).toString('hex')}`
+  for (let i = 0; i < n.fields; i++)
+    values[`custom.seed.n${i}`] =
+      i % 3 === 0 ? i : `seed value ${i} ${randomBytes(4).toString('hex')}`
   await vault.fields.setMany(values)
   const vendors = []
-  for (let i = 0; i < n.vendors; i++) vendors.push(await vault.vendors.register({ name: `Vendor ${i}`, uri: `https://vendor${i}.example` }))
+  for (let i = 0; i < n.vendors; i++)
+    vendors.push(
+      await vault.vendors.register({ name: `Vendor ${i}`, uri: `https://vendor${i}.example` }),
+    )
   const orders: OrderInput[] = []
   for (let i = 0; i < n.purchases; i++) {
     orders.push({
@@ -334,10 +434,19 @@ async function seedEveryKind(vault: Vault, n: { fields: number; vendors: number;
     })
   }
   await vault.purchases.addMany(orders.slice(0, n.purchases / 2))
-  await vault.purchases.addMany(orders.slice(n.purchases / 2), { vendorId: (vendors[0] as { id: string }).id })
+  await vault.purchases.addMany(orders.slice(n.purchases / 2), {
+    vendorId: (vendors[0] as { id: string }).id,
+  })
   for (let i = 0; i < n.grants; i++) {
     const vendorId = (vendors[i % vendors.length] as { id: string }).id
-    const grant = await vault.grants.create({ vendorId, fields: ['custom.seed.*', 'email'], purchases: { madeWithVendor: true }, actions: ['read'], purpose: `Grant ${i}`, durationSeconds: 86_400 })
+    const grant = await vault.grants.create({
+      vendorId,
+      fields: ['custom.seed.*', 'email'],
+      purchases: { madeWithVendor: true },
+      actions: ['read'],
+      purpose: `Grant ${i}`,
+      durationSeconds: 86_400,
+    })
     if (i % 3 === 1) await vault.grants.narrow(grant.id, { fields: ['email'] })
     if (i % 5 === 2) await vault.grants.revoke(grant.id)
   }
@@ -347,7 +456,10 @@ async function seedEveryKind(vault: Vault, n: { fields: number; vendors: number;
 async function expectRotatedTo(handle: DatabaseHandle, term: number): Promise<void> {
   for (const table of ['fields', 'purchases', 'vendors', 'grants'] as const) {
     const terms = await handle.db.selectFrom(table).select('term').distinct().execute()
-    expect(terms.map((r) => Number(r.term)).filter((t) => t !== term), table).toEqual([])
+    expect(
+      terms.map((r) => Number(r.term)).filter((t) => t !== term),
+      table,
+    ).toEqual([])
   }
   const keyring = await handle.db.selectFrom('keyring').selectAll().orderBy('term').execute()
   expect(keyring.length).toBeGreaterThan(1)
@@ -378,7 +490,9 @@ describe('online key rotation', () => {
     let rotating = true
     let progressReports = 0
     let writesDuringRotation = 0
-    const rotation = vault.rotateKeys({ batchSize: 10, onProgress: () => progressReports++ }).finally(() => (rotating = false))
+    const rotation = vault
+      .rotateKeys({ batchSize: 10, onProgress: () => progressReports++ })
+      .finally(() => (rotating = false))
     // Writers of new paths, and an overwriter of seeded paths the rotation is re-encrypting.
     const writer = async (w: number) => {
       for (let j = 0; rotating || j < 3; j++) {
@@ -396,17 +510,26 @@ describe('online key rotation', () => {
     // The writes really overlapped the re-encryption.
     expect(writesDuringRotation).toBeGreaterThan(5)
 
-    const stored = new Map((await vault.fields.list(['custom.*'])).map((f) => [f.path as string, f.value]))
+    const stored = new Map(
+      (await vault.fields.list(['custom.*'])).map((f) => [f.path as string, f.value]),
+    )
     expect(stored).toEqual(expected)
 
     await vault.fields.set('custom.after.rotation', 'new term')
-    await vault.purchases.add({ seller: 'After', orderDate: '2026-02-01', currency: 'EUR', total: 1 })
+    await vault.purchases.add({
+      seller: 'After',
+      orderDate: '2026-02-01',
+      currency: 'EUR',
+      total: 1,
+    })
     await expectRotatedTo(tv.handle, result.term)
     expect(await vault.status()).toMatchObject({ currentTerm: result.term, rotationPending: false })
 
     const reopened = await tv.reopen()
     await reopened.unlock(PASSPHRASE)
-    const afterRestart = new Map((await reopened.fields.list(['custom.*'])).map((f) => [f.path as string, f.value]))
+    const afterRestart = new Map(
+      (await reopened.fields.list(['custom.*'])).map((f) => [f.path as string, f.value]),
+    )
     expect(afterRestart).toEqual(new Map([...expected, ['custom.after.rotation', 'new term']]))
     expect(await reopened.audit.verify()).toMatchObject({ ok: true })
   })
@@ -422,7 +545,10 @@ interface Backup {
   readonly boundaries: number[]
 }
 
-async function takeBackup(vault: Vault, between?: (chunkIndex: number) => Promise<void>): Promise<Backup> {
+async function takeBackup(
+  vault: Vault,
+  between?: (chunkIndex: number) => Promise<void>,
+): Promise<Backup> {
   const chunks: Uint8Array[] = []
   const boundaries: number[] = []
   let length = 0
@@ -462,7 +588,13 @@ describe('backups', () => {
         started[w] = j + 1
         if (w === 2) {
           // Grants: a second table, and audited in the same transaction.
-          await vault.grants.create({ vendorId, fields: [`custom.bk.w${w}.n${j}`], actions: ['read'], purpose: `backup ${j}`, durationSeconds: 3600 })
+          await vault.grants.create({
+            vendorId,
+            fields: [`custom.bk.w${w}.n${j}`],
+            actions: ['read'],
+            purpose: `backup ${j}`,
+            durationSeconds: 3600,
+          })
         } else {
           const value = `w${w}-${j}-${randomBytes(4).toString('hex')}`
           values.set(`custom.bk.w${w}.n${j}`, value)
@@ -513,21 +645,30 @@ describe('backups', () => {
 
     const fields = new Map(Object.entries(doc.fields))
     const grantIds = new Set(doc.grants.map((g) => g.id))
-    const grantPaths = doc.grants.filter((g) => g.purpose.startsWith('backup ')).map((g) => g.fields[0] as string)
+    const grantPaths = doc.grants
+      .filter((g) => g.purpose.startsWith('backup '))
+      .map((g) => g.fields[0] as string)
     for (let w = 0; w < WRITERS; w++) {
       const present =
         w === 2
           ? grantPaths.map((p) => Number(p.split('.n')[1])).sort((a, b) => a - b)
-          : [...fields.keys()].filter((p) => p.startsWith(`custom.bk.w${w}.`)).map((p) => Number(p.split('.n')[1])).sort((a, b) => a - b)
+          : [...fields.keys()]
+              .filter((p) => p.startsWith(`custom.bk.w${w}.`))
+              .map((p) => Number(p.split('.n')[1]))
+              .sort((a, b) => a - b)
       // A prefix: writes 0..k-1, nothing after a gap.
       expect(present, `writer ${w}`).toEqual(present.map((_, i) => i))
       expect(present.length).toBeGreaterThanOrEqual(ackedBeforeBackup[w] as number)
       expect(present.length).toBeLessThanOrEqual(startedAtSnapshot[w] as number)
-      if (w !== 2) for (const j of present) expect(fields.get(`custom.bk.w${w}.n${j}`)).toBe(values.get(`custom.bk.w${w}.n${j}`))
+      if (w !== 2)
+        for (const j of present)
+          expect(fields.get(`custom.bk.w${w}.n${j}`)).toBe(values.get(`custom.bk.w${w}.n${j}`))
     }
     // Grants and their audit entries come from the same instant: each grant has its
     // grant.created entry and no entry names a grant that is missing.
-    const createdInLog = new Set(doc.audit.filter((e) => e.action === 'grant.created').map((e) => e.grantId))
+    const createdInLog = new Set(
+      doc.audit.filter((e) => e.action === 'grant.created').map((e) => e.grantId),
+    )
     expect(createdInLog).toEqual(grantIds)
   })
 
@@ -543,7 +684,13 @@ describe('backups', () => {
 
     const raw = Buffer.from(backup.bytes)
     const needle = Buffer.from(canary, 'utf8')
-    for (const form of [needle, Buffer.from(needle.toString('hex')), Buffer.from(needle.toString('hex').toUpperCase()), Buffer.from(needle.toString('base64')), Buffer.from(needle.toString('base64url'))]) {
+    for (const form of [
+      needle,
+      Buffer.from(needle.toString('hex')),
+      Buffer.from(needle.toString('hex').toUpperCase()),
+      Buffer.from(needle.toString('base64')),
+      Buffer.from(needle.toString('base64url')),
+    ]) {
       expect(raw.indexOf(form), form.toString()).toBe(-1)
     }
 
@@ -580,12 +727,22 @@ describe('backups', () => {
     const target = await createTestVault()
     cleanups.push(() => target.dispose())
     await target.vault.fields.set('custom.target', 'keep me')
-    await target.vault.purchases.add({ seller: 'Target', orderDate: '2026-03-01', currency: 'EUR', total: 3 })
+    await target.vault.purchases.add({
+      seller: 'Target',
+      orderDate: '2026-03-01',
+      currency: 'EUR',
+      total: 3,
+    })
     const untouched = await rawSnapshot(target.handle)
     const recovery = { recoveryKey: source.recoveryKey }
 
     const refusedCodes = new Map<string, number>()
-    const expectRefused = async (bad: Uint8Array, allowed: readonly string[], label: string, credentials: Credentials = recovery) => {
+    const expectRefused = async (
+      bad: Uint8Array,
+      allowed: readonly string[],
+      label: string,
+      credentials: Credentials = recovery,
+    ) => {
       const code = await codeOf(target.vault.restore(bad, credentials))
       expect(allowed, `${label}: ${code}`).toContain(code)
       refusedCodes.set(code, (refusedCodes.get(code) ?? 0) + 1)
@@ -593,8 +750,22 @@ describe('backups', () => {
 
     // Truncation: at every chunk boundary (exactly before the final frame among them), at
     // fixed points, and at random offsets.
-    const cuts = new Set([0, 1, 8, 9, 12, headerEnd - 1, headerEnd, headerEnd + 23, headerEnd + 24, headerEnd + 27, ...boundaries.slice(0, -1), bytes.length - 1])
-    for (const cut of cuts) await expectRefused(bytes.slice(0, cut), ['ERR_BACKUP_INVALID'], `cut at ${cut}`)
+    const cuts = new Set([
+      0,
+      1,
+      8,
+      9,
+      12,
+      headerEnd - 1,
+      headerEnd,
+      headerEnd + 23,
+      headerEnd + 24,
+      headerEnd + 27,
+      ...boundaries.slice(0, -1),
+      bytes.length - 1,
+    ])
+    for (const cut of cuts)
+      await expectRefused(bytes.slice(0, cut), ['ERR_BACKUP_INVALID'], `cut at ${cut}`)
     expect(cuts.has(boundaries[boundaries.length - 2] as number)).toBe(true)
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 0, max: bytes.length - 1 }), async (cut) => {
@@ -605,33 +776,94 @@ describe('backups', () => {
 
     // Alteration: magic, version, header length, header JSON, stream header, every frame's
     // length field, first and last byte, then random positions and masks.
-    const positions = [0, 7, 8, 9, 10, 11, 12, 13, Math.floor((13 + headerEnd) / 2), headerEnd - 1, headerEnd, headerEnd + 12, headerEnd + 23]
-    for (const start of frameStarts) positions.push(start, start + 1, start + 2, start + 3, start + 4, start + 40)
+    const positions = [
+      0,
+      7,
+      8,
+      9,
+      10,
+      11,
+      12,
+      13,
+      Math.floor((13 + headerEnd) / 2),
+      headerEnd - 1,
+      headerEnd,
+      headerEnd + 12,
+      headerEnd + 23,
+    ]
+    for (const start of frameStarts)
+      positions.push(start, start + 1, start + 2, start + 3, start + 4, start + 40)
     for (const end of boundaries.slice(2)) positions.push(end - 1)
-    const allowedAt = (at: number) => (at < headerEnd ? ['ERR_BACKUP_INVALID', 'ERR_UNLOCK_FAILED'] : ['ERR_BACKUP_INVALID'])
-    for (const at of positions) await expectRefused(withByte(bytes, at, 0x01), allowedAt(at), `flip at ${at}`)
+    const allowedAt = (at: number) =>
+      at < headerEnd ? ['ERR_BACKUP_INVALID', 'ERR_UNLOCK_FAILED'] : ['ERR_BACKUP_INVALID']
+    for (const at of positions)
+      await expectRefused(withByte(bytes, at, 0x01), allowedAt(at), `flip at ${at}`)
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 0, max: bytes.length - 1 }), fc.integer({ min: 1, max: 255 }), async (at, mask) => {
-        await expectRefused(withByte(bytes, at, mask), allowedAt(at), `xor ${mask} at ${at}`)
-      }),
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: bytes.length - 1 }),
+        fc.integer({ min: 1, max: 255 }),
+        async (at, mask) => {
+          await expectRefused(withByte(bytes, at, mask), allowedAt(at), `xor ${mask} at ${at}`)
+        },
+      ),
       { numRuns: 25 },
     )
     // Frames dropped, repeated or reordered, and bytes after the final frame.
     const [f0, f1] = [frameStarts[0] as number, frameStarts[1] as number]
     const f2 = frameStarts[2] as number
     const splice = (...parts: Uint8Array[]) => new Uint8Array(Buffer.concat(parts))
-    await expectRefused(splice(bytes.subarray(0, f0), bytes.subarray(f1)), ['ERR_BACKUP_INVALID'], 'first frame dropped')
-    await expectRefused(splice(bytes.subarray(0, f1), bytes.subarray(f0, f1), bytes.subarray(f1)), ['ERR_BACKUP_INVALID'], 'frame repeated')
-    await expectRefused(splice(bytes.subarray(0, f0), bytes.subarray(f1, f2), bytes.subarray(f0, f1), bytes.subarray(f2)), ['ERR_BACKUP_INVALID'], 'frames swapped')
-    await expectRefused(splice(bytes, new Uint8Array([0, 0, 0, 0])), ['ERR_BACKUP_INVALID'], 'trailing bytes')
+    await expectRefused(
+      splice(bytes.subarray(0, f0), bytes.subarray(f1)),
+      ['ERR_BACKUP_INVALID'],
+      'first frame dropped',
+    )
+    await expectRefused(
+      splice(bytes.subarray(0, f1), bytes.subarray(f0, f1), bytes.subarray(f1)),
+      ['ERR_BACKUP_INVALID'],
+      'frame repeated',
+    )
+    await expectRefused(
+      splice(
+        bytes.subarray(0, f0),
+        bytes.subarray(f1, f2),
+        bytes.subarray(f0, f1),
+        bytes.subarray(f2),
+      ),
+      ['ERR_BACKUP_INVALID'],
+      'frames swapped',
+    )
+    await expectRefused(
+      splice(bytes, new Uint8Array([0, 0, 0, 0])),
+      ['ERR_BACKUP_INVALID'],
+      'trailing bytes',
+    )
     // The header's wraps, with the passphrase (one Argon2 run each).
-    await expectRefused(withByte(bytes, headerEnd - 5, 0x02), ['ERR_BACKUP_INVALID', 'ERR_UNLOCK_FAILED'], 'header end, passphrase', PASSPHRASE)
-    await expectRefused(withByte(bytes, headerEnd + 100, 0x80), ['ERR_BACKUP_INVALID'], 'first frame, passphrase', PASSPHRASE)
-    await expectRefused(bytes.slice(0, boundaries[boundaries.length - 2]), ['ERR_BACKUP_INVALID'], 'final frame cut off, passphrase', PASSPHRASE)
+    await expectRefused(
+      withByte(bytes, headerEnd - 5, 0x02),
+      ['ERR_BACKUP_INVALID', 'ERR_UNLOCK_FAILED'],
+      'header end, passphrase',
+      PASSPHRASE,
+    )
+    await expectRefused(
+      withByte(bytes, headerEnd + 100, 0x80),
+      ['ERR_BACKUP_INVALID'],
+      'first frame, passphrase',
+      PASSPHRASE,
+    )
+    await expectRefused(
+      bytes.slice(0, boundaries[boundaries.length - 2]),
+      ['ERR_BACKUP_INVALID'],
+      'final frame cut off, passphrase',
+      PASSPHRASE,
+    )
     expect(refusedCodes.get('ERR_BACKUP_INVALID')).toBeGreaterThan(50)
 
-    expect(await codeOf(target.vault.restore(bytes, 'not the passphrase at all'))).toBe('ERR_UNLOCK_FAILED')
-    expect(await codeOf(target.vault.restore(bytes, { passphrase: `${PASSPHRASE}!` }))).toBe('ERR_UNLOCK_FAILED')
+    expect(await codeOf(target.vault.restore(bytes, 'not the passphrase at all'))).toBe(
+      'ERR_UNLOCK_FAILED',
+    )
+    expect(await codeOf(target.vault.restore(bytes, { passphrase: `${PASSPHRASE}!` }))).toBe(
+      'ERR_UNLOCK_FAILED',
+    )
 
     // Nothing of the target changed, byte for byte.
     expect(await rawSnapshot(target.handle)).toEqual(untouched)
@@ -641,8 +873,12 @@ describe('backups', () => {
     // entry (vault.locked, and the head that now ends on it); nothing else changes, then or after.
     await target.vault.lock()
     const sealed = await rawSnapshot(target.handle)
-    expect({ ...sealed, audit: untouched.audit, vault_meta: untouched.vault_meta }).toEqual(untouched)
-    expect((sealed.audit ?? []).filter((row) => !untouched.audit?.includes(row))).toEqual([expect.stringContaining('vault.locked')])
+    expect({ ...sealed, audit: untouched.audit, vault_meta: untouched.vault_meta }).toEqual(
+      untouched,
+    )
+    expect((sealed.audit ?? []).filter((row) => !untouched.audit?.includes(row))).toEqual([
+      expect.stringContaining('vault.locked'),
+    ])
     expect(await codeOf(target.vault.restore(bytes, PASSPHRASE))).toBe('ERR_VAULT_LOCKED')
     expect(await codeOf(target.vault.restore(bytes, recovery))).toBe('ERR_VAULT_LOCKED')
     expect(await rawSnapshot(target.handle)).toEqual(sealed)

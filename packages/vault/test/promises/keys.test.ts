@@ -14,8 +14,21 @@ import { loadSodium } from '../../src/crypto/sodium.js'
 import type { VaultDatabase } from '../../src/db/schema.js'
 import { fieldPlace } from '../../src/fields/field-store.js'
 import { termPlace } from '../../src/keys/unsealed-keys.js'
-import { UnlockFailedError, UnlockThrottledError, type Vault, VaultError, type VaultStatus, createVault } from '../../src/index.js'
-import { PASSPHRASE, type TestDatabase, type TestVault, createTestDatabase, createTestVault } from '../support/test-vault.js'
+import {
+  UnlockFailedError,
+  UnlockThrottledError,
+  type Vault,
+  VaultError,
+  type VaultStatus,
+  createVault,
+} from '../../src/index.js'
+import {
+  PASSPHRASE,
+  type TestDatabase,
+  type TestVault,
+  createTestDatabase,
+  createTestVault,
+} from '../support/test-vault.js'
 
 const vaults: TestVault[] = []
 const databases: TestDatabase[] = []
@@ -66,7 +79,14 @@ async function sealedStatus(vault: Vault): Promise<Extract<VaultStatus, { state:
 async function snapshot(db: Kysely<VaultDatabase>) {
   const norm = (rows: Record<string, unknown>[]) =>
     rows
-      .map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v])))
+      .map((row) =>
+        Object.fromEntries(
+          Object.entries(row).map(([k, v]) => [
+            k,
+            v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v,
+          ]),
+        ),
+      )
       .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))
   return {
     fields: norm(await db.selectFrom('fields').selectAll().execute()),
@@ -87,16 +107,34 @@ async function populated(tv: TestVault) {
   await vault.fields.set('email', 'ada@example.org')
   await vault.fields.set('prefs.sizes.shoe', 'EU 39')
   const shop = await vault.vendors.register({ name: 'Fjord Outdoor' })
-  const purchase = await vault.purchases.add({ seller: 'Fjord Outdoor', orderDate: '2026-03-14', currency: 'EUR', total: 129.9 }, { vendorId: shop.id })
-  const grant = await vault.grants.create({ vendorId: shop.id, fields: ['email', 'prefs.sizes.*'], purchases: { madeWithVendor: true }, actions: ['read', 'append'], purpose: 'Fit', durationSeconds: 3600 })
-  const pending = await vault.inbox.append(grant.id, { seller: 'Fjord Outdoor', orderDate: '2026-03-15', currency: 'EUR', total: 5 })
+  const purchase = await vault.purchases.add(
+    { seller: 'Fjord Outdoor', orderDate: '2026-03-14', currency: 'EUR', total: 129.9 },
+    { vendorId: shop.id },
+  )
+  const grant = await vault.grants.create({
+    vendorId: shop.id,
+    fields: ['email', 'prefs.sizes.*'],
+    purchases: { madeWithVendor: true },
+    actions: ['read', 'append'],
+    purpose: 'Fit',
+    durationSeconds: 3600,
+  })
+  const pending = await vault.inbox.append(grant.id, {
+    seller: 'Fjord Outdoor',
+    orderDate: '2026-03-15',
+    currency: 'EUR',
+    total: 5,
+  })
   const exported = await vault.exportJson()
   const backup = await collect(vault.backup())
   return { shop, purchase, grant, pending, exported, backup }
 }
 
 /** Every data call of the facade, each a thunk, named. */
-function dataCalls(vault: Vault, d: Awaited<ReturnType<typeof populated>>): [string, () => Promise<unknown>][] {
+function dataCalls(
+  vault: Vault,
+  d: Awaited<ReturnType<typeof populated>>,
+): [string, () => Promise<unknown>][] {
   const order = { seller: 'Other', orderDate: '2026-01-01', currency: 'EUR', total: 1 }
   return [
     ['fields.set', () => vault.fields.set('email', 'eve@example.org')],
@@ -114,7 +152,17 @@ function dataCalls(vault: Vault, d: Awaited<ReturnType<typeof populated>>): [str
     ['vendors.get', () => vault.vendors.get(d.shop.id)],
     ['vendors.list', () => vault.vendors.list()],
     ['vendors.setBlocked', () => vault.vendors.setBlocked(d.shop.id, true)],
-    ['grants.create', () => vault.grants.create({ vendorId: d.shop.id, fields: ['email'], actions: ['read'], purpose: 'x', durationSeconds: 3600 })],
+    [
+      'grants.create',
+      () =>
+        vault.grants.create({
+          vendorId: d.shop.id,
+          fields: ['email'],
+          actions: ['read'],
+          purpose: 'x',
+          durationSeconds: 3600,
+        }),
+    ],
     ['grants.get', () => vault.grants.get(d.grant.id)],
     ['grants.list', () => vault.grants.list()],
     ['grants.narrow', () => vault.grants.narrow(d.grant.id, { fields: ['email'] })],
@@ -137,7 +185,10 @@ function dataCalls(vault: Vault, d: Awaited<ReturnType<typeof populated>>): [str
   ]
 }
 
-async function expectEveryDataCallLocked(vault: Vault, d: Awaited<ReturnType<typeof populated>>): Promise<void> {
+async function expectEveryDataCallLocked(
+  vault: Vault,
+  d: Awaited<ReturnType<typeof populated>>,
+): Promise<void> {
   const results: Record<string, string> = {}
   const expected: Record<string, string> = {}
   for (const [name, call] of dataCalls(vault, d)) {
@@ -162,14 +213,20 @@ describe('promise 6: sealed until unlocked', () => {
     await tv.vault.unlock(PASSPHRASE)
     expect((await tv.vault.status()).state).toBe('unsealed')
     expect(await tv.vault.fields.get('email')).toBe('ada@example.org')
-    expect((await tv.vault.readThroughGrant(d.grant.id)).fields).toEqual({ email: 'ada@example.org', 'prefs.sizes.shoe': 'EU 39' })
+    expect((await tv.vault.readThroughGrant(d.grant.id)).fields).toEqual({
+      email: 'ada@example.org',
+      'prefs.sizes.shoe': 'EU 39',
+    })
   })
 
   it('promise 6: a freshly reopened vault (a restart) is sealed and every data call rejects with ERR_VAULT_LOCKED', async () => {
     const tv = await newVault()
     const d = await populated(tv)
     const vault = await tv.reopen()
-    expect(await sealedStatus(vault)).toMatchObject({ state: 'sealed', vaultId: d.exported.vaultId })
+    expect(await sealedStatus(vault)).toMatchObject({
+      state: 'sealed',
+      vaultId: d.exported.vaultId,
+    })
     await expectEveryDataCallLocked(vault, d)
     await vault.unlock({ recoveryKey: tv.recoveryKey })
     expect(await vault.fields.get('prefs.sizes.shoe')).toBe('EU 39')
@@ -178,7 +235,8 @@ describe('promise 6: sealed until unlocked', () => {
   it('promise 6: two unlocks racing install one key object — the second proves its secret and keeps the keys in use', async () => {
     const tv = await newVault()
     await populated(tv)
-    const unlocks = async () => (await tv.vault.audit.list({ action: 'vault.unlocked', limit: 100 })).length
+    const unlocks = async () =>
+      (await tv.vault.audit.list({ action: 'vault.unlocked', limit: 100 })).length
     const unlocksBefore = await unlocks()
     await tv.vault.lock()
     await Promise.all([tv.vault.unlock(PASSPHRASE), tv.vault.unlock(PASSPHRASE)])
@@ -186,14 +244,19 @@ describe('promise 6: sealed until unlocked', () => {
     expect((await unlocks()) - unlocksBefore).toBe(1)
     expect(await tv.vault.fields.get('email')).toBe('ada@example.org')
     // On an unsealed vault the secret is still checked.
-    await expect(tv.vault.unlock('not the passphrase at all')).rejects.toBeInstanceOf(UnlockFailedError)
+    await expect(tv.vault.unlock('not the passphrase at all')).rejects.toBeInstanceOf(
+      UnlockFailedError,
+    )
     expect((await tv.vault.status()).state).toBe('unsealed')
   })
 
   it('promise 6: unlock says what it did — one of two racing unlocks unsealed, the other found it unsealed; a recovery key proved either way counts for a reset (issue 11)', async () => {
     const tv = await newVault()
     await tv.vault.lock()
-    const results = await Promise.all([tv.vault.unlock(PASSPHRASE), tv.vault.unlock({ recoveryKey: tv.recoveryKey })])
+    const results = await Promise.all([
+      tv.vault.unlock(PASSPHRASE),
+      tv.vault.unlock({ recoveryKey: tv.recoveryKey }),
+    ])
     expect([...results].sort()).toEqual(['already-unsealed', 'unlocked'])
     expect(await tv.vault.unlock(PASSPHRASE)).toBe('already-unsealed')
     // The recovery key was proved (by whichever unlock it was): a reset without the old passphrase goes through.
@@ -229,8 +292,24 @@ describe('promise 6: sealed until unlocked', () => {
     // Identify, among the buffers lock() wiped, the real keys: the one that opens the stored
     // data-key wrap is the root key; the one that opens a stored field is the data key.
     const db = tv.handle.db
-    const wrappedTerm = Uint8Array.from((await db.selectFrom('keyring').select('wrapped_key').where('term', '=', 1).executeTakeFirstOrThrow()).wrapped_key as Uint8Array)
-    const field = Uint8Array.from((await db.selectFrom('fields').select('value').where('path', '=', 'email').executeTakeFirstOrThrow()).value)
+    const wrappedTerm = Uint8Array.from(
+      (
+        await db
+          .selectFrom('keyring')
+          .select('wrapped_key')
+          .where('term', '=', 1)
+          .executeTakeFirstOrThrow()
+      ).wrapped_key as Uint8Array,
+    )
+    const field = Uint8Array.from(
+      (
+        await db
+          .selectFrom('fields')
+          .select('value')
+          .where('path', '=', 'email')
+          .executeTakeFirstOrThrow()
+      ).value,
+    )
     const opens = (key: Uint8Array, place: Parameters<typeof open>[2], envelope: Uint8Array) => {
       try {
         open(sodium, key, place, envelope)
@@ -241,7 +320,9 @@ describe('promise 6: sealed until unlocked', () => {
     }
     const keySized = wiped.filter((w) => w.before.length === 32)
     const root = keySized.filter((w) => opens(w.before, termPlace(status.vaultId, 1), wrappedTerm))
-    const dataKey = keySized.filter((w) => opens(w.before, fieldPlace(status.vaultId, 'email'), field))
+    const dataKey = keySized.filter((w) =>
+      opens(w.before, fieldPlace(status.vaultId, 'email'), field),
+    )
     expect(root.length).toBeGreaterThan(0)
     expect(dataKey.length).toBeGreaterThan(0)
     // Subkeys (blind index, audit MAC, backup) were in use too and went the same way.
@@ -298,9 +379,11 @@ describe('promise 6: sealed until unlocked', () => {
     const first = await iterator.next()
     expect(first.done).toBe(false)
     await tv.vault.lock()
-    expect(await outcome(async () => {
-      for (let r = await iterator.next(); !r.done; r = await iterator.next());
-    })).toBe('ERR_VAULT_LOCKED')
+    expect(
+      await outcome(async () => {
+        for (let r = await iterator.next(); !r.done; r = await iterator.next());
+      }),
+    ).toBe('ERR_VAULT_LOCKED')
   })
 })
 
@@ -310,17 +393,32 @@ describe('promise 7: a wrong passphrase and a corrupted key blob give the same a
       await call()
     } catch (err) {
       if (!(err instanceof VaultError)) throw err
-      return { class: err.constructor.name, name: err.name, code: err.code, message: err.message, keys: Object.keys(err).sort(), instance: err instanceof UnlockFailedError }
+      return {
+        class: err.constructor.name,
+        name: err.name,
+        code: err.code,
+        message: err.message,
+        keys: Object.keys(err).sort(),
+        instance: err instanceof UnlockFailedError,
+      }
     }
     throw new Error('the call succeeded')
   }
 
-  async function flipByte(db: Kysely<VaultDatabase>, column: 'wrapped_root_passphrase' | 'wrapped_root_recovery', pos: number): Promise<Uint8Array> {
+  async function flipByte(
+    db: Kysely<VaultDatabase>,
+    column: 'wrapped_root_passphrase' | 'wrapped_root_recovery',
+    pos: number,
+  ): Promise<Uint8Array> {
     const original = Uint8Array.from((await meta(db))[column])
     const tampered = original.slice()
     const at = pos < 0 ? tampered.length + pos : pos
     tampered[at] = (tampered[at] as number) ^ 0x01
-    await db.updateTable('vault_meta').set({ [column]: Buffer.from(tampered) }).where('id', '=', 1).execute()
+    await db
+      .updateTable('vault_meta')
+      .set({ [column]: Buffer.from(tampered) })
+      .where('id', '=', 1)
+      .execute()
     return original
   }
 
@@ -329,11 +427,19 @@ describe('promise 7: a wrong passphrase and a corrupted key blob give the same a
     const db = tv.handle.db
     await tv.vault.lock()
     const wrong = await failure(() => tv.vault.unlock(WRONG))
-    expect(wrong).toMatchObject({ class: 'UnlockFailedError', code: 'ERR_UNLOCK_FAILED', instance: true })
+    expect(wrong).toMatchObject({
+      class: 'UnlockFailedError',
+      code: 'ERR_UNLOCK_FAILED',
+      instance: true,
+    })
     for (const pos of [0, 12, -1]) {
       const original = await flipByte(db, 'wrapped_root_passphrase', pos)
       expect(await failure(() => tv.vault.unlock(PASSPHRASE))).toEqual(wrong)
-      await db.updateTable('vault_meta').set({ wrapped_root_passphrase: Buffer.from(original) }).where('id', '=', 1).execute()
+      await db
+        .updateTable('vault_meta')
+        .set({ wrapped_root_passphrase: Buffer.from(original) })
+        .where('id', '=', 1)
+        .execute()
     }
     await tv.vault.unlock(PASSPHRASE)
     expect((await tv.vault.status()).state).toBe('unsealed')
@@ -349,12 +455,24 @@ describe('promise 7: a wrong passphrase and a corrupted key blob give the same a
     expect(await failure(() => tv.vault.unlock({ recoveryKey: otherKey }))).toEqual(wrong)
     const original = await flipByte(db, 'wrapped_root_recovery', 40)
     expect(await failure(() => tv.vault.unlock({ recoveryKey: tv.recoveryKey }))).toEqual(wrong)
-    await db.updateTable('vault_meta').set({ wrapped_root_recovery: Buffer.from(original) }).where('id', '=', 1).execute()
+    await db
+      .updateTable('vault_meta')
+      .set({ wrapped_root_recovery: Buffer.from(original) })
+      .where('id', '=', 1)
+      .execute()
     // The KDF parameters are authenticated: a downgrade below the floor, or another salt, is the same failure.
     const params = KdfParams.parse(JSON.parse((await meta(db)).kdf_params))
-    await db.updateTable('vault_meta').set({ kdf_params: JSON.stringify({ ...params, opslimit: 1 }) }).where('id', '=', 1).execute()
+    await db
+      .updateTable('vault_meta')
+      .set({ kdf_params: JSON.stringify({ ...params, opslimit: 1 }) })
+      .where('id', '=', 1)
+      .execute()
     expect(await failure(() => tv.vault.unlock(PASSPHRASE))).toEqual(wrong)
-    await db.updateTable('vault_meta').set({ kdf_params: JSON.stringify(params) }).where('id', '=', 1).execute()
+    await db
+      .updateTable('vault_meta')
+      .set({ kdf_params: JSON.stringify(params) })
+      .where('id', '=', 1)
+      .execute()
     await tv.vault.unlock({ recoveryKey: tv.recoveryKey })
     expect((await tv.vault.status()).state).toBe('unsealed')
   })
@@ -387,7 +505,9 @@ describe('promise 7: a wrong passphrase and a corrupted key blob give the same a
     const params = JSON.parse(row.kdf_params) as Record<string, unknown>
     expect(Object.keys(params).sort()).toEqual(['alg', 'memlimit', 'opslimit', 'salt'])
     // The wrap is an AEAD envelope (version 1, term 0, nonce, 32-byte key + padding, tag), not a hash.
-    expect(Uint8Array.from(row.wrapped_root_passphrase).subarray(0, 5)).toEqual(new Uint8Array([1, 0, 0, 0, 0]))
+    expect(Uint8Array.from(row.wrapped_root_passphrase).subarray(0, 5)).toEqual(
+      new Uint8Array([1, 0, 0, 0, 0]),
+    )
 
     const sodium = await loadSodium()
     const pass = passphraseBytes(PASSPHRASE)
@@ -403,17 +523,33 @@ describe('promise 7: a wrong passphrase and a corrupted key blob give the same a
       ['blake2b-512', sodium.crypto_generichash(64, pass, null)],
       ['passphrase', pass],
     ]
-    const tables = ['vault_meta', 'keyring', 'fields', 'purchases', 'vendors', 'grants', 'audit'] as const
+    const tables = [
+      'vault_meta',
+      'keyring',
+      'fields',
+      'purchases',
+      'vendors',
+      'grants',
+      'audit',
+    ] as const
     const scanFor = async (needles: [string, Uint8Array][]): Promise<string[]> => {
       const found: string[] = []
       for (const table of tables) {
-        const { rows } = await sql<Record<string, unknown>>`select * from ${sql.table(table)}`.execute(db)
+        const { rows } = await sql<
+          Record<string, unknown>
+        >`select * from ${sql.table(table)}`.execute(db)
         for (const r of rows) {
           for (const [column, value] of Object.entries(r)) {
-            const bytes = value instanceof Uint8Array ? Buffer.from(value) : Buffer.from(String(value))
+            const bytes =
+              value instanceof Uint8Array ? Buffer.from(value) : Buffer.from(String(value))
             for (const [name, s] of needles) {
               const b = Buffer.from(s)
-              for (const form of [b, Buffer.from(b.toString('hex')), Buffer.from(b.toString('base64')), Buffer.from(b.toString('base64url'))]) {
+              for (const form of [
+                b,
+                Buffer.from(b.toString('hex')),
+                Buffer.from(b.toString('base64')),
+                Buffer.from(b.toString('base64url')),
+              ]) {
                 if (bytes.indexOf(form) !== -1) found.push(`${table}.${column}: ${name}`)
               }
             }
@@ -424,18 +560,26 @@ describe('promise 7: a wrong passphrase and a corrupted key blob give the same a
     }
     expect(await scanFor(suspects)).toEqual([])
     // Control: the same scan does find bytes that are stored (part of the wrap itself).
-    expect(await scanFor([['control', Uint8Array.from(row.wrapped_root_passphrase).subarray(5, 37)]])).toContain('vault_meta.wrapped_root_passphrase: control')
+    expect(
+      await scanFor([['control', Uint8Array.from(row.wrapped_root_passphrase).subarray(5, 37)]]),
+    ).toContain('vault_meta.wrapped_root_passphrase: control')
   })
 })
 
 describe('promise 8: unlock throttling', () => {
   function fakeClock(start = Date.parse('2026-04-01T12:00:00.000Z')) {
     let t = start
-    return { now: () => new Date(t), set: (ms: number) => void (t = ms), advance: (ms: number) => void (t += ms), get: () => t }
+    return {
+      now: () => new Date(t),
+      set: (ms: number) => void (t = ms),
+      advance: (ms: number) => void (t += ms),
+      get: () => t,
+    }
   }
 
   async function failWrong(vault: Vault, times: number): Promise<void> {
-    for (let i = 0; i < times; i++) expect([i, await outcome(() => vault.unlock(WRONG))]).toEqual([i, 'ERR_UNLOCK_FAILED'])
+    for (let i = 0; i < times; i++)
+      expect([i, await outcome(() => vault.unlock(WRONG))]).toEqual([i, 'ERR_UNLOCK_FAILED'])
   }
 
   it('promise 8: after 5 failures even the correct passphrase is refused with ERR_UNLOCK_THROTTLED (Argon2 never ran), the block survives reopen(), and ends when the clock passes retryAt', async () => {
@@ -455,14 +599,23 @@ describe('promise 8: unlock throttling', () => {
     expect(refusal).toBeInstanceOf(UnlockThrottledError)
     expect((refusal as UnlockThrottledError).code).toBe('ERR_UNLOCK_THROTTLED')
     expect((refusal as UnlockThrottledError).retryAt.getTime()).toBe(retryAt)
-    expect(await outcome(() => tv.vault.unlock({ recoveryKey: tv.recoveryKey }))).toBe('ERR_UNLOCK_THROTTLED')
-    expect(await outcome(() => tv.vault.changePassphrase(PASSPHRASE, 'another long passphrase'))).toBe('ERR_VAULT_LOCKED')
-    expect(await outcome(() => tv.vault.recover(tv.recoveryKey, 'another long passphrase'))).toBe('ERR_UNLOCK_THROTTLED')
+    expect(await outcome(() => tv.vault.unlock({ recoveryKey: tv.recoveryKey }))).toBe(
+      'ERR_UNLOCK_THROTTLED',
+    )
+    expect(
+      await outcome(() => tv.vault.changePassphrase(PASSPHRASE, 'another long passphrase')),
+    ).toBe('ERR_VAULT_LOCKED')
+    expect(await outcome(() => tv.vault.recover(tv.recoveryKey, 'another long passphrase'))).toBe(
+      'ERR_UNLOCK_THROTTLED',
+    )
     expect((await sealedStatus(tv.vault)).failedUnlocks).toBe(5) // refusals are not attempts
 
     // A restart does not reset anything.
     const reopened = await tv.reopen()
-    expect(await sealedStatus(reopened)).toMatchObject({ failedUnlocks: 5, unlockBlockedUntil: blocked.unlockBlockedUntil })
+    expect(await sealedStatus(reopened)).toMatchObject({
+      failedUnlocks: 5,
+      unlockBlockedUntil: blocked.unlockBlockedUntil,
+    })
     expect(await outcome(() => reopened.unlock(PASSPHRASE))).toBe('ERR_UNLOCK_THROTTLED')
 
     clock.set(retryAt - 1)
@@ -508,8 +661,14 @@ describe('promise 8: unlock throttling', () => {
   it('promise 8: 8 wrong attempts fired in parallel cannot bypass the limit — at most 5 reach the KDF, the rest are throttled', async () => {
     const tv = await newVault()
     await tv.vault.lock()
-    const results = await Promise.allSettled(Array.from({ length: 8 }, () => tv.vault.unlock(WRONG)))
-    const codes = results.map((r) => (r.status === 'rejected' && r.reason instanceof VaultError ? r.reason.code : `unexpected ${r.status}`))
+    const results = await Promise.allSettled(
+      Array.from({ length: 8 }, () => tv.vault.unlock(WRONG)),
+    )
+    const codes = results.map((r) =>
+      r.status === 'rejected' && r.reason instanceof VaultError
+        ? r.reason.code
+        : `unexpected ${r.status}`,
+    )
     const failed = codes.filter((c) => c === 'ERR_UNLOCK_FAILED').length
     const throttled = codes.filter((c) => c === 'ERR_UNLOCK_THROTTLED').length
     expect(failed + throttled).toBe(8)
@@ -536,10 +695,25 @@ describe('promise 9: passphrase change rewraps the root key only', () => {
 
     expect(await snapshot(db)).toEqual(before)
     const metaAfter = await meta(db)
-    expect(Buffer.from(metaAfter.wrapped_root_recovery).equals(Buffer.from(metaBefore.wrapped_root_recovery))).toBe(true)
-    expect(Buffer.from(metaAfter.wrapped_root_passphrase).equals(Buffer.from(metaBefore.wrapped_root_passphrase))).toBe(false)
+    expect(
+      Buffer.from(metaAfter.wrapped_root_recovery).equals(
+        Buffer.from(metaBefore.wrapped_root_recovery),
+      ),
+    ).toBe(true)
+    expect(
+      Buffer.from(metaAfter.wrapped_root_passphrase).equals(
+        Buffer.from(metaBefore.wrapped_root_passphrase),
+      ),
+    ).toBe(false)
     expect(JSON.parse(metaAfter.kdf_params).salt).not.toBe(JSON.parse(metaBefore.kdf_params).salt)
-    expect({ ...metaAfter, wrapped_root_passphrase: null, kdf_params: null, audit_head_seq: null, audit_head_hash: null, audit_head_mac: null }).toEqual({
+    expect({
+      ...metaAfter,
+      wrapped_root_passphrase: null,
+      kdf_params: null,
+      audit_head_seq: null,
+      audit_head_hash: null,
+      audit_head_mac: null,
+    }).toEqual({
       ...metaBefore,
       wrapped_root_passphrase: null,
       kdf_params: null,
@@ -569,7 +743,11 @@ describe('promise 9: passphrase change rewraps the root key only', () => {
     const metaBefore = await meta(db)
     expect(await outcome(() => tv.vault.changePassphrase(WRONG, NEXT))).toBe('ERR_UNLOCK_FAILED')
     const metaAfter = await meta(db)
-    expect(Buffer.from(metaAfter.wrapped_root_passphrase).equals(Buffer.from(metaBefore.wrapped_root_passphrase))).toBe(true)
+    expect(
+      Buffer.from(metaAfter.wrapped_root_passphrase).equals(
+        Buffer.from(metaBefore.wrapped_root_passphrase),
+      ),
+    ).toBe(true)
     expect(metaAfter.kdf_params).toBe(metaBefore.kdf_params)
     await tv.vault.lock()
     expect(await outcome(() => tv.vault.unlock(NEXT))).toBe('ERR_UNLOCK_FAILED')
@@ -618,8 +796,13 @@ describe('recovery keys and passphrase strength', () => {
       'correct horse battery staple',
     ]
     for (const typo of typos) {
-      expect([typo, await outcome(() => tv.vault.unlock({ recoveryKey: typo }))]).toEqual([typo, 'ERR_RECOVERY_KEY_FORMAT'])
-      expect([typo, await outcome(() => tv.vault.recover(typo, 'a brand new passphrase'))]).toEqual([typo, 'ERR_RECOVERY_KEY_FORMAT'])
+      expect([typo, await outcome(() => tv.vault.unlock({ recoveryKey: typo }))]).toEqual([
+        typo,
+        'ERR_RECOVERY_KEY_FORMAT',
+      ])
+      expect([typo, await outcome(() => tv.vault.recover(typo, 'a brand new passphrase'))]).toEqual(
+        [typo, 'ERR_RECOVERY_KEY_FORMAT'],
+      )
     }
     expect((await sealedStatus(tv.vault)).failedUnlocks).toBe(0)
     const forgiving = tv.recoveryKey.toLowerCase().replace(/-/g, ' ').replace(/0/g, 'o')
@@ -629,7 +812,10 @@ describe('recovery keys and passphrase strength', () => {
 
   it('weak passphrases — too short, or long but guessable — give ERR_WEAK_PASSPHRASE (initialize, changePassphrase, recover) and change nothing', async () => {
     /** The refusal's code and whether its message repeats the passphrase (it must not). */
-    async function refused(call: () => Promise<unknown>, passphrase: string): Promise<[string, boolean]> {
+    async function refused(
+      call: () => Promise<unknown>,
+      passphrase: string,
+    ): Promise<[string, boolean]> {
       const err = await call().then(
         () => undefined,
         (e: unknown) => e,
@@ -637,22 +823,43 @@ describe('recovery keys and passphrase strength', () => {
       const code = err instanceof VaultError ? err.code : `not a VaultError: ${String(err)}`
       return [code, err instanceof Error && passphrase !== '' && err.message.includes(passphrase)]
     }
-    const WEAK = ['hunter2', '1234567', 'password', 'correcthorse', 'a'.repeat(20), 'passwordpassword']
+    const WEAK = [
+      'hunter2',
+      '1234567',
+      'password',
+      'correcthorse',
+      'a'.repeat(20),
+      'passwordpassword',
+    ]
     const db = await createTestDatabase()
     databases.push(db)
     const fresh = await createVault({ database: db.open(), kdf: 'interactive' })
     bareVaults.push(fresh)
-    for (const p of WEAK) expect([p, await refused(() => fresh.initialize(p), p)]).toEqual([p, ['ERR_WEAK_PASSPHRASE', false]])
+    for (const p of WEAK)
+      expect([p, await refused(() => fresh.initialize(p), p)]).toEqual([
+        p,
+        ['ERR_WEAK_PASSPHRASE', false],
+      ])
     expect(await fresh.status()).toEqual({ state: 'uninitialized' })
 
     const tv = await newVault()
     const metaBefore = await meta(tv.handle.db)
     for (const p of ['7 chars', '', ...WEAK]) {
-      expect([p, await refused(() => tv.vault.changePassphrase(PASSPHRASE, p), p)]).toEqual([p, ['ERR_WEAK_PASSPHRASE', false]])
-      expect([p, await refused(() => tv.vault.recover(tv.recoveryKey, p), p)]).toEqual([p, ['ERR_WEAK_PASSPHRASE', false]])
+      expect([p, await refused(() => tv.vault.changePassphrase(PASSPHRASE, p), p)]).toEqual([
+        p,
+        ['ERR_WEAK_PASSPHRASE', false],
+      ])
+      expect([p, await refused(() => tv.vault.recover(tv.recoveryKey, p), p)]).toEqual([
+        p,
+        ['ERR_WEAK_PASSPHRASE', false],
+      ])
     }
     // Bytes are judged as the text they encode.
-    expect(await outcome(() => tv.vault.changePassphrase(PASSPHRASE, new TextEncoder().encode('a'.repeat(20))))).toBe('ERR_WEAK_PASSPHRASE')
+    expect(
+      await outcome(() =>
+        tv.vault.changePassphrase(PASSPHRASE, new TextEncoder().encode('a'.repeat(20))),
+      ),
+    ).toBe('ERR_WEAK_PASSPHRASE')
     const metaAfter = await meta(tv.handle.db)
     expect(metaAfter.wrapped_root_passphrase).toEqual(metaBefore.wrapped_root_passphrase)
     expect(metaAfter.kdf_params).toBe(metaBefore.kdf_params)

@@ -40,18 +40,52 @@ async function collect(stream: AsyncIterable<Uint8Array>): Promise<Buffer> {
 // ---------------------------------------------------------------------------------------------
 // Helpers: stored ciphertexts, read and written behind the vault's back.
 
-type Stored = { table: 'fields'; id: string } | { table: 'purchases' | 'vendors' | 'grants'; id: string }
+type Stored =
+  | { table: 'fields'; id: string }
+  | { table: 'purchases' | 'vendors' | 'grants'; id: string }
 
 async function readStored(db: Kysely<VaultDatabase>, s: Stored): Promise<Uint8Array> {
   switch (s.table) {
     case 'fields':
-      return Uint8Array.from((await db.selectFrom('fields').select('value').where('path', '=', s.id).executeTakeFirstOrThrow()).value)
+      return Uint8Array.from(
+        (
+          await db
+            .selectFrom('fields')
+            .select('value')
+            .where('path', '=', s.id)
+            .executeTakeFirstOrThrow()
+        ).value,
+      )
     case 'purchases':
-      return Uint8Array.from((await db.selectFrom('purchases').select('body').where('id', '=', s.id).executeTakeFirstOrThrow()).body)
+      return Uint8Array.from(
+        (
+          await db
+            .selectFrom('purchases')
+            .select('body')
+            .where('id', '=', s.id)
+            .executeTakeFirstOrThrow()
+        ).body,
+      )
     case 'vendors':
-      return Uint8Array.from((await db.selectFrom('vendors').select('body').where('id', '=', s.id).executeTakeFirstOrThrow()).body)
+      return Uint8Array.from(
+        (
+          await db
+            .selectFrom('vendors')
+            .select('body')
+            .where('id', '=', s.id)
+            .executeTakeFirstOrThrow()
+        ).body,
+      )
     case 'grants':
-      return Uint8Array.from((await db.selectFrom('grants').select('body').where('id', '=', s.id).executeTakeFirstOrThrow()).body)
+      return Uint8Array.from(
+        (
+          await db
+            .selectFrom('grants')
+            .select('body')
+            .where('id', '=', s.id)
+            .executeTakeFirstOrThrow()
+        ).body,
+      )
   }
 }
 
@@ -59,22 +93,38 @@ async function writeStored(db: Kysely<VaultDatabase>, s: Stored, bytes: Uint8Arr
   const blob = Buffer.from(bytes)
   const result =
     s.table === 'fields'
-      ? await db.updateTable('fields').set({ value: blob }).where('path', '=', s.id).executeTakeFirst()
+      ? await db
+          .updateTable('fields')
+          .set({ value: blob })
+          .where('path', '=', s.id)
+          .executeTakeFirst()
       : await db.updateTable(s.table).set({ body: blob }).where('id', '=', s.id).executeTakeFirst()
   expect(Number(result.numUpdatedRows)).toBe(1)
 }
 
 /** The owner's reads that decrypt `s`: the point read and every listing that includes it. */
-function readsOf(vault: Vault, s: Stored, grantIds: { fieldsGrant: string }): (() => Promise<unknown>)[] {
+function readsOf(
+  vault: Vault,
+  s: Stored,
+  grantIds: { fieldsGrant: string },
+): (() => Promise<unknown>)[] {
   switch (s.table) {
     case 'fields':
-      return [() => vault.fields.get(s.id as 'email'), () => vault.fields.list(), () => vault.readThroughGrant(grantIds.fieldsGrant)]
+      return [
+        () => vault.fields.get(s.id as 'email'),
+        () => vault.fields.list(),
+        () => vault.readThroughGrant(grantIds.fieldsGrant),
+      ]
     case 'purchases':
       return [() => vault.purchases.get(s.id), () => vault.purchases.list()]
     case 'vendors':
       return [() => vault.vendors.get(s.id), () => vault.vendors.list()]
     case 'grants':
-      return [() => vault.grants.get(s.id), () => vault.grants.list(), () => vault.readThroughGrant(s.id)]
+      return [
+        () => vault.grants.get(s.id),
+        () => vault.grants.list(),
+        () => vault.readThroughGrant(s.id),
+      ]
   }
 }
 
@@ -96,16 +146,53 @@ async function populated(tv: TestVault) {
   await vault.fields.setMany({
     email: 'ada@example.org',
     'name.given': 'Ada',
-    'address.home': { streetAddress: '1 Analytical Row', addressLocality: 'London', addressCountry: 'GB' },
+    'address.home': {
+      streetAddress: '1 Analytical Row',
+      addressLocality: 'London',
+      addressCountry: 'GB',
+    },
     'custom.loyalty.airline': 'FF 1234',
   })
   const shop = await vault.vendors.register({ name: 'Fjord Outdoor', uri: 'https://fjord.example' })
   const other = await vault.vendors.register({ name: 'Book Barn' })
-  const p1 = await vault.purchases.add({ seller: 'Fjord Outdoor', orderDate: '2026-03-14', currency: 'EUR', total: 129.9, items: [{ name: 'Rain jacket' }] }, { vendorId: shop.id })
-  const p2 = await vault.purchases.add({ seller: 'Book Barn', orderDate: '2026-02-01', currency: 'EUR', total: 12, notes: 'gift' })
-  const p3 = await vault.purchases.add({ seller: 'Fjord Outdoor', orderDate: '2025-12-24', currency: 'NOK', total: 499 })
-  const g1 = await vault.grants.create({ vendorId: shop.id, fields: ['email', 'name.*', 'address.*', 'custom.*'], actions: ['read'], purpose: 'Delivery', durationSeconds: 3600 })
-  const g2 = await vault.grants.create({ vendorId: other.id, fields: ['email'], purchases: { madeWithVendor: true }, actions: ['read', 'append'], purpose: 'Receipts', durationSeconds: 3600 })
+  const p1 = await vault.purchases.add(
+    {
+      seller: 'Fjord Outdoor',
+      orderDate: '2026-03-14',
+      currency: 'EUR',
+      total: 129.9,
+      items: [{ name: 'Rain jacket' }],
+    },
+    { vendorId: shop.id },
+  )
+  const p2 = await vault.purchases.add({
+    seller: 'Book Barn',
+    orderDate: '2026-02-01',
+    currency: 'EUR',
+    total: 12,
+    notes: 'gift',
+  })
+  const p3 = await vault.purchases.add({
+    seller: 'Fjord Outdoor',
+    orderDate: '2025-12-24',
+    currency: 'NOK',
+    total: 499,
+  })
+  const g1 = await vault.grants.create({
+    vendorId: shop.id,
+    fields: ['email', 'name.*', 'address.*', 'custom.*'],
+    actions: ['read'],
+    purpose: 'Delivery',
+    durationSeconds: 3600,
+  })
+  const g2 = await vault.grants.create({
+    vendorId: other.id,
+    fields: ['email'],
+    purchases: { madeWithVendor: true },
+    actions: ['read', 'append'],
+    purpose: 'Receipts',
+    durationSeconds: 3600,
+  })
   const stored: Stored[] = [
     { table: 'fields', id: 'email' },
     { table: 'fields', id: 'name.given' },
@@ -119,7 +206,11 @@ async function populated(tv: TestVault) {
     { table: 'grants', id: g1.id },
     { table: 'grants', id: g2.id },
   ]
-  return { stored, grants: { fieldsGrant: g1.id }, ids: { shop: shop.id, other: other.id, p1: p1.id, p2: p2.id, g1: g1.id, g2: g2.id } }
+  return {
+    stored,
+    grants: { fieldsGrant: g1.id },
+    ids: { shop: shop.id, other: other.id, p1: p1.id, p2: p2.id, g1: g1.id, g2: g2.id },
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -162,7 +253,12 @@ describe('promise 1: no plaintext at rest', () => {
 
     await vault.fields.set('name.given', c.given)
     await vault.fields.set('email', `${c.emailLocal}@example.org`)
-    await vault.fields.set('address.home', { streetAddress: c.street, addressLocality: c.locality, postalCode: c.postal, addressCountry: 'NO' })
+    await vault.fields.set('address.home', {
+      streetAddress: c.street,
+      addressLocality: c.locality,
+      postalCode: c.postal,
+      addressCountry: 'NO',
+    })
     await vault.fields.set('prefs.brands.liked', [c.brand1, c.brand2])
     await vault.fields.setMany({ 'prefs.allergies': [c.allergy], gender: c.gender })
     await vault.fields.set('custom.loyalty.number', c.customText)
@@ -173,14 +269,42 @@ describe('promise 1: no plaintext at rest', () => {
     await vault.fields.delete('custom.gone')
     await vault.fields.set(controlPath, 'control value')
 
-    const vendor = await vault.vendors.register({ name: c.vendorName, uri: `https://${c.vendorHost}.example`, contacts: [c.contact] })
+    const vendor = await vault.vendors.register({
+      name: c.vendorName,
+      uri: `https://${c.vendorHost}.example`,
+      contacts: [c.contact],
+    })
     await vault.purchases.add(
-      { seller: c.seller, orderDate: '2026-03-14', orderNumber: c.orderNumber, category: c.category, currency: 'EUR', total: 42, notes: c.notes, items: [{ name: c.itemName, sku: c.sku, quantity: 2, price: 21 }] },
+      {
+        seller: c.seller,
+        orderDate: '2026-03-14',
+        orderNumber: c.orderNumber,
+        category: c.category,
+        currency: 'EUR',
+        total: 42,
+        notes: c.notes,
+        items: [{ name: c.itemName, sku: c.sku, quantity: 2, price: 21 }],
+      },
       { vendorId: vendor.id },
     )
-    const grant = await vault.grants.create({ vendorId: vendor.id, fields: ['name.*', 'custom.*'], purchases: { madeWithVendor: true }, actions: ['read', 'append'], purpose: c.purpose, durationSeconds: 3600 })
-    await vault.grants.narrow(grant.id, { actions: ['read', 'append'], fields: ['name.given', 'custom.*'] })
-    const pending = await vault.inbox.append(grant.id, { seller: c.inboxSeller, orderDate: '2026-03-15T10:00:00Z', currency: 'EUR', total: 7 })
+    const grant = await vault.grants.create({
+      vendorId: vendor.id,
+      fields: ['name.*', 'custom.*'],
+      purchases: { madeWithVendor: true },
+      actions: ['read', 'append'],
+      purpose: c.purpose,
+      durationSeconds: 3600,
+    })
+    await vault.grants.narrow(grant.id, {
+      actions: ['read', 'append'],
+      fields: ['name.given', 'custom.*'],
+    })
+    const pending = await vault.inbox.append(grant.id, {
+      seller: c.inboxSeller,
+      orderDate: '2026-03-15T10:00:00Z',
+      currency: 'EUR',
+      total: 7,
+    })
     await vault.inbox.accept(pending.id)
     const slice = await vault.readThroughGrant(grant.id)
     expect(slice.fields['name.given']).toBe(c.given)
@@ -189,13 +313,31 @@ describe('promise 1: no plaintext at rest', () => {
     await vault.importJson({
       ...doc,
       fields: { ...doc.fields, 'custom.imported': c.importedField },
-      purchases: [...doc.purchases, { id: 'pur_imported_canary', seller: c.importedSeller, orderDate: '2026-01-01', currency: 'EUR', total: 1, items: [], provenance: 'import', status: 'accepted', createdAt: '2026-01-01T00:00:00.000Z' }],
+      purchases: [
+        ...doc.purchases,
+        {
+          id: 'pur_imported_canary',
+          seller: c.importedSeller,
+          orderDate: '2026-01-01',
+          currency: 'EUR',
+          total: 1,
+          items: [],
+          provenance: 'import',
+          status: 'accepted',
+          createdAt: '2026-01-01T00:00:00.000Z',
+        },
+      ],
     })
     expect(await vault.fields.get('custom.imported')).toBe(c.importedField)
 
     await vault.changePassphrase(PASSPHRASE, c.newPassphrase)
     await vault.rotateKeys()
-    const secrets = [...Object.values(c), PASSPHRASE, tv.recoveryKey, tv.recoveryKey.replace(/-/g, '')]
+    const secrets = [
+      ...Object.values(c),
+      PASSPHRASE,
+      tv.recoveryKey,
+      tv.recoveryKey.replace(/-/g, ''),
+    ]
     return { secrets, control: controlPath.slice('custom.'.length), exported: doc }
   }
 
@@ -209,12 +351,26 @@ describe('promise 1: no plaintext at rest', () => {
     expect(hits(exportBytes, [secrets[0] as string])).toHaveLength(1)
     for (const shift of [0, 1, 2]) {
       const padded = Buffer.concat([randomBytes(shift), exportBytes])
-      expect(hits(Buffer.from(padded.toString('base64')), [secrets[0] as string]).length).toBeGreaterThan(0)
-      expect(hits(Buffer.from(padded.toString('hex')), [secrets[0] as string]).length).toBeGreaterThan(0)
+      expect(
+        hits(Buffer.from(padded.toString('base64')), [secrets[0] as string]).length,
+      ).toBeGreaterThan(0)
+      expect(
+        hits(Buffer.from(padded.toString('hex')), [secrets[0] as string]).length,
+      ).toBeGreaterThan(0)
     }
 
     const rows = await allStoredRows(tv.handle.db)
-    expect(rows.tables).toEqual(expect.arrayContaining(['vault_meta', 'keyring', 'fields', 'purchases', 'vendors', 'grants', 'audit']))
+    expect(rows.tables).toEqual(
+      expect.arrayContaining([
+        'vault_meta',
+        'keyring',
+        'fields',
+        'purchases',
+        'vendors',
+        'grants',
+        'audit',
+      ]),
+    )
     expect(hits(rows.bytes, [control])).not.toHaveLength(0) // the plaintext path is there…
     expect(hits(rows.bytes, secrets)).toEqual([]) // …and no value is.
 
@@ -278,26 +434,39 @@ describe('promise 2: tamper → fail', () => {
 
     let headerFlips = 0
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...stored), fc.nat({ max: 100_000 }), fc.integer({ min: 0, max: 7 }), async (s, where, bit) => {
-        const original = await readStored(db, s)
-        const pos = where % original.length
-        const tampered = original.slice()
-        tampered[pos] = (tampered[pos] as number) ^ (1 << bit)
-        await writeStored(db, s, tampered)
-        try {
-          // Byte 0 is the version and bytes 1–4 the term: a changed header names a version or a
-          // key that does not exist (this vault has only term 1) and is refused before decrypting.
-          // Grant and vendor rows are MAC'd over their ciphertext too (SECURITY.md, "The barrier"):
-          // the row MAC refuses any flipped bit before the envelope is even parsed.
-          const expected = pos < 5 && !rowAuthenticated(s) ? 'ERR_UNSUPPORTED_FORMAT' : 'ERR_INTEGRITY'
-          if (pos < 5) headerFlips++
-          for (const read of readsOf(tv.vault, s, grants)) expect([s.table, pos, bit, await failureOf(read)]).toEqual([s.table, pos, bit, expected])
-        } finally {
-          await writeStored(db, s, original)
-        }
-        // Restored, the same reads work again: the failure came from the flipped bit alone.
-        for (const read of readsOf(tv.vault, s, grants)) await expect(read()).resolves.toBeDefined()
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(...stored),
+        fc.nat({ max: 100_000 }),
+        fc.integer({ min: 0, max: 7 }),
+        async (s, where, bit) => {
+          const original = await readStored(db, s)
+          const pos = where % original.length
+          const tampered = original.slice()
+          tampered[pos] = (tampered[pos] as number) ^ (1 << bit)
+          await writeStored(db, s, tampered)
+          try {
+            // Byte 0 is the version and bytes 1–4 the term: a changed header names a version or a
+            // key that does not exist (this vault has only term 1) and is refused before decrypting.
+            // Grant and vendor rows are MAC'd over their ciphertext too (SECURITY.md, "The barrier"):
+            // the row MAC refuses any flipped bit before the envelope is even parsed.
+            const expected =
+              pos < 5 && !rowAuthenticated(s) ? 'ERR_UNSUPPORTED_FORMAT' : 'ERR_INTEGRITY'
+            if (pos < 5) headerFlips++
+            for (const read of readsOf(tv.vault, s, grants))
+              expect([s.table, pos, bit, await failureOf(read)]).toEqual([
+                s.table,
+                pos,
+                bit,
+                expected,
+              ])
+          } finally {
+            await writeStored(db, s, original)
+          }
+          // Restored, the same reads work again: the failure came from the flipped bit alone.
+          for (const read of readsOf(tv.vault, s, grants))
+            await expect(read()).resolves.toBeDefined()
+        },
+      ),
       {
         numRuns: 80,
         examples: [
@@ -326,7 +495,9 @@ describe('promise 3: no cut-and-paste', () => {
     const a: Stored = { table: 'fields', id: 'email' }
     const b: Stored = { table: 'fields', id: 'name.given' }
     await swap(tv.handle.db, a, b)
-    for (const s of [a, b]) for (const read of readsOf(tv.vault, s, grants)) expect(await failureOf(read)).toBe('ERR_INTEGRITY')
+    for (const s of [a, b])
+      for (const read of readsOf(tv.vault, s, grants))
+        expect(await failureOf(read)).toBe('ERR_INTEGRITY')
     await swap(tv.handle.db, a, b)
     expect(await tv.vault.fields.get('email')).toBe('ada@example.org')
     expect(await tv.vault.fields.get('name.given')).toBe('Ada')
@@ -336,13 +507,24 @@ describe('promise 3: no cut-and-paste', () => {
     const tv = await newVault()
     const { grants, ids } = await populated(tv)
     const pairs: [Stored, Stored][] = [
-      [{ table: 'purchases', id: ids.p1 }, { table: 'purchases', id: ids.p2 }],
-      [{ table: 'vendors', id: ids.shop }, { table: 'vendors', id: ids.other }],
-      [{ table: 'grants', id: ids.g1 }, { table: 'grants', id: ids.g2 }],
+      [
+        { table: 'purchases', id: ids.p1 },
+        { table: 'purchases', id: ids.p2 },
+      ],
+      [
+        { table: 'vendors', id: ids.shop },
+        { table: 'vendors', id: ids.other },
+      ],
+      [
+        { table: 'grants', id: ids.g1 },
+        { table: 'grants', id: ids.g2 },
+      ],
     ]
     for (const [a, b] of pairs) {
       await swap(tv.handle.db, a, b)
-      for (const s of [a, b]) for (const read of readsOf(tv.vault, s, grants)) expect([s.table, await failureOf(read)]).toEqual([s.table, 'ERR_INTEGRITY'])
+      for (const s of [a, b])
+        for (const read of readsOf(tv.vault, s, grants))
+          expect([s.table, await failureOf(read)]).toEqual([s.table, 'ERR_INTEGRITY'])
       await swap(tv.handle.db, a, b)
     }
     expect((await tv.vault.purchases.get(ids.p2)).notes).toBe('gift')
@@ -353,14 +535,28 @@ describe('promise 3: no cut-and-paste', () => {
     const { grants, ids } = await populated(tv)
     const db = tv.handle.db
     const moves: [Stored, Stored][] = [
-      [{ table: 'fields', id: 'custom.loyalty.airline' }, { table: 'purchases', id: ids.p1 }],
-      [{ table: 'vendors', id: ids.shop }, { table: 'grants', id: ids.g1 }],
-      [{ table: 'purchases', id: ids.p2 }, { table: 'vendors', id: ids.other }],
+      [
+        { table: 'fields', id: 'custom.loyalty.airline' },
+        { table: 'purchases', id: ids.p1 },
+      ],
+      [
+        { table: 'vendors', id: ids.shop },
+        { table: 'grants', id: ids.g1 },
+      ],
+      [
+        { table: 'purchases', id: ids.p2 },
+        { table: 'vendors', id: ids.other },
+      ],
     ]
     for (const [from, to] of moves) {
       const original = await readStored(db, to)
       await writeStored(db, to, await readStored(db, from))
-      for (const read of readsOf(tv.vault, to, grants)) expect([from.table, to.table, await failureOf(read)]).toEqual([from.table, to.table, 'ERR_INTEGRITY'])
+      for (const read of readsOf(tv.vault, to, grants))
+        expect([from.table, to.table, await failureOf(read)]).toEqual([
+          from.table,
+          to.table,
+          'ERR_INTEGRITY',
+        ])
       await writeStored(db, to, original)
     }
   })
@@ -370,7 +566,11 @@ describe('promise 3: no cut-and-paste', () => {
     const b = await newVault()
     await a.vault.fields.set('email', 'alice@example.org')
     await b.vault.fields.set('email', 'bob@example.org')
-    await writeStored(b.handle.db, { table: 'fields', id: 'email' }, await readStored(a.handle.db, { table: 'fields', id: 'email' }))
+    await writeStored(
+      b.handle.db,
+      { table: 'fields', id: 'email' },
+      await readStored(a.handle.db, { table: 'fields', id: 'email' }),
+    )
     expect(await failureOf(() => b.vault.fields.get('email'))).toBe('ERR_INTEGRITY')
   })
 })
@@ -379,7 +579,12 @@ describe('promise 4: nonces never repeat', () => {
   it('promise 4: 10,000 envelopes of the same value under the same key and place have distinct nonces and distinct ciphertexts', async () => {
     const sodium = await loadSodium()
     const key = sodium.crypto_aead_xchacha20poly1305_ietf_keygen()
-    const place: Place = { table: 'fields', column: 'value', recordId: 'email', vaultId: 'vault_nonce_test' }
+    const place: Place = {
+      table: 'fields',
+      column: 'value',
+      recordId: 'email',
+      vaultId: 'vault_nonce_test',
+    }
     const plaintext = new TextEncoder().encode('"ada@example.org"')
     const nonces = new Set<string>()
     const ciphertexts = new Set<string>()
@@ -388,7 +593,8 @@ describe('promise 4: nonces never repeat', () => {
       const envelope = seal(sodium, key, 1, place, plaintext)
       nonces.add(Buffer.from(envelope.subarray(5, 29)).toString('hex'))
       ciphertexts.add(Buffer.from(envelope.subarray(29)).toString('hex'))
-      if (i % 2500 === 0) expect(Buffer.from(open(sodium, key, place, envelope)).toString()).toBe('"ada@example.org"')
+      if (i % 2500 === 0)
+        expect(Buffer.from(open(sodium, key, place, envelope)).toString()).toBe('"ada@example.org"')
     }
     expect(nonces.size).toBe(N)
     expect(ciphertexts.size).toBe(N)
@@ -406,7 +612,10 @@ describe('promise 4: nonces never repeat', () => {
     expect(seen.size).toBe(5)
     const order = { seller: 'Fjord', orderDate: '2026-01-01', currency: 'EUR', total: 1 }
     const [p, q] = [await tv.vault.purchases.add(order), await tv.vault.purchases.add(order)]
-    const [pb, qb] = [await readStored(db, { table: 'purchases', id: p.id }), await readStored(db, { table: 'purchases', id: q.id })]
+    const [pb, qb] = [
+      await readStored(db, { table: 'purchases', id: p.id }),
+      await readStored(db, { table: 'purchases', id: q.id }),
+    ]
     expect(pb.length).toBe(qb.length)
     expect(Buffer.from(pb.subarray(5, 29)).equals(Buffer.from(qb.subarray(5, 29)))).toBe(false)
     expect(Buffer.from(pb).equals(Buffer.from(qb))).toBe(false)
@@ -414,7 +623,12 @@ describe('promise 4: nonces never repeat', () => {
 })
 
 describe('promise 5: strict formats', () => {
-  const place: Place = { table: 'fields', column: 'value', recordId: 'email', vaultId: 'vault_strict_test' }
+  const place: Place = {
+    table: 'fields',
+    column: 'value',
+    recordId: 'email',
+    vaultId: 'vault_strict_test',
+  }
 
   async function decryptSpy(): Promise<{ sodium: Sodium; calls: () => number }> {
     const sodium = await loadSodium()
@@ -456,12 +670,18 @@ describe('promise 5: strict formats', () => {
       expect(codeOf(() => open(sodium, key, place, changed))).toBe('ERR_UNSUPPORTED_FORMAT')
     }
     for (let length = 0; length < envelope.length; length++) {
-      expect([length, codeOf(() => open(sodium, key, place, envelope.subarray(0, length)))]).toEqual([length, 'ERR_UNSUPPORTED_FORMAT'])
+      expect([
+        length,
+        codeOf(() => open(sodium, key, place, envelope.subarray(0, length))),
+      ]).toEqual([length, 'ERR_UNSUPPORTED_FORMAT'])
     }
     expect(calls()).toBe(0)
     // A longer envelope cut short still fails — at the tag, since its length alone cannot tell.
     const long = seal(sodium, key, 1, place, new Uint8Array(100))
-    for (const cut of [1, 16, 32]) expect(codeOf(() => open(sodium, key, place, long.subarray(0, long.length - cut)))).toBe('ERR_INTEGRITY')
+    for (const cut of [1, 16, 32])
+      expect(codeOf(() => open(sodium, key, place, long.subarray(0, long.length - cut)))).toBe(
+        'ERR_INTEGRITY',
+      )
     expect(codeOf(() => open(sodium, key, place, envelope))).toBe('no error')
     expect(calls()).toBeGreaterThan(0) // the spy does see real decrypts
   })
@@ -489,7 +709,11 @@ describe('promise 5: strict formats', () => {
         // fields.get, purchases.get, vendors.get and grants.get decrypt only the one record.
         const [pointRead] = readsOf(tv.vault, s, grants)
         const expected = rowAuthenticated(s) ? 'ERR_INTEGRITY' : 'ERR_UNSUPPORTED_FORMAT'
-        expect([s.table, what, await failureOf(pointRead as () => Promise<unknown>)]).toEqual([s.table, what, expected])
+        expect([s.table, what, await failureOf(pointRead as () => Promise<unknown>)]).toEqual([
+          s.table,
+          what,
+          expected,
+        ])
         expect([s.table, what, calls() - before]).toEqual([s.table, what, 0])
       }
       await writeStored(db, s, original)

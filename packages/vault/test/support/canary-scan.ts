@@ -39,7 +39,8 @@ export function encodingsOf(text: string): { name: string; bytes: Buffer }[] {
 export function hits(haystack: Uint8Array, canaries: readonly string[]): string[] {
   const buf = Buffer.from(haystack.buffer, haystack.byteOffset, haystack.byteLength)
   const found: string[] = []
-  for (const c of canaries) for (const e of encodingsOf(c)) if (buf.indexOf(e.bytes) !== -1) found.push(`${c} (${e.name})`)
+  for (const c of canaries)
+    for (const e of encodingsOf(c)) if (buf.indexOf(e.bytes) !== -1) found.push(`${c} (${e.name})`)
   return found
 }
 
@@ -51,17 +52,34 @@ function valueBytes(value: unknown): Buffer {
 }
 
 /** Every value of every row of every table of the database, as bytes (plus PostgreSQL's text form of each row). */
-export async function allStoredRows(db: Kysely<VaultDatabase>): Promise<{ tables: string[]; bytes: Buffer }> {
+export async function allStoredRows(
+  db: Kysely<VaultDatabase>,
+): Promise<{ tables: string[]; bytes: Buffer }> {
   const tables =
     engine === 'sqlite'
-      ? (await sql<{ name: string }>`select name from sqlite_master where type = 'table'`.execute(db)).rows.map((r) => r.name)
-      : (await sql<{ name: string }>`select table_name as name from information_schema.tables where table_schema = current_schema()`.execute(db)).rows.map((r) => r.name)
+      ? (
+          await sql<{ name: string }>`select name from sqlite_master where type = 'table'`.execute(
+            db,
+          )
+        ).rows.map((r) => r.name)
+      : (
+          await sql<{
+            name: string
+          }>`select table_name as name from information_schema.tables where table_schema = current_schema()`.execute(
+            db,
+          )
+        ).rows.map((r) => r.name)
   const parts: Buffer[] = []
   for (const table of tables) {
-    const { rows } = await sql<Record<string, unknown>>`select * from ${sql.table(table)}`.execute(db)
-    for (const row of rows) for (const value of Object.values(row)) parts.push(valueBytes(value), Buffer.from([0]))
+    const { rows } = await sql<Record<string, unknown>>`select * from ${sql.table(table)}`.execute(
+      db,
+    )
+    for (const row of rows)
+      for (const value of Object.values(row)) parts.push(valueBytes(value), Buffer.from([0]))
     if (engine === 'postgres') {
-      const text = await sql<{ row: string }>`select t::text as row from ${sql.table(table)} as t`.execute(db)
+      const text = await sql<{
+        row: string
+      }>`select t::text as row from ${sql.table(table)} as t`.execute(db)
       for (const r of text.rows) parts.push(Buffer.from(r.row), Buffer.from([0]))
     }
   }
@@ -69,9 +87,13 @@ export async function allStoredRows(db: Kysely<VaultDatabase>): Promise<{ tables
 }
 
 /** The canaries found in the raw bytes of each file of a SQLite data folder (database, -wal, -shm), by file. */
-export function fileHits(dir: string, canaries: readonly string[]): { files: string[]; found: string[] } {
+export function fileHits(
+  dir: string,
+  canaries: readonly string[],
+): { files: string[]; found: string[] } {
   const files = readdirSync(dir)
   const found: string[] = []
-  for (const name of files) found.push(...hits(readFileSync(join(dir, name)), canaries).map((h) => `${name}: ${h}`))
+  for (const name of files)
+    found.push(...hits(readFileSync(join(dir, name)), canaries).map((h) => `${name}: ${h}`))
   return { files, found }
 }

@@ -45,10 +45,20 @@ export type CrashLine =
   | { readonly type: 'counter'; readonly path: string; readonly value: number }
   | { readonly type: 'purchase'; readonly id: string; readonly order: CrashOrder }
   | { readonly type: 'grant-created'; readonly id: string; readonly fields: string[] }
-  | { readonly type: 'grant-narrowed'; readonly id: string; readonly fields: string[]; readonly revision: number }
+  | {
+      readonly type: 'grant-narrowed'
+      readonly id: string
+      readonly fields: string[]
+      readonly revision: number
+    }
   | { readonly type: 'grant-read'; readonly id: string }
   | { readonly type: 'grant-revoked'; readonly id: string }
-  | { readonly type: 'rotation-progress'; readonly term: number; readonly done: number; readonly total: number }
+  | {
+      readonly type: 'rotation-progress'
+      readonly term: number
+      readonly done: number
+      readonly total: number
+    }
   | { readonly type: 'rotation-done'; readonly term: number; readonly retiredTerms: number[] }
 
 /** The overwritten field: its value only ever grows, one attempt at a time. */
@@ -86,10 +96,21 @@ async function writeForever(vault: Vault, config: CrashWorkerConfig): Promise<ne
 
     // Narrow selectors: a grant over every crash field would outgrow the audit entry's path list.
     const fields = [COUNTER_PATH, 'email']
-    const grant = await vault.grants.create({ vendorId, fields, actions: ['read'], purpose: `crash test ${i}`, durationSeconds: 3600 })
+    const grant = await vault.grants.create({
+      vendorId,
+      fields,
+      actions: ['read'],
+      purpose: `crash test ${i}`,
+      durationSeconds: 3600,
+    })
     say({ type: 'grant-created', id: grant.id, fields })
     const narrowed = await vault.grants.narrow(grant.id, { fields: [COUNTER_PATH] })
-    say({ type: 'grant-narrowed', id: grant.id, fields: narrowed.fields, revision: narrowed.revision })
+    say({
+      type: 'grant-narrowed',
+      id: grant.id,
+      fields: narrowed.fields,
+      revision: narrowed.revision,
+    })
     await vault.readThroughGrant(grant.id, { include: ['fields'] })
     say({ type: 'grant-read', id: grant.id })
     if (i % 2 === 1) {
@@ -102,7 +123,8 @@ async function writeForever(vault: Vault, config: CrashWorkerConfig): Promise<ne
 async function rotate(vault: Vault, config: CrashWorkerConfig): Promise<void> {
   const result = await vault.rotateKeys({
     batchSize: config.batchSize ?? 5,
-    onProgress: (p) => say({ type: 'rotation-progress', term: p.term, done: p.done, total: p.total }),
+    onProgress: (p) =>
+      say({ type: 'rotation-progress', term: p.term, done: p.done, total: p.total }),
   })
   say({ type: 'rotation-done', term: result.term, retiredTerms: result.retiredTerms })
 }
@@ -122,7 +144,9 @@ async function main(): Promise<void> {
 main().then(
   () => process.exit(0),
   (err: unknown) => {
-    process.stderr.write(`crash-worker failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`)
+    process.stderr.write(
+      `crash-worker failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    )
     process.exit(1)
   },
 )

@@ -7,7 +7,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
 import { inject } from 'vitest'
-import { type CreateVaultOptions, type DatabaseHandle, type Vault, createVault, openPostgres, openSqlite } from '../../src/index.js'
+import {
+  type CreateVaultOptions,
+  type DatabaseHandle,
+  type Vault,
+  createVault,
+  openPostgres,
+  openSqlite,
+} from '../../src/index.js'
 
 export const engine = (process.env.CUSTOS_TEST_ENGINE ?? 'sqlite') as 'sqlite' | 'postgres'
 export const PASSPHRASE = 'correct horse battery staple'
@@ -27,7 +34,12 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   if (engine === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'custos-test-'))
     const file = join(dir, 'vault.db')
-    return { open: () => openSqlite(file), file, dir, dispose: async () => rmSync(dir, { recursive: true, force: true }) }
+    return {
+      open: () => openSqlite(file),
+      file,
+      dir,
+      dispose: async () => rmSync(dir, { recursive: true, force: true }),
+    }
   }
   const url = inject('postgresUrl')
   const schema = `t_${process.pid}_${Date.now().toString(36)}_${counter++}`
@@ -38,7 +50,11 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const pools: pg.Pool[] = []
   return {
     open() {
-      const pool = new pg.Pool({ connectionString: url, options: `-c search_path=${schema}`, max: 5 })
+      const pool = new pg.Pool({
+        connectionString: url,
+        options: `-c search_path=${schema}`,
+        max: 5,
+      })
       pools.push(pool)
       return openPostgres({ pool })
     },
@@ -63,7 +79,9 @@ export interface TestVault {
 }
 
 /** A new, initialized, unsealed vault. Dispose it in afterEach. */
-export async function createTestVault(options: Partial<CreateVaultOptions> = {}): Promise<TestVault> {
+export async function createTestVault(
+  options: Partial<CreateVaultOptions> = {},
+): Promise<TestVault> {
   const db = await createTestDatabase()
   let handle = db.open()
   let vault = await createVault({ kdf: 'interactive', ...options, database: handle })

@@ -38,30 +38,42 @@ export interface Command {
   run(invocation: Invocation): Promise<number>
 }
 
-export const HELP_OPTION: OptionSpecs = { help: { type: 'boolean', short: 'h', help: 'show this help' } }
+export const HELP_OPTION: OptionSpecs = {
+  help: { type: 'boolean', short: 'h', help: 'show this help' },
+}
 
 /**
  * Parses a command's argv strictly: an unknown flag, a missing value or a missing/extra
  * positional is a usage error (exit 2) naming the culprit — never silently ignored, since a
  * mistyped `--unseal-key-fle` would otherwise start a server that stays sealed.
  */
-export function parseCommandArgs(command: Command, argv: readonly string[]): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
+export function parseCommandArgs(
+  command: Command,
+  argv: readonly string[],
+): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
   const options: NonNullable<ParseArgsConfig['options']> = {}
   for (const [name, spec] of Object.entries({ ...command.options, ...HELP_OPTION })) {
     options[name] = spec.short ? { type: spec.type, short: spec.short } : { type: spec.type }
   }
-  let parsed
+  let parsed: ReturnType<typeof parseArgs>
   try {
     parsed = parseArgs({ args: [...argv], options, strict: true, allowPositionals: true })
   } catch (err) {
     const message = err instanceof Error ? err.message.split('. ')[0] : String(err)
-    throw new CliError(EXIT.usage, `custos ${command.name}: ${message} (see custos ${command.name} --help)`)
+    throw new CliError(
+      EXIT.usage,
+      `custos ${command.name}: ${message} (see custos ${command.name} --help)`,
+    )
   }
   const values = parsed.values as Record<string, string | boolean | undefined>
   if (values.help) return { values, positionals: parsed.positionals }
   if (parsed.positionals.length !== command.positionals.length) {
-    const expected = command.positionals.length === 0 ? 'no arguments' : command.positionals.join(' ')
-    throw new CliError(EXIT.usage, `custos ${command.name}: expected ${expected}, got ${parsed.positionals.length === 0 ? 'none' : `${parsed.positionals.length} argument(s)`} (see custos ${command.name} --help)`)
+    const expected =
+      command.positionals.length === 0 ? 'no arguments' : command.positionals.join(' ')
+    throw new CliError(
+      EXIT.usage,
+      `custos ${command.name}: expected ${expected}, got ${parsed.positionals.length === 0 ? 'none' : `${parsed.positionals.length} argument(s)`} (see custos ${command.name} --help)`,
+    )
   }
   return { values, positionals: parsed.positionals }
 }
@@ -69,7 +81,13 @@ export function parseCommandArgs(command: Command, argv: readonly string[]): { v
 /** `custos COMMAND --help`: usage line, summary, every flag, details. */
 export function commandHelp(command: Command): string {
   const specs = Object.entries({ ...command.options, ...HELP_OPTION })
-  const flags = specs.map(([name, spec]) => [`${spec.short ? `-${spec.short}, ` : '    '}--${name}${spec.arg ? ` ${spec.arg}` : ''}`, spec.help] as const)
+  const flags = specs.map(
+    ([name, spec]) =>
+      [
+        `${spec.short ? `-${spec.short}, ` : '    '}--${name}${spec.arg ? ` ${spec.arg}` : ''}`,
+        spec.help,
+      ] as const,
+  )
   const width = Math.max(...flags.map(([f]) => f.length))
   const lines = [
     `Usage: custos ${command.name}${command.positionals.map((p) => ` ${p}`).join('')} [options]`,

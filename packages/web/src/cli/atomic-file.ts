@@ -9,7 +9,10 @@ import { open } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { CliError, EXIT } from './exit-codes.js'
 
-export async function writeFileAtomically(file: string, chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<number> {
+export async function writeFileAtomically(
+  file: string,
+  chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+): Promise<number> {
   const partial = `${file}.partial`
   let bytes = 0
   let created = false
@@ -37,7 +40,8 @@ export async function writeFileAtomically(file: string, chunks: AsyncIterable<Ui
     // A file-system refusal (a folder in the way, no such folder, no permission, disk full) is
     // the owner's to fix: one clear line. Anything else (the vault's own errors) passes on.
     const { code, syscall } = err as NodeJS.ErrnoException
-    if (typeof code === 'string' && typeof syscall === 'string') throw new CliError(EXIT.failure, `custos: cannot write ${file}: ${code}`)
+    if (typeof code === 'string' && typeof syscall === 'string')
+      throw new CliError(EXIT.failure, `custos: cannot write ${file}: ${code}`)
     throw err
   }
   const dir = openSync(dirname(file), 'r')

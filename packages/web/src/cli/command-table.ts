@@ -18,7 +18,8 @@ export interface CommandEntry {
 export const COMMANDS: readonly CommandEntry[] = [
   {
     name: 'serve',
-    summary: 'Serve the web app, the owner API and the consent API on one port (what `pnpm start` runs).',
+    summary:
+      'Serve the web app, the owner API and the consent API on one port (what `pnpm start` runs).',
     load: async () => (await import('./commands/serve.js')).serveCommand,
   },
   {

@@ -18,7 +18,11 @@ export const KDF_NAMES = ['interactive', 'moderate', 'sensitive'] as const
 /** One schema per setting: the single source of truth for flags, environment and file alike. */
 const SettingSchemas = {
   host: z.string().min(1, 'must not be empty'),
-  port: z.coerce.number({ message: 'must be a number' }).int('must be a whole number').min(1, 'must be from 1 to 65535').max(65535, 'must be from 1 to 65535'),
+  port: z.coerce
+    .number({ message: 'must be a number' })
+    .int('must be a whole number')
+    .min(1, 'must be from 1 to 65535')
+    .max(65535, 'must be from 1 to 65535'),
   publicUrl: z
     .url({ protocol: /^https?$/, message: 'must be an http(s) URL' })
     .refine((u) => !u.includes('?') && !u.includes('#'), 'must have no query or fragment')
@@ -27,7 +31,11 @@ const SettingSchemas = {
   unsealKeyFile: z.string().min(1, 'must not be empty'),
   logLevel: z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }),
   kdf: z.enum(KDF_NAMES, { message: `must be one of ${KDF_NAMES.join(', ')}` }),
-  trustedProxies: z.coerce.number({ message: 'must be a number' }).int('must be a whole number').min(0, 'must be from 0 to 5').max(5, 'must be from 0 to 5'),
+  trustedProxies: z.coerce
+    .number({ message: 'must be a number' })
+    .int('must be a whole number')
+    .min(0, 'must be from 0 to 5')
+    .max(5, 'must be from 0 to 5'),
 } as const
 
 type SettingName = keyof typeof SettingSchemas
@@ -83,23 +91,62 @@ export interface Settings {
   readonly sources: Readonly<Partial<Record<SettingName | 'data', string>>>
 }
 
-const DEFAULTS = { host: '127.0.0.1', port: 7300, logLevel: 'info', kdf: 'moderate', trustedProxies: 0 } as const
+const DEFAULTS = {
+  host: '127.0.0.1',
+  port: 7300,
+  logLevel: 'info',
+  kdf: 'moderate',
+  trustedProxies: 0,
+} as const
 
 /** Flags every command that touches the vault accepts. */
 export const STORAGE_OPTIONS: OptionSpecs = {
-  data: { type: 'string', short: 'd', arg: 'DIR', help: 'data folder (default ./data; env CUSTOS_DATA)' },
-  'database-url': { type: 'string', arg: 'URL', help: 'postgres://… instead of SQLite in DATA/custos.db (env CUSTOS_DATABASE_URL)' },
+  data: {
+    type: 'string',
+    short: 'd',
+    arg: 'DIR',
+    help: 'data folder (default ./data; env CUSTOS_DATA)',
+  },
+  'database-url': {
+    type: 'string',
+    arg: 'URL',
+    help: 'postgres://… instead of SQLite in DATA/custos.db (env CUSTOS_DATABASE_URL)',
+  },
 }
 export const KDF_OPTION: OptionSpecs = {
-  kdf: { type: 'string', arg: 'PRESET', help: `Argon2id cost for a passphrase set now: ${KDF_NAMES.join(', ')} (default moderate; env CUSTOS_KDF)` },
+  kdf: {
+    type: 'string',
+    arg: 'PRESET',
+    help: `Argon2id cost for a passphrase set now: ${KDF_NAMES.join(', ')} (default moderate; env CUSTOS_KDF)`,
+  },
 }
 export const SERVER_OPTIONS: OptionSpecs = {
-  host: { type: 'string', arg: 'HOST', help: 'address to listen on (default 127.0.0.1; env CUSTOS_HOST)' },
+  host: {
+    type: 'string',
+    arg: 'HOST',
+    help: 'address to listen on (default 127.0.0.1; env CUSTOS_HOST)',
+  },
   port: { type: 'string', short: 'p', arg: 'PORT', help: 'port (default 7300; env CUSTOS_PORT)' },
-  'public-url': { type: 'string', arg: 'URL', help: 'the URL browsers and vendors use, the OAuth issuer (default http://HOST:PORT; env CUSTOS_PUBLIC_URL)' },
-  'unseal-key-file': { type: 'string', arg: 'FILE', help: 'unlock at start with the passphrase in FILE (mode 0600; env CUSTOS_UNSEAL_KEY_FILE)' },
-  'log-level': { type: 'string', arg: 'LEVEL', help: `${LOG_LEVELS.join(', ')} (default info; env CUSTOS_LOG_LEVEL)` },
-  'trusted-proxies': { type: 'string', arg: 'N', help: 'reverse proxies in front that append X-Forwarded-For; 0 ignores the header (default 0; env CUSTOS_TRUSTED_PROXIES)' },
+  'public-url': {
+    type: 'string',
+    arg: 'URL',
+    help: 'the URL browsers and vendors use, the OAuth issuer (default http://HOST:PORT; env CUSTOS_PUBLIC_URL)',
+  },
+  'unseal-key-file': {
+    type: 'string',
+    arg: 'FILE',
+    help: 'unlock at start with the passphrase in FILE (mode 0600; env CUSTOS_UNSEAL_KEY_FILE)',
+  },
+  'log-level': {
+    type: 'string',
+    arg: 'LEVEL',
+    help: `${LOG_LEVELS.join(', ')} (default info; env CUSTOS_LOG_LEVEL)`,
+  },
+  'trusted-proxies': {
+    type: 'string',
+    arg: 'N',
+    help: 'reverse proxies in front that append X-Forwarded-For; 0 ignores the header (default 0; env CUSTOS_TRUSTED_PROXIES)',
+  },
 }
 
 function invalid(setting: string, source: string, reason: string): CliError {
@@ -108,7 +155,8 @@ function invalid(setting: string, source: string, reason: string): CliError {
 
 function validate<K extends SettingName>(name: K, raw: unknown, source: string): SettingValues[K] {
   const result = SettingSchemas[name].safeParse(raw)
-  if (!result.success) throw invalid(FLAG[name], source, result.error.issues[0]?.message ?? 'invalid')
+  if (!result.success)
+    throw invalid(FLAG[name], source, result.error.issues[0]?.message ?? 'invalid')
   return result.data as SettingValues[K]
 }
 
@@ -118,7 +166,10 @@ function readConfigFile(file: string): FileValues {
     text = readFileSync(file, 'utf8')
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {}
-    throw new CliError(EXIT.usage, `custos: cannot read the config file ${file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`)
+    throw new CliError(
+      EXIT.usage,
+      `custos: cannot read the config file ${file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`,
+    )
   }
   let json: unknown
   try {
@@ -130,14 +181,26 @@ function readConfigFile(file: string): FileValues {
   if (!parsed.success) {
     const issue = parsed.error.issues[0]
     // Limits are named by where and why only (the vault's fixed-text translator), never by value or key.
-    if (issue?.path[0] === 'limits') throw invalid('limits', file, issuesFromZod([issue]).map((i) => `${i.path}: ${i.message}`).join('; '))
-    if (issue?.code === 'unrecognized_keys') throw new CliError(EXIT.usage, `custos: unknown setting ${issue.keys.map((k) => `"${k}"`).join(', ')} in ${file} (known: ${Object.keys(SettingSchemas).join(', ')})`)
+    if (issue?.path[0] === 'limits')
+      throw invalid(
+        'limits',
+        file,
+        issuesFromZod([issue])
+          .map((i) => `${i.path}: ${i.message}`)
+          .join('; '),
+      )
+    if (issue?.code === 'unrecognized_keys')
+      throw new CliError(
+        EXIT.usage,
+        `custos: unknown setting ${issue.keys.map((k) => `"${k}"`).join(', ')} in ${file} (known: ${Object.keys(SettingSchemas).join(', ')})`,
+      )
     if (issue && issue.path.length > 0) throw invalid(String(issue.path[0]), file, issue.message)
     throw new CliError(EXIT.usage, `custos: the config file ${file} must hold a JSON object`)
   }
   const values = parsed.data as FileValues
   // A relative key file in the config file means relative to that file, not to wherever the command runs.
-  if (values.unsealKeyFile && !isAbsolute(values.unsealKeyFile)) values.unsealKeyFile = join(dirname(file), values.unsealKeyFile)
+  if (values.unsealKeyFile && !isAbsolute(values.unsealKeyFile))
+    values.unsealKeyFile = join(dirname(file), values.unsealKeyFile)
   return values
 }
 
@@ -147,9 +210,16 @@ function readConfigFile(file: string): FileValues {
  * @example
  * const settings = resolveSettings({ port: '8080' }, process.env)
  */
-export function resolveSettings(flags: Readonly<Record<string, string | boolean | undefined>>, env: NodeJS.ProcessEnv): Settings {
+export function resolveSettings(
+  flags: Readonly<Record<string, string | boolean | undefined>>,
+  env: NodeJS.ProcessEnv,
+): Settings {
   // Passphrases never come from the environment (it leaks into /proc, crash reports, child processes).
-  if (env.CUSTOS_PASSPHRASE) throw new CliError(EXIT.usage, 'custos: CUSTOS_PASSPHRASE is not supported: use --passphrase-file, standard input, or --unseal-key-file for serve')
+  if (env.CUSTOS_PASSPHRASE)
+    throw new CliError(
+      EXIT.usage,
+      'custos: CUSTOS_PASSPHRASE is not supported: use --passphrase-file, standard input, or --unseal-key-file for serve',
+    )
   const flagValue = (name: SettingName | 'data') => {
     const v = flags[FLAG[name]]
     return typeof v === 'string' ? v : undefined
@@ -161,7 +231,8 @@ export function resolveSettings(flags: Readonly<Record<string, string | boolean 
   const sources: Partial<Record<SettingName | 'data', string>> = {}
 
   const dataRaw = flagValue('data') ?? envValue('data')
-  if (dataRaw !== undefined) sources.data = flagValue('data') !== undefined ? '--data' : 'CUSTOS_DATA'
+  if (dataRaw !== undefined)
+    sources.data = flagValue('data') !== undefined ? '--data' : 'CUSTOS_DATA'
   if (dataRaw === '') throw invalid('data', sources.data ?? '--data', 'must not be empty')
   const data = resolve(dataRaw ?? 'data')
   const configFile = join(data, 'custos.json')

@@ -11,7 +11,10 @@ import type { OptionSpecs } from './args.js'
 import { CliError, EXIT } from './exit-codes.js'
 
 export const FIX_PERMISSIONS_OPTION: OptionSpecs = {
-  'fix-permissions': { type: 'boolean', help: 'chmod the data folder to 0700 and the files in it to 0600 (otherwise a folder open to group or others gets a warning)' },
+  'fix-permissions': {
+    type: 'boolean',
+    help: 'chmod the data folder to 0700 and the files in it to 0600 (otherwise a folder open to group or others gets a warning)',
+  },
 }
 
 /** What is wrong with the data folder, or undefined when only its owner can use it (or it does not exist yet). */
@@ -35,7 +38,11 @@ export function openDataFolder(folder: string): OpenFolder | undefined {
     return undefined // Not created yet: openVault creates it 0700.
   }
   if ((mode & 0o077) === 0) return undefined
-  return { folder, mode: mode.toString(8), fix: `chmod 700 ${folder} && chmod 600 ${folder}/*, or run again with --fix-permissions` }
+  return {
+    folder,
+    mode: mode.toString(8),
+    fix: `chmod 700 ${folder} && chmod 600 ${folder}/*, or run again with --fix-permissions`,
+  }
 }
 
 /**
@@ -58,7 +65,10 @@ export function fixDataFolder(folder: string): number {
       changed++
     }
   } catch (err) {
-    throw new CliError(EXIT.failure, `custos: cannot fix the permissions of ${folder}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`)
+    throw new CliError(
+      EXIT.failure,
+      `custos: cannot fix the permissions of ${folder}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`,
+    )
   }
   return changed
 }
@@ -67,11 +77,15 @@ export function fixDataFolder(folder: string): number {
  * `--fix-permissions` repairs the folder; without it, an open folder gets a warning. Returns the
  * lines for the operator (the caller writes them in its own style), before anything is opened.
  */
-export function guardDataFolder(folder: string, fix: boolean): { readonly warning?: OpenFolder; readonly fixedFiles?: number } {
+export function guardDataFolder(
+  folder: string,
+  fix: boolean,
+): { readonly warning?: OpenFolder; readonly fixedFiles?: number } {
   if (fix) return { fixedFiles: fixDataFolder(folder) }
   const open = openDataFolder(folder)
   return open ? { warning: open } : {}
 }
 
 /** The warning as one sentence (the same words in `init`'s plain text and `serve`'s JSON log). */
-export const OPEN_FOLDER_MESSAGE = 'the data folder is open to group or others: other users of this computer may copy or replace the vault'
+export const OPEN_FOLDER_MESSAGE =
+  'the data folder is open to group or others: other users of this computer may copy or replace the vault'

@@ -23,24 +23,44 @@ const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 4
  * const log = createLogger({ level: 'info', write: (line) => process.stdout.write(line) })
  * log.info('listening', { url: 'http://127.0.0.1:7300' })
  */
-export function createLogger(options: { level: LogLevel; write: (line: string) => void; now?: () => Date }): Logger {
+export function createLogger(options: {
+  level: LogLevel
+  write: (line: string) => void
+  now?: () => Date
+}): Logger {
   const now = options.now ?? (() => new Date())
-  const emit = (level: LogLevel) => (msg: string, fields: LogFields = {}) => {
-    if (RANK[level] < RANK[options.level]) return
-    const entry: Record<string, unknown> = { time: now().toISOString(), level, msg }
-    // Fields never overwrite the envelope, so a log reader can trust `level` and `msg`.
-    for (const [key, value] of Object.entries(fields)) if (!(key in entry) && value !== undefined) entry[key] = value
-    options.write(`${JSON.stringify(entry)}\n`)
-  }
+  const emit =
+    (level: LogLevel) =>
+    (msg: string, fields: LogFields = {}) => {
+      if (RANK[level] < RANK[options.level]) return
+      const entry: Record<string, unknown> = { time: now().toISOString(), level, msg }
+      // Fields never overwrite the envelope, so a log reader can trust `level` and `msg`.
+      for (const [key, value] of Object.entries(fields))
+        if (!(key in entry) && value !== undefined) entry[key] = value
+      options.write(`${JSON.stringify(entry)}\n`)
+    }
   return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error') }
 }
 
 /** Per-request and per-batch events would drown the log at `info`; lifecycle events belong there. */
-const FREQUENT = new Set<VaultEvent['type']>(['grant.read', 'audit.flushed', 'field.set', 'field.deleted', 'purchase.added', 'purchase.deleted', 'keys.rotation_progress', 'inbox.appended'])
+const FREQUENT = new Set<VaultEvent['type']>([
+  'grant.read',
+  'audit.flushed',
+  'field.set',
+  'field.deleted',
+  'purchase.added',
+  'purchase.deleted',
+  'keys.rotation_progress',
+  'inbox.appended',
+])
 
 /** Logs a vault event by its type only — its ids are not needed to operate the server. */
 export function logVaultEvent(log: Logger, event: VaultEvent): void {
-  const level = FREQUENT.has(event.type) ? 'debug' : event.type === 'vault.unlock_failed' ? 'warn' : 'info'
+  const level = FREQUENT.has(event.type)
+    ? 'debug'
+    : event.type === 'vault.unlock_failed'
+      ? 'warn'
+      : 'info'
   log[level]('vault event', { event: event.type })
 }
 
@@ -54,5 +74,9 @@ export function errorFields(err: unknown): LogFields {
   const code = (err as { code?: unknown }).code
   const frame = err.stack?.split('\n').find((line) => line.trimStart().startsWith('at '))
   const where = frame ? /\(?((?:file:\/\/)?\/[^():]+:\d+):\d+\)?$/.exec(frame)?.[1] : undefined
-  return { error: err.name, code: typeof code === 'string' || typeof code === 'number' ? code : undefined, where: where?.replace(/^.*\/(packages|node_modules)\//, '$1/') }
+  return {
+    error: err.name,
+    code: typeof code === 'string' || typeof code === 'number' ? code : undefined,
+    where: where?.replace(/^.*\/(packages|node_modules)\//, '$1/'),
+  }
 }

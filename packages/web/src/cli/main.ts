@@ -44,7 +44,9 @@ async function main(argv: readonly string[], io: CliIo): Promise<number> {
   }
   const entry = COMMANDS.find((c) => c.name === name)
   if (!entry) {
-    io.stderr.write(`custos: unknown command "${name.slice(0, 40)}" (commands: ${COMMANDS.map((c) => c.name).join(', ')}; see custos --help)\n`)
+    io.stderr.write(
+      `custos: unknown command "${name.slice(0, 40)}" (commands: ${COMMANDS.map((c) => c.name).join(', ')}; see custos --help)\n`,
+    )
     return EXIT.usage
   }
   // `npm start -- --port 8080` habits: pnpm passes the `--` through; no command takes a positional starting with `-`.
@@ -64,5 +66,10 @@ async function main(argv: readonly string[], io: CliIo): Promise<number> {
   }
 }
 
-const code = await main(process.argv.slice(2), { env: process.env, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr })
+const code = await main(process.argv.slice(2), {
+  env: process.env,
+  stdin: process.stdin,
+  stdout: process.stdout,
+  stderr: process.stderr,
+})
 process.exit(code)

@@ -9,5 +9,9 @@ export async function refuseWeakPassphrase(passphrase: string, what: string): Pr
   // Imported here, not at the top: `--help` and usage errors answer without loading the library.
   const { checkPassphrase } = await import('@custos/vault')
   const verdict = await checkPassphrase(passphrase)
-  if (!verdict.ok) throw new CliError(EXIT.failure, `custos: ${what} refused. ${verdict.reason} Nothing was changed.`)
+  if (!verdict.ok)
+    throw new CliError(
+      EXIT.failure,
+      `custos: ${what} refused. ${verdict.reason} Nothing was changed.`,
+    )
 }

@@ -35,7 +35,10 @@ export function readSecretFile(file: string, what: string, flag: string): string
   try {
     text = readFileSync(file, 'utf8')
   } catch (err) {
-    throw new CliError(EXIT.usage, `custos: cannot read the ${what} from ${file} (${flag}): ${(err as NodeJS.ErrnoException).code ?? 'error'}`)
+    throw new CliError(
+      EXIT.usage,
+      `custos: cannot read the ${what} from ${file} (${flag}): ${(err as NodeJS.ErrnoException).code ?? 'error'}`,
+    )
   }
   const secret = stripTrailingNewline(text)
   if (secret === '') throw new CliError(EXIT.usage, `custos: ${file} (${flag}) is empty`)
@@ -63,7 +66,8 @@ function promptHidden(io: CliIo, prompt: string): Promise<string> {
     const onData = (chunk: string) => {
       for (const ch of chunk) {
         if (ch === '\r' || ch === '\n' || ch === '\u0004') return finish({ value: chars.join('') })
-        if (ch === '\u0003') return finish({ error: new CliError(EXIT.failure, 'custos: cancelled') })
+        if (ch === '\u0003')
+          return finish({ error: new CliError(EXIT.failure, 'custos: cancelled') })
         if (ch === '\u007f' || ch === '\b') chars = chars.slice(0, -1)
         else if (ch === '\u0015') chars = []
         else if (ch >= ' ') chars.push(ch)
@@ -75,7 +79,8 @@ function promptHidden(io: CliIo, prompt: string): Promise<string> {
 
 async function readAll(stream: NodeJS.ReadStream): Promise<string> {
   const parts: Buffer[] = []
-  for await (const chunk of stream) parts.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer))
+  for await (const chunk of stream)
+    parts.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer))
   return Buffer.concat(parts).toString('utf8')
 }
 
@@ -89,12 +94,16 @@ export function createSecretReader(io: CliIo): SecretReader {
   let next = 0
   return {
     async read(request) {
-      if (request.file !== undefined) return readSecretFile(request.file, request.what, request.fileFlag)
+      if (request.file !== undefined)
+        return readSecretFile(request.file, request.what, request.fileFlag)
       if (io.stdin.isTTY) {
         const value = await promptHidden(io, request.prompt)
         if (value === '') throw new CliError(EXIT.usage, `custos: no ${request.what} given`)
         if (request.confirm && (await promptHidden(io, `Repeat ${request.what}: `)) !== value) {
-          throw new CliError(EXIT.failure, `custos: the two ${request.what} entries differ; nothing was changed`)
+          throw new CliError(
+            EXIT.failure,
+            `custos: the two ${request.what} entries differ; nothing was changed`,
+          )
         }
         return value
       }
@@ -102,7 +111,10 @@ export function createSecretReader(io: CliIo): SecretReader {
       lines ??= readAll(io.stdin).then((text) => text.split(/\r?\n/))
       const value = (await lines)[next++]
       if (value === undefined || value === '') {
-        throw new CliError(EXIT.usage, `custos: expected the ${request.what} on standard input (one per line) or in a file (${request.fileFlag})`)
+        throw new CliError(
+          EXIT.usage,
+          `custos: expected the ${request.what} on standard input (one per line) or in a file (${request.fileFlag})`,
+        )
       }
       return value
     },

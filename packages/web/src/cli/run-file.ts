@@ -52,7 +52,11 @@ export function readRunFile(folder: string): RunInfo | undefined {
  * process's, so a second server started meanwhile keeps its own. Written whole or not at all (a
  * temporary file, then a rename); the caller decides what a failure means (a warning).
  */
-export function writeRunFile(folder: string, url: string, now: Date): { previous?: RunInfo; remove(): void } {
+export function writeRunFile(
+  folder: string,
+  url: string,
+  now: Date,
+): { previous?: RunInfo; remove(): void } {
   const previous = readRunFile(folder)
   const info: RunInfo = { url, pid: process.pid, startedAt: now.toISOString() }
   mkdirSync(folder, { recursive: true, mode: 0o700 })

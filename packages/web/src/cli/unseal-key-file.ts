@@ -12,14 +12,21 @@ export function readUnsealKeyFile(file: string): string {
   let mode: number
   try {
     const stat = statSync(file)
-    if (!stat.isFile()) throw new CliError(EXIT.usage, `custos: the unseal key file ${file} is not a regular file`)
+    if (!stat.isFile())
+      throw new CliError(EXIT.usage, `custos: the unseal key file ${file} is not a regular file`)
     mode = stat.mode
   } catch (err) {
     if (err instanceof CliError) throw err
-    throw new CliError(EXIT.usage, `custos: cannot read the unseal key file ${file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`)
+    throw new CliError(
+      EXIT.usage,
+      `custos: cannot read the unseal key file ${file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`,
+    )
   }
   if ((mode & 0o077) !== 0) {
-    throw new CliError(EXIT.usage, `custos: the unseal key file ${file} is readable by group or others (mode ${(mode & 0o777).toString(8)}); run chmod 600 ${file}`)
+    throw new CliError(
+      EXIT.usage,
+      `custos: the unseal key file ${file} is readable by group or others (mode ${(mode & 0o777).toString(8)}); run chmod 600 ${file}`,
+    )
   }
   return readSecretFile(file, 'unseal key', '--unseal-key-file')
 }

@@ -1,7 +1,14 @@
 import { Hono } from 'hono'
 import { html } from 'hono/html'
 import { z } from 'zod'
-import { type AuditAction, type AuditEntry, type AuditOrigin, type AuditFilter, type AuditVerification, fieldLabel } from '@custos/vault'
+import {
+  type AuditAction,
+  type AuditEntry,
+  type AuditOrigin,
+  type AuditFilter,
+  type AuditVerification,
+  fieldLabel,
+} from '@custos/vault'
 import type { OwnerPageKit } from '@custos/consent-api'
 import { type Html, csrfField, fixedMessage, notice, page } from './layout.js'
 import { localTime } from './local-time.js'
@@ -29,10 +36,25 @@ export const AUTO_VERIFY_MAX = 50_000
 export const KINDS = {
   reads: { label: 'Vendor reads', actions: ['grant.read', 'grant.viewed'] },
   refused: { label: 'Refused vendor requests', actions: ['grant.refused'] },
-  grants: { label: 'Grant changes (and purchases linked to a vendor)', actions: ['grant.created', 'grant.narrowed', 'grant.revoked', 'purchases.linked', 'purchases.unlinked'] },
-  vendors: { label: 'Vendors registered or blocked', actions: ['vendor.registered', 'vendor.blocked', 'vendor.unblocked'] },
+  grants: {
+    label: 'Grant changes (and purchases linked to a vendor)',
+    actions: [
+      'grant.created',
+      'grant.narrowed',
+      'grant.revoked',
+      'purchases.linked',
+      'purchases.unlinked',
+    ],
+  },
+  vendors: {
+    label: 'Vendors registered or blocked',
+    actions: ['vendor.registered', 'vendor.blocked', 'vendor.unblocked'],
+  },
   inbox: { label: 'Inbox', actions: ['inbox.appended', 'inbox.accepted', 'inbox.rejected'] },
-  tokens: { label: 'Vendor sign-ins (tokens issued or renewed)', actions: ['token.issued', 'token.refreshed'] },
+  tokens: {
+    label: 'Vendor sign-ins (tokens issued or renewed)',
+    actions: ['token.issued', 'token.refreshed'],
+  },
   vault: {
     label: 'Your vault (unlock, keys, backups)',
     actions: [
@@ -56,10 +78,19 @@ export const KINDS = {
 type Kind = keyof typeof KINDS
 
 const blank = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v)
-const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/).refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)))
+const Day = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/)
+  .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)))
 
 export const LogQuery = z.object({
-  vendor: z.preprocess(blank, z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional()),
+  vendor: z.preprocess(
+    blank,
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/)
+      .optional(),
+  ),
   kind: z.preprocess(blank, z.enum(Object.keys(KINDS) as [Kind, ...Kind[]]).optional()),
   from: z.preprocess(blank, Day.optional()),
   to: z.preprocess(blank, Day.optional()),
@@ -108,7 +139,9 @@ function refusal(e: AuditEntry, vendor: string): string {
   const times = e.count ? ` ${e.count} more times` : ''
   // No vendor: a token that matches nothing issued cannot be attributed to anyone.
   if (e.vendorId === undefined && e.detail === 'ERR_TOKEN_UNKNOWN') {
-    return e.count ? `${e.count} more requests with an access token that matches none issued were refused` : 'A request with an access token that matches none issued was refused'
+    return e.count
+      ? `${e.count} more requests with an access token that matches none issued were refused`
+      : 'A request with an access token that matches none issued was refused'
   }
   return `${vendor} was refused${times}: ${REFUSALS[e.detail ?? ''] ?? e.detail ?? 'not allowed'}`
 }
@@ -121,7 +154,12 @@ function refusal(e: AuditEntry, vendor: string): string {
 export function readText(e: AuditEntry): string {
   const fields = (e.paths ?? []).map(fieldLabel).join(', ')
   const n = e.purchaseIds?.length
-  const purchases = n === undefined ? '' : n === 0 ? 'no purchases (none match its grant)' : `${n} purchase${n === 1 ? '' : 's'}`
+  const purchases =
+    n === undefined
+      ? ''
+      : n === 0
+        ? 'no purchases (none match its grant)'
+        : `${n} purchase${n === 1 ? '' : 's'}`
   return [fields, purchases].filter(Boolean).join(' and ')
 }
 
@@ -194,7 +232,13 @@ export function describe(e: AuditEntry, vendorName: (id: string | undefined) => 
   }
 }
 
-const BREAKS = { missing: 'an entry is missing', reordered: 'entries were reordered', altered: 'an entry was altered', unauthenticated: 'an entry was not written by this vault', truncated: 'the newest entries were cut off' } as const
+const BREAKS = {
+  missing: 'an entry is missing',
+  reordered: 'entries were reordered',
+  altered: 'an entry was altered',
+  unauthenticated: 'an entry was not written by this vault',
+  truncated: 'the newest entries were cut off',
+} as const
 
 /** An acknowledgement's detail (`reason@seq`, written by the vault) in words. */
 function describeBreak(detail: string): string {
@@ -203,12 +247,18 @@ function describeBreak(detail: string): string {
   return `${why}, from entry #${seq ?? '?'}`
 }
 
-function chainStatus(v: AuditVerification | { skipped: number }, verifyHref: string, csrfToken: string): Html {
+function chainStatus(
+  v: AuditVerification | { skipped: number },
+  verifyHref: string,
+  csrfToken: string,
+): Html {
   if ('skipped' in v) {
     return html`<p class="notice chain" role="status">The log has ${v.skipped} entries; checking them all takes a while, so it is not done on every visit. <a class="button secondary" href="${verifyHref}">Verify now</a></p>`
   }
   if (v.ok) {
-    const earlier = v.acknowledged ? html` You acknowledged earlier damage (${describeBreak(`${v.acknowledged.reason}@${v.acknowledged.firstBadSeq}`)}) at entry #${v.acknowledged.seq}; the log is checked from there on.` : ''
+    const earlier = v.acknowledged
+      ? html` You acknowledged earlier damage (${describeBreak(`${v.acknowledged.reason}@${v.acknowledged.firstBadSeq}`)}) at entry #${v.acknowledged.seq}; the log is checked from there on.`
+      : ''
     return html`<p class="notice ok chain" role="status"><strong>Log verified:</strong> all ${v.entries} entries are intact and in order (hash chain and signatures checked).${earlier}</p>`
   }
   const why = BREAKS[v.reason]
@@ -219,14 +269,18 @@ function chainStatus(v: AuditVerification | { skipped: number }, verifyHref: str
 
 function search(q: LogQuery, before?: number, verify = false): string {
   const p = new URLSearchParams()
-  for (const key of ['vendor', 'kind', 'from', 'to'] as const) if (q[key] !== undefined) p.set(key, q[key] as string)
+  for (const key of ['vendor', 'kind', 'from', 'to'] as const)
+    if (q[key] !== undefined) p.set(key, q[key] as string)
   if (before !== undefined) p.set('before', String(before))
   if (verify) p.set('verify', '1')
   const s = p.toString()
   return s ? `?${s}` : ''
 }
 
-export function accessLogPages(kit: OwnerPageKit, options: { autoVerifyMax?: number } = {}): Hono<PageEnv> {
+export function accessLogPages(
+  kit: OwnerPageKit,
+  options: { autoVerifyMax?: number } = {},
+): Hono<PageEnv> {
   const autoVerifyMax = options.autoVerifyMax ?? AUTO_VERIFY_MAX
   const routes = new Hono<PageEnv>()
   routes.use('*', ownerGate(kit))
@@ -234,11 +288,19 @@ export function accessLogPages(kit: OwnerPageKit, options: { autoVerifyMax?: num
   routes.get('/', async (c) => {
     const parsed = LogQuery.safeParse(c.req.query())
     const q: LogQuery = parsed.success ? parsed.data : {}
-    const [entries, newest, vendors] = await Promise.all([kit.actions.read.audit.list(auditFilter(q)), kit.actions.read.audit.list({ limit: 1 }), kit.actions.read.vendors.list()])
+    const [entries, newest, vendors] = await Promise.all([
+      kit.actions.read.audit.list(auditFilter(q)),
+      kit.actions.read.audit.list({ limit: 1 }),
+      kit.actions.read.vendors.list(),
+    ])
     const size = newest[0]?.seq ?? 0
-    const verification = size <= autoVerifyMax || q.verify === '1' ? await kit.actions.read.audit.verify() : { skipped: size }
+    const verification =
+      size <= autoVerifyMax || q.verify === '1'
+        ? await kit.actions.read.audit.verify()
+        : { skipped: size }
     const names = new Map(vendors.map((v) => [v.id, v.name]))
-    const vendorName = (id: string | undefined) => (id === undefined ? 'A vendor' : (names.get(id) ?? `Vendor ${id}`))
+    const vendorName = (id: string | undefined) =>
+      id === undefined ? 'A vendor' : (names.get(id) ?? `Vendor ${id}`)
     const shown = entries.slice(0, PAGE_SIZE)
     const more = entries.length > PAGE_SIZE
     const last = shown[shown.length - 1]

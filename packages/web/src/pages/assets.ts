@@ -11,7 +11,11 @@ const js = readFileSync(new URL('custos.js', dir), 'utf8')
 
 export function assetRoutes(): Hono {
   const routes = new Hono()
-  const headers = (type: string) => ({ 'content-type': type, 'cache-control': 'public, max-age=3600', 'x-content-type-options': 'nosniff' })
+  const headers = (type: string) => ({
+    'content-type': type,
+    'cache-control': 'public, max-age=3600',
+    'x-content-type-options': 'nosniff',
+  })
   routes.get('/custos.css', (c) => c.body(css, 200, headers('text/css; charset=utf-8')))
   routes.get('/custos.js', (c) => c.body(js, 200, headers('text/javascript; charset=utf-8')))
   return routes

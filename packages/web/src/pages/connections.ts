@@ -1,6 +1,13 @@
 import { Hono } from 'hono'
 import { html } from 'hono/html'
-import { type AuditEntry, fieldLabel, type Grant, NotFoundError, type Vendor, VaultError } from '@custos/vault'
+import {
+  type AuditEntry,
+  fieldLabel,
+  type Grant,
+  NotFoundError,
+  type Vendor,
+  VaultError,
+} from '@custos/vault'
 import { type OwnerPageKit, vendorMonogram } from '@custos/consent-api'
 import { readForm } from './form-values.js'
 import { type Html, csrfField, fixedMessage, notice, page } from './layout.js'
@@ -30,7 +37,11 @@ const SHORTER = [
 function sliceText(g: Grant, vendor: Vendor): string {
   const s = g.purchases
   if (!s) return ''
-  return [s.madeWithVendor ? `Purchases made with ${vendor.name}` : 'All purchases', s.categories ? `in ${s.categories.join(', ')}` : '', s.since ? `since ${s.since.slice(0, 10)}` : '']
+  return [
+    s.madeWithVendor ? `Purchases made with ${vendor.name}` : 'All purchases',
+    s.categories ? `in ${s.categories.join(', ')}` : '',
+    s.since ? `since ${s.since.slice(0, 10)}` : '',
+  ]
     .filter(Boolean)
     .join(', ')
 }
@@ -45,7 +56,10 @@ function lastReadText(read: AuditEntry | undefined, zone: string): Html {
  * an active grant of a blocked vendor is refused on every request, so it says Blocked.
  */
 function badge(g: Grant, vendor: Vendor): Html {
-  if (g.status === 'active') return vendor.blocked ? html`<span class="badge error">Blocked</span>` : html`<span class="badge ok">Active</span>`
+  if (g.status === 'active')
+    return vendor.blocked
+      ? html`<span class="badge error">Blocked</span>`
+      : html`<span class="badge ok">Active</span>`
   return html`<span class="badge error">${g.status === 'revoked' ? 'Revoked' : 'Expired'}</span>`
 }
 
@@ -63,7 +77,8 @@ function narrowForm(g: Grant, vendor: Vendor, now: Date, csrfToken: string, zone
 ${
   g.fields.length > 0
     ? html`<fieldset><legend>Fields ${vendor.name} may read (untick to stop sharing)</legend>${g.fields.map(
-        (f) => html`<label class="check"><input type="checkbox" name="field" value="${f}" checked> ${fieldLabel(f)} <span class="muted">(${f})</span></label>`,
+        (f) =>
+          html`<label class="check"><input type="checkbox" name="field" value="${f}" checked> ${fieldLabel(f)} <span class="muted">(${f})</span></label>`,
       )}</fieldset>`
     : ''
 }${slice ? html`<fieldset><legend>Purchases</legend><label class="check"><input type="checkbox" name="purchases" value="keep" checked> ${slice}</label></fieldset>` : ''}
@@ -71,7 +86,14 @@ ${
 <p><button type="submit">Narrow</button></p></form></details>`
 }
 
-function grantCard(g: Grant, vendor: Vendor, read: AuditEntry | undefined, now: Date, csrfToken: string, zone: string): Html {
+function grantCard(
+  g: Grant,
+  vendor: Vendor,
+  read: AuditEntry | undefined,
+  now: Date,
+  csrfToken: string,
+  zone: string,
+): Html {
   const slice = sliceText(g, vendor)
   return html`<article class="grant card" id="grant-${g.id}" aria-labelledby="grant-${g.id}-purpose"><h4 id="grant-${g.id}-purpose">${g.purpose} ${badge(g, vendor)}</h4>
 <dl class="facts"><dt>Fields</dt><dd>${g.fields.length > 0 ? g.fields.map((f) => html`<span class="field-chip">${fieldLabel(f)}</span> `) : html`<span class="muted">none</span>`}</dd>
@@ -89,7 +111,14 @@ ${
 }</article>`
 }
 
-function vendorSection(v: Vendor, grants: readonly Grant[], reads: ReadonlyMap<string, AuditEntry>, now: Date, csrfToken: string, zone: string): Html {
+function vendorSection(
+  v: Vendor,
+  grants: readonly Grant[],
+  reads: ReadonlyMap<string, AuditEntry>,
+  now: Date,
+  csrfToken: string,
+  zone: string,
+): Html {
   const active = grants.filter((g) => g.status === 'active')
   const past = grants.filter((g) => g.status !== 'active')
   return html`<section class="vendor-card" id="vendor-${v.id}" aria-labelledby="vendor-${v.id}-name">
@@ -135,7 +164,20 @@ export function connectionPages(kit: OwnerPageKit): Hono<PageEnv> {
       'Connections',
       html`<h1>Connections</h1>${notice('ok', fixedMessage(DONE, c.req.query('done')))}${notice('error', fixedMessage(ERRORS, c.req.query('error')))}
 <p class="muted">The vendors you have connected, what each may see, and when it last looked.</p>
-${vendors.length === 0 ? html`<p class="empty">No vendor has asked for access yet.</p>` : vendors.map((v) => vendorSection(v, grants.filter((g) => g.vendorId === v.id), reads, now, csrfToken, c.var.timeZone))}`,
+${
+  vendors.length === 0
+    ? html`<p class="empty">No vendor has asked for access yet.</p>`
+    : vendors.map((v) =>
+        vendorSection(
+          v,
+          grants.filter((g) => g.vendorId === v.id),
+          reads,
+          now,
+          csrfToken,
+          c.var.timeZone,
+        ),
+      )
+}`,
       { csrfToken, current: '/connections' },
     )
   })
@@ -144,15 +186,21 @@ ${vendors.length === 0 ? html`<p class="empty">No vendor has asked for access ye
    * Runs a change and redirects back (303, so a reload does not repeat it) with a fixed message:
    * `change` returns `done=…` or `error=…`; vault refusals become fixed error texts.
    */
-  const act = async (c: Parameters<typeof page>[0], anchor: string, change: () => Promise<string>) => {
+  const act = async (
+    c: Parameters<typeof page>[0],
+    anchor: string,
+    change: () => Promise<string>,
+  ) => {
     try {
       return c.redirect(`/connections?${await change()}${anchor}`, 303)
     } catch (err) {
-      if (err instanceof VaultError && Object.hasOwn(ERRORS, err.code)) return c.redirect(`/connections?error=${err.code}${anchor}`, 303)
+      if (err instanceof VaultError && Object.hasOwn(ERRORS, err.code))
+        return c.redirect(`/connections?error=${err.code}${anchor}`, 303)
       throw err
     }
   }
-  const notFound = (c: Parameters<typeof page>[0]) => c.redirect('/connections?error=ERR_NOT_FOUND', 303)
+  const notFound = (c: Parameters<typeof page>[0]) =>
+    c.redirect('/connections?error=ERR_NOT_FOUND', 303)
 
   routes.post('/grants/:id/narrow', async (c) => {
     const id = c.req.param('id')
@@ -164,11 +212,24 @@ ${vendors.length === 0 ? html`<p class="empty">No vendor has asked for access ye
       const fields = grant.fields.filter((f) => ticked.has(f))
       const dropPurchases = grant.purchases !== undefined && !form.has('purchases')
       const seconds = SHORTER.find((o) => String(o.seconds) === form.text('expires'))?.seconds
-      const expiresAt = seconds === undefined ? undefined : new Date(kit.now().getTime() + seconds * 1000).toISOString()
-      if (fields.length === grant.fields.length && !dropPurchases && expiresAt === undefined) return 'done=unchanged'
+      const expiresAt =
+        seconds === undefined
+          ? undefined
+          : new Date(kit.now().getTime() + seconds * 1000).toISOString()
+      if (fields.length === grant.fields.length && !dropPurchases && expiresAt === undefined)
+        return 'done=unchanged'
       // A read grant that reads nothing is a revocation in disguise: say so rather than keep it.
-      if (grant.actions.includes('read') && fields.length === 0 && (dropPurchases || grant.purchases === undefined)) return 'error=empty'
-      await kit.actions.grants.narrow(id, { fields, ...(dropPurchases ? { purchases: null } : {}), ...(expiresAt !== undefined ? { expiresAt } : {}) })
+      if (
+        grant.actions.includes('read') &&
+        fields.length === 0 &&
+        (dropPurchases || grant.purchases === undefined)
+      )
+        return 'error=empty'
+      await kit.actions.grants.narrow(id, {
+        fields,
+        ...(dropPurchases ? { purchases: null } : {}),
+        ...(expiresAt !== undefined ? { expiresAt } : {}),
+      })
       return 'done=narrowed'
     })
   })

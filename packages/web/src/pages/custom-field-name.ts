@@ -11,7 +11,17 @@ const NAME = /^[\p{L}\p{M}\p{N} .'’_-]+$/u
 /** A segment already in path form: kept as typed, so existing fields (`loyaltyAirline`) are replaced, not doubled. */
 const SEGMENT = /^[a-z][a-zA-Z0-9_-]{0,63}$/
 /** Letters NFKD does not take apart. */
-const SPELLED: Readonly<Record<string, string>> = { ß: 'ss', æ: 'ae', ø: 'o', œ: 'oe', đ: 'd', ł: 'l', þ: 'th', ð: 'd', ı: 'i' }
+const SPELLED: Readonly<Record<string, string>> = {
+  ß: 'ss',
+  æ: 'ae',
+  ø: 'o',
+  œ: 'oe',
+  đ: 'd',
+  ł: 'l',
+  þ: 'th',
+  ð: 'd',
+  ı: 'i',
+}
 
 /**
  * A field name in the owner's words ("favourite colour", "Größe") becomes a path segment a grant
@@ -25,15 +35,25 @@ const SPELLED: Readonly<Record<string, string>> = { ß: 'ss', æ: 'ae', ø: 'o',
  * customFieldName('loyalty.airline') // { ok: true, path: 'custom.loyalty.airline', label: undefined }
  */
 export function customFieldName(typed: string): CustomFieldName {
-  const name = typed.trim().replace(/\s+/g, ' ').replace(/^custom\./, '')
-  if (name === '') return { ok: false, message: 'Give the field a name, for example favourite colour.' }
-  if (name.length > 200) return { ok: false, message: 'Use a shorter name (at most 200 characters).' }
-  if (!NAME.test(name)) return { ok: false, message: 'Use letters, digits, spaces and . - _ or an apostrophe in the name.' }
+  const name = typed
+    .trim()
+    .replace(/\s+/g, ' ')
+    .replace(/^custom\./, '')
+  if (name === '')
+    return { ok: false, message: 'Give the field a name, for example favourite colour.' }
+  if (name.length > 200)
+    return { ok: false, message: 'Use a shorter name (at most 200 characters).' }
+  if (!NAME.test(name))
+    return {
+      ok: false,
+      message: 'Use letters, digits, spaces and . - _ or an apostrophe in the name.',
+    }
   const parts = name
     .split('.')
     .map((p) => p.trim())
     .filter(Boolean)
-  if (parts.length === 0) return { ok: false, message: 'Give the field a name, for example favourite colour.' }
+  if (parts.length === 0)
+    return { ok: false, message: 'Give the field a name, for example favourite colour.' }
   if (parts.length > 5) return { ok: false, message: 'Use at most five parts separated by dots.' }
   const path = `custom.${parts.map(segment).join('.')}` as const
   // The path is built to fit; this guards the invariant rather than any input.
@@ -43,8 +63,15 @@ export function customFieldName(typed: string): CustomFieldName {
 
 function segment(part: string): string {
   if (SEGMENT.test(part)) return part
-  const latin = [...part.normalize('NFKD').toLowerCase().replace(/\p{M}/gu, '')].map((ch) => SPELLED[ch] ?? ch).join('')
+  const latin = [...part.normalize('NFKD').toLowerCase().replace(/\p{M}/gu, '')]
+    .map((ch) => SPELLED[ch] ?? ch)
+    .join('')
   const slug = latin.replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '')
-  const word = slug === '' ? `f${createHash('sha256').update(part).digest('hex').slice(0, 10)}` : /^[a-z]/.test(slug) ? slug : `f-${slug}`
+  const word =
+    slug === ''
+      ? `f${createHash('sha256').update(part).digest('hex').slice(0, 10)}`
+      : /^[a-z]/.test(slug)
+        ? slug
+        : `f-${slug}`
   return word.slice(0, 64).replace(/-+$/, '')
 }

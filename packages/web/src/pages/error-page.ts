@@ -5,7 +5,8 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { errorAnswer, reportUnexpected } from '@custos/consent-api'
 import { notice, page } from './layout.js'
 
-const SOMETHING_WENT_WRONG = 'Something went wrong on our side. Nothing you typed was shown to anyone. Go back and try again.'
+const SOMETHING_WENT_WRONG =
+  'Something went wrong on our side. Nothing you typed was shown to anyone. Go back and try again.'
 
 /**
  * The pages' one error handler: whatever a page did not handle itself becomes a plain HTML page
@@ -46,5 +47,10 @@ export function errorPage(err: Error, c: Context): Response | Promise<Response> 
     }
   }
   if (unexpected) reportUnexpected(c, err)
-  return page(c, status, 'Error', html`<h1>${status >= 500 ? 'Something went wrong' : 'That did not work'}</h1>${notice('error', message)}<p>${link}</p>`)
+  return page(
+    c,
+    status,
+    'Error',
+    html`<h1>${status >= 500 ? 'Something went wrong' : 'That did not work'}</h1>${notice('error', message)}<p>${link}</p>`,
+  )
 }

@@ -24,7 +24,9 @@ const FORM_TYPES = new Set(['application/x-www-form-urlencoded', 'multipart/form
 /** Reads a urlencoded or multipart body; anything else (or a malformed body) reads as an empty form. */
 export async function readForm(c: Context): Promise<FormValues> {
   const type = (c.req.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? ''
-  const data = FORM_TYPES.has(type) ? await c.req.formData().catch(() => new FormData()) : new FormData()
+  const data = FORM_TYPES.has(type)
+    ? await c.req.formData().catch(() => new FormData())
+    : new FormData()
   return {
     text: (name) => {
       const value = data.get(name)
@@ -39,7 +41,9 @@ export async function readForm(c: Context): Promise<FormValues> {
     file: (name) => {
       const value = data.get(name)
       // An empty file input still submits a nameless, empty part: that is "no file".
-      return typeof value !== 'string' && value !== null && (value.size > 0 || value.name !== '') ? value : undefined
+      return typeof value !== 'string' && value !== null && (value.size > 0 || value.name !== '')
+        ? value
+        : undefined
     },
     names: () => [...new Set(data.keys())],
   }

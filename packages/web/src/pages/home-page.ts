@@ -47,7 +47,8 @@ ${
   reads.length === 0
     ? html`<p>No vendor has read anything yet.</p>`
     : html`<div class="table-wrap"><table><thead><tr><th scope="col">When</th><th scope="col">Vendor</th><th scope="col">What it read</th></tr></thead><tbody>${reads.map(
-        (r) => html`<tr><td>${localTime(r.at, c.var.timeZone)}</td><td>${(r.vendorId && names.get(r.vendorId)) ?? r.vendorId ?? '—'}</td><td>${readText(r) || 'nothing'}</td></tr>`,
+        (r) =>
+          html`<tr><td>${localTime(r.at, c.var.timeZone)}</td><td>${(r.vendorId && names.get(r.vendorId)) ?? r.vendorId ?? '—'}</td><td>${readText(r) || 'nothing'}</td></tr>`,
       )}</tbody></table></div>`
 }
 <p><a href="/log">Access log</a> — every vendor read and grant change, with a check that the log was not altered.</p>`,

@@ -15,7 +15,10 @@ import { formatAmount } from './spending-chart.js'
 const PAGE_SIZE = 50
 const ID = /^[A-Za-z0-9_-]{1,64}$/
 
-const DONE: Record<string, string> = { accepted: 'Receipt accepted: it is now in your purchases.', rejected: 'Receipt rejected and deleted.' }
+const DONE: Record<string, string> = {
+  accepted: 'Receipt accepted: it is now in your purchases.',
+  rejected: 'Receipt rejected and deleted.',
+}
 const ERRORS: Record<string, string> = { ERR_NOT_FOUND: 'That receipt was already decided.' }
 
 function receipt(p: Purchase, vendorName: string, csrfToken: string, zone: string): Html {
@@ -38,7 +41,10 @@ export function inboxPages(kit: OwnerPageKit): Hono<PageEnv> {
     let listed: { items: Purchase[]; nextCursor?: string }
     let error = fixedMessage(ERRORS, c.req.query('error'))
     try {
-      listed = await kit.actions.read.inbox.list({ limit: PAGE_SIZE, ...(cursor ? { cursor } : {}) })
+      listed = await kit.actions.read.inbox.list({
+        limit: PAGE_SIZE,
+        ...(cursor ? { cursor } : {}),
+      })
     } catch (err) {
       if (!(err instanceof ValidationError)) throw err
       error = 'That page link is no longer valid; showing the first page.'
@@ -64,7 +70,8 @@ ${listed.items.length === 0 ? html`<p class="empty">Your inbox is empty.</p>` : 
         if (!ID.test(id)) return c.redirect('/inbox?error=ERR_NOT_FOUND', 303)
         await (decision === 'accept' ? kit.actions.inbox.accept(id) : kit.actions.inbox.reject(id))
       } catch (err) {
-        if (err instanceof VaultError && err.code === 'ERR_NOT_FOUND') return c.redirect('/inbox?error=ERR_NOT_FOUND', 303)
+        if (err instanceof VaultError && err.code === 'ERR_NOT_FOUND')
+          return c.redirect('/inbox?error=ERR_NOT_FOUND', 303)
         throw err
       }
       return c.redirect(`/inbox?done=${decision === 'accept' ? 'accepted' : 'rejected'}`, 303)

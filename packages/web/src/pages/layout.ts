@@ -30,8 +30,17 @@ export interface PageOptions {
  * when the owner looks: vendors are shown by a monogram), not frameable, not cached, no referrer
  * to other sites.
  */
-export function page(c: Context, status: ContentfulStatusCode, title: string, body: Html, options: PageOptions = {}): Response | Promise<Response> {
-  c.header('content-security-policy', "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+export function page(
+  c: Context,
+  status: ContentfulStatusCode,
+  title: string,
+  body: Html,
+  options: PageOptions = {},
+): Response | Promise<Response> {
+  c.header(
+    'content-security-policy',
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  )
   c.header('x-frame-options', 'DENY')
   c.header('cache-control', 'no-store')
   c.header('referrer-policy', 'same-origin')
@@ -64,18 +73,24 @@ export function page(c: Context, status: ContentfulStatusCode, title: string, bo
 const brokenLogBanner = html`<p class="notice error" role="alert"><strong>Your access log has been tampered with.</strong> Vendors cannot read anything until you review it. <a href="/log">Review the access log</a></p>`
 
 /** The hidden CSRF field every form of a signed-in page carries (OWASP synchronizer token). */
-export const csrfField = (token: string) => html`<input type="hidden" name="csrf_token" value="${token}">`
+export const csrfField = (token: string) =>
+  html`<input type="hidden" name="csrf_token" value="${token}">`
 
 /** A message box: role=status for news, role=alert for errors (read out by screen readers). */
 export function notice(kind: 'ok' | 'error', text: string | undefined): Html | string {
   if (!text) return ''
-  return kind === 'error' ? html`<p class="notice error" role="alert">${text}</p>` : html`<p class="notice ok" role="status">${text}</p>`
+  return kind === 'error'
+    ? html`<p class="notice error" role="alert">${text}</p>`
+    : html`<p class="notice ok" role="status">${text}</p>`
 }
 
 /**
  * The message a query flag picks from a fixed table (`?done=revoked`), or undefined: only the
  * table's own entries — never `constructor`, `toString` or `__proto__`, which every object has.
  */
-export function fixedMessage(table: Readonly<Record<string, string>>, key: string | undefined): string | undefined {
+export function fixedMessage(
+  table: Readonly<Record<string, string>>,
+  key: string | undefined,
+): string | undefined {
   return key !== undefined && Object.hasOwn(table, key) ? table[key] : undefined
 }

@@ -13,6 +13,7 @@ export function localNext(value: string | undefined): string | undefined {
   if (value === undefined || value.length > 200 || !value.startsWith('/')) return undefined
   if (PAGES.has(value)) return value
   const [, first, ...rest] = value.split('/')
-  if (!first || !PAGES.has(`/${first}`) || rest.length > 3 || !rest.every((s) => SEGMENT.test(s))) return undefined
+  if (!first || !PAGES.has(`/${first}`) || rest.length > 3 || !rest.every((s) => SEGMENT.test(s)))
+    return undefined
   return value
 }

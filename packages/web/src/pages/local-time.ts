@@ -16,7 +16,16 @@ function formatter(zone: string, precision: TimePrecision): Intl.DateTimeFormat 
   if (!f) {
     // en-GB with h23: day-month order and a 24-hour clock whatever the server's locale is; the
     // parts are reassembled as YYYY-MM-DD HH:MM, the order the rest of the app writes dates in.
-    const options: Intl.DateTimeFormatOptions = { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short' }
+    const options: Intl.DateTimeFormatOptions = {
+      timeZone: zone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+      timeZoneName: 'short',
+    }
     if (precision === 'second') options.second = '2-digit'
     f = new Intl.DateTimeFormat('en-GB', options)
     formatters.set(key, f)
@@ -26,8 +35,15 @@ function formatter(zone: string, precision: TimePrecision): Intl.DateTimeFormat 
 
 /** `2026-12-04 19:37 CET` — an instant in `zone` (an IANA name the settings checked), with the zone's short name. */
 export function zonedText(iso: string, zone: string, precision: TimePrecision = 'minute'): string {
-  const parts = Object.fromEntries(formatter(zone, precision).formatToParts(new Date(iso)).map((p) => [p.type, p.value]))
-  const clock = precision === 'second' ? `${parts.hour}:${parts.minute}:${parts.second}` : `${parts.hour}:${parts.minute}`
+  const parts = Object.fromEntries(
+    formatter(zone, precision)
+      .formatToParts(new Date(iso))
+      .map((p) => [p.type, p.value]),
+  )
+  const clock =
+    precision === 'second'
+      ? `${parts.hour}:${parts.minute}:${parts.second}`
+      : `${parts.hour}:${parts.minute}`
   return `${parts.year}-${parts.month}-${parts.day} ${clock} ${parts.timeZoneName}`
 }
 

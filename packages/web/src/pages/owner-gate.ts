@@ -25,7 +25,12 @@ export function ownerGate(kit: OwnerPageKit): MiddlewareHandler<PageEnv> {
     if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
       const token = c.req.header('x-csrf-token') ?? (await formField(c, 'csrf_token'))
       if (!kit.csrfValid(session, token)) {
-        return page(c, 403, 'Form expired', html`<h1>Nothing was changed</h1>${notice('error', 'This form has expired or did not come from Custos. Go back, reload the page and try again.')}<p><a href="/">Back to your vault</a></p>`)
+        return page(
+          c,
+          403,
+          'Form expired',
+          html`<h1>Nothing was changed</h1>${notice('error', 'This form has expired or did not come from Custos. Go back, reload the page and try again.')}<p><a href="/">Back to your vault</a></p>`,
+        )
       }
     }
     c.set('session', session)
@@ -41,7 +46,8 @@ export function ownerGate(kit: OwnerPageKit): MiddlewareHandler<PageEnv> {
 /** One field of a urlencoded or multipart form body (hono caches the parsed body for the handler). */
 async function formField(c: Context, name: string): Promise<string | undefined> {
   const type = (c.req.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase()
-  if (type !== 'application/x-www-form-urlencoded' && type !== 'multipart/form-data') return undefined
+  if (type !== 'application/x-www-form-urlencoded' && type !== 'multipart/form-data')
+    return undefined
   const body = await c.req.parseBody().catch(() => undefined)
   const value = body?.[name]
   return typeof value === 'string' ? value : undefined

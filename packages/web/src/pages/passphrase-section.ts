@@ -10,7 +10,8 @@ export interface PassphraseError {
   readonly message: string
 }
 
-const errorBlock = (id: string, message: string | undefined) => (message ? html`<p class="field-error" id="${id}" role="alert">${message}</p>` : '')
+const errorBlock = (id: string, message: string | undefined) =>
+  message ? html`<p class="field-error" id="${id}" role="alert">${message}</p>` : ''
 const describedBy = (id: string, message: string | undefined, hint?: string) => {
   const ids = [hint, message ? id : undefined].filter(Boolean).join(' ')
   return html`${ids ? html` aria-describedby="${ids}"` : ''}${message ? html` aria-invalid="true"` : ''}`
@@ -22,7 +23,11 @@ const describedBy = (id: string, message: string | undefined, hint?: string) => 
  * forgot it, and the recovery key stood in for it. Changing takes seconds (Argon2 with the
  * vault's cost): the note says so, and custos.js shows a progress bar on submit (`data-busy`).
  */
-export function passphraseSection(session: OwnerSession, zone: string, error?: PassphraseError): Html {
+export function passphraseSection(
+  session: OwnerSession,
+  zone: string,
+  error?: PassphraseError,
+): Html {
   const pe = (f: PassphraseError['field']) => (error?.field === f ? error.message : undefined)
   const until = session.recoveryUntil
   const recovering = until !== undefined

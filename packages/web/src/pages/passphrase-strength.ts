@@ -10,10 +10,17 @@ import { checkPassphrase } from '@custos/vault'
 export const STRENGTH_LABELS = ['Too weak', 'Weak', 'Fair', 'Good', 'Strong'] as const
 
 /** Why a new passphrase (and its confirmation) is refused, or undefined when it may be used. */
-export async function newPassphraseProblem(passphrase: string, confirmation: string): Promise<{ field: 'new' | 'confirm'; message: string } | undefined> {
+export async function newPassphraseProblem(
+  passphrase: string,
+  confirmation: string,
+): Promise<{ field: 'new' | 'confirm'; message: string } | undefined> {
   if (passphrase.length === 0) return { field: 'new', message: 'Choose a passphrase.' }
   const verdict = await checkPassphrase(passphrase)
   if (!verdict.ok) return { field: 'new', message: verdict.reason }
-  if (passphrase !== confirmation) return { field: 'confirm', message: 'The two passphrases are not the same. Type the same passphrase twice.' }
+  if (passphrase !== confirmation)
+    return {
+      field: 'confirm',
+      message: 'The two passphrases are not the same. Type the same passphrase twice.',
+    }
   return undefined
 }

@@ -34,7 +34,9 @@ export function fieldKind(path: KnownFieldPath): FieldKind {
   if (def.type === 'enum') return { kind: 'choice', options: Object.values(def.entries ?? {}) }
   if (def.type === 'array') {
     const item = def.element?._zod.def
-    return item?.type === 'enum' ? { kind: 'choices', options: Object.values(item.entries ?? {}) } : { kind: 'lines' }
+    return item?.type === 'enum'
+      ? { kind: 'choices', options: Object.values(item.entries ?? {}) }
+      : { kind: 'lines' }
   }
   if (def.format === 'email') return { kind: 'text', input: 'email' }
   if (def.format === 'date') return { kind: 'text', input: 'date' }
@@ -167,7 +169,10 @@ export function valueFromRaw(path: KnownFieldPath, raw: RawForm): unknown {
 export function fieldIssues(path: KnownFieldPath, value: unknown): ValidationIssue[] {
   const parsed = schemaFor(path)?.safeParse(value)
   if (!parsed || parsed.success) return []
-  return parsed.error.issues.map((i) => ({ path: [path, ...i.path.map(String)].join('.'), message: friendly(i.message) }))
+  return parsed.error.issues.map((i) => ({
+    path: [path, ...i.path.map(String)].join('.'),
+    message: friendly(i.message),
+  }))
 }
 
 /** zod's wording for a missing part is for developers; the owner gets plain words. */
@@ -175,7 +180,8 @@ function friendly(message: string): string {
   if (/received undefined/.test(message)) return 'This is needed.'
   if (/^Invalid email/i.test(message)) return 'Enter an email address like name@example.org.'
   if (/^Invalid (ISO )?date/i.test(message)) return 'Enter a date as YYYY-MM-DD.'
-  if (/^Too big/.test(message)) return `Too long or too many entries (${message.replace(/^Too big: /, '')}).`
+  if (/^Too big/.test(message))
+    return `Too long or too many entries (${message.replace(/^Too big: /, '')}).`
   if (/^Too small/.test(message)) return 'This cannot be empty.'
   if (/^(ISO|BCP|telephone)/.test(message)) return `Expected a ${message}.`
   if (/^Invalid option/.test(message)) return 'Choose one of the listed options.'
@@ -183,7 +189,11 @@ function friendly(message: string): string {
 }
 
 /** Issues grouped by the input name they belong to (the longest input name the issue path starts with). */
-export function issuesByInput(path: KnownFieldPath, issues: readonly ValidationIssue[], into: Map<string, string[]>): void {
+export function issuesByInput(
+  path: KnownFieldPath,
+  issues: readonly ValidationIssue[],
+  into: Map<string, string[]>,
+): void {
   const names = [...inputNames(path), path].sort((a, b) => b.length - a.length)
   for (const issue of issues) {
     const name = names.find((n) => issue.path === n || issue.path.startsWith(`${n}.`)) ?? path
@@ -211,17 +221,26 @@ export function profileProblems(errors: ReadonlyMap<string, string[]>): Problem[
 }
 
 /** One field's editor with its label, hint and any errors in place (aria-describedby). */
-export function fieldEditor(path: KnownFieldPath, raw: RawForm, errors: ReadonlyMap<string, string[]>): Html {
+export function fieldEditor(
+  path: KnownFieldPath,
+  raw: RawForm,
+  errors: ReadonlyMap<string, string[]>,
+): Html {
   const k = fieldKind(path)
   const label = VOCABULARY[path].label
   const hint = HINTS[path]
   const describe = (name: string) => {
-    const ids = [hint ? `${inputId(path)}-hint` : '', errors.has(name) ? `${inputId(name)}-error` : ''].filter(Boolean)
+    const ids = [
+      hint ? `${inputId(path)}-hint` : '',
+      errors.has(name) ? `${inputId(name)}-error` : '',
+    ].filter(Boolean)
     return html`${ids.length ? html` aria-describedby="${ids.join(' ')}"` : ''}${errors.has(name) ? html` aria-invalid="true"` : ''}`
   }
   const errorText = (name: string) => {
     const messages = errors.get(name)
-    return messages ? html`<p class="field-error" id="${inputId(name)}-error" role="alert">${messages.join(' ')}</p>` : ''
+    return messages
+      ? html`<p class="field-error" id="${inputId(name)}-error" role="alert">${messages.join(' ')}</p>`
+      : ''
   }
   const hintText = hint ? html`<p class="muted hint" id="${inputId(path)}-hint">${hint}</p>` : ''
   const marker = html`<input type="hidden" name="shown" value="${path}">`
@@ -232,7 +251,8 @@ export function fieldEditor(path: KnownFieldPath, raw: RawForm, errors: Readonly
     case 'choice':
       return html`<div class="field">${marker}<label for="${inputId(path)}">${label}</label>${hintText}
 <select id="${inputId(path)}" name="${path}"${describe(path)}><option value="">— not set —</option>${k.options.map(
-        (o) => html`<option value="${o}"${raw.get(path) === o ? html` selected` : ''}>${o}</option>`,
+        (o) =>
+          html`<option value="${o}"${raw.get(path) === o ? html` selected` : ''}>${o}</option>`,
       )}</select>${errorText(path)}</div>`
     case 'lines':
       return html`<div class="field">${marker}<label for="${inputId(path)}">${label}</label>${hintText}

@@ -1,23 +1,47 @@
 import { type Context, Hono } from 'hono'
 import { html } from 'hono/html'
 import type { OwnerPageKit } from '@custos/consent-api'
-import { type FieldEntry, type KnownFieldPath, VOCABULARY, VaultError, isFieldPath, schemaFor } from '@custos/vault'
+import {
+  type FieldEntry,
+  type KnownFieldPath,
+  VOCABULARY,
+  VaultError,
+  isFieldPath,
+  schemaFor,
+} from '@custos/vault'
 import { customFieldName } from './custom-field-name.js'
 import { type Problem, PROBLEMS_ID, errorSummary } from './error-summary.js'
 import { type FormValues, readForm } from './form-values.js'
 import { type Html, csrfField, notice, page } from './layout.js'
 import { type PageEnv, ownerGate } from './owner-gate.js'
-import { GROUP_TITLES, type RawForm, fieldEditor, fieldIssues, groupedPaths, inputNames, issuesByInput, profileProblems, rawFromValue, valueFromRaw } from './profile-fields.js'
+import {
+  GROUP_TITLES,
+  type RawForm,
+  fieldEditor,
+  fieldIssues,
+  groupedPaths,
+  inputNames,
+  issuesByInput,
+  profileProblems,
+  rawFromValue,
+  valueFromRaw,
+} from './profile-fields.js'
 
 /** Fixed notices chosen by a query flag (nothing the request says is echoed). */
 const DONE: Record<string, string> = {
   saved: 'Your profile is saved.',
   added: 'The field is saved.',
   deleted: 'The field is deleted.',
-  welcome: 'Welcome! Fill in what you like — vendors see only the fields you approve, for the purpose they state.',
+  welcome:
+    'Welcome! Fill in what you like — vendors see only the fields you approve, for the purpose they state.',
 }
 
-const CUSTOM_KINDS = { text: 'Text', number: 'Number', 'yes-no': 'Yes or no', list: 'List (one per line)' } as const
+const CUSTOM_KINDS = {
+  text: 'Text',
+  number: 'Number',
+  'yes-no': 'Yes or no',
+  list: 'List (one per line)',
+} as const
 type CustomKind = keyof typeof CUSTOM_KINDS
 
 interface CustomFormState {
@@ -30,7 +54,8 @@ interface CustomFormState {
 type Group = (typeof VOCABULARY)[KnownFieldPath]['group']
 /** A group's name in a URL and an id (`contact preferences` → `contact-preferences`). */
 const groupKey = (group: string) => group.replace(/ /g, '-')
-const sectionOf = (key: string | undefined) => groupedPaths().find(([group]) => groupKey(group) === key)
+const sectionOf = (key: string | undefined) =>
+  groupedPaths().find(([group]) => groupKey(group) === key)
 
 /**
  * Profile and preferences (PRODUCT.md step 2): the field vocabulary in groups, each group its own
@@ -44,17 +69,28 @@ export function profilePages(kit: OwnerPageKit): Hono<PageEnv> {
   const routes = new Hono<PageEnv>()
   const gate = ownerGate(kit)
 
-  const render = async (c: Context<PageEnv>, status: 200 | 400, state: { raw?: RawForm; errors?: Map<string, string[]>; custom?: CustomFormState } = {}) => {
+  const render = async (
+    c: Context<PageEnv>,
+    status: 200 | 400,
+    state: { raw?: RawForm; errors?: Map<string, string[]>; custom?: CustomFormState } = {},
+  ) => {
     const entries = await kit.actions.read.fields.list()
     const raw = state.raw ?? storedRaw(entries)
     const flag = Object.keys(DONE).find((k) => c.req.query(k) === '1')
-    const saved = flag === 'saved' && status === 200 ? sectionOf(c.req.query('section'))?.[0] : undefined
+    const saved =
+      flag === 'saved' && status === 200 ? sectionOf(c.req.query('section'))?.[0] : undefined
     const token = c.var.session.csrfToken
     const errors = state.errors ?? new Map<string, string[]>()
-    const customProblems: Problem[] = [...(state.custom?.errors ?? [])].map(([f, text]) => ({ target: `custom-${f}`, text: `${f === 'name' ? 'Field name' : 'Value'}: ${text}` }))
+    const customProblems: Problem[] = [...(state.custom?.errors ?? [])].map(([f, text]) => ({
+      target: `custom-${f}`,
+      text: `${f === 'name' ? 'Field name' : 'Value'}: ${text}`,
+    }))
     const summary =
       errors.size > 0
-        ? errorSummary(`Nothing was saved: ${errors.size === 1 ? 'one field needs' : `${errors.size} fields need`} a correction.`, profileProblems(errors))
+        ? errorSummary(
+            `Nothing was saved: ${errors.size === 1 ? 'one field needs' : `${errors.size} fields need`} a correction.`,
+            profileProblems(errors),
+          )
         : errorSummary('The field was not added.', customProblems)
     return page(
       c,
@@ -81,9 +117,16 @@ ${customSection(entries, token, state.custom)}`,
     const form = await readForm(c)
     // A section's form saves that section only; a form without one (an older page) saves what it shows.
     const section = sectionOf(form.optional('section'))
-    const shown = form.all('shown').filter((p): p is KnownFieldPath => Object.hasOwn(VOCABULARY, p) && (section === undefined || section[1].includes(p as KnownFieldPath)))
+    const shown = form
+      .all('shown')
+      .filter(
+        (p): p is KnownFieldPath =>
+          Object.hasOwn(VOCABULARY, p) &&
+          (section === undefined || section[1].includes(p as KnownFieldPath)),
+      )
     const raw: RawForm = new Map()
-    for (const path of shown) for (const name of inputNames(path)) if (form.has(name)) raw.set(name, form.text(name))
+    for (const path of shown)
+      for (const name of inputNames(path)) if (form.has(name)) raw.set(name, form.text(name))
     const errors = new Map<string, string[]>()
     const set: Record<string, unknown> = {}
     const cleared: KnownFieldPath[] = []
@@ -97,32 +140,57 @@ ${customSection(entries, token, state.custom)}`,
       if (issues.length > 0) issuesByInput(path, issues, errors)
       else set[path] = value
     }
-    if (errors.size > 0) return render(c, 400, { raw: keepUnshown(raw, await kit.actions.read.fields.list(), shown), errors })
+    if (errors.size > 0)
+      return render(c, 400, {
+        raw: keepUnshown(raw, await kit.actions.read.fields.list(), shown),
+        errors,
+      })
     try {
       if (Object.keys(set).length > 0) await kit.actions.fields.setMany(set)
     } catch (err) {
       // The vault's own checks (a size limit) have the last word: shown in place the same way.
       if (!(err instanceof VaultError) || err.issues.length === 0) throw err
-      for (const path of shown) issuesByInput(path, err.issues.filter((i) => i.path === path || i.path.startsWith(`${path}.`)), errors)
+      for (const path of shown)
+        issuesByInput(
+          path,
+          err.issues.filter((i) => i.path === path || i.path.startsWith(`${path}.`)),
+          errors,
+        )
       if (errors.size === 0) throw err
       return render(c, 400, { raw, errors })
     }
     const stored = new Set((await kit.actions.read.fields.list()).map((e) => e.path))
     for (const path of cleared) if (stored.has(path)) await kit.actions.fields.delete(path)
-    return c.redirect(section ? `/profile?saved=1&section=${groupKey(section[0])}#section-${groupKey(section[0])}` : '/profile?saved=1', 303)
+    return c.redirect(
+      section
+        ? `/profile?saved=1&section=${groupKey(section[0])}#section-${groupKey(section[0])}`
+        : '/profile?saved=1',
+      303,
+    )
   })
 
   routes.post('/profile/custom', gate, async (c) => {
     const form = await readForm(c)
     const state = customFromForm(form)
-    if (state.errors.size > 0 || state.parsed === undefined) return render(c, 400, { custom: state })
-    await kit.actions.fields.set(state.path, state.label === undefined ? state.parsed : { label: state.label, value: state.parsed })
+    if (state.errors.size > 0 || state.parsed === undefined)
+      return render(c, 400, { custom: state })
+    await kit.actions.fields.set(
+      state.path,
+      state.label === undefined ? state.parsed : { label: state.label, value: state.parsed },
+    )
     return c.redirect('/profile?added=1#custom', 303)
   })
 
   routes.post('/profile/delete', gate, async (c) => {
     const path = (await readForm(c)).text('path')
-    if (!isFieldPath(path)) return page(c, 400, 'Profile', html`<h1>Profile</h1>${notice('error', 'There is no such field.')}<p><a href="/profile">Back to the profile</a></p>`, { csrfToken: c.var.session.csrfToken, current: '/profile' })
+    if (!isFieldPath(path))
+      return page(
+        c,
+        400,
+        'Profile',
+        html`<h1>Profile</h1>${notice('error', 'There is no such field.')}<p><a href="/profile">Back to the profile</a></p>`,
+        { csrfToken: c.var.session.csrfToken, current: '/profile' },
+      )
     try {
       await kit.actions.fields.delete(path)
     } catch (err) {
@@ -137,17 +205,24 @@ ${customSection(entries, token, state.custom)}`,
 
 function storedRaw(entries: readonly FieldEntry[]): RawForm {
   const raw: RawForm = new Map()
-  for (const e of entries) if (Object.hasOwn(VOCABULARY, e.path)) rawFromValue(e.path as KnownFieldPath, e.value, raw)
+  for (const e of entries)
+    if (Object.hasOwn(VOCABULARY, e.path)) rawFromValue(e.path as KnownFieldPath, e.value, raw)
   return raw
 }
 
 /** A refused form shows what was typed; fields the form did not carry keep their stored values. */
-function keepUnshown(raw: RawForm, entries: readonly FieldEntry[], shown: readonly KnownFieldPath[]): RawForm {
+function keepUnshown(
+  raw: RawForm,
+  entries: readonly FieldEntry[],
+  shown: readonly KnownFieldPath[],
+): RawForm {
   const stored = storedRaw(entries.filter((e) => !shown.includes(e.path as KnownFieldPath)))
   return new Map([...stored, ...raw])
 }
 
-function customFromForm(form: FormValues): CustomFormState & { path: `custom.${string}`; label: string | undefined; parsed: unknown } {
+function customFromForm(
+  form: FormValues,
+): CustomFormState & { path: `custom.${string}`; label: string | undefined; parsed: unknown } {
   const name = form.text('name')
   const kind = form.text('kind')
   const text = form.text('value')
@@ -158,7 +233,8 @@ function customFromForm(form: FormValues): CustomFormState & { path: `custom.${s
   if (!Object.hasOwn(CUSTOM_KINDS, kind)) errors.set('value', 'Choose what kind of value this is.')
   else if ((kind as CustomKind) === 'number') {
     const n = Number(text.trim())
-    if (text.trim() === '' || !Number.isFinite(n)) errors.set('value', 'Enter a number, like 42 or 3.5.')
+    if (text.trim() === '' || !Number.isFinite(n))
+      errors.set('value', 'Enter a number, like 42 or 3.5.')
     else value = n
   } else if ((kind as CustomKind) === 'yes-no') {
     const t = text.trim().toLowerCase()
@@ -175,15 +251,35 @@ function customFromForm(form: FormValues): CustomFormState & { path: `custom.${s
   }
   if (value !== undefined && !errors.has('value')) {
     const parsed = schemaFor('custom.x')?.safeParse(value)
-    if (!parsed?.success) errors.set('value', 'That value is too long (at most 4000 characters, or 100 entries of 400).')
+    if (!parsed?.success)
+      errors.set(
+        'value',
+        'That value is too long (at most 4000 characters, or 100 entries of 400).',
+      )
   }
-  return { name, kind, value: text, errors, path: named.ok ? named.path : 'custom.x', label: named.ok ? named.label : undefined, parsed: errors.size === 0 ? value : undefined }
+  return {
+    name,
+    kind,
+    value: text,
+    errors,
+    path: named.ok ? named.path : 'custom.x',
+    label: named.ok ? named.label : undefined,
+    parsed: errors.size === 0 ? value : undefined,
+  }
 }
 
 /** A stored custom value: `{ label, value }` when the owner named it in words, else the value itself. */
 function labelled(e: FieldEntry): { name: string; value: unknown } {
   const v = e.value
-  if (typeof v === 'object' && v !== null && !Array.isArray(v) && 'label' in v && 'value' in v && typeof v.label === 'string') return { name: v.label, value: v.value }
+  if (
+    typeof v === 'object' &&
+    v !== null &&
+    !Array.isArray(v) &&
+    'label' in v &&
+    'value' in v &&
+    typeof v.label === 'string'
+  )
+    return { name: v.label, value: v.value }
   return { name: e.path.slice('custom.'.length), value: v }
 }
 
@@ -193,11 +289,17 @@ function showValue(value: unknown): string {
   return String(value)
 }
 
-function customSection(entries: readonly FieldEntry[], token: string, state: CustomFormState | undefined): Html {
+function customSection(
+  entries: readonly FieldEntry[],
+  token: string,
+  state: CustomFormState | undefined,
+): Html {
   const custom = entries.filter((e) => e.path.startsWith('custom.'))
   const err = (f: 'name' | 'value') => state?.errors.get(f)
-  const described = (f: 'name' | 'value') => (err(f) ? html` aria-invalid="true" aria-describedby="custom-${f}-error"` : '')
-  const errorText = (f: 'name' | 'value') => (err(f) ? html`<p class="field-error" id="custom-${f}-error" role="alert">${err(f)}</p>` : '')
+  const described = (f: 'name' | 'value') =>
+    err(f) ? html` aria-invalid="true" aria-describedby="custom-${f}-error"` : ''
+  const errorText = (f: 'name' | 'value') =>
+    err(f) ? html`<p class="field-error" id="custom-${f}-error" role="alert">${err(f)}</p>` : ''
   return html`<h2 id="custom">Your own fields</h2>
 <p class="muted">For anything the list above lacks: a loyalty number, a favourite colour. Adding a field with a name you already used replaces its value.</p>
 ${
@@ -212,8 +314,11 @@ ${custom.map((e) => {
 <form method="post" action="/profile/custom#${PROBLEMS_ID}" novalidate>${csrfField(token)}
 <div class="row">
 <div><label for="custom-name">Field name <span class="muted">(in your own words; a dot groups fields, as in loyalty.airline)</span></label><input type="text" id="custom-name" name="name" value="${state?.name ?? ''}" placeholder="favourite colour" autocomplete="off"${described('name')}>${errorText('name')}</div>
-<div><label for="custom-kind">Kind</label><select id="custom-kind" name="kind">${Object.entries(CUSTOM_KINDS).map(
-    ([k, label]) => html`<option value="${k}"${(state?.kind ?? 'text') === k ? html` selected` : ''}>${label}</option>`,
+<div><label for="custom-kind">Kind</label><select id="custom-kind" name="kind">${Object.entries(
+    CUSTOM_KINDS,
+  ).map(
+    ([k, label]) =>
+      html`<option value="${k}"${(state?.kind ?? 'text') === k ? html` selected` : ''}>${label}</option>`,
   )}</select></div>
 </div>
 <label for="custom-value">Value</label><textarea id="custom-value" name="value" rows="2"${described('value')}>${state?.value ?? ''}</textarea>${errorText('value')}

@@ -53,7 +53,14 @@ export function formValuesFromBody(body: FormBody): PurchaseFormValues {
     currency: one(body, 'currency').toUpperCase(),
     total: one(body, 'total'),
     notes: one(body, 'notes'),
-    items: names.map((name, i) => ({ name, sku: skus[i] ?? '', quantity: quantities[i] ?? '', price: prices[i] ?? '' })).filter((it) => it.name || it.sku || it.price),
+    items: names
+      .map((name, i) => ({
+        name,
+        sku: skus[i] ?? '',
+        quantity: quantities[i] ?? '',
+        price: prices[i] ?? '',
+      }))
+      .filter((it) => it.name || it.sku || it.price),
   }
 }
 
@@ -66,35 +73,65 @@ export function formValuesFromPurchase(p: Purchase): PurchaseFormValues {
     currency: p.currency,
     total: String(p.total),
     notes: p.notes ?? '',
-    items: p.items.map((it) => ({ name: it.name, sku: it.sku ?? '', quantity: String(it.quantity), price: it.price === undefined ? '' : String(it.price) })),
+    items: p.items.map((it) => ({
+      name: it.name,
+      sku: it.sku ?? '',
+      quantity: String(it.quantity),
+      price: it.price === undefined ? '' : String(it.price),
+    })),
   }
 }
 
-export const EMPTY_FORM: PurchaseFormValues = { seller: '', orderDate: '', orderNumber: '', category: '', currency: 'EUR', total: '', notes: '', items: [] }
+export const EMPTY_FORM: PurchaseFormValues = {
+  seller: '',
+  orderDate: '',
+  orderNumber: '',
+  category: '',
+  currency: 'EUR',
+  total: '',
+  notes: '',
+  items: [],
+}
 
 /**
  * The order the form describes, or the problems by field. `keepDate` is the stored order date of
  * an edited purchase: the form shows only its day, so an unchanged day keeps the stored time.
  */
-export function orderFromForm(v: PurchaseFormValues, keepDate?: string): { ok: true; order: OrderInput } | { ok: false; errors: FormErrors } {
+export function orderFromForm(
+  v: PurchaseFormValues,
+  keepDate?: string,
+): { ok: true; order: OrderInput } | { ok: false; errors: FormErrors } {
   const errors = new Map<string, string>()
   const amount = (text: string, path: string): number | undefined => {
     if (text === '') return undefined
     // The import reads amounts with the same parser (consent-api owner/amount-text.ts).
     const parsed = parseAmountText(text)
     if (parsed.ok) return parsed.value
-    errors.set(path, parsed.reason === 'ambiguous' ? `This amount ${amountProblem('ambiguous')}` : 'Enter an amount such as 129.90 or 129,90')
+    errors.set(
+      path,
+      parsed.reason === 'ambiguous'
+        ? `This amount ${amountProblem('ambiguous')}`
+        : 'Enter an amount such as 129.90 or 129,90',
+    )
     return Number.NaN
   }
   const total = amount(v.total, 'total')
   const items = v.items.map((it, i) => {
-    const quantity = it.quantity === '' ? 1 : /^[0-9]{1,7}$/.test(it.quantity) ? Number(it.quantity) : (errors.set(`items.${i}.quantity`, 'Enter a whole number'), 1)
+    const wholeNumber = it.quantity === '' || /^[0-9]{1,7}$/.test(it.quantity)
+    if (!wholeNumber) errors.set(`items.${i}.quantity`, 'Enter a whole number')
+    const quantity = it.quantity === '' || !wholeNumber ? 1 : Number(it.quantity)
     const price = amount(it.price, `items.${i}.price`)
-    return { name: it.name, ...(it.sku ? { sku: it.sku } : {}), quantity, ...(price !== undefined ? { price } : {}) }
+    return {
+      name: it.name,
+      ...(it.sku ? { sku: it.sku } : {}),
+      quantity,
+      ...(price !== undefined ? { price } : {}),
+    }
   })
   const candidate = {
     seller: v.seller,
-    orderDate: keepDate !== undefined && keepDate.slice(0, 10) === v.orderDate ? keepDate : v.orderDate,
+    orderDate:
+      keepDate !== undefined && keepDate.slice(0, 10) === v.orderDate ? keepDate : v.orderDate,
     ...(v.orderNumber ? { orderNumber: v.orderNumber } : {}),
     ...(v.category ? { category: v.category } : {}),
     currency: v.currency,
@@ -130,14 +167,29 @@ const MESSAGES: Record<string, string> = {
   items: 'At most 500 items',
 }
 
-function input(id: string, label: string, value: string, errors: FormErrors, path: string, attrs: { type?: string; required?: boolean; hint?: string; name?: string; extra?: string } = {}): Html {
+function input(
+  id: string,
+  label: string,
+  value: string,
+  errors: FormErrors,
+  path: string,
+  attrs: { type?: string; required?: boolean; hint?: string; name?: string; extra?: string } = {},
+): Html {
   const error = errors.get(path)
-  const described = [attrs.hint ? `${id}-hint` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ')
+  const described = [attrs.hint ? `${id}-hint` : '', error ? `${id}-error` : '']
+    .filter(Boolean)
+    .join(' ')
   return html`<div class="form-field"><label for="${id}">${label}</label>${attrs.hint ? html`<p class="muted hint" id="${id}-hint">${attrs.hint}</p>` : ''}${error ? html`<p class="field-error" id="${id}-error">${error}</p>` : ''}<input type="${attrs.type ?? 'text'}" id="${id}" name="${attrs.name ?? id}" value="${value}"${attrs.required ? html` required` : ''}${error ? html` aria-invalid="true"` : ''}${described ? html` aria-describedby="${described}"` : ''}${attrs.extra === 'decimal' ? html` inputmode="decimal"` : ''}></div>`
 }
 
 /** The form, with `action` the URL it posts to and `submit` its button text. */
-export function purchaseForm(o: { action: string; submit: string; values: PurchaseFormValues; errors: FormErrors; csrfToken: string }): Html {
+export function purchaseForm(o: {
+  action: string
+  submit: string
+  values: PurchaseFormValues
+  errors: FormErrors
+  csrfToken: string
+}): Html {
   const { values: v, errors } = o
   const items = [...v.items, { name: '', sku: '', quantity: '', price: '' }]
   const notesError = errors.get('notes')
@@ -147,7 +199,8 @@ export function purchaseForm(o: { action: string; submit: string; values: Purcha
 <div class="row">${input('total', 'Total paid', v.total, errors, 'total', { required: true, hint: AMOUNT_HINT, extra: 'decimal' })}${input('currency', 'Currency', v.currency, errors, 'currency', { required: true, hint: 'Three letters, such as EUR or USD' })}</div>
 <div class="row">${input('category', 'Category (optional)', v.category, errors, 'category')}${input('orderNumber', 'Order number (optional)', v.orderNumber, errors, 'orderNumber')}</div>
 <fieldset><legend>Items (optional)</legend>${items.map(
-    (it, i) => html`<div class="row item-row">${input(`item-${i}-name`, `Item ${i + 1} name`, it.name, errors, `items.${i}.name`, { name: 'item_name' })}${input(`item-${i}-quantity`, 'Quantity', it.quantity, errors, `items.${i}.quantity`, { name: 'item_quantity', type: 'number' })}${input(`item-${i}-price`, 'Price', it.price, errors, `items.${i}.price`, { name: 'item_price', extra: 'decimal' })}${input(`item-${i}-sku`, 'SKU', it.sku, errors, `items.${i}.sku`, { name: 'item_sku' })}</div>`,
+    (it, i) =>
+      html`<div class="row item-row">${input(`item-${i}-name`, `Item ${i + 1} name`, it.name, errors, `items.${i}.name`, { name: 'item_name' })}${input(`item-${i}-quantity`, 'Quantity', it.quantity, errors, `items.${i}.quantity`, { name: 'item_quantity', type: 'number' })}${input(`item-${i}-price`, 'Price', it.price, errors, `items.${i}.price`, { name: 'item_price', extra: 'decimal' })}${input(`item-${i}-sku`, 'SKU', it.sku, errors, `items.${i}.sku`, { name: 'item_sku' })}</div>`,
   )}<p class="muted">Leave a row empty to skip it; save to get another empty row. ${AMOUNT_HINT}</p></fieldset>
 <div class="form-field"><label for="notes">Notes (optional)</label>${notesError ? html`<p class="field-error" id="notes-error">${notesError}</p>` : ''}<textarea id="notes" name="notes"${notesError ? html` aria-invalid="true" aria-describedby="notes-error"` : ''}>${v.notes}</textarea></div>
 <p><button type="submit">${o.submit}</button> <a href="/purchases" class="button secondary">Cancel</a></p>

@@ -2,7 +2,15 @@ import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { html } from 'hono/html'
 import type { Order, ValidationIssue } from '@custos/vault'
-import { AMOUNT_HINT, COLUMN_WORDS, CSV_COLUMNS, type CsvImportOptions, type CsvLayout, type ImportRow, type OwnerPageKit } from '@custos/consent-api'
+import {
+  AMOUNT_HINT,
+  COLUMN_WORDS,
+  CSV_COLUMNS,
+  type CsvImportOptions,
+  type CsvLayout,
+  type ImportRow,
+  type OwnerPageKit,
+} from '@custos/consent-api'
 import { type FormValues, readForm } from './form-values.js'
 import { type Html, csrfField, notice, page } from './layout.js'
 import { type PageEnv, ownerGate } from './owner-gate.js'
@@ -49,7 +57,8 @@ function uploadForm(csrfToken: string): Html {
 <p>JSON: an array of orders such as <code>[{"seller": "Fjord Outdoor", "orderDate": "2026-03-14", "currency": "EUR", "total": 129.9}]</code>, optionally with <code>items</code>.</p></div>`
 }
 
-const issueList = (issues: readonly ValidationIssue[]) => html`<ul class="issues">${issues.map((i) => html`<li>${i.message}</li>`)}</ul>`
+const issueList = (issues: readonly ValidationIssue[]) =>
+  html`<ul class="issues">${issues.map((i) => html`<li>${i.message}</li>`)}</ul>`
 
 function previewTable(rows: readonly ImportRow[]): Html {
   const valid = rows.filter((r) => r.order)
@@ -65,8 +74,10 @@ function previewTable(rows: readonly ImportRow[]): Html {
   return html`<div class="table-wrap"><table class="import-preview"><caption>Rows in the file</caption><thead><tr><th scope="col">Row</th><th scope="col">Date</th><th scope="col">Seller</th><th scope="col">Category</th><th scope="col">Total</th></tr></thead>
 <tbody>${[...shownInvalid, ...shownValid].sort((a, b) => a.index - b.index).map(row)}</tbody></table></div>
 ${valid.length > shownValid.length ? html`<p class="muted">${valid.length - shownValid.length} more valid rows are not listed.</p>` : ''}${
-    invalid.length > shownInvalid.length ? html`<p class="muted">${invalid.length - shownInvalid.length} more rows with issues are not listed.</p>` : ''
-  }`
+  invalid.length > shownInvalid.length
+    ? html`<p class="muted">${invalid.length - shownInvalid.length} more rows with issues are not listed.</p>`
+    : ''
+}`
 }
 
 /** The owner's column mapping and default currency from the mapping step (or the hidden fields that carry them on). */
@@ -75,7 +86,10 @@ function csvOptions(form: FormValues): CsvImportOptions {
   const selects = form.all('column')
   const columns = selects.length > 0 ? selects : mapped !== '' ? mapped.split(',') : undefined
   const currency = form.text('currency_all').toUpperCase()
-  return { ...(columns ? { columns: columns.slice(0, 50) } : {}), ...(/^[A-Z]{3}$/.test(currency) ? { currency } : {}) }
+  return {
+    ...(columns ? { columns: columns.slice(0, 50) } : {}),
+    ...(/^[A-Z]{3}$/.test(currency) ? { currency } : {}),
+  }
 }
 
 function hiddenOptions(options: CsvImportOptions): Html {
@@ -83,14 +97,21 @@ function hiddenOptions(options: CsvImportOptions): Html {
 }
 
 /** The mapping step: what each column of the file holds (a select per column), and one currency for every row when no column holds it. */
-function mappingForm(csrfToken: string, text: string, layout: CsvLayout, options: CsvImportOptions): Html {
+function mappingForm(
+  csrfToken: string,
+  text: string,
+  layout: CsvLayout,
+  options: CsvImportOptions,
+): Html {
   const choice = (i: number) => layout.columns[i] ?? 'ignore'
   const needsCurrency = !layout.columns.includes('currency')
   return html`<form method="post" action="/purchases/import" enctype="multipart/form-data" class="column-mapping">${csrfField(csrfToken)}<input type="hidden" name="step" value="preview"><input type="hidden" name="format" value="csv"><input type="hidden" name="content" value="${text}">
 <fieldset><legend>What each column holds</legend>${layout.headers.map(
-    (header, i) => html`<div class="form-field"><label for="column-${i}">Column ${i + 1}${header.trim() ? html` “${header}”` : ''}${layout.unknown.includes(i) ? html` <span class="badge error">not recognised</span>` : ''}</label><select id="column-${i}" name="column"><option value="ignore"${choice(i) === 'ignore' ? html` selected` : ''}>Leave out</option>${CSV_COLUMNS.map(
-      (col) => html`<option value="${col}"${choice(i) === col ? html` selected` : ''}>${COLUMN_WORDS[col][0]?.toUpperCase()}${COLUMN_WORDS[col].slice(1)}</option>`,
-    )}</select></div>`,
+    (header, i) =>
+      html`<div class="form-field"><label for="column-${i}">Column ${i + 1}${header.trim() ? html` “${header}”` : ''}${layout.unknown.includes(i) ? html` <span class="badge error">not recognised</span>` : ''}</label><select id="column-${i}" name="column"><option value="ignore"${choice(i) === 'ignore' ? html` selected` : ''}>Leave out</option>${CSV_COLUMNS.map(
+        (col) =>
+          html`<option value="${col}"${choice(i) === col ? html` selected` : ''}>${COLUMN_WORDS[col][0]?.toUpperCase()}${COLUMN_WORDS[col].slice(1)}</option>`,
+      )}</select></div>`,
   )}</fieldset>
 ${needsCurrency ? html`<div class="form-field"><label for="currency-all">Currency of every row (no column holds it)</label><input type="text" id="currency-all" name="currency_all" value="${options.currency ?? 'EUR'}" maxlength="3"></div>` : ''}
 <p><button type="submit">Preview import</button> <a href="/purchases/import">Choose another file</a></p></form>`
@@ -101,12 +122,26 @@ export function purchaseImportPages(kit: OwnerPageKit): Hono<PageEnv> {
   // The app-wide body limit skips this path (consent-api body-limits.ts): a file needs more room.
   // The larger limit applies only once a session cookie is found, so nobody without a session
   // makes the server read more than the default — the gate then checks the CSRF field.
-  const limit = bodyLimit({ maxSize: BODY_MAX_BYTES, onError: (c) => c.text(`The file is too large: at most ${FILE_MAX_BYTES / 1024 / 1024} MB.`, 413) })
-  routes.use('*', async (c, next) => (c.req.method === 'POST' && kit.actions.read.isUnsealed() && (await kit.session(c)) ? limit(c, next) : next()))
+  const limit = bodyLimit({
+    maxSize: BODY_MAX_BYTES,
+    onError: (c) =>
+      c.text(`The file is too large: at most ${FILE_MAX_BYTES / 1024 / 1024} MB.`, 413),
+  })
+  routes.use('*', async (c, next) =>
+    c.req.method === 'POST' && kit.actions.read.isUnsealed() && (await kit.session(c))
+      ? limit(c, next)
+      : next(),
+  )
   routes.use('*', ownerGate(kit))
 
   const show = (c: Parameters<typeof page>[0], status: 200 | 400 | 413, body: Html) =>
-    page(c, status, 'Import purchases', html`<h1>Import purchases</h1>${body}<p><a href="/purchases">Back to purchases</a></p>`, { csrfToken: c.var.session.csrfToken, current: '/purchases' })
+    page(
+      c,
+      status,
+      'Import purchases',
+      html`<h1>Import purchases</h1>${body}<p><a href="/purchases">Back to purchases</a></p>`,
+      { csrfToken: c.var.session.csrfToken, current: '/purchases' },
+    )
 
   routes.get('/', (c) => show(c, 200, uploadForm(c.var.session.csrfToken)))
 
@@ -114,22 +149,41 @@ export function purchaseImportPages(kit: OwnerPageKit): Hono<PageEnv> {
     const csrfToken = c.var.session.csrfToken
     const form = await readForm(c)
     const again = (status: 400 | 413, message: string, issues: readonly ValidationIssue[] = []) =>
-      show(c, status, html`${notice('error', message)}${issues.length > 0 ? issueList(issues) : ''}${uploadForm(csrfToken)}`)
-    const tooLarge = () => again(413, `The file is too large: at most ${FILE_MAX_BYTES / 1024 / 1024} MB.`)
+      show(
+        c,
+        status,
+        html`${notice('error', message)}${issues.length > 0 ? issueList(issues) : ''}${uploadForm(csrfToken)}`,
+      )
+    const tooLarge = () =>
+      again(413, `The file is too large: at most ${FILE_MAX_BYTES / 1024 / 1024} MB.`)
     // Measured with LF line ends: the CRLFs the browser added to a field are not the owner's file growing.
-    const fieldTooLarge = (text: string) => new TextEncoder().encode(text.replace(/\r\n/g, '\n')).byteLength > FILE_MAX_BYTES
+    const fieldTooLarge = (text: string) =>
+      new TextEncoder().encode(text.replace(/\r\n/g, '\n')).byteLength > FILE_MAX_BYTES
     const options = csvOptions(form)
 
     if (form.text('step') === 'confirm') {
       const text = form.text('content')
       const format = form.text('format')
       const expected = Number(form.text('expected'))
-      if ((format !== 'csv' && format !== 'json') || text === '' || !Number.isInteger(expected) || expected < 1) return again(400, 'The import form was incomplete. Choose the file again.')
+      if (
+        (format !== 'csv' && format !== 'json') ||
+        text === '' ||
+        !Number.isInteger(expected) ||
+        expected < 1
+      )
+        return again(400, 'The import form was incomplete. Choose the file again.')
       if (fieldTooLarge(text)) return tooLarge()
       const preview = await kit.actions.purchases.previewText(format, text, options)
       const valid = preview.ok ? preview.rows.filter((r) => r.order).length : 0
-      if (!preview.ok || valid !== expected) return again(400, 'The file changed since the preview, so nothing was imported. Preview it again.')
-      const added = await kit.actions.purchases.commitImport(preview.rows, form.has('import_duplicates') ? 'import' : 'skip')
+      if (!preview.ok || valid !== expected)
+        return again(
+          400,
+          'The file changed since the preview, so nothing was imported. Preview it again.',
+        )
+      const added = await kit.actions.purchases.commitImport(
+        preview.rows,
+        form.has('import_duplicates') ? 'import' : 'skip',
+      )
       return c.redirect(`/purchases?imported=${added.length}`, 303)
     }
 
@@ -143,7 +197,9 @@ export function purchaseImportPages(kit: OwnerPageKit): Hono<PageEnv> {
       if (!file) return again(400, 'Choose a CSV or JSON file to preview.')
       if (file.size > FILE_MAX_BYTES) return tooLarge()
       try {
-        text = new TextDecoder('utf-8', { fatal: true }).decode(await file.arrayBuffer()).replace(/^\uFEFF/, '')
+        text = new TextDecoder('utf-8', { fatal: true })
+          .decode(await file.arrayBuffer())
+          .replace(/^\uFEFF/, '')
       } catch {
         return again(400, 'The file is not UTF-8 text. Save it as UTF-8 CSV or JSON and try again.')
       }
@@ -151,7 +207,12 @@ export function purchaseImportPages(kit: OwnerPageKit): Hono<PageEnv> {
     }
     const preview = await kit.actions.purchases.previewText(format, text, options)
     if (!preview.ok) {
-      if (preview.layout) return show(c, 400, html`${notice('error', `${preview.title}: say what each column holds. Nothing was imported.`)}${issueList(preview.issues)}${mappingForm(csrfToken, text, preview.layout, options)}`)
+      if (preview.layout)
+        return show(
+          c,
+          400,
+          html`${notice('error', `${preview.title}: say what each column holds. Nothing was imported.`)}${issueList(preview.issues)}${mappingForm(csrfToken, text, preview.layout, options)}`,
+        )
       return again(400, `${preview.title}. Nothing was imported.`, preview.issues)
     }
     const valid = preview.rows.filter((r) => r.order).length
@@ -162,7 +223,9 @@ export function purchaseImportPages(kit: OwnerPageKit): Hono<PageEnv> {
       c,
       200,
       html`<p role="status">${format.toUpperCase()} file with ${preview.rows.length} row${preview.rows.length === 1 ? '' : 's'}: <strong>${valid} valid</strong>${invalid > 0 ? html`, <strong class="error">${invalid} with issues</strong> (they will be skipped; fix them in the file and import it again to add them)` : ''}${
-        duplicates > 0 ? html`, <strong>${duplicates} already in your purchases or repeated in the file</strong> (skipped unless you tick the box below)` : ''
+        duplicates > 0
+          ? html`, <strong>${duplicates} already in your purchases or repeated in the file</strong> (skipped unless you tick the box below)`
+          : ''
       }. Nothing has been imported yet.</p>
 ${previewTable(preview.rows)}
 ${

@@ -53,12 +53,20 @@ function running(r: Map<string, Running>, p: Purchase): Running {
 }
 
 /** Totals of the purchases matching `filter` (no cursor or limit: the walk sets those). */
-export async function spendingTotals(reads: { readonly purchases: Pick<Vault['purchases'], 'list'> }, filter: Omit<PurchaseFilter, 'cursor' | 'limit'>, scanLimit = SCAN_LIMIT): Promise<SpendingTotals> {
+export async function spendingTotals(
+  reads: { readonly purchases: Pick<Vault['purchases'], 'list'> },
+  filter: Omit<PurchaseFilter, 'cursor' | 'limit'>,
+  scanLimit = SCAN_LIMIT,
+): Promise<SpendingTotals> {
   const byCurrency = new Map<string, Running>()
   let scanned = 0
   let cursor: string | undefined
   for (;;) {
-    const page = await reads.purchases.list({ ...filter, limit: Math.min(PAGE, scanLimit - scanned), ...(cursor !== undefined ? { cursor } : {}) })
+    const page = await reads.purchases.list({
+      ...filter,
+      limit: Math.min(PAGE, scanLimit - scanned),
+      ...(cursor !== undefined ? { cursor } : {}),
+    })
     for (const p of page.items) {
       const units = Math.round(p.total * UNIT)
       const acc = running(byCurrency, p)
@@ -78,12 +86,26 @@ function finish(byCurrency: Map<string, Running>): CurrencyTotals[] {
   return [...byCurrency.entries()]
     .sort(([a, x], [b, y]) => y.count - x.count || a.localeCompare(b))
     .map(([currency, acc]) => {
-      const months = [...acc.months.entries()].sort(([a], [b]) => a.localeCompare(b)).slice(-MONTHS_SHOWN)
-      const sellers = [...acc.sellers.entries()].sort(([a, x], [b, y]) => y - x || a.localeCompare(b))
+      const months = [...acc.months.entries()]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .slice(-MONTHS_SHOWN)
+      const sellers = [...acc.sellers.entries()].sort(
+        ([a, x], [b, y]) => y - x || a.localeCompare(b),
+      )
       const shown = sellers.slice(0, SELLERS_SHOWN)
       const rest = sellers.slice(SELLERS_SHOWN)
       const bySeller = shown.map(([label, units]) => ({ label, amount: units / UNIT }))
-      if (rest.length > 0) bySeller.push({ label: `Other sellers (${rest.length})`, amount: rest.reduce((sum, [, u]) => sum + u, 0) / UNIT })
-      return { currency, count: acc.count, total: acc.total / UNIT, byMonth: months.map(([label, units]) => ({ label, amount: units / UNIT })), bySeller }
+      if (rest.length > 0)
+        bySeller.push({
+          label: `Other sellers (${rest.length})`,
+          amount: rest.reduce((sum, [, u]) => sum + u, 0) / UNIT,
+        })
+      return {
+        currency,
+        count: acc.count,
+        total: acc.total / UNIT,
+        byMonth: months.map(([label, units]) => ({ label, amount: units / UNIT })),
+        bySeller,
+      }
     })
 }

@@ -1,12 +1,26 @@
 import { type Context, Hono } from 'hono'
 import { html } from 'hono/html'
 import { z } from 'zod'
-import { NotFoundError, type Purchase, type PurchaseFilter, ValidationError, VaultError } from '@custos/vault'
+import {
+  NotFoundError,
+  type Purchase,
+  type PurchaseFilter,
+  ValidationError,
+  VaultError,
+} from '@custos/vault'
 import type { OwnerPageKit } from '@custos/consent-api'
 import { type Html, csrfField, fixedMessage, notice, page } from './layout.js'
 import { localTime } from './local-time.js'
 import { type PageEnv, ownerGate } from './owner-gate.js'
-import { EMPTY_FORM, type FormBody, type FormErrors, formValuesFromBody, formValuesFromPurchase, orderFromForm, purchaseForm } from './purchase-form.js'
+import {
+  EMPTY_FORM,
+  type FormBody,
+  type FormErrors,
+  formValuesFromBody,
+  formValuesFromPurchase,
+  orderFromForm,
+  purchaseForm,
+} from './purchase-form.js'
 import { purchaseImportPages } from './purchase-import-page.js'
 import { MONTHS_SHOWN, SCAN_LIMIT, SELLERS_SHOWN, spendingTotals } from './purchases-spending.js'
 import { formatAmount, spendingFigure } from './spending-chart.js'
@@ -19,7 +33,10 @@ import { formatAmount, spendingFigure } from './spending-chart.js'
  * decrypted, which the table does not.
  */
 const DAY = /^\d{4}-\d{2}-\d{2}$/
-const Day = z.string().regex(DAY).refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)))
+const Day = z
+  .string()
+  .regex(DAY)
+  .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)))
 const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v)
 
 /** The list's query: every part optional; an empty input means "no filter". */
@@ -37,7 +54,8 @@ const PAGE_SIZE = 50
 
 /** The vault filter of a query; `to` is inclusive for the owner, the vault's `until` exclusive. */
 export function vaultFilter(q: PurchaseQuery): Omit<PurchaseFilter, 'cursor' | 'limit'> {
-  const nextDay = (d: string) => new Date(Date.parse(`${d}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10)
+  const nextDay = (d: string) =>
+    new Date(Date.parse(`${d}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10)
   return {
     // Part of a name finds every seller containing it ("Amazon" → "Amazon.co.uk"): the vault looks
     // among its decrypted sellers, then lists each match through its blind index.
@@ -51,7 +69,8 @@ export function vaultFilter(q: PurchaseQuery): Omit<PurchaseFilter, 'cursor' | '
 /** The filter part of a query as a query string (for links that keep the filters). */
 function filterSearch(q: PurchaseQuery, extra: Record<string, string> = {}): string {
   const params = new URLSearchParams()
-  for (const key of ['seller', 'category', 'from', 'to'] as const) if (q[key] !== undefined) params.set(key, q[key] as string)
+  for (const key of ['seller', 'category', 'from', 'to'] as const)
+    if (q[key] !== undefined) params.set(key, q[key] as string)
   if (q.limit !== undefined) params.set('limit', String(q.limit))
   for (const [k, v] of Object.entries(extra)) params.set(k, v)
   const s = params.toString()
@@ -61,7 +80,10 @@ function filterSearch(q: PurchaseQuery, extra: Record<string, string> = {}): str
 function parseQuery(raw: Record<string, string>): { q: PurchaseQuery; error?: string } {
   const parsed = PurchaseQuery.safeParse(raw)
   if (parsed.success) return { q: parsed.data }
-  return { q: {}, error: 'Some filters were not understood (dates are YYYY-MM-DD); showing all purchases.' }
+  return {
+    q: {},
+    error: 'Some filters were not understood (dates are YYYY-MM-DD); showing all purchases.',
+  }
 }
 
 function filterForm(q: PurchaseQuery, action: string): Html {
@@ -83,13 +105,19 @@ const DONE: Record<string, string> = {
 
 function purchaseRow(p: Purchase, csrfToken: string): Html {
   return html`<tr><td>${p.orderDate.slice(0, 10)}</td><td>${p.seller}${p.orderNumber ? html`<div class="muted">#${p.orderNumber}</div>` : ''}</td><td>${p.category ?? ''}</td><td class="num">${formatAmount(p.total, p.currency)}</td><td>${
-    p.items.length === 0 ? html`<span class="muted">—</span>` : p.items.map((it) => html`<div>${it.quantity} × ${it.name}</div>`)
+    p.items.length === 0
+      ? html`<span class="muted">—</span>`
+      : p.items.map((it) => html`<div>${it.quantity} × ${it.name}</div>`)
   }</td><td class="actions"><a href="/purchases/${p.id}/edit" aria-label="Edit purchase from ${p.seller} on ${p.orderDate.slice(0, 10)}">Edit</a>
 <form method="post" action="/purchases/${p.id}/delete" class="inline">${csrfField(csrfToken)}<button type="submit" class="secondary" data-confirm="Delete this purchase?" aria-label="Delete purchase from ${p.seller} on ${p.orderDate.slice(0, 10)}">Delete</button></form></td></tr>`
 }
 
 /** The submitted form; a malformed body reads as an empty form, refused field by field (SECURITY.md 22). */
-const formBody = (c: Parameters<typeof page>[0]): Promise<FormBody> => c.req.parseBody({ all: true }).then((b) => b as FormBody, () => ({}))
+const formBody = (c: Parameters<typeof page>[0]): Promise<FormBody> =>
+  c.req.parseBody({ all: true }).then(
+    (b) => b as FormBody,
+    () => ({}),
+  )
 
 export function purchasePages(kit: OwnerPageKit): Hono<PageEnv> {
   const routes = new Hono<PageEnv>()
@@ -103,15 +131,26 @@ export function purchasePages(kit: OwnerPageKit): Hono<PageEnv> {
     let listed: { items: Purchase[]; nextCursor?: string } = { items: [] }
     let listError = error
     try {
-      listed = await kit.actions.read.purchases.list({ ...vaultFilter(q), limit: q.limit ?? PAGE_SIZE, ...(q.cursor !== undefined ? { cursor: q.cursor } : {}) })
+      listed = await kit.actions.read.purchases.list({
+        ...vaultFilter(q),
+        limit: q.limit ?? PAGE_SIZE,
+        ...(q.cursor !== undefined ? { cursor: q.cursor } : {}),
+      })
     } catch (err) {
       if (!(err instanceof ValidationError)) throw err
       listError = 'That page link is no longer valid; showing the first page.'
-      listed = await kit.actions.read.purchases.list({ ...vaultFilter(q), limit: q.limit ?? PAGE_SIZE })
+      listed = await kit.actions.read.purchases.list({
+        ...vaultFilter(q),
+        limit: q.limit ?? PAGE_SIZE,
+      })
     }
     const done = fixedMessage(DONE, c.req.query('done'))
     const imported = Number(c.req.query('imported'))
-    const filtered = q.seller !== undefined || q.category !== undefined || q.from !== undefined || q.to !== undefined
+    const filtered =
+      q.seller !== undefined ||
+      q.category !== undefined ||
+      q.from !== undefined ||
+      q.to !== undefined
     return page(
       c,
       200,
@@ -127,7 +166,9 @@ ${
 <tbody>${listed.items.map((p) => purchaseRow(p, csrfToken))}</tbody></table></div>`
 }
 <nav class="pager" aria-label="Pages">${q.cursor !== undefined ? html`<a href="/purchases${filterSearch(q)}">First page</a>` : ''}${
-        listed.nextCursor !== undefined ? html` <a href="/purchases${filterSearch(q, { cursor: listed.nextCursor })}" rel="next">Next page</a>` : ''
+        listed.nextCursor !== undefined
+          ? html` <a href="/purchases${filterSearch(q, { cursor: listed.nextCursor })}" rel="next">Next page</a>`
+          : ''
       }</nav>`,
       { csrfToken, current: '/purchases' },
     )
@@ -137,7 +178,10 @@ ${
     const { q, error } = parseQuery(c.req.query())
     const totals = await spendingTotals(kit.actions.read, vaultFilter(q))
     const charts = totals.currencies.map(
-      (t, i) => html`<section aria-labelledby="cur-${i}"><h2 id="cur-${i}">${t.currency}: ${formatAmount(t.total, t.currency)} over ${t.count} purchase${t.count === 1 ? '' : 's'}</h2>
+      (
+        t,
+        i,
+      ) => html`<section aria-labelledby="cur-${i}"><h2 id="cur-${i}">${t.currency}: ${formatAmount(t.total, t.currency)} over ${t.count} purchase${t.count === 1 ? '' : 's'}</h2>
 ${spendingFigure({ id: `month-${i}`, title: `Spending by month (${t.currency})`, description: `Total spent in ${t.currency} per month, oldest first, up to the newest ${MONTHS_SHOWN} months with purchases.`, currency: t.currency, bars: t.byMonth }, 'Month')}
 ${spendingFigure({ id: `seller-${i}`, title: `Spending by seller (${t.currency})`, description: `Total spent in ${t.currency} per seller, largest first; beyond ${SELLERS_SHOWN} sellers the rest are summed.`, currency: t.currency, bars: t.bySeller }, 'Seller')}</section>`,
     )
@@ -155,19 +199,49 @@ ${charts.length === 0 ? html`<p class="empty">No purchases to chart.</p>` : char
     )
   })
 
-  const formPage = (c: Parameters<typeof page>[0], status: 200 | 400, title: string, form: Html, csrfToken: string) =>
-    page(c, status, title, html`<h1>${title}</h1>${form}`, { csrfToken, current: '/purchases' })
+  const formPage = (
+    c: Parameters<typeof page>[0],
+    status: 200 | 400,
+    title: string,
+    form: Html,
+    csrfToken: string,
+  ) => page(c, status, title, html`<h1>${title}</h1>${form}`, { csrfToken, current: '/purchases' })
 
   routes.get('/new', (c) => {
     const csrfToken = c.var.session.csrfToken
-    return formPage(c, 200, 'Add purchase', purchaseForm({ action: '/purchases/new', submit: 'Add purchase', values: EMPTY_FORM, errors: new Map(), csrfToken }), csrfToken)
+    return formPage(
+      c,
+      200,
+      'Add purchase',
+      purchaseForm({
+        action: '/purchases/new',
+        submit: 'Add purchase',
+        values: EMPTY_FORM,
+        errors: new Map(),
+        csrfToken,
+      }),
+      csrfToken,
+    )
   })
 
   routes.post('/new', async (c) => {
     const csrfToken = c.var.session.csrfToken
     const values = formValuesFromBody(await formBody(c))
     const result = orderFromForm(values)
-    if (!result.ok) return formPage(c, 400, 'Add purchase', purchaseForm({ action: '/purchases/new', submit: 'Add purchase', values, errors: result.errors, csrfToken }), csrfToken)
+    if (!result.ok)
+      return formPage(
+        c,
+        400,
+        'Add purchase',
+        purchaseForm({
+          action: '/purchases/new',
+          submit: 'Add purchase',
+          values,
+          errors: result.errors,
+          csrfToken,
+        }),
+        csrfToken,
+      )
     await kit.actions.purchases.add(result.order)
     return c.redirect('/purchases?done=added', 303)
   })
@@ -184,7 +258,13 @@ ${charts.length === 0 ? html`<p class="empty">No purchases to chart.</p>` : char
     }
   }
   const missing = (c: Parameters<typeof page>[0], csrfToken: string) =>
-    page(c, 404, 'No such purchase', html`<h1>No such purchase</h1><p>It may have been deleted. <a href="/purchases">Back to purchases</a></p>`, { csrfToken, current: '/purchases' })
+    page(
+      c,
+      404,
+      'No such purchase',
+      html`<h1>No such purchase</h1><p>It may have been deleted. <a href="/purchases">Back to purchases</a></p>`,
+      { csrfToken, current: '/purchases' },
+    )
 
   routes.get('/:id/edit', async (c) => {
     const csrfToken = c.var.session.csrfToken
@@ -249,8 +329,19 @@ ${charts.length === 0 ? html`<p class="empty">No purchases to chart.</p>` : char
 <p class="muted">A vendor's grants for “purchases you made with” it then include every purchase from this seller.</p><p><button type="submit" class="secondary">Link</button></p></form></section>`
   }
 
-  async function editPage(c: Context<PageEnv>, p: Purchase, values: ReturnType<typeof formValuesFromPurchase>, errors: FormErrors, status: 200 | 400, csrfToken: string) {
-    const provenance = { owner: 'typed in by you', import: 'imported from a file', vendor: 'sent by a vendor and accepted by you' }[p.provenance]
+  async function editPage(
+    c: Context<PageEnv>,
+    p: Purchase,
+    values: ReturnType<typeof formValuesFromPurchase>,
+    errors: FormErrors,
+    status: 200 | 400,
+    csrfToken: string,
+  ) {
+    const provenance = {
+      owner: 'typed in by you',
+      import: 'imported from a file',
+      vendor: 'sent by a vendor and accepted by you',
+    }[p.provenance]
     const link = await vendorLink(p, csrfToken)
     return page(
       c,

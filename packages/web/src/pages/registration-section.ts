@@ -13,8 +13,16 @@ export interface NewRegistrationToken {
  * initial access token (RFC 7591 §3) the owner creates here and gives to the application's
  * developer. The same service as the owner API's `/owner/registration` (kit.registration).
  */
-export async function registrationSection(kit: OwnerPageKit, csrfToken: string, error: string | undefined, created: NewRegistrationToken | undefined): Promise<Html> {
-  const [mode, tokens] = await Promise.all([kit.actions.registration.mode(), kit.actions.registration.tokens()])
+export async function registrationSection(
+  kit: OwnerPageKit,
+  csrfToken: string,
+  error: string | undefined,
+  created: NewRegistrationToken | undefined,
+): Promise<Html> {
+  const [mode, tokens] = await Promise.all([
+    kit.actions.registration.mode(),
+    kit.actions.registration.tokens(),
+  ])
   const radio = (value: 'open' | 'token', label: string) =>
     html`<label class="check"><input type="radio" name="mode" value="${value}"${mode === value ? html` checked` : ''}> ${label}</label>`
   return html`<section aria-labelledby="registration-h"><h2 id="registration-h">Who may connect</h2>

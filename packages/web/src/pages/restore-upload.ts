@@ -23,40 +23,70 @@ export function restoreBodyLimit(): MiddlewareHandler {
   return bodyLimit({
     maxSize: RESTORE_PAGE_LIMIT,
     onError: (c) =>
-      page(c, 413, 'Backup too large', html`<h1>Backup too large</h1>${notice('error', 'That file is larger than this form accepts (128 MiB). Nothing was restored.')}
-<p>Restore it with the command line instead: <code>custos restore</code>. <a href="/">Back</a></p>`),
+      page(
+        c,
+        413,
+        'Backup too large',
+        html`<h1>Backup too large</h1>${notice('error', 'That file is larger than this form accepts (128 MiB). Nothing was restored.')}
+<p>Restore it with the command line instead: <code>custos restore</code>. <a href="/">Back</a></p>`,
+      ),
   })
 }
 
 /** The uploaded backup and its secret, or what is missing. */
-export async function restoreUpload(form: FormValues): Promise<{ bytes: Uint8Array; credentials: Credentials } | RestoreProblem> {
+export async function restoreUpload(
+  form: FormValues,
+): Promise<{ bytes: Uint8Array; credentials: Credentials } | RestoreProblem> {
   const file = form.file('backup')
-  if (!file || file.size === 0) return { field: 'backup', message: 'Choose the backup file (it ends in .custos).' }
+  if (!file || file.size === 0)
+    return { field: 'backup', message: 'Choose the backup file (it ends in .custos).' }
   const passphrase = form.text('backup_passphrase')
   const recoveryKey = form.text('backup_recovery_key').trim()
-  if (!passphrase === !recoveryKey) return { field: 'secret', message: 'Give the passphrase of the backup or its recovery key (one of the two).' }
-  if (passphrase.length > 1024 || recoveryKey.length > 200) return { field: 'secret', message: 'That passphrase or recovery key is too long.' }
-  return { bytes: new Uint8Array(await file.arrayBuffer()), credentials: recoveryKey ? { recoveryKey } : { passphrase } }
+  if (!passphrase === !recoveryKey)
+    return {
+      field: 'secret',
+      message: 'Give the passphrase of the backup or its recovery key (one of the two).',
+    }
+  if (passphrase.length > 1024 || recoveryKey.length > 200)
+    return { field: 'secret', message: 'That passphrase or recovery key is too long.' }
+  return {
+    bytes: new Uint8Array(await file.arrayBuffer()),
+    credentials: recoveryKey ? { recoveryKey } : { passphrase },
+  }
 }
 
 /** Why the vault refused a backup, in the owner's words; undefined for errors that are not about the upload. */
-export function restoreRefusal(err: unknown, now: Date): { status: 400 | 401 | 429; problem: RestoreProblem } | undefined {
+export function restoreRefusal(
+  err: unknown,
+  now: Date,
+): { status: 400 | 401 | 429; problem: RestoreProblem } | undefined {
   const secret = secretRefusal(err, now)
   if (secret) {
-    const message = secret.status === PROBLEMS.ERR_UNLOCK_FAILED.status ? 'That passphrase or recovery key does not open this backup. Nothing was restored.' : secret.message
+    const message =
+      secret.status === PROBLEMS.ERR_UNLOCK_FAILED.status
+        ? 'That passphrase or recovery key does not open this backup. Nothing was restored.'
+        : secret.message
     return { status: secret.status, problem: { field: 'secret', message } }
   }
   // A damaged or foreign file is the upload's fault, not the server's: answered as the API answers a bad backup.
-  if (err instanceof VaultError && ['ERR_BACKUP_INVALID', 'ERR_INTEGRITY', 'ERR_UNSUPPORTED_FORMAT'].includes(err.code)) {
+  if (
+    err instanceof VaultError &&
+    ['ERR_BACKUP_INVALID', 'ERR_INTEGRITY', 'ERR_UNSUPPORTED_FORMAT'].includes(err.code)
+  ) {
     return {
       status: PROBLEMS.ERR_BACKUP_INVALID.status,
-      problem: { field: 'backup', message: 'This file is not a complete, unaltered Custos backup — it may be cut short or changed. Nothing was restored; your vault is exactly as it was.' },
+      problem: {
+        field: 'backup',
+        message:
+          'This file is not a complete, unaltered Custos backup — it may be cut short or changed. Nothing was restored; your vault is exactly as it was.',
+      },
     }
   }
   return undefined
 }
 
-const errorBlock = (id: string, message: string | undefined) => (message ? html`<p class="field-error" id="${id}" role="alert">${message}</p>` : '')
+const errorBlock = (id: string, message: string | undefined) =>
+  message ? html`<p class="field-error" id="${id}" role="alert">${message}</p>` : ''
 const describedBy = (id: string, message: string | undefined, hint?: string) => {
   const ids = [hint, message ? id : undefined].filter(Boolean).join(' ')
   return html`${ids ? html` aria-describedby="${ids}"` : ''}${message ? html` aria-invalid="true"` : ''}`

@@ -9,11 +9,18 @@ import { localTime } from './local-time.js'
  * and one for all of them. Only handles reach the page (the consent API's store/session-store.ts), never a session
  * id or its stored hash.
  */
-export async function sessionsSection(kit: OwnerPageKit, session: OwnerSession, zone: string, error?: string): Promise<Html> {
+export async function sessionsSection(
+  kit: OwnerPageKit,
+  session: OwnerSession,
+  zone: string,
+  error?: string,
+): Promise<Html> {
   const sessions = await kit.sessions.list(session)
   const others = sessions.filter((s) => !s.current).length
   const rows = sessions.map(
-    (s) => html`<tr><td>${s.current ? html`<strong>This browser</strong>` : 'Another browser'}</td><td>${localTime(s.createdAt, zone)}</td><td>${localTime(s.lastSeenAt, zone)}</td>
+    (
+      s,
+    ) => html`<tr><td>${s.current ? html`<strong>This browser</strong>` : 'Another browser'}</td><td>${localTime(s.createdAt, zone)}</td><td>${localTime(s.lastSeenAt, zone)}</td>
 <td>${
       s.current
         ? html`<span class="muted">Use Sign out at the top</span>`

@@ -17,16 +17,26 @@ export function settingsBackupRoutes(kit: OwnerPageKit): Hono<PageEnv> {
   // throttled and audited like an unlock.
   routes.post('/settings/export', gate, async (c) => {
     const passphrase = (await readForm(c)).text('passphrase')
-    if (!passphrase || passphrase.length > 1024) return renderSettings(c, kit, 400, { export: 'Type your passphrase to download the export.' })
+    if (!passphrase || passphrase.length > 1024)
+      return renderSettings(c, kit, 400, { export: 'Type your passphrase to download the export.' })
     try {
       await kit.actions.verifyOwner({ passphrase }, { origin: 'browser' })
     } catch (err) {
       const refusal = secretRefusal(err, kit.now())
       if (!refusal) throw err
-      return renderSettings(c, kit, refusal.status, { export: refusal.status === 401 ? 'That is not your passphrase. Nothing was exported.' : refusal.message })
+      return renderSettings(c, kit, refusal.status, {
+        export:
+          refusal.status === 401
+            ? 'That is not your passphrase. Nothing was exported.'
+            : refusal.message,
+      })
     }
     const doc = await kit.actions.exportJson()
-    return c.body(JSON.stringify(doc, null, 2), 200, downloadHeaders('application/json; charset=utf-8', `custos-export-${day(kit.now())}.json`))
+    return c.body(
+      JSON.stringify(doc, null, 2),
+      200,
+      downloadHeaders('application/json; charset=utf-8', `custos-export-${day(kit.now())}.json`),
+    )
   })
 
   routes.post('/settings/backup', gate, async (c) => {
@@ -38,7 +48,8 @@ export function settingsBackupRoutes(kit: OwnerPageKit): Hono<PageEnv> {
   // cookie is found: hono's limit buffers a body sent without Content-Length whole before the next
   // handler runs, so a stranger's upload must meet the gate's redirect first, unread.
   const limit = restoreBodyLimit()
-  const limitForSessions: MiddlewareHandler<PageEnv> = async (c, next) => (kit.actions.read.isUnsealed() && (await kit.session(c)) ? limit(c, next) : next())
+  const limitForSessions: MiddlewareHandler<PageEnv> = async (c, next) =>
+    kit.actions.read.isUnsealed() && (await kit.session(c)) ? limit(c, next) : next()
   routes.post('/settings/restore', limitForSessions, gate, async (c) => {
     const upload = await restoreUpload(await readForm(c))
     if (!('bytes' in upload)) return renderSettings(c, kit, 400, { restore: upload })
@@ -52,7 +63,14 @@ export function settingsBackupRoutes(kit: OwnerPageKit): Hono<PageEnv> {
       if (!refusal) throw err
       return renderSettings(c, kit, refusal.status, { restore: refusal.problem })
     }
-    if (done === 'busy') return renderSettings(c, kit, 409, { restore: { field: 'backup', message: 'A key rotation is running. Nothing was restored; try again when it has finished.' } })
+    if (done === 'busy')
+      return renderSettings(c, kit, 409, {
+        restore: {
+          field: 'backup',
+          message:
+            'A key rotation is running. Nothing was restored; try again when it has finished.',
+        },
+      })
     // The vault now holds the backup's contents and keys: every session ended (the restore's
     // own step), and this browser's cookie goes too.
     await kit.endSession(c, c.var.session)

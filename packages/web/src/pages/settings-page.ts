@@ -26,16 +26,26 @@ export function settingsPages(kit: OwnerPageKit): Hono<PageEnv> {
 
   routes.post('/settings/rotate', gate, async (c) => {
     const started = kit.actions.keys.rotate()
-    if (!started) return renderSettings(c, kit, 409, { rotate: 'A key rotation or a restore is already running. Wait for it to finish.' })
+    if (!started)
+      return renderSettings(c, kit, 409, {
+        rotate: 'A key rotation or a restore is already running. Wait for it to finish.',
+      })
     return c.redirect('/settings?done=rotation#keys-h', 303)
   })
 
   routes.post('/settings/delete', gate, async (c) => {
     const typed = (await readForm(c)).text('confirm').trim().toLowerCase().replace(/\s+/g, ' ')
-    if (typed !== DELETE_PHRASE) return renderSettings(c, kit, 400, { delete: `Nothing was deleted. To delete the vault, type exactly: ${DELETE_PHRASE}` })
+    if (typed !== DELETE_PHRASE)
+      return renderSettings(c, kit, 400, {
+        delete: `Nothing was deleted. To delete the vault, type exactly: ${DELETE_PHRASE}`,
+      })
     // Never beside a rotation or a restore (both hold the keys destroy erases); once done, the
     // vault's vendors are gone and their OAuth registrations, tokens and every session go too.
-    if ((await kit.actions.destroy()) === 'busy') return renderSettings(c, kit, 409, { delete: 'A key rotation or a restore is running. Nothing was deleted; try again when it has finished.' })
+    if ((await kit.actions.destroy()) === 'busy')
+      return renderSettings(c, kit, 409, {
+        delete:
+          'A key rotation or a restore is running. Nothing was deleted; try again when it has finished.',
+      })
     await kit.endSession(c, c.var.session)
     return c.redirect('/setup?deleted=1', 303)
   })

@@ -23,22 +23,42 @@ export function settingsPassphraseRoutes(kit: OwnerPageKit): Hono<PageEnv> {
     const recovering = c.var.session.recoveryUntil !== undefined
     const current = form.text('current_passphrase')
     const next = form.text('new_passphrase')
-    if (!recovering && !current) return renderSettings(c, kit, 400, { passphrase: { field: 'current', message: 'Type your current passphrase.' } })
+    if (!recovering && !current)
+      return renderSettings(c, kit, 400, {
+        passphrase: { field: 'current', message: 'Type your current passphrase.' },
+      })
     const problem = await newPassphraseProblem(next, form.text('confirm_passphrase'))
     if (problem) return renderSettings(c, kit, 400, { passphrase: problem })
-    if (!recovering && next === current) return renderSettings(c, kit, 400, { passphrase: { field: 'new', message: 'The new passphrase is the same as the current one.' } })
+    if (!recovering && next === current)
+      return renderSettings(c, kit, 400, {
+        passphrase: { field: 'new', message: 'The new passphrase is the same as the current one.' },
+      })
     try {
       // Either way every other browser is signed out (the actions' step).
       if (recovering) await kit.actions.resetPassphrase(next, c.var.session, { origin: 'browser' })
       else await kit.actions.changePassphrase(current, next, c.var.session)
     } catch (err) {
-      if (err instanceof VaultError && err.code === 'ERR_WEAK_PASSPHRASE') return renderSettings(c, kit, 400, { passphrase: { field: 'new', message: err.message } })
+      if (err instanceof VaultError && err.code === 'ERR_WEAK_PASSPHRASE')
+        return renderSettings(c, kit, 400, { passphrase: { field: 'new', message: err.message } })
       if (err instanceof VaultError && err.code === 'ERR_RECOVERY_REQUIRED') {
         // The vault forgot the proof (a restart, a lock, another server): ask for the key again.
-        return renderSettings(c, kit, 403, { passphrase: { field: 'new', message: 'Sign out and sign in again with your recovery key, then choose the new passphrase.' } })
+        return renderSettings(c, kit, 403, {
+          passphrase: {
+            field: 'new',
+            message:
+              'Sign out and sign in again with your recovery key, then choose the new passphrase.',
+          },
+        })
       }
       const refusal = secretRefusal(err, kit.now())
-      if (refusal) return renderSettings(c, kit, refusal.status, { passphrase: { field: 'current', message: refusal.status === 401 ? 'That is not your current passphrase.' : refusal.message } })
+      if (refusal)
+        return renderSettings(c, kit, refusal.status, {
+          passphrase: {
+            field: 'current',
+            message:
+              refusal.status === 401 ? 'That is not your current passphrase.' : refusal.message,
+          },
+        })
       throw err
     }
     // Whoever signed in with the old passphrase (another browser) is out; this browser gets a

@@ -12,7 +12,8 @@ export function settingsSessionRoutes(kit: OwnerPageKit): Hono<PageEnv> {
   routes.post('/settings/sessions/signout', gate, async (c) => {
     const handle = (await readForm(c)).text('session')
     const ended = /^[0-9a-f]{32}$/.test(handle) && (await kit.sessions.end(c.var.session, handle))
-    if (!ended) return renderSettings(c, kit, 404, { sessions: 'That browser is already signed out.' })
+    if (!ended)
+      return renderSettings(c, kit, 404, { sessions: 'That browser is already signed out.' })
     return c.redirect('/settings?done=session-ended#sessions-h', 303)
   })
 

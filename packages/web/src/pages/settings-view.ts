@@ -35,7 +35,8 @@ const DONE: Record<string, string> = {
   'time-zone': 'Your time zone is saved: times are now shown in it.',
 }
 
-const errorBlock = (id: string, message: string | undefined) => (message ? html`<p class="field-error" id="${id}" role="alert">${message}</p>` : '')
+const errorBlock = (id: string, message: string | undefined) =>
+  message ? html`<p class="field-error" id="${id}" role="alert">${message}</p>` : ''
 const describedBy = (id: string, message: string | undefined, hint?: string) => {
   const ids = [hint, message ? id : undefined].filter(Boolean).join(' ')
   return html`${ids ? html` aria-describedby="${ids}"` : ''}${message ? html` aria-invalid="true"` : ''}`
@@ -46,7 +47,13 @@ const describedBy = (id: string, message: string | undefined, hint?: string) => 
  * restore, delete.
  * Each section is its own form, so a mistake in one shows in place without touching the others.
  */
-export async function renderSettings(c: Context<PageEnv>, kit: OwnerPageKit, status: ContentfulStatusCode, errors: SettingsErrors = {}, created?: NewRegistrationToken): Promise<Response> {
+export async function renderSettings(
+  c: Context<PageEnv>,
+  kit: OwnerPageKit,
+  status: ContentfulStatusCode,
+  errors: SettingsErrors = {},
+  created?: NewRegistrationToken,
+): Promise<Response> {
   const token = c.var.session.csrfToken
   const vaultStatus = await kit.actions.read.status()
   const done = fixedMessage(DONE, c.req.query('done'))
@@ -97,14 +104,24 @@ ${restoreFields(errors.restore)}
 
 function rotationView(state: RotationState | undefined, status: VaultStatus): Html | string {
   if (state?.running) {
-    const label = state.total > 0 ? `${state.done} of ${state.total} records re-encrypted` : 'Preparing…'
+    const label =
+      state.total > 0 ? `${state.done} of ${state.total} records re-encrypted` : 'Preparing…'
     // data-poll-reload: custos.js reloads the page until the job ends; without script, reload by hand.
     return html`<p id="rotation-label">Rotating keys: ${label}.</p>
 <progress aria-labelledby="rotation-label" data-poll-reload="1500"${state.total > 0 ? html` value="${state.done}" max="${state.total}"` : ''}></progress>
 <p class="muted">You can keep using Custos meanwhile. Reload this page to see the progress.</p>`
   }
-  if (state?.error) return notice('error', `The last rotation stopped early (${state.error}). Rotate keys again to finish it — it resumes where it stopped.`)
-  if (status.state === 'unsealed' && status.rotationPending) return notice('error', 'A key rotation was interrupted. Rotate keys to finish it.')
-  if (state?.finishedAt) return notice('ok', `Keys rotated: everything is now encrypted under key ${state.term ?? ''} (finished ${state.finishedAt.slice(0, 16).replace('T', ' ')} UTC).`)
+  if (state?.error)
+    return notice(
+      'error',
+      `The last rotation stopped early (${state.error}). Rotate keys again to finish it — it resumes where it stopped.`,
+    )
+  if (status.state === 'unsealed' && status.rotationPending)
+    return notice('error', 'A key rotation was interrupted. Rotate keys to finish it.')
+  if (state?.finishedAt)
+    return notice(
+      'ok',
+      `Keys rotated: everything is now encrypted under key ${state.term ?? ''} (finished ${state.finishedAt.slice(0, 16).replace('T', ' ')} UTC).`,
+    )
   return html`<p>Current key number: ${status.state === 'unsealed' ? status.currentTerm : '—'}.</p>`
 }

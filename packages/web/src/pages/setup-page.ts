@@ -6,7 +6,13 @@ import { readForm } from './form-values.js'
 import { type Html, csrfField, notice, page } from './layout.js'
 import { type PageEnv, ownerGate } from './owner-gate.js'
 import { STRENGTH_LABELS, newPassphraseProblem } from './passphrase-strength.js'
-import { type RestoreProblem, restoreBodyLimit, restoreFields, restoreRefusal, restoreUpload } from './restore-upload.js'
+import {
+  type RestoreProblem,
+  restoreBodyLimit,
+  restoreFields,
+  restoreRefusal,
+  restoreUpload,
+} from './restore-upload.js'
 import { crossSitePost, crossSiteRefused } from './same-origin-post.js'
 
 /**
@@ -19,8 +25,19 @@ export function setupPages(kit: OwnerPageKit): Hono<PageEnv> {
 
   routes.get('/setup', async (c) => {
     if ((await kit.actions.read.status()).state !== 'uninitialized') return c.redirect('/', 303)
-    const deleted = c.req.query('deleted') === '1' ? notice('ok', 'Your vault was deleted: its data and keys are erased. You can create a new one below.') : ''
-    return page(c, 200, 'Create your vault', html`${deleted}${setupForm({})}${restoreSection(undefined)}`)
+    const deleted =
+      c.req.query('deleted') === '1'
+        ? notice(
+            'ok',
+            'Your vault was deleted: its data and keys are erased. You can create a new one below.',
+          )
+        : ''
+    return page(
+      c,
+      200,
+      'Create your vault',
+      html`${deleted}${setupForm({})}${restoreSection(undefined)}`,
+    )
   })
 
   routes.post('/setup', async (c) => {
@@ -30,7 +47,13 @@ export function setupPages(kit: OwnerPageKit): Hono<PageEnv> {
     const passphrase = form.text('passphrase')
     // The vault's policy decides (the meter in custos.js only approximates it while typing).
     const problem = await newPassphraseProblem(passphrase, form.text('confirm'))
-    if (problem) return page(c, 400, 'Create your vault', html`${setupForm({ error: problem })}${restoreSection(undefined)}`)
+    if (problem)
+      return page(
+        c,
+        400,
+        'Create your vault',
+        html`${setupForm({ error: problem })}${restoreSection(undefined)}`,
+      )
     let recoveryKey: string
     try {
       ;({ recoveryKey } = await kit.actions.initialize(passphrase))
@@ -38,11 +61,19 @@ export function setupPages(kit: OwnerPageKit): Hono<PageEnv> {
       // Another browser (or the command line) created the vault while this one was typing: the
       // vault lets exactly one initialize win (its check runs inside the creating transaction).
       if (err instanceof VaultError && err.code === 'ERR_VAULT_EXISTS') return alreadyCreated(c)
-      if (err instanceof VaultError && err.code === 'ERR_WEAK_PASSPHRASE') return page(c, 400, 'Create your vault', html`${setupForm({ error: { field: 'new', message: err.message } })}${restoreSection(undefined)}`)
+      if (err instanceof VaultError && err.code === 'ERR_WEAK_PASSPHRASE')
+        return page(
+          c,
+          400,
+          'Create your vault',
+          html`${setupForm({ error: { field: 'new', message: err.message } })}${restoreSection(undefined)}`,
+        )
       throw err
     }
     const csrfToken = await kit.startSession(c)
-    return page(c, 201, 'Save your recovery key', recoveryKeyPage(recoveryKey, csrfToken), { csrfToken })
+    return page(c, 201, 'Save your recovery key', recoveryKeyPage(recoveryKey, csrfToken), {
+      csrfToken,
+    })
   })
 
   // Moving to a new machine: restore a backup instead of creating an empty vault. The backup's
@@ -58,7 +89,8 @@ export function setupPages(kit: OwnerPageKit): Hono<PageEnv> {
   routes.post('/setup/restore', refuseEarly, restoreBodyLimit(), async (c) => {
     // Again after the upload: another browser may have created a vault meanwhile.
     if ((await kit.actions.read.status()).state !== 'uninitialized') return alreadyCreated(c)
-    const again = (status: 400 | 401 | 429, problem: RestoreProblem) => page(c, status, 'Create your vault', html`${setupForm({})}${restoreSection(problem)}`)
+    const again = (status: 400 | 401 | 429, problem: RestoreProblem) =>
+      page(c, status, 'Create your vault', html`${setupForm({})}${restoreSection(problem)}`)
     const upload = await restoreUpload(await readForm(c))
     if (!('bytes' in upload)) return again(400, upload)
     let done: 'restored' | 'busy'
@@ -69,7 +101,11 @@ export function setupPages(kit: OwnerPageKit): Hono<PageEnv> {
       if (!refusal) throw err
       return again(refusal.status, refusal.problem)
     }
-    if (done === 'busy') return again(400, { field: 'backup', message: 'A restore is already running. Wait for it, then reload this page.' })
+    if (done === 'busy')
+      return again(400, {
+        field: 'backup',
+        message: 'A restore is already running. Wait for it, then reload this page.',
+      })
     await kit.startSession(c)
     return c.redirect('/?restored=1', 303)
   })
@@ -111,9 +147,12 @@ interface SetupFormState {
 
 function setupForm(state: SetupFormState): Html {
   const e = state.error
-  const errorFor = (field: 'new' | 'confirm', id: string) => (e?.field === field ? html`<p class="field-error" id="${id}" role="alert">${e.message}</p>` : '')
+  const errorFor = (field: 'new' | 'confirm', id: string) =>
+    e?.field === field ? html`<p class="field-error" id="${id}" role="alert">${e.message}</p>` : ''
   const invalid = (field: 'new' | 'confirm', id: string) => {
-    const ids = [field === 'new' ? 'passphrase-hint' : '', e?.field === field ? id : ''].filter(Boolean).join(' ')
+    const ids = [field === 'new' ? 'passphrase-hint' : '', e?.field === field ? id : '']
+      .filter(Boolean)
+      .join(' ')
     return html`${e?.field === field ? html` aria-invalid="true"` : ''}${ids ? html` aria-describedby="${ids}"` : ''}`
   }
   return html`<h1>Create your vault</h1>

@@ -11,8 +11,10 @@ import { secretForms, secretRefusal, submittedSecret } from './unlock-forms.js'
 /** Fixed notices the sign-in page may show (chosen by a query flag; no text is reflected). */
 const NOTICES: Record<string, string> = {
   idle: 'Signed out after 15 minutes without activity. The vault itself is still unlocked for the vendors you connected; use Lock to lock it.',
-  restored: 'The backup was restored. Sign in with the passphrase (or recovery key) of that backup.',
-  signedout: 'You are signed out in this browser. The vault itself is still unlocked for the vendors you connected; use Lock to lock it.',
+  restored:
+    'The backup was restored. Sign in with the passphrase (or recovery key) of that backup.',
+  signedout:
+    'You are signed out in this browser. The vault itself is still unlocked for the vendors you connected; use Lock to lock it.',
 }
 
 /**
@@ -29,23 +31,39 @@ export function signinPages(kit: OwnerPageKit): Hono<PageEnv> {
     const status = await kit.actions.read.status()
     const next = localNext(c.req.query('next'))
     if (status.state === 'uninitialized') return c.redirect('/setup', 303)
-    if (status.state === 'sealed') return c.redirect(next ? `/unlock?next=${encodeURIComponent(next)}` : '/unlock', 303)
+    if (status.state === 'sealed')
+      return c.redirect(next ? `/unlock?next=${encodeURIComponent(next)}` : '/unlock', 303)
     if (await kit.session(c)) return c.redirect(next ?? '/', 303)
     const flag = Object.keys(NOTICES).find((k) => c.req.query(k) === '1')
-    return page(c, 200, 'Sign in', html`<h1>Sign in</h1>${flag ? notice('ok', NOTICES[flag]) : ''}
+    return page(
+      c,
+      200,
+      'Sign in',
+      html`<h1>Sign in</h1>${flag ? notice('ok', NOTICES[flag]) : ''}
 <p>Your vault is unlocked. Sign in to see and change it.</p>
-${secretForms({ action: '/signin', button: 'Sign in', next })}`)
+${secretForms({ action: '/signin', button: 'Sign in', next })}`,
+    )
   })
 
   routes.post('/signin', async (c) => {
     if (crossSitePost(c, kit.issuer)) return crossSiteRefused(c, kit.issuer)
-    if (!kit.actions.read.isUnsealed()) return c.redirect((await kit.actions.read.status()).state === 'uninitialized' ? '/setup' : '/unlock', 303)
+    if (!kit.actions.read.isUnsealed())
+      return c.redirect(
+        (await kit.actions.read.status()).state === 'uninitialized' ? '/setup' : '/unlock',
+        303,
+      )
     const form = await readForm(c)
     const next = localNext(form.optional('next'))
     const secret = submittedSecret(form)
     const again = (status: 400 | 401 | 429, which: 'passphrase' | 'recovery', message: string) =>
-      page(c, status, 'Sign in', html`<h1>Sign in</h1>${secretForms({ action: '/signin', button: 'Sign in', next, error: { form: which, message } })}`)
-    if (!secret) return again(400, 'passphrase', 'Type your passphrase, or open the recovery key form.')
+      page(
+        c,
+        status,
+        'Sign in',
+        html`<h1>Sign in</h1>${secretForms({ action: '/signin', button: 'Sign in', next, error: { form: which, message } })}`,
+      )
+    if (!secret)
+      return again(400, 'passphrase', 'Type your passphrase, or open the recovery key form.')
     try {
       await kit.actions.verifyOwner(secret.credentials, { origin: 'browser' })
     } catch (err) {

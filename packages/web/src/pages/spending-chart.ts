@@ -56,7 +56,9 @@ export function shortLabel(label: string): string {
  * @example
  * spendingChartSvg({ id: 'm-eur', title: 'Spending by month (EUR)', description: '…', currency: 'EUR', bars: [{ label: '2026-03', amount: 129.9 }] })
  */
-export function spendingChartSvg(chart: SpendingChartData): HtmlEscapedString | Promise<HtmlEscapedString> {
+export function spendingChartSvg(
+  chart: SpendingChartData,
+): HtmlEscapedString | Promise<HtmlEscapedString> {
   const max = Math.max(0, ...chart.bars.map((b) => b.amount))
   const area = WIDTH - LABEL_WIDTH - VALUE_WIDTH
   const height = Math.max(1, chart.bars.length) * (BAR_HEIGHT + GAP) + GAP
@@ -70,13 +72,20 @@ export function spendingChartSvg(chart: SpendingChartData): HtmlEscapedString | 
 }
 
 /** The same numbers as a table: the accessible alternative to the chart. */
-export function spendingTable(chart: SpendingChartData, labelHeading: string): HtmlEscapedString | Promise<HtmlEscapedString> {
+export function spendingTable(
+  chart: SpendingChartData,
+  labelHeading: string,
+): HtmlEscapedString | Promise<HtmlEscapedString> {
   return html`<div class="table-wrap"><table><caption>${chart.title}</caption><thead><tr><th scope="col">${labelHeading}</th><th scope="col">Total (${chart.currency})</th></tr></thead><tbody>${chart.bars.map(
-    (b) => html`<tr><th scope="row">${b.label}</th><td>${formatAmount(b.amount, chart.currency)}</td></tr>`,
+    (b) =>
+      html`<tr><th scope="row">${b.label}</th><td>${formatAmount(b.amount, chart.currency)}</td></tr>`,
   )}</tbody></table></div>`
 }
 
 /** Chart and table together, the table folded away under a disclosure (works without script). */
-export function spendingFigure(chart: SpendingChartData, labelHeading: string): HtmlEscapedString | Promise<HtmlEscapedString> {
+export function spendingFigure(
+  chart: SpendingChartData,
+  labelHeading: string,
+): HtmlEscapedString | Promise<HtmlEscapedString> {
   return html`<figure class="spending"><figcaption>${chart.title}</figcaption>${spendingChartSvg(chart)}<details><summary>Show as a table</summary>${spendingTable(chart, labelHeading)}</details></figure>`
 }

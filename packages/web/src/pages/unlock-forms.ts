@@ -16,14 +16,19 @@ export interface SecretFormsOptions {
   /** A checked local path to return to afterwards. */
   readonly next?: string | undefined
   /** An error to show in place, under the form it belongs to. */
-  readonly error?: { readonly form: 'passphrase' | 'recovery'; readonly message: string } | undefined
+  readonly error?:
+    | { readonly form: 'passphrase' | 'recovery'; readonly message: string }
+    | undefined
 }
 
 export function secretForms(o: SecretFormsOptions): Html {
   const nextField = o.next ? html`<input type="hidden" name="next" value="${o.next}">` : ''
   const err = (form: 'passphrase' | 'recovery', id: string) =>
-    o.error?.form === form ? html`<p class="field-error" id="${id}" role="alert">${o.error.message}</p>` : ''
-  const described = (form: 'passphrase' | 'recovery', id: string) => (o.error?.form === form ? html` aria-describedby="${id}" aria-invalid="true"` : '')
+    o.error?.form === form
+      ? html`<p class="field-error" id="${id}" role="alert">${o.error.message}</p>`
+      : ''
+  const described = (form: 'passphrase' | 'recovery', id: string) =>
+    o.error?.form === form ? html` aria-describedby="${id}" aria-invalid="true"` : ''
   return html`<form method="post" action="${o.action}">${nextField}
 <label for="passphrase">Passphrase</label>
 <input type="password" id="passphrase" name="passphrase" autocomplete="current-password" required autofocus${described('passphrase', 'passphrase-error')}>
@@ -43,11 +48,17 @@ ${err('recovery', 'recovery-error')}
 export type SecretCredentials = { readonly passphrase: string } | { readonly recoveryKey: string }
 
 /** The secret a submitted form carries: the recovery key if its box was filled, else the passphrase. */
-export function submittedSecret(form: FormValues): { credentials: SecretCredentials; form: 'passphrase' | 'recovery' } | undefined {
+export function submittedSecret(
+  form: FormValues,
+): { credentials: SecretCredentials; form: 'passphrase' | 'recovery' } | undefined {
   const recoveryKey = form.text('recovery_key').trim()
-  if (recoveryKey) return recoveryKey.length <= 200 ? { credentials: { recoveryKey }, form: 'recovery' } : undefined
+  if (recoveryKey)
+    return recoveryKey.length <= 200
+      ? { credentials: { recoveryKey }, form: 'recovery' }
+      : undefined
   const passphrase = form.text('passphrase')
-  if (passphrase && passphrase.length <= 1024) return { credentials: { passphrase }, form: 'passphrase' }
+  if (passphrase && passphrase.length <= 1024)
+    return { credentials: { passphrase }, form: 'passphrase' }
   return undefined
 }
 
@@ -63,14 +74,28 @@ export function throttleMessage(retryAt: Date, now: Date): string {
  * the secret (those go to the error page). Deliberately no hint about *why* (SECURITY.md 7).
  * Statuses are the API's for the same codes (api-problems.ts), so both doors answer alike.
  */
-export function secretRefusal(err: unknown, now: Date): { status: 400 | 401 | 429; message: string } | undefined {
-  if (err instanceof UnlockThrottledError) return { status: PROBLEMS.ERR_UNLOCK_THROTTLED.status, message: throttleMessage(err.retryAt, now) }
+export function secretRefusal(
+  err: unknown,
+  now: Date,
+): { status: 400 | 401 | 429; message: string } | undefined {
+  if (err instanceof UnlockThrottledError)
+    return {
+      status: PROBLEMS.ERR_UNLOCK_THROTTLED.status,
+      message: throttleMessage(err.retryAt, now),
+    }
   if (!(err instanceof VaultError)) return undefined
   switch (err.code) {
     case 'ERR_UNLOCK_FAILED':
-      return { status: PROBLEMS.ERR_UNLOCK_FAILED.status, message: 'That was not accepted. Check the passphrase or recovery key and try again.' }
+      return {
+        status: PROBLEMS.ERR_UNLOCK_FAILED.status,
+        message: 'That was not accepted. Check the passphrase or recovery key and try again.',
+      }
     case 'ERR_RECOVERY_KEY_FORMAT':
-      return { status: PROBLEMS.ERR_RECOVERY_KEY_FORMAT.status, message: 'That does not look like a recovery key. Type it as it was shown at set-up (groups of letters and digits).' }
+      return {
+        status: PROBLEMS.ERR_RECOVERY_KEY_FORMAT.status,
+        message:
+          'That does not look like a recovery key. Type it as it was shown at set-up (groups of letters and digits).',
+      }
     default:
       return undefined
   }

@@ -19,12 +19,23 @@ export function unlockPages(kit: OwnerPageKit): Hono {
     const status = await kit.actions.read.status()
     if (status.state === 'uninitialized') return c.redirect('/setup', 303)
     const next = localNext(c.req.query('next'))
-    if (status.state === 'unsealed') return c.redirect(next ? `/signin?next=${encodeURIComponent(next)}` : '/signin', 303)
-    const blocked = status.unlockBlockedUntil ? notice('error', throttleMessage(new Date(status.unlockBlockedUntil), kit.now())) : ''
-    const locked = c.req.query('locked') === '1' ? notice('ok', 'The vault is locked. Vendors cannot read anything until you unlock it.') : ''
-    return page(c, 200, 'Unlock your vault', html`<h1>Unlock your vault</h1>${locked}${blocked}
+    if (status.state === 'unsealed')
+      return c.redirect(next ? `/signin?next=${encodeURIComponent(next)}` : '/signin', 303)
+    const blocked = status.unlockBlockedUntil
+      ? notice('error', throttleMessage(new Date(status.unlockBlockedUntil), kit.now()))
+      : ''
+    const locked =
+      c.req.query('locked') === '1'
+        ? notice('ok', 'The vault is locked. Vendors cannot read anything until you unlock it.')
+        : ''
+    return page(
+      c,
+      200,
+      'Unlock your vault',
+      html`<h1>Unlock your vault</h1>${locked}${blocked}
 <p>Your vault is locked: its keys are not in memory, so neither you nor any vendor can read it.</p>
-${secretForms({ action: '/unlock', button: 'Unlock', next })}`)
+${secretForms({ action: '/unlock', button: 'Unlock', next })}`,
+    )
   })
 
   routes.post('/unlock', async (c) => {
@@ -33,12 +44,22 @@ ${secretForms({ action: '/unlock', button: 'Unlock', next })}`)
     const next = localNext(form.optional('next'))
     const secret = submittedSecret(form)
     const again = (status: 400 | 401 | 429, which: 'passphrase' | 'recovery', message: string) =>
-      page(c, status, 'Unlock your vault', html`<h1>Unlock your vault</h1>${secretForms({ action: '/unlock', button: 'Unlock', next, error: { form: which, message } })}`)
-    if (!secret) return again(400, 'passphrase', 'Type your passphrase, or open the recovery key form.')
+      page(
+        c,
+        status,
+        'Unlock your vault',
+        html`<h1>Unlock your vault</h1>${secretForms({ action: '/unlock', button: 'Unlock', next, error: { form: which, message } })}`,
+      )
+    if (!secret)
+      return again(400, 'passphrase', 'Type your passphrase, or open the recovery key form.')
     // Someone unlocked it first (or won a race to it): this browser still has to prove it is the owner.
-    const signIn = () => c.redirect(next ? `/signin?next=${encodeURIComponent(next)}` : '/signin', 303)
+    const signIn = () =>
+      c.redirect(next ? `/signin?next=${encodeURIComponent(next)}` : '/signin', 303)
     try {
-      if ((await kit.actions.unlock(secret.credentials, { origin: 'browser' })) === 'already-unsealed') return signIn()
+      if (
+        (await kit.actions.unlock(secret.credentials, { origin: 'browser' })) === 'already-unsealed'
+      )
+        return signIn()
     } catch (err) {
       const refusal = secretRefusal(err, kit.now())
       if (!refusal) throw err

@@ -36,7 +36,12 @@ export function webPages(kit: OwnerPageKit): Hono {
   // do not ask for HTML — vendors, scripts — still get). Last, so it sees only what nothing answered.
   pages.get('*', async (c, next) => {
     if (!(c.req.header('accept') ?? '').includes('text/html')) return next()
-    return page(c, 404, 'Not found', html`<h1>There is no such page</h1>${notice('error', 'The address may be mistyped, or the page was moved.')}<p><a href="/">Go to the home page</a></p>`)
+    return page(
+      c,
+      404,
+      'Not found',
+      html`<h1>There is no such page</h1>${notice('error', 'The address may be mistyped, or the page was moved.')}<p><a href="/">Go to the home page</a></p>`,
+    )
   })
   // Every page's unhandled error becomes an HTML page, never the API's problem+json.
   pages.onError(errorPage)

@@ -1,4 +1,13 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -46,8 +55,13 @@ describe('writeFileAtomically when the file cannot be written', () => {
     dir = mkdtempSync(join(tmpdir(), 'custos-atomic-'))
     const folder = join(dir, 'a-folder')
     mkdirSync(folder)
-    await expect(writeFileAtomically(folder, [new TextEncoder().encode('secret backup')])).rejects.toMatchObject({ exitCode: 1, message: `custos: cannot write ${folder}: EISDIR` })
+    await expect(
+      writeFileAtomically(folder, [new TextEncoder().encode('secret backup')]),
+    ).rejects.toMatchObject({ exitCode: 1, message: `custos: cannot write ${folder}: EISDIR` })
     expect(readdirSync(dir)).toEqual(['a-folder'])
-    await expect(writeFileAtomically(join(dir, 'missing', 'x.custos'), [])).rejects.toMatchObject({ exitCode: 1, message: expect.stringContaining('ENOENT') })
+    await expect(writeFileAtomically(join(dir, 'missing', 'x.custos'), [])).rejects.toMatchObject({
+      exitCode: 1,
+      message: expect.stringContaining('ENOENT'),
+    })
   })
 })

@@ -15,11 +15,31 @@ describe('custos init with an unwritable unseal key file', () => {
   it('fails before creating the vault, and names the problem', async () => {
     const data = join(temp.dir, 'data')
     const keyFile = join(temp.dir, 'no-such-folder', 'unseal.key')
-    const init = await runCli(['init', '--data', data, '--kdf', 'interactive', '--passphrase-file', temp.passFile, '--write-unseal-key-file', keyFile])
+    const init = await runCli([
+      'init',
+      '--data',
+      data,
+      '--kdf',
+      'interactive',
+      '--passphrase-file',
+      temp.passFile,
+      '--write-unseal-key-file',
+      keyFile,
+    ])
     expect(init).toMatchObject({ code: 1, stderr: `custos: cannot write ${keyFile}: ENOENT\n` })
     expect(existsSync(join(data, 'custos.db'))).toBe(false)
     // Fixed, the same command creates the vault and shows the recovery key.
-    const again = await runCli(['init', '--data', data, '--kdf', 'interactive', '--passphrase-file', temp.passFile, '--write-unseal-key-file', join(temp.dir, 'unseal.key')])
+    const again = await runCli([
+      'init',
+      '--data',
+      data,
+      '--kdf',
+      'interactive',
+      '--passphrase-file',
+      temp.passFile,
+      '--write-unseal-key-file',
+      join(temp.dir, 'unseal.key'),
+    ])
     expect(again.code).toBe(0)
     expect(again.stdout).toMatch(/Recovery key: \S+/)
   })

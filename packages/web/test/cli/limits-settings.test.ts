@@ -28,21 +28,32 @@ describe('serve settings: trusted proxies and limits', () => {
     const data = dataWith({ trustedProxies: 1 })
     expect(resolveSettings({ data }, {}).trustedProxies).toBe(1)
     expect(resolveSettings({ data }, { CUSTOS_TRUSTED_PROXIES: '2' }).trustedProxies).toBe(2)
-    expect(resolveSettings({ data, 'trusted-proxies': '0' }, { CUSTOS_TRUSTED_PROXIES: '2' }).trustedProxies).toBe(0)
+    expect(
+      resolveSettings({ data, 'trusted-proxies': '0' }, { CUSTOS_TRUSTED_PROXIES: '2' })
+        .trustedProxies,
+    ).toBe(0)
   })
 
   it('refuses a bad number of proxies, naming the setting and its source but not the value', () => {
     for (const value of ['-1', '6', 'one', '1.5']) {
-      expect(() => resolveSettings({ data: dataWith(), 'trusted-proxies': value }, {})).toThrow(/^custos: invalid setting trusted-proxies \(from --trusted-proxies\): /)
+      expect(() => resolveSettings({ data: dataWith(), 'trusted-proxies': value }, {})).toThrow(
+        /^custos: invalid setting trusted-proxies \(from --trusted-proxies\): /,
+      )
     }
-    expect(() => resolveSettings({ data: dataWith() }, { CUSTOS_TRUSTED_PROXIES: 'CANARY' })).toThrow(expect.objectContaining({ message: expect.not.stringContaining('CANARY') }))
+    expect(() =>
+      resolveSettings({ data: dataWith() }, { CUSTOS_TRUSTED_PROXIES: 'CANARY' }),
+    ).toThrow(expect.objectContaining({ message: expect.not.stringContaining('CANARY') }))
   })
 
   it('reads limits from the config file only, validated by the consent API schema', () => {
     const limits = { registrations: { max: 5, seconds: 60 }, pendingPerVendor: 20 }
     expect(resolveSettings({ data: dataWith({ limits }) }, {}).limits).toMatchObject(limits)
     expect(resolveSettings({ data: dataWith() }, {}).limits).toBeUndefined()
-    for (const bad of [{ registrations: { max: 0, seconds: 60 } }, { pendingPerVendor: 'many' }, { canary_limit: 1 }]) {
+    for (const bad of [
+      { registrations: { max: 0, seconds: 60 } },
+      { pendingPerVendor: 'many' },
+      { canary_limit: 1 },
+    ]) {
       let message = ''
       try {
         resolveSettings({ data: dataWith({ limits: bad }) }, {})

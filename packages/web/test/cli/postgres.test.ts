@@ -29,18 +29,44 @@ describe('custos on PostgreSQL', () => {
   it('init, status and an auto-unsealed serve use the database URL, never printing it', async () => {
     const data = join(temp.dir, 'data')
     const keyFile = join(temp.dir, 'key')
-    const init = await runCli(['init', '--data', data, '--database-url', databaseUrl, '--passphrase-file', temp.passFile, '--write-unseal-key-file', keyFile])
+    const init = await runCli([
+      'init',
+      '--data',
+      data,
+      '--database-url',
+      databaseUrl,
+      '--passphrase-file',
+      temp.passFile,
+      '--write-unseal-key-file',
+      keyFile,
+    ])
     expect(init.code).toBe(0)
     expect(init.stdout).toMatch(/created in PostgreSQL/)
     const admin = openPostgres({ connectionString: base, max: 1 })
     const tables = await admin.db.introspection.getTables()
     await admin.close()
     expect(tables.filter((t) => t.name === 'vault_meta').map((t) => t.schema)).toContain(schema)
-    const status = await runCli(['status', '--json', '--data', data], { env: { CUSTOS_DATABASE_URL: databaseUrl } })
-    expect(JSON.parse(status.stdout)).toMatchObject({ state: 'sealed', engine: 'postgres', database: 'PostgreSQL' })
-    const server = await startServe(['--data', data, '--database-url', databaseUrl, '--unseal-key-file', keyFile])
+    const status = await runCli(['status', '--json', '--data', data], {
+      env: { CUSTOS_DATABASE_URL: databaseUrl },
+    })
+    expect(JSON.parse(status.stdout)).toMatchObject({
+      state: 'sealed',
+      engine: 'postgres',
+      database: 'PostgreSQL',
+    })
+    const server = await startServe([
+      '--data',
+      data,
+      '--database-url',
+      databaseUrl,
+      '--unseal-key-file',
+      keyFile,
+    ])
     try {
-      expect(await (await fetch(`${server.url}/readyz`)).json()).toEqual({ ready: true, state: 'unsealed' })
+      expect(await (await fetch(`${server.url}/readyz`)).json()).toEqual({
+        ready: true,
+        state: 'unsealed',
+      })
       expect(await server.stop()).toBe(0)
       expect(server.output()).toContain('"engine":"postgres"')
       expect(server.output()).not.toContain(base)

@@ -18,7 +18,19 @@ const runFile = join(data, 'custos.run.json')
 let server: RunningServer | undefined
 
 beforeAll(async () => {
-  expect((await runCli(['init', '--data', data, '--passphrase-file', temp.passFile, '--write-unseal-key-file', keyFile])).code).toBe(0)
+  expect(
+    (
+      await runCli([
+        'init',
+        '--data',
+        data,
+        '--passphrase-file',
+        temp.passFile,
+        '--write-unseal-key-file',
+        keyFile,
+      ])
+    ).code,
+  ).toBe(0)
 })
 afterEach(() => {
   server?.kill()
@@ -42,10 +54,18 @@ describe('issue 10: custos status finds the server from the data folder', () => 
 
     // No --port: the server is on a random port, found through the run file.
     const json = await runCli(['status', '--json', '--data', data])
-    expect(JSON.parse(json.stdout)).toMatchObject({ state: 'unsealed', server: { url: server.url, state: 'unsealed', pid: info.pid } })
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      state: 'unsealed',
+      server: { url: server.url, state: 'unsealed', pid: info.pid },
+    })
     const text = await runCli(['status', '--data', data])
     expect(text.stdout).toMatch(/^state: +unsealed$/m)
-    expect(text.stdout).toMatch(new RegExp(`^server: +${server.url.replace(/\./g, '\\.')} \\(running, pid ${info.pid}\\)$`, 'm'))
+    expect(text.stdout).toMatch(
+      new RegExp(
+        `^server: +${server.url.replace(/\./g, '\\.')} \\(running, pid ${info.pid}\\)$`,
+        'm',
+      ),
+    )
     expect(text.stdout).not.toMatch(/\bsealed\b/)
     // Naming the port gives the same single answer.
     const named = await runCli(['status', '--data', data, '--port', String(server.port)])
@@ -56,13 +76,23 @@ describe('issue 10: custos status finds the server from the data folder', () => 
     expect(existsSync(runFile)).toBe(false)
     server = undefined
     // No server: the database's state.
-    expect(JSON.parse((await runCli(['status', '--json', '--data', data])).stdout)).toMatchObject({ state: 'sealed', server: { state: 'not running' } })
+    expect(JSON.parse((await runCli(['status', '--json', '--data', data])).stdout)).toMatchObject({
+      state: 'sealed',
+      server: { state: 'not running' },
+    })
   })
 
   it('a stale run file (a dead pid) is ignored by status and replaced by the next serve', async () => {
     const pid = await deadPid()
-    writeFileSync(runFile, JSON.stringify({ url: 'http://127.0.0.1:1', pid, startedAt: '2026-01-01T00:00:00.000Z' }), { mode: 0o600 })
-    const stale = JSON.parse((await runCli(['status', '--json', '--data', data])).stdout) as { state: string; server: { url: string; state: string } }
+    writeFileSync(
+      runFile,
+      JSON.stringify({ url: 'http://127.0.0.1:1', pid, startedAt: '2026-01-01T00:00:00.000Z' }),
+      { mode: 0o600 },
+    )
+    const stale = JSON.parse((await runCli(['status', '--json', '--data', data])).stdout) as {
+      state: string
+      server: { url: string; state: string }
+    }
     expect(stale.state).toBe('sealed')
     expect(stale.server.url).not.toBe('http://127.0.0.1:1')
     expect(stale.server.state).toBe('not running')
@@ -70,7 +100,10 @@ describe('issue 10: custos status finds the server from the data folder', () => 
     server = await startServe(['--data', data])
     expect(JSON.parse(readFileSync(runFile, 'utf8'))).toMatchObject({ url: server.url })
     expect(server.output()).not.toContain('another custos serve')
-    expect(JSON.parse((await runCli(['status', '--json', '--data', data])).stdout)).toMatchObject({ state: 'sealed', server: { url: server.url, state: 'sealed' } })
+    expect(JSON.parse((await runCli(['status', '--json', '--data', data])).stdout)).toMatchObject({
+      state: 'sealed',
+      server: { url: server.url, state: 'sealed' },
+    })
     expect(await server.stop()).toBe(0)
     expect(existsSync(runFile)).toBe(false)
   })

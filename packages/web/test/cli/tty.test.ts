@@ -15,9 +15,17 @@ const temp = tempDir()
 afterAll(() => temp.dispose())
 
 /** Runs the command on a pseudo-terminal, answering each prompt (in order) once it is shown. */
-async function onTerminal(args: string[], answers: [prompt: string, reply: string][]): Promise<{ code: number | null; screen: string }> {
-  const command = [process.execPath, '--import', 'tsx', MAIN, ...args].map((a) => `'${a.replaceAll("'", "'\\\\''")}'`).join(' ')
-  const child: ChildProcessWithoutNullStreams = spawn('script', ['-qec', command, '/dev/null'], { cwd: root, env: cleanEnv() })
+async function onTerminal(
+  args: string[],
+  answers: [prompt: string, reply: string][],
+): Promise<{ code: number | null; screen: string }> {
+  const command = [process.execPath, '--import', 'tsx', MAIN, ...args]
+    .map((a) => `'${a.replaceAll("'", "'\\\\''")}'`)
+    .join(' ')
+  const child: ChildProcessWithoutNullStreams = spawn('script', ['-qec', command, '/dev/null'], {
+    cwd: root,
+    env: cleanEnv(),
+  })
   let screen = ''
   let next = 0
   let searchFrom = 0
@@ -39,10 +47,13 @@ describe.skipIf(!hasScript)('custos on a terminal', () => {
   const data = join(temp.dir, 'data')
 
   it('init prompts twice without echo, then prints the recovery key; rotate-keys draws a bar', async () => {
-    const init = await onTerminal(['init', '--data', data], [
-      ['New passphrase: ', PASSPHRASE],
-      ['Repeat passphrase: ', PASSPHRASE],
-    ])
+    const init = await onTerminal(
+      ['init', '--data', data],
+      [
+        ['New passphrase: ', PASSPHRASE],
+        ['Repeat passphrase: ', PASSPHRASE],
+      ],
+    )
     expect(init.code).toBe(0)
     expect(init.screen).toMatch(/Recovery key: CUSTOS-/)
     expect(init.screen).not.toContain(PASSPHRASE)
@@ -55,10 +66,13 @@ describe.skipIf(!hasScript)('custos on a terminal', () => {
 
   it('two different entries are refused and nothing is created', async () => {
     const other = join(temp.dir, 'other')
-    const { code, screen } = await onTerminal(['init', '--data', other], [
-      ['New passphrase: ', PASSPHRASE],
-      ['Repeat passphrase: ', 'something else entirely'],
-    ])
+    const { code, screen } = await onTerminal(
+      ['init', '--data', other],
+      [
+        ['New passphrase: ', PASSPHRASE],
+        ['Repeat passphrase: ', 'something else entirely'],
+      ],
+    )
     expect(code).toBe(1)
     expect(screen).toContain('the two passphrase entries differ; nothing was changed')
     expect(existsSync(other)).toBe(false)

@@ -41,7 +41,9 @@ describe('custos unlock: where the passphrase goes', () => {
   })
 
   it('refuses plain http to another computer before asking for anything', async () => {
-    const result = await runCli(['unlock', '--url', 'http://vault.example:7300'], { input: `${PASSPHRASE}\n` })
+    const result = await runCli(['unlock', '--url', 'http://vault.example:7300'], {
+      input: `${PASSPHRASE}\n`,
+    })
     expect(result).toMatchObject({ code: 2, stderr: expect.stringContaining('https') })
   })
 

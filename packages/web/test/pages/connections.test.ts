@@ -12,14 +12,20 @@ const PROFILE = { email: 'ada@example.org', 'prefs.sizes.shoe': 'EU 39', 'prefs.
 
 /** The text of one grant's card. */
 function grantCard(html: string, grantId: string): string {
-  return text(html.match(new RegExp(`<article class="grant card" id="grant-${grantId}"[\\s\\S]*?</article>`))?.[0] ?? '')
+  return text(
+    html.match(
+      new RegExp(`<article class="grant card" id="grant-${grantId}"[\\s\\S]*?</article>`),
+    )?.[0] ?? '',
+  )
 }
 
 describe('/connections', () => {
   it('shows each vendor and grant, and the last read with what it read', async () => {
     const p = await pageClient()
     await p.vault.fields.setMany(PROFILE)
-    const vendor = await connectedVendor(p, 'read:email read:prefs.sizes.*', { logo_uri: 'https://fjord.example/logo.png' })
+    const vendor = await connectedVendor(p, 'read:email read:prefs.sizes.*', {
+      logo_uri: 'https://fjord.example/logo.png',
+    })
     const before = await p.get('/connections')
     expect(before.status).toBe(200)
     expect(before.html).toContain('<h2 id="vendor-')
@@ -37,30 +43,48 @@ describe('/connections', () => {
 
     expect(await vendor.readProfile()).toEqual({ status: 200, fields: PROFILE })
     const after = grantCard((await p.get('/connections')).html, vendor.grant.id)
-    expect(after).toMatch(/Last read \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC : Email, Shoe size, Top size Download/)
+    expect(after).toMatch(
+      /Last read \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC : Email, Shoe size, Top size Download/,
+    )
     // A read straight through the library shows up the same way: the newest read, what it got.
     await p.vault.fields.delete('email')
     await p.vault.readThroughGrant(vendor.grant.id, { include: ['fields'] })
-    expect(grantCard((await p.get('/connections')).html, vendor.grant.id)).toMatch(/Last read \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC : Shoe size, Top size Download/)
+    expect(grantCard((await p.get('/connections')).html, vendor.grant.id)).toMatch(
+      /Last read \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC : Shoe size, Top size Download/,
+    )
   })
 
   it('narrows a grant: unticked fields are gone from the next read', async () => {
     const p = await pageClient()
     await p.vault.fields.setMany(PROFILE)
     const vendor = await connectedVendor(p)
-    const page = await p.submit(`/connections/grants/${vendor.grant.id}/narrow`, { field: ['prefs.sizes.*'], expires: 'keep' })
+    const page = await p.submit(`/connections/grants/${vendor.grant.id}/narrow`, {
+      field: ['prefs.sizes.*'],
+      expires: 'keep',
+    })
     expect(page.html).toContain('The grant was narrowed.')
-    expect(await vendor.readProfile()).toEqual({ status: 200, fields: { 'prefs.sizes.shoe': 'EU 39', 'prefs.sizes.top': 'M' } })
+    expect(await vendor.readProfile()).toEqual({
+      status: 200,
+      fields: { 'prefs.sizes.shoe': 'EU 39', 'prefs.sizes.top': 'M' },
+    })
     expect((await p.vault.grants.get(vendor.grant.id)).fields).toEqual(['prefs.sizes.*'])
     // Shorten the expiry to one day from now.
-    await p.submit(`/connections/grants/${vendor.grant.id}/narrow`, { field: ['prefs.sizes.*'], expires: '86400' })
+    await p.submit(`/connections/grants/${vendor.grant.id}/narrow`, {
+      field: ['prefs.sizes.*'],
+      expires: '86400',
+    })
     const narrowed = await p.vault.grants.get(vendor.grant.id)
     expect(Date.parse(narrowed.expiresAt) - Date.now()).toBeLessThanOrEqual(86_400_000)
     expect(Date.parse(narrowed.expiresAt) - Date.now()).toBeGreaterThan(86_000_000)
     // A field the grant never had cannot be ticked into it; unticking everything is refused.
-    await p.submit(`/connections/grants/${vendor.grant.id}/narrow`, { field: ['prefs.sizes.*', 'telephone'], expires: 'keep' })
+    await p.submit(`/connections/grants/${vendor.grant.id}/narrow`, {
+      field: ['prefs.sizes.*', 'telephone'],
+      expires: 'keep',
+    })
     expect((await p.vault.grants.get(vendor.grant.id)).fields).toEqual(['prefs.sizes.*'])
-    const empty = await p.submit(`/connections/grants/${vendor.grant.id}/narrow`, { expires: 'keep' })
+    const empty = await p.submit(`/connections/grants/${vendor.grant.id}/narrow`, {
+      expires: 'keep',
+    })
     expect(empty.html).toContain('Nothing would be left to share')
     expect((await p.vault.grants.get(vendor.grant.id)).fields).toEqual(['prefs.sizes.*'])
   })
@@ -78,19 +102,25 @@ describe('/connections', () => {
     expect((await vendor.readProfile()).status).toBe(401)
     expect((await vendor.introspect(vendor.accessToken)).active).toBe(false)
     expect((await vendor.introspect(vendor.refreshToken)).active).toBe(false)
-    await expect(p.vault.readThroughGrant(vendor.grant.id)).rejects.toMatchObject({ code: 'ERR_GRANT_REVOKED' })
+    await expect(p.vault.readThroughGrant(vendor.grant.id)).rejects.toMatchObject({
+      code: 'ERR_GRANT_REVOKED',
+    })
   })
 
   it('blocks and unblocks a vendor', async () => {
     const p = await pageClient()
     await p.vault.fields.setMany(PROFILE)
     const vendor = await connectedVendor(p)
-    const blocked = await p.submit(`/connections/vendors/${vendor.grant.vendorId}/block`, { blocked: 'true' })
+    const blocked = await p.submit(`/connections/vendors/${vendor.grant.vendorId}/block`, {
+      blocked: 'true',
+    })
     expect(blocked.html).toContain('The vendor is blocked.')
     expect(blocked.html).toContain('>Unblock vendor</button>')
     expect((await p.vault.vendors.get(vendor.grant.vendorId)).blocked).toBe(true)
     expect((await vendor.readProfile()).status).not.toBe(200)
-    const unblocked = await p.submit(`/connections/vendors/${vendor.grant.vendorId}/block`, { blocked: 'false' })
+    const unblocked = await p.submit(`/connections/vendors/${vendor.grant.vendorId}/block`, {
+      blocked: 'false',
+    })
     expect(unblocked.html).toContain('>Block vendor</button>')
     expect(await vendor.readProfile()).toEqual({ status: 200, fields: PROFILE })
   })
@@ -98,11 +128,17 @@ describe('/connections', () => {
   it('downloads the signed consent receipt of the current revision', async () => {
     const p = await pageClient()
     const vendor = await connectedVendor(p)
-    const res = await p.app.request(`/connections/grants/${vendor.grant.id}/receipt`, { headers: { cookie: p.cookie } })
+    const res = await p.app.request(`/connections/grants/${vendor.grant.id}/receipt`, {
+      headers: { cookie: p.cookie },
+    })
     expect(res.status).toBe(200)
     expect(res.headers.get('content-type')).toBe('application/jwt')
-    expect(res.headers.get('content-disposition')).toBe(`attachment; filename="consent-receipt-${vendor.grant.id}.jwt"`)
-    const [header, payload, signature] = (await res.text()).split('.').map((part) => Buffer.from(part, 'base64url'))
+    expect(res.headers.get('content-disposition')).toBe(
+      `attachment; filename="consent-receipt-${vendor.grant.id}.jwt"`,
+    )
+    const [header, payload, signature] = (await res.text())
+      .split('.')
+      .map((part) => Buffer.from(part, 'base64url'))
     expect(JSON.parse(String(header))).toMatchObject({ typ: 'consent-receipt+jwt' })
     expect(JSON.parse(String(payload))).toMatchObject({ consentReceiptID: `${vendor.grant.id}.1` })
     expect(signature?.byteLength).toBe(64) // Ed25519
@@ -113,12 +149,35 @@ describe('/connections', () => {
     await p.vault.fields.setMany(PROFILE)
     const vendor = await connectedVendor(p)
     for (const csrf of [null, 'forged']) {
-      expect((await p.post(`/connections/grants/${vendor.grant.id}/narrow`, { field: ['email'], expires: '3600' }, { csrf })).status).toBe(403)
-      expect((await p.post(`/connections/grants/${vendor.grant.id}/revoke`, {}, { csrf })).status).toBe(403)
-      expect((await p.post(`/connections/vendors/${vendor.grant.vendorId}/block`, { blocked: 'true' }, { csrf })).status).toBe(403)
+      expect(
+        (
+          await p.post(
+            `/connections/grants/${vendor.grant.id}/narrow`,
+            { field: ['email'], expires: '3600' },
+            { csrf },
+          )
+        ).status,
+      ).toBe(403)
+      expect(
+        (await p.post(`/connections/grants/${vendor.grant.id}/revoke`, {}, { csrf })).status,
+      ).toBe(403)
+      expect(
+        (
+          await p.post(
+            `/connections/vendors/${vendor.grant.vendorId}/block`,
+            { blocked: 'true' },
+            { csrf },
+          )
+        ).status,
+      ).toBe(403)
     }
     const grant = await p.vault.grants.get(vendor.grant.id)
-    expect(grant).toMatchObject({ status: 'active', revision: 1, fields: vendor.grant.fields, expiresAt: vendor.grant.expiresAt })
+    expect(grant).toMatchObject({
+      status: 'active',
+      revision: 1,
+      fields: vendor.grant.fields,
+      expiresAt: vendor.grant.expiresAt,
+    })
     expect((await p.vault.vendors.get(vendor.grant.vendorId)).blocked).toBe(false)
     expect(await vendor.readProfile()).toEqual({ status: 200, fields: PROFILE })
   })

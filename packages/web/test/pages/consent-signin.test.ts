@@ -22,11 +22,17 @@ describe('POST /owner/session from a form', () => {
   it('refuses a post from another site before checking the passphrase', async () => {
     f = await signedInPages()
     for (let i = 0; i < 6; i++) {
-      const res = await signIn({ origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' }, 'a guess')
+      const res = await signIn(
+        { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' },
+        'a guess',
+      )
       expect(res.status).toBe(403)
       expect(res.headers.get('set-cookie')).toBeNull()
     }
-    const right = await signIn({ origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' }, PASSPHRASE)
+    const right = await signIn(
+      { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' },
+      PASSPHRASE,
+    )
     expect(right.status).toBe(403)
     expect(right.headers.get('set-cookie')).toBeNull()
     // No attempt was counted: the owner signs in at once from the consent page itself.

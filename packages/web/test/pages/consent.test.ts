@@ -4,7 +4,13 @@
  * each field with its current value, untick, shorten, Approve / Deny.
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import { REDIRECT, connectedVendor, disposePageClients, pageClient, text } from '../support/page-client.js'
+import {
+  REDIRECT,
+  connectedVendor,
+  disposePageClients,
+  pageClient,
+  text,
+} from '../support/page-client.js'
 
 afterEach(disposePageClients)
 
@@ -15,10 +21,22 @@ describe('the consent page in the web app', () => {
     const reg = await p.app.request('/oauth/register', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ client_name: 'Fjord Outdoor', client_uri: 'https://fjord.example', logo_uri: 'https://fjord.example/logo.png', redirect_uris: [REDIRECT] }),
+      body: JSON.stringify({
+        client_name: 'Fjord Outdoor',
+        client_uri: 'https://fjord.example',
+        logo_uri: 'https://fjord.example/logo.png',
+        redirect_uris: [REDIRECT],
+      }),
     })
     const { client_id } = (await reg.json()) as { client_id: string }
-    const query = new URLSearchParams({ client_id, response_type: 'code', redirect_uri: REDIRECT, scope: 'read:email read:prefs.sizes.*', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' })
+    const query = new URLSearchParams({
+      client_id,
+      response_type: 'code',
+      redirect_uri: REDIRECT,
+      scope: 'read:email read:prefs.sizes.*',
+      code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+      code_challenge_method: 'S256',
+    })
     const res = await p.get(`/oauth/authorize?${query}`)
     expect(res.status).toBe(200)
     const csp = res.headers.get('content-security-policy') ?? ''
@@ -28,7 +46,13 @@ describe('the consent page in the web app', () => {
     expect(res.html).not.toContain('<script')
     expect(res.html).toContain('<main id="main" class="narrow">')
     const body = text(res.html)
-    for (const shown of ['Fjord Outdoor asks for access to your data', 'https://fjord.example', 'ada@example.org', 'EU 39']) expect(body).toContain(shown)
+    for (const shown of [
+      'Fjord Outdoor asks for access to your data',
+      'https://fjord.example',
+      'ada@example.org',
+      'EU 39',
+    ])
+      expect(body).toContain(shown)
     expect(res.html).toContain('<label for="duration_seconds">For how long</label>')
     expect(res.html).toContain('>Approve</button>')
     expect(res.html).toContain('>Deny</button>')
@@ -42,6 +66,9 @@ describe('the consent page in the web app', () => {
     await p.vault.fields.setMany({ email: 'ada@example.org', 'prefs.sizes.shoe': 'EU 39' })
     const vendor = await connectedVendor(p, 'read:email read:prefs.sizes.*', {}, ['email'])
     expect(vendor.grant.fields).toEqual(['prefs.sizes.*'])
-    expect(await vendor.readProfile()).toEqual({ status: 200, fields: { 'prefs.sizes.shoe': 'EU 39' } })
+    expect(await vendor.readProfile()).toEqual({
+      status: 200,
+      fields: { 'prefs.sizes.shoe': 'EU 39' },
+    })
   })
 })

@@ -20,7 +20,11 @@ describe('pre-session forms and DNS rebinding', () => {
     const post = (origin: string) =>
       f.app.request(`${origin}/setup`, {
         method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', origin, 'sec-fetch-site': 'same-origin' },
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          origin,
+          'sec-fetch-site': 'same-origin',
+        },
         body: new URLSearchParams({ passphrase: GOOD, confirm: GOOD }).toString(),
       })
     const rebound = await post('http://attacker.example:7300')

@@ -14,9 +14,18 @@ describe('query-chosen notices', () => {
   it('show only the tables’ own entries', async () => {
     f = await signedInPages()
     for (const path of ['/connections', '/inbox', '/purchases', '/settings']) {
-      for (const query of ['done=constructor', 'error=__proto__', 'done=toString', 'error=hasOwnProperty']) {
+      for (const query of [
+        'done=constructor',
+        'error=__proto__',
+        'done=toString',
+        'error=hasOwnProperty',
+      ]) {
         const body = await (await f.browser.get(`${path}?${query}`)).text()
-        expect([path, query, body.match(/<p class="notice (ok|error)" role="(status|alert)">[^<]*/)?.[0]]).toEqual([path, query, undefined])
+        expect([
+          path,
+          query,
+          body.match(/<p class="notice (ok|error)" role="(status|alert)">[^<]*/)?.[0],
+        ]).toEqual([path, query, undefined])
       }
     }
   })

@@ -17,12 +17,32 @@ describe('home page (issue 4, web app)', () => {
   it('counts fields, purchases, connections and inbox receipts, and lists the latest vendor reads', async () => {
     f = await signedInPages()
     const { vault } = f
-    await vault.fields.setMany({ 'name.given': 'Ada', email: 'ada@example.org', 'prefs.sizes.shoe': 'EU 39' })
-    await vault.purchases.add({ seller: 'Fjord Outdoor', orderDate: '2026-03-14T10:00:00Z', currency: 'EUR', total: 59 })
+    await vault.fields.setMany({
+      'name.given': 'Ada',
+      email: 'ada@example.org',
+      'prefs.sizes.shoe': 'EU 39',
+    })
+    await vault.purchases.add({
+      seller: 'Fjord Outdoor',
+      orderDate: '2026-03-14T10:00:00Z',
+      currency: 'EUR',
+      total: 59,
+    })
     const shop = await vault.vendors.register({ name: 'Fjord <Outdoor>' })
-    const grant = await vault.grants.create({ vendorId: shop.id, fields: ['prefs.sizes.*'], actions: ['read', 'append'], purpose: 'Sizing', durationSeconds: 86400 })
+    const grant = await vault.grants.create({
+      vendorId: shop.id,
+      fields: ['prefs.sizes.*'],
+      actions: ['read', 'append'],
+      purpose: 'Sizing',
+      durationSeconds: 86400,
+    })
     await vault.readThroughGrant(grant.id)
-    await vault.inbox.append(grant.id, { seller: 'Fjord Outdoor', orderDate: '2026-04-01T10:00:00Z', currency: 'EUR', total: 12 })
+    await vault.inbox.append(grant.id, {
+      seller: 'Fjord Outdoor',
+      orderDate: '2026-04-01T10:00:00Z',
+      currency: 'EUR',
+      total: 12,
+    })
 
     const res = await f.browser.get('/')
     expect(res.status).toBe(200)
@@ -48,10 +68,18 @@ describe('home page (issue 4, web app)', () => {
     await f.vault.fields.set('name.given', 'Ada')
     // Damage a stored ciphertext: reading it fails its integrity check.
     const db = f.testVault?.handle.db
-    const row = await db?.selectFrom('fields').select('value').where('path', '=', 'name.given').executeTakeFirstOrThrow()
+    const row = await db
+      ?.selectFrom('fields')
+      .select('value')
+      .where('path', '=', 'name.given')
+      .executeTakeFirstOrThrow()
     const damaged = new Uint8Array(row?.value as Uint8Array)
     damaged[damaged.length - 1] = (damaged[damaged.length - 1] ?? 0) ^ 1
-    await db?.updateTable('fields').set({ value: damaged }).where('path', '=', 'name.given').execute()
+    await db
+      ?.updateTable('fields')
+      .set({ value: damaged })
+      .where('path', '=', 'name.given')
+      .execute()
 
     const res = await f.browser.get('/profile')
     expect(res.status).toBe(500)

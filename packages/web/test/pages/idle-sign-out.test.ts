@@ -20,7 +20,13 @@ function fakePage() {
   const listeners = new Map<string, (() => void)[]>()
   const visited: string[] = []
   const context = {
-    document: { body: { dataset: { signedIn: 'true' } }, querySelectorAll: () => [], querySelector: () => null, getElementById: () => null, addEventListener: () => undefined },
+    document: {
+      body: { dataset: { signedIn: 'true' } },
+      querySelectorAll: () => [],
+      querySelector: () => null,
+      getElementById: () => null,
+      addEventListener: () => undefined,
+    },
     location: { assign: (url: string) => visited.push(url), reload: () => undefined },
     Date: { now: () => now },
     setTimeout: (fn: () => void, ms: number) => {
@@ -31,7 +37,8 @@ function fakePage() {
       timers = timers.filter((t) => t.id !== id)
     },
     setInterval: () => 0,
-    addEventListener: (type: string, fn: () => void) => listeners.set(type, [...(listeners.get(type) ?? []), fn]),
+    addEventListener: (type: string, fn: () => void) =>
+      listeners.set(type, [...(listeners.get(type) ?? []), fn]),
     confirm: () => true,
   }
   runInNewContext(script, context)

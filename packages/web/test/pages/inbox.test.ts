@@ -9,10 +9,31 @@ afterEach(disposePageClients)
 
 async function withReceipts() {
   const p = await pageClient()
-  const vendor = await p.vault.vendors.register({ name: 'Fjord Outdoor', uri: 'https://fjord.example' })
-  const grant = await p.vault.grants.create({ vendorId: vendor.id, fields: ['email'], actions: ['read', 'append'], purpose: 'Receipts', durationSeconds: 86_400 })
-  const jacket = await p.vault.inbox.append(grant.id, { seller: 'Fjord Outdoor', orderDate: '2026-03-14', currency: 'EUR', total: 129.9, items: [{ name: 'Rain jacket', quantity: 1, price: 129.9 }] })
-  const socks = await p.vault.inbox.append(grant.id, { seller: 'Fjord Outdoor', orderDate: '2026-03-20', currency: 'EUR', total: 9.5, orderNumber: 'FO-77' })
+  const vendor = await p.vault.vendors.register({
+    name: 'Fjord Outdoor',
+    uri: 'https://fjord.example',
+  })
+  const grant = await p.vault.grants.create({
+    vendorId: vendor.id,
+    fields: ['email'],
+    actions: ['read', 'append'],
+    purpose: 'Receipts',
+    durationSeconds: 86_400,
+  })
+  const jacket = await p.vault.inbox.append(grant.id, {
+    seller: 'Fjord Outdoor',
+    orderDate: '2026-03-14',
+    currency: 'EUR',
+    total: 129.9,
+    items: [{ name: 'Rain jacket', quantity: 1, price: 129.9 }],
+  })
+  const socks = await p.vault.inbox.append(grant.id, {
+    seller: 'Fjord Outdoor',
+    orderDate: '2026-03-20',
+    currency: 'EUR',
+    total: 9.5,
+    orderNumber: 'FO-77',
+  })
   return { p, vendor, jacket, socks }
 }
 
@@ -38,11 +59,15 @@ describe('/inbox', () => {
     expect(rejected.html).toContain('Receipt rejected and deleted.')
     expect(rejected.html).toContain('Your inbox is empty.')
     const { items } = await p.vault.purchases.list()
-    expect(items.map((i) => [i.id, i.status, i.provenance, i.vendorId])).toEqual([[jacket.id, 'accepted', 'vendor', vendor.id]])
+    expect(items.map((i) => [i.id, i.status, i.provenance, i.vendorId])).toEqual([
+      [jacket.id, 'accepted', 'vendor', vendor.id],
+    ])
     await expect(p.vault.purchases.get(socks.id)).rejects.toMatchObject({ code: 'ERR_NOT_FOUND' })
     expect((await p.get('/purchases')).html).toContain('Rain jacket')
     // Deciding twice says so, and changes nothing.
-    expect((await p.submit(`/inbox/${socks.id}/accept`)).html).toContain('That receipt was already decided.')
+    expect((await p.submit(`/inbox/${socks.id}/accept`)).html).toContain(
+      'That receipt was already decided.',
+    )
     expect((await p.vault.purchases.list()).items).toHaveLength(1)
   })
 
@@ -50,7 +75,9 @@ describe('/inbox', () => {
     const { p, jacket, socks } = await withReceipts()
     expect((await p.post(`/inbox/${jacket.id}/accept`, {}, { csrf: null })).status).toBe(403)
     expect((await p.post(`/inbox/${socks.id}/reject`, {}, { csrf: 'forged' })).status).toBe(403)
-    expect((await p.vault.inbox.list()).items.map((i) => i.id).sort()).toEqual([jacket.id, socks.id].sort())
+    expect((await p.vault.inbox.list()).items.map((i) => i.id).sort()).toEqual(
+      [jacket.id, socks.id].sort(),
+    )
     expect((await p.vault.purchases.list()).items).toHaveLength(0)
   })
 })

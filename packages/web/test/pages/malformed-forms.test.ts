@@ -19,12 +19,41 @@ const BODIES = [
 describe('signed-in forms with malformed bodies', () => {
   it('never answer 5xx', async () => {
     const p = await pageClient()
-    const purchase = await p.vault.purchases.add({ seller: 'Fjord Outdoor', orderDate: '2026-03-14', currency: 'EUR', total: 12.5, items: [] })
-    const paths = ['/purchases/new', `/purchases/${purchase.id}/edit`, '/connections/grants/abc/narrow', '/connections/vendors/abc/block', '/profile', '/profile/custom', '/profile/delete', '/inbox/abc/accept', '/settings/passphrase', '/settings/delete', '/purchases/import', '/settings/restore', '/setup/done']
+    const purchase = await p.vault.purchases.add({
+      seller: 'Fjord Outdoor',
+      orderDate: '2026-03-14',
+      currency: 'EUR',
+      total: 12.5,
+      items: [],
+    })
+    const paths = [
+      '/purchases/new',
+      `/purchases/${purchase.id}/edit`,
+      '/connections/grants/abc/narrow',
+      '/connections/vendors/abc/block',
+      '/profile',
+      '/profile/custom',
+      '/profile/delete',
+      '/inbox/abc/accept',
+      '/settings/passphrase',
+      '/settings/delete',
+      '/purchases/import',
+      '/settings/restore',
+      '/setup/done',
+    ]
     const failures: string[] = []
     for (const path of paths) {
       for (const [type, body] of BODIES) {
-        const res = await p.app.request(`http://127.0.0.1${path}`, { method: 'POST', headers: { cookie: p.cookie, 'x-csrf-token': p.csrf, 'content-type': type, origin: 'http://127.0.0.1' }, body })
+        const res = await p.app.request(`http://127.0.0.1${path}`, {
+          method: 'POST',
+          headers: {
+            cookie: p.cookie,
+            'x-csrf-token': p.csrf,
+            'content-type': type,
+            origin: 'http://127.0.0.1',
+          },
+          body,
+        })
         if (res.status >= 500) failures.push(`${path} ${type}: ${res.status}`)
       }
     }

@@ -10,7 +10,11 @@ describe('addresses nothing answers', () => {
     f = await signedInPages()
     for (const path of ['/nope', '/purchases/nope', '/settings/nope/deeper']) {
       const res = await f.browser.get(path)
-      expect([path, res.status, res.headers.get('content-type')]).toEqual([path, 404, 'text/html; charset=UTF-8'])
+      expect([path, res.status, res.headers.get('content-type')]).toEqual([
+        path,
+        404,
+        'text/html; charset=UTF-8',
+      ])
       expect(res.headers.get('content-security-policy')).toContain("frame-ancestors 'none'")
       expect(res.headers.get('cache-control')).toBe('no-store')
       expect(await res.text()).toContain('There is no such page')

@@ -14,7 +14,11 @@ afterEach(disposePageClients)
 
 /** The text of one grant's card. */
 function grantCard(html: string, grantId: string): string {
-  return text(html.match(new RegExp(`<article class="grant card" id="grant-${grantId}"[\\s\\S]*?</article>`))?.[0] ?? '')
+  return text(
+    html.match(
+      new RegExp(`<article class="grant card" id="grant-${grantId}"[\\s\\S]*?</article>`),
+    )?.[0] ?? '',
+  )
 }
 
 const START = Date.parse('2026-07-01T22:30:15.000Z')
@@ -33,7 +37,10 @@ describe('connections and the log tell one story (issue 10)', () => {
     await p.vault.vendors.setBlocked(vendor.grant.vendorId, false)
 
     now += 5 * 60_000
-    const revoked = grantCard((await p.submit(`/connections/grants/${vendor.grant.id}/revoke`)).html, vendor.grant.id)
+    const revoked = grantCard(
+      (await p.submit(`/connections/grants/${vendor.grant.id}/revoke`)).html,
+      vendor.grant.id,
+    )
     expect(revoked).toContain('Revoked 2026-07-01 22:35 UTC')
     expect(revoked).not.toContain('Ends')
     expect(revoked).not.toContain(vendor.grant.expiresAt.slice(0, 10))
@@ -46,9 +53,29 @@ describe('connections and the log tell one story (issue 10)', () => {
     const bought = { seller: 'Fjord Outdoor', orderDate: '2026-03-14', currency: 'EUR', total: 12 }
     await p.vault.purchases.add(bought)
     await p.vault.purchases.add({ ...bought, orderDate: '2026-03-15' })
-    const all = await p.vault.grants.create({ vendorId: fjord.id, fields: ['email'], purchases: { madeWithVendor: false }, actions: ['read'], purpose: 'History', durationSeconds: 86_400 })
-    const books = await p.vault.grants.create({ vendorId: fjord.id, fields: [], purchases: { madeWithVendor: false, categories: ['Books'] }, actions: ['read'], purpose: 'Own', durationSeconds: 86_400 })
-    const sizes = await p.vault.grants.create({ vendorId: fjord.id, fields: ['prefs.sizes.*'], actions: ['read'], purpose: 'Sizes', durationSeconds: 86_400 })
+    const all = await p.vault.grants.create({
+      vendorId: fjord.id,
+      fields: ['email'],
+      purchases: { madeWithVendor: false },
+      actions: ['read'],
+      purpose: 'History',
+      durationSeconds: 86_400,
+    })
+    const books = await p.vault.grants.create({
+      vendorId: fjord.id,
+      fields: [],
+      purchases: { madeWithVendor: false, categories: ['Books'] },
+      actions: ['read'],
+      purpose: 'Own',
+      durationSeconds: 86_400,
+    })
+    const sizes = await p.vault.grants.create({
+      vendorId: fjord.id,
+      fields: ['prefs.sizes.*'],
+      actions: ['read'],
+      purpose: 'Sizes',
+      durationSeconds: 86_400,
+    })
     await p.vault.readThroughGrant(all.id, { include: ['purchases'] })
     await p.vault.readThroughGrant(all.id)
     await p.vault.readThroughGrant(books.id, { include: ['purchases'] })
@@ -65,8 +92,12 @@ describe('connections and the log tell one story (issue 10)', () => {
     expect(log).toContain('Fjord Outdoor read 2 purchases')
     // The connections page says the same for each grant's last read.
     const connections = (await p.get('/connections')).html
-    expect(grantCard(connections, all.id)).toMatch(/Last read \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC : Email and 2 purchases/)
-    expect(grantCard(connections, books.id)).toMatch(/Last read .* UTC : no purchases \(none match its grant\)/)
+    expect(grantCard(connections, all.id)).toMatch(
+      /Last read \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC : Email and 2 purchases/,
+    )
+    expect(grantCard(connections, books.id)).toMatch(
+      /Last read .* UTC : no purchases \(none match its grant\)/,
+    )
     expect(readText({ paths: [], purchaseIds: ['a'] } as unknown as AuditEntry)).toBe('1 purchase')
   })
 })
@@ -76,10 +107,26 @@ describe('times in the owner’s time zone (issue 10)', () => {
     const p = await pageClient({ now: () => new Date(START) })
     const vendor = await p.vault.vendors.register({ name: 'Fjord Outdoor' })
     await p.vault.fields.set('email', 'ada@example.org')
-    const grant = await p.vault.grants.create({ vendorId: vendor.id, fields: ['email'], actions: ['read', 'append'], purpose: 'Receipts', durationSeconds: 86_400 })
+    const grant = await p.vault.grants.create({
+      vendorId: vendor.id,
+      fields: ['email'],
+      actions: ['read', 'append'],
+      purpose: 'Receipts',
+      durationSeconds: 86_400,
+    })
     await p.vault.readThroughGrant(grant.id)
-    await p.vault.inbox.append(grant.id, { seller: 'Fjord Outdoor', orderDate: '2026-06-30', currency: 'EUR', total: 9.5 })
-    const typed = await p.vault.purchases.add({ seller: 'Book Nook', orderDate: '2026-06-30', currency: 'EUR', total: 12 })
+    await p.vault.inbox.append(grant.id, {
+      seller: 'Fjord Outdoor',
+      orderDate: '2026-06-30',
+      currency: 'EUR',
+      total: 9.5,
+    })
+    const typed = await p.vault.purchases.add({
+      seller: 'Book Nook',
+      orderDate: '2026-06-30',
+      currency: 'EUR',
+      total: 12,
+    })
     const at = '<time datetime="2026-07-01T22:30:15.000Z" title="2026-07-01 22:30:15 UTC">'
 
     expect((await p.get('/log')).html).toContain(`${at}2026-07-01 22:30:15 UTC</time>`)
@@ -88,7 +135,9 @@ describe('times in the owner’s time zone (issue 10)', () => {
     expect(settings.html).toContain('<option value="Europe/Berlin">Europe/Berlin</option>')
 
     // Only a zone from the list, only with the form's CSRF token.
-    expect((await p.post('/settings/time-zone', { time_zone: 'Europe/Berlin' }, { csrf: null })).status).toBe(403)
+    expect(
+      (await p.post('/settings/time-zone', { time_zone: 'Europe/Berlin' }, { csrf: null })).status,
+    ).toBe(403)
     const refused = await p.post('/settings/time-zone', { time_zone: 'Mars/Olympus_Mons' })
     expect(refused.status).toBe(400)
     expect(refused.html).toContain('Choose a time zone from the list')
@@ -102,10 +151,18 @@ describe('times in the owner’s time zone (issue 10)', () => {
     const home = await p.get('/')
     expect(home.html).toContain(`${berlin} CEST</time>`)
     expect(home.html).not.toContain('(UTC)')
-    expect(grantCard((await p.get('/connections')).html, grant.id)).toContain('Granted 2026-07-02 00:30 CEST')
-    expect((await p.get('/connections')).html).toContain(`<dt>Ends</dt><dd><time datetime="2026-07-02T22:30:15.000Z" title="2026-07-02 22:30:15 UTC">2026-07-03 00:30 CEST</time>`)
-    expect(text((await p.get('/inbox')).html)).toContain('Sent by Fjord Outdoor on 2026-07-02 00:30 CEST')
-    expect((await p.get(`/purchases/${typed.id}/edit`)).html).toContain(`Added ${berlin} CEST</time>`)
+    expect(grantCard((await p.get('/connections')).html, grant.id)).toContain(
+      'Granted 2026-07-02 00:30 CEST',
+    )
+    expect((await p.get('/connections')).html).toContain(
+      `<dt>Ends</dt><dd><time datetime="2026-07-02T22:30:15.000Z" title="2026-07-02 22:30:15 UTC">2026-07-03 00:30 CEST</time>`,
+    )
+    expect(text((await p.get('/inbox')).html)).toContain(
+      'Sent by Fjord Outdoor on 2026-07-02 00:30 CEST',
+    )
+    expect((await p.get(`/purchases/${typed.id}/edit`)).html).toContain(
+      `Added ${berlin} CEST</time>`,
+    )
 
     // The setting is a row the vault's key vouches for: edited in the database without the key, it is not believed.
     await editRow(p.tv, 'api_settings', 'owner_time_zone', { value: 'Asia/Tokyo' })

@@ -12,9 +12,25 @@ afterEach(disposePageClients)
 
 /** The confirm form's hidden fields, as a browser sends them: entities decoded, line breaks as CRLF. */
 function asBrowserSendsBack(html: string): Record<string, string> {
-  const form = html.match(/<form method="post" action="\/purchases\/import" enctype="multipart\/form-data">[^]*?<\/form>/g)?.find((f) => f.includes('value="confirm"')) ?? ''
-  const decode = (s: string) => s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&')
-  return Object.fromEntries([...form.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1] as string, decode(m[2] as string).replace(/\r\n|\r|\n/g, '\r\n')]))
+  const form =
+    html
+      .match(
+        /<form method="post" action="\/purchases\/import" enctype="multipart\/form-data">[\s\S]*?<\/form>/g,
+      )
+      ?.find((f) => f.includes('value="confirm"')) ?? ''
+  const decode = (s: string) =>
+    s
+      .replace(/&quot;/g, '"')
+      .replace(/&#39;/g, "'")
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&amp;/g, '&')
+  return Object.fromEntries(
+    [...form.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [
+      m[1] as string,
+      decode(m[2] as string).replace(/\r\n|\r|\n/g, '\r\n'),
+    ]),
+  )
 }
 
 describe('/purchases/import near the size limit', () => {
@@ -24,7 +40,8 @@ describe('/purchases/import near the size limit', () => {
     // issue 10, identical rows would be marked as repeats and left out of the import.
     const header = 'seller,orderDate,orderNumber,currency,total,notes\n'
     const rows: string[] = []
-    const row = (notes: string) => `Fjord Outdoor,2026-03-14,N${String(rows.length).padStart(5, '0')},EUR,12.50,${notes}\n`
+    const row = (notes: string) =>
+      `Fjord Outdoor,2026-03-14,N${String(rows.length).padStart(5, '0')},EUR,12.50,${notes}\n`
     let size = header.length
     while (size + row('n'.repeat(3900)).length < FILE_MAX_BYTES - 200) {
       const full = row('n'.repeat(3900))
@@ -35,7 +52,11 @@ describe('/purchases/import near the size limit', () => {
     const csv = header + rows.join('')
     expect(FILE_MAX_BYTES - csv.length).toBe(100)
 
-    const preview = await p.post('/purchases/import', { step: 'preview', format: 'csv', file: new File([csv], 'orders.csv') }, { multipart: true })
+    const preview = await p.post(
+      '/purchases/import',
+      { step: 'preview', format: 'csv', file: new File([csv], 'orders.csv') },
+      { multipart: true },
+    )
     expect(preview.status).toBe(200)
     expect(preview.html).toContain(`>Import ${rows.length} purchases</button>`)
     const fields = asBrowserSendsBack(preview.html)

@@ -12,7 +12,11 @@ afterEach(disposePageClients)
 
 /** Each bar's label, amount and drawn width, in order. */
 function bars(svg: string): { label: string; amount: number; width: number }[] {
-  return [...svg.matchAll(/<rect class="bar" x="\d+" y="\d+" width="([\d.]+)" height="\d+" data-label="([^"]*)" data-amount="([\d.]+)">/g)].map((m) => ({
+  return [
+    ...svg.matchAll(
+      /<rect class="bar" x="\d+" y="\d+" width="([\d.]+)" height="\d+" data-label="([^"]*)" data-amount="([\d.]+)">/g,
+    ),
+  ].map((m) => ({
     label: m[2] as string,
     amount: Number(m[3]),
     width: Number(m[1]),
@@ -46,17 +50,50 @@ describe('spendingChartSvg', () => {
     expect(full).toBe(350) // the bar area: 640 wide minus the label and value columns
     expect(drawn.map((b) => b.width)).toEqual([100, 350, 0, 175])
     expect(svg).toMatch(/^<svg class="chart" role="img" [^>]*aria-labelledby="m-title m-desc"/)
-    expect(svg).toContain('<title id="m-title">Spending by month (EUR)</title><desc id="m-desc">Per month</desc>')
+    expect(svg).toContain(
+      '<title id="m-title">Spending by month (EUR)</title><desc id="m-desc">Per month</desc>',
+    )
     expect(svg).toContain('<title>2026-02: €350.00</title>')
     expect(svg).not.toContain('style=')
   })
 
   it('escapes labels, draws nothing for no data, and offers the numbers as a table', async () => {
-    const svg = String(await spendingChartSvg({ id: 's', title: 'T', description: 'D', currency: 'XYZ', bars: [{ label: '<b>Shop</b>', amount: 5 }] }))
+    const svg = String(
+      await spendingChartSvg({
+        id: 's',
+        title: 'T',
+        description: 'D',
+        currency: 'XYZ',
+        bars: [{ label: '<b>Shop</b>', amount: 5 }],
+      }),
+    )
     expect(svg).not.toContain('<b>')
     expect(svg).toContain('&lt;b&gt;Shop&lt;/b&gt;')
-    expect(bars(String(await spendingChartSvg({ id: 'e', title: 'T', description: 'D', currency: 'EUR', bars: [] })))).toEqual([])
-    const figure = String(await spendingFigure({ id: 'f', title: 'By seller', description: 'D', currency: 'EUR', bars: [{ label: 'Fjord', amount: 12.5 }] }, 'Seller'))
+    expect(
+      bars(
+        String(
+          await spendingChartSvg({
+            id: 'e',
+            title: 'T',
+            description: 'D',
+            currency: 'EUR',
+            bars: [],
+          }),
+        ),
+      ),
+    ).toEqual([])
+    const figure = String(
+      await spendingFigure(
+        {
+          id: 'f',
+          title: 'By seller',
+          description: 'D',
+          currency: 'EUR',
+          bars: [{ label: 'Fjord', amount: 12.5 }],
+        },
+        'Seller',
+      ),
+    )
     expect(figure).toContain('<caption>By seller</caption>')
     expect(figure).toContain('<tr><th scope="row">Fjord</th><td>€12.50</td></tr>')
   })
@@ -95,7 +132,9 @@ describe('spending totals and /purchases/spending', () => {
     expect(page.status).toBe(200)
     expect(page.html).toContain('<title id="month-0-title">Spending by month (EUR)</title>')
     expect(page.html).toContain('<title id="seller-1-title">Spending by seller (GBP)</title>')
-    expect(bars(page.html).filter((b) => b.label === 'London Maps')).toEqual([{ label: 'London Maps', amount: 40, width: 350 }])
+    expect(bars(page.html).filter((b) => b.label === 'London Maps')).toEqual([
+      { label: 'London Maps', amount: 40, width: 350 },
+    ])
     expect(page.html).toContain('amounts in different currencies are never added together')
   })
 

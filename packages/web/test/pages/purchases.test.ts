@@ -9,15 +9,41 @@ import { disposePageClients, linkHref, pageClient, tableRows } from '../support/
 afterEach(disposePageClients)
 
 const ORDERS: OrderInput[] = [
-  { seller: 'Fjord Outdoor', orderDate: '2026-01-05', currency: 'EUR', total: 129.9, category: 'outdoor', items: [{ name: 'Rain jacket', quantity: 1, price: 129.9 }] },
+  {
+    seller: 'Fjord Outdoor',
+    orderDate: '2026-01-05',
+    currency: 'EUR',
+    total: 129.9,
+    category: 'outdoor',
+    items: [{ name: 'Rain jacket', quantity: 1, price: 129.9 }],
+  },
   { seller: 'Book Nook', orderDate: '2026-01-20', currency: 'EUR', total: 18.5, category: 'books' },
-  { seller: 'Fjord Outdoor', orderDate: '2026-02-11', currency: 'EUR', total: 45, category: 'outdoor' },
-  { seller: 'Corner Grocer', orderDate: '2026-02-28', currency: 'EUR', total: 12.25, category: 'food' },
-  { seller: 'Fjord Outdoor', orderDate: '2026-03-14', currency: 'EUR', total: 59, category: 'shoes' },
+  {
+    seller: 'Fjord Outdoor',
+    orderDate: '2026-02-11',
+    currency: 'EUR',
+    total: 45,
+    category: 'outdoor',
+  },
+  {
+    seller: 'Corner Grocer',
+    orderDate: '2026-02-28',
+    currency: 'EUR',
+    total: 12.25,
+    category: 'food',
+  },
+  {
+    seller: 'Fjord Outdoor',
+    orderDate: '2026-03-14',
+    currency: 'EUR',
+    total: 59,
+    category: 'shoes',
+  },
 ]
 
 /** The seller and date of each table row, e.g. "2026-03-14 Fjord Outdoor". */
-const listed = (html: string) => tableRows(html, 'purchases').map((row) => row.split(' ').slice(0, 3).join(' '))
+const listed = (html: string) =>
+  tableRows(html, 'purchases').map((row) => row.split(' ').slice(0, 3).join(' '))
 
 describe('/purchases', () => {
   it('filters by seller, category and an inclusive date range, newest first', async () => {
@@ -25,13 +51,34 @@ describe('/purchases', () => {
     await p.vault.purchases.addMany(ORDERS)
     const all = await p.get('/purchases')
     expect(all.status).toBe(200)
-    expect(listed(all.html)).toEqual(['2026-03-14 Fjord Outdoor', '2026-02-28 Corner Grocer', '2026-02-11 Fjord Outdoor', '2026-01-20 Book Nook', '2026-01-05 Fjord Outdoor'])
+    expect(listed(all.html)).toEqual([
+      '2026-03-14 Fjord Outdoor',
+      '2026-02-28 Corner Grocer',
+      '2026-02-11 Fjord Outdoor',
+      '2026-01-20 Book Nook',
+      '2026-01-05 Fjord Outdoor',
+    ])
 
-    expect(listed((await p.get('/purchases?seller=fjord+outdoor')).html)).toEqual(['2026-03-14 Fjord Outdoor', '2026-02-11 Fjord Outdoor', '2026-01-05 Fjord Outdoor'])
-    expect(listed((await p.get('/purchases?category=outdoor')).html)).toEqual(['2026-02-11 Fjord Outdoor', '2026-01-05 Fjord Outdoor'])
+    expect(listed((await p.get('/purchases?seller=fjord+outdoor')).html)).toEqual([
+      '2026-03-14 Fjord Outdoor',
+      '2026-02-11 Fjord Outdoor',
+      '2026-01-05 Fjord Outdoor',
+    ])
+    expect(listed((await p.get('/purchases?category=outdoor')).html)).toEqual([
+      '2026-02-11 Fjord Outdoor',
+      '2026-01-05 Fjord Outdoor',
+    ])
     // Both ends inclusive, as the owner reads "from 20 Jan to 28 Feb".
-    expect(listed((await p.get('/purchases?from=2026-01-20&to=2026-02-28')).html)).toEqual(['2026-02-28 Corner Grocer', '2026-02-11 Fjord Outdoor', '2026-01-20 Book Nook'])
-    expect(listed((await p.get('/purchases?seller=Fjord+Outdoor&category=outdoor&from=2026-02-01')).html)).toEqual(['2026-02-11 Fjord Outdoor'])
+    expect(listed((await p.get('/purchases?from=2026-01-20&to=2026-02-28')).html)).toEqual([
+      '2026-02-28 Corner Grocer',
+      '2026-02-11 Fjord Outdoor',
+      '2026-01-20 Book Nook',
+    ])
+    expect(
+      listed(
+        (await p.get('/purchases?seller=Fjord+Outdoor&category=outdoor&from=2026-02-01')).html,
+      ),
+    ).toEqual(['2026-02-11 Fjord Outdoor'])
     // The filter form shows what is applied, and nothing matches → says so.
     const none = await p.get('/purchases?seller=Nobody')
     expect(none.html).toContain('No purchases match these filters.')
@@ -74,7 +121,8 @@ describe('/purchases', () => {
     const p = await pageClient()
     const form = await p.get('/purchases/new')
     expect(form.status).toBe(200)
-    for (const label of ['Seller', 'Order date', 'Total paid', 'Currency']) expect(form.html).toMatch(new RegExp(`<label for="[a-zA-Z]+">${label}</label>`))
+    for (const label of ['Seller', 'Order date', 'Total paid', 'Currency'])
+      expect(form.html).toMatch(new RegExp(`<label for="[a-zA-Z]+">${label}</label>`))
     const list = await p.submit('/purchases/new', {
       seller: 'Fjord Outdoor',
       orderDate: '2026-03-14',
@@ -89,17 +137,37 @@ describe('/purchases', () => {
     expect(list.html).toContain('Purchase added.')
     const { items } = await p.vault.purchases.list()
     expect(items).toHaveLength(1)
-    expect(items[0]).toMatchObject({ seller: 'Fjord Outdoor', orderDate: '2026-03-14', total: 129.9, currency: 'EUR', category: 'outdoor', provenance: 'owner', items: [{ name: 'Rain jacket', quantity: 2, price: 64.95 }] })
+    expect(items[0]).toMatchObject({
+      seller: 'Fjord Outdoor',
+      orderDate: '2026-03-14',
+      total: 129.9,
+      currency: 'EUR',
+      category: 'outdoor',
+      provenance: 'owner',
+      items: [{ name: 'Rain jacket', quantity: 2, price: 64.95 }],
+    })
   })
 
   it('shows validation errors in place, keeps what was typed, and adds nothing', async () => {
     const p = await pageClient()
     // Issue 10: '12,50' is now a valid amount; '1,250' (a thousand and more, or one and a quarter?) is refused.
-    const res = await p.post('/purchases/new', { seller: '', orderDate: '2026-03-14', total: '1,250', currency: 'EURO', item_name: ['', ''], item_quantity: ['3', ''], item_price: ['1.5', 'abc'] })
+    const res = await p.post('/purchases/new', {
+      seller: '',
+      orderDate: '2026-03-14',
+      total: '1,250',
+      currency: 'EURO',
+      item_name: ['', ''],
+      item_quantity: ['3', ''],
+      item_price: ['1.5', 'abc'],
+    })
     expect(res.status).toBe(400)
     expect(res.html).toContain('role="alert"')
-    expect(res.html).toMatch(/<p class="field-error" id="seller-error">Enter the seller[^<]*<\/p><input type="text" id="seller" name="seller" value="" required aria-invalid="true" aria-describedby="seller-error">/)
-    expect(res.html).toMatch(/id="total-error">This amount can be read two ways: write 1234.00 or 1.234,00 for over a thousand/)
+    expect(res.html).toMatch(
+      /<p class="field-error" id="seller-error">Enter the seller[^<]*<\/p><input type="text" id="seller" name="seller" value="" required aria-invalid="true" aria-describedby="seller-error">/,
+    )
+    expect(res.html).toMatch(
+      /id="total-error">This amount can be read two ways: write 1234.00 or 1.234,00 for over a thousand/,
+    )
     expect(res.html).toMatch(/id="item-1-price-error">Enter an amount such as 129.90 or 129,90</)
     expect(res.html).toMatch(/id="currency-error">Enter a three-letter currency code/)
     // An item row with a price but no name is an error on that row's name.
@@ -112,23 +180,50 @@ describe('/purchases', () => {
 
   it('edits a purchase (keeping its stored time when the day is unchanged) and refuses invalid edits in place', async () => {
     const p = await pageClient()
-    const stored = await p.vault.purchases.add({ seller: 'Fjord Outdoor', orderDate: '2026-03-14T10:30:00Z', currency: 'EUR', total: 59, notes: 'gift' })
+    const stored = await p.vault.purchases.add({
+      seller: 'Fjord Outdoor',
+      orderDate: '2026-03-14T10:30:00Z',
+      currency: 'EUR',
+      total: 59,
+      notes: 'gift',
+    })
     const form = await p.get(`/purchases/${stored.id}/edit`)
     expect(form.status).toBe(200)
     expect(form.html).toContain('value="Fjord Outdoor"')
     expect(form.html).toContain('>gift</textarea>')
     expect(form.html).toContain('>Save</button>')
 
-    const refused = await p.post(`/purchases/${stored.id}/edit`, { seller: 'Fjord Outdoor', orderDate: '', total: '60', currency: 'EUR' })
+    const refused = await p.post(`/purchases/${stored.id}/edit`, {
+      seller: 'Fjord Outdoor',
+      orderDate: '',
+      total: '60',
+      currency: 'EUR',
+    })
     expect(refused.status).toBe(400)
     expect(refused.html).toMatch(/id="orderDate-error">Enter the order date</)
     expect((await p.vault.purchases.get(stored.id)).total).toBe(59)
 
-    const saved = await p.submit(`/purchases/${stored.id}/edit`, { seller: 'Fjord Outdoor', orderDate: '2026-03-14', total: '60.5', currency: 'EUR', notes: 'gift for Ada' })
+    const saved = await p.submit(`/purchases/${stored.id}/edit`, {
+      seller: 'Fjord Outdoor',
+      orderDate: '2026-03-14',
+      total: '60.5',
+      currency: 'EUR',
+      notes: 'gift for Ada',
+    })
     expect(saved.html).toContain('Purchase saved.')
-    expect(await p.vault.purchases.get(stored.id)).toMatchObject({ total: 60.5, notes: 'gift for Ada', orderDate: '2026-03-14T10:30:00Z', provenance: 'owner' })
+    expect(await p.vault.purchases.get(stored.id)).toMatchObject({
+      total: 60.5,
+      notes: 'gift for Ada',
+      orderDate: '2026-03-14T10:30:00Z',
+      provenance: 'owner',
+    })
 
-    await p.submit(`/purchases/${stored.id}/edit`, { seller: 'Fjord Outdoor', orderDate: '2026-03-15', total: '60.5', currency: 'EUR' })
+    await p.submit(`/purchases/${stored.id}/edit`, {
+      seller: 'Fjord Outdoor',
+      orderDate: '2026-03-15',
+      total: '60.5',
+      currency: 'EUR',
+    })
     expect((await p.vault.purchases.get(stored.id)).orderDate).toBe('2026-03-15')
     expect((await p.get('/purchases/pur_missing/edit')).status).toBe(404)
   })

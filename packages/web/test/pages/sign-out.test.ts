@@ -14,13 +14,17 @@ describe('Sign out', () => {
     await f.other.post('/signin', { passphrase: PASSPHRASE })
     const token = await f.browser.csrf('/')
     expect((await f.browser.get('/')).status).toBe(200)
-    expect(await (await f.browser.get('/')).text()).toMatch(/<form method="post" action="\/signout" class="inline"><input type="hidden" name="csrf_token" value="[^"]+"><button type="submit" class="secondary">Sign out<\/button><\/form>/)
+    expect(await (await f.browser.get('/')).text()).toMatch(
+      /<form method="post" action="\/signout" class="inline"><input type="hidden" name="csrf_token" value="[^"]+"><button type="submit" class="secondary">Sign out<\/button><\/form>/,
+    )
 
     expect((await f.browser.post('/signout', {})).status).toBe(403)
     const out = await f.browser.post('/signout', { csrf_token: token })
     expect([out.status, out.headers.get('location')]).toEqual([303, '/signin?signedout=1'])
     expect(f.browser.hasSession).toBe(false)
-    expect(textOf(await (await f.browser.get('/signin?signedout=1')).text())).toContain('You are signed out in this browser')
+    expect(textOf(await (await f.browser.get('/signin?signedout=1')).text())).toContain(
+      'You are signed out in this browser',
+    )
     expect(f.vault.isUnsealed()).toBe(true)
     expect((await f.other.get('/settings')).status).toBe(200)
   })

@@ -1,5 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { ORIGIN, type PagesFixture, signedInPages, uninitializedPages } from '../support/web-fixture.js'
+import {
+  ORIGIN,
+  type PagesFixture,
+  signedInPages,
+  uninitializedPages,
+} from '../support/web-fixture.js'
 
 /**
  * The restore forms take up to 128 MiB, so createApp's small default body limit skips their paths
@@ -43,8 +48,13 @@ describe('large upload routes read nothing for strangers', () => {
     const res = await postChunked(f, '/settings/restore')
     expect([res.status, res.location]).toEqual([303, '/signin?next=%2Fsettings%2Frestore'])
     expect(res.pulled).toBeLessThan(TOTAL / 4)
-    const bogusCookie = await postChunked(f, '/purchases/import', { cookie: `custos_session=${'A'.repeat(43)}` })
-    expect([bogusCookie.status, bogusCookie.location]).toEqual([303, '/signin?next=%2Fpurchases%2Fimport'])
+    const bogusCookie = await postChunked(f, '/purchases/import', {
+      cookie: `custos_session=${'A'.repeat(43)}`,
+    })
+    expect([bogusCookie.status, bogusCookie.location]).toEqual([
+      303,
+      '/signin?next=%2Fpurchases%2Fimport',
+    ])
     expect(bogusCookie.pulled).toBeLessThan(TOTAL / 4)
   })
 

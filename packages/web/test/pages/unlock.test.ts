@@ -1,6 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { localNext } from '../../src/pages/local-next.js'
-import { PASSPHRASE, type PagesFixture, signedInPages, textOf, unlabelledControls } from '../support/web-fixture.js'
+import {
+  PASSPHRASE,
+  type PagesFixture,
+  signedInPages,
+  textOf,
+  unlabelledControls,
+} from '../support/web-fixture.js'
 
 /** Locks the vault through the page's Lock button, as the owner would. */
 async function lock(f: PagesFixture): Promise<void> {
@@ -28,7 +34,8 @@ describe('lock, unlock and sign-in pages (issue 4, web app 2)', () => {
     expect(unlabelledControls(html)).toEqual([])
     expect(html).toMatch(/<button type="submit">Unlock<\/button>/)
     // Every page now leads to /unlock — the other browser's session is gone too.
-    for (const path of ['/', '/settings', '/signin']) expect((await f.other.get(path)).headers.get('location')).toBe('/unlock')
+    for (const path of ['/', '/settings', '/signin'])
+      expect((await f.other.get(path)).headers.get('location')).toBe('/unlock')
   })
 
   it('says plainly when a secret is wrong, and unlocks with the passphrase into the page asked for', async () => {
@@ -38,7 +45,9 @@ describe('lock, unlock and sign-in pages (issue 4, web app 2)', () => {
     expect(wrong.status).toBe(401)
     const page = await wrong.text()
     expect(textOf(page)).toContain('That was not accepted')
-    expect(page).toMatch(/id="passphrase"[^>]*aria-describedby="passphrase-error" aria-invalid="true"/)
+    expect(page).toMatch(
+      /id="passphrase"[^>]*aria-describedby="passphrase-error" aria-invalid="true"/,
+    )
     expect(f.vault.isUnsealed()).toBe(false)
 
     const ok = await f.browser.post('/unlock', { passphrase: PASSPHRASE, next: '/settings' })
@@ -64,12 +73,19 @@ describe('lock, unlock and sign-in pages (issue 4, web app 2)', () => {
     const now = new Date('2026-05-01T10:00:00Z')
     f = await signedInPages({ now: () => now })
     await lock(f)
-    for (let i = 0; i < 5; i++) expect((await f.browser.post('/unlock', { passphrase: `wrong guess number ${i}` })).status).toBe(401)
+    for (let i = 0; i < 5; i++)
+      expect(
+        (await f.browser.post('/unlock', { passphrase: `wrong guess number ${i}` })).status,
+      ).toBe(401)
     const blocked = await f.browser.post('/unlock', { passphrase: PASSPHRASE })
     expect(blocked.status).toBe(429)
-    expect(textOf(await blocked.text())).toContain('Too many wrong attempts. Try again in 30 seconds (at 10:00 UTC).')
+    expect(textOf(await blocked.text())).toContain(
+      'Too many wrong attempts. Try again in 30 seconds (at 10:00 UTC).',
+    )
     expect(f.vault.isUnsealed()).toBe(false)
-    expect(textOf(await (await f.browser.get('/unlock')).text())).toContain('Try again in 30 seconds')
+    expect(textOf(await (await f.browser.get('/unlock')).text())).toContain(
+      'Try again in 30 seconds',
+    )
   })
 
   it('sign-in returns only to local pages: an open redirect through next is refused', async () => {
@@ -77,7 +93,14 @@ describe('lock, unlock and sign-in pages (issue 4, web app 2)', () => {
     f.browser.forgetCookies()
     const gated = await f.browser.get('/settings')
     expect(gated.headers.get('location')).toBe('/signin?next=%2Fsettings')
-    for (const evil of ['//evil.example', 'https://evil.example/', '/\\evil.example', '/%2F%2Fevil.example', '/profile/../../x', 'javascript:alert(1)']) {
+    for (const evil of [
+      '//evil.example',
+      'https://evil.example/',
+      '/\\evil.example',
+      '/%2F%2Fevil.example',
+      '/profile/../../x',
+      'javascript:alert(1)',
+    ]) {
       f.browser.forgetCookies()
       const res = await f.browser.post('/signin', { passphrase: PASSPHRASE, next: evil })
       expect([evil, res.status, res.headers.get('location')]).toEqual([evil, 303, '/'])
@@ -118,10 +141,14 @@ describe('lock, unlock and sign-in pages (issue 4, web app 2)', () => {
   it('lock, unlock and sign-in from these pages are in the access log as coming from the browser (issue "P1 — Trust")', async () => {
     f = await signedInPages()
     await lock(f)
-    expect((await f.browser.post('/unlock', { passphrase: 'not the passphrase at all' })).status).toBe(401)
+    expect(
+      (await f.browser.post('/unlock', { passphrase: 'not the passphrase at all' })).status,
+    ).toBe(401)
     expect((await f.browser.post('/unlock', { passphrase: PASSPHRASE })).status).toBe(303)
     expect((await f.other.post('/signin', { passphrase: PASSPHRASE })).status).toBe(303)
-    const entries = await f.vault.audit.list({ action: ['owner.authenticated', 'vault.locked', 'vault.unlock_failed', 'vault.unlocked'] })
+    const entries = await f.vault.audit.list({
+      action: ['owner.authenticated', 'vault.locked', 'vault.unlock_failed', 'vault.unlocked'],
+    })
     expect(entries.reverse().map((e) => [e.action, e.origin])).toEqual([
       ['owner.authenticated', 'browser'],
       ['vault.locked', 'browser'],

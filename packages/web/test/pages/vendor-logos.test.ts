@@ -5,7 +5,12 @@
  * and every page's CSP keeps `img-src` to this server (and `data:` for the blank icon).
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import { REDIRECT, connectedVendor, disposePageClients, pageClient } from '../support/page-client.js'
+import {
+  REDIRECT,
+  connectedVendor,
+  disposePageClients,
+  pageClient,
+} from '../support/page-client.js'
 
 afterEach(disposePageClients)
 
@@ -13,7 +18,11 @@ const LOGO = 'https://tracker.fjord.example/logo.png?owner=1'
 
 /** The sources `img-src` allows, from a CSP header. */
 function imgSources(csp: string | null): string[] {
-  const directive = (csp ?? '').split(';').map((d) => d.trim()).find((d) => d.startsWith('img-src ')) ?? ''
+  const directive =
+    (csp ?? '')
+      .split(';')
+      .map((d) => d.trim())
+      .find((d) => d.startsWith('img-src ')) ?? ''
   return directive.split(/\s+/).slice(1)
 }
 
@@ -21,7 +30,8 @@ function expectNoRemoteImages(res: { html: string; headers: Headers }) {
   expect(res.html).not.toMatch(/<img\b/i)
   expect(res.html).not.toContain('tracker.fjord.example')
   expect(res.html).not.toContain(LOGO.replace(/&/g, '&amp;'))
-  for (const source of imgSources(res.headers.get('content-security-policy'))) expect(["'self'", 'data:', "'none'"]).toContain(source)
+  for (const source of imgSources(res.headers.get('content-security-policy')))
+    expect(["'self'", 'data:', "'none'"]).toContain(source)
 }
 
 describe('vendor logos are never loaded from the vendor', () => {
@@ -30,10 +40,22 @@ describe('vendor logos are never loaded from the vendor', () => {
     const reg = await p.app.request('/oauth/register', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ client_name: 'fjord Outdoor', client_uri: 'https://fjord.example', logo_uri: LOGO, redirect_uris: [REDIRECT] }),
+      body: JSON.stringify({
+        client_name: 'fjord Outdoor',
+        client_uri: 'https://fjord.example',
+        logo_uri: LOGO,
+        redirect_uris: [REDIRECT],
+      }),
     })
     const { client_id } = (await reg.json()) as { client_id: string }
-    const query = new URLSearchParams({ client_id, response_type: 'code', redirect_uri: REDIRECT, scope: 'read:email', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' })
+    const query = new URLSearchParams({
+      client_id,
+      response_type: 'code',
+      redirect_uri: REDIRECT,
+      scope: 'read:email',
+      code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+      code_challenge_method: 'S256',
+    })
     for (const signedIn of [true, false]) {
       const res = await p.get(`/oauth/authorize?${query}`, { anonymous: !signedIn })
       expect(res.status).toBe(200)
@@ -46,11 +68,21 @@ describe('vendor logos are never loaded from the vendor', () => {
     const p = await pageClient()
     await p.vault.fields.set('email', 'ada@example.org')
     await connectedVendor(p, 'read:email append:purchases', { logo_uri: LOGO })
-    for (const path of ['/connections', '/', '/inbox', '/log', '/settings', '/profile', '/purchases']) {
+    for (const path of [
+      '/connections',
+      '/',
+      '/inbox',
+      '/log',
+      '/settings',
+      '/profile',
+      '/purchases',
+    ]) {
       const res = await p.get(path)
       expect([path, res.status]).toEqual([path, 200])
       expectNoRemoteImages(res)
     }
-    expect((await p.get('/connections')).html).toMatch(/<span class="monogram" aria-hidden="true">F<\/span>/)
+    expect((await p.get('/connections')).html).toMatch(
+      /<span class="monogram" aria-hidden="true">F<\/span>/,
+    )
   })
 })

@@ -32,13 +32,27 @@ export interface PageResponse {
 export async function pageClient(options: { now?: () => Date } = {}) {
   const tv = await createTestVault(options.now ? { now: options.now } : {})
   live.push(tv)
-  const app: Hono = await createWebApp({ vault: tv.vault, database: tv.handle, config: { issuer: ISSUER }, ...(options.now ? { now: options.now } : {}) })
-  const res = await app.request('/owner/session', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ passphrase: PASSPHRASE }) })
+  const app: Hono = await createWebApp({
+    vault: tv.vault,
+    database: tv.handle,
+    config: { issuer: ISSUER },
+    ...(options.now ? { now: options.now } : {}),
+  })
+  const res = await app.request('/owner/session', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ passphrase: PASSPHRASE }),
+  })
   if (res.status !== 201) throw new Error(`sign-in failed: ${res.status}`)
   const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0] as string
   const csrf = ((await res.json()) as { csrf_token: string }).csrf_token
 
-  const read = async (r: Response): Promise<PageResponse> => ({ status: r.status, location: r.headers.get('location'), html: await r.text(), headers: r.headers })
+  const read = async (r: Response): Promise<PageResponse> => ({
+    status: r.status,
+    location: r.headers.get('location'),
+    html: await r.text(),
+    headers: r.headers,
+  })
 
   const client = {
     tv,
@@ -58,7 +72,11 @@ export async function pageClient(options: { now?: () => Date } = {}) {
      * POST a form as the browser would: the CSRF field added unless `csrf` is null (or another
      * value), urlencoded unless `multipart`. Repeated fields are arrays. No redirect is followed.
      */
-    async post(path: string, fields: FormFields = {}, o: { csrf?: string | null; multipart?: boolean } = {}): Promise<PageResponse> {
+    async post(
+      path: string,
+      fields: FormFields = {},
+      o: { csrf?: string | null; multipart?: boolean } = {},
+    ): Promise<PageResponse> {
       const token = o.csrf === undefined ? csrf : o.csrf
       const all: FormFields = token === null ? fields : { csrf_token: token, ...fields }
       let body: URLSearchParams | FormData
@@ -77,13 +95,20 @@ export async function pageClient(options: { now?: () => Date } = {}) {
         }
         body = params
       }
-      return read(await app.request(path, { method: 'POST', headers: { cookie, origin: ISSUER }, body }))
+      return read(
+        await app.request(path, { method: 'POST', headers: { cookie, origin: ISSUER }, body }),
+      )
     },
 
     /** POST, expect a 303, and GET where it points (as a browser does after a form). */
-    async submit(path: string, fields: FormFields = {}, o: { multipart?: boolean } = {}): Promise<PageResponse> {
+    async submit(
+      path: string,
+      fields: FormFields = {},
+      o: { multipart?: boolean } = {},
+    ): Promise<PageResponse> {
       const res = await client.post(path, fields, o)
-      if (res.status !== 303 || !res.location) throw new Error(`POST ${path}: expected 303, got ${res.status}: ${res.html.slice(0, 500)}`)
+      if (res.status !== 303 || !res.location)
+        throw new Error(`POST ${path}: expected 303, got ${res.status}: ${res.html.slice(0, 500)}`)
       return client.get(res.location.replace(/#.*$/, ''))
     },
   }
@@ -109,7 +134,8 @@ export function tableRows(html: string, tableClass: string): string[] {
 
 /** The value of `href` of the first link whose text is `label`. */
 export function linkHref(html: string, label: string): string | undefined {
-  for (const m of html.matchAll(/<a\s[^>]*href="([^"]*)"[^>]*>([\s\S]*?)<\/a>/g)) if (text(m[2] as string) === label) return (m[1] as string).replace(/&amp;/g, '&')
+  for (const m of html.matchAll(/<a\s[^>]*href="([^"]*)"[^>]*>([\s\S]*?)<\/a>/g))
+    if (text(m[2] as string) === label) return (m[1] as string).replace(/&amp;/g, '&')
   return undefined
 }
 
@@ -120,35 +146,78 @@ export const REDIRECT = 'https://fjord.example/cb'
  * sent the owner to the consent page, got approved for everything asked, exchanged the code
  * (PKCE, RFC 7636) — returns its access token and the grant the approval created.
  */
-export async function connectedVendor(p: PageClient, scope = 'read:email read:prefs.sizes.*', metadata: Record<string, unknown> = {}, untick: readonly string[] = []) {
+export async function connectedVendor(
+  p: PageClient,
+  scope = 'read:email read:prefs.sizes.*',
+  metadata: Record<string, unknown> = {},
+  untick: readonly string[] = [],
+) {
   const { createHash, randomBytes } = await import('node:crypto')
   const reg = await p.app.request('/oauth/register', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ client_name: 'Fjord Outdoor', client_uri: 'https://fjord.example', redirect_uris: [REDIRECT], ...metadata }),
+    body: JSON.stringify({
+      client_name: 'Fjord Outdoor',
+      client_uri: 'https://fjord.example',
+      redirect_uris: [REDIRECT],
+      ...metadata,
+    }),
   })
   if (reg.status !== 201) throw new Error(`registration: ${reg.status}`)
   const client = (await reg.json()) as { client_id: string; client_secret: string }
   const verifier = randomBytes(32).toString('base64url')
   const challenge = createHash('sha256').update(verifier).digest('base64url')
-  const query = new URLSearchParams({ client_id: client.client_id, response_type: 'code', redirect_uri: REDIRECT, scope, code_challenge: challenge, code_challenge_method: 'S256', state: 's1' })
+  const query = new URLSearchParams({
+    client_id: client.client_id,
+    response_type: 'code',
+    redirect_uri: REDIRECT,
+    scope,
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+    state: 's1',
+  })
   const consent = await p.get(`/oauth/authorize?${query}`)
   if (consent.status !== 200) throw new Error(`consent page: ${consent.status}`)
   const pending = consent.html.match(/name="request_id" value="([^"]+)"/)?.[1] as string
-  const ticked = [...consent.html.matchAll(/<input type="checkbox" name="([^"]+)" value="([^"]+)" checked>/g)].map((m): [string, string] => [m[1] as string, m[2] as string]).filter(([, value]) => !untick.includes(value))
+  const ticked = [
+    ...consent.html.matchAll(/<input type="checkbox" name="([^"]+)" value="([^"]+)" checked>/g),
+  ]
+    .map((m): [string, string] => [m[1] as string, m[2] as string])
+    .filter(([, value]) => !untick.includes(value))
   const decision = await p.app.request('/oauth/authorize/decision', {
     method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: p.cookie, origin: ISSUER },
-    body: new URLSearchParams([['request_id', pending], ['csrf_token', p.csrf], ...ticked, ['decision', 'approve']]).toString(),
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      cookie: p.cookie,
+      origin: ISSUER,
+    },
+    body: new URLSearchParams([
+      ['request_id', pending],
+      ['csrf_token', p.csrf],
+      ...ticked,
+      ['decision', 'approve'],
+    ]).toString(),
   })
   const code = new URL(decision.headers.get('location') ?? 'x:').searchParams.get('code')
   if (!code) throw new Error(`decision: ${decision.status}`)
   const basic = `Basic ${Buffer.from(`${encodeURIComponent(client.client_id)}:${encodeURIComponent(client.client_secret)}`).toString('base64')}`
   const backChannel = (path: string, fields: Record<string, string>) =>
-    p.app.request(path, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic }, body: new URLSearchParams(fields).toString() })
-  const token = await backChannel('/oauth/token', { grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: verifier })
+    p.app.request(path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic },
+      body: new URLSearchParams(fields).toString(),
+    })
+  const token = await backChannel('/oauth/token', {
+    grant_type: 'authorization_code',
+    code,
+    redirect_uri: REDIRECT,
+    code_verifier: verifier,
+  })
   if (token.status !== 200) throw new Error(`token: ${token.status}`)
-  const { access_token: accessToken, refresh_token: refreshToken } = (await token.json()) as { access_token: string; refresh_token: string }
+  const { access_token: accessToken, refresh_token: refreshToken } = (await token.json()) as {
+    access_token: string
+    refresh_token: string
+  }
   const [grant] = await p.vault.grants.list({ status: 'active' })
   if (!grant) throw new Error('no grant')
   return {
@@ -158,12 +227,21 @@ export async function connectedVendor(p: PageClient, scope = 'read:email read:pr
     refreshToken,
     /** GET /v1/profile with the bearer token: status and the fields it got. */
     async readProfile(): Promise<{ status: number; fields?: Record<string, unknown> }> {
-      const res = await p.app.request('/v1/profile', { headers: { authorization: `Bearer ${accessToken}` } })
-      return res.status === 200 ? { status: 200, fields: ((await res.json()) as { fields: Record<string, unknown> }).fields } : { status: res.status }
+      const res = await p.app.request('/v1/profile', {
+        headers: { authorization: `Bearer ${accessToken}` },
+      })
+      return res.status === 200
+        ? {
+            status: 200,
+            fields: ((await res.json()) as { fields: Record<string, unknown> }).fields,
+          }
+        : { status: res.status }
     },
     /** RFC 7662 introspection of a token, as the vendor. */
     async introspect(token: string): Promise<{ active: boolean }> {
-      return (await (await backChannel('/oauth/introspect', { token })).json()) as { active: boolean }
+      return (await (await backChannel('/oauth/introspect', { token })).json()) as {
+        active: boolean
+      }
     },
   }
 }

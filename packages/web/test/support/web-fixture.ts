@@ -6,7 +6,13 @@
  */
 import type { Hono } from 'hono'
 import { type Vault, createVault } from '@custos/vault'
-import { type TestDatabase, type TestVault, createTestDatabase, createTestVault, PASSPHRASE } from '@custos/vault/testing'
+import {
+  type TestDatabase,
+  type TestVault,
+  createTestDatabase,
+  createTestVault,
+  PASSPHRASE,
+} from '@custos/vault/testing'
 import { createWebApp } from '../../src/web-app.js'
 
 export { PASSPHRASE }
@@ -33,11 +39,21 @@ export class PageClient {
   }
 
   /** Posts a form; `FormData` goes as multipart (as a browser does for a file upload). */
-  async post(path: string, fields: Record<string, string | string[]> | FormData, headers: Record<string, string> = {}): Promise<Response> {
-    if (fields instanceof FormData) return this.#send(path, { method: 'POST', body: fields, headers })
+  async post(
+    path: string,
+    fields: Record<string, string | string[]> | FormData,
+    headers: Record<string, string> = {},
+  ): Promise<Response> {
+    if (fields instanceof FormData)
+      return this.#send(path, { method: 'POST', body: fields, headers })
     const body = new URLSearchParams()
-    for (const [k, v] of Object.entries(fields)) for (const one of Array.isArray(v) ? v : [v]) body.append(k, one)
-    return this.#send(path, { method: 'POST', body: body.toString(), headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers } })
+    for (const [k, v] of Object.entries(fields))
+      for (const one of Array.isArray(v) ? v : [v]) body.append(k, one)
+    return this.#send(path, {
+      method: 'POST',
+      body: body.toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    })
   }
 
   /** GETs a signed-in page and returns the CSRF token its forms carry. */
@@ -48,9 +64,13 @@ export class PageClient {
     return token
   }
 
-  async #send(path: string, init: { method: string; body?: string | FormData; headers?: Record<string, string> }): Promise<Response> {
+  async #send(
+    path: string,
+    init: { method: string; body?: string | FormData; headers?: Record<string, string> },
+  ): Promise<Response> {
     const headers: Record<string, string> = { accept: 'text/html', ...init.headers }
-    if (this.#cookies.size > 0) headers.cookie = [...this.#cookies].map(([k, v]) => `${k}=${v}`).join('; ')
+    if (this.#cookies.size > 0)
+      headers.cookie = [...this.#cookies].map(([k, v]) => `${k}=${v}`).join('; ')
     const res = await this.#app.request(`${ORIGIN}${path}`, { ...init, headers })
     for (const line of res.headers.getSetCookie()) {
       const [pair = ''] = line.split(';')
@@ -84,8 +104,18 @@ export interface FixtureOptions {
 export async function uninitializedPages(options: FixtureOptions = {}): Promise<PagesFixture> {
   const db: TestDatabase = await createTestDatabase()
   const handle = db.open()
-  const vault = await createVault({ kdf: 'interactive', database: handle, ...(options.now ? { now: options.now } : {}) })
-  const app = await createWebApp({ vault, database: handle, config: { issuer: ORIGIN }, ...(options.now ? { now: options.now } : {}), ...(options.onUnexpectedError ? { onUnexpectedError: options.onUnexpectedError } : {}) })
+  const vault = await createVault({
+    kdf: 'interactive',
+    database: handle,
+    ...(options.now ? { now: options.now } : {}),
+  })
+  const app = await createWebApp({
+    vault,
+    database: handle,
+    config: { issuer: ORIGIN },
+    ...(options.now ? { now: options.now } : {}),
+    ...(options.onUnexpectedError ? { onUnexpectedError: options.onUnexpectedError } : {}),
+  })
   return {
     app,
     browser: new PageClient(app),
@@ -101,11 +131,24 @@ export async function uninitializedPages(options: FixtureOptions = {}): Promise<
 /** A web app on an initialized, unsealed vault, with `browser` signed in. */
 export async function signedInPages(options: FixtureOptions = {}): Promise<PagesFixture> {
   const testVault = await createTestVault(options.now ? { now: options.now } : {})
-  const app = await createWebApp({ vault: testVault.vault, database: testVault.handle, config: { issuer: ORIGIN }, ...(options.now ? { now: options.now } : {}), ...(options.onUnexpectedError ? { onUnexpectedError: options.onUnexpectedError } : {}) })
+  const app = await createWebApp({
+    vault: testVault.vault,
+    database: testVault.handle,
+    config: { issuer: ORIGIN },
+    ...(options.now ? { now: options.now } : {}),
+    ...(options.onUnexpectedError ? { onUnexpectedError: options.onUnexpectedError } : {}),
+  })
   const browser = new PageClient(app)
   const res = await browser.post('/signin', { passphrase: PASSPHRASE })
   if (res.status !== 303) throw new Error(`sign-in failed: ${res.status}`)
-  return { app, browser, other: new PageClient(app), vault: testVault.vault, testVault, dispose: () => testVault.dispose() }
+  return {
+    app,
+    browser,
+    other: new PageClient(app),
+    vault: testVault.vault,
+    testVault,
+    dispose: () => testVault.dispose(),
+  }
 }
 
 /**
@@ -114,7 +157,9 @@ export async function signedInPages(options: FixtureOptions = {}): Promise<Pages
  */
 export function unlabelledControls(pageHtml: string): string[] {
   const labelled = new Set([...pageHtml.matchAll(/<label\b[^>]*\bfor="([^"]+)"/g)].map((m) => m[1]))
-  const wrapped = [...pageHtml.matchAll(/<label\b[^>]*>([\s\S]*?)<\/label>/g)].map((m) => m[1] ?? '')
+  const wrapped = [...pageHtml.matchAll(/<label\b[^>]*>([\s\S]*?)<\/label>/g)].map(
+    (m) => m[1] ?? '',
+  )
   const offenders: string[] = []
   for (const m of pageHtml.matchAll(/<(input|select|textarea)\b([^>]*)>/g)) {
     const attrs = m[2] ?? ''

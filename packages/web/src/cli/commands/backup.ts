@@ -13,7 +13,9 @@ async function run(invocation: Invocation): Promise<number> {
   const file = resolve(invocation.positionals[0] as string)
   return withUnlockedVault(invocation, async ({ vault }) => {
     const bytes = await writeFileAtomically(file, vault.backup())
-    invocation.io.stdout.write(`Backup written to ${file} (${bytes} bytes, encrypted). It opens with the passphrase current now, or the recovery key.\n`)
+    invocation.io.stdout.write(
+      `Backup written to ${file} (${bytes} bytes, encrypted). It opens with the passphrase current now, or the recovery key.\n`,
+    )
     return EXIT.ok
   })
 }
@@ -23,6 +25,7 @@ export const backupCommand: Command = {
   summary: 'Write an encrypted backup of the whole vault to FILE.',
   positionals: ['FILE'],
   options: { ...STORAGE_OPTIONS, ...PASSPHRASE_OPTIONS },
-  details: 'Consistent even while the server runs (one read transaction). Restore with custos restore FILE.',
+  details:
+    'Consistent even while the server runs (one read transaction). Restore with custos restore FILE.',
   run,
 }

@@ -14,8 +14,12 @@ async function run(invocation: Invocation): Promise<number> {
   return withUnlockedVault(invocation, async ({ vault }) => {
     const doc = await vault.exportJson()
     await writeFileAtomically(file, [new TextEncoder().encode(`${JSON.stringify(doc, null, 2)}\n`)])
-    invocation.io.stdout.write(`Exported ${Object.keys(doc.fields).length} fields, ${doc.purchases.length} purchases, ${doc.vendors.length} vendors, ${doc.grants.length} grants to ${file}.\n`)
-    invocation.io.stderr.write('custos: the export is NOT encrypted; keep it safe or delete it after use (custos backup makes an encrypted copy).\n')
+    invocation.io.stdout.write(
+      `Exported ${Object.keys(doc.fields).length} fields, ${doc.purchases.length} purchases, ${doc.vendors.length} vendors, ${doc.grants.length} grants to ${file}.\n`,
+    )
+    invocation.io.stderr.write(
+      'custos: the export is NOT encrypted; keep it safe or delete it after use (custos backup makes an encrypted copy).\n',
+    )
     return EXIT.ok
   })
 }

@@ -16,17 +16,23 @@ const ImportMode = z.enum(['merge', 'replace'])
 async function run(invocation: Invocation): Promise<number> {
   const file = resolve(invocation.positionals[0] as string)
   const mode = ImportMode.safeParse(invocation.values.mode ?? 'merge')
-  if (!mode.success) throw new CliError(EXIT.usage, 'custos import: --mode must be merge or replace')
+  if (!mode.success)
+    throw new CliError(EXIT.usage, 'custos import: --mode must be merge or replace')
   let doc: unknown
   try {
     doc = JSON.parse(readFileSync(file, 'utf8'))
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
-    throw new CliError(EXIT.failure, code ? `custos: cannot read ${file}: ${code}` : `custos: ${file} is not valid JSON`)
+    throw new CliError(
+      EXIT.failure,
+      code ? `custos: cannot read ${file}: ${code}` : `custos: ${file} is not valid JSON`,
+    )
   }
   return withUnlockedVault(invocation, async ({ vault }) => {
     const result = await vault.importJson(doc, { mode: mode.data })
-    invocation.io.stdout.write(`Imported ${result.fields} fields, ${result.purchases} purchases, ${result.vendors} vendors, ${result.grants} grants from ${file} (${mode.data}).\n`)
+    invocation.io.stdout.write(
+      `Imported ${result.fields} fields, ${result.purchases} purchases, ${result.vendors} vendors, ${result.grants} grants from ${file} (${mode.data}).\n`,
+    )
     return EXIT.ok
   })
 }
@@ -35,7 +41,12 @@ export const importCommand: Command = {
   name: 'import',
   summary: 'Import a portable JSON export from FILE into the vault.',
   positionals: ['FILE'],
-  options: { ...STORAGE_OPTIONS, ...PASSPHRASE_OPTIONS, mode: { type: 'string', arg: 'MODE', help: 'merge (default) or replace' } },
-  details: 'The whole document is validated before anything is written; an invalid one changes nothing.',
+  options: {
+    ...STORAGE_OPTIONS,
+    ...PASSPHRASE_OPTIONS,
+    mode: { type: 'string', arg: 'MODE', help: 'merge (default) or replace' },
+  },
+  details:
+    'The whole document is validated before anything is written; an invalid one changes nothing.',
   run,
 }

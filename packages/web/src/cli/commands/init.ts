@@ -17,18 +17,39 @@ import { createSecretReader } from '../passphrase-input.js'
 async function run({ values, io }: Invocation): Promise<number> {
   const settings = resolveSettings(values, io.env)
   const folder = guardDataFolder(settings.data, values['fix-permissions'] === true)
-  if (folder.warning) io.stderr.write(`custos: warning: ${OPEN_FOLDER_MESSAGE} (${folder.warning.folder}, mode ${folder.warning.mode}). Fix: ${folder.warning.fix}\n`)
-  if (folder.fixedFiles !== undefined) io.stderr.write(`custos: data folder ${settings.data} set to mode 700, ${folder.fixedFiles} file(s) in it to 600\n`)
-  const keyFile = typeof values['write-unseal-key-file'] === 'string' ? resolve(values['write-unseal-key-file']) : undefined
-  if (keyFile && existsSync(keyFile)) throw new CliError(EXIT.failure, `custos: ${keyFile} already exists; nothing was changed`)
+  if (folder.warning)
+    io.stderr.write(
+      `custos: warning: ${OPEN_FOLDER_MESSAGE} (${folder.warning.folder}, mode ${folder.warning.mode}). Fix: ${folder.warning.fix}\n`,
+    )
+  if (folder.fixedFiles !== undefined)
+    io.stderr.write(
+      `custos: data folder ${settings.data} set to mode 700, ${folder.fixedFiles} file(s) in it to 600\n`,
+    )
+  const keyFile =
+    typeof values['write-unseal-key-file'] === 'string'
+      ? resolve(values['write-unseal-key-file'])
+      : undefined
+  if (keyFile && existsSync(keyFile))
+    throw new CliError(EXIT.failure, `custos: ${keyFile} already exists; nothing was changed`)
   // An existing vault is refused before any prompt; a missing one is created only once the
   // passphrase is in hand, so a cancelled or mistyped prompt leaves no empty database behind.
   let opened = storageExists(settings) ? await openVault(settings, { create: false }) : undefined
   try {
     const status = opened ? await opened.vault.status() : { state: 'uninitialized' as const }
-    if (opened && status.state !== 'uninitialized') throw new CliError(EXIT.failure, `custos: ${opened.location} already holds vault ${status.vaultId}; nothing was changed`)
-    const file = typeof values['passphrase-file'] === 'string' ? values['passphrase-file'] : undefined
-    const passphrase = await createSecretReader(io).read({ prompt: 'New passphrase: ', what: 'passphrase', fileFlag: '--passphrase-file', confirm: true, ...(file ? { file } : {}) })
+    if (opened && status.state !== 'uninitialized')
+      throw new CliError(
+        EXIT.failure,
+        `custos: ${opened.location} already holds vault ${status.vaultId}; nothing was changed`,
+      )
+    const file =
+      typeof values['passphrase-file'] === 'string' ? values['passphrase-file'] : undefined
+    const passphrase = await createSecretReader(io).read({
+      prompt: 'New passphrase: ',
+      what: 'passphrase',
+      fileFlag: '--passphrase-file',
+      confirm: true,
+      ...(file ? { file } : {}),
+    })
     await refuseWeakPassphrase(passphrase, 'passphrase')
     // The key file first: the recovery key is shown only once, so a file that cannot be written
     // must stop init before the vault exists, not after (an error instead of the recovery key).
@@ -53,7 +74,12 @@ async function run({ values, io }: Invocation): Promise<number> {
         '',
         `Recovery key: ${recoveryKey}`,
         '',
-        ...(keyFile ? [`The passphrase is also in ${keyFile} (mode 0600) for auto-unseal: custos serve --unseal-key-file ${keyFile}`, ''] : []),
+        ...(keyFile
+          ? [
+              `The passphrase is also in ${keyFile} (mode 0600) for auto-unseal: custos serve --unseal-key-file ${keyFile}`,
+              '',
+            ]
+          : []),
       ].join('\n'),
     )
     return EXIT.ok
@@ -70,8 +96,16 @@ export const initCommand: Command = {
     ...STORAGE_OPTIONS,
     ...KDF_OPTION,
     ...FIX_PERMISSIONS_OPTION,
-    'passphrase-file': { type: 'string', arg: 'FILE', help: 'read the new passphrase from FILE (otherwise a prompt asking twice, or one line of stdin)' },
-    'write-unseal-key-file': { type: 'string', arg: 'FILE', help: 'also write the passphrase to FILE (mode 0600) for serve --unseal-key-file' },
+    'passphrase-file': {
+      type: 'string',
+      arg: 'FILE',
+      help: 'read the new passphrase from FILE (otherwise a prompt asking twice, or one line of stdin)',
+    },
+    'write-unseal-key-file': {
+      type: 'string',
+      arg: 'FILE',
+      help: 'also write the passphrase to FILE (mode 0600) for serve --unseal-key-file',
+    },
   },
   details: `Refuses, changing nothing, when the data folder or database already holds a vault (exit 1),
 or when the passphrase is weak: at least 14 characters and hard to guess (the reason is printed; exit 1).

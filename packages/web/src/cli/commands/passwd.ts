@@ -15,11 +15,22 @@ async function run({ values, io }: Invocation): Promise<number> {
   const { vault, location } = await openVault(settings, { create: false })
   try {
     const status = await vault.status()
-    if (status.state === 'uninitialized') throw new CliError(EXIT.failure, `custos: the vault in ${location} is not initialized yet (custos init)`)
+    if (status.state === 'uninitialized')
+      throw new CliError(
+        EXIT.failure,
+        `custos: the vault in ${location} is not initialized yet (custos init)`,
+      )
     const secrets = createSecretReader(io)
     const current = await readCredentials(values, secrets)
-    const file = typeof values['new-passphrase-file'] === 'string' ? values['new-passphrase-file'] : undefined
-    const next = await secrets.read({ prompt: 'New passphrase: ', what: 'new passphrase', fileFlag: '--new-passphrase-file', confirm: true, ...(file ? { file } : {}) })
+    const file =
+      typeof values['new-passphrase-file'] === 'string' ? values['new-passphrase-file'] : undefined
+    const next = await secrets.read({
+      prompt: 'New passphrase: ',
+      what: 'new passphrase',
+      fileFlag: '--new-passphrase-file',
+      confirm: true,
+      ...(file ? { file } : {}),
+    })
     // Before the current passphrase is tried: a refused change must not run Argon2 or count an attempt.
     await refuseWeakPassphrase(next, 'new passphrase')
     if (typeof current === 'object' && 'recoveryKey' in current) {
@@ -43,7 +54,11 @@ export const passwdCommand: Command = {
     ...STORAGE_OPTIONS,
     ...KDF_OPTION,
     ...PASSPHRASE_OPTIONS,
-    'new-passphrase-file': { type: 'string', arg: 'FILE', help: 'read the new passphrase from FILE' },
+    'new-passphrase-file': {
+      type: 'string',
+      arg: 'FILE',
+      help: 'read the new passphrase from FILE',
+    },
   },
   details: `On stdin (not a terminal): the current passphrase (or recovery key) on the first line, the new one on the second.
 A weak new passphrase is refused with the reason (exit 1) before the current one is tried: at least

@@ -21,7 +21,10 @@ async function run({ values, positionals, io }: Invocation): Promise<number> {
   try {
     bytes = readFileSync(file)
   } catch (err) {
-    throw new CliError(EXIT.failure, `custos: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`)
+    throw new CliError(
+      EXIT.failure,
+      `custos: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`,
+    )
   }
   const { vault, location } = await openVault(settings, { create: true })
   try {
@@ -29,12 +32,18 @@ async function run({ values, positionals, io }: Invocation): Promise<number> {
     const status = await vault.status()
     const str = (v: string | boolean | undefined) => (typeof v === 'string' ? v : undefined)
     const backupFile = str(values['backup-passphrase-file'])
-    const wantsRecoveryKey = values['recovery-key'] === true || values['recovery-key-file'] !== undefined
+    const wantsRecoveryKey =
+      values['recovery-key'] === true || values['recovery-key-file'] !== undefined
     let current: string | undefined
     if (status.state !== 'uninitialized') {
       // Replacing a vault needs its owner: unlock it first (the library refuses a sealed one).
       const file = str(values['passphrase-file'])
-      current = await secrets.read({ prompt: 'Passphrase of this vault: ', what: 'passphrase', fileFlag: '--passphrase-file', ...(file ? { file } : {}) })
+      current = await secrets.read({
+        prompt: 'Passphrase of this vault: ',
+        what: 'passphrase',
+        fileFlag: '--passphrase-file',
+        ...(file ? { file } : {}),
+      })
       await vault.unlock(current, { origin: 'cli' })
     }
     // What opens the backup: its own passphrase file, the recovery key, this vault's passphrase
@@ -51,7 +60,9 @@ async function run({ values, positionals, io }: Invocation): Promise<number> {
       throw new CliError(exitCode, `${message}; nothing was changed`)
     }
     const restored = await vault.status()
-    io.stdout.write(`Restored vault ${'vaultId' in restored ? restored.vaultId : ''} from ${file} into ${location}.\n`)
+    io.stdout.write(
+      `Restored vault ${'vaultId' in restored ? restored.vaultId : ''} from ${file} into ${location}.\n`,
+    )
     return EXIT.ok
   } finally {
     await vault.close()
@@ -66,7 +77,11 @@ export const restoreCommand: Command = {
     ...STORAGE_OPTIONS,
     ...KDF_OPTION,
     ...PASSPHRASE_OPTIONS,
-    'backup-passphrase-file': { type: 'string', arg: 'FILE', help: "the backup's passphrase, when it differs from this vault's" },
+    'backup-passphrase-file': {
+      type: 'string',
+      arg: 'FILE',
+      help: "the backup's passphrase, when it differs from this vault's",
+    },
   },
   details: `Over an existing vault: the current passphrase unlocks it, and also opens the backup
 unless --backup-passphrase-file or --recovery-key(-file) says otherwise. Into an empty data

@@ -12,14 +12,19 @@ import { PASSPHRASE_OPTIONS, withUnlockedVault } from '../unlocked-vault.js'
 const BAR = 30
 
 /** On a terminal, one bar redrawn in place; otherwise plain lines a log file can keep. */
-export function progressReporter(stderr: NodeJS.WriteStream): { report(p: RotationProgress): void; end(): void } {
+export function progressReporter(stderr: NodeJS.WriteStream): {
+  report(p: RotationProgress): void
+  end(): void
+} {
   let last = -1
   return {
     report({ term, done, total }) {
       const ratio = total === 0 ? 1 : Math.min(1, done / total)
       if (stderr.isTTY) {
         const filled = Math.round(ratio * BAR)
-        stderr.write(`\r[${'#'.repeat(filled)}${'-'.repeat(BAR - filled)}] ${Math.floor(ratio * 100)}% ${done}/${total} records (term ${term})`)
+        stderr.write(
+          `\r[${'#'.repeat(filled)}${'-'.repeat(BAR - filled)}] ${Math.floor(ratio * 100)}% ${done}/${total} records (term ${term})`,
+        )
         return
       }
       if (done === last) return
@@ -37,8 +42,13 @@ async function run(invocation: Invocation): Promise<number> {
     const progress = progressReporter(invocation.io.stderr)
     const result = await vault.rotateKeys({ onProgress: (p) => progress.report(p) })
     progress.end()
-    const retired = result.retiredTerms.length > 0 ? `; retired (crypto-erased) term${result.retiredTerms.length > 1 ? 's' : ''} ${result.retiredTerms.join(', ')}` : ''
-    invocation.io.stdout.write(`Keys rotated: new term ${result.term}, ${result.reencrypted} records re-encrypted${retired}.\n`)
+    const retired =
+      result.retiredTerms.length > 0
+        ? `; retired (crypto-erased) term${result.retiredTerms.length > 1 ? 's' : ''} ${result.retiredTerms.join(', ')}`
+        : ''
+    invocation.io.stdout.write(
+      `Keys rotated: new term ${result.term}, ${result.reencrypted} records re-encrypted${retired}.\n`,
+    )
     return EXIT.ok
   })
 }

@@ -58,13 +58,24 @@ function serverWords(server: StatusReport['server']): string {
 async function run({ values, io }: Invocation): Promise<number> {
   const settings = resolveSettings(values, io.env)
   const engine = settings.databaseUrl ? 'postgres' : 'sqlite'
-  const running = SERVER_FLAGS.some((flag) => values[flag] !== undefined) ? undefined : readRunFile(settings.data)
-  const server = { ...(await serverState(running?.url ?? settings.publicUrl)), ...(running ? { pid: running.pid } : {}) }
+  const running = SERVER_FLAGS.some((flag) => values[flag] !== undefined)
+    ? undefined
+    : readRunFile(settings.data)
+  const server = {
+    ...(await serverState(running?.url ?? settings.publicUrl)),
+    ...(running ? { pid: running.pid } : {}),
+  }
   const base = { data: settings.data, engine, server } as const
   // The state the server reports, when one answers with a vault state; else this process's view.
-  const served = VAULT_STATES.has(server.state) ? (server.state as StatusReport['state']) : undefined
+  const served = VAULT_STATES.has(server.state)
+    ? (server.state as StatusReport['state'])
+    : undefined
   let report: StatusReport
-  const wantsUnlock = values.unlock || values['passphrase-file'] !== undefined || values['recovery-key'] || values['recovery-key-file'] !== undefined
+  const wantsUnlock =
+    values.unlock ||
+    values['passphrase-file'] !== undefined ||
+    values['recovery-key'] ||
+    values['recovery-key-file'] !== undefined
   if (!storageExists(settings)) {
     report = { state: served ?? 'uninitialized', database: 'none yet', ...base }
   } else if (!wantsUnlock && !settings.databaseUrl) {
@@ -75,24 +86,44 @@ async function run({ values, io }: Invocation): Promise<number> {
     report = { state: served ?? peek.state, database: sqliteFile(settings), ...base }
     if (peek.state === 'sealed') {
       Object.assign(report, { vaultId: peek.vaultId, createdAt: peek.createdAt, kdf: peek.kdf })
-      if (report.state === 'sealed') Object.assign(report, { failedUnlocks: peek.failedUnlocks, ...(peek.unlockBlockedUntil ? { unlockBlockedUntil: peek.unlockBlockedUntil } : {}) })
+      if (report.state === 'sealed')
+        Object.assign(report, {
+          failedUnlocks: peek.failedUnlocks,
+          ...(peek.unlockBlockedUntil ? { unlockBlockedUntil: peek.unlockBlockedUntil } : {}),
+        })
     }
   } else {
     const { vault, database, location } = await openVault(settings, { create: false })
     try {
-      if (wantsUnlock) await unlockVault(vault, await readCredentials(values, createSecretReader(io)))
+      if (wantsUnlock)
+        await unlockVault(vault, await readCredentials(values, createSecretReader(io)))
       const status = await vault.status()
       report = { state: served ?? status.state, database: location, ...base }
       if (status.state !== 'uninitialized') {
-        const meta = await database.db.selectFrom('vault_meta').select('kdf_params').where('id', '=', 1).executeTakeFirstOrThrow()
+        const meta = await database.db
+          .selectFrom('vault_meta')
+          .select('kdf_params')
+          .where('id', '=', 1)
+          .executeTakeFirstOrThrow()
         const kdf = JSON.parse(meta.kdf_params) as { opslimit: number; memlimit: number }
-        Object.assign(report, { vaultId: status.vaultId, createdAt: status.createdAt, kdf: { opslimit: kdf.opslimit, memlimit: kdf.memlimit } })
+        Object.assign(report, {
+          vaultId: status.vaultId,
+          createdAt: status.createdAt,
+          kdf: { opslimit: kdf.opslimit, memlimit: kdf.memlimit },
+        })
       }
-      if (status.state === 'sealed' && report.state === 'sealed') Object.assign(report, { failedUnlocks: status.failedUnlocks, ...(status.unlockBlockedUntil ? { unlockBlockedUntil: status.unlockBlockedUntil } : {}) })
+      if (status.state === 'sealed' && report.state === 'sealed')
+        Object.assign(report, {
+          failedUnlocks: status.failedUnlocks,
+          ...(status.unlockBlockedUntil ? { unlockBlockedUntil: status.unlockBlockedUntil } : {}),
+        })
       if (status.state === 'unsealed') {
         const counts: Record<string, number> = {}
         for (const table of COUNTED) {
-          const row = await database.db.selectFrom(table).select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow()
+          const row = await database.db
+            .selectFrom(table)
+            .select((eb) => eb.fn.countAll<number | string>().as('n'))
+            .executeTakeFirstOrThrow()
           counts[table] = Number(row.n)
         }
         Object.assign(report, { rotationPending: status.rotationPending, counts })
@@ -109,17 +140,36 @@ async function run({ values, io }: Invocation): Promise<number> {
     ['state', report.state],
     ['vault id', report.vaultId],
     ['created', report.createdAt],
-    ['kdf', report.kdf ? `argon2id, ${report.kdf.opslimit} passes, ${report.kdf.memlimit / 1024 / 1024} MiB` : undefined],
-    ['failed unlocks', report.failedUnlocks !== undefined ? String(report.failedUnlocks) : undefined],
+    [
+      'kdf',
+      report.kdf
+        ? `argon2id, ${report.kdf.opslimit} passes, ${report.kdf.memlimit / 1024 / 1024} MiB`
+        : undefined,
+    ],
+    [
+      'failed unlocks',
+      report.failedUnlocks !== undefined ? String(report.failedUnlocks) : undefined,
+    ],
     ['unlock blocked until', report.unlockBlockedUntil],
-    ['rotation pending', report.rotationPending !== undefined ? String(report.rotationPending) : undefined],
-    ['counts', report.counts ? COUNTED.map((t) => `${report.counts?.[t]} ${t === 'audit' ? 'audit entries' : t}`).join(', ') : undefined],
+    [
+      'rotation pending',
+      report.rotationPending !== undefined ? String(report.rotationPending) : undefined,
+    ],
+    [
+      'counts',
+      report.counts
+        ? COUNTED.map((t) => `${report.counts?.[t]} ${t === 'audit' ? 'audit entries' : t}`).join(
+            ', ',
+          )
+        : undefined,
+    ],
     ['data folder', report.data],
     ['engine', report.engine],
     ['database', report.database],
     ['server', `${report.server.url} (${serverWords(report.server)})`],
   ]
-  for (const [label, value] of lines) if (value !== undefined) io.stdout.write(`${`${label}:`.padEnd(22)}${value}\n`)
+  for (const [label, value] of lines)
+    if (value !== undefined) io.stdout.write(`${`${label}:`.padEnd(22)}${value}\n`)
   return EXIT.ok
 }
 
@@ -131,7 +181,11 @@ export const statusCommand: Command = {
     ...STORAGE_OPTIONS,
     ...PASSPHRASE_OPTIONS,
     unlock: { type: 'boolean', help: 'ask for the passphrase and also show counts' },
-    host: { type: 'string', arg: 'HOST', help: 'where the server listens, to ask it (default: the data folder\'s custos.run.json, else 127.0.0.1)' },
+    host: {
+      type: 'string',
+      arg: 'HOST',
+      help: "where the server listens, to ask it (default: the data folder's custos.run.json, else 127.0.0.1)",
+    },
     port: { type: 'string', short: 'p', arg: 'PORT', help: 'its port (default 7300)' },
     'public-url': { type: 'string', arg: 'URL', help: 'its public URL (default http://HOST:PORT)' },
     json: { type: 'boolean', help: 'print one JSON object' },

@@ -22,7 +22,14 @@ function mayCarrySecret(url: string): boolean {
   const { protocol, hostname } = new URL(url)
   if (protocol === 'https:') return true
   const host = hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase()
-  return host === 'localhost' || host.endsWith('.localhost') || /^127\.\d+\.\d+\.\d+$/.test(host) || host === '::1' || host === '0.0.0.0' || host === '::'
+  return (
+    host === 'localhost' ||
+    host.endsWith('.localhost') ||
+    /^127\.\d+\.\d+\.\d+$/.test(host) ||
+    host === '::1' ||
+    host === '0.0.0.0' ||
+    host === '::'
+  )
 }
 
 async function run({ values, io }: Invocation): Promise<number> {
@@ -30,21 +37,40 @@ async function run({ values, io }: Invocation): Promise<number> {
   let url = settings.publicUrl
   if (typeof values.url === 'string') {
     const parsed = Url.safeParse(values.url)
-    if (!parsed.success) throw new CliError(EXIT.usage, 'custos: invalid setting url (from --url): must be an http(s) URL')
+    if (!parsed.success)
+      throw new CliError(
+        EXIT.usage,
+        'custos: invalid setting url (from --url): must be an http(s) URL',
+      )
     url = parsed.data
   }
   if (!mayCarrySecret(url)) {
-    throw new CliError(EXIT.usage, `custos: refusing to send the passphrase in clear text to ${url}: use an https:// URL, or run custos unlock on that computer (--url http://127.0.0.1:PORT)`)
+    throw new CliError(
+      EXIT.usage,
+      `custos: refusing to send the passphrase in clear text to ${url}: use an https:// URL, or run custos unlock on that computer (--url http://127.0.0.1:PORT)`,
+    )
   }
   const credentials = await readCredentials(values, createSecretReader(io))
   // `origin`: the access log says this unlock came from the command line (the owner API's UnlockBody).
-  const secret = typeof credentials === 'object' && 'recoveryKey' in credentials ? { recoveryKey: credentials.recoveryKey } : { passphrase: credentials as string }
+  const secret =
+    typeof credentials === 'object' && 'recoveryKey' in credentials
+      ? { recoveryKey: credentials.recoveryKey }
+      : { passphrase: credentials as string }
   const body = { ...secret, origin: 'cli' as const }
   let res: Response
   try {
-    res = await fetch(`${url}/owner/unlock`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), redirect: 'manual', signal: AbortSignal.timeout(60_000) })
+    res = await fetch(`${url}/owner/unlock`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      redirect: 'manual',
+      signal: AbortSignal.timeout(60_000),
+    })
   } catch {
-    throw new CliError(EXIT.failure, `custos: no Custos server answers at ${url} (start it with custos serve, or pass --url)`)
+    throw new CliError(
+      EXIT.failure,
+      `custos: no Custos server answers at ${url} (start it with custos serve, or pass --url)`,
+    )
   }
   const problem = Problem.safeParse(await res.json().catch(() => ({})))
   const code = problem.success ? problem.data.code : undefined
@@ -58,10 +84,17 @@ async function run({ values, io }: Invocation): Promise<number> {
   }
   if (res.status === 429) {
     const retryAfter = res.headers.get('retry-after')
-    throw new CliError(EXIT.unlock, `custos: unlocking is throttled after repeated failures${retryAfter ? `; retry after ${retryAfter} s` : ''}`)
+    throw new CliError(
+      EXIT.unlock,
+      `custos: unlocking is throttled after repeated failures${retryAfter ? `; retry after ${retryAfter} s` : ''}`,
+    )
   }
-  if (res.status === 401 || code === 'ERR_UNLOCK_FAILED' || code === 'ERR_RECOVERY_KEY_FORMAT') throw new CliError(EXIT.unlock, 'custos: wrong passphrase or recovery key')
-  throw new CliError(EXIT.failure, `custos: the server at ${url} answered ${res.status}${code ? ` ${code}` : ''}${problem.success && problem.data.title ? `: ${problem.data.title}` : ''}`)
+  if (res.status === 401 || code === 'ERR_UNLOCK_FAILED' || code === 'ERR_RECOVERY_KEY_FORMAT')
+    throw new CliError(EXIT.unlock, 'custos: wrong passphrase or recovery key')
+  throw new CliError(
+    EXIT.failure,
+    `custos: the server at ${url} answered ${res.status}${code ? ` ${code}` : ''}${problem.success && problem.data.title ? `: ${problem.data.title}` : ''}`,
+  )
 }
 
 export const unlockCommand: Command = {
@@ -71,9 +104,18 @@ export const unlockCommand: Command = {
   options: {
     ...STORAGE_OPTIONS,
     ...PASSPHRASE_OPTIONS,
-    url: { type: 'string', arg: 'URL', help: 'the server (default: the public URL from the settings, http://127.0.0.1:7300)' },
+    url: {
+      type: 'string',
+      arg: 'URL',
+      help: 'the server (default: the public URL from the settings, http://127.0.0.1:7300)',
+    },
     host: { type: 'string', arg: 'HOST', help: 'the server host, when --url is not given' },
-    port: { type: 'string', short: 'p', arg: 'PORT', help: 'the server port, when --url is not given' },
+    port: {
+      type: 'string',
+      short: 'p',
+      arg: 'PORT',
+      help: 'the server port, when --url is not given',
+    },
   },
   run,
 }

@@ -15,18 +15,28 @@ async function run(invocation: Invocation): Promise<number> {
     if (invocation.values.json) invocation.io.stdout.write(`${JSON.stringify(result)}\n`)
     if (result.ok) {
       if (!invocation.values.json) {
-        const earlier = result.acknowledged ? ` Damage found earlier (${result.acknowledged.reason} at entry #${result.acknowledged.firstBadSeq}) was acknowledged at entry #${result.acknowledged.seq}.` : ''
-        invocation.io.stdout.write(`Audit chain valid: ${result.entries} entries, head #${result.headSeq}.${earlier}\n`)
+        const earlier = result.acknowledged
+          ? ` Damage found earlier (${result.acknowledged.reason} at entry #${result.acknowledged.firstBadSeq}) was acknowledged at entry #${result.acknowledged.seq}.`
+          : ''
+        invocation.io.stdout.write(
+          `Audit chain valid: ${result.entries} entries, head #${result.headSeq}.${earlier}\n`,
+        )
       }
       return EXIT.ok
     }
-    invocation.io.stderr.write(`custos: the audit chain is broken at entry #${result.firstBadSeq} (${result.reason}); ${result.entries} entries checked\n`)
+    invocation.io.stderr.write(
+      `custos: the audit chain is broken at entry #${result.firstBadSeq} (${result.reason}); ${result.entries} entries checked\n`,
+    )
     if (!invocation.values.acknowledge) {
-      invocation.io.stderr.write('custos: vendors cannot read until the damage is acknowledged: keep a copy of the data folder if you want to investigate, then run `custos verify-audit --acknowledge` (or use the Access log page)\n')
+      invocation.io.stderr.write(
+        'custos: vendors cannot read until the damage is acknowledged: keep a copy of the data folder if you want to investigate, then run `custos verify-audit --acknowledge` (or use the Access log page)\n',
+      )
       return EXIT.integrity
     }
     await vault.audit.acknowledgeBreak()
-    invocation.io.stdout.write(`Acknowledged: the damage at entry #${result.firstBadSeq} is recorded in the log, and vendors can read again.\n`)
+    invocation.io.stdout.write(
+      `Acknowledged: the damage at entry #${result.firstBadSeq} is recorded in the log, and vendors can read again.\n`,
+    )
     return EXIT.ok
   })
 }
@@ -39,7 +49,10 @@ export const verifyAuditCommand: Command = {
     ...STORAGE_OPTIONS,
     ...PASSPHRASE_OPTIONS,
     json: { type: 'boolean', help: 'print the result as JSON' },
-    acknowledge: { type: 'boolean', help: 'if the log is damaged, record that you have seen it (a new signed entry) so vendors can read again' },
+    acknowledge: {
+      type: 'boolean',
+      help: 'if the log is damaged, record that you have seen it (a new signed entry) so vendors can read again',
+    },
   },
   run,
 }
