@@ -26,6 +26,7 @@ import { KeyCustody } from './keys/key-custody.js'
 import { KdfPresetSchema, requireMeta } from './keys/lifecycle.js'
 import { originOf, ownerKeyActions } from './keys/owner-key-actions.js'
 import { rotateKeys } from './keys/rotation.js'
+import { blockedUntil } from './keys/throttle.js'
 import { retryOnUnknownTerm } from './keys/write-term.js'
 import { PurchaseStore } from './purchases/purchase-store.js'
 import type { Vault } from './vault.js'
@@ -157,16 +158,12 @@ export async function wireVault(options: CreateVaultOptions): Promise<WiredVault
         .executeTakeFirst()
       if (!meta) return { state: 'uninitialized' }
       if (!custody.isUnsealed) {
-        const blocked =
-          meta.unlock_blocked_until && new Date(meta.unlock_blocked_until) > now()
-            ? { unlockBlockedUntil: meta.unlock_blocked_until }
-            : {}
         return {
           state: 'sealed',
           vaultId: meta.vault_id,
           createdAt: meta.created_at,
           failedUnlocks: meta.failed_unlocks,
-          ...blocked,
+          ...blockedUntil(meta.unlock_blocked_until, now()),
         }
       }
       return {

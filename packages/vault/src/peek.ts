@@ -10,19 +10,18 @@
  */
 import BetterSqlite3 from 'better-sqlite3'
 import type { KdfParams } from './crypto/kdf.js'
+import { blockedUntil } from './keys/throttle.js'
+import type { VaultStatus } from './vault.js'
 
-/** The stored vault's state as the file shows it, with the KDF cost a passphrase now costs. */
+/**
+ * The stored vault's state as the file shows it: what `vault.status()` says while sealed, with
+ * the KDF cost a passphrase now costs.
+ */
 export type VaultPeek =
-  | { readonly state: 'uninitialized' }
-  | {
-      readonly state: 'sealed'
-      readonly vaultId: string
-      readonly createdAt: string
-      readonly failedUnlocks: number
-      /** Present only while unlocking is blocked (SECURITY.md 8). */
-      readonly unlockBlockedUntil?: string
+  | Extract<VaultStatus, { state: 'uninitialized' }>
+  | (Extract<VaultStatus, { state: 'sealed' }> & {
       readonly kdf: { readonly opslimit: number; readonly memlimit: number }
-    }
+    })
 
 interface MetaRow {
   vault_id: string
@@ -66,9 +65,4 @@ export function peekSqliteVault(file: string, now: Date = new Date()): VaultPeek
   } finally {
     db.close()
   }
-}
-
-/** `{ unlockBlockedUntil }` while the stored block lies in the future; nothing once it has passed. */
-export function blockedUntil(stored: string | null, now: Date): { unlockBlockedUntil?: string } {
-  return stored && new Date(stored) > now ? { unlockBlockedUntil: stored } : {}
 }

@@ -15,3 +15,8 @@ export function blockedUntilAfter(attempt: number, now: Date): Date | null {
   const delay = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** Math.min(attempt - FREE_ATTEMPTS, 20))
   return new Date(now.getTime() + delay)
 }
+
+/** `{ unlockBlockedUntil }` while the stored block lies in the future; nothing once it has passed. */
+export function blockedUntil(stored: string | null, now: Date): { unlockBlockedUntil?: string } {
+  return stored && new Date(stored) > now ? { unlockBlockedUntil: stored } : {}
+}
