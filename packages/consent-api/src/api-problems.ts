@@ -224,7 +224,9 @@ const oauthRows = {
     redirect: true,
   },
   invalid_authorization_details: { spec: 'RFC 9396 §5', json: 400, redirect: true },
-  access_denied: { spec: 'RFC 6749 §4.1.2.1', redirect: true },
+  // At the PAR endpoint (RFC 9126 §2.3 allows the authorization endpoint's codes): a request for a
+  // purpose the owner never allows (store/purpose-policy.ts).
+  access_denied: { spec: 'RFC 6749 §4.1.2.1; RFC 9126 §2.3', json: 400, redirect: true },
   // Too many authorization requests wait (request-store.ts): 429 with Retry-After (RFC 6585 §4).
   temporarily_unavailable: { spec: 'RFC 6749 §4.1.2.1; RFC 6585 §4', json: 429 },
   invalid_client_metadata: { spec: 'RFC 7591 §3.2.2', json: 400 },

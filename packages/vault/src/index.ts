@@ -76,6 +76,18 @@ export {
   GrantAction,
   type Grant,
 } from './grants/grant.js'
+export {
+  DEFAULT_PURPOSE,
+  DPV,
+  PURPOSES,
+  PurposeList,
+  PurposeRef,
+  type Purpose,
+  isWithin,
+  purposeOf,
+  purposeText,
+  refusedPurposes,
+} from './grants/purposes.js'
 export { VendorInput, type Vendor } from './grants/vendor.js'
 export type { GrantedSlice, ReadThroughGrantOptions } from './grants/read-through-grant.js'
 export type { AccessPolicy, AuthorizedAccess } from './grants/access-policy.js'

@@ -2,11 +2,15 @@ import type { StoreContext } from '../app-context.js'
 import { authentic, rowMac } from './stored-rows.js'
 
 /** The owner's settings of the API, one row each in `api_settings`. */
-export type SettingName = 'registration_mode' | 'owner_time_zone' | 'receipt_jurisdiction'
+export type SettingName =
+  | 'registration_mode'
+  | 'owner_time_zone'
+  | 'receipt_jurisdiction'
+  | 'purpose_policy'
 
 /**
  * Reads and writes the owner's settings (the registration mode, the time zone, the receipts'
- * jurisdiction) as rows of `api_settings` MAC'd under the vault's key (SECURITY.md, "The barrier"):
+ * jurisdiction, the purposes never allowed) as rows of `api_settings` MAC'd under the vault's key (SECURITY.md, "The barrier"):
  * a row the key does not vouch for reads as absent, so each setting falls back to its own safe
  * default, and an edit in the database cannot change what the owner chose.
  */

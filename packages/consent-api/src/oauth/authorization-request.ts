@@ -1,5 +1,13 @@
 import { z } from 'zod'
-import { GrantAction, GrantInput, type PurchaseSlice, VOCABULARY } from '@custos/vault'
+import {
+  DEFAULT_PURPOSE,
+  GrantAction,
+  GrantInput,
+  type PurchaseSlice,
+  PurposeList,
+  VOCABULARY,
+  refusedPurposes,
+} from '@custos/vault'
 import type { OAuthJsonErrorCode } from '../api-problems.js'
 import type { AppContext } from '../app-context.js'
 import { isKnownSelector } from './field-selectors.js'
@@ -55,6 +63,8 @@ export const CustosFieldsDetail = z
     purchases: VendorPurchaseSliceInput.optional(),
     actions: z.array(GrantAction).min(1).max(2),
     purpose: z.string().trim().min(1).max(500),
+    // DPV purpose IRIs or compact names (dpv:CustomerCare); none given: service provision.
+    purposes: PurposeList.optional(),
     duration_seconds: z.number().int().min(60).max(MAX_GRANT_SECONDS).optional(),
     accepted_terms: z.array(z.string().min(1).max(200)).max(20).default([]),
   })
@@ -202,6 +212,7 @@ export async function validateAuthorizationRequest(
     fail('invalid_request', 'dpop_jkt must be a SHA-256 JWK thumbprint')
 
   const access = parseAccess(resolved.client, params, fail)
+  await refuseNeverAllowedPurposes(app, resolved.client.clientId, access, fail)
   return {
     clientId: resolved.client.clientId,
     redirectUri: resolved.redirectUri,
@@ -214,6 +225,23 @@ export async function validateAuthorizationRequest(
 }
 
 type Fail = (error: OAuthJsonErrorCode, description: string) => never
+
+/**
+ * A request for a purpose the owner never allows (store/purpose-policy.ts) is refused before the
+ * owner is asked, logged as the vendor's refused request, and answered `access_denied` naming
+ * each refused purpose's IRI (issue 12), so the vendor's software can tell why.
+ */
+export async function refuseNeverAllowedPurposes(
+  app: AppContext,
+  clientId: string,
+  access: RequestedAccess,
+  fail: Fail,
+): Promise<void> {
+  const refused = refusedPurposes(access.purposes, (await app.stores.purposePolicy.get()).neverFor)
+  if (refused.length === 0) return
+  await app.vault.access.refuseRequest({ vendorId: clientId, refused })
+  fail('access_denied', `The owner does not allow access for these purposes: ${refused.join(' ')}`)
+}
 
 /** `scope` and/or `authorization_details` → the access asked for. */
 function parseAccess(client: RegisteredClient, params: OAuthParams, fail: Fail): RequestedAccess {
@@ -270,6 +298,7 @@ function parseAccess(client: RegisteredClient, params: OAuthParams, fail: Fail):
     ...(purchases ? { purchases } : {}),
     actions: [...actions],
     purpose: detail?.purpose ?? `Requested by ${client.name}`,
+    purposes: detail?.purposes ?? [DEFAULT_PURPOSE],
     durationSeconds: detail?.duration_seconds ?? DEFAULT_GRANT_SECONDS,
     acceptedTerms: detail?.accepted_terms ?? [],
   }

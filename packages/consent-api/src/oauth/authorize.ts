@@ -14,6 +14,7 @@ import {
   RequestPageError,
   RequestRedirectError,
   redirectWith,
+  refuseNeverAllowedPurposes,
   validateAuthorizationRequest,
 } from './authorization-request.js'
 import { isUsableRedirectUri } from './redirect-uri.js'
@@ -207,6 +208,21 @@ async function decide(app: AppContext, c: Context): Promise<Response> {
   // RFC 6749 §4.1.2.1: the owner said no (or unticked everything).
   if (!grant)
     return back({ error: 'access_denied', error_description: 'The owner denied the request' })
+  // The owner may have added a "never for" purpose while the request waited.
+  try {
+    await refuseNeverAllowedPurposes(
+      app,
+      request.clientId,
+      request.access,
+      (error, description) => {
+        throw new RequestRedirectError(error, description, request.redirectUri, request.state)
+      },
+    )
+  } catch (err) {
+    if (err instanceof RequestRedirectError)
+      return back({ error: err.error, error_description: err.message })
+    throw err
+  }
   let grantId: string
   try {
     // Linked first: a link without a grant shares nothing, a grant whose links failed would share less than the page said.
@@ -277,6 +293,7 @@ function approved(
     ...(read && purchases ? { purchases } : {}),
     actions: [...(read ? (['read'] as const) : []), ...(append ? (['append'] as const) : [])],
     purpose: access.purpose,
+    purposes: access.purposes,
     durationSeconds,
     acceptedTerms: access.acceptedTerms,
   }

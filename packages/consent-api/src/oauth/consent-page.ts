@@ -1,6 +1,6 @@
 import type { Context } from 'hono'
 import { html } from 'hono/html'
-import { type FieldEntry, type Vendor, selectorMatches } from '@custos/vault'
+import { type FieldEntry, type Vendor, purposeOf, selectorMatches } from '@custos/vault'
 import { type Html, htmlPage } from '../html-page.js'
 import { vendorMonogram } from '../vendor-monogram.js'
 import type { AuthorizationRequest } from '../store/request-store.js'
@@ -115,6 +115,19 @@ function websiteLine(view: ConsentView): Html {
   return html`<p class="notice error site-check" role="note">Careful: ${vendor.name} says its website is <strong>${site}</strong>, but after you decide you are sent to <strong>${back}</strong>, a different site. Approve only if you trust it.</p>`
 }
 
+/**
+ * The machine-readable purposes (DPV, issue 12) in plain words, each with its IRI for whoever wants
+ * to look it up. A request that named none carries service provision, and says so.
+ */
+function purposesLine(view: ConsentView): Html {
+  const { purposes } = view.request.access
+  const items = purposes.map((iri) => {
+    const known = purposeOf(iri)
+    return html`<li>${known?.plain ?? iri} <span class="muted">(<abbr title="${iri}">${known?.curie ?? iri}</abbr>)</span></li>`
+  })
+  return html`<div class="purposes"><p><strong>${view.vendor.name} may use what you share only:</strong></p><ul>${items}</ul></div>`
+}
+
 /** The owner's terms the vendor accepted, in plain words; nothing when it accepted none. */
 function termsLine(view: ConsentView): Html | '' {
   const terms = view.request.access.acceptedTerms
@@ -170,7 +183,8 @@ export function renderConsentPage(c: Context, view: ConsentView): Response | Pro
 <h1>${vendor.name} asks for access to your data</h1>
 <p class="muted">${vendor.uri ? html`<a href="${vendor.uri}" rel="noopener noreferrer">${vendor.uri}</a> · ` : ''}known to this vault since ${vendor.createdAt.slice(0, 10)} · you will be sent back to ${returnOrigin}</p></div></div>
 ${websiteLine(view)}
-<p><strong>Purpose:</strong> ${access.purpose}</p>
+<p><strong>Purpose, in ${vendor.name}’s words:</strong> ${access.purpose}</p>
+${purposesLine(view)}
 ${termsLine(view)}`
 
   if (!view.owner) {

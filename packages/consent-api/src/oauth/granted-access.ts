@@ -27,6 +27,8 @@ export const GrantedDetail = z.object({
   purchases: VendorPurchaseSlice.optional(),
   actions: z.array(GrantAction),
   purpose: z.string(),
+  /** DPV purpose IRIs (issue 12). */
+  purposes: z.array(z.string()),
   accepted_terms: z.array(z.string()),
   expires_at: z.string(),
 })
@@ -39,6 +41,7 @@ export function grantedDetails(grant: Grant): z.input<typeof GrantedDetail>[] {
       ...(grant.purchases ? { purchases: toVendorSlice(grant.purchases) } : {}),
       actions: grant.actions,
       purpose: grant.purpose,
+      purposes: grant.purposes,
       accepted_terms: grant.acceptedTerms,
       expires_at: grant.expiresAt,
     },

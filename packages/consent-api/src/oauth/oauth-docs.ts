@@ -37,7 +37,9 @@ const AuthorizationParameters = z.object({
   authorization_details: z
     .string()
     .optional()
-    .describe('JSON array with one custos_fields object (RFC 9396)'),
+    .describe(
+      'JSON array with one custos_fields object (RFC 9396): fields, purchases, actions, purpose (the vendor’s words), purposes (1–10 W3C DPV purpose IRIs or compact names such as dpv:CustomerCare; default dpv:ServiceProvision), duration_seconds, accepted_terms',
+    ),
   dpop_jkt: z.string().optional().describe('RFC 9449 §10'),
 })
 
@@ -113,7 +115,9 @@ export const oauthRouteDocs: readonly RouteDoc[] = [
         description: 'request_uri and expires_in',
         schema: z.object({ request_uri: z.string(), expires_in: z.number().int() }),
       },
-      '400': oauthError('invalid_request, invalid_scope, invalid_authorization_details'),
+      '400': oauthError(
+        'invalid_request, invalid_scope, invalid_authorization_details, access_denied (a purpose the owner never allows; the description names its IRI)',
+      ),
       '401': oauthError('invalid_client'),
       ...SEALED,
     },

@@ -1,6 +1,7 @@
 import type { AppContext } from '../app-context.js'
 import { consentReceiptFor } from '../receipts/receipt.js'
 import { type ReceiptSettings, ReceiptSettingsStore } from '../receipts/receipt-settings.js'
+import type { PurposePolicy } from '../store/purpose-policy.js'
 import type { RegistrationPolicy } from '../store/registration-policy.js'
 import {
   type AccountActionsDeps,
@@ -31,6 +32,12 @@ export interface ReceiptSettingsAccess {
   set(settings: ReceiptSettings): Promise<ReceiptSettings>
 }
 
+/** The purposes the owner never allows (store/purpose-policy.ts): a compact name or IRI in, IRIs out. */
+export interface PurposePolicyAccess {
+  get(): Promise<PurposePolicy>
+  set(policy: { readonly neverFor: readonly string[] }): Promise<PurposePolicy>
+}
+
 /**
  * Every use case of the vault's owner, once: the owner API (`/owner/*`, owner/*-routes.ts) and
  * the owner's web pages (`@custos/web`, through the page kit) both call these and add only their
@@ -49,12 +56,14 @@ export interface OwnerActions extends OwnerAccountActions, OwnerDataActions {
   readonly read: OwnerReads
   readonly registration: RegistrationSettings
   readonly receiptSettings: ReceiptSettingsAccess
+  readonly purposePolicy: PurposePolicyAccess
   readonly timeZone: TimeZoneSettings
 }
 
 export interface OwnerActionsDeps extends AccountActionsDeps, DataActionsDeps {
   readonly registration: RegistrationSettings
   readonly receiptSettings: ReceiptSettingsAccess
+  readonly purposePolicy: PurposePolicyAccess
   readonly timeZone: TimeZoneSettings
 }
 
@@ -66,6 +75,7 @@ export function ownerActions(deps: OwnerActionsDeps): OwnerActions {
     read: ownerReads(deps.vault),
     registration: deps.registration,
     receiptSettings: deps.receiptSettings,
+    purposePolicy: deps.purposePolicy,
     timeZone: deps.timeZone,
   })
 }
@@ -86,6 +96,10 @@ export function ownerActionsFor(app: AppContext): OwnerActions {
     signReceipt: (grant, vendor) => consentReceiptFor(app, grant, vendor),
     registration: app.stores.registration,
     receiptSettings: new ReceiptSettingsStore(app),
+    purposePolicy: {
+      get: () => app.stores.purposePolicy.get(),
+      set: (policy) => app.stores.purposePolicy.set({ neverFor: [...policy.neverFor] }),
+    },
     timeZone: new TimeZoneSetting(app),
   })
 }

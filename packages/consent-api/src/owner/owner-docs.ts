@@ -10,6 +10,7 @@ import { PassphraseBody } from './key-routes.js'
 import { ImportQuery, PurchaseListQuery } from './purchase-routes.js'
 import { RegistrationModeBody, RegistrationTokenBody } from './registration-routes.js'
 import { ReceiptSettings } from '../receipts/receipt-settings.js'
+import { PurposePolicy } from '../store/purpose-policy.js'
 import { SignIn } from './session.js'
 import { StatusView, UnlockBody } from './status-routes.js'
 import { BlockBody } from './vendor-routes.js'
@@ -33,6 +34,18 @@ const ok = (description: string, schema?: z.ZodType) => ({
   '200': { description, ...(schema ? { schema } : {}) },
 })
 const Anything = z.record(z.string(), z.unknown())
+const PurposePolicyView = z.object({
+  neverFor: z.array(z.string()),
+  purposes: z.array(
+    z.object({
+      iri: z.string(),
+      curie: z.string(),
+      label: z.string(),
+      plain: z.string(),
+      broader: z.array(z.string()),
+    }),
+  ),
+})
 const Page = z.object({ items: z.array(Anything), nextCursor: z.string().optional() })
 
 type Doc = Omit<RouteDoc, 'tag' | 'auth'>
@@ -260,6 +273,21 @@ export const ownerRouteDocs: readonly RouteDoc[] = [
     summary: 'Set the jurisdiction that new consent receipts name',
     body: json(ReceiptSettings),
     responses: { ...ok('The settings', ReceiptSettings), ...INVALID },
+  }),
+  guarded({
+    method: 'get',
+    path: '/owner/purpose-policy',
+    summary:
+      'The purposes no vendor may ask for (W3C DPV IRIs; a narrower purpose is refused too), and the catalogue of purposes Custos knows with their plain words',
+    responses: ok('The policy and the catalogue', PurposePolicyView),
+  }),
+  guarded({
+    method: 'put',
+    path: '/owner/purpose-policy',
+    summary:
+      'Set the purposes never allowed (IRIs or compact names such as dpv:Marketing); a request naming one is refused before the consent page with access_denied, and logged',
+    body: json(PurposePolicy),
+    responses: { ...ok('The policy and the catalogue', PurposePolicyView), ...INVALID },
   }),
   guarded({
     method: 'get',

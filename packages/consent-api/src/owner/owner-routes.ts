@@ -10,6 +10,7 @@ import type { OwnerActions } from './owner-actions.js'
 import { type OwnerEnv, noStore } from './owner-auth.js'
 import { ownerErrorHandler } from './owner-errors.js'
 import { purchaseRoutes } from './purchase-routes.js'
+import { purposePolicyRoutes } from './purpose-policy-routes.js'
 import { receiptSettingsRoutes } from './receipt-settings-routes.js'
 import { registrationRoutes } from './registration-routes.js'
 import { statusRoutes } from './status-routes.js'
@@ -42,6 +43,7 @@ export function ownerRoutes(app: AppContext, actions: OwnerActions): Hono<OwnerE
   routes.route('/keys', keyRoutes(app, actions))
   routes.route('/registration', registrationRoutes(app, actions))
   routes.route('/receipt-settings', receiptSettingsRoutes(app, actions))
+  routes.route('/purpose-policy', purposePolicyRoutes(app, actions))
   routes.onError(ownerErrorHandler(app.now))
   return routes
 }

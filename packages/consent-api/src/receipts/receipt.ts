@@ -64,6 +64,8 @@ export interface ConsentReceipt {
     readonly actions: readonly string[]
     readonly purchases: Grant['purchases'] | null
     readonly acceptedTerms: readonly string[]
+    /** The grant's DPV purpose IRIs (issue 12); Kantara's categories have no place for them. */
+    readonly purposes: readonly string[]
     readonly expiresAt: string
   }
 }
@@ -162,6 +164,7 @@ export function buildConsentReceipt(
       actions: grant.actions,
       purchases: grant.purchases ?? null,
       acceptedTerms: grant.acceptedTerms,
+      purposes: grant.purposes,
       expiresAt: grant.expiresAt,
     },
   }

@@ -28,6 +28,7 @@ export function grantRoutes(app: AppContext): Hono<ResourceEnv> {
         purchases: grant.purchases ? toVendorSlice(grant.purchases) : null,
         actions: grant.actions,
         purpose: grant.purpose,
+        purposes: grant.purposes,
         expires_at: grant.expiresAt,
         status: grant.status,
         revision: grant.revision,

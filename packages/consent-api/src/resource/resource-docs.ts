@@ -109,6 +109,7 @@ export const resourceRouteDocs: readonly RouteDoc[] = [
             .nullable(),
           actions: z.array(z.enum(['read', 'append'])),
           purpose: z.string(),
+          purposes: z.array(z.string()).describe('DPV purpose IRIs (https://w3id.org/dpv#…)'),
           expires_at: z.string(),
           status: z.enum(['active', 'revoked', 'expired']),
           revision: z.number().int(),

@@ -1,6 +1,6 @@
 import { type Transaction, sql } from 'kysely'
 import { z } from 'zod'
-import { GrantAction, PurchaseSlice } from '@custos/vault'
+import { DEFAULT_PURPOSE, GrantAction, PurchaseSlice } from '@custos/vault'
 import type { StoreContext } from '../app-context.js'
 import type { ApiTables } from '../db/api-schema.js'
 import { purgeExpired } from '../db/expired-rows.js'
@@ -30,6 +30,8 @@ export const RequestedAccess = z.object({
   purchases: PurchaseSlice.optional(),
   actions: z.array(GrantAction),
   purpose: z.string(),
+  /** DPV purpose IRIs; requests stored before purposes existed read as service provision. */
+  purposes: z.array(z.string()).default([DEFAULT_PURPOSE]),
   durationSeconds: z.number().int(),
   acceptedTerms: z.array(z.string()),
 })

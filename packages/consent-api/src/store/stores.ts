@@ -2,6 +2,7 @@ import type { StoreContext } from '../app-context.js'
 import { ClientStore } from './client-store.js'
 import { CodeStore } from './code-store.js'
 import { JtiStore } from './jti-store.js'
+import { PurposePolicyStore } from './purpose-policy.js'
 import { RegistrationPolicy } from './registration-policy.js'
 import { RemoteKeySets } from './remote-key-sets.js'
 import { RequestStore } from './request-store.js'
@@ -24,6 +25,8 @@ export interface Stores {
   readonly registration: RegistrationPolicy
   readonly remoteKeySets: RemoteKeySets
   readonly signingKeys: SigningKeyStore
+  /** The owner's "never for" purposes (issue 12). */
+  readonly purposePolicy: PurposePolicyStore
   /**
    * Forgets all of the API's own state once the vault it belonged to is destroyed — registered
    * clients, pending requests, codes, tokens, DPoP `jti`s, owner sessions, the registration mode
@@ -65,6 +68,7 @@ export function createStores(app: StoreContext): Stores {
     registration: new RegistrationPolicy(app),
     remoteKeySets: new RemoteKeySets(),
     signingKeys: new SigningKeyStore(app.vault),
+    purposePolicy: new PurposePolicyStore(app),
     async eraseAll() {
       await app.db.transaction().execute(async (trx) => {
         for (const table of API_TABLES) await trx.deleteFrom(table).execute()

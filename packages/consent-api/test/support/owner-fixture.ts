@@ -185,6 +185,8 @@ export const GUARDED_ROUTES: readonly { method: string; path: string; json?: unk
   { method: 'DELETE', path: '/owner/registration/tokens/:token' },
   { method: 'GET', path: '/owner/receipt-settings' },
   { method: 'PUT', path: '/owner/receipt-settings', json: { jurisdiction: 'DE' } },
+  { method: 'GET', path: '/owner/purpose-policy' },
+  { method: 'PUT', path: '/owner/purpose-policy', json: { neverFor: ['dpv:Marketing'] } },
 ]
 
 /** A vendor with an active read + append grant, and a pending inbox receipt, for the routes' ids. */

@@ -21,6 +21,8 @@ export const AuditAction = z.enum([
   'grant.revoked',
   'grant.read',
   'grant.refused',
+  /** An authorization request refused before the consent page (a purpose the owner never allows). */
+  'request.refused',
   /** A vendor looked at its grant (`GET /v1/grant`: what it may do, the consent receipt). */
   'grant.viewed',
   /** A vendor exchanged an authorization code for its first tokens. */
@@ -64,6 +66,8 @@ export const AuditEntryInput = z.object({
   detail: z.string().max(64).optional(),
   /** Where an owner's lock, unlock or sign-in came from (see {@link AuditOrigin}). */
   origin: AuditOrigin.optional(),
+  /** DPV purpose IRIs: what a grant allows the data to be used for, or what a refused request asked (grants/purposes.ts). */
+  purposes: z.array(z.string().max(200)).max(10).optional(),
   /** How many refusals this entry stands for, when a burst was aggregated (audit/refusal-burst.ts); absent means one. */
   count: z.number().int().min(2).optional(),
 })
@@ -77,7 +81,7 @@ export type AuditEntry = z.output<typeof AuditEntry>
 
 /**
  * The canonical bytes of an entry: fixed key order, so the hash chain is reproducible. Fields added
- * after the first logs were written (`origin`, `count`) follow the original keys and appear only
+ * after the first logs were written (`origin`, `count`, `purposes`) follow the original keys and appear only
  * when present, so every entry without them keeps its byte-identical form and old logs verify.
  */
 export function canonicalEntry(entry: AuditEntry): string {
@@ -94,6 +98,7 @@ export function canonicalEntry(entry: AuditEntry): string {
     detail: entry.detail ?? null,
     ...(entry.origin !== undefined ? { origin: entry.origin } : {}),
     ...(entry.count !== undefined ? { count: entry.count } : {}),
+    ...(entry.purposes !== undefined ? { purposes: entry.purposes } : {}),
   })
 }
 

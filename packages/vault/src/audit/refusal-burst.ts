@@ -8,6 +8,10 @@ export interface Refusal {
   readonly grantId?: string
   /** The stable code, e.g. ERR_GRANT_REVOKED. */
   readonly detail: string
+  /** `grant.refused` (the default: an attempt on a grant) or `request.refused` (an authorization request). */
+  readonly action?: 'grant.refused' | 'request.refused'
+  /** The refused purposes, for a request refused for its purposes. */
+  readonly purposes?: readonly string[]
 }
 
 export interface RefusalBurstDeps {
@@ -29,17 +33,18 @@ const WINDOW_MS = 60_000
 /** Open bursts kept at most; beyond, every pending count is written and the windows start afresh. */
 const MAX_BURSTS = 10_000
 
-const entryOf = (refusal: Refusal, count: number): AuditEntryInput => ({
-  action: 'grant.refused',
+const entryOf = ({ action, purposes, ...refusal }: Refusal, count: number): AuditEntryInput => ({
+  action: action ?? 'grant.refused',
   outcome: 'refused',
   ...refusal,
+  ...(purposes !== undefined ? { purposes: [...purposes] } : {}),
   ...(count > 1 ? { count } : {}),
 })
 
 /**
  * Aggregates refusals so a flood cannot grow the access log without bound (issue "P1 — Trust").
  *
- * Per (actor, grant, reason): the first refusal in a window is written at once and durably — the
+ * Per (action, actor, grant, reason, purposes): the first refusal in a window is written at once and durably — the
  * caller answers only after it, as with every vendor entry (promise 19). Further ones in the same
  * window are only counted; the count is written as one entry (`count`) when the window closes (a
  * timer), at the next refusal after it, or when the vault locks or closes ({@link flush}). So a
@@ -60,7 +65,13 @@ export class RefusalBurst {
 
   /** Records one refusal; resolves once it is durable, or at once when it is counted into an open window. */
   async refuse(refusal: Refusal): Promise<void> {
-    const key = `${refusal.actor}\n${refusal.grantId ?? ''}\n${refusal.detail}`
+    const key = [
+      refusal.action ?? 'grant.refused',
+      refusal.actor,
+      refusal.grantId ?? '',
+      refusal.detail,
+      ...(refusal.purposes ?? []),
+    ].join('\n')
     const at = this.#deps.now().getTime()
     const open = this.#bursts.get(key)
     if (open && at >= open.start && at < open.start + this.#windowMs) {

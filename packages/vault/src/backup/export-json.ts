@@ -36,6 +36,8 @@ export const ExportedGrant = z
     purchases: PurchaseSlice.optional(),
     actions: z.array(GrantAction).min(1).max(2),
     purpose: z.string().min(1).max(500),
+    // DPV purpose IRIs (grants/purposes.ts); exports from before purposes have none.
+    purposes: z.array(z.string().max(200)).max(10).default([]),
     acceptedTerms: z.array(z.string().max(200)).max(20),
     status: z.enum(['active', 'revoked', 'expired']),
     revision: z

@@ -151,6 +151,7 @@ export async function importVault(
         ...(g.purchases ? { purchases: g.purchases } : {}),
         actions: g.actions,
         purpose: g.purpose,
+        purposes: g.purposes,
         acceptedTerms: g.acceptedTerms,
       }
       const row = {

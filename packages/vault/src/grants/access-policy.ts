@@ -79,4 +79,25 @@ export class AccessPolicy {
         : { actor: 'system', detail: 'ERR_TOKEN_UNKNOWN' },
     )
   }
+
+  /**
+   * Records an authorization request refused before the owner saw it, because it names purposes
+   * the owner never allows (issue 12, the owner's "never for" list; `refused` are the requested
+   * purposes it caught). Counted per burst like every refusal, so a vendor repeating the request
+   * cannot grow the log without bound.
+   */
+  async refuseRequest(request: {
+    readonly vendorId: string
+    readonly refused: readonly string[]
+  }): Promise<void> {
+    this.#ctx.keys()
+    assertVendorId(request.vendorId)
+    await this.#ctx.refusals.refuse({
+      action: 'request.refused',
+      actor: `vendor:${request.vendorId}`,
+      vendorId: request.vendorId,
+      detail: 'ERR_PURPOSE_REFUSED',
+      purposes: request.refused.slice(0, 10),
+    })
+  }
 }

@@ -11,6 +11,7 @@ import { writeTerm } from '../keys/write-term.js'
 import { orderInstant } from '../purchases/order.js'
 import { checkVendorRow } from './vendor-store.js'
 import { type Grant, GrantBody, GrantInput, GrantNarrowing, type PurchaseSlice } from './grant.js'
+import { isWithin } from './purposes.js'
 
 export function grantPlace(vaultId: string, id: string): Place {
   return { table: 'grants', column: 'body', recordId: id, vaultId }
@@ -131,6 +132,7 @@ export class GrantStore {
       ...(g.purchases ? { purchases: g.purchases } : {}),
       actions: [...new Set(g.actions)],
       purpose: g.purpose,
+      purposes: g.purposes,
       acceptedTerms: g.acceptedTerms,
     }
     let row: GrantsTable | undefined
@@ -164,6 +166,7 @@ export class GrantStore {
           grantId: id,
           vendorId: g.vendorId,
           paths: body.fields,
+          purposes: body.purposes,
         },
       ])
     })
@@ -205,8 +208,8 @@ export class GrantStore {
   }
 
   /**
-   * Narrows an active grant: fewer fields, a smaller purchase slice, fewer actions or an earlier
-   * expiry. Anything that would widen it is refused with ERR_GRANT_SCOPE — widening needs a new
+   * Narrows an active grant: fewer fields, a smaller purchase slice, fewer actions, fewer or
+   * narrower purposes, or an earlier expiry. Anything that would widen it is refused with ERR_GRANT_SCOPE — widening needs a new
    * consent. The next read through the grant sees only what is left.
    *
    * @example
@@ -244,6 +247,10 @@ export class GrantStore {
       const actions = n.actions ? [...new Set(n.actions)] : current.actions
       if (!actions.every((a) => current.actions.includes(a)))
         throw scopeError('Narrowing cannot add actions')
+      // A purpose may give way to a narrower one (marketing → direct marketing), never a new one.
+      const purposes = n.purposes ?? current.purposes
+      if (!purposes.every((p) => current.purposes.some((c) => isWithin(p, c))))
+        throw scopeError('Narrowing cannot add purposes')
       const expiresAt = n.expiresAt ? new Date(n.expiresAt).toISOString() : current.expiresAt
       if (expiresAt > current.expiresAt) throw scopeError('Narrowing cannot extend the expiry')
       const body: GrantBody = {
@@ -251,6 +258,7 @@ export class GrantStore {
         ...(purchases ? { purchases } : {}),
         actions,
         purpose: current.purpose,
+        purposes,
         acceptedTerms: current.acceptedTerms,
       }
       const { row_mac: _old, ...values } = {
@@ -271,6 +279,7 @@ export class GrantStore {
           grantId: id,
           vendorId: row.vendor_id,
           paths: fields,
+          ...(purposes.length > 0 ? { purposes } : {}),
         },
       ])
     })

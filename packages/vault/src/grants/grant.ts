@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { DEFAULT_PURPOSE, PurposeList } from './purposes.js'
 
 /**
  * The purchase slice of a grant: which purchases the vendor may read. Every given constraint
@@ -26,6 +27,8 @@ export const GrantInput = z
     purchases: PurchaseSlice.optional(),
     actions: z.array(GrantAction).min(1).max(2),
     purpose: z.string().trim().min(1).max(500),
+    /** What the data may be used for, as DPV purpose IRIs (grants/purposes.ts); the default is service provision. */
+    purposes: PurposeList.default([DEFAULT_PURPOSE]),
     expiresAt: z.iso.datetime({ offset: true }).optional(),
     durationSeconds: z.number().int().min(60).max(MAX_GRANT_SECONDS).optional(),
     /** Ids of the owner's proffered terms that the vendor accepted. */
@@ -48,6 +51,8 @@ export const GrantNarrowing = z
     fields: z.array(z.string().min(1).max(200)).max(200).optional(),
     purchases: PurchaseSlice.nullable().optional(),
     actions: z.array(GrantAction).min(1).max(2).optional(),
+    /** Fewer purposes: a subset of the grant's. */
+    purposes: PurposeList.optional(),
     expiresAt: z.iso.datetime({ offset: true }).optional(),
   })
   .strict()
@@ -59,6 +64,8 @@ export const GrantBody = z.object({
   purchases: PurchaseSlice.optional(),
   actions: z.array(GrantAction),
   purpose: z.string(),
+  /** DPV purpose IRIs; empty only in grants made before purposes existed (issue 12). */
+  purposes: z.array(z.string()).default([]),
   acceptedTerms: z.array(z.string()),
 })
 export type GrantBody = z.output<typeof GrantBody>

@@ -10,7 +10,13 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { chainHash } from '../../src/audit/audit-entry.js'
 import { loadSodium } from '../../src/crypto/sodium.js'
 import type { AuditTable, VaultMetaTable } from '../../src/db/schema.js'
-import { type AuditEntry, type Vault, type VaultEvent, isFieldPath } from '../../src/index.js'
+import {
+  type AuditEntry,
+  type Vault,
+  type VaultEvent,
+  isFieldPath,
+  purposeOf,
+} from '../../src/index.js'
 import { PASSPHRASE, type TestVault, createTestVault, engine } from '../support/test-vault.js'
 
 let tv: TestVault | undefined
@@ -723,10 +729,17 @@ describe('promise 21: the log holds ids, paths and times only', () => {
         'outcome',
         'detail',
       ])
-      expect(['', 'origin', 'count', 'origin,count']).toContain(
-        Object.keys(entry).slice(10).join(','),
+      // Later keys, each optional, in this order (audit-entry.ts canonicalEntry).
+      const later = Object.keys(entry).slice(10)
+      expect(later.filter((k) => ['origin', 'count', 'purposes'].includes(k))).toEqual(later)
+      expect(later.map((k) => ['origin', 'count', 'purposes'].indexOf(k))).toEqual(
+        later.map((k) => ['origin', 'count', 'purposes'].indexOf(k)).sort(),
       )
       if ('origin' in entry) expect(['browser', 'cli', 'api', 'library']).toContain(entry.origin)
+      // Purposes are catalogue IRIs (grants/purposes.ts), never the vendor's or owner's words.
+      if ('purposes' in entry)
+        for (const iri of entry.purposes as unknown[])
+          expect(purposeOf(iri as string)?.iri).toBe(iri)
       if ('count' in entry)
         expect(Number.isInteger(entry.count) && (entry.count as number) >= 2).toBe(true)
       expect(entry.seq).toBe(row.seq)

@@ -8,6 +8,7 @@ import {
   type AuditFilter,
   type AuditVerification,
   fieldLabel,
+  purposeText,
 } from '@custos/vault'
 import type { OwnerPageKit } from '@custos/consent-api'
 import { type Html, csrfField, fixedMessage, notice, page } from './layout.js'
@@ -35,7 +36,7 @@ export const AUTO_VERIFY_MAX = 50_000
 /** The kinds the filter offers, each a set of audit actions. */
 export const KINDS = {
   reads: { label: 'Vendor reads', actions: ['grant.read', 'grant.viewed'] },
-  refused: { label: 'Refused vendor requests', actions: ['grant.refused'] },
+  refused: { label: 'Refused vendor requests', actions: ['grant.refused', 'request.refused'] },
   grants: {
     label: 'Grant changes (and purchases linked to a vendor)',
     actions: [
@@ -179,10 +180,12 @@ export function describe(e: AuditEntry, vendorName: (id: string | undefined) => 
       return `${vendor} received its access tokens`
     case 'token.refreshed':
       return `${vendor} renewed its access (refresh token)`
+    case 'request.refused':
+      return `${vendor} asked for access ${purposesText(e)}, which you never allow: refused before it reached you`
     case 'grant.created':
-      return `You granted ${vendor} access${fields ? ` to ${fields}` : ''}`
+      return `You granted ${vendor} access${fields ? ` to ${fields}` : ''}${forPurposes(e)}`
     case 'grant.narrowed':
-      return `You narrowed ${vendor}'s grant${fields ? ` to ${fields}` : ' to no fields'}`
+      return `You narrowed ${vendor}'s grant${fields ? ` to ${fields}` : ' to no fields'}${forPurposes(e)}`
     case 'grant.revoked':
       return `You revoked a grant of ${vendor}`
     case 'vendor.registered':
@@ -231,6 +234,16 @@ export function describe(e: AuditEntry, vendorName: (id: string | undefined) => 
       return `You acknowledged that the log was damaged${e.detail ? ` (${describeBreak(e.detail)})` : ''}`
   }
 }
+
+/** An entry's DPV purposes in plain words, joined ("to handle your orders and to deliver …"). */
+function purposesText(e: AuditEntry): string {
+  const words = (e.purposes ?? []).map(purposeText)
+  return words.length <= 1
+    ? (words[0] ?? '')
+    : `${words.slice(0, -1).join(', ')} and ${words[words.length - 1]}`
+}
+
+const forPurposes = (e: AuditEntry) => (e.purposes?.length ? `, ${purposesText(e)}` : '')
 
 const BREAKS = {
   missing: 'an entry is missing',

@@ -3,6 +3,7 @@ import { html } from 'hono/html'
 import {
   type AuditEntry,
   fieldLabel,
+  purposeText,
   type Grant,
   NotFoundError,
   type Vendor,
@@ -98,6 +99,7 @@ function grantCard(
   return html`<article class="grant card" id="grant-${g.id}" aria-labelledby="grant-${g.id}-purpose"><h4 id="grant-${g.id}-purpose">${g.purpose} ${badge(g, vendor)}</h4>
 <dl class="facts"><dt>Fields</dt><dd>${g.fields.length > 0 ? g.fields.map((f) => html`<span class="field-chip">${fieldLabel(f)}</span> `) : html`<span class="muted">none</span>`}</dd>
 ${slice ? html`<dt>Purchases</dt><dd>${slice}</dd>` : ''}
+${purposesFact(g)}
 <dt>May</dt><dd>${g.actions.map((a) => (a === 'read' ? 'read' : 'add receipts to your inbox')).join(' and ')}</dd>
 ${endFact(g, zone)}
 ${g.acceptedTerms.length > 0 ? html`<dt>Accepted your terms</dt><dd>${g.acceptedTerms.join(', ')}</dd>` : ''}
@@ -109,6 +111,12 @@ ${
     ? html`${narrowForm(g, vendor, now, csrfToken, zone)}<form method="post" action="/connections/grants/${g.id}/revoke" class="inline">${csrfField(csrfToken)}<button type="submit" class="danger" data-confirm="Revoke this grant? ${vendor.name} loses access at once.">Revoke</button></form>`
     : ''
 }</article>`
+}
+
+/** The grant's DPV purposes in plain words (issue 12); grants from before purposes have none. */
+function purposesFact(g: Grant): Html | '' {
+  if (g.purposes.length === 0) return ''
+  return html`<dt>Only for</dt><dd><ul class="purposes">${g.purposes.map((iri) => html`<li title="${iri}">${purposeText(iri)}</li>`)}</ul></dd>`
 }
 
 function vendorSection(

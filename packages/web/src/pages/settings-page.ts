@@ -4,6 +4,7 @@ import { readForm } from './form-values.js'
 import { type PageEnv, ownerGate } from './owner-gate.js'
 import { settingsBackupRoutes } from './settings-backup.js'
 import { settingsPassphraseRoutes } from './settings-passphrase.js'
+import { settingsPurposeRoutes } from './settings-purposes.js'
 import { settingsSessionRoutes } from './settings-sessions.js'
 import { settingsRegistrationRoutes } from './settings-registration.js'
 import { settingsTimeZoneRoutes } from './settings-time-zone.js'
@@ -15,7 +16,8 @@ export const DELETE_PHRASE = 'delete my vault'
 /**
  * `/settings` (PRODUCT.md step 6): rotate keys with progress, (in settings-passphrase.ts) change
  * the passphrase, (in settings-sessions.ts) sign out other browsers, (in
- * settings-registration.ts) who may register applications, and (in settings-backup.ts) export,
+ * settings-registration.ts) who may register applications, (in settings-purposes.ts) the purposes
+ * never allowed, and (in settings-backup.ts) export,
  * back up and restore; delete the vault with a typed confirmation.
  */
 export function settingsPages(kit: OwnerPageKit): Hono<PageEnv> {
@@ -55,5 +57,6 @@ export function settingsPages(kit: OwnerPageKit): Hono<PageEnv> {
   routes.route('/', settingsBackupRoutes(kit))
   routes.route('/', settingsRegistrationRoutes(kit))
   routes.route('/', settingsTimeZoneRoutes(kit))
+  routes.route('/', settingsPurposeRoutes(kit))
   return routes
 }

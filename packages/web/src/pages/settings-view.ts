@@ -8,6 +8,7 @@ import type { PageEnv } from './owner-gate.js'
 import { type PassphraseError, passphraseSection } from './passphrase-section.js'
 import { type RestoreProblem, restoreFields } from './restore-upload.js'
 import { type NewRegistrationToken, registrationSection } from './registration-section.js'
+import { purposePolicySection } from './purpose-policy-section.js'
 import { sessionsSection } from './sessions-section.js'
 import { timeZoneSection } from './time-zone-section.js'
 
@@ -22,6 +23,7 @@ export interface SettingsErrors {
   readonly delete?: string
   readonly registration?: string
   readonly timeZone?: string
+  readonly purposes?: string
 }
 
 /** Fixed notices chosen by `?done=` (nothing the request says is echoed). */
@@ -33,6 +35,7 @@ const DONE: Record<string, string> = {
   registration: 'Who may connect is saved.',
   'token-revoked': 'The registration token is revoked.',
   'time-zone': 'Your time zone is saved: times are now shown in it.',
+  purposes: 'Saved: requests for the purposes you ticked are refused from now on.',
 }
 
 const errorBlock = (id: string, message: string | undefined) =>
@@ -43,8 +46,8 @@ const describedBy = (id: string, message: string | undefined, hint?: string) => 
 }
 
 /**
- * The settings page (PRODUCT.md step 6): passphrase, keys, who may connect, export and backup,
- * restore, delete.
+ * The settings page (PRODUCT.md step 6): passphrase, keys, who may connect, the purposes never
+ * allowed, export and backup, restore, delete.
  * Each section is its own form, so a mistake in one shows in place without touching the others.
  */
 export async function renderSettings(
@@ -72,6 +75,8 @@ ${errors.rotate ? notice('error', errors.rotate) : ''}
 </form></section>
 
 ${await registrationSection(kit, token, errors.registration, created)}
+
+${purposePolicySection(token, (await kit.actions.purposePolicy.get()).neverFor, errors.purposes)}
 
 ${timeZoneSection(kit, token, c.var.timeZone, kit.now(), errors.timeZone)}
 

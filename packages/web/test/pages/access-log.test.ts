@@ -81,14 +81,14 @@ describe('/log', () => {
       ['grant.read', 'Fjord Outdoor read Shoe size'],
       [
         'grant.narrowed',
-        'You narrowed Fjord Outdoor&#39;s grant to Shoe size, Top size, Bottom size and 2 more',
+        'You narrowed Fjord Outdoor&#39;s grant to Shoe size, Top size, Bottom size and 2 more, to provide the service you use',
       ],
       ['grant.read', 'Book Nook read Email'],
       ['grant.read', 'Fjord Outdoor read Email, Shoe size'],
-      ['grant.created', 'You granted Book Nook access to Email'],
+      ['grant.created', 'You granted Book Nook access to Email, to provide the service you use'],
       [
         'grant.created',
-        'You granted Fjord Outdoor access to Email, Shoe size, Top size, Bottom size and 2 more',
+        'You granted Fjord Outdoor access to Email, Shoe size, Top size, Bottom size and 2 more, to provide the service you use',
       ],
     ])
   })
