@@ -10,9 +10,10 @@ import {
 } from '@custos/vault'
 import type { OAuthJsonErrorCode } from '../api-problems.js'
 import type { AppContext } from '../app-context.js'
-import { isKnownSelector } from './field-selectors.js'
+import { isKnownSelector } from '../protocol/field-selectors.js'
 import type { OAuthParams } from './form-body.js'
 import { isUsableRedirectUri, matchesRegisteredRedirect } from './redirect-uri.js'
+import { PDPP_DATA_ACCESS, mapPdppDetail } from '../protocol/pdpp-data-access.js'
 import { VendorPurchaseSliceInput } from '../protocol/vendor-purchase-slice.js'
 import type { RegisteredClient } from '../store/client-store.js'
 import type { AuthorizationRequest, RequestedAccess } from '../store/request-store.js'
@@ -24,7 +25,8 @@ import type { AuthorizationRequest, RequestedAccess } from '../store/request-sto
  * What is asked, in either or both of:
  * - `scope`: space-separated `read:<field path or subtree>`, `read:purchases` (purchases made with
  *   this vendor), `append:purchases`;
- * - `authorization_details` (RFC 9396): a JSON array with one object of type `custos_fields`.
+ * - `authorization_details` (RFC 9396): a JSON array with one object of type `custos_fields`, or
+ *   one of PDPP's `https://pdpp.dev/data-access` (protocol/pdpp-data-access.ts).
  *
  * Validation runs in two phases (RFC 6749 §4.1.2.1): until the client and its redirect URI are
  * established, errors are shown to the user and never redirected (else this server becomes an
@@ -74,6 +76,8 @@ export const CustosFieldsDetail = z
     'fields and purchases are read: add the read action',
   )
 const AuthorizationDetails = z.array(CustosFieldsDetail).length(1)
+const isPdppDetail = (d: unknown) =>
+  typeof d === 'object' && d !== null && (d as { type?: unknown }).type === PDPP_DATA_ACCESS
 
 /**
  * Shown to the user, never redirected: the redirect URI is not trusted (RFC 6749 §4.1.2.1).
@@ -211,7 +215,7 @@ export async function validateAuthorizationRequest(
   if (dpopJkt !== undefined && !JKT.test(dpopJkt))
     fail('invalid_request', 'dpop_jkt must be a SHA-256 JWK thumbprint')
 
-  const access = parseAccess(resolved.client, params, fail)
+  const access = parseAccess(resolved.client, params, fail, app.config.issuer)
   await refuseNeverAllowedPurposes(app, resolved.client.clientId, access, fail)
   return {
     clientId: resolved.client.clientId,
@@ -244,7 +248,12 @@ export async function refuseNeverAllowedPurposes(
 }
 
 /** `scope` and/or `authorization_details` → the access asked for. */
-function parseAccess(client: RegisteredClient, params: OAuthParams, fail: Fail): RequestedAccess {
+function parseAccess(
+  client: RegisteredClient,
+  params: OAuthParams,
+  fail: Fail,
+  issuer: string,
+): RequestedAccess {
   const scope = params.values.get('scope')
   const detailsText = params.values.get('authorization_details')
   if (scope === undefined && detailsText === undefined)
@@ -281,11 +290,29 @@ function parseAccess(client: RegisteredClient, params: OAuthParams, fail: Fail):
     } catch {
       json = undefined
     }
+    const first = Array.isArray(json) && json.length === 1 ? (json[0] as unknown) : undefined
+    if (isPdppDetail(first)) {
+      // PDPP's data-access request, read as the Custos grant it means (protocol/pdpp-data-access.ts).
+      const mapped = mapPdppDetail(first, issuer)
+      if (!mapped.ok) fail('invalid_authorization_details', mapped.description)
+      json = [
+        {
+          type: 'custos_fields',
+          fields: mapped.access.fields,
+          ...(mapped.access.purchases
+            ? { purchases: { made_with_vendor: true, since: mapped.access.purchases.since } }
+            : {}),
+          actions: ['read'],
+          purpose: mapped.access.purpose ?? `Requested by ${client.name}`,
+          purposes: mapped.access.purposes,
+        },
+      ]
+    }
     const parsed = AuthorizationDetails.safeParse(json)
     if (!parsed.success)
       fail(
         'invalid_authorization_details',
-        'authorization_details must be a JSON array with one valid custos_fields object',
+        `authorization_details must be a JSON array with one valid custos_fields or ${PDPP_DATA_ACCESS} object`,
       )
     detail = parsed.data[0]
     for (const f of detail?.fields ?? []) fields.add(f)

@@ -4,7 +4,7 @@ import { type FieldEntry, type Vendor, purposeOf, selectorMatches } from '@custo
 import { type Html, htmlPage } from '../html-page.js'
 import { vendorMonogram } from '../vendor-monogram.js'
 import type { AuthorizationRequest } from '../store/request-store.js'
-import { selectorLabel } from './field-selectors.js'
+import { selectorLabel } from '../protocol/field-selectors.js'
 import type { SellerCandidate } from './seller-candidates.js'
 import { redirectTarget } from './redirect-uri.js'
 
