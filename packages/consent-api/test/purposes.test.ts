@@ -214,4 +214,33 @@ describe('the owner’s "never for" purposes', () => {
     expect(view.neverFor).toEqual([`${DPV}Marketing`])
     expect(view.purposes.find((p) => p.iri === `${DPV}Marketing`)?.plain).toBe('for marketing')
   })
+
+  it('the owner narrows a grant to a narrower purpose through the owner API; adding one is refused', async () => {
+    const f = await oauthFixture()
+    const client = await f.register()
+    await f.code(client, {
+      scope: undefined,
+      authorization_details: details({ purposes: ['dpv:Marketing', 'dpv:CustomerCare'] }),
+    })
+    const [grant] = await f.tv.vault.grants.list()
+    const owner = await f.signIn()
+    const narrow = (purposes: string[]) =>
+      f.app.request(`/owner/grants/${grant?.id}/narrow`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          cookie: owner.cookie,
+          'x-csrf-token': owner.csrf,
+        },
+        body: JSON.stringify({ purposes }),
+      })
+    const ok = await narrow(['dpv:DirectMarketing'])
+    expect(ok.status).toBe(200)
+    expect(((await ok.json()) as { purposes: string[] }).purposes).toEqual([
+      `${DPV}DirectMarketing`,
+    ])
+    const wider = await narrow(['dpv:CustomerCare'])
+    expect(wider.status).toBe(403)
+    expect(((await wider.json()) as { code: string }).code).toBe('ERR_GRANT_SCOPE')
+  })
 })
