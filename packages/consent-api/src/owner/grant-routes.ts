@@ -15,7 +15,8 @@ export const GrantListQuery = z
 
 /**
  * Grants: list (by vendor and status), read, narrow (the vault's `GrantNarrowing`: only ever
- * less), revoke, and the signed consent receipt of the current revision. Revoking also revokes
+ * less), revoke, and the signed consent receipt of the current revision (Kantara v1.1, and an
+ * ISO/IEC TS 27560 record in the DPV profile). Revoking also revokes
  * every access and refresh token issued under the grant (the owner actions' `grants.revoke`,
  * SECURITY.md 15; RFC 7662 §2.2), so introspection answers `active: false` at once.
  */
@@ -47,6 +48,12 @@ export function grantRoutes(app: AppContext, actions: OwnerActions): Hono<OwnerE
 
   routes.get('/:id/receipt', async (c) =>
     c.json({ receipt: await actions.grants.receipt(pathParam(c, 'id', RecordId)) }),
+  )
+
+  routes.get('/:id/consent-record', async (c) =>
+    c.json({
+      consent_record: await actions.grants.consentRecord(pathParam(c, 'id', RecordId)),
+    }),
   )
 
   return routes

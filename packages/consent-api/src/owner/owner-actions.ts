@@ -1,4 +1,5 @@
 import type { AppContext } from '../app-context.js'
+import { consentRecordFor } from '../receipts/consent-record.js'
 import { consentReceiptFor } from '../receipts/receipt.js'
 import { type ReceiptSettings, ReceiptSettingsStore } from '../receipts/receipt-settings.js'
 import type { PurposePolicy } from '../store/purpose-policy.js'
@@ -94,6 +95,7 @@ export function ownerActionsFor(app: AppContext): OwnerActions {
     eraseApiState: () => app.stores.eraseAll(),
     revokeGrantTokens: (grantId) => app.stores.tokens.revokeGrant(grantId),
     signReceipt: (grant, vendor) => consentReceiptFor(app, grant, vendor),
+    signConsentRecord: (grant, vendor) => consentRecordFor(app, grant, vendor),
     registration: app.stores.registration,
     receiptSettings: new ReceiptSettingsStore(app),
     purposePolicy: {

@@ -29,6 +29,8 @@ export interface DataActionsDeps {
   readonly revokeGrantTokens: (grantId: string) => Promise<void>
   /** Signs a consent receipt (compact JWS) of a grant's current revision (receipts/receipt.ts). */
   readonly signReceipt: (grant: Grant, vendor: Vendor) => Promise<string>
+  /** Signs the same as an ISO/IEC TS 27560 consent record in the DPV profile (receipts/consent-record.ts). */
+  readonly signConsentRecord: (grant: Grant, vendor: Vendor) => Promise<string>
 }
 
 /**
@@ -78,6 +80,8 @@ export interface OwnerDataActions {
     revoke(id: string): Promise<Grant>
     /** The signed consent receipt (compact JWS, verifiable against `/.well-known/jwks.json`) of the grant's current revision. */
     receipt(id: string): Promise<string>
+    /** The same event as a signed ISO/IEC TS 27560 consent record (DPV profile, JSON-LD in a compact JWS). */
+    consentRecord(id: string): Promise<string>
   }
   readonly vendors: {
     /** A blocked vendor's every request is refused by the vault until unblocked; answers the vendor as now stored. */
@@ -159,6 +163,10 @@ export function ownerDataActions(deps: DataActionsDeps): OwnerDataActions {
       async receipt(id: string) {
         const grant = await vault.grants.get(id)
         return deps.signReceipt(grant, await vault.vendors.get(grant.vendorId))
+      },
+      async consentRecord(id: string) {
+        const grant = await vault.grants.get(id)
+        return deps.signConsentRecord(grant, await vault.vendors.get(grant.vendorId))
       },
     }),
 

@@ -207,6 +207,16 @@ export const ownerRouteDocs: readonly RouteDoc[] = [
   }),
   guarded({
     method: 'get',
+    path: '/owner/grants/{id}/consent-record',
+    summary:
+      'The same consent event as a signed ISO/IEC TS 27560 consent record in the W3C DPV profile (JWS, typ consent-record+jwt)',
+    responses: {
+      ...ok('The consent record', z.object({ consent_record: z.string() })),
+      ...NOT_FOUND,
+    },
+  }),
+  guarded({
+    method: 'get',
     path: '/owner/inbox',
     summary: 'Pending receipts vendors appended',
     query: InboxQuery,

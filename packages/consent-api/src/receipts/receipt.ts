@@ -202,14 +202,22 @@ export async function consentReceiptFor(
   grant: Grant,
   vendor: Vendor,
 ): Promise<string> {
+  const receipt = buildConsentReceipt(grant, vendor, await receiptContextFor(app, grant))
+  return signConsentReceipt(await app.stores.signingKeys.signingKey(), receipt, app.config.issuer)
+}
+
+/**
+ * What a receipt of this grant says beyond the grant and the vendor, as things stand: shared by
+ * the Kantara receipt and the ISO/IEC TS 27560 record (consent-record.ts), so both say the same.
+ */
+export async function receiptContextFor(app: AppContext, grant: Grant): Promise<ReceiptContext> {
   const [{ jurisdiction }, client] = await Promise.all([
     new ReceiptSettingsStore(app).get(),
     app.stores.clients.load(grant.vendorId),
   ])
-  const receipt = buildConsentReceipt(grant, vendor, {
+  return {
     piiPrincipalId: principalPseudonym(app, grant.vendorId),
     jurisdiction,
     ...(client?.policyUri !== undefined ? { policyUrl: client.policyUri } : {}),
-  })
-  return signConsentReceipt(await app.stores.signingKeys.signingKey(), receipt, app.config.issuer)
+  }
 }

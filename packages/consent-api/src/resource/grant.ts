@@ -1,12 +1,15 @@
 import { Hono } from 'hono'
 import type { AppContext } from '../app-context.js'
+import { consentRecordFor } from '../receipts/consent-record.js'
 import { consentReceiptFor } from '../receipts/receipt.js'
 import type { ResourceEnv } from './bearer.js'
 import { toVendorSlice } from '../protocol/vendor-purchase-slice.js'
 
 /**
  * `GET /v1/grant` → what this token may do, until when and for what purpose, with the signed
- * consent receipt of the grant's current revision (a narrowing gives a new receipt). A revoked
+ * consent receipt of the grant's current revision (a narrowing gives a new receipt) in both shapes:
+ * Kantara v1.1 (`receipt`) and an ISO/IEC TS 27560 record in the DPV profile (`consent_record`,
+ * receipts/consent-record.ts), so a vendor takes whichever its compliance tooling reads. A revoked
  * or expired grant, a blocked vendor or another vendor's grant is refused like every other
  * resource request; allowed or refused, the look is in the access log.
  */
@@ -19,7 +22,10 @@ export function grantRoutes(app: AppContext): Hono<ResourceEnv> {
       vendorId: clientId,
       record: 'grant.viewed',
     })
-    const receipt = await consentReceiptFor(app, grant, vendor)
+    const [receipt, consentRecord] = await Promise.all([
+      consentReceiptFor(app, grant, vendor),
+      consentRecordFor(app, grant, vendor),
+    ])
     return c.json(
       {
         grant_id: grant.id,
@@ -34,6 +40,7 @@ export function grantRoutes(app: AppContext): Hono<ResourceEnv> {
         revision: grant.revision,
         accepted_terms: grant.acceptedTerms,
         receipt,
+        consent_record: consentRecord,
       },
       200,
       { 'cache-control': 'no-store' },

@@ -89,7 +89,7 @@ export const resourceRouteDocs: readonly RouteDoc[] = [
     path: '/v1/grant',
     tag: 'Vendor resources',
     summary:
-      'What this token may do, until when, for what purpose, with the signed consent receipt',
+      'What this token may do, until when, for what purpose, with the signed consent receipt and consent record',
     description: SEALED_NOTE,
     auth: 'bearer',
     responses: {
@@ -115,6 +115,11 @@ export const resourceRouteDocs: readonly RouteDoc[] = [
           revision: z.number().int(),
           accepted_terms: z.array(z.string()),
           receipt: z.string(),
+          consent_record: z
+            .string()
+            .describe(
+              'The same consent event as an ISO/IEC TS 27560 consent record in the W3C DPV profile (JSON-LD; https://w3id.org/dpv/guides/consent-27560): a JWT, typ consent-record+jwt, verifiable with /.well-known/jwks.json',
+            ),
         }),
       },
       ...AUTH_ERRORS,

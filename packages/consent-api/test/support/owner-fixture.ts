@@ -162,6 +162,7 @@ export const GUARDED_ROUTES: readonly { method: string; path: string; json?: unk
   { method: 'POST', path: '/owner/grants/:grant/narrow', json: { fields: ['email'] } },
   { method: 'POST', path: '/owner/grants/:grant/revoke' },
   { method: 'GET', path: '/owner/grants/:grant/receipt' },
+  { method: 'GET', path: '/owner/grants/:grant/consent-record' },
   { method: 'GET', path: '/owner/inbox' },
   { method: 'POST', path: '/owner/inbox/:pending/accept' },
   { method: 'POST', path: '/owner/inbox/:pending/reject' },

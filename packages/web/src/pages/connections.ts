@@ -22,7 +22,8 @@ import { readText } from './access-log.js'
  * log) — and one-click controls: narrow a grant (untick fields or purchases, shorten the expiry;
  * the vault refuses anything wider), revoke it (the vault refuses reads at once and every OAuth
  * token issued under it is revoked, SECURITY.md 15), block or unblock the vendor, and download
- * the signed consent receipt of a grant's current revision.
+ * the signed consent receipt of a grant's current revision (Kantara v1.1, or an ISO/IEC TS 27560
+ * consent record in the W3C DPV profile).
  */
 
 const ID = /^[A-Za-z0-9_-]{1,64}$/
@@ -105,7 +106,7 @@ ${endFact(g, zone)}
 ${g.acceptedTerms.length > 0 ? html`<dt>Accepted your terms</dt><dd>${g.acceptedTerms.join(', ')}</dd>` : ''}
 <dt>Granted</dt><dd>${localTime(g.createdAt, zone)}${g.revision > 1 ? html` (changed ${localTime(g.updatedAt, zone)})` : ''}</dd>
 <dt>Last read</dt><dd class="last-read">${lastReadText(read, zone)}</dd></dl>
-<p><a href="/connections/grants/${g.id}/receipt" download>Download consent receipt</a> <span class="muted">(signed; verifiable against this vault's public key)</span></p>
+<p><a href="/connections/grants/${g.id}/receipt" download>Download consent receipt</a> · <a href="/connections/grants/${g.id}/consent-record" download>Download ISO/IEC TS 27560 consent record</a> <span class="muted">(signed; verifiable against this vault's public key)</span></p>
 ${
   g.status === 'active'
     ? html`${narrowForm(g, vendor, now, csrfToken, zone)}<form method="post" action="/connections/grants/${g.id}/revoke" class="inline">${csrfField(csrfToken)}<button type="submit" class="danger" data-confirm="Revoke this grant? ${vendor.name} loses access at once.">Revoke</button></form>`
@@ -251,23 +252,31 @@ ${
     })
   })
 
-  routes.get('/grants/:id/receipt', async (c) => {
-    const id = c.req.param('id')
-    if (!ID.test(id)) return notFound(c)
-    try {
-      const jws = await kit.actions.grants.receipt(id)
-      // RFC 7519 §10.3.1: a JWT's media type; a download, never rendered.
-      return c.body(jws, 200, {
-        'content-type': 'application/jwt',
-        'content-disposition': `attachment; filename="consent-receipt-${id}.jwt"`,
-        'cache-control': 'no-store',
-        'x-content-type-options': 'nosniff',
-      })
-    } catch (err) {
-      if (err instanceof NotFoundError) return notFound(c)
-      throw err
-    }
-  })
+  // A grant's receipt in either shape, as a download: Kantara v1.1, or the ISO/IEC TS 27560
+  // record in the DPV profile — the same consent event, signed by the same key.
+  const receipts = [
+    ['receipt', 'consent-receipt', (id: string) => kit.actions.grants.receipt(id)],
+    ['consent-record', 'consent-record', (id: string) => kit.actions.grants.consentRecord(id)],
+  ] as const
+  for (const [path, file, sign] of receipts) {
+    routes.get(`/grants/:id/${path}`, async (c) => {
+      const id = c.req.param('id')
+      if (id === undefined || !ID.test(id)) return notFound(c)
+      try {
+        const jws = await sign(id)
+        // RFC 7519 §10.3.1: a JWT's media type; a download, never rendered.
+        return c.body(jws, 200, {
+          'content-type': 'application/jwt',
+          'content-disposition': `attachment; filename="${file}-${id}.jwt"`,
+          'cache-control': 'no-store',
+          'x-content-type-options': 'nosniff',
+        })
+      } catch (err) {
+        if (err instanceof NotFoundError) return notFound(c)
+        throw err
+      }
+    })
+  }
 
   routes.post('/vendors/:id/block', async (c) => {
     const id = c.req.param('id')
