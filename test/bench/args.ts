@@ -21,6 +21,7 @@ export const BENCHMARKS = [
   'backup',
   'http',
   'token',
+  'signals',
   'memory',
 ] as const
 export type BenchmarkName = (typeof BENCHMARKS)[number]

@@ -19,6 +19,7 @@ import { memoryBench } from './memory.js'
 import { renderReport, thisMachine, verdictLine } from './report.js'
 import { type ScalePart, scaleBench } from './scale.js'
 import { type Row, type Section, formatTable } from './table.js'
+import { signalsBench } from './signals.js'
 import { tokenBench } from './token.js'
 import { unlockBench } from './unlock.js'
 import { vendorReadBench } from './vendor-read.js'
@@ -91,6 +92,8 @@ async function runAll(): Promise<Section[]> {
   if (has('http') || has('token')) sections.push(heading('HTTP'))
   if (has('http')) sections.push(await attempt('http', () => vendorReadBench(ctx)))
   if (has('token')) sections.push(await attempt('token', () => tokenBench(ctx)))
+  if (has('signals'))
+    sections.push(heading('Signals'), await attempt('signals', () => signalsBench(ctx)))
   if (has('memory'))
     sections.push(heading('Server memory'), await attempt('memory', () => memoryBench(ctx)))
   return sections

@@ -1,7 +1,8 @@
 import type { DatabaseHandle, Vault } from '@custos/vault'
 import type { AppConfig } from './config.js'
 import type { ApiDb } from './db/api-schema.js'
-import type { Stores } from './store/stores.js'
+import { SignalDelivery, type SignalDeliveryOptions } from './signals/signal-delivery.js'
+import { type Stores, createStores } from './store/stores.js'
 
 /** What the stores are built from (store/stores.ts): the vault, the API's tables, the settings and the clock. */
 export interface StoreContext {
@@ -25,4 +26,18 @@ export interface StoreContext {
  */
 export interface AppContext extends StoreContext {
   readonly stores: Stores
+  /** Pushes the vault's signals to vendors (signals/signal-delivery.ts). */
+  readonly signals: SignalDelivery
+}
+
+/**
+ * The context createApp builds (its stores once, its signal delivery), for createApp and for
+ * tests that use the stores directly.
+ */
+export function createAppContext(
+  base: StoreContext,
+  signals: SignalDeliveryOptions = {},
+): AppContext {
+  const stores = createStores(base)
+  return { ...base, stores, signals: new SignalDelivery({ ...base, stores }, signals) }
 }

@@ -2,7 +2,7 @@ import { Hono, type MiddlewareHandler } from 'hono'
 import type { Kysely } from 'kysely'
 import { bodyLimit } from 'hono/body-limit'
 import type { DatabaseHandle, Vault } from '@custos/vault'
-import type { AppContext, StoreContext } from './app-context.js'
+import { type StoreContext, createAppContext } from './app-context.js'
 import { type AppConfigInput, parseConfig } from './config.js'
 import type { ApiTables } from './db/api-schema.js'
 import { prepareApiStorage } from './db/api-storage.js'
@@ -12,6 +12,7 @@ import { openApiDocument } from './openapi/openapi-document.js'
 import { routeDocs } from './openapi/route-docs.js'
 import { registerRoutes } from './oauth/register.js'
 import { authorizeRoutes } from './oauth/authorize.js'
+import { eventRoutes } from './oauth/events.js'
 import { introspectRoutes } from './oauth/introspect.js'
 import { parRoutes } from './oauth/par.js'
 import { revokeRoutes } from './oauth/revoke.js'
@@ -23,7 +24,8 @@ import { type OwnerPages, ownerPageKit } from './owner/page-kit.js'
 import { ownerActionsFor } from './owner/owner-actions.js'
 import { jwksRoutes } from './receipts/jwks.js'
 import { resourceRoutes } from './resource/resource-routes.js'
-import { createStores } from './store/stores.js'
+import { mytermsDiscoveryRoutes } from './terms/myterms-discovery.js'
+import { startSignalLoop } from './signals/signal-loop.js'
 import {
   UNEXPECTED_ERROR_HOOK,
   apiProblem,
@@ -46,6 +48,17 @@ export interface AppDeps {
    * response says nothing, so this is how the operator finds out what broke.
    */
   readonly onUnexpectedError?: (err: unknown) => void
+  /**
+   * Pushes due signals to vendors' event endpoints in the background (RFC 8935; `custos serve`
+   * turns it on): every `intervalMs` (250 by default, so a revocation reaches a listening vendor
+   * well within a second), until `stop` aborts. Off by default: an app embedded in a test or
+   * another server runs no timers it was not asked for.
+   */
+  readonly signalDelivery?: {
+    readonly intervalMs?: number
+    readonly stop?: AbortSignal
+    readonly fetch?: typeof fetch
+  }
 }
 
 /**
@@ -73,7 +86,11 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
     ...(onUnexpectedError ? { onUnexpectedError } : {}),
   }
   // Every store once, here: their caches live and die with this app (store/stores.ts).
-  const ctx: AppContext = { ...base, stores: createStores(base) }
+  const ctx = createAppContext(
+    base,
+    deps.signalDelivery?.fetch ? { fetch: deps.signalDelivery.fetch } : {},
+  )
+  if (deps.signalDelivery) startSignalLoop(ctx.signals, deps.signalDelivery, onUnexpectedError)
 
   const app = new Hono()
   if (onUnexpectedError) {
@@ -103,6 +120,7 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
     )
   })
   app.route('/.well-known/jwks.json', jwksRoutes(ctx))
+  app.route('/.well-known/myterms', mytermsDiscoveryRoutes(ctx))
   app.route('/.well-known', metadataRoutes(ctx))
   const openApi = openApiDocument(config.issuer, routeDocs)
   app.get('/openapi.json', (c) => c.json(openApi, 200, { 'cache-control': 'public, max-age=300' }))
@@ -128,6 +146,7 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
   app.route('/oauth/token', tokenRoutes(ctx))
   app.route('/oauth/revoke', revokeRoutes(ctx))
   app.route('/oauth/introspect', introspectRoutes(ctx))
+  app.route('/oauth/events', eventRoutes(ctx))
   app.route('/owner/session', ownerSessionRoutes(ctx))
   // Each owner use case once (owner/owner-actions.ts), for the owner API and the pages alike.
   const owner = ownerActionsFor(ctx)

@@ -15,7 +15,7 @@ export type {
   ReceiptSettingsAccess,
 } from './owner/owner-actions.js'
 export type { OwnerAccountActions, KeyActions } from './owner/owner-account-actions.js'
-export type { OwnerDataActions } from './owner/owner-data-actions.js'
+export type { OwnerDataActions, VendorSignals } from './owner/owner-data-actions.js'
 export type { OwnerReads, Connections } from './owner/owner-reads.js'
 export type { RegistrationMode, RegistrationTokenView } from './store/registration-policy.js'
 export { Limits, RateWindow, type LimitsInput } from './limits/limits-config.js'

@@ -10,12 +10,11 @@
 import type { Kysely } from 'kysely'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { AuditEntry, Vault } from '@custos/vault'
-import type { AppContext } from '../src/app-context.js'
+import { type AppContext, createAppContext } from '../src/app-context.js'
 import { parseConfig } from '../src/config.js'
 import type { ApiTables } from '../src/db/api-schema.js'
 import { rowMac } from '../src/db/stored-rows.js'
 import { ownerActionsFor } from '../src/owner/owner-actions.js'
-import { createStores } from '../src/store/stores.js'
 import {
   ISSUER,
   type TokenResponse,
@@ -249,7 +248,7 @@ describe('confused deputy: a token row edited to point at another vendor’s gra
       config: parseConfig({ issuer: ISSUER }),
       now: f.now,
     }
-    const ctx: AppContext = { ...base, stores: createStores(base) }
+    const ctx: AppContext = createAppContext(base)
     const clientA = await f.register()
     const clientB = await f.register({ client_name: 'Book Nook' })
     const first = await f.code(clientA)

@@ -5,10 +5,9 @@
  */
 import type { Kysely } from 'kysely'
 import { afterEach, describe, expect, it } from 'vitest'
-import type { AppContext } from '../src/app-context.js'
+import { type AppContext, createAppContext } from '../src/app-context.js'
 import { parseConfig } from '../src/config.js'
 import type { ApiTables } from '../src/db/api-schema.js'
-import { createStores } from '../src/store/stores.js'
 import {
   FORM,
   ISSUER,
@@ -114,7 +113,7 @@ describe('authorization_code grant', () => {
       config: parseConfig({ issuer: ISSUER }),
       now: f.now,
     }
-    const ctx: AppContext = { ...base, stores: createStores(base) }
+    const ctx: AppContext = createAppContext(base)
     const grant = await f.tv.vault.grants.create({
       vendorId: client.id,
       fields: ['email'],

@@ -29,6 +29,7 @@ import { rotateKeys } from './keys/rotation.js'
 import { blockedUntil } from './keys/throttle.js'
 import { retryOnUnknownTerm } from './keys/write-term.js'
 import { PurchaseStore } from './purchases/purchase-store.js'
+import { SignalOutbox } from './signals/signal-outbox.js'
 import type { Vault } from './vault.js'
 
 /** Options of {@link createVault}. */
@@ -136,6 +137,7 @@ export async function wireVault(options: CreateVaultOptions): Promise<WiredVault
     inbox: retryOnUnknownTerm(ctx, new Inbox(ctx)),
     audit: new AuditReader(ctx),
     access: retryOnUnknownTerm(ctx, new AccessPolicy(ctx)),
+    signals: new SignalOutbox(ctx),
   }
   const reads = retryOnUnknownTerm(ctx, {
     readThroughGrant: (grantId: string, opts?: ReadThroughGrantOptions) =>
@@ -278,6 +280,7 @@ export async function wireVault(options: CreateVaultOptions): Promise<WiredVault
         // Crypto-erase first: without the wrapped keys no copy of any ciphertext can be opened.
         await trx.updateTable('keyring').set({ wrapped_key: null }).execute()
         for (const table of [
+          'signal_outbox',
           'audit',
           'purchases',
           'grants',

@@ -101,6 +101,14 @@ export type { PurchaseStore } from './purchases/purchase-store.js'
 export type { VendorStore } from './grants/vendor-store.js'
 export type { GrantStore } from './grants/grant-store.js'
 export type { Inbox } from './grants/inbox.js'
+export {
+  MAX_PENDING_PER_VENDOR,
+  SignalKind,
+  type Signal,
+  type SignalBacklog,
+  type ErasureStatus,
+  type SignalOutbox,
+} from './signals/signal-outbox.js'
 export type { AuditReader } from './audit/audit-reader.js'
 export type { RowAuthenticator, RowAdopter } from './integrity/external-rows.js'
 export type { RowValue } from './crypto/row-mac.js'

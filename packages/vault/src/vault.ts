@@ -14,6 +14,7 @@ import type { RECOVERY_WINDOW_SECONDS, UnlockResult } from './keys/key-custody.j
 import type { Credentials } from './keys/lifecycle.js'
 import type { RotateKeysOptions, RotationResult } from './keys/rotation.js'
 import type { PurchaseStore } from './purchases/purchase-store.js'
+import type { SignalOutbox } from './signals/signal-outbox.js'
 
 /*
  * The vault's public shape: what `createVault` (create-vault.ts) returns. Types only; the
@@ -111,6 +112,12 @@ export interface Vault {
    * entries as {@link Vault.readThroughGrant} — see {@link AccessPolicy}.
    */
   readonly access: AccessPolicy
+  /**
+   * Signals waiting for vendors — grants revoked, narrowed or expired, granted fields changed,
+   * erasure requests — written with the changes they announce; the consent API delivers them
+   * (see {@link SignalOutbox}).
+   */
+  readonly signals: SignalOutbox
   /**
    * Authenticates access-deciding rows the application stores beside the vault (the consent
    * API's clients, tokens, codes, requests, sessions) under a root-derived key — see

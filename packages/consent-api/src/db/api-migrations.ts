@@ -174,6 +174,28 @@ const MIGRATIONS: Record<string, ApiMigration> = {
       await db.schema.alterTable('owner_sessions').addColumn('recovery_until', 'text').execute()
     },
   },
+  '0006_myterms': {
+    async up(db: Kysely<any>, engine: Engine) {
+      // Issue 12, IEEE 7012: the agreement records both parties keep (terms/agreement-store.ts).
+      // An answer id is used once: its keyed hash is unique.
+      const bytes = sql.raw(engine === 'postgres' ? 'bytea' : 'blob')
+      await db.schema
+        .createTable('myterms_agreements')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('client_id', 'text', (c) => c.notNull())
+        .addColumn('grant_id', 'text')
+        .addColumn('answer_key', 'text', (c) => c.notNull().unique())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('sealed', bytes)
+        .addColumn('row_mac', bytes)
+        .execute()
+      await db.schema
+        .createIndex('myterms_agreements_client')
+        .on('myterms_agreements')
+        .columns(['client_id', 'created_at'])
+        .execute()
+    },
+  },
 }
 
 class ApiMigrations implements MigrationProvider {

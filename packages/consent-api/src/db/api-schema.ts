@@ -103,6 +103,22 @@ export interface RegistrationTokensTable {
   last_used_at: string | null
 }
 
+/**
+ * IEEE 7012 agreement records (terms/agreement-store.ts; migration 0006): one per answered request,
+ * accepted or declined. `answer_key` is the keyed hash of the vendor's answer id, unique, so an
+ * answer is used once. The record and its signed copy are in `sealed`.
+ */
+export interface MytermsAgreementsTable {
+  id: string
+  client_id: string
+  grant_id: string | null
+  answer_key: string
+  created_at: string
+  /** Envelope of `{ record, jws }`. */
+  sealed: Uint8Array | null
+  row_mac: Uint8Array | null
+}
+
 export interface ApiTables {
   oauth_clients: OAuthClientsTable
   oauth_requests: OAuthRequestsTable
@@ -113,6 +129,7 @@ export interface ApiTables {
   rate_events: RateEventsTable
   api_settings: ApiSettingsTable
   registration_tokens: RegistrationTokensTable
+  myterms_agreements: MytermsAgreementsTable
 }
 
 export type ApiDb = Kysely<ApiTables>

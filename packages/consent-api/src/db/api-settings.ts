@@ -7,6 +7,7 @@ export type SettingName =
   | 'owner_time_zone'
   | 'receipt_jurisdiction'
   | 'purpose_policy'
+  | 'myterms_policy'
 
 /**
  * Reads and writes the owner's settings (the registration mode, the time zone, the receipts'

@@ -24,6 +24,7 @@ export type AuthenticatedTable =
   | 'oauth_tokens'
   | 'owner_sessions'
   | 'api_settings'
+  | 'myterms_agreements'
 
 /** A row as the MAC sees it: every column but the MAC itself. */
 export type UnmacedRow<T extends AuthenticatedTable> = Omit<Selectable<ApiTables[T]>, 'row_mac'>
@@ -85,6 +86,8 @@ export const authenticated: {
   ],
   // The owner's settings (the registration mode): an edited one falls back to the strictest.
   api_settings: (r) => [r.name, r.value, r.updated_at],
+  // IEEE 7012 agreement records: an edited or moved record reads as absent (never as another).
+  myterms_agreements: (r) => [r.id, r.client_id, r.grant_id, r.answer_key, r.sealed, r.created_at],
 }
 
 /** The MAC to store with `row`. Sealed: ERR_VAULT_LOCKED. */
@@ -121,7 +124,7 @@ export function authentic<T extends AuthenticatedTable>(
 
 /** Where a row's `sealed` envelope lives (its associated data). */
 export function sealedPlace(
-  table: 'oauth_clients' | 'oauth_requests' | 'oauth_codes',
+  table: 'oauth_clients' | 'oauth_requests' | 'oauth_codes' | 'myterms_agreements',
   recordId: string,
 ): SealedPlace {
   return { table, column: 'sealed', recordId }

@@ -13,6 +13,8 @@ import type { AppContext } from '../app-context.js'
 import { isKnownSelector } from '../protocol/field-selectors.js'
 import type { OAuthParams } from './form-body.js'
 import { isUsableRedirectUri, matchesRegisteredRedirect } from './redirect-uri.js'
+import { VendorAnswerInput } from '../terms/vendor-answer.js'
+import { applyVendorAnswer } from './myterms-answer.js'
 import { PDPP_DATA_ACCESS, mapPdppDetail } from '../protocol/pdpp-data-access.js'
 import { VendorPurchaseSliceInput } from '../protocol/vendor-purchase-slice.js'
 import type { RegisteredClient } from '../store/client-store.js'
@@ -69,6 +71,8 @@ export const CustosFieldsDetail = z
     purposes: PurposeList.optional(),
     duration_seconds: z.number().int().min(60).max(MAX_GRANT_SECONDS).optional(),
     accepted_terms: z.array(z.string().min(1).max(200)).max(20).default([]),
+    // IEEE 7012: the vendor's answer to the owner's MyTerms proffer (terms/vendor-answer.ts); PAR only.
+    myterms: VendorAnswerInput.optional(),
   })
   .strict()
   .refine(
@@ -215,8 +219,16 @@ export async function validateAuthorizationRequest(
   if (dpopJkt !== undefined && !JKT.test(dpopJkt))
     fail('invalid_request', 'dpop_jkt must be a SHA-256 JWK thumbprint')
 
-  const access = parseAccess(resolved.client, params, fail, app.config.issuer)
-  await refuseNeverAllowedPurposes(app, resolved.client.clientId, access, fail)
+  const { access: asked, myterms } = parseAccess(resolved.client, params, fail, app.config.issuer)
+  await refuseNeverAllowedPurposes(app, resolved.client.clientId, asked, fail)
+  const access = await applyVendorAnswer(
+    app,
+    resolved.client.clientId,
+    client,
+    myterms,
+    asked,
+    fail,
+  )
   return {
     clientId: resolved.client.clientId,
     redirectUri: resolved.redirectUri,
@@ -228,7 +240,7 @@ export async function validateAuthorizationRequest(
   }
 }
 
-type Fail = (error: OAuthJsonErrorCode, description: string) => never
+export type Fail = (error: OAuthJsonErrorCode, description: string) => never
 
 /**
  * A request for a purpose the owner never allows (store/purpose-policy.ts) is refused before the
@@ -253,7 +265,7 @@ function parseAccess(
   params: OAuthParams,
   fail: Fail,
   issuer: string,
-): RequestedAccess {
+): { access: RequestedAccess; myterms: z.output<typeof VendorAnswerInput> | undefined } {
   const scope = params.values.get('scope')
   const detailsText = params.values.get('authorization_details')
   if (scope === undefined && detailsText === undefined)
@@ -336,7 +348,7 @@ function parseAccess(
       detail ? 'invalid_authorization_details' : 'invalid_scope',
       'The access asked for is not a valid grant',
     )
-  return access
+  return { access, myterms: detail?.myterms }
 }
 
 /**

@@ -1,6 +1,7 @@
 import { type Context, Hono } from 'hono'
 import { getCookie } from 'hono/cookie'
 import { type GrantInput, VaultError } from '@custos/vault'
+import type { OAuthJsonErrorCode } from '../api-problems.js'
 import type { AppContext } from '../app-context.js'
 import { errorPage } from '../html-page.js'
 import {
@@ -22,6 +23,9 @@ import { renderConsentPage } from './consent-page.js'
 import { sellerCandidates } from './seller-candidates.js'
 import { type OAuthParams, paramsFrom } from './form-body.js'
 import { oauthErrorResponse, requestsWaiting } from './oauth-error.js'
+import { refuseOutsideTerms } from './myterms-answer.js'
+import { recordAgreement } from '../terms/agreement-record.js'
+import { type CounterResponse, termsOutcome } from '../terms/terms-decision.js'
 
 /**
  * The authorization endpoint (RFC 6749 §3.1, §4.1.1) and the owner's decision.
@@ -185,6 +189,12 @@ async function decide(app: AppContext, c: Context): Promise<Response> {
     return errorPage(c, 400, 'Choose Approve or Deny.')
   const grant = decision === 'approve' ? approved(pending.access, form) : undefined
   if (grant === 'invalid') return errorPage(c, 400, 'The duration can only be shortened.')
+  // IEEE 7012's one round: a counter-offer is the owner's to accept or decline, here.
+  const counterText = form.get('counter_response')
+  const counterResponse: CounterResponse | undefined =
+    counterText === 'accept' || counterText === 'decline' ? counterText : undefined
+  if (grant && pending.access.myterms?.answer === 'counter' && counterResponse === undefined)
+    return errorPage(c, 400, 'Say whether you accept the counter-offer. Nothing was shared.')
   // The way back is built before anything is granted: a redirect that cannot be built must not
   // leave a grant (and a code) behind that no client will ever receive.
   const to = (request: AuthorizationRequest, params: Record<string, string>) =>
@@ -205,18 +215,25 @@ async function decide(app: AppContext, c: Context): Promise<Response> {
       ? errorPage(c, 400, BAD_RETURN_ADDRESS)
       : c.redirect(location, 303)
   }
-  // RFC 6749 §4.1.2.1: the owner said no (or unticked everything).
-  if (!grant)
+  // RFC 6749 §4.1.2.1: the owner said no (or unticked everything). A MyTerms answer is recorded all the same.
+  if (!grant) {
+    await recordAnswer(app, request, counterResponse, undefined, 'denied')
     return back({ error: 'access_denied', error_description: 'The owner denied the request' })
-  // The owner may have added a "never for" purpose while the request waited.
+  }
+  // The owner may have added a "never for" purpose, or changed her terms, while the request
+  // waited; and she may have declined the vendor's counter-offer just now.
+  let inForce: string | undefined
   try {
-    await refuseNeverAllowedPurposes(
+    const refuse = (error: OAuthJsonErrorCode, description: string): never => {
+      throw new RequestRedirectError(error, description, request.redirectUri, request.state)
+    }
+    await refuseNeverAllowedPurposes(app, request.clientId, request.access, refuse)
+    inForce = await refuseOutsideTerms(
       app,
       request.clientId,
-      request.access,
-      (error, description) => {
-        throw new RequestRedirectError(error, description, request.redirectUri, request.state)
-      },
+      { ...request.access, purposes: grant.purposes ?? request.access.purposes },
+      refuse,
+      counterResponse,
     )
   } catch (err) {
     if (err instanceof RequestRedirectError)
@@ -228,7 +245,18 @@ async function decide(app: AppContext, c: Context): Promise<Response> {
     // Linked first: a link without a grant shares nothing, a grant whose links failed would share less than the page said.
     if (grant.purchases?.madeWithVendor)
       await linkChosenSellers(app, request.clientId, form.getAll('link_seller'))
-    grantId = (await app.vault.grants.create({ vendorId: request.clientId, ...grant })).id
+    // The grant is under the agreement in force (IEEE 7012): its roster id first in acceptedTerms.
+    const acceptedTerms =
+      inForce === undefined
+        ? grant.acceptedTerms
+        : [inForce, ...(grant.acceptedTerms ?? []).filter((t) => t !== inForce)]
+    grantId = (
+      await app.vault.grants.create({
+        vendorId: request.clientId,
+        ...grant,
+        ...(acceptedTerms ? { acceptedTerms } : {}),
+      })
+    ).id
   } catch (err) {
     if (
       err instanceof VaultError &&
@@ -237,6 +265,7 @@ async function decide(app: AppContext, c: Context): Promise<Response> {
       return back({ error: 'access_denied', error_description: 'The owner denied the request' })
     throw err
   }
+  await recordAnswer(app, request, counterResponse, grantId, 'granted')
   const code = await app.stores.codes.issue({
     clientId: request.clientId,
     grantId,
@@ -245,6 +274,31 @@ async function decide(app: AppContext, c: Context): Promise<Response> {
     dpopJkt: request.dpopJkt ?? null,
   })
   return back({ code })
+}
+
+/** The agreement record of a decided request that carried a MyTerms answer (terms/agreement-record.ts). */
+async function recordAnswer(
+  app: AppContext,
+  request: AuthorizationRequest,
+  counterResponse: CounterResponse | undefined,
+  grantId: string | undefined,
+  outcome: 'granted' | 'denied',
+): Promise<void> {
+  const answer = request.access.myterms
+  if (!answer) return
+  const client = await app.stores.clients.load(request.clientId)
+  if (!client) return
+  const policy = await app.stores.termsPolicy.get()
+  const { inForce } = termsOutcome(policy, answer, request.access.purposes, counterResponse)
+  await recordAgreement(app, {
+    client,
+    answer,
+    counterResponse,
+    inForce,
+    purposes: request.access.purposes,
+    grantId,
+    outcome,
+  })
 }
 
 /**

@@ -267,7 +267,7 @@ function assertionFailure(err: unknown): ClientAuthFailure {
 }
 
 /** The client's registered keys: its `jwks`, or the app's cached set of its `jwks_uri` (store/remote-key-sets.ts). */
-function keysOf(app: AppContext, client: RegisteredClient): JWTVerifyGetKey {
+export function keysOf(app: AppContext, client: RegisteredClient): JWTVerifyGetKey {
   if (client.jwks) return createLocalJWKSet(client.jwks as unknown as JSONWebKeySet)
   return app.stores.remoteKeySets.forUri(client.jwksUri as string)
 }

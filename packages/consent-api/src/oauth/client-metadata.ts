@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { agreementOf } from '../terms/roster.js'
 import { redirectUriProblem } from './redirect-uri.js'
 
 /**
@@ -24,6 +25,11 @@ function defaultClientName(redirectUri: string | undefined): string {
   } catch {
     return 'Unnamed application' // unreachable: the redirect URIs were validated first
   }
+}
+
+function isLoopbackHttp(url: string): boolean {
+  const host = new URL(url).hostname
+  return host === '127.0.0.1' || host === '[::1]' || host === 'localhost'
 }
 
 /** A public JWK Set, as private_key_jwt clients register it (RFC 7591 `jwks`). */
@@ -73,7 +79,28 @@ export const ClientMetadata = z
       .string()
       .regex(/^[A-Za-z0-9_-]{43}$/, '32 bytes, base64url')
       .optional(),
+    /**
+     * Custos extension (issue 12): where the vault pushes Security Event Tokens (RFC 8935) — https,
+     * or http on a loopback address for a vendor on the same computer; without it, the vendor
+     * polls (RFC 8936, POST /oauth/events).
+     */
+    custos_events_endpoint: z
+      .url({ protocol: /^https?$/ })
+      .max(2000)
+      .refine(
+        (u) => u.startsWith('https://') || isLoopbackHttp(u),
+        'https, or http on a loopback address (127.0.0.1, [::1], localhost)',
+      )
+      .optional(),
     scope: z.string().max(2000).optional(),
+    /** Custos extension (IEEE 7012, issue 12): the MyTerms roster agreements this vendor accepts. */
+    myterms_accepted: z
+      .array(z.string().max(64))
+      .max(20)
+      .refine((ids) => ids.every((id) => agreementOf(id) !== undefined), {
+        message: 'unknown agreement: name agreements of the MyTerms roster',
+      })
+      .optional(),
     software_id: z.string().max(200).optional(),
     software_version: z.string().max(100).optional(),
   })

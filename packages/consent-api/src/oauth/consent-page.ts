@@ -7,6 +7,7 @@ import type { AuthorizationRequest } from '../store/request-store.js'
 import { selectorLabel } from '../protocol/field-selectors.js'
 import type { SellerCandidate } from './seller-candidates.js'
 import { redirectTarget } from './redirect-uri.js'
+import { agreementOf, uncoveredPurposes } from '../terms/roster.js'
 
 /**
  * The consent page (PRODUCT.md, owner step 3): who asks (name, site, since when; a monogram, never
@@ -135,6 +136,43 @@ function termsLine(view: ConsentView): Html | '' {
   return html`<p>${view.vendor.name} agrees to follow ${terms.length === 1 ? 'this term of yours' : 'these terms of yours'}: ${terms.join(', ')}.</p>`
 }
 
+/** A roster agreement in plain words: its title, id and our summary, linked to the roster. */
+function agreementText(id: string): Html {
+  const a = agreementOf(id)
+  if (!a) return html`${id}`
+  return html`<strong>${a.title}</strong> <span class="muted">(<a href="${a.url}" rel="noopener noreferrer">${a.id}</a>)</span>: ${a.summary}`
+}
+
+/**
+ * The owner's MyTerms proffer and the vendor's answer (IEEE 7012), in plain words. A counter-offer
+ * is hers to accept or decline (one round: no further offer); a purpose the agreement does not
+ * allow is pointed out.
+ */
+function mytermsBlock(view: ConsentView): Html | '' {
+  const answer = view.request.access.myterms
+  if (!answer) return ''
+  const name = view.vendor.name
+  const warn = (id: string) => {
+    const agreement = agreementOf(id)
+    const outside = agreement ? uncoveredPurposes(agreement, view.request.access.purposes) : []
+    return outside.length === 0
+      ? ''
+      : html`<p class="notice error" role="note">Careful: this agreement does not allow ${outside.map((iri) => purposeOf(iri)?.plain ?? iri).join('; ')}.</p>`
+  }
+  const proffered = html`<p>You proffered your terms: ${agreementText(answer.proffered)}</p>`
+  if (answer.answer === 'accept')
+    return html`<fieldset class="myterms"><legend>Your terms</legend>${proffered}<p><strong>${name} accepted them.</strong> What you share is under this agreement, signed by both of you.</p>${warn(answer.proffered)}</fieldset>`
+  if (answer.answer === 'decline')
+    return html`<fieldset class="myterms"><legend>Your terms</legend>${proffered}<p><strong>${name} declined them</strong> and offers no agreement. If you approve, what you share is under no agreement of yours.</p></fieldset>`
+  const counter = answer.counter ?? ''
+  const form = view.owner
+    ? html`<p>Do you accept ${name}’s alternative? There is no further round.</p>
+<label class="check"><input type="radio" name="counter_response" value="accept" required> Accept the alternative</label>
+<label class="check"><input type="radio" name="counter_response" value="decline"> Decline it (then no agreement of yours applies)</label>`
+    : ''
+  return html`<fieldset class="myterms"><legend>Your terms</legend>${proffered}<p><strong>${name} did not accept them and offers instead:</strong> ${agreementText(counter)}</p>${warn(counter)}${form}</fieldset>`
+}
+
 /** The sellers the owner may say are this vendor, with what each would share. */
 function sellerLinks(view: ConsentView): Html | '' {
   const slice = view.request.access.purchases
@@ -186,6 +224,7 @@ ${websiteLine(view)}
 <p><strong>Purpose, in ${vendor.name}’s words:</strong> ${access.purpose}</p>
 ${purposesLine(view)}
 ${termsLine(view)}`
+  const myterms = mytermsBlock(view)
 
   if (!view.owner) {
     return htmlPage(
@@ -195,6 +234,7 @@ ${termsLine(view)}`
       html`${header}
 <fieldset><legend>Asked for</legend><ul>${fields}${slice ? html`<li>${slice}</li>` : ''}${appends ? html`<li>Adding purchase receipts to your inbox</li>` : ''}</ul>
 <p class="muted">for ${humanDuration(access.durationSeconds)}</p></fieldset>
+${myterms}
 <form method="post" action="${issuer}/owner/session">
 <input type="hidden" name="return_to" value="${pendingPath}">
 <label for="passphrase">Your vault passphrase</label><input type="password" id="passphrase" name="passphrase" autocomplete="current-password" required>
@@ -214,6 +254,7 @@ ${termsLine(view)}`
 ${fields.length > 0 ? html`<fieldset><legend>Fields (untick what you do not want to share)</legend>${fields}</fieldset>` : ''}
 ${slice ? html`<fieldset><legend>Purchases</legend><label class="check"><input type="checkbox" name="purchases" value="read" checked> ${slice}</label>${sellerLinks(view)}</fieldset>` : ''}
 ${appends ? html`<fieldset><legend>Receipts</legend><label class="check"><input type="checkbox" name="append" value="purchases" checked> Add purchase receipts to your inbox (you accept or reject each)</label></fieldset>` : ''}
+${myterms}
 <fieldset><legend>Duration</legend>${durationSelect(access.durationSeconds)}<p class="muted">You can revoke at any time.</p></fieldset>
 <p class="decision"><button type="submit" name="decision" value="approve">Approve</button>
 <button type="submit" name="decision" value="deny" class="secondary">Deny</button></p>

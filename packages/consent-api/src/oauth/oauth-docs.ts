@@ -249,6 +249,58 @@ export const oauthRouteDocs: readonly RouteDoc[] = [
   },
   {
     method: 'post',
+    path: '/oauth/events',
+    tag: 'OAuth',
+    summary: 'Poll for signals (RFC 8936): Security Event Tokens (RFC 8417) signed by the vault',
+    description:
+      'The RFC 8936 request as JSON; the client authenticates with HTTP Basic, or with client_id and client_secret or client_assertion members in the same object. Acknowledged SETs (ack, setErrs) are not sent again. Event types: https://custos.dev/secevent/grant-revoked, grant-narrowed, grant-expired, field-changed (fields: the changed paths), erasure-requested (request_id).',
+    auth: 'client',
+    body: {
+      type: 'application/json',
+      schema: z.object({
+        ack: z.array(z.string()).optional(),
+        setErrs: z.record(z.string(), z.object({ err: z.string() })).optional(),
+        maxEvents: z.number().int().min(0).max(100).optional(),
+        returnImmediately: z.boolean().optional(),
+        ...ClientAuthFields,
+      }),
+    },
+    responses: {
+      '200': {
+        description: 'The SETs by jti, and whether more wait',
+        schema: z.object({ sets: z.record(z.string(), z.string()), moreAvailable: z.boolean() }),
+      },
+      '400': oauthError('invalid_request, unauthorized_client (a public client: push only)'),
+      '401': oauthError('invalid_client'),
+      ...SEALED,
+    },
+  },
+  {
+    method: 'post',
+    path: '/oauth/events/acknowledgements',
+    tag: 'OAuth',
+    summary:
+      'The vendor’s signed acknowledgement of an erasure request: a SET (RFC 8417, pushed as in RFC 8935) signed with its registered key',
+    body: {
+      type: 'application/secevent+jwt',
+      schema: z
+        .string()
+        .describe(
+          'iss: the client id; aud: this issuer; iat; jti; events: { "https://custos.dev/secevent/erasure-acknowledged": { "request_id": "sig_…" } }',
+        ),
+    },
+    responses: {
+      '202': { description: 'Accepted: the owner sees the erasure acknowledged' },
+      '400': {
+        description:
+          'RFC 8935 §2.3 { err, description }: invalid_request, invalid_key, invalid_issuer, invalid_audience, authentication_failed, access_denied',
+        schema: z.object({ err: z.string(), description: z.string() }),
+      },
+      ...SEALED,
+    },
+  },
+  {
+    method: 'post',
     path: '/oauth/introspect',
     tag: 'OAuth',
     summary: 'Token introspection (RFC 7662)',

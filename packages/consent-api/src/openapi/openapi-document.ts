@@ -25,6 +25,7 @@ export interface RouteDoc {
       | 'application/x-www-form-urlencoded'
       | 'text/csv'
       | 'application/octet-stream'
+      | 'application/secevent+jwt'
     readonly schema: z.ZodType
   }
   readonly query?: z.ZodObject

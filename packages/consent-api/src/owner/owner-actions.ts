@@ -3,6 +3,9 @@ import { consentRecordFor } from '../receipts/consent-record.js'
 import { consentReceiptFor } from '../receipts/receipt.js'
 import { type ReceiptSettings, ReceiptSettingsStore } from '../receipts/receipt-settings.js'
 import type { PurposePolicy } from '../store/purpose-policy.js'
+import type { SignedAgreement } from '../terms/agreement-record.js'
+import { type Agreement, ROSTER } from '../terms/roster.js'
+import type { TermsPolicy } from '../terms/terms-policy.js'
 import type { RegistrationPolicy } from '../store/registration-policy.js'
 import {
   type AccountActionsDeps,
@@ -39,6 +42,21 @@ export interface PurposePolicyAccess {
   set(policy: { readonly neverFor: readonly string[] }): Promise<PurposePolicy>
 }
 
+/** The owner's MyTerms (terms/terms-policy.ts) and the agreement records (IEEE 7012, issue 12). */
+export interface TermsAccess {
+  get(): Promise<TermsPolicy>
+  /** Throws a ZodError for an unknown agreement (nothing saved). */
+  set(policy: {
+    readonly proffered: readonly string[]
+    readonly requireAgreement?: boolean
+    readonly allowAfterDecline?: boolean
+  }): Promise<TermsPolicy>
+  /** The MyTerms roster the owner chooses from (terms/roster.ts). */
+  readonly roster: readonly Agreement[]
+  /** Every agreement record, or one grant's, newest first. */
+  records(filter?: { readonly grantId?: string }): Promise<SignedAgreement[]>
+}
+
 /**
  * Every use case of the vault's owner, once: the owner API (`/owner/*`, owner/*-routes.ts) and
  * the owner's web pages (`@custos/web`, through the page kit) both call these and add only their
@@ -58,6 +76,7 @@ export interface OwnerActions extends OwnerAccountActions, OwnerDataActions {
   readonly registration: RegistrationSettings
   readonly receiptSettings: ReceiptSettingsAccess
   readonly purposePolicy: PurposePolicyAccess
+  readonly terms: TermsAccess
   readonly timeZone: TimeZoneSettings
 }
 
@@ -65,6 +84,7 @@ export interface OwnerActionsDeps extends AccountActionsDeps, DataActionsDeps {
   readonly registration: RegistrationSettings
   readonly receiptSettings: ReceiptSettingsAccess
   readonly purposePolicy: PurposePolicyAccess
+  readonly terms: TermsAccess
   readonly timeZone: TimeZoneSettings
 }
 
@@ -77,6 +97,7 @@ export function ownerActions(deps: OwnerActionsDeps): OwnerActions {
     registration: deps.registration,
     receiptSettings: deps.receiptSettings,
     purposePolicy: deps.purposePolicy,
+    terms: deps.terms,
     timeZone: deps.timeZone,
   })
 }
@@ -95,12 +116,22 @@ export function ownerActionsFor(app: AppContext): OwnerActions {
     eraseApiState: () => app.stores.eraseAll(),
     revokeGrantTokens: (grantId) => app.stores.tokens.revokeGrant(grantId),
     signReceipt: (grant, vendor) => consentReceiptFor(app, grant, vendor),
+    deliverSignals: () => {
+      app.signals.deliverDue().catch((err: unknown) => app.onUnexpectedError?.(err))
+    },
+    lastDeliveredAt: (vendorId) => app.signals.status(vendorId).lastDeliveredAt,
     signConsentRecord: (grant, vendor) => consentRecordFor(app, grant, vendor),
     registration: app.stores.registration,
     receiptSettings: new ReceiptSettingsStore(app),
     purposePolicy: {
       get: () => app.stores.purposePolicy.get(),
       set: (policy) => app.stores.purposePolicy.set({ neverFor: [...policy.neverFor] }),
+    },
+    terms: {
+      get: () => app.stores.termsPolicy.get(),
+      set: (policy) => app.stores.termsPolicy.set({ ...policy, proffered: [...policy.proffered] }),
+      roster: ROSTER,
+      records: (filter) => app.stores.agreements.list(filter),
     },
     timeZone: new TimeZoneSetting(app),
   })

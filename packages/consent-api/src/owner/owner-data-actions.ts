@@ -31,6 +31,21 @@ export interface DataActionsDeps {
   readonly signReceipt: (grant: Grant, vendor: Vendor) => Promise<string>
   /** Signs the same as an ISO/IEC TS 27560 consent record in the DPV profile (receipts/consent-record.ts). */
   readonly signConsentRecord: (grant: Grant, vendor: Vendor) => Promise<string>
+  /** Pushes due signals now rather than at the next round (signals/signal-delivery.ts). */
+  readonly deliverSignals: () => void
+  /** When this process last delivered a signal to a vendor. */
+  readonly lastDeliveredAt: (vendorId: string) => string | undefined
+}
+
+/** What the owner sees of the signals to one vendor (issue 12): delivery and erasure. */
+export interface VendorSignals {
+  /** Signals due and not yet delivered (push or poll), since when, and the last push error. */
+  readonly waiting: number
+  readonly waitingSince?: string
+  readonly lastError?: string
+  readonly lastDeliveredAt?: string
+  /** The newest erasure request and its acknowledgement. */
+  readonly erasure?: { requestId: string; requestedAt: string; acknowledgedAt?: string }
 }
 
 /**
@@ -86,6 +101,13 @@ export interface OwnerDataActions {
   readonly vendors: {
     /** A blocked vendor's every request is refused by the vault until unblocked; answers the vendor as now stored. */
     setBlocked(id: string, blocked: boolean): Promise<Vendor>
+    /**
+     * Asks the vendor to erase what it holds about the owner: a signal (a SET pushed to its
+     * endpoint, or waiting for its poll) and a log entry; answers the request's id.
+     */
+    requestErasure(id: string): Promise<string>
+    /** Where signals to each vendor stand (for Connections). */
+    signals(): Promise<Map<string, VendorSignals>>
   }
   readonly audit: {
     /**
@@ -106,10 +128,20 @@ export function ownerDataActions(deps: DataActionsDeps): OwnerDataActions {
   const { vault } = deps
   const preview = (source: ImportSource) => previewImport(vault, source)
   return Object.freeze({
+    // A change of a granted field is a signal to its vendors (vault: signals/signal-outbox.ts).
     fields: Object.freeze({
-      set: (path: FieldPath, value: unknown) => vault.fields.set(path, value),
-      setMany: (values: Readonly<Record<string, unknown>>) => vault.fields.setMany(values),
-      delete: (path: FieldPath) => vault.fields.delete(path),
+      async set(path: FieldPath, value: unknown) {
+        await vault.fields.set(path, value)
+        deps.deliverSignals()
+      },
+      async setMany(values: Readonly<Record<string, unknown>>) {
+        await vault.fields.setMany(values)
+        deps.deliverSignals()
+      },
+      async delete(path: FieldPath) {
+        await vault.fields.delete(path)
+        deps.deliverSignals()
+      },
     }),
 
     purchases: Object.freeze({
@@ -154,10 +186,15 @@ export function ownerDataActions(deps: DataActionsDeps): OwnerDataActions {
     }),
 
     grants: Object.freeze({
-      narrow: (id: string, narrowing: GrantNarrowing) => vault.grants.narrow(id, narrowing),
+      async narrow(id: string, narrowing: GrantNarrowing) {
+        const grant = await vault.grants.narrow(id, narrowing)
+        deps.deliverSignals()
+        return grant
+      },
       async revoke(id: string) {
         const grant = await vault.grants.revoke(id)
         await deps.revokeGrantTokens(id)
+        deps.deliverSignals()
         return grant
       },
       async receipt(id: string) {
@@ -174,6 +211,28 @@ export function ownerDataActions(deps: DataActionsDeps): OwnerDataActions {
       async setBlocked(id: string, blocked: boolean) {
         await vault.vendors.setBlocked(id, blocked)
         return vault.vendors.get(id)
+      },
+      async requestErasure(id: string) {
+        const requestId = await vault.signals.requestErasure(id)
+        deps.deliverSignals()
+        return requestId
+      },
+      async signals() {
+        const backlog = await vault.signals.backlog()
+        const out = new Map<string, VendorSignals>()
+        for (const v of await vault.vendors.list()) {
+          const waiting = backlog.get(v.id)
+          const erasure = await vault.signals.erasureStatus(v.id)
+          const lastDeliveredAt = deps.lastDeliveredAt(v.id)
+          out.set(v.id, {
+            waiting: waiting?.pending ?? 0,
+            ...(waiting?.oldest ? { waitingSince: waiting.oldest } : {}),
+            ...(waiting?.lastError ? { lastError: waiting.lastError } : {}),
+            ...(lastDeliveredAt ? { lastDeliveredAt } : {}),
+            ...(erasure ? { erasure } : {}),
+          })
+        }
+        return out
       },
     }),
 

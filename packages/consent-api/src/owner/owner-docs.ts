@@ -11,6 +11,7 @@ import { ImportQuery, PurchaseListQuery } from './purchase-routes.js'
 import { RegistrationModeBody, RegistrationTokenBody } from './registration-routes.js'
 import { ReceiptSettings } from '../receipts/receipt-settings.js'
 import { PurposePolicy } from '../store/purpose-policy.js'
+import { TermsPolicy } from '../terms/terms-policy.js'
 import { SignIn } from './session.js'
 import { StatusView, UnlockBody } from './status-routes.js'
 import { BlockBody } from './vendor-routes.js'
@@ -45,6 +46,12 @@ const PurposePolicyView = z.object({
       broader: z.array(z.string()),
     }),
   ),
+})
+const TermsPolicyView = z.object({
+  proffered: z.array(z.string()),
+  requireAgreement: z.boolean(),
+  allowAfterDecline: z.boolean(),
+  roster: z.array(Anything),
 })
 const Page = z.object({ items: z.array(Anything), nextCursor: z.string().optional() })
 
@@ -163,8 +170,20 @@ export const ownerRouteDocs: readonly RouteDoc[] = [
   guarded({
     method: 'get',
     path: '/owner/vendors',
-    summary: 'Vendors with grant counts and last read time',
+    summary:
+      'Vendors with grant counts, last read time, and where their signals stand (waiting, last error, last delivered, the newest erasure request and its acknowledgement)',
     responses: ok('The vendors', z.object({ vendors: z.array(Anything) })),
+  }),
+  guarded({
+    method: 'post',
+    path: '/owner/vendors/{id}/erasure',
+    summary:
+      'Ask the vendor to erase what it holds about you: a signed event (SET) pushed to its endpoint or waiting for its poll; it answers with its own signed acknowledgement',
+    responses: {
+      '201': { description: 'The request’s id', schema: z.object({ requestId: z.string() }) },
+      ...INVALID,
+      ...NOT_FOUND,
+    },
   }),
   guarded({
     method: 'post',
@@ -298,6 +317,33 @@ export const ownerRouteDocs: readonly RouteDoc[] = [
       'Set the purposes never allowed (IRIs or compact names such as dpv:Marketing); a request naming one is refused before the consent page with access_denied, and logged',
     body: json(PurposePolicy),
     responses: { ...ok('The policy and the catalogue', PurposePolicyView), ...INVALID },
+  }),
+  guarded({
+    method: 'get',
+    path: '/owner/terms',
+    summary:
+      'Your MyTerms (IEEE 7012): the roster agreements you proffer, in order of preference, whether a grant needs one, whether a vendor that declines may still ask; with the roster',
+    responses: ok('Your terms and the roster', TermsPolicyView),
+  }),
+  guarded({
+    method: 'put',
+    path: '/owner/terms',
+    summary:
+      'Set your MyTerms: proffered roster ids (preferred first), requireAgreement, allowAfterDecline; an id outside the roster is refused and nothing saved',
+    body: json(TermsPolicy),
+    responses: { ...ok('Your terms and the roster', TermsPolicyView), ...INVALID },
+  }),
+  guarded({
+    method: 'get',
+    path: '/owner/agreements',
+    summary:
+      'The IEEE 7012 agreement records, accepted and declined, newest first: each the vault-signed compact JWS (payload = the record) and the record, identical to the vendor’s copy; ?download=1 as a file, ?grant= for one grant',
+    responses: ok(
+      'The records',
+      z.object({
+        agreements: z.array(z.object({ record_id: z.string(), jws: z.string(), record: Anything })),
+      }),
+    ),
   }),
   guarded({
     method: 'get',

@@ -1,5 +1,6 @@
 import { Hono } from 'hono'
 import type { AppContext } from '../app-context.js'
+import { agreementRoutes, termsPolicyRoutes } from './agreement-routes.js'
 import { auditRoutes } from './audit-routes.js'
 import { exitRoutes } from './exit-routes.js'
 import { fieldRoutes, vocabularyRoutes } from './field-routes.js'
@@ -44,6 +45,8 @@ export function ownerRoutes(app: AppContext, actions: OwnerActions): Hono<OwnerE
   routes.route('/registration', registrationRoutes(app, actions))
   routes.route('/receipt-settings', receiptSettingsRoutes(app, actions))
   routes.route('/purpose-policy', purposePolicyRoutes(app, actions))
+  routes.route('/terms', termsPolicyRoutes(app, actions))
+  routes.route('/agreements', agreementRoutes(app, actions))
   routes.onError(ownerErrorHandler(app.now))
   return routes
 }

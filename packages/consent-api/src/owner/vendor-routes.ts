@@ -21,9 +21,10 @@ function lastReadPerVendor({ grants, lastReads }: Connections): Map<string, stri
 }
 
 /**
- * Vendors (registered OAuth clients): `GET /owner/vendors` with each one's grant counts and last
- * read, `POST /owner/vendors/:id/block` `{ blocked }` — a blocked vendor's every request is
- * refused by the vault until unblocked.
+ * Vendors (registered OAuth clients): `GET /owner/vendors` with each one's grant counts, last
+ * read and where its signals stand, `POST /owner/vendors/:id/block` `{ blocked }` — a blocked
+ * vendor's every request is refused by the vault until unblocked — and
+ * `POST /owner/vendors/:id/erasure`, asking the vendor to erase what it holds about the owner.
  */
 export function vendorRoutes(app: AppContext, actions: OwnerActions): Hono<OwnerEnv> {
   const routes = new Hono<OwnerEnv>()
@@ -32,6 +33,7 @@ export function vendorRoutes(app: AppContext, actions: OwnerActions): Hono<Owner
   routes.get('/', async (c) => {
     const connections = await actions.read.connections()
     const reads = lastReadPerVendor(connections)
+    const signals = await actions.vendors.signals()
     return c.json({
       vendors: connections.vendors.map((v) => {
         const own = connections.grants.filter((g) => g.vendorId === v.id)
@@ -40,9 +42,16 @@ export function vendorRoutes(app: AppContext, actions: OwnerActions): Hono<Owner
           grants: own.length,
           activeGrants: own.filter((g) => g.status === 'active').length,
           lastReadAt: reads.get(v.id) ?? null,
+          signals: signals.get(v.id) ?? { waiting: 0 },
         }
       }),
     })
+  })
+
+  // Issue 12: the owner asks the vendor to erase what it holds; the vendor answers with a signed event.
+  routes.post('/:id/erasure', async (c) => {
+    const id = pathParam(c, 'id', RecordId)
+    return c.json({ requestId: await actions.vendors.requestErasure(id) }, 201)
   })
 
   routes.post('/:id/block', async (c) => {

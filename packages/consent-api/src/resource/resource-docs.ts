@@ -127,6 +127,54 @@ export const resourceRouteDocs: readonly RouteDoc[] = [
   },
   {
     method: 'get',
+    path: '/v1/agreements',
+    tag: 'Vendor resources',
+    summary:
+      'Your IEEE 7012 (MyTerms) agreement records with this customer, accepted and declined, newest first — the same bytes the customer holds',
+    description: SEALED_NOTE,
+    auth: 'bearer',
+    responses: {
+      '200': {
+        description:
+          'Each record with the vault’s compact JWS over it (EdDSA, typ myterms-record+jws, verifiable with /.well-known/jwks.json); your own signature of your answer is inside',
+        schema: z.object({
+          agreements: z.array(
+            z.object({
+              record_id: z.string(),
+              jws: z.string(),
+              record: z.record(z.string(), z.unknown()),
+            }),
+          ),
+        }),
+      },
+      ...AUTH_ERRORS,
+    },
+  },
+  {
+    method: 'get',
+    path: '/.well-known/myterms',
+    tag: 'Discovery',
+    summary:
+      'The MyTerms agreements the customer proffers (IEEE 7012; shaped like the tinyMyTerms document), her order of preference and how to answer; ?client_id= names the one proffered to you',
+    responses: {
+      '200': {
+        description: 'The discovery document',
+        schema: z.object({
+          effective_date: z.string(),
+          agreements: z.array(z.object({ id: z.string(), url: z.string() }).passthrough()),
+          preference: z.array(z.string()),
+          require_agreement: z.boolean(),
+          allow_after_decline: z.boolean(),
+          tos_url: z.null(),
+          proffered_to_you: z.string().nullable().optional(),
+          answer: z.record(z.string(), z.unknown()),
+        }),
+      },
+      '503': { description: 'The vault is sealed' },
+    },
+  },
+  {
+    method: 'get',
     path: '/.well-known/jwks.json',
     tag: 'Discovery',
     summary: "The vault's public signing key (consent receipts, sealed responses) as a JWK Set",

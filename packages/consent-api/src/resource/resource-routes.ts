@@ -4,6 +4,7 @@ import { problemRow } from '../api-problems.js'
 import { errorResponse, isVaultError } from '../problem.js'
 import { type ResourceEnv, type VendorAccess, bearerAuth } from './bearer.js'
 import { grantRoutes } from './grant.js'
+import { agreementRoutes } from './agreements.js'
 import { profileRoutes } from './profile.js'
 import { purchasesRoutes } from './purchases.js'
 import { ResourceAuthError, resourceAuthErrorResponse } from './resource-error.js'
@@ -32,6 +33,7 @@ export function resourceRoutes(app: AppContext): Hono<ResourceEnv> {
   routes.route('/profile', profileRoutes(app))
   routes.route('/purchases', purchasesRoutes(app))
   routes.route('/grant', grantRoutes(app))
+  routes.route('/agreements', agreementRoutes(app))
   routes.onError((err, c) => {
     if (err instanceof ResourceAuthError) return resourceAuthErrorResponse(app, c, err)
     const bearer = isVaultError(err) ? problemRow(err.code).bearer : undefined

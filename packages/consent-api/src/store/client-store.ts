@@ -27,6 +27,8 @@ const StoredMetadata = z.object({
   dpop_bound_access_tokens: z.boolean().default(false),
   grant_types: z.array(z.string()).default(['authorization_code', 'refresh_token']),
   custos_x25519_public_key: z.string().optional(),
+  custos_events_endpoint: z.string().optional(),
+  myterms_accepted: z.array(z.string()).optional(),
 })
 
 /** What `sealed` holds: the registered redirect URIs and the rest of the RFC 7591 metadata. */
@@ -47,8 +49,14 @@ export interface RegisteredClient {
   readonly grantTypes: readonly string[]
   /** Custos extension: the vendor's X25519 key for sealed responses (base64url). */
   readonly x25519PublicKey?: string
+  /** Custos extension (issue 12): where signals are pushed as SETs (RFC 8935); none: the vendor polls (RFC 8936). */
+  readonly eventsEndpoint?: string
   /** RFC 7591 `policy_uri`: the vendor's privacy policy, named in its consent receipts. */
   readonly policyUri?: string
+  /** IEEE 7012 (issue 12): the MyTerms roster agreements the vendor said it accepts, in its order. */
+  readonly mytermsAccepted: readonly string[]
+  /** RFC 7591 `client_uri`: the vendor's stated website, named in agreement records. */
+  readonly clientUri?: string
 }
 
 /** A new client as registration (RFC 7591) hands it over: the validated metadata, split. */
@@ -121,7 +129,10 @@ export class ClientStore {
       dpopBoundAccessTokens: meta.dpop_bound_access_tokens,
       grantTypes: meta.grant_types,
       ...(meta.custos_x25519_public_key ? { x25519PublicKey: meta.custos_x25519_public_key } : {}),
+      ...(meta.custos_events_endpoint ? { eventsEndpoint: meta.custos_events_endpoint } : {}),
       ...(meta.policy_uri ? { policyUri: meta.policy_uri } : {}),
+      mytermsAccepted: meta.myterms_accepted ?? [],
+      ...(meta.client_uri ? { clientUri: meta.client_uri } : {}),
     }
   }
 

@@ -3,6 +3,7 @@ import { z } from 'zod'
 import { DEFAULT_PURPOSE, GrantAction, PurchaseSlice } from '@custos/vault'
 import type { StoreContext } from '../app-context.js'
 import type { ApiTables } from '../db/api-schema.js'
+import { VendorAnswer } from '../terms/vendor-answer.js'
 import { purgeExpired } from '../db/expired-rows.js'
 import { type UnmacedRow, authentic, rowMac, sealedPlace } from '../db/stored-rows.js'
 import { newSecret } from './new-secret.js'
@@ -34,6 +35,8 @@ export const RequestedAccess = z.object({
   purposes: z.array(z.string()).default([DEFAULT_PURPOSE]),
   durationSeconds: z.number().int(),
   acceptedTerms: z.array(z.string()),
+  /** The vendor's answer to the owner's MyTerms proffer (IEEE 7012), when it pushed one. */
+  myterms: VendorAnswer.optional(),
 })
 export type RequestedAccess = z.output<typeof RequestedAccess>
 

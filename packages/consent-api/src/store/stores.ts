@@ -9,6 +9,8 @@ import { RequestStore } from './request-store.js'
 import { SessionStore } from './session-store.js'
 import { SigningKeyStore } from './signing-key-store.js'
 import { TokenStore } from './token-store.js'
+import { AgreementStore } from '../terms/agreement-store.js'
+import { TermsPolicyStore } from '../terms/terms-policy.js'
 
 /**
  * The API's stores: everything it keeps between requests, each over its own tables (or, for the
@@ -27,6 +29,10 @@ export interface Stores {
   readonly signingKeys: SigningKeyStore
   /** The owner's "never for" purposes (issue 12). */
   readonly purposePolicy: PurposePolicyStore
+  /** The owner's MyTerms: what she proffers and requires (issue 12, IEEE 7012). */
+  readonly termsPolicy: TermsPolicyStore
+  /** The IEEE 7012 agreement records both parties keep. */
+  readonly agreements: AgreementStore
   /**
    * Forgets all of the API's own state once the vault it belonged to is destroyed — registered
    * clients, pending requests, codes, tokens, DPoP `jti`s, owner sessions, the registration mode
@@ -38,6 +44,7 @@ export interface Stores {
 
 /** Every table of the API's own state, children before the clients they name. */
 const API_TABLES = [
+  'myterms_agreements',
   'oauth_tokens',
   'oauth_codes',
   'oauth_requests',
@@ -69,6 +76,8 @@ export function createStores(app: StoreContext): Stores {
     remoteKeySets: new RemoteKeySets(),
     signingKeys: new SigningKeyStore(app.vault),
     purposePolicy: new PurposePolicyStore(app),
+    termsPolicy: new TermsPolicyStore(app),
+    agreements: new AgreementStore(app),
     async eraseAll() {
       await app.db.transaction().execute(async (trx) => {
         for (const table of API_TABLES) await trx.deleteFrom(table).execute()

@@ -12,7 +12,7 @@ import {
   exportJWK,
   generateKeyPair,
 } from 'jose'
-import { createApp } from '../../src/index.js'
+import { type AppDeps, createApp } from '../../src/index.js'
 import { PASSPHRASE, type TestVault, createTestVault } from '@custos/vault/testing'
 
 export const ISSUER = 'https://vault.example'
@@ -63,7 +63,10 @@ export const basic = (id: string, secret: string) =>
 
 export async function oauthFixture(
   config: Record<string, unknown> = {},
-  options: { onUnexpectedError?: (err: unknown) => void } = {},
+  options: {
+    onUnexpectedError?: (err: unknown) => void
+    signalDelivery?: NonNullable<AppDeps['signalDelivery']>
+  } = {},
 ) {
   let t = Date.now()
   const now = () => new Date(t)
@@ -125,7 +128,7 @@ export async function oauthFixture(
       Client & {
         sign(
           claims?: Record<string, unknown>,
-          options?: { alg?: string; key?: CryptoKey },
+          options?: { alg?: string; key?: CryptoKey; typ?: string },
         ): Promise<string>
       }
     > {
@@ -138,7 +141,7 @@ export async function oauthFixture(
       })
       const sign = (
         claims: Record<string, unknown> = {},
-        options: { alg?: string; key?: CryptoKey } = {},
+        options: { alg?: string; key?: CryptoKey; typ?: string } = {},
       ) => {
         const iat = Math.floor(now().getTime() / 1000)
         return new SignJWT({
@@ -150,7 +153,11 @@ export async function oauthFixture(
           exp: iat + 60,
           ...claims,
         })
-          .setProtectedHeader({ alg: options.alg ?? 'ES256', kid: 'k1' })
+          .setProtectedHeader({
+            alg: options.alg ?? 'ES256',
+            kid: 'k1',
+            ...(options.typ ? { typ: options.typ } : {}),
+          })
           .sign(options.key ?? privateKey)
       }
       return {

@@ -5,11 +5,10 @@
  */
 import type { Kysely } from 'kysely'
 import type { Vault } from '@custos/vault'
-import type { AppContext } from '../../src/app-context.js'
+import { type AppContext, createAppContext } from '../../src/app-context.js'
 import { parseConfig } from '../../src/config.js'
 import type { ApiTables } from '../../src/db/api-schema.js'
 import { createApp } from '../../src/index.js'
-import { createStores } from '../../src/store/stores.js'
 import { PASSPHRASE, type TestVault, createTestVault } from '@custos/vault/testing'
 
 export { PASSPHRASE }
@@ -59,7 +58,7 @@ export async function ownerFixture(options: { vault?: (v: Vault) => Vault } = {}
     config: parseConfig({ issuer: ISSUER }),
     now,
   }
-  const ctx: AppContext = { ...base, stores: createStores(base) }
+  const ctx: AppContext = createAppContext(base)
 
   const f = {
     tv,
@@ -157,12 +156,16 @@ export const GUARDED_ROUTES: readonly { method: string; path: string; json?: unk
   { method: 'POST', path: '/owner/purchases/import', json: [ORDER] },
   { method: 'GET', path: '/owner/vendors' },
   { method: 'POST', path: '/owner/vendors/:vendor/block', json: { blocked: true } },
+  { method: 'POST', path: '/owner/vendors/:vendor/erasure' },
   { method: 'GET', path: '/owner/grants' },
   { method: 'GET', path: '/owner/grants/:grant' },
   { method: 'POST', path: '/owner/grants/:grant/narrow', json: { fields: ['email'] } },
   { method: 'POST', path: '/owner/grants/:grant/revoke' },
   { method: 'GET', path: '/owner/grants/:grant/receipt' },
   { method: 'GET', path: '/owner/grants/:grant/consent-record' },
+  { method: 'GET', path: '/owner/agreements' },
+  { method: 'GET', path: '/owner/terms' },
+  { method: 'PUT', path: '/owner/terms', json: { proffered: ['SD-BASE'] } },
   { method: 'GET', path: '/owner/inbox' },
   { method: 'POST', path: '/owner/inbox/:pending/accept' },
   { method: 'POST', path: '/owner/inbox/:pending/reject' },

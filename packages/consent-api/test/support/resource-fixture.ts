@@ -14,11 +14,10 @@ import {
 } from 'jose'
 import type { Kysely } from 'kysely'
 import type { GrantInput } from '@custos/vault'
-import type { AppContext } from '../../src/app-context.js'
+import { type AppContext, createAppContext } from '../../src/app-context.js'
 import { parseConfig } from '../../src/config.js'
 import type { ApiTables } from '../../src/db/api-schema.js'
 import { createApp } from '../../src/index.js'
-import { createStores } from '../../src/store/stores.js'
 import { type TestVault, createTestVault } from '@custos/vault/testing'
 
 export const ISSUER = 'https://vault.example'
@@ -83,7 +82,7 @@ export async function resourceFixture(): Promise<ResourceFixture> {
     config: parseConfig({ issuer: ISSUER }),
     now,
   }
-  const ctx: AppContext = { ...base, stores: createStores(base) }
+  const ctx: AppContext = createAppContext(base)
 
   const fixture: ResourceFixture = {
     tv,

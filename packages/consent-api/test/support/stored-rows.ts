@@ -21,6 +21,7 @@ export const KEY = {
   oauth_tokens: 'token_hash',
   owner_sessions: 'id_hash',
   api_settings: 'name',
+  myterms_agreements: 'id',
 } as const
 
 export type StoredRow<T extends AuthenticatedTable> = UnmacedRow<T> & { row_mac: Uint8Array | null }
@@ -30,9 +31,12 @@ const apiDb = (tv: TestVault) => tv.handle.db as unknown as Kysely<ApiTables>
 const looseDb = (tv: TestVault) =>
   tv.handle.db as unknown as Kysely<{ row: Record<string, unknown> }>
 
-type SealedTable = 'oauth_clients' | 'oauth_requests' | 'oauth_codes'
+type SealedTable = 'oauth_clients' | 'oauth_requests' | 'oauth_codes' | 'myterms_agreements'
 const hasEnvelope = (table: AuthenticatedTable): table is SealedTable =>
-  table === 'oauth_clients' || table === 'oauth_requests' || table === 'oauth_codes'
+  table === 'oauth_clients' ||
+  table === 'oauth_requests' ||
+  table === 'oauth_codes' ||
+  table === 'myterms_agreements'
 
 /** Every row of an API table, as stored. */
 export async function rowsOf<T extends AuthenticatedTable>(

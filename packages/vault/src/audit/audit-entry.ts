@@ -16,6 +16,10 @@ export const AuditAction = z.enum([
   'vendor.registered',
   'vendor.blocked',
   'vendor.unblocked',
+  /** The owner asked a vendor to erase what it holds about her (a signal, signals/signal-outbox.ts). */
+  'vendor.erasure_requested',
+  /** The vendor answered an erasure request with its own signed event. */
+  'vendor.erasure_acknowledged',
   'grant.created',
   'grant.narrowed',
   'grant.revoked',

@@ -193,6 +193,8 @@ export async function verifyBackup(
  */
 export async function applyBackup(ctx: VaultContext, backup: VerifiedBackup): Promise<void> {
   await ctx.db.transaction().execute(async (trx) => {
+    // Signals of the vault being replaced announce nothing about the restored one.
+    await trx.deleteFrom('signal_outbox').execute()
     for (const table of [...BACKUP_TABLES].reverse()) await trx.deleteFrom(table).execute()
     for (const table of BACKUP_TABLES) {
       const rows = backup.rows.get(table) ?? []

@@ -146,6 +146,35 @@ function migrations(engine: Engine): Record<string, Migration> {
         }
       },
     },
+    '0004_signal_outbox': {
+      // Signals to vendors (issue 12), written in the transaction of the change they announce.
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('signal_outbox')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('vendor_id', 'text', (c) => c.notNull())
+          .addColumn('grant_id', 'text')
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('paths', 'text')
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('due_at', 'text', (c) => c.notNull())
+          .addColumn('row_mac', sql.raw(bytes), (c) => c.notNull())
+          .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('next_attempt_at', 'text')
+          .addColumn('last_error', 'text')
+          .execute()
+        await db.schema
+          .createIndex('signal_outbox_due')
+          .on('signal_outbox')
+          .columns(['due_at'])
+          .execute()
+        await db.schema
+          .createIndex('signal_outbox_vendor')
+          .on('signal_outbox')
+          .columns(['vendor_id', 'due_at'])
+          .execute()
+      },
+    },
   }
 }
 

@@ -96,6 +96,26 @@ export interface AuditTable {
   mac: Uint8Array | null // null only for entries written while sealed, until the next unlock seals them
 }
 
+/**
+ * Signals waiting for a vendor (signals/signal-outbox.ts): written in the transaction of the
+ * change they announce. Ids, paths and times only — never values. `row_mac` covers what the signal
+ * says (id through due_at); the delivery bookkeeping after it is not authenticated: editing it can
+ * only delay a signal, never make the vault say something it did not.
+ */
+export interface SignalOutboxTable {
+  id: string
+  vendor_id: string
+  grant_id: string | null
+  kind: string
+  paths: string | null // JSON array of field paths (field.changed)
+  created_at: string
+  due_at: string
+  row_mac: Uint8Array
+  attempts: number
+  next_attempt_at: string | null
+  last_error: string | null
+}
+
 export interface VaultDatabase {
   vault_meta: VaultMetaTable
   keyring: KeyringTable
@@ -104,6 +124,7 @@ export interface VaultDatabase {
   vendors: VendorsTable
   grants: GrantsTable
   audit: AuditTable
+  signal_outbox: SignalOutboxTable
 }
 
 /** The database engines the vault runs on. */

@@ -2,6 +2,7 @@ import type { VaultContext } from '../context.js'
 import { toBytes } from '../crypto/bytes.js'
 import { type Place, envelopeTerm, openJson, sealJson } from '../crypto/envelope.js'
 import { NotFoundError, ValidationError, VaultError, issuesFromZod } from '../errors.js'
+import { signalFieldChanges } from '../signals/signal-outbox.js'
 import { writeTerm } from '../keys/write-term.js'
 import { selectorMatches } from './selectors.js'
 import { type FieldPath, MAX_VALUE_BYTES, isFieldPath, schemaFor } from './vocabulary.js'
@@ -78,6 +79,8 @@ export class FieldStore {
           oc.column('path').doUpdateSet({ value: envelope, term, updated_at: updatedAt }),
         )
         .execute()
+      // Every vendor whose grant covers the field hears that it changed, with the change.
+      await signalFieldChanges(this.#ctx, trx, [path])
     })
     this.#ctx.emit({ type: 'field.set', path })
   }
@@ -106,6 +109,11 @@ export class FieldStore {
           )
           .execute()
       }
+      await signalFieldChanges(
+        this.#ctx,
+        trx,
+        rows.map((r) => r.path),
+      )
       return rows
     })
     for (const row of rows) this.#ctx.emit({ type: 'field.set', path: row.path })
@@ -155,11 +163,11 @@ export class FieldStore {
   async delete(path: FieldPath): Promise<void> {
     this.#ctx.keys()
     assertPath(path)
-    const result = await this.#ctx.db
-      .deleteFrom('fields')
-      .where('path', '=', path)
-      .executeTakeFirst()
-    if (Number(result.numDeletedRows) === 0) throw new NotFoundError('Field')
+    await this.#ctx.db.transaction().execute(async (trx) => {
+      const result = await trx.deleteFrom('fields').where('path', '=', path).executeTakeFirst()
+      if (Number(result.numDeletedRows) === 0) throw new NotFoundError('Field')
+      await signalFieldChanges(this.#ctx, trx, [path])
+    })
     this.#ctx.emit({ type: 'field.deleted', path })
   }
 

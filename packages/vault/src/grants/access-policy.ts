@@ -81,22 +81,31 @@ export class AccessPolicy {
   }
 
   /**
-   * Records an authorization request refused before the owner saw it, because it names purposes
-   * the owner never allows (issue 12, the owner's "never for" list; `refused` are the requested
-   * purposes it caught). Counted per burst like every refusal, so a vendor repeating the request
+   * Records an authorization request refused before the owner saw it (or when she decided),
+   * because it names purposes the owner never allows (issue 12, the owner's "never for" list), or
+   * falls outside her MyTerms (`detail`); `refused` are the requested purposes it caught. Counted per burst like every refusal, so a vendor repeating the request
    * cannot grow the log without bound.
    */
   async refuseRequest(request: {
     readonly vendorId: string
     readonly refused: readonly string[]
+    /**
+     * Why, when not a "never for" purpose (the default, `ERR_PURPOSE_REFUSED`): the owner's
+     * MyTerms (IEEE 7012) require an agreement and none was agreed (`ERR_TERMS_REQUIRED`), or the
+     * agreement does not allow `refused` (`ERR_TERMS_NOT_COVERED`).
+     */
+    readonly detail?: 'ERR_PURPOSE_REFUSED' | 'ERR_TERMS_REQUIRED' | 'ERR_TERMS_NOT_COVERED'
   }): Promise<void> {
     this.#ctx.keys()
     assertVendorId(request.vendorId)
+    const detail = request.detail ?? 'ERR_PURPOSE_REFUSED'
+    if (!['ERR_PURPOSE_REFUSED', 'ERR_TERMS_REQUIRED', 'ERR_TERMS_NOT_COVERED'].includes(detail))
+      throw new TypeError('detail must be a request refusal code')
     await this.#ctx.refusals.refuse({
       action: 'request.refused',
       actor: `vendor:${request.vendorId}`,
       vendorId: request.vendorId,
-      detail: 'ERR_PURPOSE_REFUSED',
+      detail,
       purposes: request.refused.slice(0, 10),
     })
   }

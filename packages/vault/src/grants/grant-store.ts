@@ -12,6 +12,7 @@ import { orderInstant } from '../purchases/order.js'
 import { checkVendorRow } from './vendor-store.js'
 import { type Grant, GrantBody, GrantInput, GrantNarrowing, type PurchaseSlice } from './grant.js'
 import { isWithin } from './purposes.js'
+import { dropExpirySignal, enqueueSignals } from '../signals/signal-outbox.js'
 
 export function grantPlace(vaultId: string, id: string): Place {
   return { table: 'grants', column: 'body', recordId: id, vaultId }
@@ -159,6 +160,10 @@ export class GrantStore {
       }
       row = { ...values, row_mac: ctx.rows.mac('grants', authenticated.grants(values, epoch)) }
       await trx.insertInto('grants').values(row).execute()
+      // The vendor hears of the expiry when it comes (signals/signal-outbox.ts).
+      await enqueueSignals(ctx, trx, [
+        { vendorId: g.vendorId, grantId: id, kind: 'grant.expired', dueAt: values.expires_at },
+      ])
       await ctx.audit.appendInTransaction(trx, [
         {
           action: 'grant.created',
@@ -272,6 +277,20 @@ export class GrantStore {
       // Narrowing takes access away: a saved copy of the wider row must stop verifying.
       const next = await advanceLedger(ctx, trx, epoch, { grants: [values] })
       updated = { ...values, row_mac: ctx.rows.mac('grants', authenticated.grants(values, next)) }
+      if (expiresAt !== current.expiresAt) await dropExpirySignal(trx, id)
+      await enqueueSignals(ctx, trx, [
+        { vendorId: row.vendor_id, grantId: id, kind: 'grant.narrowed' },
+        ...(expiresAt !== current.expiresAt
+          ? [
+              {
+                vendorId: row.vendor_id,
+                grantId: id,
+                kind: 'grant.expired' as const,
+                dueAt: expiresAt,
+              },
+            ]
+          : []),
+      ])
       await ctx.audit.appendInTransaction(trx, [
         {
           action: 'grant.narrowed',
@@ -314,6 +333,10 @@ export class GrantStore {
       }
       // A saved copy of the active row must stop verifying (integrity/ledger.ts).
       const next = await advanceLedger(ctx, trx, epoch, { grants: [values] })
+      await dropExpirySignal(trx, id)
+      await enqueueSignals(ctx, trx, [
+        { vendorId: row.vendor_id, grantId: id, kind: 'grant.revoked' },
+      ])
       await ctx.audit.appendInTransaction(trx, [
         { action: 'grant.revoked', actor: 'owner', grantId: id, vendorId: row.vendor_id },
       ])

@@ -1,6 +1,6 @@
 import sodiumNative from 'sodium-native'
 import { ROW_LABELS, type RowValue, rowMac } from '../crypto/row-mac.js'
-import type { GrantsTable, PurchasesTable, VendorsTable } from '../db/schema.js'
+import type { GrantsTable, PurchasesTable, SignalOutboxTable, VendorsTable } from '../db/schema.js'
 import { IntegrityError } from '../errors.js'
 import type { UnsealedKeys } from '../keys/unsealed-keys.js'
 
@@ -45,6 +45,21 @@ export const authenticated = {
     row.status,
     row.vendor_id,
     row.created_at,
+  ],
+  /** What a signal says; not its delivery bookkeeping (db/schema.ts). */
+  signal_outbox: (
+    row: Pick<
+      SignalOutboxTable,
+      'id' | 'vendor_id' | 'grant_id' | 'kind' | 'paths' | 'created_at' | 'due_at'
+    >,
+  ): RowValue[] => [
+    row.id,
+    row.vendor_id,
+    row.grant_id,
+    row.kind,
+    row.paths,
+    row.created_at,
+    row.due_at,
   ],
 } as const
 

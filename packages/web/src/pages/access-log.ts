@@ -48,8 +48,14 @@ export const KINDS = {
     ],
   },
   vendors: {
-    label: 'Vendors registered or blocked',
-    actions: ['vendor.registered', 'vendor.blocked', 'vendor.unblocked'],
+    label: 'Vendors registered, blocked or asked to erase',
+    actions: [
+      'vendor.registered',
+      'vendor.blocked',
+      'vendor.unblocked',
+      'vendor.erasure_requested',
+      'vendor.erasure_acknowledged',
+    ],
   },
   inbox: { label: 'Inbox', actions: ['inbox.appended', 'inbox.accepted', 'inbox.rejected'] },
   tokens: {
@@ -181,7 +187,7 @@ export function describe(e: AuditEntry, vendorName: (id: string | undefined) => 
     case 'token.refreshed':
       return `${vendor} renewed its access (refresh token)`
     case 'request.refused':
-      return `${vendor} asked for access ${purposesText(e)}, which you never allow: refused before it reached you`
+      return requestRefusal(e, vendor)
     case 'grant.created':
       return `You granted ${vendor} access${fields ? ` to ${fields}` : ''}${forPurposes(e)}`
     case 'grant.narrowed':
@@ -194,6 +200,10 @@ export function describe(e: AuditEntry, vendorName: (id: string | undefined) => 
       return `You blocked ${vendor}`
     case 'vendor.unblocked':
       return `You unblocked ${vendor}`
+    case 'vendor.erasure_requested':
+      return `You asked ${vendor} to erase what it holds about you`
+    case 'vendor.erasure_acknowledged':
+      return `${vendor} confirmed (signed) that it erased what it held about you`
     case 'inbox.appended':
       return `${vendor} sent ${purchases === 1 ? 'a receipt' : `${purchases} receipts`} to your inbox`
     case 'inbox.accepted':
@@ -241,6 +251,19 @@ function purposesText(e: AuditEntry): string {
   return words.length <= 1
     ? (words[0] ?? '')
     : `${words.slice(0, -1).join(', ')} and ${words[words.length - 1]}`
+}
+
+/** A request refused before the consent page, by why (the stable code in `detail`). */
+function requestRefusal(e: AuditEntry, vendor: string): string {
+  const asked = purposesText(e)
+  switch (e.detail) {
+    case 'ERR_TERMS_REQUIRED':
+      return `${vendor} asked for access without agreeing to your terms, which you require: refused before it reached you`
+    case 'ERR_TERMS_NOT_COVERED':
+      return `${vendor} asked for access ${asked}, which the agreement it chose does not cover: refused before it reached you`
+    default:
+      return `${vendor} asked for access ${asked}, which you never allow: refused before it reached you`
+  }
 }
 
 const forPurposes = (e: AuditEntry) => (e.purposes?.length ? `, ${purposesText(e)}` : '')

@@ -9,12 +9,14 @@ import {
   type Vendor,
   VaultError,
 } from '@custos/vault'
-import { type OwnerPageKit, vendorMonogram } from '@custos/consent-api'
+import { type OwnerPageKit, type VendorSignals, vendorMonogram } from '@custos/consent-api'
 import { readForm } from './form-values.js'
 import { type Html, csrfField, fixedMessage, notice, page } from './layout.js'
 import { localTime, zonedText } from './local-time.js'
 import { type PageEnv, ownerGate } from './owner-gate.js'
 import { readText } from './access-log.js'
+import { vendorSignals } from './vendor-signals.js'
+import { type AgreementFactRecord, agreementFact } from './agreement-fact.js'
 
 /**
  * `/connections` (PRODUCT.md owner step 5; issue 4 page 6): per vendor who it is and what it may
@@ -88,14 +90,22 @@ ${
 <p><button type="submit">Narrow</button></p></form></details>`
 }
 
-function grantCard(
-  g: Grant,
-  vendor: Vendor,
-  read: AuditEntry | undefined,
-  now: Date,
-  csrfToken: string,
-  zone: string,
-): Html {
+/** What the page knows beside the vendors and grants, gathered once per view. */
+interface ConnectionsView {
+  /** Each grant's newest read. */
+  readonly reads: ReadonlyMap<string, AuditEntry>
+  /** Each grant's newest agreement record (IEEE 7012 MyTerms). */
+  readonly agreements: ReadonlyMap<string, AgreementFactRecord>
+  /** Where signals to each vendor stand. */
+  readonly signals: ReadonlyMap<string, VendorSignals>
+  readonly now: Date
+  readonly csrfToken: string
+  readonly zone: string
+}
+
+function grantCard(g: Grant, vendor: Vendor, view: ConnectionsView): Html {
+  const { now, csrfToken, zone } = view
+  const read = view.reads.get(g.id)
   const slice = sliceText(g, vendor)
   return html`<article class="grant card" id="grant-${g.id}" aria-labelledby="grant-${g.id}-purpose"><h4 id="grant-${g.id}-purpose">${g.purpose} ${badge(g, vendor)}</h4>
 <dl class="facts"><dt>Fields</dt><dd>${g.fields.length > 0 ? g.fields.map((f) => html`<span class="field-chip">${fieldLabel(f)}</span> `) : html`<span class="muted">none</span>`}</dd>
@@ -103,7 +113,7 @@ ${slice ? html`<dt>Purchases</dt><dd>${slice}</dd>` : ''}
 ${purposesFact(g)}
 <dt>May</dt><dd>${g.actions.map((a) => (a === 'read' ? 'read' : 'add receipts to your inbox')).join(' and ')}</dd>
 ${endFact(g, zone)}
-${g.acceptedTerms.length > 0 ? html`<dt>Accepted your terms</dt><dd>${g.acceptedTerms.join(', ')}</dd>` : ''}
+<dt>Your terms</dt><dd class="agreement">${agreementFact(g, view.agreements.get(g.id))}</dd>
 <dt>Granted</dt><dd>${localTime(g.createdAt, zone)}${g.revision > 1 ? html` (changed ${localTime(g.updatedAt, zone)})` : ''}</dd>
 <dt>Last read</dt><dd class="last-read">${lastReadText(read, zone)}</dd></dl>
 <p><a href="/connections/grants/${g.id}/receipt" download>Download consent receipt</a> · <a href="/connections/grants/${g.id}/consent-record" download>Download ISO/IEC TS 27560 consent record</a> <span class="muted">(signed; verifiable against this vault's public key)</span></p>
@@ -120,22 +130,17 @@ function purposesFact(g: Grant): Html | '' {
   return html`<dt>Only for</dt><dd><ul class="purposes">${g.purposes.map((iri) => html`<li title="${iri}">${purposeText(iri)}</li>`)}</ul></dd>`
 }
 
-function vendorSection(
-  v: Vendor,
-  grants: readonly Grant[],
-  reads: ReadonlyMap<string, AuditEntry>,
-  now: Date,
-  csrfToken: string,
-  zone: string,
-): Html {
+function vendorSection(v: Vendor, grants: readonly Grant[], view: ConnectionsView): Html {
+  const { csrfToken, zone } = view
   const active = grants.filter((g) => g.status === 'active')
   const past = grants.filter((g) => g.status !== 'active')
   return html`<section class="vendor-card" id="vendor-${v.id}" aria-labelledby="vendor-${v.id}-name">
 <div class="vendor">${vendorMonogram(v.name)}<div><h2 id="vendor-${v.id}-name">${v.name}${v.blocked ? html` <span class="badge error">Blocked</span>` : ''}</h2>
 <p class="muted">${v.uri ? html`<a href="${v.uri}" rel="noopener noreferrer">${v.uri}</a> · ` : ''}registered <time datetime="${v.createdAt}">${v.createdAt.slice(0, 10)}</time></p></div></div>
 ${v.blocked ? html`<p class="notice error">Blocked: every request from ${v.name} is refused and it cannot ask for new access.</p>` : ''}
-${active.length > 0 ? html`<h3>${v.blocked ? 'Grants (stopped while the vendor is blocked)' : 'Active grants'}</h3>${active.map((g) => grantCard(g, v, reads.get(g.id), now, csrfToken, zone))}` : html`<p class="muted">No active grants.</p>`}
-${past.length > 0 ? html`<details><summary>Past grants (${past.length})</summary>${past.map((g) => grantCard(g, v, reads.get(g.id), now, csrfToken, zone))}</details>` : ''}
+${active.length > 0 ? html`<h3>${v.blocked ? 'Grants (stopped while the vendor is blocked)' : 'Active grants'}</h3>${active.map((g) => grantCard(g, v, view))}` : html`<p class="muted">No active grants.</p>`}
+${past.length > 0 ? html`<details><summary>Past grants (${past.length})</summary>${past.map((g) => grantCard(g, v, view))}</details>` : ''}
+${vendorSignals(v, view.signals.get(v.id), csrfToken, zone)}
 <form method="post" action="/connections/vendors/${v.id}/block" class="inline">${csrfField(csrfToken)}<input type="hidden" name="blocked" value="${v.blocked ? 'false' : 'true'}">${
     v.blocked
       ? html`<button type="submit" class="secondary">Unblock vendor</button>`
@@ -148,6 +153,8 @@ const DONE: Record<string, string> = {
   unchanged: 'Nothing was changed: everything was still ticked.',
   revoked: 'The grant was revoked. The vendor can no longer read or write anything through it.',
   blocked: 'The vendor is blocked.',
+  'erasure-requested':
+    'The vendor was asked to erase what it holds about you. Its answer will show here.',
   unblocked: 'The vendor is unblocked. Its grants that have not ended work again.',
 }
 const ERRORS: Record<string, string> = {
@@ -166,7 +173,19 @@ export function connectionPages(kit: OwnerPageKit): Hono<PageEnv> {
     const csrfToken = c.var.session.csrfToken
     // Each grant's newest read, one indexed lookup per grant (the vault's audit.lastReadPerGrant).
     const { vendors, grants, lastReads: reads } = await kit.actions.read.connections()
-    const now = kit.now()
+    // Newest first: the first record seen for a grant is its newest.
+    const agreements = new Map<string, AgreementFactRecord>()
+    for (const { record } of await kit.actions.terms.records())
+      if (record.grant_id && !agreements.has(record.grant_id))
+        agreements.set(record.grant_id, record)
+    const view: ConnectionsView = {
+      reads,
+      agreements,
+      signals: await kit.actions.vendors.signals(),
+      now: kit.now(),
+      csrfToken,
+      zone: c.var.timeZone,
+    }
     return page(
       c,
       200,
@@ -180,10 +199,7 @@ ${
         vendorSection(
           v,
           grants.filter((g) => g.vendorId === v.id),
-          reads,
-          now,
-          csrfToken,
-          c.var.timeZone,
+          view,
         ),
       )
 }`,
@@ -277,6 +293,15 @@ ${
       }
     })
   }
+
+  routes.post('/vendors/:id/erasure', async (c) => {
+    const id = c.req.param('id')
+    if (!ID.test(id)) return notFound(c)
+    return act(c, `#vendor-${id}`, async () => {
+      await kit.actions.vendors.requestErasure(id)
+      return 'done=erasure-requested'
+    })
+  })
 
   routes.post('/vendors/:id/block', async (c) => {
     const id = c.req.param('id')

@@ -6,6 +6,7 @@ import { settingsBackupRoutes } from './settings-backup.js'
 import { settingsPassphraseRoutes } from './settings-passphrase.js'
 import { settingsPurposeRoutes } from './settings-purposes.js'
 import { settingsSessionRoutes } from './settings-sessions.js'
+import { settingsTermsRoutes } from './settings-terms.js'
 import { settingsRegistrationRoutes } from './settings-registration.js'
 import { settingsTimeZoneRoutes } from './settings-time-zone.js'
 import { renderSettings } from './settings-view.js'
@@ -58,5 +59,6 @@ export function settingsPages(kit: OwnerPageKit): Hono<PageEnv> {
   routes.route('/', settingsRegistrationRoutes(kit))
   routes.route('/', settingsTimeZoneRoutes(kit))
   routes.route('/', settingsPurposeRoutes(kit))
+  routes.route('/', settingsTermsRoutes(kit))
   return routes
 }

@@ -10,6 +10,7 @@ import { type RestoreProblem, restoreFields } from './restore-upload.js'
 import { type NewRegistrationToken, registrationSection } from './registration-section.js'
 import { purposePolicySection } from './purpose-policy-section.js'
 import { sessionsSection } from './sessions-section.js'
+import { termsSection } from './terms-section.js'
 import { timeZoneSection } from './time-zone-section.js'
 
 /** Errors shown in place on the settings page, one per form at most. */
@@ -77,6 +78,7 @@ ${errors.rotate ? notice('error', errors.rotate) : ''}
 ${await registrationSection(kit, token, errors.registration, created)}
 
 ${purposePolicySection(token, (await kit.actions.purposePolicy.get()).neverFor, errors.purposes)}
+${await termsSection(c, kit, token, errors)}
 
 ${timeZoneSection(kit, token, c.var.timeZone, kit.now(), errors.timeZone)}
 

@@ -98,6 +98,7 @@ async function run({ values, io }: Invocation): Promise<number> {
   })
   let server: Server
   let stopping = false
+  const stopSignals = new AbortController()
   try {
     await unsealAtStart(vault, unsealSecret, log, settings.publicUrl)
     const [{ createAdaptorServer }, { createWebApp }] = await Promise.all([
@@ -115,6 +116,8 @@ async function run({ values, io }: Invocation): Promise<number> {
       },
       // The client got an opaque 500; the operator gets the error's class, code and place (never its message).
       onUnexpectedError: (err) => log.error('unexpected error', errorFields(err)),
+      // Signals reach listening vendors within a second (RFC 8935 push), until shutdown.
+      signalDelivery: { stop: stopSignals.signal },
     })
     server = createAdaptorServer({
       // Slow clients are bounded (reliability campaign, "abuse"): headers must arrive within 15 s
@@ -189,6 +192,7 @@ async function run({ values, io }: Invocation): Promise<number> {
     const shutdown = (signal: NodeJS.Signals) => {
       if (stopping) return
       stopping = true
+      stopSignals.abort()
       log.info('shutting down', { signal })
       const force = setTimeout(() => {
         log.warn('in-flight requests still open; closing their connections', { afterMs: DRAIN_MS })
