@@ -1,0 +1,241 @@
+/**
+ * What Fjord Outdoor does with a customer's Custos, once, for both skins (the HTML routes and the
+ * RFC 8935 receiver): connect, keep the record in step with the grant, send receipts, and obey
+ * the vault's signals. Connections are made once per vault and kept for the shop's lifetime.
+ */
+import { randomBytes } from 'node:crypto'
+import {
+  CustosConnection,
+  CustosError,
+  type PendingAuthorization,
+  type ShopIdentity,
+} from './custos-connection.js'
+import type { CustomerRecord, SentReceipt, ShopStore } from './shop-store.js'
+
+const EVENTS = 'https://custos.dev/secevent'
+
+/** A purchase as `POST /v1/purchases` takes it (the vault's inbox: the customer accepts or rejects it). */
+export interface OrderReceipt {
+  readonly seller: string
+  readonly orderDate: string
+  readonly orderNumber: string
+  readonly currency: string
+  readonly total: number
+  readonly items: readonly { readonly name: string }[]
+}
+
+interface InFlight {
+  readonly customerId: string
+  readonly issuer: string
+  readonly pending: PendingAuthorization
+}
+
+export class FjordShop {
+  readonly identity: ShopIdentity
+  readonly store: ShopStore
+  readonly #fetch: typeof fetch | undefined
+  /** One registration per vault (by issuer); a failed attempt is forgotten so the next can retry. */
+  readonly #connections = new Map<string, Promise<CustosConnection>>()
+  /** Authorizations in flight, by their `state` (RFC 6749 §10.12: binds the callback to this browser). */
+  readonly #inFlight = new Map<string, InFlight>()
+
+  constructor(identity: ShopIdentity, store: ShopStore, options: { fetch?: typeof fetch } = {}) {
+    this.identity = identity
+    this.store = store
+    this.#fetch = options.fetch
+  }
+
+  /** The connection to this vault: discovered and registered the first time. */
+  connection(issuer: URL): Promise<CustosConnection> {
+    const key = issuer.origin
+    let made = this.#connections.get(key)
+    if (!made) {
+      made = CustosConnection.connect(
+        issuer,
+        this.identity,
+        this.#fetch ? { fetch: this.#fetch } : {},
+      )
+      made.catch(() => this.#connections.delete(key))
+      this.#connections.set(key, made)
+    }
+    return made
+  }
+
+  /** The connection whose vault is `issuer`, if the shop has registered there. */
+  async knownConnection(issuer: string): Promise<CustosConnection | undefined> {
+    for (const made of this.#connections.values()) {
+      const connection = await made.catch(() => undefined)
+      if (connection?.issuer === issuer) return connection
+    }
+    return undefined
+  }
+
+  /** Pushes the request and returns where the customer's browser goes next. */
+  async beginConnect(customerId: string, issuer: URL): Promise<URL> {
+    const connection = await this.connection(issuer)
+    const pending = await connection.startAuthorization()
+    this.#inFlight.set(pending.state, { customerId, issuer: connection.issuer, pending })
+    return pending.url
+  }
+
+  /**
+   * The callback: the code exchanged, then the record read. Returns the customer it belongs to;
+   * undefined when the `state` is not one the shop issued to this customer (a forged or replayed
+   * callback).
+   */
+  async completeConnect(customerId: string, callback: URL): Promise<CustomerRecord | undefined> {
+    const state = callback.searchParams.get('state') ?? ''
+    const flight = this.#inFlight.get(state)
+    if (!flight || flight.customerId !== customerId) return undefined
+    this.#inFlight.delete(state)
+    const connection = await this.connection(new URL(flight.issuer))
+    const tokens = await connection.finishAuthorization(flight.pending, callback)
+    const record: CustomerRecord = {
+      id: customerId,
+      issuer: connection.issuer,
+      clientId: connection.clientId,
+      status: 'connected',
+      tokens,
+      grant: undefined,
+      fields: {},
+      agreements: [],
+      receiptsSent: this.store.customer(customerId)?.receiptsSent ?? [],
+      updatedAt: new Date().toISOString(),
+    }
+    await this.reread(record)
+    return record
+  }
+
+  /**
+   * Reads the record through the grant — profile, grant (receipt and consent record) and the
+   * agreement records — and saves it. A 401 means the grant is gone: the copy is dropped.
+   */
+  async reread(record: CustomerRecord): Promise<void> {
+    const connection = await this.connection(new URL(record.issuer))
+    if (!record.tokens) return
+    record.tokens = await connection.fresh(record.tokens)
+    const tokens = record.tokens
+    const [profile, grant, agreements] = await Promise.all([
+      connection.resource(tokens, 'GET', '/v1/profile'),
+      connection.resource(tokens, 'GET', '/v1/grant'),
+      connection.resource(tokens, 'GET', '/v1/agreements'),
+    ])
+    // RFC 6750 §3.1: invalid_token — the grant was revoked or expired; stop and drop the copy.
+    if ([profile, grant, agreements].some((r) => r.status === 401)) {
+      this.dropCopy(record, 'revoked')
+      return
+    }
+    for (const r of [profile, grant, agreements])
+      if (!r.ok) throw new CustosError(`The vault answered ${r.status} to a read`)
+    record.fields = ((await profile.json()) as { fields: Record<string, unknown> }).fields
+    const g = (await grant.json()) as Record<string, unknown>
+    record.grant = {
+      grantId: String(g.grant_id),
+      fields: g.fields as string[],
+      purpose: String(g.purpose),
+      purposes: g.purposes as string[],
+      expiresAt: typeof g.expires_at === 'string' ? g.expires_at : undefined,
+      receipt: String(g.receipt),
+      consentRecord: String(g.consent_record),
+    }
+    const a = (await agreements.json()) as {
+      agreements: {
+        record_id: string
+        jws: string
+        record: { status: string; agreement: { id: string; url: string } | null }
+      }[]
+    }
+    record.agreements = a.agreements.map((x) => ({
+      recordId: x.record_id,
+      jws: x.jws,
+      agreement: x.record.agreement?.id ?? null,
+      url: x.record.agreement?.url ?? null,
+      status: x.record.status,
+    }))
+    this.store.save(record)
+  }
+
+  /** The grant ended: the copy of the customer's data goes; the evidence of past consent stays. */
+  dropCopy(record: CustomerRecord, status: 'revoked' | 'expired'): void {
+    record.status = status
+    record.tokens = undefined
+    record.fields = {}
+    this.store.save(record)
+  }
+
+  /** Appends an order receipt to the customer's vault inbox (`POST /v1/purchases`, 202). */
+  async sendReceipt(record: CustomerRecord): Promise<SentReceipt> {
+    if (!record.tokens) throw new CustosError('Not connected to your Custos')
+    const connection = await this.connection(new URL(record.issuer))
+    record.tokens = await connection.fresh(record.tokens)
+    const order: OrderReceipt = {
+      seller: this.identity.name,
+      orderDate: new Date().toISOString().slice(0, 10),
+      orderNumber: `F-${randomBytes(3).toString('hex').toUpperCase()}`,
+      currency: 'EUR',
+      total: 129.9,
+      items: [{ name: 'Rain jacket' }],
+    }
+    const res = await connection.resource(record.tokens, 'POST', '/v1/purchases', order)
+    if (res.status === 401) {
+      this.dropCopy(record, 'revoked')
+      throw new CustosError('Your Custos no longer grants Fjord Outdoor access')
+    }
+    if (res.status !== 202) throw new CustosError(`Your Custos answered ${res.status}`)
+    const { id } = (await res.json()) as { id: string }
+    const sent = { orderNumber: order.orderNumber, inboxId: id, at: new Date().toISOString() }
+    record.receiptsSent.push(sent)
+    this.store.save(record)
+    return sent
+  }
+
+  /**
+   * Acts on one verified SET from `connection`'s vault (README "For vendors", step 6). Throws
+   * when it could not finish (the vault unreachable for a re-read): the receiver then refuses the
+   * push and the vault retries it.
+   */
+  async apply(connection: CustosConnection, events: Record<string, unknown>): Promise<void> {
+    for (const [type, body] of Object.entries(events)) {
+      const event = (typeof body === 'object' && body !== null ? body : {}) as {
+        grant_id?: unknown
+        request_id?: unknown
+      }
+      const record =
+        typeof event.grant_id === 'string'
+          ? this.store.byGrant(connection.issuer, event.grant_id)
+          : undefined
+      switch (type) {
+        case `${EVENTS}/field-changed`:
+        case `${EVENTS}/grant-narrowed`:
+          // The SET names paths, never values: read the new ones through the grant.
+          if (record) await this.reread(record)
+          break
+        case `${EVENTS}/grant-revoked`:
+          if (record) this.dropCopy(record, 'revoked')
+          break
+        case `${EVENTS}/grant-expired`:
+          if (record) this.dropCopy(record, 'expired')
+          break
+        case `${EVENTS}/erasure-requested`:
+          if (typeof event.request_id === 'string') await this.erase(connection, event.request_id)
+          break
+        // RFC 8417 §2.2: an event type the receiver does not know is ignored, not an error.
+      }
+    }
+  }
+
+  /** Erases everything the shop holds through this registration, then says so, signed. */
+  async erase(connection: CustosConnection, requestId: string): Promise<void> {
+    const customers = this.store.byClient(connection.issuer, connection.clientId)
+    for (const c of customers) this.store.erase(c.id)
+    const done = {
+      requestId,
+      issuer: connection.issuer,
+      customersErased: customers.length,
+      acknowledged: false,
+    }
+    this.store.recordErasure(done)
+    await connection.acknowledgeErasure(requestId)
+    done.acknowledged = true
+  }
+}
