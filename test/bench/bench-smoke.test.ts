@@ -186,6 +186,7 @@ describe('the command line', () => {
       'listing',
       'memory',
       'rotation',
+      'signals',
       'token',
       'unlock',
     ])
