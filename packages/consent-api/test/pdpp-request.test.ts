@@ -20,7 +20,7 @@ const pdpp = (extra: Record<string, unknown> = {}) =>
       access_mode: 'continuous',
       streams: [
         { name: 'profile', fields: ['email', 'prefs.sizes.*'] },
-        { name: 'purchases', time_range: { since: '2025-01-01' } },
+        { name: 'purchases', time_range: { since: '2025-01-01', until: '2026-01-01' } },
       ],
       ...extra,
     },
@@ -46,7 +46,7 @@ describe('a PDPP data-access request', () => {
     const [grant] = await f.tv.vault.grants.list()
     expect(grant).toMatchObject({
       fields: ['email', 'prefs.sizes.*'],
-      purchases: { madeWithVendor: true, since: '2025-01-01' },
+      purchases: { madeWithVendor: true, since: '2025-01-01', until: '2026-01-01' },
       actions: ['read'],
       purpose: 'Your orders, in one place',
       purposes: [`${DPV}CustomerOrderManagement`],
@@ -94,9 +94,11 @@ describe('a PDPP data-access request', () => {
       'streams.0.fields.1',
     ],
     [
-      'an end to the data window',
-      { streams: [{ name: 'purchases', time_range: { until: '2026-01-01' } }] },
-      'streams.0.time_range.until',
+      'a data window that ends before it starts',
+      {
+        streams: [{ name: 'purchases', time_range: { since: '2026-02-01', until: '2026-01-01' } }],
+      },
+      'streams.0.time_range',
     ],
     ['a missing access mode', { access_mode: undefined }, 'access_mode'],
   ])('refuses %s, naming the member and never the value', async (_what, change, member) => {

@@ -312,7 +312,13 @@ function parseAccess(
           type: 'custos_fields',
           fields: mapped.access.fields,
           ...(mapped.access.purchases
-            ? { purchases: { made_with_vendor: true, since: mapped.access.purchases.since } }
+            ? {
+                purchases: {
+                  made_with_vendor: true,
+                  since: mapped.access.purchases.since,
+                  until: mapped.access.purchases.until,
+                },
+              }
             : {}),
           actions: ['read'],
           purpose: mapped.access.purpose ?? `Requested by ${client.name}`,

@@ -69,6 +69,7 @@ function purchaseSlice(view: ConsentView): string {
     slice.madeWithVendor ? `Purchases you made with ${view.vendor.name}` : 'All your purchases',
     slice.categories ? `in the categories ${slice.categories.join(', ')}` : '',
     slice.since ? `since ${slice.since}` : '',
+    slice.until ? `before ${slice.until}` : '',
   ]
     .filter((s) => s !== '')
     .join(', ')

@@ -14,9 +14,9 @@ import { isKnownSelector } from './field-selectors.js'
  *   has a DPV match ({@link PDPP_PURPOSES}); `purpose_description` is the vendor's words;
  * - `access_mode: continuous` is a grant; `single_use` is not offered yet (refused, named);
  * - `streams[]`: `profile` with `fields` (field paths or subtrees, as `read:` scopes), and
- *   `purchases` (the purchases made with the vendor; `time_range.since` becomes the slice's
- *   `since`). A stream's `until`, `view`, `resources` and `instance_ids`, and `retention`, have
- *   no Custos meaning yet and are refused by name rather than silently dropped.
+ *   `purchases` (the purchases made with the vendor; `time_range` becomes the slice's data
+ *   window, `since` and `until`). A stream's `view`, `resources` and `instance_ids`, and
+ *   `retention`, have no Custos meaning yet and are refused by name rather than silently dropped.
  */
 export const PDPP_DATA_ACCESS = 'https://pdpp.dev/data-access'
 
@@ -92,7 +92,6 @@ export function mapPdppDetail(detail: unknown, issuer: string): PdppMapping {
     const at = `${PDPP_DATA_ACCESS}: streams.${i}`
     for (const member of ['view', 'resources', 'instance_ids'] as const)
       if (s[member] !== undefined) return refuse(`${at}.${member} is not supported`)
-    if (s.time_range?.until !== undefined) return refuse(`${at}.time_range.until is not supported`)
     if (s.name === 'profile') {
       if (s.time_range !== undefined) return refuse(`${at}.time_range does not apply to profile`)
       if (s.fields === undefined || s.fields.length === 0)
@@ -105,8 +104,10 @@ export function mapPdppDetail(detail: unknown, issuer: string): PdppMapping {
       const slice = PurchaseSlice.safeParse({
         madeWithVendor: true,
         ...(s.time_range?.since !== undefined ? { since: s.time_range.since } : {}),
+        ...(s.time_range?.until !== undefined ? { until: s.time_range.until } : {}),
       })
-      if (!slice.success) return refuse(`${at}.time_range.since is not a date or date-time`)
+      if (!slice.success)
+        return refuse(`${at}.time_range must be dates or date-times, since before until`)
       purchases = slice.data
     } else {
       return refuse(`${at}.name must be profile or purchases`)

@@ -11,6 +11,7 @@ export const VendorPurchaseSlice = z.object({
   made_with_vendor: z.boolean(),
   categories: z.array(z.string()).optional(),
   since: z.string().optional(),
+  until: z.string().optional(),
 })
 export type VendorPurchaseSlice = z.output<typeof VendorPurchaseSlice>
 
@@ -25,7 +26,8 @@ export const VendorPurchaseSliceInput = z
     /** @deprecated the earlier spelling; send `made_with_vendor`. */
     madeWithVendor: z.boolean().optional(),
     categories: PurchaseSlice.shape.categories,
-    since: PurchaseSlice.shape.since,
+    since: z.union([z.iso.datetime({ offset: true }), z.iso.date()]).optional(),
+    until: z.union([z.iso.datetime({ offset: true }), z.iso.date()]).optional(),
   })
   .strict()
   .refine(
@@ -40,6 +42,7 @@ export const VendorPurchaseSliceInput = z
       madeWithVendor: s.made_with_vendor ?? s.madeWithVendor ?? true,
       ...(s.categories ? { categories: s.categories } : {}),
       ...(s.since ? { since: s.since } : {}),
+      ...(s.until ? { until: s.until } : {}),
     }),
   )
 
@@ -49,5 +52,6 @@ export function toVendorSlice(slice: PurchaseSlice): VendorPurchaseSlice {
     made_with_vendor: slice.madeWithVendor,
     ...(slice.categories ? { categories: slice.categories } : {}),
     ...(slice.since ? { since: slice.since } : {}),
+    ...(slice.until ? { until: slice.until } : {}),
   }
 }

@@ -105,6 +105,7 @@ export const resourceRouteDocs: readonly RouteDoc[] = [
               made_with_vendor: z.boolean(),
               categories: z.array(z.string()).optional(),
               since: z.string().optional(),
+              until: z.string().optional(),
             })
             .nullable(),
           actions: z.array(z.enum(['read', 'append'])),

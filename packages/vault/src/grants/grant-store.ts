@@ -86,6 +86,8 @@ function sliceWithin(outer: PurchaseSlice | undefined, inner: PurchaseSlice | un
   if (outer.categories && !inner.categories) return false
   if (outer.since && (!inner.since || orderInstant(inner.since) < orderInstant(outer.since)))
     return false
+  if (outer.until && (!inner.until || orderInstant(inner.until) > orderInstant(outer.until)))
+    return false
   return true
 }
 

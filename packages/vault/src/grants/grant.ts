@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { orderInstant } from '../purchases/order.js'
 import { DEFAULT_PURPOSE, PurposeList } from './purposes.js'
 
 /**
@@ -9,9 +10,16 @@ export const PurchaseSlice = z
   .object({
     madeWithVendor: z.boolean().default(true),
     categories: z.array(z.string().trim().min(1).max(80)).min(1).max(50).optional(),
+    /** The data window (issue 12, PDPP's `time_range`): orders on or after `since` … */
     since: z.union([z.iso.datetime({ offset: true }), z.iso.date()]).optional(),
+    /** … and strictly before `until` — apart from the grant's expiry, which ends access itself. */
+    until: z.union([z.iso.datetime({ offset: true }), z.iso.date()]).optional(),
   })
   .strict()
+  .refine((s) => !s.since || !s.until || orderInstant(s.since) < orderInstant(s.until), {
+    message: 'since must be before until',
+    path: ['until'],
+  })
 export type PurchaseSlice = z.output<typeof PurchaseSlice>
 
 export const GrantAction = z.enum(['read', 'append'])

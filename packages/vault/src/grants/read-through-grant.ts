@@ -235,6 +235,7 @@ export async function readThroughGrant(
       ...(slice.madeWithVendor ? { vendorId: grant.vendorId } : {}),
       ...(slice.categories ? { categories: slice.categories } : {}),
       ...(slice.since ? { since: slice.since } : {}),
+      ...(slice.until ? { until: slice.until } : {}),
       ...(options.purchases?.cursor !== undefined ? { cursor: options.purchases.cursor } : {}),
       limit,
     })

@@ -45,6 +45,7 @@ function sliceText(g: Grant, vendor: Vendor): string {
     s.madeWithVendor ? `Purchases made with ${vendor.name}` : 'All purchases',
     s.categories ? `in ${s.categories.join(', ')}` : '',
     s.since ? `since ${s.since.slice(0, 10)}` : '',
+    s.until ? `before ${s.until.slice(0, 10)}` : '',
   ]
     .filter(Boolean)
     .join(', ')
