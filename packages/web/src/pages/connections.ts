@@ -86,7 +86,14 @@ ${
           html`<label class="check"><input type="checkbox" name="field" value="${f}" checked> ${fieldLabel(f)} <span class="muted">(${f})</span></label>`,
       )}</fieldset>`
     : ''
-}${slice ? html`<fieldset><legend>Purchases</legend><label class="check"><input type="checkbox" name="purchases" value="keep" checked> ${slice}</label></fieldset>` : ''}
+}${slice ? html`<fieldset><legend>Purchases</legend><label class="check"><input type="checkbox" name="purchases" value="keep" checked> ${slice}</label></fieldset>` : ''}${
+  g.purposes.length > 1
+    ? html`<fieldset><legend>What ${vendor.name} may use it for (untick to withdraw a purpose)</legend>${g.purposes.map(
+        (p) =>
+          html`<label class="check"><input type="checkbox" name="purpose" value="${p}" checked> ${purposeText(p)}</label>`,
+      )}</fieldset>`
+    : ''
+}
 <label for="expires-${g.id}">Ends</label><select id="expires-${g.id}" name="expires"><option value="keep" selected>Keep: ${zonedText(g.expiresAt, zone)}</option>${shorter.map((o) => html`<option value="${o.seconds}">${o.label}</option>`)}</select>
 <p><button type="submit">Narrow</button></p></form></details>`
 }
@@ -164,6 +171,8 @@ const ERRORS: Record<string, string> = {
   ERR_GRANT_SCOPE: 'A grant can only be narrowed, never widened.',
   ERR_NOT_FOUND: 'That grant or vendor no longer exists.',
   empty: 'Nothing would be left to share. To stop sharing everything, revoke the grant instead.',
+  'no-purpose':
+    'A grant needs at least one purpose. To stop sharing for every purpose, revoke the grant instead.',
 }
 
 export function connectionPages(kit: OwnerPageKit): Hono<PageEnv> {
@@ -237,12 +246,24 @@ ${
       const grant = await kit.actions.read.grants.get(id)
       const fields = grant.fields.filter((f) => ticked.has(f))
       const dropPurchases = grant.purchases !== undefined && !form.has('purchases')
+      // Purposes are offered only when there is more than one: one purpose cannot be dropped.
+      const keptPurposes = new Set(form.all('purpose'))
+      const purposes =
+        grant.purposes.length > 1
+          ? grant.purposes.filter((p) => keptPurposes.has(p))
+          : grant.purposes
+      if (purposes.length === 0) return 'error=no-purpose'
       const seconds = SHORTER.find((o) => String(o.seconds) === form.text('expires'))?.seconds
       const expiresAt =
         seconds === undefined
           ? undefined
           : new Date(kit.now().getTime() + seconds * 1000).toISOString()
-      if (fields.length === grant.fields.length && !dropPurchases && expiresAt === undefined)
+      if (
+        fields.length === grant.fields.length &&
+        !dropPurchases &&
+        expiresAt === undefined &&
+        purposes.length === grant.purposes.length
+      )
         return 'done=unchanged'
       // A read grant that reads nothing is a revocation in disguise: say so rather than keep it.
       if (
@@ -255,6 +276,7 @@ ${
         fields,
         ...(dropPurchases ? { purchases: null } : {}),
         ...(expiresAt !== undefined ? { expiresAt } : {}),
+        ...(purposes.length < grant.purposes.length ? { purposes } : {}),
       })
       return 'done=narrowed'
     })

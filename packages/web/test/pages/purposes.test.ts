@@ -82,4 +82,43 @@ describe('purposes on the owner’s pages', () => {
       'You granted Fjord Outdoor access to Email, to provide the service you use',
     )
   })
+
+  it('Connections narrows a grant to fewer purposes; unticking every purpose is refused', async () => {
+    const p = await pageClient()
+    const vendor = await p.vault.vendors.register({ name: 'Fjord Outdoor' })
+    const grant = await p.vault.grants.create({
+      vendorId: vendor.id,
+      fields: ['email'],
+      actions: ['read'],
+      purpose: 'Orders and offers',
+      purposes: ['dpv:CustomerOrderManagement', 'dpv:DirectMarketing'],
+      durationSeconds: 3600,
+    })
+    const page = await p.get('/connections')
+    expect(page.html).toContain(`name="purpose" value="${DPV}DirectMarketing" checked`)
+    const narrowed = await p.submit(`/connections/grants/${grant.id}/narrow`, {
+      field: ['email'],
+      purpose: [`${DPV}CustomerOrderManagement`],
+      expires: 'keep',
+    })
+    expect(text(narrowed.html)).toContain('The grant was narrowed')
+    expect((await p.vault.grants.get(grant.id)).purposes).toEqual([`${DPV}CustomerOrderManagement`])
+    // One purpose left: nothing to untick, so the form no longer offers it.
+    expect((await p.get('/connections')).html).not.toContain('name="purpose"')
+
+    const other = await p.vault.grants.create({
+      vendorId: vendor.id,
+      fields: ['email'],
+      actions: ['read'],
+      purpose: 'Orders and offers',
+      purposes: ['dpv:CustomerOrderManagement', 'dpv:DirectMarketing'],
+      durationSeconds: 3600,
+    })
+    const none = await p.submit(`/connections/grants/${other.id}/narrow`, {
+      field: ['email'],
+      expires: 'keep',
+    })
+    expect(text(none.html)).toContain('A grant needs at least one purpose')
+    expect((await p.vault.grants.get(other.id)).purposes.length).toBe(2)
+  })
 })
