@@ -168,7 +168,8 @@ describe('the owner’s "never for" purposes', () => {
       scope: undefined,
       authorization_details: details({ purposes: ['dpv:CustomerCare'] }),
     })
-    expect(code).toBeTruthy()
+    expect(code).toMatch(/^[A-Za-z0-9_-]{20,}$/)
+    expect((await f.tv.vault.grants.list())[0]?.purposes).toEqual([`${DPV}CustomerCare`])
   })
 
   it('checks again when the owner decides: a purpose refused while the request waited is denied', async () => {

@@ -120,7 +120,9 @@ describe('pushed signals (RFC 8935)', () => {
       vendors: { id: string; signals: { waiting: number; lastDeliveredAt?: string } }[]
     }
     expect(vendors.vendors.find((v) => v.id === client.id)?.signals).toMatchObject({ waiting: 0 })
-    expect(vendors.vendors.find((v) => v.id === client.id)?.signals.lastDeliveredAt).toBeTruthy()
+    expect(vendors.vendors.find((v) => v.id === client.id)?.signals.lastDeliveredAt).toMatch(
+      /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/,
+    )
   })
 
   it('a failing endpoint is retried with backoff, the same jti each time; the owner sees the error meanwhile', async () => {

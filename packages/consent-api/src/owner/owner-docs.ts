@@ -1,6 +1,8 @@
 import { z } from 'zod'
 import { GrantNarrowing, Order, VaultExport } from '@custos/vault'
 import type { RouteDoc } from '../openapi/openapi-document.js'
+import { Anything, INVALID, NOT_FOUND, guarded, json, ok } from './owner-doc-kit.js'
+import { relationshipRouteDocs } from './relationship-docs.js'
 import { AuditQuery } from './audit-routes.js'
 import { ImportModeQuery } from './exit-routes.js'
 import { FieldBody } from './field-routes.js'
@@ -10,59 +12,16 @@ import { PassphraseBody } from './key-routes.js'
 import { ImportQuery, PurchaseListQuery } from './purchase-routes.js'
 import { RegistrationModeBody, RegistrationTokenBody } from './registration-routes.js'
 import { ReceiptSettings } from '../receipts/receipt-settings.js'
-import { PurposePolicy } from '../store/purpose-policy.js'
-import { TermsPolicy } from '../terms/terms-policy.js'
 import { SignIn } from './session.js'
 import { StatusView, UnlockBody } from './status-routes.js'
 import { BlockBody } from './vendor-routes.js'
 
-/**
- * The owner API for the OpenAPI document, from the schemas the routes validate with. Every
- * route but status and unlock needs the session cookie, and every state change the
- * `X-CSRF-Token` header; those refusals are the same everywhere.
- */
-const GUARD = {
-  '401': { description: 'No live owner session (ERR_NO_SESSION)' },
-  '403': { description: "State change without the session's X-CSRF-Token (ERR_CSRF)" },
-  '503': { description: 'The vault is sealed (ERR_VAULT_LOCKED)' },
-} as const
-const INVALID = {
-  '400': { description: 'Invalid input (ERR_VALIDATION); issues name where, never what' },
-} as const
-const NOT_FOUND = { '404': { description: 'No such record (ERR_NOT_FOUND)' } } as const
-const json = (schema: z.ZodType) => ({ type: 'application/json' as const, schema })
-const ok = (description: string, schema?: z.ZodType) => ({
-  '200': { description, ...(schema ? { schema } : {}) },
-})
-const Anything = z.record(z.string(), z.unknown())
-const PurposePolicyView = z.object({
-  neverFor: z.array(z.string()),
-  purposes: z.array(
-    z.object({
-      iri: z.string(),
-      curie: z.string(),
-      label: z.string(),
-      plain: z.string(),
-      broader: z.array(z.string()),
-    }),
-  ),
-})
-const TermsPolicyView = z.object({
-  proffered: z.array(z.string()),
-  requireAgreement: z.boolean(),
-  allowAfterDecline: z.boolean(),
-  roster: z.array(Anything),
-})
 const Page = z.object({ items: z.array(Anything), nextCursor: z.string().optional() })
 
-type Doc = Omit<RouteDoc, 'tag' | 'auth'>
-const guarded = (doc: Doc): RouteDoc => ({
-  ...doc,
-  tag: 'Owner',
-  auth: 'owner',
-  responses: { ...doc.responses, ...GUARD },
-})
-
+/**
+ * The owner API for the OpenAPI document, from the schemas the routes validate with (the
+ * relationship settings are in relationship-docs.ts; the shared refusals in owner-doc-kit.ts).
+ */
 export const ownerRouteDocs: readonly RouteDoc[] = [
   {
     method: 'get',
@@ -305,48 +264,6 @@ export const ownerRouteDocs: readonly RouteDoc[] = [
   }),
   guarded({
     method: 'get',
-    path: '/owner/purpose-policy',
-    summary:
-      'The purposes no vendor may ask for (W3C DPV IRIs; a narrower purpose is refused too), and the catalogue of purposes Custos knows with their plain words',
-    responses: ok('The policy and the catalogue', PurposePolicyView),
-  }),
-  guarded({
-    method: 'put',
-    path: '/owner/purpose-policy',
-    summary:
-      'Set the purposes never allowed (IRIs or compact names such as dpv:Marketing); a request naming one is refused before the consent page with access_denied, and logged',
-    body: json(PurposePolicy),
-    responses: { ...ok('The policy and the catalogue', PurposePolicyView), ...INVALID },
-  }),
-  guarded({
-    method: 'get',
-    path: '/owner/terms',
-    summary:
-      'Your MyTerms (IEEE 7012): the roster agreements you proffer, in order of preference, whether a grant needs one, whether a vendor that declines may still ask; with the roster',
-    responses: ok('Your terms and the roster', TermsPolicyView),
-  }),
-  guarded({
-    method: 'put',
-    path: '/owner/terms',
-    summary:
-      'Set your MyTerms: proffered roster ids (preferred first), requireAgreement, allowAfterDecline; an id outside the roster is refused and nothing saved',
-    body: json(TermsPolicy),
-    responses: { ...ok('Your terms and the roster', TermsPolicyView), ...INVALID },
-  }),
-  guarded({
-    method: 'get',
-    path: '/owner/agreements',
-    summary:
-      'The IEEE 7012 agreement records, accepted and declined, newest first: each the vault-signed compact JWS (payload = the record) and the record, identical to the vendor’s copy; ?download=1 as a file, ?grant= for one grant',
-    responses: ok(
-      'The records',
-      z.object({
-        agreements: z.array(z.object({ record_id: z.string(), jws: z.string(), record: Anything })),
-      }),
-    ),
-  }),
-  guarded({
-    method: 'get',
     path: '/owner/registration',
     summary:
       'Who may register clients (open, or only with an initial access token, RFC 7591 §3) and the live tokens (never their values)',
@@ -427,6 +344,7 @@ export const ownerRouteDocs: readonly RouteDoc[] = [
       '415': { description: 'Not application/octet-stream' },
     },
   }),
+  ...relationshipRouteDocs,
 ]
 
 /** Owner sign-in and sign-out (owner/session.ts), mounted beside the owner API. */
