@@ -196,6 +196,20 @@ const MIGRATIONS: Record<string, ApiMigration> = {
         .execute()
     },
   },
+  '0007_myterms_vendor_terms': {
+    async up(db: Kysely<any>, engine: Engine) {
+      // Issue 12, IEEE 7012: the last good copy of each vendor's own MyTerms document, one row per
+      // client (terms/vendor-terms-store.ts); the URI and the accepted ids sealed, the row MAC'd.
+      const bytes = sql.raw(engine === 'postgres' ? 'bytea' : 'blob')
+      await db.schema
+        .createTable('myterms_vendor_terms')
+        .addColumn('client_id', 'text', (c) => c.primaryKey())
+        .addColumn('fetched_at', 'text', (c) => c.notNull())
+        .addColumn('sealed', bytes)
+        .addColumn('row_mac', bytes)
+        .execute()
+    },
+  },
 }
 
 class ApiMigrations implements MigrationProvider {

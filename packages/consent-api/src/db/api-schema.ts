@@ -119,6 +119,18 @@ export interface MytermsAgreementsTable {
   row_mac: Uint8Array | null
 }
 
+/**
+ * The last good copy of a vendor's own MyTerms document (terms/vendor-terms-store.ts; migration
+ * 0007), one row per client that registered a `myterms_uri`, replaced by each good fetch.
+ */
+export interface MytermsVendorTermsTable {
+  client_id: string
+  fetched_at: string
+  /** Envelope of `{ uri, accepted, effective_date }`. */
+  sealed: Uint8Array | null
+  row_mac: Uint8Array | null
+}
+
 export interface ApiTables {
   oauth_clients: OAuthClientsTable
   oauth_requests: OAuthRequestsTable
@@ -130,6 +142,7 @@ export interface ApiTables {
   api_settings: ApiSettingsTable
   registration_tokens: RegistrationTokensTable
   myterms_agreements: MytermsAgreementsTable
+  myterms_vendor_terms: MytermsVendorTermsTable
 }
 
 export type ApiDb = Kysely<ApiTables>

@@ -25,6 +25,7 @@ export type AuthenticatedTable =
   | 'owner_sessions'
   | 'api_settings'
   | 'myterms_agreements'
+  | 'myterms_vendor_terms'
 
 /** A row as the MAC sees it: every column but the MAC itself. */
 export type UnmacedRow<T extends AuthenticatedTable> = Omit<Selectable<ApiTables[T]>, 'row_mac'>
@@ -88,6 +89,13 @@ export const authenticated: {
   api_settings: (r) => [r.name, r.value, r.updated_at],
   // IEEE 7012 agreement records: an edited or moved record reads as absent (never as another).
   myterms_agreements: (r) => [r.id, r.client_id, r.grant_id, r.answer_key, r.sealed, r.created_at],
+  /*
+   * A vendor's MyTerms document as last fetched: an edited copy reads as absent (fetched again).
+   * An older authentic copy put back only says what the vendor accepted then — it chooses which
+   * of the owner's agreements is proffered, never what is granted — and, being older, is
+   * refreshed at its next use.
+   */
+  myterms_vendor_terms: (r) => [r.client_id, r.sealed, r.fetched_at],
 }
 
 /** The MAC to store with `row`. Sealed: ERR_VAULT_LOCKED. */
@@ -124,7 +132,12 @@ export function authentic<T extends AuthenticatedTable>(
 
 /** Where a row's `sealed` envelope lives (its associated data). */
 export function sealedPlace(
-  table: 'oauth_clients' | 'oauth_requests' | 'oauth_codes' | 'myterms_agreements',
+  table:
+    | 'oauth_clients'
+    | 'oauth_requests'
+    | 'oauth_codes'
+    | 'myterms_agreements'
+    | 'myterms_vendor_terms',
   recordId: string,
 ): SealedPlace {
   return { table, column: 'sealed', recordId }

@@ -28,6 +28,9 @@ function defaultClientName(redirectUri: string | undefined): string {
 }
 
 function isLoopbackHttp(url: string): boolean {
+  // zod runs this refinement even when `.url()` has already failed: a non-URL is no loopback
+  // URL (it threw, and an unparsable endpoint became a 500 instead of invalid_client_metadata).
+  if (!URL.canParse(url)) return false
   const host = new URL(url).hostname
   return host === '127.0.0.1' || host === '[::1]' || host === 'localhost'
 }
@@ -100,6 +103,23 @@ export const ClientMetadata = z
       .refine((ids) => ids.every((id) => agreementOf(id) !== undefined), {
         message: 'unknown agreement: name agreements of the MyTerms roster',
       })
+      .optional(),
+    /**
+     * Custos extension (IEEE 7012, issue 12): the URL of the MyTerms document the vendor serves
+     * (tinyMyTerms shape, `agreements[{id,url}]`; terms/vendor-terms-document.ts) — https, or http
+     * on a loopback address, as for the events endpoint. Read at registration and when stale;
+     * `myterms_accepted`, when given too, wins and the document is not read.
+     */
+    myterms_uri: z
+      .url({ protocol: /^https?$/ })
+      .max(2000)
+      .refine(
+        (u) => u.startsWith('https://') || isLoopbackHttp(u),
+        'https, or http on a loopback address (127.0.0.1, [::1], localhost)',
+      )
+      .describe(
+        'Custos (IEEE 7012): the URL of the MyTerms document you serve, { effective_date, agreements: [{ id, url }], tos_url }; read when myterms_accepted is absent',
+      )
       .optional(),
     software_id: z.string().max(200).optional(),
     software_version: z.string().max(100).optional(),

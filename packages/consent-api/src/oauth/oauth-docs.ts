@@ -84,13 +84,15 @@ export const oauthRouteDocs: readonly RouteDoc[] = [
     tag: 'OAuth',
     summary: 'Dynamic client registration (RFC 7591)',
     description:
-      'The client becomes a vendor of the vault, which the owner sees and can block. A client secret is returned once. When the owner requires it, an initial access token (RFC 7591 §3) goes in `Authorization: Bearer`. Registrations are limited per client address and in total.',
+      'The client becomes a vendor of the vault, which the owner sees and can block. A client secret is returned once. When the owner requires it, an initial access token (RFC 7591 §3) goes in `Authorization: Bearer`. Registrations are limited per client address and in total. With `myterms_uri` (and no `myterms_accepted`, which wins) the vault fetches your MyTerms document before registering you: 5 s, at most 256 KiB, no redirects, a JSON object with `agreements[{id,url}]`; roster ids it does not know are ignored.',
     body: { type: 'application/json', schema: ClientMetadata },
     responses: {
       '201': {
         description: 'Registered; client_id, client_secret (secret methods) and the metadata',
       },
-      '400': oauthError('invalid_redirect_uri or invalid_client_metadata'),
+      '400': oauthError(
+        'invalid_redirect_uri or invalid_client_metadata (also: the MyTerms document at myterms_uri is unreachable, redirects, is too large or malformed — the description says which; nothing is registered)',
+      ),
       '401': oauthError(
         'invalid_token: the owner requires an initial access token, and none or a wrong one was sent',
       ),
@@ -116,7 +118,7 @@ export const oauthRouteDocs: readonly RouteDoc[] = [
         schema: z.object({ request_uri: z.string(), expires_in: z.number().int() }),
       },
       '400': oauthError(
-        'invalid_request, invalid_scope, invalid_authorization_details, access_denied (a purpose the owner never allows; the description names its IRI)',
+        'invalid_request, invalid_scope, invalid_authorization_details (also: a MyTerms answer while your myterms_uri cannot be read and no earlier copy is kept — a copy older than 10 minutes is fetched again here, and kept when that fails), access_denied (a purpose the owner never allows; the description names its IRI)',
       ),
       '401': oauthError('invalid_client'),
       ...SEALED,

@@ -7,6 +7,7 @@ import { ClientMetadata } from './client-metadata.js'
 import { admitRegistration } from './registration-admission.js'
 import { addressKey } from '../limits/client-address.js'
 import { RateLimiter } from '../limits/rate-limiter.js'
+import { type VendorTermsDocument, VendorTermsError } from '../terms/vendor-terms-document.js'
 
 /**
  * RFC 7591 dynamic client registration: a vendor registers itself and becomes a vendor of the
@@ -16,7 +17,8 @@ import { RateLimiter } from '../limits/rate-limiter.js'
  * Before anything is created: the owner's registration mode (an initial access token may be
  * required, RFC 7591 §3 — store/registration-policy.ts), then, once the metadata is valid, the
  * registration limits per client address and in total (limits/; 429 with Retry-After, RFC 6585
- * §4). Invalid requests create nothing and so use up no allowance.
+ * §4). Invalid requests create nothing and so use up no allowance — but for a `myterms_uri`
+ * whose document cannot be read, which is found only by calling the vendor's server.
  */
 export function registerRoutes(app: AppContext): Hono {
   const routes = new Hono()
@@ -57,6 +59,22 @@ export function registerRoutes(app: AppContext): Hono {
       { bucket: `register:address:${addressKey(app, c)}`, window: registrationsPerAddress },
       { bucket: 'register:all', window: registrations },
     )
+    // The vendor's own MyTerms document (IEEE 7012; terms/vendor-terms-store.ts), read before
+    // anything is created: one that cannot be read is RFC 7591 §3.2.2 invalid_client_metadata and
+    // creates nothing. After the limits, so every attempt that makes the vault call a URL a
+    // stranger chose counts against them.
+    let mytermsDocument: VendorTermsDocument | undefined
+    if (m.myterms_uri !== undefined && m.myterms_accepted === undefined) {
+      try {
+        mytermsDocument = await app.stores.vendorTerms.fetchDocument(m.myterms_uri)
+      } catch (err) {
+        if (!(err instanceof VendorTermsError)) throw err
+        return oauthErrorResponse(
+          c,
+          new OAuthError('invalid_client_metadata', `myterms_uri: ${err.message}`),
+        )
+      }
+    }
     const vendor = await app.vault.vendors.register({
       name: m.client_name,
       ...(m.client_uri ? { uri: m.client_uri } : {}),
@@ -78,6 +96,8 @@ export function registerRoutes(app: AppContext): Hono {
       redirectUris: redirect_uris,
       metadata: rest,
     })
+    if (mytermsDocument && m.myterms_uri)
+      await app.stores.vendorTerms.save(vendor.id, m.myterms_uri, mytermsDocument)
     return c.json(
       {
         client_id: vendor.id,

@@ -167,7 +167,13 @@ export const resourceRouteDocs: readonly RouteDoc[] = [
           require_agreement: z.boolean(),
           allow_after_decline: z.boolean(),
           tos_url: z.null(),
-          proffered_to_you: z.string().nullable().optional(),
+          proffered_to_you: z
+            .string()
+            .nullable()
+            .optional()
+            .describe(
+              'With ?client_id=: the agreement proffered to you (from myterms_accepted, or your myterms_uri document fetched again when older than 10 minutes); null when none is proffered or your document cannot be read and no copy is kept',
+            ),
           answer: z.record(z.string(), z.unknown()),
         }),
       },

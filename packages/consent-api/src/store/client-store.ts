@@ -29,6 +29,7 @@ const StoredMetadata = z.object({
   custos_x25519_public_key: z.string().optional(),
   custos_events_endpoint: z.string().optional(),
   myterms_accepted: z.array(z.string()).optional(),
+  myterms_uri: z.string().optional(),
 })
 
 /** What `sealed` holds: the registered redirect URIs and the rest of the RFC 7591 metadata. */
@@ -55,6 +56,12 @@ export interface RegisteredClient {
   readonly policyUri?: string
   /** IEEE 7012 (issue 12): the MyTerms roster agreements the vendor said it accepts, in its order. */
   readonly mytermsAccepted: readonly string[]
+  /**
+   * IEEE 7012 (issue 12): the vendor's own MyTerms document (`myterms_uri`), to learn what it
+   * accepts from — set only when it registered no `myterms_accepted`, which wins
+   * (terms/vendor-terms-store.ts).
+   */
+  readonly mytermsUri?: string
   /** RFC 7591 `client_uri`: the vendor's stated website, named in agreement records. */
   readonly clientUri?: string
 }
@@ -132,6 +139,9 @@ export class ClientStore {
       ...(meta.custos_events_endpoint ? { eventsEndpoint: meta.custos_events_endpoint } : {}),
       ...(meta.policy_uri ? { policyUri: meta.policy_uri } : {}),
       mytermsAccepted: meta.myterms_accepted ?? [],
+      ...(meta.myterms_uri && meta.myterms_accepted === undefined
+        ? { mytermsUri: meta.myterms_uri }
+        : {}),
       ...(meta.client_uri ? { clientUri: meta.client_uri } : {}),
     }
   }

@@ -11,6 +11,7 @@ import { SigningKeyStore } from './signing-key-store.js'
 import { TokenStore } from './token-store.js'
 import { AgreementStore } from '../terms/agreement-store.js'
 import { TermsPolicyStore } from '../terms/terms-policy.js'
+import { VendorTermsStore } from '../terms/vendor-terms-store.js'
 
 /**
  * The API's stores: everything it keeps between requests, each over its own tables (or, for the
@@ -33,6 +34,8 @@ export interface Stores {
   readonly termsPolicy: TermsPolicyStore
   /** The IEEE 7012 agreement records both parties keep. */
   readonly agreements: AgreementStore
+  /** What vendors accept, from the MyTerms documents they serve (`myterms_uri`). */
+  readonly vendorTerms: VendorTermsStore
   /**
    * Forgets all of the API's own state once the vault it belonged to is destroyed — registered
    * clients, pending requests, codes, tokens, DPoP `jti`s, owner sessions, the registration mode
@@ -45,6 +48,7 @@ export interface Stores {
 /** Every table of the API's own state, children before the clients they name. */
 const API_TABLES = [
   'myterms_agreements',
+  'myterms_vendor_terms',
   'oauth_tokens',
   'oauth_codes',
   'oauth_requests',
@@ -78,6 +82,7 @@ export function createStores(app: StoreContext): Stores {
     purposePolicy: new PurposePolicyStore(app),
     termsPolicy: new TermsPolicyStore(app),
     agreements: new AgreementStore(app),
+    vendorTerms: new VendorTermsStore(app),
     async eraseAll() {
       await app.db.transaction().execute(async (trx) => {
         for (const table of API_TABLES) await trx.deleteFrom(table).execute()

@@ -10,6 +10,7 @@ import type { AppContext } from '../app-context.js'
 import type { RegisteredClient } from '../store/client-store.js'
 import { agreementOf } from './roster.js'
 import { type TermsPolicy, profferForIds } from './terms-policy.js'
+import { VendorTermsError } from './vendor-terms-document.js'
 
 /**
  * The vendor's answer to the owner's proffer (IEEE 7012: one round — the second party accepts,
@@ -62,11 +63,27 @@ const MAX_ANSWER_AGE_SECONDS = 600
 
 /**
  * The agreement the vault proffers to `client`: the owner's first choice that the vendor says it
- * accepts (`myterms_accepted` at registration), else her first choice; undefined when she
- * proffers nothing.
+ * accepts (`myterms_accepted` at registration, or its own MyTerms document at `myterms_uri`,
+ * refreshed when stale — terms/vendor-terms-store.ts), else her first choice; undefined when she
+ * proffers nothing (and then no document is fetched). A document that cannot be read, with no
+ * good copy kept, is a {@link TermsAnswerError}: the proffer, so the answer, cannot be checked.
  */
-export function profferFor(policy: TermsPolicy, client: RegisteredClient): string | undefined {
-  return profferForIds(policy, client.mytermsAccepted)
+export async function profferFor(
+  app: AppContext,
+  policy: TermsPolicy,
+  client: RegisteredClient,
+): Promise<string | undefined> {
+  if (policy.proffered.length === 0) return undefined
+  let accepted: readonly string[]
+  try {
+    accepted = await app.stores.vendorTerms.acceptedBy(client)
+  } catch (err) {
+    if (!(err instanceof VendorTermsError)) throw err
+    throw new TermsAnswerError(
+      `Your myterms_uri cannot be read and no earlier copy is kept, so the agreement proffered to you is unknown: ${err.message}`,
+    )
+  }
+  return profferForIds(policy, accepted)
 }
 
 /**
@@ -80,7 +97,7 @@ export async function checkVendorAnswer(
   input: z.output<typeof VendorAnswerInput>,
   policy: TermsPolicy,
 ): Promise<VendorAnswer> {
-  const proffer = profferFor(policy, client)
+  const proffer = await profferFor(app, policy, client)
   if (proffer === undefined)
     throw new TermsAnswerError('The owner proffers no MyTerms agreement: send no myterms answer')
   if (agreementOf(input.proffered) === undefined)

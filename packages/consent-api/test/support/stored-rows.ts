@@ -22,6 +22,7 @@ export const KEY = {
   owner_sessions: 'id_hash',
   api_settings: 'name',
   myterms_agreements: 'id',
+  myterms_vendor_terms: 'client_id',
 } as const
 
 export type StoredRow<T extends AuthenticatedTable> = UnmacedRow<T> & { row_mac: Uint8Array | null }
@@ -31,12 +32,13 @@ const apiDb = (tv: TestVault) => tv.handle.db as unknown as Kysely<ApiTables>
 const looseDb = (tv: TestVault) =>
   tv.handle.db as unknown as Kysely<{ row: Record<string, unknown> }>
 
-type SealedTable = 'oauth_clients' | 'oauth_requests' | 'oauth_codes' | 'myterms_agreements'
+type SealedTable = Parameters<typeof sealedPlace>[0]
 const hasEnvelope = (table: AuthenticatedTable): table is SealedTable =>
   table === 'oauth_clients' ||
   table === 'oauth_requests' ||
   table === 'oauth_codes' ||
-  table === 'myterms_agreements'
+  table === 'myterms_agreements' ||
+  table === 'myterms_vendor_terms'
 
 /** Every row of an API table, as stored. */
 export async function rowsOf<T extends AuthenticatedTable>(
