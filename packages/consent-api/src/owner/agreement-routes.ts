@@ -1,7 +1,9 @@
 import { Hono } from 'hono'
 import type { AppContext } from '../app-context.js'
+import { exportEntry } from '../terms/agreement-export.js'
 import { ROSTER } from '../terms/roster.js'
 import { TermsPolicy } from '../terms/terms-policy.js'
+import { day, downloadHeaders } from './backup-download.js'
 import type { OwnerActions } from './owner-actions.js'
 import { type OwnerEnv, ownerGuard } from './owner-auth.js'
 import { jsonBody } from './owner-input.js'
@@ -21,7 +23,9 @@ const rosterView = () =>
 /**
  * The IEEE 7012 agreement records (issue 12): `GET /owner/agreements` → `{ agreements }`, each
  * `{ record_id, jws, record }` — the same bytes the vendor gets at `GET /v1/agreements` — newest
- * first; `?download=1` serves the same JSON as a file to keep. `?grant=` narrows to one grant.
+ * first, the newest 500; `?download=1` serves the same JSON as a file to keep. `?grant=` narrows
+ * to one grant. `GET /owner/agreements/export` is every record, uncapped, with the vault's public
+ * key: the file she keeps (terms/agreement-export.ts).
  */
 export function agreementRoutes(app: AppContext, actions: OwnerActions): Hono<OwnerEnv> {
   const routes = new Hono<OwnerEnv>()
@@ -29,16 +33,21 @@ export function agreementRoutes(app: AppContext, actions: OwnerActions): Hono<Ow
   routes.get('/', async (c) => {
     const grantId = c.req.query('grant')
     const records = await actions.terms.records(grantId === undefined ? {} : { grantId })
-    const body = {
-      agreements: records.map((r) => ({
-        record_id: r.record.record_id,
-        jws: r.jws,
-        record: r.record,
-      })),
-    }
+    const body = { agreements: records.map(exportEntry) }
     if (c.req.query('download') === '1')
       c.header('content-disposition', 'attachment; filename="custos-agreements.json"')
     return c.json(body)
+  })
+  routes.get('/export', async (c) => {
+    const file = await actions.terms.export()
+    return c.body(
+      JSON.stringify(file, null, 2),
+      200,
+      downloadHeaders(
+        'application/json; charset=utf-8',
+        `custos-agreements-${day(new Date(file.exported_at))}.json`,
+      ),
+    )
   })
   return routes
 }

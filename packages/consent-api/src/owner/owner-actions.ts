@@ -4,6 +4,7 @@ import { consentReceiptFor } from '../receipts/receipt.js'
 import { type ReceiptSettings, ReceiptSettingsStore } from '../receipts/receipt-settings.js'
 import type { PurposePolicy } from '../store/purpose-policy.js'
 import type { SignedAgreement } from '../terms/agreement-record.js'
+import { type AgreementExport, agreementExport } from '../terms/agreement-export.js'
 import { type Agreement, ROSTER } from '../terms/roster.js'
 import type { TermsPolicy } from '../terms/terms-policy.js'
 import type { RegistrationPolicy } from '../store/registration-policy.js'
@@ -55,6 +56,8 @@ export interface TermsAccess {
   readonly roster: readonly Agreement[]
   /** Every agreement record, or one grant's, newest first. */
   records(filter?: { readonly grantId?: string }): Promise<SignedAgreement[]>
+  /** All of them, uncapped, as the file she keeps (terms/agreement-export.ts). */
+  export(): Promise<AgreementExport>
 }
 
 /**
@@ -132,6 +135,7 @@ export function ownerActionsFor(app: AppContext): OwnerActions {
       set: (policy) => app.stores.termsPolicy.set({ ...policy, proffered: [...policy.proffered] }),
       roster: ROSTER,
       records: (filter) => app.stores.agreements.list(filter),
+      export: () => agreementExport(app),
     },
     timeZone: new TimeZoneSetting(app),
   })

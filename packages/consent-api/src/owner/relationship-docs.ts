@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import type { RouteDoc } from '../openapi/openapi-document.js'
 import { PurposePolicy } from '../store/purpose-policy.js'
+import { AgreementExport } from '../terms/agreement-export.js'
 import { TermsPolicy } from '../terms/terms-policy.js'
 import { Anything, INVALID, guarded, json, ok } from './owner-doc-kit.js'
 
@@ -62,12 +63,19 @@ export const relationshipRouteDocs: readonly RouteDoc[] = [
     method: 'get',
     path: '/owner/agreements',
     summary:
-      'The IEEE 7012 agreement records, accepted and declined, newest first: each the vault-signed compact JWS (payload = the record) and the record, identical to the vendor’s copy; ?download=1 as a file, ?grant= for one grant',
+      'The IEEE 7012 agreement records, accepted and declined, newest first (the newest 500; all of them: /owner/agreements/export): each the vault-signed compact JWS (payload = the record) and the record, identical to the vendor’s copy; ?download=1 as a file, ?grant= for one grant',
     responses: ok(
       'The records',
       z.object({
         agreements: z.array(z.object({ record_id: z.string(), jws: z.string(), record: Anything })),
       }),
     ),
+  }),
+  guarded({
+    method: 'get',
+    path: '/owner/agreements/export',
+    summary:
+      'Download every IEEE 7012 agreement record, accepted and declined, uncapped (custos-agreements v1): each as stored — the vault’s compact JWS over the record, the same string the vendor holds, with the vendor’s own signature inside — and the vault’s public key to verify them offline. Apart from the portable export (custos-export), which it leaves unchanged',
+    responses: ok('The file (an attachment)', AgreementExport),
   }),
 ]

@@ -1,5 +1,7 @@
+import type { Selectable } from 'kysely'
 import { z } from 'zod'
 import type { StoreContext } from '../app-context.js'
+import type { MytermsAgreementsTable } from '../db/api-schema.js'
 import { type UnmacedRow, authentic, openSealed, rowMac, sealedPlace } from '../db/stored-rows.js'
 import { newSecret } from '../store/new-secret.js'
 import { AgreementRecord, type SignedAgreement } from './agreement-record.js'
@@ -8,6 +10,8 @@ const Sealed = z.object({ record: AgreementRecord, jws: z.string() })
 
 /** Agreement records on the vendor's side: how many one listing returns at most, newest first. */
 export const MAX_LISTED = 500
+/** How many rows {@link AgreementStore.all} reads per query. */
+const PAGE = 500
 
 /**
  * The IEEE 7012 agreement records (table `myterms_agreements`, migration 0006): the record and
@@ -79,7 +83,44 @@ export class AgreementStore {
       .limit(MAX_LISTED)
     if (filter.clientId !== undefined) query = query.where('client_id', '=', filter.clientId)
     if (filter.grantId !== undefined) query = query.where('grant_id', '=', filter.grantId)
-    const rows = await query.execute()
+    return this.#opened(await query.execute())
+  }
+
+  /**
+   * Every authentic record, newest first, with no cap — for the owner's export
+   * (terms/agreement-export.ts): read in pages by (created_at, id), so no query holds them all.
+   */
+  async all(): Promise<SignedAgreement[]> {
+    const app = this.#app
+    const out: SignedAgreement[] = []
+    let after: { readonly createdAt: string; readonly id: string } | undefined
+    for (;;) {
+      let query = app.db
+        .selectFrom('myterms_agreements')
+        .selectAll()
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(PAGE)
+      if (after) {
+        const { createdAt, id } = after
+        query = query.where((eb) =>
+          eb.or([
+            eb('created_at', '<', createdAt),
+            eb.and([eb('created_at', '=', createdAt), eb('id', '<', id)]),
+          ]),
+        )
+      }
+      const rows = await query.execute()
+      out.push(...this.#opened(rows))
+      const last = rows.at(-1)
+      if (rows.length < PAGE || last === undefined) return out
+      after = { createdAt: last.created_at, id: last.id }
+    }
+  }
+
+  /** The rows the vault's key vouches for, opened; the others read as absent (db/stored-rows.ts). */
+  #opened(rows: Selectable<MytermsAgreementsTable>[]): SignedAgreement[] {
+    const app = this.#app
     return rows
       .filter((row) => authentic(app, 'myterms_agreements', row))
       .map((row) => openSealed(app, sealedPlace('myterms_agreements', row.id), row.sealed, Sealed))
