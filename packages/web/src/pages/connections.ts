@@ -17,6 +17,7 @@ import { type PageEnv, ownerGate } from './owner-gate.js'
 import { readText } from './access-log.js'
 import { vendorSignals } from './vendor-signals.js'
 import { type AgreementFactRecord, agreementFact } from './agreement-fact.js'
+import { agreementDownloadLink, agreementDownloadRoutes } from './agreement-download.js'
 
 /**
  * `/connections` (PRODUCT.md owner step 5; issue 4 page 6): per vendor who it is and what it may
@@ -178,6 +179,7 @@ const ERRORS: Record<string, string> = {
 export function connectionPages(kit: OwnerPageKit): Hono<PageEnv> {
   const routes = new Hono<PageEnv>()
   routes.use('*', ownerGate(kit))
+  routes.route('/', agreementDownloadRoutes(kit))
 
   routes.get('/', async (c) => {
     const csrfToken = c.var.session.csrfToken
@@ -185,7 +187,8 @@ export function connectionPages(kit: OwnerPageKit): Hono<PageEnv> {
     const { vendors, grants, lastReads: reads } = await kit.actions.read.connections()
     // Newest first: the first record seen for a grant is its newest.
     const agreements = new Map<string, AgreementFactRecord>()
-    for (const { record } of await kit.actions.terms.records())
+    const records = await kit.actions.terms.records()
+    for (const { record } of records)
       if (record.grant_id && !agreements.has(record.grant_id))
         agreements.set(record.grant_id, record)
     const view: ConnectionsView = {
@@ -202,6 +205,7 @@ export function connectionPages(kit: OwnerPageKit): Hono<PageEnv> {
       'Connections',
       html`<h1>Connections</h1>${notice('ok', fixedMessage(DONE, c.req.query('done')))}${notice('error', fixedMessage(ERRORS, c.req.query('error')))}
 <p class="muted">The vendors you have connected, what each may see, and when it last looked.</p>
+${records.length > 0 ? agreementDownloadLink() : ''}
 ${
   vendors.length === 0
     ? html`<p class="empty">No vendor has asked for access yet.</p>`

@@ -1,6 +1,7 @@
 import type { Context } from 'hono'
 import { html } from 'hono/html'
 import type { OwnerPageKit } from '@custos/consent-api'
+import { agreementDownloadLink } from './agreement-download.js'
 import { type Html, csrfField, notice } from './layout.js'
 import type { PageEnv } from './owner-gate.js'
 
@@ -48,5 +49,5 @@ ${terms.roster.map(
 <label class="check"><input type="checkbox" name="allow_after_decline" value="yes"${policy.allowAfterDecline ? html` checked` : ''}> Still show me requests from vendors that decline my terms</label>
 </fieldset>${error ? html`<p class="field-error" id="terms-error" role="alert">${error}</p>` : ''}
 <p><button type="submit">Save</button></p>
-</form></section>`
+</form>${agreementDownloadLink()}</section>`
 }
