@@ -164,6 +164,7 @@ export const GUARDED_ROUTES: readonly { method: string; path: string; json?: unk
   { method: 'GET', path: '/owner/grants/:grant/receipt' },
   { method: 'GET', path: '/owner/grants/:grant/consent-record' },
   { method: 'GET', path: '/owner/agreements' },
+  { method: 'GET', path: '/owner/agreements/export' },
   { method: 'GET', path: '/owner/terms' },
   { method: 'PUT', path: '/owner/terms', json: { proffered: ['SD-BASE'] } },
   { method: 'GET', path: '/owner/inbox' },
