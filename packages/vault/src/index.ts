@@ -100,6 +100,17 @@ export type { FieldStore } from './fields/field-store.js'
 export type { PurchaseStore } from './purchases/purchase-store.js'
 export type { VendorStore } from './grants/vendor-store.js'
 export type { GrantStore } from './grants/grant-store.js'
+export {
+  ConsentEventKind,
+  MAX_REFUSALS_PER_VENDOR,
+  RefusalReason,
+  type ConsentEvent,
+  type ConsentHistoryPage,
+  type ConsentRefusalInput,
+  type GrantSnapshot,
+  type HistoryFilter,
+  type RefusedRequest,
+} from './grants/consent-history.js'
 export type { Inbox } from './grants/inbox.js'
 export {
   MAX_PENDING_PER_VENDOR,

@@ -13,6 +13,11 @@ afterEach(async () => {
   tv = undefined
 })
 
+/** The signals these tests are about: every consent event also has a receipt notice, tested apart. */
+async function due(vault: TestVault['vault']) {
+  return (await vault.signals.due()).filter((s) => s.kind !== 'receipt.issued')
+}
+
 async function world() {
   let t = Date.parse('2026-06-01T10:00:00Z')
   tv = await createTestVault({ now: () => new Date(t) })
@@ -34,6 +39,8 @@ async function world() {
     purpose: 'Receipts',
     durationSeconds: 7200,
   })
+  // Both grants' receipt notices, collected: the tests below start with an empty outbox.
+  await vault.signals.delivered((await vault.signals.due()).map((s) => s.id))
   return {
     vault,
     shop,
@@ -49,18 +56,18 @@ async function world() {
 describe('the signal outbox', () => {
   it('a field change reaches exactly the grants that cover it, and a burst of edits is one signal per grant', async () => {
     const { vault, shop, books, grant, other } = await world()
-    expect(await vault.signals.due()).toEqual([]) // expiries are not due yet
+    expect(await due(vault)).toEqual([]) // expiries are not due yet
     await vault.fields.set('prefs.sizes.shoe', 'EU 39')
     for (let i = 0; i < 200; i++) await vault.fields.set('email', `ada+${i}@example.org`)
     await vault.fields.set('telephone', '+44 20 7946 0000') // nobody's grant covers it
-    const due = await vault.signals.due()
-    expect(due.map((s) => [s.vendorId, s.grantId, s.kind, s.paths]).sort()).toEqual(
+    const pending = await due(vault)
+    expect(pending.map((s) => [s.vendorId, s.grantId, s.kind, s.paths]).sort()).toEqual(
       [
         [shop.id, grant.id, 'field.changed', ['email', 'prefs.sizes.shoe']],
         [books.id, other.id, 'field.changed', ['email']],
       ].sort(),
     )
-    expect(JSON.stringify(due)).not.toContain('ada+')
+    expect(JSON.stringify(pending)).not.toContain('ada+')
   })
 
   it('revoking says so and drops the expiry; narrowing says so and moves it; an expiry is due when it comes', async () => {
@@ -69,42 +76,42 @@ describe('the signal outbox', () => {
     await vault.grants.narrow(other.id, {
       expiresAt: new Date(Date.parse('2026-06-01T10:30:00Z')).toISOString(),
     })
-    expect((await vault.signals.due()).map((s) => [s.grantId, s.kind]).sort()).toEqual(
+    expect((await due(vault)).map((s) => [s.grantId, s.kind]).sort()).toEqual(
       [
         [grant.id, 'grant.revoked'],
         [other.id, 'grant.narrowed'],
       ].sort(),
     )
-    await vault.signals.delivered((await vault.signals.due()).map((s) => s.id))
+    await vault.signals.delivered((await due(vault)).map((s) => s.id))
     advance(31 * 60)
-    const expired = await vault.signals.due()
+    const expired = await due(vault)
     expect(expired.map((s) => [s.grantId, s.kind, s.at])).toEqual([
       [other.id, 'grant.expired', '2026-06-01T10:30:00.000Z'],
     ])
     advance(3600)
-    expect((await vault.signals.due()).map((s) => s.grantId)).not.toContain(grant.id)
+    expect((await due(vault)).map((s) => s.grantId)).not.toContain(grant.id)
   })
 
   it('a failed delivery waits for its retry; delivered signals are gone; only the vendor’s own are acknowledged', async () => {
     const { vault, books, advance } = await world()
     await vault.fields.set('email', 'grace@example.org')
-    const [first] = (await vault.signals.due()).filter((s) => s.vendorId === books.id)
+    const [first] = (await due(vault)).filter((s) => s.vendorId === books.id)
     await vault.signals.failed(
       first?.id as string,
       new Date(Date.parse('2026-06-01T10:05:00Z')),
       'http_500',
     )
-    expect((await vault.signals.due()).map((s) => s.id)).not.toContain(first?.id)
+    expect((await due(vault)).map((s) => s.id)).not.toContain(first?.id)
     expect((await vault.signals.backlog()).get(books.id)).toMatchObject({
       pending: 1,
       attempts: 1,
       lastError: 'http_500',
     })
     advance(6 * 60)
-    expect((await vault.signals.due()).map((s) => s.id)).toContain(first?.id)
+    expect((await due(vault)).map((s) => s.id)).toContain(first?.id)
     expect(await vault.signals.delivered([first?.id as string], 'ven_somebodyelse1234567')).toBe(0)
     expect(await vault.signals.delivered([first?.id as string], books.id)).toBe(1)
-    expect((await vault.signals.due()).map((s) => s.id)).not.toContain(first?.id)
+    expect((await due(vault)).map((s) => s.id)).not.toContain(first?.id)
   })
 
   it('a row the vault did not write, or one edited in the database, is never handed out', async () => {
@@ -126,17 +133,19 @@ describe('the signal outbox', () => {
     await sql`insert into signal_outbox (id, vendor_id, grant_id, kind, paths, created_at, due_at, row_mac, attempts) select 'sig_forgedforgedforgedfor', vendor_id, grant_id, 'grant.revoked', paths, created_at, due_at, row_mac, 0 from signal_outbox where id = ${revoked.id}`.execute(
       db,
     )
-    expect(await vault.signals.due()).toEqual([])
-    const left = (await db.selectFrom('signal_outbox').select('id').execute()).map((r) => r.id)
+    expect(await due(vault)).toEqual([])
+    const rows = await db.selectFrom('signal_outbox').select(['id', 'kind']).execute()
+    const left = rows.map((r) => r.id)
     expect(left).not.toContain(revoked.id)
     expect(left).not.toContain('sig_forgedforgedforgedfor')
-    expect(left.length).toBe(1) // the other grant's expiry, not yet due
+    // The other grant's expiry, not yet due, and the notice of the revocation's receipt.
+    expect(rows.map((r) => r.kind).sort()).toEqual(['grant.expired', 'receipt.issued'])
   })
 
   it('an erasure request is a signal and a log entry; the acknowledgement is logged', async () => {
     const { vault, shop } = await world()
     const id = await vault.signals.requestErasure(shop.id)
-    expect((await vault.signals.due()).find((s) => s.id === id)).toMatchObject({
+    expect((await due(vault)).find((s) => s.id === id)).toMatchObject({
       vendorId: shop.id,
       kind: 'erasure.requested',
       grantId: null,

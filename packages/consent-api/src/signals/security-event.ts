@@ -22,6 +22,7 @@ export const EVENT_TYPES: Readonly<Record<SignalKind, string>> = Object.freeze({
   'grant.expired': `${BASE}/grant-expired`,
   'field.changed': `${BASE}/field-changed`,
   'erasure.requested': `${BASE}/erasure-requested`,
+  'receipt.issued': `${BASE}/receipt-issued`,
 })
 
 /** The event type a vendor sends back when it has erased what an erasure request asked for. */
@@ -33,6 +34,12 @@ function payloadOf(signal: Signal): Record<string, unknown> {
       return { grant_id: signal.grantId, fields: signal.paths }
     case 'erasure.requested':
       return { request_id: signal.id }
+    case 'receipt.issued':
+      // The receipt itself, in both shapes, is the vendor's to fetch (oauth/receipts.ts).
+      return {
+        receipt_id: signal.paths[0],
+        ...(signal.grantId ? { grant_id: signal.grantId } : {}),
+      }
     default:
       return { grant_id: signal.grantId }
   }

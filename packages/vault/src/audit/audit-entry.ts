@@ -25,6 +25,8 @@ export const AuditAction = z.enum([
   'grant.revoked',
   'grant.read',
   'grant.refused',
+  /** The owner said no to a vendor's request on the consent page (a receipt exists for it). */
+  'grant.denied',
   /** An authorization request refused before the consent page (a purpose the owner never allows). */
   'request.refused',
   /** A vendor looked at its grant (`GET /v1/grant`: what it may do, the consent receipt). */

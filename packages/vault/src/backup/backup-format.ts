@@ -42,6 +42,7 @@ export const BACKUP_TABLES = [
   'fields',
   'purchases',
   'audit',
+  'consent_events',
 ] as const
 export type BackupTable = (typeof BACKUP_TABLES)[number]
 

@@ -75,6 +75,19 @@ export const BACKUP_ROW_SCHEMAS: Record<BackupTable, z.ZodType<Record<string, un
       row_mac: rowMac,
     })
     .strict(),
+  consent_events: z
+    .object({
+      id: text,
+      vendor_id: text,
+      grant_id: text.nullable(),
+      kind: z.enum(['given', 'narrowed', 'withdrawn', 'refused']),
+      revision: int.nullable(),
+      at: text,
+      body: bytes,
+      term: int,
+      row_mac: bytes,
+    })
+    .strict(),
   audit: z
     .object({
       seq: int,

@@ -175,6 +175,38 @@ function migrations(engine: Engine): Record<string, Migration> {
           .execute()
       },
     },
+    '0005_consent_events': {
+      // Each grant's consent events, so a receipt exists for every one (issue 12, part 3).
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('consent_events')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('vendor_id', 'text', (c) => c.notNull())
+          .addColumn('grant_id', 'text')
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('revision', 'integer')
+          .addColumn('at', 'text', (c) => c.notNull())
+          .addColumn('body', sql.raw(bytes), (c) => c.notNull())
+          .addColumn('term', 'integer', (c) => c.notNull())
+          .addColumn('row_mac', sql.raw(bytes), (c) => c.notNull())
+          .execute()
+        await db.schema
+          .createIndex('consent_events_vendor')
+          .on('consent_events')
+          .columns(['vendor_id', 'at', 'id'])
+          .execute()
+        await db.schema
+          .createIndex('consent_events_grant')
+          .on('consent_events')
+          .columns(['grant_id'])
+          .execute()
+        await db.schema
+          .createIndex('consent_events_term')
+          .on('consent_events')
+          .columns(['term'])
+          .execute()
+      },
+    },
   }
 }
 

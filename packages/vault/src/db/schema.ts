@@ -87,6 +87,23 @@ export interface GrantsTable {
   row_mac: Uint8Array | null // see integrity/row-auth.ts; NULL only in rows from before row authentication
 }
 
+/**
+ * The consent events of every grant (grants/consent-history.ts): given, narrowed, withdrawn, and
+ * requests refused. `body` is the sealed snapshot of what was consented to (or asked and refused)
+ * at the event; `row_mac` covers the plaintext columns, the envelope binds the body to its row.
+ */
+export interface ConsentEventsTable {
+  id: string
+  vendor_id: string
+  grant_id: string | null
+  kind: 'given' | 'narrowed' | 'withdrawn' | 'refused'
+  revision: number | null
+  at: string
+  body: Uint8Array
+  term: number
+  row_mac: Uint8Array
+}
+
 export interface AuditTable {
   seq: number
   at: string
@@ -125,6 +142,7 @@ export interface VaultDatabase {
   grants: GrantsTable
   audit: AuditTable
   signal_outbox: SignalOutboxTable
+  consent_events: ConsentEventsTable
 }
 
 /** The database engines the vault runs on. */

@@ -1,4 +1,6 @@
 import type { VaultContext } from '../context.js'
+import { writeTerm } from '../keys/write-term.js'
+import { type RefusedRequest, recordRefusal } from './consent-history.js'
 import type { Grant } from './grant.js'
 import { liveGrant } from './read-through-grant.js'
 import { type VendorAttempt as Attempt, VendorAttempt, assertVendorId } from './vendor-attempt.js'
@@ -95,6 +97,12 @@ export class AccessPolicy {
      * agreement does not allow `refused` (`ERR_TERMS_NOT_COVERED`).
      */
     readonly detail?: 'ERR_PURPOSE_REFUSED' | 'ERR_TERMS_REQUIRED' | 'ERR_TERMS_NOT_COVERED'
+    /**
+     * What the request asked: given, the refusal is kept in the consent history too, so the vendor
+     * and the owner hold a receipt of it (grants/consent-history.ts; at most
+     * MAX_REFUSALS_PER_VENDOR per vendor are kept).
+     */
+    readonly request?: RefusedRequest
   }): Promise<void> {
     this.#ctx.keys()
     assertVendorId(request.vendorId)
@@ -108,5 +116,18 @@ export class AccessPolicy {
       detail,
       purposes: request.refused.slice(0, 10),
     })
+    if (request.request !== undefined) {
+      const ctx = this.#ctx
+      const refusal = {
+        vendorId: request.vendorId,
+        request: request.request,
+        reason: detail,
+        refused: request.refused.slice(0, 10),
+      }
+      await ctx.db.transaction().execute(async (trx) => {
+        const { term, key } = await writeTerm(ctx, trx)
+        await recordRefusal(ctx, trx, { key, term }, refusal)
+      })
+    }
   }
 }

@@ -13,6 +13,17 @@ import { checkVendorRow } from './vendor-store.js'
 import { type Grant, GrantBody, GrantInput, GrantNarrowing, type PurchaseSlice } from './grant.js'
 import { isWithin } from './purposes.js'
 import { dropExpirySignal, enqueueSignals } from '../signals/signal-outbox.js'
+import {
+  type ConsentEvent,
+  type ConsentHistoryPage,
+  type ConsentRefusalInput,
+  HistoryFilter,
+  derivedEvents,
+  openConsentEvent,
+  pageOf,
+  recordGrantEvent,
+  recordRefusal,
+} from './consent-history.js'
 
 export function grantPlace(vaultId: string, id: string): Place {
   return { table: 'grants', column: 'body', recordId: id, vaultId }
@@ -162,6 +173,7 @@ export class GrantStore {
       }
       row = { ...values, row_mac: ctx.rows.mac('grants', authenticated.grants(values, epoch)) }
       await trx.insertInto('grants').values(row).execute()
+      await recordGrantEvent(ctx, trx, { key, term }, grantView(ctx, row, body), 'given')
       // The vendor hears of the expiry when it comes (signals/signal-outbox.ts).
       await enqueueSignals(ctx, trx, [
         { vendorId: g.vendorId, grantId: id, kind: 'grant.expired', dueAt: values.expires_at },
@@ -279,6 +291,7 @@ export class GrantStore {
       // Narrowing takes access away: a saved copy of the wider row must stop verifying.
       const next = await advanceLedger(ctx, trx, epoch, { grants: [values] })
       updated = { ...values, row_mac: ctx.rows.mac('grants', authenticated.grants(values, next)) }
+      await recordGrantEvent(ctx, trx, { key, term }, grantView(ctx, updated, body), 'narrowed')
       if (expiresAt !== current.expiresAt) await dropExpirySignal(trx, id)
       await enqueueSignals(ctx, trx, [
         { vendorId: row.vendor_id, grantId: id, kind: 'grant.narrowed' },
@@ -318,7 +331,7 @@ export class GrantStore {
     ctx.keys()
     let row: GrantsTable | undefined
     await ctx.db.transaction().execute(async (trx) => {
-      const { epoch } = await writeTerm(ctx, trx)
+      const { term, key, epoch } = await writeTerm(ctx, trx)
       row = await trx
         .selectFrom('grants')
         .selectAll()
@@ -343,8 +356,75 @@ export class GrantStore {
         { action: 'grant.revoked', actor: 'owner', grantId: id, vendorId: row.vendor_id },
       ])
       row = { ...values, row_mac: ctx.rows.mac('grants', authenticated.grants(values, next)) }
+      await recordGrantEvent(ctx, trx, { key, term }, decryptGrant(ctx, row), 'withdrawn')
     })
     ctx.emit({ type: 'grant.revoked', grantId: id })
     return decryptGrant(ctx, row as GrantsTable)
+  }
+
+  /**
+   * Records that the owner said no to a vendor's request on the consent page: logged, and kept in
+   * the consent history with what was asked, so a receipt of the denial exists for both sides
+   * (issue 12, part 3). Returns the denial's receipt id.
+   *
+   * @example
+   * await vault.grants.deny({ vendorId: shop.id, request: { fields: ['email'], actions: ['read'], purpose: 'Newsletter' }, reason: 'ERR_OWNER_DENIED' })
+   */
+  async deny(refusal: ConsentRefusalInput): Promise<string> {
+    const ctx = this.#ctx
+    ctx.keys()
+    let id = ''
+    await ctx.db.transaction().execute(async (trx) => {
+      const { term, key } = await writeTerm(ctx, trx)
+      id = await recordRefusal(ctx, trx, { key, term }, refusal)
+      await ctx.audit.appendInTransaction(trx, [
+        {
+          action: 'grant.denied',
+          actor: 'owner',
+          vendorId: refusal.vendorId,
+          detail: refusal.reason,
+          ...(refusal.request.purposes && refusal.request.purposes.length > 0
+            ? { purposes: refusal.request.purposes.slice(0, 10) }
+            : {}),
+        },
+      ])
+    })
+    return id
+  }
+
+  /**
+   * The consent events of one vendor's grants, or of one grant, oldest first, a page at a time:
+   * every grant given, narrowed, withdrawn or expired and every refused request, each with what
+   * was consented to (or asked) at the time (grants/consent-history.ts). ERR_INTEGRITY when a
+   * stored event was edited.
+   *
+   * @example
+   * let page = await vault.grants.history({ vendorId: shop.id })
+   * while (page.next) page = await vault.grants.history({ vendorId: shop.id, after: page.next })
+   */
+  async history(filter: HistoryFilter = {}): Promise<ConsentHistoryPage> {
+    const ctx = this.#ctx
+    ctx.keys()
+    const parsed = HistoryFilter.safeParse(filter)
+    if (!parsed.success)
+      throw new ValidationError(issuesFromZod(parsed.error.issues), 'Invalid history filter')
+    const f = parsed.data
+    const rows = await ctx.db
+      .selectFrom('consent_events')
+      .selectAll()
+      .$if(f.vendorId !== undefined, (q) => q.where('vendor_id', '=', f.vendorId as string))
+      .$if(f.grantId !== undefined, (q) => q.where('grant_id', '=', f.grantId as string))
+      .execute()
+    const events: ConsentEvent[] = rows.map((row) => openConsentEvent(ctx, row))
+    const recorded = new Set(events.map((e) => e.grantId).filter((g) => g !== undefined))
+    const grants =
+      f.grantId !== undefined
+        ? [await this.get(f.grantId)]
+        : await this.list(f.vendorId !== undefined ? { vendorId: f.vendorId } : {})
+    for (const grant of grants) {
+      if (f.vendorId !== undefined && grant.vendorId !== f.vendorId) continue
+      events.push(...derivedEvents(grant, recorded.has(grant.id)))
+    }
+    return pageOf(events, f.after, f.limit)
   }
 }

@@ -1,6 +1,12 @@
 import sodiumNative from 'sodium-native'
 import { ROW_LABELS, type RowValue, rowMac } from '../crypto/row-mac.js'
-import type { GrantsTable, PurchasesTable, SignalOutboxTable, VendorsTable } from '../db/schema.js'
+import type {
+  ConsentEventsTable,
+  GrantsTable,
+  PurchasesTable,
+  SignalOutboxTable,
+  VendorsTable,
+} from '../db/schema.js'
 import { IntegrityError } from '../errors.js'
 import type { UnsealedKeys } from '../keys/unsealed-keys.js'
 
@@ -61,6 +67,13 @@ export const authenticated = {
     row.created_at,
     row.due_at,
   ],
+  /**
+   * What a consent event says (grants/consent-history.ts). Not its sealed snapshot, which its
+   * envelope already binds to this row, so a key rotation re-encrypts it without a new MAC.
+   */
+  consent_events: (
+    row: Pick<ConsentEventsTable, 'id' | 'vendor_id' | 'grant_id' | 'kind' | 'revision' | 'at'>,
+  ): RowValue[] => [row.id, row.vendor_id, row.grant_id, row.kind, row.revision, row.at],
 } as const
 
 export type AuthenticatedTable = keyof typeof authenticated

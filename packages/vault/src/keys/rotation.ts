@@ -6,6 +6,7 @@ import { type Place, envelopeTerm, open, seal } from '../crypto/envelope.js'
 import { fieldPlace } from '../fields/field-store.js'
 import { checkGrantRow, grantPlace } from '../grants/grant-store.js'
 import { checkVendorRow, vendorPlace } from '../grants/vendor-store.js'
+import { consentEventPlace } from '../grants/consent-history.js'
 import { authenticated } from '../integrity/row-auth.js'
 import { writeTerm } from './write-term.js'
 import { purchasePlace } from '../purchases/purchase-query.js'
@@ -38,6 +39,7 @@ const ENCRYPTED = [
   { table: 'purchases', key: 'id', column: 'body', place: purchasePlace },
   { table: 'vendors', key: 'id', column: 'body', place: vendorPlace },
   { table: 'grants', key: 'id', column: 'body', place: grantPlace },
+  { table: 'consent_events', key: 'id', column: 'body', place: consentEventPlace },
 ] as const satisfies readonly {
   table: string
   key: string

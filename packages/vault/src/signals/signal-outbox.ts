@@ -30,6 +30,8 @@ export const SignalKind = z.enum([
   'grant.expired',
   'field.changed',
   'erasure.requested',
+  /** A consent event has a receipt (grants/consent-history.ts); `paths` holds its id. */
+  'receipt.issued',
 ])
 export type SignalKind = z.infer<typeof SignalKind>
 
@@ -39,7 +41,7 @@ export interface Signal {
   readonly vendorId: string
   readonly grantId: string | null
   readonly kind: SignalKind
-  /** The changed field paths (`field.changed`). */
+  /** The changed field paths (`field.changed`), or the one receipt id (`receipt.issued`). */
   readonly paths: readonly string[]
   /** When the change happened (an expiry: when it takes effect). */
   readonly at: string
@@ -90,7 +92,13 @@ export async function enqueueSignals(
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .where('vendor_id', '=', d.vendorId)
       .executeTakeFirstOrThrow()
-    if (Number(waiting.n) >= MAX_PENDING_PER_VENDOR && d.kind === 'field.changed') continue
+    // Past the bound only what can be had again is dropped: field changes (the vendor reads the
+    // field) and receipt notices (it fetches its receipts).
+    if (
+      Number(waiting.n) >= MAX_PENDING_PER_VENDOR &&
+      (d.kind === 'field.changed' || d.kind === 'receipt.issued')
+    )
+      continue
     const values = {
       id: newId(ctx.sodium, 'sig'),
       vendor_id: d.vendorId,

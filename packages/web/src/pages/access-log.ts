@@ -43,6 +43,7 @@ export const KINDS = {
       'grant.created',
       'grant.narrowed',
       'grant.revoked',
+      'grant.denied',
       'purchases.linked',
       'purchases.unlinked',
     ],
@@ -194,6 +195,8 @@ export function describe(e: AuditEntry, vendorName: (id: string | undefined) => 
       return `You narrowed ${vendor}'s grant${fields ? ` to ${fields}` : ' to no fields'}${forPurposes(e)}`
     case 'grant.revoked':
       return `You revoked a grant of ${vendor}`
+    case 'grant.denied':
+      return `You denied ${vendor}'s request${forPurposes(e)}`
     case 'vendor.registered':
       return `${vendor} was registered`
     case 'vendor.blocked':
