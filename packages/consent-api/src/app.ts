@@ -13,6 +13,7 @@ import { routeDocs } from './openapi/route-docs.js'
 import { registerRoutes } from './oauth/register.js'
 import { authorizeRoutes } from './oauth/authorize.js'
 import { eventRoutes } from './oauth/events.js'
+import { receiptRoutes } from './oauth/receipts.js'
 import { introspectRoutes } from './oauth/introspect.js'
 import { parRoutes } from './oauth/par.js'
 import { revokeRoutes } from './oauth/revoke.js'
@@ -147,6 +148,7 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
   app.route('/oauth/revoke', revokeRoutes(ctx))
   app.route('/oauth/introspect', introspectRoutes(ctx))
   app.route('/oauth/events', eventRoutes(ctx))
+  app.route('/oauth/receipts', receiptRoutes(ctx))
   app.route('/owner/session', ownerSessionRoutes(ctx))
   // Each owner use case once (owner/owner-actions.ts), for the owner API and the pages alike.
   const owner = ownerActionsFor(ctx)

@@ -16,7 +16,7 @@ import {
 import { afterEach, describe, expect, it } from 'vitest'
 import { PASSPHRASE } from '@custos/vault/testing'
 import { createApp } from '../src/index.js'
-import { consentReceiptFor } from '../src/receipts/receipt.js'
+import { currentReceipts } from '../src/receipts/receipt-history.js'
 import { ReceiptSettingsStore } from '../src/receipts/receipt-settings.js'
 import { ISSUER, disposeFixtures, resourceFixture } from './support/resource-fixture.js'
 
@@ -210,7 +210,7 @@ describe('consent receipts', () => {
     await f.tv.vault.grants.revoke(grantId)
     expect((await f.get('/v1/grant', token)).status).toBe(401)
     const grant = await f.tv.vault.grants.get(grantId)
-    const receipt = await consentReceiptFor(
+    const { receipt } = await currentReceipts(
       f.ctx,
       grant,
       await f.tv.vault.vendors.get(grant.vendorId),

@@ -7,7 +7,7 @@
  */
 import { type IncomingMessage, type Server, createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { createLocalJWKSet, jwtVerify } from 'jose'
+import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createApp } from '../src/index.js'
 import {
@@ -77,6 +77,20 @@ async function ownerCall(f: OAuthFixture, method: string, path: string, json?: u
   })
 }
 
+/** Whether a SET is a receipt notice: every consent event has one, tested in receipt-history.test.ts. */
+function isReceiptNotice(jws: string): boolean {
+  const events = (decodeJwt(jws) as { events?: Record<string, unknown> }).events ?? {}
+  return `${EVENTS}/receipt-issued` in events
+}
+
+/** Collects the receipt notices of the consent just given, so a test starts with its own news. */
+async function collectReceiptNotices(f: OAuthFixture) {
+  const due = await f.tv.vault.signals.due()
+  await f.tv.vault.signals.delivered(
+    due.filter((s) => s.kind === 'receipt.issued').map((s) => s.id),
+  )
+}
+
 async function until(check: () => boolean, ms = 3000) {
   const end = Date.now() + ms
   while (!check() && Date.now() < end) await new Promise((r) => setTimeout(r, 20))
@@ -93,23 +107,24 @@ describe('pushed signals (RFC 8935)', () => {
     await f.code(client, { scope: 'read:email read:prefs.sizes.*' })
     const [grant] = await f.tv.vault.grants.list()
     expect(grant).toBeDefined()
+    const news = () => vendor.received.filter((r) => !isReceiptNotice(r.body))
 
     expect(
       (await ownerCall(f, 'PUT', '/owner/fields/email', { value: 'grace@example.org' })).status,
     ).toBe(200)
-    await until(() => vendor.received.length === 1)
-    const changed = await verifySet(f, vendor.received[0]?.body as string, client.id)
-    expect(vendor.received[0]?.type).toBe('application/secevent+jwt')
+    await until(() => news().length === 1)
+    const changed = await verifySet(f, news()[0]?.body as string, client.id)
+    expect(news()[0]?.type).toBe('application/secevent+jwt')
     expect(changed.events).toEqual({
       [`${EVENTS}/field-changed`]: { grant_id: grant?.id, fields: ['email'] },
     })
-    expect(vendor.received[0]?.body).not.toContain('grace')
+    expect(news()[0]?.body).not.toContain('grace')
 
     await ownerCall(f, 'POST', `/owner/grants/${grant?.id}/narrow`, { fields: ['email'] })
     await ownerCall(f, 'POST', `/owner/grants/${grant?.id}/revoke`)
-    await until(() => vendor.received.length === 3)
+    await until(() => news().length === 3)
     const kinds = await Promise.all(
-      vendor.received
+      news()
         .slice(1)
         .map(async (r) => Object.keys((await verifySet(f, r.body, client.id)).events)),
     )
@@ -131,6 +146,7 @@ describe('pushed signals (RFC 8935)', () => {
     const vendor = await receiver(() => answer)
     const client = await f.register({ custos_events_endpoint: vendor.url })
     await f.code(client)
+    await collectReceiptNotices(f)
     const [grant] = await f.tv.vault.grants.list()
     await ownerCall(f, 'POST', `/owner/grants/${grant?.id}/revoke`)
     await until(() => vendor.received.length === 1)
@@ -143,7 +159,7 @@ describe('pushed signals (RFC 8935)', () => {
       vendors: { id: string; signals: { waiting: number; lastError?: string } }[]
     }
     expect(status.vendors.find((v) => v.id === client.id)?.signals).toMatchObject({
-      waiting: 1,
+      waiting: 2, // the revocation and the notice of its receipt
       lastError: 'http_500',
     })
     // Not before its retry time (1 s after the first failure, on the app's clock) …
@@ -154,7 +170,7 @@ describe('pushed signals (RFC 8935)', () => {
     answer = 202
     f.advance(2)
     await ownerCall(f, 'PUT', '/owner/fields/telephone', { value: '+44 20 7946 0002' })
-    await until(() => vendor.received.length === 2)
+    await until(() => vendor.received.length >= 2)
     expect((await verifySet(f, vendor.received[1]?.body as string, client.id)).jti).toBe(first.jti)
   })
 
@@ -162,12 +178,13 @@ describe('pushed signals (RFC 8935)', () => {
     const f = await oauthFixture()
     const client = await f.register({ custos_events_endpoint: 'http://127.0.0.1:9/unreachable' })
     await f.code(client)
+    await collectReceiptNotices(f)
     const [grant] = await f.tv.vault.grants.list()
     await ownerCall(f, 'POST', `/owner/grants/${grant?.id}/revoke`)
     const failed = async () => (await f.tv.vault.signals.backlog()).get(client.id)
     for (let i = 0; i < 100 && (await failed())?.lastError === undefined; i++)
       await new Promise((r) => setTimeout(r, 20))
-    expect(await failed()).toMatchObject({ pending: 1, lastError: 'unreachable' })
+    expect(await failed()).toMatchObject({ pending: 2, lastError: 'unreachable' })
 
     // The first app is gone; a new one starts on the same vault and database.
     const arrived: string[] = []
@@ -188,8 +205,9 @@ describe('pushed signals (RFC 8935)', () => {
       },
     })
     f.advance(2) // past the first retry's backoff
-    await until(() => arrived.length === 1)
-    const payload = await verifySet(f, arrived[0] as string, client.id)
+    const news = () => arrived.filter((set) => !isReceiptNotice(set))
+    await until(() => news().length === 1)
+    const payload = await verifySet(f, news()[0] as string, client.id)
     expect(Object.keys(payload.events)).toEqual([`${EVENTS}/grant-revoked`])
     for (let i = 0; i < 50 && (await failed()) !== undefined; i++)
       await new Promise((r) => setTimeout(r, 20))
@@ -202,6 +220,7 @@ describe('polled signals (RFC 8936)', () => {
     const f = await oauthFixture()
     const client = await f.register()
     await f.code(client)
+    await collectReceiptNotices(f)
     const [grant] = await f.tv.vault.grants.list()
     await ownerCall(f, 'POST', `/owner/grants/${grant?.id}/revoke`)
     const { headers } = await client.auth()
@@ -215,12 +234,16 @@ describe('polled signals (RFC 8936)', () => {
       sets: Record<string, string>
       moreAvailable: boolean
     }
-    const [jti, set] = Object.entries(first.sets)[0] ?? []
     expect(first.moreAvailable).toBe(false)
+    // The revocation, and the notice of its receipt.
+    expect(Object.keys(first.sets)).toHaveLength(2)
+    const [jti, set] = Object.entries(first.sets).find(([, s]) => !isReceiptNotice(s)) ?? []
     expect((await verifySet(f, set as string, client.id)).events).toEqual({
       [`${EVENTS}/grant-revoked`]: { grant_id: grant?.id },
     })
-    const second = (await (await poll({ ack: [jti] })).json()) as { sets: Record<string, string> }
+    const second = (await (await poll({ ack: Object.keys(first.sets) })).json()) as {
+      sets: Record<string, string>
+    }
     expect(second.sets).toEqual({})
     const anonymous = await f.app.request('/oauth/events', {
       method: 'POST',

@@ -182,7 +182,7 @@ describe('the consent history', () => {
     await expect(
       vault.grants.deny({
         vendorId: shop.id,
-        request: { ...request, purpose: '' },
+        request: { ...request, purpose: 'x'.repeat(501) },
         reason: 'ERR_OWNER_DENIED',
       }),
     ).rejects.toMatchObject({ code: 'ERR_VALIDATION' })

@@ -114,6 +114,27 @@ describe('the signal outbox', () => {
     expect((await due(vault)).map((s) => s.id)).not.toContain(first?.id)
   })
 
+  it('a vendor’s signals stay in order: while one waits for its retry, the ones after it wait too', async () => {
+    const { vault, shop, books, grant, advance } = await world()
+    await vault.grants.revoke(grant.id) // the revocation, and the notice of its receipt
+    await vault.fields.set('email', 'grace@example.org') // the other vendor's news
+    const shops = (await vault.signals.due()).filter((s) => s.vendorId === shop.id)
+    expect(shops.map((s) => s.kind).sort()).toEqual(['grant.revoked', 'receipt.issued'])
+    const [first, second] = shops
+    await vault.signals.failed(
+      first?.id as string,
+      new Date(Date.parse('2026-06-01T10:05:00Z')),
+      'http_500',
+    )
+    const now = await vault.signals.due()
+    expect(now.map((s) => s.id)).not.toContain(second?.id)
+    expect(now.map((s) => s.vendorId)).toEqual([books.id]) // other vendors are not held up
+    advance(6 * 60)
+    expect(
+      (await vault.signals.due()).filter((s) => s.vendorId === shop.id).map((s) => s.id),
+    ).toEqual([first?.id, second?.id])
+  })
+
   it('a row the vault did not write, or one edited in the database, is never handed out', async () => {
     const { vault, grant } = await world()
     await vault.grants.revoke(grant.id)

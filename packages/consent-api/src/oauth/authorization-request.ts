@@ -255,7 +255,7 @@ export async function refuseNeverAllowedPurposes(
 ): Promise<void> {
   const refused = refusedPurposes(access.purposes, (await app.stores.purposePolicy.get()).neverFor)
   if (refused.length === 0) return
-  await app.vault.access.refuseRequest({ vendorId: clientId, refused })
+  await app.vault.access.refuseRequest({ vendorId: clientId, refused, request: access })
   fail('access_denied', `The owner does not allow access for these purposes: ${refused.join(' ')}`)
 }
 

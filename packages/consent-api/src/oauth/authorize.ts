@@ -217,6 +217,12 @@ async function decide(app: AppContext, c: Context): Promise<Response> {
   }
   // RFC 6749 §4.1.2.1: the owner said no (or unticked everything). A MyTerms answer is recorded all the same.
   if (!grant) {
+    // A receipt of the denial for both sides (issue 12, part 3), and a line in the log.
+    await app.vault.grants.deny({
+      vendorId: request.clientId,
+      request: request.access,
+      reason: 'ERR_OWNER_DENIED',
+    })
     await recordAnswer(app, request, counterResponse, undefined, 'denied')
     return back({ error: 'access_denied', error_description: 'The owner denied the request' })
   }

@@ -3,8 +3,8 @@ import { type JWTPayload, decodeJwt, errors as joseErrors, jwtVerify } from 'jos
 import { z } from 'zod'
 import type { AppContext } from '../app-context.js'
 import { ERASURE_ACKNOWLEDGED, SET_TYP, signSecurityEvent } from '../signals/security-event.js'
-import { CLIENT_ASSERTION_ALGS, authenticateClient, keysOf } from './client-auth.js'
-import type { OAuthParams } from './form-body.js'
+import { CLIENT_ASSERTION_ALGS, keysOf } from './client-auth.js'
+import { ClientAuthMembers, authenticateJsonClient, jsonBody } from './json-client-auth.js'
 import { OAuthError } from './oauth-error.js'
 import { oauthEndpoint } from './oauth-endpoint.js'
 
@@ -34,14 +34,9 @@ const PollBody = z
       .default({}),
     maxEvents: z.number().int().min(0).max(100).default(20),
     returnImmediately: z.boolean().optional(),
-    client_id: z.string().max(200).optional(),
-    client_secret: z.string().max(512).optional(),
-    client_assertion_type: z.string().max(200).optional(),
-    client_assertion: z.string().max(8192).optional(),
+    ...ClientAuthMembers,
   })
   .strict()
-
-const AUTH_MEMBERS = ['client_id', 'client_secret', 'client_assertion_type', 'client_assertion']
 
 /** How old an acknowledgement may be, and how far ahead its clock may run. */
 const ACK_MAX_AGE_SECONDS = 600
@@ -57,15 +52,13 @@ export function eventRoutes(app: AppContext): Hono {
       const body = PollBody.safeParse(await jsonBody(c))
       if (!body.success)
         throw new OAuthError('invalid_request', 'The body must be an RFC 8936 poll request')
-      const values = new Map<string, string>()
-      for (const name of AUTH_MEMBERS) {
-        const v = body.data[name as keyof typeof body.data]
-        if (typeof v === 'string') values.set(name, v)
-      }
-      const params: OAuthParams = { values, repeated: new Set() }
-      const client = await authenticateClient(app, c, params, endpoint)
-      if (client.authMethod === 'none')
-        throw new OAuthError('unauthorized_client', 'Public clients receive events by push only')
+      const client = await authenticateJsonClient(
+        app,
+        c,
+        body.data,
+        endpoint,
+        'Public clients receive events by push only',
+      )
       await app.vault.signals.delivered(
         [...body.data.ack, ...Object.keys(body.data.setErrs)],
         client.clientId,
@@ -150,17 +143,6 @@ export function eventRoutes(app: AppContext): Hono {
     return c.body(null, 202)
   })
   return routes
-}
-
-async function jsonBody(c: Context): Promise<unknown> {
-  const type = (c.req.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase()
-  if (type !== 'application/json')
-    throw new OAuthError('invalid_request', 'The body must be application/json')
-  try {
-    return await c.req.json()
-  } catch {
-    throw new OAuthError('invalid_request', 'The body must be a JSON object')
-  }
 }
 
 /** RFC 8935 §2.3: `{ err, description }`, 400. */

@@ -67,6 +67,7 @@ export async function refuseOutsideTerms(
     vendorId: clientId,
     refused: outcome.refusal.refused,
     detail: outcome.refusal.detail,
+    request: access,
   })
   const client = access.myterms ? await app.stores.clients.load(clientId) : undefined
   if (access.myterms && client)

@@ -255,7 +255,7 @@ export const oauthRouteDocs: readonly RouteDoc[] = [
     tag: 'OAuth',
     summary: 'Poll for signals (RFC 8936): Security Event Tokens (RFC 8417) signed by the vault',
     description:
-      'The RFC 8936 request as JSON; the client authenticates with HTTP Basic, or with client_id and client_secret or client_assertion members in the same object. Acknowledged SETs (ack, setErrs) are not sent again. Event types: https://custos.dev/secevent/grant-revoked, grant-narrowed, grant-expired, field-changed (fields: the changed paths), erasure-requested (request_id).',
+      'The RFC 8936 request as JSON; the client authenticates with HTTP Basic, or with client_id and client_secret or client_assertion members in the same object. Acknowledged SETs (ack, setErrs) are not sent again. Event types: https://custos.dev/secevent/grant-revoked, grant-narrowed, grant-expired, field-changed (fields: the changed paths), erasure-requested (request_id), receipt-issued (receipt_id, grant_id: fetch it at /oauth/receipts).',
     auth: 'client',
     body: {
       type: 'application/json',
@@ -273,6 +273,49 @@ export const oauthRouteDocs: readonly RouteDoc[] = [
         schema: z.object({ sets: z.record(z.string(), z.string()), moreAvailable: z.boolean() }),
       },
       '400': oauthError('invalid_request, unauthorized_client (a public client: push only)'),
+      '401': oauthError('invalid_client'),
+      ...SEALED,
+    },
+  },
+  {
+    method: 'post',
+    path: '/oauth/receipts',
+    tag: 'OAuth',
+    summary:
+      'The vendor’s own consent receipts: every grant given, narrowed, withdrawn or expired and every refused request, each signed in two shapes',
+    description:
+      'Oldest first, a page at a time (pass `next` back as `after`). Each receipt is signed by the vault (verify with /.well-known/jwks.json): `receipt` is a Kantara Consent Receipt v1.1 (typ consent-receipt+jwt), `consent_record` an ISO/IEC TS 27560 consent record in the W3C DPV profile (typ consent-record+jwt); their jti is the receipt id. The client authenticates as at /oauth/events (HTTP Basic, or client_id with client_secret or client_assertion members), since a withdrawn grant or a refused request leaves it no access token. A receipt-issued signal names each new receipt.',
+    auth: 'client',
+    body: {
+      type: 'application/json',
+      schema: z.object({
+        grant_id: z.string().optional().describe('Only this grant’s receipts'),
+        after: z.string().optional(),
+        limit: z.number().int().min(1).max(100).optional(),
+        ...ClientAuthFields,
+      }),
+    },
+    responses: {
+      '200': {
+        description: 'The receipts, and the cursor of the next page when there is one',
+        schema: z.object({
+          receipts: z.array(
+            z.object({
+              id: z.string(),
+              event: z.enum(['given', 'narrowed', 'withdrawn', 'expired', 'refused']),
+              grant_id: z.string().nullable(),
+              revision: z.number().int().nullable(),
+              at: z.string(),
+              receipt: z.string().describe('Kantara v1.1, compact JWS'),
+              consent_record: z.string().describe('ISO/IEC TS 27560 (DPV), compact JWS'),
+            }),
+          ),
+          next: z.string().optional(),
+        }),
+      },
+      '400': oauthError(
+        'invalid_request (an unknown grant_id or cursor), unauthorized_client (a public client)',
+      ),
       '401': oauthError('invalid_client'),
       ...SEALED,
     },

@@ -1,6 +1,5 @@
 import type { AppContext } from '../app-context.js'
-import { consentRecordFor } from '../receipts/consent-record.js'
-import { consentReceiptFor } from '../receipts/receipt.js'
+import { currentReceipts } from '../receipts/receipt-history.js'
 import { type ReceiptSettings, ReceiptSettingsStore } from '../receipts/receipt-settings.js'
 import type { PurposePolicy } from '../store/purpose-policy.js'
 import type { SignedAgreement } from '../terms/agreement-record.js'
@@ -118,12 +117,13 @@ export function ownerActionsFor(app: AppContext): OwnerActions {
     sessions: app.stores.sessions,
     eraseApiState: () => app.stores.eraseAll(),
     revokeGrantTokens: (grantId) => app.stores.tokens.revokeGrant(grantId),
-    signReceipt: (grant, vendor) => consentReceiptFor(app, grant, vendor),
+    signReceipt: async (grant, vendor) => (await currentReceipts(app, grant, vendor)).receipt,
     deliverSignals: () => {
       app.signals.deliverDue().catch((err: unknown) => app.onUnexpectedError?.(err))
     },
     lastDeliveredAt: (vendorId) => app.signals.status(vendorId).lastDeliveredAt,
-    signConsentRecord: (grant, vendor) => consentRecordFor(app, grant, vendor),
+    signConsentRecord: async (grant, vendor) =>
+      (await currentReceipts(app, grant, vendor)).consentRecord,
     registration: app.stores.registration,
     receiptSettings: new ReceiptSettingsStore(app),
     purposePolicy: {

@@ -1,8 +1,8 @@
 import { SignJWT } from 'jose'
-import type { Grant, Vendor } from '@custos/vault'
+import type { ConsentEvent, Vendor } from '@custos/vault'
 import type { AppContext } from '../app-context.js'
 import { RECEIPT_ALG, type SigningKey } from '../store/signing-key-store.js'
-import { type ReceiptContext, piiControllerOf, receiptContextFor, receiptId } from './receipt.js'
+import { type ReceiptContext, piiControllerOf, receiptContextFor, termsOf } from './receipt.js'
 
 /**
  * Consent receipts in a second shape (issue 12, part 3): an ISO/IEC TS 27560:2023 consent record
@@ -22,11 +22,12 @@ import { type ReceiptContext, piiControllerOf, receiptContextFor, receiptId } fr
  * one per consent event (`<grantId>.<revision>`, `.revoked` or `.expired` appended once the
  * consent ended) — the `jti` of the JWT, and the Kantara receipt's id for the same event.
  *
- * Each receipt carries the one event that made the record what it is now — consent given (at
- * creation or at the narrowing that made this revision), withdrawn (revoked) or expired — as
- * `dpv:hasConsentStatus`. Earlier events are in earlier receipts, which keep verifying: the vault
- * keeps a grant's current row, not its history (a revocation overwrites `updatedAt`), so it can
- * only vouch for the latest event; the receipts together are the record's event log.
+ * Each receipt carries one event of the record — consent given (at creation or at the narrowing
+ * that made this revision), withdrawn (revoked), expired, or refused (a request the owner or her
+ * standing rules said no to: a record of its own, with what was asked) — as
+ * `dpv:hasConsentStatus`. The vault keeps every event with what it said at the time (its consent
+ * history, `vault.grants.history`), so a receipt of any of them can be signed at any time, the
+ * same each time; the receipts together are the record's event log.
  *
  * JSON-LD: the record is plain JSON with an `@context`, keys as the guide writes them
  * (`dpv:hasPurpose`, `dct:identifier`, `schema:contactPoint`), IRIs as `{ "@id": … }` so a JSON-LD
@@ -126,12 +127,14 @@ interface Ref {
 }
 const ref = (id: string): Ref => ({ '@id': id })
 
-/** The DPV consent status of each grant status (DPV's `ConsentStatus` taxonomy). */
+/** The DPV consent status of each kind of consent event (DPV's `ConsentStatus` taxonomy). */
 export const CONSENT_STATUS = Object.freeze({
-  active: 'dpv:ConsentGiven',
-  revoked: 'dpv:ConsentWithdrawn',
+  given: 'dpv:ConsentGiven',
+  narrowed: 'dpv:ConsentGiven',
+  withdrawn: 'dpv:ConsentWithdrawn',
   expired: 'dpv:ConsentExpired',
-} as const satisfies Record<Grant['status'], string>)
+  refused: 'dpv:ConsentRefused',
+} as const satisfies Record<ConsentEvent['kind'], string>)
 
 /** A consent record, wrapped as the guide's receipt (see the module comment). */
 export interface ConsentRecord {
@@ -147,18 +150,11 @@ export interface ConsentRecord {
   readonly [R]: Readonly<Record<string, unknown>> & { readonly '@type': 'dpv:ConsentRecord' }
 }
 
-/** The id of the consent event a record is signed for: the Kantara receipt's, and `.expired`. */
-export function consentEventId(grant: Pick<Grant, 'id' | 'revision' | 'status'>): string {
-  return `${receiptId(grant)}${grant.status === 'expired' ? '.expired' : ''}`
-}
-
-/**
- * When the event happened: revoking sets `updatedAt`, as do creating (revision 1) and narrowing
- * (a new revision); expiry writes nothing, it happens at `expiresAt` (the vault computes the
- * status from it when the grant is read).
- */
-function eventTime(grant: Grant): string {
-  return grant.status === 'expired' ? grant.expiresAt : grant.updatedAt
+/** The record an event belongs to: a grant's revision, or a refused request on its own. */
+function recordIdOf(event: ConsentEvent): string {
+  return event.grantId !== undefined && event.revision !== undefined
+    ? `urn:custos:consent-record:${event.grantId}.${event.revision}`
+    : `urn:custos:consent-record:${event.id}`
 }
 
 /**
@@ -175,17 +171,19 @@ export function isoDuration(ms: number): string {
 }
 
 /**
- * The record of a grant's current revision as of its latest consent event (pure: everything it
- * says comes in; `issuer` is this vault's origin, whose Connections page withdraws consent).
+ * The record of one consent event (pure: everything it says comes in; `issuer` is this vault's
+ * origin, whose Connections page withdraws consent).
  */
 export function buildConsentRecord(
-  grant: Grant,
+  event: ConsentEvent,
   vendor: Vendor,
   context: ReceiptContext,
   issuer: string,
 ): ConsentRecord {
-  const at = eventTime(grant)
-  const eventId = consentEventId(grant)
+  const grant = termsOf(event)
+  const at = event.at
+  const eventId = event.id
+  const recordId = recordIdOf(event)
   const vendorIri = `urn:custos:vendor:${vendor.id}`
   const controller = piiControllerOf(vendor)
   const subject = context.piiPrincipalId
@@ -198,12 +196,14 @@ export function buildConsentRecord(
     'dct:created': at,
     'dct:publisher': ref(issuer),
     [R]: {
-      '@id': `urn:custos:consent-record:${grant.id}.${grant.revision}`,
+      '@id': recordId,
       '@type': 'dpv:ConsentRecord',
       'dct:conformsTo': ref(RECORD_SCHEMA),
-      'dct:identifier': `urn:custos:consent-record:${grant.id}.${grant.revision}`,
+      'dct:identifier': recordId,
       // Every revision of one grant is a version of the grant's one consent.
-      'dct:isVersionOf': ref(`urn:custos:consent-record:${grant.id}`),
+      ...(event.grantId !== undefined
+        ? { 'dct:isVersionOf': ref(`urn:custos:consent-record:${event.grantId}`) }
+        : {}),
       // The pairwise pseudonym, never the vault id (receipt.ts `principalPseudonym`); 27560 needs
       // no name, address or contact for the principal, and the vendor gets none here.
       'dpv:hasDataSubject': {
@@ -286,14 +286,14 @@ export function buildConsentRecord(
       ],
       'dpv:hasConsentStatus': [
         {
-          '@type': CONSENT_STATUS[grant.status],
+          '@type': CONSENT_STATUS[event.kind],
           // ISO 8601 UTC, as 27560 asks: the grant's own times are `toISOString()`.
           'dpv:isIndicatedAtTime': at,
-          // The grant's remaining life at the event: none once withdrawn or expired.
+          // The grant's remaining life at the event: none once withdrawn or expired, or refused.
           'dpv:hasDuration': {
             '@type': 'dpv:TemporalDuration',
             'rdf:value':
-              grant.status === 'active'
+              (event.kind === 'given' || event.kind === 'narrowed') && grant.expiresAt !== null
                 ? isoDuration(Date.parse(grant.expiresAt) - Date.parse(at))
                 : 'PT0S',
           },
@@ -322,16 +322,16 @@ export function signConsentRecord(
     .sign(key.privateKey)
 }
 
-/** The signed record of a grant's current revision, from the same context as its Kantara receipt. */
+/** The signed record of one consent event, from the same context as its Kantara receipt. */
 export async function consentRecordFor(
   app: AppContext,
-  grant: Grant,
+  event: ConsentEvent,
   vendor: Vendor,
 ): Promise<string> {
   const record = buildConsentRecord(
-    grant,
+    event,
     vendor,
-    await receiptContextFor(app, grant),
+    await receiptContextFor(app, event.vendorId),
     app.config.issuer,
   )
   return signConsentRecord(await app.stores.signingKeys.signingKey(), record, app.config.issuer)

@@ -1,5 +1,5 @@
 import { SignJWT } from 'jose'
-import type { Grant, Vendor } from '@custos/vault'
+import type { ConsentEvent, Grant, Vendor } from '@custos/vault'
 import type { AppContext } from '../app-context.js'
 import { ReceiptSettingsStore } from './receipt-settings.js'
 import { RECEIPT_ALG, type SigningKey } from '../store/signing-key-store.js'
@@ -10,9 +10,11 @@ import { RECEIPT_ALG, type SigningKey } from '../store/signing-key-store.js'
  * compact JWS (RFC 7515) whose payload is the receipt as JWT claims (RFC 7519), so the owner,
  * the vendor, or any third party can verify it against `/.well-known/jwks.json`.
  *
- * One receipt per consent event: the grant's creation and each narrowing (a new revision), and
- * its revocation. The receipt id is `<grantId>.<revision>`, and `<grantId>.<revision>.revoked`
- * once revoked (the vault keeps the revision when revoking, so the suffix marks the event).
+ * One receipt per consent event (the vault's consent history, `vault.grants.history`): the
+ * grant's creation and each narrowing (a new revision), its revocation, its expiry, and each
+ * request refused. The receipt id is the event's: `<grantId>.<revision>`, with `.revoked` or
+ * `.expired` appended when the consent ended (the vault keeps the revision when revoking, so the
+ * suffix marks the event), or a refusal's own id (`cns_…`).
  * Nothing in a receipt depends on the wall clock — the timestamp is the event's — and Ed25519
  * signatures are deterministic, so the same event yields the very same JWS for as long as the
  * owner's jurisdiction setting and the vendor's registration stay as they are (a receipt is
@@ -57,16 +59,22 @@ export interface ConsentReceipt {
   readonly sensitive: false
   readonly spiCat: readonly string[]
   readonly custos: {
-    readonly grantId: string
-    readonly revision: number
-    /** The consent's state as of this event; expiry needs no event — see `expiresAt`. */
-    readonly status: 'active' | 'revoked'
+    /** The grant; null for a refused request, which made none. */
+    readonly grantId: string | null
+    readonly revision: number | null
+    /** The consent's state as of this event. */
+    readonly status: 'active' | 'revoked' | 'expired' | 'refused'
+    /** The event this receipt is for (vault: grants/consent-history.ts). */
+    readonly event: ConsentEvent['kind']
+    /** Why a request was refused: the owner said no, or one of her standing rules (a stable code). */
+    readonly refusal?: { readonly reason: string; readonly refused: readonly string[] }
     readonly actions: readonly string[]
     readonly purchases: Grant['purchases'] | null
     readonly acceptedTerms: readonly string[]
     /** The grant's DPV purpose IRIs (issue 12); Kantara's categories have no place for them. */
     readonly purposes: readonly string[]
-    readonly expiresAt: string
+    /** When the grant ends; null for a refused request. */
+    readonly expiresAt: string | null
   }
 }
 
@@ -94,9 +102,40 @@ export interface ReceiptContext {
   readonly policyUrl?: string
 }
 
-export function receiptId(grant: Pick<Grant, 'id' | 'revision' | 'status'>): string {
-  return `${grant.id}.${grant.revision}${grant.status === 'revoked' ? '.revoked' : ''}`
+/** What a consent event consented to (or, refused, what was asked): one shape for both receipts. */
+export interface ConsentTerms {
+  readonly fields: readonly string[]
+  readonly purchases: Grant['purchases'] | undefined
+  readonly actions: readonly string[]
+  readonly purpose: string
+  readonly purposes: readonly string[]
+  readonly acceptedTerms: readonly string[]
+  /** Null for a refused request: nothing was granted, so nothing ends. */
+  readonly expiresAt: string | null
 }
+
+export function termsOf(event: ConsentEvent): ConsentTerms {
+  if (event.grant) return { ...event.grant, purchases: event.grant.purchases }
+  const asked = event.refusal?.request
+  return {
+    fields: asked?.fields ?? [],
+    purchases: asked?.purchases,
+    actions: asked?.actions ?? [],
+    purpose: asked?.purpose ?? '',
+    purposes: asked?.purposes ?? [],
+    acceptedTerms: [],
+    expiresAt: null,
+  }
+}
+
+/** The Kantara status of each kind of event. */
+export const RECEIPT_STATUS = Object.freeze({
+  given: 'active',
+  narrowed: 'active',
+  withdrawn: 'revoked',
+  expired: 'expired',
+  refused: 'refused',
+} as const satisfies Record<ConsentEvent['kind'], ConsentReceipt['custos']['status']>)
 
 const EMAIL = /^(?:mailto:)?([^\s@]+@[^\s@]+)$/i
 const PHONE = /^(?:tel:)?(\+[0-9][0-9 ().-]{5,30})$/i
@@ -116,7 +155,7 @@ export function piiControllerOf(vendor: Pick<Vendor, 'name' | 'uri' | 'contacts'
 }
 
 /**
- * The receipt of a grant's current revision (pure: everything it says comes in).
+ * The receipt of one consent event (pure: everything it says comes in).
  *
  * One service, named after the vendor's client (RFC 7591 `client_name`, the vendor's own name for
  * it), with one purpose — the vendor's stated purpose, which the owner approved — whose PII
@@ -125,16 +164,17 @@ export function piiControllerOf(vendor: Pick<Vendor, 'name' | 'uri' | 'contacts'
  * share with this vendor for the purpose it stated, not how the vendor sorts its own uses.
  */
 export function buildConsentReceipt(
-  grant: Grant,
+  event: ConsentEvent,
   vendor: Vendor,
   context: ReceiptContext,
 ): ConsentReceipt {
+  const grant = termsOf(event)
   return {
     version: 'KI-CR-v1.1.0',
     jurisdiction: context.jurisdiction,
-    consentTimestamp: Math.floor(Date.parse(grant.updatedAt) / 1000),
+    consentTimestamp: Math.floor(Date.parse(event.at) / 1000),
     collectionMethod: 'Custos consent page',
-    consentReceiptID: receiptId(grant),
+    consentReceiptID: event.id,
     language: 'en',
     piiPrincipalId: context.piiPrincipalId,
     piiControllers: [piiControllerOf(vendor)],
@@ -149,7 +189,8 @@ export function buildConsentReceipt(
             consentType: 'EXPLICIT',
             piiCategory: [...grant.fields, ...(grant.purchases ? ['purchases'] : [])],
             primaryPurpose: true,
-            termination: grant.expiresAt,
+            // When access ends; a refused request was never in force.
+            termination: grant.expiresAt ?? 'Not given: the request was refused',
             thirdPartyDisclosure: false,
           },
         ],
@@ -158,9 +199,13 @@ export function buildConsentReceipt(
     sensitive: false,
     spiCat: [],
     custos: {
-      grantId: grant.id,
-      revision: grant.revision,
-      status: grant.status === 'revoked' ? 'revoked' : 'active',
+      grantId: event.grantId ?? null,
+      revision: event.revision ?? null,
+      status: RECEIPT_STATUS[event.kind],
+      event: event.kind,
+      ...(event.refusal
+        ? { refusal: { reason: event.refusal.reason, refused: event.refusal.refused } }
+        : {}),
       actions: grant.actions,
       purchases: grant.purchases ?? null,
       acceptedTerms: grant.acceptedTerms,
@@ -194,15 +239,15 @@ export function principalPseudonym(app: AppContext, vendorId: string): string {
 }
 
 /**
- * The signed receipt of a grant's current revision: the jurisdiction is the owner's setting as it
- * stands, the policy the vendor's registered `policy_uri`.
+ * The signed receipt of one consent event: the jurisdiction is the owner's setting as it stands,
+ * the policy the vendor's registered `policy_uri`.
  */
 export async function consentReceiptFor(
   app: AppContext,
-  grant: Grant,
+  event: ConsentEvent,
   vendor: Vendor,
 ): Promise<string> {
-  const receipt = buildConsentReceipt(grant, vendor, await receiptContextFor(app, grant))
+  const receipt = buildConsentReceipt(event, vendor, await receiptContextFor(app, event.vendorId))
   return signConsentReceipt(await app.stores.signingKeys.signingKey(), receipt, app.config.issuer)
 }
 
@@ -210,13 +255,16 @@ export async function consentReceiptFor(
  * What a receipt of this grant says beyond the grant and the vendor, as things stand: shared by
  * the Kantara receipt and the ISO/IEC TS 27560 record (consent-record.ts), so both say the same.
  */
-export async function receiptContextFor(app: AppContext, grant: Grant): Promise<ReceiptContext> {
+export async function receiptContextFor(
+  app: AppContext,
+  vendorId: string,
+): Promise<ReceiptContext> {
   const [{ jurisdiction }, client] = await Promise.all([
     new ReceiptSettingsStore(app).get(),
-    app.stores.clients.load(grant.vendorId),
+    app.stores.clients.load(vendorId),
   ])
   return {
-    piiPrincipalId: principalPseudonym(app, grant.vendorId),
+    piiPrincipalId: principalPseudonym(app, vendorId),
     jurisdiction,
     ...(client?.policyUri !== undefined ? { policyUrl: client.policyUri } : {}),
   }

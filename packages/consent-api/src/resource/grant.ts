@@ -1,7 +1,6 @@
 import { Hono } from 'hono'
 import type { AppContext } from '../app-context.js'
-import { consentRecordFor } from '../receipts/consent-record.js'
-import { consentReceiptFor } from '../receipts/receipt.js'
+import { currentReceipts } from '../receipts/receipt-history.js'
 import type { ResourceEnv } from './bearer.js'
 import { toVendorSlice } from '../protocol/vendor-purchase-slice.js'
 
@@ -22,10 +21,7 @@ export function grantRoutes(app: AppContext): Hono<ResourceEnv> {
       vendorId: clientId,
       record: 'grant.viewed',
     })
-    const [receipt, consentRecord] = await Promise.all([
-      consentReceiptFor(app, grant, vendor),
-      consentRecordFor(app, grant, vendor),
-    ])
+    const { receipt, consentRecord } = await currentReceipts(app, grant, vendor)
     return c.json(
       {
         grant_id: grant.id,

@@ -45,7 +45,7 @@ export const RefusedRequest = z
     fields: z.array(z.string().min(1).max(200)).max(200).default([]),
     purchases: PurchaseSlice.optional(),
     actions: z.array(GrantAction).max(8).default([]),
-    purpose: z.string().trim().min(1).max(500),
+    purpose: z.string().max(500),
     purposes: z.array(z.string().min(1).max(200)).max(20).default([]),
     durationSeconds: z.number().int().positive().optional(),
   })

@@ -209,7 +209,11 @@ export class SignalOutbox {
     this.#ctx = ctx
   }
 
-  /** Signals due now whose next attempt has come, oldest first; unauthentic rows are dropped. */
+  /**
+   * Signals due now whose next attempt has come, oldest first; unauthentic rows are dropped. A
+   * vendor's signals stay in order: while one waits for its retry, the ones after it wait too, so
+   * a vendor never hears of a later change before an earlier one.
+   */
   async due(limit = 100): Promise<Signal[]> {
     this.#ctx.keys()
     const now = this.#ctx.now().toISOString()
@@ -218,6 +222,25 @@ export class SignalOutbox {
       .selectAll()
       .where('due_at', '<=', now)
       .where((eb) => eb.or([eb('next_attempt_at', 'is', null), eb('next_attempt_at', '<=', now)]))
+      .where(({ not, exists, selectFrom, or, and }) =>
+        not(
+          exists(
+            selectFrom('signal_outbox as waiting')
+              .select('waiting.id')
+              .whereRef('waiting.vendor_id', '=', 'signal_outbox.vendor_id')
+              .where('waiting.next_attempt_at', '>', now)
+              .where((w) =>
+                or([
+                  w('waiting.due_at', '<', w.ref('signal_outbox.due_at')),
+                  and([
+                    w('waiting.due_at', '=', w.ref('signal_outbox.due_at')),
+                    w('waiting.id', '<', w.ref('signal_outbox.id')),
+                  ]),
+                ]),
+              ),
+          ),
+        ),
+      )
       .orderBy('due_at')
       .orderBy('id')
       .limit(Math.max(1, Math.min(limit, 1000)))
