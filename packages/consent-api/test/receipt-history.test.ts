@@ -265,6 +265,46 @@ describe('every consent event has receipts the vendor fetches', () => {
     ])
   })
 
+  it('the owner holds the very same receipts: GET /owner/receipts and its export', async () => {
+    const f = await oauthFixture()
+    const a = await f.register()
+    const b = await f.register()
+    await f.code(a)
+    await f.code(b)
+    const [grant] = await f.tv.vault.grants.list({ vendorId: a.id })
+    await ownerCall(f, 'POST', `/owner/grants/${grant?.id}/revoke`)
+    const vendors = await allReceipts(f, a)
+    const owner = (await (
+      await ownerCall(f, 'GET', `/owner/receipts?vendorId=${a.id}`)
+    ).json()) as {
+      receipts: { id: string; vendorId: string; receipt: string; consentRecord: string }[]
+    }
+    expect(owner.receipts.map((r) => [r.id, r.receipt, r.consentRecord])).toEqual(
+      vendors.map((r) => [r.id, r.receipt, r.consent_record]),
+    )
+    const all = (await (await ownerCall(f, 'GET', '/owner/receipts?limit=2')).json()) as {
+      receipts: { vendorId: string }[]
+      next?: string
+    }
+    expect(all.receipts).toHaveLength(2)
+    const more = (await (
+      await ownerCall(f, 'GET', `/owner/receipts?after=${all.next}`)
+    ).json()) as { receipts: { vendorId: string }[] }
+    expect([...all.receipts, ...more.receipts].map((r) => r.vendorId).sort()).toEqual(
+      [a.id, a.id, b.id].sort(),
+    )
+    const file = (await (await ownerCall(f, 'GET', '/owner/receipts/export')).json()) as {
+      format: string
+      count: number
+    }
+    expect(file).toMatchObject({ format: 'custos-receipts', version: 1, count: 3 })
+    expect((await ownerCall(f, 'GET', '/owner/receipts?after=bogus')).status).toBe(400)
+    expect((await ownerCall(f, 'GET', '/owner/receipts?limit=0')).status).toBe(400)
+    expect(
+      (await ownerCall(f, 'GET', '/owner/receipts/export?vendorId=ven_nosuchvendor000000')).status,
+    ).toBe(404)
+  })
+
   it('refuses another vendor’s grant, a cursor it did not make, a public client and no authentication', async () => {
     const f = await oauthFixture()
     const a = await f.register()

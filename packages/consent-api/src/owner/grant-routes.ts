@@ -58,3 +58,42 @@ export function grantRoutes(app: AppContext, actions: OwnerActions): Hono<OwnerE
 
   return routes
 }
+
+export const ReceiptListQuery = z
+  .object({
+    vendorId: RecordId.optional(),
+    grantId: RecordId.optional(),
+    after: z.string().max(300).optional(),
+    limit: z.coerce.number().int().min(1).max(100).default(50),
+  })
+  .strict()
+
+export const ReceiptExportQuery = z.object({ vendorId: RecordId.optional() }).strict()
+
+/**
+ * `GET /owner/receipts`: the owner's copy of every receipt (issue 12, part 3) — each consent event
+ * of one vendor, one grant, or all, oldest first, signed in both shapes; the same a vendor fetches
+ * of its own at `POST /oauth/receipts`.
+ */
+export function receiptListRoutes(app: AppContext, actions: OwnerActions): Hono<OwnerEnv> {
+  const routes = new Hono<OwnerEnv>()
+  routes.use('*', ownerGuard(app))
+  // Before `/`: every receipt (of one vendor) as one file, to keep and check offline.
+  routes.get('/export', async (c) => {
+    const q = queryParams(c, ReceiptExportQuery)
+    return c.json(
+      await actions.grants.exportReceipts(q.vendorId !== undefined ? { vendorId: q.vendorId } : {}),
+    )
+  })
+  routes.get('/', async (c) => {
+    const q = queryParams(c, ReceiptListQuery)
+    const page = await actions.grants.receipts({
+      limit: q.limit,
+      ...(q.vendorId !== undefined ? { vendorId: q.vendorId } : {}),
+      ...(q.grantId !== undefined ? { grantId: q.grantId } : {}),
+      ...(q.after !== undefined ? { after: q.after } : {}),
+    })
+    return c.json(page)
+  })
+  return routes
+}

@@ -1,5 +1,6 @@
 import type { AppContext } from '../app-context.js'
-import { currentReceipts } from '../receipts/receipt-history.js'
+import { receiptExport } from '../receipts/receipt-export.js'
+import { currentReceipts, signedReceipts } from '../receipts/receipt-history.js'
 import { type ReceiptSettings, ReceiptSettingsStore } from '../receipts/receipt-settings.js'
 import type { PurposePolicy } from '../store/purpose-policy.js'
 import type { SignedAgreement } from '../terms/agreement-record.js'
@@ -122,6 +123,8 @@ export function ownerActionsFor(app: AppContext): OwnerActions {
       app.signals.deliverDue().catch((err: unknown) => app.onUnexpectedError?.(err))
     },
     lastDeliveredAt: (vendorId) => app.signals.status(vendorId).lastDeliveredAt,
+    signEvent: (event, vendor) => signedReceipts(app, event, vendor),
+    exportReceipts: (filter) => receiptExport(app, filter),
     signConsentRecord: async (grant, vendor) =>
       (await currentReceipts(app, grant, vendor)).consentRecord,
     registration: app.stores.registration,

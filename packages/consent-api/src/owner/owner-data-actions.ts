@@ -1,8 +1,10 @@
 import type {
   AuditVerification,
+  ConsentEvent,
   FieldPath,
   Grant,
   GrantNarrowing,
+  HistoryFilter,
   ImportResult,
   OrderInput,
   Purchase,
@@ -10,6 +12,7 @@ import type {
   VaultExport,
   Vendor,
 } from '@custos/vault'
+import type { ReceiptExport } from '../receipts/receipt-export.js'
 import { type BackupDownload, backupDownload } from './backup-download.js'
 import type { CsvImportOptions, ImportRow } from './purchase-import.js'
 import {
@@ -31,10 +34,33 @@ export interface DataActionsDeps {
   readonly signReceipt: (grant: Grant, vendor: Vendor) => Promise<string>
   /** Signs the same as an ISO/IEC TS 27560 consent record in the DPV profile (receipts/consent-record.ts). */
   readonly signConsentRecord: (grant: Grant, vendor: Vendor) => Promise<string>
+  /** Signs one consent event in both shapes (receipts/receipt-history.ts). */
+  readonly signEvent: (
+    event: ConsentEvent,
+    vendor: Vendor,
+  ) => Promise<{ readonly receipt: string; readonly consentRecord: string }>
+  /** Every receipt as one file, with the key to check them (receipts/receipt-export.ts). */
+  readonly exportReceipts: (filter: { readonly vendorId?: string }) => Promise<ReceiptExport>
   /** Pushes due signals now rather than at the next round (signals/signal-delivery.ts). */
   readonly deliverSignals: () => void
   /** When this process last delivered a signal to a vendor. */
   readonly lastDeliveredAt: (vendorId: string) => string | undefined
+}
+
+/** One consent event's receipts, as the owner API lists them. */
+export interface OwnerReceipt {
+  readonly id: string
+  readonly event: ConsentEvent['kind']
+  readonly vendorId: string
+  readonly grantId: string | null
+  readonly revision: number | null
+  readonly at: string
+  /** Why a request was refused (a stable code), for `refused` events. */
+  readonly refusal?: string
+  /** Kantara v1.1, compact JWS. */
+  readonly receipt: string
+  /** ISO/IEC TS 27560 (DPV), compact JWS. */
+  readonly consentRecord: string
 }
 
 /** What the owner sees of the signals to one vendor (issue 12): delivery and erasure. */
@@ -97,6 +123,16 @@ export interface OwnerDataActions {
     receipt(id: string): Promise<string>
     /** The same event as a signed ISO/IEC TS 27560 consent record (DPV profile, JSON-LD in a compact JWS). */
     consentRecord(id: string): Promise<string>
+    /**
+     * Every consent event — of one vendor, one grant, or all — oldest first, a page at a time,
+     * each signed in both shapes: the receipts the owner keeps, the same the vendor fetches.
+     */
+    /** Every receipt (of one vendor, or all) as one file, with the vault's public key. */
+    exportReceipts(filter?: { readonly vendorId?: string }): Promise<ReceiptExport>
+    receipts(filter: HistoryFilter): Promise<{
+      readonly receipts: readonly OwnerReceipt[]
+      readonly next?: string
+    }>
   }
   readonly vendors: {
     /** A blocked vendor's every request is refused by the vault until unblocked; answers the vendor as now stored. */
@@ -204,6 +240,34 @@ export function ownerDataActions(deps: DataActionsDeps): OwnerDataActions {
       async consentRecord(id: string) {
         const grant = await vault.grants.get(id)
         return deps.signConsentRecord(grant, await vault.vendors.get(grant.vendorId))
+      },
+      exportReceipts(filter: { readonly vendorId?: string } = {}) {
+        return deps.exportReceipts(filter)
+      },
+      async receipts(filter: HistoryFilter) {
+        const page = await vault.grants.history(filter)
+        const vendors = new Map<string, Promise<Vendor>>()
+        const vendorOf = (id: string) => {
+          if (!vendors.has(id)) vendors.set(id, vault.vendors.get(id))
+          return vendors.get(id) as Promise<Vendor>
+        }
+        const receipts = await Promise.all(
+          page.events.map(async (event): Promise<OwnerReceipt> => {
+            const signed = await deps.signEvent(event, await vendorOf(event.vendorId))
+            return {
+              id: event.id,
+              event: event.kind,
+              vendorId: event.vendorId,
+              grantId: event.grantId ?? null,
+              revision: event.revision ?? null,
+              at: event.at,
+              ...(event.refusal ? { refusal: event.refusal.reason } : {}),
+              receipt: signed.receipt,
+              consentRecord: signed.consentRecord,
+            }
+          }),
+        )
+        return { receipts, ...(page.next ? { next: page.next } : {}) }
       },
     }),
 

@@ -6,7 +6,7 @@ import { relationshipRouteDocs } from './relationship-docs.js'
 import { AuditQuery } from './audit-routes.js'
 import { ImportModeQuery } from './exit-routes.js'
 import { FieldBody } from './field-routes.js'
-import { GrantListQuery } from './grant-routes.js'
+import { GrantListQuery, ReceiptExportQuery, ReceiptListQuery } from './grant-routes.js'
 import { InboxQuery } from './inbox-routes.js'
 import { PassphraseBody } from './key-routes.js'
 import { ImportQuery, PurchaseListQuery } from './purchase-routes.js'
@@ -190,6 +190,63 @@ export const ownerRouteDocs: readonly RouteDoc[] = [
       'The same consent event as a signed ISO/IEC TS 27560 consent record in the W3C DPV profile (JWS, typ consent-record+jwt)',
     responses: {
       ...ok('The consent record', z.object({ consent_record: z.string() })),
+      ...NOT_FOUND,
+    },
+  }),
+  guarded({
+    method: 'get',
+    path: '/owner/receipts',
+    summary:
+      'Every consent event’s receipts — grants given, narrowed, withdrawn or expired, requests refused — oldest first, each signed in both shapes',
+    query: ReceiptListQuery,
+    responses: {
+      ...ok(
+        'A page of receipts; pass `next` back as `after`',
+        z.object({
+          receipts: z.array(
+            z.object({
+              id: z.string(),
+              event: z.enum(['given', 'narrowed', 'withdrawn', 'expired', 'refused']),
+              vendorId: z.string(),
+              grantId: z.string().nullable(),
+              revision: z.number().int().nullable(),
+              at: z.string(),
+              refusal: z.string().optional(),
+              receipt: z.string(),
+              consentRecord: z.string(),
+            }),
+          ),
+          next: z.string().optional(),
+        }),
+      ),
+      ...INVALID,
+      ...NOT_FOUND,
+    },
+  }),
+  guarded({
+    method: 'get',
+    path: '/owner/receipts/export',
+    summary:
+      'Every receipt (of one vendor, or all) as one file — custos-receipts v1 — with the vault’s public key to check them offline',
+    query: ReceiptExportQuery,
+    responses: {
+      ...ok(
+        'The file: { format, version, exported_at, issuer, verify_with: { jwks_uri, keys }, vendor_id?, count, receipts }',
+        z.object({
+          format: z.literal('custos-receipts'),
+          version: z.literal(1),
+          exported_at: z.string(),
+          issuer: z.string(),
+          verify_with: z.object({
+            jwks_uri: z.string(),
+            keys: z.array(z.object({}).passthrough()),
+          }),
+          vendor_id: z.string().optional(),
+          count: z.number().int(),
+          receipts: z.array(z.object({}).passthrough()),
+        }),
+      ),
+      ...INVALID,
       ...NOT_FOUND,
     },
   }),

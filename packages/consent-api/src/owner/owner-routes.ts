@@ -4,7 +4,7 @@ import { agreementRoutes, termsPolicyRoutes } from './agreement-routes.js'
 import { auditRoutes } from './audit-routes.js'
 import { exitRoutes } from './exit-routes.js'
 import { fieldRoutes, vocabularyRoutes } from './field-routes.js'
-import { grantRoutes } from './grant-routes.js'
+import { grantRoutes, receiptListRoutes } from './grant-routes.js'
 import { inboxRoutes } from './inbox-routes.js'
 import { keyRoutes, passphraseRoutes } from './key-routes.js'
 import type { OwnerActions } from './owner-actions.js'
@@ -38,6 +38,7 @@ export function ownerRoutes(app: AppContext, actions: OwnerActions): Hono<OwnerE
   routes.route('/purchases', purchaseRoutes(app, actions))
   routes.route('/vendors', vendorRoutes(app, actions))
   routes.route('/grants', grantRoutes(app, actions))
+  routes.route('/receipts', receiptListRoutes(app, actions))
   routes.route('/inbox', inboxRoutes(app, actions))
   routes.route('/audit', auditRoutes(app, actions))
   routes.route('/passphrase', passphraseRoutes(app, actions))

@@ -163,6 +163,8 @@ export const GUARDED_ROUTES: readonly { method: string; path: string; json?: unk
   { method: 'POST', path: '/owner/grants/:grant/revoke' },
   { method: 'GET', path: '/owner/grants/:grant/receipt' },
   { method: 'GET', path: '/owner/grants/:grant/consent-record' },
+  { method: 'GET', path: '/owner/receipts' },
+  { method: 'GET', path: '/owner/receipts/export' },
   { method: 'GET', path: '/owner/agreements' },
   { method: 'GET', path: '/owner/agreements/export' },
   { method: 'GET', path: '/owner/terms' },

@@ -18,6 +18,7 @@ import { readText } from './access-log.js'
 import { vendorSignals } from './vendor-signals.js'
 import { type AgreementFactRecord, agreementFact } from './agreement-fact.js'
 import { agreementDownloadLink, agreementDownloadRoutes } from './agreement-download.js'
+import { receiptDownloadLink, receiptDownloadRoutes } from './receipt-download.js'
 
 /**
  * `/connections` (PRODUCT.md owner step 5; issue 4 page 6): per vendor who it is and what it may
@@ -149,6 +150,7 @@ function vendorSection(v: Vendor, grants: readonly Grant[], view: ConnectionsVie
 ${v.blocked ? html`<p class="notice error">Blocked: every request from ${v.name} is refused and it cannot ask for new access.</p>` : ''}
 ${active.length > 0 ? html`<h3>${v.blocked ? 'Grants (stopped while the vendor is blocked)' : 'Active grants'}</h3>${active.map((g) => grantCard(g, v, view))}` : html`<p class="muted">No active grants.</p>`}
 ${past.length > 0 ? html`<details><summary>Past grants (${past.length})</summary>${past.map((g) => grantCard(g, v, view))}</details>` : ''}
+${receiptDownloadLink(v.id)}
 ${vendorSignals(v, view.signals.get(v.id), csrfToken, zone)}
 <form method="post" action="/connections/vendors/${v.id}/block" class="inline">${csrfField(csrfToken)}<input type="hidden" name="blocked" value="${v.blocked ? 'false' : 'true'}">${
     v.blocked
@@ -180,6 +182,7 @@ export function connectionPages(kit: OwnerPageKit): Hono<PageEnv> {
   const routes = new Hono<PageEnv>()
   routes.use('*', ownerGate(kit))
   routes.route('/', agreementDownloadRoutes(kit))
+  routes.route('/', receiptDownloadRoutes(kit))
 
   routes.get('/', async (c) => {
     const csrfToken = c.var.session.csrfToken
