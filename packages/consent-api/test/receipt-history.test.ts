@@ -16,6 +16,7 @@ import {
   type TokenResponse,
   disposeFixtures,
   oauthFixture,
+  ownerCall,
   pkce,
 } from './support/oauth-fixture.js'
 
@@ -102,19 +103,6 @@ const codeRequest = (extra: Record<string, string> = {}) => ({
   scope: 'read:email',
   ...extra,
 })
-
-async function ownerCall(f: OAuthFixture, method: string, path: string, json?: unknown) {
-  const owner = await f.signIn()
-  return f.app.request(path, {
-    method,
-    headers: {
-      cookie: owner.cookie,
-      'x-csrf-token': owner.csrf,
-      ...(json !== undefined ? { 'content-type': 'application/json' } : {}),
-    },
-    ...(json !== undefined ? { body: JSON.stringify(json) } : {}),
-  })
-}
 
 describe('every consent event has receipts the vendor fetches', () => {
   it('given, narrowed, withdrawn: three receipts in order, each verifying in both shapes, the token long dead', async () => {

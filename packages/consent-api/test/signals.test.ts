@@ -16,6 +16,7 @@ import {
   basic,
   disposeFixtures,
   oauthFixture,
+  ownerCall,
 } from './support/oauth-fixture.js'
 
 const EVENTS = 'https://custos.dev/secevent'
@@ -62,19 +63,6 @@ async function verifySet(f: OAuthFixture, jws: string, audience: string) {
   })
   expect(protectedHeader.typ).toBe('secevent+jwt')
   return payload as { jti: string; events: Record<string, Record<string, unknown>> }
-}
-
-async function ownerCall(f: OAuthFixture, method: string, path: string, json?: unknown) {
-  const owner = await f.signIn()
-  return f.app.request(path, {
-    method,
-    headers: {
-      cookie: owner.cookie,
-      'x-csrf-token': owner.csrf,
-      ...(json !== undefined ? { 'content-type': 'application/json' } : {}),
-    },
-    ...(json !== undefined ? { body: JSON.stringify(json) } : {}),
-  })
 }
 
 /** Whether a SET is a receipt notice: every consent event has one, tested in receipt-history.test.ts. */

@@ -14,6 +14,7 @@ import {
   checkedBoxes,
   disposeFixtures,
   oauthFixture,
+  ownerCall,
 } from './support/oauth-fixture.js'
 
 const SHIPPING = {
@@ -34,19 +35,6 @@ async function until(check: () => boolean | Promise<boolean>, ms = 5000): Promis
   const end = Date.now() + ms
   while (!(await check()) && Date.now() < end) await new Promise((r) => setTimeout(r, 25))
   expect(await check()).toBe(true)
-}
-
-async function ownerCall(f: OAuthFixture, method: string, path: string, json?: unknown) {
-  const owner = await f.signIn()
-  return f.app.request(path, {
-    method,
-    headers: {
-      cookie: owner.cookie,
-      'x-csrf-token': owner.csrf,
-      ...(json !== undefined ? { 'content-type': 'application/json' } : {}),
-    },
-    ...(json !== undefined ? { body: JSON.stringify(json) } : {}),
-  })
 }
 
 /** A vault that pushes signals, its owner proffering SD-BASE, and the shop on a loopback port. */

@@ -339,6 +339,20 @@ export async function oauthFixture(
 
 export type OAuthFixture = Awaited<ReturnType<typeof oauthFixture>>
 
+/** An owner API call in a fresh session, with its CSRF token (JSON body when given). */
+export async function ownerCall(f: OAuthFixture, method: string, path: string, json?: unknown) {
+  const owner = await f.signIn()
+  return f.app.request(path, {
+    method,
+    headers: {
+      cookie: owner.cookie,
+      'x-csrf-token': owner.csrf,
+      ...(json !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
+    ...(json !== undefined ? { body: JSON.stringify(json) } : {}),
+  })
+}
+
 export interface TokenResponse {
   access_token: string
   token_type: string
