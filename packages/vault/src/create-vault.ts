@@ -4,6 +4,7 @@ import { RefusalBurst } from './audit/refusal-burst.js'
 import { createBackup } from './backup/backup.js'
 import { exportVault, importVault } from './backup/portable.js'
 import { applyBackup, collectBytes, verifyBackup } from './backup/restore.js'
+import { scheduleExpirySignals } from './signals/signal-outbox.js'
 import type { VaultContext } from './context.js'
 import { ExternalValues } from './crypto/external-values.js'
 import type { KdfPreset } from './crypto/kdf.js'
@@ -260,6 +261,8 @@ export async function wireVault(options: CreateVaultOptions): Promise<WiredVault
         action: 'vault.restored',
         origin,
       })
+      // The outbox of the vault replaced was emptied; the restored grants' expiries still come.
+      await ctx.db.transaction().execute((trx) => scheduleExpirySignals(ctx, trx))
       emit({ type: 'vault.restored' })
     },
 
@@ -281,6 +284,7 @@ export async function wireVault(options: CreateVaultOptions): Promise<WiredVault
         await trx.updateTable('keyring').set({ wrapped_key: null }).execute()
         for (const table of [
           'signal_outbox',
+          'consent_events',
           'audit',
           'purchases',
           'grants',

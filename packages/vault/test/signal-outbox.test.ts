@@ -5,7 +5,7 @@
  */
 import { sql } from 'kysely'
 import { afterEach, describe, expect, it } from 'vitest'
-import { type TestVault, createTestVault } from './support/test-vault.js'
+import { PASSPHRASE, type TestVault, createTestVault } from './support/test-vault.js'
 
 let tv: TestVault | undefined
 afterEach(async () => {
@@ -161,6 +161,33 @@ describe('the signal outbox', () => {
     expect(left).not.toContain('sig_forgedforgedforgedfor')
     // The other grant's expiry, not yet due, and the notice of the revocation's receipt.
     expect(rows.map((r) => r.kind).sort()).toEqual(['grant.expired', 'receipt.issued'])
+  })
+
+  it('a restored or imported grant’s vendor still hears of its expiry when it comes', async () => {
+    const { vault, shop, grant, other, advance } = await world()
+    const backup: Uint8Array[] = []
+    for await (const chunk of vault.backup()) backup.push(chunk)
+    await vault.restore(Buffer.concat(backup), PASSPHRASE)
+    const expiries = async () =>
+      await (tv as TestVault).handle.db
+        .selectFrom('signal_outbox')
+        .select(['grant_id', 'due_at'])
+        .where('kind', '=', 'grant.expired')
+        .orderBy('due_at')
+        .execute()
+    expect(await expiries()).toEqual([
+      { grant_id: grant.id, due_at: grant.expiresAt },
+      { grant_id: other.id, due_at: other.expiresAt },
+    ])
+    advance(3601)
+    expect((await due(vault)).map((s) => [s.vendorId, s.kind])).toEqual([
+      [shop.id, 'grant.expired'],
+    ])
+
+    // An import writes grants as rows: each gets its one expiry signal, not a second.
+    const exported = await vault.exportJson()
+    await vault.importJson(exported, { mode: 'replace' })
+    expect((await expiries()).map((e) => e.grant_id).sort()).toEqual([grant.id, other.id].sort())
   })
 
   it('an erasure request is a signal and a log entry; the acknowledgement is logged', async () => {

@@ -5,6 +5,7 @@ import { fieldPlace, validateField } from '../fields/field-store.js'
 import { assertSelectors } from '../fields/selectors.js'
 import { grantPlace } from '../grants/grant-store.js'
 import { vendorPlace } from '../grants/vendor-store.js'
+import { dropExpirySignal, scheduleExpirySignals } from '../signals/signal-outbox.js'
 import type { GrantsTable } from '../db/schema.js'
 import { purchaseRow } from '../purchases/purchase-store.js'
 import { authenticated } from '../integrity/row-auth.js'
@@ -194,6 +195,14 @@ export async function importVault(
         await trx.deleteFrom('purchases').where('id', '=', row.id).execute()
         await trx.insertInto('purchases').values(row).execute()
       }
+      // An imported grant's vendor hears of its expiry like any other's.
+      for (const row of grantRows) await dropExpirySignal(trx, row.id)
+      for (let i = 0; i < grantRows.length; i += 500)
+        await scheduleExpirySignals(
+          ctx,
+          trx,
+          grantRows.slice(i, i + 500).map((g) => g.id),
+        )
       await ctx.audit.appendInTransaction(trx, [
         { action: 'vault.imported', actor: 'owner', detail: mode },
       ])

@@ -134,6 +134,46 @@ export async function dropExpirySignal(
 }
 
 /**
+ * Gives every grant that has not been revoked an expiry signal, unless one waits already: after a
+ * restore (whose outbox starts empty) and an import (whose grants were written as rows), so their
+ * vendors still hear of each expiry when it comes — at once for one already past.
+ */
+export async function scheduleExpirySignals(
+  ctx: VaultContext,
+  trx: Transaction<VaultDatabase>,
+  grantIds?: readonly string[],
+): Promise<void> {
+  if (grantIds?.length === 0) return
+  const grants = await trx
+    .selectFrom('grants')
+    .select(['id', 'vendor_id', 'expires_at'])
+    .where('status', '=', 'active')
+    .$if(grantIds !== undefined, (q) => q.where('id', 'in', grantIds as string[]))
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('signal_outbox')
+            .select('signal_outbox.id')
+            .whereRef('signal_outbox.grant_id', '=', 'grants.id')
+            .where('signal_outbox.kind', '=', 'grant.expired'),
+        ),
+      ),
+    )
+    .execute()
+  await enqueueSignals(
+    ctx,
+    trx,
+    grants.map((g) => ({
+      vendorId: g.vendor_id,
+      grantId: g.id,
+      kind: 'grant.expired' as const,
+      dueAt: g.expires_at,
+    })),
+  )
+}
+
+/**
  * After fields changed: one `field.changed` signal per live grant that covers any of them, its
  * paths merged into the grant's pending one (not yet tried) so that a burst of edits is one signal.
  */
