@@ -241,9 +241,18 @@ describe('Fjord Outdoor, the reference vendor', () => {
     )
     await until(() => w.shop.store.customer(w.customerId())?.status === 'revoked')
     expect(w.shop.store.customer(w.customerId())?.fields).toEqual({})
+    // The signed history stays with the shop as evidence: consent given, then withdrawn.
+    await until(
+      () => w.shop.store.customer(w.customerId())?.consentReceipts.at(-1)?.event === 'withdrawn',
+    )
+    expect(w.shop.store.customer(w.customerId())?.consentReceipts.map((r) => r.id)).toEqual([
+      `${grantId}.1`,
+      `${grantId}.1.revoked`,
+    ])
     expect(w.shop.store.customer(w.customerId())?.tokens).toBeUndefined()
     const page = await (await w.browse('/account')).text()
     expect(page).not.toContain('ada@example.org')
+    expect(page).toContain(`${grantId}.1.revoked`)
   })
 
   it('answers bad input to its routes with a clear 4xx', async () => {

@@ -18,7 +18,7 @@ import {
   jwtVerify,
 } from 'jose'
 import * as oauth from 'oauth4webapi'
-import type { GrantTokens } from './shop-store.js'
+import type { ConsentReceiptEvidence, GrantTokens } from './shop-store.js'
 
 /** What Fjord Outdoor asks every customer's vault for, and why (README "For vendors", step 2). */
 export const SHOP_REQUEST = Object.freeze({
@@ -282,6 +282,62 @@ export class CustosConnection {
       requiredClaims: ['jti', 'iat', 'events'],
     })
     return payload
+  }
+
+  /**
+   * Every receipt of one grant, as the vault signed them (README step 5, "All your receipts"):
+   * `POST /oauth/receipts` authenticated with a client assertion (RFC 7523, the shop's registered
+   * key) in the JSON body — no access token, since a withdrawn grant leaves none — page by page.
+   */
+  async receipts(grantId: string): Promise<ConsentReceiptEvidence[]> {
+    const all: ConsentReceiptEvidence[] = []
+    let after: string | undefined
+    do {
+      const assertion = await new SignJWT({})
+        .setProtectedHeader({ alg: 'ES256', kid: KID })
+        .setIssuer(this.clientId)
+        .setSubject(this.clientId)
+        .setAudience(this.issuer)
+        .setIssuedAt()
+        .setExpirationTime('1m')
+        .setJti(oauth.generateRandomState())
+        .sign(this.#key)
+      const res = await this.#fetch(new URL('/oauth/receipts', this.issuer), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          client_id: this.clientId,
+          client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+          client_assertion: assertion,
+          grant_id: grantId,
+          limit: 100,
+          ...(after !== undefined ? { after } : {}),
+        }),
+        redirect: 'manual',
+      })
+      if (res.status !== 200)
+        throw new CustosError(`The vault refused the receipts request (${res.status})`)
+      const page = (await res.json()) as {
+        receipts: {
+          id: string
+          event: string
+          at: string
+          receipt: string
+          consent_record: string
+        }[]
+        next?: string
+      }
+      for (const r of page.receipts)
+        all.push({
+          id: r.id,
+          event: r.event,
+          at: r.at,
+          receipt: r.receipt,
+          consentRecord: r.consent_record,
+        })
+      after = page.next
+    } while (after !== undefined)
+    return all
   }
 
   /**

@@ -63,6 +63,12 @@ ${
 <dt>Consent record (ISO/IEC TS 27560)</dt><dd><code>${grant.consentRecord.slice(0, 48)}…</code></dd></dl>`
     : ''
 }
+<h2>Every consent event, as your vault signed it</h2>
+${
+  record.consentReceipts.length === 0
+    ? html`<p>None received yet.</p>`
+    : html`<ul id="consent-receipts">${record.consentReceipts.map((r) => html`<li data-event="${r.event}">${r.event}, ${r.at} — <code>${r.id}</code></li>`)}</ul>`
+}
 <h2>Our agreement</h2>
 ${
   record.agreements.length === 0

@@ -99,6 +99,7 @@ export class FjordShop {
       grant: undefined,
       fields: {},
       agreements: [],
+      consentReceipts: [],
       receiptsSent: this.store.customer(customerId)?.receiptsSent ?? [],
       updatedAt: new Date().toISOString(),
     }
@@ -107,8 +108,8 @@ export class FjordShop {
   }
 
   /**
-   * Reads the record through the grant — profile, grant (receipt and consent record) and the
-   * agreement records — and saves it. A 401 means the grant is gone: the copy is dropped.
+   * Reads the record through the grant — profile, grant (receipt and consent record), the
+   * agreement records and every receipt of the grant — and saves it. A 401 means the grant is gone: the copy is dropped.
    */
   async reread(record: CustomerRecord): Promise<void> {
     const connection = await this.connection(new URL(record.issuer))
@@ -152,6 +153,7 @@ export class FjordShop {
       url: x.record.agreement?.url ?? null,
       status: x.record.status,
     }))
+    record.consentReceipts = await connection.receipts(record.grant.grantId)
     this.store.save(record)
   }
 
@@ -215,6 +217,13 @@ export class FjordShop {
           break
         case `${EVENTS}/grant-expired`:
           if (record) this.dropCopy(record, 'expired')
+          break
+        case `${EVENTS}/receipt-issued`:
+          // A new receipt: keep the grant's whole signed history (it is evidence, even revoked).
+          if (record) {
+            record.consentReceipts = await connection.receipts(event.grant_id as string)
+            this.store.save(record)
+          }
           break
         case `${EVENTS}/erasure-requested`:
           if (typeof event.request_id === 'string') await this.erase(connection, event.request_id)

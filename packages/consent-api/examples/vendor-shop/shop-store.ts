@@ -37,6 +37,16 @@ export interface AgreementEvidence {
   readonly status: string
 }
 
+/** One consent event's receipts, as `POST /oauth/receipts` returned them (the vault's signatures). */
+export interface ConsentReceiptEvidence {
+  readonly id: string
+  /** given, narrowed, withdrawn, expired (or refused). */
+  readonly event: string
+  readonly at: string
+  readonly receipt: string
+  readonly consentRecord: string
+}
+
 export interface SentReceipt {
   readonly orderNumber: string
   readonly inboxId: string
@@ -55,6 +65,8 @@ export interface CustomerRecord {
   /** The granted fields that have values: the customer record proper. */
   fields: Record<string, unknown>
   agreements: AgreementEvidence[]
+  /** Every consent receipt of the grant, kept as evidence (refreshed on each receipt-issued signal). */
+  consentReceipts: ConsentReceiptEvidence[]
   receiptsSent: SentReceipt[]
   updatedAt: string
 }

@@ -28,6 +28,7 @@ function refuse(c: Context, err: SetErr, description: string): Response {
 
 export function signalReceiver(shop: FjordShop): Hono {
   const routes = new Hono()
+  const inFlight = new Map<string, Promise<void>>()
   routes.post('/', async function receiveSecurityEvent(c) {
     const type = (c.req.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase()
     if (type !== 'application/secevent+jwt')
@@ -71,8 +72,19 @@ export function signalReceiver(shop: FjordShop): Hono {
     const events = payload.events
     if (typeof events !== 'object' || events === null || Array.isArray(events))
       return refuse(c, 'invalid_request', 'events must be an object')
+    // A repeat that arrives while the first is still being acted on waits for that one, and
+    // shares its answer: acting twice on one jti is what RFC 8935's idempotency rules out.
+    let work = inFlight.get(jti)
+    if (!work) {
+      work = shop.apply(connection, events as Record<string, unknown>)
+      inFlight.set(jti, work)
+      work.then(
+        () => inFlight.delete(jti),
+        () => inFlight.delete(jti),
+      )
+    }
     try {
-      await shop.apply(connection, events as Record<string, unknown>)
+      await work
     } catch {
       // Not remembered: the vault's retry (same jti) gets another go.
       return c.json({ err: 'temporarily_unavailable', description: 'Try again later' }, 503)
