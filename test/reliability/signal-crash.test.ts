@@ -131,7 +131,8 @@ async function servedVaultWithListeningVendor(mode: ReceiverMode) {
   const { keyFile } = await initVault({ data }, PASSPHRASE)
   // The same port after the restart: the issuer (and so every SET's `iss`) is the server's URL.
   const port = await freePort()
-  const receiver = await startEventsReceiver(mode)
+  // Accepting at first: the notice of the consent's receipt is delivered before the test begins.
+  const receiver = await startEventsReceiver('accept')
   cleanups.push(() => receiver.close())
   const world = {
     server: await startServer({ data, keyFile, port }),
@@ -150,7 +151,26 @@ async function servedVaultWithListeningVendor(mode: ReceiverMode) {
   })
   const { grants } = (await listed.json()) as { grants: { id: string }[] }
   expect(grants).toHaveLength(1)
-  return { world, receiver, vendorId, grantId: grants[0]?.id as string, issuer: as.issuer, owner }
+  await eventually(
+    'the notice of the consent receipt delivered',
+    async () =>
+      receiver.copies.some((c) => c.answer === 202) &&
+      (await signalsWaiting(world.server.url, owner, vendorId)).waiting === 0,
+    () => world.server,
+  )
+  // What the vendor received from here on is the test's.
+  const baseline = receiver.copies.length
+  receiver.mode = mode
+  const copies = () => receiver.copies.slice(baseline)
+  return {
+    world,
+    receiver,
+    copies,
+    vendorId,
+    grantId: grants[0]?.id as string,
+    issuer: as.issuer,
+    owner,
+  }
 }
 
 async function ownerCall(
@@ -179,7 +199,7 @@ interface DeliveredEvent {
 
 /** Verifies every copy the vendor received, as the vendor would, against the vault's JWK Set. */
 async function verifiedCopies(
-  receiver: EventsReceiver,
+  copies: readonly EventsReceiver['copies'][number][],
   url: string,
   issuer: string,
   vendorId: string,
@@ -188,7 +208,7 @@ async function verifiedCopies(
     (await (await fetch(`${url}/.well-known/jwks.json`)).json()) as JSONWebKeySet,
   )
   const out: DeliveredEvent[] = []
-  for (const copy of receiver.copies) {
+  for (const copy of copies) {
     expect(copy.contentType).toBe('application/secevent+jwt')
     const { payload } = await jwtVerify(copy.body, jwks, {
       issuer,
@@ -221,16 +241,16 @@ function jtisPerChange(events: readonly DeliveredEvent[]): Map<string, Set<strin
 
 describe('signal delivery survives SIGKILL and a restart (issue 12, part 4)', () => {
   it('signals the vendor refused before the crash reach it after the restart, each under one jti', async () => {
-    const { world, receiver, vendorId, grantId, issuer, owner } =
+    const { world, receiver, copies, vendorId, grantId, issuer, owner } =
       await servedVaultWithListeningVendor('refuse')
     const url = world.server.url
     await ownerCall(url, owner, 'PUT', '/owner/fields/email', { value: 'grace@example.org' })
     await ownerCall(url, owner, 'POST', `/owner/grants/${grantId}/revoke`, {})
-    // Both changes wait in the outbox and a push was refused: delivery is on and the vendor is down.
+    // Both changes and the revocation's receipt notice wait in the outbox and a push was
+    // refused: delivery is on and the vendor is down.
     await eventually(
-      'a refused push, two signals waiting',
-      async () =>
-        receiver.copies.length > 0 && (await signalsWaiting(url, owner, vendorId)).waiting === 2,
+      'a refused push, three signals waiting',
+      async () => copies().length > 0 && (await signalsWaiting(url, owner, vendorId)).waiting === 3,
       () => world.server,
     )
     await world.server.kill()
@@ -239,18 +259,19 @@ describe('signal delivery survives SIGKILL and a restart (issue 12, part 4)', ()
     await world.restart()
     const again = await ownerHeaders(world.server.url)
     await eventually(
-      'both signals acknowledged and the outbox empty',
+      'every signal acknowledged and the outbox empty',
       async () =>
-        receiver.copies.filter((c) => c.answer === 202).length >= 2 &&
+        copies().filter((c) => c.answer === 202).length >= 3 &&
         (await signalsWaiting(world.server.url, again, vendorId)).waiting === 0,
       () => world.server,
     )
 
-    const events = await verifiedCopies(receiver, world.server.url, issuer, vendorId)
+    const events = await verifiedCopies(copies(), world.server.url, issuer, vendorId)
     const changes = jtisPerChange(events)
     expect([...changes.keys()].sort()).toEqual([
       `${EVENTS}/field-changed ${grantId}`,
       `${EVENTS}/grant-revoked ${grantId}`,
+      `${EVENTS}/receipt-issued ${grantId}`,
     ])
     for (const [change, jtis] of changes) expect(jtis.size, change).toBe(1)
     // Each change was acknowledged (202) exactly under that one jti: nothing lost, nothing renamed.
@@ -259,12 +280,12 @@ describe('signal delivery survives SIGKILL and a restart (issue 12, part 4)', ()
   }, 120_000)
 
   it('a push killed before its 202 arrives is delivered again after the restart, under the same jti', async () => {
-    const { world, receiver, vendorId, grantId, issuer, owner } =
+    const { world, receiver, copies, vendorId, grantId, issuer, owner } =
       await servedVaultWithListeningVendor('hold')
     await ownerCall(world.server.url, owner, 'POST', `/owner/grants/${grantId}/revoke`, {})
     await eventually(
       'the push on the wire',
-      () => receiver.copies.length === 1,
+      () => copies().length === 1,
       () => world.server,
     )
     // The vendor has the SET; the server dies before it hears back, then the vendor says 202 to no one.
@@ -275,19 +296,24 @@ describe('signal delivery survives SIGKILL and a restart (issue 12, part 4)', ()
     await world.restart()
     const again = await ownerHeaders(world.server.url)
     await eventually(
-      'the revocation acknowledged and the outbox empty',
+      'the revocation and its receipt notice acknowledged, the outbox empty',
       async () =>
-        receiver.copies.some((c) => c.answer === 202) &&
+        copies().filter((c) => c.answer === 202).length >= 2 &&
         (await signalsWaiting(world.server.url, again, vendorId)).waiting === 0,
       () => world.server,
     )
 
-    const events = await verifiedCopies(receiver, world.server.url, issuer, vendorId)
+    const events = await verifiedCopies(copies(), world.server.url, issuer, vendorId)
     expect(events[0]?.answer).toBe('held')
-    expect(events.length).toBeGreaterThanOrEqual(2)
-    expect(new Set(events.map((e) => `${e.type} ${String(e.grantId)}`))).toEqual(
-      new Set([`${EVENTS}/grant-revoked ${grantId}`]),
-    )
-    expect(new Set(events.map((e) => e.jti)).size).toBe(1)
+    expect(events.length).toBeGreaterThanOrEqual(3)
+    // The revocation and the notice of its receipt (in either order), each under one jti — the
+    // held one delivered again under the jti it had on the wire.
+    const changes = jtisPerChange(events)
+    expect([...changes.keys()].sort()).toEqual([
+      `${EVENTS}/grant-revoked ${grantId}`,
+      `${EVENTS}/receipt-issued ${grantId}`,
+    ])
+    for (const [change, jtis] of changes) expect(jtis.size, change).toBe(1)
+    expect(events.filter((e) => e.answer === 202).map((e) => e.jti)).toContain(events[0]?.jti)
   }, 120_000)
 })

@@ -76,6 +76,11 @@ function at(value: unknown, path: readonly (string | number)[]): unknown {
 }
 
 /** Both shapes verify, say the same event, and the 27560 one has every mandatory field. */
+/** The Kantara receipt's PII categories (its one service's one purpose). */
+function piiCategories(kantara: Payload | undefined): unknown {
+  return at(kantara, ['services', 0, 'purposes', 0, 'piiCategory'])
+}
+
 async function checkBoth(f: OAuthFixture, r: Receipt) {
   const kantara = await verify(f, r.receipt, 'consent-receipt+jwt')
   const record = await verify(f, r.consent_record, 'consent-record+jwt')
@@ -131,14 +136,8 @@ describe('every consent event has receipts the vendor fetches', () => {
     ])
     const [given, narrowed, withdrawn] = await Promise.all(all.map((r) => checkBoth(f, r)))
     // What was consented to at the time: the first receipt still lists both fields.
-    expect(
-      (given?.kantara.services as { purposes: { piiCategory: string[] }[] }[])[0]?.purposes[0]
-        ?.piiCategory,
-    ).toEqual(['email', 'prefs.sizes.*'])
-    expect(
-      (narrowed?.kantara.services as { purposes: { piiCategory: string[] }[] }[])[0]?.purposes[0]
-        ?.piiCategory,
-    ).toEqual(['email'])
+    expect(piiCategories(given?.kantara)).toEqual(['email', 'prefs.sizes.*'])
+    expect(piiCategories(narrowed?.kantara)).toEqual(['email'])
     expect([given?.status, narrowed?.status, withdrawn?.status]).toEqual([
       'dpv:ConsentGiven',
       'dpv:ConsentGiven',
@@ -190,10 +189,7 @@ describe('every consent event has receipts the vendor fetches', () => {
       grantId: null,
       refusal: { reason: 'ERR_OWNER_DENIED', refused: [] },
     })
-    expect(
-      (refused?.kantara.services as { purposes: { piiCategory: string[] }[] }[])[0]?.purposes[0]
-        ?.piiCategory,
-    ).toEqual(['email'])
+    expect(piiCategories(refused?.kantara)).toEqual(['email'])
     expect(expired?.status).toBe('dpv:ConsentExpired')
     expect(all[2]?.id).toBe(`${all[1]?.grant_id}.1.expired`)
     // The denial is in the owner's log.

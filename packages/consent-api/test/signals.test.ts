@@ -225,7 +225,7 @@ describe('polled signals (RFC 8936)', () => {
     expect(first.moreAvailable).toBe(false)
     // The revocation, and the notice of its receipt.
     expect(Object.keys(first.sets)).toHaveLength(2)
-    const [jti, set] = Object.entries(first.sets).find(([, s]) => !isReceiptNotice(s)) ?? []
+    const [, set] = Object.entries(first.sets).find(([, s]) => !isReceiptNotice(s)) ?? []
     expect((await verifySet(f, set as string, client.id)).events).toEqual({
       [`${EVENTS}/grant-revoked`]: { grant_id: grant?.id },
     })

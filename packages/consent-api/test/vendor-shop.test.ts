@@ -9,13 +9,7 @@ import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
 import { afterEach, describe, expect, it } from 'vitest'
 import { type Shop, createShopApp } from '../examples/vendor-shop/shop-app.js'
-import {
-  type OAuthFixture,
-  checkedBoxes,
-  disposeFixtures,
-  oauthFixture,
-  ownerCall,
-} from './support/oauth-fixture.js'
+import { checkedBoxes, disposeFixtures, oauthFixture, ownerCall } from './support/oauth-fixture.js'
 
 const SHIPPING = {
   streetAddress: 'Strandgata 5',
