@@ -23,14 +23,17 @@ describe('signals on Connections', () => {
     const vendor = await connectedVendor(p, 'read:email', {
       custos_events_endpoint: 'http://127.0.0.1:9/events',
     })
+    // The notice of the consent's receipt waits: nothing has tried to push it yet.
     const before = text((await p.get('/connections')).html)
-    expect(before).toContain('Messages to Fjord Outdoor Up to date')
+    expect(before).toContain('Messages to Fjord Outdoor 1 message waiting since')
+    // Revoking pushes at once; the server cannot be reached, and all three wait in order — the
+    // receipt notice, the revocation and the notice of its receipt.
     await p.submit(`/connections/grants/${vendor.grant.id}/revoke`)
     const page = await eventually(
       async () => text((await p.get('/connections')).html),
       'could not be reached',
     )
-    expect(page).toContain('1 message waiting since')
+    expect(page).toContain('3 messages waiting since')
     expect(page).toContain('its server could not be reached; Custos keeps trying')
   })
 
