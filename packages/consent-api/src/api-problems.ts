@@ -120,6 +120,15 @@ const vaultRows = {
     retryAfterSeconds: OWNER_REVIEW,
   },
   ERR_CRYPTO_UNAVAILABLE: { status: 500, title: 'Internal error', opaque: true },
+  // Conversations (issue 13): the writer shortens the message, the thread is settled, or the
+  // vendor waits until the owner closes some of the threads it opened.
+  ERR_MESSAGE_TOO_LARGE: { status: 413, title: 'The message is too long' },
+  ERR_THREAD_CLOSED: { status: 409, title: 'The conversation is closed' },
+  ERR_THREAD_LIMIT: {
+    status: 429,
+    title: 'Too many open conversations',
+    retryAfterSeconds: OWNER_REVIEW,
+  },
 } as const satisfies Record<VaultErrorCode, ProblemRow>
 
 /** The API's own codes. */

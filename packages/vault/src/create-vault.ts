@@ -31,6 +31,7 @@ import { blockedUntil } from './keys/throttle.js'
 import { retryOnUnknownTerm } from './keys/write-term.js'
 import { PurchaseStore } from './purchases/purchase-store.js'
 import { SignalOutbox } from './signals/signal-outbox.js'
+import { Conversations } from './conversations/conversation-store.js'
 import type { Vault } from './vault.js'
 
 /** Options of {@link createVault}. */
@@ -139,6 +140,7 @@ export async function wireVault(options: CreateVaultOptions): Promise<WiredVault
     audit: new AuditReader(ctx),
     access: retryOnUnknownTerm(ctx, new AccessPolicy(ctx)),
     signals: new SignalOutbox(ctx),
+    conversations: retryOnUnknownTerm(ctx, new Conversations(ctx), ['asVendor']),
   }
   const reads = retryOnUnknownTerm(ctx, {
     readThroughGrant: (grantId: string, opts?: ReadThroughGrantOptions) =>
@@ -285,6 +287,8 @@ export async function wireVault(options: CreateVaultOptions): Promise<WiredVault
         for (const table of [
           'signal_outbox',
           'consent_events',
+          'conversation_messages',
+          'conversation_threads',
           'audit',
           'purchases',
           'grants',

@@ -36,6 +36,12 @@ export type VaultErrorCode =
   | 'ERR_IMPORT_INVALID'
   | 'ERR_CONFLICT'
   | 'ERR_INBOX_FULL'
+  /** A conversation message longer than the vault keeps (conversations/conversation.ts). */
+  | 'ERR_MESSAGE_TOO_LARGE'
+  /** A post to a conversation thread that was closed. */
+  | 'ERR_THREAD_CLOSED'
+  /** A vendor has as many open threads as it may open; the owner must close some first. */
+  | 'ERR_THREAD_LIMIT'
   | 'ERR_CRYPTO_UNAVAILABLE'
 
 /** One problem with an input: where (`path`) and why (`message`), never the offending value. */

@@ -24,6 +24,8 @@ export type VaultEvent =
   | { type: 'grant.read'; grantId: string; fieldCount: number; purchaseCount: number }
   | { type: 'inbox.appended'; purchaseId: string; vendorId: string }
   | { type: 'inbox.decided'; purchaseId: string; accepted: boolean }
+  | { type: 'conversation.posted'; threadId: string; vendorId: string; author: 'owner' | 'vendor' }
+  | { type: 'conversation.closed'; threadId: string }
   | { type: 'audit.flushed'; entries: number }
   | { type: 'audit.break_acknowledged'; firstBadSeq: number }
   | { type: 'rows.adopted'; grants: number; vendors: number; purchases: number }

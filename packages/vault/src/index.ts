@@ -124,3 +124,36 @@ export type { AuditReader } from './audit/audit-reader.js'
 export type { RowAuthenticator, RowAdopter } from './integrity/external-rows.js'
 export type { RowValue } from './crypto/row-mac.js'
 export type { ValueSealer, SealedPlace } from './crypto/external-values.js'
+export {
+  Conversations,
+  VendorConversations,
+  type VendorMessageOptions,
+} from './conversations/conversation-store.js'
+export {
+  MAX_MESSAGE_BYTES,
+  MAX_MESSAGE_CHARS,
+  MAX_THREAD_MESSAGES,
+  MAX_VENDOR_JWS_CHARS,
+  MAX_VENDOR_OPEN_THREADS,
+  MessageInput,
+  RequestedAction,
+  ThreadInput,
+  ThreadStatus,
+  ThreadTopic,
+  VendorThreadInput,
+  type ConversationCaller,
+  type ConversationMessage,
+  type EntrySigner,
+  type Thread,
+  type ThreadSummary,
+} from './conversations/conversation.js'
+export {
+  ENTRY_TYPE,
+  GENESIS_HEX,
+  MessageEntry,
+  canonicalMessageEntry,
+  entryHashHex,
+  jwsPayload,
+  verifyChain,
+  type ChainLink,
+} from './conversations/message-chain.js'

@@ -15,6 +15,7 @@ import type { Credentials } from './keys/lifecycle.js'
 import type { RotateKeysOptions, RotationResult } from './keys/rotation.js'
 import type { PurchaseStore } from './purchases/purchase-store.js'
 import type { SignalOutbox } from './signals/signal-outbox.js'
+import type { Conversations } from './conversations/conversation-store.js'
 
 /*
  * The vault's public shape: what `createVault` (create-vault.ts) returns. Types only; the
@@ -118,6 +119,12 @@ export interface Vault {
    * (see {@link SignalOutbox}).
    */
   readonly signals: SignalOutbox
+  /**
+   * Conversation threads with vendors, kept here rather than in a vendor's CRM: sealed,
+   * hash-chained, signed, logged (see {@link Conversations}); `asVendor` is a vendor's side,
+   * allowed only while its grant includes `converse`.
+   */
+  readonly conversations: Conversations
   /**
    * Authenticates access-deciding rows the application stores beside the vault (the consent
    * API's clients, tokens, codes, requests, sessions) under a root-derived key — see

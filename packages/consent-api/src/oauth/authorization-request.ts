@@ -42,7 +42,8 @@ const STATE = /^[\x20-\x7e]{1,1024}$/ // VSCHAR, RFC 6749 Appendix A.5
 
 /**
  * The scope values for RFC 8414 `scopes_supported`: every known field and subtree, the custom
- * subtree, and the two purchase scopes. (Any `read:custom.<path>` is accepted too.)
+ * subtree, the two purchase scopes and `converse` (issue 13). (Any `read:custom.<path>` is
+ * accepted too.)
  */
 export const SCOPES_SUPPORTED: readonly string[] = (() => {
   const selectors = new Set<string>()
@@ -52,7 +53,12 @@ export const SCOPES_SUPPORTED: readonly string[] = (() => {
     selectors.add(path)
   }
   selectors.add('custom.*')
-  return ['read:purchases', 'append:purchases', ...[...selectors].sort().map((s) => `read:${s}`)]
+  return [
+    'read:purchases',
+    'append:purchases',
+    'converse',
+    ...[...selectors].sort().map((s) => `read:${s}`),
+  ]
 })()
 
 /** The RFC 9396 authorization details type Custos defines. */
@@ -65,7 +71,7 @@ export const CustosFieldsDetail = z
       .default([]),
     // `made_with_vendor` (the earlier `madeWithVendor` still accepted): protocol/vendor-purchase-slice.ts.
     purchases: VendorPurchaseSliceInput.optional(),
-    actions: z.array(GrantAction).min(1).max(2),
+    actions: z.array(GrantAction).min(1).max(GrantAction.options.length),
     purpose: z.string().trim().min(1).max(500),
     // DPV purpose IRIs or compact names (dpv:CustomerCare); none given: service provision.
     purposes: PurposeList.optional(),
@@ -272,7 +278,7 @@ function parseAccess(
     fail('invalid_scope', 'Ask for access with scope or authorization_details')
 
   const fields = new Set<string>()
-  const actions = new Set<'read' | 'append'>()
+  const actions = new Set<GrantAction>()
   let purchases: PurchaseSlice | undefined
   if (scope !== undefined) {
     // RFC 6749 §3.3: space-delimited, case-sensitive scope tokens.
@@ -285,6 +291,9 @@ function parseAccess(
         actions.add('read')
       } else if (token === 'append:purchases') {
         actions.add('append')
+      } else if (token === 'converse') {
+        // Issue 13: the vendor may write to the owner in Custos (conversation threads).
+        actions.add('converse')
       } else if (token.startsWith('read:') && isKnownSelector(token.slice(5))) {
         fields.add(token.slice(5))
         actions.add('read')

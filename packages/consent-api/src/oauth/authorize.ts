@@ -347,11 +347,16 @@ function approved(
     access.purchases && form.get('purchases') === 'read' ? access.purchases : undefined
   const read = access.actions.includes('read') && (fields.length > 0 || purchases !== undefined)
   const append = access.actions.includes('append') && form.get('append') === 'purchases'
-  if (!read && !append) return undefined
+  const converse = access.actions.includes('converse') && form.get('converse') === 'yes'
+  if (!read && !append && !converse) return undefined
   return {
     fields: read ? fields : [],
     ...(read && purchases ? { purchases } : {}),
-    actions: [...(read ? (['read'] as const) : []), ...(append ? (['append'] as const) : [])],
+    actions: [
+      ...(read ? (['read'] as const) : []),
+      ...(append ? (['append'] as const) : []),
+      ...(converse ? (['converse'] as const) : []),
+    ],
     purpose: access.purpose,
     purposes: access.purposes,
     durationSeconds,

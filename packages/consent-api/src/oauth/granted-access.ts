@@ -13,6 +13,7 @@ export function grantedScope(grant: Grant): string {
     ...(read ? grant.fields.map((f) => `read:${f}`) : []),
     ...(read && grant.purchases ? ['read:purchases'] : []),
     ...(grant.actions.includes('append') ? ['append:purchases'] : []),
+    ...(grant.actions.includes('converse') ? ['converse'] : []),
   ].join(' ')
 }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { Order } from '@custos/vault'
+import { GrantAction, Order } from '@custos/vault'
 import type { RouteDoc } from '../openapi/openapi-document.js'
 import { PurchasesQuery } from './purchases.js'
 
@@ -108,7 +108,7 @@ export const resourceRouteDocs: readonly RouteDoc[] = [
               until: z.string().optional(),
             })
             .nullable(),
-          actions: z.array(z.enum(['read', 'append'])),
+          actions: z.array(GrantAction),
           purpose: z.string(),
           purposes: z.array(z.string()).describe('DPV purpose IRIs (https://w3id.org/dpv#…)'),
           expires_at: z.string(),

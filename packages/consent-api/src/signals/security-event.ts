@@ -23,6 +23,7 @@ export const EVENT_TYPES: Readonly<Record<SignalKind, string>> = Object.freeze({
   'field.changed': `${BASE}/field-changed`,
   'erasure.requested': `${BASE}/erasure-requested`,
   'receipt.issued': `${BASE}/receipt-issued`,
+  'message.posted': `${BASE}/message-posted`,
 })
 
 /** The event type a vendor sends back when it has erased what an erasure request asked for. */
@@ -40,6 +41,9 @@ function payloadOf(signal: Signal): Record<string, unknown> {
         receipt_id: signal.paths[0],
         ...(signal.grantId ? { grant_id: signal.grantId } : {}),
       }
+    case 'message.posted':
+      // The message itself is the vendor's to read through its grant (GET /v1/conversations/{id}).
+      return { thread_id: signal.paths[0], grant_id: signal.grantId }
     default:
       return { grant_id: signal.grantId }
   }

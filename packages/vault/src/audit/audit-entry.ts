@@ -45,6 +45,14 @@ export const AuditAction = z.enum([
   'audit.break_acknowledged',
   'purchases.linked',
   'purchases.unlinked',
+  /** A conversation thread was opened (by the owner or a vendor); `detail` is its id. */
+  'conversation.opened',
+  /** A message was posted to a thread; `detail` is the thread's id. */
+  'conversation.posted',
+  /** The owner closed a thread. */
+  'conversation.closed',
+  /** A vendor read a thread (or its list of threads, without `detail`). */
+  'conversation.read',
 ])
 export type AuditAction = z.infer<typeof AuditAction>
 

@@ -43,6 +43,8 @@ export const BACKUP_TABLES = [
   'purchases',
   'audit',
   'consent_events',
+  'conversation_threads',
+  'conversation_messages',
 ] as const
 export type BackupTable = (typeof BACKUP_TABLES)[number]
 

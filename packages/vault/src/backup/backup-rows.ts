@@ -88,6 +88,41 @@ export const BACKUP_ROW_SCHEMAS: Record<BackupTable, z.ZodType<Record<string, un
       row_mac: bytes,
     })
     .strict(),
+  conversation_threads: z
+    .object({
+      id: text,
+      vendor_id: text,
+      opened_by: z.enum(['owner', 'vendor']),
+      grant_id: text.nullable(),
+      purchase_id: text.nullable(),
+      state: z.enum(['open', 'closed']),
+      last_seq: int,
+      head_hash: bytes,
+      created_at: text,
+      body: bytes,
+      term: int,
+      row_mac: bytes,
+      status: z.enum(['waiting_for_you', 'waiting_for_vendor', 'resolved']),
+      status_since: text,
+      last_at: text,
+      owner_read_seq: int,
+      vendor_read_seq: int,
+    })
+    .strict(),
+  conversation_messages: z
+    .object({
+      id: text,
+      thread_id: text,
+      seq: int,
+      author: z.enum(['owner', 'vendor']),
+      at: text,
+      prev_hash: bytes,
+      hash: bytes,
+      body: bytes,
+      term: int,
+      row_mac: bytes,
+    })
+    .strict(),
   audit: z
     .object({
       seq: int,

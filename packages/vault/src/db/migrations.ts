@@ -207,6 +207,71 @@ function migrations(engine: Engine): Record<string, Migration> {
           .execute()
       },
     },
+    '0006_conversations': {
+      // Conversation threads between the owner and one vendor, and their messages (issue 13).
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('conversation_threads')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('vendor_id', 'text', (c) => c.notNull())
+          .addColumn('opened_by', 'text', (c) => c.notNull())
+          .addColumn('grant_id', 'text')
+          .addColumn('purchase_id', 'text')
+          .addColumn('state', 'text', (c) => c.notNull())
+          .addColumn('last_seq', 'integer', (c) => c.notNull())
+          .addColumn('head_hash', sql.raw(bytes), (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('body', sql.raw(bytes), (c) => c.notNull())
+          .addColumn('term', 'integer', (c) => c.notNull())
+          .addColumn('row_mac', sql.raw(bytes), (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('status_since', 'text', (c) => c.notNull())
+          .addColumn('last_at', 'text', (c) => c.notNull())
+          .addColumn('owner_read_seq', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('vendor_read_seq', 'integer', (c) => c.notNull().defaultTo(0))
+          .execute()
+        await db.schema
+          .createIndex('conversation_threads_vendor')
+          .on('conversation_threads')
+          .columns(['vendor_id', 'last_at'])
+          .execute()
+        await db.schema
+          .createIndex('conversation_threads_last')
+          .on('conversation_threads')
+          .columns(['last_at', 'id'])
+          .execute()
+        await db.schema
+          .createIndex('conversation_threads_term')
+          .on('conversation_threads')
+          .columns(['term'])
+          .execute()
+        await db.schema
+          .createTable('conversation_messages')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('thread_id', 'text', (c) => c.notNull())
+          .addColumn('seq', 'integer', (c) => c.notNull())
+          .addColumn('author', 'text', (c) => c.notNull())
+          .addColumn('at', 'text', (c) => c.notNull())
+          .addColumn('prev_hash', sql.raw(bytes), (c) => c.notNull())
+          .addColumn('hash', sql.raw(bytes), (c) => c.notNull())
+          .addColumn('body', sql.raw(bytes), (c) => c.notNull())
+          .addColumn('term', 'integer', (c) => c.notNull())
+          .addColumn('row_mac', sql.raw(bytes), (c) => c.notNull())
+          .execute()
+        // One message per place in a thread's chain: two racing posts cannot both take a seq.
+        await db.schema
+          .createIndex('conversation_messages_seq')
+          .on('conversation_messages')
+          .columns(['thread_id', 'seq'])
+          .unique()
+          .execute()
+        await db.schema
+          .createIndex('conversation_messages_term')
+          .on('conversation_messages')
+          .columns(['term'])
+          .execute()
+      },
+    },
   }
 }
 

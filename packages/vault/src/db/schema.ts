@@ -133,6 +133,52 @@ export interface SignalOutboxTable {
   last_error: string | null
 }
 
+/**
+ * A conversation between the owner and one vendor (conversations/). `row_mac` covers who the
+ * thread is with, what it links to, whether it is open, and the head of its message chain
+ * (`last_seq`, `head_hash`): the columns that decide who may read and post, and that a message was
+ * neither dropped nor added. `body` is the sealed topic and subject. The columns after `row_mac`
+ * are bookkeeping for the owner's list (status, read marks): editing them can misstate an unread
+ * count, never grant access or change what was said.
+ */
+export interface ConversationThreadsTable {
+  id: string
+  vendor_id: string
+  opened_by: 'owner' | 'vendor'
+  grant_id: string | null
+  purchase_id: string | null
+  state: 'open' | 'closed'
+  last_seq: number
+  head_hash: Uint8Array
+  created_at: string
+  body: Uint8Array
+  term: number
+  row_mac: Uint8Array
+  status: 'waiting_for_you' | 'waiting_for_vendor' | 'resolved'
+  status_since: string
+  last_at: string
+  owner_read_seq: number
+  vendor_read_seq: number
+}
+
+/**
+ * One message of a thread, hash-chained: `hash` is SHA-256 of the message's canonical entry (in
+ * the sealed `body`, with its signature), `prev_hash` the previous message's. `row_mac` covers the
+ * plaintext columns; the envelope binds the body to its row.
+ */
+export interface ConversationMessagesTable {
+  id: string
+  thread_id: string
+  seq: number
+  author: 'owner' | 'vendor'
+  at: string
+  prev_hash: Uint8Array
+  hash: Uint8Array
+  body: Uint8Array
+  term: number
+  row_mac: Uint8Array
+}
+
 export interface VaultDatabase {
   vault_meta: VaultMetaTable
   keyring: KeyringTable
@@ -143,6 +189,8 @@ export interface VaultDatabase {
   audit: AuditTable
   signal_outbox: SignalOutboxTable
   consent_events: ConsentEventsTable
+  conversation_threads: ConversationThreadsTable
+  conversation_messages: ConversationMessagesTable
 }
 
 /** The database engines the vault runs on. */

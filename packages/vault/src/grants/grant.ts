@@ -22,7 +22,11 @@ export const PurchaseSlice = z
   })
 export type PurchaseSlice = z.output<typeof PurchaseSlice>
 
-export const GrantAction = z.enum(['read', 'append'])
+/**
+ * What a grant lets its vendor do: `read` the granted fields and purchases, `append` receipts to
+ * the inbox, `converse` — open and write in conversation threads with the owner (issue 13).
+ */
+export const GrantAction = z.enum(['read', 'append', 'converse'])
 export type GrantAction = z.infer<typeof GrantAction>
 
 const MAX_GRANT_SECONDS = 2 * 366 * 24 * 3600
@@ -33,7 +37,7 @@ export const GrantInput = z
     vendorId: z.string().min(1).max(64),
     fields: z.array(z.string().min(1).max(200)).max(200).default([]),
     purchases: PurchaseSlice.optional(),
-    actions: z.array(GrantAction).min(1).max(2),
+    actions: z.array(GrantAction).min(1).max(GrantAction.options.length),
     purpose: z.string().trim().min(1).max(500),
     /** What the data may be used for, as DPV purpose IRIs (grants/purposes.ts); the default is service provision. */
     purposes: PurposeList.default([DEFAULT_PURPOSE]),
@@ -58,7 +62,7 @@ export const GrantNarrowing = z
   .object({
     fields: z.array(z.string().min(1).max(200)).max(200).optional(),
     purchases: PurchaseSlice.nullable().optional(),
-    actions: z.array(GrantAction).min(1).max(2).optional(),
+    actions: z.array(GrantAction).min(1).max(GrantAction.options.length).optional(),
     /** Fewer purposes: a subset of the grant's. */
     purposes: PurposeList.optional(),
     expiresAt: z.iso.datetime({ offset: true }).optional(),

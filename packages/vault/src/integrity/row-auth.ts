@@ -2,6 +2,8 @@ import sodiumNative from 'sodium-native'
 import { ROW_LABELS, type RowValue, rowMac } from '../crypto/row-mac.js'
 import type {
   ConsentEventsTable,
+  ConversationMessagesTable,
+  ConversationThreadsTable,
   GrantsTable,
   PurchasesTable,
   SignalOutboxTable,
@@ -74,6 +76,41 @@ export const authenticated = {
   consent_events: (
     row: Pick<ConsentEventsTable, 'id' | 'vendor_id' | 'grant_id' | 'kind' | 'revision' | 'at'>,
   ): RowValue[] => [row.id, row.vendor_id, row.grant_id, row.kind, row.revision, row.at],
+  /**
+   * Who a thread is with and whether it is open (these decide who may read and post), its links,
+   * and the head of its chain: a message cut from the end or added to it no longer matches.
+   */
+  conversation_threads: (
+    row: Pick<
+      ConversationThreadsTable,
+      | 'id'
+      | 'vendor_id'
+      | 'opened_by'
+      | 'grant_id'
+      | 'purchase_id'
+      | 'state'
+      | 'last_seq'
+      | 'head_hash'
+      | 'created_at'
+    >,
+  ): RowValue[] => [
+    row.id,
+    row.vendor_id,
+    row.opened_by,
+    row.grant_id,
+    row.purchase_id,
+    row.state,
+    row.last_seq,
+    row.head_hash,
+    row.created_at,
+  ],
+  /** A message's place in its thread's chain; its sealed entry is bound to the row by its envelope. */
+  conversation_messages: (
+    row: Pick<
+      ConversationMessagesTable,
+      'id' | 'thread_id' | 'seq' | 'author' | 'at' | 'prev_hash' | 'hash'
+    >,
+  ): RowValue[] => [row.id, row.thread_id, row.seq, row.author, row.at, row.prev_hash, row.hash],
 } as const
 
 export type AuthenticatedTable = keyof typeof authenticated

@@ -7,6 +7,7 @@ import { fieldPlace } from '../fields/field-store.js'
 import { checkGrantRow, grantPlace } from '../grants/grant-store.js'
 import { checkVendorRow, vendorPlace } from '../grants/vendor-store.js'
 import { consentEventPlace } from '../grants/consent-history.js'
+import { messagePlace, threadPlace } from '../conversations/thread-rows.js'
 import { authenticated } from '../integrity/row-auth.js'
 import { writeTerm } from './write-term.js'
 import { purchasePlace } from '../purchases/purchase-query.js'
@@ -40,6 +41,8 @@ const ENCRYPTED = [
   { table: 'vendors', key: 'id', column: 'body', place: vendorPlace },
   { table: 'grants', key: 'id', column: 'body', place: grantPlace },
   { table: 'consent_events', key: 'id', column: 'body', place: consentEventPlace },
+  { table: 'conversation_threads', key: 'id', column: 'body', place: threadPlace },
+  { table: 'conversation_messages', key: 'id', column: 'body', place: messagePlace },
 ] as const satisfies readonly {
   table: string
   key: string

@@ -51,11 +51,17 @@ export async function refreshKeyring(
  * (another process rotated keys) reloads the keyring and retries once, instead of failing
  * until a restart.
  */
-export function retryOnUnknownTerm<T extends object>(ctx: VaultContext, store: T): T {
+export function retryOnUnknownTerm<T extends object>(
+  ctx: VaultContext,
+  store: T,
+  /** Methods that return synchronously (a view of the store), left as they are. */
+  synchronous: readonly (keyof T)[] = [],
+): T {
   return new Proxy(store, {
     get(target, property, receiver) {
       const value: unknown = Reflect.get(target, property, receiver)
       if (typeof value !== 'function') return value
+      if (synchronous.includes(property as keyof T)) return value.bind(target)
       return async (...args: unknown[]) => {
         try {
           return await (value as (...a: unknown[]) => unknown).apply(target, args)

@@ -32,6 +32,8 @@ export const SignalKind = z.enum([
   'erasure.requested',
   /** A consent event has a receipt (grants/consent-history.ts); `paths` holds its id. */
   'receipt.issued',
+  /** The owner wrote in a conversation thread with the vendor (issue 13); `paths` holds the thread id. */
+  'message.posted',
 ])
 export type SignalKind = z.infer<typeof SignalKind>
 
@@ -41,7 +43,7 @@ export interface Signal {
   readonly vendorId: string
   readonly grantId: string | null
   readonly kind: SignalKind
-  /** The changed field paths (`field.changed`), or the one receipt id (`receipt.issued`). */
+  /** The changed field paths (`field.changed`), the one receipt id (`receipt.issued`), or thread id (`message.posted`). */
   readonly paths: readonly string[]
   /** When the change happened (an expiry: when it takes effect). */
   readonly at: string
@@ -93,10 +95,10 @@ export async function enqueueSignals(
       .where('vendor_id', '=', d.vendorId)
       .executeTakeFirstOrThrow()
     // Past the bound only what can be had again is dropped: field changes (the vendor reads the
-    // field) and receipt notices (it fetches its receipts).
+    // field), receipt notices (it fetches its receipts) and message notices (it lists its threads).
     if (
       Number(waiting.n) >= MAX_PENDING_PER_VENDOR &&
-      (d.kind === 'field.changed' || d.kind === 'receipt.issued')
+      (d.kind === 'field.changed' || d.kind === 'receipt.issued' || d.kind === 'message.posted')
     )
       continue
     const values = {

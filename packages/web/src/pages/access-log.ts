@@ -243,6 +243,18 @@ export function describe(e: AuditEntry, vendorName: (id: string | undefined) => 
       return `You linked ${purchases === 1 ? 'a purchase' : `${purchases} purchases`} to ${vendor}: its grants that share purchases made with it now include them`
     case 'purchases.unlinked':
       return `You unlinked ${purchases === 1 ? 'a purchase' : `${purchases} purchases`} from ${vendor}`
+    case 'conversation.opened':
+      return e.actor === 'owner'
+        ? `You started a conversation with ${vendor}`
+        : `${vendor} started a conversation with you`
+    case 'conversation.posted':
+      return e.actor === 'owner' ? `You wrote to ${vendor}` : `${vendor} wrote to you`
+    case 'conversation.closed':
+      return `You closed a conversation with ${vendor}`
+    case 'conversation.read':
+      return e.detail
+        ? `${vendor} read a conversation with you`
+        : `${vendor} listed its conversations with you`
     case 'audit.break_acknowledged':
       return `You acknowledged that the log was damaged${e.detail ? ` (${describeBreak(e.detail)})` : ''}`
   }
