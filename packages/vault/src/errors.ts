@@ -143,5 +143,16 @@ export class NotFoundError extends VaultError {
   }
 }
 
+/**
+ * No such conversation thread — or one of another vendor, which to a vendor is the same thing.
+ * Its own class so an API that answers a missing grant differently can tell the two apart.
+ */
+export class ThreadNotFoundError extends NotFoundError {
+  constructor() {
+    super('Thread')
+    this.name = 'ThreadNotFoundError'
+  }
+}
+
 /** Converts zod issues to ours: a path and a reason in fixed words, never the rejected value (validation-issues.ts). */
 export { issuesFromZod } from './validation-issues.js'

@@ -30,6 +30,7 @@ export {
   IntegrityError,
   ValidationError,
   NotFoundError,
+  ThreadNotFoundError,
   issuesFromZod,
   type VaultErrorCode,
   type ValidationIssue,

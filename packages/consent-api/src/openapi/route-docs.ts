@@ -3,6 +3,7 @@ import { oauthRouteDocs } from '../oauth/oauth-docs.js'
 import { ownerRouteDocs, ownerSessionRouteDocs } from '../owner/owner-docs.js'
 import { resourceRouteDocs } from '../resource/resource-docs.js'
 import type { RouteDoc } from './openapi-document.js'
+import { conversationRouteDocs } from '../conversations/conversation-docs.js'
 
 const Readiness = z.object({ ready: z.boolean(), state: z.string() })
 
@@ -12,6 +13,7 @@ export const routeDocs: readonly RouteDoc[] = [
   ...resourceRouteDocs,
   ...ownerRouteDocs,
   ...ownerSessionRouteDocs,
+  ...conversationRouteDocs,
   {
     method: 'get',
     path: '/healthz',

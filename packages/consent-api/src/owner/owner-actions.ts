@@ -20,6 +20,10 @@ import {
 } from './owner-data-actions.js'
 import { type OwnerReads, ownerReads } from './owner-reads.js'
 import { RotationJob } from './rotation-job.js'
+import {
+  type OwnerConversations,
+  ownerConversations,
+} from '../conversations/owner-conversations.js'
 import { TimeZoneSetting } from './time-zone-setting.js'
 
 /** Who may register clients (RFC 7591 §3) and the initial access tokens, as the owner manages them. */
@@ -81,6 +85,8 @@ export interface OwnerActions extends OwnerAccountActions, OwnerDataActions {
   readonly purposePolicy: PurposePolicyAccess
   readonly terms: TermsAccess
   readonly timeZone: TimeZoneSettings
+  /** Conversations with vendors (issue 13): list, read, open, reply, close, export. */
+  readonly conversations: OwnerConversations
 }
 
 export interface OwnerActionsDeps extends AccountActionsDeps, DataActionsDeps {
@@ -89,6 +95,7 @@ export interface OwnerActionsDeps extends AccountActionsDeps, DataActionsDeps {
   readonly purposePolicy: PurposePolicyAccess
   readonly terms: TermsAccess
   readonly timeZone: TimeZoneSettings
+  readonly conversations: OwnerConversations
 }
 
 /** The owner actions over their dependencies (tests pass their own; the app uses {@link ownerActionsFor}). */
@@ -102,6 +109,7 @@ export function ownerActions(deps: OwnerActionsDeps): OwnerActions {
     purposePolicy: deps.purposePolicy,
     terms: deps.terms,
     timeZone: deps.timeZone,
+    conversations: deps.conversations,
   })
 }
 
@@ -141,5 +149,6 @@ export function ownerActionsFor(app: AppContext): OwnerActions {
       export: () => agreementExport(app),
     },
     timeZone: new TimeZoneSetting(app),
+    conversations: ownerConversations(app),
   })
 }

@@ -1,10 +1,12 @@
 import { Hono } from 'hono'
+import { ThreadNotFoundError } from '@custos/vault'
 import type { AppContext } from '../app-context.js'
 import { problemRow } from '../api-problems.js'
 import { errorResponse, isVaultError } from '../problem.js'
 import { type ResourceEnv, type VendorAccess, bearerAuth } from './bearer.js'
 import { grantRoutes } from './grant.js'
 import { agreementRoutes } from './agreements.js'
+import { conversationRoutes } from './conversations.js'
 import { profileRoutes } from './profile.js'
 import { purchasesRoutes } from './purchases.js'
 import { ResourceAuthError, resourceAuthErrorResponse } from './resource-error.js'
@@ -23,6 +25,7 @@ import { sealedDelivery } from './sealed-delivery.js'
  * The profile has none to name — any `read:<field>` would do, so none is claimed.
  */
 function neededScope(method: string, path: string): string | undefined {
+  if (path.includes('/conversations')) return 'converse'
   if (!path.endsWith('/purchases')) return undefined
   return method === 'POST' ? 'append:purchases' : 'read:purchases'
 }
@@ -34,9 +37,14 @@ export function resourceRoutes(app: AppContext): Hono<ResourceEnv> {
   routes.route('/purchases', purchasesRoutes(app))
   routes.route('/grant', grantRoutes(app))
   routes.route('/agreements', agreementRoutes(app))
+  routes.route('/conversations', conversationRoutes(app))
   routes.onError((err, c) => {
     if (err instanceof ResourceAuthError) return resourceAuthErrorResponse(app, c, err)
-    const bearer = isVaultError(err) ? problemRow(err.code).bearer : undefined
+    // A thread that is not the vendor's is a 404 like any missing record, not a dead grant.
+    const bearer =
+      isVaultError(err) && !(err instanceof ThreadNotFoundError)
+        ? problemRow(err.code).bearer
+        : undefined
     if (bearer) {
       const access = c.var.access as VendorAccess | undefined
       const scope =

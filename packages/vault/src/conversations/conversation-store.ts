@@ -2,7 +2,13 @@ import type { Transaction } from 'kysely'
 import { type VaultContext, newId } from '../context.js'
 import { sealJson } from '../crypto/envelope.js'
 import type { VaultDatabase } from '../db/schema.js'
-import { NotFoundError, ValidationError, VaultError, issuesFromZod } from '../errors.js'
+import {
+  NotFoundError,
+  ThreadNotFoundError,
+  ValidationError,
+  VaultError,
+  issuesFromZod,
+} from '../errors.js'
 import { liveGrant } from '../grants/read-through-grant.js'
 import { assertVendorId } from '../grants/vendor-attempt.js'
 import { retryOnUnknownTerm, writeTerm } from '../keys/write-term.js'
@@ -127,7 +133,7 @@ export class Conversations {
     const ctx = this.#ctx
     ctx.keys()
     const row = await this.#row(ctx.db, threadId)
-    if (!row) throw new NotFoundError('Thread')
+    if (!row) throw new ThreadNotFoundError()
     const thread = await loadThread(ctx, ctx.db, row)
     if (options.markRead !== false && row.owner_read_seq < row.last_seq) {
       await ctx.db
@@ -232,7 +238,13 @@ export class Conversations {
           .where('id', '=', t.purchaseId)
           .$if(t.openedBy === 'vendor', (q) => q.where('vendor_id', '=', t.vendorId))
           .executeTakeFirst()
-        if (!purchase) throw new NotFoundError('Purchase')
+        if (!purchase)
+          throw t.openedBy === 'vendor'
+            ? new ValidationError(
+                [{ path: 'purchaseId', message: 'not a purchase linked to this vendor' }],
+                'Invalid thread',
+              )
+            : new NotFoundError('Purchase')
       }
       if (t.openedBy === 'vendor') {
         const open = await trx
@@ -346,7 +358,7 @@ export class Conversations {
       const row = await this.#row(trx, threadId)
       // Another vendor's thread is one that does not exist (no probing for thread ids).
       if (!row || (vendorId !== undefined && row.vendor_id !== vendorId))
-        throw new NotFoundError('Thread')
+        throw new ThreadNotFoundError()
       // Loading the thread verifies its chain: nothing is added to a chain that does not hold.
       await loadThread(ctx, trx, row)
       if (row.state === 'closed') throw new VaultError('ERR_THREAD_CLOSED', 'This thread is closed')
@@ -462,7 +474,7 @@ export class VendorConversations {
     const ctx = this.#ctx
     await this.#allowed()
     const row = await this.#paths.row(threadId)
-    if (!row || row.vendor_id !== this.#caller.vendorId) throw new NotFoundError('Thread')
+    if (!row || row.vendor_id !== this.#caller.vendorId) throw new ThreadNotFoundError()
     const thread = await loadThread(ctx, ctx.db, row)
     await ctx.audit.appendDurable({
       action: 'conversation.read',
