@@ -58,3 +58,19 @@ export {
   type OAuthErrorRow,
 } from './api-problems.js'
 export { downloadHeaders, day, type BackupDownload } from './owner/backup-download.js'
+export {
+  THREAD_BUNDLE_FORMAT,
+  ThreadBundle,
+  verifyThreadBundle,
+  type ThreadVerification,
+} from './conversations/thread-bundle.js'
+export type {
+  OwnerConversations,
+  VerifiedThread,
+} from './conversations/owner-conversations.js'
+export {
+  MESSAGE_TYP,
+  VENDOR_MESSAGE_TYP,
+  entrySigner,
+} from './conversations/message-signature.js'
+export { SigningKeyStore } from './store/signing-key-store.js'

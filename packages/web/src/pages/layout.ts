@@ -12,6 +12,7 @@ export const NAV = [
   { href: '/purchases', label: 'Purchases' },
   { href: '/connections', label: 'Connections' },
   { href: '/inbox', label: 'Inbox' },
+  { href: '/conversations', label: 'Conversations' },
   { href: '/log', label: 'Access log' },
   { href: '/settings', label: 'Settings' },
 ] as const
