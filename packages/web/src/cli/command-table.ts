@@ -72,4 +72,9 @@ export const COMMANDS: readonly CommandEntry[] = [
     summary: 'Verify the audit log hash chain (exit 4 names the first bad entry).',
     load: async () => (await import('./commands/verify-audit.js')).verifyAuditCommand,
   },
+  {
+    name: 'verify-thread',
+    summary: 'Verify an exported conversation offline (exit 4 names the first bad message).',
+    load: async () => (await import('./commands/verify-thread.js')).verifyThreadCommand,
+  },
 ]

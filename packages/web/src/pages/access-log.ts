@@ -59,6 +59,15 @@ export const KINDS = {
     ],
   },
   inbox: { label: 'Inbox', actions: ['inbox.appended', 'inbox.accepted', 'inbox.rejected'] },
+  conversations: {
+    label: 'Conversations',
+    actions: [
+      'conversation.opened',
+      'conversation.posted',
+      'conversation.closed',
+      'conversation.read',
+    ],
+  },
   tokens: {
     label: 'Vendor sign-ins (tokens issued or renewed)',
     actions: ['token.issued', 'token.refreshed'],
