@@ -321,4 +321,26 @@ describe('conversations', () => {
     const restored = await vault.conversations.read(thread.id)
     expect(restored.items.map((m) => m.text)).toEqual(['kept'])
   })
+
+  it('the portable export holds every thread with its signed entries; importing it keeps working', async () => {
+    const { vault, shop } = await world()
+    const thread = await vault.conversations.open(
+      { vendorId: shop.id, topic: 'complaint', subject: 'Late', message: { text: 'Where is it?' } },
+      sign,
+    )
+    const doc = await vault.exportJson()
+    expect(doc.conversations).toEqual([
+      expect.objectContaining({
+        id: thread.id,
+        vendorId: shop.id,
+        topic: 'complaint',
+        messages: [expect.objectContaining({ seq: 1, author: 'owner', text: 'Where is it?' })],
+      }),
+    ])
+    const link = doc.conversations?.[0]?.messages[0]
+    expect(verifyChain([link as { entry: string; jws: string }], { thread: thread.id }).head).toBe(
+      link?.hash,
+    )
+    await expect(vault.importJson(doc, { mode: 'merge' })).resolves.toBeDefined()
+  })
 })

@@ -3,6 +3,7 @@ import { AuditEntry } from '../audit/audit-entry.js'
 import { GrantAction, PurchaseSlice } from '../grants/grant.js'
 import { VendorInput } from '../grants/vendor.js'
 import { Order } from '../purchases/order.js'
+import { MAX_THREAD_MESSAGES, ThreadStatus, ThreadTopic } from '../conversations/conversation.js'
 
 /**
  * The portable export (`custos-export`, version 1): everything in plaintext JSON, for the
@@ -34,7 +35,7 @@ export const ExportedGrant = z
     vendorId: id,
     fields: z.array(z.string().max(200)).max(200),
     purchases: PurchaseSlice.optional(),
-    actions: z.array(GrantAction).min(1).max(2),
+    actions: z.array(GrantAction).min(1).max(GrantAction.options.length),
     purpose: z.string().min(1).max(500),
     // DPV purpose IRIs (grants/purposes.ts); exports from before purposes have none.
     purposes: z.array(z.string().max(200)).max(10).default([]),
@@ -51,6 +52,42 @@ export const ExportedGrant = z
   })
   .strict()
 
+/**
+ * A conversation (issue 13) as the owner keeps it: its words, and each message's signed entry,
+ * hash and the vault's JWS, so the record checks anywhere (README, "Conversations"). Exported for
+ * her records; an import does not bring threads into a vault (their signatures name the vault
+ * they were written in: a backup restores them).
+ */
+export const ExportedThread = z
+  .object({
+    id,
+    vendorId: id,
+    openedBy: z.enum(['owner', 'vendor']),
+    topic: ThreadTopic,
+    subject: z.string().max(200),
+    purchaseId: id.optional(),
+    grantId: id.optional(),
+    state: z.enum(['open', 'closed']),
+    status: ThreadStatus,
+    createdAt: instant,
+    messages: z
+      .array(
+        z
+          .object({
+            seq: z.number().int().positive(),
+            author: z.enum(['owner', 'vendor']),
+            at: instant,
+            text: z.string(),
+            entry: z.string(),
+            hash: z.string().max(64),
+            jws: z.string(),
+          })
+          .strict(),
+      )
+      .max(MAX_THREAD_MESSAGES),
+  })
+  .strict()
+
 export const VaultExport = z
   .object({
     format: z.literal('custos-export'),
@@ -62,6 +99,8 @@ export const VaultExport = z
     vendors: z.array(ExportedVendor).max(100_000),
     grants: z.array(ExportedGrant).max(1_000_000),
     audit: z.array(AuditEntry),
+    /** Absent in exports from before conversations. */
+    conversations: z.array(ExportedThread).max(100_000).optional(),
   })
   .strict()
 export type VaultExport = z.output<typeof VaultExport>

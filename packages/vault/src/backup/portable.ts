@@ -11,6 +11,7 @@ import { purchaseRow } from '../purchases/purchase-store.js'
 import { authenticated } from '../integrity/row-auth.js'
 import { writeTerm } from '../keys/write-term.js'
 import type { AuditReader } from '../audit/audit-reader.js'
+import type { Conversations } from '../conversations/conversation-store.js'
 import type { FieldStore } from '../fields/field-store.js'
 import type { GrantStore } from '../grants/grant-store.js'
 import type { VendorStore } from '../grants/vendor-store.js'
@@ -21,10 +22,41 @@ import { issuesFromZod } from '../errors.js'
 import { PURCHASE_COLUMNS, decryptPurchase } from '../purchases/purchase-query.js'
 
 interface Stores {
+  readonly conversations: Conversations
   readonly fields: FieldStore
   readonly vendors: VendorStore
   readonly grants: GrantStore
   readonly audit: AuditReader
+}
+
+/** Every thread with its messages, each verified on the way out (a thread that does not verify fails the export). */
+async function exportThreads(conversations: Conversations): Promise<VaultExport['conversations']> {
+  const out: NonNullable<VaultExport['conversations']> = []
+  for (const summary of await conversations.list({ limit: 100_000 })) {
+    const t = await conversations.read(summary.id, { markRead: false })
+    out.push({
+      id: t.id,
+      vendorId: t.vendorId,
+      openedBy: t.openedBy,
+      topic: t.topic,
+      subject: t.subject,
+      ...(t.purchaseId !== undefined ? { purchaseId: t.purchaseId } : {}),
+      ...(t.grantId !== undefined ? { grantId: t.grantId } : {}),
+      state: t.state,
+      status: t.status,
+      createdAt: t.createdAt,
+      messages: t.items.map((m) => ({
+        seq: m.seq,
+        author: m.author,
+        at: m.at,
+        text: m.text,
+        entry: m.entry,
+        hash: m.hash,
+        jws: m.jws,
+      })),
+    })
+  }
+  return out
 }
 
 /** Builds the portable export: every value decrypted, nothing left out. */
@@ -56,6 +88,7 @@ export async function exportVault(ctx: VaultContext, stores: Stores): Promise<Va
     vendors: await stores.vendors.list(),
     grants: (await stores.grants.list()).map((g) => ({ ...g })),
     audit,
+    conversations: await exportThreads(stores.conversations),
   }
   await ctx.db
     .transaction()

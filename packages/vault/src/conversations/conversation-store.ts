@@ -88,7 +88,9 @@ export class Conversations {
   }
 
   /** The owner's threads, newest activity first, with unread counts and whose turn it is. */
-  async list(filter: { readonly vendorId?: string } = {}): Promise<ThreadSummary[]> {
+  async list(
+    filter: { readonly vendorId?: string; readonly limit?: number } = {},
+  ): Promise<ThreadSummary[]> {
     const ctx = this.#ctx
     ctx.keys()
     if (filter.vendorId !== undefined) assertVendorId(filter.vendorId)
