@@ -176,6 +176,38 @@ describe('Fjord Outdoor, the reference vendor', () => {
     expect(w.vaultCalls.filter((p) => p === '/v1/profile').length).toBe(reads)
   })
 
+  it('holds a conversation: the customer writes in her vault, the shop hears it, answers, and both keep the thread', async () => {
+    const w = await world()
+    await w.connect()
+    const record = () => w.shop.store.customer(w.customerId())
+    const vendorId = record()?.clientId as string
+    const opened = await ownerCall(w.f, 'POST', '/owner/conversations', {
+      vendorId,
+      topic: 'question',
+      subject: 'Do the Fjord boots run small?',
+      message: { text: 'I take EU 38 in most brands.' },
+    })
+    expect(opened.status).toBe(201)
+    const { id } = (await opened.json()) as { id: string }
+    await until(() => (record()?.conversations[0]?.messages.length ?? 0) === 2)
+    expect(record()?.conversations[0]).toMatchObject({
+      threadId: id,
+      subject: 'Do the Fjord boots run small?',
+      status: 'waiting_for_you',
+    })
+    expect(record()?.conversations[0]?.messages.map((m) => m.author)).toEqual(['owner', 'vendor'])
+    // The owner's record is the one that counts: the answer is in it, countersigned for the shop.
+    const thread = (await (await ownerCall(w.f, 'GET', `/owner/conversations/${id}`)).json()) as {
+      items: { author: string; client_id?: string; text: string }[]
+    }
+    expect(thread.items.map((m) => [m.author, m.client_id])).toEqual([
+      ['owner', undefined],
+      ['vendor', vendorId],
+    ])
+    expect(thread.items[1]?.text).toContain('Fjord Outdoor has your message')
+    expect(await (await w.browse('/account')).text()).toContain('I take EU 38 in most brands.')
+  })
+
   it('refuses what is not a verified SET with 400 and RFC 8935 errors', async () => {
     const w = await world()
     await w.connect()

@@ -27,8 +27,8 @@ export const SHOP_REQUEST = Object.freeze({
   fields: ['name.given', 'email', 'address.shipping'],
   // "Purchases you made with" Fjord Outdoor: the read:purchases slice.
   purchases: { made_with_vendor: true },
-  // read the record; append order receipts into the customer's inbox.
-  actions: ['read', 'append'],
+  // read the record; append order receipts into the customer's inbox; answer her in Custos.
+  actions: ['read', 'append', 'converse'],
   purpose: 'Take your orders, deliver them, and keep your receipts',
   purposes: ['dpv:CustomerOrderManagement', 'dpv:DeliveryOfGoods'],
   duration_seconds: 365 * 86400,

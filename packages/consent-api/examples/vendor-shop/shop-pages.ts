@@ -69,6 +69,15 @@ ${
     ? html`<p>None received yet.</p>`
     : html`<ul id="consent-receipts">${record.consentReceipts.map((r) => html`<li data-event="${r.event}">${r.event}, ${r.at} — <code>${r.id}</code></li>`)}</ul>`
 }
+<h2>Our conversations with you</h2>
+${
+  record.conversations.length === 0
+    ? html`<p>None yet. Write to us from your Custos (Conversations); we answer there.</p>`
+    : html`${record.conversations.map(
+        (t) =>
+          html`<section class="thread" data-thread="${t.threadId}"><h3>${t.subject} <small>(${t.status})</small></h3><ol>${t.messages.map((m) => html`<li data-author="${m.author}">${m.author === 'owner' ? 'You' : 'Fjord Outdoor'}, ${m.at}: ${m.text}</li>`)}</ol></section>`,
+      )}`
+}
 <h2>Our agreement</h2>
 ${
   record.agreements.length === 0

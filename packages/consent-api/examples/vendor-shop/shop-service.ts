@@ -100,6 +100,7 @@ export class FjordShop {
       fields: {},
       agreements: [],
       consentReceipts: [],
+      conversations: [],
       receiptsSent: this.store.customer(customerId)?.receiptsSent ?? [],
       updatedAt: new Date().toISOString(),
     }
@@ -225,12 +226,50 @@ export class FjordShop {
             this.store.save(record)
           }
           break
+        case `${EVENTS}/message-posted`:
+          // The customer wrote in her vault: read the thread through the grant and answer.
+          if (record && typeof (event as { thread_id?: unknown }).thread_id === 'string')
+            await this.answer(record, (event as { thread_id: string }).thread_id)
+          break
         case `${EVENTS}/erasure-requested`:
           if (typeof event.request_id === 'string') await this.erase(connection, event.request_id)
           break
         // RFC 8417 §2.2: an event type the receiver does not know is ignored, not an error.
       }
     }
+  }
+
+  /**
+   * Reads a thread with the customer (`GET /v1/conversations/{id}`, the `converse` action of its
+   * grant), keeps a copy, and — when her message is the last — answers it: the vault countersigns
+   * the answer and keeps it in her record, which is the one that counts.
+   */
+  async answer(record: CustomerRecord, threadId: string): Promise<void> {
+    const connection = await this.connection(new URL(record.issuer))
+    if (!record.tokens) return
+    record.tokens = await connection.fresh(record.tokens)
+    const path = `/v1/conversations/${encodeURIComponent(threadId)}`
+    let thread = await connection.resource(record.tokens, 'GET', path)
+    if (!thread.ok) throw new CustosError(`The vault answered ${thread.status} to a thread read`)
+    let body = (await thread.json()) as ThreadJson
+    if (body.items.at(-1)?.author === 'owner' && body.state !== 'closed') {
+      const sent = await connection.resource(record.tokens, 'POST', `${path}/messages`, {
+        text: 'Thank you — Fjord Outdoor has your message and will answer within one working day.',
+        status: 'waiting_for_you',
+      })
+      if (!sent.ok) throw new CustosError(`The vault answered ${sent.status} to our reply`)
+      thread = await connection.resource(record.tokens, 'GET', path)
+      if (!thread.ok) throw new CustosError(`The vault answered ${thread.status} to a thread read`)
+      body = (await thread.json()) as ThreadJson
+    }
+    const copy = {
+      threadId: body.id,
+      subject: body.subject,
+      status: body.status,
+      messages: body.items.map((m) => ({ author: m.author, at: m.at, text: m.text })),
+    }
+    record.conversations = [...record.conversations.filter((t) => t.threadId !== body.id), copy]
+    this.store.save(record)
   }
 
   /** Erases everything the shop holds through this registration, then says so, signed. */
@@ -247,4 +286,13 @@ export class FjordShop {
     await connection.acknowledgeErasure(requestId)
     done.acknowledged = true
   }
+}
+
+/** A thread as `GET /v1/conversations/{id}` answers (what the shop reads of it). */
+interface ThreadJson {
+  readonly id: string
+  readonly subject: string
+  readonly status: string
+  readonly state: string
+  readonly items: readonly { readonly author: string; readonly at: string; readonly text: string }[]
 }

@@ -47,6 +47,18 @@ export interface ConsentReceiptEvidence {
   readonly consentRecord: string
 }
 
+/** A conversation with the customer, as her vault keeps it (the shop's copy). */
+export interface ConversationCopy {
+  readonly threadId: string
+  readonly subject: string
+  readonly status: string
+  readonly messages: readonly {
+    readonly author: string
+    readonly at: string
+    readonly text: string
+  }[]
+}
+
 export interface SentReceipt {
   readonly orderNumber: string
   readonly inboxId: string
@@ -67,6 +79,8 @@ export interface CustomerRecord {
   agreements: AgreementEvidence[]
   /** Every consent receipt of the grant, kept as evidence (refreshed on each receipt-issued signal). */
   consentReceipts: ConsentReceiptEvidence[]
+  /** Threads with the customer, kept in her vault; the shop keeps a copy to answer from. */
+  conversations: ConversationCopy[]
   receiptsSent: SentReceipt[]
   updatedAt: string
 }
