@@ -24,10 +24,24 @@ export type { RotationState } from './owner/rotation-job.js'
 export type { ImportRow, CsvImportOptions } from './owner/purchase-import.js'
 export { CSV_COLUMNS, COLUMN_WORDS, type CsvColumn, type CsvLayout } from './owner/csv-columns.js'
 export {
+  IMPORT_FORMATS,
   ordersToImport,
+  previewImport,
   type DuplicateChoice,
+  type ImportFormat,
   type ImportPreview,
+  type ImportPreviewRows,
+  type ImportSource,
+  type TextImportFormat,
 } from './owner/purchase-import-service.js'
+export { AMAZON_SOURCE, rowsFromAmazon } from './owner/import-amazon.js'
+export { PAYPAL_SOURCE, rowsFromPaypal, type PaypalImportOptions } from './owner/import-paypal.js'
+export {
+  DATE_ORDERS,
+  DATE_ORDER_WORDS,
+  type DateOrder,
+  type DetectedDateOrder,
+} from './owner/date-order.js'
 export {
   AMOUNT_HINT,
   amountProblem,

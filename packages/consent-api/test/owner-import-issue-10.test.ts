@@ -121,7 +121,7 @@ describe('POST /owner/purchases/import (issue 10)', () => {
     const messages = (body.rows[1]?.issues ?? []).map((i) => i.message).sort()
     expect(messages).toEqual([
       'Row 2: the currency is not a three-letter code such as EUR',
-      'Row 2: the date is not a date (use YYYY-MM-DD or DD.MM.YYYY)',
+      'Row 2: the date is not a date (use YYYY-MM-DD, DD.MM.YYYY or DD/MM/YYYY)',
       'Row 2: the total can be read two ways: write 1234.00 or 1.234,00 for over a thousand, 1.23 or 1,23 for a little over one',
     ])
     expect(body.rows[2]?.issues?.map((i) => i.message)).toEqual([

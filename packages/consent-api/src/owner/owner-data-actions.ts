@@ -20,6 +20,7 @@ import {
   type ImportPreview,
   type ImportPreviewRows,
   type ImportSource,
+  type TextImportFormat,
   importRefusal,
   ordersToImport,
   previewImport,
@@ -97,7 +98,7 @@ export interface OwnerDataActions {
     preview(source: ImportSource): Promise<ImportPreviewRows>
     /** The same preview from a file's text, a file unusable as a whole answered as data (for a page to show), not thrown. */
     previewText(
-      format: 'csv' | 'json',
+      format: TextImportFormat,
       text: string,
       options?: CsvImportOptions,
     ): Promise<ImportPreview>
@@ -188,15 +189,17 @@ export function ownerDataActions(deps: DataActionsDeps): OwnerDataActions {
         vault.purchases.linkSeller(seller, vendorId, from),
       preview,
       async previewText(
-        format: 'csv' | 'json',
+        format: TextImportFormat,
         text: string,
         options?: CsvImportOptions,
       ): Promise<ImportPreview> {
         try {
           const rows = await preview(
-            format === 'csv'
-              ? { format, text, ...(options ? { options } : {}) }
-              : { format, doc: JSON.parse(text) },
+            format === 'json'
+              ? { format, doc: JSON.parse(text) }
+              : format === 'amazon'
+                ? { format, text }
+                : { format, text, ...(options ? { options } : {}) },
           )
           return { ok: true, ...rows }
         } catch (err) {

@@ -1,11 +1,15 @@
 import type { Order, ValidationIssue, Vault } from '@custos/vault'
 import type { CsvLayout } from './csv-columns.js'
+import type { DetectedDateOrder } from './date-order.js'
+import { rowsFromAmazon } from './import-amazon.js'
 import { markDuplicates } from './import-duplicates.js'
+import { type PaypalImportOptions, rowsFromPaypal } from './import-paypal.js'
 import { RequestProblem } from './owner-errors.js'
 import {
   type CsvImportOptions,
   CsvHeaderProblem,
   type ImportRow,
+  csvDateOrder,
   csvLayoutOf,
   rowsFromCsv,
   rowsFromJson,
@@ -19,11 +23,23 @@ import {
 export type ImportSource =
   | { readonly format: 'csv'; readonly text: string; readonly options?: CsvImportOptions }
   | { readonly format: 'json'; readonly doc: unknown }
+  /** Amazon's order history (`Retail.OrderHistory.1.csv`, import-amazon.ts). */
+  | { readonly format: 'amazon'; readonly text: string }
+  /** PayPal's activity download (CSV, import-paypal.ts). */
+  | { readonly format: 'paypal'; readonly text: string; readonly options?: PaypalImportOptions }
+
+/** The formats of {@link ImportSource}, for the API's `format` parameter, the page's choice and the CLI. */
+export const IMPORT_FORMATS = ['csv', 'json', 'amazon', 'paypal'] as const
+export type ImportFormat = (typeof IMPORT_FORMATS)[number]
+/** The formats whose whole file is text a page can carry between its steps. */
+export type TextImportFormat = 'csv' | 'json' | 'amazon' | 'paypal'
 
 /** A preview: every row (valid, with issues, or a duplicate) and, for CSV, how its columns were understood. */
 export interface ImportPreviewRows {
   readonly rows: ImportRow[]
   readonly layout?: CsvLayout
+  /** CSV: how dates like `03/04/2026` were read, and whether the file settled it (else the owner should confirm). */
+  readonly dateOrder?: DetectedDateOrder
 }
 
 /** Parses and checks the file and marks duplicates; writes nothing. A file unusable as a whole throws a 400 problem. */
@@ -33,10 +49,15 @@ export async function previewImport(
 ): Promise<ImportPreviewRows> {
   if (source.format === 'json')
     return { rows: await markDuplicates(vault, rowsFromJson(source.doc)) }
+  if (source.format === 'amazon')
+    return { rows: await markDuplicates(vault, rowsFromAmazon(source.text)) }
+  if (source.format === 'paypal')
+    return { rows: await markDuplicates(vault, rowsFromPaypal(source.text, source.options)) }
   const rows = rowsFromCsv(source.text, source.options)
   return {
     rows: await markDuplicates(vault, rows),
     layout: csvLayoutOf(source.text, source.options),
+    dateOrder: csvDateOrder(source.text, source.options),
   }
 }
 

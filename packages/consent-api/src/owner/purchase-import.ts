@@ -4,6 +4,7 @@ import { apiProblem, zodIssues } from '../problem.js'
 import { amountProblem, parseAmountText } from './amount-text.js'
 import { type ColumnMapping, type CsvLayout, csvLayout, layoutIssues } from './csv-columns.js'
 import { CsvSyntaxError, parseCsv } from './csv.js'
+import { type DateOrder, type DetectedDateOrder, dateAs, detectDateOrder } from './date-order.js'
 import { RequestProblem } from './owner-errors.js'
 
 /**
@@ -22,21 +23,30 @@ export interface ImportRow {
   readonly issues?: ValidationIssue[]
   /** A valid row that repeats a purchase already in the vault, or an earlier row of the file (import-duplicates.ts). */
   readonly duplicate?: 'vault' | 'file'
+  /**
+   * Why a well-formed entry is not a purchase and is left out (a refund, a transfer, a message
+   * without order markup): fixed words, never the entry's content. Such a row is not an error.
+   */
+  readonly skipped?: string
+  /** Where in the file the row comes from when that is not one CSV line: `lines 4–6`, `message 3`. */
+  readonly where?: string
 }
 
 /** How a CSV file is read: the owner's column mapping, and the currency of rows that name none. */
 export interface CsvImportOptions {
   readonly columns?: ColumnMapping
   readonly currency?: string
+  /** How to read `03/04/2026` (date-order.ts); detected from the date column when absent. */
+  readonly dateOrder?: DateOrder
 }
 
-const problem = (title: string, issues?: ValidationIssue[]) =>
+export const problem = (title: string, issues?: ValidationIssue[]) =>
   new RequestProblem(apiProblem('ERR_VALIDATION', title, issues))
 
 /** What is wrong with a field, in words; keyed by the issue path's first part. */
 const FIELD_WORDS: Record<string, string> = {
   seller: 'the seller is missing or longer than 200 characters',
-  orderDate: 'the date is not a date (use YYYY-MM-DD or DD.MM.YYYY)',
+  orderDate: 'the date is not a date (use YYYY-MM-DD, DD.MM.YYYY or DD/MM/YYYY)',
   orderNumber: 'the order number is longer than 100 characters',
   category: 'the category is empty or longer than 80 characters',
   currency: 'the currency is not a three-letter code such as EUR',
@@ -45,12 +55,16 @@ const FIELD_WORDS: Record<string, string> = {
   notes: 'the notes are longer than 4000 characters',
 }
 
-const rowIssue = (index: number, path: string, words: string): ValidationIssue => ({
+export const rowIssue = (index: number, path: string, words: string): ValidationIssue => ({
   path,
   message: `Row ${index + 1}: ${words}`,
 })
 
-function checkRow(index: number, candidate: unknown, extra: ValidationIssue[] = []): ImportRow {
+export function checkRow(
+  index: number,
+  candidate: unknown,
+  extra: ValidationIssue[] = [],
+): ImportRow {
   const parsed = Order.safeParse(candidate)
   const skip = new Set(extra.map((i) => i.path))
   const found = parsed.success ? [] : zodIssues(parsed.error).filter((i) => !skip.has(i.path))
@@ -83,16 +97,8 @@ export function rowsFromJson(doc: unknown): ImportRow[] {
   return list.data.map((candidate, index) => checkRow(index, candidate))
 }
 
-/** `14.03.2026` (and `4.3.2026`) as the ISO date the vault keeps; ISO dates and instants pass as they are. */
-function dateCell(cell: string): string {
-  const dotted = /^(\d{1,2})\.(\d{1,2})\.(\d{4})$/.exec(cell)
-  if (!dotted) return cell
-  const [, d, m, y] = dotted as unknown as [string, string, string, string]
-  return `${y}-${m.padStart(2, '0')}-${d.padStart(2, '0')}`
-}
-
 /** Reads a CSV file's header and records; a malformed file is refused with its line. */
-function csvRecords(text: string): { header: string[]; rows: string[][] } {
+export function csvRecords(text: string): { header: string[]; rows: string[][] } {
   let records: string[][]
   try {
     records = parseCsv(text, { maxRecords: IMPORT_MAX_ROWS + 1, maxFields: 50 })
@@ -121,11 +127,20 @@ export class CsvHeaderProblem extends RequestProblem {
   }
 }
 
+/** How the dates of a CSV file were read: the owner's choice, or what its date column shows. */
+export function csvDateOrder(text: string, options: CsvImportOptions = {}): DetectedDateOrder {
+  if (options.dateOrder !== undefined) return { order: options.dateOrder, certain: true }
+  const { header, rows } = csvRecords(text)
+  const at = csvLayout(header, options.columns, options.currency).columns.indexOf('orderDate')
+  return at < 0 ? { certain: true } : detectDateOrder(rows.map((r) => r[at] ?? ''))
+}
+
 /** A CSV import: header row, then one order per row; empty cells are left out. */
 export function rowsFromCsv(text: string, options: CsvImportOptions = {}): ImportRow[] {
   const { header, rows } = csvRecords(text)
   const layout = csvLayout(header, options.columns, options.currency)
   if (layoutIssues(layout).length > 0) throw new CsvHeaderProblem(layout)
+  const dateOrder = csvDateOrder(text, options).order
   return rows.map((cells, index) => {
     if (cells.length !== header.length)
       return {
@@ -148,7 +163,7 @@ export function rowsFromCsv(text: string, options: CsvImportOptions = {}): Impor
         const amount = parseAmountText(cell)
         if (amount.ok) candidate.total = amount.value
         else extra.push(rowIssue(index, 'total', `the total ${amountProblem(amount.reason)}`))
-      } else if (column === 'orderDate') candidate.orderDate = dateCell(cell)
+      } else if (column === 'orderDate') candidate.orderDate = dateAs(cell, dateOrder)
       else if (column === 'currency') candidate.currency = cell.toUpperCase()
       else candidate[column] = cell
     })

@@ -19,6 +19,7 @@ import {
   unsupportedMediaType,
 } from './owner-input.js'
 import { CSV_COLUMNS } from './csv-columns.js'
+import { DATE_ORDERS } from './date-order.js'
 import type { ImportSource } from './purchase-import-service.js'
 
 /** `GET /owner/purchases` filters; they combine with AND. */
@@ -51,6 +52,13 @@ export const ImportQuery = z
       .optional(),
     /** Rows that repeat a purchase already in the vault (or an earlier row): written (`import`, the default) or left out (`skip`). */
     duplicates: z.enum(['import', 'skip']).optional(),
+    /**
+     * What a `text/csv` body is: a plain CSV with a header (`csv`, the default), Amazon's order
+     * history (`amazon`) or PayPal's activity download (`paypal`). A mailbox is told by its media type.
+     */
+    format: z.enum(['csv', 'amazon', 'paypal']).optional(),
+    /** How to read dates like `03/04/2026`: day first (`dmy`) or month first (`mdy`); detected from the file when absent. */
+    dateOrder: z.enum(DATE_ORDERS).optional(),
   })
   .strict()
 
@@ -58,8 +66,17 @@ export const ImportQuery = z
 async function importSource(c: Context, q: z.output<typeof ImportQuery>): Promise<ImportSource> {
   const type = mediaType(c)
   if (type === 'application/json') return { format: 'json', doc: parseJsonText(await c.req.text()) }
+  if (type === 'text/csv' && q.format === 'amazon')
+    return { format: 'amazon', text: await c.req.text() }
+  if (type === 'text/csv' && q.format === 'paypal')
+    return {
+      format: 'paypal',
+      text: await c.req.text(),
+      options: q.dateOrder !== undefined ? { dateOrder: q.dateOrder } : {},
+    }
   if (type === 'text/csv') {
     const options = {
+      ...(q.dateOrder !== undefined ? { dateOrder: q.dateOrder } : {}),
       ...(q.columns !== undefined ? { columns: q.columns.split(',') } : {}),
       ...(q.currency !== undefined ? { currency: q.currency } : {}),
     }
@@ -100,12 +117,14 @@ export function purchaseRoutes(app: AppContext, actions: OwnerActions): Hono<Own
     const q = queryParams(c, ImportQuery)
     const { rows, layout } = await actions.purchases.preview(await importSource(c, q))
     const invalid = rows.filter((r) => r.issues)
+    const skipped = rows.filter((r) => r.skipped).length
     const duplicates = rows.filter((r) => r.duplicate).length
     if (q.preview === 'true')
       return c.json({
         rows,
-        valid: rows.length - invalid.length,
+        valid: rows.length - invalid.length - skipped,
         invalid: invalid.length,
+        skipped,
         duplicates,
         ...(layout ? { columns: layout.columns } : {}),
       })
@@ -129,7 +148,8 @@ export function purchaseRoutes(app: AppContext, actions: OwnerActions): Hono<Own
       {
         imported: added.length,
         ids: added.map((p) => p.id),
-        skippedDuplicates: rows.length - added.length,
+        skippedDuplicates: rows.filter((r) => r.order).length - added.length,
+        skipped,
       },
       201,
     )

@@ -1,0 +1,105 @@
+/**
+ * Issue 14 (P6): `POST /owner/purchases/import?format=amazon|paypal` — the shop and payment
+ * exports end in the same preview as any CSV (skipped entries with their reason, duplicates of
+ * the vault marked), and a real import writes the purchases as `import`, saying where they came from.
+ */
+import { readFileSync } from 'node:fs'
+import { afterEach, describe, expect, it } from 'vitest'
+import {
+  type Owner,
+  type OwnerFixture,
+  disposeOwnerFixtures,
+  ownerFixture,
+} from './support/owner-fixture.js'
+
+afterEach(disposeOwnerFixtures)
+
+const fixture = (name: string) =>
+  readFileSync(new URL(`./fixtures/imports/${name}`, import.meta.url), 'utf8')
+
+async function signedIn(): Promise<{ f: OwnerFixture; owner: Owner }> {
+  const f = await ownerFixture()
+  return { f, owner: await f.signIn() }
+}
+
+const post = (f: OwnerFixture, owner: Owner, text: string, query: string) =>
+  f.call(owner, 'POST', `/owner/purchases/import${query}`, {
+    body: text,
+    type: 'text/csv; charset=utf-8',
+  })
+
+interface Preview {
+  rows: { index: number; skipped?: string; duplicate?: string; order?: { seller: string } }[]
+  valid: number
+  invalid: number
+  skipped: number
+  duplicates: number
+}
+
+describe('POST /owner/purchases/import?format=…', () => {
+  it('Amazon: previews orders (items grouped), then imports them once; a second import finds them all', async () => {
+    const { f, owner } = await signedIn()
+    const text = fixture('amazon-Retail.OrderHistory.1.csv')
+    const preview = await post(f, owner, text, '?format=amazon&preview=true')
+    expect(preview.status).toBe(200)
+    const body = (await preview.json()) as Preview
+    expect([body.valid, body.invalid, body.skipped, body.duplicates]).toEqual([3, 1, 1, 0])
+    expect((await f.tv.vault.purchases.list()).items).toEqual([])
+
+    // The file has a row with issues: a real import refuses it whole.
+    expect((await post(f, owner, text, '?format=amazon')).status).toBe(400)
+    const fixed = text.replace('"twelve"', '"12.00"')
+    const done = await post(f, owner, fixed, '?format=amazon&duplicates=skip')
+    expect(done.status).toBe(201)
+    expect(await done.json()).toMatchObject({ imported: 4, skipped: 1, skippedDuplicates: 0 })
+    const stored = (await f.tv.vault.purchases.list({ limit: 50 })).items
+    expect(stored).toHaveLength(4)
+    expect(new Set(stored.map((p) => p.provenance))).toEqual(new Set(['import']))
+    expect(new Set(stored.map((p) => p.notes))).toEqual(
+      new Set(['Imported from Amazon order history']),
+    )
+
+    const again = (await (
+      await post(f, owner, fixed, '?format=amazon&preview=true')
+    ).json()) as Preview
+    expect(again.duplicates).toBe(4)
+    const twice = await post(f, owner, fixed, '?format=amazon&duplicates=skip')
+    expect(await twice.json()).toMatchObject({ imported: 0, skippedDuplicates: 4 })
+  })
+
+  it('PayPal: only completed payments made become purchases', async () => {
+    const { f, owner } = await signedIn()
+    const res = await post(f, owner, fixture('paypal-activity-en-GB.csv'), '?format=paypal')
+    expect(res.status).toBe(201)
+    expect(await res.json()).toMatchObject({ imported: 2, skipped: 4 })
+    const sellers = (await f.tv.vault.purchases.list()).items.map((p) => p.seller).sort()
+    expect(sellers).toEqual(['Fjord Outdoor Ltd', 'Moss & Fern Books'])
+  })
+
+  it('PayPal: the owner may say how dates are read', async () => {
+    const { f, owner } = await signedIn()
+    const text = [
+      'Date,Time,TimeZone,Name,Type,Status,Currency,Gross,Fee,Net,Transaction ID',
+      '03/04/2026,10:00:00,PST,Shop A,Express Checkout Payment,Completed,USD,-10.00,0.00,-10.00,T1',
+    ].join('\n')
+    const read = async (q: string) =>
+      (
+        (await (await post(f, owner, text, `?format=paypal&preview=true${q}`)).json()) as {
+          rows: { order: { orderDate: string } }[]
+        }
+      ).rows[0]?.order.orderDate
+    expect(await read('')).toBe('2026-04-03')
+    expect(await read('&dateOrder=mdy')).toBe('2026-03-04')
+  })
+
+  it('a file of the wrong format is refused in words; an unknown format is a 400', async () => {
+    const { f, owner } = await signedIn()
+    const wrong = await post(f, owner, fixture('paypal-activity-en-GB.csv'), '?format=amazon')
+    expect(wrong.status).toBe(400)
+    expect(((await wrong.json()) as { title: string }).title).toMatch(
+      /not an Amazon order history file/,
+    )
+    expect((await post(f, owner, 'a,b\n1,2\n', '?format=ebay')).status).toBe(400)
+    expect((await f.tv.vault.purchases.list()).items).toEqual([])
+  })
+})
