@@ -1,7 +1,7 @@
 import type { ValidationIssue } from '@custos/vault'
 import { amountProblem, parseAmountText } from './amount-text.js'
 import { foldHeader } from './csv-columns.js'
-import { type DateOrder, detectDateOrder, dateAs } from './date-order.js'
+import { type DateOrder, type DetectedDateOrder, dateAs, detectDateOrder } from './date-order.js'
 import { type ImportRow, checkRow, csvRecords, problem, rowIssue } from './purchase-import.js'
 
 /**
@@ -57,14 +57,8 @@ function notAPurchase(type: string, status: string, negative: boolean): string |
   return undefined
 }
 
-/**
- * The purchases of a PayPal activity CSV, one row per transaction line; lines that are not
- * purchases come back with `skipped`. A file without PayPal's columns is refused as a whole.
- *
- * @example
- * rowsFromPaypal(text) // [{ index: 0, order: { seller: 'Fjord Outdoor', total: 129.9, … } }, { index: 1, skipped: 'a refund' }]
- */
-export function rowsFromPaypal(text: string, options: PaypalImportOptions = {}): ImportRow[] {
+/** The file's records and where PayPal's columns are; a file without them is refused as a whole. */
+function paypalTable(text: string) {
   const { header, rows } = csvRecords(text)
   const folded = header.map(foldHeader)
   const at = Object.fromEntries(
@@ -82,8 +76,29 @@ export function rowsFromPaypal(text: string, options: PaypalImportOptions = {}):
     )
   const cellOf = (cells: readonly string[], c: Column) =>
     at[c] >= 0 ? (cells[at[c]] ?? '').trim() : ''
-  const dateOrder =
-    options.dateOrder ?? detectDateOrder(rows.map((r) => cellOf(r, 'date'))).order ?? 'dmy'
+  return { rows, at, cellOf }
+}
+
+/** How the file's dates are read: the owner's choice, or what its dates show (date-order.ts). */
+export function paypalDateOrder(
+  text: string,
+  options: PaypalImportOptions = {},
+): DetectedDateOrder {
+  if (options.dateOrder !== undefined) return { order: options.dateOrder, certain: true }
+  const { rows, cellOf } = paypalTable(text)
+  return detectDateOrder(rows.map((r) => cellOf(r, 'date')))
+}
+
+/**
+ * The purchases of a PayPal activity CSV, one row per transaction line; lines that are not
+ * purchases come back with `skipped`. A file without PayPal's columns is refused as a whole.
+ *
+ * @example
+ * rowsFromPaypal(text) // [{ index: 0, order: { seller: 'Fjord Outdoor', total: 129.9, … } }, { index: 1, skipped: 'a refund' }]
+ */
+export function rowsFromPaypal(text: string, options: PaypalImportOptions = {}): ImportRow[] {
+  const { rows, cellOf } = paypalTable(text)
+  const dateOrder = paypalDateOrder(text, options).order ?? 'dmy'
   return rows.map((cells, index): ImportRow => {
     const cell = (c: Column) => cellOf(cells, c)
     const grossText = cell('gross').replace(/\s/g, ' ')

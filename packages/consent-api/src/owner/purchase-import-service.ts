@@ -3,7 +3,7 @@ import type { CsvLayout } from './csv-columns.js'
 import type { DetectedDateOrder } from './date-order.js'
 import { rowsFromAmazon } from './import-amazon.js'
 import { markDuplicates } from './import-duplicates.js'
-import { type PaypalImportOptions, rowsFromPaypal } from './import-paypal.js'
+import { type PaypalImportOptions, paypalDateOrder, rowsFromPaypal } from './import-paypal.js'
 import { RequestProblem } from './owner-errors.js'
 import {
   type CsvImportOptions,
@@ -52,7 +52,10 @@ export async function previewImport(
   if (source.format === 'amazon')
     return { rows: await markDuplicates(vault, rowsFromAmazon(source.text)) }
   if (source.format === 'paypal')
-    return { rows: await markDuplicates(vault, rowsFromPaypal(source.text, source.options)) }
+    return {
+      rows: await markDuplicates(vault, rowsFromPaypal(source.text, source.options)),
+      dateOrder: paypalDateOrder(source.text, source.options),
+    }
   const rows = rowsFromCsv(source.text, source.options)
   return {
     rows: await markDuplicates(vault, rows),

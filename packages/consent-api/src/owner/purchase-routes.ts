@@ -115,7 +115,7 @@ export function purchaseRoutes(app: AppContext, actions: OwnerActions): Hono<Own
 
   routes.post('/import', ownerBodyLimit(IMPORT_BODY_LIMIT), async (c) => {
     const q = queryParams(c, ImportQuery)
-    const { rows, layout } = await actions.purchases.preview(await importSource(c, q))
+    const { rows, layout, dateOrder } = await actions.purchases.preview(await importSource(c, q))
     const invalid = rows.filter((r) => r.issues)
     const skipped = rows.filter((r) => r.skipped).length
     const duplicates = rows.filter((r) => r.duplicate).length
@@ -127,6 +127,9 @@ export function purchaseRoutes(app: AppContext, actions: OwnerActions): Hono<Own
         skipped,
         duplicates,
         ...(layout ? { columns: layout.columns } : {}),
+        ...(dateOrder?.order
+          ? { dateOrder: dateOrder.order, dateOrderCertain: dateOrder.certain }
+          : {}),
       })
     if (invalid.length > 0) {
       const issues: ValidationIssue[] = invalid

@@ -8,8 +8,12 @@ import {
   CSV_COLUMNS,
   type CsvImportOptions,
   type CsvLayout,
+  DATE_ORDERS,
+  DATE_ORDER_WORDS,
+  type DetectedDateOrder,
   type ImportRow,
   type OwnerPageKit,
+  type TextImportFormat,
 } from '@custos/consent-api'
 import { type FormValues, readForm } from './form-values.js'
 import { type Html, csrfField, notice, page } from './layout.js'
@@ -38,21 +42,39 @@ const BODY_MAX_BYTES = 2 * FILE_MAX_BYTES + 64 * 1024
 const PREVIEW_VALID_ROWS = 100
 const PREVIEW_ISSUE_ROWS = 500
 
-type Format = 'csv' | 'json'
+type Format = TextImportFormat
+const FORMATS: readonly Format[] = ['csv', 'json', 'amazon', 'paypal']
+const isFormat = (f: string): f is Format => (FORMATS as readonly string[]).includes(f)
 
+/** What each format is, in the owner's words (the choice and the preview's summary). */
+const FORMAT_WORDS: Record<Format, string> = {
+  csv: 'CSV',
+  json: 'JSON',
+  amazon: 'Amazon order history',
+  paypal: 'PayPal activity',
+}
+
+/**
+ * The format the owner chose, or the one the file shows: Amazon's and PayPal's exports by the
+ * columns only they have together, JSON by its name or its first character, CSV otherwise.
+ */
 function detectFormat(chosen: string, fileName: string, text: string): Format {
-  if (chosen === 'csv' || chosen === 'json') return chosen
+  if (isFormat(chosen)) return chosen
   if (/\.json$/i.test(fileName)) return 'json'
-  if (/\.csv$/i.test(fileName)) return 'csv'
-  return text.trimStart().startsWith('[') ? 'json' : 'csv'
+  if (!/\.csv$/i.test(fileName) && text.trimStart().startsWith('[')) return 'json'
+  const header = (text.split(/\r?\n/, 1)[0] ?? '').toLowerCase()
+  if (header.includes('order id') && header.includes('product name')) return 'amazon'
+  if (header.includes('transaction id') && header.includes('gross')) return 'paypal'
+  return 'csv'
 }
 
 function uploadForm(csrfToken: string): Html {
   return html`<form method="post" action="/purchases/import" enctype="multipart/form-data">${csrfField(csrfToken)}<input type="hidden" name="step" value="preview">
 <label for="import-file">File (CSV or JSON, up to ${FILE_MAX_BYTES / 1024 / 1024} MB)</label><input type="file" id="import-file" name="file" accept=".csv,.json,text/csv,application/json" required aria-describedby="import-help">
-<label for="import-format">Format</label><select id="import-format" name="format"><option value="auto">Detect from the file</option><option value="csv">CSV</option><option value="json">JSON</option></select>
+<label for="import-format">Format</label><select id="import-format" name="format"><option value="auto">Detect from the file</option><option value="amazon">Amazon order history (Retail.OrderHistory.1.csv)</option><option value="paypal">PayPal activity download (CSV)</option><option value="csv">Any other CSV (a shop's or bank's)</option><option value="json">JSON</option></select>
 <p><button type="submit">Preview import</button></p></form>
-<div id="import-help" class="muted"><p>CSV (separated by commas, semicolons or tabs, as spreadsheets save it): a header row, then one purchase per row. Common column names are understood in several languages — seller, merchant, shop or Händler; date, order date or Datum; amount, total or Betrag; currency or Währung; order number or Bestellnummer; category; notes — and you can say what other columns hold in the next step. Seller, date and total are required; the currency too, unless you choose one for every row. Dates as <code>2026-03-14</code> or <code>14.03.2026</code>. ${AMOUNT_HINT}</p>
+<div id="import-help" class="muted"><p><strong>Amazon:</strong> in the archive Amazon sends when you “Request your data”, the file <code>Retail.OrderHistory.1.csv</code>; the items of one order become one purchase, cancelled orders are left out. <strong>PayPal:</strong> Activity → Download → CSV; completed payments you made become purchases, refunds, transfers and money you received are listed and left out.</p>
+<p>CSV (separated by commas, semicolons or tabs, as spreadsheets save it): a header row, then one purchase per row. Common column names are understood in several languages — seller, merchant, shop or Händler; date, order date or Datum; amount, total or Betrag; currency or Währung; order number or Bestellnummer; category; notes — and you can say what other columns hold in the next step. Seller, date and total are required; the currency too, unless you choose one for every row. Dates as <code>2026-03-14</code>, <code>14.03.2026</code>, <code>14/03/2026</code> or <code>03/14/2026</code> (which of the last two is detected, and you can change it). ${AMOUNT_HINT}</p>
 <p>Rows that repeat a purchase you already have (same seller, date, total and order number) are marked in the preview and left out unless you choose otherwise.</p>
 <p>JSON: an array of orders such as <code>[{"seller": "Fjord Outdoor", "orderDate": "2026-03-14", "currency": "EUR", "total": 129.9}]</code>, optionally with <code>items</code>.</p></div>`
 }
@@ -62,14 +84,17 @@ const issueList = (issues: readonly ValidationIssue[]) =>
 
 function previewTable(rows: readonly ImportRow[]): Html {
   const valid = rows.filter((r) => r.order)
-  const invalid = rows.filter((r) => r.issues)
+  const invalid = rows.filter((r) => r.issues || r.skipped)
   const shownValid = valid.slice(0, PREVIEW_VALID_ROWS)
   const shownInvalid = invalid.slice(0, PREVIEW_ISSUE_ROWS)
   const row = (r: ImportRow) => {
     const o = r.order as Order | undefined
+    const at = r.where ?? String(r.index + 1)
+    if (r.skipped)
+      return html`<tr class="row-skipped"><td>${at}</td><td colspan="4"><span class="badge">Left out: ${r.skipped}</span></td></tr>`
     return r.issues
-      ? html`<tr class="row-invalid"><td>${r.index + 1}</td><td colspan="4"><span class="badge error">Will be skipped</span>${issueList(r.issues)}</td></tr>`
-      : html`<tr${r.duplicate ? html` class="row-duplicate"` : ''}><td>${r.index + 1}</td><td>${o?.orderDate.slice(0, 10)}</td><td>${o?.seller}${r.duplicate ? html` <span class="badge">${r.duplicate === 'vault' ? 'Already in your purchases' : 'Repeats an earlier row'}</span>` : ''}</td><td>${o?.category ?? ''}</td><td class="num">${o ? formatAmount(o.total, o.currency) : ''}</td></tr>`
+      ? html`<tr class="row-invalid"><td>${at}</td><td colspan="4"><span class="badge error">Will be skipped</span>${issueList(r.issues)}</td></tr>`
+      : html`<tr${r.duplicate ? html` class="row-duplicate"` : ''}><td>${at}</td><td>${o?.orderDate.slice(0, 10)}</td><td>${o?.seller}${r.duplicate ? html` <span class="badge">${r.duplicate === 'vault' ? 'Already in your purchases' : 'Repeats an earlier row'}</span>` : ''}</td><td>${o?.category ?? ''}</td><td class="num">${o ? formatAmount(o.total, o.currency) : ''}</td></tr>`
   }
   return html`<div class="table-wrap"><table class="import-preview"><caption>Rows in the file</caption><thead><tr><th scope="col">Row</th><th scope="col">Date</th><th scope="col">Seller</th><th scope="col">Category</th><th scope="col">Total</th></tr></thead>
 <tbody>${[...shownInvalid, ...shownValid].sort((a, b) => a.index - b.index).map(row)}</tbody></table></div>
@@ -86,14 +111,34 @@ function csvOptions(form: FormValues): CsvImportOptions {
   const selects = form.all('column')
   const columns = selects.length > 0 ? selects : mapped !== '' ? mapped.split(',') : undefined
   const currency = form.text('currency_all').toUpperCase()
+  const dateOrder = DATE_ORDERS.find((d) => d === form.text('date_order'))
   return {
     ...(columns ? { columns: columns.slice(0, 50) } : {}),
     ...(/^[A-Z]{3}$/.test(currency) ? { currency } : {}),
+    ...(dateOrder ? { dateOrder } : {}),
   }
 }
 
-function hiddenOptions(options: CsvImportOptions): Html {
-  return html`${options.columns ? html`<input type="hidden" name="columns" value="${options.columns.join(',')}">` : ''}${options.currency ? html`<input type="hidden" name="currency_all" value="${options.currency}">` : ''}`
+function hiddenOptions(options: CsvImportOptions, withDateOrder = true): Html {
+  return html`${options.columns ? html`<input type="hidden" name="columns" value="${options.columns.join(',')}">` : ''}${options.currency ? html`<input type="hidden" name="currency_all" value="${options.currency}">` : ''}${withDateOrder && options.dateOrder ? html`<input type="hidden" name="date_order" value="${options.dateOrder}">` : ''}`
+}
+
+/**
+ * How dates like `03/04/2026` were read, and a form to read them the other way: the file is
+ * previewed again, nothing is written. Said loudly when the file did not settle it.
+ */
+function dateOrderForm(
+  csrfToken: string,
+  format: Format,
+  text: string,
+  detected: DetectedDateOrder,
+  options: CsvImportOptions,
+): Html {
+  const order = detected.order
+  if (order === undefined) return html``
+  return html`<form method="post" action="/purchases/import" enctype="multipart/form-data" class="date-order">${csrfField(csrfToken)}<input type="hidden" name="step" value="preview"><input type="hidden" name="format" value="${format}">${hiddenOptions(options, false)}<input type="hidden" name="content" value="${text}">
+<p${detected.certain ? '' : html` class="error"`}>${detected.certain ? 'Dates are read as' : 'The file does not show whether dates are day or month first: they are read as'} ${DATE_ORDER_WORDS[order]}.</p>
+<label for="date-order">Read dates as</label><select id="date-order" name="date_order">${DATE_ORDERS.map((d) => html`<option value="${d}"${d === order ? html` selected` : ''}>${DATE_ORDER_WORDS[d]}</option>`)}</select> <button type="submit">Read the dates again</button></form>`
 }
 
 /** The mapping step: what each column of the file holds (a select per column), and one currency for every row when no column holds it. */
@@ -165,12 +210,7 @@ export function purchaseImportPages(kit: OwnerPageKit): Hono<PageEnv> {
       const text = form.text('content')
       const format = form.text('format')
       const expected = Number(form.text('expected'))
-      if (
-        (format !== 'csv' && format !== 'json') ||
-        text === '' ||
-        !Number.isInteger(expected) ||
-        expected < 1
-      )
+      if (!isFormat(format) || text === '' || !Number.isInteger(expected) || expected < 1)
         return again(400, 'The import form was incomplete. Choose the file again.')
       if (fieldTooLarge(text)) return tooLarge()
       const preview = await kit.actions.purchases.previewText(format, text, options)
@@ -189,7 +229,8 @@ export function purchaseImportPages(kit: OwnerPageKit): Hono<PageEnv> {
 
     // A first preview carries the file; a preview after the mapping step carries its text back.
     let text = form.text('content')
-    let format: Format = form.text('format') === 'json' ? 'json' : 'csv'
+    const carried = form.text('format')
+    let format: Format = isFormat(carried) ? carried : 'csv'
     if (text !== '') {
       if (fieldTooLarge(text)) return tooLarge()
     } else {
@@ -216,17 +257,19 @@ export function purchaseImportPages(kit: OwnerPageKit): Hono<PageEnv> {
       return again(400, `${preview.title}. Nothing was imported.`, preview.issues)
     }
     const valid = preview.rows.filter((r) => r.order).length
-    const invalid = preview.rows.length - valid
+    const skipped = preview.rows.filter((r) => r.skipped).length
+    const invalid = preview.rows.length - valid - skipped
     const duplicates = preview.rows.filter((r) => r.duplicate).length
     const fresh = valid - duplicates
     return show(
       c,
       200,
-      html`<p role="status">${format.toUpperCase()} file with ${preview.rows.length} row${preview.rows.length === 1 ? '' : 's'}: <strong>${valid} valid</strong>${invalid > 0 ? html`, <strong class="error">${invalid} with issues</strong> (they will be skipped; fix them in the file and import it again to add them)` : ''}${
+      html`<p role="status">${FORMAT_WORDS[format]} file with ${preview.rows.length} ${format === 'amazon' ? 'order' : 'row'}${preview.rows.length === 1 ? '' : 's'}: <strong>${valid} valid</strong>${skipped > 0 ? html`, ${skipped} not purchases (left out, each with its reason)` : ''}${invalid > 0 ? html`, <strong class="error">${invalid} with issues</strong> (they will be skipped; fix them in the file and import it again to add them)` : ''}${
         duplicates > 0
           ? html`, <strong>${duplicates} already in your purchases or repeated in the file</strong> (skipped unless you tick the box below)`
           : ''
       }. Nothing has been imported yet.</p>
+${preview.dateOrder ? dateOrderForm(csrfToken, format, text, preview.dateOrder, options) : ''}
 ${previewTable(preview.rows)}
 ${
   valid > 0
