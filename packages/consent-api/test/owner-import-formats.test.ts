@@ -102,4 +102,31 @@ describe('POST /owner/purchases/import?format=…', () => {
     expect((await post(f, owner, 'a,b\n1,2\n', '?format=ebay')).status).toBe(400)
     expect((await f.tv.vault.purchases.list()).items).toEqual([])
   })
+
+  it('email: an mbox streams through the preview; only orders are written, once', async () => {
+    const { f, owner } = await signedIn()
+    const mbox = readFileSync(new URL('./fixtures/imports/orders.mbox', import.meta.url))
+    const send = (query: string) =>
+      f.call(owner, 'POST', `/owner/purchases/import${query}`, {
+        body: mbox,
+        type: 'application/mbox',
+      })
+    const preview = (await (await send('?preview=true')).json()) as Preview
+    expect([preview.valid, preview.invalid, preview.skipped]).toEqual([3, 0, 2])
+    const done = await send('?duplicates=skip')
+    expect(done.status).toBe(201)
+    expect(await done.json()).toMatchObject({ imported: 3, skipped: 2 })
+    expect(await (await send('?duplicates=skip')).json()).toMatchObject({
+      imported: 0,
+      skippedDuplicates: 3,
+    })
+    const one = await f.call(owner, 'POST', '/owner/purchases/import?preview=true', {
+      body: readFileSync(new URL('./fixtures/imports/no-markup.eml', import.meta.url)),
+      type: 'message/rfc822',
+    })
+    expect(one.status).toBe(400)
+    expect(((await one.json()) as { title: string }).title).toBe(
+      'The message has no schema.org order markup: there is nothing to import',
+    )
+  })
 })

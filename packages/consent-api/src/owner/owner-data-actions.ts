@@ -197,9 +197,12 @@ export function ownerDataActions(deps: DataActionsDeps): OwnerDataActions {
           const rows = await preview(
             format === 'json'
               ? { format, doc: JSON.parse(text) }
-              : format === 'amazon'
-                ? { format, text }
-                : { format, text, ...(options ? { options } : {}) },
+              : format === 'email'
+                ? // The page carries a mail file as Latin-1 text (one character per byte): its bytes back.
+                  { format, chunks: [new Uint8Array(Buffer.from(text, 'latin1'))] }
+                : format === 'amazon'
+                  ? { format, text }
+                  : { format, text, ...(options ? { options } : {}) },
           )
           return { ok: true, ...rows }
         } catch (err) {

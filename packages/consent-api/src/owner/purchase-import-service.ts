@@ -3,6 +3,7 @@ import type { CsvLayout } from './csv-columns.js'
 import type { DetectedDateOrder } from './date-order.js'
 import { rowsFromAmazon } from './import-amazon.js'
 import { markDuplicates } from './import-duplicates.js'
+import { type MailProgress, rowsFromMail } from './import-email.js'
 import { type PaypalImportOptions, paypalDateOrder, rowsFromPaypal } from './import-paypal.js'
 import { RequestProblem } from './owner-errors.js'
 import {
@@ -27,12 +28,18 @@ export type ImportSource =
   | { readonly format: 'amazon'; readonly text: string }
   /** PayPal's activity download (CSV, import-paypal.ts). */
   | { readonly format: 'paypal'; readonly text: string; readonly options?: PaypalImportOptions }
+  /** Order-confirmation emails: one message (`.eml`) or a mailbox (`.mbox`), read as it streams (import-email.ts). */
+  | {
+      readonly format: 'email'
+      readonly chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>
+      readonly onProgress?: (progress: MailProgress) => void
+    }
 
 /** The formats of {@link ImportSource}, for the API's `format` parameter, the page's choice and the CLI. */
-export const IMPORT_FORMATS = ['csv', 'json', 'amazon', 'paypal'] as const
+export const IMPORT_FORMATS = ['csv', 'json', 'amazon', 'paypal', 'email'] as const
 export type ImportFormat = (typeof IMPORT_FORMATS)[number]
 /** The formats whose whole file is text a page can carry between its steps. */
-export type TextImportFormat = 'csv' | 'json' | 'amazon' | 'paypal'
+export type TextImportFormat = ImportFormat
 
 /** A preview: every row (valid, with issues, or a duplicate) and, for CSV, how its columns were understood. */
 export interface ImportPreviewRows {
@@ -49,6 +56,10 @@ export async function previewImport(
 ): Promise<ImportPreviewRows> {
   if (source.format === 'json')
     return { rows: await markDuplicates(vault, rowsFromJson(source.doc)) }
+  if (source.format === 'email')
+    return {
+      rows: await markDuplicates(vault, await rowsFromMail(source.chunks, source.onProgress)),
+    }
   if (source.format === 'amazon')
     return { rows: await markDuplicates(vault, rowsFromAmazon(source.text)) }
   if (source.format === 'paypal')

@@ -2,10 +2,16 @@ import { type Context, Hono } from 'hono'
 import { z } from 'zod'
 import { Order, type ValidationIssue } from '@custos/vault'
 import type { AppContext } from '../app-context.js'
-import { IMPORT_BODY_LIMIT, ownerBodyLimit } from './body-limits.js'
+import {
+  BodyTooLargeError,
+  IMPORT_BODY_LIMIT,
+  limitedChunks,
+  ownerBodyLimit,
+  tooLarge,
+} from './body-limits.js'
 import type { OwnerActions } from './owner-actions.js'
 import { type OwnerEnv, ownerGuard } from './owner-auth.js'
-import { apiProblem } from '../problem.js'
+import { apiProblem, problemResponse } from '../problem.js'
 import { RequestProblem } from './owner-errors.js'
 import {
   DateOrDateTime,
@@ -66,6 +72,14 @@ export const ImportQuery = z
 async function importSource(c: Context, q: z.output<typeof ImportQuery>): Promise<ImportSource> {
   const type = mediaType(c)
   if (type === 'application/json') return { format: 'json', doc: parseJsonText(await c.req.text()) }
+  // Mail streams through the importer message by message (import-email.ts), never buffered whole.
+  if (type === 'message/rfc822' || type === 'application/mbox') {
+    const body = c.req.raw.body
+    return {
+      format: 'email',
+      chunks: body ? limitedChunks(body, IMPORT_BODY_LIMIT) : [],
+    }
+  }
   if (type === 'text/csv' && q.format === 'amazon')
     return { format: 'amazon', text: await c.req.text() }
   if (type === 'text/csv' && q.format === 'paypal')
@@ -82,7 +96,7 @@ async function importSource(c: Context, q: z.output<typeof ImportQuery>): Promis
     }
     return { format: 'csv', text: await c.req.text(), options }
   }
-  throw unsupportedMediaType('application/json or text/csv')
+  throw unsupportedMediaType('application/json, text/csv, message/rfc822 or application/mbox')
 }
 
 /**
@@ -115,7 +129,14 @@ export function purchaseRoutes(app: AppContext, actions: OwnerActions): Hono<Own
 
   routes.post('/import', ownerBodyLimit(IMPORT_BODY_LIMIT), async (c) => {
     const q = queryParams(c, ImportQuery)
-    const { rows, layout, dateOrder } = await actions.purchases.preview(await importSource(c, q))
+    let preview: Awaited<ReturnType<OwnerActions['purchases']['preview']>>
+    try {
+      preview = await actions.purchases.preview(await importSource(c, q))
+    } catch (err) {
+      if (err instanceof BodyTooLargeError) return problemResponse(c, tooLarge)
+      throw err
+    }
+    const { rows, layout, dateOrder } = preview
     const invalid = rows.filter((r) => r.issues)
     const skipped = rows.filter((r) => r.skipped).length
     const duplicates = rows.filter((r) => r.duplicate).length

@@ -43,7 +43,7 @@ const PREVIEW_VALID_ROWS = 100
 const PREVIEW_ISSUE_ROWS = 500
 
 type Format = TextImportFormat
-const FORMATS: readonly Format[] = ['csv', 'json', 'amazon', 'paypal']
+const FORMATS: readonly Format[] = ['csv', 'json', 'amazon', 'paypal', 'email']
 const isFormat = (f: string): f is Format => (FORMATS as readonly string[]).includes(f)
 
 /** What each format is, in the owner's words (the choice and the preview's summary). */
@@ -52,6 +52,7 @@ const FORMAT_WORDS: Record<Format, string> = {
   json: 'JSON',
   amazon: 'Amazon order history',
   paypal: 'PayPal activity',
+  email: 'Email',
 }
 
 /**
@@ -61,6 +62,7 @@ const FORMAT_WORDS: Record<Format, string> = {
 function detectFormat(chosen: string, fileName: string, text: string): Format {
   if (isFormat(chosen)) return chosen
   if (/\.json$/i.test(fileName)) return 'json'
+  if (/\.(eml|mbox|mbx)$/i.test(fileName) || /^From /.test(text)) return 'email'
   if (!/\.csv$/i.test(fileName) && text.trimStart().startsWith('[')) return 'json'
   const header = (text.split(/\r?\n/, 1)[0] ?? '').toLowerCase()
   if (header.includes('order id') && header.includes('product name')) return 'amazon'
@@ -70,10 +72,10 @@ function detectFormat(chosen: string, fileName: string, text: string): Format {
 
 function uploadForm(csrfToken: string): Html {
   return html`<form method="post" action="/purchases/import" enctype="multipart/form-data">${csrfField(csrfToken)}<input type="hidden" name="step" value="preview">
-<label for="import-file">File (CSV or JSON, up to ${FILE_MAX_BYTES / 1024 / 1024} MB)</label><input type="file" id="import-file" name="file" accept=".csv,.json,text/csv,application/json" required aria-describedby="import-help">
-<label for="import-format">Format</label><select id="import-format" name="format"><option value="auto">Detect from the file</option><option value="amazon">Amazon order history (Retail.OrderHistory.1.csv)</option><option value="paypal">PayPal activity download (CSV)</option><option value="csv">Any other CSV (a shop's or bank's)</option><option value="json">JSON</option></select>
+<label for="import-file">File (CSV, JSON or email, up to ${FILE_MAX_BYTES / 1024 / 1024} MB)</label><input type="file" id="import-file" name="file" accept=".csv,.json,.eml,.mbox,text/csv,application/json,message/rfc822,application/mbox" required aria-describedby="import-help">
+<label for="import-format">Format</label><select id="import-format" name="format"><option value="auto">Detect from the file</option><option value="amazon">Amazon order history (Retail.OrderHistory.1.csv)</option><option value="paypal">PayPal activity download (CSV)</option><option value="email">Order confirmation emails (.eml or .mbox)</option><option value="csv">Any other CSV (a shop's or bank's)</option><option value="json">JSON</option></select>
 <p><button type="submit">Preview import</button></p></form>
-<div id="import-help" class="muted"><p><strong>Amazon:</strong> in the archive Amazon sends when you “Request your data”, the file <code>Retail.OrderHistory.1.csv</code>; the items of one order become one purchase, cancelled orders are left out. <strong>PayPal:</strong> Activity → Download → CSV; completed payments you made become purchases, refunds, transfers and money you received are listed and left out.</p>
+<div id="import-help" class="muted"><p><strong>Amazon:</strong> in the archive Amazon sends when you “Request your data”, the file <code>Retail.OrderHistory.1.csv</code>; the items of one order become one purchase, cancelled orders are left out. <strong>PayPal:</strong> Activity → Download → CSV; completed payments you made become purchases, refunds, transfers and money you received are listed and left out. <strong>Emails:</strong> one message saved as <code>.eml</code>, or a mailbox exported as <code>.mbox</code>; orders are taken from the schema.org order markup shops put in confirmation emails, and messages without it are listed and left out, never guessed at. For mailboxes larger than this page takes, use <code>custos import-purchases FILE --format email</code>.</p>
 <p>CSV (separated by commas, semicolons or tabs, as spreadsheets save it): a header row, then one purchase per row. Common column names are understood in several languages — seller, merchant, shop or Händler; date, order date or Datum; amount, total or Betrag; currency or Währung; order number or Bestellnummer; category; notes — and you can say what other columns hold in the next step. Seller, date and total are required; the currency too, unless you choose one for every row. Dates as <code>2026-03-14</code>, <code>14.03.2026</code>, <code>14/03/2026</code> or <code>03/14/2026</code> (which of the last two is detected, and you can change it). ${AMOUNT_HINT}</p>
 <p>Rows that repeat a purchase you already have (same seller, date, total and order number) are marked in the preview and left out unless you choose otherwise.</p>
 <p>JSON: an array of orders such as <code>[{"seller": "Fjord Outdoor", "orderDate": "2026-03-14", "currency": "EUR", "total": 129.9}]</code>, optionally with <code>items</code>.</p></div>`
@@ -237,14 +239,22 @@ export function purchaseImportPages(kit: OwnerPageKit): Hono<PageEnv> {
       const file = form.file('file')
       if (!file) return again(400, 'Choose a CSV or JSON file to preview.')
       if (file.size > FILE_MAX_BYTES) return tooLarge()
-      try {
-        text = new TextDecoder('utf-8', { fatal: true })
-          .decode(await file.arrayBuffer())
-          .replace(/^\uFEFF/, '')
-      } catch {
-        return again(400, 'The file is not UTF-8 text. Save it as UTF-8 CSV or JSON and try again.')
-      }
-      format = detectFormat(form.text('format'), file.name, text)
+      const bytes = new Uint8Array(await file.arrayBuffer())
+      if (form.text('format') === 'email' || /\.(eml|mbox|mbx)$/i.test(file.name)) {
+        // Mail is bytes in any charset (each part says its own): carried as Latin-1, one character a byte.
+        // (Node's latin1 is ISO-8859-1; the WHATWG decoder of that name is windows-1252, not 1:1.)
+        text = Buffer.from(bytes).toString('latin1')
+        format = 'email'
+      } else
+        try {
+          text = new TextDecoder('utf-8', { fatal: true }).decode(bytes).replace(/^\uFEFF/, '')
+        } catch {
+          return again(
+            400,
+            'The file is not UTF-8 text. Save it as UTF-8 CSV or JSON and try again.',
+          )
+        }
+      if (format !== 'email') format = detectFormat(form.text('format'), file.name, text)
     }
     const preview = await kit.actions.purchases.previewText(format, text, options)
     if (!preview.ok) {
