@@ -25,6 +25,8 @@ export type { ImportRow, CsvImportOptions } from './owner/purchase-import.js'
 export { CSV_COLUMNS, COLUMN_WORDS, type CsvColumn, type CsvLayout } from './owner/csv-columns.js'
 export {
   IMPORT_FORMATS,
+  detectImportFormat,
+  importRefusal,
   ordersToImport,
   previewImport,
   type DuplicateChoice,
@@ -35,6 +37,9 @@ export {
   type TextImportFormat,
 } from './owner/purchase-import-service.js'
 export { AMAZON_SOURCE, rowsFromAmazon } from './owner/import-amazon.js'
+export { EMAIL_SOURCE, rowsFromMail, type MailProgress } from './owner/import-email.js'
+export { ordersInHtml, type MarkupOrder } from './owner/order-markup.js'
+export { mailMessages } from './owner/mail-messages.js'
 export { PAYPAL_SOURCE, rowsFromPaypal, type PaypalImportOptions } from './owner/import-paypal.js'
 export {
   DATE_ORDERS,

@@ -38,6 +38,21 @@ export type ImportSource =
 /** The formats of {@link ImportSource}, for the API's `format` parameter, the page's choice and the CLI. */
 export const IMPORT_FORMATS = ['csv', 'json', 'amazon', 'paypal', 'email'] as const
 export type ImportFormat = (typeof IMPORT_FORMATS)[number]
+/**
+ * The format a file shows, for "detect from the file": mail by its name or its first line
+ * (`From ` opens a mailbox), JSON by its name or first character, Amazon's and PayPal's exports by
+ * the columns only they have together, any other CSV otherwise.
+ */
+export function detectImportFormat(fileName: string, head: string): ImportFormat {
+  if (/\.(eml|mbox|mbx)$/i.test(fileName) || /^From /.test(head)) return 'email'
+  if (/\.json$/i.test(fileName)) return 'json'
+  if (!/\.csv$/i.test(fileName) && head.trimStart().startsWith('[')) return 'json'
+  const header = (head.replace(/^\uFEFF/, '').split(/\r?\n/, 1)[0] ?? '').toLowerCase()
+  if (header.includes('order id') && header.includes('product name')) return 'amazon'
+  if (header.includes('transaction id') && header.includes('gross')) return 'paypal'
+  return 'csv'
+}
+
 /** The formats whose whole file is text a page can carry between its steps. */
 export type TextImportFormat = ImportFormat
 

@@ -48,6 +48,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./commands/rotate-keys.js')).rotateKeysCommand,
   },
   {
+    name: 'import-purchases',
+    summary: 'Import purchase history from a shop, payment or email export (preview first).',
+    load: async () => (await import('./commands/import-purchases.js')).importPurchasesCommand,
+  },
+  {
     name: 'backup',
     summary: 'Write an encrypted backup of the whole vault to FILE.',
     load: async () => (await import('./commands/backup.js')).backupCommand,

@@ -14,6 +14,7 @@ import {
   type ImportRow,
   type OwnerPageKit,
   type TextImportFormat,
+  detectImportFormat,
 } from '@custos/consent-api'
 import { type FormValues, readForm } from './form-values.js'
 import { type Html, csrfField, notice, page } from './layout.js'
@@ -55,19 +56,9 @@ const FORMAT_WORDS: Record<Format, string> = {
   email: 'Email',
 }
 
-/**
- * The format the owner chose, or the one the file shows: Amazon's and PayPal's exports by the
- * columns only they have together, JSON by its name or its first character, CSV otherwise.
- */
+/** The format the owner chose, or the one the file shows. */
 function detectFormat(chosen: string, fileName: string, text: string): Format {
-  if (isFormat(chosen)) return chosen
-  if (/\.json$/i.test(fileName)) return 'json'
-  if (/\.(eml|mbox|mbx)$/i.test(fileName) || /^From /.test(text)) return 'email'
-  if (!/\.csv$/i.test(fileName) && text.trimStart().startsWith('[')) return 'json'
-  const header = (text.split(/\r?\n/, 1)[0] ?? '').toLowerCase()
-  if (header.includes('order id') && header.includes('product name')) return 'amazon'
-  if (header.includes('transaction id') && header.includes('gross')) return 'paypal'
-  return 'csv'
+  return isFormat(chosen) ? chosen : detectImportFormat(fileName, text.slice(0, 4096))
 }
 
 function uploadForm(csrfToken: string): Html {
@@ -254,7 +245,10 @@ export function purchaseImportPages(kit: OwnerPageKit): Hono<PageEnv> {
             'The file is not UTF-8 text. Save it as UTF-8 CSV or JSON and try again.',
           )
         }
-      if (format !== 'email') format = detectFormat(form.text('format'), file.name, text)
+      if (format !== 'email') {
+        format = detectFormat(form.text('format'), file.name, text)
+        if (format === 'email') text = Buffer.from(bytes).toString('latin1')
+      }
     }
     const preview = await kit.actions.purchases.previewText(format, text, options)
     if (!preview.ok) {
