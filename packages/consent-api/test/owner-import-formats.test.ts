@@ -129,4 +129,60 @@ describe('POST /owner/purchases/import?format=…', () => {
       'The message has no schema.org order markup: there is nothing to import',
     )
   })
+
+  it('CSV: the mapping the owner confirmed is remembered for the next file of the same shape', async () => {
+    const { f, owner } = await signedIn()
+    const header = 'Buchungstag;Empfänger;Verwendungszweck;Soll'
+    const march = `${header}\n03/04/2026;Fjord Outdoor;Jacke;129,90\n25/04/2026;Nordlys;Buch;12,00\n`
+    const april = `${header}\n03/05/2026;Eckhaus;Brot;4,20\n`
+    // Unknown columns: refused until mapped.
+    expect((await post(f, owner, april, '?preview=true')).status).toBe(400)
+    const mapped = await post(
+      f,
+      owner,
+      march,
+      '?columns=orderDate,seller,notes,total&currency=EUR&dateOrder=dmy',
+    )
+    expect(mapped.status).toBe(201)
+    // A preview alone remembers nothing; the confirmed import did.
+    const next = await post(f, owner, april, '?preview=true')
+    expect(next.status).toBe(200)
+    const body = (await next.json()) as Preview & {
+      mappingRecalled?: boolean
+      dateOrder?: string
+      rows: { order?: { orderDate: string; total: number; currency: string } }[]
+    }
+    expect(body.mappingRecalled).toBe(true)
+    expect(body.dateOrder).toBe('dmy')
+    expect(body.rows[0]?.order).toMatchObject({
+      orderDate: '2026-05-03',
+      total: 4.2,
+      currency: 'EUR',
+    })
+    // Another shape is not touched by it.
+    expect(
+      (await post(f, owner, 'Datum;Wer;Betrag\n03/05/2026;X;1,00\n', '?preview=true')).status,
+    ).toBe(400)
+  })
+
+  it('CSV: day- or month-first detected from the dates, confirmable', async () => {
+    const { f, owner } = await signedIn()
+    const us = 'seller,date,total,currency\nA,03/04/2026,1.00,USD\nB,04/25/2026,2.00,USD\n'
+    const body = (await (await post(f, owner, us, '?preview=true')).json()) as {
+      dateOrder: string
+      dateOrderCertain: boolean
+      rows: { order: { orderDate: string } }[]
+    }
+    expect([body.dateOrder, body.dateOrderCertain]).toEqual(['mdy', true])
+    expect(body.rows.map((r) => r.order.orderDate)).toEqual(['2026-03-04', '2026-04-25'])
+    const unsure = 'seller,date,total,currency\nA,03/04/2026,1.00,USD\n'
+    const guess = (await (await post(f, owner, unsure, '?preview=true')).json()) as {
+      dateOrderCertain: boolean
+    }
+    expect(guess.dateOrderCertain).toBe(false)
+    const told = (await (await post(f, owner, unsure, '?preview=true&dateOrder=mdy')).json()) as {
+      rows: { order: { orderDate: string } }[]
+    }
+    expect(told.rows[0]?.order.orderDate).toBe('2026-03-04')
+  })
 })

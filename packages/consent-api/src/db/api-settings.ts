@@ -8,6 +8,8 @@ export type SettingName =
   | 'receipt_jurisdiction'
   | 'purpose_policy'
   | 'myterms_policy'
+  /** The owner's CSV column mappings per file shape (owner/csv-mapping-memory.ts). */
+  | 'csv_mappings'
 
 /**
  * Reads and writes the owner's settings (the registration mode, the time zone, the receipts'

@@ -24,6 +24,7 @@ import {
   type OwnerConversations,
   ownerConversations,
 } from '../conversations/owner-conversations.js'
+import { CsvMappingMemory } from './csv-mapping-memory.js'
 import { TimeZoneSetting } from './time-zone-setting.js'
 
 /** Who may register clients (RFC 7591 §3) and the initial access tokens, as the owner manages them. */
@@ -150,5 +151,6 @@ export function ownerActionsFor(app: AppContext): OwnerActions {
     },
     timeZone: new TimeZoneSetting(app),
     conversations: ownerConversations(app),
+    csvMappings: new CsvMappingMemory(app),
   })
 }

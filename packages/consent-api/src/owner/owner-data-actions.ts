@@ -14,11 +14,13 @@ import type {
 } from '@custos/vault'
 import type { ReceiptExport } from '../receipts/receipt-export.js'
 import { type BackupDownload, backupDownload } from './backup-download.js'
+import type { CsvMappingMemory } from './csv-mapping-memory.js'
 import type { CsvImportOptions, ImportRow } from './purchase-import.js'
 import {
   type DuplicateChoice,
   type ImportPreview,
   type ImportPreviewRows,
+  type CsvMapping,
   type ImportSource,
   type TextImportFormat,
   importRefusal,
@@ -28,6 +30,8 @@ import {
 
 export interface DataActionsDeps {
   readonly vault: Vault
+  /** The owner's CSV mappings per file shape (csv-mapping-memory.ts); tests may leave it out. */
+  readonly csvMappings?: CsvMappingMemory
   readonly now: () => Date
   /** Revokes every access and refresh token issued under a grant (store/token-store.ts). */
   readonly revokeGrantTokens: (grantId: string) => Promise<void>
@@ -102,8 +106,15 @@ export interface OwnerDataActions {
       text: string,
       options?: CsvImportOptions,
     ): Promise<ImportPreview>
-    /** Writes a preview's valid rows (less duplicates unless asked for) in one transaction, as imported purchases. */
-    commitImport(rows: readonly ImportRow[], duplicates: DuplicateChoice): Promise<Purchase[]>
+    /**
+     * Writes a preview's valid rows (less duplicates unless asked for) in one transaction, as
+     * imported purchases; a CSV's mapping is then remembered for its file shape.
+     */
+    commitImport(
+      rows: readonly ImportRow[],
+      duplicates: DuplicateChoice,
+      mapping?: CsvMapping,
+    ): Promise<Purchase[]>
   }
   readonly inbox: {
     /** The receipt joins the history (linked to its vendor); answers it as now stored. */
@@ -163,7 +174,7 @@ export interface OwnerDataActions {
 
 export function ownerDataActions(deps: DataActionsDeps): OwnerDataActions {
   const { vault } = deps
-  const preview = (source: ImportSource) => previewImport(vault, source)
+  const preview = (source: ImportSource) => previewImport(vault, source, deps.csvMappings)
   return Object.freeze({
     // A change of a granted field is a signal to its vendors (vault: signals/signal-outbox.ts).
     fields: Object.freeze({
@@ -213,9 +224,17 @@ export function ownerDataActions(deps: DataActionsDeps): OwnerDataActions {
           throw err
         }
       },
-      async commitImport(rows: readonly ImportRow[], duplicates: DuplicateChoice) {
+      async commitImport(
+        rows: readonly ImportRow[],
+        duplicates: DuplicateChoice,
+        mapping?: CsvMapping,
+      ) {
         const orders = ordersToImport(rows, duplicates)
-        return orders.length > 0 ? vault.purchases.addMany(orders, { provenance: 'import' }) : []
+        const added =
+          orders.length > 0 ? await vault.purchases.addMany(orders, { provenance: 'import' }) : []
+        if (mapping && deps.csvMappings)
+          await deps.csvMappings.remember(mapping.header, mapping.options)
+        return added
       },
     }),
 

@@ -1,5 +1,6 @@
 import type { Order, ValidationIssue, Vault } from '@custos/vault'
 import type { CsvLayout } from './csv-columns.js'
+import { type CsvMappingMemory, hasMapping } from './csv-mapping-memory.js'
 import type { DetectedDateOrder } from './date-order.js'
 import { rowsFromAmazon } from './import-amazon.js'
 import { markDuplicates } from './import-duplicates.js'
@@ -12,6 +13,7 @@ import {
   type ImportRow,
   csvDateOrder,
   csvLayoutOf,
+  csvRecords,
   rowsFromCsv,
   rowsFromJson,
 } from './purchase-import.js'
@@ -62,12 +64,24 @@ export interface ImportPreviewRows {
   readonly layout?: CsvLayout
   /** CSV: how dates like `03/04/2026` were read, and whether the file settled it (else the owner should confirm). */
   readonly dateOrder?: DetectedDateOrder
+  /**
+   * CSV: the header and the options the file was read with — the owner's, or (`recalled`) the
+   * mapping she confirmed before for a header of this shape (csv-mapping-memory.ts).
+   */
+  readonly mapping?: CsvMapping
+}
+
+export interface CsvMapping {
+  readonly header: readonly string[]
+  readonly options: CsvImportOptions
+  readonly recalled: boolean
 }
 
 /** Parses and checks the file and marks duplicates; writes nothing. A file unusable as a whole throws a 400 problem. */
 export async function previewImport(
   vault: Vault,
   source: ImportSource,
+  memory?: CsvMappingMemory,
 ): Promise<ImportPreviewRows> {
   if (source.format === 'json')
     return { rows: await markDuplicates(vault, rowsFromJson(source.doc)) }
@@ -82,11 +96,16 @@ export async function previewImport(
       rows: await markDuplicates(vault, rowsFromPaypal(source.text, source.options)),
       dateOrder: paypalDateOrder(source.text, source.options),
     }
-  const rows = rowsFromCsv(source.text, source.options)
+  const given = source.options ?? {}
+  const header = csvRecords(source.text).header
+  const recalled = !hasMapping(given) && memory ? await memory.recall(header) : undefined
+  const options = recalled ?? given
+  const rows = rowsFromCsv(source.text, options)
   return {
     rows: await markDuplicates(vault, rows),
-    layout: csvLayoutOf(source.text, source.options),
-    dateOrder: csvDateOrder(source.text, source.options),
+    layout: csvLayoutOf(source.text, options),
+    dateOrder: csvDateOrder(source.text, options),
+    mapping: { header, options, recalled: recalled !== undefined },
   }
 }
 

@@ -136,7 +136,7 @@ export function purchaseRoutes(app: AppContext, actions: OwnerActions): Hono<Own
       if (err instanceof BodyTooLargeError) return problemResponse(c, tooLarge)
       throw err
     }
-    const { rows, layout, dateOrder } = preview
+    const { rows, layout, dateOrder, mapping } = preview
     const invalid = rows.filter((r) => r.issues)
     const skipped = rows.filter((r) => r.skipped).length
     const duplicates = rows.filter((r) => r.duplicate).length
@@ -148,6 +148,7 @@ export function purchaseRoutes(app: AppContext, actions: OwnerActions): Hono<Own
         skipped,
         duplicates,
         ...(layout ? { columns: layout.columns } : {}),
+        ...(mapping?.recalled ? { mappingRecalled: true } : {}),
         ...(dateOrder?.order
           ? { dateOrder: dateOrder.order, dateOrderCertain: dateOrder.certain }
           : {}),
@@ -167,7 +168,7 @@ export function purchaseRoutes(app: AppContext, actions: OwnerActions): Hono<Own
       )
     }
     // Duplicates are written unless asked otherwise: a client that imported before issue 10 keeps its meaning.
-    const added = await actions.purchases.commitImport(rows, q.duplicates ?? 'import')
+    const added = await actions.purchases.commitImport(rows, q.duplicates ?? 'import', mapping)
     return c.json(
       {
         imported: added.length,

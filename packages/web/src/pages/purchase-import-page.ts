@@ -216,6 +216,7 @@ export function purchaseImportPages(kit: OwnerPageKit): Hono<PageEnv> {
       const added = await kit.actions.purchases.commitImport(
         preview.rows,
         form.has('import_duplicates') ? 'import' : 'skip',
+        preview.mapping,
       )
       return c.redirect(`/purchases?imported=${added.length}`, 303)
     }
@@ -260,6 +261,8 @@ export function purchaseImportPages(kit: OwnerPageKit): Hono<PageEnv> {
         )
       return again(400, `${preview.title}. Nothing was imported.`, preview.issues)
     }
+    // A mapping remembered for this file's header is what the file was read with: carried on as the owner's.
+    const used = preview.mapping?.options ?? options
     const valid = preview.rows.filter((r) => r.order).length
     const skipped = preview.rows.filter((r) => r.skipped).length
     const invalid = preview.rows.length - valid - skipped
@@ -273,11 +276,12 @@ export function purchaseImportPages(kit: OwnerPageKit): Hono<PageEnv> {
           ? html`, <strong>${duplicates} already in your purchases or repeated in the file</strong> (skipped unless you tick the box below)`
           : ''
       }. Nothing has been imported yet.</p>
-${preview.dateOrder ? dateOrderForm(csrfToken, format, text, preview.dateOrder, options) : ''}
+${preview.mapping?.recalled ? html`<p class="muted">Read with the columns, currency and date order you confirmed before for files with this header. <a href="/purchases/import">Choose another file</a> to start over.</p>` : ''}
+${preview.dateOrder ? dateOrderForm(csrfToken, format, text, preview.dateOrder, used) : ''}
 ${previewTable(preview.rows)}
 ${
   valid > 0
-    ? html`<form method="post" action="/purchases/import" enctype="multipart/form-data">${csrfField(csrfToken)}<input type="hidden" name="step" value="confirm"><input type="hidden" name="format" value="${format}"><input type="hidden" name="expected" value="${valid}">${hiddenOptions(options)}<input type="hidden" name="content" value="${text}">
+    ? html`<form method="post" action="/purchases/import" enctype="multipart/form-data">${csrfField(csrfToken)}<input type="hidden" name="step" value="confirm"><input type="hidden" name="format" value="${format}"><input type="hidden" name="expected" value="${valid}">${hiddenOptions(used)}<input type="hidden" name="content" value="${text}">
 ${duplicates > 0 ? html`<p><label class="check"><input type="checkbox" name="import_duplicates" value="yes"> Import the ${duplicates} duplicate${duplicates === 1 ? '' : 's'} anyway</label></p>` : ''}
 <p><button type="submit">Import ${fresh} purchase${fresh === 1 ? '' : 's'}</button> <a href="/purchases/import">Choose another file</a></p></form>`
     : html`<p>No row can be imported. <a href="/purchases/import">Choose another file</a></p>`
