@@ -27,6 +27,8 @@ export interface RouteDoc {
       | 'application/octet-stream'
       | 'application/secevent+jwt'
     readonly schema: z.ZodType
+    /** Other media types the route takes as text or bytes, each with what it holds. */
+    readonly alternatives?: Readonly<Record<string, string>>
   }
   readonly query?: z.ZodObject
   /** Descriptions of the `{name}` path parameters; the parameters themselves come from the path. */
@@ -134,7 +136,15 @@ export function openApiDocument(
         ? {
             requestBody: {
               required: true,
-              content: { [route.body.type]: { schema: jsonSchema(route.body.schema, 'input') } },
+              content: {
+                [route.body.type]: { schema: jsonSchema(route.body.schema, 'input') },
+                ...Object.fromEntries(
+                  Object.entries(route.body.alternatives ?? {}).map(([type, description]) => [
+                    type,
+                    { schema: { type: 'string', description } },
+                  ]),
+                ),
+              },
             },
           }
         : {}),

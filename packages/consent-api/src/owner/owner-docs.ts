@@ -94,17 +94,24 @@ export const ownerRouteDocs: readonly RouteDoc[] = [
     method: 'post',
     path: '/owner/purchases/import',
     summary:
-      'Import purchases: a JSON array of Orders, or text/csv (comma, semicolon or tab separated); all or nothing',
+      'Import purchases: a JSON array of Orders, a CSV (any shop or bank, Amazon order history, PayPal activity) or order-confirmation emails; all or nothing',
     description:
-      'CSV headers are matched case- and accent-insensitively against common names (seller/merchant/shop/Händler, date/Datum/order date, amount/total/Betrag, currency/Währung, order number/Bestellnummer, category, notes); `columns` maps the rest. Amounts may use a decimal comma (`129,90`); dates are YYYY-MM-DD or DD.MM.YYYY. With `?preview=true` every row comes back parsed or with its issues (messages in words naming the row), rows repeating a purchase already in the vault or an earlier row are marked `duplicate`, and nothing is written; `duplicates=skip` leaves them out of a real import. Body limit 16 MiB.',
+      'CSV headers are matched case- and accent-insensitively against common names (seller/merchant/shop/Händler, date/Datum/order date, amount/total/Betrag, currency/Währung, order number/Bestellnummer, category, notes); `columns` maps the rest, and the mapping of a confirmed import is remembered for the next file with the same header (`mappingRecalled` in the preview). Amounts may use a decimal comma (`129,90`); dates are YYYY-MM-DD, DD.MM.YYYY, or with slashes, day- or month-first detected from the file (`dateOrder`, `dateOrderCertain` in the preview) or set with `dateOrder`. `format=amazon` reads `Retail.OrderHistory.1.csv` from Amazon\'s "Request your data" archive (the items of one order become one purchase; cancelled orders are skipped); `format=paypal` reads PayPal\'s activity download (completed payments made become purchases; refunds, transfers, money received and payments not completed are skipped with a reason). A `message/rfc822` body (one .eml) or `application/mbox` body (a mailbox, read as it streams) is read for schema.org Order, Invoice and ParcelDelivery markup (JSON-LD or microdata); messages without it are skipped as "no order markup", never guessed at, and a file with no importable message is refused. With `?preview=true` every row comes back parsed, with its issues (messages in words naming the row), or `skipped` with its reason; rows repeating a purchase already in the vault or an earlier row are marked `duplicate`, and nothing is written; `duplicates=skip` leaves them out of a real import. Imported purchases have provenance `import` and say where they came from in their notes. Body limit 16 MiB.',
     query: ImportQuery,
-    body: json(z.array(Order)),
+    body: {
+      ...json(z.array(Order)),
+      alternatives: {
+        'text/csv': 'A CSV file with a header row (see `format`)',
+        'message/rfc822': 'One email message (.eml)',
+        'application/mbox': 'A mailbox (.mbox, RFC 4155)',
+      },
+    },
     responses: {
       '200': { description: 'Preview' },
       '201': { description: 'Imported' },
       ...INVALID,
       '413': { description: 'Too large' },
-      '415': { description: 'Neither JSON nor CSV' },
+      '415': { description: 'Not JSON, CSV or mail' },
     },
   }),
   guarded({
