@@ -126,4 +126,46 @@ describe('/purchases/import: shop and payment exports', () => {
     expect(res.status).toBe(400)
     expect(text(res.html)).toContain('This is not an Amazon order history file')
   })
+
+  it('emails: an .mbox is previewed with every message listed, and imported on confirm', async () => {
+    const p = await pageClient()
+    const mbox = readFileSync(
+      new URL('../../../consent-api/test/fixtures/imports/orders.mbox', import.meta.url),
+    )
+    const preview = await p.post(
+      '/purchases/import',
+      { step: 'preview', format: 'auto', file: new File([mbox], 'Orders.mbox') },
+      { multipart: true },
+    )
+    expect(preview.status).toBe(200)
+    expect(text(preview.html)).toContain('Email file with 5 rows: 3 valid , 2 not purchases')
+    const rows = tableRows(preview.html, 'import-preview')
+    expect(rows[1]).toBe('message 2 Left out: no order markup')
+    expect(rows[0]).toContain('Fjord Outdoor')
+    const fields = formFields(preview.html, 'confirm')
+    expect(fields).toMatchObject({ format: 'email', expected: '3' })
+    const list = await p.submit('/purchases/import', fields, { multipart: true })
+    expect(list.html).toContain('Imported 3 purchases.')
+    const { items } = await p.vault.purchases.list()
+    expect(items.map((i) => i.seller).sort()).toEqual([
+      'Fjord Outdoor',
+      'Moss & Fern Books',
+      'Nordlys Books',
+    ])
+  })
+
+  it('emails: a message without order markup is refused in words', async () => {
+    const p = await pageClient()
+    const eml = readFileSync(
+      new URL('../../../consent-api/test/fixtures/imports/no-markup.eml', import.meta.url),
+    )
+    const res = await p.post(
+      '/purchases/import',
+      { step: 'preview', format: 'email', file: new File([eml], 'message.eml') },
+      { multipart: true },
+    )
+    expect(res.status).toBe(400)
+    expect(text(res.html)).toContain('The message has no schema.org order markup')
+    expect((await p.vault.purchases.list()).items).toHaveLength(0)
+  })
 })
