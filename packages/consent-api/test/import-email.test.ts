@@ -4,6 +4,7 @@
  * it are skipped in words, and a mailbox is read message by message.
  */
 import { readFileSync } from 'node:fs'
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { rowsFromMail } from '../src/owner/import-email.js'
 import { mailMessages } from '../src/owner/mail-messages.js'
@@ -83,6 +84,40 @@ describe('mailboxes', () => {
       expect(messages[0]).toContain('\nFrom the shop: thank you.')
       expect(messages[0]).not.toContain('>From the shop')
     }
+  })
+
+  it('gives back exactly the messages an mbox was written from, whatever the chunking (property)', async () => {
+    // Lines of printable bytes and high bytes; a body line may begin with "From " (quoted on writing).
+    const line = fc.oneof(
+      fc.string({ maxLength: 30 }).map((s) => s.replace(/[\r\n]/g, ' ')),
+      fc.constant('From the shop'),
+      fc.constant('\u00e9\u0080\u00ff'),
+    )
+    const message = fc
+      .array(line, { minLength: 1, maxLength: 6 })
+      .map((lines) => `Subject: x\n\n${lines.join('\n')}\n`)
+      .filter((m) => m.trim() !== '')
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(message, { minLength: 1, maxLength: 5 }),
+        fc.integer({ min: 1, max: 50 }),
+        async (messages, size) => {
+          const mbox = messages
+            .map(
+              (m) =>
+                `From sender@example.test Sat Mar 14 09:23:02 2026\n${m.replace(/^(>*From )/gm, '>$1')}`,
+            )
+            .join('')
+          const out: string[] = []
+          for await (const m of mailMessages(
+            chunked(new Uint8Array(Buffer.from(mbox, 'latin1')), size),
+          ))
+            out.push(Buffer.from(m).toString('latin1'))
+          expect(out).toEqual(messages)
+        },
+      ),
+      { numRuns: 200 },
+    )
   })
 
   it('lists every message: orders, and the others skipped with their reason', async () => {
