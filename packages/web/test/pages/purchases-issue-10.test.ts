@@ -84,7 +84,9 @@ describe('issue 10: import', () => {
     expect(rows[0]).toContain('2026-03-14 Fjord Outdoor')
     expect(rows[0]).toContain('129.90')
     // Problems in words naming the row, never the cell.
-    expect(rows[2]).toContain('Row 3: the date is not a date (use YYYY-MM-DD, DD.MM.YYYY or DD/MM/YYYY)')
+    expect(rows[2]).toContain(
+      'Row 3: the date is not a date (use YYYY-MM-DD, DD.MM.YYYY or DD/MM/YYYY)',
+    )
     expect(rows[2]).toContain('Row 3: the total is not an amount')
     expect(rows[2]).not.toContain('32.01')
     expect(rows[2]).not.toContain('1e3')
