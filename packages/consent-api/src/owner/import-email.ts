@@ -96,7 +96,7 @@ export async function rowsFromMail(
   } catch (err) {
     if (err instanceof MessageTooLargeError)
       throw problem(
-        `Message ${err.message_number} is larger than ${MESSAGE_MAX_BYTES / 1024 / 1024} MB: this is not a mailbox of order confirmations`,
+        `Message ${err.messageNumber} is larger than ${MESSAGE_MAX_BYTES / 1024 / 1024} MB: this is not a mailbox of order confirmations`,
       )
     throw err
   }

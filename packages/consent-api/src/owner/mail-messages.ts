@@ -12,11 +12,11 @@ export const MESSAGE_MAX_BYTES = 25 * 1024 * 1024
 
 /** Thrown for one message larger than {@link MESSAGE_MAX_BYTES}. */
 export class MessageTooLargeError extends Error {
-  readonly message_number: number
+  readonly messageNumber: number
   constructor(n: number) {
     super(`Message ${n} is larger than ${MESSAGE_MAX_BYTES / 1024 / 1024} MB`)
     this.name = 'MessageTooLargeError'
-    this.message_number = n
+    this.messageNumber = n
   }
 }
 
