@@ -132,6 +132,7 @@ function auditFilter(q: LogQuery): AuditFilter {
 const REFUSALS: Record<string, string> = {
   ERR_GRANT_REVOKED: 'the grant was revoked',
   ERR_GRANT_EXPIRED: 'the grant had ended',
+  ERR_GRANT_CONSUMED: 'its single-use grant was already used',
   ERR_VENDOR_BLOCKED: 'the vendor is blocked',
   ERR_GRANT_SCOPE: 'it asked for more than granted',
   ERR_GRANT_MISMATCH: 'it used a token for a grant that is not its own',
@@ -204,6 +205,8 @@ export function describe(e: AuditEntry, vendorName: (id: string | undefined) => 
       return `You narrowed ${vendor}'s grant${fields ? ` to ${fields}` : ' to no fields'}${forPurposes(e)}`
     case 'grant.revoked':
       return `You revoked a grant of ${vendor}`
+    case 'grant.consumed':
+      return `${vendor} used its single-use grant: it has ended`
     case 'grant.denied':
       return `You denied ${vendor}'s request${forPurposes(e)}`
     case 'vendor.registered':
