@@ -35,7 +35,8 @@ export const AUTO_VERIFY_MAX = 50_000
 
 /** The kinds the filter offers, each a set of audit actions. */
 export const KINDS = {
-  reads: { label: 'Vendor reads', actions: ['grant.read', 'grant.viewed'] },
+  // A single-use grant's consumption is its read's other half (same transaction, same vendor).
+  reads: { label: 'Vendor reads', actions: ['grant.read', 'grant.viewed', 'grant.consumed'] },
   refused: { label: 'Refused vendor requests', actions: ['grant.refused', 'request.refused'] },
   grants: {
     label: 'Grant changes (and purchases linked to a vendor)',
