@@ -143,3 +143,26 @@ describe('single-use grants', () => {
     expect(code).toBe('ERR_VALIDATION')
   })
 })
+
+describe('single-use grants in an export', () => {
+  it('keep their access mode, and a used one stays used in the vault it is imported into', async () => {
+    const { vault, grant } = await singleUse()
+    await vault.readThroughGrant(grant.id)
+    const doc = JSON.parse(JSON.stringify(await vault.exportJson()))
+    expect(doc.grants[0]).toMatchObject({ accessMode: 'singleUse', status: 'consumed' })
+    const source = tv
+    tv = await createTestVault()
+    try {
+      await tv.vault.importJson(doc)
+      expect(await tv.vault.grants.get(grant.id)).toMatchObject({
+        accessMode: 'singleUse',
+        status: 'consumed',
+      })
+      expect(await codeOf(() => tv?.vault.readThroughGrant(grant.id) as Promise<unknown>)).toBe(
+        'ERR_GRANT_CONSUMED',
+      )
+    } finally {
+      await source?.dispose()
+    }
+  })
+})
