@@ -80,7 +80,13 @@ describe('single-use grants over HTTP', () => {
 
     const look = await get(f, '/v1/grant', token)
     expect(look.status).toBe(200)
-    expect(await look.json()).toMatchObject({ access_mode: 'single_use', status: 'active' })
+    const seen = (await look.json()) as { receipt: string }
+    expect(seen).toMatchObject({ access_mode: 'single_use', status: 'active' })
+    // The signed consent receipt says so too.
+    const receipt = JSON.parse(
+      Buffer.from(seen.receipt.split('.')[1] as string, 'base64url').toString(),
+    ) as { custos: { accessMode: string } }
+    expect(receipt.custos.accessMode).toBe('singleUse')
 
     const first = await get(f, '/v1/profile', token)
     expect(first.status).toBe(200)
