@@ -129,9 +129,10 @@ describe('single-use grants', () => {
 
   it('refuses an unknown access mode with ERR_VALIDATION', async () => {
     tv = await createTestVault()
-    const shop = await tv.vault.vendors.register({ name: 'Shop' })
+    const { vault } = tv
+    const shop = await vault.vendors.register({ name: 'Shop' })
     const code = await codeOf(() =>
-      tv?.vault.grants.create({
+      vault.grants.create({
         vendorId: shop.id,
         fields: ['email'],
         actions: ['read'],
