@@ -127,6 +127,31 @@ describe('single-use grants', () => {
     expect(await codeOf(() => vault.readThroughGrant(grant.id))).toBe('ERR_GRANT_CONSUMED')
   })
 
+  it('sends the vendor no signal for its own read: the pending expiry signal is dropped, and no revocation is sent', async () => {
+    let t = Date.now()
+    tv = await createTestVault({ now: () => new Date(t) })
+    const { vault } = tv
+    await vault.fields.set('email', 'ada@example.org')
+    const shop = await vault.vendors.register({ name: 'Shop' })
+    const grant = await vault.grants.create({
+      vendorId: shop.id,
+      fields: ['email'],
+      actions: ['read'],
+      purpose: 'p',
+      durationSeconds: 3600,
+      accessMode: 'singleUse',
+    })
+    await vault.readThroughGrant(grant.id)
+    t += 2 * 3600 * 1000
+    const kinds = (await vault.signals.due())
+      .filter((s) => s.grantId === grant.id)
+      .map((s) => s.kind)
+    expect(kinds).not.toContain('grant.expired')
+    expect(kinds).not.toContain('grant.revoked')
+    // Still used, not expired: consumption is final and comes first.
+    expect((await vault.grants.get(grant.id)).status).toBe('consumed')
+  })
+
   it('refuses an unknown access mode with ERR_VALIDATION', async () => {
     tv = await createTestVault()
     const { vault } = tv
