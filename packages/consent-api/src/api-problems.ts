@@ -92,6 +92,15 @@ const vaultRows = {
   ERR_NOT_FOUND: { status: 404, title: 'Not found', bearer: GRANT_GONE },
   ERR_GRANT_EXPIRED: { status: 403, title: 'The grant has expired', bearer: GRANT_GONE },
   ERR_GRANT_REVOKED: { status: 403, title: 'The grant was revoked', bearer: GRANT_GONE },
+  // A single-use grant after its one read (issue 12 §5): the token is as dead as a revoked one.
+  ERR_GRANT_CONSUMED: {
+    status: 403,
+    title: 'The single-use grant has been used',
+    bearer: {
+      error: 'invalid_token',
+      description: 'The single-use grant behind this access token has been used',
+    },
+  },
   ERR_GRANT_SCOPE: {
     status: 403,
     title: 'The grant does not allow this',

@@ -79,7 +79,6 @@ describe('a PDPP data-access request', () => {
 
   it.each([
     ['another source', { source: { id: 'https://elsewhere.example' } }, 'source.id'],
-    ['a single-use request', { access_mode: 'single_use' }, 'single_use'],
     ['a retention promise', { retention: { max_duration: 'P30D' } }, 'retention'],
     [
       'an unknown purpose code',

@@ -21,6 +21,7 @@ export type VaultEvent =
   | { type: 'grant.created'; grantId: string; vendorId: string }
   | { type: 'grant.narrowed'; grantId: string; revision: number }
   | { type: 'grant.revoked'; grantId: string }
+  | { type: 'grant.consumed'; grantId: string }
   | { type: 'grant.read'; grantId: string; fieldCount: number; purchaseCount: number }
   | { type: 'inbox.appended'; purchaseId: string; vendorId: string }
   | { type: 'inbox.decided'; purchaseId: string; accepted: boolean }

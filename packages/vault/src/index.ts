@@ -75,6 +75,7 @@ export {
   GrantNarrowing,
   PurchaseSlice,
   GrantAction,
+  AccessMode,
   type Grant,
 } from './grants/grant.js'
 export {

@@ -17,6 +17,7 @@ import { VendorAnswerInput } from '../terms/vendor-answer.js'
 import { applyVendorAnswer } from './myterms-answer.js'
 import { PDPP_DATA_ACCESS, mapPdppDetail } from '../protocol/pdpp-data-access.js'
 import { VendorPurchaseSliceInput } from '../protocol/vendor-purchase-slice.js'
+import { WireAccessMode, fromWireMode, toWireMode } from '../protocol/access-mode.js'
 import type { RegisteredClient } from '../store/client-store.js'
 import type { AuthorizationRequest, RequestedAccess } from '../store/request-store.js'
 
@@ -77,6 +78,8 @@ export const CustosFieldsDetail = z
     purposes: PurposeList.optional(),
     duration_seconds: z.number().int().min(60).max(MAX_GRANT_SECONDS).optional(),
     accepted_terms: z.array(z.string().min(1).max(200)).max(20).default([]),
+    // PDPP's words (issue 12 §5): `single_use` asks for a grant consumed by the first read.
+    access_mode: WireAccessMode.default('continuous'),
     // IEEE 7012: the vendor's answer to the owner's MyTerms proffer (terms/vendor-answer.ts); PAR only.
     myterms: VendorAnswerInput.optional(),
   })
@@ -332,6 +335,7 @@ function parseAccess(
           actions: ['read'],
           purpose: mapped.access.purpose ?? `Requested by ${client.name}`,
           purposes: mapped.access.purposes,
+          access_mode: toWireMode(mapped.access.accessMode),
         },
       ]
     }
@@ -355,6 +359,7 @@ function parseAccess(
     purposes: detail?.purposes ?? [DEFAULT_PURPOSE],
     durationSeconds: detail?.duration_seconds ?? DEFAULT_GRANT_SECONDS,
     acceptedTerms: detail?.accepted_terms ?? [],
+    accessMode: fromWireMode(detail?.access_mode ?? 'continuous'),
   }
   // The vault's own rules for a grant, checked now so the owner is never shown an impossible one.
   const grant = GrantInput.safeParse({ vendorId: client.clientId, ...access })

@@ -361,5 +361,7 @@ function approved(
     purposes: access.purposes,
     durationSeconds,
     acceptedTerms: access.acceptedTerms,
+    // What the vendor asked: a single-use request is granted single use, never continuous.
+    accessMode: access.accessMode,
   }
 }

@@ -209,6 +209,15 @@ function durationSelect(requested: number): Html {
   return html`<label for="duration_seconds">For how long</label><select id="duration_seconds" name="duration_seconds">${options.map((d) => html`<option value="${d}"${d === requested ? html` selected` : ''}>${humanDuration(d)}</option>`)}</select>`
 }
 
+/**
+ * A single-use request said in plain words (issue 12 §5): the first read ends the grant, so the
+ * owner knows this is one look, not a standing connection.
+ */
+function onceLine(view: ConsentView): Html | '' {
+  if (view.request.access.accessMode !== 'singleUse') return ''
+  return html`<p class="access-mode"><strong>Once:</strong> ${view.vendor.name} may read this one time. The grant ends with that read.</p>`
+}
+
 export function renderConsentPage(c: Context, view: ConsentView): Response | Promise<Response> {
   const { request, vendor, issuer } = view
   const access = request.access
@@ -226,6 +235,7 @@ export function renderConsentPage(c: Context, view: ConsentView): Response | Pro
 ${websiteLine(view)}
 <p><strong>Purpose, in ${vendor.name}’s words:</strong> ${access.purpose}</p>
 ${purposesLine(view)}
+${onceLine(view)}
 ${termsLine(view)}`
   const myterms = mytermsBlock(view)
 

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { type Grant, GrantAction } from '@custos/vault'
 import { VendorPurchaseSlice, toVendorSlice } from '../protocol/vendor-purchase-slice.js'
+import { WireAccessMode, toWireMode } from '../protocol/access-mode.js'
 
 /**
  * What a grant allows, in the words of the token response (RFC 6749 §5.1 `scope`, RFC 9396 §7
@@ -31,6 +32,8 @@ export const GrantedDetail = z.object({
   /** DPV purpose IRIs (issue 12). */
   purposes: z.array(z.string()),
   accepted_terms: z.array(z.string()),
+  /** `single_use`: the vendor's first read consumes the grant (issue 12 §5, PDPP's `access_mode`). */
+  access_mode: WireAccessMode,
   expires_at: z.string(),
 })
 
@@ -44,6 +47,7 @@ export function grantedDetails(grant: Grant): z.input<typeof GrantedDetail>[] {
       purpose: grant.purpose,
       purposes: grant.purposes,
       accepted_terms: grant.acceptedTerms,
+      access_mode: toWireMode(grant.accessMode),
       expires_at: grant.expiresAt,
     },
   ]

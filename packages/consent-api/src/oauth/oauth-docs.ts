@@ -38,7 +38,7 @@ const AuthorizationParameters = z.object({
     .string()
     .optional()
     .describe(
-      'JSON array with one custos_fields object (RFC 9396): fields, purchases, actions, purpose (the vendor’s words), purposes (1–10 W3C DPV purpose IRIs or compact names such as dpv:CustomerCare; default dpv:ServiceProvision), duration_seconds, accepted_terms — or one PDPP https://pdpp.dev/data-access object where it maps onto a grant (README, "Coming from PDPP?")',
+      'JSON array with one custos_fields object (RFC 9396): fields, purchases, actions, purpose (the vendor’s words), purposes (1–10 W3C DPV purpose IRIs or compact names such as dpv:CustomerCare; default dpv:ServiceProvision), duration_seconds, accepted_terms, access_mode (continuous, the default, or single_use: the first data read consumes the grant) — or one PDPP https://pdpp.dev/data-access object where it maps onto a grant (README, "Coming from PDPP?")',
     ),
   dpop_jkt: z.string().optional().describe('RFC 9449 §10'),
 })

@@ -9,7 +9,7 @@ import { RecordId, jsonBody, pathParam, queryParams } from './owner-input.js'
 export const GrantListQuery = z
   .object({
     vendorId: RecordId.optional(),
-    status: z.enum(['active', 'revoked', 'expired']).optional(),
+    status: z.enum(['active', 'revoked', 'consumed', 'expired']).optional(),
   })
   .strict()
 

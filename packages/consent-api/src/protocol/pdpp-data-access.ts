@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { DPV, PurchaseSlice, purposeOf } from '@custos/vault'
+import { type AccessMode, DPV, PurchaseSlice, purposeOf } from '@custos/vault'
 import { isKnownSelector } from './field-selectors.js'
 
 /**
@@ -12,7 +12,8 @@ import { isKnownSelector } from './field-selectors.js'
  * - `source.id`: a vault is one source, so it must be this vault's issuer when given;
  * - `purpose_code`: a W3C DPV purpose IRI Custos knows, or one of PDPP's own purpose codes that
  *   has a DPV match ({@link PDPP_PURPOSES}); `purpose_description` is the vendor's words;
- * - `access_mode: continuous` is a grant; `single_use` is not offered yet (refused, named);
+ * - `access_mode`: `continuous` is a grant until it expires; `single_use` is a single-use grant,
+ *   consumed by the vendor's first read (vault: grants/grant-consumption.ts);
  * - `streams[]`: `profile` with `fields` (field paths or subtrees, as `read:` scopes), and
  *   `purchases` (the purchases made with the vendor; `time_range` becomes the slice's data
  *   window, `since` and `until`). A stream's `view`, `resources` and `instance_ids`, and
@@ -60,6 +61,7 @@ export interface PdppAccess {
   readonly purchases?: PurchaseSlice
   readonly purpose?: string
   readonly purposes: string[]
+  readonly accessMode: AccessMode
 }
 
 export type PdppMapping =
@@ -78,8 +80,6 @@ export function mapPdppDetail(detail: unknown, issuer: string): PdppMapping {
   const d = parsed.data
   if (d.source !== undefined && d.source.id !== issuer)
     return refuse(`${PDPP_DATA_ACCESS}: source.id must be this vault's issuer`)
-  if (d.access_mode === 'single_use')
-    return refuse(`${PDPP_DATA_ACCESS}: access_mode single_use is not supported; ask continuous`)
   if (d.retention !== undefined) return refuse(`${PDPP_DATA_ACCESS}: retention is not supported`)
   const purpose = PDPP_PURPOSES[d.purpose_code] ?? purposeOf(d.purpose_code)?.iri
   if (purpose === undefined)
@@ -120,6 +120,7 @@ export function mapPdppDetail(detail: unknown, issuer: string): PdppMapping {
       ...(purchases ? { purchases } : {}),
       ...(d.purpose_description !== undefined ? { purpose: d.purpose_description } : {}),
       purposes: [purpose],
+      accessMode: d.access_mode === 'single_use' ? 'singleUse' : 'continuous',
     },
   }
 }

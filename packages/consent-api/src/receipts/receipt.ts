@@ -75,6 +75,8 @@ export interface ConsentReceipt {
     readonly purposes: readonly string[]
     /** When the grant ends; null for a refused request. */
     readonly expiresAt: string | null
+    /** `singleUse`: the vendor's first read ends the grant (issue 12 §5). */
+    readonly accessMode: Grant['accessMode']
   }
 }
 
@@ -112,6 +114,7 @@ export interface ConsentTerms {
   readonly acceptedTerms: readonly string[]
   /** Null for a refused request: nothing was granted, so nothing ends. */
   readonly expiresAt: string | null
+  readonly accessMode: Grant['accessMode']
 }
 
 export function termsOf(event: ConsentEvent): ConsentTerms {
@@ -125,6 +128,7 @@ export function termsOf(event: ConsentEvent): ConsentTerms {
     purposes: asked?.purposes ?? [],
     acceptedTerms: [],
     expiresAt: null,
+    accessMode: 'continuous',
   }
 }
 
@@ -211,6 +215,7 @@ export function buildConsentReceipt(
       acceptedTerms: grant.acceptedTerms,
       purposes: grant.purposes,
       expiresAt: grant.expiresAt,
+      accessMode: grant.accessMode,
     },
   }
 }

@@ -3,6 +3,7 @@ import type { AppContext } from '../app-context.js'
 import { currentReceipts } from '../receipts/receipt-history.js'
 import type { ResourceEnv } from './bearer.js'
 import { toVendorSlice } from '../protocol/vendor-purchase-slice.js'
+import { toWireMode } from '../protocol/access-mode.js'
 
 /**
  * `GET /v1/grant` → what this token may do, until when and for what purpose, with the signed
@@ -33,6 +34,7 @@ export function grantRoutes(app: AppContext): Hono<ResourceEnv> {
         purposes: grant.purposes,
         expires_at: grant.expiresAt,
         status: grant.status,
+        access_mode: toWireMode(grant.accessMode),
         revision: grant.revision,
         accepted_terms: grant.acceptedTerms,
         receipt,

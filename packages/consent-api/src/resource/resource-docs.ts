@@ -112,7 +112,12 @@ export const resourceRouteDocs: readonly RouteDoc[] = [
           purpose: z.string(),
           purposes: z.array(z.string()).describe('DPV purpose IRIs (https://w3id.org/dpv#…)'),
           expires_at: z.string(),
-          status: z.enum(['active', 'revoked', 'expired']),
+          status: z.enum(['active', 'revoked', 'consumed', 'expired']),
+          access_mode: z
+            .enum(['continuous', 'single_use'])
+            .describe(
+              'single_use: the first read of /v1/profile or /v1/purchases consumes the grant; later requests are refused (invalid_token, "The single-use grant has been used")',
+            ),
           revision: z.number().int(),
           accepted_terms: z.array(z.string()),
           receipt: z.string(),

@@ -1,6 +1,6 @@
 import { type Transaction, sql } from 'kysely'
 import { z } from 'zod'
-import { DEFAULT_PURPOSE, GrantAction, PurchaseSlice } from '@custos/vault'
+import { AccessMode, DEFAULT_PURPOSE, GrantAction, PurchaseSlice } from '@custos/vault'
 import type { StoreContext } from '../app-context.js'
 import type { ApiTables } from '../db/api-schema.js'
 import { VendorAnswer } from '../terms/vendor-answer.js'
@@ -35,6 +35,8 @@ export const RequestedAccess = z.object({
   purposes: z.array(z.string()).default([DEFAULT_PURPOSE]),
   durationSeconds: z.number().int(),
   acceptedTerms: z.array(z.string()),
+  /** Single use or continuous (issue 12 §5); requests stored before it existed are continuous. */
+  accessMode: AccessMode.default('continuous'),
   /** The vendor's answer to the owner's MyTerms proffer (IEEE 7012), when it pushed one. */
   myterms: VendorAnswer.optional(),
 })

@@ -23,6 +23,8 @@ export const AuditAction = z.enum([
   'grant.created',
   'grant.narrowed',
   'grant.revoked',
+  /** A single-use grant's one read: the grant is finished (grants/grant-consumption.ts). */
+  'grant.consumed',
   'grant.read',
   'grant.refused',
   /** The owner said no to a vendor's request on the consent page (a receipt exists for it). */

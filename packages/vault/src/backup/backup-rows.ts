@@ -49,7 +49,7 @@ export const BACKUP_ROW_SCHEMAS: Record<BackupTable, z.ZodType<Record<string, un
     .object({
       id: text,
       vendor_id: text,
-      status: z.enum(['active', 'revoked']),
+      status: z.enum(['active', 'revoked', 'consumed']),
       expires_at: text,
       revision: int,
       body: bytes,

@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { AuditEntry } from '../audit/audit-entry.js'
-import { GrantAction, PurchaseSlice } from '../grants/grant.js'
+import { AccessMode, GrantAction, PurchaseSlice } from '../grants/grant.js'
 import { VendorInput } from '../grants/vendor.js'
 import { Order } from '../purchases/order.js'
 import { MAX_THREAD_MESSAGES, ThreadStatus, ThreadTopic } from '../conversations/conversation.js'
@@ -40,7 +40,9 @@ export const ExportedGrant = z
     // DPV purpose IRIs (grants/purposes.ts); exports from before purposes have none.
     purposes: z.array(z.string().max(200)).max(10).default([]),
     acceptedTerms: z.array(z.string().max(200)).max(20),
-    status: z.enum(['active', 'revoked', 'expired']),
+    // Exports from before single-use grants have no access mode: continuous.
+    accessMode: AccessMode.default('continuous'),
+    status: z.enum(['active', 'revoked', 'consumed', 'expired']),
     revision: z
       .number()
       .int()

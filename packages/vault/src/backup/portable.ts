@@ -187,11 +187,12 @@ export async function importVault(
         purpose: g.purpose,
         purposes: g.purposes,
         acceptedTerms: g.acceptedTerms,
+        accessMode: g.accessMode,
       }
       const row = {
         id: g.id,
         vendor_id: g.vendorId,
-        status: g.status === 'revoked' ? ('revoked' as const) : ('active' as const),
+        status: g.status === 'revoked' || g.status === 'consumed' ? g.status : ('active' as const),
         expires_at: new Date(g.expiresAt).toISOString(),
         revision: g.revision,
         body: sealJson(sodium, key, term, grantPlace(keys.vaultId, g.id), body),

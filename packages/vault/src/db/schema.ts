@@ -77,7 +77,7 @@ export interface VendorsTable {
 export interface GrantsTable {
   id: string
   vendor_id: string
-  status: 'active' | 'revoked'
+  status: 'active' | 'revoked' | 'consumed'
   expires_at: string
   revision: number
   body: Uint8Array

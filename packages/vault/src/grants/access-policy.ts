@@ -28,8 +28,8 @@ export class AccessPolicy {
 
   /**
    * Allows the attempt, or refuses it with ERR_GRANT_MISMATCH (the vendor does not own the grant),
-   * ERR_NOT_FOUND, ERR_GRANT_REVOKED, ERR_GRANT_EXPIRED, ERR_VENDOR_BLOCKED, ERR_GRANT_SCOPE, or the
-   * dead credential's own code — each refusal logged for the asking vendor.
+   * ERR_NOT_FOUND, ERR_GRANT_REVOKED, ERR_GRANT_CONSUMED, ERR_GRANT_EXPIRED, ERR_VENDOR_BLOCKED,
+   * ERR_GRANT_SCOPE, or the dead credential's own code — each refusal logged for the asking vendor.
    *
    * @example
    * // GET /v1/grant

@@ -142,6 +142,7 @@ export function snapshotOf(grant: Grant): GrantSnapshot {
     purpose: grant.purpose,
     purposes: grant.purposes,
     acceptedTerms: grant.acceptedTerms,
+    accessMode: grant.accessMode,
     expiresAt: grant.expiresAt,
     createdAt: grant.createdAt,
   }

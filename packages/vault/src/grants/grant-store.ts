@@ -34,6 +34,7 @@ export function grantStatus(
   now: Date,
 ): Grant['status'] {
   if (row.status === 'revoked') return 'revoked'
+  if (row.status === 'consumed') return 'consumed'
   return new Date(row.expires_at) <= now ? 'expired' : 'active'
 }
 
@@ -148,6 +149,7 @@ export class GrantStore {
       purpose: g.purpose,
       purposes: g.purposes,
       acceptedTerms: g.acceptedTerms,
+      accessMode: g.accessMode,
     }
     let row: GrantsTable | undefined
     await ctx.db.transaction().execute(async (trx) => {
@@ -258,6 +260,8 @@ export class GrantStore {
         throw new VaultError('ERR_GRANT_REVOKED', 'This grant has been revoked')
       if (current.status === 'expired')
         throw new VaultError('ERR_GRANT_EXPIRED', 'This grant has expired')
+      if (current.status === 'consumed')
+        throw new VaultError('ERR_GRANT_CONSUMED', 'This single-use grant has been used')
       const fields = n.fields ? [...new Set(n.fields)] : current.fields
       if (!selectorsCover(current.fields, fields)) throw scopeError('Narrowing cannot add fields')
       const purchases = n.purchases === null ? undefined : (n.purchases ?? current.purchases)
@@ -279,6 +283,8 @@ export class GrantStore {
         purpose: current.purpose,
         purposes,
         acceptedTerms: current.acceptedTerms,
+        // A narrowed single-use grant stays single use: narrowing never adds reads.
+        accessMode: current.accessMode,
       }
       const { row_mac: _old, ...values } = {
         ...row,
@@ -340,7 +346,8 @@ export class GrantStore {
         .executeTakeFirst()
       if (!row) throw new NotFoundError('Grant')
       checkGrantRow(ctx, row, epoch)
-      if (row.status === 'revoked') return
+      // A used single-use grant is already finished; there is nothing left to withdraw.
+      if (row.status === 'revoked' || row.status === 'consumed') return
       const { row_mac: _old, ...values } = {
         ...row,
         status: 'revoked' as const,

@@ -29,6 +29,14 @@ export type PurchaseSlice = z.output<typeof PurchaseSlice>
 export const GrantAction = z.enum(['read', 'append', 'converse'])
 export type GrantAction = z.infer<typeof GrantAction>
 
+/**
+ * How often the vendor may read through a grant (issue 12 §5, PDPP's `access_mode`): `continuous`
+ * until expiry or revocation, or `singleUse` — the first successful read consumes the grant
+ * (grants/grant-consumption.ts) and every later use is refused with ERR_GRANT_CONSUMED.
+ */
+export const AccessMode = z.enum(['continuous', 'singleUse'])
+export type AccessMode = z.infer<typeof AccessMode>
+
 const MAX_GRANT_SECONDS = 2 * 366 * 24 * 3600
 
 /** What the owner grants a vendor. Either `expiresAt` or `durationSeconds` sets the expiry. */
@@ -45,6 +53,7 @@ export const GrantInput = z
     durationSeconds: z.number().int().min(60).max(MAX_GRANT_SECONDS).optional(),
     /** Ids of the owner's proffered terms that the vendor accepted. */
     acceptedTerms: z.array(z.string().min(1).max(200)).max(20).default([]),
+    accessMode: AccessMode.default('continuous'),
   })
   .strict()
   .refine((g) => (g.expiresAt === undefined) !== (g.durationSeconds === undefined), {
@@ -79,6 +88,8 @@ export const GrantBody = z.object({
   /** DPV purpose IRIs; empty only in grants made before purposes existed (issue 12). */
   purposes: z.array(z.string()).default([]),
   acceptedTerms: z.array(z.string()),
+  /** Absent in grants made before single use existed: they are continuous. */
+  accessMode: AccessMode.default('continuous'),
 })
 export type GrantBody = z.output<typeof GrantBody>
 
@@ -86,8 +97,11 @@ export type GrantBody = z.output<typeof GrantBody>
 export interface Grant extends GrantBody {
   readonly id: string
   readonly vendorId: string
-  /** `expired` is computed from `expiresAt` at read time; revoked is final. */
-  readonly status: 'active' | 'revoked' | 'expired'
+  /**
+   * `expired` is computed from `expiresAt` at read time; revoked is final, and so is consumed — a
+   * single-use grant after its one read, at `updatedAt`.
+   */
+  readonly status: 'active' | 'revoked' | 'consumed' | 'expired'
   readonly revision: number
   readonly createdAt: string
   readonly updatedAt: string

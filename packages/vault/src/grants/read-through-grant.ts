@@ -15,6 +15,7 @@ import type { Grant, GrantAction, GrantBody } from './grant.js'
 import type { GrantRow } from './grant-read-cache.js'
 import { type GrantCaller, assertVendorId } from './vendor-attempt.js'
 import type { Refusal } from '../audit/refusal-burst.js'
+import { consumeGrant, consumedError } from './grant-consumption.js'
 
 /** What a vendor sees through a grant. */
 export interface GrantedSlice {
@@ -137,17 +138,19 @@ export async function liveGrant(
   const refusal =
     grant.status === 'revoked'
       ? new VaultError('ERR_GRANT_REVOKED', 'This grant has been revoked')
-      : grant.status === 'expired'
-        ? new VaultError('ERR_GRANT_EXPIRED', 'This grant has expired')
-        : vendor_blocked === 1
-          ? new VaultError('ERR_VENDOR_BLOCKED', 'This vendor is blocked')
-          : action !== undefined && !grant.actions.includes(action)
-            ? new VaultError('ERR_GRANT_SCOPE', `This grant does not allow ${action}`)
-            : // The grant's own state comes first (a token dies with its grant); a dead
-              // credential on a live grant is refused for itself.
-              caller?.credential !== undefined
-              ? new VaultError(caller.credential, 'This credential is no longer valid')
-              : undefined
+      : grant.status === 'consumed'
+        ? consumedError()
+        : grant.status === 'expired'
+          ? new VaultError('ERR_GRANT_EXPIRED', 'This grant has expired')
+          : vendor_blocked === 1
+            ? new VaultError('ERR_VENDOR_BLOCKED', 'This vendor is blocked')
+            : action !== undefined && !grant.actions.includes(action)
+              ? new VaultError('ERR_GRANT_SCOPE', `This grant does not allow ${action}`)
+              : // The grant's own state comes first (a token dies with its grant); a dead
+                // credential on a live grant is refused for itself.
+                caller?.credential !== undefined
+                ? new VaultError(caller.credential, 'This credential is no longer valid')
+                : undefined
   if (refusal) {
     await ctx.refusals.refuse(refusalOf(grant.vendorId, grantId, refusal.code))
     throw refusal
@@ -216,7 +219,8 @@ export async function readThroughGrant(
           ),
         )
       }
-      if (token !== undefined)
+      // A single-use grant is read once; its slice is never kept (the claim changes the row anyway).
+      if (token !== undefined && grant.accessMode !== 'singleUse')
         ctx.grantReads.keepSlice(keys, grantId, {
           token,
           row: joined,
@@ -242,19 +246,32 @@ export async function readThroughGrant(
     purchases = await queryPurchases(ctx, filter, 'accepted')
   }
   const paths = Object.keys(fields)
-  await ctx.audit.appendDurable({
-    action: 'grant.read',
+  const entry = {
+    action: 'grant.read' as const,
     actor: `vendor:${grant.vendorId}`,
     grantId,
     vendorId: grant.vendorId,
     paths,
     ...(purchases ? { purchaseIds: purchases.items.map((p) => p.id) } : {}),
-  })
+  }
+  let seen = grant
+  if (grant.accessMode === 'singleUse') {
+    // The read's entry and the claim commit together; a concurrent first read that lost gets nothing.
+    try {
+      seen = await consumeGrant(ctx, grant, entry)
+    } catch (err) {
+      if (err instanceof VaultError && err.code.startsWith('ERR_GRANT_'))
+        await ctx.refusals.refuse(refusalOf(grant.vendorId, grantId, err.code))
+      throw err
+    }
+  } else {
+    await ctx.audit.appendDurable(entry)
+  }
   ctx.emit({
     type: 'grant.read',
     grantId,
     fieldCount: paths.length,
     purchaseCount: purchases?.items.length ?? 0,
   })
-  return { grant, fields, ...(purchases ? { purchases } : {}) }
+  return { grant: seen, fields, ...(purchases ? { purchases } : {}) }
 }

@@ -35,7 +35,8 @@ export const AUTO_VERIFY_MAX = 50_000
 
 /** The kinds the filter offers, each a set of audit actions. */
 export const KINDS = {
-  reads: { label: 'Vendor reads', actions: ['grant.read', 'grant.viewed'] },
+  // A single-use grant's consumption is its read's other half (same transaction, same vendor).
+  reads: { label: 'Vendor reads', actions: ['grant.read', 'grant.viewed', 'grant.consumed'] },
   refused: { label: 'Refused vendor requests', actions: ['grant.refused', 'request.refused'] },
   grants: {
     label: 'Grant changes (and purchases linked to a vendor)',
@@ -132,6 +133,7 @@ function auditFilter(q: LogQuery): AuditFilter {
 const REFUSALS: Record<string, string> = {
   ERR_GRANT_REVOKED: 'the grant was revoked',
   ERR_GRANT_EXPIRED: 'the grant had ended',
+  ERR_GRANT_CONSUMED: 'its single-use grant was already used',
   ERR_VENDOR_BLOCKED: 'the vendor is blocked',
   ERR_GRANT_SCOPE: 'it asked for more than granted',
   ERR_GRANT_MISMATCH: 'it used a token for a grant that is not its own',
@@ -204,6 +206,8 @@ export function describe(e: AuditEntry, vendorName: (id: string | undefined) => 
       return `You narrowed ${vendor}'s grant${fields ? ` to ${fields}` : ' to no fields'}${forPurposes(e)}`
     case 'grant.revoked':
       return `You revoked a grant of ${vendor}`
+    case 'grant.consumed':
+      return `${vendor} used its single-use grant: it has ended`
     case 'grant.denied':
       return `You denied ${vendor}'s request${forPurposes(e)}`
     case 'vendor.registered':

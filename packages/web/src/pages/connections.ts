@@ -67,12 +67,19 @@ function badge(g: Grant, vendor: Vendor): Html {
     return vendor.blocked
       ? html`<span class="badge error">Blocked</span>`
       : html`<span class="badge ok">Active</span>`
+  // A used single-use grant ended as agreed: no error, just done.
+  if (g.status === 'consumed') return html`<span class="badge">Used</span>`
   return html`<span class="badge error">${g.status === 'revoked' ? 'Revoked' : 'Expired'}</span>`
 }
 
-/** When it ends, ended, or — revoked, whatever its end date was — when it was revoked (the grant's last change). */
+/**
+ * When it ends, ended, or — revoked or used, whatever its end date was — when it was revoked or
+ * used (the grant's last change).
+ */
 function endFact(g: Grant, zone: string): Html {
   if (g.status === 'revoked') return html`<dt>Revoked</dt><dd>${localTime(g.updatedAt, zone)}</dd>`
+  if (g.status === 'consumed')
+    return html`<dt>Ended</dt><dd>Used once on ${localTime(g.updatedAt, zone)}</dd>`
   return html`<dt>${g.status === 'expired' ? 'Ended' : 'Ends'}</dt><dd>${localTime(g.expiresAt, zone)}</dd>`
 }
 
@@ -122,6 +129,7 @@ function grantCard(g: Grant, vendor: Vendor, view: ConnectionsView): Html {
 ${slice ? html`<dt>Purchases</dt><dd>${slice}</dd>` : ''}
 ${purposesFact(g)}
 <dt>May</dt><dd>${g.actions.map((a) => (a === 'read' ? 'read' : 'add receipts to your inbox')).join(' and ')}</dd>
+${g.accessMode === 'singleUse' ? html`<dt>How often</dt><dd class="access-mode">Once: ${vendor.name} may read this one time</dd>` : ''}
 ${endFact(g, zone)}
 <dt>Your terms</dt><dd class="agreement">${agreementFact(g, view.agreements.get(g.id))}</dd>
 <dt>Granted</dt><dd>${localTime(g.createdAt, zone)}${g.revision > 1 ? html` (changed ${localTime(g.updatedAt, zone)})` : ''}</dd>

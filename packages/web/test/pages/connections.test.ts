@@ -54,6 +54,31 @@ describe('/connections', () => {
     )
   })
 
+  it('shows a single-use grant as once, and once read as used, with the date', async () => {
+    const p = await pageClient()
+    await p.vault.fields.setMany(PROFILE)
+    const shop = await p.vault.vendors.register({ name: 'Fjord Outdoor' })
+    const grant = await p.vault.grants.create({
+      vendorId: shop.id,
+      fields: ['email'],
+      actions: ['read'],
+      purpose: 'One delivery',
+      durationSeconds: 3600,
+      accessMode: 'singleUse',
+    })
+    const before = grantCard((await p.get('/connections')).html, grant.id)
+    expect(before).toContain('How often Once: Fjord Outdoor may read this one time')
+    expect(before).toContain('Active')
+    expect(before).toContain('Revoke')
+    await p.vault.readThroughGrant(grant.id)
+    const after = grantCard((await p.get('/connections')).html, grant.id)
+    expect(after).toContain('Used')
+    expect(after).toMatch(/Ended Used once on \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC/)
+    // Nothing left to narrow or revoke.
+    expect(after).not.toContain('Revoke')
+    expect(after).not.toContain('Active')
+  })
+
   it('narrows a grant: unticked fields are gone from the next read', async () => {
     const p = await pageClient()
     await p.vault.fields.setMany(PROFILE)
