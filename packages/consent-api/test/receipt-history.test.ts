@@ -197,6 +197,37 @@ describe('every consent event has receipts the vendor fetches', () => {
     expect(log[0]).toMatchObject({ actor: 'owner', vendorId: client.id })
   })
 
+  it('a single-use grant’s one read has its receipt: consumed, dpv:ConsentExpired', async () => {
+    const f = await oauthFixture()
+    const client = await f.register()
+    const details = JSON.stringify([
+      {
+        type: 'custos_fields',
+        fields: ['email'],
+        actions: ['read'],
+        purpose: 'One delivery',
+        access_mode: 'single_use',
+      },
+    ])
+    const { code, verifier } = await f.code(client, {
+      scope: undefined,
+      authorization_details: details,
+    })
+    const token = ((await (await f.exchange(client, code, verifier)).json()) as TokenResponse)
+      .access_token
+    f.advance(5)
+    const read = await f.app.request('/v1/profile', {
+      headers: { authorization: `Bearer ${token}` },
+    })
+    expect(read.status).toBe(200)
+    const all = await allReceipts(f, client)
+    expect(all.map((r) => r.event)).toEqual(['given', 'consumed'])
+    expect(all[1]?.id).toBe(`${all[0]?.grant_id}.1.used`)
+    const used = await checkBoth(f, all[1] as Receipt)
+    expect(used.status).toBe('dpv:ConsentExpired')
+    expect(used.kantara.custos).toMatchObject({ status: 'consumed', event: 'consumed' })
+  })
+
   it('a request refused by a "never for" purpose has a receipt naming it', async () => {
     const f = await oauthFixture()
     const client = await f.register()

@@ -113,6 +113,27 @@ describe('the consent history', () => {
     ])
   })
 
+  it('a single-use grant’s one read ends it: an event at that read', async () => {
+    const { vault, shop, advance } = await world()
+    await vault.fields.set('email', 'ada@example.org')
+    const grant = await vault.grants.create({
+      vendorId: shop.id,
+      fields: ['email'],
+      actions: ['read'],
+      purpose: 'One delivery',
+      accessMode: 'singleUse',
+      durationSeconds: 3600,
+    })
+    advance(30)
+    await vault.readThroughGrant(grant.id)
+    const { events } = await vault.grants.history({ grantId: grant.id })
+    expect(events.map((e) => [e.id, e.kind, e.at])).toEqual([
+      [`${grant.id}.1`, 'given', '2026-06-01T10:00:00.000Z'],
+      [`${grant.id}.1.used`, 'consumed', '2026-06-01T10:00:30.000Z'],
+    ])
+    expect(events[1]?.grant?.accessMode).toBe('singleUse')
+  })
+
   it('a denial by the owner and a refusal by her standing rules are events with what was asked', async () => {
     const { vault, shop, books, db, advance } = await world()
     const denial = await vault.grants.deny({

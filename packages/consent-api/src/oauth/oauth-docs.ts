@@ -302,7 +302,7 @@ export const oauthRouteDocs: readonly RouteDoc[] = [
           receipts: z.array(
             z.object({
               id: z.string(),
-              event: z.enum(['given', 'narrowed', 'withdrawn', 'expired', 'refused']),
+              event: z.enum(['given', 'narrowed', 'withdrawn', 'expired', 'consumed', 'refused']),
               grant_id: z.string().nullable(),
               revision: z.number().int().nullable(),
               at: z.string(),

@@ -213,7 +213,7 @@ export const ownerRouteDocs: readonly RouteDoc[] = [
           receipts: z.array(
             z.object({
               id: z.string(),
-              event: z.enum(['given', 'narrowed', 'withdrawn', 'expired', 'refused']),
+              event: z.enum(['given', 'narrowed', 'withdrawn', 'expired', 'consumed', 'refused']),
               vendorId: z.string(),
               grantId: z.string().nullable(),
               revision: z.number().int().nullable(),

@@ -133,6 +133,9 @@ export const CONSENT_STATUS = Object.freeze({
   narrowed: 'dpv:ConsentGiven',
   withdrawn: 'dpv:ConsentWithdrawn',
   expired: 'dpv:ConsentExpired',
+  // DPV's ConsentExpired is "temporal or contextual validity" run out: a single-use consent's
+  // context — its one read — has been used.
+  consumed: 'dpv:ConsentExpired',
   refused: 'dpv:ConsentRefused',
 } as const satisfies Record<ConsentEvent['kind'], string>)
 

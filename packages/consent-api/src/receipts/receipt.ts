@@ -12,9 +12,10 @@ import { RECEIPT_ALG, type SigningKey } from '../store/signing-key-store.js'
  *
  * One receipt per consent event (the vault's consent history, `vault.grants.history`): the
  * grant's creation and each narrowing (a new revision), its revocation, its expiry, and each
- * request refused. The receipt id is the event's: `<grantId>.<revision>`, with `.revoked` or
- * `.expired` appended when the consent ended (the vault keeps the revision when revoking, so the
- * suffix marks the event), or a refusal's own id (`cns_…`).
+ * request refused. The receipt id is the event's: `<grantId>.<revision>`, with `.revoked`,
+ * `.expired` or `.used` (a single-use grant's one read) appended when the consent ended (the
+ * vault keeps the revision when revoking, so the suffix marks the event), or a refusal's own id
+ * (`cns_…`).
  * Nothing in a receipt depends on the wall clock — the timestamp is the event's — and Ed25519
  * signatures are deterministic, so the same event yields the very same JWS for as long as the
  * owner's jurisdiction setting and the vendor's registration stay as they are (a receipt is
@@ -63,7 +64,7 @@ export interface ConsentReceipt {
     readonly grantId: string | null
     readonly revision: number | null
     /** The consent's state as of this event. */
-    readonly status: 'active' | 'revoked' | 'expired' | 'refused'
+    readonly status: 'active' | 'revoked' | 'expired' | 'consumed' | 'refused'
     /** The event this receipt is for (vault: grants/consent-history.ts). */
     readonly event: ConsentEvent['kind']
     /** Why a request was refused: the owner said no, or one of her standing rules (a stable code). */
@@ -138,6 +139,7 @@ export const RECEIPT_STATUS = Object.freeze({
   narrowed: 'active',
   withdrawn: 'revoked',
   expired: 'expired',
+  consumed: 'consumed',
   refused: 'refused',
 } as const satisfies Record<ConsentEvent['kind'], ConsentReceipt['custos']['status']>)
 

@@ -19,7 +19,8 @@ import { assertVendorId } from './vendor-attempt.js'
  * refused. Receipts of any event can then be signed at any time from the same facts (the consent
  * API's receipts/), identically each time.
  *
- * Expiry writes nothing — it happens at `expiresAt` — so it is read off the grant as it stands.
+ * Expiry writes nothing — it happens at `expiresAt` — so it is read off the grant as it stands,
+ * as is a single-use grant's one read (its row's status and time say when it was used).
  * Grants made before this history existed have no stored event: their current state stands in.
  *
  * Barrier (SECURITY.md): the row MAC covers what the event says in plaintext (which grant, which
@@ -27,7 +28,15 @@ import { assertVendorId } from './vendor-attempt.js'
  * who can write the database can delete an event (the hash-chained log still records it) but not
  * forge, edit or move one.
  */
-export const ConsentEventKind = z.enum(['given', 'narrowed', 'withdrawn', 'expired', 'refused'])
+export const ConsentEventKind = z.enum([
+  'given',
+  'narrowed',
+  'withdrawn',
+  'expired',
+  /** A single-use grant ended by its one read (grants/grant-consumption.ts). */
+  'consumed',
+  'refused',
+])
 export type ConsentEventKind = z.infer<typeof ConsentEventKind>
 
 /** Why a request was refused: the owner said no, or one of her standing rules did. */
@@ -130,7 +139,14 @@ export function consentEventPlace(vaultId: string, id: string): Place {
 
 /** The receipt id of a grant's event (the Kantara receipt's and the 27560 record's). */
 export function grantEventId(grantId: string, revision: number, kind: ConsentEventKind): string {
-  const suffix = kind === 'withdrawn' ? '.revoked' : kind === 'expired' ? '.expired' : ''
+  const suffix =
+    kind === 'withdrawn'
+      ? '.revoked'
+      : kind === 'expired'
+        ? '.expired'
+        : kind === 'consumed'
+          ? '.used'
+          : ''
   return `${grantId}.${revision}${suffix}`
 }
 
@@ -302,6 +318,14 @@ export function derivedEvents(grant: Grant, recorded: boolean): ConsentEvent[] {
       grant: snapshotOf(grant),
     })
   }
+  if (grant.status === 'consumed')
+    events.push({
+      ...base,
+      id: grantEventId(grant.id, grant.revision, 'consumed'),
+      kind: 'consumed',
+      at: grant.updatedAt,
+      grant: snapshotOf(grant),
+    })
   if (grant.status === 'expired')
     events.push({
       ...base,
