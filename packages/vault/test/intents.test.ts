@@ -6,7 +6,7 @@
 import { sql } from 'kysely'
 import { afterEach, describe, expect, it } from 'vitest'
 import { MAX_OFFERS_PER_VENDOR, type Vault, VaultError } from '../src/index.js'
-import { type TestVault, createTestVault } from './support/test-vault.js'
+import { PASSPHRASE, type TestVault, createTestVault } from './support/test-vault.js'
 
 let tv: TestVault | undefined
 afterEach(async () => {
@@ -256,7 +256,7 @@ describe('intents', () => {
   })
 
   it('stores intents and offers encrypted, and refuses a row edited to widen its audience', async () => {
-    const { vault, fjord, intent } = await setUp()
+    const { vault, fjord } = await setUp()
     const asFjord = vault.intents.asVendor(fjord)
     const [seen] = await asFjord.list()
     await asFjord.offer(seen?.id ?? '', offer(99), sig)
@@ -275,6 +275,28 @@ describe('intents', () => {
     })
     await sql`update intents set audience = '*' where id = ${narrow.id}`.execute(db)
     await expect(vault.intents.list()).rejects.toMatchObject({ code: 'ERR_INTEGRITY' })
-    void intent
+  })
+
+  it('goes into the portable export and the backup with its offers', async () => {
+    const { vault, fjord, intent } = await setUp()
+    const asFjord = vault.intents.asVendor(fjord)
+    const [seen] = await asFjord.list()
+    const made = await asFjord.offer(seen?.id ?? '', offer(99), sig)
+    const doc = await vault.exportJson()
+    expect(doc.intents).toHaveLength(1)
+    expect(doc.intents[0]).toMatchObject({
+      id: intent.id,
+      text: 'A rain jacket for hiking',
+      offers: [{ id: made.id, vendorId: fjord.vendorId, signature: sig }],
+    })
+    // The export still parses as a whole (import validates it before writing anything).
+    await expect(vault.importJson(doc)).resolves.toBeDefined()
+
+    const chunks: Uint8Array[] = []
+    for await (const chunk of vault.backup()) chunks.push(chunk)
+    await vault.intents.close(intent.id)
+    await vault.restore(Buffer.concat(chunks), PASSPHRASE)
+    expect((await vault.intents.get(intent.id)).state).toBe('open')
+    expect((await vault.intents.offers(intent.id)).map((o) => o.id)).toEqual([made.id])
   })
 })
