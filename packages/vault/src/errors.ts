@@ -162,5 +162,17 @@ export class ThreadNotFoundError extends NotFoundError {
   }
 }
 
+/**
+ * No such intent or offer — or one this vendor may not see, which to it is the same thing
+ * (intents/vendor-intents.ts). Its own class so the resource API answers 404, not the
+ * `invalid_token` it gives a grant that is gone.
+ */
+export class IntentNotFoundError extends NotFoundError {
+  constructor(what: 'Intent' | 'Offer') {
+    super(what)
+    this.name = 'IntentNotFoundError'
+  }
+}
+
 /** Converts zod issues to ours: a path and a reason in fixed words, never the rejected value (validation-issues.ts). */
 export { issuesFromZod } from './validation-issues.js'

@@ -31,6 +31,7 @@ export {
   ValidationError,
   NotFoundError,
   ThreadNotFoundError,
+  IntentNotFoundError,
   issuesFromZod,
   type VaultErrorCode,
   type ValidationIssue,

@@ -104,6 +104,12 @@ export interface OwnerDataActions {
     /** Writes a preview's valid rows (less duplicates unless asked for) in one transaction, as imported purchases. */
     commitImport(rows: readonly ImportRow[], duplicates: DuplicateChoice): Promise<Purchase[]>
   }
+  /**
+   * The owner's intents (issue 13). Accepting an offer closes the intent and declines the rest;
+   * the fields the intent said she would disclose are then asked for by the vendor on the normal
+   * consent page (it hears of the acceptance by signal), so no grant is made here.
+   */
+  readonly intents: Pick<Vault['intents'], 'create' | 'close' | 'accept' | 'decline'>
   readonly inbox: {
     /** The receipt joins the history (linked to its vendor); answers it as now stored. */
     accept(id: string): Promise<Purchase>
@@ -211,6 +217,13 @@ export function ownerDataActions(deps: DataActionsDeps): OwnerDataActions {
         const orders = ordersToImport(rows, duplicates)
         return orders.length > 0 ? vault.purchases.addMany(orders, { provenance: 'import' }) : []
       },
+    }),
+
+    intents: Object.freeze({
+      create: (input: Parameters<Vault['intents']['create']>[0]) => vault.intents.create(input),
+      close: (id: string) => vault.intents.close(id),
+      accept: (id: string, offerId: string) => vault.intents.accept(id, offerId),
+      decline: (id: string, offerId: string) => vault.intents.decline(id, offerId),
     }),
 
     inbox: Object.freeze({

@@ -2,7 +2,7 @@ import type { Transaction } from 'kysely'
 import { type VaultContext, newId } from '../context.js'
 import { sealJson } from '../crypto/envelope.js'
 import type { IntentOffersTable, IntentsTable, VaultDatabase } from '../db/schema.js'
-import { NotFoundError, ValidationError, VaultError, issuesFromZod } from '../errors.js'
+import { IntentNotFoundError, ValidationError, VaultError, issuesFromZod } from '../errors.js'
 import { ledgerEpoch } from '../grants/grant-store.js'
 import { checkVendorRow } from '../grants/vendor-store.js'
 import { authenticated } from '../integrity/row-auth.js'
@@ -139,7 +139,7 @@ export class IntentStore {
 
   async get(id: string): Promise<Intent> {
     const found = (await this.list()).find((i) => i.id === id)
-    if (!found) throw new NotFoundError('Intent')
+    if (!found) throw new IntentNotFoundError('Intent')
     return found
   }
 
@@ -152,7 +152,7 @@ export class IntentStore {
       .selectAll()
       .where('id', '=', intentId)
       .executeTakeFirst()
-    if (!intent) throw new NotFoundError('Intent')
+    if (!intent) throw new IntentNotFoundError('Intent')
     checkIntentRow(ctx, intent)
     const rows = await ctx.db
       .selectFrom('intent_offers')
@@ -182,7 +182,7 @@ export class IntentStore {
   async accept(intentId: string, offerId: string): Promise<AcceptedOffer> {
     const { intent, offers } = await this.#decide(intentId, offerId)
     const chosen = offers.find((o) => o.id === offerId)
-    if (!chosen) throw new NotFoundError('Offer')
+    if (!chosen) throw new IntentNotFoundError('Offer')
     const body = intent.body
     return {
       intentId,
@@ -211,7 +211,7 @@ export class IntentStore {
         .where('id', '=', offerId)
         .where('intent_id', '=', intentId)
         .executeTakeFirst()
-      if (!offer) throw new NotFoundError('Offer')
+      if (!offer) throw new IntentNotFoundError('Offer')
       checkOfferRow(ctx, offer)
       if (offer.state !== 'open') throw new VaultError('ERR_CONFLICT', 'This offer is not open')
       await setOfferStates(ctx, trx, [offer], 'declined')
@@ -272,7 +272,7 @@ export class IntentStore {
       })
       const chosen = offerId === undefined ? undefined : offers.find((o) => o.id === offerId)
       if (offerId !== undefined) {
-        if (!chosen) throw new NotFoundError('Offer')
+        if (!chosen) throw new IntentNotFoundError('Offer')
         if (offerView(ctx, chosen).validUntil <= at)
           throw new VaultError('ERR_OFFER_EXPIRED', 'This offer is no longer valid')
       }
@@ -320,7 +320,7 @@ export class IntentStore {
       intentId,
       ...(offerId !== undefined ? { acceptedOfferId: offerId } : {}),
     })
-    if (!result) throw new NotFoundError('Intent')
+    if (!result) throw new IntentNotFoundError('Intent')
     return result
   }
 }
@@ -336,7 +336,7 @@ async function intentRow(
     .selectAll()
     .where('id', '=', intentId)
     .executeTakeFirst()
-  if (!row) throw new NotFoundError('Intent')
+  if (!row) throw new IntentNotFoundError('Intent')
   checkIntentRow(ctx, row)
   const state = intentState(row, ctx.now())
   if (state === 'fulfilled' || state === 'closed')

@@ -1,7 +1,7 @@
 import { type VaultContext, newId } from '../context.js'
 import { sealJson } from '../crypto/envelope.js'
 import type { IntentOffersTable, IntentsTable } from '../db/schema.js'
-import { NotFoundError, ValidationError, VaultError, issuesFromZod } from '../errors.js'
+import { IntentNotFoundError, ValidationError, VaultError, issuesFromZod } from '../errors.js'
 import { liveGrant } from '../grants/read-through-grant.js'
 import { assertVendorId } from '../grants/vendor-attempt.js'
 import { authenticated } from '../integrity/row-auth.js'
@@ -75,7 +75,7 @@ export class VendorIntents {
   async #find(pseudonym: string): Promise<IntentsTable> {
     if (typeof pseudonym !== 'string') throw new TypeError('intent id must be a string')
     const found = (await this.#visible()).find((v) => v.pseudonym === pseudonym)
-    if (!found) throw new NotFoundError('Intent')
+    if (!found) throw new IntentNotFoundError('Intent')
     return found.row
   }
 
@@ -130,7 +130,7 @@ export class VendorIntents {
   async get(pseudonym: string): Promise<VendorIntent> {
     await this.#allowed()
     const row = await this.#find(pseudonym)
-    if (intentState(row, this.#ctx.now()) !== 'open') throw new NotFoundError('Intent')
+    if (intentState(row, this.#ctx.now()) !== 'open') throw new IntentNotFoundError('Intent')
     await this.#viewed(row.id)
     return this.#view(row, pseudonym, await this.#ownOffers(row.id))
   }
@@ -167,7 +167,7 @@ export class VendorIntents {
         .selectAll()
         .where('id', '=', intent.id)
         .executeTakeFirst()
-      if (!row) throw new NotFoundError('Intent')
+      if (!row) throw new IntentNotFoundError('Intent')
       checkIntentRow(ctx, row)
       if (intentState(row, now) !== 'open')
         throw new VaultError('ERR_INTENT_CLOSED', 'This intent no longer takes offers')
@@ -209,7 +209,7 @@ export class VendorIntents {
     })
     ctx.emit({ type: 'intent.offered', intentId: intent.id, offerId: id, vendorId })
     const [created] = (await this.#ownOffers(intent.id)).filter((o) => o.id === id)
-    if (!created) throw new NotFoundError('Offer')
+    if (!created) throw new IntentNotFoundError('Offer')
     return offerView(ctx, created)
   }
 
@@ -228,7 +228,7 @@ export class VendorIntents {
         .selectAll()
         .where('id', '=', intent.id)
         .executeTakeFirst()
-      if (!row) throw new NotFoundError('Intent')
+      if (!row) throw new IntentNotFoundError('Intent')
       checkIntentRow(ctx, row)
       if (intentState(row, ctx.now()) !== 'open')
         throw new VaultError('ERR_INTENT_CLOSED', 'This intent is closed')
@@ -239,7 +239,7 @@ export class VendorIntents {
         .where('intent_id', '=', row.id)
         .where('vendor_id', '=', vendorId)
         .executeTakeFirst()
-      if (!offer) throw new NotFoundError('Offer')
+      if (!offer) throw new IntentNotFoundError('Offer')
       checkOfferRow(ctx, offer)
       if (offer.state !== 'open') throw new VaultError('ERR_CONFLICT', 'This offer is not open')
       await setOfferStates(ctx, trx, [offer], 'withdrawn')
