@@ -42,9 +42,13 @@ export function intentRoutes(app: AppContext): Hono<ResourceEnv> {
   routes.post('/:id/offers', async (c) => {
     const access = c.var.access
     const id = idOf(c.req.param('id'), 'Intent')
-    // The grant and the intent's visibility first: nothing about the body is looked at before.
+    // The action first: without `intents`, nothing about the body is looked at. The vault's
+    // refusal policy decides (and logs a refusal); the offer itself is checked again, atomically.
+    await app.vault.access.authorize(access.grantId, {
+      vendorId: access.clientId,
+      action: 'intents',
+    })
     const intents = vendor(access)
-    await intents.get(id)
     const type = c.req.header('content-type')?.toLowerCase() ?? ''
     if (!/^application\/json\s*(;|$)/.test(type))
       return problemResponse(
