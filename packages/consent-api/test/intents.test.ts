@@ -4,7 +4,7 @@
  * or the vault's countersignature), the owner's routes (publish, compare, accept, decline) and
  * the refusals: another vendor's id, a forged signature, an offer after the intent closed.
  */
-import { createLocalJWKSet, jwtVerify } from 'jose'
+import { type JSONWebKeySet, createLocalJWKSet, jwtVerify } from 'jose'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
   type Client,
@@ -107,7 +107,9 @@ describe('intents through HTTP', () => {
       signature: { jws: string; signedBy: string }
     }
     expect(offerA.signature.signedBy).toBe('vault')
-    const jwks = createLocalJWKSet(await (await f.app.request('/.well-known/jwks.json')).json())
+    const jwks = createLocalJWKSet(
+      (await (await f.app.request('/.well-known/jwks.json')).json()) as JSONWebKeySet,
+    )
     const { payload, protectedHeader } = await jwtVerify(offerA.signature.jws, jwks, {
       issuer: ISSUER,
     })
