@@ -72,6 +72,8 @@ describe('/intents', () => {
       offer(150, 'Jacket only'),
       sig,
     )
+    // The inbox points at them, beside the receipts.
+    expect(text((await p.get('/inbox')).html)).toContain('2 offers wait on your intents')
     const listed = text((await p.get('/intents')).html)
     expect(listed).toContain('Nordic Shoes €150.00 Jacket only')
     expect(listed.indexOf('Nordic Shoes €150.00')).toBeLessThan(
