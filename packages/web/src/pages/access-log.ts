@@ -68,6 +68,18 @@ export const KINDS = {
       'conversation.read',
     ],
   },
+  intents: {
+    label: 'Intents and offers',
+    actions: [
+      'intent.created',
+      'intent.closed',
+      'intent.viewed',
+      'intent.offered',
+      'intent.offer_withdrawn',
+      'intent.offer_accepted',
+      'intent.offer_declined',
+    ],
+  },
   tokens: {
     label: 'Vendor sign-ins (tokens issued or renewed)',
     actions: ['token.issued', 'token.refreshed'],
