@@ -164,6 +164,14 @@ describe('intents through HTTP', () => {
       `/v1/intents/${idB}/offers/${offerB.id}`,
     )
     expect(withdraw.status).toBe(409)
+    // The accepted vendor still reads the intent it won: which fields to ask for, how its offer ended.
+    const won = await call(f, a.access_token, 'GET', `/v1/intents/${idA}`)
+    expect(won.status).toBe(200)
+    expect(await won.json()).toMatchObject({
+      state: 'closed',
+      disclose: ['email'],
+      offers: [{ id: offerA.id, state: 'accepted' }],
+    })
     const after = (await (await ownerCall(f, 'GET', `/owner/intents/${intent.id}`)).json()) as {
       intent: { state: string }
       offers: { id: string; state: string }[]

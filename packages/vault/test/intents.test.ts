@@ -109,8 +109,13 @@ describe('intents', () => {
     )
     expect(signals).toHaveLength(2)
 
-    // Closed: not listed, no offers, no withdrawals.
+    // Closed: not listed, no offers, no withdrawals; a vendor that offered still reads how it ended.
     expect(await asFjord.list()).toEqual([])
+    expect(await asFjord.get(seenByFjord?.id ?? '')).toMatchObject({
+      state: 'closed',
+      disclose: ['email', 'name.given'],
+      offers: [{ id: a.id, state: 'accepted' }],
+    })
     await expect(asNordic.offer(seenByNordic?.id ?? '', offer(100), sig)).rejects.toMatchObject({
       code: 'ERR_INTENT_CLOSED',
     })

@@ -44,6 +44,7 @@ const Offer = OfferInput.extend({
 })
 const VendorIntent = z.object({
   id: z.string().describe('This vendor’s own id for the intent: another vendor sees another'),
+  state: z.enum(['open', 'closed']),
   category: z.string(),
   text: z.string(),
   requirements: z.object({
@@ -82,7 +83,7 @@ export const intentRouteDocs: readonly RouteDoc[] = [
     method: 'get',
     path: '/v1/intents/{id}',
     tag: 'Vendor resources',
-    summary: 'One open intent',
+    summary: 'One open intent, or a closed one this vendor made offers on (how they ended)',
     description: INTENTS,
     auth: 'bearer',
     pathParams: { id: 'The intent’s id as this vendor knows it' },

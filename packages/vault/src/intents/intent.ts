@@ -167,6 +167,8 @@ export interface Offer extends OfferBody {
  */
 export interface VendorIntent extends IntentBody {
   readonly id: string
+  /** `closed` once it stopped taking offers, whatever the reason (the vendor's own offers say how theirs ended). */
+  readonly state: 'open' | 'closed'
   readonly openUntil: string
   /** This vendor's own offers on it, with the vendor's own ids. */
   readonly offers: readonly Omit<Offer, 'intentId' | 'vendorId'>[]

@@ -97,6 +97,7 @@ export class VendorIntents {
     return {
       ...body,
       id: pseudonym,
+      state: intentState(row, this.#ctx.now()) === 'open' ? 'open' : 'closed',
       openUntil: row.open_until,
       offers: offers.map((o) => {
         const { intentId: _i, vendorId: _v, ...own } = offerView(this.#ctx, o)
@@ -126,13 +127,19 @@ export class VendorIntents {
     return out
   }
 
-  /** One open intent by this vendor's id for it; not open or not visible: ERR_NOT_FOUND. Audited. */
+  /**
+   * One intent by this vendor's id for it: an open one, or a closed one it made offers on (so it
+   * learns how they ended and, when accepted, which fields to ask for on the consent page). Any
+   * other: ERR_NOT_FOUND. Audited.
+   */
   async get(pseudonym: string): Promise<VendorIntent> {
     await this.#allowed()
     const row = await this.#find(pseudonym)
-    if (intentState(row, this.#ctx.now()) !== 'open') throw new IntentNotFoundError('Intent')
+    const offers = await this.#ownOffers(row.id)
+    if (intentState(row, this.#ctx.now()) !== 'open' && offers.length === 0)
+      throw new IntentNotFoundError('Intent')
     await this.#viewed(row.id)
-    return this.#view(row, pseudonym, await this.#ownOffers(row.id))
+    return this.#view(row, pseudonym, offers)
   }
 
   /**
