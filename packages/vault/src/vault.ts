@@ -126,6 +126,7 @@ export interface Vault {
    * allowed only while its grant includes `converse`.
    */
   readonly conversations: Conversations
+  /**
    * The owner's intents — requests for proposals vendors answer with offers (issue 13); a
    * vendor's side through `intents.asVendor({ vendorId, grantId })` — see {@link IntentStore}.
    */

@@ -113,6 +113,7 @@ export const authenticated = {
       'id' | 'thread_id' | 'seq' | 'author' | 'at' | 'prev_hash' | 'hash'
     >,
   ): RowValue[] => [row.id, row.thread_id, row.seq, row.author, row.at, row.prev_hash, row.hash],
+  /**
    * What decides who sees an intent and whether it takes offers (intents/intent-store.ts): its
    * audience, state and dates. The sealed body is bound to the row by its envelope.
    */
