@@ -128,6 +128,11 @@ const vaultRows = {
     title: 'Too many pending receipts',
     retryAfterSeconds: OWNER_REVIEW,
   },
+  // Intents (issue 13): an offer or a withdrawal after the intent closed; limits against spam.
+  ERR_INTENT_CLOSED: { status: 409, title: 'The intent is closed' },
+  ERR_INTENT_LIMIT: { status: 409, title: 'Too many open intents' },
+  ERR_OFFER_LIMIT: { status: 429, title: 'Too many offers on this intent' },
+  ERR_OFFER_EXPIRED: { status: 409, title: 'The offer is no longer valid' },
   ERR_CRYPTO_UNAVAILABLE: { status: 500, title: 'Internal error', opaque: true },
   // Conversations (issue 13): the writer shortens the message, the thread is settled, or the
   // vendor waits until the owner closes some of the threads it opened.

@@ -32,6 +32,7 @@ import { retryOnUnknownTerm } from './keys/write-term.js'
 import { PurchaseStore } from './purchases/purchase-store.js'
 import { SignalOutbox } from './signals/signal-outbox.js'
 import { Conversations } from './conversations/conversation-store.js'
+import { IntentStore } from './intents/intent-store.js'
 import type { Vault } from './vault.js'
 
 /** Options of {@link createVault}. */
@@ -141,6 +142,7 @@ export async function wireVault(options: CreateVaultOptions): Promise<WiredVault
     access: retryOnUnknownTerm(ctx, new AccessPolicy(ctx)),
     signals: new SignalOutbox(ctx),
     conversations: retryOnUnknownTerm(ctx, new Conversations(ctx), ['asVendor']),
+    intents: retryOnUnknownTerm(ctx, new IntentStore(ctx), ['asVendor']),
   }
   const reads = retryOnUnknownTerm(ctx, {
     readThroughGrant: (grantId: string, opts?: ReadThroughGrantOptions) =>
@@ -289,6 +291,8 @@ export async function wireVault(options: CreateVaultOptions): Promise<WiredVault
           'consent_events',
           'conversation_messages',
           'conversation_threads',
+          'intent_offers',
+          'intents',
           'audit',
           'purchases',
           'grants',

@@ -43,6 +43,14 @@ export type VaultErrorCode =
   | 'ERR_THREAD_CLOSED'
   /** A vendor has as many open threads as it may open; the owner must close some first. */
   | 'ERR_THREAD_LIMIT'
+  /** An offer, or its withdrawal, on an intent that is no longer open (intents/intent-store.ts). */
+  | 'ERR_INTENT_CLOSED'
+  /** The owner has as many open intents as the vault allows; she must close one first. */
+  | 'ERR_INTENT_LIMIT'
+  /** A vendor has made as many offers on this intent as it may. */
+  | 'ERR_OFFER_LIMIT'
+  /** The owner tried to accept an offer whose own validity has passed. */
+  | 'ERR_OFFER_EXPIRED'
   | 'ERR_CRYPTO_UNAVAILABLE'
 
 /** One problem with an input: where (`path`) and why (`message`), never the offending value. */
@@ -152,6 +160,18 @@ export class ThreadNotFoundError extends NotFoundError {
   constructor() {
     super('Thread')
     this.name = 'ThreadNotFoundError'
+  }
+}
+
+/**
+ * No such intent or offer — or one this vendor may not see, which to it is the same thing
+ * (intents/vendor-intents.ts). Its own class so the resource API answers 404, not the
+ * `invalid_token` it gives a grant that is gone.
+ */
+export class IntentNotFoundError extends NotFoundError {
+  constructor(what: 'Intent' | 'Offer') {
+    super(what)
+    this.name = 'IntentNotFoundError'
   }
 }
 

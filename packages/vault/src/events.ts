@@ -27,6 +27,9 @@ export type VaultEvent =
   | { type: 'inbox.decided'; purchaseId: string; accepted: boolean }
   | { type: 'conversation.posted'; threadId: string; vendorId: string; author: 'owner' | 'vendor' }
   | { type: 'conversation.closed'; threadId: string }
+  | { type: 'intent.created'; intentId: string }
+  | { type: 'intent.closed'; intentId: string; acceptedOfferId?: string }
+  | { type: 'intent.offered'; intentId: string; offerId: string; vendorId: string }
   | { type: 'audit.flushed'; entries: number }
   | { type: 'audit.break_acknowledged'; firstBadSeq: number }
   | { type: 'rows.adopted'; grants: number; vendors: number; purchases: number }

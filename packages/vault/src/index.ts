@@ -31,6 +31,7 @@ export {
   ValidationError,
   NotFoundError,
   ThreadNotFoundError,
+  IntentNotFoundError,
   issuesFromZod,
   type VaultErrorCode,
   type ValidationIssue,
@@ -159,3 +160,23 @@ export {
   verifyChain,
   type ChainLink,
 } from './conversations/message-chain.js'
+export {
+  type AcceptedOffer,
+  IntentAudience,
+  IntentInput,
+  MAX_OFFERS_PER_INTENT,
+  MAX_OFFERS_PER_VENDOR,
+  MAX_OPEN_DAYS,
+  MAX_OPEN_INTENTS,
+  Money,
+  OfferInput,
+  OfferSignature,
+  OfferTerms,
+  Requirements,
+  type Intent,
+  type IntentState,
+  type Offer,
+  type VendorIntent,
+} from './intents/intent.js'
+export type { IntentStore } from './intents/intent-store.js'
+export type { IntentCaller, VendorIntents } from './intents/vendor-intents.js'

@@ -16,6 +16,7 @@ import type { RotateKeysOptions, RotationResult } from './keys/rotation.js'
 import type { PurchaseStore } from './purchases/purchase-store.js'
 import type { SignalOutbox } from './signals/signal-outbox.js'
 import type { Conversations } from './conversations/conversation-store.js'
+import type { IntentStore } from './intents/intent-store.js'
 
 /*
  * The vault's public shape: what `createVault` (create-vault.ts) returns. Types only; the
@@ -125,6 +126,11 @@ export interface Vault {
    * allowed only while its grant includes `converse`.
    */
   readonly conversations: Conversations
+  /**
+   * The owner's intents — requests for proposals vendors answer with offers (issue 13); a
+   * vendor's side through `intents.asVendor({ vendorId, grantId })` — see {@link IntentStore}.
+   */
+  readonly intents: IntentStore
   /**
    * Authenticates access-deciding rows the application stores beside the vault (the consent
    * API's clients, tokens, codes, requests, sessions) under a root-derived key — see

@@ -27,7 +27,7 @@ import type { AuthorizationRequest, RequestedAccess } from '../store/request-sto
  *
  * What is asked, in either or both of:
  * - `scope`: space-separated `read:<field path or subtree>`, `read:purchases` (purchases made with
- *   this vendor), `append:purchases`;
+ *   this vendor), `append:purchases`, `intents` (see the owner's requests, send offers);
  * - `authorization_details` (RFC 9396): a JSON array with one object of type `custos_fields`, or
  *   one of PDPP's `https://pdpp.dev/data-access` (protocol/pdpp-data-access.ts).
  *
@@ -43,7 +43,7 @@ const STATE = /^[\x20-\x7e]{1,1024}$/ // VSCHAR, RFC 6749 Appendix A.5
 
 /**
  * The scope values for RFC 8414 `scopes_supported`: every known field and subtree, the custom
- * subtree, the two purchase scopes and `converse` (issue 13). (Any `read:custom.<path>` is
+ * subtree, the two purchase scopes, `converse` and `intents` (issue 13). (Any `read:custom.<path>` is
  * accepted too.)
  */
 export const SCOPES_SUPPORTED: readonly string[] = (() => {
@@ -58,6 +58,7 @@ export const SCOPES_SUPPORTED: readonly string[] = (() => {
     'read:purchases',
     'append:purchases',
     'converse',
+    'intents',
     ...[...selectors].sort().map((s) => `read:${s}`),
   ]
 })()
@@ -297,6 +298,9 @@ function parseAccess(
       } else if (token === 'converse') {
         // Issue 13: the vendor may write to the owner in Custos (conversation threads).
         actions.add('converse')
+      } else if (token === 'intents') {
+        // Issue 13: the vendor may see the owner's intents and send her offers.
+        actions.add('intents')
       } else if (token.startsWith('read:') && isKnownSelector(token.slice(5))) {
         fields.add(token.slice(5))
         actions.add('read')

@@ -348,7 +348,8 @@ function approved(
   const read = access.actions.includes('read') && (fields.length > 0 || purchases !== undefined)
   const append = access.actions.includes('append') && form.get('append') === 'purchases'
   const converse = access.actions.includes('converse') && form.get('converse') === 'yes'
-  if (!read && !append && !converse) return undefined
+  const intents = access.actions.includes('intents') && form.get('intents') === 'yes'
+  if (!read && !append && !converse && !intents) return undefined
   return {
     fields: read ? fields : [],
     ...(read && purchases ? { purchases } : {}),
@@ -356,6 +357,7 @@ function approved(
       ...(read ? (['read'] as const) : []),
       ...(append ? (['append'] as const) : []),
       ...(converse ? (['converse'] as const) : []),
+      ...(intents ? (['intents'] as const) : []),
     ],
     purpose: access.purpose,
     purposes: access.purposes,

@@ -15,6 +15,7 @@ export function grantedScope(grant: Grant): string {
     ...(read && grant.purchases ? ['read:purchases'] : []),
     ...(grant.actions.includes('append') ? ['append:purchases'] : []),
     ...(grant.actions.includes('converse') ? ['converse'] : []),
+    ...(grant.actions.includes('intents') ? ['intents'] : []),
   ].join(' ')
 }
 

@@ -2,6 +2,8 @@ import { z } from 'zod'
 import { oauthRouteDocs } from '../oauth/oauth-docs.js'
 import { ownerRouteDocs, ownerSessionRouteDocs } from '../owner/owner-docs.js'
 import { resourceRouteDocs } from '../resource/resource-docs.js'
+import { intentRouteDocs } from '../resource/intent-docs.js'
+import { ownerIntentRouteDocs } from '../owner/intent-docs.js'
 import type { RouteDoc } from './openapi-document.js'
 import { conversationRouteDocs } from '../conversations/conversation-docs.js'
 
@@ -11,9 +13,11 @@ const Readiness = z.object({ ready: z.boolean(), state: z.string() })
 export const routeDocs: readonly RouteDoc[] = [
   ...oauthRouteDocs,
   ...resourceRouteDocs,
+  ...intentRouteDocs,
   ...ownerRouteDocs,
   ...ownerSessionRouteDocs,
   ...conversationRouteDocs,
+  ...ownerIntentRouteDocs,
   {
     method: 'get',
     path: '/healthz',

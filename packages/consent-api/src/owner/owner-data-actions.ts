@@ -116,6 +116,12 @@ export interface OwnerDataActions {
       mapping?: CsvMapping,
     ): Promise<Purchase[]>
   }
+  /**
+   * The owner's intents (issue 13). Accepting an offer closes the intent and declines the rest;
+   * the fields the intent said she would disclose are then asked for by the vendor on the normal
+   * consent page (it hears of the acceptance by signal), so no grant is made here.
+   */
+  readonly intents: Pick<Vault['intents'], 'create' | 'close' | 'accept' | 'decline'>
   readonly inbox: {
     /** The receipt joins the history (linked to its vendor); answers it as now stored. */
     accept(id: string): Promise<Purchase>
@@ -236,6 +242,13 @@ export function ownerDataActions(deps: DataActionsDeps): OwnerDataActions {
           await deps.csvMappings.remember(mapping.header, mapping.options)
         return added
       },
+    }),
+
+    intents: Object.freeze({
+      create: (input: Parameters<Vault['intents']['create']>[0]) => vault.intents.create(input),
+      close: (id: string) => vault.intents.close(id),
+      accept: (id: string, offerId: string) => vault.intents.accept(id, offerId),
+      decline: (id: string, offerId: string) => vault.intents.decline(id, offerId),
     }),
 
     inbox: Object.freeze({

@@ -24,6 +24,8 @@ export interface OwnerReads {
   readonly vendors: Pick<Vault['vendors'], 'list' | 'get'>
   readonly grants: Pick<Vault['grants'], 'list' | 'get'>
   readonly inbox: Pick<Vault['inbox'], 'list'>
+  /** The owner's intents and the offers on each, for comparing side by side. */
+  readonly intents: Pick<Vault['intents'], 'list' | 'get' | 'offers'>
   /** The log's entries (never values, SECURITY.md 21), its hash-chain check (20) and whether vendor reads are barred by a break. */
   readonly audit: Pick<Vault['audit'], 'list' | 'verify' | 'trusted'>
   /**
@@ -57,6 +59,11 @@ export function ownerReads(vault: Vault): OwnerReads {
     }),
     inbox: Object.freeze({
       list: (options?: Parameters<Vault['inbox']['list']>[0]) => vault.inbox.list(options),
+    }),
+    intents: Object.freeze({
+      list: () => vault.intents.list(),
+      get: (id: string) => vault.intents.get(id),
+      offers: (id: string) => vault.intents.offers(id),
     }),
     audit: Object.freeze({
       list: (filter?: Parameters<Vault['audit']['list']>[0]) => vault.audit.list(filter),

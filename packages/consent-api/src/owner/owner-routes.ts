@@ -7,6 +7,7 @@ import { fieldRoutes, vocabularyRoutes } from './field-routes.js'
 import { grantRoutes, receiptListRoutes } from './grant-routes.js'
 import { inboxRoutes } from './inbox-routes.js'
 import { conversationRoutes } from './conversation-routes.js'
+import { intentRoutes } from './intent-routes.js'
 import { keyRoutes, passphraseRoutes } from './key-routes.js'
 import type { OwnerActions } from './owner-actions.js'
 import { type OwnerEnv, noStore } from './owner-auth.js'
@@ -42,6 +43,7 @@ export function ownerRoutes(app: AppContext, actions: OwnerActions): Hono<OwnerE
   routes.route('/receipts', receiptListRoutes(app, actions))
   routes.route('/inbox', inboxRoutes(app, actions))
   routes.route('/conversations', conversationRoutes(app, actions))
+  routes.route('/intents', intentRoutes(app, actions))
   routes.route('/audit', auditRoutes(app, actions))
   routes.route('/passphrase', passphraseRoutes(app, actions))
   routes.route('/keys', keyRoutes(app, actions))

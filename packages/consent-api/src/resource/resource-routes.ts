@@ -1,10 +1,11 @@
 import { Hono } from 'hono'
-import { ThreadNotFoundError } from '@custos/vault'
+import { IntentNotFoundError, ThreadNotFoundError } from '@custos/vault'
 import type { AppContext } from '../app-context.js'
 import { problemRow } from '../api-problems.js'
 import { errorResponse, isVaultError } from '../problem.js'
 import { type ResourceEnv, type VendorAccess, bearerAuth } from './bearer.js'
 import { grantRoutes } from './grant.js'
+import { intentRoutes } from './intents.js'
 import { agreementRoutes } from './agreements.js'
 import { conversationRoutes } from './conversations.js'
 import { profileRoutes } from './profile.js'
@@ -26,6 +27,7 @@ import { sealedDelivery } from './sealed-delivery.js'
  */
 function neededScope(method: string, path: string): string | undefined {
   if (path.includes('/conversations')) return 'converse'
+  if (path.includes('/intents')) return 'intents'
   if (!path.endsWith('/purchases')) return undefined
   return method === 'POST' ? 'append:purchases' : 'read:purchases'
 }
@@ -38,11 +40,15 @@ export function resourceRoutes(app: AppContext): Hono<ResourceEnv> {
   routes.route('/grant', grantRoutes(app))
   routes.route('/agreements', agreementRoutes(app))
   routes.route('/conversations', conversationRoutes(app))
+  routes.route('/intents', intentRoutes(app))
   routes.onError((err, c) => {
     if (err instanceof ResourceAuthError) return resourceAuthErrorResponse(app, c, err)
-    // A thread that is not the vendor's is a 404 like any missing record, not a dead grant.
+    // A thread, intent or offer this vendor may not see is a 404 like any missing record, not a
+    // dead grant.
     const bearer =
-      isVaultError(err) && !(err instanceof ThreadNotFoundError)
+      isVaultError(err) &&
+      !(err instanceof ThreadNotFoundError) &&
+      !(err instanceof IntentNotFoundError)
         ? problemRow(err.code).bearer
         : undefined
     if (bearer) {

@@ -24,6 +24,8 @@ export const EVENT_TYPES: Readonly<Record<SignalKind, string>> = Object.freeze({
   'erasure.requested': `${BASE}/erasure-requested`,
   'receipt.issued': `${BASE}/receipt-issued`,
   'message.posted': `${BASE}/message-posted`,
+  'intent.offer_accepted': `${BASE}/intent-offer-accepted`,
+  'intent.offer_declined': `${BASE}/intent-offer-declined`,
 })
 
 /** The event type a vendor sends back when it has erased what an erasure request asked for. */
@@ -44,6 +46,10 @@ function payloadOf(signal: Signal): Record<string, unknown> {
     case 'message.posted':
       // The message itself is the vendor's to read through its grant (GET /v1/conversations/{id}).
       return { thread_id: signal.paths[0], grant_id: signal.grantId }
+    case 'intent.offer_accepted':
+    case 'intent.offer_declined':
+      // The vendor's own offer id; on acceptance it asks for the intent's disclosed fields on the consent page.
+      return { offer_id: signal.paths[0] }
     default:
       return { grant_id: signal.grantId }
   }

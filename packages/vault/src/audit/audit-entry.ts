@@ -55,6 +55,20 @@ export const AuditAction = z.enum([
   'conversation.closed',
   /** A vendor read a thread (or its list of threads, without `detail`). */
   'conversation.read',
+  /** The owner published an intent; `detail` is its id. */
+  'intent.created',
+  /** The owner closed an intent without accepting an offer (its open offers are declined). */
+  'intent.closed',
+  /** A vendor listed or read the intents it may see (`detail`: the intent, for one). */
+  'intent.viewed',
+  /** A vendor made an offer; `detail` is the offer's id. */
+  'intent.offered',
+  /** A vendor withdrew its offer; `detail` is the offer's id. */
+  'intent.offer_withdrawn',
+  /** The owner accepted an offer (the intent is fulfilled); `paths` are the fields she will disclose. */
+  'intent.offer_accepted',
+  /** The owner declined an offer (or accepted another, or closed the intent). */
+  'intent.offer_declined',
 ])
 export type AuditAction = z.infer<typeof AuditAction>
 

@@ -45,6 +45,8 @@ export const BACKUP_TABLES = [
   'consent_events',
   'conversation_threads',
   'conversation_messages',
+  'intents',
+  'intent_offers',
 ] as const
 export type BackupTable = (typeof BACKUP_TABLES)[number]
 

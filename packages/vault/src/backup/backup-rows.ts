@@ -123,6 +123,33 @@ export const BACKUP_ROW_SCHEMAS: Record<BackupTable, z.ZodType<Record<string, un
       row_mac: bytes,
     })
     .strict(),
+  intents: z
+    .object({
+      id: text,
+      state: z.enum(['open', 'fulfilled', 'closed']),
+      audience: text,
+      open_until: text,
+      created_at: text,
+      closed_at: text.nullable(),
+      accepted_offer_id: text.nullable(),
+      body: bytes,
+      term: int,
+      row_mac: bytes,
+    })
+    .strict(),
+  intent_offers: z
+    .object({
+      id: text,
+      intent_id: text,
+      vendor_id: text,
+      state: z.enum(['open', 'withdrawn', 'accepted', 'declined']),
+      created_at: text,
+      updated_at: text,
+      body: bytes,
+      term: int,
+      row_mac: bytes,
+    })
+    .strict(),
   audit: z
     .object({
       seq: int,

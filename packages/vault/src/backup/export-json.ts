@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { AuditEntry } from '../audit/audit-entry.js'
 import { AccessMode, GrantAction, PurchaseSlice } from '../grants/grant.js'
 import { VendorInput } from '../grants/vendor.js'
+import { IntentAudience, Money, Requirements } from '../intents/intent.js'
 import { Order } from '../purchases/order.js'
 import { MAX_THREAD_MESSAGES, ThreadStatus, ThreadTopic } from '../conversations/conversation.js'
 
@@ -90,6 +91,43 @@ export const ExportedThread = z
   })
   .strict()
 
+/** An offer on an intent, with the signature it came with (intents/intent.ts). */
+export const ExportedOffer = z
+  .object({
+    id,
+    vendorId: id,
+    state: z.enum(['open', 'withdrawn', 'accepted', 'declined']),
+    price: Money,
+    included: z.string().max(2000),
+    validUntil: instant,
+    terms: z.object({
+      text: z.string().max(4000).optional(),
+      url: z.string().max(2000).optional(),
+    }),
+    signature: z.object({ jws: z.string().max(16_000), signedBy: z.enum(['vendor', 'vault']) }),
+    createdAt: instant,
+    updatedAt: instant,
+  })
+  .strict()
+
+/** One of the owner's intents and every offer made on it: her record (not imported back). */
+export const ExportedIntent = z
+  .object({
+    id,
+    category: z.string().max(80),
+    text: z.string().max(2000),
+    requirements: Requirements,
+    disclose: z.array(z.string().max(200)).max(50),
+    audience: IntentAudience,
+    state: z.enum(['open', 'expired', 'fulfilled', 'closed']),
+    openUntil: instant,
+    createdAt: instant,
+    closedAt: instant.optional(),
+    acceptedOfferId: id.optional(),
+    offers: z.array(ExportedOffer).max(100),
+  })
+  .strict()
+
 export const VaultExport = z
   .object({
     format: z.literal('custos-export'),
@@ -103,6 +141,8 @@ export const VaultExport = z
     audit: z.array(AuditEntry),
     /** Absent in exports from before conversations. */
     conversations: z.array(ExportedThread).max(100_000).optional(),
+    /** The owner's intents with their offers; absent in exports from before intents. */
+    intents: z.array(ExportedIntent).max(100_000).default([]),
   })
   .strict()
 export type VaultExport = z.output<typeof VaultExport>

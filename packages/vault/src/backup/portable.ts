@@ -14,6 +14,7 @@ import type { AuditReader } from '../audit/audit-reader.js'
 import type { Conversations } from '../conversations/conversation-store.js'
 import type { FieldStore } from '../fields/field-store.js'
 import type { GrantStore } from '../grants/grant-store.js'
+import type { IntentStore } from '../intents/intent-store.js'
 import type { VendorStore } from '../grants/vendor-store.js'
 import type { Purchase } from '../purchases/order.js'
 import type { AuditEntry } from '../audit/audit-entry.js'
@@ -27,6 +28,7 @@ interface Stores {
   readonly vendors: VendorStore
   readonly grants: GrantStore
   readonly audit: AuditReader
+  readonly intents: IntentStore
 }
 
 /** Every thread with its messages, each verified on the way out (a thread that does not verify fails the export). */
@@ -89,6 +91,7 @@ export async function exportVault(ctx: VaultContext, stores: Stores): Promise<Va
     grants: (await stores.grants.list()).map((g) => ({ ...g })),
     audit,
     conversations: await exportThreads(stores.conversations),
+    intents: await exportIntents(stores.intents),
   }
   await ctx.db
     .transaction()
@@ -96,6 +99,15 @@ export async function exportVault(ctx: VaultContext, stores: Stores): Promise<Va
       ctx.audit.appendInTransaction(trx, [{ action: 'vault.exported', actor: 'owner' }]),
     )
   return doc
+}
+
+async function exportIntents(store: IntentStore): Promise<VaultExport['intents']> {
+  const out: VaultExport['intents'] = []
+  for (const { openOffers: _n, ...intent } of await store.list()) {
+    const offers = (await store.offers(intent.id)).map(({ intentId: _i, ...o }) => o)
+    out.push({ ...intent, offers })
+  }
+  return out
 }
 
 /** What an import did. */

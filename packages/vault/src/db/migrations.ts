@@ -272,6 +272,51 @@ function migrations(engine: Engine): Record<string, Migration> {
           .execute()
       },
     },
+    '0007_intents': {
+      // The owner's requests for proposals and the vendors' offers (issue 13, intents).
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('intents')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('state', 'text', (c) => c.notNull())
+          .addColumn('audience', 'text', (c) => c.notNull())
+          .addColumn('open_until', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('closed_at', 'text')
+          .addColumn('accepted_offer_id', 'text')
+          .addColumn('body', sql.raw(bytes), (c) => c.notNull())
+          .addColumn('term', 'integer', (c) => c.notNull())
+          .addColumn('row_mac', sql.raw(bytes), (c) => c.notNull())
+          .execute()
+        await db.schema
+          .createIndex('intents_state')
+          .on('intents')
+          .columns(['state', 'open_until'])
+          .execute()
+        await db.schema
+          .createTable('intent_offers')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('intent_id', 'text', (c) => c.notNull())
+          .addColumn('vendor_id', 'text', (c) => c.notNull())
+          .addColumn('state', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'text', (c) => c.notNull())
+          .addColumn('body', sql.raw(bytes), (c) => c.notNull())
+          .addColumn('term', 'integer', (c) => c.notNull())
+          .addColumn('row_mac', sql.raw(bytes), (c) => c.notNull())
+          .execute()
+        await db.schema
+          .createIndex('intent_offers_intent')
+          .on('intent_offers')
+          .columns(['intent_id', 'vendor_id'])
+          .execute()
+        await db.schema
+          .createIndex('intent_offers_term')
+          .on('intent_offers')
+          .columns(['term'])
+          .execute()
+      },
+    },
   }
 }
 

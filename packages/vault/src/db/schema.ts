@@ -179,6 +179,37 @@ export interface ConversationMessagesTable {
   row_mac: Uint8Array
 }
 
+/**
+ * The owner's intents (intents/intent-store.ts). `audience` decides which vendors see one:
+ * `*` (every vendor whose live grant includes `intents`) or a JSON array of vendor ids; it and the
+ * state are plaintext so a vendor's listing can select on them, and `row_mac` covers them.
+ */
+export interface IntentsTable {
+  id: string
+  state: 'open' | 'fulfilled' | 'closed'
+  audience: string
+  open_until: string
+  created_at: string
+  closed_at: string | null
+  accepted_offer_id: string | null
+  body: Uint8Array
+  term: number
+  row_mac: Uint8Array
+}
+
+/** Vendors' offers on intents; `row_mac` covers every plaintext column. */
+export interface IntentOffersTable {
+  id: string
+  intent_id: string
+  vendor_id: string
+  state: 'open' | 'withdrawn' | 'accepted' | 'declined'
+  created_at: string
+  updated_at: string
+  body: Uint8Array
+  term: number
+  row_mac: Uint8Array
+}
+
 export interface VaultDatabase {
   vault_meta: VaultMetaTable
   keyring: KeyringTable
@@ -191,6 +222,8 @@ export interface VaultDatabase {
   consent_events: ConsentEventsTable
   conversation_threads: ConversationThreadsTable
   conversation_messages: ConversationMessagesTable
+  intents: IntentsTable
+  intent_offers: IntentOffersTable
 }
 
 /** The database engines the vault runs on. */

@@ -24,9 +24,10 @@ export type PurchaseSlice = z.output<typeof PurchaseSlice>
 
 /**
  * What a grant lets its vendor do: `read` the granted fields and purchases, `append` receipts to
- * the inbox, `converse` — open and write in conversation threads with the owner (issue 13).
+ * the inbox, `converse` — open and write in conversation threads with the owner, `intents` — see
+ * the requests the owner publishes and send her offers (issue 13).
  */
-export const GrantAction = z.enum(['read', 'append', 'converse'])
+export const GrantAction = z.enum(['read', 'append', 'converse', 'intents'])
 export type GrantAction = z.infer<typeof GrantAction>
 
 /**

@@ -5,6 +5,8 @@ import type {
   ConversationMessagesTable,
   ConversationThreadsTable,
   GrantsTable,
+  IntentOffersTable,
+  IntentsTable,
   PurchasesTable,
   SignalOutboxTable,
   VendorsTable,
@@ -111,6 +113,38 @@ export const authenticated = {
       'id' | 'thread_id' | 'seq' | 'author' | 'at' | 'prev_hash' | 'hash'
     >,
   ): RowValue[] => [row.id, row.thread_id, row.seq, row.author, row.at, row.prev_hash, row.hash],
+  /**
+   * What decides who sees an intent and whether it takes offers (intents/intent-store.ts): its
+   * audience, state and dates. The sealed body is bound to the row by its envelope.
+   */
+  intents: (
+    row: Pick<
+      IntentsTable,
+      'id' | 'state' | 'audience' | 'open_until' | 'created_at' | 'closed_at' | 'accepted_offer_id'
+    >,
+  ): RowValue[] => [
+    row.id,
+    row.state,
+    row.audience,
+    row.open_until,
+    row.created_at,
+    row.closed_at,
+    row.accepted_offer_id,
+  ],
+  /** Whose offer it is, on which intent, and where it stands. */
+  intent_offers: (
+    row: Pick<
+      IntentOffersTable,
+      'id' | 'intent_id' | 'vendor_id' | 'state' | 'created_at' | 'updated_at'
+    >,
+  ): RowValue[] => [
+    row.id,
+    row.intent_id,
+    row.vendor_id,
+    row.state,
+    row.created_at,
+    row.updated_at,
+  ],
 } as const
 
 export type AuthenticatedTable = keyof typeof authenticated

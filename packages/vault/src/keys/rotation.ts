@@ -8,6 +8,7 @@ import { checkGrantRow, grantPlace } from '../grants/grant-store.js'
 import { checkVendorRow, vendorPlace } from '../grants/vendor-store.js'
 import { consentEventPlace } from '../grants/consent-history.js'
 import { messagePlace, threadPlace } from '../conversations/thread-rows.js'
+import { intentPlace, offerPlace } from '../intents/intent-rows.js'
 import { authenticated } from '../integrity/row-auth.js'
 import { writeTerm } from './write-term.js'
 import { purchasePlace } from '../purchases/purchase-query.js'
@@ -43,6 +44,8 @@ const ENCRYPTED = [
   { table: 'consent_events', key: 'id', column: 'body', place: consentEventPlace },
   { table: 'conversation_threads', key: 'id', column: 'body', place: threadPlace },
   { table: 'conversation_messages', key: 'id', column: 'body', place: messagePlace },
+  { table: 'intents', key: 'id', column: 'body', place: intentPlace },
+  { table: 'intent_offers', key: 'id', column: 'body', place: offerPlace },
 ] as const satisfies readonly {
   table: string
   key: string

@@ -18,6 +18,8 @@ export const SUBKEY_IDS = {
   rowMac: 7,
   /** Envelopes of the application's own confidential columns (crypto/external-values.ts). */
   externalSeal: 8,
+  /** Per-vendor pseudonyms of the owner's intents (intents/intent-pseudonym.ts). */
+  intentPseudonym: 9,
 } as const
 export type SubkeyName = keyof typeof SUBKEY_IDS
 

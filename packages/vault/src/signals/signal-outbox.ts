@@ -34,6 +34,10 @@ export const SignalKind = z.enum([
   'receipt.issued',
   /** The owner wrote in a conversation thread with the vendor (issue 13); `paths` holds the thread id. */
   'message.posted',
+  /** The owner accepted the vendor's offer on an intent (issue 13); `paths` holds the offer id. */
+  'intent.offer_accepted',
+  /** The owner declined the vendor's offer (or accepted another, or closed the intent); `paths` holds the offer id. */
+  'intent.offer_declined',
 ])
 export type SignalKind = z.infer<typeof SignalKind>
 

@@ -69,6 +69,18 @@ export const KINDS = {
       'conversation.read',
     ],
   },
+  intents: {
+    label: 'Intents and offers',
+    actions: [
+      'intent.created',
+      'intent.closed',
+      'intent.viewed',
+      'intent.offered',
+      'intent.offer_withdrawn',
+      'intent.offer_accepted',
+      'intent.offer_declined',
+    ],
+  },
   tokens: {
     label: 'Vendor sign-ins (tokens issued or renewed)',
     actions: ['token.issued', 'token.refreshed'],
@@ -270,6 +282,20 @@ export function describe(e: AuditEntry, vendorName: (id: string | undefined) => 
         : `${vendor} listed its conversations with you`
     case 'audit.break_acknowledged':
       return `You acknowledged that the log was damaged${e.detail ? ` (${describeBreak(e.detail)})` : ''}`
+    case 'intent.created':
+      return `You published an intent${fields ? `, to disclose ${fields} to the offer you accept` : ''}`
+    case 'intent.closed':
+      return 'You closed an intent'
+    case 'intent.viewed':
+      return `${vendor} looked at your open intents`
+    case 'intent.offered':
+      return `${vendor} made an offer on your intent`
+    case 'intent.offer_withdrawn':
+      return `${vendor} withdrew its offer`
+    case 'intent.offer_accepted':
+      return `You accepted ${vendor}'s offer${fields ? `, to disclose ${fields}` : ''}`
+    case 'intent.offer_declined':
+      return `You declined ${vendor}'s offer`
   }
 }
 

@@ -51,12 +51,17 @@ export function inboxPages(kit: OwnerPageKit): Hono<PageEnv> {
       listed = await kit.actions.read.inbox.list({ limit: PAGE_SIZE })
     }
     const vendors = new Map((await kit.actions.read.vendors.list()).map((v) => [v.id, v.name]))
+    // Offers on the owner's intents wait beside the receipts: the Intents page compares them.
+    const offers = (await kit.actions.read.intents.list())
+      .filter((i) => i.state === 'open' || i.state === 'expired')
+      .reduce((n, i) => n + i.openOffers, 0)
     return page(
       c,
       200,
       'Inbox',
       html`<h1>Inbox</h1>${notice('ok', fixedMessage(DONE, c.req.query('done')))}${notice('error', error)}
 <p class="muted">Receipts vendors sent you. No vendor can see them until you accept one into your purchases.</p>
+${offers > 0 ? html`<p class="card offers-waiting"><a href="/intents">${offers === 1 ? '1 offer waits' : `${offers} offers wait`} on your intents</a>: compare them side by side and accept one.</p>` : ''}
 ${listed.items.length === 0 ? html`<p class="empty">Your inbox is empty.</p>` : listed.items.map((p) => receipt(p, vendors.get(p.vendorId ?? '') ?? 'an unknown vendor', csrfToken, c.var.timeZone))}
 <nav class="pager" aria-label="Pages">${cursor ? html`<a href="/inbox">First page</a>` : ''}${listed.nextCursor !== undefined ? html` <a href="/inbox?cursor=${encodeURIComponent(listed.nextCursor)}" rel="next">Next page</a>` : ''}</nav>`,
       { csrfToken, current: '/inbox' },

@@ -13,6 +13,7 @@ export const NAV = [
   { href: '/connections', label: 'Connections' },
   { href: '/inbox', label: 'Inbox' },
   { href: '/conversations', label: 'Conversations' },
+  { href: '/intents', label: 'Intents' },
   { href: '/log', label: 'Access log' },
   { href: '/settings', label: 'Settings' },
 ] as const

@@ -14,6 +14,7 @@ import { accessLogPages } from './access-log.js'
 import { connectionPages } from './connections.js'
 import { inboxPages } from './inbox.js'
 import { conversationPages } from './conversations.js'
+import { intentPages } from './intents.js'
 import { purchasePages } from './purchases.js'
 
 /**
@@ -33,6 +34,7 @@ export function webPages(kit: OwnerPageKit): Hono {
   pages.route('/connections', connectionPages(kit))
   pages.route('/inbox', inboxPages(kit))
   pages.route('/conversations', conversationPages(kit))
+  pages.route('/intents', intentPages(kit))
   pages.route('/log', accessLogPages(kit))
   // A mistyped address in the browser gets a page, not the API's problem+json (which clients that
   // do not ask for HTML — vendors, scripts — still get). Last, so it sees only what nothing answered.
