@@ -8,6 +8,9 @@
  *   pnpm bench -- --out FILE          where to write the report (a full run writes BENCHMARKS.md;
  *                                     --quick and --only print only unless --out is given)
  *   pnpm bench -- --conditions TEXT   what else the machine was doing, for the report
+ *   pnpm bench -- --peers             also a peer in the same run: installs Community Solid Server
+ *                                     from npm into a temp folder and measures its read (peers.ts);
+ *                                     `--only peers` runs that alone
  */
 import { parseArgs } from 'node:util'
 import { z } from 'zod'
@@ -29,10 +32,14 @@ export type BenchmarkName = (typeof BENCHMARKS)[number]
 const Options = z
   .object({
     quick: z.boolean(),
-    only: z.array(z.enum(BENCHMARKS)).min(1).optional(),
+    only: z
+      .array(z.enum([...BENCHMARKS, 'peers']))
+      .min(1)
+      .optional(),
     soakMinutes: z.number().positive().max(120).optional(),
     out: z.string().min(1).optional(),
     conditions: z.string().min(1).optional(),
+    peers: z.boolean(),
   })
   .strict()
 
@@ -45,6 +52,8 @@ export interface BenchOptions {
   /** The report file, or undefined to print only. */
   readonly out: string | undefined
   readonly conditions: string | undefined
+  /** Also measure a peer (Community Solid Server, installed from npm) in the same run. */
+  readonly peers: boolean
 }
 
 /** Parses the arguments after the script name; throws a readable error on anything unknown. */
@@ -59,6 +68,7 @@ export function parseBenchArgs(argv: readonly string[], defaultOut: string): Ben
       'soak-minutes': { type: 'string' },
       out: { type: 'string' },
       conditions: { type: 'string' },
+      peers: { type: 'boolean', default: false },
     },
     strict: true,
     allowPositionals: false,
@@ -70,6 +80,7 @@ export function parseBenchArgs(argv: readonly string[], defaultOut: string): Ben
     soakMinutes: soak === undefined ? undefined : Number(soak),
     out: values.out,
     conditions: values.conditions,
+    peers: values.peers,
   })
   if (!parsed.success)
     throw new Error(
@@ -79,10 +90,13 @@ export function parseBenchArgs(argv: readonly string[], defaultOut: string): Ben
   const all = o.only === undefined
   return {
     quick: o.quick,
-    selected: new Set(o.only ?? BENCHMARKS),
+    // `peers` is not one of the default benchmarks (it installs a peer from npm): --peers or
+    // --only peers asks for it.
+    selected: new Set(o.only?.filter((b) => b !== 'peers') ?? BENCHMARKS) as Set<BenchmarkName>,
     all,
     soakMinutes: o.soakMinutes ?? (o.quick ? 0.5 : 5),
     out: o.out ?? (all && !o.quick ? defaultOut : undefined),
     conditions: o.conditions,
+    peers: o.peers || (o.only?.includes('peers') ?? false),
   }
 }

@@ -212,6 +212,18 @@ describe('the command line', () => {
     expect(o.soakMinutes).toBe(2)
   })
 
+  it('measures a peer only when asked: --peers beside the rest, --only peers alone', () => {
+    expect(parseBenchArgs([], OUT).peers).toBe(false)
+    const beside = parseBenchArgs(['--peers'], OUT)
+    expect(beside.peers).toBe(true)
+    expect(beside.all).toBe(true)
+    expect(beside.selected.size).toBe(10)
+    const alone = parseBenchArgs(['--only', 'peers'], OUT)
+    expect(alone.peers).toBe(true)
+    expect([...alone.selected]).toEqual([])
+    expect(alone.out).toBeUndefined()
+  })
+
   it('refuses unknown benchmarks, bad numbers and unknown flags', () => {
     expect(() => parseBenchArgs(['--only', 'tokens'], OUT)).toThrow(/--only/)
     expect(() => parseBenchArgs(['--soak-minutes', 'five'], OUT)).toThrow(/--soak-minutes/)

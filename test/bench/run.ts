@@ -16,6 +16,7 @@ import { cliBench } from './cli.js'
 import type { BenchContext } from './context.js'
 import { libraryBench } from './library.js'
 import { memoryBench } from './memory.js'
+import { peersBench } from './peers.js'
 import { renderReport, thisMachine, verdictLine } from './report.js'
 import { type ScalePart, scaleBench } from './scale.js'
 import { type Row, type Section, formatTable } from './table.js'
@@ -96,6 +97,8 @@ async function runAll(): Promise<Section[]> {
     sections.push(heading('Signals'), await attempt('signals', () => signalsBench(ctx)))
   if (has('memory'))
     sections.push(heading('Server memory'), await attempt('memory', () => memoryBench(ctx)))
+  if (options.peers)
+    sections.push(heading('A peer, same run'), await attempt('peers', () => peersBench(ctx)))
   return sections
 }
 
@@ -111,9 +114,14 @@ try {
   const wallSeconds = (performance.now() - t0) / 1000
   const machine = thisMachine()
   const settings = [
-    options.all ? 'all benchmarks' : `only ${[...options.selected].join(', ')}`,
+    options.all
+      ? 'all benchmarks'
+      : options.selected.size > 0
+        ? `only ${[...options.selected].join(', ')}`
+        : 'only the peer',
     options.quick ? 'quick (shortened: rough figures)' : 'full',
     has('memory') ? `soak ${options.soakMinutes} min` : '',
+    options.peers ? 'with a peer' : '',
   ]
     .filter(Boolean)
     .join(', ')
