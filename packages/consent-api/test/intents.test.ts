@@ -145,12 +145,53 @@ describe('intents through HTTP', () => {
       `/owner/intents/${intent.id}/offers/${offerA.id}/accept`,
     )
     expect(accepted.status).toBe(200)
-    expect(await accepted.json()).toMatchObject({
+    const acceptance = (await accepted.json()) as { threadId: string }
+    expect(acceptance).toMatchObject({
       intentId: intent.id,
       offerId: offerA.id,
       vendorId: shop.id,
+      threadId: expect.stringMatching(/^thr_/),
       disclose: ['email'],
       declined: [offerB.id],
+    })
+    // The acceptance opened a thread with that vendor about the order, signed by the vault.
+    const owned = (await (await ownerCall(f, 'GET', '/owner/conversations')).json()) as {
+      items: { id: string; vendor_id: string; subject: string }[]
+    }
+    expect(owned.items).toEqual([
+      expect.objectContaining({
+        id: acceptance.threadId,
+        vendor_id: shop.id,
+        subject: 'Your offer on Outdoor',
+      }),
+    ])
+    const thread = (await (
+      await ownerCall(f, 'GET', `/owner/conversations/${acceptance.threadId}`)
+    ).json()) as { items: { order_number: string }[]; verification: { ok: boolean } }
+    expect(thread.items[0]?.order_number).toBe(offerA.id)
+    expect(thread.verification.ok).toBe(true)
+    // The vendor's `intents` grant does not open the thread to it; one with `converse` does.
+    expect((await call(f, a.access_token, 'GET', '/v1/conversations')).status).toBe(403)
+    const talk = await tokenFor(f, shop, 'converse read:email')
+    const theirs = await call(
+      f,
+      talk.access_token,
+      'GET',
+      `/v1/conversations/${acceptance.threadId}`,
+    )
+    expect(theirs.status).toBe(200)
+    const posted = await call(
+      f,
+      talk.access_token,
+      'POST',
+      `/v1/conversations/${acceptance.threadId}/messages`,
+      { text: 'Thank you, it ships Monday.' },
+    )
+    expect(posted.status).toBe(201)
+    // The declined vendor has no thread.
+    const other = await tokenFor(f, keyed, 'converse')
+    expect(await (await call(f, other.access_token, 'GET', '/v1/conversations')).json()).toEqual({
+      items: [],
     })
 
     // Closed: a clear 409, and nothing changes.

@@ -293,4 +293,81 @@ describe('Fjord Outdoor, the reference vendor', () => {
     expect((await w.browse('/account/receipts', { method: 'POST' })).status).toBe(409)
     expect((await w.browse('/nope')).status).toBe(404)
   })
+
+  it('answers an intent its catalogue fits with an offer, hears how it ended, writes in the thread her acceptance opened and asks for the disclosed fields', async () => {
+    const w = await world()
+    const consent = await w.connect()
+    expect(consent).toContain('May see requests you publish and send you offers')
+    const publish = async (category: string, text: string) => {
+      const res = await ownerCall(w.f, 'POST', '/owner/intents', {
+        category,
+        text,
+        openUntil: new Date(w.f.now().getTime() + 7 * 86400_000).toISOString(),
+        audience: 'all',
+        disclose: ['email', 'telephone'],
+      })
+      expect(res.status).toBe(201)
+      return ((await res.json()) as { id: string }).id
+    }
+    const jacket = await publish('Outdoor', 'A rain jacket for hiking, size M')
+    const boots = await publish('Shoes', 'Winter boots')
+    await publish('Garden', 'Two folding chairs')
+
+    // The shop's rule: one offer per intent its catalogue fits, none twice, none for the chairs.
+    const made = await w.shop.answerAllIntents()
+    expect(made.map((o) => o.category).sort()).toEqual(['Outdoor', 'Shoes'])
+    expect(await w.shop.answerAllIntents()).toEqual([])
+    const offersOn = async (id: string) =>
+      (
+        (await (await ownerCall(w.f, 'GET', `/owner/intents/${id}`)).json()) as {
+          offers: { id: string; price: { amount: number } }[]
+        }
+      ).offers
+    const [onJacket] = await offersOn(jacket)
+    const [onBoots] = await offersOn(boots)
+    expect(onJacket?.price.amount).toBe(179)
+
+    // Declined: the shop is told by its signal.
+    const record = () => w.shop.store.customer(w.customerId())
+    const offer = (id: string | undefined) => record()?.offers.find((o) => o.offerId === id)
+    expect(
+      (await ownerCall(w.f, 'POST', `/owner/intents/${boots}/offers/${onBoots?.id}/decline`))
+        .status,
+    ).toBe(204)
+    await until(() => offer(onBoots?.id)?.state === 'declined')
+
+    // Accepted: the shop writes in the thread her vault opened, and asks for what it lacks.
+    const accepted = await ownerCall(
+      w.f,
+      'POST',
+      `/owner/intents/${jacket}/offers/${onJacket?.id}/accept`,
+    )
+    const { threadId } = (await accepted.json()) as { threadId: string }
+    await until(() => offer(onJacket?.id)?.threadId === threadId)
+    expect(offer(onJacket?.id)?.state).toBe('accepted')
+    expect(record()?.fieldsToApprove).toEqual(['telephone'])
+    const thread = (await (
+      await ownerCall(w.f, 'GET', `/owner/conversations/${threadId}`)
+    ).json()) as { items: { author: string; text: string }[] }
+    expect(thread.items.map((m) => m.author)).toEqual(['owner', 'vendor'])
+    expect(thread.items[1]?.text).toContain('Thank you for choosing Fjord Outdoor')
+    expect(thread.items[1]?.text).toContain('we need telephone')
+
+    // The account page asks; the ordinary consent page grants it.
+    const page = await (await w.browse('/account')).text()
+    expect(page).toContain('Approve them in my Custos')
+    const asked = await w.browse('/account/intent-fields', { method: 'POST' })
+    expect(asked.status).toBe(303)
+    const authorize = new URL(asked.headers.get('location') as string)
+    let consentPage = ''
+    const back = await w.f.consent(Object.fromEntries(authorize.searchParams), (html) => {
+      consentPage = html
+      return [...checkedBoxes(html), ['decision', 'approve']]
+    })
+    expect(consentPage).toContain('Telephone')
+    expect((await w.browse(back.pathname + back.search)).status).toBe(303)
+    expect(record()?.fields.telephone).toBe('+44 20 7946 0000')
+    expect(record()?.fieldsToApprove).toEqual([])
+    expect(record()?.offers).toHaveLength(2)
+  })
 })

@@ -5,7 +5,7 @@
  */
 import { sql } from 'kysely'
 import { afterEach, describe, expect, it } from 'vitest'
-import { MAX_OFFERS_PER_VENDOR, type Vault, VaultError } from '../src/index.js'
+import { type EntrySigner, MAX_OFFERS_PER_VENDOR, type Vault, VaultError } from '../src/index.js'
 import { PASSPHRASE, type TestVault, createTestVault } from './support/test-vault.js'
 
 let tv: TestVault | undefined
@@ -16,6 +16,9 @@ afterEach(async () => {
 
 let clock = new Date('2026-06-01T10:00:00Z')
 const now = () => clock
+/** A stand-in for the consent API's signer: a JWS-shaped string whose payload is the entry. */
+const sign: EntrySigner = (entry) =>
+  `eyJhbGciOiJFZERTQSJ9.${Buffer.from(entry).toString('base64url')}.c2lnbmF0dXJl`
 const sig = { jws: 'eyJhbGciOiJFZERTQSJ9.e30.c2ln', signedBy: 'vault' as const }
 const offer = (amount: number) => ({
   price: { amount, currency: 'EUR' },
@@ -84,7 +87,7 @@ describe('intents', () => {
     expect(side.map((o) => o.id)).toEqual([b.id, a.id]) // cheapest first
     expect((await vault.intents.get(intent.id)).openOffers).toBe(2)
 
-    const accepted = await vault.intents.accept(intent.id, a.id)
+    const accepted = await vault.intents.accept(intent.id, a.id, sign)
     expect(accepted).toMatchObject({
       intentId: intent.id,
       offerId: a.id,
@@ -122,7 +125,7 @@ describe('intents', () => {
     await expect(asNordic.withdraw(seenByNordic?.id ?? '', b.id)).rejects.toMatchObject({
       code: 'ERR_INTENT_CLOSED',
     })
-    await expect(vault.intents.accept(intent.id, b.id)).rejects.toMatchObject({
+    await expect(vault.intents.accept(intent.id, b.id, sign)).rejects.toMatchObject({
       code: 'ERR_INTENT_CLOSED',
     })
 
@@ -135,6 +138,78 @@ describe('intents', () => {
       'intent.offer_declined',
     ])
       expect(actions).toContain(action)
+  })
+
+  it('opens a thread with the chosen vendor about the order, in the same step as the acceptance', async () => {
+    const { vault, fjord, nordic, intent } = await setUp()
+    const [seen] = await vault.intents.asVendor(fjord).list()
+    const [seenByNordic] = await vault.intents.asVendor(nordic).list()
+    const a = await vault.intents.asVendor(fjord).offer(seen?.id ?? '', offer(180), sig)
+    await vault.intents.asVendor(nordic).offer(seenByNordic?.id ?? '', offer(150), sig)
+
+    // A signer that fails: nothing is accepted, no thread opens, the offers stay open.
+    const failing: EntrySigner = () => {
+      throw new Error('signing key unavailable')
+    }
+    await expect(vault.intents.accept(intent.id, a.id, failing)).rejects.toThrow(
+      'signing key unavailable',
+    )
+    expect(await vault.intents.get(intent.id)).toMatchObject({ state: 'open', openOffers: 2 })
+    expect(await vault.conversations.list()).toEqual([])
+
+    const accepted = await vault.intents.accept(intent.id, a.id, sign)
+    const threads = await vault.conversations.list()
+    expect(threads).toHaveLength(1)
+    expect(threads[0]).toMatchObject({
+      id: accepted.threadId,
+      vendorId: fjord.vendorId,
+      openedBy: 'owner',
+      topic: 'purchase',
+      subject: 'Your offer on Outdoor',
+      state: 'open',
+      status: 'waiting_for_vendor',
+    })
+    const thread = await vault.conversations.read(accepted.threadId)
+    expect(thread.items).toHaveLength(1)
+    expect(thread.items[0]).toMatchObject({ author: 'owner', orderNumber: a.id })
+    expect(thread.items[0]?.text).toContain('180 EUR')
+    expect(thread.items[0]?.text).toContain('email, name.given')
+
+    // The thread is the owner's: a grant without `converse` does not open it to the vendor …
+    await expect(vault.conversations.asVendor(fjord).read(accepted.threadId)).rejects.toMatchObject(
+      { code: 'ERR_GRANT_SCOPE' },
+    )
+    // … one that allows it does, and the vendor writes there about the order.
+    const converse = await vault.grants.create({
+      vendorId: fjord.vendorId,
+      fields: ['email', 'name.given'],
+      actions: ['read', 'converse'],
+      purpose: 'To fulfil the accepted offer on: Outdoor',
+      durationSeconds: 30 * 86400,
+    })
+    const asFjord = vault.conversations.asVendor({ vendorId: fjord.vendorId, grantId: converse.id })
+    expect((await asFjord.list()).map((t) => t.id)).toEqual([accepted.threadId])
+    await asFjord.post(accepted.threadId, { text: 'Thank you, it ships Monday.' }, sign)
+    expect((await vault.conversations.read(accepted.threadId)).items).toHaveLength(2)
+    // The declined vendor has no thread.
+    const nordicConverse = await vault.grants.create({
+      vendorId: nordic.vendorId,
+      fields: ['email'],
+      actions: ['converse'],
+      purpose: 'Talk',
+      durationSeconds: 86400,
+    })
+    expect(
+      await vault.conversations
+        .asVendor({ vendorId: nordic.vendorId, grantId: nordicConverse.id })
+        .list(),
+    ).toEqual([])
+    // Newest first: the thread opened right after the acceptance, in its transaction.
+    const actions = (await vault.audit.list({})).map((e) => e.action)
+    expect(actions.indexOf('conversation.opened')).toBeLessThan(
+      actions.indexOf('intent.offer_accepted'),
+    )
+    expect(actions.indexOf('conversation.opened')).toBeGreaterThan(-1)
   })
 
   it('keeps intents from vendors without the intents action, outside the audience, or blocked', async () => {

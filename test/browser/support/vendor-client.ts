@@ -43,7 +43,7 @@ export interface TestVendor {
     scope: string
     purpose: string
     durationSeconds: number
-    actions: readonly ('read' | 'append' | 'converse')[]
+    actions: readonly ('read' | 'append' | 'converse' | 'intents')[]
   }): Promise<PendingAuthorization>
   /** Resolves with the next callback URL the vendor's listener receives (code and state in the query). */
   nextCallback(): Promise<URL>

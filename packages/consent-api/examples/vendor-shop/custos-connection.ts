@@ -27,8 +27,9 @@ export const SHOP_REQUEST = Object.freeze({
   fields: ['name.given', 'email', 'address.shipping'],
   // "Purchases you made with" Fjord Outdoor: the read:purchases slice.
   purchases: { made_with_vendor: true },
-  // read the record; append order receipts into the customer's inbox; answer her in Custos.
-  actions: ['read', 'append', 'converse'],
+  // read the record; append order receipts into the customer's inbox; answer her in Custos;
+  // see the requests for proposals she publishes and answer them with offers.
+  actions: ['read', 'append', 'converse', 'intents'],
   purpose: 'Take your orders, deliver them, and keep your receipts',
   purposes: ['dpv:CustomerOrderManagement', 'dpv:DeliveryOfGoods'],
   duration_seconds: 365 * 86400,
@@ -165,13 +166,15 @@ export class CustosConnection {
 
   /**
    * Pushes the shop's request (RFC 9126) with PKCE (RFC 7636) and answers the customer's MyTerms
-   * proffer in it; returns where to send the customer's browser.
+   * proffer in it; returns where to send the customer's browser. `extraFields`: fields an
+   * accepted offer's intent said she would disclose, asked for beside the shop's usual ones.
    */
-  async startAuthorization(): Promise<PendingAuthorization> {
+  async startAuthorization(extraFields: readonly string[] = []): Promise<PendingAuthorization> {
     const verifier = oauth.generateRandomCodeVerifier()
     const state = oauth.generateRandomState()
     const myterms = await this.#mytermsAnswer()
-    const detail = { ...SHOP_REQUEST, ...(myterms ? { myterms } : {}) }
+    const fields = [...new Set([...SHOP_REQUEST.fields, ...extraFields])]
+    const detail = { ...SHOP_REQUEST, fields, ...(myterms ? { myterms } : {}) }
     const response = await oauth.pushedAuthorizationRequest(
       this.#as,
       this.#client,
@@ -248,7 +251,7 @@ export class CustosConnection {
   /** A Bearer request to the vault's resource API (RFC 6750); a 401 challenge is returned, not thrown. */
   async resource(
     tokens: GrantTokens,
-    method: 'GET' | 'POST',
+    method: 'GET' | 'POST' | 'DELETE',
     path: string,
     body?: unknown,
   ): Promise<Response> {

@@ -24,7 +24,11 @@ if (!Number.isInteger(port) || port < 1 || port > 65535) {
   process.exit(2)
 }
 const baseUrl = `http://127.0.0.1:${port}`
-const { app } = createShopApp({ baseUrl, defaultCustos: values.custos })
+const { app, shop } = createShopApp({ baseUrl, defaultCustos: values.custos })
+// No signal announces a new intent: the shop looks for ones its catalogue fits once a minute.
+setInterval(() => {
+  shop.answerAllIntents().catch((err: unknown) => console.error('Answering intents failed:', err))
+}, 60_000).unref()
 serve({ fetch: app.fetch, hostname: '127.0.0.1', port }, () =>
   console.log(`Fjord Outdoor at ${baseUrl} (your Custos: ${values.custos})`),
 )

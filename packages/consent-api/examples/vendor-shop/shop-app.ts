@@ -128,6 +128,19 @@ export function createShopApp(options: ShopOptions): Shop {
     }
   })
 
+  // After she accepted an offer: ask for the fields her intent discloses, approved on her consent page.
+  app.post('/account/intent-fields', async (c) => {
+    const record = shop.store.customer(customerId(c))
+    if (record?.status !== 'connected' || record.fieldsToApprove.length === 0)
+      return c.html(problemPage('Nothing to approve', 'No accepted offer waits for fields.'), 409)
+    try {
+      const to = await shop.beginConnect(record.id, new URL(record.issuer), record.fieldsToApprove)
+      return c.redirect(to.href, 303)
+    } catch (err) {
+      return c.html(problemPage('Could not reach your Custos', reason(err)), 502)
+    }
+  })
+
   app.route('/custos/events', signalReceiver(shop))
   app.notFound((c) => c.html(problemPage('Not found', 'No such page at Fjord Outdoor.'), 404))
   // Never crash, never leak: anything unexpected is a bare 500.

@@ -78,6 +78,17 @@ ${
           html`<section class="thread" data-thread="${t.threadId}"><h3>${t.subject} <small>(${t.status})</small></h3><ol>${t.messages.map((m) => html`<li data-author="${m.author}">${m.author === 'owner' ? 'You' : 'Fjord Outdoor'}, ${m.at}: ${m.text}</li>`)}</ol></section>`,
       )}`
 }
+<h2>Our offers on your requests</h2>
+${
+  record.offers.length === 0
+    ? html`<p>None yet. Publish a request in your Custos (Intents); we answer what our catalogue fits.</p>`
+    : html`<ul id="offers">${record.offers.map((o) => html`<li data-offer="${o.offerId}" data-state="${o.state}">${o.category}: ${o.included} (${o.state})</li>`)}</ul>`
+}
+${
+  record.fieldsToApprove.length > 0 && record.status === 'connected'
+    ? html`<form method="post" action="/account/intent-fields"><p>To deliver your order we need: ${record.fieldsToApprove.join(', ')}.</p><button type="submit">Approve them in my Custos</button></form>`
+    : ''
+}
 <h2>Our agreement</h2>
 ${
   record.agreements.length === 0

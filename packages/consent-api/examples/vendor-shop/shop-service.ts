@@ -10,7 +10,14 @@ import {
   type PendingAuthorization,
   type ShopIdentity,
 } from './custos-connection.js'
-import type { CustomerRecord, SentReceipt, ShopStore } from './shop-store.js'
+import {
+  type VendorIntentJson,
+  catalogueMatch,
+  fieldsToAsk,
+  offerFor,
+  threadOfOffer,
+} from './intent-answers.js'
+import type { CustomerRecord, OfferCopy, SentReceipt, ShopStore } from './shop-store.js'
 
 const EVENTS = 'https://custos.dev/secevent'
 
@@ -70,10 +77,17 @@ export class FjordShop {
     return undefined
   }
 
-  /** Pushes the request and returns where the customer's browser goes next. */
-  async beginConnect(customerId: string, issuer: URL): Promise<URL> {
+  /**
+   * Pushes the request and returns where the customer's browser goes next; `extraFields` are
+   * those an accepted offer's intent discloses (an ordinary request, approved on her consent page).
+   */
+  async beginConnect(
+    customerId: string,
+    issuer: URL,
+    extraFields: readonly string[] = [],
+  ): Promise<URL> {
     const connection = await this.connection(issuer)
-    const pending = await connection.startAuthorization()
+    const pending = await connection.startAuthorization(extraFields)
     this.#inFlight.set(pending.state, { customerId, issuer: connection.issuer, pending })
     return pending.url
   }
@@ -90,6 +104,7 @@ export class FjordShop {
     this.#inFlight.delete(state)
     const connection = await this.connection(new URL(flight.issuer))
     const tokens = await connection.finishAuthorization(flight.pending, callback)
+    const before = this.store.customer(customerId)
     const record: CustomerRecord = {
       id: customerId,
       issuer: connection.issuer,
@@ -100,8 +115,10 @@ export class FjordShop {
       fields: {},
       agreements: [],
       consentReceipts: [],
-      conversations: [],
-      receiptsSent: this.store.customer(customerId)?.receiptsSent ?? [],
+      conversations: before?.conversations ?? [],
+      offers: before?.offers ?? [],
+      fieldsToApprove: [],
+      receiptsSent: before?.receiptsSent ?? [],
       updatedAt: new Date().toISOString(),
     }
     await this.reread(record)
@@ -231,6 +248,20 @@ export class FjordShop {
           if (record && typeof (event as { thread_id?: unknown }).thread_id === 'string')
             await this.answer(record, (event as { thread_id: string }).thread_id)
           break
+        case `${EVENTS}/intent-offer-accepted`:
+        case `${EVENTS}/intent-offer-declined`: {
+          // No grant in these: the offer id names the customer the shop made it to.
+          const offerId = (event as { offer_id?: unknown }).offer_id
+          const offerOf =
+            typeof offerId === 'string' ? this.store.byOffer(connection.issuer, offerId) : undefined
+          const offer = offerOf?.offers.find((o) => o.offerId === offerId)
+          if (!offerOf || !offer) break
+          if (type.endsWith('declined')) {
+            offer.state = 'declined'
+            this.store.save(offerOf)
+          } else await this.accepted(offerOf, offer)
+          break
+        }
         case `${EVENTS}/erasure-requested`:
           if (typeof event.request_id === 'string') await this.erase(connection, event.request_id)
           break
@@ -270,6 +301,82 @@ export class FjordShop {
     }
     record.conversations = [...record.conversations.filter((t) => t.threadId !== body.id), copy]
     this.store.save(record)
+  }
+
+  /**
+   * The shop's rule for intents (issue 13): reads the open intents this customer's grant lets it
+   * see and offers on each its catalogue fits and it has not answered yet. Returns the offers made.
+   */
+  async answerIntents(record: CustomerRecord): Promise<OfferCopy[]> {
+    const connection = await this.connection(new URL(record.issuer))
+    if (!record.tokens) return []
+    record.tokens = await connection.fresh(record.tokens)
+    const res = await connection.resource(record.tokens, 'GET', '/v1/intents')
+    if (!res.ok) throw new CustosError(`The vault answered ${res.status} to the intents list`)
+    const made: OfferCopy[] = []
+    for (const intent of ((await res.json()) as { items: VendorIntentJson[] }).items) {
+      const item = catalogueMatch(intent)
+      if (!item || intent.state !== 'open' || intent.offers.length > 0) continue
+      const path = `/v1/intents/${encodeURIComponent(intent.id)}/offers`
+      const sent = await connection.resource(record.tokens, 'POST', path, offerFor(intent, item))
+      if (sent.status !== 201)
+        throw new CustosError(`The vault answered ${sent.status} to an offer`)
+      const { id } = (await sent.json()) as { id: string }
+      const copy: OfferCopy = {
+        offerId: id,
+        intentId: intent.id,
+        category: intent.category,
+        included: item.included,
+        state: 'open',
+      }
+      record.offers.push(copy)
+      made.push(copy)
+    }
+    this.store.save(record)
+    return made
+  }
+
+  /** Answers the open intents of every connected customer (the shop's periodic round). */
+  async answerAllIntents(): Promise<OfferCopy[]> {
+    const made: OfferCopy[] = []
+    for (const record of this.store.connected()) made.push(...(await this.answerIntents(record)))
+    return made
+  }
+
+  /**
+   * Her acceptance: the fields her intent discloses are asked for with an ordinary authorization
+   * request where the grant lacks them (she approves them on her consent page; the account page
+   * offers it), and the shop writes in the thread her vault opened with the acceptance.
+   */
+  async accepted(record: CustomerRecord, offer: OfferCopy): Promise<void> {
+    const connection = await this.connection(new URL(record.issuer))
+    if (!record.tokens) return
+    record.tokens = await connection.fresh(record.tokens)
+    offer.state = 'accepted'
+    const read = await connection.resource(
+      record.tokens,
+      'GET',
+      `/v1/intents/${encodeURIComponent(offer.intentId)}`,
+    )
+    if (!read.ok) throw new CustosError(`The vault answered ${read.status} to an intent read`)
+    const { disclose } = (await read.json()) as VendorIntentJson
+    record.fieldsToApprove = fieldsToAsk(record, disclose)
+    const threadId = await threadOfOffer(connection, record.tokens, offer.offerId)
+    if (threadId) {
+      offer.threadId = threadId
+      const ask =
+        record.fieldsToApprove.length > 0
+          ? ` To deliver, we need ${record.fieldsToApprove.join(', ')}: please approve them at ${this.identity.baseUrl}/account.`
+          : ' We have what we need to deliver.'
+      const path = `/v1/conversations/${encodeURIComponent(threadId)}/messages`
+      const sent = await connection.resource(record.tokens, 'POST', path, {
+        text: `Thank you for choosing Fjord Outdoor: ${offer.included}.${ask}`,
+        status: 'waiting_for_you',
+      })
+      if (!sent.ok) throw new CustosError(`The vault answered ${sent.status} to our message`)
+    }
+    this.store.save(record)
+    if (threadId) await this.answer(record, threadId)
   }
 
   /** Erases everything the shop holds through this registration, then says so, signed. */

@@ -59,6 +59,18 @@ export interface ConversationCopy {
   }[]
 }
 
+/** An offer the shop made on a customer's intent (issue 13), and how it ended. */
+export interface OfferCopy {
+  readonly offerId: string
+  /** The intent's id as the shop knows it (its own pseudonym for it). */
+  readonly intentId: string
+  readonly category: string
+  readonly included: string
+  state: 'open' | 'accepted' | 'declined'
+  /** The thread the customer's vault opened with her acceptance. */
+  threadId?: string
+}
+
 export interface SentReceipt {
   readonly orderNumber: string
   readonly inboxId: string
@@ -81,6 +93,10 @@ export interface CustomerRecord {
   consentReceipts: ConsentReceiptEvidence[]
   /** Threads with the customer, kept in her vault; the shop keeps a copy to answer from. */
   conversations: ConversationCopy[]
+  /** Offers made on her intents. */
+  offers: OfferCopy[]
+  /** Fields an accepted offer's intent discloses that the grant does not give yet: asked for next. */
+  fieldsToApprove: string[]
   receiptsSent: SentReceipt[]
   updatedAt: string
 }
@@ -120,6 +136,18 @@ export class ShopStore {
     for (const c of this.#customers.values())
       if (c.issuer === issuer && c.grant?.grantId === grantId) return c
     return undefined
+  }
+
+  /** The customer the shop made this offer to (intent signals name the offer, not a grant). */
+  byOffer(issuer: string, offerId: string): CustomerRecord | undefined {
+    for (const c of this.#customers.values())
+      if (c.issuer === issuer && c.offers.some((o) => o.offerId === offerId)) return c
+    return undefined
+  }
+
+  /** Every customer whose grant is live. */
+  connected(): CustomerRecord[] {
+    return [...this.#customers.values()].filter((c) => c.status === 'connected')
   }
 
   /** Every customer the shop knows through this client id at this vault. */

@@ -14,6 +14,7 @@ const Accepted = z.object({
   intentId: z.string(),
   offerId: z.string(),
   vendorId: z.string(),
+  threadId: z.string(),
   disclose: z.array(z.string()),
   declined: z.array(z.string()),
   grant: z.object({
@@ -61,7 +62,7 @@ export const ownerIntentRouteDocs: readonly RouteDoc[] = [
     summary:
       'Accept an offer: the intent is fulfilled, the other offers declined, each vendor told by a signal',
     description:
-      'Answers what is left to consent to: the vendor asks for exactly `disclose` on the normal consent page (its intent-offer-accepted signal tells it); `intentId`, `offerId` and `vendorId` are what a conversation thread about the order links to.',
+      'Opens, in the same step, a conversation thread with the vendor about the order (`threadId`; its first message names the offer as its order number; the vendor reads and writes there once a grant of its allows `converse`). Answers what is left to consent to: the vendor asks for exactly `disclose` on the normal consent page (its intent-offer-accepted signal tells it).',
     responses: { ...ok('What was accepted', Accepted), ...NOT_FOUND, ...CLOSED },
   }),
   guarded({

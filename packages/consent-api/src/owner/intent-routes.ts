@@ -7,11 +7,10 @@ import { RecordId, jsonBody, pathParam } from './owner-input.js'
 
 /**
  * The owner's intents (issue 13): publish one, list them, compare the offers on one side by side,
- * accept one (the rest are declined) or decline one, close one. Accepting answers what is left
- * to consent to — the vendor and exactly the fields the intent said she would disclose — which
- * the vendor then asks for on the normal consent page (it hears of the acceptance by signal); the
- * answer's `intentId`, `offerId` and `vendorId` are what a conversation thread about the order
- * links to.
+ * accept one (the rest are declined) or decline one, close one. Accepting opens a conversation
+ * thread with the vendor about the order (`threadId`) and answers what is left to consent to —
+ * the vendor and exactly the fields the intent said she would disclose — which the vendor then
+ * asks for on the normal consent page (it hears of the acceptance by signal).
  */
 export function intentRoutes(app: AppContext, actions: OwnerActions): Hono<OwnerEnv> {
   const routes = new Hono<OwnerEnv>()

@@ -24,6 +24,7 @@ import {
   type OwnerConversations,
   ownerConversations,
 } from '../conversations/owner-conversations.js'
+import { vaultSigner } from '../conversations/message-signature.js'
 import { CsvMappingMemory } from './csv-mapping-memory.js'
 import { TimeZoneSetting } from './time-zone-setting.js'
 
@@ -132,6 +133,7 @@ export function ownerActionsFor(app: AppContext): OwnerActions {
       app.signals.deliverDue().catch((err: unknown) => app.onUnexpectedError?.(err))
     },
     lastDeliveredAt: (vendorId) => app.signals.status(vendorId).lastDeliveredAt,
+    entrySigner: () => vaultSigner(app),
     signEvent: (event, vendor) => signedReceipts(app, event, vendor),
     exportReceipts: (filter) => receiptExport(app, filter),
     signConsentRecord: async (grant, vendor) =>

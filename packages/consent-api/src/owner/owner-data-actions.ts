@@ -1,6 +1,8 @@
 import type {
+  AcceptedOffer,
   AuditVerification,
   ConsentEvent,
+  EntrySigner,
   FieldPath,
   Grant,
   GrantNarrowing,
@@ -50,6 +52,8 @@ export interface DataActionsDeps {
   readonly deliverSignals: () => void
   /** When this process last delivered a signal to a vendor. */
   readonly lastDeliveredAt: (vendorId: string) => string | undefined
+  /** Signs the owner's conversation messages with the vault's key (conversations/message-signature.ts). */
+  readonly entrySigner: () => Promise<EntrySigner>
 }
 
 /** One consent event's receipts, as the owner API lists them. */
@@ -117,11 +121,15 @@ export interface OwnerDataActions {
     ): Promise<Purchase[]>
   }
   /**
-   * The owner's intents (issue 13). Accepting an offer closes the intent and declines the rest;
-   * the fields the intent said she would disclose are then asked for by the vendor on the normal
-   * consent page (it hears of the acceptance by signal), so no grant is made here.
+   * The owner's intents (issue 13). Accepting an offer closes the intent, declines the rest and
+   * opens a conversation thread with the chosen vendor about the order, its first message signed
+   * with the vault's key; the fields the intent said she would disclose are then asked for by the
+   * vendor on the normal consent page (it hears of the acceptance by signal), so no grant is made
+   * here.
    */
-  readonly intents: Pick<Vault['intents'], 'create' | 'close' | 'accept' | 'decline'>
+  readonly intents: Pick<Vault['intents'], 'create' | 'close' | 'decline'> & {
+    accept(id: string, offerId: string): Promise<AcceptedOffer>
+  }
   readonly inbox: {
     /** The receipt joins the history (linked to its vendor); answers it as now stored. */
     accept(id: string): Promise<Purchase>
@@ -247,7 +255,11 @@ export function ownerDataActions(deps: DataActionsDeps): OwnerDataActions {
     intents: Object.freeze({
       create: (input: Parameters<Vault['intents']['create']>[0]) => vault.intents.create(input),
       close: (id: string) => vault.intents.close(id),
-      accept: (id: string, offerId: string) => vault.intents.accept(id, offerId),
+      async accept(id: string, offerId: string) {
+        const accepted = await vault.intents.accept(id, offerId, await deps.entrySigner())
+        deps.deliverSignals()
+        return accepted
+      },
       decline: (id: string, offerId: string) => vault.intents.decline(id, offerId),
     }),
 

@@ -5,6 +5,8 @@ import type { IntentOffersTable, IntentsTable, VaultDatabase } from '../db/schem
 import { IntentNotFoundError, ValidationError, VaultError, issuesFromZod } from '../errors.js'
 import { ledgerEpoch } from '../grants/grant-store.js'
 import { checkVendorRow } from '../grants/vendor-store.js'
+import { type EntrySigner, MAX_MESSAGE_CHARS, type Thread } from '../conversations/conversation.js'
+import { emitOpened, openThreadInTransaction } from '../conversations/open-thread.js'
 import { authenticated } from '../integrity/row-auth.js'
 import { writeTerm } from '../keys/write-term.js'
 import {
@@ -40,7 +42,8 @@ import { type IntentCaller, VendorIntents } from './vendor-intents.js'
  *   openUntil: '2026-12-31T00:00:00Z', audience: 'all', disclose: ['email', 'address.shipping'],
  * })
  * const offers = await vault.intents.offers(intent.id)
- * const accepted = await vault.intents.accept(intent.id, offers[0].id)
+ * const accepted = await vault.intents.accept(intent.id, offers[0].id, (entry) => signCompactJws(entry))
+ * // accepted.threadId: the conversation with that vendor about the order, already open
  * await vault.grants.create({ ...accepted.grant, fields: [...accepted.grant.fields], actions: ['read'], durationSeconds: 30 * 86400 })
  */
 export class IntentStore {
@@ -175,19 +178,27 @@ export class IntentStore {
   /**
    * Accepts an open offer: the intent closes as fulfilled, every other open offer is declined,
    * and each vendor is told through a signal (`intent.offer_accepted` / `intent.offer_declined`).
+   * In the same transaction a conversation thread with the chosen vendor about the order opens
+   * (issue 13: "then a conversation thread with that vendor about the order"), its first message
+   * signed with `sign` like any owner message and naming the offer as its order number — so the
+   * acceptance never stands without its thread, nor the thread without the acceptance. The thread
+   * is the owner's; the vendor reads and writes in it only while a grant of its allows `converse`
+   * (the one refusal policy), and is signalled of it only then.
    * Allowed until the intent is decided, also after it stopped taking offers; not for an offer
    * past its own `validUntil` (ERR_OFFER_EXPIRED). Returns what is left to consent to: the grant
    * of exactly the fields the intent said she would disclose, for the normal grant path.
    */
-  async accept(intentId: string, offerId: string): Promise<AcceptedOffer> {
-    const { intent, offers } = await this.#decide(intentId, offerId)
+  async accept(intentId: string, offerId: string, sign: EntrySigner): Promise<AcceptedOffer> {
+    if (typeof sign !== 'function') throw new TypeError('sign must be a function')
+    const { intent, offers, thread } = await this.#decide(intentId, offerId, sign)
     const chosen = offers.find((o) => o.id === offerId)
-    if (!chosen) throw new IntentNotFoundError('Offer')
+    if (!chosen || !thread) throw new IntentNotFoundError('Offer')
     const body = intent.body
     return {
       intentId,
       offerId,
       vendorId: chosen.vendor_id,
+      threadId: thread.id,
       disclose: body.disclose,
       declined: offers.filter((o) => o.id !== offerId).map((o) => o.id),
       grant: {
@@ -228,7 +239,7 @@ export class IntentStore {
 
   /** Closes an open intent without accepting anything: its open offers are declined. */
   async close(intentId: string): Promise<void> {
-    await this.#decide(intentId, undefined)
+    await this.#decide(intentId, undefined, undefined)
   }
 
   /**
@@ -244,9 +255,11 @@ export class IntentStore {
   async #decide(
     intentId: string,
     offerId: string | undefined,
+    sign: EntrySigner | undefined,
   ): Promise<{
     intent: { row: IntentsTable; body: ReturnType<typeof intentBody> }
     offers: IntentOffersTable[]
+    thread?: Thread
   }> {
     const ctx = this.#ctx
     ctx.keys()
@@ -254,6 +267,7 @@ export class IntentStore {
       | {
           intent: { row: IntentsTable; body: ReturnType<typeof intentBody> }
           offers: IntentOffersTable[]
+          thread?: Thread
         }
       | undefined
     const at = ctx.now().toISOString()
@@ -313,8 +327,23 @@ export class IntentStore {
           detail: o.id,
         })),
       ])
-      result = { intent: { row, body }, offers: chosen ? [chosen, ...others] : others }
+      const thread =
+        chosen && sign
+          ? await openThreadInTransaction(
+              ctx,
+              trx,
+              await writeTerm(ctx, trx),
+              orderThread(chosen.vendor_id, body, offerView(ctx, chosen)),
+              sign,
+            )
+          : undefined
+      result = {
+        intent: { row, body },
+        offers: chosen ? [chosen, ...others] : others,
+        ...(thread ? { thread } : {}),
+      }
     })
+    if (result?.thread) emitOpened(ctx, result.thread)
     ctx.emit({
       type: 'intent.closed',
       intentId,
@@ -365,4 +394,37 @@ async function requireVendors(
       [{ path: `audience.vendors.${missing}`, message: 'not a connected, unblocked vendor' }],
       'Invalid intent',
     )
+}
+
+/**
+ * The thread an acceptance opens: about the purchase, under the intent's category, its first
+ * message saying which offer was accepted (the offer id, the vendor's own, as its order number)
+ * and which fields the owner will consent to.
+ */
+function orderThread(
+  vendorId: string,
+  body: { readonly category: string; readonly disclose: readonly string[] },
+  offer: Offer,
+): Parameters<typeof openThreadInTransaction>[3] {
+  const price = `${offer.price.amount} ${offer.price.currency}`
+  const fields =
+    body.disclose.length > 0
+      ? ` You may ask for the fields I said I would disclose: ${body.disclose.join(', ')}.`
+      : ''
+  return {
+    vendorId,
+    openedBy: 'owner',
+    topic: 'purchase',
+    subject: `Your offer on ${body.category}`,
+    purchaseId: undefined,
+    grantId: undefined,
+    message: {
+      // Bounded like any message: the offer's text and the field list together could exceed it.
+      text: `I accepted your offer (${price}): ${offer.included}.${fields}`
+        .slice(0, MAX_MESSAGE_CHARS)
+        .replace(/[\uD800-\uDBFF]$/, ''),
+      orderNumber: offer.id,
+      status: 'waiting_for_vendor',
+    },
+  }
 }

@@ -177,13 +177,15 @@ export interface VendorIntent extends IntentBody {
 /**
  * What accepting an offer leaves to do: the owner consents to give this vendor exactly the
  * fields the intent said she would disclose, through the normal grant path (a grant and its
- * consent receipt), and may open a conversation thread with it about the order — the intent and
- * offer ids are what such a thread links to.
+ * consent receipt). The conversation thread with the vendor about the order is already open
+ * (`threadId`); its first message names the offer as its order number.
  */
 export interface AcceptedOffer {
   readonly intentId: string
   readonly offerId: string
   readonly vendorId: string
+  /** The thread with the vendor about the order, opened with the acceptance. */
+  readonly threadId: string
   /** The field paths to grant, exactly as the intent said. */
   readonly disclose: readonly string[]
   /** The offers declined with it. */

@@ -30,7 +30,7 @@ const OPEN_DAYS = [3, 7, 14, 30, 90] as const
 const DONE: Record<string, string> = {
   created: 'Intent published. Vendors that may see it can now send offers.',
   accepted:
-    'Offer accepted; the other offers were declined and every vendor was told. The vendor will ask for the fields you chose on the consent page, where you approve them.',
+    'Offer accepted; the other offers were declined and every vendor was told. A conversation with the vendor about the order is open in Conversations. The vendor will ask for the fields you chose on the consent page, where you approve them.',
   declined: 'Offer declined; the vendor was told.',
   closed: 'Intent closed; its open offers were declined.',
 }

@@ -87,6 +87,15 @@ describe('/intents', () => {
       (await p.vault.intents.offers(intent?.id ?? '')).map((o) => [o.id, o.state]),
     )
     expect(states).toEqual({ [a.id]: 'accepted', [b.id]: 'declined' })
+    // The acceptance opened a thread with that vendor about the order; she finds it in Conversations.
+    expect(text(accepted.html)).toContain('A conversation with the vendor about the order is open')
+    const [thread] = await p.vault.conversations.list()
+    expect(thread).toMatchObject({ vendorId: fjord.vendorId, subject: 'Your offer on Outdoor' })
+    expect(await p.vault.conversations.list({ vendorId: nordic.vendorId })).toEqual([])
+    const conversations = text((await p.get('/conversations')).html)
+    expect(conversations).toContain('Your offer on Outdoor')
+    const opened = text((await p.get(`/conversations/${thread?.id}`)).html)
+    expect(opened).toContain('I accepted your offer (180 EUR): Jacket and shipping.')
     // Deciding again says so and changes nothing.
     const again = await p.submit(`/intents/${intent?.id}/offers/${b.id}/accept`)
     expect(text(again.html)).toContain('That intent is already decided.')
