@@ -129,6 +129,33 @@ describe('the assistant over streamable HTTP (/mcp)', () => {
     })
   })
 
+  it('refuses a request from a web page of another origin (DNS rebinding) before looking at its token', async () => {
+    const f = await oauthFixture()
+    const res = await f.app.request('/mcp', {
+      method: 'POST',
+      headers: {
+        origin: 'http://rebound.example',
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+    })
+    expect(res.status).toBe(403)
+    expect(await res.text()).not.toContain('rebound.example')
+  })
+
+  it('renews an expired access token with its refresh token (client_secret_post) and goes on', async () => {
+    const f = await oauthFixture()
+    const { client, auth } = await connectAssistant(f)
+    const first = auth.saved?.access_token
+    // Past the access token's lifetime (600 s by default), within the refresh token's.
+    f.advance(700)
+    const profile = await client.callTool({ name: 'read_profile', arguments: {} })
+    expect(profile.isError).toBeFalsy()
+    expect(auth.saved?.access_token).not.toBe(first)
+    await client.close()
+  })
+
   it('reads exactly the granted fields and purchases, refuses the rest, and logs every call as the assistant', async () => {
     const f = await oauthFixture()
     await f.tv.vault.purchases.add({
@@ -161,6 +188,13 @@ describe('the assistant over streamable HTTP (/mcp)', () => {
     expect(profile.structuredContent).toEqual({
       fields: { 'prefs.sizes.shoe': 'EU 38', 'prefs.sizes.top': 'Small-canary' },
     })
+
+    // A subtree within the grant names the fields it covers.
+    const sizes = await client.callTool({
+      name: 'read_profile',
+      arguments: { fields: ['prefs.sizes.*'] },
+    })
+    expect(sizes.structuredContent).toEqual(profile.structuredContent)
 
     // Outside the grant: a tool error naming the missing scope, and no value of it anywhere.
     const email = await client.callTool({ name: 'read_profile', arguments: { fields: ['email'] } })

@@ -56,7 +56,7 @@ export function registerAssistantTools(
     {
       title: 'Read profile fields',
       description:
-        'The owner’s profile fields this assistant was granted, by path (for example prefs.sizes.shoe). Name fields to read only those; a field outside the grant is refused.',
+        'The owner’s profile fields this assistant was granted, by path (for example prefs.sizes.shoe, or a subtree such as prefs.sizes.*). Name fields to read only those; a field outside the grant is refused.',
       inputSchema: { fields: z.array(FieldPath).max(200).optional() },
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
@@ -74,10 +74,13 @@ export function registerAssistantTools(
             )
         }
         const { fields } = await read('fields')
+        const asked = args.fields
         const chosen =
-          args.fields === undefined
+          asked === undefined
             ? fields
-            : Object.fromEntries(Object.entries(fields).filter(([p]) => args.fields?.includes(p)))
+            : Object.fromEntries(
+                Object.entries(fields).filter(([p]) => asked.some((a) => selectorMatches(a, p))),
+              )
         return answer(JSON.stringify(chosen), { fields: chosen })
       }),
   )

@@ -49,6 +49,10 @@ export const mcpRouteDocs: readonly RouteDoc[] = [
           'No token, or invalid_token: the grant is revoked, expired or its vendor blocked; see WWW-Authenticate',
         schema: BEARER_ERROR,
       },
+      '403': {
+        description:
+          'An Origin header of another origin than the vault’s (a web page; DNS rebinding): refused before the token is looked at',
+      },
       '406': {
         description: 'The Accept header does not take application/json and text/event-stream',
       },

@@ -41,6 +41,25 @@ const SERVER_INFO = { name: 'custos', version: '1' }
  */
 export function mcpRoutes(app: AppContext): Hono<ResourceEnv> {
   const routes = new Hono<ResourceEnv>()
+  const ownOrigin = new URL(app.config.issuer).origin
+  // Streamable HTTP §"Security Warning": an Origin header that is present must be checked (403),
+  // against DNS rebinding — a web page reaching a vault on 127.0.0.1 through the owner's browser.
+  // The token already stops such a page (no cookie is used here); this says no before it is asked.
+  // MCP clients send no Origin; the vault's own pages would send its own. Fixed words, no echo.
+  routes.use('*', async (c, next) => {
+    const origin = c.req.header('origin')
+    if (origin !== undefined && origin !== ownOrigin)
+      return c.json(
+        {
+          jsonrpc: '2.0',
+          id: null,
+          error: { code: -32000, message: 'Requests from web pages of other origins are refused' },
+        },
+        403,
+        { 'cache-control': 'no-store' },
+      )
+    await next()
+  })
   routes.use('*', bearerAuth(app))
   // The grant itself, before any MCP message is looked at: a grant revoked, expired or of a blocked
   // vendor is refused (and logged) by the vault's refusal policy and answered 401 like on `/v1`,
