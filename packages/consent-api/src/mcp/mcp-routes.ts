@@ -1,6 +1,4 @@
 import { Hono } from 'hono'
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
-import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js'
 import type { AppContext } from '../app-context.js'
 import { MCP_PATH } from '../oauth/metadata.js'
 import { problemRow } from '../api-problems.js'
@@ -70,6 +68,12 @@ export function mcpRoutes(app: AppContext): Hono<ResourceEnv> {
     await next()
   })
   routes.post('/', async (c) => {
+    // Loaded at the first call (Node keeps the modules): an app no assistant talks to, and every
+    // embedder of createApp, starts without the SDK's server and its JSON-schema validator.
+    const [{ McpServer }, { WebStandardStreamableHTTPServerTransport }] = await Promise.all([
+      import('@modelcontextprotocol/sdk/server/mcp.js'),
+      import('@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js'),
+    ])
     const server = new McpServer(SERVER_INFO, {
       instructions:
         'The owner’s personal data vault. You see only what she granted this assistant: call explain_grant to learn what that is. Nothing you call is sent anywhere; every call is in her access log.',
