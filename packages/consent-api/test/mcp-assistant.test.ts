@@ -282,6 +282,29 @@ describe('the assistant over streamable HTTP (/mcp)', () => {
     expect(res.headers.get('www-authenticate')).toContain('error="invalid_token"')
   })
 
+  it('revoking through the library alone (tokens untouched) still ends the next call with 401, logged as a refusal', async () => {
+    const f = await oauthFixture()
+    const { client, clientId, auth } = await connectAssistant(f)
+    const [grant] = await f.tv.vault.grants.list({ vendorId: clientId })
+    await f.tv.vault.grants.revoke(grant?.id as string)
+    const res = await f.app.request('/mcp', {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${auth.saved?.access_token}`,
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+    })
+    expect(res.status).toBe(401)
+    expect(res.headers.get('www-authenticate')).toContain(
+      `resource_metadata="${ISSUER}/.well-known/oauth-protected-resource/mcp"`,
+    )
+    const refusals = await f.tv.vault.audit.list({ vendorId: clientId, action: 'grant.refused' })
+    expect(refusals.length).toBeGreaterThanOrEqual(1)
+    await client.close()
+  })
+
   it('keeps DPoP for public clients: an assistant registered without a secret gets no bearer token', async () => {
     const f = await oauthFixture()
     const auth = new AssistantAuth({ ...ASSISTANT, token_endpoint_auth_method: 'none' })

@@ -3,7 +3,7 @@ import type { AppContext } from '../app-context.js'
 import { MCP_PATH } from '../oauth/metadata.js'
 import { problemRow } from '../api-problems.js'
 import { errorResponse, isVaultError } from '../problem.js'
-import { type ResourceEnv, bearerAuth } from '../resource/bearer.js'
+import { type ResourceEnv, type VendorAccess, bearerAuth } from '../resource/bearer.js'
 import { ResourceAuthError, resourceAuthErrorResponse } from '../resource/resource-error.js'
 import { registerAssistantTools } from './assistant-tools.js'
 
@@ -106,7 +106,8 @@ export function mcpRoutes(app: AppContext): Hono<ResourceEnv> {
       const refusal = new ResourceAuthError(
         bearer.error,
         bearer.description,
-        c.get('access').scheme,
+        // Unset when the refusal came before the token was accepted.
+        (c.get('access') as VendorAccess | undefined)?.scheme ?? 'Bearer',
       )
       refusal.metadataPath = MCP_METADATA
       return resourceAuthErrorResponse(app, c, refusal)
