@@ -13,6 +13,15 @@ import { defineConfig } from 'vitest/config'
  */
 const source = { resolve: { conditions: ['source'] }, ssr: { resolve: { conditions: ['source'] } } }
 
+/**
+ * Dependencies that publish their own `source` condition (TypeScript files): with the condition
+ * above, Vite resolves them to `.ts`, which Node cannot load when they are external — so Vite
+ * transforms them instead. `eventsource-parser` comes with the MCP SDK's HTTP client (issue 14).
+ */
+const inlineSourceDeps = {
+  server: { deps: { inline: [/@modelcontextprotocol[\\/]sdk/, /eventsource-parser/] } },
+}
+
 const engineTests = [
   'packages/vault/src/**/*.test.ts',
   'packages/vault/test/**/*.test.ts',
@@ -24,6 +33,7 @@ export default defineConfig({
   test: {
     setupFiles: ['./test/setup/no-console.ts'],
     testTimeout: 60_000,
+    ...inlineSourceDeps,
     hookTimeout: 120_000,
     projects: [
       {

@@ -25,6 +25,8 @@ import { type OwnerPages, ownerPageKit } from './owner/page-kit.js'
 import { ownerActionsFor } from './owner/owner-actions.js'
 import { jwksRoutes } from './receipts/jwks.js'
 import { resourceRoutes } from './resource/resource-routes.js'
+import { mcpRoutes } from './mcp/mcp-routes.js'
+import { MCP_PATH } from './oauth/metadata.js'
 import { mytermsDiscoveryRoutes } from './terms/myterms-discovery.js'
 import { startSignalLoop } from './signals/signal-loop.js'
 import {
@@ -141,6 +143,7 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
   }
   app.use('/oauth/*', requireUnsealed)
   app.use('/v1/*', requireUnsealed)
+  app.use(MCP_PATH, requireUnsealed)
   app.route('/oauth/register', registerRoutes(ctx))
   app.route('/oauth/par', parRoutes(ctx))
   app.route('/oauth/authorize', authorizeRoutes(ctx))
@@ -154,6 +157,8 @@ export async function createApp(deps: AppDeps): Promise<Hono> {
   const owner = ownerActionsFor(ctx)
   app.route('/owner', ownerRoutes(ctx, owner))
   app.route('/v1', resourceRoutes(ctx))
+  // The owner's assistant, through a grant like any vendor (mcp/mcp-routes.ts).
+  app.route(MCP_PATH, mcpRoutes(ctx))
   if (deps.pages) app.route('/', deps.pages(ownerPageKit(ctx, owner)))
 
   app.notFound((c) => problemResponse(c, apiProblem('ERR_ROUTE_NOT_FOUND')))

@@ -27,7 +27,7 @@ import type { AuthorizationRequest, RequestedAccess } from '../store/request-sto
  *
  * What is asked, in either or both of:
  * - `scope`: space-separated `read:<field path or subtree>`, `read:purchases` (purchases made with
- *   this vendor), `append:purchases`, `intents` (see the owner's requests, send offers);
+ *   this vendor), `read:purchases:all` (every purchase of hers), `append:purchases`, `intents` (see the owner's requests, send offers);
  * - `authorization_details` (RFC 9396): a JSON array with one object of type `custos_fields`, or
  *   one of PDPP's `https://pdpp.dev/data-access` (protocol/pdpp-data-access.ts).
  *
@@ -46,6 +46,12 @@ const STATE = /^[\x20-\x7e]{1,1024}$/ // VSCHAR, RFC 6749 Appendix A.5
  * subtree, the two purchase scopes, `converse` and `intents` (issue 13). (Any `read:custom.<path>` is
  * accepted too.)
  */
+/**
+ * Every purchase of the owner, of every seller (the consent page says "All your purchases"), not
+ * only those made with the client: what an assistant of the owner's asks for (mcp/).
+ */
+export const PURCHASES_ALL_SCOPE = 'read:purchases:all'
+
 export const SCOPES_SUPPORTED: readonly string[] = (() => {
   const selectors = new Set<string>()
   for (const path of Object.keys(VOCABULARY)) {
@@ -56,6 +62,7 @@ export const SCOPES_SUPPORTED: readonly string[] = (() => {
   selectors.add('custom.*')
   return [
     'read:purchases',
+    PURCHASES_ALL_SCOPE,
     'append:purchases',
     'converse',
     'intents',
@@ -291,7 +298,12 @@ function parseAccess(
       fail('invalid_scope', 'The scope is empty or too long')
     for (const token of tokens) {
       if (token === 'read:purchases') {
-        purchases = { madeWithVendor: true }
+        purchases = { madeWithVendor: purchases?.madeWithVendor ?? true }
+        actions.add('read')
+      } else if (token === PURCHASES_ALL_SCOPE) {
+        // The scope form of `made_with_vendor: false` (authorization_details could always ask it):
+        // for a client that sends only a scope, such as an MCP client, the owner's assistant.
+        purchases = { madeWithVendor: false }
         actions.add('read')
       } else if (token === 'append:purchases') {
         actions.add('append')

@@ -75,6 +75,31 @@ export function protectedResourceMetadata(app: AppContext): Record<string, unkno
   }
 }
 
+/** Where the assistant endpoint is mounted (mcp/mcp-routes.ts), and so its RFC 9728 §3.1 metadata path. */
+export const MCP_PATH = '/mcp'
+
+/**
+ * RFC 9728 §2 metadata of the assistant endpoint (`/mcp`), served at the path-suffixed well-known
+ * URI (§3.1) that the MCP authorization spec (2025-06-18 and later, "Authorization Server
+ * Discovery") has clients find through the 401's `resource_metadata`. Its own `resource`, so a
+ * client's RFC 8707 `resource` names the endpoint it talks to; the same authorization server and
+ * token rules as the vendor API, because a token reaches exactly its grant through either door.
+ * No `scopes_supported` (RECOMMENDED, not required): the MCP client asks for every scope listed
+ * there, and an assistant should ask for what its task needs, which the owner narrows again on the
+ * consent page — not for the whole vault.
+ */
+export function mcpResourceMetadata(app: AppContext): Record<string, unknown> {
+  const { issuer } = app.config
+  return {
+    resource: `${issuer}${MCP_PATH}`,
+    resource_name: 'Custos — your assistant’s view of the vault',
+    authorization_servers: [issuer],
+    bearer_methods_supported: ['header'],
+    dpop_signing_alg_values_supported: [...DPOP_ALGS],
+    resource_documentation: `${issuer}/docs`,
+  }
+}
+
 export function metadataRoutes(app: AppContext): Hono {
   const routes = new Hono()
   const cache = { 'cache-control': 'public, max-age=300' }
@@ -82,5 +107,8 @@ export function metadataRoutes(app: AppContext): Hono {
     c.json(authorizationServerMetadata(app), 200, cache),
   )
   routes.get('/oauth-protected-resource', (c) => c.json(protectedResourceMetadata(app), 200, cache))
+  routes.get(`/oauth-protected-resource${MCP_PATH}`, (c) =>
+    c.json(mcpResourceMetadata(app), 200, cache),
+  )
   return routes
 }

@@ -6,6 +6,7 @@ import { intentRouteDocs } from '../resource/intent-docs.js'
 import { ownerIntentRouteDocs } from '../owner/intent-docs.js'
 import type { RouteDoc } from './openapi-document.js'
 import { conversationRouteDocs } from '../conversations/conversation-docs.js'
+import { mcpRouteDocs } from '../mcp/mcp-docs.js'
 
 const Readiness = z.object({ ready: z.boolean(), state: z.string() })
 
@@ -18,6 +19,7 @@ export const routeDocs: readonly RouteDoc[] = [
   ...ownerSessionRouteDocs,
   ...conversationRouteDocs,
   ...ownerIntentRouteDocs,
+  ...mcpRouteDocs,
   {
     method: 'get',
     path: '/healthz',

@@ -17,11 +17,19 @@ export type ResourceErrorCode = BearerErrorCode
 /** Which authentication scheme the challenge names: the one in use, or both when none was given. */
 export type ChallengeScheme = 'Bearer' | 'DPoP' | 'both'
 
+/** Where the vendor API's RFC 9728 protected-resource metadata is served. */
+export const PROTECTED_RESOURCE_METADATA = '/.well-known/oauth-protected-resource'
+
 export class ResourceAuthError extends Error {
   readonly error: ResourceErrorCode | undefined
   readonly scheme: ChallengeScheme
   /** RFC 6750 §3 `scope`: for `insufficient_scope`, the scope the request needs. */
   readonly scope: string | undefined
+  /**
+   * RFC 9728 §5.1 `resource_metadata`: the path of the metadata of the resource refused — the
+   * vendor API's by default, the assistant endpoint's for `/mcp` (mcp/mcp-routes.ts).
+   */
+  metadataPath = PROTECTED_RESOURCE_METADATA
   /**
    * @param error undefined when the request carried no credentials at all: RFC 6750 §3.1 says the
    *   challenge then SHOULD NOT include an error code (and the body carries none either).
@@ -47,7 +55,7 @@ function challenge(app: AppContext, scheme: 'Bearer' | 'DPoP', err: ResourceAuth
   // RFC 6750 §3: scope tokens are NQCHAR (no `"` or `\`), so the value is a valid quoted-string.
   if (err.scope !== undefined) params.push(`scope="${err.scope}"`)
   if (scheme === 'DPoP') params.push(`algs="${DPOP_ALGS.join(' ')}"`)
-  params.push(`resource_metadata="${app.config.issuer}/.well-known/oauth-protected-resource"`)
+  params.push(`resource_metadata="${app.config.issuer}${err.metadataPath}"`)
   return `${scheme} ${params.join(', ')}`
 }
 

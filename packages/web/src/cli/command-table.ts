@@ -78,6 +78,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./commands/verify-audit.js')).verifyAuditCommand,
   },
   {
+    name: 'mcp',
+    summary: 'Serve your assistant over MCP (stdio), through its own grant (--connect creates it).',
+    load: async () => (await import('./commands/mcp.js')).mcpCommand,
+  },
+  {
     name: 'verify-thread',
     summary: 'Verify an exported conversation offline (exit 4 names the first bad message).',
     load: async () => (await import('./commands/verify-thread.js')).verifyThreadCommand,

@@ -18,7 +18,7 @@ const Problem = z.object({ title: z.string().optional(), code: z.string().option
  * or the any-address a local server listens on). A redirect is never followed (`redirect:
  * 'manual'`): fetch would re-send the body on 307/308 to whatever host it names.
  */
-function mayCarrySecret(url: string): boolean {
+export function mayCarrySecret(url: string): boolean {
   const { protocol, hostname } = new URL(url)
   if (protocol === 'https:') return true
   const host = hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase()
