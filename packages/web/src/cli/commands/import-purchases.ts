@@ -19,8 +19,10 @@ import {
   type ImportSource,
   detectImportFormat,
   importRefusal,
-  ordersToImport,
+  importSourceLabel,
   previewImport,
+  purchasesToImport,
+  withImportSource,
 } from '@custos/consent-api'
 import type { Command, Invocation } from '../args.js'
 import { STORAGE_OPTIONS } from '../config.js'
@@ -123,7 +125,9 @@ async function run(invocation: Invocation): Promise<number> {
   return withUnlockedVault(invocation, async ({ vault }) => {
     let rows: ImportRow[]
     try {
-      ;({ rows } = await previewImport(vault, await source(file, format, values, io.stderr)))
+      const preview = await previewImport(vault, await source(file, format, values, io.stderr))
+      // Each purchase records the file it came from, as the web page's import does.
+      rows = withImportSource(preview.rows, importSourceLabel(format, basename(file)))
     } catch (err) {
       const refusal = importRefusal(err)
       if (!refusal) throw err
@@ -149,15 +153,14 @@ async function run(invocation: Invocation): Promise<number> {
       )
     const more = Math.max(0, invalid.length - LISTED) + Math.max(0, skipped.length - LISTED)
     if (more > 0) out.write(`  … and ${more} more\n`)
-    const orders = ordersToImport(rows, duplicates)
+    const { orders, options } = purchasesToImport(rows, duplicates)
     if (values.yes !== true) {
       out.write(
         `Nothing was written. Run again with --yes to import ${orders.length} purchase${orders.length === 1 ? '' : 's'}.\n`,
       )
       return EXIT.ok
     }
-    const added =
-      orders.length > 0 ? await vault.purchases.addMany(orders, { provenance: 'import' }) : []
+    const added = orders.length > 0 ? await vault.purchases.addMany(orders, options) : []
     out.write(`Imported ${added.length} purchase${added.length === 1 ? '' : 's'} from ${file}.\n`)
     return EXIT.ok
   })
