@@ -72,7 +72,7 @@ const IMPORT_FILE_NAME = /\.(csv|json|eml|mbox|mbx)$/i
  * form posts as it is and the bar stays hidden.
  */
 function uploadForm(csrfToken: string): Html {
-  return html`<form method="post" action="/purchases/import" enctype="multipart/form-data" class="import-upload">${csrfField(csrfToken)}<input type="hidden" name="step" value="preview">
+  return html`<form method="post" action="/purchases/import" enctype="multipart/form-data" class="import-upload" data-upload-progress>${csrfField(csrfToken)}<input type="hidden" name="step" value="preview">
 <label for="import-file">Files (CSV, JSON or email; one or several, up to ${FILE_MAX_BYTES / 1024 / 1024} MB together)</label><input type="file" id="import-file" name="file" multiple accept=".csv,.json,.eml,.mbox,text/csv,application/json,message/rfc822,application/mbox" aria-describedby="import-help">
 <label for="import-folder">Or a folder (of confirmation emails, for example)</label><input type="file" id="import-folder" name="folder" multiple webkitdirectory>
 <label for="import-format">Format</label><select id="import-format" name="format"><option value="auto">Detect from the file</option><option value="amazon">Amazon order history (Retail.OrderHistory.1.csv)</option><option value="paypal">PayPal activity download (CSV)</option><option value="email">Order confirmation emails (.eml or .mbox)</option><option value="csv">Any other CSV (a shop's or bank's)</option><option value="json">JSON</option></select>
