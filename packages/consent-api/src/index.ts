@@ -22,12 +22,19 @@ export { Limits, RateWindow, type LimitsInput } from './limits/limits-config.js'
 export type { OwnerSession, OwnerSessionInfo, StartSessionOptions } from './store/session-store.js'
 export type { RotationState } from './owner/rotation-job.js'
 export type { ImportRow, CsvImportOptions } from './owner/purchase-import.js'
+export {
+  importSourceLabel,
+  previewFiles,
+  withImportSource,
+  type ImportFile,
+} from './owner/import-files.js'
 export { CSV_COLUMNS, COLUMN_WORDS, type CsvColumn, type CsvLayout } from './owner/csv-columns.js'
 export {
   IMPORT_FORMATS,
   detectImportFormat,
   importRefusal,
   ordersToImport,
+  purchasesToImport,
   previewImport,
   type DuplicateChoice,
   type ImportFormat,

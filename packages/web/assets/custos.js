@@ -80,6 +80,40 @@
     b.hidden = false
     b.addEventListener('click', () => print())
   }
+  // Upload progress: <form data-upload-progress> with a hidden <progress> inside. The form goes
+  // by XMLHttpRequest, whose upload events fill the bar (fetch reports no upload progress), and
+  // the answer replaces the page as the form's own submission would have. Without this script
+  // the form posts as it is and the bar stays hidden.
+  for (const f of document.querySelectorAll('form[data-upload-progress]')) {
+    const bar = f.querySelector('progress')
+    if (!bar || typeof FormData !== 'function') continue
+    f.addEventListener('submit', (e) => {
+      if (e.defaultPrevented) return
+      e.preventDefault()
+      const body = new FormData(f, e.submitter)
+      const xhr = new XMLHttpRequest()
+      xhr.open('POST', f.action)
+      bar.hidden = false
+      bar.removeAttribute('value')
+      xhr.upload.addEventListener('progress', (p) => {
+        if (!p.lengthComputable) return
+        bar.max = p.total
+        bar.value = p.loaded
+      })
+      xhr.addEventListener('load', () => {
+        bar.value = bar.max
+        if (xhr.responseURL && xhr.responseURL !== location.href)
+          history.replaceState(null, '', xhr.responseURL)
+        document.open()
+        document.write(xhr.responseText)
+        document.close()
+      })
+      // The connection failed: the plain submission says why as a browser would.
+      xhr.addEventListener('error', () => f.submit())
+      for (const b of f.querySelectorAll('button[type="submit"]')) b.disabled = true
+      xhr.send(body)
+    })
+  }
   // Slow forms (a passphrase change runs Argon2 for seconds): <form data-busy="statusId"> shows
   // its hidden status and progress bar on submit and disables the button against a second submit.
   for (const f of document.querySelectorAll('form[data-busy]')) {

@@ -17,6 +17,7 @@ import type {
 import type { ReceiptExport } from '../receipts/receipt-export.js'
 import { type BackupDownload, backupDownload } from './backup-download.js'
 import type { CsvMappingMemory } from './csv-mapping-memory.js'
+import { type ImportFile, previewFiles } from './import-files.js'
 import type { CsvImportOptions, ImportRow } from './purchase-import.js'
 import {
   type DuplicateChoice,
@@ -26,7 +27,7 @@ import {
   type ImportSource,
   type TextImportFormat,
   importRefusal,
-  ordersToImport,
+  purchasesToImport,
   previewImport,
 } from './purchase-import-service.js'
 
@@ -111,6 +112,11 @@ export interface OwnerDataActions {
       options?: CsvImportOptions,
     ): Promise<ImportPreview>
     /**
+     * Several files previewed as one list (a shop export, a payment export, a folder of emails):
+     * each row tagged with its file, duplicates marked across the files too (import-files.ts).
+     */
+    previewFiles(files: readonly ImportFile[], options?: CsvImportOptions): Promise<ImportPreview>
+    /**
      * Writes a preview's valid rows (less duplicates unless asked for) in one transaction, as
      * imported purchases; a CSV's mapping is then remembered for its file shape.
      */
@@ -189,6 +195,31 @@ export interface OwnerDataActions {
 export function ownerDataActions(deps: DataActionsDeps): OwnerDataActions {
   const { vault } = deps
   const preview = (source: ImportSource) => previewImport(vault, source, deps.csvMappings)
+  async function previewText(
+    format: TextImportFormat,
+    text: string,
+    options?: CsvImportOptions,
+  ): Promise<ImportPreview> {
+    try {
+      const rows = await preview(
+        format === 'json'
+          ? { format, doc: JSON.parse(text) }
+          : format === 'email'
+            ? // The page carries a mail file as Latin-1 text (one character per byte): its bytes back.
+              { format, chunks: [new Uint8Array(Buffer.from(text, 'latin1'))] }
+            : format === 'amazon'
+              ? { format, text }
+              : { format, text, ...(options ? { options } : {}) },
+      )
+      return { ok: true, ...rows }
+    } catch (err) {
+      if (err instanceof SyntaxError)
+        return { ok: false, title: 'The file is not valid JSON', issues: [] }
+      const refusal = importRefusal(err)
+      if (refusal) return { ok: false, ...refusal }
+      throw err
+    }
+  }
   return Object.freeze({
     // A change of a granted field is a signal to its vendors (vault: signals/signal-outbox.ts).
     fields: Object.freeze({
@@ -213,39 +244,17 @@ export function ownerDataActions(deps: DataActionsDeps): OwnerDataActions {
       linkSeller: (seller: string, vendorId: string | null, from?: string) =>
         vault.purchases.linkSeller(seller, vendorId, from),
       preview,
-      async previewText(
-        format: TextImportFormat,
-        text: string,
-        options?: CsvImportOptions,
-      ): Promise<ImportPreview> {
-        try {
-          const rows = await preview(
-            format === 'json'
-              ? { format, doc: JSON.parse(text) }
-              : format === 'email'
-                ? // The page carries a mail file as Latin-1 text (one character per byte): its bytes back.
-                  { format, chunks: [new Uint8Array(Buffer.from(text, 'latin1'))] }
-                : format === 'amazon'
-                  ? { format, text }
-                  : { format, text, ...(options ? { options } : {}) },
-          )
-          return { ok: true, ...rows }
-        } catch (err) {
-          if (err instanceof SyntaxError)
-            return { ok: false, title: 'The file is not valid JSON', issues: [] }
-          const refusal = importRefusal(err)
-          if (refusal) return { ok: false, ...refusal }
-          throw err
-        }
+      previewText,
+      previewFiles(files: readonly ImportFile[], options?: CsvImportOptions) {
+        return previewFiles(vault, files, (f) => previewText(f.format, f.text, options))
       },
       async commitImport(
         rows: readonly ImportRow[],
         duplicates: DuplicateChoice,
         mapping?: CsvMapping,
       ) {
-        const orders = ordersToImport(rows, duplicates)
-        const added =
-          orders.length > 0 ? await vault.purchases.addMany(orders, { provenance: 'import' }) : []
+        const { orders, options } = purchasesToImport(rows, duplicates)
+        const added = orders.length > 0 ? await vault.purchases.addMany(orders, options) : []
         if (mapping && deps.csvMappings)
           await deps.csvMappings.remember(mapping.header, mapping.options)
         return added

@@ -1,4 +1,4 @@
-import type { Order, ValidationIssue, Vault } from '@custos/vault'
+import type { AddPurchaseOptions, Order, ValidationIssue, Vault } from '@custos/vault'
 import type { CsvLayout } from './csv-columns.js'
 import { type CsvMappingMemory, hasMapping } from './csv-mapping-memory.js'
 import type { DetectedDateOrder } from './date-order.js'
@@ -135,7 +135,26 @@ export type DuplicateChoice = 'skip' | 'import'
 
 /** The orders an import writes: valid rows, less duplicates unless asked for. */
 export function ordersToImport(rows: readonly ImportRow[], duplicates: DuplicateChoice): Order[] {
-  return rows.flatMap((r) =>
-    r.order && (duplicates === 'import' || r.duplicate === undefined) ? [r.order] : [],
+  return purchasesToImport(rows, duplicates).orders
+}
+
+/**
+ * The orders an import writes and the options that record where each came from: provenance
+ * `import`, and each row's source file when the rows carry one (import-files.ts).
+ */
+export function purchasesToImport(
+  rows: readonly ImportRow[],
+  duplicates: DuplicateChoice,
+): { readonly orders: Order[]; readonly options: AddPurchaseOptions } {
+  const chosen = rows.filter(
+    (r) => r.order && (duplicates === 'import' || r.duplicate === undefined),
   )
+  const sources = chosen.map((r) => r.source)
+  return {
+    orders: chosen.map((r) => r.order as Order),
+    options: {
+      provenance: 'import',
+      ...(sources.some((s) => s !== undefined) ? { importSources: sources } : {}),
+    },
+  }
 }

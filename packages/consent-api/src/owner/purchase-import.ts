@@ -30,6 +30,8 @@ export interface ImportRow {
   readonly skipped?: string
   /** Where in the file the row comes from when that is not one CSV line: `lines 4–6`, `message 3`. */
   readonly where?: string
+  /** The file the row comes from, as `format: file name`, when an import reads several (import-files.ts). */
+  readonly source?: string
 }
 
 /** How a CSV file is read: the owner's column mapping, and the currency of rows that name none. */

@@ -26,6 +26,7 @@ export const ExportedPurchase = Order.extend({
   status: z.enum(['accepted', 'pending']),
   vendorId: id.optional(),
   createdAt: instant,
+  importSource: z.string().min(1).max(200).optional(),
 })
 
 export const ExportedVendor = VendorInput.extend({ id, blocked: z.boolean(), createdAt: instant })

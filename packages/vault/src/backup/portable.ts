@@ -188,8 +188,14 @@ export async function importVault(
       return { ...row, row_mac: ctx.rows.mac('vendors', authenticated.vendors(row, epoch)) }
     }),
     purchaseRows: data.purchases.map((p) => {
-      const { id, provenance, status, vendorId, createdAt, ...order } = p
-      return purchaseRow(ctx, id, order, { provenance, status, vendorId, createdAt }, { term, key })
+      const { id, provenance, status, vendorId, createdAt, importSource, ...order } = p
+      return purchaseRow(
+        ctx,
+        id,
+        order,
+        { provenance, status, vendorId, createdAt, importSource },
+        { term, key },
+      )
     }),
     grantRows: data.grants.map((g): GrantsTable => {
       const body = {

@@ -243,7 +243,9 @@ export async function readThroughGrant(
       ...(options.purchases?.cursor !== undefined ? { cursor: options.purchases.cursor } : {}),
       limit,
     })
-    purchases = await queryPurchases(ctx, filter, 'accepted')
+    const page = await queryPurchases(ctx, filter, 'accepted')
+    // Which file the owner imported a purchase from is her bookkeeping, not part of the order.
+    purchases = { ...page, items: page.items.map(({ importSource: _, ...p }) => p) }
   }
   const paths = Object.keys(fields)
   const entry = {

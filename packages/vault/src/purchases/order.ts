@@ -39,6 +39,12 @@ export interface Purchase extends Order {
   readonly status: 'accepted' | 'pending'
   /** The registered vendor this purchase was made with, when known. */
   readonly vendorId?: string
+  /**
+   * For an imported purchase, the file it came from in the owner's words (`amazon:
+   * Retail.OrderHistory.1.csv`). Sealed with the order; the owner's own record, never shown to
+   * a vendor (grants read purchases without it).
+   */
+  readonly importSource?: string
   readonly createdAt: string
 }
 

@@ -36,9 +36,14 @@ export function purchaseRow(
     status: 'accepted' | 'pending'
     vendorId?: string | undefined
     createdAt: string
+    importSource?: string | undefined
   },
   { term, key }: { term: number; key: Uint8Array },
 ): PurchasesTable {
+  // The source rides in the sealed body beside the order (no column of its own: nothing is
+  // looked up by it, and the file's name is the owner's, so it is encrypted like the order).
+  const sealed =
+    meta.importSource === undefined ? order : { ...order, importSource: meta.importSource }
   const keys = ctx.keys()
   const row = {
     id,
@@ -51,7 +56,7 @@ export function purchaseRow(
     provenance: meta.provenance,
     status: meta.status,
     vendor_id: meta.vendorId ?? null,
-    body: sealJson(ctx.sodium, key, term, purchasePlace(keys.vaultId, id), order),
+    body: sealJson(ctx.sodium, key, term, purchasePlace(keys.vaultId, id), sealed),
     term,
     created_at: meta.createdAt,
   }
@@ -77,6 +82,11 @@ export interface AddPurchaseOptions {
   readonly provenance?: 'owner' | 'import'
   /** Links the purchase to a registered vendor, so "purchases made with me" grants include it. */
   readonly vendorId?: string
+  /**
+   * With `import`: the file each order came from, by position (`amazon: Retail.OrderHistory.1.csv`),
+   * kept as the purchase's {@link Purchase.importSource}. At most 200 characters each.
+   */
+  readonly importSources?: readonly (string | undefined)[]
 }
 
 /**
@@ -112,16 +122,30 @@ export class PurchaseStore {
     ctx.keys()
     const parsed = orders.map((o, i) => parseOrder(o, orders.length > 1 ? String(i) : ''))
     const provenance = options.provenance ?? 'owner'
+    const sources = options.importSources
+    if (sources !== undefined && (sources.length !== orders.length || provenance !== 'import'))
+      throw new TypeError('importSources needs provenance import and one entry per order')
+    if (sources?.some((s) => s !== undefined && (s.length === 0 || s.length > 200)))
+      throw new ValidationError(
+        [{ path: 'importSources', message: 'must be 1 to 200 characters' }],
+        'Invalid import source',
+      )
     const createdAt = ctx.now().toISOString()
     const rows = await ctx.db.transaction().execute(async (trx) => {
       await assertVendor(trx, options.vendorId)
       const sealing = await writeTerm(ctx, trx)
-      const rows = parsed.map((order) =>
+      const rows = parsed.map((order, i) =>
         purchaseRow(
           ctx,
           newId(ctx.sodium, 'pur'),
           order,
-          { provenance, status: 'accepted', vendorId: options.vendorId, createdAt },
+          {
+            provenance,
+            status: 'accepted',
+            vendorId: options.vendorId,
+            createdAt,
+            importSource: sources?.[i],
+          },
           sealing,
         ),
       )
@@ -141,6 +165,7 @@ export class PurchaseStore {
       status: 'accepted' as const,
       ...(options.vendorId ? { vendorId: options.vendorId } : {}),
       createdAt,
+      ...(sources?.[i] !== undefined ? { importSource: sources[i] } : {}),
     }))
   }
 
@@ -159,6 +184,7 @@ export class PurchaseStore {
           status: current.status,
           vendorId: current.vendorId,
           createdAt: current.createdAt,
+          importSource: current.importSource,
         },
         await writeTerm(ctx, trx),
       )
@@ -185,6 +211,7 @@ export class PurchaseStore {
       status: current.status,
       ...(current.vendorId ? { vendorId: current.vendorId } : {}),
       createdAt: current.createdAt,
+      ...(current.importSource !== undefined ? { importSource: current.importSource } : {}),
     }
   }
 

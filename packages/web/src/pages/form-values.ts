@@ -15,6 +15,8 @@ export interface FormValues {
   has(name: string): boolean
   /** An uploaded file, or undefined when none was chosen. */
   file(name: string): File | undefined
+  /** Every uploaded file of a repeated or `multiple` file field, in order (empty parts left out). */
+  files(name: string): File[]
   /** Every field name in the form, in order. */
   names(): string[]
 }
@@ -45,6 +47,10 @@ export async function readForm(c: Context): Promise<FormValues> {
         ? value
         : undefined
     },
+    files: (name) =>
+      data
+        .getAll(name)
+        .flatMap((v) => (typeof v !== 'string' && (v.size > 0 || v.name !== '') ? [v] : [])),
     names: () => [...new Set(data.keys())],
   }
 }

@@ -104,7 +104,7 @@ const DONE: Record<string, string> = {
 }
 
 function purchaseRow(p: Purchase, csrfToken: string): Html {
-  return html`<tr><td>${p.orderDate.slice(0, 10)}</td><td>${p.seller}${p.orderNumber ? html`<div class="muted">#${p.orderNumber}</div>` : ''}</td><td>${p.category ?? ''}</td><td class="num">${formatAmount(p.total, p.currency)}</td><td>${
+  return html`<tr><td>${p.orderDate.slice(0, 10)}</td><td>${p.seller}${p.orderNumber ? html`<div class="muted">#${p.orderNumber}</div>` : ''}${p.importSource ? html`<div class="muted import-source">Imported from ${p.importSource}</div>` : ''}</td><td>${p.category ?? ''}</td><td class="num">${formatAmount(p.total, p.currency)}</td><td>${
     p.items.length === 0
       ? html`<span class="muted">—</span>`
       : p.items.map((it) => html`<div>${it.quantity} × ${it.name}</div>`)
@@ -339,7 +339,7 @@ ${charts.length === 0 ? html`<p class="empty">No purchases to chart.</p>` : char
   ) {
     const provenance = {
       owner: 'typed in by you',
-      import: 'imported from a file',
+      import: p.importSource ? `imported from ${p.importSource}` : 'imported from a file',
       vendor: 'sent by a vendor and accepted by you',
     }[p.provenance]
     const link = await vendorLink(p, csrfToken)

@@ -15,7 +15,7 @@ const withPass = ['--data', data, '--passphrase-file', temp.passFile]
 const fixture = (name: string) =>
   new URL(`../../../consent-api/test/fixtures/imports/${name}`, import.meta.url).pathname
 
-async function stored(): Promise<{ seller: string; provenance: string }[]> {
+async function stored(): Promise<{ seller: string; provenance: string; importSource?: string }[]> {
   const vault = await createVault({ database: openSqlite(join(data, 'custos.db')) })
   try {
     await vault.unlock(PASSPHRASE)
@@ -62,6 +62,10 @@ describe('custos import-purchases', () => {
     const items = await stored()
     expect(items).toHaveLength(2)
     expect(new Set(items.map((p) => p.provenance))).toEqual(new Set(['import']))
+    // Each records the file it came from.
+    expect(new Set(items.map((p) => p.importSource))).toEqual(
+      new Set(['paypal: paypal-activity-en-GB.csv']),
+    )
   })
 
   it('imports an Amazon export and a mailbox (told from the file), progress on stderr', async () => {

@@ -5,10 +5,10 @@
  */
 import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process'
 import { once } from 'node:events'
-import { existsSync } from 'node:fs'
+import { existsSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { MAIN, PASSPHRASE, cleanEnv, root, tempDir } from './support/run-cli.js'
+import { MAIN, PASSPHRASE, cleanEnv, root, runCli, tempDir } from './support/run-cli.js'
 
 const hasScript = spawnSync('script', ['--version']).status === 0
 const temp = tempDir()
@@ -62,6 +62,32 @@ describe.skipIf(!hasScript)('custos on a terminal', () => {
     expect(rotate.code).toBe(0)
     expect(rotate.screen).toMatch(/\r\[#{30}\] 100% 0\/0 records \(term 2\)/)
     expect(rotate.screen).not.toContain(PASSPHRASE)
+  })
+
+  it('import-purchases draws its progress through a mailbox in place: messages, MB read of the file, share done', async () => {
+    const mailData = join(temp.dir, 'mail-data')
+    const init = await runCli([
+      'init',
+      '--kdf',
+      'interactive',
+      '--data',
+      mailData,
+      '--passphrase-file',
+      temp.passFile,
+    ])
+    expect(init.code).toBe(0)
+    const mbox = join(root, 'packages/consent-api/test/fixtures/imports/orders.mbox')
+    const size = (statSync(mbox).size / 1024 / 1024).toFixed(1)
+    const { code, screen } = await onTerminal(
+      ['import-purchases', mbox, '--data', mailData, '--passphrase-file', temp.passFile],
+      [],
+    )
+    expect(code).toBe(0)
+    // The last state, drawn over the line and ended (the 5 messages of the fixture, all bytes read).
+    expect(screen).toContain(
+      `\rimport-purchases: 5 messages read (${size} of ${size} MB, 100%)\x1b[K\r\n`,
+    )
+    expect(screen).toContain('(email): 3 purchases')
   })
 
   it('two different entries are refused and nothing is created', async () => {

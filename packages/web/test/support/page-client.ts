@@ -20,7 +20,7 @@ export async function disposePageClients(): Promise<void> {
   await Promise.all(all.map((tv) => tv.dispose()))
 }
 
-export type FormFields = Record<string, string | readonly string[] | File>
+export type FormFields = Record<string, string | readonly string[] | File | readonly File[]>
 
 export interface PageResponse {
   readonly status: number
@@ -90,8 +90,10 @@ export async function pageClient(options: { now?: () => Date } = {}) {
       } else {
         const params = new URLSearchParams()
         for (const [k, v] of Object.entries(all)) {
-          if (v instanceof File) throw new TypeError('files need multipart')
-          for (const one of typeof v === 'string' ? [v] : v) params.append(k, one)
+          for (const one of typeof v === 'string' ? [v] : v instanceof File ? [v] : v) {
+            if (one instanceof File) throw new TypeError('files need multipart')
+            params.append(k, one)
+          }
         }
         body = params
       }

@@ -19,12 +19,15 @@ import {
   type ImportSource,
   detectImportFormat,
   importRefusal,
-  ordersToImport,
+  importSourceLabel,
   previewImport,
+  purchasesToImport,
+  withImportSource,
 } from '@custos/consent-api'
 import type { Command, Invocation } from '../args.js'
 import { STORAGE_OPTIONS } from '../config.js'
 import { CliError, EXIT } from '../exit-codes.js'
+import { type ImportProgress, importProgress } from '../import-progress.js'
 import { PASSPHRASE_OPTIONS, withUnlockedVault } from '../unlocked-vault.js'
 
 /** CSV and JSON files are read whole: 10,000 rows fit well within this. */
@@ -38,23 +41,14 @@ async function source(
   file: string,
   format: ImportFormat,
   values: Invocation['values'],
-  stderr: NodeJS.WriteStream,
+  progress: ImportProgress,
 ): Promise<ImportSource> {
-  if (format === 'email') {
-    let last = 0
+  if (format === 'email')
     return {
       format,
       chunks: createReadStream(file, { highWaterMark: 1024 * 1024 }),
-      onProgress: ({ messages, bytes }) => {
-        // Once a second at most, and on a terminal redrawn in place.
-        const now = Date.now()
-        if (now - last < 1000) return
-        last = now
-        const line = `import-purchases: ${messages} messages read (${(bytes / 1024 / 1024).toFixed(1)} MB)`
-        stderr.write(stderr.isTTY ? `\r${line}` : `${line}\n`)
-      },
+      onProgress: (p) => progress.update(p),
     }
-  }
   if (statSync(file).size > FILE_MAX_BYTES)
     throw new CliError(
       EXIT.failure,
@@ -120,17 +114,20 @@ async function run(invocation: Invocation): Promise<number> {
     (chosen as ImportFormat | undefined) ??
     detectImportFormat(basename(file), (await readHead(file)).toString('latin1'))
 
+  const progress = importProgress(io.stderr, statSync(file).size)
   return withUnlockedVault(invocation, async ({ vault }) => {
     let rows: ImportRow[]
     try {
-      ;({ rows } = await previewImport(vault, await source(file, format, values, io.stderr)))
+      const preview = await previewImport(vault, await source(file, format, values, progress))
+      // Each purchase records the file it came from, as the web page's import does.
+      rows = withImportSource(preview.rows, importSourceLabel(format, basename(file)))
     } catch (err) {
       const refusal = importRefusal(err)
       if (!refusal) throw err
       const issues = refusal.issues.map((i) => `\n  ${i.message}`).join('')
       throw new CliError(EXIT.failure, `custos: ${refusal.title}. Nothing was imported.${issues}`)
     } finally {
-      if (format === 'email' && io.stderr.isTTY) io.stderr.write('\n')
+      progress.done()
     }
     const valid = rows.filter((r) => r.order)
     const dupes = valid.filter((r) => r.duplicate)
@@ -149,15 +146,14 @@ async function run(invocation: Invocation): Promise<number> {
       )
     const more = Math.max(0, invalid.length - LISTED) + Math.max(0, skipped.length - LISTED)
     if (more > 0) out.write(`  … and ${more} more\n`)
-    const orders = ordersToImport(rows, duplicates)
+    const { orders, options } = purchasesToImport(rows, duplicates)
     if (values.yes !== true) {
       out.write(
         `Nothing was written. Run again with --yes to import ${orders.length} purchase${orders.length === 1 ? '' : 's'}.\n`,
       )
       return EXIT.ok
     }
-    const added =
-      orders.length > 0 ? await vault.purchases.addMany(orders, { provenance: 'import' }) : []
+    const added = orders.length > 0 ? await vault.purchases.addMany(orders, options) : []
     out.write(`Imported ${added.length} purchase${added.length === 1 ? '' : 's'} from ${file}.\n`)
     return EXIT.ok
   })
