@@ -334,39 +334,43 @@ const commands = [
 ]
 
 describe('consent, against a reference model', () => {
-  it('for any sequence of owner and vendor actions, a vendor reads exactly what the model allows', async () => {
-    // One vault for all runs (its set-up is the slow part); each run has two vendors of its own,
-    // so grants and tokens of earlier runs are out of its reach and out of its model.
-    // Two vendors per run, many requests: the limits (not under test here) are raised to match.
-    const many = { max: 100_000, seconds: 3600 }
-    const f = await oauthFixture({
-      limits: {
-        registrationsPerAddress: many,
-        registrations: many,
-        authorizationRequests: 1_000_000,
-        authorizationRequestsPerClient: 100_000,
-      },
-    })
-    let owner = await f.signIn()
-    await fc.assert(
-      fc.asyncProperty(
-        fc.commands(commands, { maxCommands: LONG ? 60 : 25, size: 'max' }),
-        async (cmds) => {
-          const real: Real = {
-            f,
-            clients: [await f.register(), await f.register({ client_name: 'Nordlys Books' })],
-            owner,
-            grantIds: [],
-            tokens: [],
-          }
-          const model: Model = { now: f.now().getTime(), grants: [], tokens: [], families: 0 }
-          await fc.asyncModelRun(() => ({ model, real }), cmds)
-          // Finally every token is tried: the end state agrees with the model too.
-          for (let i = 0; i < model.tokens.length; i++) await new Read(i).run(model, real)
-          owner = real.owner
+  it(
+    'for any sequence of owner and vendor actions, a vendor reads exactly what the model allows',
+    async () => {
+      // One vault for all runs (its set-up is the slow part); each run has two vendors of its own,
+      // so grants and tokens of earlier runs are out of its reach and out of its model.
+      // Two vendors per run, many requests: the limits (not under test here) are raised to match.
+      const many = { max: 100_000, seconds: 3600 }
+      const f = await oauthFixture({
+        limits: {
+          registrationsPerAddress: many,
+          registrations: many,
+          authorizationRequests: 1_000_000,
+          authorizationRequestsPerClient: 100_000,
         },
-      ),
-      { numRuns: LONG ? 500 : 10 },
-    )
-  })
+      })
+      let owner = await f.signIn()
+      await fc.assert(
+        fc.asyncProperty(
+          fc.commands(commands, { maxCommands: LONG ? 60 : 25, size: 'max' }),
+          async (cmds) => {
+            const real: Real = {
+              f,
+              clients: [await f.register(), await f.register({ client_name: 'Nordlys Books' })],
+              owner,
+              grantIds: [],
+              tokens: [],
+            }
+            const model: Model = { now: f.now().getTime(), grants: [], tokens: [], families: 0 }
+            await fc.asyncModelRun(() => ({ model, real }), cmds)
+            // Finally every token is tried: the end state agrees with the model too.
+            for (let i = 0; i < model.tokens.length; i++) await new Read(i).run(model, real)
+            owner = real.owner
+          },
+        ),
+        { numRuns: LONG ? 300 : 10 },
+      )
+    },
+    LONG ? 1_800_000 : 60_000,
+  )
 })
