@@ -147,6 +147,10 @@ describe('intents', () => {
     const a = await vault.intents.asVendor(fjord).offer(seen?.id ?? '', offer(180), sig)
     await vault.intents.asVendor(nordic).offer(seenByNordic?.id ?? '', offer(150), sig)
 
+    // No signer is caller misuse.
+    await expect(vault.intents.accept(intent.id, a.id, undefined as never)).rejects.toThrow(
+      TypeError,
+    )
     // A signer that fails: nothing is accepted, no thread opens, the offers stay open.
     const failing: EntrySigner = () => {
       throw new Error('signing key unavailable')
