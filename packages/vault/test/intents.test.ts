@@ -147,6 +147,10 @@ describe('intents', () => {
     const a = await vault.intents.asVendor(fjord).offer(seen?.id ?? '', offer(180), sig)
     await vault.intents.asVendor(nordic).offer(seenByNordic?.id ?? '', offer(150), sig)
 
+    // No signer is caller misuse.
+    await expect(vault.intents.accept(intent.id, a.id, undefined as never)).rejects.toThrow(
+      TypeError,
+    )
     // A signer that fails: nothing is accepted, no thread opens, the offers stay open.
     const failing: EntrySigner = () => {
       throw new Error('signing key unavailable')
@@ -355,6 +359,28 @@ describe('intents', () => {
     })
     await sql`update intents set audience = '*' where id = ${narrow.id}`.execute(db)
     await expect(vault.intents.list()).rejects.toMatchObject({ code: 'ERR_INTEGRITY' })
+  })
+
+  it('refuses a saved authentic row put back to reopen a closed intent (row MAC bound to the ledger epoch)', async () => {
+    const { vault, fjord, intent } = await setUp()
+    const db = tv?.handle.db
+    if (!db) throw new Error('no db')
+    type Saved = { state: string; closed_at: string | null; row_mac: Uint8Array }
+    const saved = (
+      await sql<Saved>`select state, closed_at, row_mac from intents where id = ${intent.id}`.execute(
+        db,
+      )
+    ).rows[0] as Saved
+    await vault.intents.close(intent.id)
+    expect(await vault.intents.asVendor(fjord).list()).toEqual([])
+    // The attack: the row as it was while open, MAC and all, written back.
+    await sql`update intents set state = ${saved.state}, closed_at = ${saved.closed_at}, row_mac = ${saved.row_mac} where id = ${intent.id}`.execute(
+      db,
+    )
+    await expect(vault.intents.list()).rejects.toMatchObject({ code: 'ERR_INTEGRITY' })
+    await expect(vault.intents.asVendor(fjord).list()).rejects.toMatchObject({
+      code: 'ERR_INTEGRITY',
+    })
   })
 
   it('goes into the portable export and the backup with its offers', async () => {

@@ -283,7 +283,10 @@ export class FjordShop {
     let thread = await connection.resource(record.tokens, 'GET', path)
     if (!thread.ok) throw new CustosError(`The vault answered ${thread.status} to a thread read`)
     let body = (await thread.json()) as ThreadJson
-    if (body.items.at(-1)?.author === 'owner' && body.state !== 'closed') {
+    // A thread her acceptance opened is answered by `accepted` (the signals may be handled in
+    // either order): one answer, not two.
+    const aboutOurOffer = record.offers.some((o) => o.offerId === body.items[0]?.order_number)
+    if (body.items.at(-1)?.author === 'owner' && body.state !== 'closed' && !aboutOurOffer) {
       const sent = await connection.resource(record.tokens, 'POST', `${path}/messages`, {
         text: 'Thank you — Fjord Outdoor has your message and will answer within one working day.',
         status: 'waiting_for_you',
@@ -401,5 +404,10 @@ interface ThreadJson {
   readonly subject: string
   readonly status: string
   readonly state: string
-  readonly items: readonly { readonly author: string; readonly at: string; readonly text: string }[]
+  readonly items: readonly {
+    readonly author: string
+    readonly at: string
+    readonly text: string
+    readonly order_number?: string
+  }[]
 }

@@ -15,8 +15,8 @@ export interface LedgerChange {
 
 /**
  * Advances the ledger epoch inside `trx`, which must already hold `vault_meta` locked (through
- * writeTerm): every grant and vendor row is checked under the epoch it was written under, then
- * written back — with the change applied — MAC'd under the next one.
+ * writeTerm): every grant, vendor and intent row is checked under the epoch it was written under,
+ * then written back — with the change applied — MAC'd under the next one.
  *
  * Why: a row MAC alone proves a row is *an* authentic version, not the newest. Someone who saved
  * a grant row while it was active could put it back after its revocation and it would still
@@ -26,8 +26,8 @@ export interface LedgerChange {
  * log, which stops vendor reads. Putting the *whole* database back to an older copy remains out of
  * reach, as restoring an old backup would be (SECURITY.md).
  *
- * The cost is one pass over the grant and vendor rows per revocation, narrowing or block — rare,
- * owner-driven writes — and nothing on reads.
+ * The cost is one pass over the grant, vendor and intent rows per revocation, narrowing, block or
+ * decided intent — rare, owner-driven writes — and nothing on reads.
  */
 export async function advanceLedger(
   ctx: VaultContext,
@@ -66,6 +66,20 @@ export async function advanceLedger(
       .updateTable('vendors')
       .set({ ...values, row_mac: ctx.rows.mac('vendors', authenticated.vendors(values, next)) })
       .where('id', '=', row.id)
+      .execute()
+  }
+  // Intents bind the epoch too (row-auth.ts): their MAC covers no ciphertext, only plaintext columns.
+  const intents = await trx.selectFrom('intents').selectAll().execute()
+  for (const stored of intents) {
+    ctx.rows.check(
+      'intents',
+      authenticated.intents(stored, epoch),
+      stored.row_mac && toBytes(stored.row_mac),
+    )
+    await trx
+      .updateTable('intents')
+      .set({ row_mac: ctx.rows.mac('intents', authenticated.intents(stored, next)) })
+      .where('id', '=', stored.id)
       .execute()
   }
   await ctx.audit.setLedgerEpoch(trx, next)

@@ -115,13 +115,17 @@ export const authenticated = {
   ): RowValue[] => [row.id, row.thread_id, row.seq, row.author, row.at, row.prev_hash, row.hash],
   /**
    * What decides who sees an intent and whether it takes offers (intents/intent-store.ts): its
-   * audience, state and dates. The sealed body is bound to the row by its envelope.
+   * audience, state and dates, and — like grants and vendors — the ledger epoch: closing or
+   * fulfilling an intent advances the ledger, so a saved copy of the row from while it was open
+   * no longer verifies (it cannot be put back to reopen the intent). The sealed body is bound to
+   * the row by its envelope.
    */
   intents: (
     row: Pick<
       IntentsTable,
       'id' | 'state' | 'audience' | 'open_until' | 'created_at' | 'closed_at' | 'accepted_offer_id'
     >,
+    epoch: number,
   ): RowValue[] => [
     row.id,
     row.state,
@@ -130,6 +134,7 @@ export const authenticated = {
     row.created_at,
     row.closed_at,
     row.accepted_offer_id,
+    epoch,
   ],
   /** Whose offer it is, on which intent, and where it stands. */
   intent_offers: (

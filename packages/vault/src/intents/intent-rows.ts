@@ -27,8 +27,20 @@ export function offerPlace(vaultId: string, id: string): Place {
   return { table: 'intent_offers', column: 'body', recordId: id, vaultId }
 }
 
-export function checkIntentRow(ctx: VaultContext, row: IntentsTable): void {
-  ctx.rows.check('intents', authenticated.intents(row), toBytes(row.row_mac))
+/**
+ * Checks an intent row under the ledger epoch read in the same statement (`.select(ledgerEpoch)`,
+ * grants/grant-store.ts): an authentic row from before the intent closed fails (SECURITY.md, the
+ * barrier).
+ */
+export function checkIntentRow(
+  ctx: VaultContext,
+  row: IntentsTable & { readonly ledger_epoch: number | string | null },
+): void {
+  ctx.rows.check(
+    'intents',
+    authenticated.intents(row, Number(row.ledger_epoch)),
+    toBytes(row.row_mac),
+  )
 }
 
 export function checkOfferRow(ctx: VaultContext, row: IntentOffersTable): void {

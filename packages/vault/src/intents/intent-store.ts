@@ -7,6 +7,7 @@ import { ledgerEpoch } from '../grants/grant-store.js'
 import { checkVendorRow } from '../grants/vendor-store.js'
 import { type EntrySigner, MAX_MESSAGE_CHARS, type Thread } from '../conversations/conversation.js'
 import { emitOpened, openThreadInTransaction } from '../conversations/open-thread.js'
+import { advanceLedger } from '../integrity/ledger.js'
 import { authenticated } from '../integrity/row-auth.js'
 import { writeTerm } from '../keys/write-term.js'
 import {
@@ -106,7 +107,7 @@ export class IntentStore {
           ...values,
           body: sealJson(ctx.sodium, key, term, intentPlace(ctx.keys().vaultId, id), body),
           term,
-          row_mac: ctx.rows.mac('intents', authenticated.intents(values)),
+          row_mac: ctx.rows.mac('intents', authenticated.intents(values, epoch)),
         })
         .execute()
       await ctx.audit.appendInTransaction(trx, [
@@ -124,6 +125,7 @@ export class IntentStore {
     const rows = await ctx.db
       .selectFrom('intents')
       .selectAll()
+      .select(ledgerEpoch)
       .orderBy('created_at', 'desc')
       .orderBy('id')
       .execute()
@@ -153,6 +155,7 @@ export class IntentStore {
     const intent = await ctx.db
       .selectFrom('intents')
       .selectAll()
+      .select(ledgerEpoch)
       .where('id', '=', intentId)
       .executeTakeFirst()
     if (!intent) throw new IntentNotFoundError('Intent')
@@ -272,6 +275,8 @@ export class IntentStore {
       | undefined
     const at = ctx.now().toISOString()
     await ctx.db.transaction().execute(async (trx) => {
+      // First: holds vault_meta (the ledger epoch) for the advance at the end.
+      const write = await writeTerm(ctx, trx)
       const row = await intentRow(ctx, trx, intentId)
       const offers = (
         await trx
@@ -305,7 +310,7 @@ export class IntentStore {
           state: values.state,
           closed_at: at,
           accepted_offer_id: values.accepted_offer_id,
-          row_mac: ctx.rows.mac('intents', authenticated.intents(values)),
+          row_mac: ctx.rows.mac('intents', authenticated.intents(values, write.epoch)),
         })
         .where('id', '=', intentId)
         .execute()
@@ -332,11 +337,14 @@ export class IntentStore {
           ? await openThreadInTransaction(
               ctx,
               trx,
-              await writeTerm(ctx, trx),
+              write,
               orderThread(chosen.vendor_id, body, offerView(ctx, chosen)),
               sign,
             )
           : undefined
+      // The intent no longer takes offers: every intent, grant and vendor row moves to the next
+      // epoch, so the row saved while it was open cannot be put back (integrity/ledger.ts).
+      await advanceLedger(ctx, trx, write.epoch)
       result = {
         intent: { row, body },
         offers: chosen ? [chosen, ...others] : others,
@@ -363,6 +371,7 @@ async function intentRow(
   const row = await trx
     .selectFrom('intents')
     .selectAll()
+    .select(ledgerEpoch)
     .where('id', '=', intentId)
     .executeTakeFirst()
   if (!row) throw new IntentNotFoundError('Intent')

@@ -2,6 +2,7 @@ import { type VaultContext, newId } from '../context.js'
 import { sealJson } from '../crypto/envelope.js'
 import type { IntentOffersTable, IntentsTable } from '../db/schema.js'
 import { IntentNotFoundError, ValidationError, VaultError, issuesFromZod } from '../errors.js'
+import { ledgerEpoch } from '../grants/grant-store.js'
 import { liveGrant } from '../grants/read-through-grant.js'
 import { assertVendorId } from '../grants/vendor-attempt.js'
 import { authenticated } from '../integrity/row-auth.js'
@@ -61,6 +62,7 @@ export class VendorIntents {
     const rows = await ctx.db
       .selectFrom('intents')
       .selectAll()
+      .select(ledgerEpoch)
       .orderBy('created_at', 'desc')
       .execute()
     const out: { row: IntentsTable; pseudonym: string }[] = []
@@ -172,6 +174,7 @@ export class VendorIntents {
       const row = await trx
         .selectFrom('intents')
         .selectAll()
+        .select(ledgerEpoch)
         .where('id', '=', intent.id)
         .executeTakeFirst()
       if (!row) throw new IntentNotFoundError('Intent')
@@ -233,6 +236,7 @@ export class VendorIntents {
       const row = await trx
         .selectFrom('intents')
         .selectAll()
+        .select(ledgerEpoch)
         .where('id', '=', intent.id)
         .executeTakeFirst()
       if (!row) throw new IntentNotFoundError('Intent')
