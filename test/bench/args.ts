@@ -23,6 +23,7 @@ export const BENCHMARKS = [
   'token',
   'signals',
   'memory',
+  'mailbox',
 ] as const
 export type BenchmarkName = (typeof BENCHMARKS)[number]
 

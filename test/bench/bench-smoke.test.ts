@@ -184,6 +184,7 @@ describe('the command line', () => {
       'http',
       'library',
       'listing',
+      'mailbox',
       'memory',
       'rotation',
       'signals',
