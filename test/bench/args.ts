@@ -26,6 +26,7 @@ export const BENCHMARKS = [
   'token',
   'signals',
   'memory',
+  'mailbox',
 ] as const
 export type BenchmarkName = (typeof BENCHMARKS)[number]
 

@@ -15,6 +15,7 @@ import { type BenchmarkName, parseBenchArgs } from './args.js'
 import { cliBench } from './cli.js'
 import type { BenchContext } from './context.js'
 import { libraryBench } from './library.js'
+import { mailboxBench } from './mailbox.js'
 import { memoryBench } from './memory.js'
 import { peersBench } from './peers.js'
 import { renderReport, thisMachine, verdictLine } from './report.js'
@@ -97,6 +98,8 @@ async function runAll(): Promise<Section[]> {
     sections.push(heading('Signals'), await attempt('signals', () => signalsBench(ctx)))
   if (has('memory'))
     sections.push(heading('Server memory'), await attempt('memory', () => memoryBench(ctx)))
+  if (has('mailbox'))
+    sections.push(heading('Import'), await attempt('mailbox', () => mailboxBench(ctx)))
   if (options.peers)
     sections.push(heading('A peer, same run'), await attempt('peers', () => peersBench(ctx)))
   return sections

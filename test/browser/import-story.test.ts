@@ -90,9 +90,23 @@ async function clickAndLoad(
 /** Presses "Preview import" and waits for the preview the script writes into the page. */
 async function preview(): Promise<string> {
   const before = uploads.length
+  // The upload is held until the bar has been seen: on loopback it would finish before a look.
+  let release = () => {}
+  const held = new Promise<void>((resolve) => {
+    release = resolve
+  })
+  await page.route('**/purchases/import', async (route) => {
+    if (route.request().resourceType() === 'xhr') await held
+    await route.continue()
+  })
   await page.getByRole('button', { name: 'Preview import' }).click()
+  await page.locator('progress.upload-progress').waitFor({ state: 'visible' })
+  expect(await page.getByRole('button', { name: 'Preview import' }).isDisabled()).toBe(true)
+  release()
   const status = page.getByRole('status').filter({ hasText: 'Nothing has been imported yet' })
   await status.waitFor()
+  // The held request has gone on and been answered: its route is done with.
+  await page.unroute('**/purchases/import')
   // Sent by the script, whose upload events feed the progress bar.
   expect(uploads.slice(before)).toEqual(['xhr'])
   expect(await accessibilityProblems(page)).toEqual([])
@@ -117,7 +131,7 @@ describe('a new owner brings a year of purchases in, in Chromium', { timeout: 18
     )
     expect(await page.locator('#import-file').getAttribute('multiple')).not.toBeNull()
     expect(await page.locator('#import-folder').getAttribute('webkitdirectory')).not.toBeNull()
-    // The bar waits hidden until an upload starts.
+    // The bar waits hidden until an upload starts (and stays so without the script).
     expect(await page.locator('progress.upload-progress').isHidden()).toBe(true)
   })
 

@@ -22,6 +22,7 @@ export { Limits, RateWindow, type LimitsInput } from './limits/limits-config.js'
 export type { OwnerSession, OwnerSessionInfo, StartSessionOptions } from './store/session-store.js'
 export type { RotationState } from './owner/rotation-job.js'
 export type { ImportRow, CsvImportOptions } from './owner/purchase-import.js'
+export { csvRecords } from './owner/purchase-import.js'
 export {
   importSourceLabel,
   previewFiles,
@@ -29,6 +30,7 @@ export {
   type ImportFile,
 } from './owner/import-files.js'
 export { CSV_COLUMNS, COLUMN_WORDS, type CsvColumn, type CsvLayout } from './owner/csv-columns.js'
+export { CsvMappingMemory } from './owner/csv-mapping-memory.js'
 export {
   IMPORT_FORMATS,
   detectImportFormat,
@@ -36,6 +38,7 @@ export {
   ordersToImport,
   purchasesToImport,
   previewImport,
+  type CsvMapping,
   type DuplicateChoice,
   type ImportFormat,
   type ImportPreview,

@@ -167,3 +167,22 @@ describe('mailboxes', () => {
     expect(peak).toBeLessThan(40 * 1024 * 1024)
   }, 60_000)
 })
+
+describe('a large mailbox, mostly not orders', () => {
+  it('imports an order that comes after more than 10,000 messages without markup (found by the 100 MB mailbox benchmark)', async () => {
+    const order = new TextDecoder().decode(bytes('order-jsonld.eml'))
+    const newsletter = (n: number) =>
+      `From news@shop.example Sat Mar 14 10:00:00 2026\nFrom: Shop <news@shop.example>\nSubject: News ${n}\nContent-Type: text/html\n\n<p>News ${n}</p>\n\n`
+    const parts = Array.from({ length: 10_050 }, (_, n) => newsletter(n))
+    parts.push(`From orders@fjord.example Sat Mar 14 10:23:02 2026\n${order}\n`)
+    const rows = await rowsFromMail([new TextEncoder().encode(parts.join(''))])
+    const orders = rows.filter((r) => r.order)
+    expect(orders.map((r) => [r.order?.orderNumber, r.where])).toEqual([
+      ['FJ-2026-0042', 'message 10051'],
+    ])
+    // The messages without markup are listed up to the limit, the rest counted in one row.
+    expect(rows.at(-1)).toMatchObject({
+      skipped: expect.stringMatching(/^\d+ more messages without order markup$/),
+    })
+  }, 120_000)
+})

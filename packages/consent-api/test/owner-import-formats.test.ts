@@ -49,12 +49,21 @@ describe('POST /owner/purchases/import?format=…', () => {
     // The file has a row with issues: a real import refuses it whole.
     expect((await post(f, owner, text, '?format=amazon')).status).toBe(400)
     const fixed = text.replace('"twelve"', '"12.00"')
-    const done = await post(f, owner, fixed, '?format=amazon&duplicates=skip')
+    const done = await post(
+      f,
+      owner,
+      fixed,
+      '?format=amazon&duplicates=skip&name=Retail.OrderHistory.1.csv',
+    )
     expect(done.status).toBe(201)
     expect(await done.json()).toMatchObject({ imported: 4, skipped: 1, skippedDuplicates: 0 })
     const stored = (await f.tv.vault.purchases.list({ limit: 50 })).items
     expect(stored).toHaveLength(4)
     expect(new Set(stored.map((p) => p.provenance))).toEqual(new Set(['import']))
+    // `name` records where each came from.
+    expect(new Set(stored.map((p) => p.importSource))).toEqual(
+      new Set(['amazon: Retail.OrderHistory.1.csv']),
+    )
     expect(new Set(stored.map((p) => p.notes))).toEqual(
       new Set(['Imported from Amazon order history']),
     )

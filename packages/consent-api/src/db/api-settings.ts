@@ -1,6 +1,9 @@
 import type { StoreContext } from '../app-context.js'
 import { authentic, rowMac } from './stored-rows.js'
 
+/** What reading and writing a setting needs: the vault (its key MACs the rows), the table, a clock. */
+export type SettingsContext = Pick<StoreContext, 'vault' | 'db' | 'now' | 'onUnexpectedError'>
+
 /** The owner's settings of the API, one row each in `api_settings`. */
 export type SettingName =
   | 'registration_mode'
@@ -18,7 +21,7 @@ export type SettingName =
  * default, and an edit in the database cannot change what the owner chose.
  */
 export async function readSetting(
-  app: StoreContext,
+  app: SettingsContext,
   name: SettingName,
 ): Promise<string | undefined> {
   const row = await app.db
@@ -31,7 +34,7 @@ export async function readSetting(
 
 /** Stores a setting (already validated by its owner), MAC'd. Sealed: ERR_VAULT_LOCKED. */
 export async function writeSetting(
-  app: StoreContext,
+  app: SettingsContext,
   name: SettingName,
   value: string,
 ): Promise<void> {

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto'
 import { z } from 'zod'
-import type { StoreContext } from '../app-context.js'
-import { readSetting, writeSetting } from '../db/api-settings.js'
+import type { DatabaseHandle, Vault } from '@custos/vault'
+import type { Kysely } from 'kysely'
+import type { ApiTables } from '../db/api-schema.js'
+import { type SettingsContext, readSetting, writeSetting } from '../db/api-settings.js'
 import { CSV_COLUMNS, foldHeader } from './csv-columns.js'
 import { DATE_ORDERS } from './date-order.js'
 import type { CsvImportOptions } from './purchase-import.js'
@@ -46,9 +48,26 @@ export const hasMapping = (o: CsvImportOptions) =>
   o.columns !== undefined || o.currency !== undefined || o.dateOrder !== undefined
 
 export class CsvMappingMemory {
-  readonly #app: StoreContext
-  constructor(app: StoreContext) {
+  readonly #app: SettingsContext
+  constructor(app: SettingsContext) {
     this.#app = app
+  }
+
+  /**
+   * The memory of a vault opened outside a server (the `custos import-purchases` command), on
+   * the same `api_settings` row the web page uses — after prepareApiStorage made the table.
+   */
+  static of(deps: {
+    readonly vault: Vault
+    readonly database: DatabaseHandle
+    readonly now?: () => Date
+  }): CsvMappingMemory {
+    return new CsvMappingMemory({
+      vault: deps.vault,
+      // The API's tables live in the vault's database (api-schema.ts), as createApp reads them.
+      db: deps.database.db as unknown as Kysely<ApiTables>,
+      now: deps.now ?? (() => new Date()),
+    })
   }
 
   async #all(): Promise<Memory> {

@@ -27,6 +27,7 @@ import {
 import { CSV_COLUMNS } from './csv-columns.js'
 import { DATE_ORDERS } from './date-order.js'
 import type { ImportSource } from './purchase-import-service.js'
+import { importSourceLabel, withImportSource } from './import-files.js'
 
 /** `GET /owner/purchases` filters; they combine with AND. */
 export const PurchaseListQuery = z
@@ -65,6 +66,8 @@ export const ImportQuery = z
     format: z.enum(['csv', 'amazon', 'paypal']).optional(),
     /** How to read dates like `03/04/2026`: day first (`dmy`) or month first (`mdy`); detected from the file when absent. */
     dateOrder: z.enum(DATE_ORDERS).optional(),
+    /** The file's name: each imported purchase records `format: name` as its source (`amazon: Retail.OrderHistory.1.csv`). */
+    name: z.string().trim().min(1).max(200).optional(),
   })
   .strict()
 
@@ -130,13 +133,20 @@ export function purchaseRoutes(app: AppContext, actions: OwnerActions): Hono<Own
   routes.post('/import', ownerBodyLimit(IMPORT_BODY_LIMIT), async (c) => {
     const q = queryParams(c, ImportQuery)
     let preview: Awaited<ReturnType<OwnerActions['purchases']['preview']>>
+    let format: ImportSource['format']
     try {
-      preview = await actions.purchases.preview(await importSource(c, q))
+      const source = await importSource(c, q)
+      format = source.format
+      preview = await actions.purchases.preview(source)
     } catch (err) {
       if (err instanceof BodyTooLargeError) return problemResponse(c, tooLarge)
       throw err
     }
-    const { rows, layout, dateOrder, mapping } = preview
+    const { layout, dateOrder, mapping } = preview
+    const rows =
+      q.name === undefined
+        ? preview.rows
+        : withImportSource(preview.rows, importSourceLabel(format, q.name))
     const invalid = rows.filter((r) => r.issues)
     const skipped = rows.filter((r) => r.skipped).length
     const duplicates = rows.filter((r) => r.duplicate).length

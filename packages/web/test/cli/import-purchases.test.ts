@@ -116,4 +116,61 @@ describe('custos import-purchases', () => {
     expect(usage.code).toBe(2)
     expect((await stored()).length).toBe(before)
   })
+
+  it('takes a column mapping with --map, remembers it for the header, and uses it for the next file of that shape', async () => {
+    const before = (await stored()).length
+    const header = 'Händler,Datum,Betrag,Kassenbon'
+    const march = join(temp.dir, 'kassenbuch-03.csv')
+    writeFileSync(march, `${header}\nFjord Outdoor,2026-03-14,"129,90",K-17\n`)
+    const unmapped = await runCli(['import-purchases', march, '--format', 'csv', ...withPass])
+    expect(unmapped.code).toBe(1)
+    expect(unmapped.stderr).toContain('Column 4 has a name this import does not know')
+
+    const missing = await runCli(['import-purchases', march, '--map', 'order=Beleg', ...withPass])
+    expect(missing.code).toBe(2)
+    expect(missing.stderr).toContain('--map: the file has no column called “Beleg”')
+
+    const mapped = await runCli([
+      'import-purchases',
+      march,
+      '--format',
+      'csv',
+      '--map',
+      'order=Kassenbon',
+      '--currency',
+      'EUR',
+      '--yes',
+      ...withPass,
+    ])
+    expect(mapped.code).toBe(0)
+    expect(mapped.stdout).toContain('Imported 1 purchase')
+
+    // April's file has the same header: the mapping and currency confirmed in March are used.
+    const april = join(temp.dir, 'kassenbuch-04.csv')
+    writeFileSync(april, `${header}\nNordic Books,2026-04-02,"31,00",K-18\n`)
+    const recalled = await runCli([
+      'import-purchases',
+      april,
+      '--format',
+      'csv',
+      '--yes',
+      ...withPass,
+    ])
+    expect(recalled.code).toBe(0)
+    expect(recalled.stdout).toContain(
+      'Read with the columns, currency and date order confirmed before',
+    )
+    expect(recalled.stdout).toContain('Imported 1 purchase')
+    const items = (await stored()) as { seller: string; orderNumber?: string; currency?: string }[]
+    expect(items.length).toBe(before + 2)
+    expect(
+      items
+        .filter((p) => p.orderNumber?.startsWith('K-'))
+        .map((p) => [p.seller, p.orderNumber, p.currency])
+        .sort(),
+    ).toEqual([
+      ['Fjord Outdoor', 'K-17', 'EUR'],
+      ['Nordic Books', 'K-18', 'EUR'],
+    ])
+  })
 })

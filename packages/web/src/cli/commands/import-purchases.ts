@@ -17,7 +17,10 @@ import {
   type ImportFormat,
   type ImportRow,
   type ImportSource,
+  type CsvMapping,
   detectImportFormat,
+  CsvMappingMemory,
+  csvRecords,
   importRefusal,
   importSourceLabel,
   previewImport,
@@ -26,6 +29,7 @@ import {
 } from '@custos/consent-api'
 import type { Command, Invocation } from '../args.js'
 import { STORAGE_OPTIONS } from '../config.js'
+import { columnsFromMap } from '../csv-map-option.js'
 import { CliError, EXIT } from '../exit-codes.js'
 import { type ImportProgress, importProgress } from '../import-progress.js'
 import { PASSPHRASE_OPTIONS, withUnlockedVault } from '../unlocked-vault.js'
@@ -73,7 +77,14 @@ async function source(
   if (format === 'amazon') return { format, text }
   if (format === 'paypal') return { format, text, options: dateOrder ? { dateOrder } : {} }
   const currency = str(values.currency)?.toUpperCase()
-  const columns = str(values.columns)?.split(',')
+  let columns = str(values.columns)?.split(',')
+  const map = str(values.map)
+  if (map !== undefined) {
+    const mapped = columnsFromMap(map, csvRecords(text).header)
+    if ('error' in mapped)
+      throw new CliError(EXIT.usage, `custos import-purchases: ${mapped.error}`)
+    columns = mapped.columns
+  }
   return {
     format,
     text,
@@ -115,10 +126,20 @@ async function run(invocation: Invocation): Promise<number> {
     detectImportFormat(basename(file), (await readHead(file)).toString('latin1'))
 
   const progress = importProgress(io.stderr, statSync(file).size)
-  return withUnlockedVault(invocation, async ({ vault }) => {
+  if (values.map !== undefined && values.columns !== undefined)
+    throw new CliError(EXIT.usage, 'custos import-purchases: give --map or --columns, not both')
+  return withUnlockedVault(invocation, async ({ vault, database }) => {
+    // The mappings the owner confirmed per header shape, the same the web page remembers.
+    const memory = CsvMappingMemory.of({ vault, database })
     let rows: ImportRow[]
+    let mapping: CsvMapping | undefined
     try {
-      const preview = await previewImport(vault, await source(file, format, values, progress))
+      const preview = await previewImport(
+        vault,
+        await source(file, format, values, progress),
+        memory,
+      )
+      mapping = preview.mapping
       // Each purchase records the file it came from, as the web page's import does.
       rows = withImportSource(preview.rows, importSourceLabel(format, basename(file)))
     } catch (err) {
@@ -134,6 +155,10 @@ async function run(invocation: Invocation): Promise<number> {
     const invalid = rows.filter((r) => r.issues)
     const skipped = rows.filter((r) => r.skipped)
     const out = io.stdout
+    if (mapping?.recalled)
+      out.write(
+        `Read with the columns, currency and date order confirmed before for files with this header (--map or --columns to change them).\n`,
+      )
     out.write(
       `${file} (${format}): ${valid.length} purchases, ${invalid.length} with issues, ${skipped.length} not purchases, ${dupes.length} already in the vault or repeated.\n`,
     )
@@ -154,6 +179,8 @@ async function run(invocation: Invocation): Promise<number> {
       return EXIT.ok
     }
     const added = orders.length > 0 ? await vault.purchases.addMany(orders, options) : []
+    // What was confirmed for this header is used again for the next file of its shape.
+    if (mapping) await memory.remember(mapping.header, mapping.options)
     out.write(`Imported ${added.length} purchase${added.length === 1 ? '' : 's'} from ${file}.\n`)
     return EXIT.ok
   })
@@ -195,6 +222,11 @@ export const importPurchasesCommand: Command = {
       type: 'string',
       arg: 'LIST',
       help: 'csv: what each column holds, comma-separated (seller,orderDate,ignore,total,…)',
+    },
+    map: {
+      type: 'string',
+      arg: 'PAIRS',
+      help: 'csv: which column holds what by its header, e.g. date=Buchungstag,seller=Empfänger,total=Betrag (remembered for files with this header)',
     },
   },
   details: `Formats: amazon — Retail.OrderHistory.1.csv from Amazon's "Request your data" archive; paypal — PayPal's activity download (CSV); csv — any shop or bank CSV with a header row; json — an array of orders; email — one message (.eml) or a mailbox (.mbox), read for schema.org order markup.
