@@ -144,6 +144,19 @@ describe('the assistant over streamable HTTP (/mcp)', () => {
     expect(await res.text()).not.toContain('rebound.example')
   })
 
+  it('answers GET and DELETE 405 whatever the token, so an expired one is not refreshed twice', async () => {
+    const f = await oauthFixture()
+    for (const method of ['GET', 'DELETE'])
+      for (const authorization of [undefined, 'Bearer expired-or-unknown']) {
+        const res = await f.app.request('/mcp', {
+          method,
+          headers: authorization ? { authorization } : {},
+        })
+        expect(res.status).toBe(405)
+        expect(res.headers.get('allow')).toBe('POST')
+      }
+  })
+
   it('renews an expired access token with its refresh token (client_secret_post) and goes on', async () => {
     const f = await oauthFixture()
     const { client, auth } = await connectAssistant(f)

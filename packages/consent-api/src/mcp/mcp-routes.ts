@@ -58,6 +58,15 @@ export function mcpRoutes(app: AppContext): Hono<ResourceEnv> {
       )
     await next()
   })
+  // Streamable HTTP §"Listening for Messages": a server that offers no stream answers GET with 405;
+  // without sessions there is nothing to DELETE either. Answered before the token is looked at:
+  // the SDK's client opens its GET stream beside its first POST, and were an expired token to send
+  // both to 401, it would refresh twice with one refresh token — the second use is reuse (RFC 9700
+  // §4.14.2) and would end the assistant's whole token family.
+  const notAllowed = () =>
+    new Response(null, { status: 405, headers: { allow: 'POST', 'cache-control': 'no-store' } })
+  routes.get('/', notAllowed)
+  routes.delete('/', notAllowed)
   routes.use('*', bearerAuth(app))
   // The grant itself, before any MCP message is looked at: a grant revoked, expired or of a blocked
   // vendor is refused (and logged) by the vault's refusal policy and answered 401 like on `/v1`,
@@ -88,12 +97,6 @@ export function mcpRoutes(app: AppContext): Hono<ResourceEnv> {
       await server.close()
     }
   })
-  // Streamable HTTP §"Listening for Messages": a server that offers no stream answers GET with 405;
-  // without sessions there is nothing to DELETE either.
-  const notAllowed = () =>
-    new Response(null, { status: 405, headers: { allow: 'POST', 'cache-control': 'no-store' } })
-  routes.get('/', notAllowed)
-  routes.delete('/', notAllowed)
   routes.onError((err, c) => {
     if (err instanceof ResourceAuthError) {
       // RFC 9728 §5.1: the challenge names this endpoint's metadata, not the vendor API's.
