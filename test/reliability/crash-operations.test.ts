@@ -26,8 +26,8 @@ import { seeded } from './support/seeded.js'
 const LONG = process.env.CUSTOS_LONG === '1'
 const SEED = Number(process.env.CUSTOS_CRASH_SEED ?? Date.now() % 2 ** 31)
 /** Kills during operations (restore, passphrase change, import in turn) and during start-up. */
-const OPERATION_KILLS = LONG ? 60 : 6
-const STARTUP_KILLS = LONG ? 40 : 4
+const OPERATION_KILLS = LONG ? 60 : 3
+const STARTUP_KILLS = LONG ? 40 : 2
 const FIRST_PASSPHRASE = 'crash me while I change, the file stays whole'
 const IMPORTED = 12
 const LEGACY = join(import.meta.dirname, '../../packages/vault/test/fixtures/legacy-vault-v0.db')
