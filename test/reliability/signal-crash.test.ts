@@ -4,7 +4,11 @@
  * (support/events-receiver.ts), and is killed with SIGKILL at the two moments that matter:
  *
  * 1. the change is committed but the vendor is down (503s), so its signals wait in the outbox;
- * 2. the push is on the wire and the vendor has taken it, but the server dies before the 202.
+ * 2. the push is on the wire and the vendor has taken it, but the server dies before the 202;
+ *
+ * and then at random moments (seeded; CUSTOS_CRASH_SEED replays one) just after new grants, field
+ * changes and revocations were committed, while their pushes go out: every revocation still
+ * reaches the vendor, under the one jti it was stored with, and no jti names two signals.
  *
  * Each time the same data folder is served again (unsealed by its key file) and the vendor comes
  * back; every change must reach it as a SET that verifies against the vault's published keys, and
@@ -30,6 +34,7 @@ import { join } from 'node:path'
 import { type JSONWebKeySet, createLocalJWKSet, jwtVerify } from 'jose'
 import * as oauth from 'oauth4webapi'
 import { afterEach, describe, expect, it } from 'vitest'
+import { seeded } from './support/seeded.js'
 import { type ServerProcess, freePort, initVault, startServer } from '../support/server-process.js'
 import {
   type EventsReceiver,
@@ -46,6 +51,9 @@ import {
 } from './support/vendor-flow.js'
 
 const PASSPHRASE = 'the outbox remembers what the process forgot'
+const SEED = Number(process.env.CUSTOS_CRASH_SEED ?? Date.now() % 2 ** 31)
+/** Random kills while the outbox delivers: a few in the default suite, more with CUSTOS_LONG=1. */
+const DELIVERY_KILLS = process.env.CUSTOS_LONG === '1' ? 30 : 2
 const EVENTS = 'https://custos.dev/secevent'
 /** Far beyond the few seconds a restart and one backoff take; a lost signal ends here. */
 const DEADLINE_MS = 45_000
@@ -170,6 +178,8 @@ async function servedVaultWithListeningVendor(mode: ReceiverMode) {
     grantId: grants[0]?.id as string,
     issuer: as.issuer,
     owner,
+    as,
+    vendor,
   }
 }
 
@@ -316,4 +326,56 @@ describe('signal delivery survives SIGKILL and a restart (issue 12, part 4)', ()
     for (const [change, jtis] of changes) expect(jtis.size, change).toBe(1)
     expect(events.filter((e) => e.answer === 202).map((e) => e.jti)).toContain(events[0]?.jti)
   }, 120_000)
+
+  it(`kills at random moments while the outbox delivers lose no signal and rename none (${DELIVERY_KILLS} kills, seed ${SEED})`, async () => {
+    const random = seeded(SEED)
+    const { world, copies, vendorId, grantId, issuer, as, vendor } =
+      await servedVaultWithListeningVendor('accept')
+    const revoked = [grantId]
+    for (let round = 0; round < DELIVERY_KILLS; round++) {
+      const url = world.server.url
+      const owner = await ownerHeaders(url)
+      // Committed changes, each with its signals in the same transaction: a new grant (its receipt
+      // notice), a field change, and a revocation (the grant's revocation and its receipt notice).
+      if (round > 0) {
+        await authorizeVendor(as, vendor, new OwnerBrowser(url), PASSPHRASE)
+        const listed = await fetch(`${url}/owner/grants?vendorId=${vendorId}&status=active`, {
+          headers: owner,
+        })
+        const { grants } = (await listed.json()) as { grants: { id: string }[] }
+        expect(grants, `seed ${SEED}`).toHaveLength(1)
+        revoked.push(grants[0]?.id as string)
+      }
+      await ownerCall(url, owner, 'PUT', '/owner/fields/email', { value: `r${round}@example.org` })
+      await ownerCall(url, owner, 'POST', `/owner/grants/${revoked.at(-1)}/revoke`, {})
+      // The pushes go out now: the kill lands before, during or after them.
+      await new Promise((r) => setTimeout(r, Math.floor(random() * 400)))
+      await world.server.kill()
+      await world.restart()
+    }
+    const again = await ownerHeaders(world.server.url)
+    await eventually(
+      'the outbox empty after the last restart',
+      async () => (await signalsWaiting(world.server.url, again, vendorId)).waiting === 0,
+      () => world.server,
+    )
+    const events = await verifiedCopies(copies(), world.server.url, issuer, vendorId)
+    const acknowledged = events.filter((e) => e.answer === 202)
+    // Nothing lost: every revoked grant's revocation reached the vendor and was acknowledged.
+    for (const id of revoked)
+      expect(
+        acknowledged.some((e) => e.type === `${EVENTS}/grant-revoked` && e.grantId === id),
+        `revocation of ${id} (seed ${SEED})`,
+      ).toBe(true)
+    // Nothing renamed: every copy of a revocation (once per grant) carries the one jti it was stored with.
+    const changes = jtisPerChange(events.filter((e) => e.type === `${EVENTS}/grant-revoked`))
+    for (const [change, jtis] of changes) expect(jtis.size, `${change} (seed ${SEED})`).toBe(1)
+    // And a jti is never two different signals: each is about one grant and one kind.
+    const byJti = new Map<string, string>()
+    for (const e of events) {
+      const what = `${e.type} ${String(e.grantId)}`
+      expect(byJti.get(e.jti) ?? what, `jti ${e.jti} (seed ${SEED})`).toBe(what)
+      byJti.set(e.jti, what)
+    }
+  }, 600_000)
 })

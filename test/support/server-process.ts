@@ -118,14 +118,7 @@ export async function initVault(
  * DATA/custos.json (the only place the command takes them from).
  */
 export async function startServer(
-  at: VaultLocation & {
-    keyFile?: string
-    port?: number
-    publicUrl?: string
-    logLevel?: string
-    kdf?: string
-    limits?: Record<string, unknown>
-  },
+  at: ServeOptions & { port?: number; limits?: Record<string, unknown> },
 ): Promise<ServerProcess> {
   if (at.limits) {
     const file = join(at.data, 'custos.json')
@@ -135,24 +128,7 @@ export async function startServer(
     writeFileSync(file, JSON.stringify({ ...current, limits: at.limits }), { mode: 0o600 })
   }
   const port = at.port ?? (await freePort())
-  const args = [
-    'serve',
-    ...storageArgs(at),
-    '--host',
-    '127.0.0.1',
-    '--port',
-    String(port),
-    '--log-level',
-    at.logLevel ?? 'warn',
-    ...(at.keyFile ? ['--unseal-key-file', at.keyFile] : []),
-    ...(at.publicUrl ? ['--public-url', at.publicUrl] : []),
-    ...(at.kdf ? ['--kdf', at.kdf] : []),
-  ]
-  const child = spawn(process.execPath, ['--import', 'tsx', main, ...args], {
-    cwd: root,
-    env: cleanEnv(),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
+  const child = spawnServe(at, port)
   let out = ''
   const keep = (d: Buffer) => {
     out += d.toString()
@@ -206,4 +182,46 @@ export async function startServer(
       Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) *
       1024,
   }
+}
+
+type ServeOptions = VaultLocation & {
+  keyFile?: string
+  publicUrl?: string
+  logLevel?: string
+  kdf?: string
+}
+
+function spawnServe(at: ServeOptions, port: number): ChildProcess {
+  const args = [
+    'serve',
+    ...storageArgs(at),
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--log-level',
+    at.logLevel ?? 'warn',
+    ...(at.keyFile ? ['--unseal-key-file', at.keyFile] : []),
+    ...(at.publicUrl ? ['--public-url', at.publicUrl] : []),
+    ...(at.kdf ? ['--kdf', at.kdf] : []),
+  ]
+  return spawn(process.execPath, ['--import', 'tsx', main, ...args], {
+    cwd: root,
+    env: cleanEnv(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+}
+
+/**
+ * Spawns `custos serve` and SIGKILLs it `afterMs` later, whatever it is doing then — opening the
+ * database, migrating, unsealing, listening: a crash during start-up. Resolves once it is gone.
+ */
+export async function killDuringStart(at: ServeOptions, afterMs: number): Promise<void> {
+  const child = spawnServe(at, await freePort())
+  child.stdout?.resume()
+  child.stderr?.resume()
+  const exit = once(child, 'exit')
+  await new Promise((r) => setTimeout(r, afterMs))
+  if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+  await exit
 }
