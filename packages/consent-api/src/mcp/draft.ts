@@ -1,8 +1,8 @@
 import { z } from 'zod'
-import { MAX_OPEN_DAYS, Requirements } from '@custos/vault'
+import { MAX_MESSAGE_CHARS, MAX_OPEN_DAYS, Requirements } from '@custos/vault'
 
-/** A message draft's text, at most: the length the vault takes for one message (64 KiB of text). */
-export const MAX_DRAFT_TEXT = 64 * 1024
+/** A message draft's text, at most: what the vault takes for one message. */
+export const MAX_DRAFT_TEXT = MAX_MESSAGE_CHARS
 
 /**
  * An intent the assistant proposes: what the owner's intents take (vault intents/intent.ts) — a

@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import type { RouteDoc } from '../openapi/openapi-document.js'
-import { DraftEdits } from './draft-routes.js'
+import { DraftEdits } from './draft-actions.js'
 import { Anything, INVALID, NOT_FOUND, guarded, json, ok } from './owner-doc-kit.js'
 
 /** The drafts the owner's assistants proposed (owner/draft-routes.ts), for the OpenAPI document. */
