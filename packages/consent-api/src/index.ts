@@ -103,3 +103,6 @@ export {
   entrySigner,
 } from './conversations/message-signature.js'
 export { SigningKeyStore } from './store/signing-key-store.js'
+export type { Draft, DraftContent } from './mcp/draft.js'
+export { DraftStore, MAX_PENDING_DRAFTS } from './mcp/draft-store.js'
+export type { DraftEdits, OwnerDrafts, SentDraft } from './owner/draft-actions.js'

@@ -210,6 +210,27 @@ const MIGRATIONS: Record<string, ApiMigration> = {
         .execute()
     },
   },
+  '0008_assistant_drafts': {
+    async up(db: Kysely<any>, engine: Engine) {
+      // Issue 14: intents and messages the owner's assistant proposed, waiting for her to send or
+      // discard them (mcp/draft-store.ts); what they say sealed, the row MAC'd.
+      const bytes = sql.raw(engine === 'postgres' ? 'bytea' : 'blob')
+      await db.schema
+        .createTable('assistant_drafts')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('client_id', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('sealed', bytes)
+        .addColumn('row_mac', bytes)
+        .execute()
+      await db.schema
+        .createIndex('assistant_drafts_client')
+        .on('assistant_drafts')
+        .columns(['client_id', 'created_at'])
+        .execute()
+    },
+  },
 }
 
 class ApiMigrations implements MigrationProvider {

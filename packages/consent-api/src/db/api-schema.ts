@@ -131,6 +131,21 @@ export interface MytermsVendorTermsTable {
   row_mac: Uint8Array | null
 }
 
+/**
+ * A draft the owner's assistant proposed (mcp/draft-store.ts; migration 0008): an intent or a
+ * message, kept until she sends or discards it.
+ */
+export interface AssistantDraftsTable {
+  id: string
+  /** The assistant (OAuth client) that proposed it. */
+  client_id: string
+  kind: 'intent' | 'message'
+  created_at: string
+  /** Envelope of the draft's content (mcp/draft.ts `DraftContent`). */
+  sealed: Uint8Array | null
+  row_mac: Uint8Array | null
+}
+
 export interface ApiTables {
   oauth_clients: OAuthClientsTable
   oauth_requests: OAuthRequestsTable
@@ -143,6 +158,7 @@ export interface ApiTables {
   registration_tokens: RegistrationTokensTable
   myterms_agreements: MytermsAgreementsTable
   myterms_vendor_terms: MytermsVendorTermsTable
+  assistant_drafts: AssistantDraftsTable
 }
 
 export type ApiDb = Kysely<ApiTables>

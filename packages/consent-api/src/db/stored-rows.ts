@@ -26,6 +26,7 @@ export type AuthenticatedTable =
   | 'api_settings'
   | 'myterms_agreements'
   | 'myterms_vendor_terms'
+  | 'assistant_drafts'
 
 /** A row as the MAC sees it: every column but the MAC itself. */
 export type UnmacedRow<T extends AuthenticatedTable> = Omit<Selectable<ApiTables[T]>, 'row_mac'>
@@ -96,6 +97,12 @@ export const authenticated: {
    * refreshed at its next use.
    */
   myterms_vendor_terms: (r) => [r.client_id, r.sealed, r.fetched_at],
+  /*
+   * An assistant's draft (issue 14): an edited or moved draft reads as absent. A draft only ever
+   * waits for the owner, who reads it before sending it, so a put-back copy can at most show her
+   * again a proposal she discarded — never send anything.
+   */
+  assistant_drafts: (r) => [r.id, r.client_id, r.kind, r.sealed, r.created_at],
 }
 
 /** The MAC to store with `row`. Sealed: ERR_VAULT_LOCKED. */
@@ -137,7 +144,8 @@ export function sealedPlace(
     | 'oauth_requests'
     | 'oauth_codes'
     | 'myterms_agreements'
-    | 'myterms_vendor_terms',
+    | 'myterms_vendor_terms'
+    | 'assistant_drafts',
   recordId: string,
 ): SealedPlace {
   return { table, column: 'sealed', recordId }

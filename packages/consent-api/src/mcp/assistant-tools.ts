@@ -7,6 +7,7 @@ import type { AppContext } from '../app-context.js'
 import { isVaultError } from '../problem.js'
 import type { VendorAccess } from '../resource/bearer.js'
 import { entryInWords, grantInWords } from './assistant-words.js'
+import { registerDraftTools } from './draft-tools.js'
 
 /** A tool's answer: text for the model, and the same as structured content for programs. */
 function answer(text: string, structured?: Record<string, unknown>): CallToolResult {
@@ -191,6 +192,8 @@ export function registerAssistantTools(
         return answer(chosen.map(entryInWords).join('\n'), { entries: chosen })
       }),
   )
+
+  registerDraftTools(server, app, access, (run) => guarded(app, run))
 }
 
 function noPurchases(): CallToolResult {

@@ -12,6 +12,7 @@ const ACTION_WORDS: Record<Grant['actions'][number], string> = {
   append: 'add receipts to your inbox for you to accept or reject',
   converse: 'write to you in conversations',
   intents: 'see the requests you publish and send you offers',
+  draft: 'propose intents and messages for you to approve (nothing is sent until you send it)',
 }
 
 /** A grant in sentences: fields, purchases, actions, purposes, until when. */
@@ -55,6 +56,7 @@ const ENTRY_WORDS: Partial<Record<AuditEntry['action'], string>> = {
   'grant.refused': 'It asked for something the grant does not allow, and was refused',
   'grant.denied': 'You said no to its request',
   'grant.viewed': 'It looked at what the grant allows',
+  'draft.proposed': 'It proposed a draft for you to send or discard',
   'token.issued': 'It received its first access token',
   'token.refreshed': 'It renewed its access token',
   'vendor.registered': 'It registered with your vault',

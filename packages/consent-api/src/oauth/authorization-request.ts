@@ -66,6 +66,7 @@ export const SCOPES_SUPPORTED: readonly string[] = (() => {
     'append:purchases',
     'converse',
     'intents',
+    'draft',
     ...[...selectors].sort().map((s) => `read:${s}`),
   ]
 })()
@@ -313,6 +314,9 @@ function parseAccess(
       } else if (token === 'intents') {
         // Issue 13: the vendor may see the owner's intents and send her offers.
         actions.add('intents')
+      } else if (token === 'draft') {
+        // Issue 14: the owner's assistant may propose intents and messages for her to send.
+        actions.add('draft')
       } else if (token.startsWith('read:') && isKnownSelector(token.slice(5))) {
         fields.add(token.slice(5))
         actions.add('read')

@@ -349,7 +349,8 @@ function approved(
   const append = access.actions.includes('append') && form.get('append') === 'purchases'
   const converse = access.actions.includes('converse') && form.get('converse') === 'yes'
   const intents = access.actions.includes('intents') && form.get('intents') === 'yes'
-  if (!read && !append && !converse && !intents) return undefined
+  const draft = access.actions.includes('draft') && form.get('draft') === 'yes'
+  if (!read && !append && !converse && !intents && !draft) return undefined
   return {
     fields: read ? fields : [],
     ...(read && purchases ? { purchases } : {}),
@@ -358,6 +359,7 @@ function approved(
       ...(append ? (['append'] as const) : []),
       ...(converse ? (['converse'] as const) : []),
       ...(intents ? (['intents'] as const) : []),
+      ...(draft ? (['draft'] as const) : []),
     ],
     purpose: access.purpose,
     purposes: access.purposes,

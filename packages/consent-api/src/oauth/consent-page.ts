@@ -227,6 +227,8 @@ export function renderConsentPage(c: Context, view: ConsentView): Response | Pro
   const converses = access.actions.includes('converse')
   // Issue 13: the words the owner sees for `intents`.
   const intents = access.actions.includes('intents')
+  // Issue 14: the words the owner sees for `draft` (her assistant's proposals).
+  const drafts = access.actions.includes('draft')
   const fields = fieldRows(view)
   const returnOrigin = redirectTarget(request.redirectUri)
   const pendingPath = `/oauth/authorize/pending/${view.pendingId}`
@@ -247,7 +249,7 @@ ${termsLine(view)}`
       200,
       'Sign in to decide',
       html`${header}
-<fieldset><legend>Asked for</legend><ul>${fields}${slice ? html`<li>${slice}</li>` : ''}${appends ? html`<li>Adding purchase receipts to your inbox</li>` : ''}${converses ? html`<li>May write to you in Custos</li>` : ''}${intents ? html`<li>May see requests you publish and send you offers</li>` : ''}</ul>
+<fieldset><legend>Asked for</legend><ul>${fields}${slice ? html`<li>${slice}</li>` : ''}${appends ? html`<li>Adding purchase receipts to your inbox</li>` : ''}${converses ? html`<li>May write to you in Custos</li>` : ''}${intents ? html`<li>May see requests you publish and send you offers</li>` : ''}${drafts ? html`<li>May propose intents and messages for you to approve</li>` : ''}</ul>
 <p class="muted">for ${humanDuration(access.durationSeconds)}</p></fieldset>
 ${myterms}
 <form method="post" action="${issuer}/owner/session">
@@ -271,6 +273,7 @@ ${slice ? html`<fieldset><legend>Purchases</legend><label class="check"><input t
 ${appends ? html`<fieldset><legend>Receipts</legend><label class="check"><input type="checkbox" name="append" value="purchases" checked> Add purchase receipts to your inbox (you accept or reject each)</label></fieldset>` : ''}
 ${converses ? html`<fieldset><legend>Conversations</legend><label class="check"><input type="checkbox" name="converse" value="yes" checked> May write to you in Custos (you keep every message; revoking ends its access, never your copy)</label></fieldset>` : ''}
 ${intents ? html`<fieldset><legend>Intents</legend><label class="check"><input type="checkbox" name="intents" value="yes" checked> May see requests you publish and send you offers (never who you are; blocking it ends this)</label></fieldset>` : ''}
+${drafts ? html`<fieldset><legend>Drafts</legend><label class="check"><input type="checkbox" name="draft" value="yes" checked> May propose intents and messages for you to approve (nothing is sent until you send it)</label></fieldset>` : ''}
 ${myterms}
 <fieldset><legend>Duration</legend>${durationSelect(access.durationSeconds)}<p class="muted">You can revoke at any time.</p></fieldset>
 <p class="decision"><button type="submit" name="decision" value="approve">Approve</button>

@@ -16,6 +16,7 @@ export function grantedScope(grant: Grant): string {
     ...(grant.actions.includes('append') ? ['append:purchases'] : []),
     ...(grant.actions.includes('converse') ? ['converse'] : []),
     ...(grant.actions.includes('intents') ? ['intents'] : []),
+    ...(grant.actions.includes('draft') ? ['draft'] : []),
   ].join(' ')
 }
 

@@ -4,6 +4,7 @@ import { ownerRouteDocs, ownerSessionRouteDocs } from '../owner/owner-docs.js'
 import { resourceRouteDocs } from '../resource/resource-docs.js'
 import { intentRouteDocs } from '../resource/intent-docs.js'
 import { ownerIntentRouteDocs } from '../owner/intent-docs.js'
+import { ownerDraftRouteDocs } from '../owner/draft-docs.js'
 import type { RouteDoc } from './openapi-document.js'
 import { conversationRouteDocs } from '../conversations/conversation-docs.js'
 import { mcpRouteDocs } from '../mcp/mcp-docs.js'
@@ -19,6 +20,7 @@ export const routeDocs: readonly RouteDoc[] = [
   ...ownerSessionRouteDocs,
   ...conversationRouteDocs,
   ...ownerIntentRouteDocs,
+  ...ownerDraftRouteDocs,
   ...mcpRouteDocs,
   {
     method: 'get',

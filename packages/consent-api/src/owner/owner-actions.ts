@@ -27,6 +27,8 @@ import {
 import { vaultSigner } from '../conversations/message-signature.js'
 import { CsvMappingMemory } from './csv-mapping-memory.js'
 import { TimeZoneSetting } from './time-zone-setting.js'
+import type { DraftStore } from '../mcp/draft-store.js'
+import { type OwnerDrafts, ownerDrafts } from './draft-actions.js'
 
 /** Who may register clients (RFC 7591 §3) and the initial access tokens, as the owner manages them. */
 export type RegistrationSettings = Pick<
@@ -89,6 +91,8 @@ export interface OwnerActions extends OwnerAccountActions, OwnerDataActions {
   readonly timeZone: TimeZoneSettings
   /** Conversations with vendors (issue 13): list, read, open, reply, close, export. */
   readonly conversations: OwnerConversations
+  /** What her assistants proposed (issue 14): list, send through the actions above, discard. */
+  readonly drafts: OwnerDrafts
 }
 
 export interface OwnerActionsDeps extends AccountActionsDeps, DataActionsDeps {
@@ -98,13 +102,15 @@ export interface OwnerActionsDeps extends AccountActionsDeps, DataActionsDeps {
   readonly terms: TermsAccess
   readonly timeZone: TimeZoneSettings
   readonly conversations: OwnerConversations
+  readonly drafts: Pick<DraftStore, 'list' | 'get' | 'remove'>
 }
 
 /** The owner actions over their dependencies (tests pass their own; the app uses {@link ownerActionsFor}). */
 export function ownerActions(deps: OwnerActionsDeps): OwnerActions {
+  const data = ownerDataActions(deps)
   return Object.freeze({
     ...ownerAccountActions(deps),
-    ...ownerDataActions(deps),
+    ...data,
     read: ownerReads(deps.vault),
     registration: deps.registration,
     receiptSettings: deps.receiptSettings,
@@ -112,6 +118,12 @@ export function ownerActions(deps: OwnerActionsDeps): OwnerActions {
     terms: deps.terms,
     timeZone: deps.timeZone,
     conversations: deps.conversations,
+    drafts: ownerDrafts({
+      drafts: deps.drafts,
+      intents: data.intents,
+      conversations: deps.conversations,
+      now: deps.now,
+    }),
   })
 }
 
@@ -153,6 +165,7 @@ export function ownerActionsFor(app: AppContext): OwnerActions {
     },
     timeZone: new TimeZoneSetting(app),
     conversations: ownerConversations(app),
+    drafts: app.stores.drafts,
     csvMappings: new CsvMappingMemory(app),
   })
 }

@@ -8,6 +8,7 @@ import { grantRoutes, receiptListRoutes } from './grant-routes.js'
 import { inboxRoutes } from './inbox-routes.js'
 import { conversationRoutes } from './conversation-routes.js'
 import { intentRoutes } from './intent-routes.js'
+import { draftRoutes } from './draft-routes.js'
 import { keyRoutes, passphraseRoutes } from './key-routes.js'
 import type { OwnerActions } from './owner-actions.js'
 import { type OwnerEnv, noStore } from './owner-auth.js'
@@ -44,6 +45,7 @@ export function ownerRoutes(app: AppContext, actions: OwnerActions): Hono<OwnerE
   routes.route('/inbox', inboxRoutes(app, actions))
   routes.route('/conversations', conversationRoutes(app, actions))
   routes.route('/intents', intentRoutes(app, actions))
+  routes.route('/drafts', draftRoutes(app, actions))
   routes.route('/audit', auditRoutes(app, actions))
   routes.route('/passphrase', passphraseRoutes(app, actions))
   routes.route('/keys', keyRoutes(app, actions))

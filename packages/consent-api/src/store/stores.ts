@@ -12,6 +12,7 @@ import { TokenStore } from './token-store.js'
 import { AgreementStore } from '../terms/agreement-store.js'
 import { TermsPolicyStore } from '../terms/terms-policy.js'
 import { VendorTermsStore } from '../terms/vendor-terms-store.js'
+import { DraftStore } from '../mcp/draft-store.js'
 
 /**
  * The API's stores: everything it keeps between requests, each over its own tables (or, for the
@@ -36,6 +37,8 @@ export interface Stores {
   readonly agreements: AgreementStore
   /** What vendors accept, from the MyTerms documents they serve (`myterms_uri`). */
   readonly vendorTerms: VendorTermsStore
+  /** What the owner's assistants proposed, waiting for her (issue 14). */
+  readonly drafts: DraftStore
   /**
    * Forgets all of the API's own state once the vault it belonged to is destroyed — registered
    * clients, pending requests, codes, tokens, DPoP `jti`s, owner sessions, the registration mode
@@ -47,6 +50,7 @@ export interface Stores {
 
 /** Every table of the API's own state, children before the clients they name. */
 const API_TABLES = [
+  'assistant_drafts',
   'myterms_agreements',
   'myterms_vendor_terms',
   'oauth_tokens',
@@ -83,6 +87,7 @@ export function createStores(app: StoreContext): Stores {
     termsPolicy: new TermsPolicyStore(app),
     agreements: new AgreementStore(app),
     vendorTerms: new VendorTermsStore(app),
+    drafts: new DraftStore(app),
     async eraseAll() {
       await app.db.transaction().execute(async (trx) => {
         for (const table of API_TABLES) await trx.deleteFrom(table).execute()

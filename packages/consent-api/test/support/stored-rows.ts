@@ -23,6 +23,7 @@ export const KEY = {
   api_settings: 'name',
   myterms_agreements: 'id',
   myterms_vendor_terms: 'client_id',
+  assistant_drafts: 'id',
 } as const
 
 export type StoredRow<T extends AuthenticatedTable> = UnmacedRow<T> & { row_mac: Uint8Array | null }
@@ -38,7 +39,8 @@ const hasEnvelope = (table: AuthenticatedTable): table is SealedTable =>
   table === 'oauth_requests' ||
   table === 'oauth_codes' ||
   table === 'myterms_agreements' ||
-  table === 'myterms_vendor_terms'
+  table === 'myterms_vendor_terms' ||
+  table === 'assistant_drafts'
 
 /** Every row of an API table, as stored. */
 export async function rowsOf<T extends AuthenticatedTable>(

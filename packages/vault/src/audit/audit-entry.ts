@@ -33,6 +33,11 @@ export const AuditAction = z.enum([
   'request.refused',
   /** A vendor looked at its grant (`GET /v1/grant`: what it may do, the consent receipt). */
   'grant.viewed',
+  /**
+   * The owner's assistant proposed a draft (issue 14: an intent or a message) through a grant with
+   * the `draft` action; nothing was published or posted — the owner sends it, or not.
+   */
+  'draft.proposed',
   /** A vendor exchanged an authorization code for its first tokens. */
   'token.issued',
   /** A vendor used a refresh token for a new pair (RFC 6749 §6). */

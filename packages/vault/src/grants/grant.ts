@@ -27,7 +27,11 @@ export type PurchaseSlice = z.output<typeof PurchaseSlice>
  * the inbox, `converse` — open and write in conversation threads with the owner, `intents` — see
  * the requests the owner publishes and send her offers (issue 13).
  */
-export const GrantAction = z.enum(['read', 'append', 'converse', 'intents'])
+/**
+ * `draft` (issue 14): the owner's assistant may propose intents and messages, which wait for her
+ * to send them — it never publishes or posts anything itself.
+ */
+export const GrantAction = z.enum(['read', 'append', 'converse', 'intents', 'draft'])
 export type GrantAction = z.infer<typeof GrantAction>
 
 /**

@@ -25,7 +25,12 @@ export interface GrantCaller {
 }
 
 /** What a vendor attempt records when it is allowed, for attempts that are not reads or appends (those write their own). */
-export const AttemptRecord = z.enum(['grant.viewed', 'token.issued', 'token.refreshed'])
+export const AttemptRecord = z.enum([
+  'grant.viewed',
+  'token.issued',
+  'token.refreshed',
+  'draft.proposed',
+])
 export type AttemptRecord = z.infer<typeof AttemptRecord>
 
 /** One vendor attempt through a grant, as {@link AccessPolicy.authorize} decides it. */

@@ -36,7 +36,10 @@ export const AUTO_VERIFY_MAX = 50_000
 /** The kinds the filter offers, each a set of audit actions. */
 export const KINDS = {
   // A single-use grant's consumption is its read's other half (same transaction, same vendor).
-  reads: { label: 'Vendor reads', actions: ['grant.read', 'grant.viewed', 'grant.consumed'] },
+  reads: {
+    label: 'Vendor reads',
+    actions: ['grant.read', 'grant.viewed', 'grant.consumed', 'draft.proposed'],
+  },
   refused: { label: 'Refused vendor requests', actions: ['grant.refused', 'request.refused'] },
   grants: {
     label: 'Grant changes (and purchases linked to a vendor)',
@@ -206,6 +209,8 @@ export function describe(e: AuditEntry, vendorName: (id: string | undefined) => 
       return refusal(e, vendor)
     case 'grant.viewed':
       return `${vendor} looked at what its grant allows`
+    case 'draft.proposed':
+      return `${vendor} proposed a draft for you to send or discard`
     case 'token.issued':
       return `${vendor} received its access tokens`
     case 'token.refreshed':

@@ -1,4 +1,5 @@
 import { Hono } from 'hono'
+import { connectAssistantSection } from './connect-assistant.js'
 import { html } from 'hono/html'
 import {
   type AuditEntry,
@@ -227,7 +228,8 @@ ${
           view,
         ),
       )
-}`,
+}
+${connectAssistantSection(kit.issuer)}`,
       { csrfToken, current: '/connections' },
     )
   })

@@ -12,6 +12,7 @@ import { readForm } from './form-values.js'
 import { type Html, csrfField, fixedMessage, notice, page } from './layout.js'
 import { localTime } from './local-time.js'
 import { type PageEnv, ownerGate } from './owner-gate.js'
+import { DRAFT_DONE, DRAFT_ERRORS, draftSection } from './assistant-drafts.js'
 
 /**
  * `/conversations` (issue 13): the owner's threads with vendors, kept in her vault — unread
@@ -26,12 +27,14 @@ const DONE: Record<string, string> = {
   opened: 'Conversation started. The vendor is told if it may write to you.',
   replied: 'Reply sent.',
   closed: 'Conversation closed: no one can write in it any more. You keep every message.',
+  ...DRAFT_DONE,
 }
 const ERRORS: Record<string, string> = {
   ERR_NOT_FOUND: 'That conversation or vendor no longer exists.',
   ERR_MESSAGE_TOO_LARGE: 'That message is too long: 4,000 characters at most.',
   ERR_THREAD_CLOSED: 'That conversation is closed.',
   ERR_VALIDATION: 'Please write a message (and a subject when starting a conversation).',
+  ...DRAFT_ERRORS,
 }
 
 const TOPIC_WORDS: Record<ThreadTopic, string> = {
@@ -113,7 +116,11 @@ export function conversationPages(kit: OwnerPageKit): Hono<PageEnv> {
   routes.get('/', async (c) => {
     const csrfToken = c.var.session.csrfToken
     const zone = c.var.timeZone
-    const [threads, vendors] = await Promise.all([kit.actions.conversations.list(), names()])
+    const [threads, vendors, drafts] = await Promise.all([
+      kit.actions.conversations.list(),
+      names(),
+      kit.actions.drafts.list(),
+    ])
     const unread = threads.reduce((n, t) => n + t.unread, 0)
     return page(
       c,
@@ -121,6 +128,7 @@ export function conversationPages(kit: OwnerPageKit): Hono<PageEnv> {
       'Conversations',
       html`<h1>Conversations</h1>${notice('ok', fixedMessage(DONE, c.req.query('done')))}${notice('error', fixedMessage(ERRORS, c.req.query('error')))}
 <p class="muted">What you and your vendors said, kept in your vault — not in their systems. ${unread > 0 ? `${unread} unread.` : 'Nothing unread.'}</p>
+${draftSection(drafts, 'message', csrfToken, vendors, zone)}
 ${newThreadForm(
   csrfToken,
   [...vendors].map(([id, name]) => ({ id, name })),

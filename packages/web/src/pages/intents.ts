@@ -15,6 +15,7 @@ import { type Html, csrfField, fixedMessage, notice, page } from './layout.js'
 import { localTime } from './local-time.js'
 import { type PageEnv, ownerGate } from './owner-gate.js'
 import { formatAmount } from './spending-chart.js'
+import { DRAFT_DONE, DRAFT_ERRORS, draftSection } from './assistant-drafts.js'
 
 /**
  * `/intents` (issue 13): the owner writes what she wants — a personal request for proposals —
@@ -33,12 +34,14 @@ const DONE: Record<string, string> = {
     'Offer accepted; the other offers were declined and every vendor was told. A conversation with the vendor about the order is open in Conversations. The vendor will ask for the fields you chose on the consent page, where you approve them.',
   declined: 'Offer declined; the vendor was told.',
   closed: 'Intent closed; its open offers were declined.',
+  ...DRAFT_DONE,
 }
 const ERRORS: Record<string, string> = {
   ERR_NOT_FOUND: 'That intent or offer no longer exists.',
   ERR_INTENT_CLOSED: 'That intent is already decided.',
   ERR_CONFLICT: 'That offer is no longer open.',
   ERR_OFFER_EXPIRED: 'That offer is no longer valid.',
+  ...DRAFT_ERRORS,
 }
 
 const STATE_WORDS: Record<Intent['state'], string> = {
@@ -184,10 +187,11 @@ export function intentPages(kit: OwnerPageKit): Hono<PageEnv> {
     problems: readonly Problem[] = [],
   ) => {
     const csrfToken = c.var.session.csrfToken
-    const [intents, vendors, fields] = await Promise.all([
+    const [intents, vendors, fields, drafts] = await Promise.all([
       kit.actions.read.intents.list(),
       kit.actions.read.vendors.list(),
       kit.actions.read.fields.list(),
+      kit.actions.drafts.list(),
     ])
     const names = new Map(vendors.map((v) => [v.id, v.name]))
     const vendorName = (id: string) => names.get(id) ?? 'an unknown vendor'
@@ -208,6 +212,7 @@ export function intentPages(kit: OwnerPageKit): Hono<PageEnv> {
       'Intents',
       html`<h1>Intents</h1>${errorSummary('The intent was not published', problems)}${notice('ok', fixedMessage(DONE, c.req.query('done')))}${notice('error', fixedMessage(ERRORS, c.req.query('error')))}
 <p class="muted">Say what you want and let vendors answer. They see only what you write here, under an id that differs for each of them — never who you are.</p>
+${draftSection(drafts, 'intent', csrfToken, names, c.var.timeZone)}
 ${cards.length === 0 ? html`<p class="empty">You have no intents yet.</p>` : cards}
 ${form(
   csrfToken,

@@ -15,6 +15,7 @@ import { connectionPages } from './connections.js'
 import { inboxPages } from './inbox.js'
 import { conversationPages } from './conversations.js'
 import { intentPages } from './intents.js'
+import { draftPages } from './assistant-drafts.js'
 import { purchasePages } from './purchases.js'
 
 /**
@@ -35,6 +36,7 @@ export function webPages(kit: OwnerPageKit): Hono {
   pages.route('/inbox', inboxPages(kit))
   pages.route('/conversations', conversationPages(kit))
   pages.route('/intents', intentPages(kit))
+  pages.route('/drafts', draftPages(kit))
   pages.route('/log', accessLogPages(kit))
   // A mistyped address in the browser gets a page, not the API's problem+json (which clients that
   // do not ask for HTML — vendors, scripts — still get). Last, so it sees only what nothing answered.

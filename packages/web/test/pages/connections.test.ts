@@ -207,3 +207,14 @@ describe('/connections', () => {
     expect(await vendor.readProfile()).toEqual({ status: 200, fields: PROFILE })
   })
 })
+
+describe('connect an assistant (issue 14)', () => {
+  it('shows this vault’s /mcp address and the custos mcp --connect command', async () => {
+    const p = await pageClient()
+    const page = await p.get('/connections')
+    expect(page.status).toBe(200)
+    expect(page.html).toContain('value="http://127.0.0.1/mcp"')
+    expect(text(page.html)).toContain('custos mcp --connect --token-file')
+    expect(text(page.html)).toContain('Connect an assistant')
+  })
+})
