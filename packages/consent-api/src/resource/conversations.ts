@@ -1,4 +1,4 @@
-import { type Context, Hono } from 'hono'
+import { Hono } from 'hono'
 import { z } from 'zod'
 import {
   type MessageInput,
@@ -8,10 +8,10 @@ import {
   type VendorConversations,
 } from '@custos/vault'
 import type { AppContext } from '../app-context.js'
-import { apiProblem, problemResponse, zodIssues } from '../problem.js'
 import { messageOf, vaultSigner, verifyVendorJws } from '../conversations/message-signature.js'
 import { messageJson, threadJson, threadSummaryJson } from '../conversations/thread-json.js'
 import type { ResourceEnv } from './bearer.js'
+import { vendorJson } from './json-body.js'
 
 /** A vendor's message: its words, or its own compact JWS of them (then nothing else). */
 export const VendorMessageBody = z.union([
@@ -106,7 +106,7 @@ export function conversationRoutes(app: AppContext): Hono<ResourceEnv> {
   })
 
   routes.post('/', async (c) => {
-    const parsed = await jsonOf(c, VendorThreadBody)
+    const parsed = await vendorJson(c, VendorThreadBody, 'message')
     if (parsed instanceof Response) return parsed
     const conversations = side(c)
     if ('jws' in parsed) {
@@ -137,7 +137,7 @@ export function conversationRoutes(app: AppContext): Hono<ResourceEnv> {
 
   routes.post('/:id/messages', async (c) => {
     const threadId = c.req.param('id')
-    const parsed = await jsonOf(c, VendorMessageBody)
+    const parsed = await vendorJson(c, VendorMessageBody, 'message')
     if (parsed instanceof Response) return parsed
     const conversations = side(c)
     if ('jws' in parsed) {
@@ -158,34 +158,11 @@ export function conversationRoutes(app: AppContext): Hono<ResourceEnv> {
 
   routes.post('/:id/status', async (c) => {
     const threadId = c.req.param('id')
-    const parsed = await jsonOf(c, VendorStatusBody)
+    const parsed = await vendorJson(c, VendorStatusBody, 'message')
     if (parsed instanceof Response) return parsed
     const message = await side(c).post(threadId, { status: parsed.status }, await vaultSigner(app))
     return c.json(messageJson(message), 201, { 'cache-control': 'no-store' })
   })
 
   return routes
-}
-
-/** A JSON body checked by `schema`: 415 for another media type, 400 with where and why otherwise. */
-async function jsonOf<S extends z.ZodType>(c: Context, schema: S): Promise<z.output<S> | Response> {
-  const type = c.req.header('content-type')?.toLowerCase() ?? ''
-  if (!/^application\/json\s*(;|$)/.test(type))
-    return problemResponse(
-      c,
-      apiProblem('ERR_UNSUPPORTED_MEDIA_TYPE', 'The request body must be application/json'),
-    )
-  let json: unknown
-  try {
-    json = await c.req.json()
-  } catch {
-    return problemResponse(c, apiProblem('ERR_VALIDATION', 'The request body is not valid JSON'))
-  }
-  const parsed = schema.safeParse(json)
-  if (!parsed.success)
-    return problemResponse(
-      c,
-      apiProblem('ERR_VALIDATION', 'Invalid message', zodIssues(parsed.error, { max: 20 })),
-    )
-  return parsed.data
 }

@@ -2,8 +2,8 @@ import { Hono } from 'hono'
 import { IntentNotFoundError } from '@custos/vault'
 import { z } from 'zod'
 import type { AppContext } from '../app-context.js'
-import { apiProblem, problemResponse, zodIssues } from '../problem.js'
 import type { ResourceEnv } from './bearer.js'
+import { vendorJson } from './json-body.js'
 import { OfferRequest, offerSignature } from './offer-signature.js'
 
 /** An intent's id as a vendor knows it (intents/intent-pseudonym.ts in the vault), or an offer's. */
@@ -49,28 +49,12 @@ export function intentRoutes(app: AppContext): Hono<ResourceEnv> {
       action: 'intents',
     })
     const intents = vendor(access)
-    const type = c.req.header('content-type')?.toLowerCase() ?? ''
-    if (!/^application\/json\s*(;|$)/.test(type))
-      return problemResponse(
-        c,
-        apiProblem('ERR_UNSUPPORTED_MEDIA_TYPE', 'The request body must be application/json'),
-      )
-    let json: unknown
-    try {
-      json = await c.req.json()
-    } catch {
-      return problemResponse(c, apiProblem('ERR_VALIDATION', 'The request body is not valid JSON'))
-    }
-    const request = OfferRequest.safeParse(json)
-    if (!request.success)
-      return problemResponse(
-        c,
-        apiProblem('ERR_VALIDATION', 'Invalid offer', zodIssues(request.error, { max: 20 })),
-      )
+    const request = await vendorJson(c, OfferRequest, 'offer')
+    if (request instanceof Response) return request
     const client = await app.stores.clients.load(access.clientId)
     if (!client) throw new IntentNotFoundError('Intent')
-    const signature = await offerSignature(app, client, id, request.data)
-    const { signature: _s, ...offer } = request.data
+    const signature = await offerSignature(app, client, id, request)
+    const { signature: _s, ...offer } = request
     return c.json(await intents.offer(id, offer, signature), 201, NO_STORE)
   })
 

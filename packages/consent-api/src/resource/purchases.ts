@@ -4,6 +4,7 @@ import { Order, VaultError } from '@custos/vault'
 import type { AppContext } from '../app-context.js'
 import { apiProblem, problemResponse, zodIssues } from '../problem.js'
 import type { ResourceEnv } from './bearer.js'
+import { vendorJson } from './json-body.js'
 import { RateLimiter } from '../limits/rate-limiter.js'
 
 /** Query of `GET /v1/purchases`; unknown parameters are ignored. */
@@ -58,30 +59,13 @@ export function purchasesRoutes(app: AppContext): Hono<ResourceEnv> {
     // refusal policy decides (and logs a refusal); the append itself is checked again, atomically.
     const { clientId, grantId } = c.var.access
     await app.vault.access.authorize(grantId, { vendorId: clientId, action: 'append' })
-    const type = c.req.header('content-type')?.toLowerCase() ?? ''
-    if (!/^application\/json\s*(;|$)/.test(type)) {
-      return problemResponse(
-        c,
-        apiProblem('ERR_UNSUPPORTED_MEDIA_TYPE', 'The request body must be application/json'),
-      )
-    }
-    let json: unknown
-    try {
-      json = await c.req.json()
-    } catch {
-      return problemResponse(c, apiProblem('ERR_VALIDATION', 'The request body is not valid JSON'))
-    }
-    const order = Order.safeParse(json)
-    if (!order.success)
-      return problemResponse(
-        c,
-        apiProblem('ERR_VALIDATION', 'Invalid order', issuesOf(order.error)),
-      )
+    const order = await vendorJson(c, Order, 'order')
+    if (order instanceof Response) return order
     // One vendor must not flood the owner's inbox (limits/limits-config.ts): a rate per vendor,
     // counted in the database, and a cap on its receipts awaiting review (ERR_INBOX_FULL).
     const { appendsPerVendor, pendingPerVendor } = app.config.limits
     await limiter.hit({ bucket: `append:${c.var.access.clientId}`, window: appendsPerVendor })
-    const pending = await app.vault.inbox.append(grantId, order.data, {
+    const pending = await app.vault.inbox.append(grantId, order, {
       maxPending: pendingPerVendor,
       vendorId: clientId,
     })
